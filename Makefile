@@ -1,0 +1,46 @@
+# wasmbox build. `make` builds the library and the command into build/;
+# `make check` runs every test (normal build, then ASan+UBSan build).
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+CFLAGS   += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+            -fno-strict-aliasing -fPIC -Iinclude -Isrc -Isrc/engine
+LDLIBS   += -lm -lpthread
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ENGINE_SRC := $(wildcard src/engine/*.c)
+WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/sandbox/*.c)
+LIB_SRC    := $(ENGINE_SRC) $(WASI_SRC)
+CLI_SRC    := $(wildcard src/cli/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check test unit spec asan-check fuzz clean demo bench
+all: $(BUILD)/libwasmbox.a $(BUILD)/libwasmbox.so $(BUILD)/wasmbox
+
+$(BUILD)/%.o: %.c include/wasmbox.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwasmbox.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libwasmbox.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/wasmbox: $(CLI_OBJ) $(BUILD)/libwasmbox.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwasmbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwasmbox.a -lcmocka $(LDLIBS)
+
+include mk/tests.mk

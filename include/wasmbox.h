@@ -1,0 +1,244 @@
+/*
+ * wasmbox.h: the one public header of libwasmbox.
+ *
+ * Objects and ownership
+ *   wb_module    A decoded and validated module. Immutable once created and
+ *                safe to share between threads; reference counted.
+ *   wb_store     Owns every runtime object (instances, functions, memories,
+ *                tables, globals) and the execution stack. One thread at a
+ *                time may use a store; different stores run in parallel.
+ *                wb_store_interrupt() is the one call that may come from any
+ *                thread.
+ *   wb_linker    A name -> extern map used to resolve imports. Borrows the
+ *                externs it holds; they must belong to the store that the
+ *                module is instantiated in.
+ *   wb_instance, wb_func, wb_memory, wb_table, wb_global
+ *                Owned by their store and freed with it. Never free them.
+ *
+ * Errors
+ *   Every fallible call returns a wb_status and fills a caller-provided
+ *   wb_error (which may be NULL) with a one-line message. The library never
+ *   exits the process and never prints.
+ */
+#ifndef WASMBOX_H
+#define WASMBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WB_VERSION "0.1.0"
+
+typedef struct wb_module wb_module;
+typedef struct wb_store wb_store;
+typedef struct wb_linker wb_linker;
+typedef struct wb_instance wb_instance;
+typedef struct wb_func wb_func;
+typedef struct wb_memory wb_memory;
+typedef struct wb_table wb_table;
+typedef struct wb_global wb_global;
+typedef struct wb_caller wb_caller;
+
+typedef enum wb_status {
+    WB_OK = 0,
+    WB_E_MALFORMED,   /* the binary cannot be decoded */
+    WB_E_INVALID,     /* decoded, but fails validation */
+    WB_E_LINK,        /* unknown or incompatible import */
+    WB_E_TRAP,        /* a trap at run time; wb_error.trap says which */
+    WB_E_EXIT,        /* the guest asked to exit; wb_error.exit_code */
+    WB_E_LIMIT,       /* a configured limit refuses the request */
+    WB_E_NOMEM,       /* the host is out of memory */
+    WB_E_ARG,         /* bad argument from the embedder */
+    WB_E_IO           /* a host file could not be read */
+} wb_status;
+
+typedef enum wb_trap_kind {
+    WB_TRAP_NONE = 0,
+    WB_TRAP_UNREACHABLE,          /* "unreachable" */
+    WB_TRAP_MEMORY_OOB,           /* "out of bounds memory access" */
+    WB_TRAP_TABLE_OOB,            /* "out of bounds table access" */
+    WB_TRAP_DIV_ZERO,             /* "integer divide by zero" */
+    WB_TRAP_INT_OVERFLOW,         /* "integer overflow" */
+    WB_TRAP_BAD_CONVERSION,       /* "invalid conversion to integer" */
+    WB_TRAP_UNDEFINED_ELEMENT,    /* "undefined element" */
+    WB_TRAP_UNINITIALIZED_ELEMENT,/* "uninitialized element" */
+    WB_TRAP_INDIRECT_TYPE,        /* "indirect call type mismatch" */
+    WB_TRAP_STACK_EXHAUSTED,      /* "call stack exhausted" */
+    WB_TRAP_FUEL,                 /* "fuel exhausted" */
+    WB_TRAP_INTERRUPT,            /* "interrupted" (wb_store_interrupt) */
+    WB_TRAP_MEMORY_LIMIT,         /* a grow or allocation past the limit */
+    WB_TRAP_HOST                  /* a host function reported a trap */
+} wb_trap_kind;
+
+typedef struct wb_error {
+    wb_status status;
+    wb_trap_kind trap;
+    int exit_code;                /* valid when status == WB_E_EXIT */
+    char message[512];            /* one line, no trailing newline */
+    char backtrace[1024];         /* for traps: "#0 name\n#1 name\n..." */
+} wb_error;
+
+/* Value types use their binary encodings. */
+typedef enum wb_valtype {
+    WB_I32 = 0x7f, WB_I64 = 0x7e, WB_F32 = 0x7d, WB_F64 = 0x7c,
+    WB_V128 = 0x7b, WB_FUNCREF = 0x70, WB_EXTERNREF = 0x6f
+} wb_valtype;
+
+typedef struct wb_val {
+    wb_valtype type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;        /* floats travel as raw bits: NaN payloads */
+        uint64_t f64_bits;        /* and signs are preserved exactly */
+        wb_func *funcref;         /* NULL is ref.null func */
+        void *externref;          /* NULL is ref.null extern */
+        uint8_t v128[16];
+    } of;
+} wb_val;
+
+typedef enum wb_extern_kind {
+    WB_EXTERN_FUNC = 0, WB_EXTERN_TABLE = 1, WB_EXTERN_MEMORY = 2,
+    WB_EXTERN_GLOBAL = 3
+} wb_extern_kind;
+
+typedef struct wb_extern {
+    wb_extern_kind kind;
+    union {
+        wb_func *func;
+        wb_table *table;
+        wb_memory *memory;
+        wb_global *global;
+    } of;
+} wb_extern;
+
+/* ---- Modules ---------------------------------------------------------- */
+
+/* Decode and validate. Copies `bytes`. Function bodies are validated here
+ * and translated to internal code lazily, on first call. */
+wb_status wb_module_new(const uint8_t *bytes, size_t len, wb_module **out,
+                        wb_error *err);
+/* Read a file and call wb_module_new. */
+wb_status wb_module_load(const char *path, wb_module **out, wb_error *err);
+void wb_module_retain(wb_module *m);
+void wb_module_release(wb_module *m);    /* frees at zero references */
+
+/* Imports and exports, for listing. Strings borrow from the module. */
+size_t wb_module_import_count(const wb_module *m);
+void wb_module_import(const wb_module *m, size_t i, const char **module,
+                      const char **name, wb_extern_kind *kind);
+size_t wb_module_export_count(const wb_module *m);
+void wb_module_export(const wb_module *m, size_t i, const char **name,
+                      wb_extern_kind *kind);
+/* The function's name from the name section, or NULL. */
+const char *wb_module_func_name(const wb_module *m, uint32_t funcidx);
+
+/* ---- Stores and limits ------------------------------------------------ */
+
+typedef struct wb_limits {
+    uint64_t max_memory;       /* bytes over all memories and tables */
+    uint32_t max_call_depth;   /* nested wasm calls */
+    uint32_t max_instances;
+    int64_t fuel;              /* < 0: unlimited */
+} wb_limits;
+
+/* Defaults: 4 GiB memory, 10,000 call depth, unlimited fuel. */
+void wb_limits_default(wb_limits *l);
+
+wb_status wb_store_new(const wb_limits *limits, wb_store **out,
+                       wb_error *err);
+void wb_store_free(wb_store *s);
+/* Thread-safe: the running guest traps with WB_TRAP_INTERRUPT at its next
+ * loop header or call. Sticky until wb_store_clear_interrupt. */
+void wb_store_interrupt(wb_store *s);
+void wb_store_clear_interrupt(wb_store *s);
+void wb_store_set_fuel(wb_store *s, int64_t fuel);   /* < 0: unlimited */
+int64_t wb_store_fuel_used(const wb_store *s);
+uint64_t wb_store_peak_memory(const wb_store *s);   /* bytes */
+/* Opaque pointer for the embedder (the WASI layer keeps its context here). */
+void wb_store_set_user(wb_store *s, void *user);
+void *wb_store_user(const wb_store *s);
+
+/* ---- Host functions --------------------------------------------------- */
+
+/* A host function reads `args` and writes `results` (types already set)
+ * and returns WB_OK, or the status from wb_caller_trap/wb_caller_exit. */
+typedef wb_status (*wb_host_fn)(wb_caller *caller, void *env,
+                                const wb_val *args, wb_val *results);
+
+/* `params` and `results` are copied. */
+wb_func *wb_func_new_host(wb_store *s, const wb_valtype *params,
+                          size_t nparams, const wb_valtype *results,
+                          size_t nresults, wb_host_fn fn, void *env);
+wb_store *wb_caller_store(wb_caller *c);
+/* Memory 0 of the calling instance, or NULL. */
+wb_memory *wb_caller_memory(wb_caller *c);
+wb_status wb_caller_trap(wb_caller *c, const char *fmt, ...);
+wb_status wb_caller_exit(wb_caller *c, int code);
+
+/* ---- Linking and instances -------------------------------------------- */
+
+wb_linker *wb_linker_new(void);
+void wb_linker_free(wb_linker *l);
+wb_status wb_linker_define(wb_linker *l, const char *module,
+                           const char *name, wb_extern ext);
+/* Define every export of `inst` under module name `module`. */
+wb_status wb_linker_define_instance(wb_linker *l, const char *module,
+                                    wb_instance *inst);
+
+/* Resolve imports, allocate, initialise segments and run the start
+ * function. On a trap during initialisation, writes already done stay
+ * visible in imported memories and tables (Wasm 2.0). */
+wb_status wb_instantiate(wb_store *s, wb_module *m, const wb_linker *l,
+                         wb_instance **out, wb_error *err);
+const wb_module *wb_instance_module(const wb_instance *inst);
+/* Export lookup by name (len bytes, names may hold NUL). */
+bool wb_instance_export(const wb_instance *inst, const char *name,
+                        size_t len, wb_extern *out);
+wb_func *wb_instance_func(const wb_instance *inst, const char *name);
+wb_memory *wb_instance_memory(const wb_instance *inst, const char *name);
+
+/* ---- Functions -------------------------------------------------------- */
+
+size_t wb_func_param_count(const wb_func *f);
+size_t wb_func_result_count(const wb_func *f);
+wb_valtype wb_func_param_type(const wb_func *f, size_t i);
+wb_valtype wb_func_result_type(const wb_func *f, size_t i);
+/* Call with typed arguments; `results` must hold result_count values. */
+wb_status wb_func_call(wb_store *s, wb_func *f, const wb_val *args,
+                       size_t nargs, wb_val *results, size_t nresults,
+                       wb_error *err);
+
+/* ---- Memories, tables, globals ---------------------------------------- */
+
+uint8_t *wb_memory_data(const wb_memory *m);
+uint64_t wb_memory_size(const wb_memory *m);          /* bytes */
+/* Returns the old size in pages, or -1 if growth is refused. */
+int64_t wb_memory_grow(wb_memory *m, uint32_t delta_pages);
+
+wb_status wb_memory_new(wb_store *s, uint32_t min_pages, uint32_t max_pages,
+                        bool has_max, wb_memory **out, wb_error *err);
+wb_status wb_table_new(wb_store *s, wb_valtype elem, uint32_t min,
+                       uint32_t max, bool has_max, wb_table **out,
+                       wb_error *err);
+wb_status wb_global_new(wb_store *s, wb_val init, bool mutable_,
+                        wb_global **out, wb_error *err);
+wb_val wb_global_get(const wb_global *g);
+uint32_t wb_table_size(const wb_table *t);
+
+/* ---- Sandbox: WASI preview1, grants, budget, report --------------------
+ * (owned by src/wasi and src/sandbox; declarations added below this line) */
+
+/* ---- end of sandbox section ---- */
+
+/* Short English name of a status, e.g. "malformed module". */
+const char *wb_status_name(wb_status s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+# test targets are defined here (see tests/)

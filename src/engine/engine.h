@@ -1,0 +1,292 @@
+/*
+ * engine.h: internal types shared by the engine's files. Not installed.
+ *
+ *   decode.c    wb_decode_*    binary -> wb_module (sections, names)
+ *   modcheck.c  wb_modcheck    module-level validation (all but bodies)
+ *   compile.c   wb_compile_*   body validation + translation to wb_code
+ *   interp.c    wb_interp_*    executes wb_code (computed goto)
+ *   memory.c    wb_mem_*       linear memory with guard regions
+ *   runtime.c   wb_rt_*        store, instances, linking, tables, globals
+ *   api.c                      the public API of include/wasmbox.h
+ *   error.c     wb_err_*       error formatting
+ */
+#ifndef WB_ENGINE_H
+#define WB_ENGINE_H
+
+#include "wasmbox.h"
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <setjmp.h>
+
+#define WB_PAGE_SIZE 65536u
+#define WB_MAX_PAGES 65536u
+#define WB_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Implementation limits: hostile modules must fail cleanly, not exhaust
+ * the host. Each is far above what real compilers emit. */
+#define WB_MAX_MODULE_SIZE   (1u << 30)
+#define WB_MAX_TYPES         1000000u
+#define WB_MAX_FUNCS         1000000u
+#define WB_MAX_IMPORTS       100000u
+#define WB_MAX_EXPORTS       100000u
+#define WB_MAX_PARAMS        1000u
+#define WB_MAX_RESULTS       1000u
+#define WB_MAX_LOCALS        50000u
+#define WB_MAX_TABLE_SIZE    10000000u
+#define WB_MAX_SEGMENTS      100000u
+#define WB_MAX_BR_TABLE      1000000u
+#define WB_MAX_FRAME_SLOTS   (1u << 20)
+
+/* Value types (binary encoding, see wb_valtype). */
+static inline bool wb_is_ref(uint8_t t) { return t == WB_FUNCREF || t == WB_EXTERNREF; }
+static inline bool wb_is_num(uint8_t t) { return t >= WB_V128 && t <= WB_I32; }
+/* Slots are 8 bytes; v128 takes two. */
+static inline uint32_t wb_slots_of(uint8_t t) { return t == WB_V128 ? 2 : 1; }
+
+/* ---- Module (decode.c) ------------------------------------------------- */
+
+typedef struct wb_functype {
+    uint32_t nparams, nresults;
+    uint8_t *types;            /* params then results */
+    uint32_t param_slots, result_slots;
+} wb_functype;
+
+typedef struct wb_limits32 { uint32_t min, max; bool has_max; } wb_limits32;
+typedef struct wb_tabletype { uint8_t elem; wb_limits32 lim; } wb_tabletype;
+typedef struct wb_globaltype { uint8_t type; bool mut; } wb_globaltype;
+
+/* A constant expression: one instruction (Wasm 2.0 has no extended const). */
+enum { WB_CONST_VALUE, WB_CONST_GLOBAL, WB_CONST_REF_NULL, WB_CONST_REF_FUNC };
+typedef struct wb_const {
+    uint8_t kind;              /* WB_CONST_* */
+    uint8_t type;              /* value type it produces */
+    uint32_t index;            /* global or function index */
+    uint64_t bits[2];          /* WB_CONST_VALUE: raw bits (v128 uses both) */
+} wb_const;
+
+typedef struct wb_import {
+    char *module, *name;       /* NUL-terminated copies; may hold NULs */
+    uint32_t module_len, name_len;
+    uint8_t kind;              /* wb_extern_kind */
+    union {
+        uint32_t typeidx;
+        wb_tabletype table;
+        wb_limits32 mem;
+        wb_globaltype global;
+    } u;
+} wb_import;
+
+typedef struct wb_export {
+    char *name;
+    uint32_t name_len;
+    uint8_t kind;
+    uint32_t index;
+} wb_export;
+
+struct wb_code;
+
+typedef struct wb_funcdef {
+    uint32_t typeidx;
+    const uint8_t *body;       /* locals vector then expression, into bytes */
+    uint32_t body_len;
+    uint32_t body_offset;      /* file offset, for messages */
+    _Atomic(struct wb_code *) code;   /* translated lazily (compile.c) */
+} wb_funcdef;
+
+enum { WB_SEG_ACTIVE, WB_SEG_PASSIVE, WB_SEG_DECLARATIVE };
+
+typedef struct wb_elem {
+    uint8_t mode, type;
+    uint32_t table;
+    wb_const offset;
+    uint32_t count;
+    wb_const *items;           /* ref.func i / ref.null / global.get */
+} wb_elem;
+
+typedef struct wb_data {
+    uint8_t mode;
+    uint32_t memory;
+    wb_const offset;
+    const uint8_t *bytes;
+    uint32_t len;
+} wb_data;
+
+struct wb_module {
+    _Atomic uint32_t refs;
+    uint8_t *bytes; size_t len;        /* owned copy of the binary */
+
+    wb_functype *types; uint32_t ntypes;
+    wb_import *imports; uint32_t nimports;
+
+    /* Index spaces: imports first, then definitions. */
+    uint32_t nfuncs, nfunc_imports;    /* nfuncs counts both */
+    uint32_t *func_types;              /* type index per function */
+    wb_funcdef *funcdefs;              /* nfuncs - nfunc_imports entries */
+
+    uint32_t ntables, ntable_imports;
+    wb_tabletype *tables;              /* all tables, imports first */
+    uint32_t nmems, nmem_imports;
+    wb_limits32 *mems;
+    uint32_t nglobals, nglobal_imports;
+    wb_globaltype *globals;
+    wb_const *global_inits;            /* nglobals - nglobal_imports */
+
+    wb_export *exports; uint32_t nexports;
+    bool has_start; uint32_t start;
+    wb_elem *elems; uint32_t nelems;
+    wb_data *datas; uint32_t ndatas;
+    bool has_datacount; uint32_t datacount;
+
+    uint8_t *declared_funcs;           /* bitset: C.refs for ref.func */
+    char **func_names;                 /* name section, NULL entries */
+};
+
+/* decode.c: fills every field above and runs wb_modcheck. Messages match
+ * the spec's assert_malformed texts where one exists. */
+wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
+                    wb_error *err);
+void wb_module_destroy(wb_module *m);
+/* modcheck.c: module-level validation (limits, types of constant
+ * expressions, export uniqueness, start type, segments, C.refs). Then
+ * validates every body with wb_compile_validate. */
+wb_status wb_modcheck(wb_module *m, wb_error *err);
+const wb_functype *wb_module_functype(const wb_module *m, uint32_t funcidx);
+
+/* ---- Internal code (compile.c / interp.c) ------------------------------ */
+
+/* Direct-threaded code: each instruction is a handler address followed by
+ * operand cells. Operands that name values are byte offsets from the frame
+ * pointer, so i32/i64/f32/f64 handlers share one addressing scheme. */
+typedef union wb_cell {
+    const void *op;
+    uint64_t u64;
+    int64_t i64;
+    uint32_t u32[2];
+    int32_t i32[2];
+    void *ptr;
+} wb_cell;
+
+typedef struct wb_code {
+    wb_cell *cells;
+    uint32_t ncells;
+    uint32_t param_slots;      /* arguments already in place at entry */
+    uint32_t local_slots;      /* params + declared locals */
+    uint32_t frame_slots;      /* locals + maximum operand stack */
+    uint32_t result_slots;
+} wb_code;
+
+/* Validate one body (no code emitted). */
+wb_status wb_compile_validate(const wb_module *m, uint32_t defidx,
+                              wb_error *err);
+/* Validate and translate; publishes into funcdefs[defidx].code once, even
+ * when several threads race. Returns the code or NULL with err set. */
+wb_code *wb_compile(wb_module *m, uint32_t defidx, wb_error *err);
+void wb_code_free(wb_code *c);
+
+/* ---- Runtime (runtime.c, memory.c) -------------------------------------- */
+
+struct wb_func {
+    const wb_functype *type;
+    wb_instance *inst;         /* NULL for host functions */
+    uint32_t funcidx;          /* index in inst->module */
+    wb_funcdef *def;           /* NULL for host functions */
+    wb_host_fn host;
+    void *env;
+    wb_functype own_type;      /* host functions keep their type here */
+};
+
+struct wb_memory {
+    uint8_t *base;             /* start of the reservation */
+    uint64_t size;             /* accessible bytes */
+    uint64_t reserved;         /* bytes of address space reserved */
+    uint32_t max_pages;        /* effective maximum (type and limits) */
+    wb_limits32 type;
+    wb_store *store;
+};
+
+struct wb_table {
+    void **elems;              /* wb_func* or externref pointers */
+    uint32_t size, max;
+    wb_tabletype type;
+    wb_store *store;
+};
+
+struct wb_global {
+    wb_globaltype type;
+    uint64_t val[2];           /* raw bits; refs as pointers */
+};
+
+struct wb_instance {
+    wb_module *module;         /* holds one reference */
+    wb_store *store;
+    wb_func **funcs;
+    wb_table **tables;
+    wb_memory **mems;
+    wb_global **globals;
+    void ***elem_refs;         /* per segment: refs, or NULL once dropped */
+    uint32_t *elem_len;        /* 0 once dropped */
+    uint32_t *data_len;        /* 0 once dropped */
+    uint8_t *mem0_base;        /* cache for the interpreter */
+};
+
+/* Frames of the interpreter's call stack. */
+typedef struct wb_frame {
+    const wb_cell *ret_ip;     /* where the caller resumes */
+    uint64_t *fp;              /* caller's frame pointer */
+    wb_func *func;             /* the function this frame runs */
+} wb_frame;
+
+struct wb_store {
+    wb_limits limits;
+    void *user;
+    atomic_int interrupt;
+    int64_t fuel;              /* remaining; INT64_MAX when unlimited */
+    int64_t fuel_start;
+    uint64_t mem_used, mem_peak;
+
+    uint64_t *stack, *stack_end;       /* value stack (slots) */
+    wb_frame *frames;
+    uint32_t depth, max_depth;
+    uint32_t host_nesting;             /* wasm -> host -> wasm re-entries */
+
+    /* Everything allocated, freed with the store. */
+    void **objs; size_t nobjs, cap_objs;
+    wb_instance **insts; size_t ninsts, cap_insts;
+
+    /* Pending error from a host function or the signal handler. */
+    wb_error pending;
+};
+
+struct wb_caller {
+    wb_store *store;
+    wb_instance *inst;
+};
+
+/* runtime.c */
+void *wb_rt_alloc(wb_store *s, size_t n);      /* zeroed, owned by store */
+wb_status wb_rt_account(wb_store *s, int64_t delta_bytes);
+/* Table and memory growth used by instructions: old size, or -1. */
+int64_t wb_table_grow(wb_table *t, uint32_t delta, void *init);
+int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);
+
+/* memory.c */
+wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,
+                      bool has_max, wb_error *err);
+void wb_mem_release(wb_memory *m);
+
+/* interp.c: run f with arguments in `slots` (one or two per value, the
+ * callee's parameter layout); results are written back to slots[0..].
+ * `slots` must hold max(param_slots, result_slots) entries. */
+wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots,
+                         wb_error *err);
+/* Label table for direct threading, indexed by WB_OP_*. */
+const void *const *wb_interp_labels(void);
+
+/* error.c */
+wb_status wb_err_set(wb_error *err, wb_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+wb_status wb_err_trap(wb_error *err, wb_trap_kind k);
+const char *wb_trap_message(wb_trap_kind k);
+
+#endif
