@@ -231,7 +231,132 @@ wb_val wb_global_get(const wb_global *g);
 uint32_t wb_table_size(const wb_table *t);
 
 /* ---- Sandbox: WASI preview1, grants, budget, report --------------------
- * (owned by src/wasi and src/sandbox; declarations added below this line) */
+ * (owned by src/wasi and src/sandbox; declarations added below this line)
+ *
+ * A guest starts with nothing: no files, no environment, empty stdin. The
+ * embedder grants capabilities in a wb_sandbox_config and runs the module
+ * under one budget; wb_sandbox_run never lets the guest exceed either and
+ * describes how the run ended in a wb_run_result. */
+
+/* How a run ended. Names (wb_outcome_name) appear in the JSON report. */
+typedef enum wb_outcome {
+    WB_OUTCOME_EXITED = 0,     /* "exited": proc_exit or _start returned */
+    WB_OUTCOME_TRAP,           /* "trap": a wasm trap, proc_raise, stack */
+    WB_OUTCOME_TIMEOUT,        /* "timeout": wall-clock budget spent */
+    WB_OUTCOME_FUEL,           /* "fuel": fuel budget spent */
+    WB_OUTCOME_MEMORY,         /* "memory": memory budget refused growth */
+    WB_OUTCOME_OUTPUT_LIMIT,   /* "output-limit": stdout+stderr budget */
+    WB_OUTCOME_DISK_LIMIT,     /* "disk-limit": bytes written to grants */
+    WB_OUTCOME_ERROR           /* "error": could not start (see status) */
+} wb_outcome;
+
+typedef struct wb_budget {
+    uint64_t max_memory;       /* bytes of linear memory + tables */
+    int64_t fuel;              /* < 0: unlimited */
+    uint64_t timeout_ms;       /* wall clock; 0: none */
+    uint64_t max_output;       /* stdout + stderr bytes */
+    uint64_t max_disk;         /* bytes written into grants and tmpfs */
+    uint32_t max_files;        /* open guest fds, stdio and preopens included */
+    uint32_t max_stack;        /* nested wasm calls */
+} wb_budget;
+
+/* Defaults (documented in `wasmbox run --help`): 256 MiB memory, unlimited
+ * fuel, 10 s, 16 MiB output, 64 MiB disk, 256 files, 10,000 calls. */
+void wb_budget_default(wb_budget *b);
+
+typedef enum wb_grant_kind {
+    WB_GRANT_DIR = 0,          /* a host directory, by dirfd */
+    WB_GRANT_TMPFS,            /* an in-memory directory, gone after the run */
+    WB_GRANT_SOCKET            /* an already-open host socket (borrowed fd) */
+} wb_grant_kind;
+
+typedef struct wb_grant {
+    wb_grant_kind kind;
+    char *host;                /* WB_GRANT_DIR: host directory path */
+    char *guest;               /* preopen name seen by the guest */
+    bool read_only;            /* WB_GRANT_DIR: every write path -> EROFS */
+    uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes */
+    int fd;                    /* WB_GRANT_SOCKET: host socket */
+} wb_grant;
+
+/* Receives guest output when set; stream is 1 (stdout) or 2 (stderr).
+ * Returns 0, or -1 to report EIO to the guest. */
+typedef int (*wb_output_fn)(void *user, int stream, const uint8_t *data,
+                            size_t len);
+
+/* Initialise with wb_sandbox_config_init; the wb_config_* helpers copy
+ * their strings; wb_sandbox_config_free releases what they allocated. */
+typedef struct wb_sandbox_config {
+    wb_budget budget;
+    char **args; size_t nargs;         /* argv; args[0] is the program name */
+    char **env; size_t nenv;           /* "NAME=VALUE"; host env never leaks */
+    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in order */
+    int stdin_fd;                      /* -1 (default): empty stdin */
+    int stdout_fd, stderr_fd;          /* defaults 1 and 2; borrowed */
+    wb_output_fn output;               /* if set, replaces stdout/stderr fds */
+    void *output_user;
+    const char *entry;                 /* NULL: "_start" */
+} wb_sandbox_config;
+
+void wb_sandbox_config_init(wb_sandbox_config *c);
+void wb_sandbox_config_free(wb_sandbox_config *c);
+wb_status wb_config_add_arg(wb_sandbox_config *c, const char *arg);
+/* value NULL: `name` is already "NAME=VALUE". */
+wb_status wb_config_add_env(wb_sandbox_config *c, const char *name,
+                            const char *value);
+wb_status wb_config_add_dir(wb_sandbox_config *c, const char *host,
+                            const char *guest, bool read_only);
+wb_status wb_config_add_tmpfs(wb_sandbox_config *c, const char *guest,
+                              uint64_t size);
+wb_status wb_config_add_socket(wb_sandbox_config *c, int fd,
+                               const char *guest);
+
+typedef struct wb_run_result {
+    wb_outcome outcome;
+    wb_status status;          /* engine status behind "error" (else WB_OK) */
+    int exit_code;             /* guest's code when outcome is "exited" */
+    char message[512];         /* trap or error message, "" when exited */
+    char backtrace[1024];      /* "#0 name\n#1 name\n..." for traps */
+    uint64_t fuel_used;
+    uint64_t peak_memory;      /* bytes */
+    uint64_t wall_time_ms;
+    uint64_t stdout_bytes, stderr_bytes;   /* bytes passed to the host */
+    uint64_t disk_bytes;                   /* bytes written to grants */
+    bool stdout_truncated, stderr_truncated;
+} wb_run_result;
+
+/* Instantiate `m` with WASI and the grants of `cfg`, call its entry under
+ * the budget, fill `res`. Returns WB_OK whenever the guest ran (whatever
+ * the outcome); otherwise the setup failure, also recorded in `res` as
+ * outcome "error". */
+wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
+                         wb_run_result *res, wb_error *err);
+const char *wb_outcome_name(wb_outcome o);
+/* The `wasmbox run` exit status for a result (docs/exit-codes.md). */
+int wb_run_exit_status(const wb_run_result *res);
+/* Render `res` as one JSON object plus newline into buf (NUL-terminated
+ * when cap > 0). Returns the length it needs, excluding the NUL. */
+size_t wb_run_result_json(const wb_run_result *res, char *buf, size_t cap);
+
+/* "64M", "1.5GiB", "100k", "4096" -> bytes (K=1024). false if malformed. */
+bool wb_parse_size(const char *s, uint64_t *out);
+/* "250ms", "10s", "2m", "1.5s", "10" (seconds) -> milliseconds. */
+bool wb_parse_duration(const char *s, uint64_t *out_ms);
+
+/* Lower level, for embedders that drive their own store (sessions): a WASI
+ * context built from cfg's args, env, grants, stdio and the output, disk
+ * and file parts of its budget. One context per store. */
+typedef struct wb_wasi wb_wasi;
+wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
+                      wb_error *err);
+/* Define every wasi_snapshot_preview1 function in `l` for store `s`. */
+wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
+                         wb_error *err);
+/* Thread-safe: wakes blocking host calls (sleeps, stdin reads), which then
+ * trap with "timeout". Used by the watchdog together with
+ * wb_store_interrupt. */
+void wb_wasi_cancel(wb_wasi *w);
+void wb_wasi_free(wb_wasi *w);
 
 /* ---- end of sandbox section ---- */
 

@@ -6,8 +6,12 @@
  *   compile.c   wb_compile_*   body validation + translation to wb_code
  *   interp.c    wb_interp_*    executes wb_code (computed goto)
  *   memory.c    wb_mem_*       linear memory with guard regions
- *   runtime.c   wb_rt_*        store, instances, linking, tables, globals
- *   api.c                      the public API of include/wasmbox.h
+ *   store.c     wb_rt_*        store, allocation and memory accounting
+ *   runtime.c   wb_rt_*        tables, globals, host functions, calls
+ *   link.c      wb_rt_*        linker and import matching
+ *   instance.c  wb_rt_*        instantiation and exports
+ *   runtime.h                  helpers shared by memory.c ... api.c
+ *   api.c                      modules: new, load, reference counting
  *   error.c     wb_err_*       error formatting
  */
 #ifndef WB_ENGINE_H
@@ -17,6 +21,15 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <setjmp.h>
+
+/* Guard regions replace bounds checks on 64-bit hosts; elsewhere, and in
+ * the sanitizer build, every access is checked explicitly. */
+#if !defined(WB_BOUNDS_CHECKS) && !defined(__x86_64__)
+#define WB_BOUNDS_CHECKS 1
+#endif
+#ifndef WB_BOUNDS_CHECKS
+#define WB_BOUNDS_CHECKS 0
+#endif
 
 #define WB_PAGE_SIZE 65536u
 #define WB_MAX_PAGES 65536u
@@ -246,6 +259,8 @@ struct wb_store {
     uint64_t mem_used, mem_peak;
 
     uint64_t *stack, *stack_end;       /* value stack (slots) */
+    uint64_t *stack_top;               /* first free slot while a host
+                                          function runs (re-entry point) */
     wb_frame *frames;
     uint32_t depth, max_depth;
     uint32_t host_nesting;             /* wasm -> host -> wasm re-entries */
@@ -253,6 +268,9 @@ struct wb_store {
     /* Everything allocated, freed with the store. */
     void **objs; size_t nobjs, cap_objs;
     wb_instance **insts; size_t ninsts, cap_insts;
+    /* Memories and tables: mappings and element arrays to release. */
+    wb_memory **mems; size_t nmems, cap_mems;
+    wb_table **tables; size_t ntables, cap_tables;
 
     /* Pending error from a host function or the signal handler. */
     wb_error pending;

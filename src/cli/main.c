@@ -1,0 +1,505 @@
+/*
+ * main.c: the `wasmbox` command. Dispatches subcommands and implements the
+ * small ones (inspect, invoke). Exit statuses are the WB_EXIT_* of cli.h.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* `run` lives in src/cli/run.c, which a build may leave out: resolve it
+ * weakly so this file links either way. */
+__attribute__((weak)) int wb_cli_run(int argc, char **argv);
+
+/* Files larger than this are refused before reading (the engine's own
+ * module size limit is 1 GiB too). */
+#define WB_CLI_MAX_FILE (1u << 30)
+
+static const char wb_usage[] =
+    "usage: wasmbox <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  run MODULE [ARGS...]          run a WASI program in the sandbox\n"
+    "  invoke [--fuel N] MODULE FUNC [ARGS...]\n"
+    "                                instantiate MODULE (no imports), call the\n"
+    "                                exported FUNC with ARGS parsed per its\n"
+    "                                parameter types, print results one per line\n"
+    "  inspect MODULE                print the imports and exports of MODULE\n"
+    "  spectest [-q] [-v] [--skip-simd] FILE.json|DIR...\n"
+    "                                run wast2json spec test scripts\n"
+    "  help, --help, -h              show this help\n"
+    "  version, --version            show the version\n"
+    "\n"
+    "exit status:\n"
+    "  0  success\n"
+    "  1  test failures, or a subcommand failed for another reason\n"
+    "  2  bad command-line usage\n"
+    "  3  cannot read a file\n"
+    "  4  malformed module (cannot be decoded)\n"
+    "  5  invalid module (fails validation)\n"
+    "  6  link error (unknown or incompatible import)\n"
+    "  7  trap\n"
+    "  8  resource limit (memory, fuel, size, interrupt)\n"
+    "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
+
+void wb_cli_error(const char *what, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Library messages are meant to be one line; make sure of it. */
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (what)
+        fprintf(stderr, "wasmbox: %s: %s\n", what, msg);
+    else
+        fprintf(stderr, "wasmbox: %s\n", msg);
+}
+
+uint8_t *wb_cli_read_file(const char *path, size_t *len, char *why,
+                          size_t whylen)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        snprintf(why, whylen, "cannot read: %s", strerror(errno));
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode) || (uint64_t)st.st_size > WB_CLI_MAX_FILE) {
+        snprintf(why, whylen, "cannot read: %s", S_ISDIR(st.st_mode)
+                 ? strerror(EISDIR) : "file larger than 1 GiB");
+        fclose(f);
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf || fread(buf, 1, n, f) != n) {
+        snprintf(why, whylen, "cannot read: %s",
+                 buf ? (ferror(f) ? strerror(errno) : "short read")
+                     : strerror(ENOMEM));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Read and decode a module, reporting errors. Returns an exit status. */
+static int wb_load(const char *path, wb_module **out)
+{
+    char why[256];
+    size_t len = 0;
+    uint8_t *bytes = wb_cli_read_file(path, &len, why, sizeof why);
+    if (!bytes) {
+        wb_cli_error(path, "%s", why);
+        return WB_EXIT_IO;
+    }
+    wb_error err = {0};
+    wb_status st = wb_module_new(bytes, len, out, &err);
+    free(bytes);
+    if (st != WB_OK) {
+        wb_cli_error(path, "%s: %s", wb_status_name(st), err.message);
+        return wb_cli_exit(&err);
+    }
+    return WB_EXIT_OK;
+}
+
+static const char *wb_kind_name(wb_extern_kind k)
+{
+    switch (k) {
+    case WB_EXTERN_FUNC: return "func";
+    case WB_EXTERN_TABLE: return "table";
+    case WB_EXTERN_MEMORY: return "memory";
+    case WB_EXTERN_GLOBAL: return "global";
+    }
+    return "?";
+}
+
+/* Names are arbitrary UTF-8: quote them and escape what a terminal would
+ * interpret. */
+static void wb_put_name(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\%02x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static int wb_cmd_inspect(int argc, char **argv)
+{
+    if (argc != 2) {
+        wb_cli_error(NULL, "usage: wasmbox inspect MODULE");
+        return WB_EXIT_USAGE;
+    }
+    wb_module *m = NULL;
+    int rc = wb_load(argv[1], &m);
+    if (rc != WB_EXIT_OK)
+        return rc;
+    size_t ni = wb_module_import_count(m), ne = wb_module_export_count(m);
+    printf("imports: %zu\n", ni);
+    for (size_t i = 0; i < ni; i++) {
+        const char *mod = "", *name = "";
+        wb_extern_kind k = WB_EXTERN_FUNC;
+        wb_module_import(m, i, &mod, &name, &k);
+        printf("  %-6s ", wb_kind_name(k));
+        wb_put_name(mod);
+        putchar(' ');
+        wb_put_name(name);
+        putchar('\n');
+    }
+    printf("exports: %zu\n", ne);
+    for (size_t i = 0; i < ne; i++) {
+        const char *name = "";
+        wb_extern_kind k = WB_EXTERN_FUNC;
+        wb_module_export(m, i, &name, &k);
+        printf("  %-6s ", wb_kind_name(k));
+        wb_put_name(name);
+        putchar('\n');
+    }
+    wb_module_release(m);
+    return WB_EXIT_OK;
+}
+
+/* ---- invoke: argument parsing and result printing ---------------------- */
+
+static bool wb_parse_int(const char *s, int64_t lo, uint64_t hi,
+                         uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') {
+        long long v = strtoll(s, &end, 0);
+        if (errno || *end || end == s || v < lo)
+            return false;
+        *out = (uint64_t)v;
+        return true;
+    }
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end || end == s || *s == '+' || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int wb_hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* v128 as "0x" and up to 32 hex digits, a 128-bit little-endian integer. */
+static bool wb_parse_v128(const char *s, uint8_t out[16])
+{
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return false;
+    s += 2;
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return false;
+    memset(out, 0, 16);
+    for (size_t i = 0; i < n; i++) {
+        int d = wb_hexval(s[n - 1 - i]);
+        if (d < 0)
+            return false;
+        out[i / 2] |= (uint8_t)(d << (4 * (i % 2)));
+    }
+    return true;
+}
+
+static bool wb_parse_arg(const char *s, wb_valtype t, wb_val *v)
+{
+    char *end;
+    uint64_t u;
+    v->type = t;
+    errno = 0;
+    switch (t) {
+    case WB_I32:
+        if (!wb_parse_int(s, INT32_MIN, UINT32_MAX, &u))
+            return false;
+        v->of.i32 = (int32_t)(uint32_t)u;
+        return true;
+    case WB_I64:
+        if (!wb_parse_int(s, INT64_MIN, UINT64_MAX, &u))
+            return false;
+        v->of.i64 = (int64_t)u;
+        return true;
+    case WB_F32: {
+        float f = strtof(s, &end);
+        memcpy(&v->of.f32_bits, &f, 4);
+        return *s && !*end;
+    }
+    case WB_F64: {
+        double d = strtod(s, &end);
+        memcpy(&v->of.f64_bits, &d, 8);
+        return *s && !*end;
+    }
+    case WB_V128:
+        return wb_parse_v128(s, v->of.v128);
+    case WB_FUNCREF:
+        v->of.funcref = NULL;
+        return strcmp(s, "null") == 0;
+    case WB_EXTERNREF:
+        v->of.externref = NULL;
+        return strcmp(s, "null") == 0;
+    }
+    return false;
+}
+
+static const char *wb_type_name(wb_valtype t)
+{
+    switch (t) {
+    case WB_I32: return "i32";
+    case WB_I64: return "i64";
+    case WB_F32: return "f32";
+    case WB_F64: return "f64";
+    case WB_V128: return "v128";
+    case WB_FUNCREF: return "funcref";
+    case WB_EXTERNREF: return "externref";
+    }
+    return "?";
+}
+
+/* Shortest %g precision that reads back to the same value. */
+static void wb_print_float(double d, int maxprec, bool single)
+{
+    char buf[64];
+    for (int p = 1; p <= maxprec; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, d);
+        if (isnan(d) || (single ? strtof(buf, NULL) == (float)d
+                                : strtod(buf, NULL) == d))
+            break;
+    }
+    puts(buf);
+}
+
+static void wb_print_val(const wb_val *v)
+{
+    switch (v->type) {
+    case WB_I32: printf("%" PRId32 "\n", v->of.i32); break;
+    case WB_I64: printf("%" PRId64 "\n", v->of.i64); break;
+    case WB_F32: {
+        float f;
+        memcpy(&f, &v->of.f32_bits, 4);
+        wb_print_float(f, 9, true);
+        break;
+    }
+    case WB_F64: {
+        double d;
+        memcpy(&d, &v->of.f64_bits, 8);
+        wb_print_float(d, 17, false);
+        break;
+    }
+    case WB_V128:
+        printf("0x");
+        for (int i = 15; i >= 0; i--)
+            printf("%02x", v->of.v128[i]);
+        putchar('\n');
+        break;
+    case WB_FUNCREF:
+        puts(v->of.funcref ? "funcref" : "null");
+        break;
+    case WB_EXTERNREF:
+        if (v->of.externref)
+            printf("externref:%p\n", v->of.externref);
+        else
+            puts("null");
+        break;
+    }
+}
+
+typedef struct wb_invoke_opts {
+    const char *path, *func;
+    char **args;
+    int nargs;
+    int64_t fuel;
+} wb_invoke_opts;
+
+static int wb_invoke_usage(void)
+{
+    wb_cli_error(NULL, "usage: wasmbox invoke [--fuel N] MODULE FUNC "
+                 "[ARGS...]");
+    return WB_EXIT_USAGE;
+}
+
+static int wb_invoke_parse(int argc, char **argv, wb_invoke_opts *o)
+{
+    int i = 1;
+    o->fuel = -1;
+    while (i < argc && argv[i][0] == '-' && argv[i][1] == '-') {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        uint64_t u;
+        if (strcmp(argv[i], "--fuel") != 0 || i + 1 >= argc ||
+            !wb_parse_int(argv[i + 1], 0, INT64_MAX, &u))
+            return wb_invoke_usage();
+        o->fuel = (int64_t)u;
+        i += 2;
+    }
+    if (argc - i < 2)
+        return wb_invoke_usage();
+    o->path = argv[i];
+    o->func = argv[i + 1];
+    o->args = argv + i + 2;
+    o->nargs = argc - i - 2;
+    return WB_EXIT_OK;
+}
+
+/* Type-check and convert the command-line arguments for f. */
+static int wb_invoke_args(const wb_invoke_opts *o, wb_func *f, wb_val *vals)
+{
+    size_t np = wb_func_param_count(f);
+    if ((size_t)o->nargs != np) {
+        wb_cli_error(o->path, "'%s' takes %zu argument%s, got %d", o->func,
+                     np, np == 1 ? "" : "s", o->nargs);
+        return WB_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < np; i++) {
+        wb_valtype t = wb_func_param_type(f, i);
+        if (!wb_parse_arg(o->args[i], t, &vals[i])) {
+            wb_cli_error(o->path, "argument %zu of '%s': '%s' is not a "
+                         "valid %s", i + 1, o->func, o->args[i],
+                         wb_type_name(t));
+            return WB_EXIT_USAGE;
+        }
+    }
+    return WB_EXIT_OK;
+}
+
+static int wb_invoke_call(const wb_invoke_opts *o, wb_store *s, wb_func *f)
+{
+    size_t np = wb_func_param_count(f), nr = wb_func_result_count(f);
+    wb_val *args = calloc(np + 1, sizeof *args);
+    wb_val *res = calloc(nr + 1, sizeof *res);
+    int rc = WB_EXIT_LIMIT;
+    if (!args || !res)
+        wb_cli_error(o->path, "out of memory");
+    else
+        rc = wb_invoke_args(o, f, args);
+    if (rc == WB_EXIT_OK) {
+        for (size_t i = 0; i < nr; i++)
+            res[i].type = wb_func_result_type(f, i);
+        wb_error err = {0};
+        wb_status st = wb_func_call(s, f, args, np, res, nr, &err);
+        if (st != WB_OK) {
+            wb_cli_error(o->path, "%s: %s (calling '%s')", wb_status_name(st),
+                         err.message, o->func);
+            rc = wb_cli_exit(&err);
+        } else {
+            for (size_t i = 0; i < nr; i++)
+                wb_print_val(&res[i]);
+        }
+    }
+    free(args);
+    free(res);
+    return rc;
+}
+
+static int wb_invoke_inst(const wb_invoke_opts *o, wb_store *s, wb_module *m)
+{
+    wb_linker *l = wb_linker_new();
+    wb_instance *inst = NULL;
+    wb_error err = {0};
+    if (!l) {
+        wb_cli_error(o->path, "out of memory");
+        return WB_EXIT_LIMIT;
+    }
+    wb_status st = wb_instantiate(s, m, l, &inst, &err);
+    wb_linker_free(l);
+    if (st != WB_OK) {
+        wb_cli_error(o->path, "%s: %s", wb_status_name(st), err.message);
+        return wb_cli_exit(&err);
+    }
+    wb_extern ext;
+    if (!wb_instance_export(inst, o->func, strlen(o->func), &ext) ||
+        ext.kind != WB_EXTERN_FUNC) {
+        wb_cli_error(o->path, "no exported function '%s'", o->func);
+        return WB_EXIT_FAIL;
+    }
+    return wb_invoke_call(o, s, ext.of.func);
+}
+
+static int wb_cmd_invoke(int argc, char **argv)
+{
+    wb_invoke_opts o;
+    int rc = wb_invoke_parse(argc, argv, &o);
+    if (rc != WB_EXIT_OK)
+        return rc;
+    wb_module *m = NULL;
+    if ((rc = wb_load(o.path, &m)) != WB_EXIT_OK)
+        return rc;
+    wb_limits lim;
+    wb_limits_default(&lim);
+    lim.fuel = o.fuel;
+    wb_store *s = NULL;
+    wb_error err = {0};
+    if (wb_store_new(&lim, &s, &err) != WB_OK) {
+        wb_cli_error(o.path, "%s", err.message);
+        rc = wb_cli_exit(&err);
+    } else {
+        rc = wb_invoke_inst(&o, s, m);
+        wb_store_free(s);
+    }
+    wb_module_release(m);
+    return rc;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static int wb_cmd_run(int argc, char **argv)
+{
+    if (!wb_cli_run) {
+        wb_cli_error(NULL, "'run' is not available in this build");
+        return WB_EXIT_FAIL;
+    }
+    return wb_cli_run(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        wb_cli_error(NULL, "missing command (try 'wasmbox --help')");
+        return WB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(wb_usage, stdout);
+        return WB_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("wasmbox %s\n", WB_VERSION);
+        return WB_EXIT_OK;
+    }
+    if (!strcmp(cmd, "spectest"))
+        return wb_cli_spectest(argc - 1, argv + 1);
+    if (!strcmp(cmd, "inspect"))
+        return wb_cmd_inspect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "invoke"))
+        return wb_cmd_invoke(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run"))
+        return wb_cmd_run(argc - 1, argv + 1);
+    wb_cli_error(NULL, "unknown command '%s' (try 'wasmbox --help')", cmd);
+    return WB_EXIT_USAGE;
+}

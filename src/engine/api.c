@@ -1,0 +1,109 @@
+/* api.c: module creation, loading from a file and reference counting. */
+#include "runtime.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+wb_status wb_module_new(const uint8_t *bytes, size_t len, wb_module **out,
+                        wb_error *err)
+{
+    if (!out)
+        return wb_err_set(err, WB_E_ARG, "wb_module_new: out is NULL");
+    /* wb_decode checks the rest and copies the bytes. */
+    wb_module *m = NULL;
+    wb_status st = wb_decode(bytes, len, &m, err);
+    if (st != WB_OK)
+        return st;
+    atomic_store(&m->refs, 1);
+    *out = m;
+    return WB_OK;
+}
+
+static wb_status io_error(const char *path, int e, wb_error *err)
+{
+    return wb_err_set(err, WB_E_IO, "cannot read %s: %s", path, strerror(e));
+}
+
+static wb_status too_large(const char *path, wb_error *err)
+{
+    return wb_err_set(err, WB_E_LIMIT, "cannot read %s: larger than %u "
+                      "bytes", path, WB_MAX_MODULE_SIZE);
+}
+
+/* Reads to end of file, so pipes and /proc files work too; the size from
+ * fstat is only a first guess. */
+static wb_status read_fd(int fd, const char *path, uint8_t **buf,
+                         size_t *len, wb_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return io_error(path, errno, err);
+    if (S_ISDIR(st.st_mode))
+        return io_error(path, EISDIR, err);
+    if (st.st_size > (off_t)WB_MAX_MODULE_SIZE)
+        return too_large(path, err);
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, n = 0;
+    uint8_t *b = malloc(cap);
+    for (;;) {
+        if (!b)
+            return wb_err_set(err, WB_E_NOMEM, "out of memory reading %s",
+                              path);
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(b);
+            return io_error(path, e, err);
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > WB_MAX_MODULE_SIZE) {
+            free(b);
+            return too_large(path, err);
+        }
+        if (n == cap) {
+            uint8_t *nb = realloc(b, cap *= 2);
+            if (!nb)
+                free(b);
+            b = nb;
+        }
+    }
+    *buf = b;
+    *len = n;
+    return WB_OK;
+}
+
+wb_status wb_module_load(const char *path, wb_module **out, wb_error *err)
+{
+    if (!path || !out)
+        return wb_err_set(err, WB_E_ARG, "wb_module_load: NULL argument");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(path, errno, err);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    wb_status st = read_fd(fd, path, &buf, &len, err);
+    close(fd);
+    if (st != WB_OK)
+        return st;
+    st = wb_module_new(buf, len, out, err);
+    free(buf);
+    return st;
+}
+
+void wb_module_retain(wb_module *m)
+{
+    if (m)
+        atomic_fetch_add(&m->refs, 1);
+}
+
+void wb_module_release(wb_module *m)
+{
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1)
+        wb_module_destroy(m);
+}

@@ -1,0 +1,1276 @@
+/*
+ * compile.c: validates a function body and translates it to internal code.
+ *
+ * One pass, one algorithm for both jobs (the spec's validation algorithm
+ * with an explicit control stack, so deeply nested code never recurses on
+ * the native stack). At load time it runs with emission off; on a
+ * function's first call it runs again with emission on.
+ *
+ * Every operand-stack entry has a canonical slot, fixed by its depth. Values
+ * are read from `src`, which is the canonical slot, or the slot of a local
+ * when a local.get was not copied yet ("lazy"). A lazy entry is copied to
+ * its canonical slot before anything could change that local and at every
+ * block entry, so control-flow joins only ever see canonical slots.
+ */
+#include "engine.h"
+#include "ops.h"
+#include "read.h"
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#define NONE UINT32_MAX
+#define T_ANY 0                 /* the polymorphic stack's unknown type */
+#define BT_EMPTY UINT32_MAX
+#define BT_VAL (UINT32_MAX - 1)
+
+typedef struct vent { uint8_t type; uint32_t cslot, src; } vent;
+
+typedef struct ctl {
+    uint8_t kind;               /* 0 func, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    bool unreachable, dead;     /* dead: entered inside unreachable code */
+    uint32_t height;            /* stack height below the params */
+    uint32_t slot_base;         /* canonical slot of the first param/result */
+    uint32_t bt; uint8_t bt_val;/* block type: BT_EMPTY, BT_VAL or type index */
+    uint32_t loop_pc;           /* loop: cell index of the header */
+    uint32_t fix;               /* chain of forward jumps to the end */
+    uint32_t else_fix;          /* if: the jump taken when false */
+} ctl;
+
+typedef struct cx {
+    const wb_module *m;
+    const wb_functype *ft;
+    wb_reader r;
+    bool emit, live;
+    wb_status st;
+    char msg[200];
+
+    uint32_t nlocals, local_slots;
+    uint8_t *ltype;
+    uint32_t *lslot;
+    uint32_t *lazy;             /* per slot: lazy stack entries reading it */
+
+    vent *vs; uint32_t nvs, capvs, lazy_lo;
+    ctl *cs; uint32_t ncs, capcs;
+    wb_cell *code; uint32_t ncode, capcode, maxcode;
+    uint32_t max_slot;
+    const void *const *labels;
+
+    /* The last emitted op that wrote the stack top, for local.set fusion. */
+    uint32_t last_end, last_cell, last_slot; uint8_t last_half;
+} cx;
+
+static bool fail(cx *c, wb_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(cx *c, wb_status st, const char *fmt, ...)
+{
+    if (c->st == WB_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+        va_end(ap);
+        c->st = st;
+    }
+    return false;
+}
+
+#define CHECK(x) do { if (!(x)) return false; } while (0)
+#define RD(x) do { const char *e_ = (x); \
+    if (e_) return fail(c, WB_E_MALFORMED, "%s", e_); } while (0)
+#define INVALID(...) fail(c, WB_E_INVALID, __VA_ARGS__)
+
+/* ---- growable arrays ---------------------------------------------------- */
+
+static bool grow(cx *c, void **p, uint32_t *cap, uint32_t need, size_t sz)
+{
+    if (need <= *cap) return true;
+    uint64_t n = *cap ? (uint64_t)*cap * 2 : 64;
+    while (n < need) n *= 2;
+    if (n > UINT32_MAX / 2) return fail(c, WB_E_LIMIT, "function too large");
+    void *q = realloc(*p, n * sz);
+    if (!q) return fail(c, WB_E_NOMEM, "out of memory translating function");
+    *p = q;
+    *cap = (uint32_t)n;
+    return true;
+}
+
+/* ---- emission ----------------------------------------------------------- */
+
+static bool cell(cx *c, wb_cell v)
+{
+    if (c->ncode >= c->maxcode)
+        return fail(c, WB_E_LIMIT, "function too large to translate");
+    CHECK(grow(c, (void **)&c->code, &c->capcode, c->ncode + 1, sizeof(wb_cell)));
+    c->code[c->ncode++] = v;
+    return true;
+}
+
+static bool e_op(cx *c, int op) { return cell(c, (wb_cell){ .op = c->labels[op] }); }
+static bool e_2(cx *c, uint32_t a, uint32_t b)
+{
+    wb_cell v; v.u32[0] = a; v.u32[1] = b;
+    return cell(c, v);
+}
+static bool e_64(cx *c, uint64_t x) { return cell(c, (wb_cell){ .u64 = x }); }
+
+/* Remember that the op just emitted writes the stack-top slot from the
+ * given cell half, so a following local.set may redirect it. */
+static void set_last(cx *c, uint32_t cellidx, uint8_t half, uint32_t slot)
+{
+    c->last_cell = cellidx; c->last_half = half; c->last_slot = slot;
+    c->last_end = c->ncode;
+}
+
+static void kill_last(cx *c) { c->last_end = NONE; }
+
+/* ---- block types -------------------------------------------------------- */
+
+static uint32_t bt_nparams(const cx *c, const ctl *f)
+{
+    return f->bt < BT_VAL ? c->m->types[f->bt].nparams : 0;
+}
+static uint8_t bt_param(const cx *c, const ctl *f, uint32_t i)
+{
+    return c->m->types[f->bt].types[i];
+}
+static uint32_t bt_nresults(const cx *c, const ctl *f)
+{
+    if (f->bt == BT_EMPTY) return 0;
+    if (f->bt == BT_VAL) return 1;
+    return c->m->types[f->bt].nresults;
+}
+static uint8_t bt_result(const cx *c, const ctl *f, uint32_t i)
+{
+    if (f->bt == BT_VAL) return f->bt_val;
+    const wb_functype *t = &c->m->types[f->bt];
+    return t->types[t->nparams + i];
+}
+/* A branch to a loop carries its params; to anything else, its results. */
+static uint32_t lb_arity(const cx *c, const ctl *f)
+{
+    return f->kind == 0x03 ? bt_nparams(c, f) : bt_nresults(c, f);
+}
+static uint8_t lb_type(const cx *c, const ctl *f, uint32_t i)
+{
+    return f->kind == 0x03 ? bt_param(c, f, i) : bt_result(c, f, i);
+}
+
+/* ---- operand stack ------------------------------------------------------ */
+
+static ctl *top(cx *c) { return &c->cs[c->ncs - 1]; }
+
+static void update_live(cx *c)
+{
+    ctl *f = top(c);
+    c->live = c->emit && !f->unreachable && !f->dead;
+}
+
+static uint32_t next_slot(const cx *c)
+{
+    if (!c->nvs) return c->local_slots;
+    const vent *v = &c->vs[c->nvs - 1];
+    return v->cslot + wb_slots_of(v->type);
+}
+
+static bool push(cx *c, uint8_t t)
+{
+    CHECK(grow(c, (void **)&c->vs, &c->capvs, c->nvs + 1, sizeof(vent)));
+    uint32_t s = next_slot(c);
+    if (s + 2 > WB_MAX_FRAME_SLOTS)
+        return fail(c, WB_E_LIMIT, "function needs too many stack slots");
+    c->vs[c->nvs++] = (vent){ t, s, s };
+    if (s + wb_slots_of(t) > c->max_slot) c->max_slot = s + wb_slots_of(t);
+    return true;
+}
+
+static bool is_lazy(const cx *c, const vent *v) { return v->src < c->local_slots; }
+
+static bool pop_any(cx *c, vent *out)
+{
+    ctl *f = top(c);
+    if (c->nvs == f->height) {
+        if (!f->unreachable) return INVALID("type mismatch");
+        *out = (vent){ T_ANY, next_slot(c), next_slot(c) };
+        return true;
+    }
+    *out = c->vs[--c->nvs];
+    if (is_lazy(c, out)) c->lazy[out->src]--;
+    if (c->lazy_lo > c->nvs) c->lazy_lo = c->nvs;
+    return true;
+}
+
+static bool pop(cx *c, uint8_t want, vent *out)
+{
+    CHECK(pop_any(c, out));
+    if (out->type != want && out->type != T_ANY && want != T_ANY)
+        return INVALID("type mismatch");
+    return true;
+}
+
+static bool e_copy(cx *c, uint8_t t, uint32_t from, uint32_t to)
+{
+    if (from == to || !c->live) return true;
+    CHECK(e_op(c, t == WB_V128 ? WB_OP_COPY128 : WB_OP_COPY));
+    return e_2(c, from * 8, to * 8);
+}
+
+/* Move a lazy entry to its canonical slot. */
+static bool materialize(cx *c, uint32_t i)
+{
+    vent *v = &c->vs[i];
+    if (!is_lazy(c, v)) return true;
+    CHECK(e_copy(c, v->type, v->src, v->cslot));
+    c->lazy[v->src]--;
+    v->src = v->cslot;
+    kill_last(c);
+    return true;
+}
+
+static bool materialize_all(cx *c)
+{
+    for (uint32_t i = c->lazy_lo; i < c->nvs; i++) CHECK(materialize(c, i));
+    c->lazy_lo = c->nvs;
+    return true;
+}
+
+/* Before local slot `s` is written, entries still reading it must move. */
+static bool protect_local(cx *c, uint32_t s)
+{
+    for (uint32_t i = c->nvs; i-- > c->lazy_lo && c->lazy[s];)
+        if (c->vs[i].src == s) CHECK(materialize(c, i));
+    return true;
+}
+
+/* ---- control frames ----------------------------------------------------- */
+
+static bool push_ctl(cx *c, uint8_t kind, uint32_t bt, uint8_t btv)
+{
+    bool dead = c->ncs && (top(c)->unreachable || top(c)->dead);
+    CHECK(grow(c, (void **)&c->cs, &c->capcs, c->ncs + 1, sizeof(ctl)));
+    ctl *f = &c->cs[c->ncs++];
+    *f = (ctl){ .kind = kind, .dead = dead, .bt = bt, .bt_val = btv,
+                .fix = NONE, .else_fix = NONE, .loop_pc = NONE };
+    uint32_t np = bt_nparams(c, f);
+    f->height = c->nvs - np;
+    f->slot_base = np ? c->vs[f->height].cslot : next_slot(c);
+    update_live(c);
+    return true;
+}
+
+static void set_unreachable(cx *c)
+{
+    ctl *f = top(c);
+    while (c->nvs > f->height) {
+        vent *v = &c->vs[--c->nvs];
+        if (is_lazy(c, v)) c->lazy[v->src]--;
+    }
+    if (c->lazy_lo > c->nvs) c->lazy_lo = c->nvs;
+    f->unreachable = true;
+    update_live(c);
+}
+
+/* Emit the jump target cell for label l: backward offset for loops, or a
+ * link in l's chain of forward jumps. */
+static bool e_target(cx *c, ctl *l)
+{
+    if (!c->live) return true;
+    uint32_t here = c->ncode;
+    if (l->kind == 0x03) return e_64(c, (uint64_t)((int64_t)l->loop_pc - here));
+    CHECK(e_64(c, l->fix));
+    l->fix = here;
+    return true;
+}
+
+static void patch_chain(cx *c, uint32_t link, uint32_t target)
+{
+    while (link != NONE) {
+        uint32_t next = (uint32_t)c->code[link].u64;
+        c->code[link].i64 = (int64_t)target - link;
+        link = next;
+    }
+}
+
+/* Canonical destination slot of value i of label l. */
+static uint32_t label_slot(const cx *c, const ctl *l, uint32_t i)
+{
+    uint32_t s = l->slot_base;
+    for (uint32_t k = 0; k < i; k++) s += wb_slots_of(lb_type(c, l, k));
+    return s;
+}
+
+/* Do the top n values need copying to reach label l's slots? */
+static bool needs_copies(const cx *c, const ctl *l, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (c->vs[c->nvs - n + i].src != label_slot(c, l, i)) return true;
+    return false;
+}
+
+static bool e_copies_to_label(cx *c, const ctl *l, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const vent *v = &c->vs[c->nvs - n + i];
+        CHECK(e_copy(c, v->type, v->src, label_slot(c, l, i)));
+    }
+    return true;
+}
+
+/* Results of the function go to slots 0.. of the frame. A lazy result
+ * whose local would be overwritten by an earlier result moves first. */
+static bool e_return(cx *c)
+{
+    const wb_functype *ft = c->ft;
+    uint32_t n = ft->nresults, base = c->nvs - n;
+    for (uint32_t i = 0; i < n; i++) {
+        vent *v = &c->vs[base + i];
+        if (is_lazy(c, v) && v->src < ft->result_slots) CHECK(materialize(c, base + i));
+    }
+    uint32_t d = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const vent *v = &c->vs[base + i];
+        CHECK(e_copy(c, v->type, v->src, d));
+        d += wb_slots_of(v->type);
+    }
+    return e_op(c, WB_OP_RETURN);
+}
+
+/* The values of a branch are on the stack (validated by the caller). */
+static bool e_branch(cx *c, ctl *l)
+{
+    if (!c->live) return true;
+    if (l == &c->cs[0]) return e_return(c);
+    CHECK(e_copies_to_label(c, l, lb_arity(c, l)));
+    CHECK(e_op(c, WB_OP_BR));
+    return e_target(c, l);
+}
+
+static bool get_label(cx *c, uint32_t depth, ctl **out)
+{
+    if (depth >= c->ncs) return INVALID("unknown label");
+    *out = &c->cs[c->ncs - 1 - depth];
+    return true;
+}
+
+/* The types a branch to l carries, as a pointer and a count. */
+static const uint8_t *lb_types(const cx *c, const ctl *l, uint32_t *n)
+{
+    *n = lb_arity(c, l);
+    if (l->bt == BT_VAL) return &l->bt_val;
+    if (l->bt >= BT_VAL) return NULL;
+    const wb_functype *t = &c->m->types[l->bt];
+    return l->kind == 0x03 ? t->types : t->types + t->nparams;
+}
+
+/* Check that the stack top has these types, leaving it in place. In
+ * unreachable code missing entries become typed ones, as the spec's
+ * pop-then-push does. */
+static bool check_top(cx *c, const uint8_t *types, uint32_t n)
+{
+    ctl *f = top(c);
+    if (!f->unreachable) {
+        if (c->nvs - f->height < n) return INVALID("type mismatch");
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t t = c->vs[c->nvs - n + i].type;
+            if (t != types[i] && t != T_ANY) return INVALID("type mismatch");
+        }
+        return true;
+    }
+    vent v;
+    for (uint32_t i = n; i-- > 0;) CHECK(pop(c, types[i], &v));
+    for (uint32_t i = 0; i < n; i++) CHECK(push(c, types[i]));
+    return true;
+}
+
+static bool check_label_top(cx *c, ctl *l, uint32_t *n)
+{
+    const uint8_t *types = lb_types(c, l, n);
+    return check_top(c, types, *n);
+}
+
+/* For branches that end the block (br, br_table, return): entries missing
+ * below an unreachable point match any type, and nothing is pushed back,
+ * so labels of different types can share one polymorphic operand. */
+static bool check_label_soft(cx *c, ctl *l, uint32_t *n)
+{
+    const uint8_t *types = lb_types(c, l, n);
+    ctl *f = top(c);
+    for (uint32_t i = 0; i < *n; i++) {
+        uint32_t below = *n - i;                 /* depth from the top */
+        if (c->nvs - f->height < below) {
+            if (!f->unreachable) return INVALID("type mismatch");
+            continue;
+        }
+        uint8_t t = c->vs[c->nvs - below].type;
+        if (t != types[i] && t != T_ANY) return INVALID("type mismatch");
+    }
+    return true;
+}
+
+/* ---- instruction groups ------------------------------------------------- */
+
+static bool rd_blocktype(cx *c, uint32_t *bt, uint8_t *btv)
+{
+    int64_t v;
+    RD(wb_read_sleb(&c->r, 33, &v));
+    if (v >= 0) {
+        if ((uint64_t)v >= c->m->ntypes) return INVALID("unknown type");
+        *bt = (uint32_t)v;
+        return true;
+    }
+    uint8_t b = (uint8_t)(v & 0x7f);
+    if (b == 0x40) { *bt = BT_EMPTY; return true; }
+    if (!(wb_is_num(b) || wb_is_ref(b)) || v < -64)
+        return fail(c, WB_E_MALFORMED, "malformed value type");
+    if (b == WB_V128) return fail(c, WB_E_INVALID, "SIMD (v128) is not supported yet");
+    *bt = BT_VAL; *btv = b;
+    return true;
+}
+
+static bool op_block(cx *c, uint8_t kind)
+{
+    uint32_t bt = BT_EMPTY; uint8_t btv = 0;
+    CHECK(rd_blocktype(c, &bt, &btv));
+    vent cond = { 0 };
+    if (kind == 0x04) CHECK(pop(c, WB_I32, &cond));
+    ctl probe = { .kind = 0x03, .bt = bt, .bt_val = btv };
+    uint32_t np;
+    const uint8_t *params = lb_types(c, &probe, &np);
+    CHECK(check_top(c, params, np));
+    if (c->live) CHECK(materialize_all(c));
+    bool was_live = c->live;
+    CHECK(push_ctl(c, kind, bt, btv));
+    ctl *f = top(c);
+    if (kind == 0x03) {
+        f->loop_pc = c->ncode;
+        kill_last(c);
+        if (c->live) { CHECK(e_op(c, WB_OP_LOOP)); CHECK(e_64(c, 1)); }
+    } else if (kind == 0x04 && was_live) {
+        CHECK(e_op(c, WB_OP_BR_UNLESS));
+        CHECK(e_2(c, cond.src * 8, 0));
+        f->else_fix = c->ncode;
+        CHECK(e_64(c, NONE));
+    }
+    return true;
+}
+
+/* At the end of a block's body (end or else): check and settle results. */
+static bool close_body(cx *c, ctl *f)
+{
+    uint32_t n = bt_nresults(c, f);
+    vent tmp[n ? n : 1];
+    vent *heap = NULL, *t = tmp;
+    if (n > 64) { heap = malloc(n * sizeof *heap); if (!heap) return fail(c, WB_E_NOMEM, "out of memory"); t = heap; }
+    bool ok = true;
+    if (c->live) {
+        for (uint32_t i = f->height > c->lazy_lo ? f->height : c->lazy_lo; i < c->nvs && ok; i++)
+            ok = materialize(c, i);
+    }
+    for (uint32_t i = n; i-- > 0 && ok;) ok = pop(c, bt_result(c, f, i), &t[i]);
+    free(heap);
+    CHECK(ok);
+    if (c->nvs != f->height) return INVALID("type mismatch");
+    return true;
+}
+
+static bool op_else(cx *c)
+{
+    ctl *f = top(c);
+    if (f->kind != 0x04) return INVALID("else without if");
+    bool live = c->live;
+    CHECK(close_body(c, f));
+    if (live) { CHECK(e_op(c, WB_OP_BR)); CHECK(e_target(c, f)); }
+    if (f->else_fix != NONE) {
+        patch_chain(c, f->else_fix, c->ncode);
+        f->else_fix = NONE;
+    }
+    kill_last(c);
+    f->kind = 0x05;
+    f->unreachable = false;
+    update_live(c);
+    for (uint32_t i = 0; i < bt_nparams(c, f); i++) CHECK(push(c, bt_param(c, f, i)));
+    return true;
+}
+
+static bool op_end(cx *c)
+{
+    ctl *f = top(c);
+    if (f->kind == 0x04) {
+        /* if without else: the false path passes params through. */
+        uint32_t np = bt_nparams(c, f), nr = bt_nresults(c, f);
+        bool same = np == nr;
+        for (uint32_t i = 0; same && i < np; i++)
+            same = bt_param(c, f, i) == bt_result(c, f, i);
+        if (!same) return INVALID("type mismatch");
+    }
+    if (c->ncs == 1) {
+        uint32_t n;
+        CHECK(check_label_top(c, f, &n));
+        if (c->live) CHECK(e_return(c));
+        c->live = false;
+        CHECK(close_body(c, f));
+        c->ncs = 0;
+        return true;
+    }
+    CHECK(close_body(c, f));
+    if (f->else_fix != NONE) patch_chain(c, f->else_fix, c->ncode);
+    if (f->fix != NONE || f->else_fix != NONE) kill_last(c);
+    patch_chain(c, f->fix, c->ncode);
+    ctl done = *f;
+    c->ncs--;
+    update_live(c);
+    for (uint32_t i = 0; i < bt_nresults(c, &done); i++) CHECK(push(c, bt_result(c, &done, i)));
+    return true;
+}
+
+static bool op_br(cx *c)
+{
+    uint32_t d, n;
+    ctl *l = NULL;
+    RD(wb_read_u32(&c->r, &d));
+    CHECK(get_label(c, d, &l));
+    CHECK(check_label_soft(c, l, &n));
+    CHECK(e_branch(c, l));
+    set_unreachable(c);
+    return true;
+}
+
+static bool op_br_if(cx *c)
+{
+    uint32_t d, n;
+    ctl *l = NULL;
+    vent cond;
+    RD(wb_read_u32(&c->r, &d));
+    CHECK(get_label(c, d, &l));
+    CHECK(pop(c, WB_I32, &cond));
+    CHECK(check_label_top(c, l, &n));
+    if (!c->live) return true;
+    kill_last(c);
+    if (l == &c->cs[0] || needs_copies(c, l, n)) {
+        CHECK(e_op(c, WB_OP_BR_UNLESS));
+        CHECK(e_2(c, cond.src * 8, 0));
+        uint32_t skip = c->ncode;
+        CHECK(e_64(c, NONE));
+        CHECK(e_branch(c, l));
+        patch_chain(c, skip, c->ncode);
+        return true;
+    }
+    CHECK(e_op(c, WB_OP_BR_IF));
+    CHECK(e_2(c, cond.src * 8, 0));
+    return e_target(c, l);
+}
+
+static bool op_br_table(cx *c)
+{
+    uint32_t n, def, arity = 0;
+    vent idx;
+    RD(wb_read_u32(&c->r, &n));
+    if (n > WB_MAX_BR_TABLE) return fail(c, WB_E_LIMIT, "br_table too large");
+    if ((size_t)(c->r.end - c->r.p) < n) return fail(c, WB_E_MALFORMED, "unexpected end");
+    const uint8_t *list = c->r.p;
+    for (uint32_t i = 0; i < n; i++) { uint32_t d; RD(wb_read_u32(&c->r, &d)); }
+    RD(wb_read_u32(&c->r, &def));
+    CHECK(pop(c, WB_I32, &idx));
+    ctl *l = NULL;
+    CHECK(get_label(c, def, &l));
+    arity = lb_arity(c, l);
+    uint32_t k;
+    CHECK(check_label_soft(c, l, &k));
+    wb_reader lr = { list, c->r.p };
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t d;
+        RD(wb_read_u32(&lr, &d));
+        CHECK(get_label(c, d, &l));
+        if (lb_arity(c, l) != arity) return INVALID("type mismatch");
+        CHECK(check_label_soft(c, l, &k));
+    }
+    if (c->live) {
+        CHECK(e_op(c, WB_OP_BR_TABLE));
+        CHECK(e_2(c, idx.src * 8, n));
+        uint32_t first = c->ncode;
+        for (uint32_t i = 0; i <= n; i++) CHECK(e_64(c, 0));
+        lr = (wb_reader){ list, c->r.p };
+        for (uint32_t i = 0; i <= n; i++) {
+            uint32_t d;
+            RD(wb_read_u32(&lr, &d));
+            l = &c->cs[c->ncs - 1 - d];
+            uint32_t slot = first + i;
+            if (l != &c->cs[0] && !needs_copies(c, l, arity)) {
+                if (l->kind == 0x03) c->code[slot].i64 = (int64_t)l->loop_pc - slot;
+                else { c->code[slot].u64 = l->fix; l->fix = slot; }
+                continue;
+            }
+            c->code[slot].i64 = (int64_t)c->ncode - slot;   /* a stub */
+            CHECK(e_branch(c, l));
+        }
+    }
+    set_unreachable(c);
+    return true;
+}
+
+static bool op_call_common(cx *c, const wb_functype *ft, int op, uint32_t a,
+                           uint32_t b, const vent *extra)
+{
+    uint32_t np = ft->nparams;
+    vent v;
+    CHECK(check_top(c, ft->types, np));
+    if (c->live)
+        for (uint32_t i = c->nvs - np; i < c->nvs; i++) CHECK(materialize(c, i));
+    for (uint32_t i = np; i-- > 0;) CHECK(pop(c, ft->types[i], &v));
+    uint32_t base = next_slot(c);
+    if (c->live) {
+        kill_last(c);
+        CHECK(e_op(c, op));
+        CHECK(e_2(c, a, b));
+        if (extra) CHECK(e_2(c, extra->src * 8, base * 8));
+        else CHECK(e_2(c, base * 8, 0));
+    }
+    for (uint32_t i = 0; i < ft->nresults; i++) CHECK(push(c, ft->types[np + i]));
+    /* The callee's frame may reach past this point; leave room for its
+     * results at least. */
+    if (base + ft->result_slots > c->max_slot) c->max_slot = base + ft->result_slots;
+    return true;
+}
+
+static bool op_call(cx *c)
+{
+    uint32_t fi;
+    RD(wb_read_u32(&c->r, &fi));
+    if (fi >= c->m->nfuncs) return INVALID("unknown function %u", fi);
+    return op_call_common(c, wb_module_functype(c->m, fi), WB_OP_CALL, fi, 0, NULL);
+}
+
+static bool op_call_indirect(cx *c)
+{
+    uint32_t ti, tab;
+    vent idx;
+    RD(wb_read_u32(&c->r, &ti));
+    RD(wb_read_u32(&c->r, &tab));
+    if (tab >= c->m->ntables) return INVALID("unknown table %u", tab);
+    if (ti >= c->m->ntypes) return INVALID("unknown type");
+    if (c->m->tables[tab].elem != WB_FUNCREF) return INVALID("type mismatch");
+    CHECK(pop(c, WB_I32, &idx));
+    return op_call_common(c, &c->m->types[ti], WB_OP_CALL_INDIRECT, ti, tab, &idx);
+}
+
+static bool op_return(cx *c)
+{
+    uint32_t n;
+    CHECK(check_label_soft(c, &c->cs[0], &n));
+    if (c->live) CHECK(e_return(c));
+    set_unreachable(c);
+    return true;
+}
+
+/* Generic shapes. */
+static bool op_unary(cx *c, int op, uint8_t in, uint8_t out)
+{
+    vent a;
+    CHECK(pop(c, in, &a));
+    CHECK(push(c, out));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    CHECK(e_op(c, op));
+    CHECK(e_2(c, a.src * 8, d->cslot * 8));
+    set_last(c, c->ncode - 1, 1, d->cslot);
+    return true;
+}
+
+static bool op_binary(cx *c, int op, uint8_t in, uint8_t out)
+{
+    vent a, b;
+    CHECK(pop(c, in, &b));
+    CHECK(pop(c, in, &a));
+    CHECK(push(c, out));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    CHECK(e_op(c, op));
+    CHECK(e_2(c, a.src * 8, b.src * 8));
+    CHECK(e_2(c, d->cslot * 8, 0));
+    set_last(c, c->ncode - 1, 0, d->cslot);
+    return true;
+}
+
+/* Type change only: slots hold raw bits (i32.wrap_i64, reinterpret). */
+static bool op_retype(cx *c, uint8_t in, uint8_t out)
+{
+    vent v;
+    CHECK(pop(c, in, &v));
+    CHECK(push(c, out));
+    if (c->live && is_lazy(c, &v)) {
+        c->vs[c->nvs - 1].src = v.src;
+        c->lazy[v.src]++;
+    }
+    return true;
+}
+
+static bool e_const(cx *c, uint8_t t, uint64_t bits)
+{
+    CHECK(push(c, t));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    if (t == WB_I32 || t == WB_F32) {
+        CHECK(e_op(c, WB_OP_CONST32));
+        CHECK(e_2(c, d->cslot * 8, (uint32_t)bits));
+        set_last(c, c->ncode - 1, 0, d->cslot);
+        return true;
+    }
+    CHECK(e_op(c, WB_OP_CONST64));
+    CHECK(e_2(c, d->cslot * 8, 0));
+    CHECK(e_64(c, bits));
+    set_last(c, c->ncode - 2, 0, d->cslot);
+    return true;
+}
+
+static bool rd_local(cx *c, uint32_t *x)
+{
+    RD(wb_read_u32(&c->r, x));
+    if (*x >= c->nlocals) return INVALID("unknown local %u", *x);
+    return true;
+}
+
+static bool op_local_get(cx *c)
+{
+    uint32_t x;
+    CHECK(rd_local(c, &x));
+    CHECK(push(c, c->ltype[x]));
+    if (c->live) {
+        vent *v = &c->vs[c->nvs - 1];
+        v->src = c->lslot[x];
+        c->lazy[v->src]++;
+    }
+    return true;
+}
+
+static bool op_local_set(cx *c, bool tee)
+{
+    uint32_t x;
+    vent v;
+    CHECK(rd_local(c, &x));
+    CHECK(pop(c, c->ltype[x], &v));
+    uint32_t ls = c->lslot[x];
+    if (c->live) {
+        CHECK(protect_local(c, ls));
+        if (c->last_end == c->ncode && v.src == c->last_slot && v.src == v.cslot &&
+            wb_slots_of(v.type) == 1) {
+            c->code[c->last_cell].u32[c->last_half] = ls * 8;
+        } else {
+            CHECK(e_copy(c, v.type, v.src, ls));
+        }
+        kill_last(c);
+    }
+    if (!tee) return true;
+    CHECK(push(c, c->ltype[x]));
+    if (c->live) {
+        vent *t = &c->vs[c->nvs - 1];
+        t->src = ls;
+        c->lazy[ls]++;
+    }
+    return true;
+}
+
+static bool op_global(cx *c, bool set)
+{
+    uint32_t x;
+    RD(wb_read_u32(&c->r, &x));
+    if (x >= c->m->nglobals) return INVALID("unknown global %u", x);
+    wb_globaltype g = c->m->globals[x];
+    bool wide = g.type == WB_V128;
+    if (set) {
+        vent v;
+        if (!g.mut) return INVALID("global is immutable");
+        CHECK(pop(c, g.type, &v));
+        if (!c->live) return true;
+        CHECK(e_op(c, wide ? WB_OP_GLOBAL_SET128 : WB_OP_GLOBAL_SET));
+        return e_2(c, x, v.src * 8);
+    }
+    CHECK(push(c, g.type));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    CHECK(e_op(c, wide ? WB_OP_GLOBAL_GET128 : WB_OP_GLOBAL_GET));
+    CHECK(e_2(c, x, d->cslot * 8));
+    if (!wide) set_last(c, c->ncode - 1, 1, d->cslot);
+    return true;
+}
+
+static bool op_select(cx *c, bool typed)
+{
+    uint8_t t = T_ANY;
+    vent cond, a, b;
+    if (typed) {
+        uint32_t n;
+        RD(wb_read_u32(&c->r, &n));
+        if (n != 1) return INVALID("invalid result arity");
+        RD(wb_read_u8(&c->r, &t));
+        if (!wb_is_num(t) && !wb_is_ref(t)) return fail(c, WB_E_MALFORMED, "malformed value type");
+        if (t == WB_V128) return INVALID("SIMD (v128) is not supported yet");
+    }
+    CHECK(pop(c, WB_I32, &cond));
+    CHECK(pop(c, t, &b));
+    CHECK(pop(c, t, &a));
+    if (!typed) {
+        if (wb_is_ref(a.type) || wb_is_ref(b.type)) return INVALID("type mismatch");
+        if (a.type != b.type && a.type != T_ANY && b.type != T_ANY) return INVALID("type mismatch");
+        t = a.type != T_ANY ? a.type : b.type;
+    }
+    CHECK(push(c, t));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    CHECK(e_op(c, t == WB_V128 ? WB_OP_SELECT128 : WB_OP_SELECT));
+    CHECK(e_2(c, cond.src * 8, a.src * 8));
+    CHECK(e_2(c, b.src * 8, d->cslot * 8));
+    if (t != WB_V128) set_last(c, c->ncode - 1, 1, d->cslot);
+    return true;
+}
+
+static bool need_mem(cx *c)
+{
+    if (c->m->nmems == 0) return INVALID("unknown memory 0");
+    return true;
+}
+
+/* Loads 0x28-0x35 and stores 0x36-0x3e: natural alignment (log2). */
+static const uint8_t mem_align[] = {
+    2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,   /* loads */
+    2, 3, 2, 3, 0, 1, 0, 1, 2                   /* stores */
+};
+static const uint8_t load_type[] = {
+    WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I32, WB_I32,
+    WB_I64, WB_I64, WB_I64, WB_I64, WB_I64, WB_I64
+};
+static const uint8_t store_type[] = {
+    WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I64, WB_I64, WB_I64
+};
+
+static bool rd_memarg(cx *c, uint8_t natural, uint32_t *off)
+{
+    uint32_t align;
+    RD(wb_read_u32(&c->r, &align));
+    RD(wb_read_u32(&c->r, off));
+    CHECK(need_mem(c));
+    if (align > natural) return INVALID("alignment must not be larger than natural");
+    return true;
+}
+
+static bool op_load(cx *c, uint8_t op)
+{
+    uint32_t off;
+    vent a;
+    CHECK(rd_memarg(c, mem_align[op - 0x28], &off));
+    CHECK(pop(c, WB_I32, &a));
+    CHECK(push(c, load_type[op - 0x28]));
+    if (!c->live) return true;
+    const vent *d = &c->vs[c->nvs - 1];
+    CHECK(e_op(c, op));
+    CHECK(e_2(c, a.src * 8, d->cslot * 8));
+    CHECK(e_64(c, off));
+    set_last(c, c->ncode - 2, 1, d->cslot);
+    return true;
+}
+
+static bool op_store(cx *c, uint8_t op)
+{
+    uint32_t off;
+    vent a, v;
+    CHECK(rd_memarg(c, mem_align[op - 0x28], &off));
+    CHECK(pop(c, store_type[op - 0x36], &v));
+    CHECK(pop(c, WB_I32, &a));
+    if (!c->live) return true;
+    CHECK(e_op(c, op));
+    CHECK(e_2(c, a.src * 8, v.src * 8));
+    return e_64(c, off);
+}
+
+static bool zero_byte(cx *c)
+{
+    uint8_t b;
+    RD(wb_read_u8(&c->r, &b));
+    if (b != 0) return fail(c, WB_E_MALFORMED, "zero byte expected");
+    return true;
+}
+
+static bool op_memory_size_grow(cx *c, bool grow_)
+{
+    CHECK(zero_byte(c));
+    CHECK(need_mem(c));
+    if (!grow_) {
+        CHECK(push(c, WB_I32));
+        if (!c->live) return true;
+        CHECK(e_op(c, WB_OP_MEMORY_SIZE));
+        return e_2(c, c->vs[c->nvs - 1].cslot * 8, 0);
+    }
+    return op_unary(c, WB_OP_MEMORY_GROW, WB_I32, WB_I32);
+}
+
+/* Pop n values of the given types; emit op with the immediates and their
+ * slots: [op][i0|i1][s0|s1][s2|0]... */
+static bool op_slots(cx *c, int op, uint32_t i0, uint32_t i1,
+                     const uint8_t *types, uint32_t n, uint8_t result)
+{
+    vent v[4];
+    for (uint32_t k = n; k-- > 0;) CHECK(pop(c, types[k], &v[k]));
+    if (result) CHECK(push(c, result));
+    if (!c->live) return true;
+    uint32_t s[4] = { 0 };
+    uint32_t m = 0;
+    for (; m < n; m++) s[m] = v[m].src * 8;
+    if (result) s[m++] = c->vs[c->nvs - 1].cslot * 8;
+    CHECK(e_op(c, op));
+    CHECK(e_2(c, i0, i1));
+    for (uint32_t k = 0; k < m; k += 2) CHECK(e_2(c, s[k], s[k + 1]));
+    return true;
+}
+
+static bool rd_table(cx *c, uint32_t *t)
+{
+    RD(wb_read_u32(&c->r, t));
+    if (*t >= c->m->ntables) return INVALID("unknown table %u", *t);
+    return true;
+}
+
+static bool rd_elem(cx *c, uint32_t *e)
+{
+    RD(wb_read_u32(&c->r, e));
+    if (*e >= c->m->nelems) return INVALID("unknown elem segment %u", *e);
+    return true;
+}
+
+/* Without a data count section, data indices are only an error of form
+ * when data segments exist; otherwise there are simply none to name. */
+static bool check_data(cx *c, const uint32_t *d)
+{
+    if (!c->m->has_datacount && c->m->ndatas)
+        return fail(c, WB_E_MALFORMED, "data count section required");
+    if (*d >= (c->m->has_datacount ? c->m->datacount : 0))
+        return INVALID("unknown data segment %u", *d);
+    return true;
+}
+
+static bool rd_data(cx *c, uint32_t *d)
+{
+    RD(wb_read_u32(&c->r, d));
+    return check_data(c, d);
+}
+
+static const uint8_t t_iii[] = { WB_I32, WB_I32, WB_I32 };
+
+static bool op_prefix_fc(cx *c)
+{
+    uint32_t sub, x, y;
+    RD(wb_read_u32(&c->r, &sub));
+    if (sub <= 7) {
+        static const uint8_t in[] = { WB_F32, WB_F32, WB_F64, WB_F64, WB_F32, WB_F32, WB_F64, WB_F64 };
+        uint8_t out = sub < 4 ? WB_I32 : WB_I64;
+        return op_unary(c, WB_OP_I32_TRUNC_SAT_F32_S + (int)sub, in[sub], out);
+    }
+    switch (sub) {
+    case 8:   /* memory.init */
+        RD(wb_read_u32(&c->r, &x));
+        CHECK(zero_byte(c));
+        CHECK(need_mem(c));
+        CHECK(check_data(c, &x));
+        return op_slots(c, WB_OP_MEMORY_INIT, x, 0, t_iii, 3, 0);
+    case 9:   /* data.drop */
+        CHECK(rd_data(c, &x));
+        if (!c->live) return true;
+        CHECK(e_op(c, WB_OP_DATA_DROP));
+        return e_2(c, x, 0);
+    case 10:  /* memory.copy */
+        CHECK(zero_byte(c));
+        CHECK(zero_byte(c));
+        CHECK(need_mem(c));
+        return op_slots(c, WB_OP_MEMORY_COPY, 0, 0, t_iii, 3, 0);
+    case 11:  /* memory.fill */
+        CHECK(zero_byte(c));
+        CHECK(need_mem(c));
+        return op_slots(c, WB_OP_MEMORY_FILL, 0, 0, t_iii, 3, 0);
+    case 12:  /* table.init elem table */
+        CHECK(rd_elem(c, &y));
+        CHECK(rd_table(c, &x));
+        if (c->m->elems[y].type != c->m->tables[x].elem) return INVALID("type mismatch");
+        return op_slots(c, WB_OP_TABLE_INIT, x, y, t_iii, 3, 0);
+    case 13:  /* elem.drop */
+        CHECK(rd_elem(c, &x));
+        if (!c->live) return true;
+        CHECK(e_op(c, WB_OP_ELEM_DROP));
+        return e_2(c, x, 0);
+    case 14:  /* table.copy dst src */
+        CHECK(rd_table(c, &x));
+        CHECK(rd_table(c, &y));
+        if (c->m->tables[x].elem != c->m->tables[y].elem) return INVALID("type mismatch");
+        return op_slots(c, WB_OP_TABLE_COPY, x, y, t_iii, 3, 0);
+    case 15: { /* table.grow */
+        CHECK(rd_table(c, &x));
+        uint8_t ts[2] = { c->m->tables[x].elem, WB_I32 };
+        return op_slots(c, WB_OP_TABLE_GROW, x, 0, ts, 2, WB_I32);
+    }
+    case 16:  /* table.size */
+        CHECK(rd_table(c, &x));
+        return op_slots(c, WB_OP_TABLE_SIZE, x, 0, NULL, 0, WB_I32);
+    case 17: { /* table.fill */
+        CHECK(rd_table(c, &x));
+        uint8_t ts[3] = { WB_I32, c->m->tables[x].elem, WB_I32 };
+        return op_slots(c, WB_OP_TABLE_FILL, x, 0, ts, 3, 0);
+    }
+    }
+    return fail(c, WB_E_MALFORMED, "illegal opcode 0xfc %u", sub);
+}
+
+/* Numeric ops 0x45-0xc4: operand and result types, '1' unary, '2' binary. */
+typedef struct { uint8_t in, out, arity; } numsig;
+
+static numsig num_sig(uint8_t op)
+{
+    const uint8_t I = WB_I32, L = WB_I64, F = WB_F32, D = WB_F64;
+    if (op == 0x45) return (numsig){ I, I, 1 };
+    if (op <= 0x4f) return (numsig){ I, I, 2 };
+    if (op == 0x50) return (numsig){ L, I, 1 };
+    if (op <= 0x5a) return (numsig){ L, I, 2 };
+    if (op <= 0x60) return (numsig){ F, I, 2 };
+    if (op <= 0x66) return (numsig){ D, I, 2 };
+    if (op <= 0x69) return (numsig){ I, I, 1 };
+    if (op <= 0x78) return (numsig){ I, I, 2 };
+    if (op <= 0x7b) return (numsig){ L, L, 1 };
+    if (op <= 0x8a) return (numsig){ L, L, 2 };
+    if (op <= 0x91) return (numsig){ F, F, 1 };
+    if (op <= 0x98) return (numsig){ F, F, 2 };
+    if (op <= 0x9f) return (numsig){ D, D, 1 };
+    if (op <= 0xa6) return (numsig){ D, D, 2 };
+    static const uint8_t conv[][2] = {
+        /* a7 */ {L, I}, {F, I}, {F, I}, {D, I}, {D, I}, {I, L}, {I, L},
+        /* ae */ {F, L}, {F, L}, {D, L}, {D, L}, {I, F}, {I, F}, {L, F},
+        /* b5 */ {L, F}, {D, F}, {I, D}, {I, D}, {L, D}, {L, D}, {F, D},
+        /* bc */ {F, I}, {D, L}, {I, F}, {L, D},
+        /* c0 */ {I, I}, {I, I}, {L, L}, {L, L}, {L, L},
+    };
+    return (numsig){ conv[op - 0xa7][0], conv[op - 0xa7][1], 1 };
+}
+
+static bool op_numeric(cx *c, uint8_t op)
+{
+    numsig s = num_sig(op);
+    if (op == 0xa7 || (op >= 0xbc && op <= 0xbf)) return op_retype(c, s.in, s.out);
+    if (s.arity == 1) return op_unary(c, op, s.in, s.out);
+    return op_binary(c, op, s.in, s.out);
+}
+
+static bool rd_reftype(cx *c, uint8_t *t)
+{
+    RD(wb_read_u8(&c->r, t));
+    if (!wb_is_ref(*t)) return fail(c, WB_E_MALFORMED, "malformed reference type");
+    return true;
+}
+
+static bool op_const(cx *c, uint8_t op)
+{
+    int64_t v;
+    const uint8_t *p;
+    switch (op) {
+    case 0x41: RD(wb_read_sleb(&c->r, 32, &v)); return e_const(c, WB_I32, (uint32_t)v);
+    case 0x42: RD(wb_read_sleb(&c->r, 64, &v)); return e_const(c, WB_I64, (uint64_t)v);
+    case 0x43: {
+        RD(wb_read_bytes(&c->r, 4, &p));
+        uint32_t b; memcpy(&b, p, 4);
+        return e_const(c, WB_F32, b);
+    }
+    default: {
+        RD(wb_read_bytes(&c->r, 8, &p));
+        uint64_t b; memcpy(&b, p, 8);
+        return e_const(c, WB_F64, b);
+    }
+    }
+}
+
+static bool op_ref(cx *c, uint8_t op)
+{
+    uint8_t t = 0;
+    uint32_t x;
+    vent v;
+    switch (op) {
+    case 0xd0:
+        CHECK(rd_reftype(c, &t));
+        return e_const(c, t, 0);
+    case 0xd1:
+        CHECK(pop_any(c, &v));
+        if (!wb_is_ref(v.type) && v.type != T_ANY) return INVALID("type mismatch");
+        CHECK(push(c, WB_I32));
+        if (!c->live) return true;
+        CHECK(e_op(c, WB_OP_REF_IS_NULL));
+        return e_2(c, v.src * 8, c->vs[c->nvs - 1].cslot * 8);
+    default:
+        RD(wb_read_u32(&c->r, &x));
+        if (x >= c->m->nfuncs) return INVALID("unknown function %u", x);
+        if (!(c->m->declared_funcs[x / 8] & (1u << (x % 8))))
+            return INVALID("undeclared function reference");
+        CHECK(push(c, WB_FUNCREF));
+        if (!c->live) return true;
+        CHECK(e_op(c, WB_OP_REF_FUNC));
+        return e_2(c, x, c->vs[c->nvs - 1].cslot * 8);
+    }
+}
+
+static bool op_table_getset(cx *c, bool set)
+{
+    uint32_t x;
+    CHECK(rd_table(c, &x));
+    uint8_t et = c->m->tables[x].elem;
+    if (set) {
+        uint8_t ts[2] = { WB_I32, et };
+        return op_slots(c, WB_OP_TABLE_SET, x, 0, ts, 2, 0);
+    }
+    return op_slots(c, WB_OP_TABLE_GET, x, 0, t_iii, 1, et);
+}
+
+static bool step(cx *c)
+{
+    uint8_t op;
+    RD(wb_read_u8(&c->r, &op));
+    switch (op) {
+    case 0x00:
+        if (c->live) { kill_last(c); CHECK(e_op(c, WB_OP_UNREACHABLE)); }
+        set_unreachable(c);
+        return true;
+    case 0x01: return true;
+    case 0x02: case 0x03: case 0x04: return op_block(c, op);
+    case 0x05: return op_else(c);
+    case 0x0b: return op_end(c);
+    case 0x0c: return op_br(c);
+    case 0x0d: return op_br_if(c);
+    case 0x0e: return op_br_table(c);
+    case 0x0f: return op_return(c);
+    case 0x10: return op_call(c);
+    case 0x11: return op_call_indirect(c);
+    case 0x1a: { vent v; return pop_any(c, &v); }
+    case 0x1b: return op_select(c, false);
+    case 0x1c: return op_select(c, true);
+    case 0x20: return op_local_get(c);
+    case 0x21: return op_local_set(c, false);
+    case 0x22: return op_local_set(c, true);
+    case 0x23: return op_global(c, false);
+    case 0x24: return op_global(c, true);
+    case 0x25: return op_table_getset(c, false);
+    case 0x26: return op_table_getset(c, true);
+    case 0x3f: return op_memory_size_grow(c, false);
+    case 0x40: return op_memory_size_grow(c, true);
+    case 0x41: case 0x42: case 0x43: case 0x44: return op_const(c, op);
+    case 0xd0: case 0xd1: case 0xd2: return op_ref(c, op);
+    case 0xfc: return op_prefix_fc(c);
+    case 0xfd: return fail(c, WB_E_INVALID, "SIMD (v128) is not supported yet");
+    }
+    if (op >= 0x28 && op <= 0x35) return op_load(c, op);
+    if (op >= 0x36 && op <= 0x3e) return op_store(c, op);
+    if (op >= 0x45 && op <= 0xc4) return op_numeric(c, op);
+    return fail(c, WB_E_MALFORMED, "illegal opcode 0x%02x", op);
+}
+
+/* ---- locals and driver -------------------------------------------------- */
+
+static bool read_locals(cx *c)
+{
+    const wb_functype *ft = c->ft;
+    uint32_t ngroups;
+    uint64_t total = ft->nparams;
+    RD(wb_read_u32(&c->r, &ngroups));
+    wb_reader save = c->r;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n; uint8_t t;
+        RD(wb_read_u32(&c->r, &n));
+        RD(wb_read_u8(&c->r, &t));
+        total += n;
+        if (total > UINT32_MAX) return fail(c, WB_E_MALFORMED, "too many locals");
+        if (!wb_is_num(t) && !wb_is_ref(t)) return fail(c, WB_E_MALFORMED, "malformed value type");
+        if (t == WB_V128) return INVALID("SIMD (v128) is not supported yet");
+    }
+    if (total > WB_MAX_LOCALS)
+        return fail(c, WB_E_LIMIT, "too many locals: %llu (limit %u)",
+                    (unsigned long long)total, WB_MAX_LOCALS);
+    c->nlocals = (uint32_t)total;
+    c->ltype = malloc(total + 1);
+    c->lslot = malloc((total + 1) * sizeof *c->lslot);
+    if (!c->ltype || !c->lslot) return fail(c, WB_E_NOMEM, "out of memory");
+    uint32_t k = 0, s = 0;
+    for (; k < ft->nparams; k++) { c->ltype[k] = ft->types[k]; c->lslot[k] = s; s += wb_slots_of(ft->types[k]); }
+    c->r = save;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n; uint8_t t;
+        RD(wb_read_u32(&c->r, &n));
+        RD(wb_read_u8(&c->r, &t));
+        for (uint32_t j = 0; j < n; j++, k++) { c->ltype[k] = t; c->lslot[k] = s; s += wb_slots_of(t); }
+    }
+    c->local_slots = s;
+    c->max_slot = s;
+    if (c->emit) {
+        c->lazy = calloc(s + 1, sizeof *c->lazy);
+        if (!c->lazy) return fail(c, WB_E_NOMEM, "out of memory");
+    }
+    return true;
+}
+
+static void cx_free(cx *c)
+{
+    free(c->ltype); free(c->lslot); free(c->lazy);
+    free(c->vs); free(c->cs); free(c->code);
+}
+
+static wb_status run(cx *c, const wb_module *m, uint32_t defidx, wb_error *err)
+{
+    const wb_funcdef *d = &m->funcdefs[defidx];
+    c->m = m;
+    c->ft = &m->types[d->typeidx];
+    c->r = (wb_reader){ d->body, d->body + d->body_len };
+    c->last_end = NONE;
+    c->maxcode = d->body_len * 8u + 4096u;
+    if (c->emit) c->labels = wb_interp_labels();
+    bool ok = read_locals(c) && push_ctl(c, 0, BT_EMPTY, 0);
+    if (ok) c->cs[0].bt = d->typeidx;   /* the function's label: its results */
+    while (ok && c->ncs) ok = step(c);
+    if (ok && c->r.p != c->r.end) ok = fail(c, WB_E_MALFORMED, "section size mismatch");
+    if (!ok && c->st == WB_OK) c->st = WB_E_INVALID;
+    if (c->st != WB_OK) {
+        uint32_t fi = m->nfunc_imports + defidx;
+        return wb_err_set(err, c->st, "%s (function %u, offset 0x%zx)", c->msg, fi,
+                          (size_t)(c->r.p - m->bytes));
+    }
+    return WB_OK;
+}
+
+wb_status wb_compile_validate(const wb_module *m, uint32_t defidx, wb_error *err)
+{
+    cx c = { 0 };
+    wb_status st = run(&c, m, defidx, err);
+    cx_free(&c);
+    return st;
+}
+
+wb_code *wb_compile(wb_module *m, uint32_t defidx, wb_error *err)
+{
+    wb_funcdef *d = &m->funcdefs[defidx];
+    wb_code *code = atomic_load_explicit(&d->code, memory_order_acquire);
+    if (code) return code;
+    cx c = { .emit = true };
+    if (run(&c, m, defidx, err) != WB_OK) { cx_free(&c); return NULL; }
+    code = calloc(1, sizeof *code);
+    if (!code) { cx_free(&c); wb_err_set(err, WB_E_NOMEM, "out of memory"); return NULL; }
+    code->cells = c.code;
+    code->ncells = c.ncode;
+    c.code = NULL;
+    code->param_slots = c.ft->param_slots;
+    code->local_slots = c.local_slots;
+    code->result_slots = c.ft->result_slots;
+    code->frame_slots = c.max_slot > c.ft->result_slots ? c.max_slot : c.ft->result_slots;
+    cx_free(&c);
+    wb_code *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&d->code, &expected, code,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        wb_code_free(code);
+        return expected;
+    }
+    return code;
+}
+
+void wb_code_free(wb_code *c)
+{
+    if (!c) return;
+    free(c->cells);
+    free(c);
+}

@@ -1,0 +1,1265 @@
+/*
+ * decode.c: the binary format -> wb_module.
+ *
+ * Every read is bounded by the end of the current section, and every
+ * vector count is checked against the bytes left before anything is
+ * allocated, so hostile sizes fail fast. Messages start with the text the
+ * spec's reference interpreter uses, then add context.
+ *
+ * Errors are ordered like the reference: any malformed encoding wins over
+ * validation errors found while decoding (constant expressions, limits on
+ * locals), which are deferred until the whole binary has been read.
+ */
+#include "engine.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Caps for index spaces engine.h leaves open; real modules are far below. */
+#define MAX_TABLES   100000u
+#define MAX_MEMS     100000u
+#define MAX_GLOBALS  1000000u
+
+typedef struct dec {
+    wb_module *m;
+    const uint8_t *p;          /* m->bytes */
+    size_t pos, end, len;      /* end: end of the current section */
+    const char *sec;           /* current section, for messages */
+    wb_error *err;
+    bool quiet;                /* name section: errors are ignored */
+    bool has_deferred;
+    wb_status deferred_st;
+    char deferred[400];
+    bool has_funcsec, has_code;
+    uint32_t nfunc_decls;
+    bool has_names;
+    size_t names_pos, names_end;
+    uint64_t elem_items;       /* over all segments, for the limit */
+} dec;
+
+static const char *const sec_name[] = {
+    "custom", "type", "import", "function", "table", "memory", "global",
+    "export", "start", "element", "code", "data", "data count",
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+static bool vfail(dec *d, wb_status st, size_t off, const char *fmt,
+                  va_list ap)
+{
+    char buf[400];
+    if (d->quiet)
+        return false;
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (d->sec)
+        wb_err_set(d->err, st, "%s (%s section, offset 0x%zx)", buf, d->sec,
+                   off);
+    else
+        wb_err_set(d->err, st, "%s (offset 0x%zx)", buf, off);
+    return false;
+}
+
+static void report(dec *d, wb_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(dec *d, wb_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(d, st, d->pos, fmt, ap);
+    va_end(ap);
+}
+
+/* Both yield false, visibly to the compiler, so callers can
+ * `return fail(...)` and outputs are known set on success. */
+#define fail_st(d, st, ...) (report((d), (st), __VA_ARGS__), false)
+#define fail(d, ...) fail_st((d), WB_E_MALFORMED, __VA_ARGS__)
+
+static bool nomem(dec *d)
+{
+    return fail_st(d, WB_E_NOMEM, "out of memory while decoding");
+}
+
+/* Record a validation error found mid-decode; reported only if the rest
+ * of the binary turns out well-formed. */
+static void defer(dec *d, wb_status st, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void defer(dec *d, wb_status st, size_t off, const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    if (d->has_deferred || d->quiet)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    snprintf(d->deferred, sizeof d->deferred, "%s (%s section, offset 0x%zx)",
+             buf, d->sec ? d->sec : "?", off);
+    d->deferred_st = st;
+    d->has_deferred = true;
+}
+
+/* ---- primitive readers --------------------------------------------------- */
+
+static bool rd_byte(dec *d, uint8_t *b)
+{
+    if (d->pos >= d->end)
+        return fail(d, "unexpected end of section or function");
+    *b = d->p[d->pos++];
+    return true;
+}
+
+/* LEB bytes may run past the section into the file, as in the reference
+ * decoder, so an overlong number is reported as such; the caller checks
+ * the section bound once the number is complete. */
+static bool leb_byte(dec *d, uint8_t *b)
+{
+    if (d->pos >= d->len)
+        return d->sec ? fail(d, "unexpected end of section or function")
+                      : fail(d, "unexpected end");
+    *b = d->p[d->pos++];
+    return true;
+}
+
+static bool leb_done(dec *d)
+{
+    if (d->pos > d->end)
+        return fail(d, "unexpected end of section or function");
+    return true;
+}
+
+/* LEB128 limited to `bits` bits, checked exactly like the reference
+ * decoder: a byte past the last allowed one is "too long", unused bits
+ * set in the last byte are "too large". */
+static bool rd_uleb(dec *d, int bits, uint64_t *out)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    for (int n = bits;; n -= 7, shift += 7) {
+        uint8_t b;
+        if (n <= 0)
+            return fail(d, "integer representation too long");
+        if (!leb_byte(d, &b))
+            return false;
+        if (n < 7 && (b & 0x7f) >= (1u << n))
+            return fail(d, "integer too large");
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            break;
+    }
+    *out = v;
+    return leb_done(d);
+}
+
+/* Signed: the unused bits of the last byte must repeat the sign bit. */
+static bool rd_sleb(dec *d, int bits, int64_t *out)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    for (int n = bits;; n -= 7) {
+        uint8_t b;
+        if (n <= 0)
+            return fail(d, "integer representation too long");
+        if (!leb_byte(d, &b))
+            return false;
+        if (n < 7) {
+            uint8_t mask = (uint8_t)((0xffu << (n - 1)) & 0x7f);
+            if ((b & mask) != 0 && (b & mask) != mask)
+                return fail(d, "integer too large");
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) {
+            if (shift < 64 && (b & 0x40))
+                v |= ~(uint64_t)0 << shift;
+            break;
+        }
+    }
+    *out = (int64_t)v;
+    return leb_done(d);
+}
+
+static bool rd_u32(dec *d, uint32_t *out)
+{
+    uint64_t v;
+    if (!rd_uleb(d, 32, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* A byte length that must fit in what is left of the section. */
+static bool rd_len(dec *d, uint32_t *n)
+{
+    size_t at = d->pos;
+    if (!rd_u32(d, n))
+        return false;
+    if (*n > d->end - d->pos) {
+        d->pos = at;
+        return fail(d, "length out of bounds (%u bytes, %zu left)", *n,
+                    d->end - at);
+    }
+    return true;
+}
+
+/* A vector count: every item takes at least one byte, so the count is
+ * bounded by the bytes left before anything is allocated. */
+static bool rd_vec(dec *d, uint32_t *n)
+{
+    size_t at = d->pos;
+    if (!rd_u32(d, n))
+        return false;
+    if (*n > d->end - d->pos) {
+        d->pos = at;
+        return fail(d, "unexpected end of section or function (%u items "
+                    "declared, %zu bytes left)", *n, d->end - at);
+    }
+    return true;
+}
+
+static bool rd_count(dec *d, uint32_t *n, uint32_t limit, const char *what)
+{
+    if (!rd_vec(d, n))
+        return false;
+    if (*n > limit)
+        return fail_st(d, WB_E_LIMIT, "too many %s (%u, limit %u)", what, *n,
+                       limit);
+    return true;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* Strict UTF-8: no overlong forms, surrogates or code points > 0x10FFFF. */
+static bool utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        uint32_t cp, min;
+        size_t k;
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xe0) == 0xc0) { k = 1; cp = c & 0x1f; min = 0x80; }
+        else if ((c & 0xf0) == 0xe0) { k = 2; cp = c & 0x0f; min = 0x800; }
+        else if ((c & 0xf8) == 0xf0) { k = 3; cp = c & 0x07; min = 0x10000; }
+        else return false;
+        if (n - i - 1 < k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + j] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* Reads a name; with `out` copies it NUL-terminated. */
+static bool rd_name(dec *d, char **out, uint32_t *outlen)
+{
+    uint32_t n;
+    if (!rd_len(d, &n))
+        return false;
+    if (!utf8_ok(d->p + d->pos, n))
+        return fail(d, "malformed UTF-8 encoding");
+    if (out) {
+        char *s = malloc((size_t)n + 1);
+        if (!s)
+            return nomem(d);
+        memcpy(s, d->p + d->pos, n);
+        s[n] = 0;
+        *out = s;
+    }
+    if (outlen)
+        *outlen = n;
+    d->pos += n;
+    return true;
+}
+
+/* ---- types --------------------------------------------------------------- */
+
+/* Type bytes are one-byte signed LEBs in the reference, hence "too long"
+ * for a byte with the continuation bit. */
+static bool rd_typebyte(dec *d, uint8_t *t)
+{
+    if (!rd_byte(d, t))
+        return false;
+    if (*t & 0x80) {
+        d->pos--;
+        return fail(d, "integer representation too long");
+    }
+    return true;
+}
+
+static bool rd_valtype(dec *d, uint8_t *t)
+{
+    if (!rd_typebyte(d, t))
+        return false;
+    if (!wb_is_num(*t) && !wb_is_ref(*t)) {
+        d->pos--;
+        return fail(d, "malformed value type 0x%02x", *t);
+    }
+    return true;
+}
+
+static bool rd_reftype(dec *d, uint8_t *t)
+{
+    if (!rd_typebyte(d, t))
+        return false;
+    if (!wb_is_ref(*t)) {
+        d->pos--;
+        return fail(d, "malformed reference type 0x%02x", *t);
+    }
+    return true;
+}
+
+static bool rd_limits(dec *d, wb_limits32 *l)
+{
+    uint64_t flags;
+    if (!rd_uleb(d, 1, &flags))
+        return false;
+    l->has_max = flags == 1;
+    l->max = 0;
+    if (!rd_u32(d, &l->min))
+        return false;
+    return !l->has_max || rd_u32(d, &l->max);
+}
+
+static bool rd_tabletype(dec *d, wb_tabletype *t)
+{
+    return rd_reftype(d, &t->elem) && rd_limits(d, &t->lim);
+}
+
+static bool rd_globaltype(dec *d, wb_globaltype *g)
+{
+    uint8_t mut;
+    if (!rd_valtype(d, &g->type) || !rd_byte(d, &mut))
+        return false;
+    if (mut > 1) {
+        d->pos--;
+        return fail(d, "malformed mutability 0x%02x", mut);
+    }
+    g->mut = mut;
+    return true;
+}
+
+static bool rd_valtypes(dec *d, uint8_t *dst, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_valtype(d, &dst[i]))
+            return false;
+    return true;
+}
+
+static bool rd_functype(dec *d, wb_functype *ft)
+{
+    uint8_t form, params[WB_MAX_PARAMS];
+    uint32_t np, nr;
+    if (!rd_typebyte(d, &form))
+        return false;
+    if (form != 0x60) {
+        d->pos--;
+        return fail(d, "malformed function type 0x%02x", form);
+    }
+    /* Params go to a buffer first: one allocation once both counts are
+     * known. */
+    if (!rd_count(d, &np, WB_MAX_PARAMS, "parameters") ||
+        !rd_valtypes(d, params, np) ||
+        !rd_count(d, &nr, WB_MAX_RESULTS, "results"))
+        return false;
+    ft->types = malloc((size_t)np + nr + 1);
+    if (!ft->types)
+        return nomem(d);
+    memcpy(ft->types, params, np);
+    ft->nparams = np;
+    ft->nresults = nr;
+    if (!rd_valtypes(d, ft->types + np, nr))
+        return false;
+    for (uint32_t i = 0; i < np; i++)
+        ft->param_slots += wb_slots_of(ft->types[i]);
+    for (uint32_t i = 0; i < nr; i++)
+        ft->result_slots += wb_slots_of(ft->types[np + i]);
+    return true;
+}
+
+/* ---- growing arrays ------------------------------------------------------ */
+
+/* Resizes *arr from `oldn` to `newn` elements, zeroing the new tail. */
+static bool grow(dec *d, void *arrp, size_t el, size_t oldn, size_t newn)
+{
+    void **arr = arrp;
+    void *p = realloc(*arr, (newn ? newn : 1) * el);
+    if (!p)
+        return nomem(d);
+    if (newn > oldn)
+        memset((char *)p + oldn * el, 0, (newn - oldn) * el);
+    *arr = p;
+    return true;
+}
+
+/* ---- constant expressions ------------------------------------------------ */
+
+static bool rd_bits(dec *d, uint64_t *dst, unsigned nbytes)
+{
+    if (d->end - d->pos < nbytes) {
+        d->pos = d->end;
+        uint8_t b;
+        return rd_byte(d, &b);      /* reports the unexpected end */
+    }
+    for (unsigned i = 0; i < nbytes; i++)
+        dst[i / 8] |= (uint64_t)d->p[d->pos + i] << (8 * (i % 8));
+    d->pos += nbytes;
+    return true;
+}
+
+/* Opcodes of Wasm 2.0 outside the prefixes; others are illegal. */
+static bool opcode_known(uint8_t op)
+{
+    return op <= 0x05 || (op >= 0x0b && op <= 0x11) ||
+        (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
+        (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
+        op == 0xfc || op == 0xfd;
+}
+
+/* Skips a non-constant instruction whose immediates are simple, so that
+ * decoding can go on and a later malformation still wins. Returns false
+ * (with err set) when it cannot. */
+static bool skip_nonconst(dec *d, uint8_t op)
+{
+    uint32_t x;
+    uint8_t b;
+    if (op <= 0x01 || op == 0x0f || op == 0x1a || op == 0x1b ||
+        (op >= 0x45 && op <= 0xc4) || op == 0xd1)
+        return true;
+    switch (op) {
+    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
+    case 0x24: case 0x25: case 0x26:
+        return rd_u32(d, &x);
+    case 0x3f: case 0x40:
+        return rd_byte(d, &b);
+    default:
+        break;
+    }
+    if (op >= 0x28 && op <= 0x3e)
+        return rd_u32(d, &x) && rd_u32(d, &x);
+    d->pos--;
+    return fail_st(d, WB_E_INVALID, "constant expression required "
+                   "(opcode 0x%02x)", op);
+}
+
+/* One instruction. *is_const says whether it may appear in a constant
+ * expression; if so it is decoded into *c. */
+static bool rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
+{
+    int64_t s;
+    uint32_t sub;
+    *is_const = true;
+    switch (op) {
+    case 0x41:
+        c->kind = WB_CONST_VALUE; c->type = WB_I32;
+        if (!rd_sleb(d, 32, &s)) return false;
+        c->bits[0] = (uint32_t)s;
+        return true;
+    case 0x42:
+        c->kind = WB_CONST_VALUE; c->type = WB_I64;
+        if (!rd_sleb(d, 64, &s)) return false;
+        c->bits[0] = (uint64_t)s;
+        return true;
+    case 0x43:
+        c->kind = WB_CONST_VALUE; c->type = WB_F32;
+        return rd_bits(d, c->bits, 4);
+    case 0x44:
+        c->kind = WB_CONST_VALUE; c->type = WB_F64;
+        return rd_bits(d, c->bits, 8);
+    case 0xd0:
+        c->kind = WB_CONST_REF_NULL;
+        return rd_reftype(d, &c->type);
+    case 0xd2:
+        c->kind = WB_CONST_REF_FUNC; c->type = WB_FUNCREF;
+        return rd_u32(d, &c->index);
+    case 0x23:
+        c->kind = WB_CONST_GLOBAL;    /* type resolved by modcheck */
+        return rd_u32(d, &c->index);
+    case 0xfd:
+        if (!rd_u32(d, &sub)) return false;
+        if (sub == 12) {
+            c->kind = WB_CONST_VALUE; c->type = WB_V128;
+            return rd_bits(d, c->bits, 16);
+        }
+        return fail_st(d, WB_E_INVALID, "constant expression required "
+                       "(SIMD opcode %u)", sub);
+    default:
+        break;
+    }
+    *is_const = false;
+    if (!opcode_known(op)) {
+        d->pos--;
+        return fail(d, "illegal opcode 0x%02x", op);
+    }
+    return skip_nonconst(d, op);
+}
+
+/* A constant expression up to its `end`. Wasm 2.0 allows exactly one
+ * constant instruction; other shapes are validation errors, deferred. */
+static bool rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
+{
+    size_t start = d->pos;
+    uint32_t n = 0;
+    bool nonconst = false;
+    memset(c, 0, sizeof *c);
+    for (;;) {
+        uint8_t op;
+        bool is_const;
+        wb_const tmp = {0};
+        if (!rd_byte(d, &op))
+            return false;
+        if (op == 0x0b)
+            break;
+        if (!rd_const_instr(d, op, &tmp, &is_const))
+            return false;
+        if (!is_const)
+            nonconst = true;
+        else if (n++ == 0)
+            *c = tmp;
+    }
+    if (nonconst)
+        defer(d, WB_E_INVALID, start, "constant expression required "
+              "(%s %u)", what, idx);
+    else if (n != 1)
+        defer(d, WB_E_INVALID, start, "type mismatch (%s %u: expected one "
+              "constant instruction, got %u)", what, idx, n);
+    return true;
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+static bool sec_type(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_TYPES, "types"))
+        return false;
+    m->types = calloc(n ? n : 1, sizeof *m->types);
+    if (!m->types)
+        return nomem(d);
+    while (m->ntypes < n)
+        if (!rd_functype(d, &m->types[m->ntypes++]))
+            return false;
+    return true;
+}
+
+/* Appends an import to its index space; arrays were sized for all imports. */
+static void add_import_index(wb_module *m, const wb_import *im)
+{
+    switch (im->kind) {
+    case WB_EXTERN_FUNC: m->func_types[m->nfuncs++] = im->u.typeidx; break;
+    case WB_EXTERN_TABLE: m->tables[m->ntables++] = im->u.table; break;
+    case WB_EXTERN_MEMORY: m->mems[m->nmems++] = im->u.mem; break;
+    default: m->globals[m->nglobals++] = im->u.global; break;
+    }
+}
+
+static bool rd_import_desc(dec *d, wb_import *im)
+{
+    uint8_t kind;
+    if (!rd_byte(d, &kind))
+        return false;
+    im->kind = kind;
+    switch (kind) {
+    case 0: return rd_u32(d, &im->u.typeidx);
+    case 1: return rd_tabletype(d, &im->u.table);
+    case 2: return rd_limits(d, &im->u.mem);
+    case 3: return rd_globaltype(d, &im->u.global);
+    default:
+        d->pos--;
+        return fail(d, "malformed import kind 0x%02x", kind);
+    }
+}
+
+static bool sec_import(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_IMPORTS, "imports"))
+        return false;
+    size_t cap = n ? n : 1;
+    m->imports = calloc(cap, sizeof *m->imports);
+    m->func_types = calloc(cap, sizeof *m->func_types);
+    m->tables = calloc(cap, sizeof *m->tables);
+    m->mems = calloc(cap, sizeof *m->mems);
+    m->globals = calloc(cap, sizeof *m->globals);
+    if (!m->imports || !m->func_types || !m->tables || !m->mems ||
+        !m->globals)
+        return nomem(d);
+    while (m->nimports < n) {
+        wb_import *im = &m->imports[m->nimports++];
+        if (!rd_name(d, &im->module, &im->module_len) ||
+            !rd_name(d, &im->name, &im->name_len) || !rd_import_desc(d, im))
+            return false;
+        add_import_index(m, im);
+    }
+    m->nfunc_imports = m->nfuncs;
+    m->ntable_imports = m->ntables;
+    m->nmem_imports = m->nmems;
+    m->nglobal_imports = m->nglobals;
+    return true;
+}
+
+static bool sec_function(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_FUNCS - m->nfunc_imports, "functions"))
+        return false;
+    if (!grow(d, &m->func_types, sizeof *m->func_types, m->nfuncs,
+              (size_t)m->nfuncs + n))
+        return false;
+    m->funcdefs = calloc(n ? n : 1, sizeof *m->funcdefs);
+    if (!m->funcdefs)
+        return nomem(d);
+    d->has_funcsec = true;
+    d->nfunc_decls = n;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!rd_u32(d, &m->funcdefs[i].typeidx))
+            return false;
+        m->func_types[m->nfuncs++] = m->funcdefs[i].typeidx;
+    }
+    return true;
+}
+
+static bool sec_table(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, MAX_TABLES - m->ntables, "tables"))
+        return false;
+    if (!grow(d, &m->tables, sizeof *m->tables, m->ntables,
+              (size_t)m->ntables + n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_tabletype(d, &m->tables[m->ntables++]))
+            return false;
+    return true;
+}
+
+static bool sec_memory(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, MAX_MEMS - m->nmems, "memories"))
+        return false;
+    if (!grow(d, &m->mems, sizeof *m->mems, m->nmems, (size_t)m->nmems + n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_limits(d, &m->mems[m->nmems++]))
+            return false;
+    return true;
+}
+
+static bool sec_global(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, MAX_GLOBALS - m->nglobals, "globals"))
+        return false;
+    if (!grow(d, &m->globals, sizeof *m->globals, m->nglobals,
+              (size_t)m->nglobals + n))
+        return false;
+    m->global_inits = calloc(n ? n : 1, sizeof *m->global_inits);
+    if (!m->global_inits)
+        return nomem(d);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx = m->nglobals;
+        if (!rd_globaltype(d, &m->globals[idx]))
+            return false;
+        m->nglobals++;
+        if (!rd_const(d, &m->global_inits[i], "global", idx))
+            return false;
+    }
+    return true;
+}
+
+static bool sec_export(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_EXPORTS, "exports"))
+        return false;
+    m->exports = calloc(n ? n : 1, sizeof *m->exports);
+    if (!m->exports)
+        return nomem(d);
+    while (m->nexports < n) {
+        wb_export *e = &m->exports[m->nexports++];
+        if (!rd_name(d, &e->name, &e->name_len) || !rd_byte(d, &e->kind))
+            return false;
+        if (e->kind > 3) {
+            d->pos--;
+            return fail(d, "malformed export kind 0x%02x", e->kind);
+        }
+        if (!rd_u32(d, &e->index))
+            return false;
+    }
+    return true;
+}
+
+static bool sec_start(dec *d)
+{
+    d->m->has_start = true;
+    return rd_u32(d, &d->m->start);
+}
+
+static bool rd_elemkind(dec *d)
+{
+    uint8_t k;
+    if (!rd_byte(d, &k))
+        return false;
+    if (k != 0) {
+        d->pos--;
+        return fail(d, "malformed elements segment kind 0x%02x", k);
+    }
+    return true;
+}
+
+/* The items of a segment: function indices or expressions. */
+static bool rd_elem_items(dec *d, wb_elem *e, uint32_t segidx, bool exprs)
+{
+    uint32_t n;
+    if (!rd_vec(d, &n))
+        return false;
+    d->elem_items += n;
+    if (d->elem_items > WB_MAX_TABLE_SIZE)
+        return fail_st(d, WB_E_LIMIT, "too many element segment items "
+                       "(limit %u)", WB_MAX_TABLE_SIZE);
+    e->items = calloc(n ? n : 1, sizeof *e->items);
+    if (!e->items)
+        return nomem(d);
+    for (; e->count < n; e->count++) {
+        wb_const *c = &e->items[e->count];
+        if (exprs) {
+            if (!rd_const(d, c, "element segment", segidx))
+                return false;
+            continue;
+        }
+        c->kind = WB_CONST_REF_FUNC;
+        c->type = WB_FUNCREF;
+        if (!rd_u32(d, &c->index))
+            return false;
+    }
+    return true;
+}
+
+/* The eight encodings: bit 0 passive/declarative, bit 1 explicit table
+ * index (active) or declarative (otherwise), bit 2 expressions. */
+static bool rd_elem(dec *d, wb_elem *e, uint32_t segidx)
+{
+    uint32_t flags;
+    if (!rd_u32(d, &flags))
+        return false;
+    if (flags > 7)
+        return fail(d, "malformed elements segment kind %u", flags);
+    bool exprs = flags & 4;
+    e->type = WB_FUNCREF;
+    if (flags & 1)
+        e->mode = flags & 2 ? WB_SEG_DECLARATIVE : WB_SEG_PASSIVE;
+    else {
+        e->mode = WB_SEG_ACTIVE;
+        if ((flags & 2) && !rd_u32(d, &e->table))
+            return false;
+        if (!rd_const(d, &e->offset, "element segment offset", segidx))
+            return false;
+    }
+    if (flags & 3) {
+        bool ok = exprs ? rd_reftype(d, &e->type) : rd_elemkind(d);
+        if (!ok)
+            return false;
+    }
+    return rd_elem_items(d, e, segidx, exprs);
+}
+
+static bool sec_elem(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_SEGMENTS, "element segments"))
+        return false;
+    m->elems = calloc(n ? n : 1, sizeof *m->elems);
+    if (!m->elems)
+        return nomem(d);
+    while (m->nelems < n) {
+        m->nelems++;
+        if (!rd_elem(d, &m->elems[m->nelems - 1], m->nelems - 1))
+            return false;
+    }
+    return true;
+}
+
+static bool sec_datacount(dec *d)
+{
+    d->m->has_datacount = true;
+    return rd_u32(d, &d->m->datacount);
+}
+
+/* The local declarations: only their total is checked here (compile.c
+ * decodes them again). Also checks the body ends with `end`. */
+static bool rd_locals(dec *d, uint32_t defidx)
+{
+    uint32_t n;
+    uint64_t total = 0;
+    size_t at = d->pos;
+    if (!rd_vec(d, &n))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k;
+        uint8_t t;
+        if (!rd_u32(d, &k) || !rd_valtype(d, &t))
+            return false;
+        total += k;
+    }
+    if (total > UINT32_MAX) {
+        d->pos = at;
+        return fail(d, "too many locals (function %u declares %llu)",
+                    d->m->nfunc_imports + defidx, (unsigned long long)total);
+    }
+    if (total > WB_MAX_LOCALS)
+        defer(d, WB_E_LIMIT, at, "too many locals (function %u declares "
+              "%llu, limit %u)", d->m->nfunc_imports + defidx,
+              (unsigned long long)total, WB_MAX_LOCALS);
+    return true;
+}
+
+static bool rd_body(dec *d, uint32_t defidx)
+{
+    wb_funcdef *f = &d->m->funcdefs[defidx];
+    uint32_t size;
+    size_t sec_end = d->end;
+    if (!rd_len(d, &size))
+        return false;
+    f->body = d->p + d->pos;
+    f->body_len = size;
+    f->body_offset = (uint32_t)d->pos;
+    d->end = d->pos + size;
+    bool ok = rd_locals(d, defidx);
+    if (ok && d->pos == d->end)
+        ok = fail(d, "unexpected end of section or function (function %u "
+                  "has no body)", d->m->nfunc_imports + defidx);
+    else if (ok && d->p[d->end - 1] != 0x0b) {
+        d->pos = d->end - 1;
+        ok = fail(d, "unexpected end of section or function (function %u: "
+                  "END opcode expected)", d->m->nfunc_imports + defidx);
+    }
+    d->pos = d->end;
+    d->end = sec_end;
+    return ok;
+}
+
+static bool sec_code(dec *d)
+{
+    uint32_t n;
+    if (!rd_u32(d, &n))
+        return false;
+    if (n != d->nfunc_decls)
+        return fail(d, "function and code section have inconsistent lengths "
+                    "(%u functions, %u bodies)", d->nfunc_decls, n);
+    d->has_code = true;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_body(d, i))
+            return false;
+    return true;
+}
+
+static bool rd_data(dec *d, wb_data *s, uint32_t segidx)
+{
+    uint32_t flags, n;
+    if (!rd_u32(d, &flags))
+        return false;
+    if (flags > 2)
+        return fail(d, "malformed data segment kind %u", flags);
+    s->mode = flags == 1 ? WB_SEG_PASSIVE : WB_SEG_ACTIVE;
+    if (flags == 2 && !rd_u32(d, &s->memory))
+        return false;
+    if (flags != 1 && !rd_const(d, &s->offset, "data segment offset", segidx))
+        return false;
+    if (!rd_u32(d, &n))
+        return false;
+    if (n > d->end - d->pos)
+        return fail(d, "unexpected end of section or function (data segment "
+                    "%u: %u bytes declared, %zu left)", segidx, n,
+                    d->end - d->pos);
+    s->bytes = d->p + d->pos;
+    s->len = n;
+    d->pos += n;
+    return true;
+}
+
+static bool sec_data(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_count(d, &n, WB_MAX_SEGMENTS, "data segments"))
+        return false;
+    if (m->has_datacount && n != m->datacount)
+        return fail(d, "data count and data section have inconsistent "
+                    "lengths (count %u, %u segments)", m->datacount, n);
+    m->datas = calloc(n ? n : 1, sizeof *m->datas);
+    if (!m->datas)
+        return nomem(d);
+    for (; m->ndatas < n; m->ndatas++)
+        if (!rd_data(d, &m->datas[m->ndatas], m->ndatas))
+            return false;
+    return true;
+}
+
+/* Custom sections: only the header is checked; "name" is parsed at the
+ * end, once the function index space is known. */
+static bool sec_custom(dec *d)
+{
+    size_t at;
+    uint32_t n;
+    if (!rd_name(d, NULL, &n))
+        return false;
+    at = d->pos - n;
+    if (!d->has_names && n == 4 && memcmp(d->p + at, "name", 4) == 0) {
+        d->has_names = true;
+        d->names_pos = d->pos;
+        d->names_end = d->end;
+    }
+    d->pos = d->end;
+    return true;
+}
+
+/* ---- name section -------------------------------------------------------- */
+
+static bool names_funcs(dec *d)
+{
+    wb_module *m = d->m;
+    uint32_t n;
+    if (!rd_vec(d, &n))
+        return false;
+    if (!m->func_names) {
+        m->func_names = calloc(m->nfuncs ? m->nfuncs : 1, sizeof(char *));
+        if (!m->func_names)
+            return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx;
+        char *s;
+        if (!rd_u32(d, &idx) || !rd_name(d, &s, NULL))
+            return false;
+        if (idx < m->nfuncs && !m->func_names[idx])
+            m->func_names[idx] = s;
+        else
+            free(s);
+    }
+    return d->pos == d->end;
+}
+
+static void free_func_names(wb_module *m)
+{
+    if (!m->func_names)
+        return;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        free(m->func_names[i]);
+    free(m->func_names);
+    m->func_names = NULL;
+}
+
+/* Errors in a custom section's content are ignored (spec), so a broken
+ * name section just leaves no names. */
+static void parse_names(dec *d)
+{
+    size_t sec_end = d->names_end;
+    bool ok = true;
+    d->quiet = true;
+    d->pos = d->names_pos;
+    d->end = sec_end;
+    while (ok && d->pos < sec_end) {
+        uint8_t id;
+        uint32_t size;
+        ok = rd_byte(d, &id) && rd_len(d, &size);
+        if (!ok)
+            break;
+        d->end = d->pos + size;
+        if (id == 1)
+            ok = names_funcs(d);
+        d->pos = d->end;
+        d->end = sec_end;
+    }
+    if (!ok)
+        free_func_names(d->m);
+    d->quiet = false;
+}
+
+/* ---- module -------------------------------------------------------------- */
+
+typedef bool (*sec_fn)(dec *);
+
+static const sec_fn sec_fns[] = {
+    sec_custom, sec_type, sec_import, sec_function, sec_table, sec_memory,
+    sec_global, sec_export, sec_start, sec_elem, sec_code, sec_data,
+    sec_datacount,
+};
+
+/* Position of each section id in the required order (datacount before
+ * code). */
+static const uint8_t sec_rank[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10 };
+
+static bool rd_header(dec *d)
+{
+    static const uint8_t magic[4] = { 0, 'a', 's', 'm' };
+    static const uint8_t version[4] = { 1, 0, 0, 0 };
+    if (d->len < 4)
+        return fail(d, "unexpected end (module is %zu bytes)", d->len);
+    if (memcmp(d->p, magic, 4) != 0)
+        return fail(d, "magic header not detected");
+    d->pos = 4;
+    if (d->len < 8)
+        return fail(d, "unexpected end (no binary version)");
+    if (memcmp(d->p + 4, version, 4) != 0)
+        return fail(d, "unknown binary version");
+    d->pos = 8;
+    return true;
+}
+
+/* Reads id and size of the next section and sets d->end to its end. */
+static bool rd_section_head(dec *d, uint8_t *id)
+{
+    size_t size_at;
+    uint32_t size;
+    if (!rd_byte(d, id))
+        return false;
+    if (*id > 12) {
+        d->pos--;
+        return fail(d, "malformed section id %u", *id);
+    }
+    d->sec = sec_name[*id];
+    size_at = d->pos;
+    if (!rd_u32(d, &size))
+        return false;
+    /* The reference measures from the size field itself. */
+    if (size > d->len - size_at)
+        return fail(d, "length out of bounds (section size %u, %zu bytes "
+                    "left)", size, d->len - d->pos);
+    if (size > d->len - d->pos)
+        return fail(d, "unexpected end (section size %u, %zu bytes left)",
+                    size, d->len - d->pos);
+    d->end = d->pos + size;
+    return true;
+}
+
+static bool rd_sections(dec *d)
+{
+    unsigned last = 0;
+    while (d->pos < d->len) {
+        uint8_t id;
+        size_t start = d->pos;
+        if (!rd_section_head(d, &id))
+            return false;
+        if (id != 0 && sec_rank[id] <= last) {
+            d->pos = start;
+            return fail(d, "unexpected content after last section "
+                        "(duplicate or out-of-order section)");
+        }
+        if (id != 0)
+            last = sec_rank[id];
+        if (!sec_fns[id](d))
+            return false;
+        if (d->pos != d->end)
+            return fail(d, "section size mismatch (%zu bytes left over)",
+                        d->end - d->pos);
+        d->end = d->len;
+        d->sec = NULL;
+    }
+    return true;
+}
+
+static bool check_counts(dec *d)
+{
+    wb_module *m = d->m;
+    if (d->nfunc_decls && !d->has_code)
+        return fail(d, "function and code section have inconsistent lengths "
+                    "(%u functions, no code section)", d->nfunc_decls);
+    if (m->has_datacount && m->datacount != m->ndatas)
+        return fail(d, "data count and data section have inconsistent "
+                    "lengths (count %u, %u segments)", m->datacount,
+                    m->ndatas);
+    return true;
+}
+
+static void declare(wb_module *m, const wb_const *c)
+{
+    if (c->kind == WB_CONST_REF_FUNC && c->index < m->nfuncs)
+        m->declared_funcs[c->index / 8] |= (uint8_t)(1u << (c->index % 8));
+}
+
+/* C.refs: functions named by ref.func outside bodies, or exported. */
+static bool build_declared(dec *d)
+{
+    wb_module *m = d->m;
+    m->declared_funcs = calloc((size_t)m->nfuncs / 8 + 1, 1);
+    if (!m->declared_funcs)
+        return nomem(d);
+    for (uint32_t i = 0; i < m->nglobals - m->nglobal_imports; i++)
+        declare(m, &m->global_inits[i]);
+    for (uint32_t i = 0; i < m->nelems; i++)
+        for (uint32_t j = 0; j < m->elems[i].count; j++)
+            declare(m, &m->elems[i].items[j]);
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        wb_const c = { .kind = WB_CONST_REF_FUNC,
+                       .index = m->exports[i].index };
+        if (m->exports[i].kind == WB_EXTERN_FUNC)
+            declare(m, &c);
+    }
+    return true;
+}
+
+/* Index-space arrays must exist even for modules without those sections. */
+static bool ensure_arrays(dec *d)
+{
+    wb_module *m = d->m;
+    void **arrs[] = { (void **)&m->func_types, (void **)&m->tables,
+                      (void **)&m->mems, (void **)&m->globals };
+    for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++)
+        if (!*arrs[i] && !(*arrs[i] = calloc(1, 8)))
+            return nomem(d);
+    return true;
+}
+
+static bool decode_all(dec *d)
+{
+    if (!rd_header(d) || !rd_sections(d))
+        return false;
+    d->pos = d->len;
+    if (!check_counts(d) || !ensure_arrays(d) || !build_declared(d))
+        return false;
+    if (d->has_names)
+        parse_names(d);
+    if (d->has_deferred) {
+        wb_err_set(d->err, d->deferred_st, "%s", d->deferred);
+        return false;
+    }
+    return true;
+}
+
+wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
+                    wb_error *err)
+{
+    wb_module *m;
+    wb_status st;
+    wb_error local;
+    if (!err)
+        err = &local;       /* the status travels in err */
+    if (!out || (!bytes && len))
+        return wb_err_set(err, WB_E_ARG, "wb_decode: NULL argument");
+    *out = NULL;
+    if (len > WB_MAX_MODULE_SIZE)
+        return wb_err_set(err, WB_E_LIMIT, "module too large (%zu bytes, "
+                          "limit %u)", len, WB_MAX_MODULE_SIZE);
+    m = calloc(1, sizeof *m);
+    if (!m || !(m->bytes = malloc(len ? len : 1))) {
+        free(m);
+        return wb_err_set(err, WB_E_NOMEM, "out of memory while decoding");
+    }
+    if (len)
+        memcpy(m->bytes, bytes, len);
+    m->len = len;
+    atomic_init(&m->refs, 1);
+    dec d = { .m = m, .p = m->bytes, .len = len, .end = len, .err = err };
+    err->status = WB_OK;
+    if (!decode_all(&d)) {
+        st = err->status;
+        wb_module_destroy(m);
+        return st == WB_OK ? WB_E_MALFORMED : st;
+    }
+    st = wb_modcheck(m, err);
+    if (st != WB_OK) {
+        wb_module_destroy(m);
+        return st;
+    }
+    *out = m;
+    return WB_OK;
+}
+
+/* ---- destruction and accessors ------------------------------------------- */
+
+void wb_module_destroy(wb_module *m)
+{
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        free(m->types[i].types);
+    free(m->types);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        free(m->imports[i].module);
+        free(m->imports[i].name);
+    }
+    free(m->imports);
+    free(m->func_types);
+    if (m->funcdefs) {
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
+            wb_code *c = atomic_load(&m->funcdefs[i].code);
+            if (c)
+                wb_code_free(c);
+        }
+    }
+    free(m->funcdefs);
+    free(m->tables);
+    free(m->mems);
+    free(m->globals);
+    free(m->global_inits);
+    for (uint32_t i = 0; i < m->nexports; i++)
+        free(m->exports[i].name);
+    free(m->exports);
+    for (uint32_t i = 0; i < m->nelems; i++)
+        free(m->elems[i].items);
+    free(m->elems);
+    free(m->datas);
+    free(m->declared_funcs);
+    free_func_names(m);
+    free(m->bytes);
+    free(m);
+}
+
+const wb_functype *wb_module_functype(const wb_module *m, uint32_t funcidx)
+{
+    return &m->types[m->func_types[funcidx]];
+}
+
+size_t wb_module_import_count(const wb_module *m)
+{
+    return m ? m->nimports : 0;
+}
+
+void wb_module_import(const wb_module *m, size_t i, const char **module,
+                      const char **name, wb_extern_kind *kind)
+{
+    const wb_import *im = m && i < m->nimports ? &m->imports[i] : NULL;
+    if (module)
+        *module = im ? im->module : NULL;
+    if (name)
+        *name = im ? im->name : NULL;
+    if (kind)
+        *kind = im ? (wb_extern_kind)im->kind : WB_EXTERN_FUNC;
+}
+
+size_t wb_module_export_count(const wb_module *m)
+{
+    return m ? m->nexports : 0;
+}
+
+void wb_module_export(const wb_module *m, size_t i, const char **name,
+                      wb_extern_kind *kind)
+{
+    const wb_export *e = m && i < m->nexports ? &m->exports[i] : NULL;
+    if (name)
+        *name = e ? e->name : NULL;
+    if (kind)
+        *kind = e ? (wb_extern_kind)e->kind : WB_EXTERN_FUNC;
+}
+
+const char *wb_module_func_name(const wb_module *m, uint32_t funcidx)
+{
+    if (!m || !m->func_names || funcidx >= m->nfuncs)
+        return NULL;
+    return m->func_names[funcidx];
+}

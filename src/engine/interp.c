@@ -1,0 +1,771 @@
+/*
+ * interp.c: runs internal code with direct threading (computed goto).
+ *
+ * Each instruction is a handler address followed by operand cells; the
+ * handler reads frame slots by byte offset and jumps straight to the next
+ * handler. Calls between wasm functions never recurse on the native stack:
+ * frames live in store->frames, values in store->stack, and a callee's
+ * frame starts where its caller placed the arguments.
+ *
+ * Traps jump to one exit path. The only longjmp is from the SIGSEGV
+ * handler, when a guest access lands in a memory's guard region (64-bit
+ * hosts reserve 8 GiB + 64 KiB per memory, so no bounds check is needed).
+ */
+#include "engine.h"
+#include "ops.h"
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- guard-region faults ------------------------------------------------ */
+
+static _Thread_local sigjmp_buf *tl_jmp;       /* innermost wasm activation */
+static _Thread_local uintptr_t tl_mem_lo, tl_mem_hi;
+static _Thread_local bool tl_in_host;
+#if !WB_BOUNDS_CHECKS
+static struct sigaction old_segv, old_bus;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    uintptr_t a = (uintptr_t)si->si_addr;
+    if (tl_jmp && !tl_in_host && a >= tl_mem_lo && a < tl_mem_hi)
+        siglongjmp(*tl_jmp, 1);
+    /* Not a guest access: hand over to whoever handled it before. */
+    struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
+    if (old->sa_flags & SA_SIGINFO && old->sa_sigaction) { old->sa_sigaction(sig, si, uc); return; }
+    if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN && old->sa_handler) { old->sa_handler(sig); return; }
+    signal(sig, SIG_DFL);                    /* re-raised on return */
+}
+
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+
+static void install_fault_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+}
+#endif
+
+static void set_mem_range(const wb_instance *inst)
+{
+    if (inst && inst->module->nmems) {
+        const wb_memory *m = inst->mems[0];
+        tl_mem_lo = (uintptr_t)m->base;
+        tl_mem_hi = (uintptr_t)m->base + m->reserved;
+    } else {
+        tl_mem_lo = tl_mem_hi = 0;
+    }
+}
+
+/* ---- helpers called from handlers --------------------------------------- */
+
+static bool functype_eq(const wb_functype *a, const wb_functype *b)
+{
+    return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
+                      !memcmp(a->types, b->types, a->nparams + a->nresults));
+}
+
+static void slots_to_vals(const uint8_t *types, uint32_t n, const uint64_t *slots, wb_val *v)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        v[i].type = (wb_valtype)types[i];
+        if (types[i] == WB_V128) { memcpy(v[i].of.v128, slots, 16); slots += 2; }
+        else { memcpy(&v[i].of, slots, 8); slots++; }
+    }
+}
+
+static void vals_to_slots(const uint8_t *types, uint32_t n, const wb_val *v, uint64_t *slots)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (types[i] == WB_V128) { memcpy(slots, v[i].of.v128, 16); slots += 2; }
+        else if (types[i] == WB_I32 || types[i] == WB_F32) { *slots++ = (uint32_t)v[i].of.i32; }
+        else { memcpy(slots, &v[i].of, 8); slots++; }
+    }
+}
+
+/* A host call from wasm. Arguments are at `args`; results go there too. */
+static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *inst,
+                                                     wb_func *f, uint64_t *args)
+{
+    const wb_functype *t = f->type;
+    wb_val small[16];
+    wb_val *v = small;
+    size_t n = (size_t)t->nparams + t->nresults;
+    if (n > 16 && !(v = malloc(n * sizeof *v))) {
+        s->pending.status = WB_E_NOMEM;
+        snprintf(s->pending.message, sizeof s->pending.message, "out of memory");
+        return WB_E_NOMEM;
+    }
+    slots_to_vals(t->types, t->nparams, args, v);
+    wb_val *res = v + t->nparams;
+    for (uint32_t i = 0; i < t->nresults; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].type = (wb_valtype)t->types[t->nparams + i];
+    }
+    wb_caller caller = { s, inst };
+    uint32_t used = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
+    uint64_t *saved_top = s->stack_top;
+    uintptr_t lo = tl_mem_lo, hi = tl_mem_hi;
+    s->stack_top = args + used;
+    tl_in_host = true;
+    wb_status st = f->host(&caller, f->env, v, res);
+    tl_in_host = false;
+    tl_mem_lo = lo; tl_mem_hi = hi;
+    s->stack_top = saved_top;
+    if (st == WB_OK) vals_to_slots(t->types + t->nparams, t->nresults, res, args);
+    else if (s->pending.status == WB_OK) {
+        s->pending.status = st;
+        s->pending.trap = WB_TRAP_HOST;
+        snprintf(s->pending.message, sizeof s->pending.message, "host function failed: %s",
+                 wb_status_name(st));
+    }
+    if (v != small) free(v);
+    return st;
+}
+
+static void backtrace(const wb_store *s, uint32_t from, uint32_t to, wb_error *err)
+{
+    size_t len = 0;
+    err->backtrace[0] = 0;
+    for (uint32_t d = to, k = 0; d >= from && d > 0 && k < 16; d--, k++) {
+        const wb_func *f = s->frames[d].func;
+        if (!f || !f->inst) continue;
+        const char *name = wb_module_func_name(f->inst->module, f->funcidx);
+        int w = snprintf(err->backtrace + len, sizeof err->backtrace - len,
+                         "#%u %s (func %u)\n", k, name ? name : "?", f->funcidx);
+        if (w < 0 || (size_t)w >= sizeof err->backtrace - len) break;
+        len += (size_t)w;
+    }
+}
+
+/* ---- float semantics that C does not give directly ---------------------- */
+
+static inline float f32_min(float a, float b)
+{
+    if (a != a || b != b) return a + b;            /* a quiet NaN */
+    if (a == b) return signbit(a) ? a : b;         /* min(-0, +0) = -0 */
+    return a < b ? a : b;
+}
+static inline float f32_max(float a, float b)
+{
+    if (a != a || b != b) return a + b;
+    if (a == b) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double f64_min(double a, double b)
+{
+    if (a != a || b != b) return a + b;
+    if (a == b) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double f64_max(double a, double b)
+{
+    if (a != a || b != b) return a + b;
+    if (a == b) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+/* libm's rounding functions return a signalling NaN unchanged; wasm wants
+ * it quieted. */
+static inline float f32_round(float a, float (*fn)(float)) { return a != a ? a + a : fn(a); }
+static inline double f64_round(double a, double (*fn)(double)) { return a != a ? a + a : fn(a); }
+
+static inline uint32_t rotl32(uint32_t x, uint32_t n) { n &= 31; return n ? (x << n) | (x >> (32 - n)) : x; }
+static inline uint32_t rotr32(uint32_t x, uint32_t n) { n &= 31; return n ? (x >> n) | (x << (32 - n)) : x; }
+static inline uint64_t rotl64(uint64_t x, uint64_t n) { n &= 63; return n ? (x << n) | (x >> (64 - n)) : x; }
+static inline uint64_t rotr64(uint64_t x, uint64_t n) { n &= 63; return n ? (x >> n) | (x << (64 - n)) : x; }
+
+/* Saturating truncations (non-trapping float-to-int). */
+#define SAT(name, FT, IT, lo, hi, minv, maxv) \
+    static inline IT name(FT x) { \
+        if (x != x) return 0; \
+        if (!(x > (FT)(lo))) return minv; \
+        if (!(x < (FT)(hi))) return maxv; \
+        return (IT)x; }
+SAT(sat_i32_f32_s, float, int32_t, -2147483904.0, 2147483648.0, INT32_MIN, INT32_MAX)
+SAT(sat_i32_f32_u, float, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX)
+SAT(sat_i32_f64_s, double, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX)
+SAT(sat_i32_f64_u, double, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX)
+SAT(sat_i64_f32_s, float, int64_t, -9223373136366403584.0, 9223372036854775808.0, INT64_MIN, INT64_MAX)
+SAT(sat_i64_f32_u, float, uint64_t, -1.0, 18446744073709551616.0, 0, UINT64_MAX)
+SAT(sat_i64_f64_s, double, int64_t, -9223372036854777856.0, 9223372036854775808.0, INT64_MIN, INT64_MAX)
+SAT(sat_i64_f64_u, double, uint64_t, -1.0, 18446744073709551616.0, 0, UINT64_MAX)
+
+/* ---- the interpreter ---------------------------------------------------- */
+
+static const void *const *g_labels;
+
+#define SLOT(off) ((uint8_t *)fp + (off))
+#define I32(off) (*(int32_t *)SLOT(off))
+#define U32(off) (*(uint32_t *)SLOT(off))
+#define I64(off) (*(int64_t *)SLOT(off))
+#define U64(off) (*(uint64_t *)SLOT(off))
+#define F32(off) (*(float *)SLOT(off))
+#define F64(off) (*(double *)SLOT(off))
+#define A0 ip[1].u32[0]
+#define A1 ip[1].u32[1]
+#define B0 ip[2].u32[0]
+#define B1 ip[2].u32[1]
+#define C0 ip[3].u32[0]
+#define NEXT() goto *ip->op
+#define TRAP(k) do { trap = (k); goto L_TRAP; } while (0)
+
+/* [op][a|b][d|0] */
+#define BINOP(L, T, R, expr) \
+    L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); *(R *)SLOT(B0) = (R)(expr); ip += 3; NEXT(); }
+/* [op][a|d] */
+#define UNOP(L, T, R, expr) \
+    L: { T a = *(T *)SLOT(A0); *(R *)SLOT(A1) = (R)(expr); ip += 2; NEXT(); }
+
+#if WB_BOUNDS_CHECKS
+#define BOUNDS(ea, n) if (WB_UNLIKELY((ea) + (n) > inst->mems[0]->size)) TRAP(WB_TRAP_MEMORY_OOB)
+#else
+#define BOUNDS(ea, n)
+#endif
+/* [op][a|d][offset] */
+#define LOAD(L, T, R, N) \
+    L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
+         T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
+/* [op][a|v][offset] */
+#define STORE(L, N) \
+    L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
+         memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
+/* Trapping float-to-int: [op][a|d] */
+#define TRUNC(L, FT, IT, R, lo, hi) \
+    L: { FT a = *(FT *)SLOT(A0); \
+         if (a != a) TRAP(WB_TRAP_BAD_CONVERSION); \
+         if (!(a > (FT)(lo) && a < (FT)(hi))) TRAP(WB_TRAP_INT_OVERFLOW); \
+         *(R *)SLOT(A1) = (R)(IT)a; ip += 2; NEXT(); }
+
+/* Runs until the entry frame returns. `fp` holds the arguments. */
+static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uint64_t *fp,
+                                                wb_error *err)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+    static const void *const labels[WB_OP_COUNT] = {
+        [0 ... WB_OP_COUNT - 1] = &&L_ILLEGAL,
+        [0x28] = &&L_28, [0x29] = &&L_29, [0x2a] = &&L_2A, [0x2b] = &&L_2B,
+        [0x2c] = &&L_2C, [0x2d] = &&L_2D, [0x2e] = &&L_2E, [0x2f] = &&L_2F,
+        [0x30] = &&L_30, [0x31] = &&L_31, [0x32] = &&L_32, [0x33] = &&L_33,
+        [0x34] = &&L_34, [0x35] = &&L_35,
+        [0x36] = &&L_36, [0x37] = &&L_37, [0x38] = &&L_38, [0x39] = &&L_39,
+        [0x3a] = &&L_3A, [0x3b] = &&L_3B, [0x3c] = &&L_3C, [0x3d] = &&L_3D,
+        [0x3e] = &&L_3E,
+        [0x45] = &&L_45, [0x46] = &&L_46, [0x47] = &&L_47, [0x48] = &&L_48,
+        [0x49] = &&L_49, [0x4a] = &&L_4A, [0x4b] = &&L_4B, [0x4c] = &&L_4C,
+        [0x4d] = &&L_4D, [0x4e] = &&L_4E, [0x4f] = &&L_4F,
+        [0x50] = &&L_50, [0x51] = &&L_51, [0x52] = &&L_52, [0x53] = &&L_53,
+        [0x54] = &&L_54, [0x55] = &&L_55, [0x56] = &&L_56, [0x57] = &&L_57,
+        [0x58] = &&L_58, [0x59] = &&L_59, [0x5a] = &&L_5A,
+        [0x5b] = &&L_5B, [0x5c] = &&L_5C, [0x5d] = &&L_5D, [0x5e] = &&L_5E,
+        [0x5f] = &&L_5F, [0x60] = &&L_60,
+        [0x61] = &&L_61, [0x62] = &&L_62, [0x63] = &&L_63, [0x64] = &&L_64,
+        [0x65] = &&L_65, [0x66] = &&L_66,
+        [0x67] = &&L_67, [0x68] = &&L_68, [0x69] = &&L_69,
+        [0x6a] = &&L_6A, [0x6b] = &&L_6B, [0x6c] = &&L_6C, [0x6d] = &&L_6D,
+        [0x6e] = &&L_6E, [0x6f] = &&L_6F, [0x70] = &&L_70, [0x71] = &&L_71,
+        [0x72] = &&L_72, [0x73] = &&L_73, [0x74] = &&L_74, [0x75] = &&L_75,
+        [0x76] = &&L_76, [0x77] = &&L_77, [0x78] = &&L_78,
+        [0x79] = &&L_79, [0x7a] = &&L_7A, [0x7b] = &&L_7B,
+        [0x7c] = &&L_7C, [0x7d] = &&L_7D, [0x7e] = &&L_7E, [0x7f] = &&L_7F,
+        [0x80] = &&L_80, [0x81] = &&L_81, [0x82] = &&L_82, [0x83] = &&L_83,
+        [0x84] = &&L_84, [0x85] = &&L_85, [0x86] = &&L_86, [0x87] = &&L_87,
+        [0x88] = &&L_88, [0x89] = &&L_89, [0x8a] = &&L_8A,
+        [0x8b] = &&L_8B, [0x8c] = &&L_8C, [0x8d] = &&L_8D, [0x8e] = &&L_8E,
+        [0x8f] = &&L_8F, [0x90] = &&L_90, [0x91] = &&L_91,
+        [0x92] = &&L_92, [0x93] = &&L_93, [0x94] = &&L_94, [0x95] = &&L_95,
+        [0x96] = &&L_96, [0x97] = &&L_97, [0x98] = &&L_98,
+        [0x99] = &&L_99, [0x9a] = &&L_9A, [0x9b] = &&L_9B, [0x9c] = &&L_9C,
+        [0x9d] = &&L_9D, [0x9e] = &&L_9E, [0x9f] = &&L_9F,
+        [0xa0] = &&L_A0, [0xa1] = &&L_A1, [0xa2] = &&L_A2, [0xa3] = &&L_A3,
+        [0xa4] = &&L_A4, [0xa5] = &&L_A5, [0xa6] = &&L_A6,
+        [0xa8] = &&L_A8, [0xa9] = &&L_A9, [0xaa] = &&L_AA, [0xab] = &&L_AB,
+        [0xac] = &&L_AC, [0xad] = &&L_AD, [0xae] = &&L_AE, [0xaf] = &&L_AF,
+        [0xb0] = &&L_B0, [0xb1] = &&L_B1, [0xb2] = &&L_B2, [0xb3] = &&L_B3,
+        [0xb4] = &&L_B4, [0xb5] = &&L_B5, [0xb6] = &&L_B6, [0xb7] = &&L_B7,
+        [0xb8] = &&L_B8, [0xb9] = &&L_B9, [0xba] = &&L_BA, [0xbb] = &&L_BB,
+        [0xc0] = &&L_C0, [0xc1] = &&L_C1, [0xc2] = &&L_C2, [0xc3] = &&L_C3,
+        [0xc4] = &&L_C4,
+#define WB_LABEL(n) [WB_OP_##n] = &&L_##n,
+        WB_XOPS(WB_LABEL)
+#undef WB_LABEL
+    };
+#pragma GCC diagnostic pop
+    if (!s) { g_labels = labels; return WB_OK; }
+
+    const wb_code *code = atomic_load_explicit(&entry->def->code, memory_order_acquire);
+    wb_cell exit_code[1] = { { .op = &&L_EXIT } };
+    wb_frame *frames = s->frames;
+    const uint32_t entry_depth = s->depth;
+    const uint32_t maxd = s->max_depth ? s->max_depth : s->limits.max_call_depth;
+    uint64_t *const stack_end = s->stack_end;
+    uint64_t *const base_fp = fp;
+    wb_instance *inst = entry->inst;
+    uint8_t *mem = inst->mem0_base;
+    const wb_cell *ip = code->cells;
+    wb_trap_kind trap = WB_TRAP_NONE;
+    wb_status st = WB_OK;
+    wb_func *callee;
+    uint32_t argoff;
+
+    frames[entry_depth].ret_ip = exit_code;
+    frames[entry_depth].fp = NULL;
+    frames[entry_depth].func = entry;
+    memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * 8);
+    set_mem_range(inst);
+    NEXT();
+
+    /* ---- copies and constants ---- */
+L_COPY:       U64(A1) = U64(A0); ip += 2; NEXT();               /* [op][s|d] */
+L_COPY128:    memcpy(SLOT(A1), SLOT(A0), 16); ip += 2; NEXT();
+L_CONST32:    U32(A0) = A1; ip += 2; NEXT();                    /* [op][d|imm] */
+L_CONST64:    U64(A0) = ip[2].u64; ip += 3; NEXT();             /* [op][d|0][imm] */
+L_CONST128:   memcpy(SLOT(A0), &ip[2], 16); ip += 4; NEXT();
+
+    /* ---- control ---- */
+L_BR:         ip = &ip[1] + ip[1].i64; NEXT();                  /* [op][rel] */
+L_BR_IF:      if (U32(A0)) ip = &ip[2] + ip[2].i64; else ip += 3; NEXT();   /* [op][c|0][rel] */
+L_BR_UNLESS:  if (!U32(A0)) ip = &ip[2] + ip[2].i64; else ip += 3; NEXT();
+L_BR_TABLE: {                                                   /* [op][i|n][rel]*(n+1) */
+        uint32_t i = U32(A0), n = A1;
+        if (i > n) i = n;
+        ip = &ip[2 + i] + ip[2 + i].i64;
+        NEXT();
+    }
+L_LOOP:                                                          /* [op][cost] */
+        if (WB_UNLIKELY((s->fuel -= ip[1].i64) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); }
+        if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
+        ip += 2;
+        NEXT();
+L_UNREACHABLE: TRAP(WB_TRAP_UNREACHABLE);
+L_ILLEGAL:    TRAP(WB_TRAP_UNREACHABLE);
+
+L_CALL:                                                          /* [op][f|0][base|0] */
+        callee = inst->funcs[A0];
+        argoff = B0;
+        ip += 3;
+        goto do_call;
+L_CALL_INDIRECT: {                                               /* [op][type|table][idx|base] */
+        wb_table *t = inst->tables[A1];
+        uint32_t i = U32(B0);
+        if (WB_UNLIKELY(i >= t->size)) TRAP(WB_TRAP_UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (WB_UNLIKELY(!callee)) TRAP(WB_TRAP_UNINITIALIZED_ELEMENT);
+        if (WB_UNLIKELY(!functype_eq(callee->type, &inst->module->types[A0])))
+            TRAP(WB_TRAP_INDIRECT_TYPE);
+        argoff = B1;
+        ip += 3;
+        goto do_call;
+    }
+do_call: {
+        uint64_t *nfp = (uint64_t *)SLOT(argoff);
+        if (callee->host) {
+            st = call_host(s, inst, callee, nfp);
+            if (WB_UNLIKELY(st != WB_OK)) goto L_HOST_FAIL;
+            NEXT();
+        }
+        const wb_code *c = atomic_load_explicit(&callee->def->code, memory_order_acquire);
+        if (WB_UNLIKELY(!c)) {
+            wb_instance *ci = callee->inst;
+            c = wb_compile(ci->module, callee->funcidx - ci->module->nfunc_imports, err);
+            if (!c) { st = err ? err->status : WB_E_INVALID; goto L_UNWIND; }
+        }
+        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_end))
+            TRAP(WB_TRAP_STACK_EXHAUSTED);
+        if (WB_UNLIKELY(--s->fuel < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); }
+        if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
+        wb_frame *fr = &frames[++s->depth];
+        fr->ret_ip = ip;
+        fr->fp = fp;
+        fr->func = callee;
+        fp = nfp;
+        memset(fp + c->param_slots, 0, (size_t)(c->local_slots - c->param_slots) * 8);
+        ip = c->cells;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            mem = inst->mem0_base;
+            set_mem_range(inst);
+        }
+        NEXT();
+    }
+L_RETURN: {
+        wb_frame *fr = &frames[s->depth--];
+        ip = fr->ret_ip;
+        fp = fr->fp;
+        wb_instance *ci = frames[s->depth].func->inst;
+        if (ci != inst) {
+            inst = ci;
+            mem = inst->mem0_base;
+            set_mem_range(inst);
+        }
+        NEXT();
+    }
+L_EXIT:
+        (void)base_fp;              /* results are at base_fp[0..] */
+        return WB_OK;
+
+    /* ---- parametric and variables ---- */
+L_SELECT:     U64(B1) = U32(A0) ? U64(A1) : U64(B0); ip += 3; NEXT();   /* [op][c|a][b|d] */
+L_SELECT128:  memmove(SLOT(B1), U32(A0) ? SLOT(A1) : SLOT(B0), 16); ip += 3; NEXT();
+L_GLOBAL_GET: U64(A1) = inst->globals[A0]->val[0]; ip += 2; NEXT();    /* [op][x|d] */
+L_GLOBAL_SET: inst->globals[A0]->val[0] = U64(A1); ip += 2; NEXT();    /* [op][x|v] */
+L_GLOBAL_GET128: memcpy(SLOT(A1), inst->globals[A0]->val, 16); ip += 2; NEXT();
+L_GLOBAL_SET128: memcpy(inst->globals[A0]->val, SLOT(A1), 16); ip += 2; NEXT();
+L_REF_IS_NULL: U32(A1) = U64(A0) == 0; ip += 2; NEXT();               /* [op][a|d] */
+L_REF_FUNC:   U64(A1) = (uint64_t)(uintptr_t)inst->funcs[A0]; ip += 2; NEXT();
+
+    /* ---- tables ---- */
+L_TABLE_GET: {                                                   /* [op][x|0][i|d] */
+        wb_table *t = inst->tables[A0];
+        uint32_t i = U32(B0);
+        if (WB_UNLIKELY(i >= t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        U64(B1) = (uint64_t)(uintptr_t)t->elems[i];
+        ip += 3; NEXT();
+    }
+L_TABLE_SET: {                                                   /* [op][x|0][i|v] */
+        wb_table *t = inst->tables[A0];
+        uint32_t i = U32(B0);
+        if (WB_UNLIKELY(i >= t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        t->elems[i] = (void *)(uintptr_t)U64(B1);
+        ip += 3; NEXT();
+    }
+L_TABLE_SIZE: U32(B0) = inst->tables[A0]->size; ip += 3; NEXT();   /* [op][x|0][d|0] */
+L_TABLE_GROW: {                                                  /* [op][x|0][init|n][d|0] */
+        int64_t r = wb_table_grow(inst->tables[A0], U32(B1), (void *)(uintptr_t)U64(B0));
+        U32(C0) = (uint32_t)r;
+        ip += 4; NEXT();
+    }
+L_TABLE_FILL: {                                                  /* [op][x|0][i|v][n|0] */
+        wb_table *t = inst->tables[A0];
+        uint64_t i = U32(B0), n = U32(C0);
+        if (WB_UNLIKELY(i + n > t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        void *v = (void *)(uintptr_t)U64(B1);
+        for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+        ip += 4; NEXT();
+    }
+L_TABLE_COPY: {                                                  /* [op][dst|src][d|s][n|0] */
+        wb_table *td = inst->tables[A0], *ts = inst->tables[A1];
+        uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
+        if (WB_UNLIKELY(sidx + n > ts->size || d + n > td->size)) TRAP(WB_TRAP_TABLE_OOB);
+        if (n) memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
+        ip += 4; NEXT();
+    }
+L_TABLE_INIT: {                                                  /* [op][table|elem][d|s][n|0] */
+        wb_table *t = inst->tables[A0];
+        uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
+        if (WB_UNLIKELY(sidx + n > inst->elem_len[A1] || d + n > t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        if (n) memcpy(t->elems + d, inst->elem_refs[A1] + sidx, n * sizeof(void *));
+        ip += 4; NEXT();
+    }
+L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
+
+    /* ---- memory ---- */
+    LOAD(L_28, uint32_t, uint32_t, 4)
+    LOAD(L_29, uint64_t, uint64_t, 8)
+    LOAD(L_2A, uint32_t, uint32_t, 4)
+    LOAD(L_2B, uint64_t, uint64_t, 8)
+    LOAD(L_2C, int8_t, int32_t, 1)
+    LOAD(L_2D, uint8_t, uint32_t, 1)
+    LOAD(L_2E, int16_t, int32_t, 2)
+    LOAD(L_2F, uint16_t, uint32_t, 2)
+    LOAD(L_30, int8_t, int64_t, 1)
+    LOAD(L_31, uint8_t, uint64_t, 1)
+    LOAD(L_32, int16_t, int64_t, 2)
+    LOAD(L_33, uint16_t, uint64_t, 2)
+    LOAD(L_34, int32_t, int64_t, 4)
+    LOAD(L_35, uint32_t, uint64_t, 4)
+    STORE(L_36, 4)
+    STORE(L_37, 8)
+    STORE(L_38, 4)
+    STORE(L_39, 8)
+    STORE(L_3A, 1)
+    STORE(L_3B, 2)
+    STORE(L_3C, 1)
+    STORE(L_3D, 2)
+    STORE(L_3E, 4)
+L_MEMORY_SIZE: U32(A0) = (uint32_t)(inst->mems[0]->size / WB_PAGE_SIZE); ip += 2; NEXT();
+L_MEMORY_GROW: {                                                 /* [op][n|d] */
+        int64_t r = wb_mem_grow(inst->mems[0], U32(A0));
+        U32(A1) = (uint32_t)r;
+        ip += 2; NEXT();
+    }
+L_MEMORY_INIT: {                                                 /* [op][x|0][d|s][n|0] */
+        uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
+        if (WB_UNLIKELY(sidx + n > inst->data_len[A0] || d + n > inst->mems[0]->size))
+            TRAP(WB_TRAP_MEMORY_OOB);
+        if (n) memcpy(inst->mems[0]->base + d, inst->module->datas[A0].bytes + sidx, n);
+        ip += 4; NEXT();
+    }
+L_DATA_DROP:  inst->data_len[A0] = 0; ip += 2; NEXT();
+L_MEMORY_COPY: {                                                 /* [op][0|0][d|s][n|0] */
+        uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0), size = inst->mems[0]->size;
+        if (WB_UNLIKELY(sidx + n > size || d + n > size)) TRAP(WB_TRAP_MEMORY_OOB);
+        memmove(inst->mems[0]->base + d, inst->mems[0]->base + sidx, n);
+        ip += 4; NEXT();
+    }
+L_MEMORY_FILL: {                                                 /* [op][0|0][d|v][n|0] */
+        uint64_t d = U32(B0), n = U32(C0);
+        if (WB_UNLIKELY(d + n > inst->mems[0]->size)) TRAP(WB_TRAP_MEMORY_OOB);
+        memset(inst->mems[0]->base + d, (int)(uint8_t)U32(B1), n);
+        ip += 4; NEXT();
+    }
+
+    /* ---- i32 / i64 comparisons ---- */
+    UNOP(L_45, uint32_t, uint32_t, a == 0)
+    BINOP(L_46, uint32_t, uint32_t, a == b)
+    BINOP(L_47, uint32_t, uint32_t, a != b)
+    BINOP(L_48, int32_t, uint32_t, a < b)
+    BINOP(L_49, uint32_t, uint32_t, a < b)
+    BINOP(L_4A, int32_t, uint32_t, a > b)
+    BINOP(L_4B, uint32_t, uint32_t, a > b)
+    BINOP(L_4C, int32_t, uint32_t, a <= b)
+    BINOP(L_4D, uint32_t, uint32_t, a <= b)
+    BINOP(L_4E, int32_t, uint32_t, a >= b)
+    BINOP(L_4F, uint32_t, uint32_t, a >= b)
+    UNOP(L_50, uint64_t, uint32_t, a == 0)
+    BINOP(L_51, uint64_t, uint32_t, a == b)
+    BINOP(L_52, uint64_t, uint32_t, a != b)
+    BINOP(L_53, int64_t, uint32_t, a < b)
+    BINOP(L_54, uint64_t, uint32_t, a < b)
+    BINOP(L_55, int64_t, uint32_t, a > b)
+    BINOP(L_56, uint64_t, uint32_t, a > b)
+    BINOP(L_57, int64_t, uint32_t, a <= b)
+    BINOP(L_58, uint64_t, uint32_t, a <= b)
+    BINOP(L_59, int64_t, uint32_t, a >= b)
+    BINOP(L_5A, uint64_t, uint32_t, a >= b)
+    BINOP(L_5B, float, uint32_t, a == b)
+    BINOP(L_5C, float, uint32_t, a != b)
+    BINOP(L_5D, float, uint32_t, a < b)
+    BINOP(L_5E, float, uint32_t, a > b)
+    BINOP(L_5F, float, uint32_t, a <= b)
+    BINOP(L_60, float, uint32_t, a >= b)
+    BINOP(L_61, double, uint32_t, a == b)
+    BINOP(L_62, double, uint32_t, a != b)
+    BINOP(L_63, double, uint32_t, a < b)
+    BINOP(L_64, double, uint32_t, a > b)
+    BINOP(L_65, double, uint32_t, a <= b)
+    BINOP(L_66, double, uint32_t, a >= b)
+
+    /* ---- i32 arithmetic ---- */
+    UNOP(L_67, uint32_t, uint32_t, a ? __builtin_clz(a) : 32)
+    UNOP(L_68, uint32_t, uint32_t, a ? __builtin_ctz(a) : 32)
+    UNOP(L_69, uint32_t, uint32_t, __builtin_popcount(a))
+    BINOP(L_6A, uint32_t, uint32_t, a + b)
+    BINOP(L_6B, uint32_t, uint32_t, a - b)
+    BINOP(L_6C, uint32_t, uint32_t, a * b)
+L_6D: {
+        int32_t a = I32(A0), b = I32(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        if (WB_UNLIKELY(a == INT32_MIN && b == -1)) TRAP(WB_TRAP_INT_OVERFLOW);
+        I32(B0) = a / b; ip += 3; NEXT();
+    }
+L_6E: {
+        uint32_t a = U32(A0), b = U32(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        U32(B0) = a / b; ip += 3; NEXT();
+    }
+L_6F: {
+        int32_t a = I32(A0), b = I32(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        I32(B0) = b == -1 ? 0 : a % b; ip += 3; NEXT();
+    }
+L_70: {
+        uint32_t a = U32(A0), b = U32(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        U32(B0) = a % b; ip += 3; NEXT();
+    }
+    BINOP(L_71, uint32_t, uint32_t, a & b)
+    BINOP(L_72, uint32_t, uint32_t, a | b)
+    BINOP(L_73, uint32_t, uint32_t, a ^ b)
+    BINOP(L_74, uint32_t, uint32_t, a << (b & 31))
+    BINOP(L_75, int32_t, int32_t, a >> (b & 31))
+    BINOP(L_76, uint32_t, uint32_t, a >> (b & 31))
+    BINOP(L_77, uint32_t, uint32_t, rotl32(a, b))
+    BINOP(L_78, uint32_t, uint32_t, rotr32(a, b))
+
+    /* ---- i64 arithmetic ---- */
+    UNOP(L_79, uint64_t, uint64_t, a ? __builtin_clzll(a) : 64)
+    UNOP(L_7A, uint64_t, uint64_t, a ? __builtin_ctzll(a) : 64)
+    UNOP(L_7B, uint64_t, uint64_t, __builtin_popcountll(a))
+    BINOP(L_7C, uint64_t, uint64_t, a + b)
+    BINOP(L_7D, uint64_t, uint64_t, a - b)
+    BINOP(L_7E, uint64_t, uint64_t, a * b)
+L_7F: {
+        int64_t a = I64(A0), b = I64(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        if (WB_UNLIKELY(a == INT64_MIN && b == -1)) TRAP(WB_TRAP_INT_OVERFLOW);
+        I64(B0) = a / b; ip += 3; NEXT();
+    }
+L_80: {
+        uint64_t a = U64(A0), b = U64(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        U64(B0) = a / b; ip += 3; NEXT();
+    }
+L_81: {
+        int64_t a = I64(A0), b = I64(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        I64(B0) = b == -1 ? 0 : a % b; ip += 3; NEXT();
+    }
+L_82: {
+        uint64_t a = U64(A0), b = U64(A1);
+        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
+        U64(B0) = a % b; ip += 3; NEXT();
+    }
+    BINOP(L_83, uint64_t, uint64_t, a & b)
+    BINOP(L_84, uint64_t, uint64_t, a | b)
+    BINOP(L_85, uint64_t, uint64_t, a ^ b)
+    BINOP(L_86, uint64_t, uint64_t, a << (b & 63))
+    BINOP(L_87, int64_t, int64_t, a >> (b & 63))
+    BINOP(L_88, uint64_t, uint64_t, a >> (b & 63))
+    BINOP(L_89, uint64_t, uint64_t, rotl64(a, b))
+    BINOP(L_8A, uint64_t, uint64_t, rotr64(a, b))
+
+    /* ---- f32 ---- (sign ops are bitwise: NaN payloads must survive) */
+    UNOP(L_8B, uint32_t, uint32_t, a & 0x7fffffffu)
+    UNOP(L_8C, uint32_t, uint32_t, a ^ 0x80000000u)
+    UNOP(L_8D, float, float, f32_round(a, ceilf))
+    UNOP(L_8E, float, float, f32_round(a, floorf))
+    UNOP(L_8F, float, float, f32_round(a, truncf))
+    UNOP(L_90, float, float, f32_round(a, rintf))
+    UNOP(L_91, float, float, sqrtf(a))
+    BINOP(L_92, float, float, a + b)
+    BINOP(L_93, float, float, a - b)
+    BINOP(L_94, float, float, a * b)
+    BINOP(L_95, float, float, a / b)
+    BINOP(L_96, float, float, f32_min(a, b))
+    BINOP(L_97, float, float, f32_max(a, b))
+    BINOP(L_98, uint32_t, uint32_t, (a & 0x7fffffffu) | (b & 0x80000000u))
+
+    /* ---- f64 ---- */
+    UNOP(L_99, uint64_t, uint64_t, a & 0x7fffffffffffffffull)
+    UNOP(L_9A, uint64_t, uint64_t, a ^ 0x8000000000000000ull)
+    UNOP(L_9B, double, double, f64_round(a, ceil))
+    UNOP(L_9C, double, double, f64_round(a, floor))
+    UNOP(L_9D, double, double, f64_round(a, trunc))
+    UNOP(L_9E, double, double, f64_round(a, rint))
+    UNOP(L_9F, double, double, sqrt(a))
+    BINOP(L_A0, double, double, a + b)
+    BINOP(L_A1, double, double, a - b)
+    BINOP(L_A2, double, double, a * b)
+    BINOP(L_A3, double, double, a / b)
+    BINOP(L_A4, double, double, f64_min(a, b))
+    BINOP(L_A5, double, double, f64_max(a, b))
+    BINOP(L_A6, uint64_t, uint64_t, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+
+    /* ---- conversions ---- */
+    TRUNC(L_A8, float, int32_t, int32_t, -2147483904.0, 2147483648.0)
+    TRUNC(L_A9, float, uint32_t, uint32_t, -1.0, 4294967296.0)
+    TRUNC(L_AA, double, int32_t, int32_t, -2147483649.0, 2147483648.0)
+    TRUNC(L_AB, double, uint32_t, uint32_t, -1.0, 4294967296.0)
+    UNOP(L_AC, int32_t, int64_t, a)
+    UNOP(L_AD, uint32_t, uint64_t, a)
+    TRUNC(L_AE, float, int64_t, int64_t, -9223373136366403584.0, 9223372036854775808.0)
+    TRUNC(L_AF, float, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
+    TRUNC(L_B0, double, int64_t, int64_t, -9223372036854777856.0, 9223372036854775808.0)
+    TRUNC(L_B1, double, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
+    UNOP(L_B2, int32_t, float, a)
+    UNOP(L_B3, uint32_t, float, a)
+    UNOP(L_B4, int64_t, float, a)
+    UNOP(L_B5, uint64_t, float, a)
+    UNOP(L_B6, double, float, a)
+    UNOP(L_B7, int32_t, double, a)
+    UNOP(L_B8, uint32_t, double, a)
+    UNOP(L_B9, int64_t, double, a)
+    UNOP(L_BA, uint64_t, double, a)
+    UNOP(L_BB, float, double, a)
+    UNOP(L_C0, int8_t, int32_t, a)
+    UNOP(L_C1, int16_t, int32_t, a)
+    UNOP(L_C2, int8_t, int64_t, a)
+    UNOP(L_C3, int16_t, int64_t, a)
+    UNOP(L_C4, int32_t, int64_t, a)
+    UNOP(L_I32_TRUNC_SAT_F32_S, float, int32_t, sat_i32_f32_s(a))
+    UNOP(L_I32_TRUNC_SAT_F32_U, float, uint32_t, sat_i32_f32_u(a))
+    UNOP(L_I32_TRUNC_SAT_F64_S, double, int32_t, sat_i32_f64_s(a))
+    UNOP(L_I32_TRUNC_SAT_F64_U, double, uint32_t, sat_i32_f64_u(a))
+    UNOP(L_I64_TRUNC_SAT_F32_S, float, int64_t, sat_i64_f32_s(a))
+    UNOP(L_I64_TRUNC_SAT_F32_U, float, uint64_t, sat_i64_f32_u(a))
+    UNOP(L_I64_TRUNC_SAT_F64_S, double, int64_t, sat_i64_f64_s(a))
+    UNOP(L_I64_TRUNC_SAT_F64_U, double, uint64_t, sat_i64_f64_u(a))
+
+L_TRAP:
+    st = wb_err_trap(err, trap);
+    if (err) backtrace(s, entry_depth, s->depth, err);
+    goto L_UNWIND;
+L_HOST_FAIL:
+    if (err) {
+        *err = s->pending;
+        if (err->status == WB_E_TRAP) backtrace(s, entry_depth, s->depth, err);
+    }
+    memset(&s->pending, 0, sizeof s->pending);
+L_UNWIND:
+    s->depth = entry_depth;
+    return st;
+}
+
+const void *const *wb_interp_labels(void)
+{
+    if (!g_labels) exec(NULL, NULL, NULL, NULL);
+    return g_labels;
+}
+
+/* Entry from the API, the instantiator and host re-entry. */
+wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err)
+{
+    if (f->host) {
+        wb_status st = call_host(s, NULL, f, slots);
+        if (st != WB_OK) {
+            if (err) *err = s->pending;
+            memset(&s->pending, 0, sizeof s->pending);
+        }
+        return st;
+    }
+    const wb_code *code = atomic_load_explicit(&f->def->code, memory_order_acquire);
+    if (!code) {
+        wb_module *m = f->inst->module;
+        if (!(code = wb_compile(m, f->funcidx - m->nfunc_imports, err))) return err ? err->status : WB_E_INVALID;
+    }
+#if !WB_BOUNDS_CHECKS
+    pthread_once(&fault_once, install_fault_handler);
+#endif
+    uint32_t maxd = s->max_depth ? s->max_depth : s->limits.max_call_depth;
+    uint64_t *fp = s->stack_top ? s->stack_top : s->stack;
+    if (s->depth + 1 >= maxd || fp + code->frame_slots > s->stack_end)
+        return wb_err_trap(err, WB_TRAP_STACK_EXHAUSTED);
+    memcpy(fp, slots, (size_t)code->param_slots * 8);
+
+    /* State the fault path must restore, fixed before sigsetjmp. */
+    sigjmp_buf jb;
+    sigjmp_buf *const saved_jmp = tl_jmp;
+    const uintptr_t saved_lo = tl_mem_lo, saved_hi = tl_mem_hi;
+    const uint32_t saved_depth = s->depth;
+    const bool saved_in_host = tl_in_host;
+    uint64_t *const saved_top = s->stack_top;
+    if (s->depth == 0) s->frames[0].func = f;
+    wb_status st;
+    if (sigsetjmp(jb, 0) == 0) {
+        tl_jmp = &jb;
+        tl_in_host = false;
+        s->depth = saved_depth + 1;
+        st = exec(s, f, fp, err);
+        if (st == WB_OK) memcpy(slots, fp, (size_t)code->result_slots * 8);
+    } else {
+        st = wb_err_trap(err, WB_TRAP_MEMORY_OOB);
+        if (err) backtrace(s, saved_depth + 1, s->depth, err);
+    }
+    tl_jmp = saved_jmp;
+    tl_mem_lo = saved_lo;
+    tl_mem_hi = saved_hi;
+    tl_in_host = saved_in_host;
+    s->depth = saved_depth;
+    s->stack_top = saved_top;
+    return st;
+}

@@ -1,0 +1,167 @@
+/*
+ * memory.c: a linear memory is one address-space reservation that never
+ * moves. Pages become read-write as the memory grows; the rest stays
+ * PROT_NONE.
+ *
+ * Guard mode (x86-64 without WB_BOUNDS_CHECKS): an effective address is a
+ * u32 index plus a u32 offset (< 2^33) and an access is at most 16 bytes,
+ * so reserving 2^33 + 64 KiB puts every out-of-bounds access on PROT_NONE
+ * pages. The interpreter then skips bounds checks and turns the SIGSEGV
+ * into a trap. Otherwise only the effective maximum is reserved and the
+ * interpreter checks every access.
+ */
+#include "runtime.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef WB_BOUNDS_CHECKS
+#define WB_BOUNDS_CHECKS 0
+#endif
+#if !WB_BOUNDS_CHECKS && defined(__x86_64__)
+#define WB_GUARD_RESERVE ((1ull << 33) + WB_PAGE_SIZE)
+#endif
+
+/* Base of a memory that can never hold a byte: any non-NULL pointer. */
+static uint8_t empty_base[16];
+
+static uint32_t limit_pages(const wb_store *s)
+{
+    uint64_t p = s->limits.max_memory / WB_PAGE_SIZE;
+    return p < WB_MAX_PAGES ? (uint32_t)p : WB_MAX_PAGES;
+}
+
+static uint64_t reserve_size(uint32_t max_pages)
+{
+#ifdef WB_GUARD_RESERVE
+    (void)max_pages;
+    return WB_GUARD_RESERVE;
+#else
+    return (uint64_t)max_pages * WB_PAGE_SIZE;
+#endif
+}
+
+/* Reserve the address space and open the first `bytes` of it. */
+static wb_status map_memory(wb_memory *m, uint64_t bytes, wb_error *err)
+{
+    uint64_t res = reserve_size(m->max_pages);
+    if (res == 0) {
+        m->base = empty_base;
+        return WB_OK;
+    }
+    void *p = mmap(NULL, (size_t)res, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return wb_err_set(err, WB_E_NOMEM,
+                          "cannot reserve %llu bytes for a memory: %s",
+                          (unsigned long long)res, strerror(errno));
+    if (bytes && mprotect(p, (size_t)bytes, PROT_READ | PROT_WRITE) != 0) {
+        int e = errno;
+        munmap(p, (size_t)res);
+        return wb_err_set(err, WB_E_NOMEM, "cannot commit %llu bytes: %s",
+                          (unsigned long long)bytes, strerror(e));
+    }
+    m->base = p;
+    m->reserved = res;
+    return WB_OK;
+}
+
+wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,
+                      bool has_max, wb_error *err)
+{
+    m->store = s;
+    m->type = (wb_limits32){ min, max, has_max };
+    m->base = NULL;
+    m->size = m->reserved = 0;
+    uint32_t cap = has_max && max < WB_MAX_PAGES ? max : WB_MAX_PAGES;
+    uint32_t lim = limit_pages(s);
+    m->max_pages = cap < lim ? cap : lim;
+    if (min > m->max_pages)
+        return wb_err_set(err, WB_E_LIMIT,
+                          "memory limit exceeded: %u pages requested, "
+                          "at most %u allowed", min, m->max_pages);
+    uint64_t bytes = (uint64_t)min * WB_PAGE_SIZE;
+    if (wb_rt_account(s, (int64_t)bytes) != WB_OK)
+        return wb_err_set(err, WB_E_LIMIT,
+                          "memory limit exceeded: %llu more bytes, %llu of "
+                          "%llu in use", (unsigned long long)bytes,
+                          (unsigned long long)s->mem_used,
+                          (unsigned long long)s->limits.max_memory);
+    wb_status st = map_memory(m, bytes, err);
+    if (st != WB_OK) {
+        wb_rt_account(s, -(int64_t)bytes);
+        return st;
+    }
+    m->size = bytes;
+    if (!wb_rt_own_memory(s, m)) {
+        wb_mem_release(m);
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
+    return WB_OK;
+}
+
+int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages)
+{
+    uint64_t old = m->size / WB_PAGE_SIZE;
+    if (delta_pages == 0)
+        return (int64_t)old;
+    if (old + delta_pages > m->max_pages)
+        return -1;
+    uint64_t add = (uint64_t)delta_pages * WB_PAGE_SIZE;
+    if (wb_rt_account(m->store, (int64_t)add) != WB_OK)
+        return -1;
+    /* Anonymous NORESERVE pages read as zero on first touch. */
+    if (mprotect(m->base + m->size, (size_t)add,
+                 PROT_READ | PROT_WRITE) != 0) {
+        wb_rt_account(m->store, -(int64_t)add);
+        return -1;
+    }
+    m->size += add;
+    return (int64_t)old;
+}
+
+/* Idempotent: the store calls it for every memory it owns. */
+void wb_mem_release(wb_memory *m)
+{
+    if (m->reserved)
+        munmap(m->base, (size_t)m->reserved);
+    if (m->store)
+        wb_rt_account(m->store, -(int64_t)m->size);
+    m->base = NULL;
+    m->size = m->reserved = 0;
+}
+
+uint8_t *wb_memory_data(const wb_memory *m)
+{
+    return m ? m->base : NULL;
+}
+
+uint64_t wb_memory_size(const wb_memory *m)
+{
+    return m ? m->size : 0;
+}
+
+int64_t wb_memory_grow(wb_memory *m, uint32_t delta_pages)
+{
+    return m && m->base ? wb_mem_grow(m, delta_pages) : -1;
+}
+
+wb_status wb_memory_new(wb_store *s, uint32_t min_pages, uint32_t max_pages,
+                        bool has_max, wb_memory **out, wb_error *err)
+{
+    if (!s || !out)
+        return wb_err_set(err, WB_E_ARG, "wb_memory_new: NULL argument");
+    if (min_pages > WB_MAX_PAGES || (has_max && max_pages > WB_MAX_PAGES))
+        return wb_err_set(err, WB_E_ARG,
+                          "memory size must be at most 65536 pages");
+    if (has_max && min_pages > max_pages)
+        return wb_err_set(err, WB_E_ARG,
+                          "size minimum must not be greater than maximum");
+    wb_memory *m = wb_rt_alloc(s, sizeof *m);
+    if (!m)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    wb_status st = wb_mem_init(s, m, min_pages, max_pages, has_max, err);
+    if (st == WB_OK)
+        *out = m;
+    return st;
+}

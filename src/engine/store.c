@@ -1,0 +1,204 @@
+/* store.c: the store owns every runtime object and the execution stack;
+ * everything is released in one place, wb_store_free. */
+#include "runtime.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Value stack of the interpreter. NORESERVE: untouched slots cost nothing,
+ * so a generous size is free for shallow programs. */
+#define WB_STACK_BYTES (16u << 20)
+
+void wb_limits_default(wb_limits *l)
+{
+    if (!l)
+        return;
+    l->max_memory = 4ull << 30;
+    l->max_call_depth = 10000;
+    l->max_instances = 10000;
+    l->fuel = -1;
+}
+
+void *wb_rt_grow_array(void *arr, size_t n, size_t *cap, size_t elsize)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap > SIZE_MAX / elsize)
+        return NULL;
+    void *p = realloc(arr, ncap * elsize);
+    if (p)
+        *cap = ncap;
+    return p;
+}
+
+static bool alloc_stack(wb_store *s)
+{
+    void *p = mmap(NULL, WB_STACK_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    s->stack = p;
+    s->stack_end = s->stack + WB_STACK_BYTES / sizeof *s->stack;
+    return true;
+}
+
+wb_status wb_store_new(const wb_limits *limits, wb_store **out,
+                       wb_error *err)
+{
+    if (!out)
+        return wb_err_set(err, WB_E_ARG, "wb_store_new: out is NULL");
+    wb_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory for a store");
+    if (limits)
+        s->limits = *limits;
+    else
+        wb_limits_default(&s->limits);
+    atomic_init(&s->interrupt, 0);
+    wb_store_set_fuel(s, s->limits.fuel);
+    s->max_depth = s->limits.max_call_depth;
+    /* Spare frames let host re-entries unwind without a bounds check. */
+    s->frames = calloc((size_t)s->max_depth + 16, sizeof *s->frames);
+    if (!s->frames || !alloc_stack(s)) {
+        wb_store_free(s);
+        return wb_err_set(err, WB_E_NOMEM, "out of memory for a store stack");
+    }
+    *out = s;
+    return WB_OK;
+}
+
+static void release_resources(wb_store *s)
+{
+    for (size_t i = 0; i < s->nmems; i++)
+        wb_mem_release(s->mems[i]);
+    for (size_t i = 0; i < s->ntables; i++)
+        free(s->tables[i]->elems);
+    for (size_t i = 0; i < s->ninsts; i++)
+        wb_module_release(s->insts[i]->module);
+    for (size_t i = 0; i < s->nobjs; i++)
+        free(s->objs[i]);
+}
+
+void wb_store_free(wb_store *s)
+{
+    if (!s)
+        return;
+    release_resources(s);
+    free(s->mems);
+    free(s->tables);
+    free(s->insts);
+    free(s->objs);
+    if (s->stack)
+        munmap(s->stack, WB_STACK_BYTES);
+    free(s->frames);
+    free(s);
+}
+
+void *wb_rt_alloc(wb_store *s, size_t n)
+{
+    void **objs = wb_rt_grow_array(s->objs, s->nobjs, &s->cap_objs,
+                                   sizeof *s->objs);
+    if (!objs)
+        return NULL;
+    s->objs = objs;
+    void *p = calloc(1, n ? n : 1);
+    if (p)
+        s->objs[s->nobjs++] = p;
+    return p;
+}
+
+bool wb_rt_own_memory(wb_store *s, wb_memory *m)
+{
+    wb_memory **a = wb_rt_grow_array(s->mems, s->nmems, &s->cap_mems,
+                                     sizeof *s->mems);
+    if (!a)
+        return false;
+    s->mems = a;
+    s->mems[s->nmems++] = m;
+    return true;
+}
+
+bool wb_rt_own_table(wb_store *s, wb_table *t)
+{
+    wb_table **a = wb_rt_grow_array(s->tables, s->ntables, &s->cap_tables,
+                                    sizeof *s->tables);
+    if (!a)
+        return false;
+    s->tables = a;
+    s->tables[s->ntables++] = t;
+    return true;
+}
+
+bool wb_rt_own_instance(wb_store *s, wb_instance *inst)
+{
+    wb_instance **a = wb_rt_grow_array(s->insts, s->ninsts, &s->cap_insts,
+                                       sizeof *s->insts);
+    if (!a)
+        return false;
+    s->insts = a;
+    s->insts[s->ninsts++] = inst;
+    wb_module_retain(inst->module);
+    return true;
+}
+
+/* A refused charge leaves mem_used untouched, so callers just bail out. */
+wb_status wb_rt_account(wb_store *s, int64_t delta)
+{
+    if (delta > 0) {
+        uint64_t d = (uint64_t)delta;
+        if (s->mem_used > s->limits.max_memory ||
+            d > s->limits.max_memory - s->mem_used)
+            return WB_E_LIMIT;
+        s->mem_used += d;
+        if (s->mem_used > s->mem_peak)
+            s->mem_peak = s->mem_used;
+    } else {
+        uint64_t d = (uint64_t)0 - (uint64_t)delta;
+        s->mem_used = d > s->mem_used ? 0 : s->mem_used - d;
+    }
+    return WB_OK;
+}
+
+void wb_store_interrupt(wb_store *s)
+{
+    if (s)
+        atomic_store(&s->interrupt, 1);
+}
+
+void wb_store_clear_interrupt(wb_store *s)
+{
+    if (s)
+        atomic_store(&s->interrupt, 0);
+}
+
+void wb_store_set_fuel(wb_store *s, int64_t fuel)
+{
+    if (!s)
+        return;
+    s->fuel = fuel < 0 ? INT64_MAX : fuel;
+    s->fuel_start = s->fuel;
+}
+
+int64_t wb_store_fuel_used(const wb_store *s)
+{
+    if (!s || s->fuel_start == INT64_MAX)
+        return 0;
+    return s->fuel_start - s->fuel;
+}
+
+uint64_t wb_store_peak_memory(const wb_store *s)
+{
+    return s ? s->mem_peak : 0;
+}
+
+void wb_store_set_user(wb_store *s, void *user)
+{
+    if (s)
+        s->user = user;
+}
+
+void *wb_store_user(const wb_store *s)
+{
+    return s ? s->user : NULL;
+}
