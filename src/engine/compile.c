@@ -11,6 +11,8 @@
  * when a local.get was not copied yet ("lazy"). A lazy entry is copied to
  * its canonical slot before anything could change that local and at every
  * block entry, so control-flow joins only ever see canonical slots.
+ * Constants are deferred the same way: an op that can take an immediate
+ * operand absorbs them, others get them written just before.
  */
 #include "engine.h"
 #include "ops.h"
@@ -24,7 +26,9 @@
 #define BT_EMPTY UINT32_MAX
 #define BT_VAL (UINT32_MAX - 1)
 
-typedef struct vent { uint8_t type; uint32_t cslot, src; } vent;
+/* src == KSRC: a constant not written anywhere yet; its bits are in k. */
+#define KSRC UINT32_MAX
+typedef struct vent { uint8_t type; uint32_t cslot, src; uint64_t k; } vent;
 
 typedef struct ctl {
     uint8_t kind;               /* 0 func, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
@@ -33,6 +37,7 @@ typedef struct ctl {
     uint32_t slot_base;         /* canonical slot of the first param/result */
     uint32_t bt; uint8_t bt_val;/* block type: BT_EMPTY, BT_VAL or type index */
     uint32_t loop_pc;           /* loop: cell index of the header */
+    uint32_t loop_instr;        /* loop: instruction count at the header */
     uint32_t fix;               /* chain of forward jumps to the end */
     uint32_t else_fix;          /* if: the jump taken when false */
 } ctl;
@@ -54,10 +59,13 @@ typedef struct cx {
     ctl *cs; uint32_t ncs, capcs;
     wb_cell *code; uint32_t ncode, capcode, maxcode;
     uint32_t max_slot;
+    uint32_t ninstr;            /* wasm instructions read so far */
     const void *const *labels;
 
-    /* The last emitted op that wrote the stack top, for local.set fusion. */
-    uint32_t last_end, last_cell, last_slot; uint8_t last_half;
+    /* The last emitted op that wrote the stack top, for local.set fusion,
+     * and (last_op >= 0) the compare it was, for branch fusion. */
+    uint32_t last_end, last_cell, last_slot, last_start; uint8_t last_half;
+    int last_op;
 } cx;
 
 static bool fail(cx *c, wb_status st, const char *fmt, ...)
@@ -120,6 +128,7 @@ static void set_last(cx *c, uint32_t cellidx, uint8_t half, uint32_t slot)
 {
     c->last_cell = cellidx; c->last_half = half; c->last_slot = slot;
     c->last_end = c->ncode;
+    c->last_op = -1;
 }
 
 static void kill_last(cx *c) { c->last_end = NONE; }
@@ -179,7 +188,7 @@ static bool push(cx *c, uint8_t t)
     uint32_t s = next_slot(c);
     if (s + 2 > WB_MAX_FRAME_SLOTS)
         return fail(c, WB_E_LIMIT, "function needs too many stack slots");
-    c->vs[c->nvs++] = (vent){ t, s, s };
+    c->vs[c->nvs++] = (vent){ t, s, s, 0 };
     if (s + wb_slots_of(t) > c->max_slot) c->max_slot = s + wb_slots_of(t);
     return true;
 }
@@ -191,7 +200,7 @@ static bool pop_any(cx *c, vent *out)
     ctl *f = top(c);
     if (c->nvs == f->height) {
         if (!f->unreachable) return INVALID("type mismatch");
-        *out = (vent){ T_ANY, next_slot(c), next_slot(c) };
+        *out = (vent){ T_ANY, next_slot(c), next_slot(c), 0 };
         return true;
     }
     *out = c->vs[--c->nvs];
@@ -215,10 +224,42 @@ static bool e_copy(cx *c, uint8_t t, uint32_t from, uint32_t to)
     return e_2(c, from * 8, to * 8);
 }
 
-/* Move a lazy entry to its canonical slot. */
+static bool e_kconst(cx *c, uint8_t t, uint64_t k, uint32_t slot)
+{
+    if (!c->live) return true;
+    if (t == WB_I64 || t == WB_F64 || wb_is_ref(t)) {
+        CHECK(e_op(c, WB_OP_CONST64));
+        CHECK(e_2(c, slot * 8, 0));
+        return e_64(c, k);
+    }
+    CHECK(e_op(c, WB_OP_CONST32));
+    return e_2(c, slot * 8, (uint32_t)k);
+}
+
+/* Put v's value in `to` (a copy, or the deferred constant itself). */
+static bool e_move(cx *c, const vent *v, uint32_t to)
+{
+    if (v->src == KSRC) return e_kconst(c, v->type, v->k, to);
+    return e_copy(c, v->type, v->src, to);
+}
+
+/* The byte offset to read v from; writes a deferred constant first. Call
+ * before emitting the op that reads it. */
+static uint32_t rs(cx *c, vent *v)
+{
+    if (v->src == KSRC) {
+        e_kconst(c, v->type, v->k, v->cslot);
+        v->src = v->cslot;
+        kill_last(c);
+    }
+    return v->src * 8;
+}
+
+/* Move a lazy or constant entry to its canonical slot. */
 static bool materialize(cx *c, uint32_t i)
 {
     vent *v = &c->vs[i];
+    if (v->src == KSRC) { rs(c, v); return true; }
     if (!is_lazy(c, v)) return true;
     CHECK(e_copy(c, v->type, v->src, v->cslot));
     c->lazy[v->src]--;
@@ -311,7 +352,7 @@ static bool e_copies_to_label(cx *c, const ctl *l, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         const vent *v = &c->vs[c->nvs - n + i];
-        CHECK(e_copy(c, v->type, v->src, label_slot(c, l, i)));
+        CHECK(e_move(c, v, label_slot(c, l, i)));
     }
     return true;
 }
@@ -329,7 +370,7 @@ static bool e_return(cx *c)
     uint32_t d = 0;
     for (uint32_t i = 0; i < n; i++) {
         const vent *v = &c->vs[base + i];
-        CHECK(e_copy(c, v->type, v->src, d));
+        CHECK(e_move(c, v, d));
         d += wb_slots_of(v->type);
     }
     return e_op(c, WB_OP_RETURN);
@@ -341,7 +382,14 @@ static bool e_branch(cx *c, ctl *l)
     if (!c->live) return true;
     if (l == &c->cs[0]) return e_return(c);
     CHECK(e_copies_to_label(c, l, lb_arity(c, l)));
-    CHECK(e_op(c, WB_OP_BR));
+    if (l->kind == 0x03) {
+        /* Fuel: the instructions of the loop body up to this branch. */
+        uint32_t cost = c->ninstr - l->loop_instr;
+        CHECK(e_op(c, WB_OP_BR_LOOP));
+        CHECK(e_64(c, cost ? cost : 1));
+    } else {
+        CHECK(e_op(c, WB_OP_BR));
+    }
     return e_target(c, l);
 }
 
@@ -427,6 +475,121 @@ static bool rd_blocktype(cx *c, uint32_t *bt, uint8_t *btv)
     return true;
 }
 
+/* ---- immediate forms and compare-branch fusion --------------------- */
+
+static int ri_op(int op)
+{
+    switch (op) {
+#define RI_CASE(hex, n, T, R, e) case hex: return WB_OP_##n##_RI;
+    WB_RI_OPS(RI_CASE)
+#undef RI_CASE
+#define CMP_CASE(hex, n, T, e) case hex: return WB_OP_##n##_RI;
+    WB_CMP_OPS(CMP_CASE)
+#undef CMP_CASE
+    }
+    return -1;
+}
+
+/* The op computing the same with operands swapped, or -1. */
+static int swapped_op(int op)
+{
+    static const uint8_t sw[] = {   /* pairs from 0x46 on */
+        [0x46 - 0x46] = 0x46, [0x47 - 0x46] = 0x47, [0x48 - 0x46] = 0x4a,
+        [0x49 - 0x46] = 0x4b, [0x4a - 0x46] = 0x48, [0x4b - 0x46] = 0x49,
+        [0x4c - 0x46] = 0x4e, [0x4d - 0x46] = 0x4f, [0x4e - 0x46] = 0x4c,
+        [0x4f - 0x46] = 0x4d,
+        [0x51 - 0x46] = 0x51, [0x52 - 0x46] = 0x52, [0x53 - 0x46] = 0x55,
+        [0x54 - 0x46] = 0x56, [0x55 - 0x46] = 0x53, [0x56 - 0x46] = 0x54,
+        [0x57 - 0x46] = 0x59, [0x58 - 0x46] = 0x5a, [0x59 - 0x46] = 0x57,
+        [0x5a - 0x46] = 0x58,
+    };
+    switch (op) {
+    case 0x6a: case 0x6c: case 0x71: case 0x72: case 0x73:
+    case 0x7c: case 0x7e: case 0x83: case 0x84: case 0x85:
+        return op;
+    }
+    if (op >= 0x46 && op <= 0x5a && op != 0x50) return sw[op - 0x46];
+    return -1;
+}
+
+/* The comparison that is true exactly when `op` is false. */
+static int negated_cmp(int op)
+{
+    static const uint8_t neg[] = {
+        [0x46 - 0x46] = 0x47, [0x47 - 0x46] = 0x46, [0x48 - 0x46] = 0x4e,
+        [0x49 - 0x46] = 0x4f, [0x4a - 0x46] = 0x4c, [0x4b - 0x46] = 0x4d,
+        [0x4c - 0x46] = 0x4a, [0x4d - 0x46] = 0x4b, [0x4e - 0x46] = 0x48,
+        [0x4f - 0x46] = 0x49,
+        [0x51 - 0x46] = 0x52, [0x52 - 0x46] = 0x51, [0x53 - 0x46] = 0x59,
+        [0x54 - 0x46] = 0x5a, [0x55 - 0x46] = 0x57, [0x56 - 0x46] = 0x58,
+        [0x57 - 0x46] = 0x55, [0x58 - 0x46] = 0x56, [0x59 - 0x46] = 0x53,
+        [0x5a - 0x46] = 0x54,
+    };
+    return neg[op - 0x46];
+}
+
+/* Map a compare (register or immediate form) to its wasm opcode, or -1. */
+static int cmp_of(int op, bool *imm)
+{
+    *imm = false;
+    if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) return op;
+    *imm = true;
+    switch (op) {
+#define CMP_BACK(hex, n, T, e) case WB_OP_##n##_RI: return hex;
+    WB_CMP_OPS(CMP_BACK)
+#undef CMP_BACK
+    }
+    return -1;
+}
+
+static int br_cmp_op(int hex, bool imm)
+{
+    switch (hex) {
+#define CMP_BR(h, n, T, e) case h: return imm ? WB_OP_BR_##n##_RI : WB_OP_BR_##n;
+    WB_CMP_OPS(CMP_BR)
+#undef CMP_BR
+    }
+    return -1;
+}
+
+/* Emit a branch taken when cond is non-zero (when_true) or zero, without
+ * its target cell. When cond comes from the compare just emitted, the
+ * compare is folded into the branch. */
+static bool e_cond_branch(cx *c, vent *cond, bool when_true)
+{
+    if (c->last_end == c->ncode && cond->src == c->last_slot && c->last_op >= 0) {
+        bool imm;
+        int hex = cmp_of(c->last_op, &imm);
+        wb_cell *ins = &c->code[c->last_start];
+        if (hex >= 0) {
+            uint32_t a = ins[1].u32[0], b = imm ? 0 : ins[1].u32[1];
+            uint64_t k = imm ? ins[2].u64 : 0;
+            c->ncode = c->last_start;
+            kill_last(c);
+            CHECK(e_op(c, br_cmp_op(when_true ? hex : negated_cmp(hex), imm)));
+            CHECK(e_2(c, a, b));
+            return imm ? e_64(c, k) : true;
+        }
+        if (c->last_op == 0x45 || c->last_op == 0x50) {    /* eqz */
+            uint32_t a = ins[1].u32[0];
+            int op = c->last_op;
+            c->ncode = c->last_start;
+            kill_last(c);
+            if (op == 0x45) {
+                CHECK(e_op(c, when_true ? WB_OP_BR_UNLESS : WB_OP_BR_IF));
+                return e_2(c, a, 0);
+            }
+            CHECK(e_op(c, br_cmp_op(when_true ? 0x51 : 0x52, true)));
+            CHECK(e_2(c, a, 0));
+            return e_64(c, 0);
+        }
+    }
+    uint32_t sc = rs(c, cond);
+    kill_last(c);
+    CHECK(e_op(c, when_true ? WB_OP_BR_IF : WB_OP_BR_UNLESS));
+    return e_2(c, sc, 0);
+}
+
 static bool op_block(cx *c, uint8_t kind)
 {
     uint32_t bt = BT_EMPTY; uint8_t btv = 0;
@@ -443,11 +606,10 @@ static bool op_block(cx *c, uint8_t kind)
     ctl *f = top(c);
     if (kind == 0x03) {
         f->loop_pc = c->ncode;
+        f->loop_instr = c->ninstr;
         kill_last(c);
-        if (c->live) { CHECK(e_op(c, WB_OP_LOOP)); CHECK(e_64(c, 1)); }
     } else if (kind == 0x04 && was_live) {
-        CHECK(e_op(c, WB_OP_BR_UNLESS));
-        CHECK(e_2(c, cond.src * 8, 0));
+        CHECK(e_cond_branch(c, &cond, false));
         f->else_fix = c->ncode;
         CHECK(e_64(c, NONE));
     }
@@ -546,17 +708,15 @@ static bool op_br_if(cx *c)
     CHECK(check_label_top(c, l, &n));
     if (!c->live) return true;
     kill_last(c);
-    if (l == &c->cs[0] || needs_copies(c, l, n)) {
-        CHECK(e_op(c, WB_OP_BR_UNLESS));
-        CHECK(e_2(c, cond.src * 8, 0));
+    if (l == &c->cs[0] || l->kind == 0x03 || needs_copies(c, l, n)) {
+        CHECK(e_cond_branch(c, &cond, false));
         uint32_t skip = c->ncode;
         CHECK(e_64(c, NONE));
         CHECK(e_branch(c, l));
         patch_chain(c, skip, c->ncode);
         return true;
     }
-    CHECK(e_op(c, WB_OP_BR_IF));
-    CHECK(e_2(c, cond.src * 8, 0));
+    CHECK(e_cond_branch(c, &cond, true));
     return e_target(c, l);
 }
 
@@ -585,8 +745,9 @@ static bool op_br_table(cx *c)
         CHECK(check_label_soft(c, l, &k));
     }
     if (c->live) {
+        uint32_t si = rs(c, &idx);
         CHECK(e_op(c, WB_OP_BR_TABLE));
-        CHECK(e_2(c, idx.src * 8, n));
+        CHECK(e_2(c, si, n));
         uint32_t first = c->ncode;
         for (uint32_t i = 0; i <= n; i++) CHECK(e_64(c, 0));
         lr = (wb_reader){ list, c->r.p };
@@ -595,9 +756,9 @@ static bool op_br_table(cx *c)
             RD(wb_read_u32(&lr, &d));
             l = &c->cs[c->ncs - 1 - d];
             uint32_t slot = first + i;
-            if (l != &c->cs[0] && !needs_copies(c, l, arity)) {
-                if (l->kind == 0x03) c->code[slot].i64 = (int64_t)l->loop_pc - slot;
-                else { c->code[slot].u64 = l->fix; l->fix = slot; }
+            if (l != &c->cs[0] && l->kind != 0x03 && !needs_copies(c, l, arity)) {
+                c->code[slot].u64 = l->fix;
+                l->fix = slot;
                 continue;
             }
             c->code[slot].i64 = (int64_t)c->ncode - slot;   /* a stub */
@@ -609,7 +770,7 @@ static bool op_br_table(cx *c)
 }
 
 static bool op_call_common(cx *c, const wb_functype *ft, int op, uint32_t a,
-                           uint32_t b, const vent *extra)
+                           uint32_t b, vent *extra)
 {
     uint32_t np = ft->nparams;
     vent v;
@@ -619,10 +780,11 @@ static bool op_call_common(cx *c, const wb_functype *ft, int op, uint32_t a,
     for (uint32_t i = np; i-- > 0;) CHECK(pop(c, ft->types[i], &v));
     uint32_t base = next_slot(c);
     if (c->live) {
+        uint32_t sx = extra ? rs(c, extra) : 0;
         kill_last(c);
         CHECK(e_op(c, op));
         CHECK(e_2(c, a, b));
-        if (extra) CHECK(e_2(c, extra->src * 8, base * 8));
+        if (extra) CHECK(e_2(c, sx, base * 8));
         else CHECK(e_2(c, base * 8, 0));
     }
     for (uint32_t i = 0; i < ft->nresults; i++) CHECK(push(c, ft->types[np + i]));
@@ -669,10 +831,13 @@ static bool op_unary(cx *c, int op, uint8_t in, uint8_t out)
     CHECK(pop(c, in, &a));
     CHECK(push(c, out));
     if (!c->live) return true;
+    uint32_t sa = rs(c, &a), start = c->ncode;
     const vent *d = &c->vs[c->nvs - 1];
     CHECK(e_op(c, op));
-    CHECK(e_2(c, a.src * 8, d->cslot * 8));
+    CHECK(e_2(c, sa, d->cslot * 8));
     set_last(c, c->ncode - 1, 1, d->cslot);
+    c->last_op = op;
+    c->last_start = start;
     return true;
 }
 
@@ -683,11 +848,29 @@ static bool op_binary(cx *c, int op, uint8_t in, uint8_t out)
     CHECK(pop(c, in, &a));
     CHECK(push(c, out));
     if (!c->live) return true;
-    const vent *d = &c->vs[c->nvs - 1];
+    uint32_t d = c->vs[c->nvs - 1].cslot;
+    if (a.src == KSRC && b.src != KSRC && swapped_op(op) >= 0) {
+        vent t = a; a = b; b = t;
+        op = swapped_op(op);
+    }
+    int ri = b.src == KSRC ? ri_op(op) : -1;
+    if (ri >= 0) {
+        uint32_t sa = rs(c, &a), start = c->ncode;
+        CHECK(e_op(c, ri));
+        CHECK(e_2(c, sa, d * 8));
+        CHECK(e_64(c, b.k));
+        set_last(c, c->ncode - 2, 1, d);
+        c->last_op = ri;
+        c->last_start = start;
+        return true;
+    }
+    uint32_t sa = rs(c, &a), sb = rs(c, &b), start = c->ncode;
     CHECK(e_op(c, op));
-    CHECK(e_2(c, a.src * 8, b.src * 8));
-    CHECK(e_2(c, d->cslot * 8, 0));
-    set_last(c, c->ncode - 1, 0, d->cslot);
+    CHECK(e_2(c, sa, sb));
+    CHECK(e_2(c, d * 8, 0));
+    set_last(c, c->ncode - 1, 0, d);
+    c->last_op = op;
+    c->last_start = start;
     return true;
 }
 
@@ -697,9 +880,10 @@ static bool op_retype(cx *c, uint8_t in, uint8_t out)
     vent v;
     CHECK(pop(c, in, &v));
     CHECK(push(c, out));
-    if (c->live && is_lazy(c, &v)) {
+    if (c->live && (is_lazy(c, &v) || v.src == KSRC)) {
         c->vs[c->nvs - 1].src = v.src;
-        c->lazy[v.src]++;
+        c->vs[c->nvs - 1].k = v.k;
+        if (v.src != KSRC) c->lazy[v.src]++;
     }
     return true;
 }
@@ -707,18 +891,11 @@ static bool op_retype(cx *c, uint8_t in, uint8_t out)
 static bool e_const(cx *c, uint8_t t, uint64_t bits)
 {
     CHECK(push(c, t));
-    if (!c->live) return true;
-    const vent *d = &c->vs[c->nvs - 1];
-    if (t == WB_I32 || t == WB_F32) {
-        CHECK(e_op(c, WB_OP_CONST32));
-        CHECK(e_2(c, d->cslot * 8, (uint32_t)bits));
-        set_last(c, c->ncode - 1, 0, d->cslot);
-        return true;
+    if (c->live) {
+        vent *v = &c->vs[c->nvs - 1];
+        v->src = KSRC;
+        v->k = bits;
     }
-    CHECK(e_op(c, WB_OP_CONST64));
-    CHECK(e_2(c, d->cslot * 8, 0));
-    CHECK(e_64(c, bits));
-    set_last(c, c->ncode - 2, 0, d->cslot);
     return true;
 }
 
@@ -755,7 +932,7 @@ static bool op_local_set(cx *c, bool tee)
             wb_slots_of(v.type) == 1) {
             c->code[c->last_cell].u32[c->last_half] = ls * 8;
         } else {
-            CHECK(e_copy(c, v.type, v.src, ls));
+            CHECK(e_move(c, &v, ls));
         }
         kill_last(c);
     }
@@ -781,8 +958,9 @@ static bool op_global(cx *c, bool set)
         if (!g.mut) return INVALID("global is immutable");
         CHECK(pop(c, g.type, &v));
         if (!c->live) return true;
+        uint32_t sv = rs(c, &v);
         CHECK(e_op(c, wide ? WB_OP_GLOBAL_SET128 : WB_OP_GLOBAL_SET));
-        return e_2(c, x, v.src * 8);
+        return e_2(c, x, sv);
     }
     CHECK(push(c, g.type));
     if (!c->live) return true;
@@ -816,9 +994,10 @@ static bool op_select(cx *c, bool typed)
     CHECK(push(c, t));
     if (!c->live) return true;
     const vent *d = &c->vs[c->nvs - 1];
+    uint32_t sc = rs(c, &cond), sa = rs(c, &a), sb = rs(c, &b);
     CHECK(e_op(c, t == WB_V128 ? WB_OP_SELECT128 : WB_OP_SELECT));
-    CHECK(e_2(c, cond.src * 8, a.src * 8));
-    CHECK(e_2(c, b.src * 8, d->cslot * 8));
+    CHECK(e_2(c, sc, sa));
+    CHECK(e_2(c, sb, d->cslot * 8));
     if (t != WB_V128) set_last(c, c->ncode - 1, 1, d->cslot);
     return true;
 }
@@ -861,8 +1040,9 @@ static bool op_load(cx *c, uint8_t op)
     CHECK(push(c, load_type[op - 0x28]));
     if (!c->live) return true;
     const vent *d = &c->vs[c->nvs - 1];
+    uint32_t sa = rs(c, &a);
     CHECK(e_op(c, op));
-    CHECK(e_2(c, a.src * 8, d->cslot * 8));
+    CHECK(e_2(c, sa, d->cslot * 8));
     CHECK(e_64(c, off));
     set_last(c, c->ncode - 2, 1, d->cslot);
     return true;
@@ -876,8 +1056,9 @@ static bool op_store(cx *c, uint8_t op)
     CHECK(pop(c, store_type[op - 0x36], &v));
     CHECK(pop(c, WB_I32, &a));
     if (!c->live) return true;
+    uint32_t sa = rs(c, &a), sv = rs(c, &v);
     CHECK(e_op(c, op));
-    CHECK(e_2(c, a.src * 8, v.src * 8));
+    CHECK(e_2(c, sa, sv));
     return e_64(c, off);
 }
 
@@ -913,7 +1094,7 @@ static bool op_slots(cx *c, int op, uint32_t i0, uint32_t i1,
     if (!c->live) return true;
     uint32_t s[4] = { 0 };
     uint32_t m = 0;
-    for (; m < n; m++) s[m] = v[m].src * 8;
+    for (; m < n; m++) s[m] = rs(c, &v[m]);
     if (result) s[m++] = c->vs[c->nvs - 1].cslot * 8;
     CHECK(e_op(c, op));
     CHECK(e_2(c, i0, i1));
@@ -1095,8 +1276,9 @@ static bool op_ref(cx *c, uint8_t op)
         if (!wb_is_ref(v.type) && v.type != T_ANY) return INVALID("type mismatch");
         CHECK(push(c, WB_I32));
         if (!c->live) return true;
+        uint32_t sv = rs(c, &v);
         CHECK(e_op(c, WB_OP_REF_IS_NULL));
-        return e_2(c, v.src * 8, c->vs[c->nvs - 1].cslot * 8);
+        return e_2(c, sv, c->vs[c->nvs - 1].cslot * 8);
     default:
         RD(wb_read_u32(&c->r, &x));
         if (x >= c->m->nfuncs) return INVALID("unknown function %u", x);
@@ -1125,6 +1307,7 @@ static bool step(cx *c)
 {
     uint8_t op;
     RD(wb_read_u8(&c->r, &op));
+    c->ninstr++;
     switch (op) {
     case 0x00:
         if (c->live) { kill_last(c); CHECK(e_op(c, WB_OP_UNREACHABLE)); }

@@ -298,6 +298,13 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL(n) [WB_OP_##n] = &&L_##n,
         WB_XOPS(WB_LABEL)
 #undef WB_LABEL
+#define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
+        WB_RI_OPS(WB_LABEL_RI)
+#undef WB_LABEL_RI
+#define WB_LABEL_CMP(hex, n, T, e) [WB_OP_##n##_RI] = &&L_##n##_RI, \
+        [WB_OP_BR_##n] = &&L_BR_##n, [WB_OP_BR_##n##_RI] = &&L_BR_##n##_RI,
+        WB_CMP_OPS(WB_LABEL_CMP)
+#undef WB_LABEL_CMP
     };
 #pragma GCC diagnostic pop
     if (!s) { g_labels = labels; return WB_OK; }
@@ -341,10 +348,12 @@ L_BR_TABLE: {                                                   /* [op][i|n][rel
         ip = &ip[2 + i] + ip[2 + i].i64;
         NEXT();
     }
-L_LOOP:                                                          /* [op][cost] */
+L_BR_LOOP:                                                       /* [op][cost][rel] */
+        /* Every backward edge pays for the loop body and polls for an
+         * interrupt, so no loop runs past the budget or the deadline. */
         if (WB_UNLIKELY((s->fuel -= ip[1].i64) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); }
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
-        ip += 2;
+        ip = &ip[2] + ip[2].i64;
         NEXT();
 L_UNREACHABLE: TRAP(WB_TRAP_UNREACHABLE);
 L_ILLEGAL:    TRAP(WB_TRAP_UNREACHABLE);
@@ -695,6 +704,22 @@ L_82: {
     UNOP(L_I64_TRUNC_SAT_F32_U, float, uint64_t, sat_i64_f32_u(a))
     UNOP(L_I64_TRUNC_SAT_F64_S, double, int64_t, sat_i64_f64_s(a))
     UNOP(L_I64_TRUNC_SAT_F64_U, double, uint64_t, sat_i64_f64_u(a))
+
+    /* ---- immediate and fused forms, from the lists in ops.h ---- */
+#define RI_HANDLER(hex, n, T, R, expr) \
+    L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
+                  *(R *)SLOT(A1) = (R)(expr); ip += 3; NEXT(); }
+    WB_RI_OPS(RI_HANDLER)
+#undef RI_HANDLER
+#define CMP_HANDLERS(hex, n, T, expr) \
+    L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
+                  U32(A1) = (expr); ip += 3; NEXT(); } \
+    L_BR_##n: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+                if (expr) ip = &ip[2] + ip[2].i64; else ip += 3; NEXT(); } \
+    L_BR_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
+                     if (expr) ip = &ip[3] + ip[3].i64; else ip += 4; NEXT(); }
+    WB_CMP_OPS(CMP_HANDLERS)
+#undef CMP_HANDLERS
 
 L_TRAP:
     st = wb_err_trap(err, trap);

@@ -9,7 +9,7 @@
 
 #define WB_XOPS(X) \
     X(COPY) X(COPY128) X(CONST32) X(CONST64) X(CONST128) \
-    X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(LOOP) X(RETURN) X(EXIT) \
+    X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(BR_LOOP) X(RETURN) X(EXIT) \
     X(CALL) X(CALL_INDIRECT) X(SELECT) X(SELECT128) X(UNREACHABLE) \
     X(GLOBAL_GET) X(GLOBAL_SET) X(GLOBAL_GET128) X(GLOBAL_SET128) \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_INIT) X(ELEM_DROP) X(TABLE_COPY) \
@@ -21,11 +21,63 @@
     X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) \
     X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
+/* Integer binary ops that also have a form with an immediate right
+ * operand (`_RI`), so `x op const` is one dispatch. */
+#define WB_RI_OPS(X) \
+    X(0x6a, I32_ADD, uint32_t, uint32_t, a + b) \
+    X(0x6b, I32_SUB, uint32_t, uint32_t, a - b) \
+    X(0x6c, I32_MUL, uint32_t, uint32_t, a * b) \
+    X(0x71, I32_AND, uint32_t, uint32_t, a & b) \
+    X(0x72, I32_OR, uint32_t, uint32_t, a | b) \
+    X(0x73, I32_XOR, uint32_t, uint32_t, a ^ b) \
+    X(0x74, I32_SHL, uint32_t, uint32_t, a << (b & 31)) \
+    X(0x75, I32_SHR_S, int32_t, int32_t, a >> (b & 31)) \
+    X(0x76, I32_SHR_U, uint32_t, uint32_t, a >> (b & 31)) \
+    X(0x7c, I64_ADD, uint64_t, uint64_t, a + b) \
+    X(0x7d, I64_SUB, uint64_t, uint64_t, a - b) \
+    X(0x7e, I64_MUL, uint64_t, uint64_t, a * b) \
+    X(0x83, I64_AND, uint64_t, uint64_t, a & b) \
+    X(0x84, I64_OR, uint64_t, uint64_t, a | b) \
+    X(0x85, I64_XOR, uint64_t, uint64_t, a ^ b) \
+    X(0x86, I64_SHL, uint64_t, uint64_t, a << (b & 63)) \
+    X(0x87, I64_SHR_S, int64_t, int64_t, a >> (b & 63)) \
+    X(0x88, I64_SHR_U, uint64_t, uint64_t, a >> (b & 63))
+
+/* Integer comparisons: each also has an immediate form, and both forms
+ * fused with a following br_if/if (`BR_` ops branch when true). */
+#define WB_CMP_OPS(X) \
+    X(0x46, I32_EQ, uint32_t, a == b) \
+    X(0x47, I32_NE, uint32_t, a != b) \
+    X(0x48, I32_LT_S, int32_t, a < b) \
+    X(0x49, I32_LT_U, uint32_t, a < b) \
+    X(0x4a, I32_GT_S, int32_t, a > b) \
+    X(0x4b, I32_GT_U, uint32_t, a > b) \
+    X(0x4c, I32_LE_S, int32_t, a <= b) \
+    X(0x4d, I32_LE_U, uint32_t, a <= b) \
+    X(0x4e, I32_GE_S, int32_t, a >= b) \
+    X(0x4f, I32_GE_U, uint32_t, a >= b) \
+    X(0x51, I64_EQ, uint64_t, a == b) \
+    X(0x52, I64_NE, uint64_t, a != b) \
+    X(0x53, I64_LT_S, int64_t, a < b) \
+    X(0x54, I64_LT_U, uint64_t, a < b) \
+    X(0x55, I64_GT_S, int64_t, a > b) \
+    X(0x56, I64_GT_U, uint64_t, a > b) \
+    X(0x57, I64_LE_S, int64_t, a <= b) \
+    X(0x58, I64_LE_U, uint64_t, a <= b) \
+    X(0x59, I64_GE_S, int64_t, a >= b) \
+    X(0x5a, I64_GE_U, uint64_t, a >= b)
+
 enum {
     WB_OP_WASM_LAST = 0xff,
 #define WB_OP_ENUM(n) WB_OP_##n,
     WB_XOPS(WB_OP_ENUM)
 #undef WB_OP_ENUM
+#define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
+    WB_RI_OPS(WB_OP_RI_ENUM)
+#undef WB_OP_RI_ENUM
+#define WB_OP_CMP_ENUM(hex, n, T, e) WB_OP_##n##_RI, WB_OP_BR_##n, WB_OP_BR_##n##_RI,
+    WB_CMP_OPS(WB_OP_CMP_ENUM)
+#undef WB_OP_CMP_ENUM
     WB_OP_COUNT
 };
 
