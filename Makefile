@@ -25,7 +25,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all check test unit spec asan-check fuzz clean demo bench
 all: $(BUILD)/libwasmbox.a $(BUILD)/libwasmbox.so $(BUILD)/wasmbox
 
-$(BUILD)/%.o: %.c include/wasmbox.h $(wildcard src/*/*.h)
+$(BUILD)/%.o: %.c include/wasmbox.h $(wildcard src/*/*.h src/*/*.inc)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

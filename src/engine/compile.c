@@ -14,9 +14,8 @@
  * Constants are deferred the same way: an op that can take an immediate
  * operand absorbs them, others get them written just before.
  */
-#include "engine.h"
+#include "compile.h"
 #include "ops.h"
-#include "read.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -470,7 +469,6 @@ static bool rd_blocktype(cx *c, uint32_t *bt, uint8_t *btv)
     if (b == 0x40) { *bt = BT_EMPTY; return true; }
     if (!(wb_is_num(b) || wb_is_ref(b)) || v < -64)
         return fail(c, WB_E_MALFORMED, "malformed value type");
-    if (b == WB_V128) return fail(c, WB_E_INVALID, "SIMD (v128) is not supported yet");
     *bt = BT_VAL; *btv = b;
     return true;
 }
@@ -981,7 +979,6 @@ static bool op_select(cx *c, bool typed)
         if (n != 1) return INVALID("invalid result arity");
         RD(wb_read_u8(&c->r, &t));
         if (!wb_is_num(t) && !wb_is_ref(t)) return fail(c, WB_E_MALFORMED, "malformed value type");
-        if (t == WB_V128) return INVALID("SIMD (v128) is not supported yet");
     }
     CHECK(pop(c, WB_I32, &cond));
     CHECK(pop(c, t, &b));
@@ -1338,12 +1335,42 @@ static bool step(cx *c)
     case 0x41: case 0x42: case 0x43: case 0x44: return op_const(c, op);
     case 0xd0: case 0xd1: case 0xd2: return op_ref(c, op);
     case 0xfc: return op_prefix_fc(c);
-    case 0xfd: return fail(c, WB_E_INVALID, "SIMD (v128) is not supported yet");
+    case 0xfd: return wb_compile_simd(c);
     }
     if (op >= 0x28 && op <= 0x35) return op_load(c, op);
     if (op >= 0x36 && op <= 0x3e) return op_store(c, op);
     if (op >= 0x45 && op <= 0xc4) return op_numeric(c, op);
     return fail(c, WB_E_MALFORMED, "illegal opcode 0x%02x", op);
+}
+
+/* ---- the extension interface (compile.h) ------------------------------- */
+
+bool wb_cx_live(const cx *c) { return c->live; }
+wb_reader *wb_cx_reader(cx *c) { return &c->r; }
+const wb_module *wb_cx_module(const cx *c) { return c->m; }
+bool wb_cx_fail(cx *c, wb_status st, const char *msg) { return fail(c, st, "%s", msg); }
+bool wb_cx_op(cx *c, int op) { kill_last(c); return e_op(c, op); }
+bool wb_cx_u32x2(cx *c, uint32_t a, uint32_t b) { return e_2(c, a, b); }
+bool wb_cx_u64(cx *c, uint64_t v) { return e_64(c, v); }
+
+bool wb_cx_pop(cx *c, uint8_t type, uint32_t *off)
+{
+    vent v;
+    CHECK(pop(c, type, &v));
+    *off = c->live ? rs(c, &v) : 0;
+    return true;
+}
+
+bool wb_cx_push(cx *c, uint8_t type, uint32_t *off)
+{
+    CHECK(push(c, type));
+    *off = c->vs[c->nvs - 1].cslot * 8;
+    return true;
+}
+
+bool wb_cx_memarg(cx *c, uint32_t max_align, uint32_t *offset)
+{
+    return rd_memarg(c, (uint8_t)(max_align > 255 ? 255 : max_align), offset);
 }
 
 /* ---- locals and driver -------------------------------------------------- */
@@ -1362,7 +1389,6 @@ static bool read_locals(cx *c)
         total += n;
         if (total > UINT32_MAX) return fail(c, WB_E_MALFORMED, "too many locals");
         if (!wb_is_num(t) && !wb_is_ref(t)) return fail(c, WB_E_MALFORMED, "malformed value type");
-        if (t == WB_V128) return INVALID("SIMD (v128) is not supported yet");
     }
     if (total > WB_MAX_LOCALS)
         return fail(c, WB_E_LIMIT, "too many locals: %llu (limit %u)",

@@ -301,6 +301,9 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
         WB_RI_OPS(WB_LABEL_RI)
 #undef WB_LABEL_RI
+#define WB_LABEL_SIMD(n) [WB_OP_##n] = &&L_##n,
+        WB_SIMD_OPS(WB_LABEL_SIMD)
+#undef WB_LABEL_SIMD
 #define WB_LABEL_CMP(hex, n, T, e) [WB_OP_##n##_RI] = &&L_##n##_RI, \
         [WB_OP_BR_##n] = &&L_BR_##n, [WB_OP_BR_##n##_RI] = &&L_BR_##n##_RI,
         WB_CMP_OPS(WB_LABEL_CMP)
@@ -704,6 +707,9 @@ L_82: {
     UNOP(L_I64_TRUNC_SAT_F32_U, float, uint64_t, sat_i64_f32_u(a))
     UNOP(L_I64_TRUNC_SAT_F64_S, double, int64_t, sat_i64_f64_s(a))
     UNOP(L_I64_TRUNC_SAT_F64_U, double, uint64_t, sat_i64_f64_u(a))
+
+    /* ---- 128-bit SIMD (simd_exec.inc, ops listed in simd_ops.h) ---- */
+#include "simd_exec.inc"
 
     /* ---- immediate and fused forms, from the lists in ops.h ---- */
 #define RI_HANDLER(hex, n, T, R, expr) \

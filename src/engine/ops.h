@@ -6,6 +6,7 @@
  * handler in interp.c. Offsets are bytes from the frame pointer. */
 #ifndef WB_OPS_H
 #define WB_OPS_H
+#include "simd_ops.h"
 
 #define WB_XOPS(X) \
     X(COPY) X(COPY128) X(CONST32) X(CONST64) X(CONST128) \
@@ -72,6 +73,9 @@ enum {
 #define WB_OP_ENUM(n) WB_OP_##n,
     WB_XOPS(WB_OP_ENUM)
 #undef WB_OP_ENUM
+#define WB_OP_SIMD_ENUM(n) WB_OP_##n,
+    WB_SIMD_OPS(WB_OP_SIMD_ENUM)
+#undef WB_OP_SIMD_ENUM
 #define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
