@@ -25,7 +25,9 @@ static const char wb_usage[] =
     "usage: wasmbox <command> [args]\n"
     "\n"
     "commands:\n"
-    "  run MODULE [ARGS...]          run a WASI program in the sandbox\n"
+    "  run [OPTIONS] MODULE [ARGS...]\n"
+    "                                run a WASI program in the sandbox\n"
+    "                                (see 'wasmbox run --help')\n"
     "  invoke [--fuel N] MODULE FUNC [ARGS...]\n"
     "                                instantiate MODULE (no imports), call the\n"
     "                                exported FUNC with ARGS parsed per its\n"
@@ -46,6 +48,7 @@ static const char wb_usage[] =
     "  6  link error (unknown or incompatible import)\n"
     "  7  trap\n"
     "  8  resource limit (memory, fuel, size, interrupt)\n"
+    "  ('run' exits with the guest's code; see 'wasmbox run --help')\n"
     "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
 
 void wb_cli_error(const char *what, const char *fmt, ...)

@@ -1,0 +1,130 @@
+#!/bin/bash
+# check.sh: everything `make check` runs, in order, for each build:
+#   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
+#   build, unit tests, CLI tests, hostile modules, spec tests.
+# Ends with one line "N passed, N failed, N skipped" summed over all steps
+# and builds; exits non-zero if anything failed.
+# Usage: scripts/check.sh [normal] [asan]      (default: both)
+set -u
+cd "$(dirname "$0")/.."
+MAKE=${MAKE:-make}
+SPEC=${SPEC:-../shared/wasm-spec-2.0}
+configs=("$@")
+[ ${#configs[@]} -eq 0 ] && configs=(normal asan)
+passed=0 failed=0 skipped=0
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
+step() { echo; echo "==== $*"; }
+
+# counts LINE: parse "N passed, N failed[, N skipped]" into $cp $cf $cs.
+counts() {
+    [[ $1 =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]] || return 1
+    cp=${BASH_REMATCH[1]} cf=${BASH_REMATCH[2]} cs=${BASH_REMATCH[4]:-0}
+}
+
+# run_counted NAME LOG CMD...: run CMD to LOG, show the log, add the counts
+# of its last line; no summary line (a crash) or a bad status counts 1 failure.
+run_counted() {
+    local name=$1 log=$2 rc
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    if counts "$(tail -n 1 "$log")"; then
+        add "$cp" "$cf" "$cs"
+        [ "$rc" != 0 ] && [ "$cf" = 0 ] && { echo "$name: exit status $rc"; add 0 1; }
+    else
+        echo "$name: no summary line (exit status $rc)"
+        add 0 1
+    fi
+}
+
+# Unit tests are cmocka binaries: "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s), listed below:".
+unit() {
+    local bin=$1 log=$2 rc p f
+    timeout 600 "$bin" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    # Summed: a binary may run several cmocka groups.
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" |
+        awk '{ n += $1 } END { print n + 0 }')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" |
+        awk '{ n += $1 } END { print n + 0 }')
+    add "${p:-0}" "${f:-0}"
+    if [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then
+        echo "$bin: exit status $rc without a cmocka failure count"
+        add 0 1
+    fi
+}
+
+# Spec output can be tens of thousands of lines while the engine is young:
+# keep the full log and show the start.
+spec() {
+    local b=$1 log=$1/spectest.log rc
+    if [ ! -d "$SPEC" ]; then
+        echo "spec tests not found at $SPEC (set SPEC=...)"
+        add 0 1
+        return
+    fi
+    "$b/wasmbox" spectest -q --skip-simd "$SPEC" >"$log" 2>&1
+    rc=$?
+    head -n 200 "$log"
+    [ "$(wc -l <"$log")" -gt 201 ] && echo "... (full log: $log)" && tail -n 1 "$log"
+    if counts "$(tail -n 1 "$log")"; then
+        add "$cp" "$cf" "$cs"
+        [ "$rc" != 0 ] && [ "$cf" = 0 ] && { echo "spectest: exit status $rc"; add 0 1; }
+    else
+        echo "spectest: no summary line (exit status $rc)"
+        add 0 1
+    fi
+}
+
+one_config() {
+    local cfg=$1 b=build mk=() t
+    if [ "$cfg" = asan ]; then
+        b=build/asan mk=(SAN=1)
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+    fi
+    step "[$cfg] build ($b)"
+    if ! $MAKE --no-print-directory BUILD=$b "${mk[@]}" all; then
+        echo "[$cfg] build failed; skipping its tests"
+        add 0 1
+        return
+    fi
+    step "[$cfg] unit tests"
+    # Built one by one: a test that does not compile fails alone, and a
+    # stale binary from an earlier build is never run.
+    for src in tests/unit/test_*.c; do
+        [ -e "$src" ] || continue
+        t=$b/tests/$(basename "$src" .c)
+        if $MAKE --no-print-directory BUILD=$b "${mk[@]}" "$t"; then
+            unit "$t" "$t.log"
+        else
+            echo "$t: does not build"
+            add 0 1
+        fi
+    done
+    # Sanitizers add shadow memory to the peak RSS of hostile modules.
+    local rss=256
+    [ "$cfg" = asan ] && rss=1024
+    for t in tests/cli/*.sh; do
+        [ "$t" = tests/cli/hostile.sh ] && continue
+        step "[$cfg] cli: $t"
+        run_counted "$t" "$b/$(basename "$t").log" \
+            env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash "$t"
+    done
+    step "[$cfg] hostile modules"
+    run_counted hostile.sh "$b/hostile.log" \
+        env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh
+    step "[$cfg] spec tests ($SPEC)"
+    spec "$b"
+}
+
+for c in "${configs[@]}"; do
+    one_config "$c"
+done
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,43 @@
+#!/bin/bash
+# setup.sh: install what wasmbox builds and tests with, on Debian 12.
+# Idempotent: does nothing (not even `apt-get update`) when everything is
+# already installed. Run as root, or as a user with sudo.
+set -euo pipefail
+
+PACKAGES=(
+    build-essential make        # gcc 12, the default build
+    libcmocka-dev               # unit tests
+    libjansson-dev              # `wasmbox spectest` reads wast2json JSON
+    clang-14 lld-14             # `make fuzz`, wasm32 test programs
+    libclang-rt-14-dev          # libFuzzer and sanitizer runtimes
+    wasi-libc libclang-rt-14-dev-wasm32   # WASI test programs
+    wabt                        # wat2wasm, for editing test modules
+    python3                     # tests/modules/gen_hostile.py
+    time                        # /usr/bin/time: peak RSS in hostile tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#PACKAGES[@]} packages already installed"
+    exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then
+        SUDO=(sudo)
+    else
+        echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update
+"${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"

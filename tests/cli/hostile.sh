@@ -1,0 +1,53 @@
+#!/bin/bash
+# hostile.sh: modules built to exhaust or crash the host must fail cleanly
+# with the documented status, one stderr line, within 20 s and a bounded
+# peak RSS. Modules come from tests/modules/gen_hostile.py.
+. "$(dirname "$0")/common.bash"
+gen
+# Peak RSS bound in MiB; sanitizer builds carry shadow memory.
+MAX_RSS_MB=${MAX_RSS_MB:-256}
+
+# host DESC STATUSES... -- ARGS: run, check status, stderr and resources.
+host() {
+    local desc=$1 want=()
+    shift
+    while [ "$1" != "--" ]; do want+=("$1"); shift; done
+    shift
+    wb "$@"
+    if [ "$status" -ge 124 ]; then
+        not_ok "$desc: crashed or timed out (status $status): $(head -c 300 "$TMP/err")"
+        return
+    fi
+    expect "$desc" "${want[@]}"
+    if [ -z "$rss" ]; then
+        echo "note - $desc: /usr/bin/time missing, peak RSS not checked"
+    elif [ "$rss" -gt $((MAX_RSS_MB * 1024)) ]; then
+        not_ok "$desc: peak RSS $((rss / 1024)) MiB > $MAX_RSS_MB MiB"
+    else
+        ok "$desc: peak RSS $((rss / 1024)) MiB"
+    fi
+}
+
+host "missing file" 3 -- inspect "$MODS/no-such-module.wasm"
+host "directory as module" 3 -- inspect "$MODS"
+host "non-wasm file" 4 -- inspect "$MODS/not_wasm.wasm"
+host "empty file" 4 -- inspect "$MODS/empty.wasm"
+host "truncated module" 4 -- invoke "$MODS/truncated.wasm" fib 1
+host "section size near 4 GiB" 4 -- inspect "$MODS/huge_section.wasm"
+host "custom section size near 4 GiB" 4 -- inspect "$MODS/huge_custom.wasm"
+host "type count near 4 GiB" 4 -- inspect "$MODS/huge_count.wasm"
+host "data segment length near 4 GiB" 4 -- inspect "$MODS/huge_data.wasm"
+host "10,000 nested blocks" 0 -- invoke "$MODS/nested_blocks.wasm" f
+[ "$status" = 0 ] && expect_out "10,000 nested blocks result" 7
+# 100,000 locals is valid wasm; an implementation limit may refuse it.
+host "100,000 locals" 0 4 5 8 -- invoke "$MODS/many_locals.wasm" f
+[ "$status" = 0 ] && expect_out "100,000 locals result" 0
+# 4 GiB of memory: reserved lazily, or refused by the memory limit.
+host "65,536-page memory" 0 8 -- invoke "$MODS/big_memory.wasm" f
+[ "$status" = 0 ] && expect_out "65,536-page memory last byte" 1
+host "16 MiB function body" 0 8 -- invoke "$MODS/huge_body.wasm" f
+[ "$status" = 0 ] && expect_out "16 MiB function body result" 1
+host "unbounded recursion" 7 -- invoke "$MODS/recursion.wasm" f
+host "infinite loop with fuel" 8 -- invoke --fuel 100000 "$MODS/loop.wasm" f
+
+finish

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Generate the hostile and CLI test modules into OUTDIR (default
+build/hostile). Modules are built at test time so that no large binary is
+committed; each is described where it is made."""
+import os
+import sys
+
+MAGIC = b"\0asm\1\0\0\0"
+I32, I64, F32, F64 = 0x7F, 0x7E, 0x7D, 0x7C
+
+
+def uleb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def sleb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
+        out.append(b | (0 if done else 0x80))
+        if done:
+            return bytes(out)
+
+
+def vec(items):
+    return uleb(len(items)) + b"".join(items)
+
+
+def name(s):
+    b = s.encode()
+    return uleb(len(b)) + b
+
+
+def section(sid, payload):
+    return bytes([sid]) + uleb(len(payload)) + payload
+
+
+def functype(params, results):
+    return b"\x60" + vec([bytes([t]) for t in params]) + \
+        vec([bytes([t]) for t in results])
+
+
+def body(code, locals_=b"\x00"):
+    b = locals_ + code + b"\x0b"
+    return uleb(len(b)) + b
+
+
+def module(types, funcs, codes, exports=(), imports=(), mems=()):
+    """funcs: type index per defined function; exports: (name, kind, idx)."""
+    m = MAGIC + section(1, vec(types))
+    if imports:
+        m += section(2, vec(list(imports)))
+    m += section(3, vec([uleb(t) for t in funcs]))
+    if mems:
+        m += section(5, vec(list(mems)))
+    if exports:
+        m += section(7, vec([name(n) + bytes([k]) + uleb(i)
+                             for n, k, i in exports]))
+    return m + section(10, vec(codes))
+
+
+def one_func(code, results=(I32,), params=(), locals_=b"\x00", export="f",
+             mems=()):
+    return module([functype(params, results)], [0], [body(code, locals_)],
+                  [(export, 0, 0)], mems=mems)
+
+
+def fib():
+    # fib(n) = n < 2 ? n : fib(n-1) + fib(n-2)
+    code = (b"\x20\x00\x41\x02\x48\x04\x7f\x20\x00\x05"
+            b"\x20\x00\x41\x01\x6b\x10\x00\x20\x00\x41\x02\x6b\x10\x00\x6a"
+            b"\x0b")
+    return one_func(code, params=(I32,), export="fib")
+
+
+def hostile():
+    mods = {}
+    good = fib()
+    # A valid module cut in the middle of its code section.
+    mods["truncated.wasm"] = good[: len(good) - 7]
+    # Section sizes near 4 GiB in a tiny file.
+    mods["huge_section.wasm"] = MAGIC + b"\x01" + uleb(0xFFFFFFF0) + b"\x00"
+    mods["huge_custom.wasm"] = MAGIC + b"\x00" + uleb(0xFFFFFFFF) + b"\x01a"
+    mods["huge_count.wasm"] = MAGIC + section(1, uleb(0xFFFFFFFF) + b"\x60")
+    mods["huge_data.wasm"] = (MAGIC + section(5, b"\x01\x00\x01")
+                              + section(11, b"\x01\x00\x41\x00\x0b"
+                                        + uleb(0xFFFFFFFF) + b"xyz"))
+    # 10,000 nested (block (result i32)) around i32.const 7: valid wasm.
+    n = 10000
+    mods["nested_blocks.wasm"] = one_func(b"\x02\x7f" * n + b"\x41\x07"
+                                          + b"\x0b" * n)
+    # 100,000 i64 locals; returns the last one (0).
+    mods["many_locals.wasm"] = one_func(b"\x20" + uleb(99999), (I64,),
+                                        locals_=b"\x01" + uleb(100000)
+                                        + b"\x7e")
+    # Memory of 65,536 pages (4 GiB); store then load the very last byte.
+    touch = (b"\x41\x7f\x41\x01\x3a\x00\x00"     # i32.store8 [-1] = 1
+             b"\x41\x7f\x2d\x00\x00")            # i32.load8_u [-1]
+    mods["big_memory.wasm"] = one_func(touch, mems=[b"\x00" + uleb(65536)])
+    # One function body of 16 MiB of nops.
+    mods["huge_body.wasm"] = one_func(b"\x01" * (16 << 20) + b"\x41\x01")
+    # Unbounded recursion must trap, not crash the host.
+    mods["recursion.wasm"] = one_func(b"\x10\x00", ())
+    mods["not_wasm.wasm"] = b"this is not a WebAssembly module\n"
+    mods["empty.wasm"] = b""
+    return mods
+
+
+def cli():
+    mods = {}
+    mods["fib.wasm"] = fib()
+    ident = [(t, b"\x20\x00") for t in (I32, I64, F32, F64)]
+    mods["types.wasm"] = module(
+        [functype((t,), (t,)) for t, _ in ident], [0, 1, 2, 3],
+        [body(c) for _, c in ident],
+        [("id_" + s, 0, i) for i, s in enumerate(["i32", "i64", "f32",
+                                                   "f64"])])
+    mods["invalid.wasm"] = one_func(b"")           # missing i32 result
+    mods["import.wasm"] = module(
+        [functype((), ())], [0], [body(b"")], [("f", 0, 1)],
+        imports=[name("env") + name("missing") + b"\x00\x00"])
+    mods["trap.wasm"] = module(
+        [functype((), ()), functype((I32, I32), (I32,))], [0, 1],
+        [body(b"\x00"), body(b"\x20\x00\x20\x01\x6d")],
+        [("boom", 0, 0), ("div", 0, 1)])
+    mods["loop.wasm"] = one_func(b"\x03\x40\x0c\x00\x0b", ())
+    return mods
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "build/hostile"
+    os.makedirs(out, exist_ok=True)
+    for fname, data in {**hostile(), **cli()}.items():
+        tmp = os.path.join(out, fname + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(out, fname))
+
+
+if __name__ == "__main__":
+    main()
