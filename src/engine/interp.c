@@ -400,7 +400,7 @@ do_call: {
         fr->fp = fp;
         fr->func = callee;
         fp = nfp;
-        memset(fp + c->param_slots, 0, (size_t)(c->local_slots - c->param_slots) * 8);
+        for (uint32_t k = c->param_slots; k < c->local_slots; k++) fp[k] = 0;
         ip = c->cells;
         if (callee->inst != inst) {
             inst = callee->inst;
