@@ -362,6 +362,14 @@ static bool e_return(cx *c)
 {
     const wb_functype *ft = c->ft;
     uint32_t n = ft->nresults, base = c->nvs - n;
+    const vent *r = &c->vs[base];
+    if (n == 1 && c->last_end == c->ncode && r->src == c->last_slot &&
+        r->src == r->cslot && wb_slots_of(r->type) == 1) {
+        /* The op that computed the result writes it to slot 0 itself. */
+        c->code[c->last_cell].u32[c->last_half] = 0;
+        kill_last(c);
+        return e_op(c, WB_OP_RETURN);
+    }
     for (uint32_t i = 0; i < n; i++) {
         vent *v = &c->vs[base + i];
         if (is_lazy(c, v) && v->src < ft->result_slots) CHECK(materialize(c, base + i));
