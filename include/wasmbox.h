@@ -255,7 +255,8 @@ typedef struct wb_budget {
     int64_t fuel;              /* < 0: unlimited */
     uint64_t timeout_ms;       /* wall clock; 0: none */
     uint64_t max_output;       /* stdout + stderr bytes */
-    uint64_t max_disk;         /* bytes written into grants and tmpfs */
+    uint64_t max_disk;         /* bytes written into grants and tmpfs; each
+                                  file, directory or link made costs 4 KiB */
     uint32_t max_files;        /* open guest fds, stdio and preopens included */
     uint32_t max_stack;        /* nested wasm calls */
 } wb_budget;
@@ -276,7 +277,8 @@ typedef struct wb_grant {
     char *guest;               /* preopen name seen by the guest */
     bool read_only;            /* WB_GRANT_DIR: every write path -> EROFS */
     uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes */
-    int fd;                    /* WB_GRANT_SOCKET: host socket */
+    int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
+                                  sees it as a plain fd (no prestat) */
 } wb_grant;
 
 /* Receives guest output when set; stream is 1 (stdout) or 2 (stderr).
@@ -292,7 +294,7 @@ typedef struct wb_sandbox_config {
     char **env; size_t nenv;           /* "NAME=VALUE"; host env never leaks */
     wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in order */
     int stdin_fd;                      /* -1 (default): empty stdin */
-    int stdout_fd, stderr_fd;          /* defaults 1 and 2; borrowed */
+    int stdout_fd, stderr_fd;          /* defaults 1, 2; borrowed; -1 drops */
     wb_output_fn output;               /* if set, replaces stdout/stderr fds */
     void *output_user;
     const char *entry;                 /* NULL: "_start" */
@@ -328,7 +330,8 @@ typedef struct wb_run_result {
 /* Instantiate `m` with WASI and the grants of `cfg`, call its entry under
  * the budget, fill `res`. Returns WB_OK whenever the guest ran (whatever
  * the outcome); otherwise the setup failure, also recorded in `res` as
- * outcome "error". */
+ * outcome "error". Each call uses its own store and context, so several
+ * threads may run sandboxes at once (sharing modules). */
 wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
                          wb_run_result *res, wb_error *err);
 const char *wb_outcome_name(wb_outcome o);

@@ -30,7 +30,7 @@ hostile: all
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/cli/hostile.sh
 
 spec: all
-	$(BUILD)/wasmbox spectest -q --skip-simd $(SPEC)
+	$(BUILD)/wasmbox spectest -q $(SPEC)
 
 demo: all
 	@echo '$$ wasmbox invoke tests/modules/demo/fib.wasm fib 25'

@@ -1,7 +1,8 @@
 #!/bin/bash
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
-#   build, unit tests, CLI tests, hostile modules, spec tests.
+#   build, unit tests, CLI tests, WASI tests, escape suite, hostile
+#   modules, spec tests.
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan]      (default: both)
@@ -67,7 +68,7 @@ spec() {
         add 0 1
         return
     fi
-    "$b/wasmbox" spectest -q --skip-simd "$SPEC" >"$log" 2>&1
+    "$b/wasmbox" spectest -q "$SPEC" >"$log" 2>&1
     rc=$?
     head -n 200 "$log"
     [ "$(wc -l <"$log")" -gt 201 ] && echo "... (full log: $log)" && tail -n 1 "$log"
@@ -114,6 +115,13 @@ one_config() {
         step "[$cfg] cli: $t"
         run_counted "$t" "$b/$(basename "$t").log" \
             env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash "$t"
+    done
+    # The WASI suite and the escape suite compile C programs to wasm32 and
+    # run them under $b/wasmbox; each ends with "N passed, N failed".
+    for t in tests/wasi/run.sh tests/escape/run.sh; do
+        step "[$cfg] $t"
+        run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
+            timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \

@@ -548,10 +548,12 @@ static int cmp_of(int op, bool *imm)
     return -1;
 }
 
-static int br_cmp_op(int hex, bool imm)
+static int br_cmp_op(int hex, bool imm, bool loop)
 {
     switch (hex) {
-#define CMP_BR(h, n, T, e) case h: return imm ? WB_OP_BR_##n##_RI : WB_OP_BR_##n;
+#define CMP_BR(h, n, T, e) case h: \
+        return loop ? (imm ? WB_OP_BRL_##n##_RI : WB_OP_BRL_##n) \
+                    : (imm ? WB_OP_BR_##n##_RI : WB_OP_BR_##n);
     WB_CMP_OPS(CMP_BR)
 #undef CMP_BR
     }
@@ -560,9 +562,11 @@ static int br_cmp_op(int hex, bool imm)
 
 /* Emit a branch taken when cond is non-zero (when_true) or zero, without
  * its target cell. When cond comes from the compare just emitted, the
- * compare is folded into the branch. */
-static bool e_cond_branch(cx *c, vent *cond, bool when_true)
+ * compare is folded into the branch. A nonzero loop_cost makes it a loop's
+ * backward edge, which pays that much fuel when taken. */
+static bool e_cond_branch_to(cx *c, vent *cond, bool when_true, uint32_t loop_cost)
 {
+    bool loop = loop_cost != 0;
     if (c->last_end == c->ncode && cond->src == c->last_slot && c->last_op >= 0) {
         bool imm;
         int hex = cmp_of(c->last_op, &imm);
@@ -572,9 +576,10 @@ static bool e_cond_branch(cx *c, vent *cond, bool when_true)
             uint64_t k = imm ? ins[2].u64 : 0;
             c->ncode = c->last_start;
             kill_last(c);
-            CHECK(e_op(c, br_cmp_op(when_true ? hex : negated_cmp(hex), imm)));
+            CHECK(e_op(c, br_cmp_op(when_true ? hex : negated_cmp(hex), imm, loop)));
             CHECK(e_2(c, a, b));
-            return imm ? e_64(c, k) : true;
+            if (imm) CHECK(e_64(c, k));
+            return loop ? e_64(c, loop_cost) : true;
         }
         if (c->last_op == 0x45 || c->last_op == 0x50) {    /* eqz */
             uint32_t a = ins[1].u32[0];
@@ -582,18 +587,28 @@ static bool e_cond_branch(cx *c, vent *cond, bool when_true)
             c->ncode = c->last_start;
             kill_last(c);
             if (op == 0x45) {
-                CHECK(e_op(c, when_true ? WB_OP_BR_UNLESS : WB_OP_BR_IF));
-                return e_2(c, a, 0);
+                CHECK(e_op(c, when_true ? (loop ? WB_OP_BRL_UNLESS : WB_OP_BR_UNLESS)
+                                        : (loop ? WB_OP_BRL_IF : WB_OP_BR_IF)));
+                CHECK(e_2(c, a, 0));
+                return loop ? e_64(c, loop_cost) : true;
             }
-            CHECK(e_op(c, br_cmp_op(when_true ? 0x51 : 0x52, true)));
+            CHECK(e_op(c, br_cmp_op(when_true ? 0x51 : 0x52, true, loop)));
             CHECK(e_2(c, a, 0));
-            return e_64(c, 0);
+            CHECK(e_64(c, 0));
+            return loop ? e_64(c, loop_cost) : true;
         }
     }
     uint32_t sc = rs(c, cond);
     kill_last(c);
-    CHECK(e_op(c, when_true ? WB_OP_BR_IF : WB_OP_BR_UNLESS));
-    return e_2(c, sc, 0);
+    CHECK(e_op(c, when_true ? (loop ? WB_OP_BRL_IF : WB_OP_BR_IF)
+                            : (loop ? WB_OP_BRL_UNLESS : WB_OP_BR_UNLESS)));
+    CHECK(e_2(c, sc, 0));
+    return loop ? e_64(c, loop_cost) : true;
+}
+
+static bool e_cond_branch(cx *c, vent *cond, bool when_true)
+{
+    return e_cond_branch_to(c, cond, when_true, 0);
 }
 
 static bool op_block(cx *c, uint8_t kind)
@@ -714,6 +729,11 @@ static bool op_br_if(cx *c)
     CHECK(check_label_top(c, l, &n));
     if (!c->live) return true;
     kill_last(c);
+    if (l->kind == 0x03 && !needs_copies(c, l, n)) {
+        uint32_t cost = c->ninstr - l->loop_instr;
+        CHECK(e_cond_branch_to(c, &cond, true, cost ? cost : 1));
+        return e_target(c, l);
+    }
     if (l == &c->cs[0] || l->kind == 0x03 || needs_copies(c, l, n)) {
         CHECK(e_cond_branch(c, &cond, false));
         uint32_t skip = c->ncode;

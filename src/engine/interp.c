@@ -305,7 +305,8 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
         WB_SIMD_OPS(WB_LABEL_SIMD)
 #undef WB_LABEL_SIMD
 #define WB_LABEL_CMP(hex, n, T, e) [WB_OP_##n##_RI] = &&L_##n##_RI, \
-        [WB_OP_BR_##n] = &&L_BR_##n, [WB_OP_BR_##n##_RI] = &&L_BR_##n##_RI,
+        [WB_OP_BR_##n] = &&L_BR_##n, [WB_OP_BR_##n##_RI] = &&L_BR_##n##_RI, \
+        [WB_OP_BRL_##n] = &&L_BRL_##n, [WB_OP_BRL_##n##_RI] = &&L_BRL_##n##_RI,
         WB_CMP_OPS(WB_LABEL_CMP)
 #undef WB_LABEL_CMP
     };
@@ -351,13 +352,16 @@ L_BR_TABLE: {                                                   /* [op][i|n][rel
         ip = &ip[2 + i] + ip[2 + i].i64;
         NEXT();
     }
-L_BR_LOOP:                                                       /* [op][cost][rel] */
-        /* Every backward edge pays for the loop body and polls for an
-         * interrupt, so no loop runs past the budget or the deadline. */
-        if (WB_UNLIKELY((s->fuel -= ip[1].i64) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); }
-        if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
-        ip = &ip[2] + ip[2].i64;
-        NEXT();
+/* Every backward edge pays for the loop body (cost cell k) and polls for
+ * an interrupt, so no loop runs past the budget or the deadline. */
+#define LOOP_EDGE(k) do { \
+        if (WB_UNLIKELY((s->fuel -= ip[k].i64) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); } \
+        if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) \
+            TRAP(WB_TRAP_INTERRUPT); \
+        ip = &ip[(k) + 1] + ip[(k) + 1].i64; } while (0)
+L_BR_LOOP:    LOOP_EDGE(1); NEXT();                              /* [op][cost][rel] */
+L_BRL_IF:     if (U32(A0)) LOOP_EDGE(2); else ip += 4; NEXT();   /* [op][c|0][cost][rel] */
+L_BRL_UNLESS: if (!U32(A0)) LOOP_EDGE(2); else ip += 4; NEXT();
 L_UNREACHABLE: TRAP(WB_TRAP_UNREACHABLE);
 L_ILLEGAL:    TRAP(WB_TRAP_UNREACHABLE);
 
@@ -723,7 +727,11 @@ L_82: {
     L_BR_##n: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
                 if (expr) ip = &ip[2] + ip[2].i64; else ip += 3; NEXT(); } \
     L_BR_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
-                     if (expr) ip = &ip[3] + ip[3].i64; else ip += 4; NEXT(); }
+                     if (expr) ip = &ip[3] + ip[3].i64; else ip += 4; NEXT(); } \
+    L_BRL_##n: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+                 if (expr) LOOP_EDGE(2); else ip += 4; NEXT(); } \
+    L_BRL_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
+                      if (expr) LOOP_EDGE(3); else ip += 5; NEXT(); }
     WB_CMP_OPS(CMP_HANDLERS)
 #undef CMP_HANDLERS
 

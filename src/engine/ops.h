@@ -10,7 +10,7 @@
 
 #define WB_XOPS(X) \
     X(COPY) X(COPY128) X(CONST32) X(CONST64) X(CONST128) \
-    X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(BR_LOOP) X(RETURN) X(EXIT) \
+    X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(BR_LOOP) X(BRL_IF) X(BRL_UNLESS) X(RETURN) X(EXIT) \
     X(CALL) X(CALL_INDIRECT) X(SELECT) X(SELECT128) X(UNREACHABLE) \
     X(GLOBAL_GET) X(GLOBAL_SET) X(GLOBAL_GET128) X(GLOBAL_SET128) \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_INIT) X(ELEM_DROP) X(TABLE_COPY) \
@@ -45,7 +45,8 @@
     X(0x88, I64_SHR_U, uint64_t, uint64_t, a >> (b & 63))
 
 /* Integer comparisons: each also has an immediate form, and both forms
- * fused with a following br_if/if (`BR_` ops branch when true). */
+ * fused with a following br_if/if (`BR_` ops branch when true; `BRL_`
+ * ops are backward branches of loops, which also pay fuel). */
 #define WB_CMP_OPS(X) \
     X(0x46, I32_EQ, uint32_t, a == b) \
     X(0x47, I32_NE, uint32_t, a != b) \
@@ -79,7 +80,8 @@ enum {
 #define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
-#define WB_OP_CMP_ENUM(hex, n, T, e) WB_OP_##n##_RI, WB_OP_BR_##n, WB_OP_BR_##n##_RI,
+#define WB_OP_CMP_ENUM(hex, n, T, e) WB_OP_##n##_RI, WB_OP_BR_##n, WB_OP_BR_##n##_RI, \
+    WB_OP_BRL_##n, WB_OP_BRL_##n##_RI,
     WB_CMP_OPS(WB_OP_CMP_ENUM)
 #undef WB_OP_CMP_ENUM
     WB_OP_COUNT

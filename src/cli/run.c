@@ -1,0 +1,386 @@
+/*
+ * run.c: `wasmbox run [OPTIONS] MODULE [ARGS...]`. Parses grants and the
+ * budget into a wb_sandbox_config, runs the module with wb_sandbox_run and
+ * turns the outcome into the exit statuses of docs/exit-codes.md.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* src/wasi/resolve.c: resolve paths by the component walk even where
+ * openat2(2) exists, so tests can exercise the fallback. Undocumented. */
+void wb_resolve_force_walk(bool on);
+
+enum { RUN_USAGE = 125, RUN_REJECTED = 126, RUN_UNREADABLE = 127 };
+
+static const char run_help[] =
+    "usage: wasmbox run [OPTIONS] MODULE [ARGS...]\n"
+    "\n"
+    "Run a WASI (wasi_snapshot_preview1) command module in the sandbox.\n"
+    "The guest starts with nothing: no files, no environment variables,\n"
+    "empty stdin. Options grant exactly what it may use. Options stop at\n"
+    "MODULE; everything after it is passed to the guest as arguments.\n"
+    "\n"
+    "capabilities:\n"
+    "  --dir HOST[:GUEST][:ro]  grant host directory HOST at guest path GUEST\n"
+    "                           (default: same as HOST); ':ro' refuses every\n"
+    "                           write with EROFS. Paths never resolve outside\n"
+    "                           it ('..', symlinks, /proc links).\n"
+    "  --tmpfs GUEST[:SIZE]     an empty in-memory writable directory at GUEST,\n"
+    "                           gone after the run (default SIZE: 64M)\n"
+    "  --env NAME=VALUE         set a guest environment variable\n"
+    "  --env NAME               pass the host's NAME (nothing else passes)\n"
+    "  --stdin FILE|-           guest stdin from FILE, or '-' for the host's\n"
+    "                           stdin; without it stdin is empty\n"
+    "  --argv0 NAME             guest argv[0] (default: MODULE's basename)\n"
+    "  Relative guest paths resolve from '/': grant a directory at '/'\n"
+    "  (e.g. --dir .:/) for programs that use relative paths.\n"
+    "\n"
+    "budget (every run is bounded; defaults in brackets):\n"
+    "  --max-memory SIZE        linear memory + tables [256M]\n"
+    "  --fuel N                 instructions' fuel [unlimited]\n"
+    "  --timeout DURATION       wall clock, also wakes sleeps and reads;\n"
+    "                           0 means none [10s]\n"
+    "  --max-output SIZE        stdout + stderr bytes; the run ends at the\n"
+    "                           limit with outcome output-limit [16M]\n"
+    "  --max-disk SIZE          bytes written into --dir and --tmpfs grants\n"
+    "                           (each file, directory or link made: 4K);\n"
+    "                           the run ends with outcome disk-limit [64M]\n"
+    "  --max-files N            open guest fds, stdio included [256]\n"
+    "  --max-stack N            nested wasm calls [10000]\n"
+    "  SIZE takes K, M, G, T (x1024; KB/KiB alike); DURATION ms, s, m, h\n"
+    "  (a bare number means seconds).\n"
+    "\n"
+    "report:\n"
+    "  --report FILE|-          write a JSON report (outcome, exit_code, trap,\n"
+    "                           backtrace, fuel_used, peak_memory,\n"
+    "                           wall_time_ms, stdout/stderr/disk bytes,\n"
+    "                           truncation flags) to FILE, or '-' for stderr\n"
+    "\n"
+    "exit status:\n"
+    "  0-255  the guest's exit code (proc_exit, or 0 when _start returns)\n"
+    "  118    disk-limit       119  output-limit     120  memory\n"
+    "  121    fuel             124  timeout          134  trap\n"
+    "  123    internal error   125  bad usage or grant\n"
+    "  126    module rejected (malformed, invalid, unknown import, no _start)\n"
+    "  127    module file cannot be read\n"
+    "  A guest may exit with any of these codes itself; the report's\n"
+    "  \"outcome\" always tells which it was.\n";
+
+typedef struct run_opts {
+    wb_sandbox_config cfg;
+    const char *module;
+    const char *report;
+    const char *stdin_path;
+    const char *argv0;
+} run_opts;
+
+static int usage(const char *fmt, const char *a, const char *b)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    wb_cli_error("run", "%s (try 'wasmbox run --help')", msg);
+    return RUN_USAGE;
+}
+
+/* "HOST[:GUEST][:ro]"; a trailing ":rw" is accepted too. */
+static int opt_dir(run_opts *o, const char *v)
+{
+    char *s = strdup(v);
+    bool ro = false;
+    if (!s)
+        return usage("out of memory", "", "");
+    size_t n = strlen(s);
+    if (n > 3 && (!strcmp(s + n - 3, ":ro") || !strcmp(s + n - 3, ":rw"))) {
+        ro = s[n - 2] == 'r' && s[n - 1] == 'o';
+        s[n - 3] = 0;
+    }
+    char *colon = strchr(s, ':');
+    const char *guest = colon ? colon + 1 : s;
+    if (colon)
+        *colon = 0;
+    struct stat st;
+    int rc = 0;
+    if (!*s || !*guest)
+        rc = usage("--dir '%s': expected HOST[:GUEST][:ro]", v, "");
+    else if (stat(s, &st) != 0)
+        rc = usage("--dir %s: %s", s, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = usage("--dir %s: %s", s, strerror(ENOTDIR));
+    else if (wb_config_add_dir(&o->cfg, s, guest, ro) != WB_OK)
+        rc = usage("out of memory", "", "");
+    free(s);
+    return rc;
+}
+
+static int opt_tmpfs(run_opts *o, const char *v)
+{
+    char *s = strdup(v);
+    uint64_t size = 64ull << 20;
+    int rc = 0;
+    if (!s)
+        return usage("out of memory", "", "");
+    char *colon = strchr(s, ':');
+    if (colon)
+        *colon = 0;
+    if (!*s || (colon && !wb_parse_size(colon + 1, &size)))
+        rc = usage("--tmpfs '%s': expected GUEST[:SIZE]", v, "");
+    else if (wb_config_add_tmpfs(&o->cfg, s, size) != WB_OK)
+        rc = usage("out of memory", "", "");
+    free(s);
+    return rc;
+}
+
+static int opt_env(run_opts *o, const char *v)
+{
+    if (!*v || *v == '=')
+        return usage("--env '%s': expected NAME=VALUE or NAME", v, "");
+    if (strchr(v, '='))
+        return wb_config_add_env(&o->cfg, v, NULL) ? usage("bad --env", "", "") : 0;
+    const char *host = getenv(v);
+    if (!host)
+        return 0;                       /* unset on the host: stays unset */
+    return wb_config_add_env(&o->cfg, v, host) ? usage("bad --env", "", "") : 0;
+}
+
+static int opt_count(const char *name, const char *v, uint64_t max,
+                     uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!*v || *end || errno || *v == '-' || n > max)
+        return usage("%s: bad number '%s'", name, v);
+    *out = n;
+    return 0;
+}
+
+/* One budget option; 1 if `name` is not a budget option. */
+static int opt_budget(run_opts *o, const char *name, const char *v)
+{
+    wb_budget *b = &o->cfg.budget;
+    uint64_t n;
+    int rc;
+    if (!strcmp(name, "--max-memory") || !strcmp(name, "--max-output") ||
+        !strcmp(name, "--max-disk")) {
+        if (!wb_parse_size(v, &n))
+            return usage("%s: bad size '%s'", name, v);
+        *(name[6] == 'm' ? &b->max_memory : name[6] == 'o' ? &b->max_output
+                                                           : &b->max_disk) = n;
+        return 0;
+    }
+    if (!strcmp(name, "--timeout")) {
+        if (!wb_parse_duration(v, &b->timeout_ms))
+            return usage("%s: bad duration '%s'", name, v);
+        return 0;
+    }
+    if (!strcmp(name, "--fuel")) {
+        if ((rc = opt_count(name, v, INT64_MAX, &n)))
+            return rc;
+        b->fuel = (int64_t)n;
+        return 0;
+    }
+    if (!strcmp(name, "--max-files") || !strcmp(name, "--max-stack")) {
+        if ((rc = opt_count(name, v, UINT32_MAX, &n)))
+            return rc;
+        *(name[6] == 'f' ? &b->max_files : &b->max_stack) = (uint32_t)n;
+        return 0;
+    }
+    return 1;
+}
+
+static int opt_one(run_opts *o, const char *name, const char *v)
+{
+    if (!strcmp(name, "--dir")) return opt_dir(o, v);
+    if (!strcmp(name, "--tmpfs")) return opt_tmpfs(o, v);
+    if (!strcmp(name, "--env")) return opt_env(o, v);
+    if (!strcmp(name, "--stdin")) { o->stdin_path = v; return 0; }
+    if (!strcmp(name, "--report")) { o->report = v; return 0; }
+    if (!strcmp(name, "--argv0")) { o->argv0 = v; return 0; }
+    int rc = opt_budget(o, name, v);
+    return rc == 1 ? usage("unknown option '%s'", name, "") : rc;
+}
+
+/* Returns -1 for --help, 0 when parsed, else an exit status. `*first`
+ * is the index of MODULE. */
+static int parse(run_opts *o, int argc, char **argv, int *first)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))  { i++; break; }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return -1;
+        if (!strcmp(a, "--x-resolve-walk")) {     /* tests of the fallback */
+            wb_resolve_force_walk(true);
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(a, '=');
+        const char *v;
+        if (eq && a[0] == '-' && a[1] == '-' && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = 0;
+            v = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+            if (i + 1 >= argc)
+                return usage("option '%s' needs a value", a, "");
+            v = argv[++i];
+        }
+        int rc = opt_one(o, name, v);
+        if (rc)
+            return rc;
+    }
+    if (i >= argc)
+        return usage("missing MODULE", "", "");
+    *first = i;
+    return 0;
+}
+
+static void write_report(const run_opts *o, const wb_run_result *res)
+{
+    if (!o->report)
+        return;
+    size_t n = wb_run_result_json(res, NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return;
+    wb_run_result_json(res, buf, n + 1);
+    if (!strcmp(o->report, "-")) {
+        fputs(buf, stderr);
+    } else {
+        FILE *f = fopen(o->report, "w");
+        if (!f || fputs(buf, f) < 0)
+            wb_cli_error(o->report, "cannot write report: %s", strerror(errno));
+        if (f)
+            fclose(f);
+    }
+    free(buf);
+}
+
+/* Load errors end here too, so a report exists for every run. */
+static int fail_early(const run_opts *o, wb_status st, const char *what,
+                      const char *msg)
+{
+    wb_run_result res = { .outcome = WB_OUTCOME_ERROR, .status = st };
+    snprintf(res.message, sizeof res.message, "%s", msg);
+    wb_cli_error(what, "%s", msg);
+    write_report(o, &res);
+    return wb_run_exit_status(&res);
+}
+
+static int load(run_opts *o, wb_module **m)
+{
+    char why[256];
+    size_t len = 0;
+    uint8_t *bytes = wb_cli_read_file(o->module, &len, why, sizeof why);
+    if (!bytes)
+        return fail_early(o, WB_E_IO, o->module, why);
+    wb_error err = { 0 };
+    wb_status st = wb_module_new(bytes, len, m, &err);
+    free(bytes);
+    if (st != WB_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: %s", wb_status_name(st), err.message);
+        return fail_early(o, st, o->module, msg);
+    }
+    return 0;
+}
+
+static int open_stdin(run_opts *o)
+{
+    if (!o->stdin_path)
+        return 0;
+    if (!strcmp(o->stdin_path, "-")) {
+        o->cfg.stdin_fd = 0;
+        return 0;
+    }
+    /* O_NONBLOCK only for the open itself: a FIFO must not hang us here */
+    int fd = open(o->stdin_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return usage("--stdin %s: %s", o->stdin_path, strerror(errno));
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    o->cfg.stdin_fd = fd;
+    return 0;
+}
+
+static int finish(run_opts *o, wb_run_result *res)
+{
+    if (res->outcome == WB_OUTCOME_ERROR) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s%s%s", res->status == WB_E_LINK ?
+                 "link error: " : "", res->message, "");
+        wb_cli_error(o->module, "%s", msg);
+    } else if (res->outcome != WB_OUTCOME_EXITED) {
+        const char *name = wb_outcome_name(res->outcome);
+        if (!strcmp(name, res->message))
+            wb_cli_error(o->module, "%s", name);
+        else
+            wb_cli_error(o->module, "%s: %s", name, res->message);
+        int shown = 0;                    /* deep recursion: keep it short */
+        for (const char *bt = res->backtrace; *bt && shown < 12; shown++) {
+            size_t n = strcspn(bt, "\n");
+            fprintf(stderr, "  %.*s\n", (int)n, bt);
+            bt += n + (bt[n] == '\n');
+        }
+    }
+    write_report(o, res);
+    return wb_run_exit_status(res);
+}
+
+static int prepare_args(run_opts *o, int argc, char **argv, int first)
+{
+    const char *a0 = o->argv0;
+    if (!a0) {
+        a0 = strrchr(o->module, '/');
+        a0 = a0 ? a0 + 1 : o->module;
+    }
+    if (wb_config_add_arg(&o->cfg, a0))
+        return usage("out of memory", "", "");
+    for (int i = first + 1; i < argc; i++)
+        if (wb_config_add_arg(&o->cfg, argv[i]))
+            return usage("out of memory", "", "");
+    return 0;
+}
+
+int wb_cli_run(int argc, char **argv)
+{
+    run_opts o = { 0 };
+    wb_module *m = NULL;
+    int first = 0;
+    wb_sandbox_config_init(&o.cfg);
+    int rc = parse(&o, argc, argv, &first);
+    if (rc == -1) {
+        fputs(run_help, stdout);
+        rc = 0;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    o.module = argv[first];
+    if ((rc = prepare_args(&o, argc, argv, first)) || (rc = open_stdin(&o)) ||
+        (rc = load(&o, &m)))
+        goto out;
+    /* a closed stdout must become EPIPE for the guest, not kill us */
+    signal(SIGPIPE, SIG_IGN);
+    wb_run_result res;
+    wb_error err = { 0 };
+    wb_sandbox_run(&o.cfg, m, &res, &err);
+    rc = finish(&o, &res);
+out:
+    if (m)
+        wb_module_release(m);
+    if (o.cfg.stdin_fd > 0)
+        close(o.cfg.stdin_fd);
+    wb_sandbox_config_free(&o.cfg);
+    return rc;
+}

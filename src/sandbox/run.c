@@ -1,0 +1,181 @@
+/* run.c: wb_sandbox_run. Builds the store from the budget, links WASI,
+ * starts the watchdog before instantiation (a start function may loop),
+ * calls the entry and classifies how the run ended. */
+#include "sandbox/sandbox.h"
+#include "wasi/wasi.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const char *wb_outcome_name(wb_outcome o)
+{
+    switch (o) {
+    case WB_OUTCOME_EXITED: return "exited";
+    case WB_OUTCOME_TRAP: return "trap";
+    case WB_OUTCOME_TIMEOUT: return "timeout";
+    case WB_OUTCOME_FUEL: return "fuel";
+    case WB_OUTCOME_MEMORY: return "memory";
+    case WB_OUTCOME_OUTPUT_LIMIT: return "output-limit";
+    case WB_OUTCOME_DISK_LIMIT: return "disk-limit";
+    case WB_OUTCOME_ERROR: return "error";
+    }
+    return "error";
+}
+
+/* The table of docs/exit-codes.md. */
+int wb_run_exit_status(const wb_run_result *res)
+{
+    switch (res->outcome) {
+    case WB_OUTCOME_EXITED: return res->exit_code & 0xff;
+    case WB_OUTCOME_DISK_LIMIT: return 118;
+    case WB_OUTCOME_OUTPUT_LIMIT: return 119;
+    case WB_OUTCOME_MEMORY: return 120;
+    case WB_OUTCOME_FUEL: return 121;
+    case WB_OUTCOME_TIMEOUT: return 124;
+    case WB_OUTCOME_TRAP: return 134;
+    case WB_OUTCOME_ERROR: break;
+    }
+    switch (res->status) {
+    case WB_E_ARG: return 125;
+    case WB_E_MALFORMED: case WB_E_INVALID: case WB_E_LINK: return 126;
+    case WB_E_IO: return 127;
+    default: return 123;
+    }
+}
+
+static void set_error(wb_run_result *res, wb_status st, const char *msg)
+{
+    res->outcome = WB_OUTCOME_ERROR;
+    res->status = st;
+    snprintf(res->message, sizeof res->message, "%s", msg);
+}
+
+/* How a call into the guest ended -> outcome. */
+static void classify(wb_run_result *res, wb_status st, const wb_error *e,
+                     bool fired, int stop)
+{
+    res->status = WB_OK;
+    if (st == WB_OK || st == WB_E_EXIT) {
+        res->outcome = WB_OUTCOME_EXITED;
+        res->exit_code = st == WB_OK ? 0 : e->exit_code;
+        return;
+    }
+    snprintf(res->message, sizeof res->message, "%s", e->message);
+    snprintf(res->backtrace, sizeof res->backtrace, "%s", e->backtrace);
+    if (st == WB_E_TRAP) {
+        if (stop >= 0)
+            res->outcome = (wb_outcome)stop;
+        else if (e->trap == WB_TRAP_INTERRUPT)
+            res->outcome = fired ? WB_OUTCOME_TIMEOUT : WB_OUTCOME_TRAP;
+        else if (e->trap == WB_TRAP_FUEL)
+            res->outcome = WB_OUTCOME_FUEL;
+        else if (e->trap == WB_TRAP_MEMORY_LIMIT)
+            res->outcome = WB_OUTCOME_MEMORY;
+        else
+            res->outcome = WB_OUTCOME_TRAP;
+        if (res->outcome == WB_OUTCOME_TIMEOUT)
+            snprintf(res->message, sizeof res->message, "timeout");
+    } else if (st == WB_E_LIMIT) {
+        res->outcome = WB_OUTCOME_MEMORY;
+    } else {
+        res->outcome = WB_OUTCOME_ERROR;
+        res->status = st;
+    }
+}
+
+static wb_status setup_error(wb_run_result *res, wb_error *err,
+                             const wb_error *e)
+{
+    set_error(res, e->status, e->message);
+    if (err)
+        *err = *e;
+    return e->status;
+}
+
+/* Instantiate and call the entry; st/e describe how it ended. */
+static wb_status call_entry(const wb_sandbox_config *cfg, wb_module *m,
+                            wb_store *s, wb_linker *l, wb_error *e,
+                            bool *ran)
+{
+    wb_instance *inst;
+    *ran = false;
+    wb_status st = wb_instantiate(s, m, l, &inst, e);
+    if (st == WB_E_TRAP || st == WB_E_EXIT || st == WB_E_LIMIT)
+        *ran = true;                      /* the start function ran */
+    if (st != WB_OK)
+        return st;
+    const char *entry = cfg->entry ? cfg->entry : "_start";
+    wb_func *f = wb_instance_func(inst, entry);
+    if (!f || wb_func_param_count(f) || wb_func_result_count(f)) {
+        e->status = WB_E_LINK;
+        e->trap = WB_TRAP_NONE;
+        e->backtrace[0] = 0;
+        snprintf(e->message, sizeof e->message,
+                 f ? "export '%s' is not a function [] -> []"
+                   : "module has no exported function '%s'", entry);
+        return WB_E_LINK;
+    }
+    *ran = true;
+    return wb_func_call(s, f, NULL, 0, NULL, 0, e);
+}
+
+wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
+                         wb_run_result *res, wb_error *err)
+{
+    uint64_t t0 = now_ms();
+    wb_error e = { 0 };
+    wb_wasi *w = NULL;
+    wb_store *s = NULL;
+    wb_linker *l = NULL;
+    memset(res, 0, sizeof *res);
+    wb_limits lim;
+    wb_limits_default(&lim);
+    lim.max_memory = cfg->budget.max_memory;
+    lim.max_call_depth = cfg->budget.max_stack;
+    lim.fuel = cfg->budget.fuel;
+
+    wb_status st = wb_wasi_new(cfg, &w, &e);
+    if (st == WB_OK)
+        st = wb_store_new(&lim, &s, &e);
+    if (st == WB_OK && !(l = wb_linker_new())) {
+        e.status = st = WB_E_NOMEM;
+        snprintf(e.message, sizeof e.message, "out of memory");
+    }
+    if (st == WB_OK)
+        st = wb_wasi_define(w, s, l, &e);
+    wb_watchdog wd;
+    if (st == WB_OK && !wb_watchdog_start(&wd, s, w, cfg->budget.timeout_ms)) {
+        e.status = st = WB_E_NOMEM;
+        snprintf(e.message, sizeof e.message, "cannot start the watchdog");
+    }
+    if (st != WB_OK) {
+        setup_error(res, err, &e);
+    } else {
+        bool ran;
+        wb_store_set_user(s, w);
+        st = call_entry(cfg, m, s, l, &e, &ran);
+        bool fired = wb_watchdog_stop(&wd);
+        if (ran || st == WB_OK) {
+            classify(res, st, &e, fired, wb_wasi_stop_reason(w));
+            st = WB_OK;
+        } else {
+            setup_error(res, err, &e);
+        }
+        res->fuel_used = (uint64_t)wb_store_fuel_used(s);
+        res->peak_memory = wb_store_peak_memory(s);
+        wb_wasi_usage(w, res);
+    }
+    res->wall_time_ms = now_ms() - t0;
+    wb_linker_free(l);
+    if (s)
+        wb_store_free(s);
+    wb_wasi_free(w);
+    return st;
+}

@@ -1,0 +1,451 @@
+/* path.c: the path_* calls. Host grants act only through dirfds obtained
+ * by safe resolution (resolve.c) and the *at(2) calls, never through host
+ * path strings; tmpfs grants through tmpfs.c. Read-only grants refuse
+ * every change with EROFS before anything is resolved. */
+#include "wasi/wasi.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Every file, directory or link the guest creates costs this much of the
+ * disk budget, so empty entries cannot fill a host file system either. */
+#define WB_CREATE_COST 4096
+
+#define WR_WRITE_ANY (WR_FD_DATASYNC | WR_FD_WRITE | WR_FD_ALLOCATE | \
+                      WR_FD_FILESTAT_SET_SIZE)
+
+/* The directory fd and path arguments shared by every path call. */
+static int dir_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint32_t p,
+                   uint32_t len, char *buf, wb_fdent **d)
+{
+    *d = wb_fd_get(w, fd);
+    if (!*d)
+        return WE_BADF;
+    if ((*d)->kind == WB_FD_TMPFS ? !wb_tnode_is_dir((*d)->node)
+                                  : (*d)->kind != WB_FD_HOST)
+        return WE_NOTDIR;
+    if ((*d)->kind == WB_FD_HOST && (*d)->type != WF_DIR)
+        return WE_NOTDIR;
+    return wb_wasi_path(c, p, len, buf);
+}
+
+static int host_err(int rc)
+{
+    return rc == 0 ? WE_SUCCESS : wb_wasi_errno(errno);
+}
+
+/* Charge one creation after it happened (rc == 0); past the budget the
+ * run ends with outcome disk-limit. */
+static wb_status created(wb_wasi *w, wb_caller *c, wb_val *r, int rc)
+{
+    if (rc == WE_SUCCESS && !wb_disk_charge(w, WB_CREATE_COST))
+        return wb_wasi_stop(w, c, WB_OUTCOME_DISK_LIMIT,
+                            "disk limit exceeded");
+    return wb_ret(r, rc);
+}
+
+/* ---- path_open ------------------------------------------------------------ */
+
+static int host_flags(bool rd, bool wr, uint32_t of, uint32_t ff)
+{
+    int fl = (wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOCTTY |
+             O_NONBLOCK;            /* a FIFO must not block the open */
+    if (of & WO_CREAT) fl |= O_CREAT;
+    if (of & WO_DIRECTORY) fl |= O_DIRECTORY;
+    if (of & WO_EXCL) fl |= O_EXCL;
+    if (of & WO_TRUNC) fl |= O_TRUNC;
+    if (ff & WFD_APPEND) fl |= O_APPEND;
+    if (ff & WFD_DSYNC) fl |= O_DSYNC;
+    if (ff & WFD_SYNC) fl |= O_SYNC;
+    if (ff & WFD_RSYNC) fl |= O_RSYNC;
+    return fl;
+}
+
+/* Open, and tell whether O_CREAT made a new file: without O_EXCL, try the
+ * existing file first, then create exclusively (once more on a race). */
+static int host_open_create(wb_fdent *d, const char *path, bool follow,
+                            int fl, int *fd, bool *made)
+{
+    *made = false;
+    if (!(fl & O_CREAT))
+        return wb_resolve_open(d->host, path, fl, 0, follow, fd);
+    for (int tries = 0; tries < 4; tries++) {
+        int rc;
+        if (!(fl & O_EXCL)) {
+            rc = wb_resolve_open(d->host, path, fl & ~O_CREAT, 0, follow, fd);
+            if (rc != WE_NOENT)
+                return rc;
+        }
+        rc = wb_resolve_open(d->host, path, fl | O_EXCL, 0666, follow, fd);
+        *made = rc == WE_SUCCESS;
+        if (rc != WE_EXIST || (fl & O_EXCL))
+            return rc;
+    }
+    return WE_AGAIN;
+}
+
+static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
+                     bool wr, uint32_t of, uint32_t ff, wb_fdent *e,
+                     bool *made)
+{
+    int fd, rc = host_open_create(d, path, follow, host_flags(rd, wr, of, ff),
+                                  &fd, made);
+    if (rc)
+        return rc;
+    struct stat st;
+    if (fstat(fd, &st) != 0 ||
+        (!(ff & WFD_NONBLOCK) && fcntl(fd, F_SETFL,
+                                       fcntl(fd, F_GETFL) & ~O_NONBLOCK))) {
+        rc = wb_wasi_errno(errno);
+        close(fd);
+        return rc;
+    }
+    e->kind = WB_FD_HOST;
+    e->host = fd;
+    e->type = wb_filetype_mode(st.st_mode);
+    e->ro = d->ro;
+    return WE_SUCCESS;
+}
+
+static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
+                    wb_fdent *e, bool *made)
+{
+    wb_tnode *n = NULL, *parent;
+    char last[NAME_MAX + 1];
+    bool slash;
+    int rc;
+    if (of & WO_CREAT) {
+        rc = wb_tfs_parent(d->node, path, &parent, last, &slash);
+        if (rc)
+            return rc;
+        n = strcmp(last, ".") ? wb_tfs_child(parent, last) : parent;
+        if (n && (of & WO_EXCL))
+            return WE_EXIST;
+        if (!n && (slash || (of & WO_DIRECTORY)))
+            return slash ? WE_ISDIR : WE_INVAL;
+        if (!n) {
+            if ((rc = wb_tfs_create(parent, last, false, &n)))
+                return rc;
+            *made = true;
+        }
+    } else if ((rc = wb_tfs_lookup(d->node, path, &n))) {
+        return rc;
+    }
+    if ((of & WO_DIRECTORY) && !wb_tnode_is_dir(n))
+        return WE_NOTDIR;
+    if (wb_tnode_is_dir(n) && (wr || (of & WO_TRUNC)))
+        return WE_ISDIR;
+    if ((of & WO_TRUNC) && (rc = wb_tfs_truncate(n, 0)))
+        return rc;
+    e->kind = WB_FD_TMPFS;
+    e->type = wb_tnode_is_dir(n) ? WF_DIR : WF_REG;
+    e->node = n;
+    wb_tnode_ref(n);
+    return WE_SUCCESS;
+}
+
+WB_WASI_FN(path_open)
+{
+    wb_wasi *w = WASI;
+    wb_fdent *d, ne = { .host = -1 };
+    char path[WB_PATH_MAX];
+    uint32_t of = A32(4) & 0xffff, ff = A32(7) & 0xffff, nfd;
+    uint64_t base = A64(5), inh = A64(6);
+    int rc = dir_arg(w, c, A32(0), A32(2), A32(3), path, &d);
+    if (rc == WE_SUCCESS && !wb_gptr(c, A32(8), 4))
+        rc = WE_FAULT;
+    if (rc)
+        return wb_ret(r, rc);
+    bool rd = base & (WR_FD_READ | WR_FD_READDIR), wr = base & WR_WRITE_ANY;
+    if (d->ro && (wr || (of & (WO_CREAT | WO_TRUNC))))
+        return wb_ret(r, WE_ROFS);
+    if ((rc = wb_fd_alloc(w, &nfd)))
+        return wb_ret(r, rc);
+    d = wb_fd_get(w, A32(0));       /* the table may have moved */
+    bool made = false;
+    if (d->kind == WB_FD_HOST)
+        rc = open_host(d, path, A32(1) & WL_FOLLOW, rd, wr, of, ff, &ne,
+                       &made);
+    else
+        rc = open_tmp(d, path, wr, of, &ne, &made);
+    if (rc)
+        return wb_ret(r, rc);
+    ne.flags = (uint16_t)ff;
+    ne.rights = base & d->inherit;
+    ne.inherit = inh & d->inherit;
+    w->fds[nfd] = ne;
+    w->nopen++;
+    wb_put32(c, A32(8), nfd);
+    return made ? created(w, c, r, WE_SUCCESS) : wb_ret(r, WE_SUCCESS);
+}
+
+/* ---- directory changes ----------------------------------------------------- */
+
+/* Resolve the parent on either kind of grant. On the host, *pfd must be
+ * closed by the caller; on tmpfs *pn is set. */
+typedef struct parent {
+    int fd;
+    wb_tnode *node;
+    char last[NAME_MAX + 1];
+    bool slash;
+} parent;
+
+static int get_parent(wb_fdent *d, const char *path, parent *p)
+{
+    p->fd = -1;
+    p->node = NULL;
+    if (d->kind == WB_FD_TMPFS)
+        return wb_tfs_parent(d->node, path, &p->node, p->last, &p->slash);
+    return wb_resolve_parent(d->host, path, &p->fd, p->last, &p->slash);
+}
+
+static void put_parent(parent *p)
+{
+    if (p->fd >= 0)
+        close(p->fd);
+}
+
+/* A modifying call: dir fd, path, EROFS check, parent resolution. */
+static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint32_t ptr,
+                   uint32_t len, wb_fdent **d, parent *p)
+{
+    char path[WB_PATH_MAX];
+    p->fd = -1;
+    p->node = NULL;
+    int rc = dir_arg(w, c, fd, ptr, len, path, d);
+    if (rc)
+        return rc;
+    if ((*d)->ro)
+        return WE_ROFS;
+    return get_parent(*d, path, p);
+}
+
+WB_WASI_FN(path_create_directory)
+{
+    wb_fdent *d;
+    parent p;
+    wb_tnode *n;
+    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    if (rc == WE_SUCCESS)
+        rc = p.node ? wb_tfs_create(p.node, p.last, true, &n)
+                    : host_err(mkdirat(p.fd, p.last, 0777));
+    put_parent(&p);
+    return created(WASI, c, r, rc);
+}
+
+WB_WASI_FN(path_remove_directory)
+{
+    wb_fdent *d;
+    parent p;
+    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    if (rc == WE_SUCCESS)
+        rc = p.node ? wb_tfs_remove(p.node, p.last, true)
+                    : host_err(unlinkat(p.fd, p.last, AT_REMOVEDIR));
+    put_parent(&p);
+    return wb_ret(r, rc);
+}
+
+static bool host_is_dir(int at, const char *name)
+{
+    struct stat st;
+    return fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
+WB_WASI_FN(path_unlink_file)
+{
+    wb_fdent *d;
+    parent p;
+    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    if (rc == WE_SUCCESS && p.node)
+        rc = p.slash ? WE_NOTDIR : wb_tfs_remove(p.node, p.last, false);
+    else if (rc == WE_SUCCESS && p.slash)
+        rc = host_is_dir(p.fd, p.last) ? WE_ISDIR : WE_NOTDIR;
+    else if (rc == WE_SUCCESS)
+        rc = host_err(unlinkat(p.fd, p.last, 0));
+    put_parent(&p);
+    return wb_ret(r, rc);
+}
+
+/* Two grants of different kinds (or two tmpfs) cannot share inodes. */
+static bool same_fs(const wb_fdent *a, const wb_fdent *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    return a->kind == WB_FD_HOST || wb_tfs_same(a->node, b->node);
+}
+
+WB_WASI_FN(path_rename)
+{
+    wb_fdent *d1, *d2;
+    parent p1, p2 = { .fd = -1 };
+    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d1, &p1);
+    if (rc == WE_SUCCESS)
+        rc = mod_arg(WASI, c, A32(3), A32(4), A32(5), &d2, &p2);
+    if (rc == WE_SUCCESS && !same_fs(d1, d2))
+        rc = WE_XDEV;
+    if (rc == WE_SUCCESS && p1.node)
+        rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last);
+    else if (rc == WE_SUCCESS && (p1.slash || p2.slash) &&
+             !host_is_dir(p1.fd, p1.last))
+        rc = WE_NOTDIR;
+    else if (rc == WE_SUCCESS)
+        rc = host_err(renameat(p1.fd, p1.last, p2.fd, p2.last));
+    put_parent(&p1);
+    put_parent(&p2);
+    return wb_ret(r, rc);
+}
+
+/* Guest-made symlinks are relative: an absolute target would mean a host
+ * path to whoever later follows it outside the sandbox. */
+WB_WASI_FN(path_symlink)
+{
+    char target[WB_PATH_MAX];
+    wb_fdent *d;
+    parent p = { .fd = -1 };
+    int rc = wb_wasi_path(c, A32(0), A32(1), target);
+    if (rc == WE_SUCCESS)
+        rc = mod_arg(WASI, c, A32(2), A32(3), A32(4), &d, &p);
+    if (rc == WE_SUCCESS && p.node)
+        rc = WE_NOTSUP;
+    else if (rc == WE_SUCCESS && target[0] == '/')
+        rc = WE_PERM;
+    else if (rc == WE_SUCCESS)
+        rc = host_err(symlinkat(target, p.fd, p.last));
+    put_parent(&p);
+    return created(WASI, c, r, rc);
+}
+
+/* Following a symlink source: resolve it beneath the grant first, then
+ * link the inode we hold, never a host path. */
+static int link_follow(int srcfd, parent *to)
+{
+    if (linkat(srcfd, "", to->fd, to->last, AT_EMPTY_PATH) == 0)
+        return WE_SUCCESS;
+    if (errno != ENOENT && errno != EPERM)
+        return wb_wasi_errno(errno);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", srcfd);
+    return host_err(linkat(AT_FDCWD, proc, to->fd, to->last,
+                           AT_SYMLINK_FOLLOW));
+}
+
+WB_WASI_FN(path_link)
+{
+    wb_fdent *d1, *d2;
+    char src[WB_PATH_MAX];
+    parent p1 = { .fd = -1 }, p2 = { .fd = -1 };
+    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), src, &d1);
+    if (rc == WE_SUCCESS)
+        rc = mod_arg(WASI, c, A32(4), A32(5), A32(6), &d2, &p2);
+    /* a link out of a read-only grant would make its file writable */
+    if (rc == WE_SUCCESS && d1->ro)
+        rc = WE_ROFS;
+    if (rc == WE_SUCCESS && !same_fs(d1, d2))
+        rc = WE_XDEV;
+    if (rc == WE_SUCCESS && d1->kind == WB_FD_TMPFS)
+        rc = WE_NOTSUP;
+    if (rc == WE_SUCCESS && (A32(1) & WL_FOLLOW)) {
+        int sfd;
+        rc = wb_resolve_open(d1->host, src, O_PATH, 0, true, &sfd);
+        if (rc == WE_SUCCESS) {
+            rc = link_follow(sfd, &p2);
+            close(sfd);
+        }
+    } else if (rc == WE_SUCCESS) {
+        rc = get_parent(d1, src, &p1);
+        if (rc == WE_SUCCESS)
+            rc = host_err(linkat(p1.fd, p1.last, p2.fd, p2.last, 0));
+    }
+    put_parent(&p1);
+    put_parent(&p2);
+    return created(WASI, c, r, rc);
+}
+
+/* ---- reading paths -------------------------------------------------------- */
+
+WB_WASI_FN(path_readlink)
+{
+    wb_fdent *d;
+    char path[WB_PATH_MAX], buf[WB_PATH_MAX];
+    parent p = { .fd = -1 };
+    uint32_t cap = A32(4);
+    int rc = dir_arg(WASI, c, A32(0), A32(1), A32(2), path, &d);
+    uint8_t *out = wb_gptr(c, A32(3), cap);
+    if (rc == WE_SUCCESS && (!out || !wb_gptr(c, A32(5), 4)))
+        rc = WE_FAULT;
+    if (rc == WE_SUCCESS)
+        rc = get_parent(d, path, &p);
+    if (rc == WE_SUCCESS && p.node) {
+        wb_tnode *n;
+        rc = wb_tfs_lookup(p.node, p.last, &n) ? WE_NOENT : WE_INVAL;
+    } else if (rc == WE_SUCCESS) {
+        ssize_t n = readlinkat(p.fd, p.last, buf, sizeof buf);
+        if (n < 0) {
+            rc = wb_wasi_errno(errno);
+        } else {
+            uint32_t len = (size_t)n < cap ? (uint32_t)n : cap;
+            memcpy(out, buf, len);
+            wb_put32(c, A32(5), len);
+        }
+    }
+    put_parent(&p);
+    return wb_ret(r, rc);
+}
+
+WB_WASI_FN(path_filestat_get)
+{
+    wb_fdent *d;
+    char path[WB_PATH_MAX];
+    wb_fstat st = { 0 };
+    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), path, &d);
+    uint8_t *out = wb_gptr(c, A32(4), 64);
+    if (rc == WE_SUCCESS && !out)
+        rc = WE_FAULT;
+    if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
+        wb_tnode *n;
+        if ((rc = wb_tfs_lookup(d->node, path, &n)) == WE_SUCCESS)
+            wb_tfs_stat(n, &st);
+    } else if (rc == WE_SUCCESS) {
+        int fd;
+        struct stat hs;
+        rc = wb_resolve_open(d->host, path, O_PATH, 0, A32(1) & WL_FOLLOW, &fd);
+        if (rc == WE_SUCCESS) {
+            rc = fstat(fd, &hs) ? wb_wasi_errno(errno) : WE_SUCCESS;
+            wb_fstat_host(&hs, &st);
+            close(fd);
+        }
+    }
+    if (rc == WE_SUCCESS)
+        wb_fstat_put(out, &st);
+    return wb_ret(r, rc);
+}
+
+WB_WASI_FN(path_filestat_set_times)
+{
+    wb_fdent *d;
+    char path[WB_PATH_MAX];
+    struct timespec ts[2];
+    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), path, &d);
+    if (rc == WE_SUCCESS && d->ro)
+        rc = WE_ROFS;
+    if (rc == WE_SUCCESS)
+        rc = wb_times(A64(4), A64(5), (uint16_t)A32(6), ts);
+    if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
+        wb_tnode *n;
+        if ((rc = wb_tfs_lookup(d->node, path, &n)) == WE_SUCCESS)
+            wb_tfs_set_times(n, ts);
+    } else if (rc == WE_SUCCESS) {
+        int fd;
+        bool follow = A32(1) & WL_FOLLOW;
+        rc = wb_resolve_open(d->host, path, O_PATH, 0, follow, &fd);
+        if (rc == WE_SUCCESS) {
+            rc = host_err(utimensat(fd, "", ts, AT_EMPTY_PATH));
+            close(fd);
+        }
+    }
+    return wb_ret(r, rc);
+}

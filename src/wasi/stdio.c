@@ -1,0 +1,151 @@
+/* stdio.c: guest stdout/stderr under the output budget, and the wakeable
+ * waits every blocking host call goes through.
+ *
+ * Output is written straight through (never buffered here) so host memory
+ * stays flat however much the guest prints. Past max_output the rest of
+ * the write is dropped, the stream is marked truncated and the run ends
+ * with outcome "output-limit". */
+#include "wasi/wasi.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
+{
+    struct pollfd all[65];
+    if (n > 64)
+        return WE_INVAL;
+    for (int i = 0; i < n; i++)
+        all[i] = pfds[i];
+    all[n] = (struct pollfd){ .fd = w->wake, .events = POLLIN };
+    struct timespec end, now;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    if (ns >= 0) {
+        end.tv_sec += ns / 1000000000;
+        end.tv_nsec += ns % 1000000000;
+        if (end.tv_nsec >= 1000000000) {
+            end.tv_sec++;
+            end.tv_nsec -= 1000000000;
+        }
+    }
+    for (;;) {
+        if (atomic_load(&w->cancelled))
+            return -1;
+        int ms = -1;
+        if (ns >= 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t left = (int64_t)(end.tv_sec - now.tv_sec) * 1000000000 +
+                           (end.tv_nsec - now.tv_nsec);
+            /* round up so a short sleep never returns early */
+            ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000 > 1 << 30
+                                       ? 1 << 30 : (left + 999999) / 1000000);
+        }
+        int rc = poll(all, (nfds_t)n + 1, ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return wb_wasi_errno(errno);
+        if (all[n].revents || atomic_load(&w->cancelled))
+            return -1;
+        if (rc > 0 || ms == 0) {
+            for (int i = 0; i < n; i++)
+                pfds[i].revents = all[i].revents;
+            return 0;
+        }
+    }
+}
+
+int wb_wait_fd(wb_wasi *w, int fd, short events)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    return wb_wait(w, &p, 1, -1);
+}
+
+/* Write all of buf to the host fd; the fd may be a pipe whose reader is
+ * slow, so wait (wakeably) for room in page-sized steps. */
+static int put_fd(wb_wasi *w, int fd, const uint8_t *buf, size_t len)
+{
+    while (len > 0) {
+        int rc = wb_wait_fd(w, fd, POLLOUT);
+        if (rc)
+            return rc;
+        struct iovec one = { (void *)buf, len > 4096 ? 4096 : len };
+        ssize_t n = wb_write_nosig(fd, &one, 1);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0)
+            return wb_wasi_errno(errno);
+        buf += n;
+        len -= (size_t)n;
+    }
+    return WE_SUCCESS;
+}
+
+/* A reader that went away must give the guest EPIPE, never kill the
+ * embedding process: SIGPIPE is blocked in this thread around the write
+ * and a SIGPIPE it raised is consumed. */
+ssize_t wb_write_nosig(int fd, const struct iovec *iov, int n)
+{
+    sigset_t pipe, old, pending;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE);
+    ssize_t r = writev(fd, iov, n);
+    int e = errno;
+    if (r < 0 && e == EPIPE && !was_pending) {
+        struct timespec zero = { 0, 0 };
+        sigtimedwait(&pipe, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return r;
+}
+
+static int put(wb_wasi *w, int stream, const uint8_t *buf, size_t len)
+{
+    if (w->output)
+        return w->output(w->output_user, stream, buf, len) ? WE_IO : 0;
+    if (w->out_fd[stream] < 0)
+        return WE_SUCCESS;                  /* discarded by request */
+    return put_fd(w, w->out_fd[stream], buf, len);
+}
+
+wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
+                         const struct iovec *iov, int n, size_t *done,
+                         int *werr)
+{
+    uint64_t used = w->out_bytes[1] + w->out_bytes[2];
+    uint64_t room = used < w->max_output ? w->max_output - used : 0;
+    bool cut = false;
+    *done = 0;
+    *werr = WE_SUCCESS;
+    for (int i = 0; i < n; i++) {
+        size_t len = iov[i].iov_len;
+        if (len > room) {
+            len = (size_t)room;
+            cut = true;
+        }
+        int rc = len ? put(w, stream, iov[i].iov_base, len) : 0;
+        if (rc < 0)
+            return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
+        if (rc) {
+            *werr = rc;
+            return WB_OK;
+        }
+        room -= len;
+        *done += len;
+        w->out_bytes[stream] += len;
+        if (cut)
+            break;
+    }
+    if (cut) {
+        w->truncated[stream] = true;
+        return wb_wasi_stop(w, c, WB_OUTCOME_OUTPUT_LIMIT,
+                            "output limit exceeded");
+    }
+    return WB_OK;
+}

@@ -1,0 +1,255 @@
+/* wasi.c: the WASI context (built from a wb_sandbox_config) and the
+ * registration of every wasi_snapshot_preview1 function in a linker. */
+#include "wasi/wasi.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* Signatures: one char per parameter, 'i' i32, 'I' i64; all but
+ * proc_exit return one i32 errno. */
+static const struct {
+    const char *name, *sig;
+    wb_host_fn fn;
+} wb_wasi_funcs[] = {
+#define F(n, s) { #n, s, wb_wasi_##n }
+    F(args_get, "ii"), F(args_sizes_get, "ii"),
+    F(environ_get, "ii"), F(environ_sizes_get, "ii"),
+    F(clock_res_get, "ii"), F(clock_time_get, "iIi"),
+    F(random_get, "ii"),
+    F(fd_advise, "iIIi"), F(fd_allocate, "iII"), F(fd_close, "i"),
+    F(fd_datasync, "i"), F(fd_fdstat_get, "ii"),
+    F(fd_fdstat_set_flags, "ii"), F(fd_fdstat_set_rights, "iII"),
+    F(fd_filestat_get, "ii"), F(fd_filestat_set_size, "iI"),
+    F(fd_filestat_set_times, "iIIi"), F(fd_pread, "iiiIi"),
+    F(fd_prestat_get, "ii"), F(fd_prestat_dir_name, "iii"),
+    F(fd_pwrite, "iiiIi"), F(fd_read, "iiii"), F(fd_readdir, "iiiIi"),
+    F(fd_renumber, "ii"), F(fd_seek, "iIii"), F(fd_sync, "i"),
+    F(fd_tell, "ii"), F(fd_write, "iiii"),
+    F(path_create_directory, "iii"), F(path_filestat_get, "iiiii"),
+    F(path_filestat_set_times, "iiiiIIi"), F(path_link, "iiiiiii"),
+    F(path_open, "iiiiiIIii"), F(path_readlink, "iiiiii"),
+    F(path_remove_directory, "iii"), F(path_rename, "iiiiii"),
+    F(path_symlink, "iiiii"), F(path_unlink_file, "iii"),
+    F(poll_oneoff, "iiii"), F(proc_exit, "i"), F(proc_raise, "i"),
+    F(sched_yield, ""),
+    F(sock_accept, "iii"), F(sock_recv, "iiiiii"), F(sock_send, "iiiii"),
+    F(sock_shutdown, "ii"),
+#undef F
+};
+
+wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
+                         wb_error *err)
+{
+    static const wb_valtype res[1] = { WB_I32 };
+    for (size_t i = 0; i < sizeof wb_wasi_funcs / sizeof *wb_wasi_funcs; i++) {
+        wb_valtype params[16];
+        const char *sig = wb_wasi_funcs[i].sig;
+        size_t np = strlen(sig);
+        for (size_t k = 0; k < np; k++)
+            params[k] = sig[k] == 'I' ? WB_I64 : WB_I32;
+        bool noret = !strcmp(wb_wasi_funcs[i].name, "proc_exit");
+        wb_func *f = wb_func_new_host(s, params, np, res, noret ? 0 : 1,
+                                      wb_wasi_funcs[i].fn, w);
+        if (!f) {
+            if (err) {
+                err->status = WB_E_NOMEM;
+                snprintf(err->message, sizeof err->message,
+                         "cannot create host function %s",
+                         wb_wasi_funcs[i].name);
+            }
+            return WB_E_NOMEM;
+        }
+        wb_extern ext = { .kind = WB_EXTERN_FUNC, .of.func = f };
+        wb_status st = wb_linker_define(l, "wasi_snapshot_preview1",
+                                        wb_wasi_funcs[i].name, ext);
+        if (st != WB_OK) {
+            if (err) {
+                err->status = st;
+                snprintf(err->message, sizeof err->message,
+                         "cannot define wasi_snapshot_preview1.%s",
+                         wb_wasi_funcs[i].name);
+            }
+            return st;
+        }
+    }
+    return WB_OK;
+}
+
+static wb_status fail(wb_error *err, wb_status st, const char *what,
+                      const char *detail)
+{
+    if (err) {
+        err->status = st;
+        err->trap = WB_TRAP_NONE;
+        err->backtrace[0] = 0;
+        snprintf(err->message, sizeof err->message, "%s: %s", what, detail);
+    }
+    return st;
+}
+
+static char **copy_strv(char **v, size_t n)
+{
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if (!(out[i] = strdup(v[i]))) {
+            while (i--) free(out[i]);
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
+/* stdio: character devices without seek/tell rights, like a terminal. */
+static void add_stdio(wb_wasi *w, const wb_sandbox_config *cfg)
+{
+    uint64_t common = WR_POLL_FD_READWRITE | WR(3) | WR(21);
+    for (int i = 0; i < 3; i++) {
+        wb_fdent *e = &w->fds[i];
+        e->kind = i == 0 ? WB_FD_STDIN : WB_FD_OUT;
+        e->type = WF_CHAR;
+        e->host = -1;
+        e->stream = i;
+        e->rights = common | (i == 0 ? WR_FD_READ : WR_FD_WRITE);
+    }
+    if (cfg->stdin_fd >= 0)
+        w->fds[0].host = fcntl(cfg->stdin_fd, F_DUPFD_CLOEXEC, 3);
+    w->out_fd[1] = cfg->stdout_fd;
+    w->out_fd[2] = cfg->stderr_fd;
+    w->nopen = 3;
+}
+
+static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
+{
+    uint32_t fd;
+    if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
+        return fail(err, WB_E_LIMIT, g->guest, "max-files is too small for "
+                    "the grants");
+    wb_fdent *e = &w->fds[fd];
+    memset(e, 0, sizeof *e);
+    e->host = -1;
+    e->rights = e->inherit = WR_ALL;
+    if (g->kind == WB_GRANT_DIR) {
+        e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (e->host < 0)
+            return fail(err, WB_E_ARG, g->host, strerror(errno));
+        e->kind = WB_FD_HOST;
+        e->ro = g->read_only;
+    } else if (g->kind == WB_GRANT_TMPFS) {
+        wb_tfs *fs = wb_tfs_new(g->size);
+        wb_tfs **nt = fs ? realloc(w->tfs, (w->ntfs + 1) * sizeof *nt) : NULL;
+        if (!nt) {
+            wb_tfs_free(fs);
+            return fail(err, WB_E_NOMEM, g->guest, "out of memory");
+        }
+        w->tfs = nt;
+        w->tfs[w->ntfs++] = fs;
+        e->kind = WB_FD_TMPFS;
+        e->node = wb_tfs_root(fs);
+        wb_tnode_ref(e->node);
+    } else {
+        struct stat st;
+        if (fstat(g->fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            return fail(err, WB_E_ARG, g->guest ? g->guest : "socket",
+                        "not a socket");
+        e->host = fcntl(g->fd, F_DUPFD_CLOEXEC, 3);
+        e->kind = WB_FD_SOCK;
+        e->type = WF_SOCK_STREAM;
+        w->nopen++;
+        return WB_OK;
+    }
+    e->type = WF_DIR;
+    e->preopen = strdup(g->guest ? g->guest : "/");
+    w->nopen++;
+    return e->preopen ? WB_OK : fail(err, WB_E_NOMEM, g->guest, "no memory");
+}
+
+wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
+                      wb_error *err)
+{
+    wb_wasi *w = calloc(1, sizeof *w);
+    if (!w)
+        return fail(err, WB_E_NOMEM, "wasi", "out of memory");
+    w->stop = -1;
+    w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    w->max_files = cfg->budget.max_files;
+    w->max_output = cfg->budget.max_output;
+    w->max_disk = cfg->budget.max_disk;
+    w->output = cfg->output;
+    w->output_user = cfg->output_user;
+    w->nfds = 8;
+    w->fds = calloc(w->nfds, sizeof *w->fds);
+    w->args = copy_strv(cfg->args, cfg->nargs);
+    w->env = copy_strv(cfg->env, cfg->nenv);
+    w->nargs = cfg->nargs;
+    w->nenv = cfg->nenv;
+    if (w->wake < 0 || !w->fds || !w->args || !w->env) {
+        wb_wasi_free(w);
+        return fail(err, WB_E_NOMEM, "wasi", "cannot allocate the context");
+    }
+    if (w->max_files < 3) {
+        wb_wasi_free(w);
+        return fail(err, WB_E_ARG, "max-files", "must be at least 3");
+    }
+    add_stdio(w, cfg);
+    for (size_t i = 0; i < cfg->ngrants; i++) {
+        wb_status st = add_grant(w, &cfg->grants[i], err);
+        if (st != WB_OK) {
+            wb_wasi_free(w);
+            return st;
+        }
+    }
+    *out = w;
+    return WB_OK;
+}
+
+void wb_wasi_cancel(wb_wasi *w)
+{
+    atomic_store(&w->cancelled, 1);
+    uint64_t one = 1;
+    if (write(w->wake, &one, sizeof one) < 0) {
+        /* the counter is already non-zero: waiters wake anyway */
+    }
+}
+
+void wb_wasi_free(wb_wasi *w)
+{
+    if (!w)
+        return;
+    for (uint32_t i = 0; w->fds && i < w->nfds; i++)
+        wb_fd_release(&w->fds[i]);
+    for (size_t i = 0; i < w->ntfs; i++)
+        wb_tfs_free(w->tfs[i]);
+    for (size_t i = 0; w->args && i < w->nargs; i++) free(w->args[i]);
+    for (size_t i = 0; w->env && i < w->nenv; i++) free(w->env[i]);
+    free(w->args);
+    free(w->env);
+    free(w->fds);
+    free(w->tfs);
+    if (w->wake >= 0)
+        close(w->wake);
+    free(w);
+}
+
+wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome, const char *msg)
+{
+    w->stop = outcome;
+    return wb_caller_trap(c, "%s", msg);
+}
+
+int wb_wasi_stop_reason(const wb_wasi *w)
+{
+    return w->stop;
+}
+
+void wb_wasi_usage(const wb_wasi *w, wb_run_result *res)
+{
+    res->stdout_bytes = w->out_bytes[1];
+    res->stderr_bytes = w->out_bytes[2];
+    res->stdout_truncated = w->truncated[1];
+    res->stderr_truncated = w->truncated[2];
+    res->disk_bytes = w->disk_bytes;
+}

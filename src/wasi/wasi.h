@@ -1,0 +1,302 @@
+/*
+ * wasi.h: internals of the WASI preview1 layer (src/wasi/). Not installed.
+ *
+ *   wasi.c      context, registration of every function
+ *   errno.c     host errno -> WASI errno
+ *   args.c      args_*, environ_*
+ *   clock.c     clock_*          random.c   random_get
+ *   proc.c      proc_*, sched_yield
+ *   fd.c        fd table, fd_read/write/pread/pwrite/seek/tell/close...
+ *   filestat.c  fdstat/filestat/prestat, advise, allocate, sync
+ *   stdio.c     stdout/stderr with the output budget, wakeable waits
+ *   path.c      path_* on host grants and tmpfs
+ *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
+ *   tmpfs.c     the in-memory file system
+ *   dir.c       fd_readdir          poll.c   poll_oneoff
+ *   sock.c      sock_* on granted sockets
+ *
+ * Guest memory is checked on every access: wb_gptr returns NULL for any
+ * range not wholly inside memory 0, and callers answer WE_FAULT.
+ */
+#ifndef WB_WASI_H
+#define WB_WASI_H
+
+#include "wasmbox.h"
+#include <dirent.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+/* WASI errno values (wasi_snapshot_preview1 `errno`). */
+enum {
+    WE_SUCCESS = 0, WE_2BIG = 1, WE_ACCES = 2, WE_ADDRINUSE = 3,
+    WE_ADDRNOTAVAIL = 4, WE_AFNOSUPPORT = 5, WE_AGAIN = 6, WE_ALREADY = 7,
+    WE_BADF = 8, WE_BADMSG = 9, WE_BUSY = 10, WE_CANCELED = 11,
+    WE_CHILD = 12, WE_CONNABORTED = 13, WE_CONNREFUSED = 14,
+    WE_CONNRESET = 15, WE_DEADLK = 16, WE_DESTADDRREQ = 17, WE_DOM = 18,
+    WE_DQUOT = 19, WE_EXIST = 20, WE_FAULT = 21, WE_FBIG = 22,
+    WE_HOSTUNREACH = 23, WE_IDRM = 24, WE_ILSEQ = 25, WE_INPROGRESS = 26,
+    WE_INTR = 27, WE_INVAL = 28, WE_IO = 29, WE_ISCONN = 30, WE_ISDIR = 31,
+    WE_LOOP = 32, WE_MFILE = 33, WE_MLINK = 34, WE_MSGSIZE = 35,
+    WE_MULTIHOP = 36, WE_NAMETOOLONG = 37, WE_NETDOWN = 38,
+    WE_NETRESET = 39, WE_NETUNREACH = 40, WE_NFILE = 41, WE_NOBUFS = 42,
+    WE_NODEV = 43, WE_NOENT = 44, WE_NOEXEC = 45, WE_NOLCK = 46,
+    WE_NOLINK = 47, WE_NOMEM = 48, WE_NOMSG = 49, WE_NOPROTOOPT = 50,
+    WE_NOSPC = 51, WE_NOSYS = 52, WE_NOTCONN = 53, WE_NOTDIR = 54,
+    WE_NOTEMPTY = 55, WE_NOTRECOVERABLE = 56, WE_NOTSOCK = 57,
+    WE_NOTSUP = 58, WE_NOTTY = 59, WE_NXIO = 60, WE_OVERFLOW = 61,
+    WE_OWNERDEAD = 62, WE_PERM = 63, WE_PIPE = 64, WE_PROTO = 65,
+    WE_PROTONOSUPPORT = 66, WE_PROTOTYPE = 67, WE_RANGE = 68, WE_ROFS = 69,
+    WE_SPIPE = 70, WE_SRCH = 71, WE_STALE = 72, WE_TIMEDOUT = 73,
+    WE_TXTBSY = 74, WE_XDEV = 75, WE_NOTCAPABLE = 76
+};
+
+/* WASI filetype. */
+enum {
+    WF_UNKNOWN = 0, WF_BLOCK = 1, WF_CHAR = 2, WF_DIR = 3, WF_REG = 4,
+    WF_SOCK_DGRAM = 5, WF_SOCK_STREAM = 6, WF_SYMLINK = 7
+};
+
+/* fdflags, oflags, lookupflags, fstflags. */
+enum { WFD_APPEND = 1, WFD_DSYNC = 2, WFD_NONBLOCK = 4, WFD_RSYNC = 8,
+       WFD_SYNC = 16 };
+enum { WO_CREAT = 1, WO_DIRECTORY = 2, WO_EXCL = 4, WO_TRUNC = 8 };
+enum { WL_FOLLOW = 1 };
+enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
+
+/* Rights: bit numbers of the witx `rights` flags. */
+#define WR(bit) ((uint64_t)1 << (bit))
+#define WR_FD_DATASYNC WR(0)
+#define WR_FD_READ WR(1)
+#define WR_FD_SEEK WR(2)
+#define WR_FD_TELL WR(5)
+#define WR_FD_WRITE WR(6)
+#define WR_FD_ALLOCATE WR(8)
+#define WR_FD_READDIR WR(14)
+#define WR_FD_FILESTAT_SET_SIZE WR(22)
+#define WR_POLL_FD_READWRITE WR(27)
+#define WR_ALL (WR(30) - 1)
+
+typedef struct wb_tfs wb_tfs;
+typedef struct wb_tnode wb_tnode;
+
+enum { WB_FD_FREE = 0, WB_FD_STDIN, WB_FD_OUT, WB_FD_HOST, WB_FD_TMPFS,
+       WB_FD_SOCK };
+
+typedef struct wb_fdent {
+    uint8_t kind;              /* WB_FD_* */
+    uint8_t type;              /* WASI filetype */
+    bool ro;                   /* opened under a read-only grant */
+    uint16_t flags;            /* WASI fdflags (stdio keeps them here only) */
+    int host;                  /* host fd or -1 */
+    int stream;                /* WB_FD_OUT: 1 or 2 */
+    uint64_t rights, inherit;
+    char *preopen;             /* guest name of a preopened directory */
+    wb_tnode *node;            /* WB_FD_TMPFS (holds a reference) */
+    uint64_t pos;              /* WB_FD_TMPFS file offset */
+    DIR *dir;                  /* host fd_readdir stream, lazily opened */
+    uint64_t dir_idx;          /* index of the next entry `dir` yields */
+} wb_fdent;
+
+struct wb_wasi {
+    char **args; size_t nargs;
+    char **env; size_t nenv;
+    wb_fdent *fds; uint32_t nfds;      /* slots; kind FREE when unused */
+    uint32_t nopen, max_files;
+    int out_fd[3];
+    wb_output_fn output; void *output_user;
+    uint64_t out_bytes[3], max_output;
+    bool truncated[3];
+    uint64_t disk_bytes, max_disk;
+    int wake;                          /* eventfd, readable once cancelled */
+    atomic_int cancelled;
+    int stop;                          /* wb_outcome that ended the run, -1 */
+    wb_tfs **tfs; size_t ntfs;
+};
+
+/* ---- guest memory --------------------------------------------------------- */
+
+/* Pointer to `len` bytes at guest address `ptr`, or NULL if out of range. */
+static inline uint8_t *wb_gptr(wb_caller *c, uint32_t ptr, uint64_t len)
+{
+    wb_memory *m = wb_caller_memory(c);
+    if (!m || (uint64_t)ptr + len > wb_memory_size(m))
+        return NULL;
+    return wb_memory_data(m) + ptr;
+}
+
+/* Little-endian accessors, byte-wise so any host works. */
+static inline uint32_t wb_ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static inline uint64_t wb_ld64(const uint8_t *p)
+{
+    return (uint64_t)wb_ld32(p) | (uint64_t)wb_ld32(p + 4) << 32;
+}
+static inline uint16_t wb_ld16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline void wb_st16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+}
+static inline void wb_st32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void wb_st64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Store a u32/u64 result at a guest address; false if out of range. */
+static inline bool wb_put32(wb_caller *c, uint32_t ptr, uint32_t v)
+{
+    uint8_t *p = wb_gptr(c, ptr, 4);
+    if (p) wb_st32(p, v);
+    return p != NULL;
+}
+static inline bool wb_put64(wb_caller *c, uint32_t ptr, uint64_t v)
+{
+    uint8_t *p = wb_gptr(c, ptr, 8);
+    if (p) wb_st64(p, v);
+    return p != NULL;
+}
+
+/* Host-function plumbing: every WASI function has this shape. */
+#define WB_WASI_FN(name)                                                   \
+    wb_status wb_wasi_##name(wb_caller *c, void *env, const wb_val *a,     \
+                             wb_val *r)
+#define A32(i) ((uint32_t)a[i].of.i32)
+#define A64(i) ((uint64_t)a[i].of.i64)
+#define WASI ((wb_wasi *)env)
+
+static inline wb_status wb_ret(wb_val *r, int e)
+{
+    r[0].of.i32 = e;
+    return WB_OK;
+}
+
+/* Guest iovec array -> host iovecs into guest memory. At most 1024. */
+#define WB_IOV_MAX 1024
+int wb_wasi_iovecs(wb_caller *c, uint32_t iovs, uint32_t n,
+                   struct iovec *out, size_t *total);
+/* Copy a guest path into buf (NUL-terminated, no embedded NUL). */
+#define WB_PATH_MAX 4096
+int wb_wasi_path(wb_caller *c, uint32_t ptr, uint32_t len, char *buf);
+
+/* End the run for a limit: records the outcome, traps with `msg`. */
+wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
+                       const char *msg);
+
+/* errno.c */
+int wb_wasi_errno(int host_errno);
+
+/* fd.c: the table. wb_fd_get returns NULL for a closed fd. */
+wb_fdent *wb_fd_get(wb_wasi *w, uint32_t fd);
+/* A free slot (lowest number) or WE_MFILE past max_files. May move the
+ * table: wb_fdent pointers taken before it must be fetched again. */
+int wb_fd_alloc(wb_wasi *w, uint32_t *fd);
+void wb_fd_release(wb_fdent *e);
+/* Account `n` more bytes written to disk; false past max_disk. */
+bool wb_disk_charge(wb_wasi *w, uint64_t n);
+
+/* stdio.c */
+/* writev(2) that reports EPIPE without raising SIGPIPE. */
+ssize_t wb_write_nosig(int fd, const struct iovec *iov, int n);
+wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
+                         const struct iovec *iov, int n, size_t *done,
+                         int *werr);
+/* Wait for pfds (plus the cancel eventfd) up to ns nanoseconds (< 0:
+ * forever). Returns 0 (revents filled, all zero on timeout), -1 when the
+ * run was cancelled (timeout), or a WASI errno. */
+int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns);
+/* Block until host fd is ready for events: 0, -1 cancelled, or errno. */
+int wb_wait_fd(wb_wasi *w, int fd, short events);
+
+/* Portable stat record shared by host files and tmpfs. */
+typedef struct wb_fstat {
+    uint64_t dev, ino, nlink, size, atim, mtim, ctim;
+    uint8_t type;
+} wb_fstat;
+void wb_fstat_host(const struct stat *st, wb_fstat *out);
+void wb_fstat_put(uint8_t *p, const wb_fstat *st);     /* 64 bytes */
+uint8_t wb_filetype_mode(mode_t m);
+/* WASI (atim, mtim, fstflags) -> utimensat times; WE_INVAL if bad. */
+int wb_times(uint64_t atim, uint64_t mtim, uint16_t fst,
+             struct timespec ts[2]);
+
+/* resolve.c: every lookup stays beneath `dirfd`. Return WASI errnos. */
+int wb_resolve_open(int dirfd, const char *path, int flags, mode_t mode,
+                    bool follow, int *out);
+/* Open the parent of path's last component (O_PATH) into *out and copy
+ * the last component to last (NAME_MAX+1 bytes). *slash is set when the
+ * path ended in '/'. The last component is never ".." or "." */
+int wb_resolve_parent(int dirfd, const char *path, int *out, char *last,
+                      bool *slash);
+/* Force the component walk (tests of the fallback). */
+void wb_resolve_force_walk(bool on);
+
+/* tmpfs.c */
+wb_tfs *wb_tfs_new(uint64_t cap);
+void wb_tfs_free(wb_tfs *fs);
+wb_tnode *wb_tfs_root(wb_tfs *fs);
+void wb_tnode_ref(wb_tnode *n);
+void wb_tnode_unref(wb_tnode *n);
+bool wb_tnode_is_dir(const wb_tnode *n);
+/* Resolve path beneath dir (".." never climbs above dir). */
+int wb_tfs_lookup(wb_tnode *dir, const char *path, wb_tnode **out);
+int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
+                  char *last, bool *slash);
+wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name);
+int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
+                  wb_tnode **out);
+int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir);
+int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2,
+                  const char *n2);
+size_t wb_tfs_read(wb_tnode *n, uint64_t off, const struct iovec *iov,
+                   int niov);
+int wb_tfs_write(wb_tnode *n, uint64_t off, const struct iovec *iov,
+                 int niov, size_t *done);
+int wb_tfs_truncate(wb_tnode *n, uint64_t size);
+uint64_t wb_tnode_size(const wb_tnode *n);
+void wb_tfs_stat(const wb_tnode *n, wb_fstat *st);
+void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2]);
+/* Directory entry i (0 ".", 1 "..", then children); false past the end. */
+bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
+                   uint64_t *ino, uint8_t *type);
+bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b);
+
+/* Every WASI function (implemented across the files above). */
+WB_WASI_FN(args_get); WB_WASI_FN(args_sizes_get);
+WB_WASI_FN(environ_get); WB_WASI_FN(environ_sizes_get);
+WB_WASI_FN(clock_res_get); WB_WASI_FN(clock_time_get);
+WB_WASI_FN(random_get);
+WB_WASI_FN(fd_advise); WB_WASI_FN(fd_allocate); WB_WASI_FN(fd_close);
+WB_WASI_FN(fd_datasync); WB_WASI_FN(fd_fdstat_get);
+WB_WASI_FN(fd_fdstat_set_flags); WB_WASI_FN(fd_fdstat_set_rights);
+WB_WASI_FN(fd_filestat_get); WB_WASI_FN(fd_filestat_set_size);
+WB_WASI_FN(fd_filestat_set_times); WB_WASI_FN(fd_pread);
+WB_WASI_FN(fd_prestat_get); WB_WASI_FN(fd_prestat_dir_name);
+WB_WASI_FN(fd_pwrite); WB_WASI_FN(fd_read); WB_WASI_FN(fd_readdir);
+WB_WASI_FN(fd_renumber); WB_WASI_FN(fd_seek); WB_WASI_FN(fd_sync);
+WB_WASI_FN(fd_tell); WB_WASI_FN(fd_write);
+WB_WASI_FN(path_create_directory); WB_WASI_FN(path_filestat_get);
+WB_WASI_FN(path_filestat_set_times); WB_WASI_FN(path_link);
+WB_WASI_FN(path_open); WB_WASI_FN(path_readlink);
+WB_WASI_FN(path_remove_directory); WB_WASI_FN(path_rename);
+WB_WASI_FN(path_symlink); WB_WASI_FN(path_unlink_file);
+WB_WASI_FN(poll_oneoff); WB_WASI_FN(proc_exit); WB_WASI_FN(proc_raise);
+WB_WASI_FN(sched_yield);
+WB_WASI_FN(sock_accept); WB_WASI_FN(sock_recv); WB_WASI_FN(sock_send);
+WB_WASI_FN(sock_shutdown);
+
+/* Accessors for the sandbox runner. */
+int wb_wasi_stop_reason(const wb_wasi *w);
+void wb_wasi_usage(const wb_wasi *w, wb_run_result *res);
+
+#endif

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# tests/escape/run.sh [WASMBOX]: the escape suite. Each case runs a wasm
+# program (tests/escape/*.c, built into build/wasi/escape/) that tries to
+# get out of its grants or over its budget, and asserts the report's
+# outcome plus that nothing outside the grants changed. One line per
+# failing case, then "N passed, N failed".
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WB=$(realpath "${1:-$ROOT/build/wasmbox}")
+OUT=$ROOT/build/wasi/escape
+CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
+mkdir -p "$OUT"
+pass=0 fail=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/wbescape.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+failed() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+ok() { pass=$((pass + 1)); }
+
+for src in "$ROOT"/tests/escape/*.c; do
+    name=$(basename "$src" .c)
+    if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ]; then
+        "${CC[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
+            failed "$name" "does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
+    fi
+done
+
+# A fresh world per case: data/ (the grant) next to outside/ (must stay
+# untouched), with host-made symlinks pointing out of the grant.
+fresh() {
+    rm -rf "$T/w"
+    mkdir -p "$T/w/data/sub" "$T/w/outside" "$T/w/ro/dir"
+    echo "top secret" > "$T/w/outside/secret"
+    echo "hello" > "$T/w/ro/file.txt"
+    echo "inner" > "$T/w/ro/dir/inner.txt"
+    ln -s /etc/passwd "$T/w/data/host_abs"
+    ln -s ../outside/secret "$T/w/data/host_rel"
+    ln -s ../outside "$T/w/data/host_dir"
+    ln -s ../../outside/secret "$T/w/data/sub/host_deep"
+}
+fingerprint() {   # everything outside the writable grant, plus /etc/passwd
+    (cd "$T/w" && find outside ro -printf '%p %y %s %m %T@\n' | sort &&
+        find outside ro -type f -exec sha256sum {} + | sort) 2>/dev/null
+    sha256sum /etc/passwd
+}
+
+field() { jq -r ".$2" "$1" 2>/dev/null; }
+
+# run_case NAME WANT_OUTCOME WANT_EXIT_CODE|- -- wasmbox-run-args...
+# Runs with --report; checks outcome, exit code and the fingerprint.
+run_case() {
+    local name=$1 want=$2 code=$3 before after got rc
+    shift 4
+    fresh
+    rm -f "$T/report.json"
+    before=$(fingerprint)
+    START=$(date +%s%N)
+    timeout 20 "$WB" run --report "$T/report.json" "$@" >"$T/stdout" 2>"$T/stderr"
+    rc=$?
+    ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+    after=$(fingerprint)
+    got=$(field "$T/report.json" outcome)
+    if [ "$got" != "$want" ]; then
+        failed "$name" "outcome '$got' (exit $rc), want '$want': $(head -c 300 "$T/stderr" | tr '\n' ' ') $(head -c 300 "$T/stdout" | tr '\n' ' ')"
+        return 1
+    fi
+    if [ "$code" != "-" ] && [ "$(field "$T/report.json" exit_code)" != "$code" ]; then
+        failed "$name" "exit_code $(field "$T/report.json" exit_code), want $code: $(head -c 400 "$T/stdout" | tr '\n' ' ')"
+        return 1
+    fi
+    if [ "$before" != "$after" ]; then
+        failed "$name" "something outside the grants changed"
+        return 1
+    fi
+    return 0
+}
+
+E=$OUT
+W=$T/w
+for mode in openat2 walk; do
+    extra=()
+    [ $mode = walk ] && extra=(--x-resolve-walk)
+    run_case "read-etc-passwd/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        "$E/readfile.wasm" /etc/passwd /data/../outside/secret ../outside/secret \
+        /data/sub/../../outside/secret /proc/self/root/etc/passwd && ok
+    run_case "dotdot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        "$E/readfile.wasm" /data/.. /data/../.. /data/../../../../etc/passwd \
+        /data/sub/../../outside -w /data/../outside/new /data/../outside/secret && ok
+    run_case "host-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        "$E/readfile.wasm" /data/host_abs /data/host_rel /data/host_dir/secret \
+        /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && ok
+    run_case "guest-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        "$E/guestlink.wasm" && ok
+    run_case "proc-magic-links/$mode" exited 0 -- "${extra[@]}" --dir /proc:/proc:ro \
+        "$E/readfile.wasm" /proc/self/root/etc/passwd /proc/self/cwd/etc/passwd \
+        /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && ok
+    run_case "read-only-grant/$mode" exited 0 -- "${extra[@]}" --dir "$W/ro:/ro:ro" \
+        --dir "$W/data:/rw" "$E/writero.wasm" && ok
+    # rename races: the host moves a/b up and back while the guest resolves
+    fresh
+    mkdir -p "$W/data/a/b/c"
+    touch "$T/moving"
+    ( while [ -e "$T/moving" ]; do mv "$W/data/a/b" "$W/data/b" 2>/dev/null
+          mv "$W/data/b" "$W/data/a/b" 2>/dev/null; done ) &
+    mover=$!
+    timeout 20 "$WB" run "${extra[@]}" --dir "$W/data:/data" "$E/race.wasm" \
+        >"$T/stdout" 2>&1
+    rc=$?
+    rm -f "$T/moving"
+    wait "$mover" 2>/dev/null
+    [ "$rc" = 0 ] && ok || failed "rename-race/$mode" "status $rc: $(head -c 200 "$T/stdout")"
+done
+
+# Budget cases.
+if run_case max-disk disk-limit - -- --max-disk 1M --dir "$W/data:/data" \
+        "$E/disk.wasm" /data/big; then
+    size=$(stat -c %s "$W/data/big" 2>/dev/null || echo 0)
+    [ "$size" -le 1048576 ] && ok || failed max-disk "host file has $size bytes"
+fi
+if run_case max-disk-entries disk-limit - -- --max-disk 1M --dir "$W/data:/data" \
+        "$E/mkdirs.wasm"; then
+    n=$(find "$W/data" -mindepth 1 -maxdepth 1 -name '[df]*' | wc -l)
+    [ "$n" -le 257 ] && ok || failed max-disk-entries "$n entries made"
+fi
+run_case max-disk-tmpfs disk-limit - -- --max-disk 1M --tmpfs /data \
+    "$E/disk.wasm" /data/big && ok
+run_case tmpfs-full exited 3 -- --tmpfs /data:512K "$E/disk.wasm" /data/big && ok
+# A refused memory.grow makes malloc return NULL (the guest exits 3), or
+# traps with outcome "memory"; either way the peak stays under the limit.
+rm -f "$T/report.json"
+timeout 20 "$WB" run --max-memory 32M --report "$T/report.json" "$E/memory.wasm" \
+    >"$T/stdout" 2>&1
+got=$(field "$T/report.json" outcome)
+peak=$(field "$T/report.json" peak_memory)
+if [ "$got" != memory ] && ! { [ "$got" = exited ] &&
+        [ "$(field "$T/report.json" exit_code)" = 3 ]; }; then
+    failed max-memory "outcome $got: $(head -c 200 "$T/stdout")"
+elif [ "${peak:-0}" -gt $((32 << 20)) ] || [ "${peak:-0}" -lt $((16 << 20)) ]; then
+    failed max-memory "peak_memory $peak"
+else ok; fi
+run_case fuel fuel - -- --fuel 1000000 "$E/spin.wasm" && ok
+if run_case timeout-loop timeout - -- --timeout 1s "$E/spin.wasm"; then
+    [ "$ELAPSED_MS" -lt 1500 ] && ok || failed timeout-loop "took ${ELAPSED_MS} ms"
+fi
+if run_case timeout-sleep timeout - -- --timeout 1s "$E/sleep.wasm"; then
+    [ "$ELAPSED_MS" -lt 1500 ] && ok || failed timeout-sleep "took ${ELAPSED_MS} ms"
+fi
+rm -f "$T/report.json"
+# stdin is a pipe that stays open and silent for 5 s
+timeout 20 "$WB" run --timeout 1s --stdin - --report "$T/report.json" \
+    "$E/readstdin.wasm" >/dev/null 2>&1 < <(sleep 5)
+ms=$(field "$T/report.json" wall_time_ms)
+if [ "$(field "$T/report.json" outcome)" != timeout ]; then
+    failed timeout-stdin "outcome $(field "$T/report.json" outcome)"
+elif [ "${ms:-9999}" -ge 1500 ]; then
+    failed timeout-stdin "took ${ms} ms"
+else ok; fi
+
+rm -f "$T/report.json"
+# stdout is a pipe nobody reads: the guest blocks on a full pipe, and the
+# timeout must still end the run on time
+timeout 20 "$WB" run --timeout 1s --report "$T/report.json" "$E/flood.wasm" \
+    > >(sleep 5) 2>/dev/null
+ms=$(field "$T/report.json" wall_time_ms)
+if [ "$(field "$T/report.json" outcome)" != timeout ]; then
+    failed timeout-blocked-stdout "outcome $(field "$T/report.json" outcome)"
+elif [ "${ms:-9999}" -ge 1500 ]; then
+    failed timeout-blocked-stdout "took ${ms} ms"
+else ok; fi
+
+# 1 GiB of output against 1 MiB: cut, flagged, and the host stays small.
+rm -f "$T/report.json"
+/usr/bin/time -f %M -o "$T/rss" "$WB" run --max-output 1M --report "$T/report.json" \
+    "$E/flood.wasm" >"$T/stdout" 2>/dev/null
+if [ "$(field "$T/report.json" outcome)" != output-limit ]; then
+    failed max-output "outcome $(field "$T/report.json" outcome)"
+elif [ "$(field "$T/report.json" stdout_truncated)" != true ] ||
+     [ "$(stat -c %s "$T/stdout")" != 1048576 ] ||
+     [ "$(field "$T/report.json" stdout_bytes)" != 1048576 ]; then
+    failed max-output "not cut at 1 MiB: $(stat -c %s "$T/stdout") bytes"
+elif [ "$(tail -1 "$T/rss")" -gt 65536 ]; then
+    failed max-output "host RSS $(tail -1 "$T/rss") KiB"
+else ok; fi
+
+run_case max-files exited 0 -- --max-files 64 --tmpfs /data "$E/manyfiles.wasm" && ok
+if run_case max-stack trap - -- --max-stack 1000 "$E/recurse.wasm"; then
+    grep -q "call stack exhausted" <<<"$(field "$T/report.json" trap)" && ok ||
+        failed max-stack "trap message: $(field "$T/report.json" trap)"
+fi
+
+# CLI errors: one line on stderr and the documented status.
+cli_case() {   # name want_status args...
+    local name=$1 want=$2 rc lines
+    shift 2
+    "$WB" run "$@" >/dev/null 2>"$T/stderr"
+    rc=$?
+    lines=$(wc -l <"$T/stderr")
+    if [ "$rc" != "$want" ]; then
+        failed "$name" "exit status $rc, want $want: $(head -c 200 "$T/stderr")"
+    elif [ "$lines" != 1 ]; then
+        failed "$name" "$lines lines on stderr"
+    else ok; fi
+}
+printf 'not a wasm module' > "$T/bad.wasm"
+printf '(module (import "env" "nope" (func)) (func (export "_start")))' > "$T/imp.wat"
+wat2wasm "$T/imp.wat" -o "$T/imp.wasm" 2>/dev/null
+cli_case cli-missing-module 127 "$T/does-not-exist.wasm"
+cli_case cli-malformed 126 "$T/bad.wasm"
+cli_case cli-bad-flag 125 --no-such-flag "$E/spin.wasm"
+cli_case cli-bad-size 125 --max-memory lots "$E/spin.wasm"
+cli_case cli-missing-dir 125 --dir "$T/nope:/x" "$E/spin.wasm"
+cli_case cli-unknown-import 126 "$T/imp.wasm"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
