@@ -1081,6 +1081,17 @@ static bool op_store(cx *c, uint8_t op)
     CHECK(pop(c, store_type[op - 0x36], &v));
     CHECK(pop(c, WB_I32, &a));
     if (!c->live) return true;
+    if (v.src == KSRC) {
+        /* Bytes stored per op 0x36..0x3e. */
+        static const uint8_t width[] = { 4, 8, 4, 8, 1, 2, 1, 2, 4 };
+        static const int kop[9] = { [1] = WB_OP_STOREK1, [2] = WB_OP_STOREK2,
+                                    [4] = WB_OP_STOREK4, [8] = WB_OP_STOREK8 };
+        uint32_t sa = rs(c, &a);
+        CHECK(e_op(c, kop[width[op - 0x36]]));
+        CHECK(e_2(c, sa, 0));
+        CHECK(e_64(c, off));
+        return e_64(c, v.k);
+    }
     uint32_t sa = rs(c, &a), sv = rs(c, &v);
     CHECK(e_op(c, op));
     CHECK(e_2(c, sa, sv));

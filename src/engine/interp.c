@@ -499,6 +499,14 @@ L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
     LOAD(L_33, uint16_t, uint64_t, 2)
     LOAD(L_34, int32_t, int64_t, 4)
     LOAD(L_35, uint32_t, uint64_t, 4)
+/* A constant stored: [op][a|0][offset][bits] */
+#define STOREK(L, N) \
+    L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
+         memcpy(mem + ea, &ip[3], N); ip += 4; NEXT(); }
+    STOREK(L_STOREK1, 1)
+    STOREK(L_STOREK2, 2)
+    STOREK(L_STOREK4, 4)
+    STOREK(L_STOREK8, 8)
     STORE(L_36, 4)
     STORE(L_37, 8)
     STORE(L_38, 4)
