@@ -5,7 +5,7 @@ BUILD    ?= build
 OPT      ?= -O2
 CFLAGS   += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
             -fno-strict-aliasing -fPIC -Iinclude -Isrc -Isrc/engine
-LDLIBS   += -lm -lpthread
+LDLIBS   += -lm -lpthread -lyaml -ljansson
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1
@@ -13,9 +13,10 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 ENGINE_SRC := $(wildcard src/engine/*.c)
-WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/sandbox/*.c)
+WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/sandbox/*.c) \
+              $(wildcard src/policy/*.c) $(wildcard src/session/*.c)
 LIB_SRC    := $(ENGINE_SRC) $(WASI_SRC)
-CLI_SRC    := $(wildcard src/cli/*.c)
+CLI_SRC    := $(wildcard src/cli/*.c) $(wildcard src/server/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -37,10 +38,14 @@ $(BUILD)/libwasmbox.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/wasmbox: $(CLI_OBJ) $(BUILD)/libwasmbox.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson -lmicrohttpd $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwasmbox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwasmbox.a -lcmocka $(LDLIBS)
 
+# the session drivers are embedded with .incbin
+$(BUILD)/src/session/wb_session_driver.o: src/session/driver.py src/session/driver.js
+
 include mk/tests.mk
+include mk/bench.mk

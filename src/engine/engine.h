@@ -13,6 +13,7 @@
  *   runtime.h                  helpers shared by memory.c ... api.c
  *   api.c                      modules: new, load, reference counting
  *   error.c     wb_err_*       error formatting
+ *   pool.c      wb_pool_*      cache of address-space reservations
  */
 #ifndef WB_ENGINE_H
 #define WB_ENGINE_H
@@ -287,6 +288,10 @@ wb_status wb_rt_account(wb_store *s, int64_t delta_bytes);
 /* Table and memory growth used by instructions: old size, or -1. */
 int64_t wb_table_grow(wb_table *t, uint32_t delta, void *init);
 int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);
+
+/* pool.c: reuse of large reservations between stores (thread-safe). */
+void *wb_pool_take(size_t size);
+void wb_pool_give(void *p, size_t size, size_t used);
 
 /* memory.c */
 wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,

@@ -49,8 +49,10 @@ static wb_status map_memory(wb_memory *m, uint64_t bytes, wb_error *err)
         m->base = empty_base;
         return WB_OK;
     }
-    void *p = mmap(NULL, (size_t)res, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = wb_pool_take((size_t)res);
+    if (!p)
+        p = mmap(NULL, (size_t)res, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return wb_err_set(err, WB_E_NOMEM,
                           "cannot reserve %llu bytes for a memory: %s",
@@ -124,7 +126,7 @@ int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages)
 void wb_mem_release(wb_memory *m)
 {
     if (m->reserved)
-        munmap(m->base, (size_t)m->reserved);
+        wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size);
     if (m->store)
         wb_rt_account(m->store, -(int64_t)m->size);
     m->base = NULL;

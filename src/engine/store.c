@@ -34,8 +34,14 @@ void *wb_rt_grow_array(void *arr, size_t n, size_t *cap, size_t elsize)
 
 static bool alloc_stack(wb_store *s)
 {
-    void *p = mmap(NULL, WB_STACK_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = wb_pool_take(WB_STACK_BYTES);
+    if (p && mprotect(p, WB_STACK_BYTES, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, WB_STACK_BYTES);
+        p = NULL;
+    }
+    if (!p)
+        p = mmap(NULL, WB_STACK_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return false;
     s->stack = p;
@@ -59,7 +65,11 @@ wb_status wb_store_new(const wb_limits *limits, wb_store **out,
     wb_store_set_fuel(s, s->limits.fuel);
     s->max_depth = s->limits.max_call_depth;
     /* Spare frames let host re-entries unwind without a bounds check. */
-    s->frames = calloc((size_t)s->max_depth + 16, sizeof *s->frames);
+    /* Frames are written before they are read; only frame 0 (the caller
+     * of a top-level call) needs a defined value. */
+    s->frames = malloc(((size_t)s->max_depth + 16) * sizeof *s->frames);
+    if (s->frames)
+        memset(&s->frames[0], 0, sizeof s->frames[0]);
     if (!s->frames || !alloc_stack(s)) {
         wb_store_free(s);
         return wb_err_set(err, WB_E_NOMEM, "out of memory for a store stack");
@@ -89,8 +99,8 @@ void wb_store_free(wb_store *s)
     free(s->tables);
     free(s->insts);
     free(s->objs);
-    if (s->stack)
-        munmap(s->stack, WB_STACK_BYTES);
+    if (s->stack)   /* the whole stack may have been touched */
+        wb_pool_give(s->stack, WB_STACK_BYTES, WB_STACK_BYTES);
     free(s->frames);
     free(s);
 }

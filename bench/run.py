@@ -1,0 +1,710 @@
+#!/usr/bin/env python3
+"""run.py: the wasmbox benchmark harness (python3 standard library only).
+
+Runs every workload of bench/ under each runtime, checks that all runtimes
+print the native checksum, and writes a Markdown report (BENCHMARKS.md).
+
+    python3 bench/run.py --bins build/bench/full --wasmbox build/wasmbox \
+        --api-bench build/bench/api_bench [--quick] [--out FILE]
+
+Runtimes:
+  native     the gcc -O2 build                     BINS/native/NAME
+  wasmbox    build/wasmbox run --timeout 0 X.wasm  BINS/wasm/NAME.wasm
+  node       node --no-warnings bench/node_wasi.mjs X.wasm (node:wasi)
+  wasm-interp  wabt's interpreter on BINS/export/NAME.wasm (Debian builds
+             wabt without WASI, so this variant exports bench() -> i64 and
+             imports nothing; the same workload code)
+
+Environment knobs (make passes them through):
+  BENCH_QUICK=1          what --quick does: 1 run, short timeouts
+  BENCH_RUNS=N           runs per workload and runtime (default 5)
+  BENCH_COLD_RUNS=N      runs of the cold-start module (default 20)
+  BENCH_TIMEOUT=S        per-run timeout (default 60 s)
+  BENCH_INTERP_TIMEOUT=S per-run timeout for wasm-interp (default 20 s;
+                         it gets one run per workload)
+  BENCH_INTERP_ALL=1     try wasm-interp on every workload (by default it
+                         is skipped after two timeouts in a row)
+  BENCH_CELL_BUDGET=S    stop repeating a workload on a runtime once its
+                         runs took this long in total (default 40 s)
+  BENCH_ONLY=a,b         only these workloads
+  BENCH_RUNTIMES=a,b     only these runtimes (native is always run)
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+WORKLOADS = [
+    ("fib", "recursion: naive fib, calls and returns"),
+    ("sieve", "sieve of Eratosthenes, byte loads and stores"),
+    ("matmul", "dense f64 matrix multiply"),
+    ("hash", "FNV-1a and a 4-lane multiply-rotate hash over 8 MiB"),
+    ("sort", "quicksort with an indirect-call comparator"),
+    ("nbody", "n-body f64 simulation, sqrt and division"),
+    ("strings", "tokenising, hash table of words, libc string calls"),
+    ("interp", "a switch-dispatch bytecode interpreter loop"),
+    ("memops", "memcpy / memmove / memset heavy"),
+]
+RUNTIMES = ["native", "wasmbox", "node", "wasm-interp"]
+
+TARGET_GEOMEAN = 8.0      # x native, geometric mean over the C workloads
+TARGET_COLD_MS = 2.0      # wasmbox run hello.wasm, median wall time
+TARGET_API_US = 20.0      # instantiate + call through the C API
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def env_num(name, default, kind=float):
+    v = os.environ.get(name)
+    if v is None or v == "":
+        return default
+    try:
+        return kind(v)
+    except ValueError:
+        sys.exit(f"run.py: {name}={v!r} is not a number")
+
+
+class Result:
+    """One run: wall seconds, peak RSS (KiB), exit status, stdout."""
+
+    def __init__(self, wall, rss_kb, status, out, err, timed_out):
+        self.wall = wall
+        self.rss_kb = rss_kb
+        self.status = status
+        self.out = out
+        self.err = err
+        self.timed_out = timed_out
+
+
+SPAWN = None   # path of the bench/spawn.c helper, set by main()
+
+
+def run_once(argv, timeout):
+    """Run argv once, killed after `timeout` seconds; wall time, the
+    child's own peak RSS, exit status and output."""
+    exe = shutil.which(argv[0]) or argv[0]
+    argv = [exe] + argv[1:]
+    if SPAWN:
+        return run_spawn(argv, timeout)
+    return run_python(argv, timeout)
+
+
+def run_spawn(argv, timeout):
+    with tempfile.NamedTemporaryFile(prefix="wbbench") as fout, \
+            tempfile.NamedTemporaryFile(prefix="wbbench") as ferr:
+        p = subprocess.run([SPAWN, str(int(timeout * 1000)), fout.name,
+                            ferr.name] + argv, capture_output=True, text=True)
+        m = re.match(r"wall_us=(\d+) maxrss_kb=(\d+) status=(\d+) "
+                     r"timeout=([01])", p.stdout)
+        if p.returncode != 0 or not m:
+            sys.exit(f"run.py: {SPAWN} failed: {p.stderr.strip()}")
+        out = fout.read().decode("utf-8", "replace")
+        err = ferr.read().decode("utf-8", "replace")
+    return Result(int(m.group(1)) / 1e6, int(m.group(2)), int(m.group(3)),
+                  out, err, m.group(4) == "1")
+
+
+def run_python(argv, timeout):
+    """Fallback without the helper: posix_spawn + wait4. The peak RSS of a
+    small child then reads as Python's own (about 16 MiB), since a child's
+    high-water mark starts from its parent's."""
+    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, fout.fileno(), 1),
+            (os.POSIX_SPAWN_DUP2, ferr.fileno(), 2),
+        ]
+        lock = threading.Lock()
+        state = {"done": False, "killed": False}
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+
+        def kill():
+            with lock:
+                if not state["done"]:
+                    state["killed"] = True
+                    os.kill(pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, wstatus, ru = os.wait4(pid, 0)
+        wall = time.perf_counter() - t0
+        with lock:
+            state["done"] = True
+        timer.cancel()
+        fout.seek(0)
+        ferr.seek(0)
+        out = fout.read().decode("utf-8", "replace")
+        err = ferr.read().decode("utf-8", "replace")
+    status = os.waitstatus_to_exitcode(wstatus)
+    if status < 0:
+        status = 128 - status
+    return Result(wall, ru.ru_maxrss, status, out, err, state["killed"])
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    if n == 0:
+        return None
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    if not xs:
+        return None
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def interp_checksum(name, out):
+    """wasm-interp prints `bench() => i64:N` (N unsigned decimal)."""
+    m = re.search(r"bench\(\) => i64:(-?\d+)", out)
+    if not m:
+        return None
+    return f"{name} {int(m.group(1)) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+class Cell:
+    """All runs of one workload under one runtime."""
+
+    def __init__(self):
+        self.walls = []
+        self.rss = 0
+        self.state = "ok"        # ok | timeout | error | mismatch | missing
+        self.detail = ""
+        self.output = None
+
+    @property
+    def med(self):
+        return median(self.walls) if self.state == "ok" else None
+
+
+def command(rt, name, args):
+    b = args.bins
+    if rt == "native":
+        return [os.path.join(b, "native", name)]
+    if rt == "wasmbox":
+        return [args.wasmbox, "run", "--timeout", "0",
+                os.path.join(b, "wasm", name + ".wasm")]
+    if rt == "node":
+        return ["node", "--no-warnings", os.path.join(HERE, "node_wasi.mjs"),
+                os.path.join(b, "wasm", name + ".wasm")]
+    if rt == "wasm-interp":
+        return ["wasm-interp", "--run-all-exports",
+                os.path.join(b, "export", name + ".wasm")]
+    raise ValueError(rt)
+
+
+def available(rt, args):
+    if rt == "native":
+        return True
+    if rt == "wasmbox":
+        return os.access(args.wasmbox, os.X_OK)
+    if rt == "node":
+        return shutil.which("node") is not None
+    if rt == "wasm-interp":
+        return shutil.which("wasm-interp") is not None
+    return False
+
+
+def tool_version(argv):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        line = (p.stdout or p.stderr).strip().splitlines()
+        return line[0] if line else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+
+
+def machine_info(args):
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    commit = "?"
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
+                                 "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return [
+        ("date", datetime.datetime.now().astimezone().strftime(
+            "%Y-%m-%d %H:%M %Z")),
+        ("cpu", f"{cpu}, {os.cpu_count()} logical CPUs"),
+        ("memory", mem),
+        ("kernel", f"{platform.system()} {platform.release()} "
+                   f"{platform.machine()}"),
+        ("load average at start", " ".join(
+            f"{x:.2f}" for x in os.getloadavg())),
+        ("wasmbox", tool_version([args.wasmbox, "--version"]) +
+         f" (tree at {commit})"),
+        ("native compiler", tool_version(["gcc", "--version"]) +
+         ", -O2 -ffp-contract=off"),
+        ("wasm compiler", tool_version(["clang-14", "--version"]) +
+         ", -O2 --target=wasm32-wasi, Debian wasi-libc"),
+        ("node", tool_version(["node", "--version"])),
+        ("wasm-interp", "wabt " + tool_version(["wasm-interp", "--version"])),
+    ]
+
+
+def fmt_s(x):
+    if x is None:
+        return "-"
+    return f"{x:.3f}" if x < 10 else f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def fmt_ratio(x):
+    if x is None:
+        return "-"
+    return f"{x:.2f}x" if x < 10 else f"{x:.1f}x" if x < 100 else f"{x:.0f}x"
+
+
+def cell_text(c, timeout):
+    if c is None:
+        return "n/a"
+    if c.state == "timeout":
+        return f"timeout (>{timeout:.0f} s)"
+    if c.state in ("error", "mismatch"):
+        return f"**{c.state.upper()}**"
+    if c.state == "missing":
+        return "n/a"
+    if c.state == "skipped":
+        return "skipped"
+    s = fmt_s(c.med)
+    return s
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bins", required=True,
+                    help="directory with native/, wasm/, export/")
+    ap.add_argument("--wasmbox", default=os.path.join(ROOT, "build/wasmbox"))
+    ap.add_argument("--api-bench", default=None)
+    ap.add_argument("--spawn", default=None,
+                    help="the bench/spawn.c helper (accurate peak RSS)")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=None,
+                    help="report file (default BENCHMARKS.md; with --quick "
+                         "BINS/../BENCHMARKS.quick.md)")
+    args = ap.parse_args()
+    global SPAWN
+    if args.spawn and os.access(args.spawn, os.X_OK):
+        SPAWN = os.path.abspath(args.spawn)
+
+    quick = args.quick or os.environ.get("BENCH_QUICK", "") in (
+        "1", "yes", "true")
+    runs = env_num("BENCH_RUNS", 1 if quick else 5, int)
+    cold_runs = env_num("BENCH_COLD_RUNS", 3 if quick else 20, int)
+    timeout = env_num("BENCH_TIMEOUT", 20 if quick else 60)
+    itimeout = env_num("BENCH_INTERP_TIMEOUT", 10 if quick else 20)
+    budget = env_num("BENCH_CELL_BUDGET", 40)
+    interp_all = os.environ.get("BENCH_INTERP_ALL", "") in ("1", "yes", "true")
+    only = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
+    want_rt = [r for r in os.environ.get("BENCH_RUNTIMES", "").split(",") if r]
+    out_path = args.out or (
+        os.path.join(os.path.dirname(os.path.abspath(args.bins)),
+                     "BENCHMARKS.quick.md") if quick
+        else os.path.join(ROOT, "BENCHMARKS.md"))
+
+    workloads = [(w, d) for w, d in WORKLOADS if not only or w in only]
+    runtimes = [r for r in RUNTIMES
+                if r == "native" or not want_rt or r in want_rt]
+    runtimes = [r for r in runtimes if available(r, args)]
+    rt_timeout = {r: (itimeout if r == "wasm-interp" else timeout)
+                  for r in runtimes}
+    rt_runs = {r: (1 if r == "wasm-interp" else runs) for r in runtimes}
+    problems = []
+
+    info = machine_info(args)
+    log(f"== wasmbox benchmarks ({'quick' if quick else 'full'}): "
+        f"{runs} run(s) each, runtimes: {', '.join(runtimes)}")
+    for k, v in info:
+        log(f"   {k}: {v}")
+
+    # ---- workloads ------------------------------------------------------
+    cells = {}
+    t_start = time.perf_counter()
+    interp_timeouts = 0      # consecutive wasm-interp timeouts
+    for name, _ in workloads:
+        row = {r: Cell() for r in runtimes}
+        cells[name] = row
+        if "wasm-interp" in row and interp_timeouts >= 2 and not interp_all:
+            row["wasm-interp"].state = "skipped"
+        spent = {r: 0.0 for r in runtimes}
+        nrep = max(rt_runs.values())
+        # Interleave runtimes run by run, so a burst of load on the machine
+        # spreads over every column instead of hitting one.
+        for rep in range(nrep):
+            for rt in runtimes:
+                c = row[rt]
+                if c.state != "ok" or rep >= rt_runs[rt]:
+                    continue
+                if rep > 0 and spent[rt] > budget:
+                    continue
+                argv = command(rt, name, args)
+                if not os.path.exists(argv[-1]):
+                    c.state, c.detail = "missing", f"{argv[-1]} not built"
+                    continue
+                r = run_once(argv, rt_timeout[rt])
+                spent[rt] += r.wall
+                c.rss = max(c.rss, r.rss_kb)
+                if r.timed_out:
+                    c.state = "timeout"
+                    c.walls = []
+                    continue
+                out = r.out.strip()
+                if rt == "wasm-interp":
+                    out = interp_checksum(name, out) or out
+                if r.status != 0:
+                    c.state = "error"
+                    c.detail = (f"exit status {r.status}: "
+                                f"{(r.err or r.out).strip()[:300]}")
+                    continue
+                if c.output is None:
+                    c.output = out
+                elif c.output != out:
+                    c.state = "mismatch"
+                    c.detail = f"output changed between runs: {out!r}"
+                    continue
+                c.walls.append(r.wall)
+        if "wasm-interp" in row:
+            st = row["wasm-interp"].state
+            interp_timeouts = interp_timeouts + 1 if st == "timeout" else (
+                interp_timeouts if st == "skipped" else 0)
+        ref = row["native"].output
+        for rt in runtimes:
+            c = row[rt]
+            if rt != "native" and c.state == "ok" and c.output != ref:
+                c.state = "mismatch"
+                c.detail = f"printed {c.output!r}, native printed {ref!r}"
+            if c.state in ("error", "mismatch", "missing"):
+                problems.append(f"{name} / {rt}: {c.state}: {c.detail}")
+                print(f"!!! {name} under {rt}: {c.state.upper()}: {c.detail}",
+                      file=sys.stderr, flush=True)
+        nat = row["native"].med
+        log(f"{name:8s} " + "  ".join(
+            f"{rt}={cell_text(row[rt], rt_timeout[rt])}"
+            + (f" ({row[rt].med / nat:.1f}x)" if row[rt].med and nat else "")
+            for rt in runtimes))
+
+    # ---- cold start -----------------------------------------------------
+    cold = {}
+    for rt in runtimes:
+        argv = command(rt, "hello", args)
+        if rt == "wasmbox":
+            argv = [args.wasmbox, "run", os.path.join(args.bins, "wasm",
+                                                      "hello.wasm")]
+        c = Cell()
+        if not os.path.exists(argv[-1]):
+            c.state = "missing"
+        else:
+            for _ in range(cold_runs):
+                r = run_once(argv, 30)
+                c.rss = max(c.rss, r.rss_kb)
+                if r.timed_out or r.status != 0:
+                    c.state = "timeout" if r.timed_out else "error"
+                    c.detail = (r.err or r.out).strip()[:300]
+                    break
+                expect = ("bench() => i64:0" if rt == "wasm-interp"
+                          else "hello, world")
+                if r.out.strip() != expect:
+                    c.state = "mismatch"
+                    c.detail = f"printed {r.out.strip()!r}"
+                    break
+                c.walls.append(r.wall)
+        if c.state != "ok":
+            problems.append(f"hello / {rt}: {c.state}: {c.detail}")
+            print(f"!!! cold start under {rt}: {c.state.upper()}: {c.detail}",
+                  file=sys.stderr, flush=True)
+        cold[rt] = c
+        log(f"cold start {rt}: " + (f"{c.med * 1000:.2f} ms" if c.med
+                                    else c.state))
+
+    # ---- C API ----------------------------------------------------------
+    api = {}
+    if args.api_bench and os.access(args.api_bench, os.X_OK):
+        argv = [args.api_bench, "-n", "2000" if quick else "20000"]
+        r = run_once(argv, 120)
+        if r.status == 0 and not r.timed_out:
+            for line in r.out.splitlines():
+                k, _, v = line.partition(" ")
+                try:
+                    api[k] = float(v)
+                except ValueError:
+                    pass
+            log(f"C API instantiate+call: "
+                f"{api.get('instantiate_call_median_us', 0):.2f} us median")
+        else:
+            problems.append(f"api_bench: exit {r.status}: {r.err.strip()}")
+            print(f"!!! api_bench failed: {r.err.strip()}", file=sys.stderr)
+
+    elapsed = time.perf_counter() - t_start
+    report = render(info, workloads, runtimes, cells, cold, api, problems,
+                    quick, runs, cold_runs, rt_timeout, rt_runs, elapsed)
+    with open(out_path, "w") as f:
+        f.write(report)
+    log(f"== wrote {out_path} ({elapsed:.0f} s)")
+    if problems:
+        print(f"!!! {len(problems)} problem(s): outputs differ or runs "
+              f"failed; see the report", file=sys.stderr)
+        return 1
+    return 0
+
+
+def render(info, workloads, runtimes, cells, cold, api, problems, quick,
+           runs, cold_runs, rt_timeout, rt_runs, elapsed):
+    L = []
+    L.append("# wasmbox benchmarks\n")
+    L.append("Generated by `make bench` (bench/run.py); do not edit by hand. "
+             + ("**QUICK MODE: small sizes, 1 run: smoke test only, the "
+                "numbers mean nothing.** " if quick else "")
+             + f"Wall time of the whole process, median of {runs} runs "
+             "(wasm-interp: 1 run), runs of the runtimes interleaved. "
+             "Every runtime must print the native checksum; a different "
+             "output is reported as MISMATCH.\n")
+    L.append("## Machine\n")
+    L.append("| | |\n|---|---|")
+    for k, v in info:
+        L.append(f"| {k} | {v} |")
+    L.append("")
+
+    # Times.
+    L.append("## Workloads: median seconds\n")
+    L.append("| workload | " + " | ".join(runtimes) + " |")
+    L.append("|---|" + "---:|" * len(runtimes))
+    for name, _ in workloads:
+        row = cells[name]
+        L.append(f"| {name} | " + " | ".join(
+            cell_text(row[rt], rt_timeout[rt]) for rt in runtimes) + " |")
+    L.append("")
+
+    fewer = [f"{name} under {rt} ({len(cells[name][rt].walls)})"
+             for name, _ in workloads for rt in runtimes
+             if rt != "wasm-interp" and cells[name][rt].med
+             and len(cells[name][rt].walls) < runs]
+    if fewer:
+        L.append("Fewer runs, as a cell stops repeating after "
+                 "BENCH_CELL_BUDGET seconds: " + ", ".join(fewer) + ".\n")
+
+    # Ratios.
+    def ratios(rt, base):
+        out = []
+        for name, _ in workloads:
+            a, b = cells[name][rt], cells[name].get(base)
+            out.append(a.med / b.med if a.med and b and b.med else None)
+        return out
+
+    def bound(rt, base):
+        """Geomean with timeouts counted at the timeout: a lower bound."""
+        xs, partial = [], False
+        for name, _ in workloads:
+            a, b = cells[name][rt], cells[name].get(base)
+            if not (b and b.med):
+                continue
+            if a.med:
+                xs.append(a.med / b.med)
+            elif a.state == "timeout":
+                xs.append(rt_timeout[rt] / b.med)
+                partial = True
+        g = geomean(xs)
+        if g is None:
+            return "-"
+        n = f" ({len(xs)} of {len(workloads)})" if len(xs) < len(workloads) \
+            else ""
+        return ("≥ " if partial else "") + fmt_ratio(g) + n
+
+    others = [r for r in runtimes if r != "native"]
+    geo = {}
+    if others:
+        L.append("## Ratios\n")
+        L.append("Time relative to native (lower is better) and, where Node "
+                 "ran, relative to Node.js.\n")
+        hdr = [f"{r} / native" for r in others]
+        if "node" in runtimes:
+            hdr += [f"{r} / node" for r in others if r != "node"]
+        L.append("| workload | " + " | ".join(hdr) + " |")
+        L.append("|---|" + "---:|" * len(hdr))
+        cols = [ratios(r, "native") for r in others]
+        if "node" in runtimes:
+            cols += [ratios(r, "node") for r in others if r != "node"]
+        for i, (name, _) in enumerate(workloads):
+            L.append(f"| {name} | " + " | ".join(
+                fmt_ratio(c[i]) for c in cols) + " |")
+        gl = [bound(r, "native") for r in others]
+        if "node" in runtimes:
+            gl += [bound(r, "node") for r in others if r != "node"]
+        L.append("| **geomean** | " + " | ".join(f"**{g}**" for g in gl)
+                 + " |")
+        L.append("")
+        for r in others:
+            rs = ratios(r, "native")
+            geo[r] = geomean(rs) if all(rs) else None
+        if any(cells[n]["wasm-interp"].state == "timeout"
+               for n, _ in workloads if "wasm-interp" in cells[n]):
+            L.append("A \"≥\" geomean counts each timeout at the timeout, "
+                     "so it is a lower bound; \"(n of m)\": over the "
+                     "workloads that ran.\n")
+
+    # Cold start.
+    L.append("## Cold start\n")
+    L.append(f"Whole process: spawn, load, instantiate, run a hello-world "
+             f"`main`, exit. Median of {cold_runs} runs.\n")
+    L.append("| runtime | command | median ms | min ms | peak RSS MiB |")
+    L.append("|---|---|---:|---:|---:|")
+    cmds = {"native": "bench/hello.c, gcc -O2",
+            "wasmbox": "`wasmbox run hello.wasm`",
+            "node": "`node --no-warnings bench/node_wasi.mjs hello.wasm`",
+            "wasm-interp": "`wasm-interp --run-all-exports hello.wasm` "
+                           "(export variant, no output)"}
+    for rt in runtimes:
+        c = cold[rt]
+        if c.med:
+            L.append(f"| {rt} | {cmds[rt]} | {c.med * 1000:.2f} | "
+                     f"{min(c.walls) * 1000:.2f} | {c.rss / 1024:.1f} |")
+        else:
+            L.append(f"| {rt} | {cmds[rt]} | {c.state} | | |")
+    L.append("")
+
+    # Memory.
+    L.append("## Peak RSS (MiB, largest over the runs)\n")
+    L.append("| workload | " + " | ".join(runtimes) + " |")
+    L.append("|---|" + "---:|" * len(runtimes))
+    for name, _ in workloads:
+        row = cells[name]
+        L.append(f"| {name} | " + " | ".join(
+            f"{row[rt].rss / 1024:.1f}" if row[rt].rss else "-"
+            for rt in runtimes) + " |")
+    L.append("")
+
+    # C API.
+    L.append("## C API: instantiate + call\n")
+    if api:
+        L.append("bench/api_bench.c linked with build/libwasmbox.a: per "
+                 "iteration a new store, instantiate a small module (1 page "
+                 "of memory, a data segment, a global, one function), look "
+                 "up the export, call it once (a 100-iteration loop), free "
+                 "the store. The module is decoded once, outside the loop.\n")
+        L.append("| measure | µs |\n|---|---:|")
+        for k, label in [
+                ("instantiate_call_median_us", "instantiate + call, median"),
+                ("instantiate_call_p90_us", "instantiate + call, p90"),
+                ("instantiate_call_min_us", "instantiate + call, min"),
+                ("module_new_median_us", "wb_module_new (decode + validate), "
+                                         "median"),
+                ("call_median_us", "call alone on a live instance, median")]:
+            if k in api:
+                L.append(f"| {label} | {api[k]:.2f} |")
+        L.append(f"\n{int(api.get('iterations', 0))} iterations.\n")
+    else:
+        L.append("not run\n")
+
+    # Targets.
+    L.append("## Where we stand vs targets\n")
+    L.append("| target | goal | measured | |")
+    L.append("|---|---:|---:|---|")
+
+    def verdict(v, goal):
+        if v is None:
+            return "not measured"
+        return "met" if v <= goal else f"missed ({v / goal:.1f}x over)"
+
+    g = geo.get("wasmbox")
+    L.append(f"| geomean over the C workloads, wasmbox / native | "
+             f"≤ {TARGET_GEOMEAN:.0f}x | {fmt_ratio(g)} | "
+             f"{verdict(g, TARGET_GEOMEAN)} |")
+    cw = cold.get("wasmbox")
+    cms = cw.med * 1000 if cw and cw.med else None
+    L.append(f"| cold start, `wasmbox run hello.wasm`, median | "
+             f"≤ {TARGET_COLD_MS:.0f} ms | "
+             f"{'-' if cms is None else f'{cms:.2f} ms'} | "
+             f"{verdict(cms, TARGET_COLD_MS)} |")
+    au = api.get("instantiate_call_median_us")
+    L.append(f"| instantiate + call via the C API, median | "
+             f"≤ {TARGET_API_US:.0f} µs | "
+             f"{'-' if au is None else f'{au:.2f} µs'} | "
+             f"{verdict(au, TARGET_API_US)} |")
+    L.append("")
+    cn = cold.get("native")
+    if cn and cn.med and cms:
+        L.append(f"Process spawn alone costs about {cn.med * 1000:.2f} ms "
+                 f"here (the native hello), so wasmbox's own share of cold "
+                 f"start is about {cms - cn.med * 1000:.2f} ms.")
+    if geo.get("wasmbox"):
+        worst = max(((cells[n]["wasmbox"].med / cells[n]["native"].med, n)
+                     for n, _ in workloads
+                     if cells[n]["wasmbox"].med and cells[n]["native"].med),
+                    default=None)
+        best = min(((cells[n]["wasmbox"].med / cells[n]["native"].med, n)
+                    for n, _ in workloads
+                    if cells[n]["wasmbox"].med and cells[n]["native"].med),
+                   default=None)
+        if worst and best:
+            L.append(f"wasmbox ranges from {fmt_ratio(best[0])} native "
+                     f"({best[1]}) to {fmt_ratio(worst[0])} ({worst[1]}).")
+        if "node" in runtimes and geo.get("node"):
+            L.append(f"Node.js (V8's optimising JIT) geomean: "
+                     f"{fmt_ratio(geo['node'])} native.")
+    L.append("")
+
+    if problems:
+        L.append("## PROBLEMS\n")
+        for p in problems:
+            L.append(f"- **{p}**")
+        L.append("")
+
+    L.append("## Workloads\n")
+    L.append("Sources in bench/, each compiled natively (gcc -O2) and to "
+             "wasm32-wasi (clang-14 -O2); each prints `NAME CHECKSUM`.\n")
+    for name, desc in workloads:
+        L.append(f"- **{name}**: {desc}")
+    L.append("")
+    L.append("Notes: times include process start-up (about 1 ms natively, "
+             "tens of ms for Node), and Node compiles the module on every "
+             "run. The wasm builds use Debian's wasi-libc (plain C string "
+             "and memory routines) while native uses glibc's vectorised "
+             "ones, which shows in strings and memops. wasm-interp (Debian's "
+             "wabt has no WASI) runs the import-free export variant of each "
+             "workload once, under a "
+             f"{rt_timeout.get('wasm-interp', 0):.0f} s timeout, and is "
+             "skipped after two timeouts in a row (BENCH_INTERP_ALL=1 tries "
+             "every workload). "
+             + ("Peak RSS comes from wait4 in bench/spawn.c. " if SPAWN else
+                "**Peak RSS was read without bench/spawn.c: values below "
+                "about 16 MiB are Python's own, not the program's.** ")
+             + "The machine may be shared with other work: see the load "
+             f"average above. Whole run: {elapsed:.0f} s.\n")
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

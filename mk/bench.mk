@@ -1,0 +1,58 @@
+# mk/bench.mk: the benchmark suite (included by the Makefile). Not a test:
+# nothing here runs in `make check`.
+#   make bench               build the workloads natively (gcc -O2) and for
+#                            wasm32-wasi (clang-14 -O2), run them under native,
+#                            wasmbox, Node.js WASI and wabt's wasm-interp, and
+#                            write BENCHMARKS.md (~10 minutes)
+#   make bench BENCH_QUICK=1 smaller sizes, one run each, report written to
+#                            $(BUILD)/bench/BENCHMARKS.quick.md (smoke test)
+#   make bench-build         only build the workloads
+# bench/run.py --help lists the knobs (BENCH_RUNS, BENCH_ONLY, ...).
+
+BENCH_CC      ?= gcc
+BENCH_WASM_CC ?= clang-14
+BENCH_CFLAGS  ?= -O2 -ffp-contract=off
+BENCH_WFLAGS  ?= -O2 --target=wasm32-wasi
+BENCH_WORKLOADS := fib sieve matmul hash sort nbody strings interp memops
+BENCH_VARIANT := $(if $(filter 1 yes true,$(BENCH_QUICK)),quick,full)
+BENCH_DIR     := $(BUILD)/bench/$(BENCH_VARIANT)
+BENCH_DEFS    := $(if $(filter quick,$(BENCH_VARIANT)),-DBENCH_QUICK)
+
+BENCH_PROGS := $(BENCH_WORKLOADS) hello
+BENCH_BINS  := $(BENCH_PROGS:%=$(BENCH_DIR)/native/%) \
+               $(BENCH_PROGS:%=$(BENCH_DIR)/wasm/%.wasm) \
+               $(BENCH_PROGS:%=$(BENCH_DIR)/export/%.wasm) \
+               $(BUILD)/bench/api_bench $(BUILD)/bench/spawn
+
+.PHONY: bench bench-build
+bench-build: $(BENCH_BINS)
+
+$(BENCH_DIR)/native/%: bench/%.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_DEFS) -o $@ $< -lm
+
+# A WASI command: _start, main, printf through fd_write.
+$(BENCH_DIR)/wasm/%.wasm: bench/%.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(BENCH_WASM_CC) $(BENCH_WFLAGS) $(BENCH_DEFS) -o $@ $< -lm
+
+# No imports at all: exports bench() -> i64 (Debian's wasm-interp has no
+# WASI). The same workload code, with libc's pure parts (malloc, string).
+$(BENCH_DIR)/export/%.wasm: bench/%.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(BENCH_WASM_CC) $(BENCH_WFLAGS) $(BENCH_DEFS) -DBENCH_EXPORT \
+	    -nostartfiles -Wl,--no-entry -o $@ $< -lm
+
+$(BUILD)/bench/api_bench: bench/api_bench.c $(BUILD)/libwasmbox.a include/wasmbox.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -o $@ $< \
+	    $(BUILD)/libwasmbox.a $(LDLIBS)
+
+$(BUILD)/bench/spawn: bench/spawn.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) -O2 -Wall -Wextra -o $@ $<
+
+bench: all bench-build
+	python3 bench/run.py --bins $(BENCH_DIR) --wasmbox $(BUILD)/wasmbox \
+	    --api-bench $(BUILD)/bench/api_bench --spawn $(BUILD)/bench/spawn \
+	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)

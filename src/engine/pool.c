@@ -1,0 +1,52 @@
+/*
+ * pool.c: a small process-wide cache of address-space reservations.
+ *
+ * A guard-mode memory reserves 8 GiB; mapping and unmapping that for every
+ * short-lived instance costs more than running it (page-table teardown).
+ * Released reservations are returned to the kernel's zero state instead
+ * (MADV_DONTNEED, PROT_NONE) and kept for the next store, up to a bound.
+ */
+#include "engine.h"
+#include <pthread.h>
+#include <sys/mman.h>
+
+#define POOL_SLOTS 8
+
+typedef struct { void *p; size_t size; } slot;
+static slot pool[POOL_SLOTS];
+static unsigned npool;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A PROT_NONE, zero-filled reservation of exactly `size` bytes, or NULL. */
+void *wb_pool_take(size_t size)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned i = 0; i < npool; i++) {
+        if (pool[i].size == size) {
+            p = pool[i].p;
+            pool[i] = pool[--npool];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return p;
+}
+
+/* Give back a reservation whose first `used` bytes may hold data. */
+void wb_pool_give(void *p, size_t size, size_t used)
+{
+    if (used && (madvise(p, used, MADV_DONTNEED) != 0 ||
+                 mprotect(p, used, PROT_NONE) != 0)) {
+        munmap(p, size);
+        return;
+    }
+    pthread_mutex_lock(&pool_lock);
+    if (npool < POOL_SLOTS) {
+        pool[npool++] = (slot){ p, size };
+        p = NULL;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (p)
+        munmap(p, size);
+}
