@@ -728,7 +728,6 @@ static bool op_br_if(cx *c)
     CHECK(pop(c, WB_I32, &cond));
     CHECK(check_label_top(c, l, &n));
     if (!c->live) return true;
-    kill_last(c);
     if (l->kind == 0x03 && !needs_copies(c, l, n)) {
         uint32_t cost = c->ninstr - l->loop_instr;
         CHECK(e_cond_branch_to(c, &cond, true, cost ? cost : 1));

@@ -215,7 +215,14 @@ static const void *const *g_labels;
 #define B0 ip[2].u32[0]
 #define B1 ip[2].u32[1]
 #define C0 ip[3].u32[0]
+#ifdef WB_PROFILE
+/* Profiling build (make OPT="-O2 -DWB_PROFILE"): counts executed pairs of
+ * ops, printed at exit, to choose fusions from data. */
+#include "profile.inc"
+#define NEXT() do { wb_prof_hit(ip->op); goto *ip->op; } while (0)
+#else
 #define NEXT() goto *ip->op
+#endif
 #define TRAP(k) do { trap = (k); goto L_TRAP; } while (0)
 
 /* [op][a|b][d|0] */
@@ -312,6 +319,9 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
     };
 #pragma GCC diagnostic pop
     if (!s) { g_labels = labels; return WB_OK; }
+#ifdef WB_PROFILE
+    wb_prof_init(labels);
+#endif
 
     const wb_code *code = atomic_load_explicit(&entry->def->code, memory_order_acquire);
     wb_cell exit_code[1] = { { .op = &&L_EXIT } };
