@@ -1045,6 +1045,27 @@ static const uint8_t store_type[] = {
     WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I64, WB_I64, WB_I64
 };
 
+/* If `a` (a load or store address) is the result of the `i32.add x, k`
+ * just emitted, remove that add and return the op with it folded in, its
+ * x operand and k; else -1. */
+static int fold_addr(cx *c, const vent *a, uint8_t op, uint32_t *x, uint64_t *k)
+{
+    static const int xop[] = {
+#define XOP(h) WB_OP_X_##h,
+        WB_ADDR_OPS(XOP)
+#undef XOP
+    };
+    if (c->last_end != c->ncode || c->last_op != WB_OP_I32_ADD_RI ||
+        a->src != c->last_slot || a->src != a->cslot)
+        return -1;
+    const wb_cell *ins = &c->code[c->last_start];
+    *x = ins[1].u32[0];
+    *k = ins[2].u64;
+    c->ncode = c->last_start;
+    kill_last(c);
+    return xop[op - 0x28];
+}
+
 static bool rd_memarg(cx *c, uint8_t natural, uint32_t *off)
 {
     uint32_t align;
@@ -1064,6 +1085,17 @@ static bool op_load(cx *c, uint8_t op)
     CHECK(push(c, load_type[op - 0x28]));
     if (!c->live) return true;
     const vent *d = &c->vs[c->nvs - 1];
+    uint32_t x;
+    uint64_t k;
+    int xop = fold_addr(c, &a, op, &x, &k);
+    if (xop >= 0) {
+        CHECK(e_op(c, xop));
+        CHECK(e_2(c, x, d->cslot * 8));
+        CHECK(e_64(c, off));
+        CHECK(e_64(c, k));
+        set_last(c, c->ncode - 3, 1, d->cslot);
+        return true;
+    }
     uint32_t sa = rs(c, &a);
     CHECK(e_op(c, op));
     CHECK(e_2(c, sa, d->cslot * 8));
@@ -1090,6 +1122,18 @@ static bool op_store(cx *c, uint8_t op)
         CHECK(e_2(c, sa, 0));
         CHECK(e_64(c, off));
         return e_64(c, v.k);
+    }
+    if (c->last_end == c->ncode && c->last_op == WB_OP_I32_ADD_RI &&
+        a.src == c->last_slot && v.src != a.cslot) {
+        uint32_t x, sv = rs(c, &v);
+        uint64_t k;
+        int xop = c->last_end == c->ncode ? fold_addr(c, &a, op, &x, &k) : -1;
+        if (xop >= 0) {
+            CHECK(e_op(c, xop));
+            CHECK(e_2(c, x, sv));
+            CHECK(e_64(c, off));
+            return e_64(c, k);
+        }
     }
     uint32_t sa = rs(c, &a), sv = rs(c, &v);
     CHECK(e_op(c, op));

@@ -305,6 +305,9 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL(n) [WB_OP_##n] = &&L_##n,
         WB_XOPS(WB_LABEL)
 #undef WB_LABEL
+#define WB_LABEL_ADDR(h) [WB_OP_X_##h] = &&L_X_##h,
+        WB_ADDR_OPS(WB_LABEL_ADDR)
+#undef WB_LABEL_ADDR
 #define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
         WB_RI_OPS(WB_LABEL_RI)
 #undef WB_LABEL_RI
@@ -509,6 +512,37 @@ L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
     LOAD(L_33, uint16_t, uint64_t, 2)
     LOAD(L_34, int32_t, int64_t, 4)
     LOAD(L_35, uint32_t, uint64_t, 4)
+/* Address `i32.add x, k` folded in: [op][x|d or v][offset][k] */
+#define XADDR(N) uint64_t ea = (uint64_t)(uint32_t)(U32(A0) + (uint32_t)ip[3].u64) + ip[2].u64; \
+    BOUNDS(ea, N)
+#define XLOAD(L, T, R, N) \
+    L: { XADDR(N); T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 4; NEXT(); }
+#define XSTORE(L, N) \
+    L: { XADDR(N); memcpy(mem + ea, SLOT(A1), N); ip += 4; NEXT(); }
+    XLOAD(L_X_28, uint32_t, uint32_t, 4)
+    XLOAD(L_X_29, uint64_t, uint64_t, 8)
+    XLOAD(L_X_2A, uint32_t, uint32_t, 4)
+    XLOAD(L_X_2B, uint64_t, uint64_t, 8)
+    XLOAD(L_X_2C, int8_t, int32_t, 1)
+    XLOAD(L_X_2D, uint8_t, uint32_t, 1)
+    XLOAD(L_X_2E, int16_t, int32_t, 2)
+    XLOAD(L_X_2F, uint16_t, uint32_t, 2)
+    XLOAD(L_X_30, int8_t, int64_t, 1)
+    XLOAD(L_X_31, uint8_t, uint64_t, 1)
+    XLOAD(L_X_32, int16_t, int64_t, 2)
+    XLOAD(L_X_33, uint16_t, uint64_t, 2)
+    XLOAD(L_X_34, int32_t, int64_t, 4)
+    XLOAD(L_X_35, uint32_t, uint64_t, 4)
+    XSTORE(L_X_36, 4)
+    XSTORE(L_X_37, 8)
+    XSTORE(L_X_38, 4)
+    XSTORE(L_X_39, 8)
+    XSTORE(L_X_3A, 1)
+    XSTORE(L_X_3B, 2)
+    XSTORE(L_X_3C, 1)
+    XSTORE(L_X_3D, 2)
+    XSTORE(L_X_3E, 4)
+
 /* A constant stored: [op][a|0][offset][bits] */
 #define STOREK(L, N) \
     L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \

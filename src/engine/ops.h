@@ -23,6 +23,13 @@
     X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) \
     X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
+/* Loads and stores whose address is `i32.add x, k`: the add is folded in
+ * (wrapping at 2^32 as the add would), so address arithmetic costs no
+ * dispatch. Named X_<opcode>. */
+#define WB_ADDR_OPS(X) \
+    X(28) X(29) X(2A) X(2B) X(2C) X(2D) X(2E) X(2F) X(30) X(31) X(32) \
+    X(33) X(34) X(35) X(36) X(37) X(38) X(39) X(3A) X(3B) X(3C) X(3D) X(3E)
+
 /* Integer binary ops that also have a form with an immediate right
  * operand (`_RI`), so `x op const` is one dispatch. */
 #define WB_RI_OPS(X) \
@@ -78,6 +85,9 @@ enum {
 #define WB_OP_SIMD_ENUM(n) WB_OP_##n,
     WB_SIMD_OPS(WB_OP_SIMD_ENUM)
 #undef WB_OP_SIMD_ENUM
+#define WB_OP_ADDR_ENUM(h) WB_OP_X_##h,
+    WB_ADDR_OPS(WB_OP_ADDR_ENUM)
+#undef WB_OP_ADDR_ENUM
 #define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
