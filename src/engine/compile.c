@@ -534,6 +534,32 @@ static int negated_cmp(int op)
     return neg[op - 0x46];
 }
 
+/* `load; op` where the op's right operand is the value just loaded: emit
+ * one M_ op that loads it itself. */
+static bool fold_load_operand(cx *c, int op, vent *a, vent *b, uint32_t d)
+{
+    int mop = -1, ld = -1;
+    switch (op) {
+#define M_CASE(hex, n, T, l, e) case hex: mop = WB_OP_M_##n; ld = l; break;
+    WB_LOADOP_OPS(M_CASE)
+#undef M_CASE
+    }
+    if (mop < 0 || c->last_end != c->ncode || c->last_op != ld ||
+        b->src != c->last_slot || b->src != b->cslot || a->src == KSRC)
+        return false;
+    const wb_cell *ins = &c->code[c->last_start];
+    uint32_t addr = ins[1].u32[0];
+    uint64_t off = ins[2].u64;
+    c->ncode = c->last_start;
+    kill_last(c);
+    e_op(c, mop);
+    e_2(c, a->src * 8, d * 8);
+    e_2(c, addr, 0);
+    e_64(c, off);
+    set_last(c, c->ncode - 3, 1, d);
+    return true;
+}
+
 /* Map a compare (register or immediate form) to its wasm opcode, or -1. */
 static int cmp_of(int op, bool *imm)
 {
@@ -878,6 +904,7 @@ static bool op_binary(cx *c, int op, uint8_t in, uint8_t out)
         vent t = a; a = b; b = t;
         op = swapped_op(op);
     }
+    if (fold_load_operand(c, op, &a, &b, d)) return true;
     int ri = b.src == KSRC ? ri_op(op) : -1;
     if (ri >= 0) {
         uint32_t sa = rs(c, &a), start = c->ncode;
@@ -1096,11 +1123,13 @@ static bool op_load(cx *c, uint8_t op)
         set_last(c, c->ncode - 3, 1, d->cslot);
         return true;
     }
-    uint32_t sa = rs(c, &a);
+    uint32_t sa = rs(c, &a), start = c->ncode;
     CHECK(e_op(c, op));
     CHECK(e_2(c, sa, d->cslot * 8));
     CHECK(e_64(c, off));
     set_last(c, c->ncode - 2, 1, d->cslot);
+    c->last_op = op;
+    c->last_start = start;
     return true;
 }
 

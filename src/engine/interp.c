@@ -308,6 +308,9 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL_ADDR(h) [WB_OP_X_##h] = &&L_X_##h,
         WB_ADDR_OPS(WB_LABEL_ADDR)
 #undef WB_LABEL_ADDR
+#define WB_LABEL_M(hex, n, T, ld, e) [WB_OP_M_##n] = &&L_M_##n,
+        WB_LOADOP_OPS(WB_LABEL_M)
+#undef WB_LABEL_M
 #define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
         WB_RI_OPS(WB_LABEL_RI)
 #undef WB_LABEL_RI
@@ -773,6 +776,13 @@ L_82: {
                   *(R *)SLOT(A1) = (R)(expr); ip += 3; NEXT(); }
     WB_RI_OPS(RI_HANDLER)
 #undef RI_HANDLER
+/* [op][a|d][addr|0][offset]: b is loaded from addr + offset. */
+#define M_HANDLER(hex, n, T, ld, expr) \
+    L_M_##n: { uint64_t ea = (uint64_t)U32(B0) + ip[3].u64; BOUNDS(ea, sizeof(T)); \
+               T a = *(T *)SLOT(A0), b; memcpy(&b, mem + ea, sizeof b); \
+               *(T *)SLOT(A1) = (T)(expr); ip += 4; NEXT(); }
+    WB_LOADOP_OPS(M_HANDLER)
+#undef M_HANDLER
 #define CMP_HANDLERS(hex, n, T, expr) \
     L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
                   U32(A1) = (expr); ip += 3; NEXT(); } \

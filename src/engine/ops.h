@@ -30,6 +30,25 @@
     X(28) X(29) X(2A) X(2B) X(2C) X(2D) X(2E) X(2F) X(30) X(31) X(32) \
     X(33) X(34) X(35) X(36) X(37) X(38) X(39) X(3A) X(3B) X(3C) X(3D) X(3E)
 
+/* Binary ops whose right operand comes straight from memory: a plain
+ * load just before the op is folded into it (`M_` ops). */
+#define WB_LOADOP_OPS(X) \
+    X(0xa0, F64_ADD, double, 0x2b, a + b) \
+    X(0xa1, F64_SUB, double, 0x2b, a - b) \
+    X(0xa2, F64_MUL, double, 0x2b, a * b) \
+    X(0xa3, F64_DIV, double, 0x2b, a / b) \
+    X(0x92, F32_ADD, float, 0x2a, a + b) \
+    X(0x93, F32_SUB, float, 0x2a, a - b) \
+    X(0x94, F32_MUL, float, 0x2a, a * b) \
+    X(0x95, F32_DIV, float, 0x2a, a / b) \
+    X(0x6a, I32_ADD, uint32_t, 0x28, a + b) \
+    X(0x6b, I32_SUB, uint32_t, 0x28, a - b) \
+    X(0x6c, I32_MUL, uint32_t, 0x28, a * b) \
+    X(0x71, I32_AND, uint32_t, 0x28, a & b) \
+    X(0x72, I32_OR, uint32_t, 0x28, a | b) \
+    X(0x73, I32_XOR, uint32_t, 0x28, a ^ b) \
+    X(0x7c, I64_ADD, uint64_t, 0x29, a + b)
+
 /* Integer binary ops that also have a form with an immediate right
  * operand (`_RI`), so `x op const` is one dispatch. */
 #define WB_RI_OPS(X) \
@@ -88,6 +107,9 @@ enum {
 #define WB_OP_ADDR_ENUM(h) WB_OP_X_##h,
     WB_ADDR_OPS(WB_OP_ADDR_ENUM)
 #undef WB_OP_ADDR_ENUM
+#define WB_OP_M_ENUM(hex, n, T, ld, e) WB_OP_M_##n,
+    WB_LOADOP_OPS(WB_OP_M_ENUM)
+#undef WB_OP_M_ENUM
 #define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
