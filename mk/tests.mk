@@ -35,6 +35,12 @@ spec: all
 demo: all
 	@echo '$$ wasmbox invoke tests/modules/demo/fib.wasm fib 25'
 	@$(BUILD)/wasmbox invoke tests/modules/demo/fib.wasm fib 25
+	@if [ -d $(BUILD)/guests/python ]; then \
+	  echo '$$ wasmbox python -c "import sys, sqlite3; print(sys.version.split()[0], sqlite3.sqlite_version)"'; \
+	  $(BUILD)/wasmbox python -c "import sys, sqlite3; print(sys.version.split()[0], sqlite3.sqlite_version)"; \
+	  echo "$$ echo 'print(\"hello from python\")' | wasmbox python"; \
+	  echo 'print("hello from python")' | $(BUILD)/wasmbox python; \
+	else echo '(make guests builds Python, JavaScript, Lua and SQLite for the other demos)'; fi
 
 clean:
 	rm -rf build

@@ -1,8 +1,8 @@
 #!/bin/bash
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
-#   build, unit tests, CLI tests, WASI tests, escape suite, hostile
-#   modules, spec tests.
+#   build, unit tests, CLI tests, WASI tests, escape suite, guest
+#   runtimes, hostile modules, spec tests (after `make guests`).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan]      (default: both)
@@ -123,6 +123,10 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
+    step "[$cfg] guest runtimes"
+    run_counted guests "$b/guests.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$PWD/build/guests" \
+        timeout 900 bash tests/guests/run.sh
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh
@@ -130,6 +134,13 @@ one_config() {
     spec "$b"
 }
 
+# The language runtimes are built once (cached outside the tree, so this is
+# quick after the first time) and tested with both builds.
+step "guest runtimes (make guests)"
+if ! $MAKE --no-print-directory guests; then
+    echo "make guests failed"
+    add 0 1
+fi
 for c in "${configs[@]}"; do
     one_config "$c"
 done

@@ -7,14 +7,24 @@ set -euo pipefail
 PACKAGES=(
     build-essential make        # gcc 12, the default build
     libcmocka-dev               # unit tests
-    libjansson-dev              # `wasmbox spectest` reads wast2json JSON
+    libjansson-dev              # JSON: spectest, sessions, MCP, HTTP API
+    libyaml-dev                 # policy files
+    libmicrohttpd-dev           # MCP Streamable HTTP and `wasmbox serve`
     clang-14 lld-14             # `make fuzz`, wasm32 test programs
     libclang-rt-14-dev          # libFuzzer and sanitizer runtimes
     wasi-libc libclang-rt-14-dev-wasm32   # WASI test programs
     wabt                        # wat2wasm, for editing test modules
     python3                     # tests/modules/gen_hostile.py
     time                        # /usr/bin/time: peak RSS in hostile tests
+    # guest runtimes (make guests, scripts/guests/)
+    llvm-14                     # llvm-ar, llvm-ranlib for the wasm32 builds
+    binaryen                    # wasm-opt: Asyncify for the Lua guest
+    tcl                         # tclsh: generates SQLite's amalgamation
+    patch xz-utils              # applying our patches, unpacking sources
 )
+# npm (QuickJS sources via npm pack): Debian's, unless a Node.js with npm
+# is already installed (another Node.js package conflicts with Debian's npm).
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,19 +33,22 @@ for p in "${PACKAGES[@]}"; do
         missing+=("$p")
     fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: all ${#PACKAGES[@]} packages already installed"
-    exit 0
-fi
-
 SUDO=()
 if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null; then
         SUDO=(sudo)
-    else
+    elif [ ${#missing[@]} -ne 0 ]; then
         echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
         exit 1
     fi
+fi
+# Guest sources come from Debian source packages: make sure a deb-src entry
+# mirrors the configured deb entries (does nothing when one exists).
+"${SUDO[@]}" bash "$(dirname "$0")/guests/add-deb-src.sh"
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#PACKAGES[@]} packages already installed"
+    exit 0
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -59,5 +59,8 @@ uint8_t *wb_cli_read_file(const char *path, size_t *len, char *why,
 int wb_cli_spectest(int argc, char **argv);
 /* src/cli/run.c; absent from builds without the sandbox (weak in main.c). */
 int wb_cli_run(int argc, char **argv);
+/* src/cli/guests.c: `wasmbox python|js|lua|sqlite3 ...`; `name` is the
+ * command, argv[0] too. Runs the guest image through wb_cli_run. */
+int wb_cli_guest(const char *name, int argc, char **argv);
 
 #endif

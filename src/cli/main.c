@@ -33,6 +33,9 @@ static const char wb_usage[] =
     "                                exported FUNC with ARGS parsed per its\n"
     "                                parameter types, print results one per line\n"
     "  inspect MODULE                print the imports and exports of MODULE\n"
+    "  python|js|lua|sqlite3 [RUN OPTIONS] [ARGS...]\n"
+    "                                run CPython 3.11, QuickJS, Lua 5.4 or the\n"
+    "                                SQLite shell in the sandbox (see README)\n"
     "  spectest [-q] [-v] [--skip-simd] FILE.json|DIR...\n"
     "                                run wast2json spec test scripts\n"
     "  help, --help, -h              show this help\n"
@@ -503,6 +506,9 @@ int main(int argc, char **argv)
         return wb_cmd_invoke(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return wb_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "python") || !strcmp(cmd, "js") || !strcmp(cmd, "lua") ||
+        !strcmp(cmd, "sqlite3"))
+        return wb_cli_guest(cmd, argc - 1, argv + 1);
     wb_cli_error(NULL, "unknown command '%s' (try 'wasmbox --help')", cmd);
     return WB_EXIT_USAGE;
 }

@@ -107,10 +107,14 @@ static char **copy_strv(char **v, size_t n)
 static void add_stdio(wb_wasi *w, const wb_sandbox_config *cfg)
 {
     uint64_t common = WR_POLL_FD_READWRITE | WR(3) | WR(21);
+    /* A stream is a terminal to the guest only when the host's is one:
+     * interpreters choose between a REPL and reading a script from it. */
+    int host[3] = { cfg->stdin_fd, cfg->output ? -1 : cfg->stdout_fd,
+                    cfg->output ? -1 : cfg->stderr_fd };
     for (int i = 0; i < 3; i++) {
         wb_fdent *e = &w->fds[i];
         e->kind = i == 0 ? WB_FD_STDIN : WB_FD_OUT;
-        e->type = WF_CHAR;
+        e->type = host[i] >= 0 && isatty(host[i]) ? WF_CHAR : WF_UNKNOWN;
         e->host = -1;
         e->stream = i;
         e->rights = common | (i == 0 ? WR_FD_READ : WR_FD_WRITE);

@@ -1,0 +1,249 @@
+# shellcheck shell=bash
+# scripts/guests/common.sh: shared helpers for the guest build scripts.
+# Sourced (not run) by python.sh, js.sh, lua.sh and sqlite.sh.
+#
+# Layout (everything third-party stays out of the source tree):
+#   $WB_CACHE/src/          fetched tarballs, checked against SOURCES
+#   $WB_CACHE/wasi-sdk/     wrapper "SDK": clang-14 + lld-14 + wasi-libc
+#   $WB_CACHE/build/NAME/   unpacked sources, build dirs, stamps
+#   $WB_CACHE/sysroot/      wasm32-wasi libraries we build (zlib, sqlite)
+#   $WB_OUT/NAME/           installed guest images (build/guests/NAME)
+#
+# Environment: WASMBOX_CACHE (default ~/.cache/wasmbox), WB_OUT
+# (default <repo>/build/guests), JOBS (default: number of CPUs).
+
+set -euo pipefail
+
+WB_GUESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WB_ROOT=$(cd "$WB_GUESTS_DIR/../.." && pwd)
+WB_CACHE=${WASMBOX_CACHE:-${HOME:-/tmp}/.cache/wasmbox}
+WB_OUT=${WB_OUT:-$WB_ROOT/build/guests}
+WB_SDK=$WB_CACHE/wasi-sdk
+WB_SYSROOT=$WB_CACHE/sysroot
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+LLVM_BIN=${LLVM_BIN:-/usr/lib/llvm-14/bin}
+WASI_LIBC_INC=${WASI_LIBC_INC:-/usr/include/wasm32-wasi}
+WASI_LIBC_LIB=${WASI_LIBC_LIB:-/usr/lib/wasm32-wasi}
+
+mkdir -p "$WB_CACHE/src" "$WB_CACHE/build" "$WB_OUT"
+
+log() { printf '[guests %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[guests] error: %s\n' "$*" >&2; exit 1; }
+
+# source_field NAME FIELD: a field of NAME's line in SOURCES
+# (fields: 1 kind, 2 package, 3 version, 4 file, 5 sha256).
+source_field() {
+    awk -v n="$1" -v f="$2" '!/^#/ && NF >= 5 && $2 == n { print $f; exit }' \
+        "$WB_GUESTS_DIR/SOURCES"
+}
+
+sha256_ok() { # FILE SHA256
+    [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+# fetch NAME: make sure $WB_CACHE/src/<file> of NAME exists and matches its
+# pinned sha256; prints the path. Debian sources come from `apt-get source`
+# (the .orig tarball is all we use, so a failed fetch of Debian's patch
+# tarball is not fatal); npm packages from `npm pack`.
+fetch() {
+    local name=$1 kind pkg ver file sum path
+    kind=$(source_field "$name" 1); pkg=$(source_field "$name" 2)
+    ver=$(source_field "$name" 3); file=$(source_field "$name" 4)
+    sum=$(source_field "$name" 5)
+    [ -n "$kind" ] || die "$name: not listed in SOURCES"
+    path=$WB_CACHE/src/$file
+    if sha256_ok "$path" "$sum"; then echo "$path"; return 0; fi
+    rm -f "$path"
+    case $kind in
+    deb)
+        command -v apt-get >/dev/null || die "apt-get not found"
+        # (grep -c reads everything: with -q, apt-cache could die of SIGPIPE)
+        if [ "$(apt-cache showsrc "$pkg" 2>/dev/null | grep -c '^Package:')" = 0 ]; then
+            die "no deb-src entry for $pkg: run scripts/setup.sh (it adds one)"
+        fi
+        log "fetching Debian source of $pkg"
+        (cd "$WB_CACHE/src" && apt-get source --download-only -q "$pkg" >&2) ||
+            log "apt-get source $pkg reported an error; checking the .orig tarball"
+        ;;
+    npm)
+        command -v npm >/dev/null || die "npm not found"
+        log "fetching npm package $pkg@$ver"
+        (cd "$WB_CACHE/src" && npm pack --silent "$pkg@$ver" >/dev/null) ||
+            die "npm pack $pkg@$ver failed"
+        ;;
+    *) die "$name: unknown kind $kind" ;;
+    esac
+    [ -f "$path" ] || die "$name: $file did not arrive"
+    sha256_ok "$path" "$sum" ||
+        die "$name: sha256 mismatch for $file (got $(sha256sum "$path" | cut -d' ' -f1), want $sum)"
+    local integ
+    integ=$(source_field "$name" 6)
+    if [ -n "$integ" ]; then
+        [ "sha512-$(openssl dgst -sha512 -binary "$path" | base64 -w0)" = "$integ" ] ||
+            die "$name: sha512 integrity mismatch for $file"
+    fi
+    log "$file: sha256 ok"
+    echo "$path"
+}
+
+# unpack TARBALL DEST: extract TARBALL so that its single top directory
+# becomes DEST (removed first).
+unpack() {
+    local tarball=$1 dest=$2 tmp
+    rm -rf "$dest" "$dest.tmp"
+    mkdir -p "$dest.tmp"
+    tar -xf "$tarball" -C "$dest.tmp"
+    tmp=$(find "$dest.tmp" -mindepth 1 -maxdepth 1)
+    [ "$(echo "$tmp" | wc -l)" = 1 ] || die "$tarball: expected one top directory"
+    mv "$tmp" "$dest"
+    rmdir "$dest.tmp"
+}
+
+# apply_patches DIR NAME: apply scripts/guests/patches/NAME-*.patch to DIR.
+apply_patches() {
+    local dir=$1 name=$2 p
+    for p in "$WB_GUESTS_DIR"/patches/"$name"-*.patch; do
+        [ -f "$p" ] || continue
+        log "patch $(basename "$p")"
+        patch -d "$dir" -p1 --forward --quiet < "$p"
+    done
+}
+
+# stamp_ok NAME KEY: true if build step NAME was done with inputs KEY.
+# stamp_set NAME KEY records it. KEY should cover sources, scripts, patches.
+stamp_ok() { [ -f "$WB_CACHE/build/.stamp-$1" ] && [ "$(cat "$WB_CACHE/build/.stamp-$1")" = "$2" ]; }
+stamp_set() { echo "$2" > "$WB_CACHE/build/.stamp-$1"; }
+
+# source_line NAME: NAME's line in SOURCES (part of cache keys).
+source_line() { awk -v n="$1" '!/^#/ && NF >= 5 && $2 == n' "$WB_GUESTS_DIR/SOURCES"; }
+
+# inputs_key FILE...: a hash of the given files (scripts, patches, SOURCES).
+inputs_key() {
+    local f
+    for f in "$@"; do if [ -f "$f" ]; then cat "$f"; fi; done | sha256sum | cut -c1-16
+}
+
+# make_sdk: a minimal WASI-SDK-shaped directory built from Debian's
+# clang-14, lld-14, llvm-14 and wasi-libc, as CPython's Tools/wasm expects.
+make_sdk() {
+    local b=$WB_SDK/bin s=$WB_SDK/share/wasi-sysroot
+    [ -x "$LLVM_BIN/clang" ] || die "clang-14 not found in $LLVM_BIN"
+    [ -f "$WASI_LIBC_LIB/libc.a" ] || die "wasi-libc not installed"
+    [ -f "$("$LLVM_BIN/clang" -print-resource-dir)/lib/wasi/libclang_rt.builtins-wasm32.a" ] ||
+        die "libclang-rt-14-dev-wasm32 not installed"
+    # clang runs wasm-opt itself when it links with -O and finds it: it
+    # must always be there, or outputs would depend on what is installed.
+    command -v wasm-opt >/dev/null ||
+        die "wasm-opt not found (Debian package binaryen)"
+    mkdir -p "$b" "$s/include" "$s/lib"
+    # The sysroot keeps host headers (/usr/include) out of cross builds.
+    ln -sfn "$WASI_LIBC_INC" "$s/include/wasm32-wasi"
+    ln -sfn "$WASI_LIBC_LIB" "$s/lib/wasm32-wasi"
+    local t
+    for t in clang clang++ clang-cpp; do
+        cat > "$b/$t.tmp" <<EOF
+#!/bin/sh
+exec "$LLVM_BIN/$t" --target=wasm32-wasi --sysroot="$s" -ffile-prefix-map="$WB_CACHE/"= "\$@"
+EOF
+        chmod +x "$b/$t.tmp"; mv "$b/$t.tmp" "$b/$t"
+    done
+    ln -sfn "$LLVM_BIN/wasm-ld" "$b/wasm-ld"
+    for t in llvm-ar llvm-ranlib llvm-nm llvm-strip; do
+        ln -sfn "$LLVM_BIN/$t" "$b/$t"
+    done
+    ln -sfn "$LLVM_BIN/llvm-ar" "$b/ar"
+    ln -sfn "$LLVM_BIN/llvm-ranlib" "$b/ranlib"
+    WASI_CC=$b/clang
+    WASI_AR=$b/llvm-ar
+    # shellcheck disable=SC2034   # used by python.sh
+    WASI_RANLIB=$b/llvm-ranlib
+    export WASI_SDK_PATH=$WB_SDK
+}
+
+# install_file SRC DEST: copy, creating directories.
+install_file() { mkdir -p "$(dirname "$2")"; cp -f "$1" "$2"; }
+
+# size_of FILE: human-readable size.
+size_of() { du -sh "$1" | cut -f1; }
+
+# ---- shared wasm32-wasi libraries, installed into $WB_SYSROOT ----------
+
+# build_zlib: libz.a + zlib.h for wasm32-wasi (from Debian's zlib source).
+build_zlib() {
+    local key tb b=$WB_CACHE/build/zlib f objs=()
+    tb=$(fetch zlib)
+    key=$(source_line zlib | sha256sum | cut -c1-16)
+    if stamp_ok zlib "$key" && [ -f "$WB_SYSROOT/lib/libz.a" ]; then return 0; fi
+    log "zlib: building for wasm32-wasi"
+    unpack "$tb" "$b/src"
+    mkdir -p "$b/obj" "$WB_SYSROOT/lib" "$WB_SYSROOT/include"
+    for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite \
+             infback inffast inflate inftrees trees uncompr zutil; do
+        "$WASI_CC" -O2 -D_LARGEFILE64_SOURCE=1 -DHAVE_HIDDEN -c \
+            "$b/src/$f.c" -o "$b/obj/$f.o"
+        objs+=("$b/obj/$f.o")
+    done
+    rm -f "$WB_SYSROOT/lib/libz.a"
+    "$WASI_AR" rcs "$WB_SYSROOT/lib/libz.a" "${objs[@]}"
+    cp "$b/src/zlib.h" "$b/src/zconf.h" "$WB_SYSROOT/include/"
+    stamp_set zlib "$key"
+}
+
+# sqlite_amalgamation: generate sqlite3.c, sqlite3.h and shell.c from
+# Debian's full SQLite source tree (needs a native cc and tclsh).
+# Sets SQLITE_AMALG to the directory holding them.
+sqlite_amalgamation() {
+    local key tb b=$WB_CACHE/build/sqlite
+    SQLITE_AMALG=$b/amalg
+    tb=$(fetch sqlite3)
+    key=$(source_line sqlite3 | sha256sum | cut -c1-16)
+    if stamp_ok sqlite-amalg "$key" && [ -f "$SQLITE_AMALG/sqlite3.c" ]; then return 0; fi
+    command -v tclsh >/dev/null || die "tclsh is needed to generate sqlite3.c (package tcl)"
+    log "sqlite: generating the amalgamation (native tools)"
+    unpack "$tb" "$b/src"
+    rm -rf "$b/native"; mkdir -p "$b/native"
+    (cd "$b/native" && CC=cc "$b/src/configure" --disable-tcl >configure.log 2>&1 &&
+        make -j"$JOBS" sqlite3.c sqlite3.h shell.c >make.log 2>&1) ||
+        die "sqlite amalgamation failed; see $b/native/*.log"
+    rm -rf "$SQLITE_AMALG"; mkdir -p "$SQLITE_AMALG"
+    cp "$b/native/sqlite3.c" "$b/native/sqlite3.h" "$b/native/shell.c" \
+       "$b/src/src/sqlite3ext.h" "$SQLITE_AMALG/" 2>/dev/null ||
+    cp "$b/native/sqlite3.c" "$b/native/sqlite3.h" "$b/native/shell.c" "$SQLITE_AMALG/"
+    [ -f "$SQLITE_AMALG/sqlite3ext.h" ] || cp "$b/native/sqlite3ext.h" "$SQLITE_AMALG/" 2>/dev/null || true
+    stamp_set sqlite-amalg "$key"
+}
+
+# Options for SQLite on WASI: no threads, no mmap, no dynamic extensions,
+# no shared-memory WAL (wasi has no shm), no file locking (unix-none VFS).
+# (a string, not an array: its quotes are meant literally, and it is part
+# of cache keys)
+# shellcheck disable=SC2089
+SQLITE_WASI_DEFS="-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1
+ -DSQLITE_OMIT_WAL=1 -DSQLITE_MAX_MMAP_SIZE=0
+ -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_JSON1
+ -DSQLITE_ENABLE_MATH_FUNCTIONS
+ -DSQLITE_TEMP_STORE=3 -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID
+ -D_WASI_EMULATED_PROCESS_CLOCKS -DSQLITE_DEFAULT_UNIX_VFS=\"unix-none\"
+ -include $WB_GUESTS_DIR/patches/wasi-compat.h"
+
+# build_sqlite_lib: libsqlite3.a + sqlite3.h for wasm32-wasi.
+build_sqlite_lib() {
+    local key
+    sqlite_amalgamation
+    key=$( (source_line sqlite3; echo "$SQLITE_WASI_DEFS";
+            cat "$WB_GUESTS_DIR/patches/wasi-compat.h") | sha256sum | cut -c1-16)
+    if stamp_ok sqlite-lib "$key" && [ -f "$WB_SYSROOT/lib/libsqlite3.a" ]; then return 0; fi
+    log "sqlite: building libsqlite3.a for wasm32-wasi"
+    mkdir -p "$WB_SYSROOT/lib" "$WB_SYSROOT/include"
+    # shellcheck disable=SC2086,SC2090
+    "$WASI_CC" -O2 $SQLITE_WASI_DEFS -c "$SQLITE_AMALG/sqlite3.c" \
+        -o "$WB_CACHE/build/sqlite/sqlite3.o"
+    rm -f "$WB_SYSROOT/lib/libsqlite3.a"
+    "$WASI_AR" rcs "$WB_SYSROOT/lib/libsqlite3.a" "$WB_CACHE/build/sqlite/sqlite3.o"
+    cp "$SQLITE_AMALG/sqlite3.h" "$WB_SYSROOT/include/"
+    stamp_set sqlite-lib "$key"
+}
+
+# Libraries wasi-libc provides to emulate missing POSIX pieces.
+# shellcheck disable=SC2034   # used by sqlite.sh
+WASI_EMU_LIBS="-lwasi-emulated-signal -lwasi-emulated-getpid -lwasi-emulated-process-clocks -lwasi-emulated-mman"

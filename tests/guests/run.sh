@@ -1,0 +1,178 @@
+#!/bin/bash
+# tests/guests/run.sh: the language runtimes (`wasmbox python|js|lua|
+# sqlite3`). Skipped when the guest images (make guests) are missing.
+# WB_BUILD: build directory (default build); WASMBOX: the binary (default
+# $WB_BUILD/wasmbox); WASMBOX_GUESTS: the images (default $WB_BUILD/guests).
+# Last line: "N passed, N failed".
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+B=${WB_BUILD:-$root/build}
+W=${WASMBOX:-$B/wasmbox}
+export WASMBOX_GUESTS=${WASMBOX_GUESTS:-$B/guests}
+
+if [ ! -d "$WASMBOX_GUESTS" ]; then
+    echo "guests: SKIP: no guest images in $WASMBOX_GUESTS (run 'make guests')"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+if [ ! -x "$W" ]; then
+    echo "guests: SKIP: $W not built"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# check NAME WANT_RC WANT_STDOUT_SUBSTRING WANT_STDERR_SUBSTRING -- CMD...
+check() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4
+    shift 5
+    local rc=0
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+    check_result "$name" "$want_rc" "$want_out" "$want_err" "$rc"
+}
+
+# Like check, with stdin from the file $tmp/in.
+check_in() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4
+    shift 5
+    local rc=0
+    "$@" >"$tmp/out" 2>"$tmp/err" <"$tmp/in" || rc=$?
+    check_result "$name" "$want_rc" "$want_out" "$want_err" "$rc"
+}
+
+check_result() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=$5 why=""
+    [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
+    if [ -z "$why" ] && [ -n "$want_out" ] && ! grep -qF -- "$want_out" "$tmp/out"; then
+        why="stdout lacks '$want_out'"
+    fi
+    if [ -z "$why" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; then
+        why="stderr lacks '$want_err'"
+    fi
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        echo "ok   $name"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: $why"
+        sed 's/^/     out: /' "$tmp/out" | head -5
+        sed 's/^/     err: /' "$tmp/err" | head -8
+    fi
+}
+
+# have GUEST: are the image and the command there?
+have() {
+    local img=$1
+    if [ ! -e "$WASMBOX_GUESTS/$img" ]; then
+        echo "skip $2: $WASMBOX_GUESTS/$img not built"
+        return 1
+    fi
+    return 0
+}
+
+if "$W" python -c pass 2>&1 </dev/null | grep -q "unknown command"; then
+    echo "guests: SKIP: this wasmbox has no guest commands yet"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+# ---- python ---------------------------------------------------------------
+if have python/python.wasm python; then
+    check "python -c" 0 "2" "" -- "$W" python -c 'print(1+1)'
+    check "python traceback" 1 "" "ZeroDivisionError: division by zero" -- \
+        "$W" python -c 'def f(): return 1/0
+f()'
+    check "python exit status" 5 "" "" -- "$W" python -c 'import sys; sys.exit(5)'
+    check "python zlib/gzip/zipfile" 0 "zip ok" "" -- "$W" python -c '
+import zlib, gzip, zipfile, io
+assert zlib.decompress(zlib.compress(b"x" * 1000)) == b"x" * 1000
+assert gzip.decompress(gzip.compress(b"abc")) == b"abc"
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.txt", "hello " * 100)
+with zipfile.ZipFile(io.BytesIO(b.getvalue())) as z:
+    assert z.read("a.txt") == b"hello " * 100
+    assert z.getinfo("a.txt").compress_type == zipfile.ZIP_DEFLATED
+print("zip ok")'
+    check "python sqlite3" 0 "(45, '3.40.1')" "" -- "$W" python -c '
+import sqlite3
+c = sqlite3.connect(":memory:")
+c.execute("create table t(x)")
+c.executemany("insert into t values (?)", [(i,) for i in range(10)])
+print(c.execute("select sum(x), sqlite_version() from t").fetchone())'
+    check "python hashlib/json" 0 "ba7816bf {\"a\": [1, 2]}" "" -- "$W" python -c '
+import hashlib, json
+print(hashlib.sha256(b"abc").hexdigest()[:8], json.dumps({"a": [1, 2]}))'
+    mkdir -p "$tmp/proj"
+    printf 'X = 42\n' > "$tmp/proj/helper.py"
+    printf 'import sys, helper\nprint("script", helper.X, sys.argv[1:])\nsys.exit(3)\n' \
+        > "$tmp/proj/main.py"
+    check "python script + sibling import" 3 "script 42 ['a', 'b']" "" -- \
+        "$W" python "$tmp/proj/main.py" a b
+    check "python stdlib is read-only" 0 "EROFS" "" -- "$W" python -c '
+import errno
+try:
+    open("/lib/python3.11/x", "w")
+except OSError as e:
+    print(errno.errorcode[e.errno])'
+    check "python sees no host files" 0 "no access" "" -- "$W" python -c '
+try:
+    open("/etc/passwd")
+except OSError:
+    print("no access")'
+    printf 'print("from stdin")\n' > "$tmp/in"
+    check_in "python stdin" 0 "from stdin" "" -- "$W" python -
+fi
+
+# ---- js -------------------------------------------------------------------
+if have js/qjs.wasm js; then
+    check "js ES2020" 0 "ok 1 1 {\"b\":2,\"c\":3} 100000000000000000000 3 5 2" "" -- \
+        "$W" js -e '
+class A { #x = 1; get x() { return this.#x; } }
+const { a, ...r } = { a: 1, b: 2, c: 3 };
+const wait = (v) => new Promise((res) => setTimeout(() => res(v), 1));
+async function f() { const v = await wait(10n); return v ** 20n / 10n ** 19n * 10n ** 19n; }
+f().then((v) => console.log("ok", new A().x, a, JSON.stringify(r), v,
+    (2.5).toFixed(0), null ?? 5, r?.b));'
+    check "js exception" 1 "" "TypeError: bad" -- "$W" js -e 'throw new TypeError("bad")'
+    printf 'console.log([1, 2, 3].map((x) => x * 2).join(","))\n' > "$tmp/in"
+    check_in "js stdin" 0 "2,4,6" "" -- "$W" js
+    printf 'export const v = 7;\n' > "$tmp/proj/mod.mjs"
+    printf 'import { v } from "./mod.mjs";\nconsole.log("module", v);\n' > "$tmp/proj/main.mjs"
+    check "js module file" 0 "module 7" "" -- "$W" js "$tmp/proj/main.mjs"
+fi
+
+# ---- lua ------------------------------------------------------------------
+if have lua/lua.wasm lua; then
+    check "lua -e" 0 "2	Lua 5.4" "" -- "$W" lua -e 'print(1 + 1, _VERSION)'
+    check "lua pcall/coroutine" 0 "false x.lua:1: boom 11 done 1000" "" -- "$W" lua -e '
+local ok, e = load("error(\"boom\")", "=x.lua")
+local ok2, err = pcall(ok)
+local co = coroutine.wrap(function(a) local b = coroutine.yield(a + 1); return "done" end)
+local n = 0
+for i = 1, 1000 do if not pcall(error, i) then n = n + 1 end end
+print(table.concat({tostring(ok2), err, co(10), co(), n}, " "))'
+    check "lua error" 1 "" "stack traceback" -- "$W" lua -e 'error("bad")'
+    check "lua os.exit" 4 "" "" -- "$W" lua -e 'os.exit(4)'
+    printf 'print("lua script", ...)\n' > "$tmp/proj/s.lua"
+    check "lua script" 0 "lua script	x" "" -- "$W" lua "$tmp/proj/s.lua" x
+fi
+
+# ---- sqlite3 --------------------------------------------------------------
+if have sqlite/sqlite3.wasm sqlite3; then
+    check "sqlite3 query" 0 "[1,2]" "" -- "$W" sqlite3 :memory: 'select json_array(1, 2)'
+    printf 'create table t(a); insert into t values (1), (2);\nselect sum(a) from t;\n' > "$tmp/in"
+    check_in "sqlite3 stdin" 0 "3" "" -- "$W" sqlite3
+    mkdir -p "$tmp/db"
+    check "sqlite3 file db" 0 "1" "" -- "$W" sqlite3 --dir "$tmp/db:/db" /db/x.db \
+        'create table t(a); insert into t values (1); select count(*) from t;'
+    check "sqlite3 file persisted" 0 "1" "" -- "$W" sqlite3 --dir "$tmp/db:/db:ro" \
+        /db/x.db 'select count(*) from t;'
+    check "sqlite3 error" 1 "" "no such table" -- "$W" sqlite3 :memory: 'select * from nope'
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
