@@ -363,6 +363,138 @@ void wb_wasi_free(wb_wasi *w);
 
 /* ---- end of sandbox section ---- */
 
+/* ---- Policy and sessions (agent-facing; src/policy, src/session) -------
+ * (owned by src/policy and src/session; declarations added below this line)
+ *
+ * A policy file (YAML, docs/policy.example.yaml) is the deny-by-default
+ * description of what agent code may use: grants, the budget of each
+ * step, and session settings. It parses into the same model as the
+ * `wasmbox run` flags: a wb_sandbox_config plus wb_session_settings.
+ *
+ * A session owns a workspace directory under a state directory; each step
+ * runs Python, JavaScript, Lua, SQL or a raw wasm module with the
+ * workspace granted read-write at guest /work (the working directory).
+ * Python and JavaScript steps share interpreter state like a notebook
+ * kernel: one long-lived guest per language and session. */
+
+typedef enum wb_lang {
+    WB_LANG_PYTHON = 0, WB_LANG_JAVASCRIPT, WB_LANG_LUA, WB_LANG_SQL,
+    WB_LANG_WASM, WB_LANG_COUNT
+} wb_lang;
+#define WB_LANG_BIT(l) (1u << (l))
+/* "python", "javascript", "lua", "sql", "wasm" (also "js", "sqlite"). */
+const char *wb_lang_name(wb_lang l);
+bool wb_lang_parse(const char *name, wb_lang *out);
+
+typedef struct wb_session_settings {
+    uint64_t idle_expiry_ms;   /* delete a session idle this long; 0: never */
+    uint32_t languages;        /* WB_LANG_BIT() of each allowed language */
+} wb_session_settings;
+
+/* Without a policy file: expire after 24 h; python, javascript, lua, sql. */
+void wb_session_settings_default(wb_session_settings *s);
+
+/* Parse policy file `path` into `cfg` (initialised by the caller with
+ * wb_sandbox_config_init) and `ss` (may be NULL). The budget starts from
+ * wb_budget_default; grants and env are appended; `ss` starts empty: a
+ * policy allows no language it does not list. Relative host paths are
+ * relative to the file's directory. An unknown key, a malformed value or
+ * a contradiction fails with WB_E_ARG and a message naming file, line and
+ * key: "policy.yaml:12: unknown key 'memroy' in budget". */
+wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
+                         wb_session_settings *ss, wb_error *err);
+/* The same from memory; `name` is used in messages, `base_dir` for
+ * relative host paths (NULL: the current directory). */
+wb_status wb_policy_parse(const char *text, size_t len, const char *name,
+                          const char *base_dir, wb_sandbox_config *cfg,
+                          wb_session_settings *ss, wb_error *err);
+
+typedef struct wb_session wb_session;
+
+typedef struct wb_session_options {
+    const char *state_dir;   /* NULL: $WASMBOX_STATE_DIR, else
+                                $XDG_STATE_HOME/wasmbox, else
+                                ~/.local/state/wasmbox */
+    const char *guests_dir;  /* NULL: $WASMBOX_GUESTS, else build/guests
+                                beside the running executable */
+    const wb_sandbox_config *policy;      /* grants, env, budget; NULL:
+                                             nothing + default budget */
+    const wb_session_settings *settings;  /* NULL: defaults */
+} wb_session_options;
+
+/* The state directory the options resolve to (malloc'd), or NULL. */
+char *wb_session_state_dir(const wb_session_options *o);
+
+/* Open session `id`, creating it when it does not exist (id NULL: a new
+ * random id). A session reopened after a restart keeps its files; its
+ * interpreter state was lost (wb_step_result.note says so at the next
+ * step). */
+wb_status wb_session_open(const wb_session_options *o, const char *id,
+                          wb_session **out, wb_error *err);
+/* Stops the interpreters; the session stays on disk. */
+void wb_session_close(wb_session *s);
+const char *wb_session_id(const wb_session *s);
+const char *wb_session_workspace(const wb_session *s);   /* host path */
+/* Restart the interpreters (forget variables); files stay. */
+void wb_session_reset(wb_session *s);
+
+typedef struct wb_step_result {
+    wb_run_result run;       /* outcome, exit code, usage, truncation */
+    char *out, *err;         /* captured stdout / stderr, NUL-terminated */
+    size_t out_len, err_len;
+    bool persistent;         /* this language keeps state between steps */
+    bool state_kept;         /* persistent, and the earlier steps' state
+                                was there and survives this step */
+    bool state_lost_after;   /* the interpreter died in this step: the
+                                next step starts afresh */
+    char note[256];          /* a sentence about state, or "" */
+} wb_step_result;
+
+/* Run one step: `code` is the program text (for WB_LANG_WASM the module
+ * bytes; `args` then its arguments). `db` (SQL only, NULL: "session.db")
+ * is the database file in the workspace. Budget per step: the policy's.
+ * Returns WB_OK whenever the step ran, whatever its outcome. */
+wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
+                         size_t len, const char *db, wb_step_result *res,
+                         wb_error *err);
+void wb_step_result_free(wb_step_result *r);
+
+/* Files in the workspace. `path` is relative to it ("/work/x" means "x");
+ * absolute paths elsewhere, "..", and symlinks are refused (WB_E_ARG). */
+wb_status wb_session_put_file(wb_session *s, const char *path,
+                              const uint8_t *data, size_t len,
+                              wb_error *err);
+wb_status wb_session_get_file(wb_session *s, const char *path,
+                              uint64_t max, uint8_t **data, size_t *len,
+                              wb_error *err);
+typedef struct wb_file_entry {
+    char *path;              /* relative to the workspace */
+    uint64_t size;
+    bool is_dir;
+} wb_file_entry;
+wb_status wb_session_list_files(wb_session *s, const char *dir,
+                                wb_file_entry **out, size_t *n,
+                                wb_error *err);
+void wb_file_entries_free(wb_file_entry *e, size_t n);
+
+typedef struct wb_session_info {
+    char id[64];
+    int64_t created, last_used;    /* Unix seconds */
+    uint64_t steps;
+} wb_session_info;
+/* Sessions on disk, any order. */
+wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
+                          size_t *n, wb_error *err);
+wb_status wb_session_delete(const wb_session_options *o, const char *id,
+                            wb_error *err);
+/* Delete sessions idle longer than the settings' expiry; returns how
+ * many through `deleted` (may be NULL). Open sessions of this process are
+ * skipped (their last use is refreshed by each step). */
+wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
+                            wb_error *err);
+
+/* ---- end of policy and sessions section ---- */
+
 /* Short English name of a status, e.g. "malformed module". */
 const char *wb_status_name(wb_status s);
 

@@ -2,7 +2,8 @@
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, unit tests, CLI tests, WASI tests, escape suite, guest
-#   runtimes, hostile modules, spec tests (after `make guests`).
+#   runtimes, MCP server (normal build), hostile modules, spec tests
+#   (after `make guests`).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan]      (default: both)
@@ -127,6 +128,13 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$PWD/build/guests" \
         timeout 900 bash tests/guests/run.sh
+    # The MCP server, driven by the official TypeScript SDK (npm ci of the
+    # pinned lock file on first use); with the normal build only.
+    if [ "$cfg" = normal ]; then
+        step "[$cfg] MCP server (tests/mcp)"
+        run_counted mcp "$b/mcp.log" \
+            env WB_BUILD="$PWD/$b" timeout 900 bash tests/mcp/run.sh
+    fi
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh

@@ -63,4 +63,9 @@ int wb_cli_run(int argc, char **argv);
  * command, argv[0] too. Runs the guest image through wb_cli_run. */
 int wb_cli_guest(const char *name, int argc, char **argv);
 
+/* src/server/wb_mcp_cli.c: `wasmbox mcp` (MCP server) and `wasmbox
+ * session` (list, delete, expire sessions). */
+int wb_cli_mcp(int argc, char **argv);
+int wb_cli_session(int argc, char **argv);
+
 #endif

@@ -36,6 +36,10 @@ static const char wb_usage[] =
     "  python|js|lua|sqlite3 [RUN OPTIONS] [ARGS...]\n"
     "                                run CPython 3.11, QuickJS, Lua 5.4 or the\n"
     "                                SQLite shell in the sandbox (see README)\n"
+    "  mcp [--policy FILE] [--http ADDR:PORT]\n"
+    "                                serve MCP tools that run code in sandboxed\n"
+    "                                sessions (see 'wasmbox mcp --help')\n"
+    "  session list|delete ID|expire manage the sessions on disk\n"
     "  spectest [-q] [-v] [--skip-simd] FILE.json|DIR...\n"
     "                                run wast2json spec test scripts\n"
     "  help, --help, -h              show this help\n"
@@ -509,6 +513,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "python") || !strcmp(cmd, "js") || !strcmp(cmd, "lua") ||
         !strcmp(cmd, "sqlite3"))
         return wb_cli_guest(cmd, argc - 1, argv + 1);
+    if (!strcmp(cmd, "mcp"))
+        return wb_cli_mcp(argc - 1, argv + 1);
+    if (!strcmp(cmd, "session"))
+        return wb_cli_session(argc - 1, argv + 1);
     wb_cli_error(NULL, "unknown command '%s' (try 'wasmbox --help')", cmd);
     return WB_EXIT_USAGE;
 }

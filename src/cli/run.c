@@ -41,6 +41,9 @@ static const char run_help[] =
     "  --stdin FILE|-           guest stdin from FILE, or '-' for the host's\n"
     "                           stdin; without it stdin is empty\n"
     "  --argv0 NAME             guest argv[0] (default: MODULE's basename)\n"
+    "  --policy FILE            grants and budget from a policy file\n"
+    "                           (docs/policy.example.yaml); the other options\n"
+    "                           add grants and override its budget values\n"
     "  Relative guest paths resolve from '/': grant a directory at '/'\n"
     "  (e.g. --dir .:/) for programs that use relative paths.\n"
     "\n"
@@ -205,8 +208,37 @@ static int opt_one(run_opts *o, const char *name, const char *v)
     if (!strcmp(name, "--stdin")) { o->stdin_path = v; return 0; }
     if (!strcmp(name, "--report")) { o->report = v; return 0; }
     if (!strcmp(name, "--argv0")) { o->argv0 = v; return 0; }
+    if (!strcmp(name, "--policy")) return 0;      /* see apply_policy */
     int rc = opt_budget(o, name, v);
     return rc == 1 ? usage("unknown option '%s'", name, "") : rc;
+}
+
+/* --policy FILE is applied before every other option wherever it
+ * appears, so the flags given with it override (or add to) the policy. */
+static int apply_policy(run_opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (!strcmp(a, "--"))
+            break;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h") ||
+            !strcmp(a, "--x-resolve-walk"))
+            continue;
+        if (!strncmp(a, "--policy=", 9))
+            v = a + 9;
+        else if (!strcmp(a, "--policy") && i + 1 < argc)
+            v = argv[i + 1];
+        if (!strchr(a, '='))
+            i++;                          /* skip the option's value */
+        if (!v)
+            continue;
+        wb_error err = { 0 };
+        if (wb_policy_load(v, &o->cfg, NULL, &err) != WB_OK) {
+            wb_cli_error("run", "%s", err.message);
+            return RUN_USAGE;
+        }
+    }
+    return 0;
 }
 
 /* Returns -1 for --help, 0 when parsed, else an exit status. `*first`
@@ -358,7 +390,9 @@ int wb_cli_run(int argc, char **argv)
     wb_module *m = NULL;
     int first = 0;
     wb_sandbox_config_init(&o.cfg);
-    int rc = parse(&o, argc, argv, &first);
+    int rc = apply_policy(&o, argc, argv);
+    if (!rc)
+        rc = parse(&o, argc, argv, &first);
     if (rc == -1) {
         fputs(run_help, stdout);
         rc = 0;

@@ -11,8 +11,9 @@ int main(void)
         snprintf(name, sizeof name, "/data/f%d", i);
         int fd = open(name, O_CREAT | O_WRONLY, 0644);
         if (fd < 0) {
-            printf("open %d refused: %s\n", i, strerror(errno));
-            return errno == EMFILE ? 0 : 2;
+            int e = errno;      /* printf may change errno (isatty check) */
+            printf("open %d refused: %s\n", i, strerror(e));
+            return e == EMFILE ? 0 : 2;
         }
     }
     printf("opened 10000 files\n");

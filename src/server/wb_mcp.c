@@ -1,0 +1,198 @@
+/* wb_mcp.c: JSON-RPC 2.0 and the MCP lifecycle (initialize,
+ * notifications/initialized, ping, tools/list, tools/call). Batches
+ * (2025-03-26) are accepted. Malformed input never ends the server: it
+ * gets -32700 (parse error), -32600 (invalid request), -32601 (method
+ * not found) or -32602 (invalid params). */
+#include "server/wb_mcp.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const versions[] = { "2025-06-18", "2025-03-26",
+                                        "2024-11-05", NULL };
+
+static const char instructions[] =
+    "wasmbox runs code in a WebAssembly sandbox. This connection has its "
+    "own session: a workspace directory seen by the code as /work (also "
+    "the working directory), kept between calls. Python and JavaScript "
+    "keep their variables between calls, like a notebook; a step that "
+    "hits its time, fuel or memory limit loses that state (the result "
+    "says so). Nothing outside the workspace and the policy's grants is "
+    "visible; there is no network.";
+
+void wb_mcp_conn_init(wb_mcp_conn *c, wb_mcp_server *srv, const char *id)
+{
+    memset(c, 0, sizeof *c);
+    c->srv = srv;
+    if (id)
+        snprintf(c->want_id, sizeof c->want_id, "%s", id);
+    pthread_mutex_init(&c->mu, NULL);
+}
+
+void wb_mcp_conn_close(wb_mcp_conn *c)
+{
+    if (c->sess)
+        wb_session_close(c->sess);
+    c->sess = NULL;
+    pthread_mutex_destroy(&c->mu);
+}
+
+wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err)
+{
+    if (c->sess)
+        return WB_OK;
+    return wb_session_open(&c->srv->opts, c->want_id[0] ? c->want_id : NULL,
+                           &c->sess, err);
+}
+
+static json_t *error_obj(json_t *id, int code, const char *msg)
+{
+    return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+                     id ? id : json_null(), "error", "code", code,
+                     "message", msg);
+}
+
+static json_t *result_obj(json_t *id, json_t *result)
+{
+    return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+                     "result", result);
+}
+
+static json_t *do_initialize(wb_mcp_conn *c, json_t *params)
+{
+    const char *want = NULL;
+    json_unpack(params, "{s?s}", "protocolVersion", &want);
+    const char *v = versions[0];
+    for (const char *const *p = versions; want && *p; p++)
+        if (!strcmp(*p, want))
+            v = *p;
+    snprintf(c->proto, sizeof c->proto, "%s", v);
+    c->initialized = true;
+    return json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}",
+                     "protocolVersion", v,
+                     "capabilities", "tools", "listChanged", 0,
+                     "serverInfo", "name", "wasmbox", "title",
+                     "wasmbox sandbox", "version", WB_VERSION,
+                     "instructions", instructions);
+}
+
+/* One message object -> response object, or NULL (notification). */
+static json_t *handle_one(wb_mcp_conn *c, json_t *msg, bool *was_init)
+{
+    if (!json_is_object(msg))
+        return error_obj(NULL, -32600, "Invalid Request: expected an object");
+    json_t *id = json_object_get(msg, "id");
+    json_t *jv = json_object_get(msg, "jsonrpc");
+    json_t *method = json_object_get(msg, "method");
+    json_t *params = json_object_get(msg, "params");
+    bool id_ok = id && (json_is_string(id) || json_is_integer(id));
+    if (id && !id_ok)
+        return error_obj(NULL, -32600, "Invalid Request: id must be a string "
+                         "or an integer");
+    if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0"))
+        return error_obj(id, -32600, "Invalid Request: jsonrpc must be "
+                         "\"2.0\"");
+    if (!method) {
+        /* a response from the client (we send no requests): ignore */
+        if (json_object_get(msg, "result") || json_object_get(msg, "error"))
+            return NULL;
+        return error_obj(id, -32600, "Invalid Request: no method");
+    }
+    if (!json_is_string(method))
+        return error_obj(id, -32600, "Invalid Request: method must be a "
+                         "string");
+    if (params && !json_is_object(params) && !json_is_array(params))
+        return error_obj(id, -32600, "Invalid Request: params must be an "
+                         "object or array");
+    const char *m = json_string_value(method);
+    if (!id) {
+        /* notifications: initialized, cancelled, ... nothing to answer */
+        return NULL;
+    }
+    if (params && !json_is_object(params))
+        return error_obj(id, -32602, "Invalid params: expected an object");
+    if (!strcmp(m, "initialize")) {
+        if (!params || !json_is_string(json_object_get(params,
+                                                       "protocolVersion")))
+            return error_obj(id, -32602, "Invalid params: initialize needs "
+                             "protocolVersion");
+        if (was_init)
+            *was_init = true;
+        return result_obj(id, do_initialize(c, params));
+    }
+    if (!strcmp(m, "ping"))
+        return result_obj(id, json_object());
+    if (!strcmp(m, "tools/list"))
+        return result_obj(id, json_pack("{s:o}", "tools",
+                                        wb_mcp_tools_list(c)));
+    if (!strcmp(m, "tools/call")) {
+        json_t *name = params ? json_object_get(params, "name") : NULL;
+        json_t *args = params ? json_object_get(params, "arguments") : NULL;
+        if (!json_is_string(name))
+            return error_obj(id, -32602, "Invalid params: tools/call needs "
+                             "a tool name");
+        if (args && !json_is_object(args))
+            return error_obj(id, -32602, "Invalid params: arguments must be "
+                             "an object");
+        int code = 0;
+        char emsg[300] = "";
+        json_t *empty = json_object();
+        pthread_mutex_lock(&c->mu);
+        json_t *r = wb_mcp_tools_call(c, json_string_value(name),
+                                      args ? args : empty, &code, emsg,
+                                      sizeof emsg);
+        pthread_mutex_unlock(&c->mu);
+        json_decref(empty);
+        if (!r)
+            return error_obj(id, code ? code : -32603, emsg[0] ? emsg
+                             : "Internal error");
+        return result_obj(id, r);
+    }
+    char buf[200];
+    snprintf(buf, sizeof buf, "Method not found: %.120s", m);
+    return error_obj(id, -32601, buf);
+}
+
+char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
+                         bool *was_init)
+{
+    json_error_t je;
+    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                           &je);
+    json_t *resp;
+    if (was_init)
+        *was_init = false;
+    if (!msg) {
+        char buf[300];
+        snprintf(buf, sizeof buf, "Parse error: %s", je.text);
+        resp = error_obj(NULL, -32700, buf);
+    } else if (json_is_array(msg)) {
+        if (json_array_size(msg) == 0) {
+            resp = error_obj(NULL, -32600, "Invalid Request: empty batch");
+        } else {
+            resp = json_array();
+            size_t i;
+            json_t *item;
+            json_array_foreach(msg, i, item) {
+                json_t *r = handle_one(c, item, was_init);
+                if (r)
+                    json_array_append_new(resp, r);
+            }
+            if (json_array_size(resp) == 0) {
+                json_decref(resp);
+                resp = NULL;
+            }
+        }
+    } else {
+        resp = handle_one(c, msg, was_init);
+    }
+    json_decref(msg);
+    if (!resp)
+        return NULL;
+    char *out = json_dumps(resp, JSON_COMPACT);
+    json_decref(resp);
+    if (!out)
+        out = strdup("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+                     "-32603,\"message\":\"Internal error\"}}");
+    return out;
+}

@@ -1,0 +1,61 @@
+/* wb_mcp.h: the MCP server of `wasmbox mcp` (src/server/). Not installed.
+ *
+ *   wb_mcp.c        JSON-RPC 2.0 dispatch, MCP methods, lifecycle
+ *   wb_mcp_tools.c  the tools (run_python, write_file, ...)
+ *   wb_mcp_stdio.c  newline-delimited JSON-RPC on stdin/stdout
+ *   wb_mcp_http.c   Streamable HTTP on a loopback port (libmicrohttpd)
+ *   wb_mcp_cli.c    `wasmbox mcp` and `wasmbox session` command lines
+ */
+#ifndef WB_MCP_H
+#define WB_MCP_H
+
+#include "wasmbox.h"
+#include <jansson.h>
+#include <pthread.h>
+
+#define WB_MCP_LATEST "2025-06-18"
+
+typedef struct wb_mcp_server {
+    wb_sandbox_config policy;
+    wb_session_settings settings;
+    wb_session_options opts;       /* points at policy and settings */
+    const char *resume_id;         /* stdio: --session ID */
+} wb_mcp_server;
+
+/* One client connection: one wasmbox session (opened at the first tool
+ * call, or resumed). */
+typedef struct wb_mcp_conn {
+    wb_mcp_server *srv;
+    wb_session *sess;
+    char want_id[64];              /* "" or the id to open */
+    bool initialized;
+    char proto[32];
+    pthread_mutex_t mu;
+} wb_mcp_conn;
+
+void wb_mcp_conn_init(wb_mcp_conn *c, wb_mcp_server *srv, const char *id);
+void wb_mcp_conn_close(wb_mcp_conn *c);
+
+/* Handle one message (text). Returns the response text (malloc'd, no
+ * newline) or NULL when nothing is to be sent (notifications). Never
+ * fails on bad input: that becomes a JSON-RPC error response.
+ * *was_init is set when the message was an initialize request. */
+char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
+                         bool *was_init);
+
+/* tools */
+json_t *wb_mcp_tools_list(const wb_mcp_conn *c);
+/* Returns a CallToolResult, or NULL with code and msg set for a JSON-RPC error
+ * (-32602 unknown tool / bad arguments). */
+json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
+                          int *code, char *msg, size_t msglen);
+/* A JSON string from bytes that may not be UTF-8 (invalid -> U+FFFD). */
+json_t *wb_mcp_string(const char *s, size_t len);
+/* Open the connection's session if not yet open. */
+wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err);
+
+/* transports; return the process exit status */
+int wb_mcp_stdio(wb_mcp_server *srv);
+int wb_mcp_http(wb_mcp_server *srv, const char *addr);
+
+#endif

@@ -1,0 +1,79 @@
+/* wb_session.h: internals of src/session/. Not installed.
+ *
+ *   wb_session_store.c   state dir, ids, session.json (atomic), list,
+ *                        delete, expire, open/close
+ *   wb_session_files.c   workspace paths (no escape) and file put/get/list
+ *   wb_session_guest.c   guest images (module cache) and step configs
+ *   wb_session_step.c    wb_session_run: one-shot steps and dispatch
+ *   wb_session_kernel.c  long-lived Python/JavaScript guests (notebook
+ *                        state) on their own thread
+ *   wb_session_driver.c  the in-guest drivers (driver.py, driver.js),
+ *                        embedded and written into the state dir
+ */
+#ifndef WB_SESSION_H
+#define WB_SESSION_H
+
+#include "wasmbox.h"
+#include <pthread.h>
+
+typedef struct wb_kernel wb_kernel;
+
+struct wb_session {
+    char id[64];
+    char *state_dir, *root, *ws, *guests_dir, *runtime_dir;
+    const wb_sandbox_config *policy;    /* borrowed, or &own_policy */
+    wb_sandbox_config own_policy;
+    wb_session_settings settings;
+    wb_kernel *kernel[WB_LANG_COUNT];
+    /* a kernel of this language ran before and its state is gone */
+    bool lost[WB_LANG_COUNT];
+    char lost_why[WB_LANG_COUNT][96];
+    int64_t created, last_used;
+    uint64_t steps;
+    pthread_mutex_t mu;
+};
+
+/* store */
+int64_t wb_sess_now(void);
+wb_status wb_sess_fail(wb_error *err, wb_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+wb_status wb_sess_save(wb_session *s, wb_error *err);
+/* Write `data` to dirfd/name via a temp file + fsync + rename. */
+int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
+                         size_t len);
+bool wb_sess_valid_id(const char *id);
+
+/* files: lexical check of a workspace path; out gets it relative */
+wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,
+                           wb_error *err);
+
+/* guests */
+wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
+                         wb_error *err);
+/* A step config: the policy's budget, env and grants, the workspace at
+ * /work, the runtime's own read-only files, argv. */
+wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
+                         wb_sandbox_config *c, wb_error *err);
+/* Runtime argv[0] of a language. */
+const char *wb_sess_argv0(wb_lang lang);
+/* The directory holding driver.py / driver.js (written on first use). */
+wb_status wb_sess_drivers(wb_session *s, wb_error *err);
+
+/* kernels */
+bool wb_kernel_supported(wb_lang lang);
+wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
+                         size_t len, wb_step_result *res, wb_error *err);
+void wb_kernel_stop(wb_kernel *k);
+
+/* output capture shared by one-shot steps */
+typedef struct wb_capture {
+    char *buf[3];
+    size_t len[3], cap[3];
+} wb_capture;
+int wb_capture_append(wb_capture *c, int stream, const uint8_t *d, size_t n);
+
+/* drivers */
+extern const char wb_driver_py[], wb_driver_js[];
+extern const unsigned wb_driver_py_len, wb_driver_js_len;
+
+#endif

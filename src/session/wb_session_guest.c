@@ -1,0 +1,195 @@
+/* wb_session_guest.c: the language runtimes a session runs (guest images
+ * from scripts/guests/) and the sandbox config of each step.
+ *
+ * Guest paths of a step:
+ *   /work       the workspace, read-write (also the working directory)
+ *   /lib        Python's standard library, read-only (Python only)
+ *   /.wasmbox   our drivers, read-only (Python and JavaScript kernels)
+ *   /           the workspace again, for runtimes that cannot chdir (Lua,
+ *               SQL, raw wasm): relative paths then resolve in /work too
+ * plus the policy's grants. */
+#include "session/wb_session.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+    const char *dir, *module, *argv0;
+} images[WB_LANG_COUNT] = {
+    [WB_LANG_PYTHON] = { "python", "python.wasm", "python3" },
+    [WB_LANG_JAVASCRIPT] = { "js", "qjs.wasm", "qjs" },
+    [WB_LANG_LUA] = { "lua", "lua.wasm", "lua" },
+    [WB_LANG_SQL] = { "sqlite", "sqlite3.wasm", "sqlite3" },
+    [WB_LANG_WASM] = { NULL, NULL, "module.wasm" },
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char path[PATH_MAX];
+    wb_module *m;
+} cache[WB_LANG_COUNT];
+
+const char *wb_sess_argv0(wb_lang lang)
+{
+    return images[lang].argv0;
+}
+
+static const char *guests_dir(wb_session *s)
+{
+    if (s->guests_dir)
+        return s->guests_dir;
+    const char *env = getenv("WASMBOX_GUESTS");
+    char buf[PATH_MAX];
+    if (env && *env) {
+        s->guests_dir = strdup(env);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 16);
+        if (n <= 0)
+            return NULL;
+        buf[n] = 0;
+        char *slash = strrchr(buf, '/');
+        if (!slash)
+            return NULL;
+        snprintf(slash, sizeof buf - (size_t)(slash - buf), "/guests");
+        s->guests_dir = strdup(buf);
+    }
+    return s->guests_dir;
+}
+
+wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
+                         wb_error *err)
+{
+    const char *gd = guests_dir(s);
+    char path[PATH_MAX];
+    if (!gd || !images[lang].dir)
+        return wb_sess_fail(err, WB_E_ARG, "cannot locate the guest images; "
+                            "set WASMBOX_GUESTS");
+    snprintf(path, sizeof path, "%s/%s/%s", gd, images[lang].dir,
+             images[lang].module);
+    pthread_mutex_lock(&cache_mu);
+    if (cache[lang].m && !strcmp(cache[lang].path, path)) {
+        wb_module_retain(cache[lang].m);
+        *out = cache[lang].m;
+        pthread_mutex_unlock(&cache_mu);
+        return WB_OK;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (access(path, R_OK) != 0)
+        return wb_sess_fail(err, WB_E_IO, "the %s runtime is not installed "
+                            "(%s: %s); build it with 'make guests'",
+                            wb_lang_name(lang), path, strerror(errno));
+    wb_module *m;
+    wb_status st = wb_module_load(path, &m, err);
+    if (st)
+        return st;
+    pthread_mutex_lock(&cache_mu);
+    if (cache[lang].m)
+        wb_module_release(cache[lang].m);
+    snprintf(cache[lang].path, sizeof cache[lang].path, "%s", path);
+    cache[lang].m = m;
+    wb_module_retain(m);                 /* one for the cache */
+    pthread_mutex_unlock(&cache_mu);
+    *out = m;
+    return WB_OK;
+}
+
+wb_status wb_sess_drivers(wb_session *s, wb_error *err)
+{
+    static const struct { const char *name; const char *data;
+                          const unsigned *len; } files[] = {
+        { "driver.py", wb_driver_py, &wb_driver_py_len },
+        { "driver.js", wb_driver_js, &wb_driver_js_len },
+    };
+    if (mkdir(s->runtime_dir, 0700) != 0 && errno != EEXIST)
+        return wb_sess_fail(err, WB_E_IO, "%s: %s", s->runtime_dir,
+                            strerror(errno));
+    int dfd = open(s->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return wb_sess_fail(err, WB_E_IO, "%s: %s", s->runtime_dir,
+                            strerror(errno));
+    for (size_t i = 0; i < 2; i++) {
+        /* rewrite only when it differs (another version wrote it) */
+        size_t n = *files[i].len;
+        char *cur = malloc(n + 1);
+        int fd = openat(dfd, files[i].name, O_RDONLY | O_NOFOLLOW |
+                        O_CLOEXEC);
+        ssize_t got = cur && fd >= 0 ? read(fd, cur, n + 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        bool same = got == (ssize_t)n && !memcmp(cur, files[i].data, n);
+        free(cur);
+        if (!same && wb_sess_write_atomic(dfd, files[i].name, files[i].data,
+                                          n) != 0) {
+            int e = errno;
+            close(dfd);
+            return wb_sess_fail(err, WB_E_IO, "%s/%s: %s", s->runtime_dir,
+                                files[i].name, strerror(e));
+        }
+    }
+    close(dfd);
+    return WB_OK;
+}
+
+static bool has_env(const wb_sandbox_config *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < c->nenv; i++)
+        if (!strncmp(c->env[i], name, n) && c->env[i][n] == '=')
+            return true;
+    return false;
+}
+
+wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
+                         wb_sandbox_config *c, wb_error *err)
+{
+    const wb_sandbox_config *p = s->policy;
+    wb_sandbox_config_init(c);
+    c->budget = p->budget;
+    wb_status st = WB_OK;
+    for (size_t i = 0; i < p->nenv && !st; i++)
+        st = wb_config_add_env(c, p->env[i], NULL);
+    if (!st && !has_env(p, "HOME"))
+        st = wb_config_add_env(c, "HOME", "/work");
+    if (!st && lang == WB_LANG_PYTHON && !has_env(p, "PYTHONIOENCODING"))
+        st = wb_config_add_env(c, "PYTHONIOENCODING", "utf-8");
+    if (!st)
+        st = wb_config_add_dir(c, s->ws, "/work", false);
+    if (!st && lang == WB_LANG_PYTHON) {
+        char lib[PATH_MAX];
+        const char *gd = guests_dir(s);
+        snprintf(lib, sizeof lib, "%s/python/lib", gd ? gd : ".");
+        st = wb_config_add_dir(c, lib, "/lib", true);
+    }
+    if (!st && kernel)
+        st = wb_config_add_dir(c, s->runtime_dir, "/.wasmbox", true);
+    for (size_t i = 0; i < p->ngrants && !st; i++) {
+        const wb_grant *g = &p->grants[i];
+        if (g->kind == WB_GRANT_DIR)
+            st = wb_config_add_dir(c, g->host, g->guest, g->read_only);
+        else if (g->kind == WB_GRANT_TMPFS)
+            st = wb_config_add_tmpfs(c, g->guest, g->size);
+    }
+    /* the catch-all "/" last: more specific grants win */
+    if (!st && (lang == WB_LANG_LUA || lang == WB_LANG_SQL ||
+                lang == WB_LANG_WASM))
+        st = wb_config_add_dir(c, s->ws, "/", false);
+    if (!st)
+        st = wb_config_add_arg(c, images[lang].argv0);
+    if (!st && kernel && lang == WB_LANG_PYTHON) {
+        if (!(st = wb_config_add_arg(c, "-I")))
+            st = wb_config_add_arg(c, "/.wasmbox/driver.py");
+    } else if (!st && kernel && lang == WB_LANG_JAVASCRIPT) {
+        if (!(st = wb_config_add_arg(c, "--std")))
+            st = wb_config_add_arg(c, "/.wasmbox/driver.js");
+    }
+    if (st) {
+        wb_sandbox_config_free(c);
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    }
+    return WB_OK;
+}

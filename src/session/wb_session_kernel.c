@@ -1,0 +1,523 @@
+/* wb_session_kernel.c: long-lived Python and JavaScript guests.
+ *
+ * One guest per language and session runs our driver (driver.py,
+ * driver.js) on its own thread; it blocks in fd_read on a socket whose
+ * other end we hold, between steps. A step writes a framed request, then
+ * waits for the driver's control line on stdout (see driver.py), for the
+ * guest to die, or for the step's deadline. Per step: fuel is reset with
+ * wb_store_set_fuel, output is counted against max_output by our output
+ * callback (past it the guest's writes fail with EIO, so the step ends
+ * with an exception and the state survives), and the deadline interrupts
+ * the store and cancels WASI waits: the guest is then gone and so is its
+ * state; the next step starts a new one and says so.
+ *
+ * Memory, disk and open files are budgets of the guest's whole life. */
+#include "session/wb_session.h"
+#include "wasi/wasi.h"
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CTRL_MAX 512
+#define STARTUP_MS 60000u
+
+struct wb_kernel {
+    wb_lang lang;
+    wb_sandbox_config cfg;
+    wb_module *m;
+    wb_wasi *w;
+    wb_store *st;
+    wb_linker *l;
+    int req_fd;
+    pthread_t th;
+    bool th_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* guest thread outcome */
+    bool exited;
+    wb_status call_st;
+    wb_error call_err;
+    /* the step under way (guarded by mu) */
+    bool ready;
+    bool step_done;
+    char nonce[40];
+    char reply[CTRL_MAX];
+    wb_capture cap;
+    uint64_t limit, used;
+    bool truncated[3];
+    /* a control line being assembled */
+    char ctrl[CTRL_MAX];
+    size_t ctrl_len;
+    bool in_ctrl;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int wb_capture_append(wb_capture *c, int stream, const uint8_t *d, size_t n)
+{
+    if (stream < 1 || stream > 2)
+        return 0;
+    if (c->len[stream] + n + 1 > c->cap[stream]) {
+        size_t cap = (c->len[stream] + n + 1) * 2;
+        char *b = realloc(c->buf[stream], cap);
+        if (!b)
+            return -1;
+        c->buf[stream] = b;
+        c->cap[stream] = cap;
+    }
+    memcpy(c->buf[stream] + c->len[stream], d, n);
+    c->len[stream] += n;
+    c->buf[stream][c->len[stream]] = 0;
+    return 0;
+}
+
+/* User output of the step, under the per-step output budget. */
+static int user_out(wb_kernel *k, int stream, const uint8_t *d, size_t n)
+{
+    if (!n)
+        return 0;
+    uint64_t room = k->used < k->limit ? k->limit - k->used : 0;
+    size_t take = n > room ? (size_t)room : n;
+    if (take && wb_capture_append(&k->cap, stream, d, take))
+        return -1;
+    k->used += take;
+    if (take < n) {
+        k->truncated[stream] = true;
+        return -1;                        /* EIO: the guest sees it */
+    }
+    return 0;
+}
+
+static void control(wb_kernel *k)
+{
+    k->ctrl[k->ctrl_len] = 0;
+    if (!strcmp(k->ctrl, "\x1eWBREADY")) {
+        k->ready = true;
+        pthread_cond_broadcast(&k->cv);
+        return;
+    }
+    size_t nl = strlen(k->nonce);
+    if (!strncmp(k->ctrl, "\x1eWBEND ", 7) && nl &&
+        !strncmp(k->ctrl + 7, k->nonce, nl) && k->ctrl[7 + nl] == ' ') {
+        snprintf(k->reply, sizeof k->reply, "%s", k->ctrl + 8 + nl);
+        k->step_done = true;
+        pthread_cond_broadcast(&k->cv);
+        return;
+    }
+    user_out(k, 1, (const uint8_t *)k->ctrl, k->ctrl_len);   /* not ours */
+}
+
+/* Guest thread: split stdout into user bytes and control lines (which
+ * start with \x1e and end with \n). */
+static int on_output(void *user, int stream, const uint8_t *d, size_t n)
+{
+    wb_kernel *k = user;
+    int rc = 0;
+    pthread_mutex_lock(&k->mu);
+    if (stream != 1) {
+        rc = user_out(k, stream, d, n);
+        pthread_mutex_unlock(&k->mu);
+        return rc;
+    }
+    size_t i = 0;
+    while (i < n) {
+        if (k->in_ctrl) {
+            const uint8_t *e = memchr(d + i, '\n', n - i);
+            size_t take = e ? (size_t)(e - (d + i)) : n - i;
+            if (k->ctrl_len + take >= CTRL_MAX - 1) {
+                /* too long for a control line: it was user output */
+                k->in_ctrl = false;
+                if (user_out(k, 1, (const uint8_t *)k->ctrl, k->ctrl_len))
+                    rc = -1;
+                continue;
+            }
+            memcpy(k->ctrl + k->ctrl_len, d + i, take);
+            k->ctrl_len += take;
+            i += take;
+            if (e) {
+                i++;
+                k->in_ctrl = false;
+                control(k);
+            }
+        } else {
+            const uint8_t *e = memchr(d + i, 0x1e, n - i);
+            size_t take = e ? (size_t)(e - (d + i)) : n - i;
+            if (user_out(k, 1, d + i, take))
+                rc = -1;
+            i += take;
+            if (e) {
+                k->in_ctrl = true;
+                k->ctrl_len = 0;
+                k->ctrl[k->ctrl_len++] = 0x1e;
+                i++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&k->mu);
+    return rc;
+}
+
+static void *guest_main(void *arg)
+{
+    wb_kernel *k = arg;
+    wb_error e = { 0 };
+    wb_instance *inst = NULL;
+    wb_status st = wb_instantiate(k->st, k->m, k->l, &inst, &e);
+    if (st == WB_OK) {
+        wb_func *f = wb_instance_func(inst, "_start");
+        if (!f) {
+            st = WB_E_LINK;
+            snprintf(e.message, sizeof e.message, "no _start");
+        } else {
+            st = wb_func_call(k->st, f, NULL, 0, NULL, 0, &e);
+        }
+    }
+    pthread_mutex_lock(&k->mu);
+    k->call_st = st;
+    k->call_err = e;
+    k->exited = true;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+void wb_kernel_stop(wb_kernel *k)
+{
+    if (!k)
+        return;
+    if (k->req_fd >= 0) {
+        close(k->req_fd);              /* EOF: the driver returns */
+        k->req_fd = -1;
+    }
+    if (k->th_started) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 2;
+        pthread_mutex_lock(&k->mu);
+        while (!k->exited)
+            if (pthread_cond_timedwait(&k->cv, &k->mu, &dl) == ETIMEDOUT)
+                break;
+        bool done = k->exited;
+        pthread_mutex_unlock(&k->mu);
+        if (!done) {
+            wb_store_interrupt(k->st);
+            wb_wasi_cancel(k->w);
+        }
+        pthread_join(k->th, NULL);
+    }
+    wb_linker_free(k->l);
+    if (k->st)
+        wb_store_free(k->st);
+    wb_wasi_free(k->w);
+    if (k->m)
+        wb_module_release(k->m);
+    wb_sandbox_config_free(&k->cfg);
+    for (int i = 0; i < 3; i++)
+        free(k->cap.buf[i]);
+    pthread_cond_destroy(&k->cv);
+    pthread_mutex_destroy(&k->mu);
+    free(k);
+}
+
+bool wb_kernel_supported(wb_lang lang)
+{
+    return lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT;
+}
+
+/* Wait (k->mu held) until *pred, the guest exits, or the deadline (a
+ * monotonic ms time; 0: none). Returns false on deadline. */
+static bool wait_until(wb_kernel *k, const bool *pred, uint64_t deadline)
+{
+    while (!(pred && *pred) && !k->exited) {
+        if (!deadline) {
+            pthread_cond_wait(&k->cv, &k->mu);
+            continue;
+        }
+        uint64_t t = now_ms();
+        if (t >= deadline)
+            return false;
+        uint64_t left = deadline - t;
+        if (left > 200)
+            left = 200;            /* re-check the monotonic clock */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(left / 1000);
+        ts.tv_nsec += (long)(left % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+    }
+    return true;
+}
+
+static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
+                              wb_error *err)
+{
+    wb_kernel *k = calloc(1, sizeof *k);
+    if (!k)
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    k->lang = lang;
+    k->req_fd = -1;
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_cond_init(&k->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    wb_sandbox_config_init(&k->cfg);
+    int sv[2] = { -1, -1 };
+    wb_status st = wb_sess_drivers(s, err);
+    if (!st)
+        st = wb_sess_module(s, lang, &k->m, err);
+    if (!st) {
+        wb_sandbox_config_free(&k->cfg);
+        st = wb_sess_config(s, lang, true, &k->cfg, err);
+    }
+    if (!st && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        st = wb_sess_fail(err, WB_E_IO, "socketpair: %s", strerror(errno));
+    if (!st) {
+        k->cfg.stdin_fd = sv[0];
+        k->cfg.output = on_output;
+        k->cfg.output_user = k;
+        k->cfg.budget.max_output = UINT64_MAX;     /* counted per step */
+        k->req_fd = sv[1];
+        st = wb_wasi_new(&k->cfg, &k->w, err);
+        close(sv[0]);                              /* the context dup'd it */
+        k->cfg.stdin_fd = -1;
+    }
+    if (!st) {
+        wb_limits lim;
+        wb_limits_default(&lim);
+        lim.max_memory = k->cfg.budget.max_memory;
+        lim.max_call_depth = k->cfg.budget.max_stack;
+        lim.fuel = -1;                         /* start-up is ours */
+        st = wb_store_new(&lim, &k->st, err);
+    }
+    if (!st && !(k->l = wb_linker_new()))
+        st = wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    if (!st)
+        st = wb_wasi_define(k->w, k->st, k->l, err);
+    if (!st) {
+        wb_store_set_user(k->st, k->w);
+        k->limit = UINT64_MAX;
+        if (pthread_create(&k->th, NULL, guest_main, k) != 0)
+            st = wb_sess_fail(err, WB_E_NOMEM, "cannot start a thread");
+        else
+            k->th_started = true;
+    }
+    if (!st) {
+        uint64_t t = k->cfg.budget.timeout_ms;
+        uint64_t dl = now_ms() + (t > STARTUP_MS ? t : STARTUP_MS);
+        pthread_mutex_lock(&k->mu);
+        bool ok = wait_until(k, &k->ready, dl);
+        bool exited = k->exited;
+        wb_error ce = k->call_err;
+        char early[300];
+        snprintf(early, sizeof early, "%.*s", (int)(k->cap.len[2] < 290 ?
+                 k->cap.len[2] : 290), k->cap.buf[2] ? k->cap.buf[2] : "");
+        pthread_mutex_unlock(&k->mu);
+        if (!ok || exited)
+            st = wb_sess_fail(err, WB_E_IO, "the %s interpreter did not "
+                              "start: %s %s", wb_lang_name(lang),
+                              !ok ? "start-up timed out" : ce.message, early);
+    }
+    if (st) {
+        if (sv[1] >= 0 && k->req_fd < 0)
+            close(sv[1]);
+        wb_kernel_stop(k);
+        return st;
+    }
+    pthread_mutex_lock(&k->mu);
+    for (int i = 0; i < 3; i++)
+        k->cap.len[i] = 0;
+    pthread_mutex_unlock(&k->mu);
+    *out = k;
+    return WB_OK;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* How the guest's death ends the step. */
+static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
+{
+    wb_run_result *r = &res->run;
+    int stop = wb_wasi_stop_reason(k->w);
+    wb_status st = k->call_st;
+    const wb_error *e = &k->call_err;
+    snprintf(r->message, sizeof r->message, "%s", e->message);
+    snprintf(r->backtrace, sizeof r->backtrace, "%s", e->backtrace);
+    if (fired) {
+        r->outcome = WB_OUTCOME_TIMEOUT;
+        snprintf(r->message, sizeof r->message, "timeout");
+    } else if (st == WB_OK || st == WB_E_EXIT) {
+        r->outcome = WB_OUTCOME_EXITED;
+        r->exit_code = st == WB_OK ? 0 : e->exit_code;
+        r->message[0] = 0;
+    } else if (st == WB_E_TRAP && stop >= 0) {
+        r->outcome = (wb_outcome)stop;
+    } else if (st == WB_E_TRAP && e->trap == WB_TRAP_FUEL) {
+        r->outcome = WB_OUTCOME_FUEL;
+    } else if ((st == WB_E_TRAP && e->trap == WB_TRAP_MEMORY_LIMIT) ||
+               st == WB_E_LIMIT) {
+        r->outcome = WB_OUTCOME_MEMORY;
+    } else if (st == WB_E_TRAP) {
+        r->outcome = WB_OUTCOME_TRAP;
+    } else {
+        r->outcome = WB_OUTCOME_ERROR;
+        r->status = st;
+    }
+}
+
+wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
+                         size_t len, wb_step_result *res, wb_error *err)
+{
+    uint64_t t0 = now_ms();
+    wb_kernel *k = s->kernel[lang];
+    res->persistent = true;
+    if (!k) {
+        bool was_lost = s->lost[lang];
+        wb_status st = kernel_start(s, lang, &k, err);
+        if (st)
+            return st;
+        s->kernel[lang] = k;
+        res->state_kept = false;
+        if (was_lost)
+            snprintf(res->note, sizeof res->note, "The %s interpreter was "
+                     "restarted (%s): variables from earlier steps are gone; "
+                     "files in /work are kept.", wb_lang_name(lang),
+                     s->lost_why[lang]);
+        s->lost[lang] = false;
+    } else {
+        res->state_kept = true;
+    }
+    const wb_budget *b = &s->policy->budget;
+    uint8_t rnd[8] = { 0 };
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+        memcpy(rnd, &t0, sizeof rnd);
+    pthread_mutex_lock(&k->mu);
+    for (int i = 0; i < 3; i++) {
+        k->cap.len[i] = 0;
+        k->truncated[i] = false;
+        if (k->cap.buf[i])
+            k->cap.buf[i][0] = 0;
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(k->nonce + 2 * i, 3, "%02x", rnd[i]);
+    k->step_done = false;
+    k->reply[0] = 0;
+    k->used = 0;
+    k->limit = b->max_output;
+    pthread_mutex_unlock(&k->mu);
+    /* the guest is blocked reading its stdin: ordered by the socket */
+    wb_store_set_fuel(k->st, b->fuel);
+    uint64_t mem0 = wb_store_peak_memory(k->st);
+    char hdr[80];
+    int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);
+    bool sent = send_all(k->req_fd, hdr, (size_t)hn) == 0 &&
+                send_all(k->req_fd, code, len) == 0;
+    uint64_t dl = b->timeout_ms ? t0 + b->timeout_ms : 0;
+    pthread_mutex_lock(&k->mu);
+    bool in_time = sent ? wait_until(k, &k->step_done, dl) : true;
+    bool fired = false;
+    if (!in_time) {
+        fired = true;
+        pthread_mutex_unlock(&k->mu);
+        wb_store_interrupt(k->st);
+        wb_wasi_cancel(k->w);
+        pthread_mutex_lock(&k->mu);
+        wait_until(k, NULL, 0);              /* until it exits */
+    }
+    bool done = k->step_done && !fired;
+    wb_run_result *r = &res->run;
+    memset(r, 0, sizeof *r);
+    if (done) {
+        json_t *j = json_loads(k->reply, 0, NULL);
+        const char *status = "ok";
+        int ec = 0;
+        if (j)
+            json_unpack(j, "{s?s, s?i}", "status", &status, "exit_code", &ec);
+        r->outcome = WB_OUTCOME_EXITED;
+        r->exit_code = ec;
+        if (!strcmp(status, "error"))
+            snprintf(r->message, sizeof r->message, "uncaught exception");
+        json_decref(j);
+        if (k->truncated[1] || k->truncated[2]) {
+            r->outcome = WB_OUTCOME_OUTPUT_LIMIT;
+            snprintf(r->message, sizeof r->message, "output limit exceeded");
+        }
+    } else if (!sent && !k->exited) {
+        r->outcome = WB_OUTCOME_ERROR;
+        r->status = WB_E_IO;
+        snprintf(r->message, sizeof r->message, "cannot reach the "
+                 "interpreter");
+    } else {
+        classify_exit(k, fired, res);
+    }
+    r->stdout_truncated = k->truncated[1];
+    r->stderr_truncated = k->truncated[2];
+    r->stdout_bytes = k->cap.len[1];
+    r->stderr_bytes = k->cap.len[2];
+    res->out = k->cap.buf[1] ? strndup(k->cap.buf[1], k->cap.len[1])
+                             : strdup("");
+    res->err = k->cap.buf[2] ? strndup(k->cap.buf[2], k->cap.len[2])
+                             : strdup("");
+    res->out_len = k->cap.len[1];
+    res->err_len = k->cap.len[2];
+    bool dead = k->exited || !done;
+    pthread_mutex_unlock(&k->mu);
+    r->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
+    r->peak_memory = wb_store_peak_memory(k->st);
+    (void)mem0;
+    wb_run_result usage;
+    memset(&usage, 0, sizeof usage);
+    wb_wasi_usage(k->w, &usage);
+    r->disk_bytes = usage.disk_bytes;
+    r->wall_time_ms = now_ms() - t0;
+    if (dead) {
+        const char *why = fired ? "the previous step hit its time limit"
+                          : r->outcome == WB_OUTCOME_FUEL
+                              ? "the previous step ran out of fuel"
+                          : r->outcome == WB_OUTCOME_MEMORY
+                              ? "the previous step hit the memory limit"
+                          : r->outcome == WB_OUTCOME_EXITED
+                              ? "the previous step ended the interpreter"
+                              : "the interpreter was killed";
+        wb_kernel_stop(k);
+        s->kernel[lang] = NULL;
+        s->lost[lang] = true;
+        snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
+        res->state_lost_after = true;
+        res->state_kept = false;
+        snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
+                 "stopped (%s): its variables are lost and the next step "
+                 "starts a fresh interpreter; files in /work are kept.",
+                 wb_lang_name(lang), wb_outcome_name(r->outcome));
+    }
+    if (!res->out || !res->err)
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    return WB_OK;
+}

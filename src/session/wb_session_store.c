@@ -1,0 +1,493 @@
+/* wb_session_store.c: the state directory.
+ *
+ *   <state>/sessions/<id>/session.json   metadata (jansson), atomic
+ *   <state>/sessions/<id>/work/          the workspace (guest /work)
+ *   <state>/runtime/                     driver.py, driver.js
+ *
+ * Every file we write goes through a temp file, fsync and rename, so a
+ * killed process never leaves a half-written file under its final name. */
+#include "session/wb_session.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ids of sessions open in this process (expiry skips them) */
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static char open_ids[64][64];
+
+int64_t wb_sess_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+wb_status wb_sess_fail(wb_error *err, wb_status st, const char *fmt, ...)
+{
+    if (err) {
+        memset(err, 0, sizeof *err);
+        err->status = st;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+bool wb_sess_valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 63 || id[0] == '.' || id[0] == '-')
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
+                         size_t len)
+{
+    char tmp[NAME_MAX + 1];
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != sizeof r)
+        r = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+    snprintf(tmp, sizeof tmp, ".wbtmp-%08x", r);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+                    O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    close(fd);
+    if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        int e = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = e;
+        return -1;
+    }
+    fsync(dirfd);
+    return 0;
+fail:;
+    int e = errno ? errno : EIO;
+    close(fd);
+    unlinkat(dirfd, tmp, 0);
+    errno = e;
+    return -1;
+}
+
+/* mkdir -p, mode 0700 for what we create */
+static int mkdirs(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+                return -1;
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+char *wb_session_state_dir(const wb_session_options *o)
+{
+    const char *d = o ? o->state_dir : NULL;
+    char buf[PATH_MAX];
+    if (!d || !*d)
+        d = getenv("WASMBOX_STATE_DIR");
+    if (d && *d)
+        return strdup(d);
+    const char *x = getenv("XDG_STATE_HOME");
+    if (x && x[0] == '/') {
+        snprintf(buf, sizeof buf, "%s/wasmbox", x);
+        return strdup(buf);
+    }
+    const char *h = getenv("HOME");
+    if (!h || !*h)
+        return NULL;
+    snprintf(buf, sizeof buf, "%s/.local/state/wasmbox", h);
+    return strdup(buf);
+}
+
+static wb_status sess_dir(const wb_session_options *o, char **state,
+                          wb_error *err)
+{
+    *state = wb_session_state_dir(o);
+    if (!*state)
+        return wb_sess_fail(err, WB_E_ARG, "no state directory: set "
+                            "WASMBOX_STATE_DIR, XDG_STATE_HOME or HOME");
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/sessions", *state);
+    if (mkdirs(sub) != 0) {
+        wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", sub,
+                     strerror(errno));
+        free(*state);
+        *state = NULL;
+        return WB_E_IO;
+    }
+    return WB_OK;
+}
+
+wb_status wb_sess_save(wb_session *s, wb_error *err)
+{
+    json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I}", "version", 1, "id",
+                          s->id, "created", (json_int_t)s->created,
+                          "last_used", (json_int_t)s->last_used, "steps",
+                          (json_int_t)s->steps);
+    char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+    json_decref(j);
+    if (!text)
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    int dfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = dfd < 0 ? -1 : wb_sess_write_atomic(dfd, "session.json", text,
+                                                 strlen(text));
+    int e = errno;
+    if (dfd >= 0)
+        close(dfd);
+    free(text);
+    if (rc)
+        return wb_sess_fail(err, WB_E_IO, "%s/session.json: cannot write: %s",
+                            s->root, strerror(e));
+    return WB_OK;
+}
+
+/* Read session.json; false if missing or unreadable. */
+static bool load_meta(const char *root, wb_session_info *info)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/session.json", root);
+    json_t *j = json_load_file(path, 0, NULL);
+    if (!j)
+        return false;
+    json_int_t c = 0, u = 0, n = 0;
+    const char *id = NULL;
+    bool ok = json_unpack(j, "{s:s, s:I, s:I, s?I}", "id", &id, "created",
+                          &c, "last_used", &u, "steps", &n) == 0;
+    if (ok) {
+        snprintf(info->id, sizeof info->id, "%s", id);
+        info->created = c;
+        info->last_used = u;
+        info->steps = (uint64_t)n;
+    }
+    json_decref(j);
+    return ok;
+}
+
+static void mark_open(const char *id, bool on)
+{
+    pthread_mutex_lock(&open_mu);
+    for (int i = 0; i < 64; i++) {
+        if (on && !open_ids[i][0]) {
+            snprintf(open_ids[i], sizeof open_ids[i], "%s", id);
+            break;
+        }
+        if (!on && !strcmp(open_ids[i], id)) {
+            open_ids[i][0] = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_mu);
+}
+
+static bool is_open(const char *id)
+{
+    bool r = false;
+    pthread_mutex_lock(&open_mu);
+    for (int i = 0; i < 64 && !r; i++)
+        r = !strcmp(open_ids[i], id);
+    pthread_mutex_unlock(&open_mu);
+    return r;
+}
+
+static void sess_free(wb_session *s)
+{
+    if (!s)
+        return;
+    free(s->state_dir);
+    free(s->root);
+    free(s->ws);
+    free(s->guests_dir);
+    free(s->runtime_dir);
+    wb_sandbox_config_free(&s->own_policy);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* Guest paths the session reserves for itself. */
+static wb_status check_policy(const wb_sandbox_config *p, wb_error *err)
+{
+    static const char *const reserved[] = { "/work", "/lib", "/.wasmbox",
+                                            "/", NULL };
+    for (size_t i = 0; i < p->ngrants; i++)
+        for (const char *const *r = reserved; *r; r++)
+            if (p->grants[i].guest && !strcmp(p->grants[i].guest, *r))
+                return wb_sess_fail(err, WB_E_ARG, "the policy grants guest "
+                                    "path '%s', which sessions reserve (the "
+                                    "workspace is /work)", *r);
+    return WB_OK;
+}
+
+wb_status wb_session_open(const wb_session_options *o, const char *id,
+                          wb_session **out, wb_error *err)
+{
+    *out = NULL;
+    wb_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    wb_sandbox_config_init(&s->own_policy);
+    s->policy = o && o->policy ? o->policy : &s->own_policy;
+    if (o && o->settings)
+        s->settings = *o->settings;
+    else
+        wb_session_settings_default(&s->settings);
+    wb_status st = check_policy(s->policy, err);
+    if (st || (st = sess_dir(o, &s->state_dir, err))) {
+        sess_free(s);
+        return st;
+    }
+    if (id) {
+        if (!wb_sess_valid_id(id)) {
+            sess_free(s);
+            return wb_sess_fail(err, WB_E_ARG, "bad session id '%s' (letters,"
+                                " digits, '-', '_', '.'; at most 63)", id);
+        }
+        snprintf(s->id, sizeof s->id, "%s", id);
+    } else {
+        uint8_t r[8] = { 0 };
+        if (getrandom(r, sizeof r, 0) != sizeof r) {
+            sess_free(s);
+            return wb_sess_fail(err, WB_E_IO, "no randomness for an id");
+        }
+        for (int i = 0; i < 8; i++)
+            snprintf(s->id + 2 * i, 3, "%02x", r[i]);
+    }
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s/sessions/%s", s->state_dir, s->id);
+    s->root = strdup(buf);
+    snprintf(buf, sizeof buf, "%s/sessions/%s/work", s->state_dir, s->id);
+    s->ws = strdup(buf);
+    snprintf(buf, sizeof buf, "%s/runtime", s->state_dir);
+    s->runtime_dir = strdup(buf);
+    if (o && o->guests_dir)
+        s->guests_dir = strdup(o->guests_dir);
+    if (!s->root || !s->ws || !s->runtime_dir) {
+        sess_free(s);
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    }
+    wb_session_info info;
+    bool existed = load_meta(s->root, &info);
+    if (mkdirs(s->ws) != 0) {
+        wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
+                     strerror(errno));
+        sess_free(s);
+        return WB_E_IO;
+    }
+    s->last_used = wb_sess_now();
+    if (existed) {
+        s->created = info.created;
+        s->steps = info.steps;
+        /* a previous process may have held interpreter state */
+        for (int l = 0; l < WB_LANG_COUNT; l++) {
+            s->lost[l] = info.steps > 0;
+            snprintf(s->lost_why[l], sizeof s->lost_why[l],
+                     "the session was reopened");
+        }
+    } else {
+        s->created = s->last_used;
+    }
+    if ((st = wb_sess_save(s, err))) {
+        sess_free(s);
+        return st;
+    }
+    mark_open(s->id, true);
+    *out = s;
+    return WB_OK;
+}
+
+void wb_session_close(wb_session *s)
+{
+    if (!s)
+        return;
+    for (int l = 0; l < WB_LANG_COUNT; l++)
+        if (s->kernel[l])
+            wb_kernel_stop(s->kernel[l]);
+    wb_sess_save(s, NULL);
+    mark_open(s->id, false);
+    sess_free(s);
+}
+
+const char *wb_session_id(const wb_session *s)
+{
+    return s->id;
+}
+
+const char *wb_session_workspace(const wb_session *s)
+{
+    return s->ws;
+}
+
+void wb_session_reset(wb_session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int l = 0; l < WB_LANG_COUNT; l++) {
+        if (s->kernel[l]) {
+            wb_kernel_stop(s->kernel[l]);
+            s->kernel[l] = NULL;
+        }
+        s->lost[l] = false;        /* a fresh start was asked for */
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
+                          size_t *n, wb_error *err)
+{
+    char *state;
+    *out = NULL;
+    *n = 0;
+    wb_status st = sess_dir(o, &state, err);
+    if (st)
+        return st;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sessions", state);
+    DIR *d = opendir(path);
+    if (!d) {
+        free(state);
+        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
+    }
+    struct dirent *e;
+    size_t cap = 0;
+    while ((e = readdir(d))) {
+        if (!wb_sess_valid_id(e->d_name))
+            continue;
+        char root[PATH_MAX + NAME_MAX + 2];
+        snprintf(root, sizeof root, "%s/%s", path, e->d_name);
+        wb_session_info info;
+        if (!load_meta(root, &info) || strcmp(info.id, e->d_name))
+            continue;
+        if (*n == cap) {
+            wb_session_info *g = realloc(*out, (cap = cap * 2 + 8) * sizeof *g);
+            if (!g) {
+                closedir(d);
+                free(state);
+                return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+            }
+            *out = g;
+        }
+        (*out)[(*n)++] = info;
+    }
+    closedir(d);
+    free(state);
+    return WB_OK;
+}
+
+/* rm -rf below dirfd (no symlinks followed: unlinkat removes links). */
+static int rm_tree(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    if (fd < 0)
+        return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            rc |= rm_tree(dirfd(d), e->d_name);
+    closedir(d);
+    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        rc = -1;
+    return rc;
+}
+
+wb_status wb_session_delete(const wb_session_options *o, const char *id,
+                            wb_error *err)
+{
+    if (!wb_sess_valid_id(id))
+        return wb_sess_fail(err, WB_E_ARG, "bad session id '%s'", id);
+    char *state;
+    wb_status st = sess_dir(o, &state, err);
+    if (st)
+        return st;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sessions", state);
+    free(state);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        close(dfd);
+        return wb_sess_fail(err, WB_E_ARG, "no session '%s'", id);
+    }
+    /* Rename first: the session disappears atomically, then goes. */
+    char grave[NAME_MAX + 1];
+    snprintf(grave, sizeof grave, ".deleted-%s-%d", id, (int)getpid());
+    int rc = renameat(dfd, id, dfd, grave) == 0 ? rm_tree(dfd, grave) : -1;
+    int e = errno;
+    close(dfd);
+    if (rc)
+        return wb_sess_fail(err, WB_E_IO, "cannot delete session '%s': %s",
+                            id, strerror(e));
+    return WB_OK;
+}
+
+wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
+                            wb_error *err)
+{
+    wb_session_settings def;
+    wb_session_settings_default(&def);
+    const wb_session_settings *ss = o && o->settings ? o->settings : &def;
+    if (deleted)
+        *deleted = 0;
+    if (ss->idle_expiry_ms == 0)
+        return WB_OK;
+    wb_session_info *list;
+    size_t n;
+    wb_status st = wb_session_list(o, &list, &n, err);
+    if (st)
+        return st;
+    int64_t now = wb_sess_now();
+    for (size_t i = 0; i < n; i++) {
+        int64_t idle = now - list[i].last_used;
+        if (idle < 0 || (uint64_t)idle * 1000 < ss->idle_expiry_ms ||
+            is_open(list[i].id))
+            continue;
+        if (wb_session_delete(o, list[i].id, NULL) == WB_OK && deleted)
+            (*deleted)++;
+    }
+    free(list);
+    return WB_OK;
+}

@@ -1,0 +1,282 @@
+// mcp.test.mjs: drives `wasmbox mcp` with the official MCP TypeScript SDK
+// (stdio and Streamable HTTP), plus raw malformed JSON-RPC over stdio.
+// Prints PASS/FAIL/SKIP per case and "N passed, N failed, N skipped".
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+
+const build = resolve(process.env.WB_BUILD || join(import.meta.dirname, "../../build"));
+const wasmbox = join(build, "wasmbox");
+const guests = process.env.WASMBOX_GUESTS || join(build, "guests");
+const have = {
+  python: existsSync(join(guests, "python/python.wasm")),
+  js: existsSync(join(guests, "js/qjs.wasm")),
+  sqlite: existsSync(join(guests, "sqlite/sqlite3.wasm")),
+};
+const state = mkdtempSync(join(tmpdir(), "wb-mcp-test-"));
+const policy = join(state, "policy.yaml");
+writeFileSync(policy, [
+  "version: 1",
+  "budget:",
+  "  timeout: 3s",
+  "  memory: 512M",
+  "session:",
+  "  idle_expiry: 1h",
+  "  languages: [python, javascript, sql, lua]",
+  "",
+].join("\n"));
+const env = { ...process.env, WASMBOX_STATE_DIR: state, WASMBOX_GUESTS: guests };
+
+let passed = 0, failed = 0, skipped = 0;
+async function test(name, needs, fn) {
+  const missing = needs.filter((n) => !have[n]);
+  if (missing.length) {
+    skipped++;
+    console.log(`SKIP ${name}: guest runtime not built (${missing.join(", ")}; run 'make guests')`);
+    return;
+  }
+  try {
+    await fn();
+    passed++;
+    console.log(`PASS ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split("\n").slice(0, 4).join("\n  ") : e}`);
+  }
+}
+
+async function stdioClient(extra = []) {
+  const transport = new StdioClientTransport({
+    command: wasmbox, args: ["mcp", "--policy", policy, ...extra], env, stderr: "pipe",
+  });
+  const client = new Client({ name: "wasmbox-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+const text = (r) => r.content.map((c) => c.text).join("");
+const call = (c, name, args) => c.callTool({ name, arguments: args });
+
+// --- stdio, through the SDK ------------------------------------------------
+let client;
+await test("stdio: initialize", [], async () => {
+  client = await stdioClient();
+  const info = client.getServerVersion();
+  assert.equal(info.name, "wasmbox");
+  assert.ok(client.getServerCapabilities().tools);
+});
+
+await test("stdio: tools/list", [], async () => {
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name);
+  for (const n of ["run_python", "run_javascript", "run_sql", "run_lua",
+                   "write_file", "read_file", "list_files", "reset_session"])
+    assert.ok(names.includes(n), `missing ${n} in ${names}`);
+  for (const t of tools) {
+    assert.equal(t.inputSchema.type, "object");
+    assert.ok(t.description.length > 40, `${t.name} needs a description`);
+  }
+});
+
+await test("run_python prints", ["python"], async () => {
+  const r = await call(client, "run_python", { code: "print('hello', 6 * 7)" });
+  assert.equal(r.isError, false);
+  assert.equal(r.structuredContent.stdout, "hello 42\n");
+  assert.equal(r.structuredContent.outcome, "exited");
+  assert.equal(r.structuredContent.exit_code, 0);
+  assert.equal(r.structuredContent.stdout_truncated, false);
+  assert.match(text(r), /hello 42/);
+});
+
+await test("run_python keeps a variable across calls", ["python"], async () => {
+  let r = await call(client, "run_python", { code: "x = 41" });
+  assert.equal(r.isError, false);
+  r = await call(client, "run_python", { code: "print(x + 1)" });
+  assert.equal(r.structuredContent.stdout, "42\n");
+  assert.equal(r.structuredContent.state_kept, true);
+});
+
+await test("run_python exception is an error result", ["python"], async () => {
+  const r = await call(client, "run_python", { code: "1/0" });
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent.exit_code, 1);
+  assert.match(r.structuredContent.stderr, /ZeroDivisionError/);
+  const again = await call(client, "run_python", { code: "x" });
+  assert.equal(again.structuredContent.stdout, "41\n");   // state survived
+});
+
+await test("write_file then read it from Python", ["python"], async () => {
+  let r = await call(client, "write_file", { path: "notes/a.txt", content: "first line\n" });
+  assert.equal(r.isError, false);
+  r = await call(client, "run_python", { code: "print(open('notes/a.txt').read().strip())" });
+  assert.equal(r.structuredContent.stdout, "first line\n");
+});
+
+await test("Python writes a file, read_file reads it", ["python"], async () => {
+  let r = await call(client, "run_python", { code: "open('/work/out.csv', 'w').write('a,b\\n1,2\\n')" });
+  assert.equal(r.isError, false);
+  r = await call(client, "read_file", { path: "out.csv" });
+  assert.equal(r.isError, false);
+  assert.equal(text(r), "a,b\n1,2\n");
+  r = await call(client, "list_files", {});
+  const paths = r.structuredContent.files.map((f) => f.path);
+  assert.ok(paths.includes("out.csv") && paths.includes("notes/a.txt"), paths.join(","));
+});
+
+await test("binary files round-trip as base64", [], async () => {
+  const data = Buffer.from([0, 255, 1, 128, 10]).toString("base64");
+  let r = await call(client, "write_file", { path: "bin.dat", content: data, encoding: "base64" });
+  assert.equal(r.isError, false);
+  r = await call(client, "read_file", { path: "/work/bin.dat" });
+  assert.equal(r.structuredContent.encoding, "base64");
+  assert.equal(r.structuredContent.content, data);
+});
+
+await test("path outside the workspace is a clean error", [], async () => {
+  for (const path of ["../../etc/passwd", "/etc/passwd", "a/../../x"]) {
+    const r = await call(client, "read_file", { path });
+    assert.equal(r.isError, true, path);
+    assert.match(text(r), /outside the workspace/, path);
+  }
+  const w = await call(client, "write_file", { path: "/tmp/evil", content: "x" });
+  assert.equal(w.isError, true);
+});
+
+await test("symlink out of the workspace is refused", ["python"], async () => {
+  await call(client, "run_python", { code: "import os\ntry:\n  os.symlink('/etc/passwd', 'link')\nexcept OSError as e:\n  print(e)" });
+  const r = await call(client, "read_file", { path: "link" });
+  assert.equal(r.isError, true);
+});
+
+await test("timeout outcome from while True: pass", ["python"], async () => {
+  await call(client, "run_python", { code: "kept = 1" });
+  const r = await call(client, "run_python", { code: "while True: pass" });
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent.outcome, "timeout");
+  assert.equal(r.structuredContent.state_lost, true);
+  const next = await call(client, "run_python", { code: "print('kept' in globals())" });
+  assert.equal(next.structuredContent.stdout, "False\n");
+  assert.match(next.structuredContent.note, /restarted/);
+  // files survive the restart
+  const f = await call(client, "run_python", { code: "print(open('out.csv').readline().strip())" });
+  assert.equal(f.structuredContent.stdout, "a,b\n");
+});
+
+await test("run_javascript keeps globals", ["js"], async () => {
+  let r = await call(client, "run_javascript", { code: "let n = 20; function twice(v) { return 2 * v; }" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(client, "run_javascript", { code: "console.log(twice(n) + 2)" });
+  assert.equal(r.structuredContent.stdout, "42\n");
+});
+
+await test("run_sql against a workspace database", ["sqlite"], async () => {
+  let r = await call(client, "run_sql", { sql: "create table t(a int); insert into t values (2),(40);" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(client, "run_sql", { sql: "select sum(a) as s from t;" });
+  assert.equal(r.structuredContent.stdout, "s\n42\n");
+  r = await call(client, "run_sql", { sql: "select * from nope;" });
+  assert.equal(r.isError, true);
+});
+
+await test("invalid tool arguments are a JSON-RPC error", [], async () => {
+  await assert.rejects(call(client, "run_python", {}), /-32602|required/);
+  await assert.rejects(call(client, "no_such_tool", {}), /-32602|Unknown tool/);
+});
+
+await test("stdio: close", [], async () => { await client.close(); });
+
+// --- persistence across a process restart ----------------------------------
+await test("session persists across a server restart", ["python"], async () => {
+  const id = "restart-test";
+  let c = await stdioClient(["--session", id]);
+  let r = await call(c, "run_python", { code: "y = 5\nopen('keep.txt', 'w').write('still here')" });
+  assert.equal(r.structuredContent.session_id, id);
+  await c.close();
+  c = await stdioClient(["--session", id]);
+  r = await call(c, "read_file", { path: "keep.txt" });
+  assert.equal(text(r), "still here");
+  r = await call(c, "run_python", { code: "print('y' in globals())" });
+  assert.equal(r.structuredContent.stdout, "False\n");
+  assert.match(r.structuredContent.note, /restarted|reopened/);
+  await c.close();
+  const list = await runCapture(["session", "list"]);
+  assert.match(list, /restart-test/);
+});
+
+// --- malformed JSON-RPC over stdio -------------------------------------------
+function runCapture(args, input = "") {
+  return new Promise((res, rej) => {
+    const p = spawn(wasmbox, args, { env });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.on("error", rej);
+    p.on("close", (code) => (code === 0 ? res(out) : rej(new Error(`exit ${code}: ${out}`))));
+    p.stdin.on("error", () => {});
+    p.stdin.end(input);
+  });
+}
+
+await test("malformed JSON-RPC never crashes the server", [], async () => {
+  const lines = [
+    "this is not json",
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":",
+    "[]",
+    "42",
+    "{\"id\":2,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":3}",
+    "{\"jsonrpc\":\"2.0\",\"id\":{\"x\":1},\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"no/such\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":[1]}",
+    "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\",\"arguments\":{\"path\":7}}}",
+    "\u00ff\u00fe garbage \u0000",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+    "[{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"nope\"}]",
+    "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}",
+  ];
+  const out = await runCapture(["mcp"], lines.join("\n") + "\n");
+  const resp = out.trim().split("\n").map((l) => JSON.parse(l));
+  const codes = resp.map((r) => Array.isArray(r) ? r.map((x) => x.error ? x.error.code : "ok").join("+")
+                                                  : r.error ? r.error.code : "ok");
+  assert.deepEqual(codes, [-32700, -32700, -32600, -32600, -32600, -32600, -32600,
+                           -32601, -32602, -32602, -32602, -32602, -32700,
+                           "ok+-32601", "ok"]);
+  assert.equal(resp.at(-1).id, 11);
+  assert.equal(resp[0].id, null);
+});
+
+// --- Streamable HTTP, through the SDK -----------------------------------------
+await test("Streamable HTTP: initialize, tools, state", ["python"], async () => {
+  const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0"], { env });
+  try {
+    const port = await new Promise((res, rej) => {
+      let err = "";
+      srv.stderr.on("data", (d) => {
+        err += d;
+        const m = /127\.0\.0\.1:(\d+)\/mcp/.exec(err);
+        if (m) res(m[1]);
+      });
+      srv.on("close", (c) => rej(new Error(`server exited ${c}: ${err}`)));
+    });
+    const c = new Client({ name: "wasmbox-http-test", version: "1.0.0" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    const { tools } = await c.listTools();
+    assert.ok(tools.some((t) => t.name === "run_python"));
+    await call(c, "run_python", { code: "z = 6" });
+    const r = await call(c, "run_python", { code: "z * 7" });
+    assert.equal(r.structuredContent.stdout, "42\n");
+    await c.close();
+  } finally {
+    srv.kill("SIGTERM");
+  }
+});
+
+rmSync(state, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed ? 1 : 0);

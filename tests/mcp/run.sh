@@ -1,0 +1,29 @@
+#!/bin/bash
+# tests/mcp/run.sh: the MCP server tests. Installs the pinned MCP SDK
+# (package-lock.json) into tests/mcp/node_modules when missing, then
+# drives build/wasmbox with it. Last line: "N passed, N failed, N skipped".
+# Cases that need a guest runtime that is not built are skipped.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export WB_BUILD=${WB_BUILD:-$here/../../build}
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "mcp tests: node and npm are needed (apt-get install nodejs npm)"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
+if [ ! -x "$WB_BUILD/wasmbox" ]; then
+    echo "mcp tests: $WB_BUILD/wasmbox is not built (run make)"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
+# install exactly the locked versions (once; again when the lock changes)
+stamp=$here/node_modules/.wasmbox-lock
+if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
+    if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error); then
+        echo "mcp tests: npm ci failed"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+    cp "$here/package-lock.json" "$stamp"
+fi
+exec node "$here/mcp.test.mjs"
