@@ -321,20 +321,11 @@ static inline wb_f64x2 wb_f64x2_round(wb_f64x2 x, int mode)
     return (wb_f64x2)WB_VSEL(wb_u64x2, small, r, x + 0.0);
 }
 
-/* Byte gather: lane i = tab[idx[i]], idx[i] < 32 already. Built in
- * registers with constant shifts: reloading 16 bytewise stores as one
- * v128 would stall on store forwarding. */
-static inline uint64_t wb_gather8(const uint8_t tab[32], const uint8_t *idx)
-{
-    uint64_t r = 0;
-    for (unsigned i = 0; i < 8; i++) r |= (uint64_t)tab[idx[i]] << (i * 8);
-    return r;
-}
+/* simd_shuffle.c: byte shuffles, SSSE3 when the CPU has it. Both read
+ * all inputs before writing `out`, which may alias them. */
+extern void (*wb_simd_shuffle)(const void *a, const void *b, const uint8_t *idx, void *out);
+extern void (*wb_simd_swizzle)(const void *a, const void *idx, void *out);
 
-static inline wb_u64x2 wb_v128_gather(const uint8_t tab[32], const uint8_t idx[16])
-{
-    return (wb_u64x2){ wb_gather8(tab, idx), wb_gather8(tab, idx + 8) };
-}
 
 /* min/max as the scalar ops: a NaN operand gives a + b (a quiet NaN);
  * equal operands combine their bits, so min(-0, +0) = -0 and
