@@ -55,7 +55,7 @@ WORKLOADS = [
     ("interp", "a switch-dispatch bytecode interpreter loop"),
     ("memops", "memcpy / memmove / memset heavy"),
 ]
-RUNTIMES = ["native", "wasmbox", "node", "wasm-interp"]
+RUNTIMES = ["native", "wasmbox", "wasmbox-simd", "node", "wasm-interp"]
 
 TARGET_GEOMEAN = 8.0      # x native, geometric mean over the C workloads
 TARGET_COLD_MS = 2.0      # wasmbox run hello.wasm, median wall time
@@ -198,6 +198,9 @@ def command(rt, name, args):
     if rt == "wasmbox":
         return [args.wasmbox, "run", "--timeout", "0",
                 os.path.join(b, "wasm", name + ".wasm")]
+    if rt == "wasmbox-simd":   # the same source, clang -msimd128
+        return [args.wasmbox, "run", "--timeout", "0",
+                os.path.join(b, "wasm-simd", name + ".wasm")]
     if rt == "node":
         return ["node", "--no-warnings", os.path.join(HERE, "node_wasi.mjs"),
                 os.path.join(b, "wasm", name + ".wasm")]
@@ -212,6 +215,9 @@ def available(rt, args):
         return True
     if rt == "wasmbox":
         return os.access(args.wasmbox, os.X_OK)
+    if rt == "wasmbox-simd":
+        return os.access(args.wasmbox, os.X_OK) and \
+            os.path.isdir(os.path.join(args.bins, "wasm-simd"))
     if rt == "node":
         return shutil.which("node") is not None
     if rt == "wasm-interp":
@@ -575,6 +581,22 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
                      "so it is a lower bound; \"(n of m)\": over the "
                      "workloads that ran.\n")
 
+    # SIMD: the same sources built with and without -msimd128.
+    if "wasmbox-simd" in runtimes:
+        L.append("## SIMD\n")
+        L.append("Each workload built twice for wasm32-wasi, with and without "
+                 "`clang -msimd128` (clang auto-vectorises loops into v128 "
+                 "instructions), both run by wasmbox. Both builds printed the "
+                 "native checksum unless PROBLEMS says otherwise.\n")
+        L.append("| workload | scalar s | -msimd128 s | speed-up |")
+        L.append("|---|---:|---:|---:|")
+        for name, _ in workloads:
+            a, b = cells[name]["wasmbox"], cells[name]["wasmbox-simd"]
+            up = a.med / b.med if a.med and b.med else None
+            L.append(f"| {name} | {fmt_s(a.med)} | {fmt_s(b.med)} | "
+                     f"{'-' if up is None else f'{up:.2f}x'} |")
+        L.append("")
+
     # Cold start.
     L.append("## Cold start\n")
     L.append(f"Whole process: spawn, load, instantiate, run a hello-world "
@@ -583,6 +605,7 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
     L.append("|---|---|---:|---:|---:|")
     cmds = {"native": "bench/hello.c, gcc -O2",
             "wasmbox": "`wasmbox run hello.wasm`",
+            "wasmbox-simd": "`wasmbox run hello.wasm` (-msimd128 build)",
             "node": "`node --no-warnings bench/node_wasi.mjs hello.wasm`",
             "wasm-interp": "`wasm-interp --run-all-exports hello.wasm` "
                            "(export variant, no output)"}

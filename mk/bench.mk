@@ -21,6 +21,7 @@ BENCH_DEFS    := $(if $(filter quick,$(BENCH_VARIANT)),-DBENCH_QUICK)
 BENCH_PROGS := $(BENCH_WORKLOADS) hello
 BENCH_BINS  := $(BENCH_PROGS:%=$(BENCH_DIR)/native/%) \
                $(BENCH_PROGS:%=$(BENCH_DIR)/wasm/%.wasm) \
+               $(BENCH_PROGS:%=$(BENCH_DIR)/wasm-simd/%.wasm) \
                $(BENCH_PROGS:%=$(BENCH_DIR)/export/%.wasm) \
                $(BUILD)/bench/api_bench $(BUILD)/bench/spawn
 
@@ -35,6 +36,11 @@ $(BENCH_DIR)/native/%: bench/%.c bench/bench.h
 $(BENCH_DIR)/wasm/%.wasm: bench/%.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(BENCH_WASM_CC) $(BENCH_WFLAGS) $(BENCH_DEFS) -o $@ $< -lm
+
+# The same WASI command with 128-bit SIMD enabled (auto-vectorised loops).
+$(BENCH_DIR)/wasm-simd/%.wasm: bench/%.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(BENCH_WASM_CC) $(BENCH_WFLAGS) -msimd128 $(BENCH_DEFS) -o $@ $< -lm
 
 # No imports at all: exports bench() -> i64 (Debian's wasm-interp has no
 # WASI). The same workload code, with libc's pure parts (malloc, string).
