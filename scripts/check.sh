@@ -140,6 +140,15 @@ one_config() {
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh
     step "[$cfg] spec tests ($SPEC)"
     spec "$b"
+    # Our own wast scripts (tests/engine/): edge cases of the translator's
+    # rewrites, converted with wabt's wast2json like the official suite.
+    step "[$cfg] engine wast tests (tests/engine)"
+    local wd=$b/engine-wast
+    rm -rf "$wd" && mkdir -p "$wd"
+    for w in tests/engine/*.wast; do
+        wast2json "$w" -o "$wd/$(basename "$w" .wast).json" || echo "wast2json failed: $w"
+    done
+    run_counted engine-wast "$b/engine-wast.log" "$b/wasmbox" spectest -q "$wd"
 }
 
 # The language runtimes are built once (cached outside the tree, so this is
