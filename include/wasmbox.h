@@ -495,6 +495,8 @@ wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
 
 /* ---- end of policy and sessions section ---- */
 
+/* "i32", "funcref", ...; "?" for a byte that is no value type. */
+const char *wb_valtype_name(wb_valtype t);
 /* Short English name of a status, e.g. "malformed module". */
 const char *wb_status_name(wb_status s);
 

@@ -276,20 +276,6 @@ static bool wb_parse_arg(const char *s, wb_valtype t, wb_val *v)
     return false;
 }
 
-static const char *wb_type_name(wb_valtype t)
-{
-    switch (t) {
-    case WB_I32: return "i32";
-    case WB_I64: return "i64";
-    case WB_F32: return "f32";
-    case WB_F64: return "f64";
-    case WB_V128: return "v128";
-    case WB_FUNCREF: return "funcref";
-    case WB_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 /* Shortest %g precision that reads back to the same value. */
 static void wb_print_float(double d, int maxprec, bool single)
 {
@@ -391,7 +377,7 @@ static int wb_invoke_args(const wb_invoke_opts *o, wb_func *f, wb_val *vals)
         if (!wb_parse_arg(o->args[i], t, &vals[i])) {
             wb_cli_error(o->path, "argument %zu of '%s': '%s' is not a "
                          "valid %s", i + 1, o->func, o->args[i],
-                         wb_type_name(t));
+                         wb_valtype_name(t));
             return WB_EXIT_USAGE;
         }
     }

@@ -180,20 +180,6 @@ static bool wb_st_type(const char *s, wb_valtype *t)
     return false;
 }
 
-static const char *wb_st_type_name(wb_valtype t)
-{
-    switch (t) {
-    case WB_I32: return "i32";
-    case WB_I64: return "i64";
-    case WB_F32: return "f32";
-    case WB_F64: return "f64";
-    case WB_V128: return "v128";
-    case WB_FUNCREF: return "funcref";
-    case WB_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 /* A float lane/scalar: bits, or (in expected values) a NaN pattern. */
 static bool wb_st_num(const char *s, bool expect, bool is_float, uint64_t *bits,
                       uint8_t *nan)
@@ -368,7 +354,7 @@ static void wb_sb_val(wb_sbuf *b, const wb_val *v, const wb_st_expect *shape,
     static const uint8_t none[16];
     const uint8_t *nan = patterns && shape && shape->val.type == v->type
                          ? shape->nan : none;
-    wb_sb(b, "%s:", wb_st_type_name(v->type));
+    wb_sb(b, "%s:", wb_valtype_name(v->type));
     switch (v->type) {
     case WB_I32:
     case WB_F32:

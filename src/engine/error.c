@@ -53,6 +53,20 @@ wb_status wb_err_trap(wb_error *err, wb_trap_kind k)
     return WB_E_TRAP;
 }
 
+const char *wb_valtype_name(wb_valtype t)
+{
+    switch (t) {
+    case WB_I32: return "i32";
+    case WB_I64: return "i64";
+    case WB_F32: return "f32";
+    case WB_F64: return "f64";
+    case WB_V128: return "v128";
+    case WB_FUNCREF: return "funcref";
+    case WB_EXTERNREF: return "externref";
+    }
+    return "?";
+}
+
 const char *wb_status_name(wb_status s)
 {
     switch (s) {

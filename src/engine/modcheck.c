@@ -12,20 +12,6 @@
 static const char *const kind_name[] = { "function", "table", "memory",
                                          "global" };
 
-static const char *type_name(uint8_t t)
-{
-    switch (t) {
-    case WB_I32: return "i32";
-    case WB_I64: return "i64";
-    case WB_F32: return "f32";
-    case WB_F64: return "f64";
-    case WB_V128: return "v128";
-    case WB_FUNCREF: return "funcref";
-    case WB_EXTERNREF: return "externref";
-    default: return "?";
-    }
-}
-
 /* Export names may hold any bytes; messages must stay one printable line. */
 static const char *safe_name(const wb_export *e, char *buf, size_t n)
 {
@@ -102,7 +88,7 @@ static wb_status check_const(const wb_module *m, wb_const *c, uint8_t want,
     }
     if (c->type != want)
         return invalid(err, "type mismatch (%s %u: expected %s, got %s)",
-                       what, idx, type_name(want), type_name(c->type));
+                       what, idx, wb_valtype_name(want), wb_valtype_name(c->type));
     return WB_OK;
 }
 
@@ -206,8 +192,8 @@ static wb_status check_elem(wb_module *m, wb_elem *e, uint32_t i,
         return st;
     if (m->tables[e->table].elem != e->type)
         return invalid(err, "type mismatch (element segment %u is %s, table "
-                       "%u holds %s)", i, type_name(e->type), e->table,
-                       type_name(m->tables[e->table].elem));
+                       "%u holds %s)", i, wb_valtype_name(e->type), e->table,
+                       wb_valtype_name(m->tables[e->table].elem));
     return WB_OK;
 }
 

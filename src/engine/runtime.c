@@ -7,20 +7,6 @@
 
 /* ---- Values ------------------------------------------------------------ */
 
-const char *wb_rt_type_name(uint8_t t)
-{
-    switch (t) {
-    case WB_I32: return "i32";
-    case WB_I64: return "i64";
-    case WB_F32: return "f32";
-    case WB_F64: return "f64";
-    case WB_V128: return "v128";
-    case WB_FUNCREF: return "funcref";
-    case WB_EXTERNREF: return "externref";
-    }
-    return "?";
-}
-
 static bool valid_type(int t)
 {
     return t >= 0 && t <= 0xff && (wb_is_num((uint8_t)t) || wb_is_ref((uint8_t)t));
@@ -246,8 +232,8 @@ static wb_status check_call(wb_store *s, const wb_func *f,
     for (size_t i = 0; i < nargs; i++)
         if ((int)args[i].type != t->types[i])
             return wb_err_set(err, WB_E_ARG, "argument %zu: expected %s, "
-                              "got %s", i, wb_rt_type_name(t->types[i]),
-                              wb_rt_type_name((uint8_t)args[i].type));
+                              "got %s", i, wb_valtype_name(t->types[i]),
+                              wb_valtype_name((uint8_t)args[i].type));
     return WB_OK;
 }
 

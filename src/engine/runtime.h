@@ -23,7 +23,6 @@ wb_status wb_rt_table_init(wb_store *s, wb_table *t, const wb_tabletype *tt,
                            wb_error *err);
 void wb_rt_val_to_bits(const wb_val *v, uint64_t bits[2]);
 wb_val wb_rt_bits_to_val(uint8_t type, const uint64_t bits[2]);
-const char *wb_rt_type_name(uint8_t t);
 
 /* link.c */
 bool wb_rt_functype_eq(const wb_functype *a, const wb_functype *b);
