@@ -228,6 +228,25 @@ static const void *const *g_labels;
 /* [op][a|b][d|0] */
 #define BINOP(L, T, R, expr) \
     L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); *(R *)SLOT(B0) = (R)(expr); ip += 3; NEXT(); }
+/* Division traps on zero; signed division also on MIN / -1 (whose
+ * remainder is 0, which C leaves undefined). [op][a|b][d|0] */
+#define DIV_S(L, T, MIN) \
+    L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+         if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO); \
+         if (WB_UNLIKELY(a == (MIN) && b == -1)) TRAP(WB_TRAP_INT_OVERFLOW); \
+         *(T *)SLOT(B0) = a / b; ip += 3; NEXT(); }
+#define DIV_U(L, T) \
+    L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+         if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO); \
+         *(T *)SLOT(B0) = a / b; ip += 3; NEXT(); }
+#define REM_S(L, T) \
+    L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+         if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO); \
+         *(T *)SLOT(B0) = b == -1 ? 0 : a % b; ip += 3; NEXT(); }
+#define REM_U(L, T) \
+    L: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
+         if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO); \
+         *(T *)SLOT(B0) = a % b; ip += 3; NEXT(); }
 /* [op][a|d] */
 #define UNOP(L, T, R, expr) \
     L: { T a = *(T *)SLOT(A0); *(R *)SLOT(A1) = (R)(expr); ip += 2; NEXT(); }
@@ -267,26 +286,26 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
         [0x36] = &&L_36, [0x37] = &&L_37, [0x38] = &&L_38, [0x39] = &&L_39,
         [0x3a] = &&L_3A, [0x3b] = &&L_3B, [0x3c] = &&L_3C, [0x3d] = &&L_3D,
         [0x3e] = &&L_3E,
-        [0x45] = &&L_45, [0x46] = &&L_46, [0x47] = &&L_47, [0x48] = &&L_48,
-        [0x49] = &&L_49, [0x4a] = &&L_4A, [0x4b] = &&L_4B, [0x4c] = &&L_4C,
-        [0x4d] = &&L_4D, [0x4e] = &&L_4E, [0x4f] = &&L_4F,
-        [0x50] = &&L_50, [0x51] = &&L_51, [0x52] = &&L_52, [0x53] = &&L_53,
-        [0x54] = &&L_54, [0x55] = &&L_55, [0x56] = &&L_56, [0x57] = &&L_57,
-        [0x58] = &&L_58, [0x59] = &&L_59, [0x5a] = &&L_5A,
+        [0x45] = &&L_45, 
+        
+        
+        [0x50] = &&L_50, 
+        
+        
         [0x5b] = &&L_5B, [0x5c] = &&L_5C, [0x5d] = &&L_5D, [0x5e] = &&L_5E,
         [0x5f] = &&L_5F, [0x60] = &&L_60,
         [0x61] = &&L_61, [0x62] = &&L_62, [0x63] = &&L_63, [0x64] = &&L_64,
         [0x65] = &&L_65, [0x66] = &&L_66,
         [0x67] = &&L_67, [0x68] = &&L_68, [0x69] = &&L_69,
-        [0x6a] = &&L_6A, [0x6b] = &&L_6B, [0x6c] = &&L_6C, [0x6d] = &&L_6D,
-        [0x6e] = &&L_6E, [0x6f] = &&L_6F, [0x70] = &&L_70, [0x71] = &&L_71,
-        [0x72] = &&L_72, [0x73] = &&L_73, [0x74] = &&L_74, [0x75] = &&L_75,
-        [0x76] = &&L_76, [0x77] = &&L_77, [0x78] = &&L_78,
+        [0x6d] = &&L_6D,
+        [0x6e] = &&L_6E, [0x6f] = &&L_6F, [0x70] = &&L_70, 
+        
+        [0x77] = &&L_77, [0x78] = &&L_78,
         [0x79] = &&L_79, [0x7a] = &&L_7A, [0x7b] = &&L_7B,
-        [0x7c] = &&L_7C, [0x7d] = &&L_7D, [0x7e] = &&L_7E, [0x7f] = &&L_7F,
-        [0x80] = &&L_80, [0x81] = &&L_81, [0x82] = &&L_82, [0x83] = &&L_83,
-        [0x84] = &&L_84, [0x85] = &&L_85, [0x86] = &&L_86, [0x87] = &&L_87,
-        [0x88] = &&L_88, [0x89] = &&L_89, [0x8a] = &&L_8A,
+        [0x7f] = &&L_7F,
+        [0x80] = &&L_80, [0x81] = &&L_81, [0x82] = &&L_82, 
+        
+        [0x89] = &&L_89, [0x8a] = &&L_8A,
         [0x8b] = &&L_8B, [0x8c] = &&L_8C, [0x8d] = &&L_8D, [0x8e] = &&L_8E,
         [0x8f] = &&L_8F, [0x90] = &&L_90, [0x91] = &&L_91,
         [0x92] = &&L_92, [0x93] = &&L_93, [0x94] = &&L_94, [0x95] = &&L_95,
@@ -311,6 +330,12 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL_M(hex, n, T, ld, e) [WB_OP_M_##n] = &&L_M_##n,
         WB_LOADOP_OPS(WB_LABEL_M)
 #undef WB_LABEL_M
+#define WB_LABEL_RR(hex, n, T, R, e) [hex] = &&L_##n,
+        WB_RI_OPS(WB_LABEL_RR)
+#undef WB_LABEL_RR
+#define WB_LABEL_CMPRR(hex, n, T, e) [hex] = &&L_##n,
+        WB_CMP_OPS(WB_LABEL_CMPRR)
+#undef WB_LABEL_CMPRR
 #define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
         WB_RI_OPS(WB_LABEL_RI)
 #undef WB_LABEL_RI
@@ -592,27 +617,7 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
 
     /* ---- i32 / i64 comparisons ---- */
     UNOP(L_45, uint32_t, uint32_t, a == 0)
-    BINOP(L_46, uint32_t, uint32_t, a == b)
-    BINOP(L_47, uint32_t, uint32_t, a != b)
-    BINOP(L_48, int32_t, uint32_t, a < b)
-    BINOP(L_49, uint32_t, uint32_t, a < b)
-    BINOP(L_4A, int32_t, uint32_t, a > b)
-    BINOP(L_4B, uint32_t, uint32_t, a > b)
-    BINOP(L_4C, int32_t, uint32_t, a <= b)
-    BINOP(L_4D, uint32_t, uint32_t, a <= b)
-    BINOP(L_4E, int32_t, uint32_t, a >= b)
-    BINOP(L_4F, uint32_t, uint32_t, a >= b)
     UNOP(L_50, uint64_t, uint32_t, a == 0)
-    BINOP(L_51, uint64_t, uint32_t, a == b)
-    BINOP(L_52, uint64_t, uint32_t, a != b)
-    BINOP(L_53, int64_t, uint32_t, a < b)
-    BINOP(L_54, uint64_t, uint32_t, a < b)
-    BINOP(L_55, int64_t, uint32_t, a > b)
-    BINOP(L_56, uint64_t, uint32_t, a > b)
-    BINOP(L_57, int64_t, uint32_t, a <= b)
-    BINOP(L_58, uint64_t, uint32_t, a <= b)
-    BINOP(L_59, int64_t, uint32_t, a >= b)
-    BINOP(L_5A, uint64_t, uint32_t, a >= b)
     BINOP(L_5B, float, uint32_t, a == b)
     BINOP(L_5C, float, uint32_t, a != b)
     BINOP(L_5D, float, uint32_t, a < b)
@@ -630,36 +635,10 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
     UNOP(L_67, uint32_t, uint32_t, a ? __builtin_clz(a) : 32)
     UNOP(L_68, uint32_t, uint32_t, a ? __builtin_ctz(a) : 32)
     UNOP(L_69, uint32_t, uint32_t, __builtin_popcount(a))
-    BINOP(L_6A, uint32_t, uint32_t, a + b)
-    BINOP(L_6B, uint32_t, uint32_t, a - b)
-    BINOP(L_6C, uint32_t, uint32_t, a * b)
-L_6D: {
-        int32_t a = I32(A0), b = I32(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        if (WB_UNLIKELY(a == INT32_MIN && b == -1)) TRAP(WB_TRAP_INT_OVERFLOW);
-        I32(B0) = a / b; ip += 3; NEXT();
-    }
-L_6E: {
-        uint32_t a = U32(A0), b = U32(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        U32(B0) = a / b; ip += 3; NEXT();
-    }
-L_6F: {
-        int32_t a = I32(A0), b = I32(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        I32(B0) = b == -1 ? 0 : a % b; ip += 3; NEXT();
-    }
-L_70: {
-        uint32_t a = U32(A0), b = U32(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        U32(B0) = a % b; ip += 3; NEXT();
-    }
-    BINOP(L_71, uint32_t, uint32_t, a & b)
-    BINOP(L_72, uint32_t, uint32_t, a | b)
-    BINOP(L_73, uint32_t, uint32_t, a ^ b)
-    BINOP(L_74, uint32_t, uint32_t, a << (b & 31))
-    BINOP(L_75, int32_t, int32_t, a >> (b & 31))
-    BINOP(L_76, uint32_t, uint32_t, a >> (b & 31))
+    DIV_S(L_6D, int32_t, INT32_MIN)
+    DIV_U(L_6E, uint32_t)
+    REM_S(L_6F, int32_t)
+    REM_U(L_70, uint32_t)
     BINOP(L_77, uint32_t, uint32_t, rotl32(a, b))
     BINOP(L_78, uint32_t, uint32_t, rotr32(a, b))
 
@@ -667,36 +646,10 @@ L_70: {
     UNOP(L_79, uint64_t, uint64_t, a ? __builtin_clzll(a) : 64)
     UNOP(L_7A, uint64_t, uint64_t, a ? __builtin_ctzll(a) : 64)
     UNOP(L_7B, uint64_t, uint64_t, __builtin_popcountll(a))
-    BINOP(L_7C, uint64_t, uint64_t, a + b)
-    BINOP(L_7D, uint64_t, uint64_t, a - b)
-    BINOP(L_7E, uint64_t, uint64_t, a * b)
-L_7F: {
-        int64_t a = I64(A0), b = I64(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        if (WB_UNLIKELY(a == INT64_MIN && b == -1)) TRAP(WB_TRAP_INT_OVERFLOW);
-        I64(B0) = a / b; ip += 3; NEXT();
-    }
-L_80: {
-        uint64_t a = U64(A0), b = U64(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        U64(B0) = a / b; ip += 3; NEXT();
-    }
-L_81: {
-        int64_t a = I64(A0), b = I64(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        I64(B0) = b == -1 ? 0 : a % b; ip += 3; NEXT();
-    }
-L_82: {
-        uint64_t a = U64(A0), b = U64(A1);
-        if (WB_UNLIKELY(b == 0)) TRAP(WB_TRAP_DIV_ZERO);
-        U64(B0) = a % b; ip += 3; NEXT();
-    }
-    BINOP(L_83, uint64_t, uint64_t, a & b)
-    BINOP(L_84, uint64_t, uint64_t, a | b)
-    BINOP(L_85, uint64_t, uint64_t, a ^ b)
-    BINOP(L_86, uint64_t, uint64_t, a << (b & 63))
-    BINOP(L_87, int64_t, int64_t, a >> (b & 63))
-    BINOP(L_88, uint64_t, uint64_t, a >> (b & 63))
+    DIV_S(L_7F, int64_t, INT64_MIN)
+    DIV_U(L_80, uint64_t)
+    REM_S(L_81, int64_t)
+    REM_U(L_82, uint64_t)
     BINOP(L_89, uint64_t, uint64_t, rotl64(a, b))
     BINOP(L_8A, uint64_t, uint64_t, rotr64(a, b))
 
@@ -771,6 +724,13 @@ L_82: {
 #include "simd_exec.inc"
 
     /* ---- immediate and fused forms, from the lists in ops.h ---- */
+/* Register forms of the ops listed in ops.h, from the same expressions. */
+#define RR_HANDLER(hex, n, T, R, expr) BINOP(L_##n, T, R, expr)
+    WB_RI_OPS(RR_HANDLER)
+#undef RR_HANDLER
+#define CMP_RR_HANDLER(hex, n, T, expr) BINOP(L_##n, T, uint32_t, expr)
+    WB_CMP_OPS(CMP_RR_HANDLER)
+#undef CMP_RR_HANDLER
 #define RI_HANDLER(hex, n, T, R, expr) \
     L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
                   *(R *)SLOT(A1) = (R)(expr); ip += 3; NEXT(); }
