@@ -2,8 +2,8 @@
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, unit tests, CLI tests, WASI tests, escape suite, guest
-#   runtimes, MCP server (normal build), hostile modules, spec tests
-#   (after `make guests`).
+#   runtimes, MCP server and HTTP API (normal build), hostile modules,
+#   spec tests, engine wast tests (after `make guests`).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan]      (default: both)
@@ -134,6 +134,10 @@ one_config() {
         step "[$cfg] MCP server (tests/mcp)"
         run_counted mcp "$b/mcp.log" \
             env WB_BUILD="$PWD/$b" timeout 900 bash tests/mcp/run.sh
+        step "[$cfg] HTTP API (tests/http)"
+        run_counted http "$b/http.log" \
+            env WASMBOX_GUESTS="$PWD/build/guests" \
+            timeout 900 bash tests/http/run.sh "$PWD/$b/wasmbox"
     fi
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \

@@ -68,4 +68,7 @@ int wb_cli_guest(const char *name, int argc, char **argv);
 int wb_cli_mcp(int argc, char **argv);
 int wb_cli_session(int argc, char **argv);
 
+/* src/server/http_cli.c: `wasmbox serve` (the HTTP API). */
+int wb_cli_serve(int argc, char **argv);
+
 #endif

@@ -40,6 +40,9 @@ static const char wb_usage[] =
     "                                serve MCP tools that run code in sandboxed\n"
     "                                sessions (see 'wasmbox mcp --help')\n"
     "  session list|delete ID|expire manage the sessions on disk\n"
+    "  serve --listen ADDR:PORT [--api-keys FILE] [--policy FILE]\n"
+    "                                HTTP API for running code (see 'wasmbox\n"
+    "                                serve --help', docs/openapi.json)\n"
     "  spectest [-q] [-v] [--skip-simd] FILE.json|DIR...\n"
     "                                run wast2json spec test scripts\n"
     "  help, --help, -h              show this help\n"
@@ -503,6 +506,8 @@ int main(int argc, char **argv)
         return wb_cli_mcp(argc - 1, argv + 1);
     if (!strcmp(cmd, "session"))
         return wb_cli_session(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return wb_cli_serve(argc - 1, argv + 1);
     wb_cli_error(NULL, "unknown command '%s' (try 'wasmbox --help')", cmd);
     return WB_EXIT_USAGE;
 }

@@ -1,0 +1,145 @@
+#!/bin/bash
+# bench/http_load.sh: load test of `wasmbox serve` with wrk (not part of
+# `make check`).
+#
+#   bench/http_load.sh [--duration 30s] [--rounds 2] [--connections 4]
+#                      [--out bench/http_load.md]
+#
+# Starts a server on a random free loopback port (API key auth, default
+# policy, --workers = CPUs), then runs rounds of two wrk workloads, each
+# for --duration with a bounded number of connections (a closed loop: at
+# most --connections requests in flight):
+#   python   POST /v1/run {"language":"python","code":"print(1)"}
+#   wasm     POST /v1/run with a tiny WASI module (tests/http/hello.wat,
+#            or build/bench/full/wasm/hello.wasm without wat2wasm)
+# A request fails unless it is a 200 whose outcome is "exited"; there must
+# be none. Server RSS is sampled before the first round and after each.
+# Writes a "## HTTP API load" Markdown section to --out (to be merged into
+# BENCHMARKS.md) and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=30s ROUNDS=2 CONNS=4 OUT=bench/http_load.md
+while [ $# -gt 0 ]; do
+    case $1 in
+        --duration) DURATION=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --connections) CONNS=$2; shift 2 ;;
+        --out) OUT=$2; shift 2 ;;
+        *) echo "usage: $0 [--duration 30s] [--rounds N] [--connections N] [--out FILE]" >&2; exit 2 ;;
+    esac
+done
+command -v wrk >/dev/null || { echo "http_load: needs wrk (Debian package wrk)" >&2; exit 1; }
+WASMBOX=build/wasmbox
+[ -x $WASMBOX ] || { echo "http_load: run make first" >&2; exit 1; }
+[ -f build/guests/python/python.wasm ] || { echo "http_load: no python guest (make guests)" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/wasmbox-http-load.XXXXXX)
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+
+KEY=load-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "bench:$KEY" > "$T/keys"
+chmod 600 "$T/keys"
+NCPU=$(nproc)
+WORKERS=$(( NCPU > 2 ? NCPU : 2 ))
+env -u WASMBOX_API_KEYS $WASMBOX serve --listen 127.0.0.1:0 --api-keys "$T/keys" \
+    --state-dir "$T/state" --workers $WORKERS \
+    --max-concurrent-per-key $((CONNS * 2)) 2>"$T/server.log" &
+SERVER=$!
+PORT=""
+for _ in $(seq 100); do
+    PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/server.log")
+    [ -n "$PORT" ] && break
+    sleep 0.05
+done
+[ -n "$PORT" ] || { cat "$T/server.log"; exit 1; }
+U=http://127.0.0.1:$PORT
+
+python3 -c 'import json; print(json.dumps({"language": "python", "code": "print(1)"}))' > "$T/python.json"
+if command -v wat2wasm >/dev/null; then
+    wat2wasm tests/http/hello.wat -o "$T/hello.wasm"
+    WASM_SRC="tests/http/hello.wat (144-byte module, one fd_write)"
+else
+    cp build/bench/full/wasm/hello.wasm "$T/hello.wasm"
+    WASM_SRC="build/bench/full/wasm/hello.wasm"
+fi
+python3 -c 'import base64, json, sys; print(json.dumps({"language": "wasm", "module": base64.b64encode(open(sys.argv[1], "rb").read()).decode()}))' "$T/hello.wasm" > "$T/wasm.json"
+# raw wasm needs a policy that allows it
+cat > "$T/policy.yaml" <<'EOF2'
+session:
+  languages: [python, javascript, lua, sql, wasm]
+EOF2
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+env -u WASMBOX_API_KEYS $WASMBOX serve --listen 127.0.0.1:$PORT --api-keys "$T/keys" \
+    --policy "$T/policy.yaml" --state-dir "$T/state" --workers $WORKERS \
+    --max-concurrent-per-key $((CONNS * 2)) 2>"$T/server.log" &
+SERVER=$!
+for _ in $(seq 100); do grep -q listening "$T/server.log" && break; sleep 0.05; done
+
+rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$SERVER/status; }
+# warm-up: compile and cache the guest images
+for w in python wasm; do
+    curl -sf -o /dev/null -X POST "$U/v1/run" -H "Authorization: Bearer $KEY" \
+        --data-binary @"$T/$w.json"
+done
+RSS0=$(rss_kb)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "server pid $SERVER on port $PORT, RSS after warm-up: ${RSS0} KiB"
+
+ROWS=""
+RSSROWS="| before (after warm-up) | $((RSS0 / 1024)) |"
+TOTAL_FAILED=0
+for round in $(seq "$ROUNDS"); do
+    for w in python wasm; do
+        echo "round $round: $w for $DURATION, $CONNS connections..."
+        WB_BODY="$T/$w.json" WB_KEY="$KEY" wrk -t 2 -c "$CONNS" -d "$DURATION" \
+            --timeout 30s -s bench/http_load.lua "$U" > "$T/wrk.out" 2>&1 || true
+        line=$(grep '^WBRESULT' "$T/wrk.out" || true)
+        if [ -z "$line" ]; then cat "$T/wrk.out"; exit 1; fi
+        get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+        failed=$(get failed)
+        TOTAL_FAILED=$((TOTAL_FAILED + failed))
+        ROWS="$ROWS
+| $round | $w | $(get requests) | $(get rps) | $(get p50_ms) | $(get p90_ms) | $(get p99_ms) | $(get max_ms) | $failed |"
+        echo "  $line"
+    done
+    RSSROWS="$RSSROWS
+| after round $round | $(( $(rss_kb) / 1024 )) |"
+done
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+{
+cat <<EOF3
+<!-- http-load:begin (written by bench/http_load.sh; keep when regenerating) -->
+## HTTP API load
+
+\`bench/http_load.sh --duration $DURATION --rounds $ROUNDS --connections $CONNS\`
+on $(date -u +%Y-%m-%d), $NCPU CPUs ($CPU). One \`wasmbox serve\` on loopback
+(API key auth, default policy budget, --workers $WORKERS); wrk with $CONNS
+connections, i.e. at most $CONNS requests in flight (a closed loop). Every
+request is a one-shot \`POST /v1/run\` in a fresh throw-away session
+(workspace created and deleted per request). A request counts as failed
+unless it is a 200 whose outcome is "exited". Load average before the
+first round: $LOAD_START; after the last: $LOAD_END (anything else running
+on the machine competes with the server for its CPUs).
+
+- python: \`{"language": "python", "code": "print(1)"}\` (CPython 3.11 start-up per request)
+- wasm: $WASM_SRC, base64 in the request
+
+| round | workload | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | failed |
+|---|---|---|---|---|---|---|---|---|$ROWS
+
+Server RSS (MiB):
+
+| when | RSS |
+|---|---|
+$RSSROWS
+
+Failed requests in total: $TOTAL_FAILED.
+<!-- http-load:end -->
+EOF3
+} > "$OUT"
+cat "$OUT"
+[ "$TOTAL_FAILED" = 0 ]

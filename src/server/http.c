@@ -1,0 +1,638 @@
+/* http.c: the libmicrohttpd daemon of `wasmbox serve`.
+ *
+ * One internal polling thread reads requests. Once a request's body is
+ * in, it is suspended and handed to a pool of `workers` threads, each of
+ * which runs one request at a time (runs block for as long as the guest
+ * runs), then resumes the connection with the answer. Rejections (404,
+ * 405, 401, 413, 429) are answered before the body is read.
+ *
+ * SIGTERM / SIGINT: stop accepting, answer 503 to new requests on open
+ * connections, let the requests under way finish (each is bounded by its
+ * budget's timeout), then stop and return 0. */
+#include "server/http.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct route {
+    const char *method, *pattern;
+    int id;
+    bool auth;
+    bool in_place;     /* answered by the polling thread, no worker */
+} routes[] = {
+    { "GET", "/healthz", WB_R_HEALTH, false, true },
+    { "GET", "/metrics", WB_R_METRICS, true, true },
+    { "POST", "/v1/run", WB_R_RUN, true, false },
+    { "POST", "/v1/sessions", WB_R_SESS_CREATE, true, false },
+    { "GET", "/v1/sessions", WB_R_SESS_LIST, true, false },
+    { "GET", "/v1/sessions/{id}", WB_R_SESS_GET, true, false },
+    { "DELETE", "/v1/sessions/{id}", WB_R_SESS_DELETE, true, false },
+    { "POST", "/v1/sessions/{id}/exec", WB_R_EXEC, true, false },
+    { "GET", "/v1/sessions/{id}/files", WB_R_FILES_LIST, true, false },
+    { "PUT", "/v1/sessions/{id}/files/{path}", WB_R_FILE_PUT, true, false },
+    { "GET", "/v1/sessions/{id}/files/{path}", WB_R_FILE_GET, true, false },
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+static const double buckets[WB_HTTP_BUCKETS] = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
+};
+
+void wb_http_list_routes(FILE *out)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        fprintf(out, "%s %s\n", routes[i].method, routes[i].pattern);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t wb_http_now_ms(void)
+{
+    return now_us() / 1000u;
+}
+
+/* Does `url` match `pattern`? Fills r->id / r->path when r is set. */
+static bool match(const char *pattern, const char *url, wb_http_req *r)
+{
+    const char *p = pattern, *u = url;
+    while (*p) {
+        if (!strncmp(p, "{id}", 4)) {
+            size_t n = strcspn(u, "/");
+            if (n == 0 || n >= sizeof r->id)
+                return false;
+            if (r)
+                snprintf(r->id, sizeof r->id, "%.*s", (int)n, u);
+            u += n;
+            p += 4;
+        } else if (!strncmp(p, "{path}", 6)) {
+            size_t n = strlen(u);
+            if (n == 0 || n >= sizeof r->path)
+                return false;
+            if (r)
+                snprintf(r->path, sizeof r->path, "%s", u);
+            u += n;
+            p += 6;
+        } else {
+            if (*p != *u)
+                return false;
+            p++;
+            u++;
+        }
+    }
+    return *u == 0 || (*u == '/' && u[1] == 0);   /* one trailing '/' ok */
+}
+
+/* Constant time in the contents (the loop always runs over 256 bytes). */
+static bool ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    volatile unsigned char d = (unsigned char)(alen != blen);
+    for (size_t i = 0; i < 256; i++) {
+        unsigned char x = i < alen ? (unsigned char)a[i] : 0;
+        unsigned char y = i < blen ? (unsigned char)b[i] : 0;
+        d |= x ^ y;
+    }
+    return d == 0 && alen <= 256;
+}
+
+static wb_http_key *authenticate(wb_http_server *srv,
+                                 struct MHD_Connection *c)
+{
+    if (srv->no_auth)
+        return &srv->anon;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7))
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(h);
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > 256)
+        return NULL;
+    wb_http_key *found = NULL;
+    for (size_t i = 0; i < srv->nkeys; i++)       /* no early exit */
+        if (ct_equal(h, n, srv->keys[i].key, srv->keys[i].len) && !found)
+            found = &srv->keys[i];
+    return found;
+}
+
+void wb_http_json(wb_http_req *r, unsigned status, json_t *j)
+{
+    free(r->resp);
+    r->resp = NULL;
+    r->status = status;
+    r->ctype = "application/json";
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!t) {
+        r->status = 500;
+        t = strdup("{\"error\":\"out of memory\"}");
+    }
+    size_t n = t ? strlen(t) : 0;
+    char *nl = t ? realloc(t, n + 2) : NULL;
+    if (nl) {
+        nl[n++] = '\n';
+        nl[n] = 0;
+        t = nl;
+    }
+    r->resp = t;
+    r->resp_len = t ? n : 0;
+}
+
+void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    wb_http_json(r, status, json_pack("{s:o}", "error",
+                                      wb_http_string(msg, strlen(msg))));
+}
+
+void wb_http_count_run(wb_http_server *srv, wb_outcome o)
+{
+    pthread_mutex_lock(&srv->mu);
+    if ((unsigned)o < WB_HTTP_OUTCOMES)
+        srv->runs[o]++;
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void metrics(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        wb_http_error(r, 500, "out of memory");
+        return;
+    }
+    pthread_mutex_lock(&srv->mu);
+    fputs("# HELP wasmbox_runs_total Runs (one-shot and session steps) by "
+          "outcome.\n# TYPE wasmbox_runs_total counter\n", f);
+    for (int o = 0; o < WB_HTTP_OUTCOMES; o++)
+        fprintf(f, "wasmbox_runs_total{outcome=\"%s\"} %llu\n",
+                wb_outcome_name((wb_outcome)o),
+                (unsigned long long)srv->runs[o]);
+    fputs("# HELP wasmbox_http_request_duration_seconds Time from the "
+          "request line to the end of the response.\n"
+          "# TYPE wasmbox_http_request_duration_seconds histogram\n", f);
+    uint64_t cum = 0;
+    for (int i = 0; i < WB_HTTP_BUCKETS; i++) {
+        cum += srv->hist[i];
+        fprintf(f, "wasmbox_http_request_duration_seconds_bucket{le=\"%g\"}"
+                " %llu\n", buckets[i], (unsigned long long)cum);
+    }
+    cum += srv->hist[WB_HTTP_BUCKETS];
+    fprintf(f, "wasmbox_http_request_duration_seconds_bucket{le=\"+Inf\"} "
+            "%llu\n", (unsigned long long)cum);
+    fprintf(f, "wasmbox_http_request_duration_seconds_sum %.6f\n",
+            srv->hist_sum);
+    fprintf(f, "wasmbox_http_request_duration_seconds_count %llu\n",
+            (unsigned long long)srv->hist_count);
+    fputs("# HELP wasmbox_http_responses_total Responses by status class.\n"
+          "# TYPE wasmbox_http_responses_total counter\n", f);
+    for (int c = 1; c <= 5; c++)
+        fprintf(f, "wasmbox_http_responses_total{code=\"%dxx\"} %llu\n", c,
+                (unsigned long long)srv->responses[c]);
+    fprintf(f, "# HELP wasmbox_sessions_active Sessions open in this "
+            "server.\n# TYPE wasmbox_sessions_active gauge\n"
+            "wasmbox_sessions_active %u\n", srv->nsessions);
+    fprintf(f, "# HELP wasmbox_http_requests_in_flight Requests being "
+            "received, run or answered.\n"
+            "# TYPE wasmbox_http_requests_in_flight gauge\n"
+            "wasmbox_http_requests_in_flight %llu\n",
+            (unsigned long long)srv->in_flight);
+    pthread_mutex_unlock(&srv->mu);
+    fclose(f);
+    free(r->resp);
+    r->resp = buf;
+    r->resp_len = len;
+    r->status = 200;
+    r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static enum MHD_Result send_answer(wb_http_req *r)
+{
+    if (!r->resp) {
+        r->resp = strdup("");
+        r->resp_len = 0;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    r->resp = NULL;                       /* the response owns it */
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate",
+                                "Bearer realm=\"wasmbox\"");
+    if (r->status == 405 && r->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->status == 429 || r->status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
+    if (r->srv->draining || r->status == 413)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    r->answered = true;
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void enqueue(wb_http_server *srv, wb_http_req *r)
+{
+    pthread_mutex_lock(&srv->qmu);
+    r->next = NULL;
+    if (srv->qtail)
+        srv->qtail->next = r;
+    else
+        srv->qhead = r;
+    srv->qtail = r;
+    pthread_cond_signal(&srv->qcv);
+    pthread_mutex_unlock(&srv->qmu);
+}
+
+static void *worker_main(void *arg)
+{
+    wb_http_server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->qmu);
+        while (!srv->qhead && !srv->stop)
+            pthread_cond_wait(&srv->qcv, &srv->qmu);
+        wb_http_req *r = srv->qhead;
+        if (!r) {
+            pthread_mutex_unlock(&srv->qmu);
+            return NULL;
+        }
+        srv->qhead = r->next;
+        if (!srv->qhead)
+            srv->qtail = NULL;
+        pthread_mutex_unlock(&srv->qmu);
+        wb_http_handle(r);
+        if (!r->resp && r->status == 0)
+            wb_http_error(r, 500, "internal error: no answer");
+        MHD_resume_connection(r->conn);
+    }
+}
+
+static const char *allowed_methods(const char *url, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!match(routes[i].pattern, url, NULL) ||
+            strstr(buf, routes[i].method))
+            continue;
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", routes[i].method);
+    }
+    return buf[0] ? buf : NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **ctx)
+{
+    wb_http_server *srv = cls;
+    wb_http_req *r = *ctx;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *ctx = r;
+        r->srv = srv;
+        r->conn = conn;
+        r->t0_us = now_us();
+        r->route = -1;
+        pthread_mutex_lock(&srv->mu);
+        srv->in_flight++;
+        bool draining = srv->draining;
+        pthread_mutex_unlock(&srv->mu);
+        if (draining) {
+            wb_http_error(r, 503, "the server is shutting down");
+            return send_answer(r);
+        }
+        for (size_t i = 0; i < NROUTES && r->route < 0; i++)
+            if (!strcmp(routes[i].method, method) &&
+                match(routes[i].pattern, url, r))
+                r->route = (int)i;
+        if (r->route < 0) {
+            if (allowed_methods(url, r->allow, sizeof r->allow))
+                wb_http_error(r, 405, "method %s is not allowed on %s "
+                              "(allowed: %s)", method, url, r->allow);
+            else
+                wb_http_error(r, 404, "no such route: %s %s", method, url);
+            return send_answer(r);
+        }
+        const struct route *rt = &routes[r->route];
+        if (rt->auth) {
+            wb_http_key *k = authenticate(srv, conn);
+            if (!k) {
+                wb_http_error(r, 401, "missing or invalid API key (send "
+                              "'Authorization: Bearer KEY')");
+                return send_answer(r);
+            }
+            pthread_mutex_lock(&srv->mu);
+            bool busy = k->active >= srv->max_per_key;
+            if (!busy) {
+                k->active++;
+                r->key = k;
+            }
+            pthread_mutex_unlock(&srv->mu);
+            if (busy) {
+                wb_http_error(r, 429, "this API key already has %u requests "
+                              "in flight (the limit); retry later",
+                              srv->max_per_key);
+                return send_answer(r);
+            }
+        }
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+            wb_http_error(r, 413, "request body of %s bytes exceeds the "
+                          "limit of %llu bytes", cl,
+                          (unsigned long long)srv->max_body);
+            return send_answer(r);
+        }
+        if (rt->id == WB_R_FILES_LIST) {
+            const char *d = MHD_lookup_connection_value(
+                conn, MHD_GET_ARGUMENT_KIND, "dir");
+            if (d) {
+                snprintf(r->dir, sizeof r->dir, "%s", d);
+                r->has_dir = true;
+            }
+        }
+        return MHD_YES;
+    }
+    if (r->answered) {
+        *upload_data_size = 0;            /* answered early: discard */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->too_big || r->len + n > srv->max_body) {
+            r->too_big = true;
+            return MHD_YES;
+        }
+        if (r->len + n + 1 > r->cap) {
+            size_t cap = (r->len + n + 1) * 2;
+            if (cap > srv->max_body + 1)
+                cap = srv->max_body + 1;
+            uint8_t *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload_data, n);
+        r->len += n;
+        r->body[r->len] = 0;
+        return MHD_YES;
+    }
+    if (r->queued)                        /* resumed: the worker answered */
+        return send_answer(r);
+    if (r->too_big) {
+        wb_http_error(r, 413, "request body exceeds the limit of %llu bytes",
+                      (unsigned long long)srv->max_body);
+        return send_answer(r);
+    }
+    if (routes[r->route].in_place) {
+        if (routes[r->route].id == WB_R_METRICS)
+            metrics(r);
+        else
+            wb_http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        return send_answer(r);
+    }
+    r->route = routes[r->route].id;       /* from now on: the route id */
+    r->queued = true;
+    MHD_suspend_connection(conn);
+    enqueue(srv, r);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
+                         enum MHD_RequestTerminationCode toe)
+{
+    wb_http_server *srv = cls;
+    wb_http_req *r = *ctx;
+    if (!r)
+        return;
+    double secs = (double)(now_us() - r->t0_us) / 1e6;
+    pthread_mutex_lock(&srv->mu);
+    if (r->key && r->key->active)
+        r->key->active--;
+    if (srv->in_flight)
+        srv->in_flight--;
+    int b = 0;
+    while (b < WB_HTTP_BUCKETS && secs > buckets[b])
+        b++;
+    srv->hist[b]++;
+    srv->hist_count++;
+    srv->hist_sum += secs;
+    if (r->status >= 100 && r->status < 600)
+        srv->responses[r->status / 100]++;
+    pthread_mutex_unlock(&srv->mu);
+    free(r->body);
+    free(r->resp);
+    free(r);
+    *ctx = NULL;
+}
+
+/* Resolve "HOST:PORT" / "[V6]:PORT". */
+int wb_http_resolve(const char *listen, struct sockaddr_storage *ss,
+                    unsigned *sl, bool *loopback, char *msg, size_t cap)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1]) {
+        snprintf(msg, cap, "--listen '%s': expected ADDR:PORT", listen);
+        return -1;
+    }
+    size_t hl = (size_t)(colon - listen);
+    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
+        listen++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host) {
+        snprintf(msg, cap, "--listen '%s': address too long", listen);
+        return -1;
+    }
+    memcpy(host, listen, hl);
+    host[hl] = 0;
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535) {
+        snprintf(msg, cap, "--listen: bad port '%s'", colon + 1);
+        return -1;
+    }
+    struct addrinfo hints = { 0 }, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+    if (rc || !ai) {
+        snprintf(msg, cap, "--listen: cannot resolve '%s': %s", host,
+                 gai_strerror(rc));
+        return -1;
+    }
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sl = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    *loopback = false;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return 0;
+}
+
+/* The longest a request under way may still take (its budget's timeout
+ * plus start-up and slack); shutdown waits at most this long. */
+static uint64_t drain_ms(const wb_http_server *srv)
+{
+    uint64_t t = srv->policy.budget.timeout_ms;
+    return (t ? t : 300000u) + 65000u;
+}
+
+int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    /* every thread started from here on inherits the blocked signals;
+       this thread takes them with sigtimedwait */
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_mutex_init(&srv->qmu, NULL);
+    pthread_cond_init(&srv->qcv, NULL);
+    srv->threads = calloc(srv->workers, sizeof *srv->threads);
+    unsigned started = 0;
+    for (; srv->threads && started < srv->workers; started++)
+        if (pthread_create(&srv->threads[started], NULL, worker_main, srv))
+            break;
+    if (started == 0) {
+        fprintf(stderr, "wasmbox: serve: cannot start worker threads\n");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return 1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_END);
+    int rc = 0;
+    if (!srv->daemon) {
+        fprintf(stderr, "wasmbox: serve: cannot listen (address in use or "
+                "not available)\n");
+        rc = 1;
+    } else {
+        const union MHD_DaemonInfo *di =
+            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+        char host[INET6_ADDRSTRLEN] = "?";
+        if (ss->ss_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+                      host, sizeof host);
+        else
+            inet_ntop(AF_INET6,
+                      &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
+                      sizeof host);
+        fprintf(stderr, "wasmbox serve: listening on http://%s%s%s:%u "
+                "(%u workers, %s)\n", ss->ss_family == AF_INET6 ? "[" : "",
+                host, ss->ss_family == AF_INET6 ? "]" : "",
+                di ? (unsigned)di->port : 0u, started,
+                srv->no_auth ? "NO AUTHENTICATION" : "API keys required");
+        fflush(stderr);
+        uint64_t last_expire = wb_http_now_ms();
+        for (;;) {
+            struct timespec ts = { 1, 0 };
+            int sig = sigtimedwait(&set, NULL, &ts);
+            if (sig == SIGTERM || sig == SIGINT) {
+                fprintf(stderr, "wasmbox serve: %s: draining\n",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                break;
+            }
+            if (wb_http_now_ms() - last_expire >= 30000) {
+                wb_http_sessions_expire(srv);
+                last_expire = wb_http_now_ms();
+            }
+        }
+        /* stop accepting; answer 503 to new requests on open connections */
+        pthread_mutex_lock(&srv->mu);
+        srv->draining = true;
+        pthread_mutex_unlock(&srv->mu);
+        MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+        if (lfd != MHD_INVALID_SOCKET)
+            close(lfd);
+        uint64_t deadline = wb_http_now_ms() + drain_ms(srv);
+        for (;;) {
+            pthread_mutex_lock(&srv->mu);
+            uint64_t n = srv->in_flight;
+            pthread_mutex_unlock(&srv->mu);
+            if (n == 0 || wb_http_now_ms() >= deadline)
+                break;
+            struct timespec ts = { 0, 20 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+        pthread_mutex_lock(&srv->mu);
+        uint64_t left = srv->in_flight;
+        pthread_mutex_unlock(&srv->mu);
+        if (left) {
+            /* cannot stop the daemon with suspended connections */
+            fprintf(stderr, "wasmbox serve: %llu requests still running "
+                    "after the drain deadline; exiting\n",
+                    (unsigned long long)left);
+            fflush(stderr);
+            _exit(0);
+        }
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+    }
+    pthread_mutex_lock(&srv->qmu);
+    srv->stop = true;
+    pthread_cond_broadcast(&srv->qcv);
+    pthread_mutex_unlock(&srv->qmu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(srv->threads[i], NULL);
+    free(srv->threads);
+    srv->threads = NULL;
+    wb_http_sessions_close_all(srv);
+    if (!rc)
+        fprintf(stderr, "wasmbox serve: stopped\n");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* http.h: `wasmbox serve`, the HTTP API (src/server/http*.c). Not
+ * installed.
+ *
+ *   http.c        libmicrohttpd daemon: routing, API keys, per-key
+ *                 concurrency, body limit, the worker pool, metrics,
+ *                 graceful shutdown
+ *   http_api.c    the endpoints: /v1/run, /v1/sessions/... (JSON in and
+ *                 out); every run goes through the session layer
+ *   http_cli.c    `wasmbox serve` command line, key files, start-up checks
+ *
+ * The HTTP layer holds no sandbox logic: a one-shot run is a throw-away
+ * session, a session step is wb_session_run, and a request's limits only
+ * ever tighten the policy's budget (wb_http_limits). */
+#ifndef WB_HTTP_H
+#define WB_HTTP_H
+
+#include "wasmbox.h"
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define WB_HTTP_OUTCOMES (WB_OUTCOME_ERROR + 1)
+#define WB_HTTP_BUCKETS 14
+
+typedef struct wb_http_key {
+    char name[64];
+    char *key;
+    size_t len;
+    unsigned active;               /* requests in flight (srv->mu) */
+} wb_http_key;
+
+/* A session opened through the API, owned by one key. */
+typedef struct wb_http_sess {
+    char id[64];
+    char owner[64];
+    wb_session *s;
+    wb_sandbox_config policy;      /* shallow copy of the server's policy
+                                      with this session's budget; never
+                                      freed (its pointers are the server's) */
+    wb_budget budget;              /* the session's budget */
+    pthread_mutex_t mu;            /* one request at a time touches s */
+    unsigned refs;                 /* srv->mu */
+    bool gone;                     /* deleted or expired (srv->mu) */
+    uint64_t last_used_ms;         /* srv->mu */
+    struct wb_http_sess *next;
+} wb_http_sess;
+
+typedef struct wb_http_server {
+    /* configuration */
+    wb_sandbox_config policy;
+    wb_session_settings settings;
+    wb_session_options opts;       /* sessions */
+    wb_session_options run_opts;   /* throw-away sessions of /v1/run */
+    char *state_dir, *run_state_dir;
+    const char *guests_dir;
+    wb_http_key *keys;
+    size_t nkeys;
+    bool no_auth;
+    wb_http_key anon;              /* the caller when auth is off */
+    unsigned workers;
+    uint64_t max_body;
+    unsigned max_per_key;
+    unsigned max_sessions;
+
+    /* running state */
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t mu;            /* keys' active, sessions, metrics */
+    wb_http_sess *sessions;
+    unsigned nsessions;
+    bool draining;
+
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    struct wb_http_req *qhead, *qtail;
+    bool stop;
+    pthread_t *threads;
+    pthread_t janitor;
+    bool janitor_started;
+
+    /* metrics (mu) */
+    uint64_t runs[WB_HTTP_OUTCOMES];
+    uint64_t hist[WB_HTTP_BUCKETS + 1];   /* last: +Inf */
+    uint64_t hist_count;
+    double hist_sum;
+    uint64_t in_flight;
+    uint64_t responses[6];         /* 1xx..5xx by class; [0] unused */
+} wb_http_server;
+
+/* Route ids (the table is in http.c; `wasmbox serve --list-routes`). */
+enum {
+    WB_R_HEALTH, WB_R_METRICS, WB_R_RUN, WB_R_SESS_CREATE, WB_R_SESS_LIST,
+    WB_R_SESS_GET, WB_R_SESS_DELETE, WB_R_EXEC, WB_R_FILES_LIST,
+    WB_R_FILE_PUT, WB_R_FILE_GET, WB_R_COUNT
+};
+
+/* One request (the libmicrohttpd connection's context). */
+typedef struct wb_http_req {
+    wb_http_server *srv;
+    struct MHD_Connection *conn;
+    int route;
+    char id[128];                  /* {id} */
+    char path[4096];               /* {path} */
+    char dir[4096];                /* ?dir= of the file list */
+    bool has_dir;
+    wb_http_key *key;              /* holds a concurrency slot when set */
+    uint8_t *body;
+    size_t len, cap;
+    bool too_big;
+    bool queued, answered;
+    uint64_t t0_us;
+    /* the answer */
+    unsigned status;
+    char *resp;                    /* malloc'd */
+    size_t resp_len;
+    const char *ctype;
+    char allow[64];                /* 405: the Allow header */
+    struct wb_http_req *next;
+} wb_http_req;
+
+/* http.c */
+/* Serve on `ss` until SIGTERM/SIGINT; returns the exit status. */
+struct sockaddr_storage;
+int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss);
+/* Resolve "HOST:PORT" or "[V6]:PORT"; -1 with msg set on failure. */
+int wb_http_resolve(const char *listen, struct sockaddr_storage *ss,
+                    unsigned *sl, bool *loopback, char *msg, size_t cap);
+void wb_http_list_routes(FILE *out);
+/* Set the answer: a JSON value (stolen), or {"error": msg}. */
+void wb_http_json(wb_http_req *r, unsigned status, json_t *j);
+void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wb_http_count_run(wb_http_server *srv, wb_outcome o);
+uint64_t wb_http_now_ms(void);
+
+/* http_api.c: run request r's route (a worker thread). */
+void wb_http_handle(wb_http_req *r);
+/* Close and forget every open session (shutdown). */
+void wb_http_sessions_close_all(wb_http_server *srv);
+/* Close and delete sessions idle past the policy's expiry. */
+void wb_http_sessions_expire(wb_http_server *srv);
+/* Tighten `b` with a request's "limits" object; false with msg set (the
+ * field named) when a limit is malformed or wider than `b`. */
+bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap);
+/* JSON string from bytes that may not be UTF-8 (bad bytes -> U+FFFD). */
+json_t *wb_http_string(const char *s, size_t len);
+
+/* http_cli.c */
+/* Parse key lines ("KEY" or "name:KEY"; '#' comments) into srv->keys. */
+bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
+                      const char *what, char *msg, size_t cap);
+
+#endif

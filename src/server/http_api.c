@@ -1,0 +1,862 @@
+/* http_api.c: the endpoints of `wasmbox serve` (run on worker threads).
+ *
+ * POST /v1/run is a throw-away session (under <state>/oneshot) that is
+ * deleted after the step. Sessions created through the API belong to the
+ * API key (its name) that created them; other keys get 404. A request's
+ * "limits" only tighten the budget it runs under: asking for more than
+ * the policy (or the session) allows is a 400 naming the field. */
+#include "server/http.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_GET_FILE (64u << 20)
+
+json_t *wb_http_string(const char *s, size_t len)
+{
+    json_t *j = json_stringn(s, len);
+    if (j)
+        return j;
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return json_string("");
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4
+                 : 0;
+        bool ok = n > 0 && c != 0 && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && n == 3) {
+            unsigned cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6);
+            ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
+        } else if (ok && n == 4) {
+            unsigned cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12);
+            ok = cp >= 0x10000 && cp <= 0x10ffff;
+        }
+        if (ok) {
+            memcpy(out + o, p + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);     /* U+FFFD */
+            o += 3;
+            i++;
+        }
+    }
+    j = json_stringn(out, o);
+    free(out);
+    return j ? j : json_string("");
+}
+
+static int b64val(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+         : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' || c == '-' ? 62
+         : c == '/' || c == '_' ? 63 : -1;
+}
+
+/* Standard or URL-safe base64, padding optional, whitespace ignored. */
+static uint8_t *b64decode(const char *s, size_t n, size_t *out_len)
+{
+    uint8_t *out = malloc(n / 4 * 3 + 4);
+    if (!out)
+        return NULL;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    bool pad = false;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            continue;
+        if (c == '=') {
+            pad = true;
+            continue;
+        }
+        int v = b64val(c);
+        if (v < 0 || pad) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (bits >= 6) {                  /* a lone sixth-bit group */
+        free(out);
+        return NULL;
+    }
+    *out_len = o;
+    return out;
+}
+
+/* ---- limits ---------------------------------------------------------- */
+
+static bool get_size(json_t *v, uint64_t *out)
+{
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    return json_is_string(v) && wb_parse_size(json_string_value(v), out);
+}
+
+static bool get_duration(json_t *v, uint64_t *ms)
+{
+    if (json_is_number(v) && json_number_value(v) >= 0 &&
+        json_number_value(v) < 1e9) {
+        *ms = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
+        return true;
+    }
+    return json_is_string(v) && wb_parse_duration(json_string_value(v), ms);
+}
+
+#define WIDER(msg, cap, field, got, have, unit) \
+    (snprintf(msg, cap, "limits." field ": %llu%s is more than this server " \
+              "allows (%llu%s); a request's limits can only tighten the " \
+              "policy", (unsigned long long)(got), unit, \
+              (unsigned long long)(have), unit), false)
+
+bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap)
+{
+    if (!limits || json_is_null(limits))
+        return true;
+    if (!json_is_object(limits)) {
+        snprintf(msg, cap, "limits: expected an object");
+        return false;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(limits, k, v) {
+        uint64_t x;
+        if (!strcmp(k, "timeout")) {
+            if (!get_duration(v, &x) || x == 0) {
+                snprintf(msg, cap, "limits.timeout: expected a positive "
+                         "number of seconds or a duration like \"500ms\"");
+                return false;
+            }
+            if (b->timeout_ms && x > b->timeout_ms)
+                return WIDER(msg, cap, "timeout", x, b->timeout_ms, " ms");
+            b->timeout_ms = x;
+        } else if (!strcmp(k, "memory")) {
+            if (!get_size(v, &x) || x == 0) {
+                snprintf(msg, cap, "limits.memory: expected a positive byte "
+                         "count or a size like \"64M\"");
+                return false;
+            }
+            if (x > b->max_memory)
+                return WIDER(msg, cap, "memory", x, b->max_memory, " bytes");
+            b->max_memory = x;
+        } else if (!strcmp(k, "fuel")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0) {
+                snprintf(msg, cap, "limits.fuel: expected a non-negative "
+                         "integer");
+                return false;
+            }
+            x = (uint64_t)json_integer_value(v);
+            if (b->fuel >= 0 && x > (uint64_t)b->fuel)
+                return WIDER(msg, cap, "fuel", x, b->fuel, "");
+            b->fuel = (int64_t)x;
+        } else if (!strcmp(k, "output")) {
+            if (!get_size(v, &x)) {
+                snprintf(msg, cap, "limits.output: expected a byte count or "
+                         "a size like \"1M\"");
+                return false;
+            }
+            if (x > b->max_output)
+                return WIDER(msg, cap, "output", x, b->max_output, " bytes");
+            b->max_output = x;
+        } else if (!strcmp(k, "disk")) {
+            if (!get_size(v, &x)) {
+                snprintf(msg, cap, "limits.disk: expected a byte count or a "
+                         "size like \"16M\"");
+                return false;
+            }
+            if (x > b->max_disk)
+                return WIDER(msg, cap, "disk", x, b->max_disk, " bytes");
+            b->max_disk = x;
+        } else {
+            snprintf(msg, cap, "limits.%s: unknown limit (timeout, memory, "
+                     "fuel, output, disk)", k);
+            return false;
+        }
+    }
+    return true;
+}
+
+static json_t *budget_json(const wb_budget *b)
+{
+    return json_pack("{s:I, s:I, s:o, s:I, s:I}",
+                     "timeout_ms", (json_int_t)b->timeout_ms,
+                     "memory", (json_int_t)b->max_memory,
+                     "fuel", b->fuel < 0 ? json_null()
+                                         : json_integer((json_int_t)b->fuel),
+                     "output", (json_int_t)b->max_output,
+                     "disk", (json_int_t)b->max_disk);
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+static json_t *parse_body(wb_http_req *r, bool optional)
+{
+    if (r->len == 0 && optional)
+        return json_object();
+    json_error_t je;
+    json_t *j = json_loadb((const char *)r->body, r->len, 0, &je);
+    if (!j) {
+        wb_http_error(r, 400, "malformed JSON: line %d column %d: %s",
+                      je.line, je.column, je.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        wb_http_error(r, 400, "the request body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+static bool only_fields(wb_http_req *r, json_t *j, const char *const *ok)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) {
+        const char *const *f = ok;
+        while (*f && strcmp(*f, k))
+            f++;
+        if (!*f) {
+            wb_http_error(r, 400, "%s: unknown field", k);
+            return false;
+        }
+    }
+    return true;
+}
+
+static unsigned status_of(wb_status st, const char *msg)
+{
+    if (st == WB_E_ARG)
+        return strstr(msg, "no such file") ? 404 : 400;
+    if (st == WB_E_LIMIT)
+        return 413;
+    if (st == WB_E_MALFORMED || st == WB_E_INVALID || st == WB_E_LINK)
+        return 400;
+    return 500;
+}
+
+/* A run or step request, validated. */
+typedef struct step_req {
+    wb_lang lang;
+    const char *code;
+    size_t len;
+    uint8_t *module;               /* wasm, decoded */
+    const char *db;
+    json_t *files;
+    wb_budget budget;
+} step_req;
+
+static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
+{
+    static const char *const run_fields[] = { "language", "code", "module",
+        "files", "limits", "db", NULL };
+    static const char *const exec_fields[] = { "language", "code", "module",
+        "limits", "db", NULL };
+    if (!only_fields(r, j, oneshot ? run_fields : exec_fields))
+        return false;
+    json_t *lang = json_object_get(j, "language");
+    if (!json_is_string(lang)) {
+        wb_http_error(r, 400, "language: required, one of python, "
+                      "javascript, lua, sql, wasm");
+        return false;
+    }
+    if (!wb_lang_parse(json_string_value(lang), &q->lang)) {
+        wb_http_error(r, 400, "language: unknown language '%s' (python, "
+                      "javascript, lua, sql, wasm)", json_string_value(lang));
+        return false;
+    }
+    if (!(r->srv->settings.languages & WB_LANG_BIT(q->lang))) {
+        wb_http_error(r, 400, "language: the server policy does not allow "
+                      "%s", wb_lang_name(q->lang));
+        return false;
+    }
+    json_t *code = json_object_get(j, "code");
+    json_t *mod = json_object_get(j, "module");
+    if (q->lang == WB_LANG_WASM) {
+        if (code) {
+            wb_http_error(r, 400, "code: a wasm run takes 'module' (the "
+                          "binary, base64), not 'code'");
+            return false;
+        }
+        if (!json_is_string(mod)) {
+            wb_http_error(r, 400, "module: required for wasm: the module "
+                          "binary in base64");
+            return false;
+        }
+        q->module = b64decode(json_string_value(mod), json_string_length(mod),
+                              &q->len);
+        if (!q->module) {
+            wb_http_error(r, 400, "module: not valid base64");
+            return false;
+        }
+        q->code = (const char *)q->module;
+    } else {
+        if (mod) {
+            wb_http_error(r, 400, "module: only for language wasm");
+            return false;
+        }
+        if (!json_is_string(code)) {
+            wb_http_error(r, 400, "code: required, a string");
+            return false;
+        }
+        q->code = json_string_value(code);
+        q->len = json_string_length(code);
+    }
+    json_t *db = json_object_get(j, "db");
+    if (db && (!json_is_string(db) || q->lang != WB_LANG_SQL)) {
+        wb_http_error(r, 400, "db: a string, for language sql only");
+        return false;
+    }
+    q->db = db ? json_string_value(db) : NULL;
+    q->files = json_object_get(j, "files");
+    if (q->files && !json_is_object(q->files)) {
+        wb_http_error(r, 400, "files: expected an object {path: content}");
+        return false;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(q->files, k, v) {
+        json_t *b64 = json_is_object(v) ? json_object_get(v, "base64") : NULL;
+        if (!json_is_string(v) && !(json_is_string(b64) &&
+                                    json_object_size(v) == 1)) {
+            wb_http_error(r, 400, "files.%s: expected a string or "
+                          "{\"base64\": \"...\"}", k);
+            return false;
+        }
+    }
+    char msg[512];
+    if (!wb_http_limits(json_object_get(j, "limits"), &q->budget, msg,
+                        sizeof msg)) {
+        wb_http_error(r, 400, "%s", msg);
+        return false;
+    }
+    return true;
+}
+
+static bool put_files(wb_http_req *r, wb_session *s, json_t *files)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(files, k, v) {
+        wb_error err = { 0 };
+        wb_status st;
+        if (json_is_string(v)) {
+            st = wb_session_put_file(s, k, (const uint8_t *)json_string_value(v),
+                                     json_string_length(v), &err);
+        } else {
+            json_t *b = json_object_get(v, "base64");
+            size_t n;
+            uint8_t *d = b64decode(json_string_value(b),
+                                   json_string_length(b), &n);
+            if (!d) {
+                wb_http_error(r, 400, "files.%s: not valid base64", k);
+                return false;
+            }
+            st = wb_session_put_file(s, k, d, n, &err);
+            free(d);
+        }
+        if (st) {
+            wb_http_error(r, status_of(st, err.message) == 404 ? 400
+                          : status_of(st, err.message), "files.%s: %s", k,
+                          err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
+static json_t *step_json(const wb_step_result *sr, bool session)
+{
+    const wb_run_result *rr = &sr->run;
+    json_t *j = json_pack(
+        "{s:o, s:o, s:o, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I},"
+        " s:{s:b, s:b}}",
+        "stdout", wb_http_string(sr->out ? sr->out : "", sr->out_len),
+        "stderr", wb_http_string(sr->err ? sr->err : "", sr->err_len),
+        "exit_code", rr->outcome == WB_OUTCOME_EXITED
+                         ? json_integer(rr->exit_code) : json_null(),
+        "outcome", wb_outcome_name(rr->outcome),
+        "message", wb_http_string(rr->message, strlen(rr->message)),
+        "usage",
+        "fuel_used", (json_int_t)rr->fuel_used,
+        "peak_memory", (json_int_t)rr->peak_memory,
+        "wall_time_ms", (json_int_t)rr->wall_time_ms,
+        "stdout_bytes", (json_int_t)rr->stdout_bytes,
+        "stderr_bytes", (json_int_t)rr->stderr_bytes,
+        "disk_bytes", (json_int_t)rr->disk_bytes,
+        "truncated", "stdout", rr->stdout_truncated,
+        "stderr", rr->stderr_truncated);
+    if (j && session) {
+        json_object_set_new(j, "state", json_pack(
+            "{s:b, s:b, s:b}", "persistent", sr->persistent, "kept",
+            sr->state_kept, "lost_after", sr->state_lost_after));
+        json_object_set_new(j, "note", json_string(sr->note));
+    }
+    return j;
+}
+
+static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
+                     bool session)
+{
+    wb_step_result sr;
+    wb_error err = { 0 };
+    wb_status st = wb_session_run(s, q->lang, q->code, q->len, q->db, &sr,
+                                  &err);
+    if (st) {
+        wb_http_error(r, status_of(st, err.message), "%s", err.message);
+        return;
+    }
+    wb_http_count_run(r->srv, sr.run.outcome);
+    wb_http_json(r, 200, step_json(&sr, session));
+    wb_step_result_free(&sr);
+}
+
+static void h_run(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    json_t *j = parse_body(r, false);
+    if (!j)
+        return;
+    step_req q = { 0 };
+    q.budget = srv->policy.budget;
+    if (parse_step(r, j, &q, true)) {
+        /* the server's policy, with this request's budget */
+        wb_sandbox_config pol = srv->policy;
+        pol.budget = q.budget;
+        wb_session_options o = srv->run_opts;
+        o.policy = &pol;
+        wb_session *s = NULL;
+        wb_error err = { 0 };
+        wb_status st = wb_session_open(&o, NULL, &s, &err);
+        if (st) {
+            wb_http_error(r, 500, "cannot create a workspace: %s",
+                          err.message);
+        } else {
+            char id[64];
+            snprintf(id, sizeof id, "%s", wb_session_id(s));
+            if (put_files(r, s, q.files))
+                run_step(r, s, &q, false);
+            wb_session_close(s);
+            wb_session_delete(&o, id, NULL);
+        }
+    }
+    free(q.module);
+    json_decref(j);
+}
+
+/* ---- sessions -------------------------------------------------------- */
+
+static wb_http_sess *sess_get(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    wb_http_sess *e;
+    pthread_mutex_lock(&srv->mu);
+    for (e = srv->sessions; e; e = e->next)
+        if (!e->gone && !strcmp(e->id, r->id) &&
+            !strcmp(e->owner, r->key->name))
+            break;
+    if (e) {
+        e->refs++;
+        e->last_used_ms = wb_http_now_ms();
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (!e)
+        wb_http_error(r, 404, "no session '%s'", r->id);
+    return e;
+}
+
+static void sess_free(wb_http_sess *e)
+{
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+static void sess_put(wb_http_server *srv, wb_http_sess *e)
+{
+    pthread_mutex_lock(&srv->mu);
+    bool last = --e->refs == 0 && e->gone;
+    pthread_mutex_unlock(&srv->mu);
+    if (last)
+        sess_free(e);
+}
+
+/* Lock e for use; false (404 set) when it was closed meanwhile. */
+static bool sess_lock(wb_http_req *r, wb_http_sess *e)
+{
+    pthread_mutex_lock(&e->mu);
+    if (e->s)
+        return true;
+    pthread_mutex_unlock(&e->mu);
+    wb_http_error(r, 404, "no session '%s'", r->id);
+    return false;
+}
+
+/* Unlink e from the table (srv->mu held); the caller then closes it. */
+static void sess_unlink(wb_http_server *srv, wb_http_sess *e)
+{
+    for (wb_http_sess **p = &srv->sessions; *p; p = &(*p)->next)
+        if (*p == e) {
+            *p = e->next;
+            e->gone = true;
+            srv->nsessions--;
+            return;
+        }
+}
+
+/* Close (and, when `del`, delete) a session already unlinked, and drop
+ * the caller's reference; the last reference frees it. */
+static void sess_end(wb_http_server *srv, wb_http_sess *e, bool del)
+{
+    pthread_mutex_lock(&e->mu);
+    if (e->s) {
+        wb_session_close(e->s);
+        e->s = NULL;
+        if (del)
+            wb_session_delete(&srv->opts, e->id, NULL);
+    }
+    pthread_mutex_unlock(&e->mu);
+    sess_put(srv, e);
+}
+
+static json_t *info_json(const wb_http_sess *e, const wb_session_info *in)
+{
+    json_t *j = json_pack("{s:s, s:o}", "id", e->id, "limits",
+                          budget_json(&e->budget));
+    if (j && in) {
+        json_object_set_new(j, "created", json_integer(in->created));
+        json_object_set_new(j, "last_used", json_integer(in->last_used));
+        json_object_set_new(j, "steps", json_integer((json_int_t)in->steps));
+    }
+    return j;
+}
+
+static void h_sess_create(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    json_t *j = parse_body(r, true);
+    if (!j)
+        return;
+    static const char *const fields[] = { "limits", NULL };
+    wb_budget b = srv->policy.budget;
+    char msg[512];
+    if (!only_fields(r, j, fields)) {
+        json_decref(j);
+        return;
+    }
+    if (!wb_http_limits(json_object_get(j, "limits"), &b, msg, sizeof msg)) {
+        wb_http_error(r, 400, "%s", msg);
+        json_decref(j);
+        return;
+    }
+    json_decref(j);
+    wb_http_sess *e = calloc(1, sizeof *e);
+    if (!e) {
+        wb_http_error(r, 500, "out of memory");
+        return;
+    }
+    pthread_mutex_init(&e->mu, NULL);
+    e->policy = srv->policy;
+    e->policy.budget = b;
+    e->budget = b;
+    snprintf(e->owner, sizeof e->owner, "%s", r->key->name);
+    pthread_mutex_lock(&srv->mu);
+    bool full = srv->nsessions >= srv->max_sessions;
+    if (!full)
+        srv->nsessions++;                /* reserve the slot */
+    pthread_mutex_unlock(&srv->mu);
+    if (full) {
+        sess_free(e);
+        wb_http_error(r, 429, "the server has %u open sessions (its limit); "
+                      "delete one first", srv->max_sessions);
+        return;
+    }
+    wb_session_options o = srv->opts;
+    o.policy = &e->policy;
+    wb_error err = { 0 };
+    wb_status st = wb_session_open(&o, NULL, &e->s, &err);
+    pthread_mutex_lock(&srv->mu);
+    if (st) {
+        srv->nsessions--;
+    } else {
+        snprintf(e->id, sizeof e->id, "%s", wb_session_id(e->s));
+        e->last_used_ms = wb_http_now_ms();
+        e->next = srv->sessions;
+        srv->sessions = e;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (st) {
+        sess_free(e);
+        wb_http_error(r, 500, "cannot create the session: %s", err.message);
+        return;
+    }
+    json_t *out = info_json(e, NULL);
+    json_object_set_new(out, "created", json_integer((json_int_t)time(NULL)));
+    wb_http_json(r, 201, out);
+}
+
+static void h_sess_list(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    wb_session_info *list = NULL;
+    size_t n = 0;
+    wb_error err = { 0 };
+    if (wb_session_list(&srv->opts, &list, &n, &err)) {
+        wb_http_error(r, 500, "%s", err.message);
+        return;
+    }
+    json_t *arr = json_array();
+    pthread_mutex_lock(&srv->mu);
+    for (wb_http_sess *e = srv->sessions; e; e = e->next) {
+        if (e->gone || strcmp(e->owner, r->key->name))
+            continue;
+        const wb_session_info *in = NULL;
+        for (size_t i = 0; i < n && !in; i++)
+            if (!strcmp(list[i].id, e->id))
+                in = &list[i];
+        json_array_append_new(arr, info_json(e, in));
+    }
+    pthread_mutex_unlock(&srv->mu);
+    free(list);
+    wb_http_json(r, 200, json_pack("{s:o}", "sessions", arr));
+}
+
+static void h_sess_get(wb_http_req *r)
+{
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    wb_session_info *list = NULL;
+    size_t n = 0;
+    wb_session_list(&r->srv->opts, &list, &n, NULL);
+    const wb_session_info *in = NULL;
+    for (size_t i = 0; i < n && !in; i++)
+        if (!strcmp(list[i].id, e->id))
+            in = &list[i];
+    wb_http_json(r, 200, info_json(e, in));
+    free(list);
+    sess_put(r->srv, e);
+}
+
+static void h_sess_delete(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    pthread_mutex_lock(&srv->mu);
+    bool mine = !e->gone;
+    if (mine)
+        sess_unlink(srv, e);
+    pthread_mutex_unlock(&srv->mu);
+    if (!mine) {
+        sess_put(srv, e);
+        wb_http_error(r, 404, "no session '%s'", r->id);
+        return;
+    }
+    sess_end(srv, e, true);
+    wb_http_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
+}
+
+static void h_exec(wb_http_req *r)
+{
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    json_t *j = parse_body(r, false);
+    step_req q = { 0 };
+    q.budget = e->budget;
+    if (j && parse_step(r, j, &q, false)) {
+        if (json_object_get(json_object_get(j, "limits"), "memory") &&
+            q.budget.max_memory != e->budget.max_memory &&
+            (q.lang == WB_LANG_PYTHON || q.lang == WB_LANG_JAVASCRIPT)) {
+            wb_http_error(r, 400, "limits.memory: a session's %s interpreter "
+                          "keeps its memory limit for its whole life; set it "
+                          "when creating the session (POST /v1/sessions "
+                          "{\"limits\": {\"memory\": ...}})",
+                          wb_lang_name(q.lang));
+        } else if (sess_lock(r, e)) {
+            e->policy.budget = q.budget;     /* this step only */
+            run_step(r, e->s, &q, true);
+            e->policy.budget = e->budget;
+            pthread_mutex_unlock(&e->mu);
+        }
+    }
+    free(q.module);
+    json_decref(j);
+    sess_put(r->srv, e);
+}
+
+static void h_file_put(wb_http_req *r)
+{
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    if (sess_lock(r, e)) {
+        wb_error err = { 0 };
+        wb_status st = wb_session_put_file(e->s, r->path, r->body ? r->body
+                                           : (const uint8_t *)"", r->len,
+                                           &err);
+        pthread_mutex_unlock(&e->mu);
+        if (st)
+            wb_http_error(r, status_of(st, err.message) == 404 ? 400
+                          : status_of(st, err.message), "%s", err.message);
+        else
+            wb_http_json(r, 200, json_pack("{s:s, s:I}", "path", r->path,
+                                           "size", (json_int_t)r->len));
+    }
+    sess_put(r->srv, e);
+}
+
+static void h_file_get(wb_http_req *r)
+{
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    if (sess_lock(r, e)) {
+        wb_error err = { 0 };
+        uint8_t *data = NULL;
+        size_t n = 0;
+        wb_status st = wb_session_get_file(e->s, r->path, MAX_GET_FILE, &data,
+                                           &n, &err);
+        pthread_mutex_unlock(&e->mu);
+        if (st) {
+            wb_http_error(r, status_of(st, err.message), "%s", err.message);
+        } else {
+            free(r->resp);
+            r->resp = data ? (char *)data : strdup("");
+            r->resp_len = n;
+            r->status = 200;
+            r->ctype = "application/octet-stream";
+        }
+    }
+    sess_put(r->srv, e);
+}
+
+static void h_files_list(wb_http_req *r)
+{
+    wb_http_sess *e = sess_get(r);
+    if (!e)
+        return;
+    if (sess_lock(r, e)) {
+        wb_error err = { 0 };
+        wb_file_entry *fe = NULL;
+        size_t n = 0;
+        wb_status st = wb_session_list_files(e->s, r->has_dir ? r->dir : NULL,
+                                             &fe, &n, &err);
+        pthread_mutex_unlock(&e->mu);
+        if (st) {
+            wb_http_error(r, status_of(st, err.message), "%s", err.message);
+        } else {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(arr, json_pack(
+                    "{s:o, s:I, s:b}", "path",
+                    wb_http_string(fe[i].path, strlen(fe[i].path)), "size",
+                    (json_int_t)fe[i].size, "is_dir", fe[i].is_dir));
+            wb_file_entries_free(fe, n);
+            wb_http_json(r, 200, json_pack("{s:o}", "files", arr));
+        }
+    }
+    sess_put(r->srv, e);
+}
+
+void wb_http_handle(wb_http_req *r)
+{
+    switch (r->route) {
+    case WB_R_RUN: h_run(r); break;
+    case WB_R_SESS_CREATE: h_sess_create(r); break;
+    case WB_R_SESS_LIST: h_sess_list(r); break;
+    case WB_R_SESS_GET: h_sess_get(r); break;
+    case WB_R_SESS_DELETE: h_sess_delete(r); break;
+    case WB_R_EXEC: h_exec(r); break;
+    case WB_R_FILES_LIST: h_files_list(r); break;
+    case WB_R_FILE_PUT: h_file_put(r); break;
+    case WB_R_FILE_GET: h_file_get(r); break;
+    default: wb_http_error(r, 404, "no such route"); break;
+    }
+}
+
+void wb_http_sessions_close_all(wb_http_server *srv)
+{
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        wb_http_sess *e = srv->sessions;
+        if (e) {
+            sess_unlink(srv, e);
+            e->refs++;
+        }
+        pthread_mutex_unlock(&srv->mu);
+        if (!e)
+            return;
+        sess_end(srv, e, false);          /* stays on disk */
+    }
+}
+
+void wb_http_sessions_expire(wb_http_server *srv)
+{
+    uint64_t idle = srv->settings.idle_expiry_ms;
+    if (idle) {
+        uint64_t now = wb_http_now_ms();
+        for (;;) {
+            pthread_mutex_lock(&srv->mu);
+            wb_http_sess *e = srv->sessions;
+            while (e && (e->refs || now - e->last_used_ms < idle))
+                e = e->next;
+            if (e) {
+                sess_unlink(srv, e);
+                e->refs++;
+            }
+            pthread_mutex_unlock(&srv->mu);
+            if (!e)
+                break;
+            sess_end(srv, e, true);
+        }
+        /* sessions on disk that this server does not hold open (from an
+           earlier process): by their recorded last use. Not through
+           wb_session_expire, whose record of open sessions is bounded. */
+        wb_session_info *list = NULL;
+        size_t n = 0;
+        int64_t t = (int64_t)time(NULL);
+        if (wb_session_list(&srv->opts, &list, &n, NULL) == WB_OK) {
+            for (size_t i = 0; i < n; i++) {
+                if (t - list[i].last_used < 0 ||
+                    (uint64_t)(t - list[i].last_used) * 1000u < idle)
+                    continue;
+                bool held = false;
+                pthread_mutex_lock(&srv->mu);
+                for (wb_http_sess *e = srv->sessions; e && !held; e = e->next)
+                    held = !strcmp(e->id, list[i].id);
+                pthread_mutex_unlock(&srv->mu);
+                if (!held)
+                    wb_session_delete(&srv->opts, list[i].id, NULL);
+            }
+            free(list);
+        }
+    }
+    /* throw-away workspaces left behind (a failed delete); a run lasts at
+       most its timeout */
+    uint64_t tmo = srv->policy.budget.timeout_ms;
+    if (tmo == 0)
+        return;
+    wb_session_settings ss = srv->settings;
+    ss.idle_expiry_ms = tmo + 15u * 60u * 1000u;
+    wb_session_options o = srv->run_opts;
+    o.settings = &ss;
+    wb_session_expire(&o, NULL, NULL);
+}

@@ -1,0 +1,349 @@
+/* http_cli.c: `wasmbox serve`. */
+#include "cli/cli.h"
+#include "server/http.h"
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MIN_KEY 16
+#define MAX_KEY 256
+
+static const char serve_help[] =
+    "usage: wasmbox serve --listen ADDR:PORT [OPTIONS]\n"
+    "\n"
+    "Serve the HTTP API (docs/openapi.json): POST /v1/run runs Python,\n"
+    "JavaScript, Lua, SQL or a wasm module once; /v1/sessions/... keeps a\n"
+    "workspace and interpreter state between steps. Every request runs in\n"
+    "its own sandbox under the policy's budget; a request's \"limits\" can\n"
+    "only tighten it (asking for more is a 400 naming the field).\n"
+    "\n"
+    "options:\n"
+    "  --listen ADDR:PORT      address to listen on (port 0: any free port;\n"
+    "                          the chosen one is printed on stderr)\n"
+    "  --policy FILE           deny-by-default policy (docs/policy.example.yaml)\n"
+    "  --api-keys FILE         API keys, one per line, optionally 'name:KEY';\n"
+    "                          '#' starts a comment. Also read from\n"
+    "                          $WASMBOX_API_KEYS (comma-separated). Clients\n"
+    "                          send 'Authorization: Bearer KEY'. Sessions\n"
+    "                          belong to the key's name.\n"
+    "  --insecure-no-auth      no API keys (only on a loopback address)\n"
+    "  --workers N             requests run at once (default: CPUs, min 2)\n"
+    "  --max-body BYTES        largest request body (default 16M) -> 413\n"
+    "  --max-concurrent-per-key N\n"
+    "                          requests in flight per key (default 8) -> 429\n"
+    "  --max-sessions N        open sessions in this server (default 64)\n"
+    "  --state-dir DIR         where sessions live (default $WASMBOX_STATE_DIR,\n"
+    "                          $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
+    "  --scratch-dir DIR       where the throw-away workspaces of /v1/run live\n"
+    "                          (default: a private directory in /dev/shm,\n"
+    "                          removed at exit; else STATE/oneshot)\n"
+    "  --guests DIR            guest runtimes (default $WASMBOX_GUESTS, or\n"
+    "                          guests/ beside this executable)\n"
+    "  --list-routes           print the routes served, one per line, and exit\n"
+    "\n"
+    "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
+    "the requests under way (each bounded by its timeout), exit 0.\n";
+
+bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
+                      const char *what, char *msg, size_t cap)
+{
+    const char *p = text;
+    unsigned line = 0;
+    while (*p) {
+        const char *e = strchr(p, sep);
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        line++;
+        const char *s = p;
+        p += n + (e ? 1 : 0);
+        while (n && (*s == ' ' || *s == '\t'))
+            s++, n--;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'
+                     || s[n - 1] == '\n'))
+            n--;
+        if (n == 0 || *s == '#')
+            continue;
+        const char *colon = memchr(s, ':', n);
+        char name[64];
+        const char *key = s;
+        size_t klen = n;
+        if (colon) {
+            size_t nl = (size_t)(colon - s);
+            if (nl == 0 || nl >= sizeof name) {
+                snprintf(msg, cap, "%s:%u: bad key name", what, line);
+                return false;
+            }
+            memcpy(name, s, nl);
+            name[nl] = 0;
+            key = colon + 1;
+            klen = n - nl - 1;
+        } else {
+            snprintf(name, sizeof name, "key%zu", srv->nkeys + 1);
+        }
+        if (klen < MIN_KEY || klen > MAX_KEY) {
+            snprintf(msg, cap, "%s:%u: a key must have %d to %d characters",
+                     what, line, MIN_KEY, MAX_KEY);
+            return false;
+        }
+        for (size_t i = 0; i < klen; i++)
+            if ((unsigned char)key[i] <= ' ' || key[i] == 0x7f) {
+                snprintf(msg, cap, "%s:%u: a key cannot contain spaces or "
+                         "control characters", what, line);
+                return false;
+            }
+        wb_http_key *k = realloc(srv->keys, (srv->nkeys + 1) * sizeof *k);
+        if (!k) {
+            snprintf(msg, cap, "out of memory");
+            return false;
+        }
+        srv->keys = k;
+        k = &srv->keys[srv->nkeys];
+        memset(k, 0, sizeof *k);
+        snprintf(k->name, sizeof k->name, "%s", name);
+        k->key = strndup(key, klen);
+        k->len = klen;
+        if (!k->key) {
+            snprintf(msg, cap, "out of memory");
+            return false;
+        }
+        srv->nkeys++;
+    }
+    return true;
+}
+
+static bool parse_uint(const char *s, unsigned min, unsigned max,
+                       unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *f)
+{
+    (void)sb; (void)flag; (void)f;
+    remove(path);
+    return 0;
+}
+
+static void free_server(wb_http_server *srv)
+{
+    for (size_t i = 0; i < srv->nkeys; i++) {
+        if (srv->keys[i].key)
+            memset(srv->keys[i].key, 0, srv->keys[i].len);
+        free(srv->keys[i].key);
+    }
+    free(srv->keys);
+    wb_sandbox_config_free(&srv->policy);
+    free(srv->state_dir);
+    free(srv->run_state_dir);
+}
+
+int wb_cli_serve(int argc, char **argv)
+{
+    const char *listen = NULL, *policy = NULL, *keys = NULL, *state = NULL,
+               *guests = NULL, *scratch = NULL;
+    char own_scratch[64] = "";
+    bool no_auth = false;
+    wb_http_server srv;
+    memset(&srv, 0, sizeof srv);
+    wb_sandbox_config_init(&srv.policy);
+    long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+    srv.workers = nproc > 2 ? (unsigned)nproc : 2;
+    srv.max_body = 16u << 20;
+    srv.max_per_key = 8;
+    srv.max_sessions = 64;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(serve_help, stdout);
+            return WB_EXIT_OK;
+        }
+        if (!strcmp(a, "--list-routes")) {
+            wb_http_list_routes(stdout);
+            return WB_EXIT_OK;
+        }
+        if (!strcmp(a, "--insecure-no-auth")) {
+            no_auth = true;
+            continue;
+        }
+        if (a[0] != '-') {
+            wb_cli_error("serve", "unexpected argument '%s'", a);
+            return WB_EXIT_USAGE;
+        }
+        if (i + 1 >= argc) {
+            wb_cli_error("serve", "option '%s' needs a value (try 'wasmbox "
+                         "serve --help')", a);
+            return WB_EXIT_USAGE;
+        }
+        const char *v = argv[++i];
+        bool ok = true;
+        if (!strcmp(a, "--listen"))
+            listen = v;
+        else if (!strcmp(a, "--policy"))
+            policy = v;
+        else if (!strcmp(a, "--api-keys"))
+            keys = v;
+        else if (!strcmp(a, "--state-dir"))
+            state = v;
+        else if (!strcmp(a, "--guests"))
+            guests = v;
+        else if (!strcmp(a, "--scratch-dir"))
+            scratch = v;
+        else if (!strcmp(a, "--workers"))
+            ok = parse_uint(v, 1, 256, &srv.workers);
+        else if (!strcmp(a, "--max-concurrent-per-key"))
+            ok = parse_uint(v, 1, 100000, &srv.max_per_key);
+        else if (!strcmp(a, "--max-sessions"))
+            ok = parse_uint(v, 1, 100000, &srv.max_sessions);
+        else if (!strcmp(a, "--max-body"))
+            ok = wb_parse_size(v, &srv.max_body) && srv.max_body > 0;
+        else {
+            wb_cli_error("serve", "unknown option '%s' (try 'wasmbox serve "
+                         "--help')", a);
+            return WB_EXIT_USAGE;
+        }
+        if (!ok) {
+            wb_cli_error("serve", "%s: bad value '%s'", a, v);
+            return WB_EXIT_USAGE;
+        }
+    }
+    if (!listen) {
+        wb_cli_error("serve", "--listen ADDR:PORT is required (e.g. "
+                     "--listen 127.0.0.1:8080)");
+        return WB_EXIT_USAGE;
+    }
+    struct sockaddr_storage ss;
+    unsigned sl = 0;
+    bool loopback = false;
+    char msg[512];
+    if (wb_http_resolve(listen, &ss, &sl, &loopback, msg, sizeof msg)) {
+        wb_cli_error("serve", "%s", msg);
+        return WB_EXIT_USAGE;
+    }
+
+    /* authentication */
+    int rc = WB_EXIT_USAGE;
+    const char *env = getenv("WASMBOX_API_KEYS");
+    if (no_auth) {
+        if (keys) {
+            wb_cli_error("serve", "--insecure-no-auth and --api-keys "
+                         "contradict each other");
+            goto out;
+        }
+        if (!loopback) {
+            wb_cli_error("serve", "refusing to serve without authentication "
+                         "on '%s', which is not a loopback address: "
+                         "--insecure-no-auth is only allowed on 127.0.0.0/8 "
+                         "or [::1]; use --api-keys FILE", listen);
+            goto out;
+        }
+        if (env && *env)
+            fprintf(stderr, "wasmbox serve: warning: --insecure-no-auth: "
+                    "ignoring WASMBOX_API_KEYS\n");
+        srv.no_auth = true;
+    } else {
+        if (keys) {
+            size_t n;
+            char why[256];
+            uint8_t *text = wb_cli_read_file(keys, &n, why, sizeof why);
+            if (!text) {
+                wb_cli_error(keys, "%s", why);
+                goto out;
+            }
+            struct stat sb;
+            if (stat(keys, &sb) == 0 && (sb.st_mode & 077))
+                fprintf(stderr, "wasmbox serve: warning: %s is readable by "
+                        "other users (chmod 600 it)\n", keys);
+            char *z = memchr(text, 0, n) ? NULL : strndup((char *)text, n);
+            bool ok = z && wb_http_add_keys(&srv, z, '\n', keys, msg,
+                                            sizeof msg);
+            if (!z)
+                snprintf(msg, sizeof msg, "%s: not a text file", keys);
+            memset(text, 0, n);
+            free(text);
+            if (z) {
+                memset(z, 0, n);
+                free(z);
+            }
+            if (!ok) {
+                wb_cli_error("serve", "%s", msg);
+                goto out;
+            }
+        }
+        if (env && *env && !wb_http_add_keys(&srv, env, ',',
+                                             "WASMBOX_API_KEYS", msg,
+                                             sizeof msg)) {
+            wb_cli_error("serve", "%s", msg);
+            goto out;
+        }
+        if (srv.nkeys == 0) {
+            wb_cli_error("serve", "no API keys: pass --api-keys FILE or set "
+                         "WASMBOX_API_KEYS (for local development only: "
+                         "--insecure-no-auth on a loopback address)");
+            goto out;
+        }
+    }
+    snprintf(srv.anon.name, sizeof srv.anon.name, "anonymous");
+
+    /* policy and state */
+    wb_session_settings_default(&srv.settings);
+    if (policy) {
+        wb_error err = { 0 };
+        if (wb_policy_load(policy, &srv.policy, &srv.settings, &err)) {
+            wb_cli_error(NULL, "%s", err.message);
+            goto out;
+        }
+    }
+    srv.opts.state_dir = state;
+    srv.opts.guests_dir = guests;
+    srv.opts.policy = &srv.policy;
+    srv.opts.settings = &srv.settings;
+    srv.state_dir = wb_session_state_dir(&srv.opts);
+    if (!srv.state_dir) {
+        wb_cli_error("serve", "no state directory: pass --state-dir or set "
+                     "WASMBOX_STATE_DIR");
+        goto out;
+    }
+    /* One-shot workspaces are deleted after each run: nothing there needs
+       to survive a crash, and on a tmpfs the session layer's fsyncs cost
+       nothing (20x the throughput of ext4 for small runs). Their files
+       count against the run's disk budget, so memory use is bounded by
+       workers x budget.disk. */
+    if (!scratch) {
+        snprintf(own_scratch, sizeof own_scratch,
+                 "/dev/shm/wasmbox-serve-XXXXXX");
+        if (mkdtemp(own_scratch))
+            scratch = own_scratch;
+        else
+            own_scratch[0] = 0;
+    }
+    size_t sn = strlen(scratch ? scratch : srv.state_dir) + 16;
+    srv.run_state_dir = malloc(sn);
+    if (!srv.run_state_dir)
+        goto out;
+    if (scratch)
+        snprintf(srv.run_state_dir, sn, "%s", scratch);
+    else
+        snprintf(srv.run_state_dir, sn, "%s/oneshot", srv.state_dir);
+    srv.opts.state_dir = srv.state_dir;
+    srv.run_opts = srv.opts;
+    srv.run_opts.state_dir = srv.run_state_dir;
+    wb_session_expire(&srv.opts, NULL, NULL);
+    (void)sl;
+    rc = wb_http_serve(&srv, &ss) ? WB_EXIT_FAIL : WB_EXIT_OK;
+out:
+    if (own_scratch[0])
+        nftw(own_scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free_server(&srv);
+    return rc;
+}

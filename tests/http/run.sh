@@ -1,0 +1,342 @@
+#!/bin/bash
+# tests/http/run.sh: `wasmbox serve` over HTTP with curl.
+#
+#   tests/http/run.sh [path/to/wasmbox]
+#
+# Starts servers on random free loopback ports (--listen 127.0.0.1:0; the
+# port is read from the server's start-up line), with a temporary state
+# directory, key file and policy. A language whose guest image is missing
+# from build/guests is skipped (SKIP line). Ends with
+# "N passed, N failed, N skipped"; exit status 1 if anything failed.
+set -u
+cd "$(dirname "$0")/../.."
+WASMBOX=${1:-build/wasmbox}
+GUESTS=${WASMBOX_GUESTS:-build/guests}
+HERE=tests/http
+PASS=0 FAIL=0 SKIP=0
+
+pass() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+skip() { SKIP=$((SKIP + 1)); echo "SKIP $*"; }
+check() {   # check NAME COMMAND...
+    local name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+checks() {  # checks NAME 'SHELL CONDITION'
+    if eval "$2"; then pass "$1"; else fail "$1"; fi
+}
+
+for tool in curl python3; do
+    command -v $tool >/dev/null || { echo "http tests need $tool"; exit 1; }
+done
+[ -x "$WASMBOX" ] || { echo "no $WASMBOX (run make)"; exit 1; }
+
+T=$(mktemp -d /tmp/wasmbox-http-test.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+KEY_A=alice-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+KEY_B=bob-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '# test keys\nalice:%s\n\nbob:%s\n' "$KEY_A" "$KEY_B" > "$T/keys"
+chmod 600 "$T/keys"
+cat > "$T/policy.yaml" <<'EOF'
+budget:
+  memory: 256M
+  timeout: 5s
+  output: 1M
+  disk: 64M
+session:
+  idle_expiry: 1h
+  languages: [python, javascript, lua, sql, wasm]
+EOF
+
+# start_server NAME ARGS...: sets PORT_<NAME>, PID_<NAME>
+start_server() {
+    local name=$1; shift
+    local log="$T/$name.log"
+    env -u WASMBOX_API_KEYS WASMBOX_GUESTS="$GUESTS" "$WASMBOX" serve \
+        --listen 127.0.0.1:0 --state-dir "$T/state-$name" "$@" 2>"$log" &
+    local pid=$!
+    PIDS+=("$pid")
+    local port=""
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+        [ -n "$port" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        echo "server $name did not start:"; cat "$log"; exit 1
+    fi
+    eval "PORT_$name=$port; PID_$name=$pid"
+}
+
+# req METHOD URL [curl args...]: body in $T/body, status in $CODE
+req() {
+    local m=$1 u=$2; shift 2
+    CODE=$(curl -s -o "$T/body" -w '%{http_code}' -X "$m" "$u" "$@")
+}
+auth() { echo "Authorization: Bearer $1"; }
+jget() {    # jget EXPR: python expression over j (the last body)
+    python3 -c "import json,sys; j=json.load(open('$T/body')); print($1)" 2>/dev/null
+}
+run_json() {   # run_json LANG CODE [extra json]
+    python3 -c 'import json,sys; d={"language":sys.argv[1],"code":sys.argv[2]}; d.update(json.loads(sys.argv[3] if len(sys.argv)>3 else "{}")); print(json.dumps(d))' "$@"
+}
+
+start_server main --policy "$T/policy.yaml" --api-keys "$T/keys" \
+    --max-body 1M --workers 4
+U=http://127.0.0.1:$PORT_main
+HA=$(auth "$KEY_A")
+HB=$(auth "$KEY_B")
+
+# ---- health, auth ------------------------------------------------------
+req GET "$U/healthz"
+check "GET /healthz without a key -> 200" [ "$CODE" = 200 ]
+req POST "$U/v1/run" -d "$(run_json lua 'print(1)')"
+check "no key -> 401" [ "$CODE" = 401 ]
+check "401 body is {\"error\": ...}" [ -n "$(jget "j['error']")" ]
+req POST "$U/v1/run" -H "$(auth "${KEY_A}x")" -d "$(run_json lua 'print(1)')"
+check "wrong key -> 401" [ "$CODE" = 401 ]
+req POST "$U/v1/run" -H "Authorization: Basic $KEY_A" -d "$(run_json lua 'print(1)')"
+check "not a Bearer credential -> 401" [ "$CODE" = 401 ]
+req GET "$U/metrics"
+check "GET /metrics without a key -> 401" [ "$CODE" = 401 ]
+
+# ---- one-shot runs, each language --------------------------------------
+lang_ok() {   # lang_ok DIR FILE
+    [ -f "$GUESTS/$1/$2" ]
+}
+oneshot() {   # oneshot LANG DIR FILE CODE EXPECT
+    local lang=$1 dir=$2 file=$3 code=$4 want=$5
+    if ! lang_ok "$dir" "$file"; then
+        skip "one-shot $lang (no $GUESTS/$dir/$file; run 'make guests')"
+        return
+    fi
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json "$lang" "$code")"
+    local out; out=$(jget "j['stdout']")
+    if [ "$CODE" = 200 ] && [ "$out" = "$want" ] &&
+       [ "$(jget "j['outcome']")" = exited ] &&
+       [ "$(jget "j['exit_code']")" = 0 ]; then
+        pass "one-shot $lang"
+    else
+        fail "one-shot $lang: $CODE $(cat "$T/body")"
+    fi
+}
+oneshot python python python.wasm 'print(6 * 7)' 42
+oneshot javascript js qjs.wasm 'console.log(6 * 7)' 42
+oneshot lua lua lua.wasm 'print(6 * 7)' 42
+oneshot sql sqlite sqlite3.wasm 'select 6 * 7 as answer;' "$(printf 'answer\n42')"
+if command -v wat2wasm >/dev/null; then
+    wat2wasm "$HERE/hello.wat" -o "$T/hello.wasm"
+    MOD=$(base64 -w0 "$T/hello.wasm")
+    req POST "$U/v1/run" -H "$HA" -d "{\"language\":\"wasm\",\"module\":\"$MOD\"}"
+    check "one-shot wasm (base64 module)" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "hello from wasm" ]
+    req POST "$U/v1/run" -H "$HA" -d '{"language":"wasm","module":"AGFzbQEAAAA="}'
+    check "one-shot wasm without _start -> 200, outcome error" \
+        [ "$CODE" = 200 -a "$(jget "j['outcome']")" = error ]
+else
+    skip "one-shot wasm (no wat2wasm; install wabt)"
+fi
+if lang_ok python python.wasm; then
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print(open("in/data.txt").read().upper())' \
+        '{"files": {"in/data.txt": "abc", "b.bin": {"base64": "AAE="}}}')"
+    check "one-shot python reads a file from 'files'" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = ABC ]
+    check "the run reports usage" [ "$(jget "j['usage']['wall_time_ms'] >= 0 and j['usage']['peak_memory'] > 0")" = True ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print("x"); sys.exit(3)')"
+    check "exit code is passed through" [ "$(jget "j['exit_code']")" = 3 ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": 0.5}}')"
+    check "a tighter timeout applies (outcome timeout)" [ "$CODE" = 200 -a "$(jget "j['outcome']")" = timeout ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print("y" * 100000)' '{"limits": {"output": 1000}}')"
+    check "a tighter output limit truncates" [ "$CODE" = 200 -a "$(jget "j['truncated']['stdout']")" = True ]
+fi
+
+# ---- limits can only tighten -------------------------------------------
+req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)' '{"limits": {"memory": "4G"}}')"
+check "limits.memory above the policy -> 400 naming the field" \
+    [ "$CODE" = 400 -a -n "$(jget "'limits.memory' in j['error'] or ''")" ]
+req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)' '{"limits": {"timeout": 3600}}')"
+check "limits.timeout above the policy -> 400" \
+    [ "$CODE" = 400 -a "$(jget "j['error'].startswith('limits.timeout')")" = True ]
+req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)' '{"limits": {"output": "2M"}}')"
+check "limits.output above the policy -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)' '{"limits": {"cpu": 1}}')"
+check "an unknown limit -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/sessions" -H "$HA" -d '{"limits": {"memory": "1G"}}'
+check "a session cannot widen its limits either -> 400" [ "$CODE" = 400 ]
+
+# ---- 400 / 404 / 405 ---------------------------------------------------
+req POST "$U/v1/run" -H "$HA" -d '{"language": "python", "code": '
+check "malformed JSON -> 400" [ "$CODE" = 400 -a -n "$(jget "j['error']")" ]
+req POST "$U/v1/run" -H "$HA" -d '[1, 2]'
+check "a JSON array body -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/run" -H "$HA" -d '{"code": "print(1)"}'
+check "missing language -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/run" -H "$HA" -d '{"language": "cobol", "code": "x"}'
+check "unknown language -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/run" -H "$HA" -d '{"language": "lua", "code": "print(1)", "colour": 1}'
+check "unknown field -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('colour')")" = True ]
+req POST "$U/v1/run" -H "$HA" -d '{"language": "wasm", "module": "!!notbase64"}'
+check "bad base64 module -> 400" [ "$CODE" = 400 ]
+req POST "$U/v1/run" -H "$HA" -d '{"language": "lua", "code": "x", "files": {"../escape": "x"}}'
+check "a file path escaping the workspace -> 400" [ "$CODE" = 400 ]
+req GET "$U/v1/nothing" -H "$HA"
+check "unknown route -> 404" [ "$CODE" = 404 ]
+req GET "$U/v1/sessions/nosuchsession/files" -H "$HA"
+check "unknown session -> 404" [ "$CODE" = 404 ]
+CODE=$(curl -s -o /dev/null -D "$T/hdr" -w '%{http_code}' -X GET "$U/v1/run" -H "$HA")
+checks "wrong method -> 405 with Allow: POST" '[ "$CODE" = 405 ] && grep -qi "^Allow: POST" "$T/hdr"'
+
+# ---- 413 ---------------------------------------------------------------
+head -c 1100000 /dev/zero | tr '\0' 'a' > "$T/big"
+req POST "$U/v1/run" -H "$HA" -H 'Content-Type: application/json' --data-binary @"$T/big"
+check "body over --max-body -> 413" [ "$CODE" = 413 ]
+req POST "$U/v1/run" -H "$HA" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big"
+check "chunked body over --max-body -> 413" [ "$CODE" = 413 ]
+req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)')"
+check "the server still answers after a 413" [ "$CODE" = 200 ]
+
+# ---- session flow ------------------------------------------------------
+if lang_ok python python.wasm; then
+    req POST "$U/v1/sessions" -H "$HA" -d '{}'
+    SID=$(jget "j['id']")
+    check "create a session -> 201 with an id" [ "$CODE" = 201 -a -n "$SID" ]
+    S=$U/v1/sessions/$SID
+    req PUT "$S/files/data/notes.txt" -H "$HA" --data-binary 'line one'
+    check "put a file -> 200" [ "$CODE" = 200 -a "$(jget "j['size']")" = 8 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'text = open("data/notes.txt").read(); print(text)')"
+    check "exec reads the file" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "line one" ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'counter = 41')"
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'counter += 1; print(counter, text)')"
+    check "a variable survives between python execs" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "42 line one" -a "$(jget "j['state']['kept']")" = True ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'open("out.csv", "w").write("a,b\n")')"
+    req GET "$S/files" -H "$HA"
+    check "list files" [ "$CODE" = 200 -a "$(jget "sorted(f['path'] for f in j['files'] if not f['is_dir'])")" = "['data/notes.txt', 'out.csv']" ]
+    req GET "$S/files/out.csv" -H "$HA"
+    check "get a file written by the code" [ "$CODE" = 200 -a "$(cat "$T/body")" = "a,b" ]
+    req PUT "$S/files/..%2F..%2Fescape.txt" -H "$HA" --data-binary 'x'
+    check "a percent-encoded '..' path -> 400" [ "$CODE" = 400 ]
+    req PUT "$S/files/with%20space.txt" -H "$HA" --data-binary 'spaced'
+    req GET "$S/files/with%20space.txt" -H "$HA"
+    check "percent-encoded file names round-trip" [ "$CODE" = 200 -a "$(cat "$T/body")" = spaced ]
+    req GET "$S/files/missing.txt" -H "$HA"
+    check "get a missing file -> 404" [ "$CODE" = 404 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 1' '{"limits": {"timeout": 60}}')"
+    check "exec limits above the policy -> 400" [ "$CODE" = 400 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": "300ms"}}')"
+    check "exec with a tighter timeout -> outcome timeout" [ "$(jget "j['outcome']")" = timeout ]
+    req GET "$U/v1/sessions" -H "$HA"
+    check "list sessions shows it" [ "$CODE" = 200 -a "$(jget "[s['id'] for s in j['sessions']]")" = "['$SID']" ]
+    req GET "$U/v1/sessions" -H "$HB"
+    check "another key does not see it" [ "$CODE" = 200 -a "$(jget "len(j['sessions'])")" = 0 ]
+    req GET "$S/files/out.csv" -H "$HB"
+    check "another key cannot read its files -> 404" [ "$CODE" = 404 ]
+    req DELETE "$S" -H "$HA"
+    check "delete the session" [ "$CODE" = 200 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(1)')"
+    check "a deleted session -> 404" [ "$CODE" = 404 ]
+    check "its workspace is gone" [ ! -e "$T/state-main/sessions/$SID" ]
+else
+    skip "session flow (no python guest)"
+fi
+
+# ---- metrics -----------------------------------------------------------
+req GET "$U/metrics" -H "$HA"
+check "metrics: runs by outcome" grep -q '^wasmbox_runs_total{outcome="exited"} [1-9]' "$T/body"
+check "metrics: latency histogram" grep -q '^wasmbox_http_request_duration_seconds_bucket{le="+Inf"} [1-9]' "$T/body"
+check "metrics: gauges" grep -q '^wasmbox_sessions_active 0' "$T/body"
+check "metrics: in-flight gauge" grep -q '^wasmbox_http_requests_in_flight 1' "$T/body"
+
+# ---- OpenAPI conformance -----------------------------------------------
+"$WASMBOX" serve --list-routes > "$T/routes"
+if python3 "$HERE/openapi_check.py" "$U" "$KEY_A" docs/openapi.json "$T/routes" > "$T/openapi.log" 2>&1; then
+    pass "OpenAPI document matches the server ($(grep -c '^ok' "$T/openapi.log") checks)"
+else
+    fail "OpenAPI conformance:"; grep -v '^ok' "$T/openapi.log"
+fi
+
+# ---- 429: per-key concurrency ------------------------------------------
+if lang_ok python python.wasm; then
+    start_server limited --policy "$T/policy.yaml" --api-keys "$T/keys" \
+        --max-concurrent-per-key 1 --workers 4
+    L=http://127.0.0.1:$PORT_limited
+    curl -s -o "$T/slow" -X POST "$L/v1/run" -H "$HA" \
+        -d "$(run_json python 'import time; time.sleep(2); print("slow")')" &
+    SLOW=$!
+    sleep 0.7
+    req POST "$L/v1/run" -H "$HA" -d "$(run_json lua 'print(1)')"
+    check "a second request of the same key -> 429" [ "$CODE" = 429 ]
+    req POST "$L/v1/run" -H "$HB" -d "$(run_json lua 'print(1)')"
+    check "another key is not limited -> 200" [ "$CODE" = 200 ]
+    wait $SLOW
+    check "the first request completed" grep -q '"stdout":"slow\\n"' "$T/slow"
+    req POST "$L/v1/run" -H "$HA" -d "$(run_json lua 'print(1)')"
+    check "after it, the key may run again" [ "$CODE" = 200 ]
+else
+    skip "429 (no python guest)"
+fi
+
+# ---- start-up refusals -------------------------------------------------
+env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen 0.0.0.0:0 --insecure-no-auth \
+    --state-dir "$T/s2" 2>"$T/err" & RP=$!
+sleep 1; if kill -0 $RP 2>/dev/null; then kill $RP; RC=running; else wait $RP; RC=$?; fi
+checks "--insecure-no-auth on 0.0.0.0 is refused" '[ "$RC" = 2 ] && grep -q loopback "$T/err"'
+env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen 127.0.0.1:0 --state-dir "$T/s2" 2>"$T/err" & RP=$!
+sleep 1; if kill -0 $RP 2>/dev/null; then kill $RP; RC=running; else wait $RP; RC=$?; fi
+checks "no API keys is refused" '[ "$RC" = 2 ] && grep -q "API keys" "$T/err"'
+printf 'short\n' > "$T/badkeys"
+"$WASMBOX" serve --listen 127.0.0.1:0 --api-keys "$T/badkeys" --state-dir "$T/s2" 2>"$T/err"
+check "a too short key is refused" [ $? = 2 ]
+start_server envkeys --insecure-no-auth
+req POST "http://127.0.0.1:$PORT_envkeys/v1/run" -d "$(run_json lua 'print(5)')"
+check "--insecure-no-auth on 127.0.0.1 serves without a key" [ "$CODE" = 200 ]
+kill "$PID_envkeys"
+WASMBOX_API_KEYS="ci:$KEY_A,$KEY_B" "$WASMBOX" serve --listen 127.0.0.1:0 \
+    --state-dir "$T/s3" 2>"$T/envlog" & EP=$!; PIDS+=($EP)
+for _ in $(seq 100); do grep -q listening "$T/envlog" && break; sleep 0.05; done
+EPORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/envlog")
+req POST "http://127.0.0.1:$EPORT/v1/run" -H "$HB" -d "$(run_json lua 'print(5)')"
+check "keys from WASMBOX_API_KEYS work" [ "$CODE" = 200 ]
+kill $EP
+
+if [ -e /proc/net/if_inet6 ]; then
+    env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen '[::1]:0' --insecure-no-auth \
+        --state-dir "$T/s4" 2>"$T/v6log" & V6=$!; PIDS+=($V6)
+    for _ in $(seq 100); do grep -q listening "$T/v6log" && break; sleep 0.05; done
+    V6PORT=$(sed -n 's/.*\[::1\]:\([0-9]*\).*/\1/p' "$T/v6log")
+    req GET "http://[::1]:$V6PORT/healthz"
+    check "listening on [::1] (IPv6 loopback, no auth allowed)" [ "$CODE" = 200 ]
+    kill $V6
+else
+    skip "IPv6 loopback (no IPv6)"
+fi
+
+# ---- graceful shutdown -------------------------------------------------
+if lang_ok python python.wasm; then
+    curl -s -o "$T/drain" -w '%{http_code}' -X POST "$U/v1/run" -H "$HA" \
+        -d "$(run_json python 'import time; time.sleep(1.5); print("finished")')" > "$T/drain.code" &
+    CP=$!
+    sleep 0.7
+    kill -TERM "$PID_main"
+    sleep 0.2
+    curl -s -o /dev/null --max-time 2 "$U/healthz"
+    check "after SIGTERM new connections are refused" [ $? != 0 ]
+    wait $CP
+    checks "the request under way finished (200, its output)" \
+        '[ "$(cat "$T/drain.code")" = 200 ] && grep -q finished "$T/drain"'
+    wait "$PID_main"; RC=$?
+    check "the server exited 0" [ "$RC" = 0 ]
+    check "and logged it" grep -q 'stopped' "$T/main.log"
+else
+    kill -TERM "$PID_main"; wait "$PID_main"; RC=$?
+    check "SIGTERM: the server exited 0" [ "$RC" = 0 ]
+fi
+
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ "$FAIL" = 0 ]
