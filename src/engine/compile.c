@@ -370,6 +370,17 @@ static bool e_return(cx *c)
         kill_last(c);
         return e_op(c, WB_OP_RETURN);
     }
+    if (n == 1 && wb_slots_of(r->type) == 1) {
+        /* One result: the return op carries it (a slot or a constant). */
+        if (r->src == KSRC) {
+            CHECK(e_op(c, WB_OP_RETURN_K));
+            CHECK(e_2(c, 0, 0));
+            return e_64(c, r->k);
+        }
+        if (r->src == 0) return e_op(c, WB_OP_RETURN);
+        CHECK(e_op(c, WB_OP_RETURN1));
+        return e_2(c, r->src * 8, 0);
+    }
     for (uint32_t i = 0; i < n; i++) {
         vent *v = &c->vs[base + i];
         if (is_lazy(c, v) && v->src < ft->result_slots) CHECK(materialize(c, base + i));
@@ -820,14 +831,49 @@ static bool op_br_table(cx *c)
     return true;
 }
 
+/* Arguments must sit in their canonical slots, where the callee's frame
+ * begins. Two or more lazy locals or constants move in one MOVES op. */
+static bool materialize_args(cx *c, uint32_t np)
+{
+    uint32_t nc = 0, nk = 0, first = c->nvs - np;
+    for (uint32_t i = first; i < c->nvs; i++) {
+        const vent *v = &c->vs[i];
+        if (wb_slots_of(v->type) != 1) continue;
+        if (v->src == KSRC) nk++;
+        else if (is_lazy(c, v)) nc++;
+    }
+    if (nc + nk < 2) {
+        for (uint32_t i = first; i < c->nvs; i++) CHECK(materialize(c, i));
+        return true;
+    }
+    kill_last(c);
+    CHECK(e_op(c, WB_OP_MOVES));
+    CHECK(e_2(c, nc, nk));
+    for (uint32_t i = first; i < c->nvs; i++) {
+        vent *v = &c->vs[i];
+        if (wb_slots_of(v->type) != 1 || !is_lazy(c, v)) continue;
+        CHECK(e_2(c, v->src * 8, v->cslot * 8));
+        c->lazy[v->src]--;
+        v->src = v->cslot;
+    }
+    for (uint32_t i = first; i < c->nvs; i++) {
+        vent *v = &c->vs[i];
+        if (wb_slots_of(v->type) != 1 || v->src != KSRC) continue;
+        CHECK(e_2(c, v->cslot * 8, 0));
+        CHECK(e_64(c, v->k));
+        v->src = v->cslot;
+    }
+    for (uint32_t i = first; i < c->nvs; i++) CHECK(materialize(c, i));  /* v128 */
+    return true;
+}
+
 static bool op_call_common(cx *c, const wb_functype *ft, int op, uint32_t a,
                            uint32_t b, vent *extra)
 {
     uint32_t np = ft->nparams;
     vent v;
     CHECK(check_top(c, ft->types, np));
-    if (c->live)
-        for (uint32_t i = c->nvs - np; i < c->nvs; i++) CHECK(materialize(c, i));
+    if (c->live) CHECK(materialize_args(c, np));
     for (uint32_t i = np; i-- > 0;) CHECK(pop(c, ft->types[i], &v));
     uint32_t base = next_slot(c);
     if (c->live) {

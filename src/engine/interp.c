@@ -454,6 +454,16 @@ do_call: {
         }
         NEXT();
     }
+L_RETURN1:    U64(0) = U64(A0); goto L_RETURN;                  /* [op][s|0] */
+L_RETURN_K:   U64(0) = ip[2].u64; goto L_RETURN;                /* [op][0|0][k] */
+L_MOVES: {                      /* [op][ncopy|nconst] [s|d]*ncopy ([d|0][k])*nconst */
+        uint32_t nc = A0, nk = A1;
+        const wb_cell *q = ip + 2;
+        for (uint32_t i = 0; i < nc; i++, q++) U64(q->u32[1]) = U64(q->u32[0]);
+        for (uint32_t i = 0; i < nk; i++, q += 2) U64(q[0].u32[0]) = q[1].u64;
+        ip = q;
+        NEXT();
+    }
 L_RETURN: {
         wb_frame *fr = &frames[s->depth--];
         ip = fr->ret_ip;
