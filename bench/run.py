@@ -28,6 +28,16 @@ Environment knobs (make passes them through):
                          runs took this long in total (default 40 s)
   BENCH_ONLY=a,b         only these workloads
   BENCH_RUNTIMES=a,b     only these runtimes (native is always run)
+
+Python: the CPython 3.11 guest (GUESTS/python/python.wasm, its standard
+library GUESTS/python/lib at guest /lib; GUESTS defaults to
+$WASMBOX_GUESTS, else the guests/ directory next to the wasmbox binary)
+runs `-c pass`, bench/py/jsonre.py and bench/py/loop.py under native
+python3, `wasmbox python` and Node (bench/node_wasi.mjs with the library
+preopened), in a table of its own; BENCH_ONLY takes their names (startup,
+jsonre, loop) or `python` for all three. Skipped when the guest is missing.
+  BENCH_PYTHON=PATH      the native interpreter (default /usr/bin/python3,
+                         else python3 on PATH)
 """
 
 import argparse
@@ -56,6 +66,20 @@ WORKLOADS = [
     ("memops", "memcpy / memmove / memset heavy"),
 ]
 RUNTIMES = ["native", "wasmbox", "wasmbox-simd", "node", "wasm-interp"]
+
+# The CPython guest (build/guests/python): name, description, interpreter
+# arguments (full size), the same in quick mode. A script is bench/py/NAME.
+PY_WORKLOADS = [
+    ("startup", "`python -c pass`: interpreter start-up and exit",
+     ["-c", "pass"], ["-c", "pass"]),
+    ("jsonre", "bench/py/jsonre.py: json.dumps / json.loads round trips "
+     "and compiled regular expressions (finditer, findall, sub, split)",
+     ["jsonre.py", "14"], ["jsonre.py", "2"]),
+    ("loop", "bench/py/loop.py: a pure-Python loop (integer arithmetic, "
+     "calls, list and dict updates)",
+     ["loop.py", "300000"], ["loop.py", "30000"]),
+]
+PY_RUNTIMES = ["native", "wasmbox", "node"]
 
 TARGET_GEOMEAN = 8.0      # x native, geometric mean over the C workloads
 TARGET_COLD_MS = 2.0      # wasmbox run hello.wasm, median wall time
@@ -225,6 +249,87 @@ def available(rt, args):
     return False
 
 
+def shown(path):
+    """A path as the report shows it: relative to the tree if inside it."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) \
+        else path
+
+
+def python_setup(args, quick, only, want_rt):
+    """Which Python workloads and runtimes can run, and where the guest
+    lives. `why` says why the section is empty."""
+    gdir = args.guests or os.environ.get("WASMBOX_GUESTS") or os.path.join(
+        os.path.dirname(os.path.abspath(args.wasmbox)), "guests")
+    pdir = os.path.join(gdir, "python")
+    # `wasmbox python` finds the guest through this too.
+    os.environ["WASMBOX_GUESTS"] = os.path.abspath(gdir)
+    py = {"dir": pdir, "wasm": os.path.join(pdir, "python.wasm"),
+          "wasmbox": args.wasmbox,
+          "lib": os.path.join(pdir, "lib"),
+          "scripts": os.path.realpath(os.path.join(HERE, "py")),
+          "python3": native_python(),
+          "workloads": [], "runtimes": [], "cells": {}, "why": None}
+    sel = [w for w in PY_WORKLOADS
+           if not only or "python" in only or w[0] in only]
+    if not sel:
+        py["why"] = "not selected by BENCH_ONLY"
+    elif not (os.path.isfile(py["wasm"]) and os.path.isdir(py["lib"])):
+        py["why"] = (f"{shown(py['wasm'])} or its lib/ not found "
+                     f"(`make guests` builds it)")
+    else:
+        py["workloads"] = [(n, d) for n, d, _, _ in sel]
+        ok = {"native": True,
+              "wasmbox": os.access(args.wasmbox, os.X_OK),
+              "node": shutil.which("node") is not None}
+        py["runtimes"] = [r for r in PY_RUNTIMES if ok[r] and (
+            r == "native" or not want_rt or r in want_rt)]
+    return py
+
+
+def native_python():
+    """The native interpreter: $BENCH_PYTHON, else the system's
+    /usr/bin/python3 (Debian's, the guest's CPython version, and free of
+    whatever .pth files a user installation loads at start-up), else
+    python3 on PATH; resolved to the real executable (a pyenv shim would
+    add a shell script and a second exec to every run)."""
+    exe = os.environ.get("BENCH_PYTHON") or (
+        "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK)
+        else shutil.which("python3") or sys.executable)
+    try:
+        real = subprocess.run([exe, "-c", "import sys; print(sys.executable)"],
+                              capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        real = ""
+    return real if real and os.access(real, os.X_OK) else exe
+
+
+def py_command(rt, name, py, quick):
+    """The command running Python workload `name` under runtime `rt`. The
+    scripts are named by absolute path: `wasmbox python` then grants their
+    directory read-only at that same path, and Node gets it preopened."""
+    w = [x for x in PY_WORKLOADS if x[0] == name][0]
+    pargs = list(w[3] if quick else w[2])
+    if pargs[0].endswith(".py"):
+        pargs[0] = os.path.join(py["scripts"], pargs[0])
+    if rt == "native":
+        argv = [py["python3"]] + pargs
+    elif rt == "wasmbox":
+        argv = [py["wasmbox"], "python", "--timeout", "0"] + pargs
+    elif rt == "node":
+        # node:wasi has no read-only preopens: keep Python from writing
+        # .pyc files into the guest image.
+        argv = ["node", "--no-warnings", os.path.join(HERE, "node_wasi.mjs"),
+                "--dir", f"{py['lib']}:/lib",
+                "--dir", f"{py['scripts']}:{py['scripts']}",
+                "--env", "PYTHONDONTWRITEBYTECODE=1", "--argv0", "python3",
+                py["wasm"]] + pargs
+    else:
+        raise ValueError(rt)
+    return argv
+
+
 def tool_version(argv):
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
@@ -309,6 +414,70 @@ def log(msg):
     print(msg, flush=True)
 
 
+def run_row(name, row, argv_of, rt_timeout, rt_runs, budget, problems,
+            label="", need=None):
+    """Run one workload under every runtime of `row` (runtime -> Cell),
+    rt_runs[rt] times each, and check every output against native's.
+    argv_of(rt) gives the command; the file `need` (default: the last
+    argument, the module) must exist, else the cell is "missing". Skipped
+    cells (state set beforehand) are left alone."""
+    runtimes = list(row)
+    spent = {r: 0.0 for r in runtimes}
+    nrep = max(rt_runs.values())
+    # Interleave runtimes run by run, so a burst of load on the machine
+    # spreads over every column instead of hitting one.
+    for rep in range(nrep):
+        for rt in runtimes:
+            c = row[rt]
+            if c.state != "ok" or rep >= rt_runs[rt]:
+                continue
+            if rep > 0 and spent[rt] > budget:
+                continue
+            argv = argv_of(rt)
+            path = need or argv[-1]
+            if not os.path.exists(path):
+                c.state, c.detail = "missing", f"{path} not built"
+                continue
+            r = run_once(argv, rt_timeout[rt])
+            spent[rt] += r.wall
+            c.rss = max(c.rss, r.rss_kb)
+            if r.timed_out:
+                c.state = "timeout"
+                c.walls = []
+                continue
+            out = r.out.strip()
+            if rt == "wasm-interp":
+                out = interp_checksum(name, out) or out
+            if r.status != 0:
+                c.state = "error"
+                c.detail = (f"exit status {r.status}: "
+                            f"{(r.err or r.out).strip()[:300]}")
+                continue
+            if c.output is None:
+                c.output = out
+            elif c.output != out:
+                c.state = "mismatch"
+                c.detail = f"output changed between runs: {out!r}"
+                continue
+            c.walls.append(r.wall)
+    tag = f"{label} {name}" if label else name
+    ref = row["native"].output
+    for rt in runtimes:
+        c = row[rt]
+        if rt != "native" and c.state == "ok" and c.output != ref:
+            c.state = "mismatch"
+            c.detail = f"printed {c.output!r}, native printed {ref!r}"
+        if c.state in ("error", "mismatch", "missing"):
+            problems.append(f"{tag} / {rt}: {c.state}: {c.detail}")
+            print(f"!!! {tag} under {rt}: {c.state.upper()}: {c.detail}",
+                  file=sys.stderr, flush=True)
+    nat = row["native"].med
+    log(f"{tag:8s} " + "  ".join(
+        f"{rt}={cell_text(row[rt], rt_timeout[rt])}"
+        + (f" ({row[rt].med / nat:.1f}x)" if row[rt].med and nat else "")
+        for rt in runtimes))
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -316,6 +485,10 @@ def main():
                     help="directory with native/, wasm/, export/")
     ap.add_argument("--wasmbox", default=os.path.join(ROOT, "build/wasmbox"))
     ap.add_argument("--api-bench", default=None)
+    ap.add_argument("--guests", default=None,
+                    help="guest images (python/python.wasm, python/lib); "
+                         "default $WASMBOX_GUESTS, else guests/ next to "
+                         "the wasmbox binary")
     ap.add_argument("--spawn", default=None,
                     help="the bench/spawn.c helper (accurate peak RSS)")
     ap.add_argument("--quick", action="store_true")
@@ -352,6 +525,13 @@ def main():
     problems = []
 
     info = machine_info(args)
+    py = python_setup(args, quick, only, want_rt)
+    if py["workloads"]:
+        guest = tool_version([args.wasmbox, "python", "--version"]) \
+            if "wasmbox" in py["runtimes"] else "?"
+        info.append(("python", f"native {tool_version([py['python3'], '--version'])}"
+                     f" ({py['python3']}); guest {guest}, "
+                     f"{shown(py['wasm'])}"))
     log(f"== wasmbox benchmarks ({'quick' if quick else 'full'}): "
         f"{runs} run(s) each, runtimes: {', '.join(runtimes)}")
     for k, v in info:
@@ -366,62 +546,26 @@ def main():
         cells[name] = row
         if "wasm-interp" in row and interp_timeouts >= 2 and not interp_all:
             row["wasm-interp"].state = "skipped"
-        spent = {r: 0.0 for r in runtimes}
-        nrep = max(rt_runs.values())
-        # Interleave runtimes run by run, so a burst of load on the machine
-        # spreads over every column instead of hitting one.
-        for rep in range(nrep):
-            for rt in runtimes:
-                c = row[rt]
-                if c.state != "ok" or rep >= rt_runs[rt]:
-                    continue
-                if rep > 0 and spent[rt] > budget:
-                    continue
-                argv = command(rt, name, args)
-                if not os.path.exists(argv[-1]):
-                    c.state, c.detail = "missing", f"{argv[-1]} not built"
-                    continue
-                r = run_once(argv, rt_timeout[rt])
-                spent[rt] += r.wall
-                c.rss = max(c.rss, r.rss_kb)
-                if r.timed_out:
-                    c.state = "timeout"
-                    c.walls = []
-                    continue
-                out = r.out.strip()
-                if rt == "wasm-interp":
-                    out = interp_checksum(name, out) or out
-                if r.status != 0:
-                    c.state = "error"
-                    c.detail = (f"exit status {r.status}: "
-                                f"{(r.err or r.out).strip()[:300]}")
-                    continue
-                if c.output is None:
-                    c.output = out
-                elif c.output != out:
-                    c.state = "mismatch"
-                    c.detail = f"output changed between runs: {out!r}"
-                    continue
-                c.walls.append(r.wall)
+        run_row(name, row, lambda rt: command(rt, name, args), rt_timeout,
+                rt_runs, budget, problems)
         if "wasm-interp" in row:
             st = row["wasm-interp"].state
             interp_timeouts = interp_timeouts + 1 if st == "timeout" else (
                 interp_timeouts if st == "skipped" else 0)
-        ref = row["native"].output
-        for rt in runtimes:
-            c = row[rt]
-            if rt != "native" and c.state == "ok" and c.output != ref:
-                c.state = "mismatch"
-                c.detail = f"printed {c.output!r}, native printed {ref!r}"
-            if c.state in ("error", "mismatch", "missing"):
-                problems.append(f"{name} / {rt}: {c.state}: {c.detail}")
-                print(f"!!! {name} under {rt}: {c.state.upper()}: {c.detail}",
-                      file=sys.stderr, flush=True)
-        nat = row["native"].med
-        log(f"{name:8s} " + "  ".join(
-            f"{rt}={cell_text(row[rt], rt_timeout[rt])}"
-            + (f" ({row[rt].med / nat:.1f}x)" if row[rt].med and nat else "")
-            for rt in runtimes))
+
+    # ---- Python: the CPython guest against native python3 ----------------
+    if py["workloads"]:
+        log(f"== python: runtimes {', '.join(py['runtimes'])}")
+        py_timeout = {r: timeout for r in py["runtimes"]}
+        py_runs = {r: runs for r in py["runtimes"]}
+        for name, _ in py["workloads"]:
+            row = {r: Cell() for r in py["runtimes"]}
+            py["cells"][name] = row
+            run_row(name, row, lambda rt: py_command(rt, name, py, quick),
+                    py_timeout, py_runs, budget, problems, label="python",
+                    need=py["wasm"])
+    elif py["why"]:
+        log(f"== python: skipped: {py['why']}")
 
     # ---- cold start -----------------------------------------------------
     cold = {}
@@ -476,7 +620,8 @@ def main():
 
     elapsed = time.perf_counter() - t_start
     report = render(info, workloads, runtimes, cells, cold, api, problems,
-                    quick, runs, cold_runs, rt_timeout, rt_runs, elapsed)
+                    quick, runs, cold_runs, rt_timeout, rt_runs, elapsed, py,
+                    timeout)
     with open(out_path, "w") as f:
         f.write(report)
     log(f"== wrote {out_path} ({elapsed:.0f} s)")
@@ -488,7 +633,7 @@ def main():
 
 
 def render(info, workloads, runtimes, cells, cold, api, problems, quick,
-           runs, cold_runs, rt_timeout, rt_runs, elapsed):
+           runs, cold_runs, rt_timeout, rt_runs, elapsed, py, py_timeout):
     L = []
     L.append("# wasmbox benchmarks\n")
     L.append("Generated by `make bench` (bench/run.py); do not edit by hand. "
@@ -597,6 +742,57 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
                      f"{'-' if up is None else f'{up:.2f}x'} |")
         L.append("")
 
+    # Python: the CPython guest, against the host's python3.
+    L.append("## Python (CPython 3.11 guest)\n")
+    if not py["workloads"]:
+        L.append(f"Skipped: {py['why']}.\n")
+    else:
+        prt = py["runtimes"]
+        names = {"native": "python3", "wasmbox": "wasmbox", "node": "node"}
+        L.append("CPython 3.11 built for wasm32-wasi "
+                 f"(`{shown(py['wasm'])}`, its standard "
+                 "library at guest /lib), against native CPython "
+                 f"(`{py['python3']}`). wasmbox: `wasmbox python "
+                 "--timeout 0 ARGS`; "
+                 "node: bench/node_wasi.mjs with the library preopened at "
+                 "/lib. The same arguments everywhere; every runtime must "
+                 "print native python3's output. Median seconds of "
+                 f"{runs} runs, interleaved. These are not part of the "
+                 "C-workload geomean above.\n")
+        rcols = [r for r in prt if r != "native"]
+        rhdr = [f"{names[r]} / python3" for r in rcols]
+        if "node" in prt and "wasmbox" in prt:
+            rhdr.append("wasmbox / node")
+        L.append("| workload | " + " | ".join(f"{names[r]} s" for r in prt)
+                 + " | " + " | ".join(rhdr) + " | peak RSS MiB ("
+                 + " / ".join(names[r] for r in prt) + ") |")
+        L.append("|---|" + "---:|" * (len(prt) + len(rhdr) + 1))
+
+        def pyratio(row, a, b):
+            x, y = row[a], row[b]
+            return fmt_ratio(x.med / y.med if x.med and y.med else None)
+
+        for name, _ in py["workloads"]:
+            row = py["cells"][name]
+            rs = [pyratio(row, r, "native") for r in rcols]
+            if "node" in prt and "wasmbox" in prt:
+                rs.append(pyratio(row, "wasmbox", "node"))
+            L.append(f"| {name} | " + " | ".join(
+                cell_text(row[r], py_timeout) for r in prt) + " | "
+                + " | ".join(rs) + " | " + " / ".join(
+                f"{row[r].rss / 1024:.1f}" if row[r].rss else "-"
+                for r in prt) + " |")
+        L.append("")
+        fewer = [f"{name} under {rt} ({len(py['cells'][name][rt].walls)})"
+                 for name, _ in py["workloads"] for rt in prt
+                 if py["cells"][name][rt].med
+                 and len(py["cells"][name][rt].walls) < runs]
+        if fewer:
+            L.append("Fewer runs (BENCH_CELL_BUDGET): " + ", ".join(fewer)
+                     + ".\n")
+        if "node" not in prt:
+            L.append("Node.js did not run (not installed or not selected).\n")
+
     # Cold start.
     L.append("## Cold start\n")
     L.append(f"Whole process: spawn, load, instantiate, run a hello-world "
@@ -699,6 +895,64 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
                      f"{fmt_ratio(geo['node'])} native.")
     L.append("")
 
+    # What limits each missed target, from the numbers above where possible.
+    def rel(n, rt):
+        a, b = cells[n].get(rt), cells[n]["native"]
+        return a.med / b.med if a and a.med and b.med else None
+
+    limits = []
+    if g is not None and g > TARGET_GEOMEAN:
+        over = sorted(((rel(n, "wasmbox"), n) for n, _ in workloads
+                       if (rel(n, "wasmbox") or 0) > TARGET_GEOMEAN),
+                      reverse=True)
+        t = (f"- **Geomean ({fmt_ratio(g)}).** Above "
+             f"{TARGET_GEOMEAN:.0f}x: " + (", ".join(
+                 f"{n} {fmt_ratio(r)}" for r, n in over) or "none") + ". "
+             "wasmbox interprets: no JIT, about one dispatch per wasm "
+             "instruction at roughly 1 ns each, against native code that "
+             "retires several instructions per ns.")
+        if any(n == "memops" for _, n in over):
+            rest = geomean([rel(n, "wasmbox") for n, _ in workloads
+                            if n != "memops"])
+            t += (" memops times wasi-libc's memcpy/memmove/memset (plain C "
+                  "loops moving at most 8 bytes a step; clang-14 builds "
+                  "without bulk memory, so no memory.copy/memory.fill) "
+                  "against glibc's vectorised ones"
+                  + (f"; the geomean without memops is {fmt_ratio(rest)}"
+                     if rest else "") + ".")
+        if "wasmbox-simd" in runtimes:
+            sg = geomean([rel(n, "wasmbox-simd") for n, _ in workloads])
+            if sg:
+                ms = rel("memops", "wasmbox-simd") if any(
+                    n == "memops" for _, n in over) else None
+                t += (f" Built with -msimd128 (clang's vectorised loops, "
+                      f"see SIMD) the geomean is {fmt_ratio(sg)}"
+                      + (f", memops {fmt_ratio(ms)}" if ms else "") + ".")
+        limits.append(t)
+    if cms is not None and cms > TARGET_COLD_MS:
+        t = f"- **Cold start ({cms:.2f} ms).**"
+        if cn and cn.med:
+            t += (f" {cn.med * 1000:.2f} ms of it is spawning a process "
+                  f"(the native hello), {cms - cn.med * 1000:.2f} ms "
+                  f"wasmbox's own start-up, load, instantiate, run and "
+                  f"exit.")
+        limits.append(t)
+    if au is not None and au > TARGET_API_US:
+        call = api.get("call_median_us")
+        t = f"- **C API ({au:.2f} µs).** The module is decoded outside the loop"
+        if call is not None:
+            t += (f" and a call on a live instance takes {call:.2f} µs, so "
+                  f"about {au - call:.2f} µs per iteration is store "
+                  f"creation, instantiation (memory, data segment, global, "
+                  f"export lookup) and teardown.")
+        else:
+            t += "."
+        limits.append(t)
+    if limits:
+        L.append("What limits the missed targets:\n")
+        L.extend(limits)
+        L.append("")
+
     if problems:
         L.append("## PROBLEMS\n")
         for p in problems:
@@ -711,6 +965,13 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
     for name, desc in workloads:
         L.append(f"- **{name}**: {desc}")
     L.append("")
+    if py["workloads"]:
+        L.append("Python workloads (bench/py/), run by the CPython 3.11 "
+                 "guest and by native python3; each script prints `NAME "
+                 "CHECKSUM`, `-c pass` prints nothing:\n")
+        for name, desc in py["workloads"]:
+            L.append(f"- **{name}**: {desc}")
+        L.append("")
     L.append("Notes: times include process start-up (about 1 ms natively, "
              "tens of ms for Node), and Node compiles the module on every "
              "run. The wasm builds use Debian's wasi-libc (plain C string "
@@ -726,6 +987,14 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
                 "about 16 MiB are Python's own, not the program's.** ")
              + "The machine may be shared with other work: see the load "
              f"average above. Whole run: {elapsed:.0f} s.\n")
+    # The HTTP API load test (bench/http_load.sh, run separately with wrk)
+    # keeps its own section file; it is carried into every report.
+    http = os.path.join(HERE, "http_load.md")
+    if os.path.exists(http):
+        with open(http) as f:
+            L.append("")
+            L.append(f.read().rstrip())
+            L.append("")
     return "\n".join(L)
 
 

@@ -7,6 +7,9 @@
 #   make bench BENCH_QUICK=1 smaller sizes, one run each, report written to
 #                            $(BUILD)/bench/BENCHMARKS.quick.md (smoke test)
 #   make bench-build         only build the workloads
+# With the CPython guest built (make guests: $(BUILD)/guests/python), also
+# bench/py/ (python -c pass, jsonre.py, loop.py) under native python3,
+# `wasmbox python` and Node, in a table of their own; skipped without it.
 # bench/run.py --help lists the knobs (BENCH_RUNS, BENCH_ONLY, ...).
 
 BENCH_CC      ?= gcc
@@ -61,4 +64,5 @@ $(BUILD)/bench/spawn: bench/spawn.c
 bench: all bench-build
 	python3 bench/run.py --bins $(BENCH_DIR) --wasmbox $(BUILD)/wasmbox \
 	    --api-bench $(BUILD)/bench/api_bench --spawn $(BUILD)/bench/spawn \
+	    --guests $(BUILD)/guests \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)
