@@ -37,7 +37,6 @@ int main(void)
     SHOW("renumber bad", __wasi_fd_renumber(1, 55));
     SHOW("set rights grow", __wasi_fd_fdstat_set_rights(1, ~0ull, 0));
     SHOW("readdir stdout", __wasi_fd_readdir(1, (uint8_t *)&fs, sizeof fs, 0, &n));
-    SHOW("proc_raise absent", 0);
     __wasi_subscription_t sub = { .userdata = 7, .u = { .tag = __WASI_EVENTTYPE_CLOCK,
         .u.clock = { .id = __WASI_CLOCKID_MONOTONIC, .timeout = 10000000 } } };
     __wasi_event_t ev;
