@@ -571,6 +571,32 @@ static bool fold_load_operand(cx *c, int op, vent *a, vent *b, uint32_t d)
     return true;
 }
 
+/* `load; op k` where the op's left operand is the value just loaded by a
+ * plain i32.load: one MK_ op loads and applies the constant. */
+static bool fold_load_imm(cx *c, int op, const vent *a, const vent *b, uint32_t d)
+{
+    int mop = -1, ld = -1;
+    switch (op) {
+#define MK_CASE(hex, n, T, l, e) case hex: mop = WB_OP_MK_##n; ld = l; break;
+    WB_LOADRI_OPS(MK_CASE)
+#undef MK_CASE
+    }
+    if (mop < 0 || c->last_end != c->ncode || c->last_op != ld ||
+        a->src != c->last_slot || a->src != a->cslot)
+        return false;
+    const wb_cell *ins = &c->code[c->last_start];
+    uint32_t addr = ins[1].u32[0];
+    uint64_t off = ins[2].u64;
+    c->ncode = c->last_start;
+    kill_last(c);
+    e_op(c, mop);
+    e_2(c, addr, d * 8);
+    e_64(c, off);
+    e_64(c, b->k);
+    set_last(c, c->ncode - 3, 1, d);
+    return true;
+}
+
 /* Map a compare (register or immediate form) to its wasm opcode, or -1. */
 static int cmp_of(int op, bool *imm)
 {
@@ -952,6 +978,7 @@ static bool op_binary(cx *c, int op, uint8_t in, uint8_t out)
     }
     if (fold_load_operand(c, op, &a, &b, d)) return true;
     int ri = b.src == KSRC ? ri_op(op) : -1;
+    if (ri >= 0 && fold_load_imm(c, op, &a, &b, d)) return true;
     if (ri >= 0) {
         uint32_t sa = rs(c, &a), start = c->ncode;
         CHECK(e_op(c, ri));
@@ -1118,6 +1145,17 @@ static const uint8_t store_type[] = {
     WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I64, WB_I64, WB_I64
 };
 
+/* The K_ form (constant address) of load/store op 0x28..0x3e. */
+static int kaddr_op(uint8_t op)
+{
+    static const int kop[] = {
+#define KOP(h) WB_OP_K_##h,
+        WB_ADDR_OPS(KOP)
+#undef KOP
+    };
+    return kop[op - 0x28];
+}
+
 /* If `a` (a load or store address) is the result of the `i32.add x, k`
  * just emitted, remove that add and return the op with it folded in, its
  * x operand and k; else -1. */
@@ -1158,6 +1196,16 @@ static bool op_load(cx *c, uint8_t op)
     CHECK(push(c, load_type[op - 0x28]));
     if (!c->live) return true;
     const vent *d = &c->vs[c->nvs - 1];
+    if (a.src == KSRC) {
+        uint32_t start = c->ncode;
+        CHECK(e_op(c, kaddr_op(op)));
+        CHECK(e_2(c, 0, d->cslot * 8));
+        CHECK(e_64(c, (uint64_t)(uint32_t)a.k + off));
+        set_last(c, c->ncode - 2, 1, d->cslot);
+        c->last_op = kaddr_op(op);
+        c->last_start = start;
+        return true;
+    }
     uint32_t x;
     uint64_t k;
     int xop = fold_addr(c, &a, op, &x, &k);
@@ -1197,6 +1245,12 @@ static bool op_store(cx *c, uint8_t op)
         CHECK(e_2(c, sa, 0));
         CHECK(e_64(c, off));
         return e_64(c, v.k);
+    }
+    if (a.src == KSRC) {
+        uint32_t sv = rs(c, &v);
+        CHECK(e_op(c, kaddr_op(op)));
+        CHECK(e_2(c, 0, sv));
+        return e_64(c, (uint64_t)(uint32_t)a.k + off);
     }
     if (c->last_end == c->ncode && c->last_op == WB_OP_I32_ADD_RI &&
         a.src == c->last_slot && v.src != a.cslot) {

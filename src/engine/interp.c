@@ -324,12 +324,15 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #define WB_LABEL(n) [WB_OP_##n] = &&L_##n,
         WB_XOPS(WB_LABEL)
 #undef WB_LABEL
-#define WB_LABEL_ADDR(h) [WB_OP_X_##h] = &&L_X_##h,
+#define WB_LABEL_ADDR(h) [WB_OP_X_##h] = &&L_X_##h, [WB_OP_K_##h] = &&L_K_##h,
         WB_ADDR_OPS(WB_LABEL_ADDR)
 #undef WB_LABEL_ADDR
 #define WB_LABEL_M(hex, n, T, ld, e) [WB_OP_M_##n] = &&L_M_##n,
         WB_LOADOP_OPS(WB_LABEL_M)
 #undef WB_LABEL_M
+#define WB_LABEL_MK(hex, n, T, ld, e) [WB_OP_MK_##n] = &&L_MK_##n,
+        WB_LOADRI_OPS(WB_LABEL_MK)
+#undef WB_LABEL_MK
 #define WB_LABEL_RR(hex, n, T, R, e) [hex] = &&L_##n,
         WB_RI_OPS(WB_LABEL_RR)
 #undef WB_LABEL_RR
@@ -581,6 +584,37 @@ L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
     XSTORE(L_X_3D, 2)
     XSTORE(L_X_3E, 4)
 
+/* A constant address (plus offset) in the cell: [op][0|d or v][ea] */
+#define KLOAD(L, T, R, N) \
+    L: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
+         T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
+#define KSTORE(L, N) \
+    L: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
+         memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
+    KLOAD(L_K_28, uint32_t, uint32_t, 4)
+    KLOAD(L_K_29, uint64_t, uint64_t, 8)
+    KLOAD(L_K_2A, uint32_t, uint32_t, 4)
+    KLOAD(L_K_2B, uint64_t, uint64_t, 8)
+    KLOAD(L_K_2C, int8_t, int32_t, 1)
+    KLOAD(L_K_2D, uint8_t, uint32_t, 1)
+    KLOAD(L_K_2E, int16_t, int32_t, 2)
+    KLOAD(L_K_2F, uint16_t, uint32_t, 2)
+    KLOAD(L_K_30, int8_t, int64_t, 1)
+    KLOAD(L_K_31, uint8_t, uint64_t, 1)
+    KLOAD(L_K_32, int16_t, int64_t, 2)
+    KLOAD(L_K_33, uint16_t, uint64_t, 2)
+    KLOAD(L_K_34, int32_t, int64_t, 4)
+    KLOAD(L_K_35, uint32_t, uint64_t, 4)
+    KSTORE(L_K_36, 4)
+    KSTORE(L_K_37, 8)
+    KSTORE(L_K_38, 4)
+    KSTORE(L_K_39, 8)
+    KSTORE(L_K_3A, 1)
+    KSTORE(L_K_3B, 2)
+    KSTORE(L_K_3C, 1)
+    KSTORE(L_K_3D, 2)
+    KSTORE(L_K_3E, 4)
+
 /* A constant stored: [op][a|0][offset][bits] */
 #define STOREK(L, N) \
     L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
@@ -753,6 +787,13 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
                *(T *)SLOT(A1) = (T)(expr); ip += 4; NEXT(); }
     WB_LOADOP_OPS(M_HANDLER)
 #undef M_HANDLER
+/* [op][addr|d][offset][k]: a is loaded from addr + offset, b = k. */
+#define MK_HANDLER(hex, n, T, ld, expr) \
+    L_MK_##n: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, sizeof(T)); \
+                T a, b = (T)ip[3].u64; memcpy(&a, mem + ea, sizeof a); \
+                *(T *)SLOT(A1) = (T)(expr); ip += 4; NEXT(); }
+    WB_LOADRI_OPS(MK_HANDLER)
+#undef MK_HANDLER
 #define CMP_HANDLERS(hex, n, T, expr) \
     L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
                   U32(A1) = (expr); ip += 3; NEXT(); } \

@@ -26,7 +26,7 @@
 
 /* Loads and stores whose address is `i32.add x, k`: the add is folded in
  * (wrapping at 2^32 as the add would), so address arithmetic costs no
- * dispatch. Named X_<opcode>. */
+ * dispatch. Named X_<opcode>; K_<opcode> forms take a constant address. */
 #define WB_ADDR_OPS(X) \
     X(28) X(29) X(2A) X(2B) X(2C) X(2D) X(2E) X(2F) X(30) X(31) X(32) \
     X(33) X(34) X(35) X(36) X(37) X(38) X(39) X(3A) X(3B) X(3C) X(3D) X(3E)
@@ -49,6 +49,13 @@
     X(0x72, I32_OR, uint32_t, 0x28, a | b) \
     X(0x73, I32_XOR, uint32_t, 0x28, a ^ b) \
     X(0x7c, I64_ADD, uint64_t, 0x29, a + b)
+
+/* `i32.load` whose result is combined with a constant right away (reference
+ * counts, flag tests): one `MK_` op loads and applies it. */
+#define WB_LOADRI_OPS(X) \
+    X(0x6a, I32_ADD, uint32_t, 0x28, a + b) \
+    X(0x6b, I32_SUB, uint32_t, 0x28, a - b) \
+    X(0x71, I32_AND, uint32_t, 0x28, a & b)
 
 /* Integer binary ops that also have a form with an immediate right
  * operand (`_RI`), so `x op const` is one dispatch. */
@@ -105,12 +112,15 @@ enum {
 #define WB_OP_SIMD_ENUM(n) WB_OP_##n,
     WB_SIMD_OPS(WB_OP_SIMD_ENUM)
 #undef WB_OP_SIMD_ENUM
-#define WB_OP_ADDR_ENUM(h) WB_OP_X_##h,
+#define WB_OP_ADDR_ENUM(h) WB_OP_X_##h, WB_OP_K_##h,
     WB_ADDR_OPS(WB_OP_ADDR_ENUM)
 #undef WB_OP_ADDR_ENUM
 #define WB_OP_M_ENUM(hex, n, T, ld, e) WB_OP_M_##n,
     WB_LOADOP_OPS(WB_OP_M_ENUM)
 #undef WB_OP_M_ENUM
+#define WB_OP_MK_ENUM(hex, n, T, ld, e) WB_OP_MK_##n,
+    WB_LOADRI_OPS(WB_OP_MK_ENUM)
+#undef WB_OP_MK_ENUM
 #define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
