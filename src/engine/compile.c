@@ -65,6 +65,7 @@ typedef struct cx {
      * and (last_op >= 0) the compare it was, for branch fusion. */
     uint32_t last_end, last_cell, last_slot, last_start; uint8_t last_half;
     int last_op;
+    uint32_t k32_end;           /* end of a CONST32 just emitted, or NONE */
 } cx;
 
 static bool fail(cx *c, wb_status st, const char *fmt, ...)
@@ -130,7 +131,9 @@ static void set_last(cx *c, uint32_t cellidx, uint8_t half, uint32_t slot)
     c->last_op = -1;
 }
 
-static void kill_last(cx *c) { c->last_end = NONE; }
+/* Called at every label and rewrite: nothing emitted before may be
+ * changed or merged with what follows. */
+static void kill_last(cx *c) { c->last_end = NONE; c->k32_end = NONE; }
 
 /* ---- block types -------------------------------------------------------- */
 
@@ -231,8 +234,16 @@ static bool e_kconst(cx *c, uint8_t t, uint64_t k, uint32_t slot)
         CHECK(e_2(c, slot * 8, 0));
         return e_64(c, k);
     }
+    if (c->k32_end == c->ncode) {
+        /* Two constants in a row become one op. */
+        c->code[c->ncode - 2].op = c->labels[WB_OP_CONST32X2];
+        c->k32_end = NONE;
+        return e_2(c, slot * 8, (uint32_t)k);
+    }
     CHECK(e_op(c, WB_OP_CONST32));
-    return e_2(c, slot * 8, (uint32_t)k);
+    CHECK(e_2(c, slot * 8, (uint32_t)k));
+    c->k32_end = c->ncode;
+    return true;
 }
 
 /* Put v's value in `to` (a copy, or the deferred constant itself). */
@@ -249,7 +260,7 @@ static uint32_t rs(cx *c, vent *v)
     if (v->src == KSRC) {
         e_kconst(c, v->type, v->k, v->cslot);
         v->src = v->cslot;
-        kill_last(c);
+        c->last_end = NONE;     /* a constant, not the stack top's producer, was last */
     }
     return v->src * 8;
 }
@@ -263,7 +274,7 @@ static bool materialize(cx *c, uint32_t i)
     CHECK(e_copy(c, v->type, v->src, v->cslot));
     c->lazy[v->src]--;
     v->src = v->cslot;
-    kill_last(c);
+    c->last_end = NONE;
     return true;
 }
 
@@ -1059,7 +1070,7 @@ static bool op_local_set(cx *c, bool tee)
         } else {
             CHECK(e_move(c, &v, ls));
         }
-        kill_last(c);
+        c->last_end = NONE;
     }
     if (!tee) return true;
     CHECK(push(c, c->ltype[x]));
@@ -1639,6 +1650,7 @@ static wb_status run(cx *c, const wb_module *m, uint32_t defidx, wb_error *err)
     c->ft = &m->types[d->typeidx];
     c->r = (wb_reader){ d->body, d->body + d->body_len };
     c->last_end = NONE;
+    c->k32_end = NONE;
     c->maxcode = d->body_len * 8u + 4096u;
     if (c->emit) c->labels = wb_interp_labels();
     bool ok = read_locals(c) && push_ctl(c, 0, BT_EMPTY, 0);
