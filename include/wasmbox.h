@@ -375,7 +375,8 @@ void wb_wasi_free(wb_wasi *w);
  * runs Python, JavaScript, Lua, SQL or a raw wasm module with the
  * workspace granted read-write at guest /work (the working directory).
  * Python and JavaScript steps share interpreter state like a notebook
- * kernel: one long-lived guest per language and session. */
+ * kernel: one long-lived guest per language and session (a one-shot step,
+ * wb_step_options.one_shot, runs a fresh interpreter instead). */
 
 typedef enum wb_lang {
     WB_LANG_PYTHON = 0, WB_LANG_JAVASCRIPT, WB_LANG_LUA, WB_LANG_SQL,
@@ -450,10 +451,46 @@ typedef struct wb_step_result {
     char note[256];          /* a sentence about state, or "" */
 } wb_step_result;
 
+/* Options of one step; zero-initialise, then set what is needed. */
+typedef struct wb_step_options {
+    const char *db;          /* SQL only: the database file in the
+                                workspace; NULL: "session.db" */
+    const wb_budget *budget; /* this step's budget (a copy of the
+                                policy's with limits lowered); NULL: the
+                                policy's. It only tightens: each limit is
+                                the tighter of this and the policy's
+                                (timeout 0 and fuel < 0 count as none,
+                                other zeros as zero). A Python or
+                                JavaScript kernel keeps memory, disk,
+                                files and stack for its whole life: a
+                                kernel step asking for less of those
+                                fails with WB_E_ARG */
+    char **args;             /* the program's arguments (sys.argv[1:],
+                                scriptArgs, Lua's arg, a module's argv
+                                after argv[0]); one-shot steps only, not
+                                SQL */
+    size_t nargs;
+    const uint8_t *stdin_data;  /* the program's stdin (NULL: empty);
+                                   one-shot steps only, not Lua or SQL
+                                   (their program is read from stdin) */
+    size_t stdin_len;
+    bool one_shot;           /* Python/JavaScript: run the runtime directly
+                                (python3 -c CODE, qjs --std -e CODE) in a
+                                fresh interpreter, like `wasmbox python`;
+                                the kernel's state is neither used nor
+                                changed, and the working directory is "/",
+                                which is the workspace too, as for Lua.
+                                Other languages are always one-shot */
+} wb_step_options;
+
 /* Run one step: `code` is the program text (for WB_LANG_WASM the module
- * bytes; `args` then its arguments). `db` (SQL only, NULL: "session.db")
- * is the database file in the workspace. Budget per step: the policy's.
- * Returns WB_OK whenever the step ran, whatever its outcome. */
+ * bytes). `o` may be NULL (the defaults). Returns WB_OK whenever the step
+ * ran, whatever its outcome; WB_E_ARG for options the step cannot take. */
+wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
+                            size_t len, const wb_step_options *o,
+                            wb_step_result *res, wb_error *err);
+/* wb_session_run_ex with only `db` (SQL only, NULL: "session.db") set:
+ * the policy's budget; Python and JavaScript through the kernel. */
 wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const char *db, wb_step_result *res,
                          wb_error *err);

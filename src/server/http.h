@@ -9,8 +9,11 @@
  *   http_cli.c    `wasmbox serve` command line, key files, start-up checks
  *
  * The HTTP layer holds no sandbox logic: a one-shot run is a throw-away
- * session, a session step is wb_session_run, and a request's limits only
- * ever tighten the policy's budget (wb_http_limits). */
+ * session and one one-shot step (wb_session_run_ex, one_shot: a fresh
+ * interpreter, no kernel), a session step is wb_session_run_ex through
+ * the session's kernel, and a request's limits only ever tighten the
+ * policy's budget (wb_http_limits); they reach the step as its options'
+ * budget. */
 #ifndef WB_HTTP_H
 #define WB_HTTP_H
 
@@ -38,7 +41,8 @@ typedef struct wb_http_sess {
     char owner[64];
     wb_session *s;
     wb_sandbox_config policy;      /* shallow copy of the server's policy
-                                      with this session's budget; never
+                                      with this session's budget (constant
+                                      while the session is open); never
                                       freed (its pointers are the server's) */
     wb_budget budget;              /* the session's budget */
     pthread_mutex_t mu;            /* one request at a time touches s */

@@ -1,8 +1,10 @@
 /* http_api.c: the endpoints of `wasmbox serve` (run on worker threads).
  *
  * POST /v1/run is a throw-away session (under <state>/oneshot) that is
- * deleted after the step. Sessions created through the API belong to the
- * API key (its name) that created them; other keys get 404. A request's
+ * deleted after its one step, a one-shot step (Python and JavaScript run
+ * their runtime directly, not a kernel) that may take args and stdin.
+ * Sessions created through the API belong to the API key (its name) that
+ * created them; other keys get 404. A request's
  * "limits" only tighten the budget it runs under: asking for more than
  * the policy (or the session) allows is a 400 naming the field. */
 #include "server/http.h"
@@ -260,12 +262,80 @@ typedef struct step_req {
     const char *db;
     json_t *files;
     wb_budget budget;
+    char **args;                   /* borrowed from the JSON; array malloc'd */
+    size_t nargs;
+    const uint8_t *stdin_data;     /* the JSON string, or stdin_buf */
+    size_t stdin_len;
+    uint8_t *stdin_buf;            /* decoded base64 */
 } step_req;
+
+static void step_req_free(step_req *q)
+{
+    free(q->module);
+    free(q->args);
+    free(q->stdin_buf);
+}
+
+/* "args" (strings) and "stdin" (a string or {"base64": ...}) of a run. */
+static bool parse_io(wb_http_req *r, json_t *j, step_req *q)
+{
+    json_t *args = json_object_get(j, "args");
+    if (args && !json_is_array(args)) {
+        wb_http_error(r, 400, "args: expected an array of strings");
+        return false;
+    }
+    size_t n = json_array_size(args);
+    if (n && q->lang == WB_LANG_SQL) {
+        wb_http_error(r, 400, "args: sql runs take no arguments");
+        return false;
+    }
+    if (n && !(q->args = calloc(n, sizeof *q->args))) {
+        wb_http_error(r, 500, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_array_get(args, i);
+        if (!json_is_string(a) ||
+            strlen(json_string_value(a)) != json_string_length(a)) {
+            wb_http_error(r, 400, "args[%zu]: expected a string without "
+                          "NUL characters", i);
+            return false;
+        }
+        q->args[i] = (char *)json_string_value(a);
+    }
+    q->nargs = n;
+    json_t *in = json_object_get(j, "stdin");
+    if (!in || json_is_null(in))
+        return true;
+    if (q->lang == WB_LANG_LUA || q->lang == WB_LANG_SQL) {
+        wb_http_error(r, 400, "stdin: not available to %s runs (their "
+                      "program is read from stdin)", wb_lang_name(q->lang));
+        return false;
+    }
+    json_t *b64 = json_is_object(in) ? json_object_get(in, "base64") : NULL;
+    if (json_is_string(in)) {
+        q->stdin_data = (const uint8_t *)json_string_value(in);
+        q->stdin_len = json_string_length(in);
+    } else if (json_is_string(b64) && json_object_size(in) == 1) {
+        q->stdin_buf = b64decode(json_string_value(b64),
+                                 json_string_length(b64), &q->stdin_len);
+        if (!q->stdin_buf) {
+            wb_http_error(r, 400, "stdin: not valid base64");
+            return false;
+        }
+        q->stdin_data = q->stdin_buf;
+    } else {
+        wb_http_error(r, 400, "stdin: expected a string or "
+                      "{\"base64\": \"...\"}");
+        return false;
+    }
+    return true;
+}
 
 static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
 {
     static const char *const run_fields[] = { "language", "code", "module",
-        "files", "limits", "db", NULL };
+        "files", "limits", "db", "args", "stdin", NULL };
     static const char *const exec_fields[] = { "language", "code", "module",
         "limits", "db", NULL };
     if (!only_fields(r, j, oneshot ? run_fields : exec_fields))
@@ -346,7 +416,7 @@ static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
         wb_http_error(r, 400, "%s", msg);
         return false;
     }
-    return true;
+    return !oneshot || parse_io(r, j, q);
 }
 
 static bool put_files(wb_http_req *r, wb_session *s, json_t *files)
@@ -411,13 +481,21 @@ static json_t *step_json(const wb_step_result *sr, bool session)
     return j;
 }
 
+/* A /v1/run (one-shot: a fresh interpreter, with args and stdin) or a
+ * session step (Python/JavaScript in the session's interpreter), under
+ * the request's budget. */
 static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
                      bool session)
 {
     wb_step_result sr;
     wb_error err = { 0 };
-    wb_status st = wb_session_run(s, q->lang, q->code, q->len, q->db, &sr,
-                                  &err);
+    wb_step_options o = {
+        .db = q->db, .budget = &q->budget, .args = q->args,
+        .nargs = q->nargs, .stdin_data = q->stdin_data,
+        .stdin_len = q->stdin_len, .one_shot = !session,
+    };
+    wb_status st = wb_session_run_ex(s, q->lang, q->code, q->len, &o, &sr,
+                                     &err);
     if (st) {
         wb_http_error(r, status_of(st, err.message), "%s", err.message);
         return;
@@ -436,11 +514,9 @@ static void h_run(wb_http_req *r)
     step_req q = { 0 };
     q.budget = srv->policy.budget;
     if (parse_step(r, j, &q, true)) {
-        /* the server's policy, with this request's budget */
-        wb_sandbox_config pol = srv->policy;
-        pol.budget = q.budget;
+        /* the server's policy; the request's budget is the step's */
         wb_session_options o = srv->run_opts;
-        o.policy = &pol;
+        o.policy = &srv->policy;
         wb_session *s = NULL;
         wb_error err = { 0 };
         wb_status st = wb_session_open(&o, NULL, &s, &err);
@@ -456,7 +532,7 @@ static void h_run(wb_http_req *r)
             wb_session_delete(&o, id, NULL);
         }
     }
-    free(q.module);
+    step_req_free(&q);
     json_decref(j);
 }
 
@@ -682,22 +758,21 @@ static void h_exec(wb_http_req *r)
     step_req q = { 0 };
     q.budget = e->budget;
     if (j && parse_step(r, j, &q, false)) {
-        if (json_object_get(json_object_get(j, "limits"), "memory") &&
-            q.budget.max_memory != e->budget.max_memory &&
+        bool memory = q.budget.max_memory != e->budget.max_memory;
+        if ((memory || q.budget.max_disk != e->budget.max_disk) &&
             (q.lang == WB_LANG_PYTHON || q.lang == WB_LANG_JAVASCRIPT)) {
-            wb_http_error(r, 400, "limits.memory: a session's %s interpreter "
-                          "keeps its memory limit for its whole life; set it "
+            const char *f = memory ? "memory" : "disk";
+            wb_http_error(r, 400, "limits.%s: a session's %s interpreter "
+                          "keeps its %s limit for its whole life; set it "
                           "when creating the session (POST /v1/sessions "
-                          "{\"limits\": {\"memory\": ...}})",
-                          wb_lang_name(q.lang));
+                          "{\"limits\": {\"%s\": ...}})", f,
+                          wb_lang_name(q.lang), f, f);
         } else if (sess_lock(r, e)) {
-            e->policy.budget = q.budget;     /* this step only */
-            run_step(r, e->s, &q, true);
-            e->policy.budget = e->budget;
+            run_step(r, e->s, &q, true);     /* q.budget: this step only */
             pthread_mutex_unlock(&e->mu);
         }
     }
-    free(q.module);
+    step_req_free(&q);
     json_decref(j);
     sess_put(r->srv, e);
 }

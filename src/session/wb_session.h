@@ -4,7 +4,8 @@
  *                        delete, expire, open/close
  *   wb_session_files.c   workspace paths (no escape) and file put/get/list
  *   wb_session_guest.c   guest images (module cache) and step configs
- *   wb_session_step.c    wb_session_run: one-shot steps and dispatch
+ *   wb_session_step.c    wb_session_run(_ex): step options, one-shot
+ *                        steps and dispatch
  *   wb_session_kernel.c  long-lived Python/JavaScript guests (notebook
  *                        state) on their own thread
  *   wb_session_driver.c  the in-guest drivers (driver.py, driver.js),
@@ -51,7 +52,8 @@ wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
                          wb_error *err);
 /* A step config: the policy's budget, env and grants, the workspace at
- * /work, the runtime's own read-only files, argv. */
+ * /work, the runtime's own read-only files, argv. A step that is not a
+ * kernel also gets the workspace at "/" (its working directory). */
 wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
                          wb_sandbox_config *c, wb_error *err);
 /* Runtime argv[0] of a language. */
@@ -61,8 +63,11 @@ wb_status wb_sess_drivers(wb_session *s, wb_error *err);
 
 /* kernels */
 bool wb_kernel_supported(wb_lang lang);
+/* A kernel step under budget `b` (fuel, timeout and output apply per
+ * step; the rest are the kernel's whole-life budgets). */
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
-                         size_t len, wb_step_result *res, wb_error *err);
+                         size_t len, const wb_budget *b, wb_step_result *res,
+                         wb_error *err);
 void wb_kernel_stop(wb_kernel *k);
 
 /* output capture shared by one-shot steps */

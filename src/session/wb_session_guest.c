@@ -5,8 +5,9 @@
  *   /work       the workspace, read-write (also the working directory)
  *   /lib        Python's standard library, read-only (Python only)
  *   /.wasmbox   our drivers, read-only (Python and JavaScript kernels)
- *   /           the workspace again, for runtimes that cannot chdir (Lua,
- *               SQL, raw wasm): relative paths then resolve in /work too
+ *   /           the workspace again, for steps that do not chdir (all but
+ *               the kernels: Lua, SQL, raw wasm, one-shot Python and
+ *               JavaScript): relative paths then resolve in /work too
  * plus the policy's grants. */
 #include "session/wb_session.h"
 #include <errno.h>
@@ -175,8 +176,7 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
             st = wb_config_add_tmpfs(c, g->guest, g->size);
     }
     /* the catch-all "/" last: more specific grants win */
-    if (!st && (lang == WB_LANG_LUA || lang == WB_LANG_SQL ||
-                lang == WB_LANG_WASM))
+    if (!st && !kernel)
         st = wb_config_add_dir(c, s->ws, "/", false);
     if (!st)
         st = wb_config_add_arg(c, images[lang].argv0);

@@ -393,7 +393,8 @@ static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
 }
 
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
-                         size_t len, wb_step_result *res, wb_error *err)
+                         size_t len, const wb_budget *b, wb_step_result *res,
+                         wb_error *err)
 {
     uint64_t t0 = now_ms();
     wb_kernel *k = s->kernel[lang];
@@ -414,7 +415,6 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     } else {
         res->state_kept = true;
     }
-    const wb_budget *b = &s->policy->budget;
     uint8_t rnd[8] = { 0 };
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
         memcpy(rnd, &t0, sizeof rnd);

@@ -1,7 +1,9 @@
-/* wb_session_step.c: wb_session_run. Python and JavaScript steps go to
- * the session's kernels (wb_session_kernel.c); Lua, SQL and raw wasm
- * steps are one-shot wb_sandbox_run calls with the program on stdin (an
- * unlinked temp file) and output captured through the output callback. */
+/* wb_session_step.c: wb_session_run(_ex). Python and JavaScript steps go
+ * to the session's kernels (wb_session_kernel.c) unless the step is
+ * one-shot; Lua, SQL, raw wasm and one-shot Python/JavaScript steps are
+ * wb_sandbox_run calls (see one_shot for each argv) with output captured
+ * through the output callback. The step's budget is the policy's,
+ * tightened by the options. */
 #include "session/wb_session.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -43,40 +45,78 @@ static int data_fd(const char *data, size_t len)
     return fd;
 }
 
+/* Append an argv entry: `len` bytes (not NUL-terminated), or all of `a`
+ * when len is SIZE_MAX. */
+static wb_status arg(wb_sandbox_config *c, const char *a, size_t len,
+                     wb_error *err)
+{
+    char *dup = len == SIZE_MAX ? NULL : strndup(a, len);
+    wb_status st = len != SIZE_MAX && !dup ? WB_E_NOMEM
+                 : wb_config_add_arg(c, dup ? dup : a);
+    free(dup);
+    return st ? wb_sess_fail(err, st, "out of memory") : WB_OK;
+}
+#define ARG(a) arg(&c, (a), SIZE_MAX, err)
+
+/* One wb_sandbox_run of the language's runtime (or the raw module):
+ *   python      python3 -c CODE ARGS...          stdin: the step's
+ *   javascript  qjs --std -e CODE -- ARGS...     stdin: the step's
+ *   lua         lua - ARGS...                    the program on stdin
+ *   sql         sqlite3 -batch -bail -header DB  the program on stdin
+ *   wasm        module.wasm ARGS...              stdin: the step's */
 static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
-                          size_t len, const char *db, wb_step_result *res,
+                          size_t len, const wb_step_options *o,
+                          const wb_budget *b, wb_step_result *res,
                           wb_error *err)
 {
     wb_sandbox_config c;
     wb_module *m = NULL;
     wb_capture cap = { 0 };
     int fd = -1;
+    bool code_arg = lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT;
     wb_status st = wb_sess_config(s, lang, false, &c, err);
     if (st)
         return st;
-    if (lang == WB_LANG_WASM) {
+    c.budget = *b;
+    if (code_arg && len && memchr(code, 0, len))
+        st = wb_sess_fail(err, WB_E_ARG, "the program contains a NUL byte");
+    else if (lang == WB_LANG_WASM)
         st = wb_module_new((const uint8_t *)code, len, &m, err);
-    } else {
+    else
         st = wb_sess_module(s, lang, &m, err);
-        if (!st && (fd = data_fd(code, len)) < 0)
-            st = wb_sess_fail(err, WB_E_IO, "cannot stage the program: %s",
-                              strerror(errno));
-    }
-    if (!st && lang == WB_LANG_LUA) {
-        st = wb_config_add_arg(&c, "-");
+    /* stdin: Lua's and SQL's program, else the step's (none: empty) */
+    bool prog_in = !code_arg && lang != WB_LANG_WASM;
+    const char *in = prog_in ? code : (const char *)o->stdin_data;
+    size_t in_len = prog_in ? len : o->stdin_len;
+    if (!st && in && (fd = data_fd(in, in_len)) < 0)
+        st = wb_sess_fail(err, WB_E_IO, "cannot stage the %s: %s",
+                          prog_in ? "program" : "stdin", strerror(errno));
+    if (!st && lang == WB_LANG_PYTHON) {
+        if (!(st = ARG("-c")))
+            st = arg(&c, code, len, err);
+    } else if (!st && lang == WB_LANG_JAVASCRIPT) {
+        if (!(st = ARG("--std")) &&
+            !(st = ARG("-e")) &&
+            !(st = arg(&c, code, len, err)))
+            st = ARG("--");
+    } else if (!st && lang == WB_LANG_LUA) {
+        st = ARG("-");
     } else if (!st && lang == WB_LANG_SQL) {
         char rel[PATH_MAX], guest[PATH_MAX + 8];
+        const char *db = o->db;
         st = wb_sess_rel_path(db && *db ? db : "session.db", rel, sizeof rel,
                               err);
         if (!st && !*rel)
             st = wb_sess_fail(err, WB_E_ARG, "the database must be a file "
                               "in the workspace");
         snprintf(guest, sizeof guest, "/work/%s", rel);
-        if (!st && !(st = wb_config_add_arg(&c, "-batch")) &&
-            !(st = wb_config_add_arg(&c, "-bail")) &&
-            !(st = wb_config_add_arg(&c, "-header")))
-            st = wb_config_add_arg(&c, guest);
+        if (!st && !(st = ARG("-batch")) &&
+            !(st = ARG("-bail")) &&
+            !(st = ARG("-header")))
+            st = ARG(guest);
     }
+    for (size_t i = 0; !st && i < o->nargs; i++)
+        st = ARG(o->args[i]);
     if (!st) {
         c.stdin_fd = fd;
         c.output = capture_cb;
@@ -100,21 +140,84 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     wb_sandbox_config_free(&c);
     return st;
 }
+#undef ARG
 
-wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
-                         size_t len, const char *db, wb_step_result *res,
-                         wb_error *err)
+/* The tighter of each limit (timeout 0: none; fuel < 0: unlimited). */
+static void tighten(wb_budget *b, const wb_budget *o)
 {
+#define LOWER(f) if (o->f < b->f) b->f = o->f
+    LOWER(max_memory);
+    LOWER(max_output);
+    LOWER(max_disk);
+    LOWER(max_files);
+    LOWER(max_stack);
+#undef LOWER
+    if (o->fuel >= 0 && (b->fuel < 0 || o->fuel < b->fuel))
+        b->fuel = o->fuel;
+    if (o->timeout_ms && (!b->timeout_ms || o->timeout_ms < b->timeout_ms))
+        b->timeout_ms = o->timeout_ms;
+}
+
+/* Options the step cannot take: WB_E_ARG with a message. */
+static wb_status check_options(wb_session *s, wb_lang lang, bool kernel,
+                               const wb_step_options *o, const wb_budget *b,
+                               wb_error *err)
+{
+    const char *name = wb_lang_name(lang);
+    if (o->nargs && !o->args)
+        return wb_sess_fail(err, WB_E_ARG, "args: nargs without args");
+    for (size_t i = 0; i < o->nargs; i++)
+        if (!o->args[i])
+            return wb_sess_fail(err, WB_E_ARG, "args: a NULL argument");
+    if (kernel && (o->nargs || o->stdin_data))
+        return wb_sess_fail(err, WB_E_ARG, "%s: only a one-shot step takes "
+                            "it; a %s step in the session's interpreter "
+                            "does not", o->nargs ? "args" : "stdin", name);
+    if (o->nargs && lang == WB_LANG_SQL)
+        return wb_sess_fail(err, WB_E_ARG, "args: sql steps take no "
+                            "arguments");
+    if (o->stdin_data && (lang == WB_LANG_LUA || lang == WB_LANG_SQL))
+        return wb_sess_fail(err, WB_E_ARG, "stdin: not available to %s "
+                            "steps (their program is read from stdin)",
+                            name);
+    const wb_budget *p = &s->policy->budget;
+    if (kernel && (b->max_memory != p->max_memory ||
+                   b->max_disk != p->max_disk ||
+                   b->max_files != p->max_files ||
+                   b->max_stack != p->max_stack))
+        return wb_sess_fail(err, WB_E_ARG, "the %s interpreter keeps its "
+                            "%s limit for its whole life: a step cannot "
+                            "lower it (set it in the session's policy)",
+                            name, b->max_memory != p->max_memory ? "memory"
+                            : b->max_disk != p->max_disk ? "disk"
+                            : b->max_files != p->max_files ? "open files"
+                            : "stack");
+    return WB_OK;
+}
+
+wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
+                            size_t len, const wb_step_options *o,
+                            wb_step_result *res, wb_error *err)
+{
+    static const wb_step_options defaults = { 0 };
+    if (!o)
+        o = &defaults;
     memset(res, 0, sizeof *res);
     if ((unsigned)lang >= WB_LANG_COUNT)
         return wb_sess_fail(err, WB_E_ARG, "unknown language");
     if (!(s->settings.languages & WB_LANG_BIT(lang)))
         return wb_sess_fail(err, WB_E_ARG, "the policy does not allow %s "
                             "steps", wb_lang_name(lang));
+    bool kernel = wb_kernel_supported(lang) && !o->one_shot;
+    wb_budget b = s->policy->budget;
+    if (o->budget)
+        tighten(&b, o->budget);
+    wb_status st = check_options(s, lang, kernel, o, &b, err);
+    if (st)
+        return st;
     pthread_mutex_lock(&s->mu);
-    wb_status st = wb_kernel_supported(lang)
-        ? wb_kernel_step(s, lang, code, len, res, err)
-        : one_shot(s, lang, code, len, db, res, err);
+    st = kernel ? wb_kernel_step(s, lang, code, len, &b, res, err)
+                : one_shot(s, lang, code, len, o, &b, res, err);
     s->steps++;
     s->last_used = wb_sess_now();
     wb_sess_save(s, NULL);
@@ -124,6 +227,14 @@ wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
         memset(res, 0, sizeof *res);
     }
     return st;
+}
+
+wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
+                         size_t len, const char *db, wb_step_result *res,
+                         wb_error *err)
+{
+    wb_step_options o = { .db = db };
+    return wb_session_run_ex(s, lang, code, len, &o, res, err);
 }
 
 void wb_step_result_free(wb_step_result *r)

@@ -154,6 +154,36 @@ if lang_ok python python.wasm; then
     check "a tighter timeout applies (outcome timeout)" [ "$CODE" = 200 -a "$(jget "j['outcome']")" = timeout ]
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print("y" * 100000)' '{"limits": {"output": 1000}}')"
     check "a tighter output limit truncates" [ "$CODE" = 200 -a "$(jget "j['truncated']['stdout']")" = True ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print(sys.argv[1:])' '{"args": ["a b", "-x", "--"]}')"
+    check "one-shot python: args are sys.argv[1:]" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "['a b', '-x', '--']" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print(sys.stdin.read().upper(), end="")' '{"stdin": "one\ntwo\n"}')"
+    check "one-shot python: stdin" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "$(printf 'ONE\nTWO')" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print(len(sys.stdin.buffer.read()))' '{"stdin": {"base64": "AAEC/w=="}}')"
+    check "one-shot python: binary stdin as base64" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 4 ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print(repr(sys.stdin.read()))')"
+    check "one-shot python: no stdin reads as empty" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "''" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print(1)' '{"args": "x"}')"
+    check "args not an array -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('args')")" = True ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print(1)' '{"args": [1]}')"
+    check "args with a non-string -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('args[0]')")" = True ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print(1)' '{"stdin": 5}')"
+    check "stdin not a string -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('stdin')")" = True ]
+fi
+if lang_ok js qjs.wasm; then
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json javascript 'console.log(JSON.stringify(scriptArgs), std.in.readAsString().trim())' '{"args": ["-a", "b"], "stdin": "in\n"}')"
+    check "one-shot javascript: args and stdin" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = '["-a","b"] in' ]
+fi
+if lang_ok lua lua.wasm; then
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(arg[1], #arg)' '{"args": ["x", "y"]}')"
+    check "one-shot lua: args" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "$(printf 'x\t2')" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json lua 'print(1)' '{"stdin": "x"}')"
+    check "stdin for lua (program on stdin) -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('stdin')")" = True ]
+fi
+req POST "$U/v1/run" -H "$HA" -d "$(run_json sql 'select 1;' '{"args": ["x"]}')"
+check "args for sql -> 400" [ "$CODE" = 400 -a "$(jget "j['error'].startswith('args')")" = True ]
+if [ -n "${MOD:-}" ]; then
+    req POST "$U/v1/run" -H "$HA" -d "{\"language\":\"wasm\",\"module\":\"$MOD\",\"args\":[\"a\"],\"stdin\":\"x\"}"
+    check "one-shot wasm takes args and stdin" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "hello from wasm" ]
 fi
 
 # ---- limits can only tighten -------------------------------------------
@@ -231,6 +261,16 @@ if lang_ok python python.wasm; then
     check "exec limits above the policy -> 400" [ "$CODE" = 400 ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": "300ms"}}')"
     check "exec with a tighter timeout -> outcome timeout" [ "$(jget "j['outcome']")" = timeout ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)' '{"limits": {"output": 10}}')"
+    check "exec with a tighter output limit truncates" [ "$(jget "j['truncated']['stdout']")" = True ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)')"
+    check "the next exec has the session's budget again" \
+        [ "$CODE" = 200 -a "$(jget "j['truncated']['stdout']")" = False -a "$(jget "len(j['stdout'])")" = 51 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(1)' '{"args": ["x"]}')"
+    check "exec takes no args (only /v1/run) -> 400" [ "$CODE" = 400 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 1' '{"limits": {"disk": "1M"}}')"
+    check "exec cannot lower a kernel's disk limit -> 400 naming it" \
+        [ "$CODE" = 400 -a "$(jget "j['error'].startswith('limits.disk')")" = True ]
     req GET "$U/v1/sessions" -H "$HA"
     check "list sessions shows it" [ "$CODE" = 200 -a "$(jget "[s['id'] for s in j['sessions']]")" = "['$SID']" ]
     req GET "$U/v1/sessions" -H "$HB"
