@@ -373,6 +373,7 @@ static bool e_return(cx *c)
 {
     const wb_functype *ft = c->ft;
     uint32_t n = ft->nresults, base = c->nvs - n;
+    if (n == 0) return e_op(c, WB_OP_RETURN);     /* vs may still be NULL */
     const vent *r = &c->vs[base];
     if (n == 1 && c->last_end == c->ncode && r->src == c->last_slot &&
         r->src == r->cslot && wb_slots_of(r->type) == 1) {

@@ -381,7 +381,7 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 
     /* ---- copies and constants ---- */
 L_COPY:       U64(A1) = U64(A0); ip += 2; NEXT();               /* [op][s|d] */
-L_COPY128:    memcpy(SLOT(A1), SLOT(A0), 16); ip += 2; NEXT();
+L_COPY128:    memmove(SLOT(A1), SLOT(A0), 16); ip += 2; NEXT();  /* may overlap by a slot */
 L_CONST32:    U32(A0) = A1; ip += 2; NEXT();                    /* [op][d|imm] */
 L_CONST32X2:  U32(A0) = A1; U32(B0) = B1; ip += 3; NEXT();      /* [op][d|imm][d|imm] */
 L_CONST64:    U64(A0) = ip[2].u64; ip += 3; NEXT();             /* [op][d|0][imm] */

@@ -96,6 +96,11 @@
     (i32.and (i32.load offset=0 (local.get 0)) (i32.const 0xff)))
   (func (export "load-sub-k") (param i32) (result i32)
     (i32.sub (i32.load (local.get 0)) (i32.const 2)))
+
+  ;; Found by fuzzing: a function that never pushes (empty value stack),
+  ;; and a v128 result moved down by one slot onto itself.
+  (func (export "empty"))
+  (func (export "v128-ret") (param i32) (result v128) (i32x4.splat (local.get 0)))
 )
 
 (assert_return (invoke "load-wrap" (i32.const 0)) (i32.const 5))
@@ -139,3 +144,5 @@
 (assert_trap (invoke "load-add-k" (i32.const 65535)) "out of bounds memory access")
 (assert_return (invoke "load-and-k" (i32.const 65528)) (i32.const 0xaa))
 (assert_return (invoke "load-sub-k" (i32.const 65528)) (i32.const 0xddccbba8))
+(assert_return (invoke "empty"))
+(assert_return (invoke "v128-ret" (i32.const 7)) (v128.const i32x4 7 7 7 7))
