@@ -38,7 +38,7 @@ $(BUILD)/libwasmbox.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/wasmbox: $(CLI_OBJ) $(BUILD)/libwasmbox.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson -lmicrohttpd $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwasmbox.a
 	@mkdir -p $(dir $@)

@@ -12,7 +12,7 @@
 #include "server/http.h"
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include "server/mhd.h"
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -522,6 +522,11 @@ static uint64_t drain_ms(const wb_http_server *srv)
 
 int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
 {
+    char why[256];
+    if (!wb_mhd_load(why, sizeof why)) {
+        fprintf(stderr, "wasmbox: serve: %s\n", why);
+        return 1;
+    }
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

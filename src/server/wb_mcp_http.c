@@ -17,7 +17,7 @@
 #include "session/wb_session.h"
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include "server/mhd.h"
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -349,6 +349,12 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    char why[256];
+    if (!wb_mhd_load(why, sizeof why)) {
+        close(fd);
+        fprintf(stderr, "wasmbox: mcp: %s\n", why);
+        return 1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
         MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
