@@ -290,8 +290,9 @@ int64_t wb_table_grow(wb_table *t, uint32_t delta, void *init);
 int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);
 
 /* pool.c: reuse of large reservations between stores (thread-safe). */
-void *wb_pool_take(size_t size);
-void wb_pool_give(void *p, size_t size, size_t used);
+enum { WB_POOL_MEMORY, WB_POOL_STACK };
+void *wb_pool_take(size_t size, int kind);
+void wb_pool_give(void *p, size_t size, size_t used, int kind);
 
 /* memory.c */
 wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,

@@ -49,7 +49,7 @@ static wb_status map_memory(wb_memory *m, uint64_t bytes, wb_error *err)
         m->base = empty_base;
         return WB_OK;
     }
-    void *p = wb_pool_take((size_t)res);
+    void *p = wb_pool_take((size_t)res, WB_POOL_MEMORY);
     if (!p)
         p = mmap(NULL, (size_t)res, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -126,7 +126,7 @@ int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages)
 void wb_mem_release(wb_memory *m)
 {
     if (m->reserved)
-        wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size);
+        wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size, WB_POOL_MEMORY);
     if (m->store)
         wb_rt_account(m->store, -(int64_t)m->size);
     m->base = NULL;

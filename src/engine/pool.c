@@ -12,18 +12,20 @@
 
 #define POOL_SLOTS 8
 
-typedef struct { void *p; size_t size; } slot;
+typedef struct { void *p; size_t size; int kind; } slot;
 static slot pool[POOL_SLOTS];
 static unsigned npool;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A PROT_NONE, zero-filled reservation of exactly `size` bytes, or NULL. */
-void *wb_pool_take(size_t size)
+/* A reservation of exactly `size` bytes given back with the same kind, or
+ * NULL. Memories come back PROT_NONE and zero-filled; stacks as they were
+ * (read-write, contents undefined: frames zero their locals on entry). */
+void *wb_pool_take(size_t size, int kind)
 {
     void *p = NULL;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < npool; i++) {
-        if (pool[i].size == size) {
+        if (pool[i].size == size && pool[i].kind == kind) {
             p = pool[i].p;
             pool[i] = pool[--npool];
             break;
@@ -33,17 +35,18 @@ void *wb_pool_take(size_t size)
     return p;
 }
 
-/* Give back a reservation whose first `used` bytes may hold data. */
-void wb_pool_give(void *p, size_t size, size_t used)
+/* Give back a reservation. For memories the first `used` bytes may hold
+ * data and are cleared; stacks are kept as they are. */
+void wb_pool_give(void *p, size_t size, size_t used, int kind)
 {
-    if (used && (madvise(p, used, MADV_DONTNEED) != 0 ||
-                 mprotect(p, used, PROT_NONE) != 0)) {
+    if (kind == WB_POOL_MEMORY && used &&
+        (madvise(p, used, MADV_DONTNEED) != 0 || mprotect(p, used, PROT_NONE) != 0)) {
         munmap(p, size);
         return;
     }
     pthread_mutex_lock(&pool_lock);
     if (npool < POOL_SLOTS) {
-        pool[npool++] = (slot){ p, size };
+        pool[npool++] = (slot){ p, size, kind };
         p = NULL;
     }
     pthread_mutex_unlock(&pool_lock);
