@@ -506,6 +506,9 @@ static bool rd_blocktype(cx *c, uint32_t *bt, uint8_t *btv)
 
 /* ---- immediate forms and compare-branch fusion --------------------- */
 
+/* i64 compares (0x51..0x5a) are the i32 ones (0x46..0x4f) moved by 11. */
+#define I64_CMP_SHIFT (0x51 - 0x46)
+
 static int ri_op(int op)
 {
     switch (op) {
@@ -519,42 +522,40 @@ static int ri_op(int op)
     return -1;
 }
 
+/* If v is the value written by the op just emitted, and that op is `want`
+ * (a load or i32.add with an immediate: three cells), remove it and copy
+ * its cells to ins, so the caller can emit one fused op instead. */
+static bool take_last(cx *c, int want, const vent *v, wb_cell ins[3])
+{
+    if (c->last_end != c->ncode || c->last_op != want ||
+        v->src != c->last_slot || v->src != v->cslot)
+        return false;
+    memcpy(ins, &c->code[c->last_start], 3 * sizeof *ins);
+    c->ncode = c->last_start;
+    kill_last(c);
+    return true;
+}
+
 /* The op computing the same with operands swapped, or -1. */
 static int swapped_op(int op)
 {
-    static const uint8_t sw[] = {   /* pairs from 0x46 on */
-        [0x46 - 0x46] = 0x46, [0x47 - 0x46] = 0x47, [0x48 - 0x46] = 0x4a,
-        [0x49 - 0x46] = 0x4b, [0x4a - 0x46] = 0x48, [0x4b - 0x46] = 0x49,
-        [0x4c - 0x46] = 0x4e, [0x4d - 0x46] = 0x4f, [0x4e - 0x46] = 0x4c,
-        [0x4f - 0x46] = 0x4d,
-        [0x51 - 0x46] = 0x51, [0x52 - 0x46] = 0x52, [0x53 - 0x46] = 0x55,
-        [0x54 - 0x46] = 0x56, [0x55 - 0x46] = 0x53, [0x56 - 0x46] = 0x54,
-        [0x57 - 0x46] = 0x59, [0x58 - 0x46] = 0x5a, [0x59 - 0x46] = 0x57,
-        [0x5a - 0x46] = 0x58,
-    };
+    /* i32 compares 0x46..0x4f: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
+    static const uint8_t sw[] = { 0x46, 0x47, 0x4a, 0x4b, 0x48, 0x49, 0x4e, 0x4f, 0x4c, 0x4d };
     switch (op) {
     case 0x6a: case 0x6c: case 0x71: case 0x72: case 0x73:
     case 0x7c: case 0x7e: case 0x83: case 0x84: case 0x85:
         return op;
     }
-    if (op >= 0x46 && op <= 0x5a && op != 0x50) return sw[op - 0x46];
+    if (op >= 0x46 && op <= 0x4f) return sw[op - 0x46];
+    if (op >= 0x51 && op <= 0x5a) return sw[op - 0x51] + I64_CMP_SHIFT;
     return -1;
 }
 
 /* The comparison that is true exactly when `op` is false. */
 static int negated_cmp(int op)
 {
-    static const uint8_t neg[] = {
-        [0x46 - 0x46] = 0x47, [0x47 - 0x46] = 0x46, [0x48 - 0x46] = 0x4e,
-        [0x49 - 0x46] = 0x4f, [0x4a - 0x46] = 0x4c, [0x4b - 0x46] = 0x4d,
-        [0x4c - 0x46] = 0x4a, [0x4d - 0x46] = 0x4b, [0x4e - 0x46] = 0x48,
-        [0x4f - 0x46] = 0x49,
-        [0x51 - 0x46] = 0x52, [0x52 - 0x46] = 0x51, [0x53 - 0x46] = 0x59,
-        [0x54 - 0x46] = 0x5a, [0x55 - 0x46] = 0x57, [0x56 - 0x46] = 0x58,
-        [0x57 - 0x46] = 0x55, [0x58 - 0x46] = 0x56, [0x59 - 0x46] = 0x53,
-        [0x5a - 0x46] = 0x54,
-    };
-    return neg[op - 0x46];
+    static const uint8_t neg[] = { 0x47, 0x46, 0x4e, 0x4f, 0x4c, 0x4d, 0x4a, 0x4b, 0x48, 0x49 };
+    return op <= 0x4f ? neg[op - 0x46] : neg[op - 0x51] + I64_CMP_SHIFT;
 }
 
 /* `load; op` where the op's right operand is the value just loaded: emit
@@ -567,18 +568,13 @@ static bool fold_load_operand(cx *c, int op, vent *a, vent *b, uint32_t d)
     WB_LOADOP_OPS(M_CASE)
 #undef M_CASE
     }
-    if (mop < 0 || c->last_end != c->ncode || c->last_op != ld ||
-        b->src != c->last_slot || b->src != b->cslot || a->src == KSRC)
+    wb_cell ins[3];
+    if (mop < 0 || a->src == KSRC || !take_last(c, ld, b, ins))
         return false;
-    const wb_cell *ins = &c->code[c->last_start];
-    uint32_t addr = ins[1].u32[0];
-    uint64_t off = ins[2].u64;
-    c->ncode = c->last_start;
-    kill_last(c);
     e_op(c, mop);
     e_2(c, a->src * 8, d * 8);
-    e_2(c, addr, 0);
-    e_64(c, off);
+    e_2(c, ins[1].u32[0], 0);
+    e_64(c, ins[2].u64);
     set_last(c, c->ncode - 3, 1, d);
     return true;
 }
@@ -593,17 +589,12 @@ static bool fold_load_imm(cx *c, int op, const vent *a, const vent *b, uint32_t 
     WB_LOADRI_OPS(MK_CASE)
 #undef MK_CASE
     }
-    if (mop < 0 || c->last_end != c->ncode || c->last_op != ld ||
-        a->src != c->last_slot || a->src != a->cslot)
+    wb_cell ins[3];
+    if (mop < 0 || !take_last(c, ld, a, ins))
         return false;
-    const wb_cell *ins = &c->code[c->last_start];
-    uint32_t addr = ins[1].u32[0];
-    uint64_t off = ins[2].u64;
-    c->ncode = c->last_start;
-    kill_last(c);
     e_op(c, mop);
-    e_2(c, addr, d * 8);
-    e_64(c, off);
+    e_2(c, ins[1].u32[0], d * 8);
+    e_64(c, ins[2].u64);
     e_64(c, b->k);
     set_last(c, c->ncode - 3, 1, d);
     return true;
@@ -1178,14 +1169,11 @@ static int fold_addr(cx *c, const vent *a, uint8_t op, uint32_t *x, uint64_t *k)
         WB_ADDR_OPS(XOP)
 #undef XOP
     };
-    if (c->last_end != c->ncode || c->last_op != WB_OP_I32_ADD_RI ||
-        a->src != c->last_slot || a->src != a->cslot)
+    wb_cell ins[3];
+    if (!take_last(c, WB_OP_I32_ADD_RI, a, ins))
         return -1;
-    const wb_cell *ins = &c->code[c->last_start];
     *x = ins[1].u32[0];
     *k = ins[2].u64;
-    c->ncode = c->last_start;
-    kill_last(c);
     return xop[op - 0x28];
 }
 
@@ -1264,19 +1252,18 @@ static bool op_store(cx *c, uint8_t op)
         CHECK(e_2(c, 0, sv));
         return e_64(c, (uint64_t)(uint32_t)a.k + off);
     }
-    if (c->last_end == c->ncode && c->last_op == WB_OP_I32_ADD_RI &&
-        a.src == c->last_slot && v.src != a.cslot) {
-        uint32_t x, sv = rs(c, &v);
-        uint64_t k;
-        int xop = c->last_end == c->ncode ? fold_addr(c, &a, op, &x, &k) : -1;
-        if (xop >= 0) {
-            CHECK(e_op(c, xop));
-            CHECK(e_2(c, x, sv));
-            CHECK(e_64(c, off));
-            return e_64(c, k);
-        }
+    /* v is no constant here, so reading it emits nothing and the address's
+     * i32.add may still be the last op. */
+    uint32_t x, sv = rs(c, &v);
+    uint64_t k;
+    int xop = fold_addr(c, &a, op, &x, &k);
+    if (xop >= 0) {
+        CHECK(e_op(c, xop));
+        CHECK(e_2(c, x, sv));
+        CHECK(e_64(c, off));
+        return e_64(c, k);
     }
-    uint32_t sa = rs(c, &a), sv = rs(c, &v);
+    uint32_t sa = rs(c, &a);
     CHECK(e_op(c, op));
     CHECK(e_2(c, sa, sv));
     return e_64(c, off);
