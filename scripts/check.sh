@@ -155,6 +155,14 @@ one_config() {
     run_counted engine-wast "$b/engine-wast.log" "$b/wasmbox" spectest -q "$wd"
 }
 
+# Can every pinned guest source still be fetched? Checked into a temporary
+# directory, so a cache that already holds the sources cannot hide one that
+# has gone missing; plus the fetch fallback's own test (stub apt, offline).
+step "guest sources"
+mkdir -p build
+run_counted fetch-test build/fetch-test.log bash tests/guests/fetch.sh
+run_counted sources build/sources.log timeout 900 scripts/guests/check-sources.sh
+
 # The language runtimes are built once (cached outside the tree, so this is
 # quick after the first time) and tested with both builds.
 step "guest runtimes (make guests)"

@@ -10,7 +10,7 @@ PACKAGES=(
     libjansson-dev              # JSON: spectest, sessions, MCP, HTTP API
     libyaml-dev                 # policy files
     libmicrohttpd-dev           # MCP Streamable HTTP and `wasmbox serve`
-    curl                        # tests/http drives `wasmbox serve`
+    curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs
     libclang-rt-14-dev          # libFuzzer and sanitizer runtimes

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 WB_GUESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WB_SOURCES=${WB_SOURCES:-$WB_GUESTS_DIR/SOURCES}   # tests point this elsewhere
 WB_ROOT=$(cd "$WB_GUESTS_DIR/../.." && pwd)
 WB_CACHE=${WASMBOX_CACHE:-${HOME:-/tmp}/.cache/wasmbox}
 WB_OUT=${WB_OUT:-$WB_ROOT/build/guests}
@@ -34,41 +35,77 @@ die() { printf '[guests] error: %s\n' "$*" >&2; exit 1; }
 # (fields: 1 kind, 2 package, 3 version, 4 file, 5 sha256).
 source_field() {
     awk -v n="$1" -v f="$2" '!/^#/ && NF >= 5 && $2 == n { print $f; exit }' \
-        "$WB_GUESTS_DIR/SOURCES"
+        "$WB_SOURCES"
 }
 
 sha256_ok() { # FILE SHA256
     [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
 }
 
-# fetch NAME: make sure $WB_CACHE/src/<file> of NAME exists and matches its
-# pinned sha256; prints the path. Debian sources come from `apt-get source`
-# (the .orig tarball is all we use, so a failed fetch of Debian's patch
-# tarball is not fatal); npm packages from `npm pack`.
+# deb_versions PKG: the source versions `apt-cache showsrc` lists for PKG,
+# newest first, each once.
+deb_versions() {
+    apt-cache showsrc "$1" 2>/dev/null |
+        awk -v p="$1" '/^Package:/ { ok = $2 == p } ok && /^Version:/ { print $2 }' |
+        awk '!seen[$0]++' | sort_versions
+}
+
+# sort_versions: Debian version strings on stdin, newest first (dpkg's
+# ordering, which sort -V does not follow for epochs and ~).
+sort_versions() {
+    local vs=() v i j t
+    while read -r v; do vs+=("$v"); done
+    for ((i = 1; i < ${#vs[@]}; i++)); do
+        for ((j = i; j > 0; j--)); do
+            dpkg --compare-versions "${vs[j]}" gt "${vs[j-1]}" || break
+            t=${vs[j]}; vs[j]=${vs[j-1]}; vs[j-1]=$t
+        done
+    done
+    [ ${#vs[@]} -eq 0 ] || printf '%s\n' "${vs[@]}"
+}
+
+# fetch_deb NAME PKG FILE SHA256 DIR: try each source version of PKG,
+# newest first, until FILE arrives in DIR with its sha256. The newest
+# version can be one whose files the archive no longer serves (a security
+# update listed in the index while only its predecessor's files are
+# downloadable), so one failed version is not the end; only the upstream
+# .orig tarball is used, so a missing Debian patch tarball is not fatal.
+fetch_deb() {
+    local name=$1 pkg=$2 file=$3 sum=$4 dir=$5 v tried=()
+    command -v apt-get >/dev/null || die "apt-get not found"
+    local versions
+    versions=$(deb_versions "$pkg")
+    [ -n "$versions" ] ||
+        die "no deb-src entry for $pkg: run scripts/setup.sh (it adds one)"
+    while read -r v; do
+        tried+=("$v")
+        log "fetching Debian source of $pkg=$v"
+        (cd "$dir" && apt-get source --download-only -q "$pkg=$v" >&2) ||
+            log "apt-get source $pkg=$v reported an error; checking the .orig tarball"
+        if sha256_ok "$dir/$file" "$sum"; then return 0; fi
+        rm -f "$dir/$file"
+    done <<<"$versions"
+    die "$name: $file (sha256 $sum) not delivered by any source version of $pkg (tried ${tried[*]})"
+}
+
+# fetch NAME [DIR]: make sure DIR/<file> of NAME (default $WB_CACHE/src)
+# exists and matches its pinned sha256; prints the path. Debian sources
+# come from `apt-get source`, npm packages from `npm pack`.
 fetch() {
-    local name=$1 kind pkg ver file sum path
+    local name=$1 dir=${2:-$WB_CACHE/src} kind pkg ver file sum path
     kind=$(source_field "$name" 1); pkg=$(source_field "$name" 2)
     ver=$(source_field "$name" 3); file=$(source_field "$name" 4)
     sum=$(source_field "$name" 5)
     [ -n "$kind" ] || die "$name: not listed in SOURCES"
-    path=$WB_CACHE/src/$file
+    path=$dir/$file
     if sha256_ok "$path" "$sum"; then echo "$path"; return 0; fi
     rm -f "$path"
     case $kind in
-    deb)
-        command -v apt-get >/dev/null || die "apt-get not found"
-        # (grep -c reads everything: with -q, apt-cache could die of SIGPIPE)
-        if [ "$(apt-cache showsrc "$pkg" 2>/dev/null | grep -c '^Package:')" = 0 ]; then
-            die "no deb-src entry for $pkg: run scripts/setup.sh (it adds one)"
-        fi
-        log "fetching Debian source of $pkg"
-        (cd "$WB_CACHE/src" && apt-get source --download-only -q "$pkg" >&2) ||
-            log "apt-get source $pkg reported an error; checking the .orig tarball"
-        ;;
+    deb) fetch_deb "$name" "$pkg" "$file" "$sum" "$dir" ;;
     npm)
         command -v npm >/dev/null || die "npm not found"
         log "fetching npm package $pkg@$ver"
-        (cd "$WB_CACHE/src" && npm pack --silent "$pkg@$ver" >/dev/null) ||
+        (cd "$dir" && npm pack --silent "$pkg@$ver" >/dev/null) ||
             die "npm pack $pkg@$ver failed"
         ;;
     *) die "$name: unknown kind $kind" ;;
@@ -115,7 +152,7 @@ stamp_ok() { [ -f "$WB_CACHE/build/.stamp-$1" ] && [ "$(cat "$WB_CACHE/build/.st
 stamp_set() { echo "$2" > "$WB_CACHE/build/.stamp-$1"; }
 
 # source_line NAME: NAME's line in SOURCES (part of cache keys).
-source_line() { awk -v n="$1" '!/^#/ && NF >= 5 && $2 == n' "$WB_GUESTS_DIR/SOURCES"; }
+source_line() { awk -v n="$1" '!/^#/ && NF >= 5 && $2 == n' "$WB_SOURCES"; }
 
 # inputs_key FILE...: a hash of the given files (scripts, patches, SOURCES).
 inputs_key() {
