@@ -53,7 +53,9 @@ typedef enum wb_status {
     WB_E_LIMIT,       /* a configured limit refuses the request */
     WB_E_NOMEM,       /* the host is out of memory */
     WB_E_ARG,         /* bad argument from the embedder */
-    WB_E_IO           /* a host file could not be read */
+    WB_E_IO,          /* a host file could not be read */
+    WB_E_IMPL_LIMIT   /* the module exceeds a limit of this engine (too
+                         many locals, br_table too large...): rejected */
 } wb_status;
 
 typedef enum wb_trap_kind {

@@ -73,7 +73,8 @@ static const char run_help[] =
     "  118    disk-limit       119  output-limit     120  memory\n"
     "  121    fuel             124  timeout          134  trap\n"
     "  123    internal error   125  bad usage or grant\n"
-    "  126    module rejected (malformed, invalid, unknown import, no _start)\n"
+    "  126    module rejected (malformed, invalid, over an implementation\n"
+    "         limit such as too many locals, unknown import, no _start)\n"
     "  127    module file cannot be read\n"
     "  A guest may exit with any of these codes itself; the report's\n"
     "  \"outcome\" always tells which it was.\n";
@@ -348,10 +349,10 @@ static int open_stdin(run_opts *o)
 static int finish(run_opts *o, wb_run_result *res)
 {
     if (res->outcome == WB_OUTCOME_ERROR) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s%s%s", res->status == WB_E_LINK ?
-                 "link error: " : "", res->message, "");
-        wb_cli_error(o->module, "%s", msg);
+        const char *kind = res->status == WB_E_LINK ? "link error: "
+                           : res->status == WB_E_IMPL_LIMIT
+                           ? "implementation limit: " : "";
+        wb_cli_error(o->module, "%s%s", kind, res->message);
     } else if (res->outcome != WB_OUTCOME_EXITED) {
         const char *name = wb_outcome_name(res->outcome);
         if (!strcmp(name, res->message))

@@ -130,7 +130,7 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
 {
     uint32_t fd;
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
-        return fail(err, WB_E_LIMIT, g->guest, "max-files is too small for "
+        return fail(err, WB_E_ARG, g->guest, "max-files is too small for "
                     "the grants");
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);

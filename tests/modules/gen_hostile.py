@@ -110,7 +110,39 @@ def hostile():
     # Unbounded recursion must trap, not crash the host.
     mods["recursion.wasm"] = one_func(b"\x10\x00", ())
     mods["not_wasm.wasm"] = b"this is not a WebAssembly module\n"
+    mods.update(over_limits())
     mods["empty.wasm"] = b""
+    return mods
+
+
+def start_module(code=b"", locals_=b"\x00", tables=()):
+    """A command module: _start [] -> [] with `code`."""
+    m = MAGIC + section(1, vec([functype((), ())]))
+    m += section(3, vec([uleb(0)]))
+    if tables:
+        m += section(4, vec(list(tables)))
+    m += section(7, vec([name("_start") + b"\x00\x00"]))
+    return m + section(10, vec([body(code, locals_)]))
+
+
+def over_limits():
+    """Valid commands beyond an implementation limit of the engine (see
+    WB_MAX_* in src/engine/engine.h): `run` rejects them with 126."""
+    mods = {}
+    mods["limit_locals.wasm"] = start_module(
+        locals_=b"\x01" + uleb(60000) + b"\x7f")
+    n = 1000001                        # br_table targets (limit 1,000,000)
+    mods["limit_br_table.wasm"] = start_module(
+        b"\x02\x40\x41\x00\x0e" + uleb(n) + b"\x00" * n + b"\x00\x0b")
+    n = 1100000                        # i32 operands (limit 2^20 slots)
+    mods["limit_stack.wasm"] = start_module(b"\x41\x00" * n + b"\x1a" * n)
+    mods["limit_table.wasm"] = start_module(
+        tables=[b"\x70\x00" + uleb(20000000)])
+    m = start_module()                 # 100,001 exports (limit 100,000)
+    exports = section(7, uleb(100001) + name("_start") + b"\x00\x00"
+                      + b"\x00\x00\x00" * 100000)
+    mods["limit_exports.wasm"] = m.replace(
+        section(7, vec([name("_start") + b"\x00\x00"])), exports)
     return mods
 
 
