@@ -158,6 +158,10 @@ void wb_store_free(wb_store *s);
  * loop header or call. Sticky until wb_store_clear_interrupt. */
 void wb_store_interrupt(wb_store *s);
 void wb_store_clear_interrupt(wb_store *s);
+/* Fuel: one unit per instruction executed (paid by each call and each
+ * loop iteration), plus, before any work is done, one per 64 bytes that
+ * memory.fill/copy/init write and one per 8 elements that
+ * table.fill/copy/init/grow touch. Running out traps WB_TRAP_FUEL. */
 void wb_store_set_fuel(wb_store *s, int64_t fuel);   /* < 0: unlimited */
 int64_t wb_store_fuel_used(const wb_store *s);
 uint64_t wb_store_peak_memory(const wb_store *s);   /* bytes */

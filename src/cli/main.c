@@ -57,7 +57,8 @@ static const char wb_usage[] =
     "  5  invalid module (fails validation)\n"
     "  6  link error (unknown or incompatible import)\n"
     "  7  trap\n"
-    "  8  resource limit (memory, fuel, size, interrupt)\n"
+    "  8  resource limit (memory, fuel, interrupt) or implementation\n"
+    "     limit of the engine (too many locals, br_table too large...)\n"
     "  ('run' exits with the guest's code; see 'wasmbox run --help')\n"
     "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
 
