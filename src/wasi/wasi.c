@@ -138,8 +138,10 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
     e->rights = e->inherit = WR_ALL;
     if (g->kind == WB_GRANT_DIR) {
         e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (e->host < 0)
+        struct stat st;
+        if (e->host < 0 || fstat(e->host, &st) != 0)
             return fail(err, WB_E_ARG, g->host, strerror(errno));
+        e->root = (wb_fileid){ st.st_dev, st.st_ino };
         e->kind = WB_FD_HOST;
         e->ro = g->read_only;
     } else if (g->kind == WB_GRANT_TMPFS) {
