@@ -294,8 +294,8 @@ WB_WASI_FN(path_rename)
              !host_is_dir(p1.fd, p1.last))
         rc = WE_NOTDIR;
     else if (rc == WE_SUCCESS &&
-             !(rc = wb_symlink_move_ok(p1.fd, &d1->root, p1.last, p2.fd,
-                                       &d2->root, true)))
+             !(rc = wb_symlink_rename_ok(p1.fd, &d1->root, p1.last, p2.fd,
+                                         &d2->root)))
         rc = host_err(renameat(p1.fd, p1.last, p2.fd, p2.last));
     put_parent(&p1);
     put_parent(&p2);
@@ -362,8 +362,7 @@ WB_WASI_FN(path_link)
         /* a second name for a symlink: it must stay inside there too */
         rc = get_parent(d1, src, &p1);
         if (rc == WE_SUCCESS)
-            rc = wb_symlink_move_ok(p1.fd, &d1->root, p1.last, p2.fd,
-                                    &d2->root, false);
+            rc = wb_symlink_link_ok(p1.fd, p1.last, p2.fd, &d2->root);
         if (rc == WE_SUCCESS)
             rc = host_err(linkat(p1.fd, p1.last, p2.fd, p2.last, 0));
     }

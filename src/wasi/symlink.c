@@ -12,11 +12,12 @@
  *
  * Whether a target stays inside depends on the depth of the link below
  * the root, so moving a link (or a directory holding links) to another
- * depth, or into another grant, is checked too: path_rename and path_link
- * refuse what would leave a relative link climbing out (EPERM), and answer
- * EXDEV for a directory too large to check, so tools fall back to a copy
- * (which makes each link again, checked). Absolute links (made by the host
- * user) mean the same wherever they are and may move.
+ * depth, or into another grant, is checked too: path_rename refuses what
+ * would leave a relative link climbing out (EPERM), and answers EXDEV for
+ * a directory too large to check, so tools fall back to a copy (which
+ * makes each link again, checked). Absolute links (made by the host user)
+ * mean the same wherever they are and may move. A hard link gives a
+ * symlink a new name, which must pass the rule for a new link.
  *
  * Depths are physical: counted by walking ".." from the directory we hold
  * up to the grant's root (dev, ino). */
@@ -193,15 +194,14 @@ static int scan_tree(int at, const char *name, long depth)
     return rc;
 }
 
-int wb_symlink_move_ok(int from, const wb_fileid *from_root,
-                       const char *name, int to, const wb_fileid *to_root,
-                       bool dirs)
+int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
+                         const char *name, int to, const wb_fileid *to_root)
 {
     struct stat st;
     if (!strcmp(name, ".") ||
         fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return WE_SUCCESS;          /* the call itself will answer */
-    if (!S_ISLNK(st.st_mode) && !(dirs && S_ISDIR(st.st_mode)))
+    if (!S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode))
         return WE_SUCCESS;
     long d1 = -1, d2;
     int rc = depth_of(to, to_root, &d2);
@@ -212,4 +212,17 @@ int wb_symlink_move_ok(int from, const wb_fileid *from_root,
         return WE_SUCCESS;          /* same depth: nothing changes */
     return S_ISLNK(st.st_mode) ? link_ok(from, name, d2)
                                : scan_tree(from, name, d2 + 1);
+}
+
+int wb_symlink_link_ok(int from, const char *name, int to,
+                       const wb_fileid *to_root)
+{
+    struct stat st;
+    char t[WB_PATH_MAX];
+    size_t n;
+    if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISLNK(st.st_mode))
+        return WE_SUCCESS;          /* not a link: linkat answers */
+    int rc = wb_symlink_read(from, name, t, &n);
+    return rc ? rc : wb_symlink_new_ok(to, to_root, t);
 }

@@ -255,12 +255,15 @@ int wb_symlink_read(int at, const char *name, char *buf, size_t *len);
 /* Guest-made symlinks stay inside their grant (whose root is `root`).
  * May a link to `target` be made in directory dirfd? */
 int wb_symlink_new_ok(int dirfd, const wb_fileid *root, const char *target);
-/* May entry `name` of directory `from` get a name in directory `to`
- * (rename, or with !dirs a hard link) without a relative link then
- * climbing out? WE_SUCCESS, WE_PERM, or WE_XDEV (too large to check). */
-int wb_symlink_move_ok(int from, const wb_fileid *from_root,
-                       const char *name, int to, const wb_fileid *to_root,
-                       bool dirs);
+/* May entry `name` of directory `from` move to directory `to` without a
+ * relative link (it, or one beneath it) then climbing out? WE_SUCCESS,
+ * WE_PERM, or WE_XDEV (a directory too large to check). */
+int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
+                         const char *name, int to, const wb_fileid *to_root);
+/* May entry `name` of `from` get a second name in `to`? A symlink must
+ * pass wb_symlink_new_ok there. */
+int wb_symlink_link_ok(int from, const char *name, int to,
+                       const wb_fileid *to_root);
 
 /* tmpfs.c */
 wb_tfs *wb_tfs_new(uint64_t cap);

@@ -102,6 +102,9 @@ int main(void)
     refused("rename sub/l_file to the root", rename("/data/sub/l_file", "/data/l_moved"));
     refused("rename deep/inner up", rename("/data/deep/inner", "/data/inner"));
     refused("hard link of sub/l_file at the root", link("/data/sub/l_file", "/data/l_hard"));
+    /* a name of the guest's own for the host's links to the outside */
+    refused("hard link of the host's absolute link", link("/data/host_abs", "/data/innocent"));
+    refused("hard link of the host's ../ link", link("/data/host_rel", "/data/innocent2"));
     /* Same depth, deeper, or an absolute host link: allowed. */
     done("rename sub/l_file to a/", rename("/data/sub/l_file", "/data/a/l_file"));
     reads("/data/a/l_file", "top");
