@@ -256,20 +256,21 @@ static void on_signal(int sig)
 static int copy_file(const char *from, const char *to)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                 0600);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     char buf[65536];
-    ssize_t n = out < 0 ? -1 : 0;
-    while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-        if (write(out, buf, (size_t)n) != n) {
-            n = -1;
-            break;
-        }
+    ssize_t n = -1;
+    if (out >= 0)
+        while ((n = read(in, buf, sizeof buf)) > 0 &&
+               write(out, buf, (size_t)n) == n)
+            ;
     int e = errno;
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) != 0 && n == 0)
-        n = -1, e = errno;
+    close(in);
+    if (out >= 0 && close(out) != 0 && n == 0) {
+        e = errno;
+        n = -1;
+    }
     errno = e;
     return n == 0 ? 0 : -1;
 }

@@ -137,10 +137,15 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
     e->host = -1;
     e->rights = e->inherit = WR_ALL;
     if (g->kind == WB_GRANT_DIR) {
-        e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct stat st;
-        if (e->host < 0 || fstat(e->host, &st) != 0)
-            return fail(err, WB_E_ARG, g->host, strerror(errno));
+        e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (e->host < 0 || fstat(e->host, &st) != 0) {
+            int er = errno;
+            if (e->host >= 0)
+                close(e->host);
+            e->host = -1;
+            return fail(err, WB_E_ARG, g->host, strerror(er));
+        }
         e->root = (wb_fileid){ st.st_dev, st.st_ino };
         e->kind = WB_FD_HOST;
         e->ro = g->read_only;
