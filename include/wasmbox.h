@@ -53,7 +53,9 @@ typedef enum wb_status {
     WB_E_LIMIT,       /* a configured limit refuses the request */
     WB_E_NOMEM,       /* the host is out of memory */
     WB_E_ARG,         /* bad argument from the embedder */
-    WB_E_IO           /* a host file could not be read */
+    WB_E_IO,          /* a host file could not be read */
+    WB_E_IMPL_LIMIT   /* the module exceeds a limit of this engine (too
+                         many locals, br_table too large...): rejected */
 } wb_status;
 
 typedef enum wb_trap_kind {
@@ -156,6 +158,10 @@ void wb_store_free(wb_store *s);
  * loop header or call. Sticky until wb_store_clear_interrupt. */
 void wb_store_interrupt(wb_store *s);
 void wb_store_clear_interrupt(wb_store *s);
+/* Fuel: one unit per instruction executed (paid by each call and each
+ * loop iteration), plus, before any work is done, one per 64 bytes that
+ * memory.fill/copy/init write and one per 8 elements that
+ * table.fill/copy/init/grow touch. Running out traps WB_TRAP_FUEL. */
 void wb_store_set_fuel(wb_store *s, int64_t fuel);   /* < 0: unlimited */
 int64_t wb_store_fuel_used(const wb_store *s);
 uint64_t wb_store_peak_memory(const wb_store *s);   /* bytes */

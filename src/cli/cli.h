@@ -38,6 +38,7 @@ static inline int wb_cli_exit(const wb_error *err)
         return WB_EXIT_TRAP;
     case WB_E_EXIT: return err->exit_code;
     case WB_E_LIMIT:
+    case WB_E_IMPL_LIMIT:
     case WB_E_NOMEM: return WB_EXIT_LIMIT;
     case WB_E_IO: return WB_EXIT_IO;
     case WB_E_ARG: return WB_EXIT_FAIL;

@@ -21,18 +21,25 @@
  * counterpart:
  *   - stdin is the host's stdin (as --stdin -) unless --stdin is given;
  *   - the script file: if the runtime's script argument names an existing
- *     host file, its directory is granted read-only at the same absolute
- *     path and the argument becomes that absolute path (imports of
- *     sibling modules work, tracebacks show host paths). Not done when
- *     the argument is an absolute path inside a GUEST path of a --dir or
- *     --tmpfs given by the user (it then means the guest's file), nor for
- *     the directories / and /lib. Nothing else of the host is visible;
- *     data files need --dir.
+ *     host file, that file alone is granted, read-only: a private copy is
+ *     made in a new directory under $TMPDIR, granted at the script's own
+ *     directory, and the argument becomes the script's absolute path
+ *     (sys.argv[0], __file__ and tracebacks show the host path); the copy
+ *     is removed when the run ends. Its sibling files are not visible, so
+ *     a script in $HOME does not expose ~/.ssh. To grant the directory
+ *     (sibling imports, data files), pass it with --dir: a script inside
+ *     the HOST side of a --dir runs from there, e.g. `wasmbox python --dir
+ *     .:/app:ro main.py` runs /app/main.py. Nothing is done when the
+ *     argument is an absolute path inside a GUEST path of a --dir or
+ *     --tmpfs (it then means the guest's file); the directories / and
+ *     /lib are refused. Nothing else of the host is visible.
  */
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,39 +147,197 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
     return -1;
 }
 
+/* The value of option argv[i] (a --dir or --tmpfs of the user), split
+ * into host and guest sides (host is "" for --tmpfs); false for others. */
+static bool mount_spec(int i, int argc, char **argv, char *host,
+                       char *guest)
+{
+    size_t nl;
+    const char *o = run_opt_name(argv[i], &nl);
+    if (!o || (strcmp(o, "--dir") && strcmp(o, "--tmpfs")))
+        return false;
+    const char *v = argv[i][nl] == '=' ? argv[i] + nl + 1
+                    : (i + 1 < argc ? argv[i + 1] : "");
+    char spec[PATH_MAX];
+    snprintf(spec, sizeof spec, "%s", v);
+    size_t n = strlen(spec);
+    if (n > 3 && (!strcmp(spec + n - 3, ":ro") || !strcmp(spec + n - 3, ":rw")))
+        spec[n - 3] = 0;
+    char *c = strchr(spec, ':');
+    if (c)
+        *c = 0;
+    host[0] = 0;
+    if (!strcmp(o, "--dir")) {
+        snprintf(host, PATH_MAX, "%s", spec);
+        snprintf(guest, PATH_MAX, "%s", c ? c + 1 : spec);
+    } else {
+        snprintf(guest, PATH_MAX, "%s", spec);
+    }
+    size_t gl = strlen(guest);
+    while (gl > 1 && guest[gl - 1] == '/')
+        guest[--gl] = 0;
+    return true;
+}
+
+/* Is path inside dir (or dir itself)? Returns the rest ("" or "/..."). */
+static const char *inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (!strcmp(dir, "/"))
+        return path;
+    if (strncmp(path, dir, n) || (path[n] != '/' && path[n] != 0))
+        return NULL;
+    return path + n;
+}
+
 /* Is absolute `path` inside the GUEST side of a user --dir/--tmpfs? */
 static int under_user_mount(const char *path, int argc, char **argv, int end)
 {
-    for (int i = 0; i < end; i++) {
-        size_t nl;
-        const char *o = run_opt_name(argv[i], &nl);
-        if (!o || (strcmp(o, "--dir") && strcmp(o, "--tmpfs")))
-            continue;
-        const char *v = argv[i][nl] == '=' ? argv[i] + nl + 1
-                        : (i + 1 < argc ? argv[i + 1] : "");
-        char spec[PATH_MAX];
-        snprintf(spec, sizeof spec, "%s", v);
-        size_t n = strlen(spec);
-        if (n > 3 && (!strcmp(spec + n - 3, ":ro") || !strcmp(spec + n - 3, ":rw")))
-            spec[n - 3] = 0;
-        const char *guest = spec;
-        if (!strcmp(o, "--dir")) {
-            char *c = strchr(spec, ':');
-            guest = c ? c + 1 : spec;
-        } else {
-            char *c = strchr(spec, ':');
-            if (c)
-                *c = 0;
-        }
-        size_t gl = strlen(guest);
-        while (gl > 1 && guest[gl - 1] == '/')
-            gl--;
-        if (gl == 1 && guest[0] == '/')
+    char host[PATH_MAX], guest[PATH_MAX];
+    for (int i = 0; i < end; i++)
+        if (mount_spec(i, argc, argv, host, guest) && inside(path, guest))
             return 1;
-        if (!strncmp(path, guest, gl) && (path[gl] == '/' || path[gl] == 0))
-            return 1;
-    }
     return 0;
+}
+
+/* The guest path of host file `abs` under the HOST side of a user --dir
+ * with an absolute guest path, into out; false if there is none. */
+static bool in_user_dir(const char *abs, int argc, char **argv, int end,
+                        char *out, size_t outlen)
+{
+    char host[PATH_MAX], guest[PATH_MAX], real[PATH_MAX];
+    for (int i = 0; i < end; i++) {
+        const char *rest;
+        if (!mount_spec(i, argc, argv, host, guest) || !host[0] ||
+            guest[0] != '/' || !realpath(host, real) ||
+            !(rest = inside(abs, real)))
+            continue;
+        snprintf(out, outlen, "%s%s", strcmp(guest, "/") ? guest : "",
+                 rest);
+        return true;
+    }
+    return false;
+}
+
+/* ---- the script file --------------------------------------------------- */
+
+/* How the guest sees the script: the argument it gets, and the grant of
+ * a private directory holding a copy of it alone (removed afterwards). */
+typedef struct script {
+    int argi;                          /* index in argv, or -1 */
+    char arg[PATH_MAX];
+    char grant[PATH_MAX * 2 + 8];      /* "TMP:DIR:ro", or "" */
+    char tmp[PATH_MAX];                /* the private directory, or "" */
+    char copy[PATH_MAX + NAME_MAX + 2];
+} script;
+
+/* Removed on SIGINT/SIGTERM/SIGHUP too: the copy must not outlive us. */
+static script *volatile live_script;
+
+static void script_remove(script *s)
+{
+    live_script = NULL;
+    if (s->tmp[0]) {
+        unlink(s->copy);
+        rmdir(s->tmp);
+        s->tmp[0] = 0;
+    }
+}
+
+static void on_signal(int sig)
+{
+    script *s = live_script;
+    if (s)
+        script_remove(s);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    char buf[65536];
+    ssize_t n = -1;
+    if (out >= 0)
+        while ((n = read(in, buf, sizeof buf)) > 0 &&
+               write(out, buf, (size_t)n) == n)
+            ;
+    int e = errno;
+    close(in);
+    if (out >= 0 && close(out) != 0 && n == 0) {
+        e = errno;
+        n = -1;
+    }
+    errno = e;
+    return n == 0 ? 0 : -1;
+}
+
+/* Copy the script at host path abs into a new private directory and
+ * grant that at abs's directory `dir`. */
+static int script_private(script *s, const char *abs, const char *dir)
+{
+    const char *t = getenv("TMPDIR");
+    if (!t || !*t || strchr(t, ':'))
+        t = "/tmp";
+    snprintf(s->tmp, sizeof s->tmp, "%s/wasmbox-script.XXXXXX", t);
+    if (!mkdtemp(s->tmp)) {
+        wb_cli_error(s->tmp, "cannot make a directory for the script: %s",
+                     strerror(errno));
+        s->tmp[0] = 0;
+        return 123;
+    }
+    live_script = s;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    snprintf(s->copy, sizeof s->copy, "%s/%s", s->tmp, strrchr(abs, '/') + 1);
+    if (copy_file(abs, s->copy)) {
+        wb_cli_error(abs, "cannot copy the script: %s", strerror(errno));
+        return 127;
+    }
+    snprintf(s->grant, sizeof s->grant, "%s:%s:ro", s->tmp, dir);
+    return 0;
+}
+
+/* Find the script argument and decide how the guest sees it. 0, or an
+ * exit status after an error message. */
+static int script_setup(script *s, scan_kind kind, int opt_end, int argc,
+                        char **argv)
+{
+    char abs[PATH_MAX], dir[PATH_MAX];
+    struct stat st;
+    memset(s, 0, sizeof *s);
+    s->argi = find_script(kind, opt_end, argc, argv);
+    if (s->argi < 0 || stat(argv[s->argi], &st) != 0 ||
+        !S_ISREG(st.st_mode) ||
+        (argv[s->argi][0] == '/' &&
+         under_user_mount(argv[s->argi], argc, argv, opt_end)) ||
+        !realpath(argv[s->argi], abs)) {
+        s->argi = -1;                  /* the argument goes as it is */
+        return 0;
+    }
+    if (in_user_dir(abs, argc, argv, opt_end, s->arg, sizeof s->arg))
+        return 0;
+    snprintf(s->arg, sizeof s->arg, "%s", abs);
+    snprintf(dir, sizeof dir, "%s", abs);
+    char *slash = strrchr(dir, '/');
+    *slash = 0;
+    if (slash == dir)
+        strcpy(dir, "/");
+    if (!strcmp(dir, "/") || inside(dir, "/lib")) {
+        wb_cli_error(argv[s->argi], "cannot grant the script's directory %s "
+                     "automatically; grant it with --dir HOST:GUEST:ro and "
+                     "pass the guest path", dir);
+        return 125;
+    }
+    if (strchr(dir, ':')) {            /* would confuse HOST:GUEST */
+        s->argi = -1;
+        return 0;
+    }
+    return script_private(s, abs, dir);
 }
 
 int wb_cli_guest(const char *name, int argc, char **argv)
@@ -227,42 +392,20 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     }
     int opt_end = i;            /* argv[1..opt_end) are sandbox options */
 
-    /* The script's directory, granted read-only at its own path. */
-    char script_abs[PATH_MAX], script_grant[PATH_MAX * 2 + 8];
-    script_grant[0] = 0;
-    int si = find_script(g->scan, opt_end, argc, argv);
-    struct stat st;
-    if (si >= 0 && stat(argv[si], &st) == 0 && S_ISREG(st.st_mode) &&
-        !(argv[si][0] == '/' && under_user_mount(argv[si], argc, argv, opt_end)) &&
-        realpath(argv[si], script_abs)) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", script_abs);
-        char *slash = strrchr(dir, '/');
-        if (slash == dir)
-            dir[1] = 0;
-        else if (slash)
-            *slash = 0;
-        if (!strcmp(dir, "/") || !strcmp(dir, "/lib") || !strncmp(dir, "/lib/", 5)) {
-            wb_cli_error(argv[si], "cannot grant the script's directory %s "
-                         "automatically; grant it with --dir HOST:GUEST:ro and "
-                         "pass the guest path", dir);
-            return 125;
-        }
-        /* a ':' in the path would confuse HOST:GUEST */
-        if (!strchr(dir, ':'))
-            snprintf(script_grant, sizeof script_grant, "%s:%s:ro", dir, dir);
-        else
-            si = -1;
-    } else {
-        si = -1;
+    script sc;
+    int rc = script_setup(&sc, g->scan, opt_end, argc, argv);
+    if (rc) {
+        script_remove(&sc);
+        return rc;
     }
 
-    /* run --argv0 NAME [--dir LIB:/lib:ro] [--dir SCRIPTDIR:SCRIPTDIR:ro]
+    /* run --argv0 NAME [--dir LIB:/lib:ro] [--dir PRIVATE:SCRIPTDIR:ro]
      *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS... */
     int n = 0, cap = argc + 16;
     char **av = calloc((size_t)cap, sizeof *av);
     if (!av) {
         wb_cli_error(name, "out of memory");
+        script_remove(&sc);
         return 123;
     }
     av[n++] = "run";
@@ -272,9 +415,9 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         av[n++] = "--dir";
         av[n++] = lib;
     }
-    if (script_grant[0]) {
+    if (sc.grant[0]) {
         av[n++] = "--dir";
-        av[n++] = script_grant;
+        av[n++] = sc.grant;
     }
     if (!has_home && g->scan == SCAN_NONE) {
         /* sqlite3 looks for ~/.sqliterc and warns when HOME is unset */
@@ -295,10 +438,11 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     if (g->scan == SCAN_NONE && (has_stdin || !isatty(0)))
         av[n++] = "-batch";
     for (int k = opt_end; k < argc; k++)
-        av[n++] = k == si ? script_abs : argv[k];
+        av[n++] = k == sc.argi ? sc.arg : argv[k];
     av[n] = NULL;
 
-    int rc = wb_cli_run(n, av);
+    rc = wb_cli_run(n, av);
     free(av);
+    script_remove(&sc);
     return rc;
 }

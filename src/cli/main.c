@@ -35,7 +35,9 @@ static const char wb_usage[] =
     "  inspect MODULE                print the imports and exports of MODULE\n"
     "  python|js|lua|sqlite3 [RUN OPTIONS] [ARGS...]\n"
     "                                run CPython 3.11, QuickJS, Lua 5.4 or the\n"
-    "                                SQLite shell in the sandbox (see README)\n"
+    "                                SQLite shell in the sandbox (see README);\n"
+    "                                a script file is granted alone, read-only:\n"
+    "                                grant its directory with --dir DIR:/app:ro\n"
     "  mcp [--policy FILE] [--http ADDR:PORT]\n"
     "                                serve MCP tools that run code in sandboxed\n"
     "                                sessions (see 'wasmbox mcp --help')\n"
@@ -57,7 +59,8 @@ static const char wb_usage[] =
     "  5  invalid module (fails validation)\n"
     "  6  link error (unknown or incompatible import)\n"
     "  7  trap\n"
-    "  8  resource limit (memory, fuel, size, interrupt)\n"
+    "  8  resource limit (memory, fuel, interrupt) or implementation\n"
+    "     limit of the engine (too many locals, br_table too large...)\n"
     "  ('run' exits with the guest's code; see 'wasmbox run --help')\n"
     "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
 

@@ -33,7 +33,9 @@ static const char run_help[] =
     "  --dir HOST[:GUEST][:ro]  grant host directory HOST at guest path GUEST\n"
     "                           (default: same as HOST); ':ro' refuses every\n"
     "                           write with EROFS. Paths never resolve outside\n"
-    "                           it ('..', symlinks, /proc links).\n"
+    "                           it ('..', symlinks, /proc links), and symlinks\n"
+    "                           the guest makes must point inside it\n"
+    "                           (docs/grants.md).\n"
     "  --tmpfs GUEST[:SIZE]     an empty in-memory writable directory at GUEST,\n"
     "                           gone after the run (default SIZE: 64M)\n"
     "  --env NAME=VALUE         set a guest environment variable\n"
@@ -49,7 +51,8 @@ static const char run_help[] =
     "\n"
     "budget (every run is bounded; defaults in brackets):\n"
     "  --max-memory SIZE        linear memory + tables [256M]\n"
-    "  --fuel N                 instructions' fuel [unlimited]\n"
+    "  --fuel N                 instructions' fuel; bulk memory and table\n"
+    "                           operations also pay 1 per 64 bytes [unlimited]\n"
     "  --timeout DURATION       wall clock, also wakes sleeps and reads;\n"
     "                           0 means none [10s]\n"
     "  --max-output SIZE        stdout + stderr bytes; the run ends at the\n"
@@ -73,7 +76,8 @@ static const char run_help[] =
     "  118    disk-limit       119  output-limit     120  memory\n"
     "  121    fuel             124  timeout          134  trap\n"
     "  123    internal error   125  bad usage or grant\n"
-    "  126    module rejected (malformed, invalid, unknown import, no _start)\n"
+    "  126    module rejected (malformed, invalid, over an implementation\n"
+    "         limit such as too many locals, unknown import, no _start)\n"
     "  127    module file cannot be read\n"
     "  A guest may exit with any of these codes itself; the report's\n"
     "  \"outcome\" always tells which it was.\n";
@@ -348,10 +352,10 @@ static int open_stdin(run_opts *o)
 static int finish(run_opts *o, wb_run_result *res)
 {
     if (res->outcome == WB_OUTCOME_ERROR) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s%s%s", res->status == WB_E_LINK ?
-                 "link error: " : "", res->message, "");
-        wb_cli_error(o->module, "%s", msg);
+        const char *kind = res->status == WB_E_LINK ? "link error: "
+                           : res->status == WB_E_IMPL_LIMIT
+                           ? "implementation limit: " : "";
+        wb_cli_error(o->module, "%s%s", kind, res->message);
     } else if (res->outcome != WB_OUTCOME_EXITED) {
         const char *name = wb_outcome_name(res->outcome);
         if (!strcmp(name, res->message))

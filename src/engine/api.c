@@ -29,7 +29,7 @@ static wb_status io_error(const char *path, int e, wb_error *err)
 
 static wb_status too_large(const char *path, wb_error *err)
 {
-    return wb_err_set(err, WB_E_LIMIT, "cannot read %s: larger than %u "
+    return wb_err_set(err, WB_E_IMPL_LIMIT, "cannot read %s: larger than %u "
                       "bytes", path, WB_MAX_MODULE_SIZE);
 }
 

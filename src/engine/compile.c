@@ -95,7 +95,7 @@ static bool grow(cx *c, void **p, uint32_t *cap, uint32_t need, size_t sz)
     if (need <= *cap) return true;
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 64;
     while (n < need) n *= 2;
-    if (n > UINT32_MAX / 2) return fail(c, WB_E_LIMIT, "function too large");
+    if (n > UINT32_MAX / 2) return fail(c, WB_E_IMPL_LIMIT, "function too large");
     void *q = realloc(*p, n * sz);
     if (!q) return fail(c, WB_E_NOMEM, "out of memory translating function");
     *p = q;
@@ -108,7 +108,7 @@ static bool grow(cx *c, void **p, uint32_t *cap, uint32_t need, size_t sz)
 static bool cell(cx *c, wb_cell v)
 {
     if (c->ncode >= c->maxcode)
-        return fail(c, WB_E_LIMIT, "function too large to translate");
+        return fail(c, WB_E_IMPL_LIMIT, "function too large to translate");
     CHECK(grow(c, (void **)&c->code, &c->capcode, c->ncode + 1, sizeof(wb_cell)));
     c->code[c->ncode++] = v;
     return true;
@@ -189,7 +189,7 @@ static bool push(cx *c, uint8_t t)
     CHECK(grow(c, (void **)&c->vs, &c->capvs, c->nvs + 1, sizeof(vent)));
     uint32_t s = next_slot(c);
     if (s + 2 > WB_MAX_FRAME_SLOTS)
-        return fail(c, WB_E_LIMIT, "function needs too many stack slots");
+        return fail(c, WB_E_IMPL_LIMIT, "function needs too many stack slots");
     c->vs[c->nvs++] = (vent){ t, s, s, 0 };
     if (s + wb_slots_of(t) > c->max_slot) c->max_slot = s + wb_slots_of(t);
     return true;
@@ -816,7 +816,7 @@ static bool op_br_table(cx *c)
     uint32_t n, def, arity = 0;
     vent idx;
     RD(wb_read_u32(&c->r, &n));
-    if (n > WB_MAX_BR_TABLE) return fail(c, WB_E_LIMIT, "br_table too large");
+    if (n > WB_MAX_BR_TABLE) return fail(c, WB_E_IMPL_LIMIT, "br_table too large");
     if ((size_t)(c->r.end - c->r.p) < n) return fail(c, WB_E_MALFORMED, "unexpected end");
     const uint8_t *list = c->r.p;
     for (uint32_t i = 0; i < n; i++) { uint32_t d; RD(wb_read_u32(&c->r, &d)); }
@@ -1601,7 +1601,7 @@ static bool read_locals(cx *c)
         if (!wb_is_num(t) && !wb_is_ref(t)) return fail(c, WB_E_MALFORMED, "malformed value type");
     }
     if (total > WB_MAX_LOCALS)
-        return fail(c, WB_E_LIMIT, "too many locals: %llu (limit %u)",
+        return fail(c, WB_E_IMPL_LIMIT, "too many locals: %llu (limit %u)",
                     (unsigned long long)total, WB_MAX_LOCALS);
     c->nlocals = (uint32_t)total;
     c->ltype = malloc(total + 1);

@@ -221,7 +221,7 @@ static bool rd_count(dec *d, uint32_t *n, uint32_t limit, const char *what)
     if (!rd_vec(d, n))
         return false;
     if (*n > limit)
-        return fail_st(d, WB_E_LIMIT, "too many %s (%u, limit %u)", what, *n,
+        return fail_st(d, WB_E_IMPL_LIMIT, "too many %s (%u, limit %u)", what, *n,
                        limit);
     return true;
 }
@@ -729,7 +729,7 @@ static bool rd_elem_items(dec *d, wb_elem *e, uint32_t segidx, bool exprs)
         return false;
     d->elem_items += n;
     if (d->elem_items > WB_MAX_TABLE_SIZE)
-        return fail_st(d, WB_E_LIMIT, "too many element segment items "
+        return fail_st(d, WB_E_IMPL_LIMIT, "too many element segment items "
                        "(limit %u)", WB_MAX_TABLE_SIZE);
     e->items = calloc(n ? n : 1, sizeof *e->items);
     if (!e->items)
@@ -822,7 +822,7 @@ static bool rd_locals(dec *d, uint32_t defidx)
                     d->m->nfunc_imports + defidx, (unsigned long long)total);
     }
     if (total > WB_MAX_LOCALS)
-        defer(d, WB_E_LIMIT, at, "too many locals (function %u declares "
+        defer(d, WB_E_IMPL_LIMIT, at, "too many locals (function %u declares "
               "%llu, limit %u)", d->m->nfunc_imports + defidx,
               (unsigned long long)total, WB_MAX_LOCALS);
     return true;
@@ -1153,7 +1153,7 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
         return wb_err_set(err, WB_E_ARG, "wb_decode: NULL argument");
     *out = NULL;
     if (len > WB_MAX_MODULE_SIZE)
-        return wb_err_set(err, WB_E_LIMIT, "module too large (%zu bytes, "
+        return wb_err_set(err, WB_E_IMPL_LIMIT, "module too large (%zu bytes, "
                           "limit %u)", len, WB_MAX_MODULE_SIZE);
     m = calloc(1, sizeof *m);
     if (!m || !(m->bytes = malloc(len ? len : 1))) {

@@ -80,6 +80,7 @@ const char *wb_status_name(wb_status s)
     case WB_E_NOMEM: return "out of memory";
     case WB_E_ARG: return "bad argument";
     case WB_E_IO: return "i/o error";
+    case WB_E_IMPL_LIMIT: return "implementation limit";
     }
     return "unknown status";
 }

@@ -404,6 +404,12 @@ L_BR_TABLE: {                                                   /* [op][i|n][rel
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) \
             TRAP(WB_TRAP_INTERRUPT); \
         ip = &ip[(k) + 1] + ip[(k) + 1].i64; } while (0)
+/* Bulk memory and table operations pay for their length before they do
+ * any work: one fuel per 64 bytes written or moved (a table element is 8
+ * bytes), on top of the instruction itself, so fuel stays close to time. */
+#define BULK_FUEL(bytes) do { \
+        if (WB_UNLIKELY((s->fuel -= (int64_t)((bytes) >> 6)) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); } \
+    } while (0)
 L_BR_LOOP:    LOOP_EDGE(1); NEXT();                              /* [op][cost][rel] */
 L_BRL_IF:     if (U32(A0)) LOOP_EDGE(2); else ip += 4; NEXT();   /* [op][c|0][cost][rel] */
 L_BRL_UNLESS: if (!U32(A0)) LOOP_EDGE(2); else ip += 4; NEXT();
@@ -511,7 +517,10 @@ L_TABLE_SET: {                                                   /* [op][x|0][i|
     }
 L_TABLE_SIZE: U32(B0) = inst->tables[A0]->size; ip += 3; NEXT();   /* [op][x|0][d|0] */
 L_TABLE_GROW: {                                                  /* [op][x|0][init|n][d|0] */
-        int64_t r = wb_table_grow(inst->tables[A0], U32(B1), (void *)(uintptr_t)U64(B0));
+        wb_table *t = inst->tables[A0];
+        if ((uint64_t)t->size + U32(B1) <= t->max)    /* else refused at once */
+            BULK_FUEL((uint64_t)U32(B1) * sizeof(void *));
+        int64_t r = wb_table_grow(t, U32(B1), (void *)(uintptr_t)U64(B0));
         U32(C0) = (uint32_t)r;
         ip += 4; NEXT();
     }
@@ -519,6 +528,7 @@ L_TABLE_FILL: {                                                  /* [op][x|0][i|
         wb_table *t = inst->tables[A0];
         uint64_t i = U32(B0), n = U32(C0);
         if (WB_UNLIKELY(i + n > t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        BULK_FUEL(n * sizeof(void *));
         void *v = (void *)(uintptr_t)U64(B1);
         for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
         ip += 4; NEXT();
@@ -527,6 +537,7 @@ L_TABLE_COPY: {                                                  /* [op][dst|src
         wb_table *td = inst->tables[A0], *ts = inst->tables[A1];
         uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
         if (WB_UNLIKELY(sidx + n > ts->size || d + n > td->size)) TRAP(WB_TRAP_TABLE_OOB);
+        BULK_FUEL(n * sizeof(void *));
         if (n) memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
         ip += 4; NEXT();
     }
@@ -534,6 +545,7 @@ L_TABLE_INIT: {                                                  /* [op][table|e
         wb_table *t = inst->tables[A0];
         uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
         if (WB_UNLIKELY(sidx + n > inst->elem_len[A1] || d + n > t->size)) TRAP(WB_TRAP_TABLE_OOB);
+        BULK_FUEL(n * sizeof(void *));
         if (n) memcpy(t->elems + d, inst->elem_refs[A1] + sidx, n * sizeof(void *));
         ip += 4; NEXT();
     }
@@ -643,6 +655,7 @@ L_MEMORY_INIT: {                                                 /* [op][x|0][d|
         uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0);
         if (WB_UNLIKELY(sidx + n > inst->data_len[A0] || d + n > inst->mems[0]->size))
             TRAP(WB_TRAP_MEMORY_OOB);
+        BULK_FUEL(n);
         if (n) memcpy(inst->mems[0]->base + d, inst->module->datas[A0].bytes + sidx, n);
         ip += 4; NEXT();
     }
@@ -650,12 +663,14 @@ L_DATA_DROP:  inst->data_len[A0] = 0; ip += 2; NEXT();
 L_MEMORY_COPY: {                                                 /* [op][0|0][d|s][n|0] */
         uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0), size = inst->mems[0]->size;
         if (WB_UNLIKELY(sidx + n > size || d + n > size)) TRAP(WB_TRAP_MEMORY_OOB);
+        BULK_FUEL(n);
         memmove(inst->mems[0]->base + d, inst->mems[0]->base + sidx, n);
         ip += 4; NEXT();
     }
 L_MEMORY_FILL: {                                                 /* [op][0|0][d|v][n|0] */
         uint64_t d = U32(B0), n = U32(C0);
         if (WB_UNLIKELY(d + n > inst->mems[0]->size)) TRAP(WB_TRAP_MEMORY_OOB);
+        BULK_FUEL(n);
         memset(inst->mems[0]->base + d, (int)(uint8_t)U32(B1), n);
         ip += 4; NEXT();
     }

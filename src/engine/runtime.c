@@ -54,7 +54,7 @@ wb_status wb_rt_table_init(wb_store *s, wb_table *t, const wb_tabletype *tt,
     t->type = *tt;
     t->size = 0;
     if (min > WB_MAX_TABLE_SIZE)
-        return wb_err_set(err, WB_E_LIMIT, "table limit exceeded: %u "
+        return wb_err_set(err, WB_E_IMPL_LIMIT, "table limit exceeded: %u "
                           "elements requested, at most %u allowed", min,
                           WB_MAX_TABLE_SIZE);
     t->max = tt->lim.has_max && tt->lim.max < WB_MAX_TABLE_SIZE

@@ -44,7 +44,8 @@ int wb_run_exit_status(const wb_run_result *res)
     }
     switch (res->status) {
     case WB_E_ARG: return 125;
-    case WB_E_MALFORMED: case WB_E_INVALID: case WB_E_LINK: return 126;
+    case WB_E_MALFORMED: case WB_E_INVALID: case WB_E_LINK:
+    case WB_E_IMPL_LIMIT: return 126;
     case WB_E_IO: return 127;
     default: return 123;
     }

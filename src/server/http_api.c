@@ -248,7 +248,8 @@ static unsigned status_of(wb_status st, const char *msg)
         return strstr(msg, "no such file") ? 404 : 400;
     if (st == WB_E_LIMIT)
         return 413;
-    if (st == WB_E_MALFORMED || st == WB_E_INVALID || st == WB_E_LINK)
+    if (st == WB_E_MALFORMED || st == WB_E_INVALID || st == WB_E_LINK ||
+        st == WB_E_IMPL_LIMIT)
         return 400;
     return 500;
 }

@@ -174,6 +174,7 @@ WB_WASI_FN(path_open)
     if (rc)
         return wb_ret(r, rc);
     ne.flags = (uint16_t)ff;
+    ne.root = d->root;
     ne.rights = base & d->inherit;
     ne.inherit = inh & d->inherit;
     w->fds[nfd] = ne;
@@ -292,15 +293,18 @@ WB_WASI_FN(path_rename)
     else if (rc == WE_SUCCESS && (p1.slash || p2.slash) &&
              !host_is_dir(p1.fd, p1.last))
         rc = WE_NOTDIR;
-    else if (rc == WE_SUCCESS)
+    else if (rc == WE_SUCCESS &&
+             !(rc = wb_symlink_rename_ok(p1.fd, &d1->root, p1.last, p2.fd,
+                                         &d2->root)))
         rc = host_err(renameat(p1.fd, p1.last, p2.fd, p2.last));
     put_parent(&p1);
     put_parent(&p2);
     return wb_ret(r, rc);
 }
 
-/* Guest-made symlinks are relative: an absolute target would mean a host
- * path to whoever later follows it outside the sandbox. */
+/* Guest-made symlinks stay inside the grant for whoever follows them
+ * later on the host (symlink.c): relative, never climbing above the
+ * grant's root; others are refused with EPERM. */
 WB_WASI_FN(path_symlink)
 {
     char target[WB_PATH_MAX];
@@ -311,9 +315,8 @@ WB_WASI_FN(path_symlink)
         rc = mod_arg(WASI, c, A32(2), A32(3), A32(4), &d, &p);
     if (rc == WE_SUCCESS && p.node)
         rc = WE_NOTSUP;
-    else if (rc == WE_SUCCESS && target[0] == '/')
-        rc = WE_PERM;
-    else if (rc == WE_SUCCESS)
+    else if (rc == WE_SUCCESS &&
+             !(rc = wb_symlink_new_ok(p.fd, &d->root, target)))
         rc = host_err(symlinkat(target, p.fd, p.last));
     put_parent(&p);
     return created(WASI, c, r, rc);
@@ -356,7 +359,10 @@ WB_WASI_FN(path_link)
             close(sfd);
         }
     } else if (rc == WE_SUCCESS) {
+        /* a second name for a symlink: it must stay inside there too */
         rc = get_parent(d1, src, &p1);
+        if (rc == WE_SUCCESS)
+            rc = wb_symlink_link_ok(p1.fd, p1.last, p2.fd, &d2->root);
         if (rc == WE_SUCCESS)
             rc = host_err(linkat(p1.fd, p1.last, p2.fd, p2.last, 0));
     }

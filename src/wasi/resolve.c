@@ -107,19 +107,19 @@ static bool next_comp(walk *k, char *comp, bool *last)
 static int splice_link(walk *k, int at, const char *name)
 {
     char target[WB_PATH_MAX];
+    size_t n;
     if (++k->links > WB_MAX_LINKS)
         return WE_LOOP;
-    ssize_t n = readlinkat(at, name, target, sizeof target - 1);
-    if (n < 0)
-        return wb_wasi_errno(errno);
-    target[n] = 0;
+    int rc = wb_symlink_read(at, name, target, &n);
+    if (rc)
+        return rc;
     if (target[0] == '/')
         return WE_NOTCAPABLE;
-    if ((size_t)n + strlen(k->rest) + 2 > sizeof k->rest)
+    if (n + strlen(k->rest) + 2 > sizeof k->rest)
         return WE_NAMETOOLONG;
     size_t rl = strlen(k->rest);
     memmove(k->rest + n + 1, k->rest, rl + 1);
-    memcpy(k->rest, target, (size_t)n);
+    memcpy(k->rest, target, n);
     k->rest[n] = rl ? '/' : 0;
     return WE_SUCCESS;
 }

@@ -130,16 +130,23 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
 {
     uint32_t fd;
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
-        return fail(err, WB_E_LIMIT, g->guest, "max-files is too small for "
+        return fail(err, WB_E_ARG, g->guest, "max-files is too small for "
                     "the grants");
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);
     e->host = -1;
     e->rights = e->inherit = WR_ALL;
     if (g->kind == WB_GRANT_DIR) {
+        struct stat st;
         e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (e->host < 0)
-            return fail(err, WB_E_ARG, g->host, strerror(errno));
+        if (e->host < 0 || fstat(e->host, &st) != 0) {
+            int er = errno;
+            if (e->host >= 0)
+                close(e->host);
+            e->host = -1;
+            return fail(err, WB_E_ARG, g->host, strerror(er));
+        }
+        e->root = (wb_fileid){ st.st_dev, st.st_ino };
         e->kind = WB_FD_HOST;
         e->ro = g->read_only;
     } else if (g->kind == WB_GRANT_TMPFS) {

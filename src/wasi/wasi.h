@@ -11,6 +11,7 @@
  *   stdio.c     stdout/stderr with the output budget, wakeable waits
  *   path.c      path_* on host grants and tmpfs
  *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
+ *   symlink.c   guest-made symlinks stay inside their grant
  *   tmpfs.c     the in-memory file system
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
@@ -81,6 +82,12 @@ enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
 typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
 
+/* A file's identity on the host. */
+typedef struct wb_fileid {
+    dev_t dev;
+    ino_t ino;
+} wb_fileid;
+
 enum { WB_FD_FREE = 0, WB_FD_STDIN, WB_FD_OUT, WB_FD_HOST, WB_FD_TMPFS,
        WB_FD_SOCK };
 
@@ -93,6 +100,7 @@ typedef struct wb_fdent {
     int stream;                /* WB_FD_OUT: 1 or 2 */
     uint64_t rights, inherit;
     char *preopen;             /* guest name of a preopened directory */
+    wb_fileid root;            /* WB_FD_HOST: root of the grant it is in */
     wb_tnode *node;            /* WB_FD_TMPFS (holds a reference) */
     uint64_t pos;              /* WB_FD_TMPFS file offset */
     DIR *dir;                  /* host fd_readdir stream, lazily opened */
@@ -240,6 +248,22 @@ int wb_resolve_parent(int dirfd, const char *path, int *out, char *last,
                       bool *slash);
 /* Force the component walk (tests of the fallback). */
 void wb_resolve_force_walk(bool on);
+
+/* symlink.c: read link `name` of `at` into buf (WB_PATH_MAX bytes, NUL
+ * terminated; *len without the NUL). */
+int wb_symlink_read(int at, const char *name, char *buf, size_t *len);
+/* Guest-made symlinks stay inside their grant (whose root is `root`).
+ * May a link to `target` be made in directory dirfd? */
+int wb_symlink_new_ok(int dirfd, const wb_fileid *root, const char *target);
+/* May entry `name` of directory `from` move to directory `to` without a
+ * relative link (it, or one beneath it) then climbing out? WE_SUCCESS,
+ * WE_PERM, or WE_XDEV (a directory too large to check). */
+int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
+                         const char *name, int to, const wb_fileid *to_root);
+/* May entry `name` of `from` get a second name in `to`? A symlink must
+ * pass wb_symlink_new_ok there. */
+int wb_symlink_link_ok(int from, const char *name, int to,
+                       const wb_fileid *to_root);
 
 /* tmpfs.c */
 wb_tfs *wb_tfs_new(uint64_t cap);

@@ -50,4 +50,47 @@ host "16 MiB function body" 0 8 -- invoke "$MODS/huge_body.wasm" f
 host "unbounded recursion" 7 -- invoke "$MODS/recursion.wasm" f
 host "infinite loop with fuel" 8 -- invoke --fuel 100000 "$MODS/loop.wasm" f
 
+# Bulk operations pay fuel for their length, before doing the work: a
+# loop of large ones under --fuel 10000 ends with outcome fuel at once.
+for op in fill copy init table_fill table_copy; do
+    t0=$(date +%s%N)
+    wb run --fuel 10000 --report "$TMP/report" "$MODS/bulk_${op}_loop.wasm"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ "$status" = 121 ] && grep -q '"outcome": *"fuel"' "$TMP/report"; then
+        ok "run: loop of $op under --fuel 10000: outcome fuel"
+    else
+        not_ok "run: loop of $op under --fuel 10000: status $status: $(head -c 300 "$TMP/err")"
+    fi
+    if [ "$ms" -lt 1000 ]; then ok "run: loop of $op ended in $ms ms"
+    else not_ok "run: loop of $op took $ms ms (fuel ignores its length?)"; fi
+done
+# One operation of 64 KiB or 8,000 elements costs 1,024 or 1,000 fuel.
+for op in fill init grow table_init; do
+    host "one $op with 900 fuel" 8 -- invoke --fuel 900 "$MODS/bulk_one_$op.wasm" f
+    host "one $op with 1,100 fuel" 0 -- invoke --fuel 1100 "$MODS/bulk_one_$op.wasm" f
+done
+
+# Implementation limits reject the module: `run` exits 126 (never 123,
+# an internal error), other subcommands 8; one line names the limit.
+over_limit() {
+    local desc=$1 what=$2 mod=$MODS/$3
+    wb run "$mod"
+    expect "run: $desc" 126
+    case $err in
+    *"implementation limit: $what"*) ok "run: $desc: message names the limit" ;;
+    *) not_ok "run: $desc: message does not name '$what': $err" ;;
+    esac
+    host "inspect: $desc" 8 -- inspect "$mod"
+}
+over_limit "60,000 locals" "too many locals" limit_locals.wasm
+over_limit "br_table of 1,000,001 targets" "br_table too large" limit_br_table.wasm
+over_limit "1,100,000 operands" "function needs too many stack slots" limit_stack.wasm
+over_limit "100,001 exports" "too many exports" limit_exports.wasm
+wb run "$MODS/limit_table.wasm"
+expect "run: table of 20,000,000 elements" 126
+case $err in
+*"implementation limit: table limit exceeded"*) ok "run: table limit named" ;;
+*) not_ok "run: table limit not named: $err" ;;
+esac
+
 finish

@@ -46,6 +46,17 @@ fingerprint() {   # everything outside the writable grant, plus /etc/passwd
 
 field() { jq -r ".$2" "$1" 2>/dev/null; }
 
+# links_outside DIR: symlinks below DIR, other than the host-made host_*,
+# that a host tool following them would resolve outside DIR.
+links_outside() {
+    local top l r
+    top=$(realpath "$1")
+    find "$top" -type l ! -name 'host_*' | while read -r l; do
+        r=$(realpath -m "$l" 2>/dev/null) || continue      # loops lead nowhere
+        case $r in "$top" | "$top"/*) ;; *) echo "$l -> $(readlink "$l")" ;; esac
+    done
+}
+
 # run_case NAME WANT_OUTCOME WANT_EXIT_CODE|- -- wasmbox-run-args...
 # Runs with --report; checks outcome, exit code and the fingerprint.
 run_case() {
@@ -91,6 +102,9 @@ for mode in openat2 walk; do
         /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && ok
     run_case "guest-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/guestlink.wasm" && ok
+    # on the host, every link the guest left must resolve inside data/
+    out=$(links_outside "$W/data")
+    [ -z "$out" ] && ok || failed "guest-symlinks-host/$mode" "links outside: $out"
     run_case "proc-magic-links/$mode" exited 0 -- "${extra[@]}" --dir /proc:/proc:ro \
         "$E/readfile.wasm" /proc/self/root/etc/passwd /proc/self/cwd/etc/passwd \
         /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && ok

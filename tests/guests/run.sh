@@ -24,6 +24,11 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
+# A script file is granted alone: beside it, a secret the guest must not
+# read; its private copy goes under $TMPDIR and must be gone afterwards.
+mkdir -p "$tmp/proj" "$tmp/tmpd"
+echo "top secret" > "$tmp/proj/secret.txt"
+export TMPDIR=$tmp/tmpd
 
 # check NAME WANT_RC WANT_STDOUT_SUBSTRING WANT_STDERR_SUBSTRING -- CMD...
 check() {
@@ -106,12 +111,28 @@ print(c.execute("select sum(x), sqlite_version() from t").fetchone())'
     check "python hashlib/json" 0 "ba7816bf {\"a\": [1, 2]}" "" -- "$W" python -c '
 import hashlib, json
 print(hashlib.sha256(b"abc").hexdigest()[:8], json.dumps({"a": [1, 2]}))'
-    mkdir -p "$tmp/proj"
     printf 'X = 42\n' > "$tmp/proj/helper.py"
     printf 'import sys, helper\nprint("script", helper.X, sys.argv[1:])\nsys.exit(3)\n' \
         > "$tmp/proj/main.py"
-    check "python script + sibling import" 3 "script 42 ['a', 'b']" "" -- \
-        "$W" python "$tmp/proj/main.py" a b
+    cat > "$tmp/proj/peek.py" <<'PY'
+import os, sys
+try:
+    open(os.path.join(os.path.dirname(__file__), "secret.txt")).read()
+    sibling = "READ"
+except OSError as e:
+    sibling = "refused"
+print("args", sys.argv, __file__, "sibling", sibling)
+PY
+    printf 'x = 1\nraise ValueError("boom")\n' > "$tmp/proj/boom.py"
+    check "python script alone: sibling refused" 0 \
+        "args ['$tmp/proj/peek.py', 'a'] $tmp/proj/peek.py sibling refused" "" -- \
+        "$W" python "$tmp/proj/peek.py" a
+    check "python traceback names the script" 1 "" "File \"$tmp/proj/boom.py\", line 2" -- \
+        "$W" python "$tmp/proj/boom.py"
+    check "python sibling import needs --dir" 1 "" "No module named 'helper'" -- \
+        "$W" python "$tmp/proj/main.py"
+    check "python script + sibling import (--dir)" 3 "script 42 ['a', 'b']" "" -- \
+        "$W" python --dir "$tmp/proj:/app:ro" "$tmp/proj/main.py" a b
     check "python stdlib is read-only" 0 "EROFS" "" -- "$W" python -c '
 import errno
 try:
@@ -142,7 +163,9 @@ f().then((v) => console.log("ok", new A().x, a, JSON.stringify(r), v,
     check_in "js stdin" 0 "2,4,6" "" -- "$W" js
     printf 'export const v = 7;\n' > "$tmp/proj/mod.mjs"
     printf 'import { v } from "./mod.mjs";\nconsole.log("module", v);\n' > "$tmp/proj/main.mjs"
-    check "js module file" 0 "module 7" "" -- "$W" js "$tmp/proj/main.mjs"
+    check "js module import needs --dir" 1 "" "mod.mjs" -- "$W" js "$tmp/proj/main.mjs"
+    check "js module file (--dir)" 0 "module 7" "" -- \
+        "$W" js --dir "$tmp/proj:/app:ro" "$tmp/proj/main.mjs"
 fi
 
 # ---- lua ------------------------------------------------------------------
@@ -159,6 +182,11 @@ print(table.concat({tostring(ok2), err, co(10), co(), n}, " "))'
     check "lua os.exit" 4 "" "" -- "$W" lua -e 'os.exit(4)'
     printf 'print("lua script", ...)\n' > "$tmp/proj/s.lua"
     check "lua script" 0 "lua script	x" "" -- "$W" lua "$tmp/proj/s.lua" x
+    printf 'print(io.open(arg[0]:match("(.*/)") .. "secret.txt") and "READ" or "refused")\n' \
+        > "$tmp/proj/peek.lua"
+    check "lua script alone: sibling refused" 0 "refused" "" -- "$W" lua "$tmp/proj/peek.lua"
+    check "lua script in a --dir reads its sibling" 0 "READ" "" -- \
+        "$W" lua --dir "$tmp/proj:/app:ro" "$tmp/proj/peek.lua"
 fi
 
 # ---- sqlite3 --------------------------------------------------------------
@@ -174,5 +202,8 @@ if have sqlite/sqlite3.wasm sqlite3; then
     check "sqlite3 error" 1 "" "no such table" -- "$W" sqlite3 :memory: 'select * from nope'
 fi
 
+left=$(ls -A "$tmp/tmpd")
+[ -z "$left" ] && check_result "script copies removed" 0 "" "" 0 ||
+    check_result "script copies removed: $left left" 0 "" "" 1
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

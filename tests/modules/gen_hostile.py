@@ -110,7 +110,107 @@ def hostile():
     # Unbounded recursion must trap, not crash the host.
     mods["recursion.wasm"] = one_func(b"\x10\x00", ())
     mods["not_wasm.wasm"] = b"this is not a WebAssembly module\n"
+    mods.update(over_limits())
+    mods.update(bulk())
     mods["empty.wasm"] = b""
+    return mods
+
+
+def start_module(code=b"", locals_=b"\x00", tables=()):
+    """A command module: _start [] -> [] with `code`."""
+    m = MAGIC + section(1, vec([functype((), ())]))
+    m += section(3, vec([uleb(0)]))
+    if tables:
+        m += section(4, vec(list(tables)))
+    m += section(7, vec([name("_start") + b"\x00\x00"]))
+    return m + section(10, vec([body(code, locals_)]))
+
+
+def over_limits():
+    """Valid commands beyond an implementation limit of the engine (see
+    WB_MAX_* in src/engine/engine.h): `run` rejects them with 126."""
+    mods = {}
+    mods["limit_locals.wasm"] = start_module(
+        locals_=b"\x01" + uleb(60000) + b"\x7f")
+    n = 1000001                        # br_table targets (limit 1,000,000)
+    mods["limit_br_table.wasm"] = start_module(
+        b"\x02\x40\x41\x00\x0e" + uleb(n) + b"\x00" * n + b"\x00\x0b")
+    n = 1100000                        # i32 operands (limit 2^20 slots)
+    mods["limit_stack.wasm"] = start_module(b"\x41\x00" * n + b"\x1a" * n)
+    mods["limit_table.wasm"] = start_module(
+        tables=[b"\x70\x00" + uleb(20000000)])
+    m = start_module()                 # 100,001 exports (limit 100,000)
+    exports = section(7, uleb(100001) + name("_start") + b"\x00\x00"
+                      + b"\x00\x00\x00" * 100000)
+    mods["limit_exports.wasm"] = m.replace(
+        section(7, vec([name("_start") + b"\x00\x00"])), exports)
+    return mods
+
+
+def bulk_module(code, export, mems=(), tables=(), datas=(), elems=()):
+    """One function [] -> [] exported as `export`, with memories, tables,
+    passive element segments of null funcrefs (sizes in `elems`) and
+    passive data segments (memory.init needs the data count)."""
+    m = MAGIC + section(1, vec([functype((), ())]))
+    m += section(3, vec([uleb(0)]))
+    if tables:
+        m += section(4, vec(list(tables)))
+    if mems:
+        m += section(5, vec(list(mems)))
+    m += section(7, vec([name(export) + b"\x00\x00"]))
+    if elems:
+        m += section(9, vec([b"\x05\x70" + vec([b"\xd0\x70\x0b"] * n)
+                             for n in elems]))
+    if datas:
+        m += section(12, uleb(len(datas)))
+    m += section(10, vec([body(code)]))
+    if datas:
+        m += section(11, vec([b"\x01" + uleb(len(d)) + d for d in datas]))
+    return m
+
+
+def bulk():
+    """Bulk memory and table operations pay fuel for their length. The
+    *_loop commands repeat one large operation forever: under --fuel
+    10000 they must end with outcome fuel at once (they ran for seconds
+    when only the instruction was counted). The one_* functions do one
+    operation of a known cost for `invoke --fuel`."""
+    mods = {}
+    def i32(v):
+        return b"\x41" + sleb(v)
+    def loop(op):
+        return b"\x03\x40" + op + b"\x0c\x00\x0b"
+    mem = [b"\x00" + uleb(1024)]                   # 64 MiB
+    big = 64 << 20
+    tab = [b"\x70\x00" + uleb(4 << 20)]            # 4M funcrefs
+    ops = {
+        "fill": (i32(0) + i32(0) + i32(big) + b"\xfc\x0b\x00", mem, (), ()),
+        "copy": (i32(0) + i32(big // 2) + i32(big // 2) + b"\xfc\x0a\x00\x00",
+                 mem, (), ()),
+        "init": (i32(0) + i32(0) + i32(1 << 20) + b"\xfc\x08\x00\x00",
+                 mem, (), [bytes(1 << 20)]),
+        "table_fill": (i32(0) + b"\xd0\x70" + i32(4 << 20) + b"\xfc\x11\x00",
+                       (), tab, ()),
+        "table_copy": (i32(0) + i32(2 << 20) + i32(2 << 20)
+                       + b"\xfc\x0e\x00\x00", (), tab, ()),
+    }
+    for op, (code, mems, tables, datas) in ops.items():
+        mods["bulk_%s_loop.wasm" % op] = bulk_module(
+            loop(code), "_start", mems, tables, datas)
+    # 65,536 bytes: 1,024 fuel, plus 1 for the call.
+    mods["bulk_one_fill.wasm"] = bulk_module(
+        i32(0) + i32(7) + i32(65536) + b"\xfc\x0b\x00", "f",
+        [b"\x00\x01"])
+    mods["bulk_one_init.wasm"] = bulk_module(
+        i32(0) + i32(0) + i32(65536) + b"\xfc\x08\x00\x00", "f",
+        [b"\x00\x01"], datas=[bytes(65536)])
+    # 8,000 elements of 8 bytes: 1,000 fuel, plus 1 for the call.
+    mods["bulk_one_grow.wasm"] = bulk_module(
+        b"\xd0\x70" + i32(8000) + b"\xfc\x0f\x00\x1a", "f",
+        tables=[b"\x70\x00\x00"])
+    mods["bulk_one_table_init.wasm"] = bulk_module(
+        i32(0) + i32(0) + i32(8000) + b"\xfc\x0c\x00\x00", "f",
+        tables=[b"\x70\x00" + uleb(8000)], elems=[8000])
     return mods
 
 

@@ -322,7 +322,7 @@ static void test_table(void **state)
     assert_int_equal(wb_table_new(s, WB_EXTERNREF, 5, 4, true, &t, &err),
                      WB_E_ARG);
     assert_int_equal(wb_table_new(s, WB_EXTERNREF, 20000000, 0, false, &t,
-                                  &err), WB_E_LIMIT);
+                                  &err), WB_E_IMPL_LIMIT);
     wb_store_free(s);
 
     /* Tables count against the memory limit at 8 bytes per element. */

@@ -179,7 +179,7 @@ static void test_huge_counts(void **state)
         PUT(&c, "\0\0\0");
     section(&b, 7, &c);
     free(c.p);
-    expect(&b, WB_E_LIMIT, "too many exports");
+    expect(&b, WB_E_IMPL_LIMIT, "too many exports");
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -252,7 +252,7 @@ static void test_too_many_locals(void **state)
     /* 100,000 i32 locals: well-formed, over WB_MAX_LOCALS. */
     EXPECT_LIT("\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0"
                "\x0a\x08\1\6\1\xa0\x8d\6\x7f\x0b",
-               WB_E_LIMIT, "too many locals");
+               WB_E_IMPL_LIMIT, "too many locals");
     /* More than 2^32-1 in total is malformed. */
     EXPECT_LIT("\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0"
                "\x0a\x0c\1\x0a\2\xff\xff\xff\xff\x0f\x7f\2\x7e\x0b",
