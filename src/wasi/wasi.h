@@ -17,7 +17,13 @@
  *   sock.c      sock_* on granted sockets
  *
  * Guest memory is checked on every access: wb_gptr returns NULL for any
- * range not wholly inside memory 0, and callers answer WE_FAULT.
+ * range not wholly inside memory 0, and callers answer WE_FAULT. A pointer
+ * it returned stays valid for the rest of the host call: a memory never
+ * moves or shrinks (memory.c reserves its maximum up front) and no host
+ * function calls back into wasm. The guest may point inputs and outputs
+ * at the same bytes, so everything a call reads from guest memory is
+ * copied to the host before it writes any result there (poll_oneoff's
+ * subscriptions, iovec arrays, paths), and counts are stored last.
  */
 #ifndef WB_WASI_H
 #define WB_WASI_H
