@@ -271,6 +271,12 @@ typedef struct wb_budget {
  * fuel, 10 s, 16 MiB output, 64 MiB disk, 256 files, 10,000 calls. */
 void wb_budget_default(wb_budget *b);
 
+/* FIFOs and devices inside a directory grant can be opened and used; the
+ * sandbox keeps them non-blocking on the host and waits for them (and for
+ * sockets and stdio) only in ways the run's deadline or wb_wasi_cancel
+ * ends, so no read, write or open of theirs outlives the run. A FIFO
+ * opened for reading without a writer reads as end of file; one opened
+ * for writing without a reader fails with ENXIO. */
 typedef enum wb_grant_kind {
     WB_GRANT_DIR = 0,          /* a host directory, by dirfd */
     WB_GRANT_TMPFS,            /* an in-memory directory, gone after the run */
@@ -284,7 +290,11 @@ typedef struct wb_grant {
     bool read_only;            /* WB_GRANT_DIR: every write path -> EROFS */
     uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes */
     int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
-                                  sees it as a plain fd (no prestat) */
+                                  sees it as a plain fd (no prestat). Its
+                                  flags are never changed (I/O uses
+                                  MSG_DONTWAIT); a listener shared with
+                                  other accepters should be O_NONBLOCK, or
+                                  accept can race them and block */
 } wb_grant;
 
 /* Receives guest output when set; stream is 1 (stdout) or 2 (stderr).
@@ -361,7 +371,8 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
 /* Define every wasi_snapshot_preview1 function in `l` for store `s`. */
 wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
                          wb_error *err);
-/* Thread-safe: wakes blocking host calls (sleeps, stdin reads), which then
+/* Thread-safe: wakes blocking host calls (sleeps, polls, reads and writes
+ * on stdio, FIFOs, devices and sockets), which then
  * trap with "timeout". Used by the watchdog together with
  * wb_store_interrupt. */
 void wb_wasi_cancel(wb_wasi *w);

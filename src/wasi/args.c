@@ -12,9 +12,10 @@ static int sizes(wb_caller *c, char **v, size_t n, uint32_t count_p,
         total += strlen(v[i]) + 1;
     if (total > UINT32_MAX)
         return WE_OVERFLOW;
-    if (!wb_put32(c, count_p, (uint32_t)n) ||
-        !wb_put32(c, size_p, (uint32_t)total))
-        return WE_FAULT;
+    if (!wb_gptr(c, count_p, 4) || !wb_gptr(c, size_p, 4))
+        return WE_FAULT;              /* nothing written on a fault */
+    wb_put32(c, count_p, (uint32_t)n);
+    wb_put32(c, size_p, (uint32_t)total);
     return WE_SUCCESS;
 }
 

@@ -98,13 +98,31 @@ int wb_wasi_path(wb_caller *c, uint32_t ptr, uint32_t len, char *buf)
     return WE_SUCCESS;
 }
 
-/* Non-regular host files (FIFOs, devices, sockets) may block: wait for
- * readiness first so a timeout can interrupt. */
-static int host_ready(wb_wasi *w, wb_fdent *e, short ev)
+static bool is_socket(int fd)
 {
-    if (e->type == WF_REG || e->type == WF_DIR || (e->flags & WFD_NONBLOCK))
-        return 0;
-    return wb_wait_fd(w, e->host, ev);
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* Sockets, FIFOs, devices and stdin may block: they go through
+ * wb_host_io, which keeps every wait wakeable by the run's deadline.
+ * FIFOs and devices the guest opened stay O_NONBLOCK on the host for
+ * their whole life (see open_host); the guest's NONBLOCK flag only
+ * decides whether we wait. */
+static int stream_io(wb_wasi *w, wb_fdent *e, int how, struct iovec *iov,
+                     int n, int64_t off, size_t *done)
+{
+    wb_io io = { .fd = e->host, .iov = iov, .n = n, .off = off,
+                 .how = how | (e->flags & WFD_NONBLOCK ? WB_IO_NOWAIT : 0) };
+    if (e->kind == WB_FD_SOCK)
+        io.how |= WB_IO_SOCK;
+    else if (e->kind == WB_FD_HOST)
+        io.how |= WB_IO_NB;
+    else if (is_socket(e->host))    /* the embedder's stdin */
+        io.how |= WB_IO_SOCK;
+    int rc = wb_host_io(w, &io);
+    *done = io.done;
+    return rc;
 }
 
 /* Read into iov at `off` (< 0: current position). Returns a WASI errno,
@@ -120,20 +138,7 @@ static int do_read(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
             return WE_SPIPE;
         if (e->host < 0)
             return WE_SUCCESS;              /* no stdin granted: EOF */
-        if (e->flags & WFD_NONBLOCK) {
-            struct pollfd p = { .fd = e->host, .events = POLLIN };
-            int rc = wb_wait(w, &p, 1, 0);
-            if (rc)
-                return rc;
-            if (!p.revents)
-                return WE_AGAIN;
-        } else {
-            int rc = wb_wait_fd(w, e->host, POLLIN);
-            if (rc)
-                return rc;
-        }
-        got = readv(e->host, iov, n);
-        break;
+        return stream_io(w, e, 0, iov, n, -1, done);
     case WB_FD_TMPFS:
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;
@@ -142,15 +147,13 @@ static int do_read(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
             e->pos += *done;
         return WE_SUCCESS;
     case WB_FD_HOST:
-    case WB_FD_SOCK: {
+    case WB_FD_SOCK:
         if (e->type == WF_DIR)
             return WE_ISDIR;
-        int rc = host_ready(w, e, POLLIN);
-        if (rc)
-            return rc;
+        if (e->type != WF_REG)
+            return stream_io(w, e, 0, iov, n, off, done);
         got = off < 0 ? readv(e->host, iov, n) : preadv(e->host, iov, n, off);
         break;
-    }
     default:
         return WE_BADF;
     }
@@ -214,14 +217,12 @@ static int file_write(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
             e->pos = at + *done;
         return rc;
     }
-    int rc = host_ready(w, e, POLLOUT);
-    if (rc)
-        return rc;
+    if (e->type != WF_REG)                  /* FIFOs, devices, sockets */
+        return stream_io(w, e, WB_IO_WRITE, iov, n, off, done);
     if (e->type == WF_REG && !wb_disk_charge(w, total))
         return -2;
     ssize_t put = off >= 0 ? pwritev(e->host, iov, n, off)
-                : e->type == WF_REG ? writev(e->host, iov, n)
-                : wb_write_nosig(e->host, iov, n);       /* FIFOs, sockets */
+                           : writev(e->host, iov, n);
     if (put < 0)
         return wb_wasi_errno(errno);
     *done = (size_t)put;

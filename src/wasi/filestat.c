@@ -95,14 +95,14 @@ WB_WASI_FN(fd_fdstat_set_flags)
         return wb_ret(r, WE_INVAL);
     if ((fl ^ e->flags) & (WFD_DSYNC | WFD_RSYNC | WFD_SYNC))
         return wb_ret(r, WE_NOTSUP);
-    if (e->kind == WB_FD_HOST || e->kind == WB_FD_SOCK) {
+    /* NONBLOCK lives in the table only: FIFOs and devices are always
+     * non-blocking on the host, sockets use MSG_DONTWAIT (a borrowed
+     * socket's flags are never changed), and fd.c reads the flag to decide
+     * whether to wait (hostio.c). */
+    if (e->kind == WB_FD_HOST) {
         int hf = fcntl(e->host, F_GETFL);
-        hf &= ~(O_APPEND | O_NONBLOCK);
-        /* the host fd must really be non-blocking: reads skip the
-         * wakeable wait when the guest asked for NONBLOCK */
-        hf |= (fl & WFD_APPEND ? O_APPEND : 0) |
-              (fl & WFD_NONBLOCK ? O_NONBLOCK : 0);
-        if (fcntl(e->host, F_SETFL, hf) != 0)
+        if (hf < 0 || fcntl(e->host, F_SETFL, (hf & ~O_APPEND) |
+                            (fl & WFD_APPEND ? O_APPEND : 0)) != 0)
             return wb_ret(r, wb_wasi_errno(errno));
     }
     e->flags = fl;

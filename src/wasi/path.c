@@ -95,10 +95,13 @@ static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
                                   &fd, made);
     if (rc)
         return rc;
+    /* FIFOs and devices stay O_NONBLOCK on the host whatever the guest
+     * asked: fd.c waits for them through wb_host_io, so no read or write
+     * of theirs can outlive the run. Files and directories never wait. */
     struct stat st;
     if (fstat(fd, &st) != 0 ||
-        (!(ff & WFD_NONBLOCK) && fcntl(fd, F_SETFL,
-                                       fcntl(fd, F_GETFL) & ~O_NONBLOCK))) {
+        ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))) {
         rc = wb_wasi_errno(errno);
         close(fd);
         return rc;

@@ -1,6 +1,8 @@
 /* sock.c: sock_accept/recv/send/shutdown on sockets the embedder granted
  * (WB_GRANT_SOCKET). Nothing here creates or connects a socket. Blocking
- * calls wait through wb_wait so a timeout of the run wakes them. */
+ * calls wait through wb_wait so a timeout of the run wakes them; data
+ * moves through hostio.c with MSG_DONTWAIT, so the flags of a borrowed
+ * socket are never changed. */
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <string.h>
@@ -14,15 +16,33 @@ static int sock_of(wb_wasi *w, uint32_t fd, wb_fdent **e)
     return (*e)->kind == WB_FD_SOCK ? WE_SUCCESS : WE_NOTSOCK;
 }
 
-/* 0 when the socket is ready (or non-blocking), -1 cancelled, errno. */
-static int ready(wb_wasi *w, wb_fdent *e, short ev)
-{
-    return (e->flags & WFD_NONBLOCK) ? 0 : wb_wait_fd(w, e->host, ev);
-}
-
 static wb_status stop(wb_caller *c, wb_wasi *w)
 {
     return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
+}
+
+/* accept4 after a wakeable wait; the listener may be a borrowed blocking
+ * socket, so only a connection someone else accepts between the wait and
+ * the call could make it block: an embedder that shares one listener
+ * between sandboxes must make it non-blocking. */
+static int accept_one(wb_wasi *w, wb_fdent *e, int *s)
+{
+    bool nowait = e->flags & WFD_NONBLOCK;
+    for (;;) {
+        struct pollfd p = { .fd = e->host, .events = POLLIN };
+        int rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
+        if (rc)
+            return rc;
+        if (!p.revents)
+            return WE_AGAIN;
+        *s = accept4(e->host, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (*s >= 0)
+            return WE_SUCCESS;
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+            return wb_wasi_errno(errno);
+        if (nowait && errno != EINTR)
+            return WE_AGAIN;
+    }
 }
 
 WB_WASI_FN(sock_accept)
@@ -45,14 +65,13 @@ WB_WASI_FN(sock_accept)
     if (getsockopt(e->host, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ||
         !listening)
         return wb_ret(r, WE_INVAL);  /* would otherwise wait forever */
-    if ((rc = ready(w, e, POLLIN)) < 0)
+    int s;
+    if ((rc = accept_one(w, e, &s)) < 0)
         return stop(c, w);
     if (rc)
         return wb_ret(r, rc);
-    int flags = SOCK_CLOEXEC | (A32(1) & WFD_NONBLOCK ? SOCK_NONBLOCK : 0);
-    int s = accept4(e->host, NULL, NULL, flags);
-    if (s < 0)
-        return wb_ret(r, wb_wasi_errno(errno));
+    /* ours, so always non-blocking on the host (hostio.c); the guest's
+     * NONBLOCK lives in the table */
     wb_fdent *n = &w->fds[nfd];
     memset(n, 0, sizeof *n);
     n->kind = WB_FD_SOCK;
@@ -66,12 +85,28 @@ WB_WASI_FN(sock_accept)
     return wb_ret(r, WE_SUCCESS);
 }
 
+/* Data on a socket through hostio.c: MSG_DONTWAIT and wakeable waits. */
+static int sock_io(wb_wasi *w, wb_fdent *e, int how, struct iovec *iov,
+                   int n, size_t *done, int *msg_flags)
+{
+    wb_io io = { .fd = e->host, .iov = iov, .n = n, .off = -1,
+                 .how = how | WB_IO_SOCK |
+                        (e->flags & WFD_NONBLOCK ? WB_IO_NOWAIT : 0) };
+    int rc = wb_host_io(w, &io);
+    *done = io.done;
+    *msg_flags = io.msg_flags;
+    return rc;
+}
+
+/* The iovec array is copied out of guest memory and the result pointers
+ * checked before any byte moves; the results are stored last. */
 WB_WASI_FN(sock_recv)
 {
     wb_wasi *w = WASI;
     wb_fdent *e;
     struct iovec iov[WB_IOV_MAX];
-    size_t total;
+    size_t total, done = 0;
+    int mflags = 0;
     uint32_t rif = A32(3);
     int rc = sock_of(w, A32(0), &e);
     if (rc == WE_SUCCESS)
@@ -80,21 +115,18 @@ WB_WASI_FN(sock_recv)
         rc = WE_FAULT;
     if (rc == WE_SUCCESS && (rif & ~3u))
         rc = WE_INVAL;
-    if (rc)
-        return wb_ret(r, rc);
-    if ((rc = ready(w, e, POLLIN)) < 0)
+    if (rc == WE_SUCCESS)
+        rc = sock_io(w, e, (rif & 1 ? WB_IO_PEEK : 0) |
+                           (rif & 2 ? WB_IO_WAITALL : 0),
+                     iov, (int)A32(2), &done, &mflags);
+    if (rc < 0)
         return stop(c, w);
     if (rc)
         return wb_ret(r, rc);
-    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = A32(2) };
-    int fl = (rif & 1 ? MSG_PEEK : 0) | (rif & 2 ? MSG_WAITALL : 0) |
-             MSG_DONTWAIT * !!(e->flags & WFD_NONBLOCK);
-    ssize_t n = recvmsg(e->host, &mh, fl);
-    if (n < 0)
-        return wb_ret(r, wb_wasi_errno(errno));
-    wb_put32(c, A32(4), (uint32_t)n);
     uint8_t *of = wb_gptr(c, A32(5), 2);
-    wb_st16(of, mh.msg_flags & MSG_TRUNC ? 1 : 0);
+    if (!of || !wb_put32(c, A32(4), (uint32_t)done))
+        return wb_ret(r, WE_FAULT);
+    wb_st16(of, mflags & MSG_TRUNC ? 1 : 0);
     return wb_ret(r, WE_SUCCESS);
 }
 
@@ -103,24 +135,20 @@ WB_WASI_FN(sock_send)
     wb_wasi *w = WASI;
     wb_fdent *e;
     struct iovec iov[WB_IOV_MAX];
-    size_t total;
+    size_t total, done = 0;
+    int mflags;
     int rc = sock_of(w, A32(0), &e);
     if (rc == WE_SUCCESS)
         rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(4), 4))
         rc = WE_FAULT;
-    if (rc)
-        return wb_ret(r, rc);
-    if ((rc = ready(w, e, POLLOUT)) < 0)
+    if (rc == WE_SUCCESS)
+        rc = sock_io(w, e, WB_IO_WRITE, iov, (int)A32(2), &done, &mflags);
+    if (rc < 0)
         return stop(c, w);
     if (rc)
         return wb_ret(r, rc);
-    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = A32(2) };
-    ssize_t n = sendmsg(e->host, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0)
-        return wb_ret(r, wb_wasi_errno(errno));
-    wb_put32(c, A32(4), (uint32_t)n);
-    return wb_ret(r, WE_SUCCESS);
+    return wb_ret(r, wb_put32(c, A32(4), (uint32_t)done) ? 0 : WE_FAULT);
 }
 
 WB_WASI_FN(sock_shutdown)

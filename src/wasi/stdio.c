@@ -9,18 +9,27 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
+/* Nanoseconds left until `end` (CLOCK_MONOTONIC) as poll(2) milliseconds,
+ * rounded up so a short sleep never returns early. */
+static int ms_until(const struct timespec *end)
 {
-    struct pollfd all[65];
-    if (n > 64)
-        return WE_INVAL;
-    for (int i = 0; i < n; i++)
-        all[i] = pfds[i];
-    all[n] = (struct pollfd){ .fd = w->wake, .events = POLLIN };
-    struct timespec end, now;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = (int64_t)(end->tv_sec - now.tv_sec) * 1000000000 +
+                   (end->tv_nsec - now.tv_nsec);
+    if (left <= 0)
+        return 0;
+    int64_t ms = (left + 999999) / 1000000;
+    return ms > 1 << 30 ? 1 << 30 : (int)ms;
+}
+
+static int wait_all(wb_wasi *w, struct pollfd *all, int n, int64_t ns)
+{
+    struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     if (ns >= 0) {
         end.tv_sec += ns / 1000000000;
@@ -30,18 +39,11 @@ int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
             end.tv_nsec -= 1000000000;
         }
     }
+    all[n] = (struct pollfd){ .fd = w->wake, .events = POLLIN };
     for (;;) {
         if (atomic_load(&w->cancelled))
             return -1;
-        int ms = -1;
-        if (ns >= 0) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            int64_t left = (int64_t)(end.tv_sec - now.tv_sec) * 1000000000 +
-                           (end.tv_nsec - now.tv_nsec);
-            /* round up so a short sleep never returns early */
-            ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000 > 1 << 30
-                                       ? 1 << 30 : (left + 999999) / 1000000);
-        }
+        int ms = ns >= 0 ? ms_until(&end) : -1;
         int rc = poll(all, (nfds_t)n + 1, ms);
         if (rc < 0 && errno == EINTR)
             continue;
@@ -49,12 +51,28 @@ int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
             return wb_wasi_errno(errno);
         if (all[n].revents || atomic_load(&w->cancelled))
             return -1;
-        if (rc > 0 || ms == 0) {
-            for (int i = 0; i < n; i++)
-                pfds[i].revents = all[i].revents;
+        if (rc > 0 || ms == 0)
             return 0;
-        }
     }
+}
+
+int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
+{
+    struct pollfd small[17], *all = small;
+    if (n < 0)
+        return WE_INVAL;
+    /* n is bounded by the caller (poll_oneoff: by its subscriptions) */
+    if (n >= (int)(sizeof small / sizeof *small) &&
+        !(all = malloc(((size_t)n + 1) * sizeof *all)))
+        return WE_NOMEM;
+    for (int i = 0; i < n; i++)
+        all[i] = pfds[i];
+    int rc = wait_all(w, all, n, ns);
+    for (int i = 0; rc == 0 && i < n; i++)
+        pfds[i].revents = all[i].revents;
+    if (all != small)
+        free(all);
+    return rc;
 }
 
 int wb_wait_fd(wb_wasi *w, int fd, short events)
@@ -63,22 +81,24 @@ int wb_wait_fd(wb_wasi *w, int fd, short events)
     return wb_wait(w, &p, 1, -1);
 }
 
-/* Write all of buf to the host fd; the fd may be a pipe whose reader is
- * slow, so wait (wakeably) for room in page-sized steps. */
+/* Write all of buf to the embedder's fd: it may be a pipe whose reader is
+ * slow, so hostio.c waits (wakeably) for room and writes in PIPE_BUF
+ * steps. */
 static int put_fd(wb_wasi *w, int fd, const uint8_t *buf, size_t len)
 {
     while (len > 0) {
-        int rc = wb_wait_fd(w, fd, POLLOUT);
+        /* a short count means an error came after some bytes: go again
+         * to get it, as the output budget counts whole writes */
+        struct iovec one = { (void *)buf, len };
+        wb_io io = { .fd = fd, .how = WB_IO_WRITE, .iov = &one, .n = 1,
+                     .off = -1 };
+        int rc = wb_host_io(w, &io);
         if (rc)
             return rc;
-        struct iovec one = { (void *)buf, len > 4096 ? 4096 : len };
-        ssize_t n = wb_write_nosig(fd, &one, 1);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0)
-            return wb_wasi_errno(errno);
-        buf += n;
-        len -= (size_t)n;
+        if (io.done == 0)
+            return WE_IO;
+        buf += io.done;
+        len -= io.done;
     }
     return WE_SUCCESS;
 }

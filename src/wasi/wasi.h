@@ -9,6 +9,7 @@
  *   fd.c        fd table, fd_read/write/pread/pwrite/seek/tell/close...
  *   filestat.c  fdstat/filestat/prestat, advise, allocate, sync
  *   stdio.c     stdout/stderr with the output budget, wakeable waits
+ *   hostio.c    I/O on host fds that can block, bounded by the deadline
  *   path.c      path_* on host grants and tmpfs
  *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
  *   symlink.c   guest-made symlinks stay inside their grant
@@ -17,7 +18,13 @@
  *   sock.c      sock_* on granted sockets
  *
  * Guest memory is checked on every access: wb_gptr returns NULL for any
- * range not wholly inside memory 0, and callers answer WE_FAULT.
+ * range not wholly inside memory 0, and callers answer WE_FAULT. A pointer
+ * it returned stays valid for the rest of the host call: a memory never
+ * moves or shrinks (memory.c reserves its maximum up front) and no host
+ * function calls back into wasm. The guest may point inputs and outputs
+ * at the same bytes, so everything a call reads from guest memory is
+ * copied to the host before it writes any result there (poll_oneoff's
+ * subscriptions, iovec arrays, paths), and counts are stored last.
  */
 #ifndef WB_WASI_H
 #define WB_WASI_H
@@ -221,10 +228,33 @@ wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
                          int *werr);
 /* Wait for pfds (plus the cancel eventfd) up to ns nanoseconds (< 0:
  * forever). Returns 0 (revents filled, all zero on timeout), -1 when the
- * run was cancelled (timeout), or a WASI errno. */
+ * run was cancelled (timeout), or a WASI errno. n is not limited here:
+ * callers bound it (and the host memory it costs). */
 int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns);
 /* Block until host fd is ready for events: 0, -1 cancelled, or errno. */
 int wb_wait_fd(wb_wasi *w, int fd, short events);
+
+/* hostio.c: read or write a host fd that may block (pipe, FIFO, device,
+ * socket) so that no call outlives the run. */
+enum {
+    WB_IO_WRITE = 1,        /* else read */
+    WB_IO_NB = 2,           /* our own fd, O_NONBLOCK: try before waiting */
+    WB_IO_SOCK = 4,         /* a socket: MSG_DONTWAIT on every call */
+    WB_IO_NOWAIT = 8,       /* the guest's fd is NONBLOCK: EAGAIN, no wait */
+    WB_IO_PEEK = 16,        /* sockets: MSG_PEEK */
+    WB_IO_WAITALL = 32      /* sockets: fill iov unless EOF (not with PEEK) */
+};
+typedef struct wb_io {
+    int fd, how;            /* WB_IO_* */
+    struct iovec *iov;      /* consumed as bytes move */
+    int n;
+    int64_t off;            /* >= 0: preadv/pwritev at off */
+    size_t done;            /* out: bytes moved */
+    int msg_flags;          /* out: recvmsg's flags (MSG_TRUNC) */
+} wb_io;
+/* A WASI errno (WE_SUCCESS with done > 0 after a later error), or -1 when
+ * the run was cancelled. */
+int wb_host_io(wb_wasi *w, wb_io *io);
 
 /* Portable stat record shared by host files and tmpfs. */
 typedef struct wb_fstat {

@@ -17,10 +17,13 @@ trap 'rm -rf "$T"' EXIT
 failed() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 ok() { pass=$((pass + 1)); }
 
+# A source may add link options on a line "// LDFLAGS: ..." (e.g. a
+# one-page memory).
 for src in "$ROOT"/tests/escape/*.c; do
     name=$(basename "$src" .c)
     if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ]; then
-        "${CC[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
+        read -r -a ldflags <<<"$(sed -n 's|^// LDFLAGS: ||p' "$src")"
+        "${CC[@]}" "${ldflags[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
             failed "$name" "does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
     fi
 done
@@ -59,10 +62,12 @@ links_outside() {
 
 # run_case NAME WANT_OUTCOME WANT_EXIT_CODE|- -- wasmbox-run-args...
 # Runs with --report; checks outcome, exit code and the fingerprint.
+# $SETUP, when set, is run after the world is made.
 run_case() {
     local name=$1 want=$2 code=$3 before after got rc
     shift 4
     fresh
+    eval "${SETUP:-}"
     rm -f "$T/report.json"
     before=$(fingerprint)
     START=$(date +%s%N)
@@ -195,6 +200,25 @@ elif [ "$(field "$T/report.json" stdout_truncated)" != true ] ||
 elif [ "$(tail -1 "$T/rss")" -gt 65536 ]; then
     failed max-output "host RSS $(tail -1 "$T/rss") KiB"
 else ok; fi
+
+# poll_oneoff with its subscriptions and events laid over each other in a
+# one-page memory: one event per subscription, nothing past the memory
+run_case poll-overlap exited 0 -- "$E/pollover.wasm" && ok
+
+# FIFOs in a grant: a blocked write or read ends at --timeout (report
+# written); no writer, no reader, pread/pwrite and O_NONBLOCK answer at once
+for op in write read; do
+    if SETUP='mkfifo "$W/data/fifo"' run_case "fifo-$op-timeout" timeout - -- \
+            --timeout 2s --dir "$W/data:/data" "$E/fifo.wasm" $op /data/fifo; then
+        [ "$ELAPSED_MS" -lt 4000 ] && ok || failed "fifo-$op-timeout" "took ${ELAPSED_MS} ms"
+    fi
+done
+for op in nowriter noreader nonblock; do
+    if SETUP='mkfifo "$W/data/fifo"' run_case "fifo-$op" exited 0 -- \
+            --timeout 2s --dir "$W/data:/data" "$E/fifo.wasm" $op /data/fifo; then
+        [ "$ELAPSED_MS" -lt 1500 ] && ok || failed "fifo-$op" "took ${ELAPSED_MS} ms"
+    fi
+done
 
 run_case max-files exited 0 -- --max-files 64 --tmpfs /data "$E/manyfiles.wasm" && ok
 if run_case max-stack trap - -- --max-stack 1000 "$E/recurse.wasm"; then

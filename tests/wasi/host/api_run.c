@@ -55,12 +55,44 @@ static int socket_grant(const char *path)
     return 0;
 }
 
+/* A guest blocked on a granted socket (sock.wasm waitall|flood) must end
+ * at the timeout like any other wait. */
+static int socket_timeout(const char *path, const char *how)
+{
+    wb_module *m;
+    wb_error err;
+    wb_run_result res;
+    wb_sandbox_config cfg;
+    int sv[2];
+    EXPECT(wb_module_load(path, &m, &err) == WB_OK);
+    EXPECT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    EXPECT(write(sv[0], "hello", 5) == 5);
+    wb_sandbox_config_init(&cfg);
+    wb_config_add_arg(&cfg, "sock");
+    wb_config_add_arg(&cfg, how);
+    EXPECT(wb_config_add_socket(&cfg, sv[1], NULL) == WB_OK);
+    cfg.output = capture;
+    cfg.budget.timeout_ms = 300;
+    EXPECT(wb_sandbox_run(&cfg, m, &res, &err) == WB_OK);
+    if (res.outcome != WB_OUTCOME_TIMEOUT || res.wall_time_ms >= 1500)
+        printf("socket %s: %s after %llu ms\n", how,
+               wb_outcome_name(res.outcome),
+               (unsigned long long)res.wall_time_ms);
+    EXPECT(res.outcome == WB_OUTCOME_TIMEOUT && res.wall_time_ms < 1500);
+    close(sv[0]);
+    close(sv[1]);
+    wb_sandbox_config_free(&cfg);
+    wb_module_release(m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     wb_module *m, *spin;
     wb_error err;
     EXPECT(argc == 4);
-    if (socket_grant(argv[3]))
+    if (socket_grant(argv[3]) || socket_timeout(argv[3], "waitall") ||
+        socket_timeout(argv[3], "flood"))
         return 1;
     memset(captured, 0, sizeof captured);
     ncaptured = 0;
