@@ -248,6 +248,13 @@ static void metrics(wb_http_req *r)
             "wasmbox_http_requests_in_flight %llu\n",
             (unsigned long long)srv->in_flight);
     pthread_mutex_unlock(&srv->mu);
+    pthread_mutex_lock(&srv->qmu);
+    unsigned queued = srv->queued;
+    pthread_mutex_unlock(&srv->qmu);
+    fprintf(f, "# HELP wasmbox_http_requests_queued Requests waiting in "
+            "their key's queue for a worker.\n"
+            "# TYPE wasmbox_http_requests_queued gauge\n"
+            "wasmbox_http_requests_queued %u\n", queued);
     fclose(f);
     free(r->resp);
     r->resp = buf;

@@ -398,8 +398,12 @@ await test("Streamable HTTP: SIGTERM lets a tool call in flight finish", ["js"],
   const { srv, port, exited } = await startHttp();
   const { sid } = await post(port, initMsg);
   const call = post(port, toolMsg(2, "run_javascript", {
-    code: "let t0 = Date.now(); while (Date.now() - t0 < 1500) {} console.log('finished')" }), { sid });
-  await sleep(500);
+    code: "std.open('started', 'w').close(); let t0 = Date.now();" +
+          " while (Date.now() - t0 < 1500) {} console.log('finished')" }), { sid });
+  const started = join(state, "sessions", sid, "work", "started");
+  for (let i = 0; i < 600 && !existsSync(started); i++)
+    await sleep(50);                           // the call is running
+  assert.ok(existsSync(started), "the tool call did not start");
   srv.kill("SIGTERM");
   const r = await call;
   assert.equal(r.status, 200);
