@@ -514,7 +514,11 @@ wb_status wb_session_run(wb_session *s, wb_lang lang, const char *code,
 void wb_step_result_free(wb_step_result *r);
 
 /* Files in the workspace. `path` is relative to it ("/work/x" means "x");
- * absolute paths elsewhere, "..", and symlinks are refused (WB_E_ARG). */
+ * absolute paths elsewhere, "..", and symlinks are refused (WB_E_ARG).
+ * The workspace has a quota, the policy's budget.disk: the sum of its
+ * files' sizes plus 4 KiB per file, directory and link. A put that would
+ * exceed it fails with WB_E_LIMIT (nothing written), and a step's disk
+ * budget is at most what is left of it. */
 wb_status wb_session_put_file(wb_session *s, const char *path,
                               const uint8_t *data, size_t len,
                               wb_error *err);
@@ -539,6 +543,9 @@ typedef struct wb_session_info {
 /* Sessions on disk, any order. */
 wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
                           size_t *n, wb_error *err);
+/* WB_E_IO, with a message saying where the rest is, when not everything
+ * could be removed (the session is gone from the list either way; a later
+ * wb_session_expire removes what is left). */
 wb_status wb_session_delete(const wb_session_options *o, const char *id,
                             wb_error *err);
 /* Delete sessions idle longer than the settings' expiry; returns how

@@ -1,10 +1,12 @@
 /* http.c: the libmicrohttpd daemon of `wasmbox serve`.
  *
  * One internal polling thread reads requests. Once a request's body is
- * in, it is suspended and handed to a pool of `workers` threads, each of
- * which runs one request at a time (runs block for as long as the guest
- * runs), then resumes the connection with the answer. Rejections (404,
- * 405, 401, 413, 429) are answered before the body is read.
+ * in, it is suspended and handed to the scheduler (http_sched.c): a pool
+ * of `workers` threads, each of which runs one request at a time (runs
+ * block for as long as the guest runs), then resumes the connection with
+ * the answer. Rejections (404, 405, 401, 413, 429) are answered before
+ * the body is read. A request must arrive, and its answer leave, within
+ * --request-timeout (http_conn.c).
  *
  * SIGTERM / SIGINT: stop accepting, answer 503 to new requests on open
  * connections, let the requests under way finish (each is bounded by its
@@ -156,15 +158,33 @@ void wb_http_json(wb_http_req *r, unsigned status, json_t *j)
     r->resp_len = t ? n : 0;
 }
 
-void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
+/* {"error": msg} plus {"limit": name} when a limit was hit. */
+static void error_v(wb_http_req *r, unsigned status, const char *limit,
+                    const char *fmt, va_list ap)
 {
     char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *j = json_pack("{s:o}", "error", wb_http_string(msg, strlen(msg)));
+    if (j && limit)
+        json_object_set_new(j, "limit", json_string(limit));
+    wb_http_json(r, status, j);
+}
+
+void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    error_v(r, status, NULL, fmt, ap);
     va_end(ap);
-    wb_http_json(r, status, json_pack("{s:o}", "error",
-                                      wb_http_string(msg, strlen(msg))));
+}
+
+void wb_http_limit_error(wb_http_req *r, unsigned status, const char *limit,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_v(r, status, limit, fmt, ap);
+    va_end(ap);
 }
 
 void wb_http_count_run(wb_http_server *srv, wb_outcome o)
@@ -213,6 +233,12 @@ static void metrics(wb_http_req *r)
     for (int c = 1; c <= 5; c++)
         fprintf(f, "wasmbox_http_responses_total{code=\"%dxx\"} %llu\n", c,
                 (unsigned long long)srv->responses[c]);
+    fprintf(f, "# HELP wasmbox_http_deadline_closed_total Connections "
+            "closed because a request or its answer took longer than "
+            "--request-timeout to arrive or leave.\n"
+            "# TYPE wasmbox_http_deadline_closed_total counter\n"
+            "wasmbox_http_deadline_closed_total %llu\n",
+            (unsigned long long)srv->deadline_closed);
     fprintf(f, "# HELP wasmbox_sessions_active Sessions open in this "
             "server.\n# TYPE wasmbox_sessions_active gauge\n"
             "wasmbox_sessions_active %u\n", srv->nsessions);
@@ -222,6 +248,13 @@ static void metrics(wb_http_req *r)
             "wasmbox_http_requests_in_flight %llu\n",
             (unsigned long long)srv->in_flight);
     pthread_mutex_unlock(&srv->mu);
+    pthread_mutex_lock(&srv->qmu);
+    unsigned queued = srv->queued;
+    pthread_mutex_unlock(&srv->qmu);
+    fprintf(f, "# HELP wasmbox_http_requests_queued Requests waiting in "
+            "their key's queue for a worker.\n"
+            "# TYPE wasmbox_http_requests_queued gauge\n"
+            "wasmbox_http_requests_queued %u\n", queued);
     fclose(f);
     free(r->resp);
     r->resp = buf;
@@ -248,52 +281,23 @@ static enum MHD_Result send_answer(wb_http_req *r)
                                 "Bearer realm=\"wasmbox\"");
     if (r->status == 405 && r->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    if (r->status == 429 || r->status == 503)
-        MHD_add_response_header(resp, "Retry-After", "1");
-    if (r->srv->draining || r->status == 413)
+    if (r->retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    pthread_mutex_lock(&r->srv->mu);
+    bool draining = r->srv->draining;
+    pthread_mutex_unlock(&r->srv->mu);
+    if (draining || r->status == 413)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     r->answered = true;
+    wb_http_conn_running(r->srv, r->conn, false);   /* the clock: sending */
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
-}
-
-static void enqueue(wb_http_server *srv, wb_http_req *r)
-{
-    pthread_mutex_lock(&srv->qmu);
-    r->next = NULL;
-    if (srv->qtail)
-        srv->qtail->next = r;
-    else
-        srv->qhead = r;
-    srv->qtail = r;
-    pthread_cond_signal(&srv->qcv);
-    pthread_mutex_unlock(&srv->qmu);
-}
-
-static void *worker_main(void *arg)
-{
-    wb_http_server *srv = arg;
-    for (;;) {
-        pthread_mutex_lock(&srv->qmu);
-        while (!srv->qhead && !srv->stop)
-            pthread_cond_wait(&srv->qcv, &srv->qmu);
-        wb_http_req *r = srv->qhead;
-        if (!r) {
-            pthread_mutex_unlock(&srv->qmu);
-            return NULL;
-        }
-        srv->qhead = r->next;
-        if (!srv->qhead)
-            srv->qtail = NULL;
-        pthread_mutex_unlock(&srv->qmu);
-        wb_http_handle(r);
-        if (!r->resp && r->status == 0)
-            wb_http_error(r, 500, "internal error: no answer");
-        MHD_resume_connection(r->conn);
-    }
 }
 
 static const char *allowed_methods(const char *url, char *buf, size_t cap)
@@ -332,6 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         pthread_mutex_unlock(&srv->mu);
         if (draining) {
             wb_http_error(r, 503, "the server is shutting down");
+            r->retry_after = 1;
             return send_answer(r);
         }
         for (size_t i = 0; i < NROUTES && r->route < 0; i++)
@@ -362,9 +367,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             }
             pthread_mutex_unlock(&srv->mu);
             if (busy) {
-                wb_http_error(r, 429, "this API key already has %u requests "
-                              "in flight (the limit); retry later",
-                              srv->max_per_key);
+                wb_http_limit_error(r, 429, "max-concurrent-per-key",
+                                    "this API key already has %u requests "
+                                    "in flight (--max-concurrent-per-key); "
+                                    "retry later", srv->max_per_key);
+                r->retry_after = 1;
                 return send_answer(r);
             }
         }
@@ -393,6 +400,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (wb_http_conn_late(srv, conn)) {
+            pthread_mutex_lock(&srv->mu);
+            srv->deadline_closed++;
+            pthread_mutex_unlock(&srv->mu);
+            return MHD_NO;                /* trickled past the deadline */
+        }
         if (r->too_big || r->len + n > srv->max_body) {
             r->too_big = true;
             return MHD_YES;
@@ -428,8 +441,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     r->route = routes[r->route].id;       /* from now on: the route id */
     r->queued = true;
+    wb_http_conn_running(srv, conn, true);
     MHD_suspend_connection(conn);
-    enqueue(srv, r);
+    wb_http_sched_submit(srv, r);
     return MHD_YES;
 }
 
@@ -438,6 +452,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 {
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
+    wb_http_conn_next(srv, conn);
     if (!r)
         return;
     double secs = (double)(now_us() - r->t0_us) / 1e6;
@@ -537,14 +552,8 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
     signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_init(&srv->mu, NULL);
-    pthread_mutex_init(&srv->qmu, NULL);
-    pthread_cond_init(&srv->qcv, NULL);
-    srv->threads = calloc(srv->workers, sizeof *srv->threads);
-    unsigned started = 0;
-    for (; srv->threads && started < srv->workers; started++)
-        if (pthread_create(&srv->threads[started], NULL, worker_main, srv))
-            break;
-    if (started == 0) {
+    pthread_mutex_init(&srv->conn_mu, NULL);
+    if (!wb_http_sched_start(srv)) {
         fprintf(stderr, "wasmbox: serve: cannot start worker threads\n");
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return 1;
@@ -557,6 +566,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, wb_http_conn_notify, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_END);
@@ -579,7 +589,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         fprintf(stderr, "wasmbox serve: listening on http://%s%s%s:%u "
                 "(%u workers, %s)\n", ss->ss_family == AF_INET6 ? "[" : "",
                 host, ss->ss_family == AF_INET6 ? "]" : "",
-                di ? (unsigned)di->port : 0u, started,
+                di ? (unsigned)di->port : 0u, srv->nthreads,
                 srv->no_auth ? "NO AUTHENTICATION" : "API keys required");
         fflush(stderr);
         uint64_t last_expire = wb_http_now_ms();
@@ -591,6 +601,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
                         sig == SIGTERM ? "SIGTERM" : "SIGINT");
                 break;
             }
+            wb_http_conn_sweep(srv);
             if (wb_http_now_ms() - last_expire >= 30000) {
                 wb_http_sessions_expire(srv);
                 last_expire = wb_http_now_ms();
@@ -610,6 +621,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
             pthread_mutex_unlock(&srv->mu);
             if (n == 0 || wb_http_now_ms() >= deadline)
                 break;
+            wb_http_conn_sweep(srv);
             struct timespec ts = { 0, 20 * 1000 * 1000 };
             nanosleep(&ts, NULL);
         }
@@ -627,14 +639,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
     }
-    pthread_mutex_lock(&srv->qmu);
-    srv->stop = true;
-    pthread_cond_broadcast(&srv->qcv);
-    pthread_mutex_unlock(&srv->qmu);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(srv->threads[i], NULL);
-    free(srv->threads);
-    srv->threads = NULL;
+    wb_http_sched_stop(srv);
     wb_http_sessions_close_all(srv);
     if (!rc)
         fprintf(stderr, "wasmbox serve: stopped\n");

@@ -2,8 +2,10 @@
  * installed.
  *
  *   http.c        libmicrohttpd daemon: routing, API keys, per-key
- *                 concurrency, body limit, the worker pool, metrics,
- *                 graceful shutdown
+ *                 concurrency, body limit, metrics, graceful shutdown
+ *   http_sched.c  the worker pool and its fair queue (per key,
+ *                 round-robin, a cap on each key's running requests)
+ *   http_conn.c   connections: the overall deadline of a request
  *   http_api.c    the endpoints: /v1/run, /v1/sessions/... (JSON in and
  *                 out); every run goes through the session layer
  *   http_cli.c    `wasmbox serve` command line, key files, start-up checks
@@ -19,6 +21,7 @@
 
 #include "wasmbox.h"
 #include <jansson.h>
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,12 +36,17 @@ typedef struct wb_http_key {
     char *key;
     size_t len;
     unsigned active;               /* requests in flight (srv->mu) */
+    unsigned sessions;             /* sessions open or being opened (mu) */
+    /* the scheduler's (srv->qmu) */
+    struct wb_http_req *qhead, *qtail;
+    unsigned running;
 } wb_http_key;
 
 /* A session opened through the API, owned by one key. */
 typedef struct wb_http_sess {
     char id[64];
     char owner[64];
+    wb_http_key *key;              /* the owner */
     wb_session *s;
     wb_sandbox_config policy;      /* shallow copy of the server's policy
                                       with this session's budget (constant
@@ -66,8 +74,12 @@ typedef struct wb_http_server {
     wb_http_key anon;              /* the caller when auth is off */
     unsigned workers;
     uint64_t max_body;
-    unsigned max_per_key;
+    unsigned max_per_key;          /* requests in flight per key */
+    unsigned max_running_per_key;  /* requests on a worker per key */
     unsigned max_sessions;
+    unsigned max_sessions_per_key;
+    uint64_t request_timeout_ms;   /* receiving a request, sending its
+                                      answer (not running it) */
 
     /* running state */
     struct MHD_Daemon *daemon;
@@ -76,13 +88,15 @@ typedef struct wb_http_server {
     unsigned nsessions;
     bool draining;
 
-    pthread_mutex_t qmu;
+    pthread_mutex_t qmu;           /* the scheduler */
     pthread_cond_t qcv;
-    struct wb_http_req *qhead, *qtail;
+    size_t rr;                     /* the key served next */
+    unsigned queued;
     bool stop;
     pthread_t *threads;
-    pthread_t janitor;
-    bool janitor_started;
+    unsigned nthreads;
+    struct wb_http_conn *conns;    /* open connections (conn_mu) */
+    pthread_mutex_t conn_mu;
 
     /* metrics (mu) */
     uint64_t runs[WB_HTTP_OUTCOMES];
@@ -91,6 +105,7 @@ typedef struct wb_http_server {
     double hist_sum;
     uint64_t in_flight;
     uint64_t responses[6];         /* 1xx..5xx by class; [0] unused */
+    uint64_t deadline_closed;      /* connections past the deadline */
 } wb_http_server;
 
 /* Route ids (the table is in http.c; `wasmbox serve --list-routes`). */
@@ -117,6 +132,7 @@ typedef struct wb_http_req {
     uint64_t t0_us;
     /* the answer */
     unsigned status;
+    unsigned retry_after;          /* seconds; 0: no Retry-After */
     char *resp;                    /* malloc'd */
     size_t resp_len;
     const char *ctype;
@@ -136,8 +152,36 @@ void wb_http_list_routes(FILE *out);
 void wb_http_json(wb_http_req *r, unsigned status, json_t *j);
 void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with "limit": the name of the limit that refused the request
+ * (its command-line option, or "workspace-quota"). */
+void wb_http_limit_error(wb_http_req *r, unsigned status, const char *limit,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void wb_http_count_run(wb_http_server *srv, wb_outcome o);
 uint64_t wb_http_now_ms(void);
+
+/* http_sched.c */
+/* Start the workers; false when none could start. */
+bool wb_http_sched_start(wb_http_server *srv);
+/* Queue r (its connection is suspended) on its key's queue. */
+void wb_http_sched_submit(wb_http_server *srv, wb_http_req *r);
+/* Let the workers finish the queue, then join them. */
+void wb_http_sched_stop(wb_http_server *srv);
+
+/* http_conn.c: the overall deadline (MHD_OPTION_NOTIFY_CONNECTION). */
+void wb_http_conn_notify(void *cls, struct MHD_Connection *conn,
+                         void **socket_ctx,
+                         enum MHD_ConnectionNotificationCode toe);
+/* The connection's request is queued or running (not on the clock), or
+ * its answer was queued (the clock restarts for sending it). */
+void wb_http_conn_running(wb_http_server *srv, struct MHD_Connection *conn,
+                          bool running);
+/* A request ended: the clock restarts for the next one. */
+void wb_http_conn_next(wb_http_server *srv, struct MHD_Connection *conn);
+/* Is the connection's request past the deadline? */
+bool wb_http_conn_late(wb_http_server *srv, struct MHD_Connection *conn);
+/* Close every connection past the deadline (the main thread, each s). */
+void wb_http_conn_sweep(wb_http_server *srv);
 
 /* http_api.c: run request r's route (a worker thread). */
 void wb_http_handle(wb_http_req *r);

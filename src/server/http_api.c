@@ -420,6 +420,18 @@ static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
     return !oneshot || parse_io(r, j, q);
 }
 
+/* A failed file write: 413 naming the workspace quota, 400 for a bad
+ * path (also a missing directory), else by status. */
+static void put_error(wb_http_req *r, wb_status st, const char *what,
+                      const char *msg)
+{
+    unsigned code = status_of(st, msg);
+    if (st == WB_E_LIMIT)
+        wb_http_limit_error(r, 413, "workspace-quota", "%s%s", what, msg);
+    else
+        wb_http_error(r, code == 404 ? 400 : code, "%s%s", what, msg);
+}
+
 static bool put_files(wb_http_req *r, wb_session *s, json_t *files)
 {
     const char *k;
@@ -443,9 +455,9 @@ static bool put_files(wb_http_req *r, wb_session *s, json_t *files)
             free(d);
         }
         if (st) {
-            wb_http_error(r, status_of(st, err.message) == 404 ? 400
-                          : status_of(st, err.message), "files.%s: %s", k,
-                          err.message);
+            char what[300];
+            snprintf(what, sizeof what, "files.%s: ", k);
+            put_error(r, st, what, err.message);
             return false;
         }
     }
@@ -592,23 +604,28 @@ static void sess_unlink(wb_http_server *srv, wb_http_sess *e)
             *p = e->next;
             e->gone = true;
             srv->nsessions--;
+            e->key->sessions--;
             return;
         }
 }
 
 /* Close (and, when `del`, delete) a session already unlinked, and drop
- * the caller's reference; the last reference frees it. */
-static void sess_end(wb_http_server *srv, wb_http_sess *e, bool del)
+ * the caller's reference; the last reference frees it. A failed delete
+ * is WB_E_IO with err set. */
+static wb_status sess_end(wb_http_server *srv, wb_http_sess *e, bool del,
+                          wb_error *err)
 {
+    wb_status st = WB_OK;
     pthread_mutex_lock(&e->mu);
     if (e->s) {
         wb_session_close(e->s);
         e->s = NULL;
         if (del)
-            wb_session_delete(&srv->opts, e->id, NULL);
+            st = wb_session_delete(&srv->opts, e->id, err);
     }
     pthread_mutex_unlock(&e->mu);
     sess_put(srv, e);
+    return st;
 }
 
 static json_t *info_json(const wb_http_sess *e, const wb_session_info *in)
@@ -652,15 +669,28 @@ static void h_sess_create(wb_http_req *r)
     e->policy.budget = b;
     e->budget = b;
     snprintf(e->owner, sizeof e->owner, "%s", r->key->name);
+    e->key = r->key;
     pthread_mutex_lock(&srv->mu);
+    unsigned mine = r->key->sessions;
     bool full = srv->nsessions >= srv->max_sessions;
-    if (!full)
-        srv->nsessions++;                /* reserve the slot */
+    bool quota = mine >= srv->max_sessions_per_key;
+    if (!full && !quota) {
+        srv->nsessions++;                /* reserve the slots */
+        r->key->sessions++;
+    }
     pthread_mutex_unlock(&srv->mu);
-    if (full) {
+    if (full || quota) {
         sess_free(e);
-        wb_http_error(r, 429, "the server has %u open sessions (its limit); "
-                      "delete one first", srv->max_sessions);
+        if (quota)
+            wb_http_limit_error(r, 429, "max-sessions-per-key", "this API "
+                                "key has %u open sessions, its quota "
+                                "(--max-sessions-per-key %u); delete one "
+                                "(DELETE /v1/sessions/{id}) first", mine,
+                                srv->max_sessions_per_key);
+        else
+            wb_http_limit_error(r, 429, "max-sessions", "the server has %u "
+                                "open sessions, its limit (--max-sessions); "
+                                "delete one first", srv->max_sessions);
         return;
     }
     wb_session_options o = srv->opts;
@@ -670,6 +700,7 @@ static void h_sess_create(wb_http_req *r)
     pthread_mutex_lock(&srv->mu);
     if (st) {
         srv->nsessions--;
+        r->key->sessions--;
     } else {
         snprintf(e->id, sizeof e->id, "%s", wb_session_id(e->s));
         e->last_used_ms = wb_http_now_ms();
@@ -746,8 +777,12 @@ static void h_sess_delete(wb_http_req *r)
         wb_http_error(r, 404, "no session '%s'", r->id);
         return;
     }
-    sess_end(srv, e, true);
-    wb_http_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted", 1));
+    wb_error err = { 0 };
+    if (sess_end(srv, e, true, &err))
+        wb_http_error(r, 500, "%s", err.message);
+    else
+        wb_http_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted",
+                                       1));
 }
 
 static void h_exec(wb_http_req *r)
@@ -790,8 +825,7 @@ static void h_file_put(wb_http_req *r)
                                            &err);
         pthread_mutex_unlock(&e->mu);
         if (st)
-            wb_http_error(r, status_of(st, err.message) == 404 ? 400
-                          : status_of(st, err.message), "%s", err.message);
+            put_error(r, st, "", err.message);
         else
             wb_http_json(r, 200, json_pack("{s:s, s:I}", "path", r->path,
                                            "size", (json_int_t)r->len));
@@ -880,7 +914,7 @@ void wb_http_sessions_close_all(wb_http_server *srv)
         pthread_mutex_unlock(&srv->mu);
         if (!e)
             return;
-        sess_end(srv, e, false);          /* stays on disk */
+        sess_end(srv, e, false, NULL);    /* stays on disk */
     }
 }
 
@@ -901,29 +935,14 @@ void wb_http_sessions_expire(wb_http_server *srv)
             pthread_mutex_unlock(&srv->mu);
             if (!e)
                 break;
-            sess_end(srv, e, true);
+            wb_error err = { 0 };
+            if (sess_end(srv, e, true, &err))
+                fprintf(stderr, "wasmbox serve: expiry: %s\n", err.message);
         }
         /* sessions on disk that this server does not hold open (from an
-           earlier process): by their recorded last use. Not through
-           wb_session_expire, whose record of open sessions is bounded. */
-        wb_session_info *list = NULL;
-        size_t n = 0;
-        int64_t t = (int64_t)time(NULL);
-        if (wb_session_list(&srv->opts, &list, &n, NULL) == WB_OK) {
-            for (size_t i = 0; i < n; i++) {
-                if (t - list[i].last_used < 0 ||
-                    (uint64_t)(t - list[i].last_used) * 1000u < idle)
-                    continue;
-                bool held = false;
-                pthread_mutex_lock(&srv->mu);
-                for (wb_http_sess *e = srv->sessions; e && !held; e = e->next)
-                    held = !strcmp(e->id, list[i].id);
-                pthread_mutex_unlock(&srv->mu);
-                if (!held)
-                    wb_session_delete(&srv->opts, list[i].id, NULL);
-            }
-            free(list);
-        }
+           earlier process): by their recorded last use; also what failed
+           deletions left */
+        wb_session_expire(&srv->opts, NULL, NULL);
     }
     /* throw-away workspaces left behind (a failed delete); a run lasts at
        most its timeout */

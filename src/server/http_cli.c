@@ -1,8 +1,9 @@
 /* http_cli.c: `wasmbox serve`. */
 #include "cli/cli.h"
 #include "server/http.h"
+#include "session/wb_session.h"
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,21 @@ static const char serve_help[] =
     "  --max-body BYTES        largest request body (default 16M) -> 413\n"
     "  --max-concurrent-per-key N\n"
     "                          requests in flight per key (default 8) -> 429\n"
-    "  --max-sessions N        open sessions in this server (default 64)\n"
+    "  --max-running-per-key N requests of one key on workers at once; the\n"
+    "                          others wait in the key's queue, and the keys'\n"
+    "                          queues are served round-robin (default: the\n"
+    "                          workers, minus one when there are several keys)\n"
+    "  --max-sessions N        open sessions in this server (default 64) -> 429\n"
+    "  --max-sessions-per-key N\n"
+    "                          open sessions per key (default: --max-sessions\n"
+    "                          divided by the number of keys, by 4 when there\n"
+    "                          are more) -> 429\n"
+    "  --request-timeout DURATION\n"
+    "                          the longest a request may take to arrive\n"
+    "                          (headers and body; a kept-alive connection's\n"
+    "                          wait for it counts) and its answer to leave,\n"
+    "                          not counting its run; the connection is closed\n"
+    "                          past it (default 60s; 0: none)\n"
     "  --state-dir DIR         where sessions live (default $WASMBOX_STATE_DIR,\n"
     "                          $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --scratch-dir DIR       where the throw-away workspaces of /v1/run live\n"
@@ -46,6 +61,9 @@ static const char serve_help[] =
     "                          guests/ beside this executable)\n"
     "  --list-routes           print the routes served, one per line, and exit\n"
     "\n"
+    "A session's workspace (files from steps and uploads) stays within the\n"
+    "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
+    "step may write only what is left, an upload past it gets 413.\n"
     "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
     "the requests under way (each bounded by its timeout), exit 0.\n";
 
@@ -127,12 +145,18 @@ static bool parse_uint(const char *s, unsigned min, unsigned max,
     return true;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag,
-                  struct FTW *f)
+/* Per-key limits left unset: with one key (or none), the whole server;
+ * with several, leave room for the others. */
+static void default_shares(wb_http_server *srv)
 {
-    (void)sb; (void)flag; (void)f;
-    remove(path);
-    return 0;
+    size_t keys = srv->no_auth || !srv->nkeys ? 1 : srv->nkeys;
+    if (!srv->max_running_per_key)
+        srv->max_running_per_key = keys > 1 && srv->workers > 1
+                                   ? srv->workers - 1 : srv->workers;
+    if (!srv->max_sessions_per_key) {
+        unsigned share = srv->max_sessions / (unsigned)(keys < 4 ? keys : 4);
+        srv->max_sessions_per_key = share ? share : 1;
+    }
 }
 
 static void free_server(wb_http_server *srv)
@@ -162,6 +186,7 @@ int wb_cli_serve(int argc, char **argv)
     srv.max_body = 16u << 20;
     srv.max_per_key = 8;
     srv.max_sessions = 64;
+    srv.request_timeout_ms = 60000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -205,6 +230,12 @@ int wb_cli_serve(int argc, char **argv)
             ok = parse_uint(v, 1, 100000, &srv.max_per_key);
         else if (!strcmp(a, "--max-sessions"))
             ok = parse_uint(v, 1, 100000, &srv.max_sessions);
+        else if (!strcmp(a, "--max-running-per-key"))
+            ok = parse_uint(v, 1, 256, &srv.max_running_per_key);
+        else if (!strcmp(a, "--max-sessions-per-key"))
+            ok = parse_uint(v, 1, 100000, &srv.max_sessions_per_key);
+        else if (!strcmp(a, "--request-timeout"))
+            ok = wb_parse_duration(v, &srv.request_timeout_ms);
         else if (!strcmp(a, "--max-body"))
             ok = wb_parse_size(v, &srv.max_body) && srv.max_body > 0;
         else {
@@ -294,6 +325,7 @@ int wb_cli_serve(int argc, char **argv)
         }
     }
     snprintf(srv.anon.name, sizeof srv.anon.name, "anonymous");
+    default_shares(&srv);
 
     /* policy and state */
     wb_session_settings_default(&srv.settings);
@@ -343,7 +375,7 @@ int wb_cli_serve(int argc, char **argv)
     rc = wb_http_serve(&srv, &ss) ? WB_EXIT_FAIL : WB_EXIT_OK;
 out:
     if (own_scratch[0])
-        nftw(own_scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        wb_sess_rm_tree(AT_FDCWD, own_scratch);
     free_server(&srv);
     return rc;
 }

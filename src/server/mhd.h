@@ -17,7 +17,7 @@
     X(MHD_get_daemon_info) X(MHD_queue_response) X(MHD_destroy_response) \
     X(MHD_create_response_from_buffer) X(MHD_add_response_header) \
     X(MHD_lookup_connection_value) X(MHD_suspend_connection) \
-    X(MHD_resume_connection)
+    X(MHD_resume_connection) X(MHD_get_connection_info)
 
 typedef struct wb_mhd_api {
 #define WB_MHD_PTR(f) __typeof__(f) *f;
@@ -42,5 +42,6 @@ bool wb_mhd_load(char *why, size_t cap);
 #define MHD_lookup_connection_value wb_mhd.MHD_lookup_connection_value
 #define MHD_suspend_connection wb_mhd.MHD_suspend_connection
 #define MHD_resume_connection wb_mhd.MHD_resume_connection
+#define MHD_get_connection_info wb_mhd.MHD_get_connection_info
 #endif
 #endif

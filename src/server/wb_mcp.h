@@ -20,10 +20,15 @@ typedef struct wb_mcp_server {
     wb_session_settings settings;
     wb_session_options opts;       /* points at policy and settings */
     const char *resume_id;         /* stdio: --session ID */
+    /* --http: MCP sessions (connections) open at once, in all and per
+       client address, and the idle time after which one is closed */
+    unsigned max_sessions, max_per_client;
+    uint64_t idle_ms;              /* 0: never */
 } wb_mcp_server;
 
-/* One client connection: one wasmbox session (opened at the first tool
- * call, or resumed). */
+/* One client connection: one wasmbox session, opened (created, or
+ * resumed from disk) at the first tool call: an MCP client that only
+ * initializes leaves nothing on disk. */
 typedef struct wb_mcp_conn {
     wb_mcp_server *srv;
     wb_session *sess;

@@ -1,6 +1,7 @@
 /* wb_mcp_cli.c: `wasmbox mcp` and `wasmbox session`. */
 #include "cli/cli.h"
 #include "server/wb_mcp.h"
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,24 @@ static const char mcp_help[] =
     "                      /mcp (default: JSON-RPC over stdin/stdout)\n"
     "  --session ID        stdio: resume (or create) session ID instead of\n"
     "                      a new one; its files are kept across restarts\n"
+    "  --max-sessions N    --http: connections (MCP sessions) open at once\n"
+    "                      (default 256); past it initialize gets 503\n"
+    "  --max-sessions-per-client N\n"
+    "                      --http: the same per client address (default 64);\n"
+    "                      past it initialize gets 429\n"
+    "  --idle-timeout DURATION\n"
+    "                      --http: close a connection idle this long (default\n"
+    "                      30m; 0: never); its files stay and its session id\n"
+    "                      resumes it\n"
     "  --state-dir DIR     where sessions live (default $WASMBOX_STATE_DIR,\n"
     "                      $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                      guests/ beside this executable)\n"
     "Sessions idle longer than the policy's session.idle_expiry are\n"
-    "deleted at start-up.\n";
+    "deleted (at start-up, and every minute with --http). A session's\n"
+    "workspace stays within the policy's budget.disk (each file and\n"
+    "directory also counts 4 KiB). --http: SIGTERM, SIGINT or SIGHUP stop\n"
+    "accepting, finish the tool calls under way, then exit 0.\n";
 
 static const char session_help[] =
     "usage: wasmbox session [--state-dir DIR] [--policy FILE] COMMAND\n"
@@ -43,6 +56,7 @@ static const char session_help[] =
 
 typedef struct common {
     const char *policy, *state, *http, *session, *guests;
+    const char *max_sessions, *max_per_client, *idle;   /* --http */
 } common;
 
 /* Returns -1 on --help, index of the first non-option, or -2 on error. */
@@ -57,6 +71,11 @@ static int parse_common(int argc, char **argv, common *o, bool mcp)
                           : !strcmp(a, "--state-dir") ? &o->state
                           : mcp && !strcmp(a, "--http") ? &o->http
                           : mcp && !strcmp(a, "--session") ? &o->session
+                          : mcp && !strcmp(a, "--max-sessions")
+                              ? &o->max_sessions
+                          : mcp && !strcmp(a, "--max-sessions-per-client")
+                              ? &o->max_per_client
+                          : mcp && !strcmp(a, "--idle-timeout") ? &o->idle
                           : !strcmp(a, "--guests") ? &o->guests : NULL;
         if (!slot) {
             wb_cli_error(mcp ? "mcp" : "session", "unknown option '%s'", a);
@@ -92,6 +111,45 @@ static int setup(wb_mcp_server *srv, const common *o)
     return 0;
 }
 
+static bool parse_count(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 100000 || s[0] == '-')
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* The --http limits (defaults: 256 sessions, 64 per client, 30 min). */
+static int http_limits(wb_mcp_server *srv, const common *o)
+{
+    srv->max_sessions = 256;
+    srv->max_per_client = 64;
+    srv->idle_ms = 30u * 60u * 1000u;
+    const char *bad = NULL, *val = NULL;
+    if (!o->http && (o->max_sessions || o->max_per_client || o->idle))
+        bad = o->max_sessions ? "--max-sessions" : o->max_per_client
+              ? "--max-sessions-per-client" : "--idle-timeout";
+    if (bad) {
+        wb_cli_error("mcp", "%s is only for --http", bad);
+        return WB_EXIT_USAGE;
+    }
+    if (o->max_sessions && !parse_count(o->max_sessions, &srv->max_sessions))
+        bad = "--max-sessions", val = o->max_sessions;
+    else if (o->max_per_client &&
+             !parse_count(o->max_per_client, &srv->max_per_client))
+        bad = "--max-sessions-per-client", val = o->max_per_client;
+    else if (o->idle && !wb_parse_duration(o->idle, &srv->idle_ms))
+        bad = "--idle-timeout", val = o->idle;
+    if (bad) {
+        wb_cli_error("mcp", "%s: bad value '%s'", bad, val);
+        return WB_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int wb_cli_mcp(int argc, char **argv)
 {
     common o = { 0 };
@@ -108,6 +166,8 @@ int wb_cli_mcp(int argc, char **argv)
     }
     wb_mcp_server srv;
     int rc = setup(&srv, &o);
+    if (!rc && (rc = http_limits(&srv, &o)))
+        wb_sandbox_config_free(&srv.policy);
     if (rc)
         return rc;
     signal(SIGPIPE, SIG_IGN);

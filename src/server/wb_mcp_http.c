@@ -3,15 +3,27 @@
  *
  *   POST   a JSON-RPC message or batch; the answer is application/json
  *          (202 and no body when it held only notifications/responses).
- *          An initialize request creates a connection and its session;
- *          its id comes back in the Mcp-Session-Id header and must be
- *          sent with every later request (400 without it, 404 when it is
- *          unknown). An id of a session that is on disk but not open in
- *          this process (the server restarted) resumes that session.
+ *          An initialize request creates a connection; its id comes back
+ *          in the Mcp-Session-Id header and must be sent with every later
+ *          request (400 without it, 404 when it is unknown). The
+ *          connection's session is created on disk by its first tool call
+ *          (a failed or bare initialize leaves nothing there). An id of a
+ *          session that is on disk but not open (the server restarted, or
+ *          the connection was closed) resumes that session.
  *   GET    405: this server sends no unsolicited messages.
  *   DELETE ends the connection (interpreters stop; files stay).
  * Requests with an Origin header that is not a loopback origin get 403
- * (DNS rebinding). */
+ * (DNS rebinding).
+ *
+ * Connections are bounded: --max-sessions at once (503 past it) and
+ * --max-sessions-per-client per client address (429), and one idle for
+ * --idle-timeout is closed (its files stay; its id can resume it). Every
+ * lookup and creation of a connection by id happens under tab_mu, so two
+ * requests resuming one id at once share one connection.
+ *
+ * SIGTERM, SIGINT, SIGHUP: stop accepting, answer 503 to new requests,
+ * let the requests under way finish (each bounded by its budget's
+ * timeout), then stop and return 0. */
 #include "cli/cli.h"
 #include "server/wb_mcp.h"
 #include "session/wb_session.h"
@@ -23,21 +35,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_BODY (16u << 20)
-#define MAX_CONNS 256
 
 typedef struct slot {
-    wb_mcp_conn *c;
-    int refs;
-    bool dead;
+    wb_mcp_conn *c;                /* NULL: free */
+    char id[64];                   /* its Mcp-Session-Id (tab_mu) */
+    char client[INET6_ADDRSTRLEN]; /* the peer that created it */
+    int refs;                      /* requests using it (tab_mu) */
+    bool dead;                     /* closed once refs drop to 0 */
+    uint64_t last_ms;              /* last request's end (tab_mu) */
 } slot;
 
 static pthread_mutex_t tab_mu = PTHREAD_MUTEX_INITIALIZER;
-static slot tab[MAX_CONNS];
+static slot *tab;
+static unsigned ntab;
 static wb_mcp_server *g_srv;
+static char *g_state;              /* the state directory */
+/* shutdown: requests under way, and whether new ones are refused */
+static unsigned in_flight;
+static bool draining;
 
 typedef struct body {
     char *buf;
@@ -45,87 +67,159 @@ typedef struct body {
     bool too_big;
 } body;
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void conn_free(wb_mcp_conn *c)
+{
+    wb_mcp_conn_close(c);
+    free(c);
+}
+
 static void slot_release(slot *s)
 {
     pthread_mutex_lock(&tab_mu);
     wb_mcp_conn *to_free = NULL;
+    s->last_ms = now_ms();
     if (--s->refs == 0 && s->dead) {
         to_free = s->c;
         s->c = NULL;
         s->dead = false;
     }
     pthread_mutex_unlock(&tab_mu);
-    if (to_free) {
-        wb_mcp_conn_close(to_free);
-        free(to_free);
-    }
+    if (to_free)
+        conn_free(to_free);
+}
+
+/* The open connection with this id (tab_mu held), or NULL. */
+static slot *find_locked(const char *id)
+{
+    for (unsigned i = 0; i < ntab; i++)
+        if (tab[i].c && !tab[i].dead && !strcmp(tab[i].id, id))
+            return &tab[i];
+    return NULL;
 }
 
 static slot *slot_find(const char *id)
 {
-    slot *r = NULL;
     pthread_mutex_lock(&tab_mu);
-    for (int i = 0; i < MAX_CONNS && !r; i++)
-        if (tab[i].c && !tab[i].dead && tab[i].c->sess &&
-            !strcmp(wb_session_id(tab[i].c->sess), id)) {
-            r = &tab[i];
-            r->refs++;
-        }
+    slot *r = find_locked(id);
+    if (r)
+        r->refs++;
     pthread_mutex_unlock(&tab_mu);
     return r;
 }
 
-static slot *slot_add(wb_mcp_conn *c)
-{
-    slot *r = NULL;
-    pthread_mutex_lock(&tab_mu);
-    for (int i = 0; i < MAX_CONNS && !r; i++)
-        if (!tab[i].c) {
-            r = &tab[i];
-            r->c = c;
-            r->refs = 1;
-            r->dead = false;
-        }
-    pthread_mutex_unlock(&tab_mu);
-    return r;
-}
-
-static bool on_disk(const char *id)
-{
-    wb_session_info *list;
-    size_t n;
-    bool found = false;
-    if (wb_session_list(&g_srv->opts, &list, &n, NULL))
-        return false;
-    for (size_t i = 0; i < n && !found; i++)
-        found = !strcmp(list[i].id, id);
-    free(list);
-    return found;
-}
-
-/* A new connection (initialize, or a resumed session id). */
-static slot *new_conn(const char *id, char *why, size_t whylen)
+/* The connection with id `id`, created for `client` when there is none
+ * (the caps permitting; `resumed`: the session was initialized by an
+ * earlier connection); NULL with an HTTP status and reason otherwise. */
+static slot *slot_claim(const char *id, const char *client, bool resumed,
+                        unsigned *code, char *why, size_t whylen)
 {
     wb_mcp_conn *c = malloc(sizeof *c);
     if (!c) {
+        *code = 500;
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
     wb_mcp_conn_init(c, g_srv, id);
-    wb_error err = { 0 };
-    if (wb_mcp_session(c, &err)) {
-        snprintf(why, whylen, "cannot open a session: %s", err.message);
-        wb_mcp_conn_close(c);
-        free(c);
-        return NULL;
+    c->initialized = resumed;
+    pthread_mutex_lock(&tab_mu);
+    slot *r = find_locked(id), *free_slot = NULL;
+    unsigned open = 0, mine = 0;
+    for (unsigned i = 0; i < ntab && !r; i++) {
+        if (!tab[i].c && !free_slot)
+            free_slot = &tab[i];
+        if (tab[i].c && !tab[i].dead) {
+            open++;
+            mine += !strcmp(tab[i].client, client);
+        }
     }
-    slot *s = slot_add(c);
-    if (!s) {
-        snprintf(why, whylen, "too many connections");
-        wb_mcp_conn_close(c);
-        free(c);
+    if (r) {
+        r->refs++;                /* another request created it just now */
+    } else if (mine >= g_srv->max_per_client) {
+        *code = 429;
+        snprintf(why, whylen, "too many MCP sessions: this client (%s) has "
+                 "%u open, its limit (--max-sessions-per-client); end one "
+                 "with DELETE /mcp, or wait until one has been idle for "
+                 "--idle-timeout", client, mine);
+    } else if (!free_slot || open >= g_srv->max_sessions) {
+        *code = 503;
+        snprintf(why, whylen, "too many MCP sessions: %u open, the server's "
+                 "limit (--max-sessions); end one with DELETE /mcp, or wait "
+                 "until one has been idle for --idle-timeout", open);
+    } else {
+        r = free_slot;
+        r->c = c;
+        c = NULL;
+        snprintf(r->id, sizeof r->id, "%s", id);
+        snprintf(r->client, sizeof r->client, "%s", client);
+        r->refs = 1;
+        r->dead = false;
+        r->last_ms = now_ms();
     }
-    return s;
+    pthread_mutex_unlock(&tab_mu);
+    if (c)
+        conn_free(c);
+    return r;
+}
+
+/* Close connections idle past --idle-timeout (the main thread). */
+static void expire_idle(void)
+{
+    if (!g_srv->idle_ms)
+        return;
+    for (;;) {
+        wb_mcp_conn *to_free = NULL;
+        uint64_t now = now_ms();
+        pthread_mutex_lock(&tab_mu);
+        for (unsigned i = 0; i < ntab && !to_free; i++)
+            if (tab[i].c && !tab[i].dead && tab[i].refs == 0 &&
+                now - tab[i].last_ms >= g_srv->idle_ms) {
+                to_free = tab[i].c;
+                tab[i].c = NULL;
+            }
+        pthread_mutex_unlock(&tab_mu);
+        if (!to_free)
+            return;
+        conn_free(to_free);
+    }
+}
+
+/* Is there a session `id` on disk? */
+static bool on_disk(const char *id)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", g_state, id);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* A fresh session id (the session layer's form: 16 hex digits). */
+static bool new_id(char *id, size_t cap)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        uint8_t r[8];
+        if (getrandom(r, sizeof r, 0) != sizeof r)
+            return false;
+        for (int i = 0; i < 8; i++)
+            snprintf(id + 2 * i, cap - 2 * (size_t)i, "%02x", r[i]);
+        if (!on_disk(id))
+            return true;
+    }
+    return false;
+}
+
+static bool is_draining(void)
+{
+    pthread_mutex_lock(&tab_mu);
+    bool d = draining;
+    pthread_mutex_unlock(&tab_mu);
+    return d;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
@@ -142,6 +236,10 @@ static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
     if (code == 405)
         MHD_add_response_header(r, "Allow", "POST, DELETE");
+    if (code == 429 || code == 503)
+        MHD_add_response_header(r, "Retry-After", "1");
+    if (is_draining())
+        MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(con, code, r);
     MHD_destroy_response(r);
     return ret;
@@ -176,6 +274,20 @@ static bool origin_ok(struct MHD_Connection *con)
     return false;
 }
 
+static void client_of(struct MHD_Connection *con, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, cap, "?");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  out, (socklen_t)cap);
+}
+
 /* Does the body hold an initialize request? */
 static bool is_initialize(const char *text, size_t len)
 {
@@ -190,37 +302,69 @@ static bool is_initialize(const char *text, size_t len)
     return r;
 }
 
-static enum MHD_Result handle_post(struct MHD_Connection *con, body *b)
+/* The connection a POST goes to: a new one for initialize, else the one
+ * its Mcp-Session-Id names (resumed from disk if need be); NULL when the
+ * answer (an error) was queued in *ret. */
+static slot *route_post(struct MHD_Connection *con, bool init,
+                        enum MHD_Result *ret)
 {
     const char *sid = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
                                                   "Mcp-Session-Id");
-    char why[600];
-    slot *s;
+    char id[64], client[INET6_ADDRSTRLEN], why[400];
+    unsigned code = 500;
+    slot *s = NULL;
+    client_of(con, client, sizeof client);
+    if (init) {
+        if (!new_id(id, sizeof id)) {
+            *ret = rpc_error(con, 500, -32603, "no randomness for a "
+                             "session id");
+            return NULL;
+        }
+        s = slot_claim(id, client, false, &code, why, sizeof why);
+    } else if (!sid) {
+        *ret = rpc_error(con, 400, -32600, "Bad Request: missing "
+                         "Mcp-Session-Id header (send initialize first)");
+        return NULL;
+    } else if (!(s = slot_find(sid))) {
+        if (!wb_sess_valid_id(sid) || !on_disk(sid)) {
+            *ret = rpc_error(con, 404, -32600, "Session not found");
+            return NULL;
+        }
+        s = slot_claim(sid, client, true, &code, why, sizeof why);
+    }
+    if (!s)
+        *ret = rpc_error(con, code, -32000, why);
+    return s;
+}
+
+static enum MHD_Result handle_post(struct MHD_Connection *con, body *b)
+{
     if (b->too_big)
         return rpc_error(con, 413, -32600, "Invalid Request: body too large");
-    if (is_initialize(b->buf ? b->buf : "", b->len)) {
-        s = new_conn(NULL, why, sizeof why);
-        if (!s)
-            return rpc_error(con, 500, -32603, why);
-    } else if (!sid) {
-        return rpc_error(con, 400, -32600, "Bad Request: missing "
-                         "Mcp-Session-Id header (send initialize first)");
-    } else if (!(s = slot_find(sid))) {
-        if (!wb_sess_valid_id(sid) || !on_disk(sid))
-            return rpc_error(con, 404, -32600, "Session not found");
-        s = new_conn(sid, why, sizeof why);
-        if (!s)
-            return rpc_error(con, 500, -32603, why);
-        s->c->initialized = true;
-    }
-    char *resp = wb_mcp_handle_text(s->c, b->buf ? b->buf : "", b->len, NULL);
+    if (is_draining())
+        return rpc_error(con, 503, -32000, "the server is shutting down");
+    const char *text = b->buf ? b->buf : "";
+    bool init = is_initialize(text, b->len);
+    enum MHD_Result ret = MHD_NO;
+    slot *s = route_post(con, init, &ret);
+    if (!s)
+        return ret;
+    bool was_init = false;
+    char *resp = wb_mcp_handle_text(s->c, text, b->len, &was_init);
     char id[64];
-    snprintf(id, sizeof id, "%s", wb_session_id(s->c->sess));
+    snprintf(id, sizeof id, "%s", s->id);
+    if (init && !was_init) {
+        /* a failed initialize: no connection, no session id */
+        pthread_mutex_lock(&tab_mu);
+        s->dead = true;
+        pthread_mutex_unlock(&tab_mu);
+    }
     slot_release(s);
-    enum MHD_Result r = resp ? reply(con, 200, resp, "application/json", id)
-                             : reply(con, 202, "", NULL, id);
+    const char *sid = init && !was_init ? NULL : id;
+    ret = resp ? reply(con, 200, resp, "application/json", sid)
+               : reply(con, 202, "", NULL, sid);
     free(resp);
-    return r;
+    return ret;
 }
 
 static enum MHD_Result handle_delete(struct MHD_Connection *con)
@@ -250,6 +394,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
         if (!(b = calloc(1, sizeof *b)))
             return MHD_NO;
         *con_cls = b;
+        pthread_mutex_lock(&tab_mu);
+        in_flight++;
+        pthread_mutex_unlock(&tab_mu);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -287,6 +434,9 @@ static void on_done(void *cls, struct MHD_Connection *con, void **con_cls,
         free(b->buf);
         free(b);
         *con_cls = NULL;
+        pthread_mutex_lock(&tab_mu);
+        in_flight--;
+        pthread_mutex_unlock(&tab_mu);
     }
 }
 
@@ -327,6 +477,48 @@ static int listen_on(const char *addr, struct sockaddr_in *sa)
     return fd;
 }
 
+/* Until a signal: close idle connections, expire idle sessions. */
+static int wait_for_signal(const sigset_t *set)
+{
+    uint64_t last_expire = now_ms();
+    for (;;) {
+        struct timespec ts = { 1, 0 };
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        expire_idle();
+        if (now_ms() - last_expire >= 60000) {
+            wb_session_expire(&g_srv->opts, NULL, NULL);
+            last_expire = now_ms();
+        }
+    }
+}
+
+/* Stop accepting, refuse new requests, and wait for those under way
+ * (bounded by the budget's timeout plus start-up and slack). */
+static void drain(struct MHD_Daemon *d, int sig)
+{
+    fprintf(stderr, "wasmbox mcp: %s: draining\n", strsignal(sig));
+    fflush(stderr);
+    pthread_mutex_lock(&tab_mu);
+    draining = true;
+    pthread_mutex_unlock(&tab_mu);
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    uint64_t t = g_srv->policy.budget.timeout_ms;
+    uint64_t deadline = now_ms() + (t ? t : 300000u) + 65000u;
+    for (;;) {
+        pthread_mutex_lock(&tab_mu);
+        unsigned n = in_flight;
+        pthread_mutex_unlock(&tab_mu);
+        if (n == 0 || now_ms() >= deadline)
+            break;
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
 int wb_mcp_http(wb_mcp_server *srv, const char *addr)
 {
     struct sockaddr_in sa;
@@ -342,7 +534,18 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
         return WB_EXIT_FAIL;
     }
     g_srv = srv;
-    /* signals go to this thread's sigwait, not to server threads */
+    g_state = wb_session_state_dir(&srv->opts);
+    ntab = srv->max_sessions;
+    tab = calloc(ntab, sizeof *tab);
+    if (!g_state || !tab) {
+        close(fd);
+        wb_cli_error("mcp", "%s", g_state ? "out of memory" : "no state "
+                     "directory: pass --state-dir or set WASMBOX_STATE_DIR");
+        free(g_state);
+        free(tab);
+        return WB_EXIT_FAIL;
+    }
+    /* signals go to this thread's sigtimedwait, not to server threads */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -350,35 +553,35 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     char why[256];
-    if (!wb_mhd_load(why, sizeof why)) {
-        close(fd);
+    struct MHD_Daemon *d = NULL;
+    if (!wb_mhd_load(why, sizeof why))
         fprintf(stderr, "wasmbox: mcp: %s\n", why);
-        return 1;
-    }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-        MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-        MHD_OPTION_END);
+    else
+        d = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+            MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+            MHD_OPTION_END);
+    int rc = WB_EXIT_OK;
     if (!d) {
         close(fd);
         wb_cli_error("mcp", "cannot start the HTTP server");
-        return WB_EXIT_FAIL;
+        rc = WB_EXIT_FAIL;
+    } else {
+        fprintf(stderr, "wasmbox mcp: listening on http://127.0.0.1:%u/mcp\n",
+                (unsigned)ntohs(sa.sin_port));
+        fflush(stderr);
+        drain(d, wait_for_signal(&set));
+        MHD_stop_daemon(d);
+        fprintf(stderr, "wasmbox mcp: stopped\n");
     }
-    fprintf(stderr, "wasmbox mcp: listening on http://127.0.0.1:%u/mcp\n",
-            (unsigned)ntohs(sa.sin_port));
-    fflush(stderr);
-    int sig = 0;
-    sigwait(&set, &sig);
-    MHD_stop_daemon(d);
-    close(fd);
-    for (int i = 0; i < MAX_CONNS; i++)
-        if (tab[i].c) {
-            wb_mcp_conn_close(tab[i].c);
-            free(tab[i].c);
-            tab[i].c = NULL;
-        }
-    return 0;
+    for (unsigned i = 0; i < ntab; i++)
+        if (tab[i].c)
+            conn_free(tab[i].c);
+    free(tab);
+    tab = NULL;
+    free(g_state);
+    return rc;
 }

@@ -98,6 +98,71 @@ static int open_parent(wb_session *s, char *rel, bool create,
     return fd;
 }
 
+uint64_t wb_sess_quota_left(wb_session *s)
+{
+    uint64_t used, quota = s->policy->budget.max_disk;
+    if (wb_sess_tree_usage(s->ws, &used) != 0)
+        return 0;
+    return used < quota ? quota - used : 0;
+}
+
+/* What writing `len` bytes at rel adds to the workspace as the quota
+ * counts it: the file (less the one it replaces) and each directory that
+ * open_parent will create. */
+static uint64_t put_cost(wb_session *s, const char *rel, size_t len,
+                         uint64_t *freed)
+{
+    uint64_t cost = WB_SESS_ENTRY_COST + len;
+    *freed = 0;
+    int fd = open(s->ws, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const char *c = rel;
+    for (;;) {
+        const char *slash = strchr(c, '/');
+        char name[NAME_MAX + 1];
+        size_t n = slash ? (size_t)(slash - c) : strlen(c);
+        snprintf(name, sizeof name, "%.*s", (int)(n < NAME_MAX ? n : NAME_MAX),
+                 c);
+        if (!slash) {
+            struct stat sb;
+            if (fd >= 0 && fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISREG(sb.st_mode))
+                *freed = WB_SESS_ENTRY_COST + (uint64_t)sb.st_size;
+            break;
+        }
+        int nfd = fd < 0 ? -1 : openat(fd, name, O_RDONLY | O_DIRECTORY |
+                                       O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+        fd = nfd;
+        if (fd < 0)
+            cost += WB_SESS_ENTRY_COST;       /* to be created */
+        c = slash + 1;
+    }
+    if (fd >= 0)
+        close(fd);
+    return cost;
+}
+
+/* Refuse a write that would take the workspace past its quota. */
+static wb_status check_quota(wb_session *s, const char *path, const char *rel,
+                             size_t len, wb_error *err)
+{
+    uint64_t quota = s->policy->budget.max_disk, used, freed;
+    if (wb_sess_tree_usage(s->ws, &used) != 0)
+        return wb_sess_fail(err, WB_E_IO, "cannot measure the workspace: %s",
+                            strerror(errno));
+    uint64_t cost = put_cost(s, rel, len, &freed);
+    uint64_t after = used - (freed < used ? freed : used) + cost;
+    if (after <= quota && cost >= len)
+        return WB_OK;
+    return wb_sess_fail(err, WB_E_LIMIT, "writing %zu bytes to '%s' would "
+                        "take the workspace to %llu bytes, over its quota of "
+                        "%llu bytes (budget.disk; each file and directory "
+                        "also counts %u bytes); it holds %llu", len, path,
+                        (unsigned long long)after, (unsigned long long)quota,
+                        WB_SESS_ENTRY_COST, (unsigned long long)used);
+}
+
 wb_status wb_session_put_file(wb_session *s, const char *path,
                               const uint8_t *data, size_t len, wb_error *err)
 {
@@ -109,23 +174,29 @@ wb_status wb_session_put_file(wb_session *s, const char *path,
     if (!*rel)
         return wb_sess_fail(err, WB_E_ARG, "path '%s' names the workspace "
                             "itself, not a file", path);
-    if (len > s->policy->budget.max_disk)
-        return wb_sess_fail(err, WB_E_LIMIT, "file of %zu bytes exceeds the "
-                            "disk budget (%llu bytes)", len,
-                            (unsigned long long)s->policy->budget.max_disk);
+    /* s->mu: a step of another thread cannot fill the quota meanwhile */
+    pthread_mutex_lock(&s->mu);
+    if ((st = check_quota(s, path, rel, len, err))) {
+        pthread_mutex_unlock(&s->mu);
+        return st;
+    }
     int dfd = open_parent(s, rel, true, &last);
-    if (dfd < 0)
+    if (dfd < 0) {
+        pthread_mutex_unlock(&s->mu);
         return io_fail(err, path, errno);
+    }
     struct stat sb;
     if (fstatat(dfd, last, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
         !S_ISREG(sb.st_mode)) {
         close(dfd);
+        pthread_mutex_unlock(&s->mu);
         return wb_sess_fail(err, WB_E_ARG, "path '%s' exists and is not a "
                             "regular file", path);
     }
     int rc = wb_sess_write_atomic(dfd, last, data, len);
     int e = errno;
     close(dfd);
+    pthread_mutex_unlock(&s->mu);
     return rc ? io_fail(err, path, e) : WB_OK;
 }
 

@@ -11,7 +11,9 @@
  * the store and cancels WASI waits: the guest is then gone and so is its
  * state; the next step starts a new one and says so.
  *
- * Memory, disk and open files are budgets of the guest's whole life. */
+ * Memory, disk and open files are budgets of the guest's whole life; a
+ * step's disk budget is also at most what is left of the workspace quota
+ * (disk_room). */
 #include "session/wb_session.h"
 #include "wasi/wasi.h"
 #include <errno.h>
@@ -392,6 +394,17 @@ static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
     }
 }
 
+/* The step may write `room` more bytes (what is left of the workspace
+ * quota), within the kernel's whole-life disk budget. */
+static void disk_room(wb_kernel *k, uint64_t room)
+{
+    wb_run_result u;
+    memset(&u, 0, sizeof u);
+    wb_wasi_usage(k->w, &u);
+    uint64_t life = k->cfg.budget.max_disk, cap = u.disk_bytes + room;
+    wb_wasi_set_max_disk(k->w, cap < u.disk_bytes || cap > life ? life : cap);
+}
+
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const wb_budget *b, wb_step_result *res,
                          wb_error *err)
@@ -434,6 +447,7 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     pthread_mutex_unlock(&k->mu);
     /* the guest is blocked reading its stdin: ordered by the socket */
     wb_store_set_fuel(k->st, b->fuel);
+    disk_room(k, b->max_disk);
     uint64_t mem0 = wb_store_peak_memory(k->st);
     char hdr[80];
     int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);

@@ -3,7 +3,8 @@
  * one-shot; Lua, SQL, raw wasm and one-shot Python/JavaScript steps are
  * wb_sandbox_run calls (see one_shot for each argv) with output captured
  * through the output callback. The step's budget is the policy's,
- * tightened by the options. */
+ * tightened by the options, and its disk budget at most what is left of
+ * the workspace quota (the policy's budget.disk, wb_session_files.c). */
 #include "session/wb_session.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -216,8 +217,19 @@ wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
     if (st)
         return st;
     pthread_mutex_lock(&s->mu);
+    /* the workspace quota: a step may write only what is left of it */
+    uint64_t left = wb_sess_quota_left(s);
+    bool quota_bound = left < b.max_disk;
+    if (quota_bound)
+        b.max_disk = left;
     st = kernel ? wb_kernel_step(s, lang, code, len, &b, res, err)
                 : one_shot(s, lang, code, len, o, &b, res, err);
+    if (!st && quota_bound && res->run.outcome == WB_OUTCOME_DISK_LIMIT)
+        snprintf(res->run.message, sizeof res->run.message, "disk limit "
+                 "exceeded: the workspace quota (budget.disk, %llu bytes) "
+                 "had %llu bytes left for this step",
+                 (unsigned long long)s->policy->budget.max_disk,
+                 (unsigned long long)left);
     s->steps++;
     s->last_used = wb_sess_now();
     wb_sess_save(s, NULL);

@@ -21,9 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ids of sessions open in this process (expiry skips them) */
+/* ids of sessions open in this process, one entry per open (expiry skips
+ * them); grows as needed, so a server with many sessions open never has
+ * one expired under it */
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
-static char open_ids[64][64];
+static char (*open_ids)[64];
+static size_t n_open, cap_open;
+
+#define GRAVE ".deleted-"       /* a session being deleted */
+#define GRAVE_AGE_S 300
 
 int64_t wb_sess_now(void)
 {
@@ -200,27 +206,38 @@ static bool load_meta(const char *root, wb_session_info *info)
     return ok;
 }
 
-static void mark_open(const char *id, bool on)
+static bool mark_open(const char *id, bool on)
 {
+    bool ok = true;
     pthread_mutex_lock(&open_mu);
-    for (int i = 0; i < 64; i++) {
-        if (on && !open_ids[i][0]) {
-            snprintf(open_ids[i], sizeof open_ids[i], "%s", id);
-            break;
+    if (on) {
+        if (n_open == cap_open) {
+            size_t cap = cap_open * 2 + 16;
+            char (*g)[64] = realloc(open_ids, cap * sizeof *g);
+            if (g) {
+                open_ids = g;
+                cap_open = cap;
+            }
         }
-        if (!on && !strcmp(open_ids[i], id)) {
-            open_ids[i][0] = 0;
-            break;
-        }
+        ok = n_open < cap_open;
+        if (ok)
+            snprintf(open_ids[n_open++], sizeof open_ids[0], "%s", id);
+    } else {
+        for (size_t i = 0; i < n_open; i++)
+            if (!strcmp(open_ids[i], id)) {
+                memcpy(open_ids[i], open_ids[--n_open], sizeof open_ids[0]);
+                break;
+            }
     }
     pthread_mutex_unlock(&open_mu);
+    return ok;
 }
 
 static bool is_open(const char *id)
 {
     bool r = false;
     pthread_mutex_lock(&open_mu);
-    for (int i = 0; i < 64 && !r; i++)
+    for (size_t i = 0; i < n_open && !r; i++)
         r = !strcmp(open_ids[i], id);
     pthread_mutex_unlock(&open_mu);
     return r;
@@ -327,7 +344,10 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         sess_free(s);
         return st;
     }
-    mark_open(s->id, true);
+    if (!mark_open(s->id, true)) {
+        sess_free(s);
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    }
     *out = s;
     return WB_OK;
 }
@@ -409,29 +429,6 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
     return WB_OK;
 }
 
-/* rm -rf below dirfd (no symlinks followed: unlinkat removes links). */
-static int rm_tree(int dfd, const char *name)
-{
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                    O_CLOEXEC);
-    if (fd < 0)
-        return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            rc |= rm_tree(dirfd(d), e->d_name);
-    closedir(d);
-    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-        rc = -1;
-    return rc;
-}
-
 wb_status wb_session_delete(const wb_session_options *o, const char *id,
                             wb_error *err)
 {
@@ -452,16 +449,52 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
         close(dfd);
         return wb_sess_fail(err, WB_E_ARG, "no session '%s'", id);
     }
-    /* Rename first: the session disappears atomically, then goes. */
+    /* Rename first: the session disappears atomically, then goes. What a
+       failed removal leaves is swept by a later wb_session_expire. */
     char grave[NAME_MAX + 1];
-    snprintf(grave, sizeof grave, ".deleted-%s-%d", id, (int)getpid());
-    int rc = renameat(dfd, id, dfd, grave) == 0 ? rm_tree(dfd, grave) : -1;
+    snprintf(grave, sizeof grave, "%s%s-%d", GRAVE, id, (int)getpid());
+    bool moved = renameat(dfd, id, dfd, grave) == 0;
+    int rc = moved ? wb_sess_rm_tree(dfd, grave) : -1;
     int e = errno;
     close(dfd);
+    if (rc && moved)
+        return wb_sess_fail(err, WB_E_IO, "session '%s' could not be deleted "
+                            "completely (%s): what is left is in %s/%s",
+                            id, strerror(e), path, grave);
     if (rc)
         return wb_sess_fail(err, WB_E_IO, "cannot delete session '%s': %s",
                             id, strerror(e));
     return WB_OK;
+}
+
+/* Remove what failed deletions left (graves untouched for a while: a
+ * deletion under way renamed its grave just now). */
+static void sweep_graves(const wb_session_options *o)
+{
+    char *state;
+    if (sess_dir(o, &state, NULL))
+        return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sessions", state);
+    free(state);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    int64_t now = wb_sess_now();
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat sb;
+        if (strncmp(e->d_name, GRAVE, strlen(GRAVE)) ||
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            now - (int64_t)sb.st_ctime < GRAVE_AGE_S)
+            continue;
+        wb_sess_rm_tree(dirfd(d), e->d_name);
+    }
+    closedir(d);
 }
 
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
@@ -472,6 +505,7 @@ wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
     const wb_session_settings *ss = o && o->settings ? o->settings : &def;
     if (deleted)
         *deleted = 0;
+    sweep_graves(o);
     if (ss->idle_expiry_ms == 0)
         return WB_OK;
     wb_session_info *list;

@@ -264,3 +264,8 @@ void wb_wasi_usage(const wb_wasi *w, wb_run_result *res)
     res->stderr_truncated = w->truncated[2];
     res->disk_bytes = w->disk_bytes;
 }
+
+void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk)
+{
+    w->max_disk = max_disk;
+}

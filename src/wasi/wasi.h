@@ -352,5 +352,9 @@ WB_WASI_FN(sock_shutdown);
 /* Accessors for the sandbox runner. */
 int wb_wasi_stop_reason(const wb_wasi *w);
 void wb_wasi_usage(const wb_wasi *w, wb_run_result *res);
+/* Change the disk budget (total bytes charged over the context's life)
+ * while no guest call runs: session kernels give each step only what is
+ * left of the workspace quota. */
+void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk);
 
 #endif

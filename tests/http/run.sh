@@ -36,6 +36,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    chattr -R -i "$T" 2>/dev/null     # the failed-DELETE case
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -55,12 +56,14 @@ session:
   languages: [python, javascript, lua, sql, wasm]
 EOF
 
-# start_server NAME ARGS...: sets PORT_<NAME>, PID_<NAME>
+# start_server NAME ARGS...: sets PORT_<NAME>, PID_<NAME>; with NOFILE=N
+# set, the server runs under `ulimit -n N`
 start_server() {
     local name=$1; shift
     local log="$T/$name.log"
-    env -u WASMBOX_API_KEYS WASMBOX_GUESTS="$GUESTS" "$WASMBOX" serve \
-        --listen 127.0.0.1:0 --state-dir "$T/state-$name" "$@" 2>"$log" &
+    (if [ -n "${NOFILE:-}" ]; then ulimit -n "$NOFILE"; fi
+     exec env -u WASMBOX_API_KEYS WASMBOX_GUESTS="$GUESTS" "$WASMBOX" serve \
+        --listen 127.0.0.1:0 --state-dir "$T/state-$name" "$@") 2>"$log" &
     local pid=$!
     PIDS+=("$pid")
     local port=""
@@ -322,6 +325,141 @@ else
     skip "429 (no python guest)"
 fi
 
+# ---- fairness between keys ----------------------------------------------
+# Two workers; alice queues four runs that spin until their 3 s timeout,
+# then bob asks for print(1). A single FIFO made bob wait for two rounds
+# of alice's runs (6 s). Bob's wait is measured against his run on an idle
+# server, so a slow build (sanitizers) does not change the verdict.
+PRINT1=$(run_json lua 'print(1)')   # made before: a slow python must not delay a timed request
+SPIN=$(run_json lua 'while true do end' '{"limits": {"timeout": 3}}')
+timed_run() {   # timed_run URL KEYHEADER BODY: "CODE SECONDS" of one run
+    curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST "$1/v1/run" \
+        -H "$2" -d "$3"
+}
+waited_less() {   # waited_less "CODE SECONDS" "CODE IDLE_SECONDS" EXTRA
+    python3 -c 'import sys; c, t = sys.argv[1].split(); i = sys.argv[2].split()[1]; sys.exit(not (c == "200" and float(t) < float(i) + float(sys.argv[3])))' "$@"
+}
+busy_runs() {   # busy_runs URL: alice's four spinning runs, in the background;
+                # fails unless two of them are seen waiting in her queue
+    curl -s -Z --parallel-immediate -X POST -H "$HA" -d "$SPIN" \
+        -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
+        "$1/v1/run" "$1/v1/run" "$1/v1/run" "$1/v1/run" 2>/dev/null &
+    BUSY=$!
+    for _ in $(seq 60); do
+        curl -s "$1/metrics" -H "$HB" | grep -q '^wasmbox_http_requests_queued [2-9]' && return 0
+        sleep 0.05
+    done
+    return 1
+}
+stop_now() {    # stop_now PID: kill a server and the busy client at once
+    kill -KILL "$1" "$BUSY" 2>/dev/null
+    wait "$1" "$BUSY" 2>/dev/null
+}
+if lang_ok lua lua.wasm; then
+    start_server fair --policy "$T/policy.yaml" --api-keys "$T/keys" \
+        --workers 2 --max-sessions 4 --scratch-dir "$T/scratch-fair"
+    F=http://127.0.0.1:$PORT_fair
+    # per-key session quota: 4 sessions, two keys -> 2 each
+    req POST "$F/v1/sessions" -H "$HA" -d '{}'; C1=$CODE
+    req POST "$F/v1/sessions" -H "$HA" -d '{}'; C2=$CODE
+    req POST "$F/v1/sessions" -H "$HA" -d '{}'
+    checks "a key past its session quota -> 429 naming --max-sessions-per-key" \
+        '[ "$C1$C2$CODE" = 201201429 ] && [ "$(jget "j[\"limit\"]")" = max-sessions-per-key ] && grep -q -- --max-sessions-per-key "$T/body"'
+    req POST "$F/v1/sessions" -H "$HB" -d '{}'
+    check "another key can still open a session" [ "$CODE" = 201 ]
+    timed_run "$F" "$HB" "$PRINT1" > /dev/null   # warm
+    IDLE=$(timed_run "$F" "$HB" "$PRINT1")
+    if busy_runs "$F"; then
+        R=$(timed_run "$F" "$HB" "$PRINT1")
+        checks "fairness: another key's run starts at once, not behind one key's busy runs ($R; idle: $IDLE)" \
+            'waited_less "$R" "$IDLE" 1.5'
+    else
+        fail "fairness: alice's runs were never seen queued"
+    fi
+    stop_now "$PID_fair"
+
+    # round-robin alone (no worker kept back): bob waits at most for the
+    # end of one of alice's runs, not for her whole queue
+    start_server rr --policy "$T/policy.yaml" --api-keys "$T/keys" \
+        --workers 2 --max-running-per-key 2 --scratch-dir "$T/scratch-rr"
+    if busy_runs "http://127.0.0.1:$PORT_rr"; then
+        R=$(timed_run "http://127.0.0.1:$PORT_rr" "$HB" "$PRINT1")
+        checks "fairness: the keys' queues are served round-robin ($R; idle: $IDLE)" \
+            'waited_less "$R" "$IDLE" 4.3'
+    else
+        fail "fairness (round-robin): alice's runs were never seen queued"
+    fi
+    stop_now "$PID_rr"
+else
+    skip "fairness between keys (no lua guest)"
+fi
+
+# ---- workspace quota across steps and uploads ------------------------------
+printf 'budget:\n  timeout: 5s\n  disk: 128K\nsession:\n  languages: [python, lua]\n' \
+    > "$T/quota.yaml"
+if lang_ok lua lua.wasm; then
+    start_server quota --policy "$T/quota.yaml" --api-keys "$T/keys"
+    Q=http://127.0.0.1:$PORT_quota
+    req POST "$Q/v1/sessions" -H "$HA" -d '{}'
+    QS=$Q/v1/sessions/$(jget "j['id']")
+    head -c 50000 /dev/zero > "$T/50k"
+    head -c 80000 /dev/zero > "$T/80k"
+    req PUT "$QS/files/up.bin" -H "$HA" --data-binary @"$T/50k"
+    check "an upload within the workspace quota -> 200" [ "$CODE" = 200 ]
+    req PUT "$QS/files/more.bin" -H "$HA" --data-binary @"$T/80k"
+    checks "an upload past the workspace quota -> 413 naming it" \
+        '[ "$CODE" = 413 ] && [ "$(jget "j[\"limit\"]")" = workspace-quota ] && grep -q quota "$T/body"'
+    write_lua() { run_json lua "local f = io.open('$1', 'w'); f:write(string.rep('x', 50000)); f:close(); print('ok')"; }
+    req POST "$QS/exec" -H "$HA" -d "$(write_lua one.txt)"
+    check "a step may use what is left of the quota" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = ok ]
+    req POST "$QS/exec" -H "$HA" -d "$(write_lua two.txt)"
+    checks "a step past what is left -> outcome disk-limit naming the quota" \
+        '[ "$CODE" = 200 ] && [ "$(jget "j[\"outcome\"]")" = disk-limit ] && grep -q quota "$T/body"'
+    if lang_ok python python.wasm; then
+        req POST "$QS/exec" -H "$HA" -d "$(run_json python 'open("three.bin", "wb").write(b"x" * 50000)')"
+        check "a python (kernel) step past what is left -> disk-limit" \
+            [ "$CODE" = 200 -a "$(jget "j['outcome']")" = disk-limit ]
+    fi
+    req GET "$QS/files" -H "$HA"
+    checks "the workspace stays within its quota ($(jget "sum(f['size'] for f in j['files'])") bytes of files)" \
+        '[ "$CODE" = 200 ] && [ "$(jget "sum(f[\"size\"] for f in j[\"files\"]) <= 128 * 1024")" = True ]'
+else
+    skip "workspace quota (no lua guest)"
+fi
+
+# ---- an overall request deadline -----------------------------------------
+start_server deadline --api-keys "$T/keys" --request-timeout 2s
+checks "requests trickled byte by byte are cut off at --request-timeout" \
+    'python3 "$HERE/trickle.py" "$PORT_deadline" "$KEY_A" 8 > "$T/trickle.log"'
+sed 's/^/     /' "$T/trickle.log"
+req GET "http://127.0.0.1:$PORT_deadline/metrics" -H "$HA"
+checks "and counted in /metrics" 'grep -q "^wasmbox_http_deadline_closed_total [4-9]" "$T/body"'
+req GET "http://127.0.0.1:$PORT_deadline/healthz"
+check "the server still answers" [ "$CODE" = 200 ]
+
+# ---- deleting a session: deep trees, few fds, honest failures -------------
+NOFILE=64 start_server fds --api-keys "$T/keys"
+D=http://127.0.0.1:$PORT_fds
+req POST "$D/v1/sessions" -H "$HA" -d '{}'
+DID=$(jget "j['id']")
+DEEP=$(printf 'd/%.0s' $(seq 600))
+req PUT "$D/v1/sessions/$DID/files/${DEEP}leaf.txt" -H "$HA" --data-binary 'deep'
+check "a file under 600 nested directories" [ "$CODE" = 200 ]
+req DELETE "$D/v1/sessions/$DID" -H "$HA"
+checks "DELETE of the deep session under ulimit -n 64 -> 200, and nothing is left on disk" \
+    '[ "$CODE" = 200 ] && [ -z "$(ls -A "$T/state-fds/sessions")" ]'
+req POST "$D/v1/sessions" -H "$HA" -d '{}'
+DID=$(jget "j['id']")
+req PUT "$D/v1/sessions/$DID/files/keep/locked.txt" -H "$HA" --data-binary 'x'
+if chattr +i "$T/state-fds/sessions/$DID/work/keep/locked.txt" 2>/dev/null; then
+    req DELETE "$D/v1/sessions/$DID" -H "$HA"
+    checks "a DELETE that leaves data behind -> 500 saying so, not {\"deleted\": true}" \
+        '[ "$CODE" = 500 ] && grep -q "could not be deleted" "$T/body"'
+    chattr -R -i "$T/state-fds/sessions"
+else
+    skip "a failed DELETE (chattr +i is not available here)"
+fi
+
 # ---- start-up refusals -------------------------------------------------
 env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen 0.0.0.0:0 --insecure-no-auth \
     --state-dir "$T/s2" 2>"$T/err" & RP=$!
@@ -359,10 +497,15 @@ fi
 
 # ---- graceful shutdown -------------------------------------------------
 if lang_ok python python.wasm; then
+    SLOW=$(run_json python 'import time; time.sleep(1.5); print("finished")')
     curl -s -o "$T/drain" -w '%{http_code}' -X POST "$U/v1/run" -H "$HA" \
-        -d "$(run_json python 'import time; time.sleep(1.5); print("finished")')" > "$T/drain.code" &
+        -d "$SLOW" > "$T/drain.code" &
     CP=$!
-    sleep 0.7
+    for _ in $(seq 100); do     # until it runs (a slow start is not a drop)
+        curl -s "$U/metrics" -H "$HB" | grep -q '^wasmbox_http_requests_in_flight [2-9]' && break
+        sleep 0.05
+    done
+    sleep 0.3
     kill -TERM "$PID_main"
     sleep 0.2
     curl -s -o /dev/null --max-time 2 "$U/healthz"

@@ -5,7 +5,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import assert from "node:assert/strict";
@@ -275,6 +276,141 @@ await test("Streamable HTTP: initialize, tools, state", ["python"], async () => 
   } finally {
     srv.kill("SIGTERM");
   }
+});
+
+// --- Streamable HTTP, raw: limits, races, shutdown -----------------------------
+// A server of its own (its own state directory when `dir` is given).
+async function startHttp(extra = [], dir = null) {
+  const e = dir ? { ...env, WASMBOX_STATE_DIR: dir } : env;
+  const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0", ...extra], { env: e });
+  let log = "";
+  const exited = new Promise((res) => srv.on("close", (code, signal) => res({ code, signal, log })));
+  const port = await new Promise((res, rej) => {
+    srv.stderr.on("data", (d) => {
+      log += d;
+      const m = /127\.0\.0\.1:(\d+)\/mcp/.exec(log);
+      if (m) res(m[1]);
+    });
+    exited.then(({ code }) => rej(new Error(`server exited ${code}: ${log}`)));
+  });
+  return { srv, port, exited };
+}
+
+// POST one JSON-RPC message; resolves to {status, sid, body}.
+function post(port, msg, { sid, from } = {}) {
+  return new Promise((res, rej) => {
+    const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
+    if (sid) headers["Mcp-Session-Id"] = sid;
+    const req = http.request({ host: "127.0.0.1", port, path: "/mcp", method: "POST", headers,
+                               localAddress: from, agent: false }, (r) => {
+      let b = "";
+      r.on("data", (d) => (b += d));
+      r.on("end", () => res({ status: r.statusCode, sid: r.headers["mcp-session-id"],
+                              body: b ? JSON.parse(b) : null }));
+    });
+    req.on("error", rej);
+    req.end(JSON.stringify(msg));
+  });
+}
+
+function del(port, sid) {
+  return new Promise((res, rej) => {
+    const req = http.request({ host: "127.0.0.1", port, path: "/mcp", method: "DELETE",
+                               headers: { "Mcp-Session-Id": sid }, agent: false }, (r) => {
+      r.resume();
+      r.on("end", () => res(r.statusCode));
+    });
+    req.on("error", rej);
+    req.end();
+  });
+}
+
+const initMsg = { jsonrpc: "2.0", id: 1, method: "initialize",
+                  params: { protocolVersion: "2025-06-18", capabilities: {},
+                            clientInfo: { name: "raw", version: "1" } } };
+const toolMsg = (id, name, args) => ({ jsonrpc: "2.0", id, method: "tools/call",
+                                       params: { name, arguments: args } });
+const sessionsIn = (dir) => existsSync(join(dir, "sessions")) ? readdirSync(join(dir, "sessions")) : [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+await test("Streamable HTTP: initialize creates nothing on disk; a failed one gets no session", [], async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wb-mcp-disk-"));
+  const { srv, port } = await startHttp([], dir);
+  try {
+    const bad = await post(port, { ...initMsg, params: {} });
+    assert.equal(bad.body.error.code, -32602);
+    assert.equal(bad.sid, undefined);
+    const ok = await post(port, initMsg);
+    assert.equal(ok.status, 200);
+    assert.ok(ok.sid);
+    assert.deepEqual(sessionsIn(dir), [], "nothing on disk before a tool call");
+    const w = await post(port, toolMsg(2, "write_file", { path: "a.txt", content: "x" }), { sid: ok.sid });
+    assert.equal(w.body.result.isError, false);
+    assert.deepEqual(sessionsIn(dir), [ok.sid]);
+  } finally {
+    srv.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+await test("Streamable HTTP: session caps per client and in all, idle expiry", [], async () => {
+  const { srv, port } = await startHttp(["--max-sessions", "3", "--max-sessions-per-client", "2",
+                                         "--idle-timeout", "2s"]);
+  try {
+    for (let i = 0; i < 2; i++)
+      assert.equal((await post(port, initMsg)).status, 200);
+    const third = await post(port, initMsg);
+    assert.equal(third.status, 429);
+    assert.match(third.body.error.message, /--max-sessions-per-client/);
+    assert.equal((await post(port, initMsg, { from: "127.0.0.2" })).status, 200);
+    const full = await post(port, initMsg, { from: "127.0.0.3" });
+    assert.equal(full.status, 503);
+    assert.match(full.body.error.message, /--max-sessions\b/);
+    await sleep(3500);                       // all idle past 2 s: closed
+    assert.equal((await post(port, initMsg)).status, 200);
+  } finally {
+    srv.kill("SIGKILL");
+  }
+});
+
+await test("Streamable HTTP: two concurrent resumes of one session id share one connection", ["js"], async () => {
+  const { srv, port } = await startHttp();
+  try {
+    const { sid } = await post(port, initMsg);
+    await post(port, toolMsg(2, "write_file", { path: "keep.txt", content: "x" }), { sid });
+    for (let round = 0; round < 3; round++) {
+      assert.equal(await del(port, sid), 200);   // closed; the files stay
+      const [a, b] = await Promise.all([
+        post(port, toolMsg(3, "run_javascript", { code: "var a = 1" }), { sid }),
+        post(port, toolMsg(4, "run_javascript", { code: "var b = 2" }), { sid }),
+      ]);
+      assert.equal(a.status, 200);
+      assert.equal(b.status, 200);
+      const r = await post(port, toolMsg(5, "run_javascript", { code: "console.log(typeof a, typeof b)" }), { sid });
+      assert.equal(r.body.result.structuredContent.stdout, "number number\n", `round ${round}`);
+    }
+  } finally {
+    srv.kill("SIGKILL");
+  }
+});
+
+await test("Streamable HTTP: SIGTERM lets a tool call in flight finish", ["js"], async () => {
+  const { srv, port, exited } = await startHttp();
+  const { sid } = await post(port, initMsg);
+  const call = post(port, toolMsg(2, "run_javascript", {
+    code: "std.open('started', 'w').close(); let t0 = Date.now();" +
+          " while (Date.now() - t0 < 1500) {} console.log('finished')" }), { sid });
+  const started = join(state, "sessions", sid, "work", "started");
+  for (let i = 0; i < 600 && !existsSync(started); i++)
+    await sleep(50);                           // the call is running
+  assert.ok(existsSync(started), "the tool call did not start");
+  srv.kill("SIGTERM");
+  const r = await call;
+  assert.equal(r.status, 200);
+  assert.equal(r.body.result.structuredContent.stdout, "finished\n");
+  const { code, log } = await exited;
+  assert.equal(code, 0, log);
+  assert.match(log, /draining/);
 });
 
 rmSync(state, { recursive: true, force: true });
