@@ -288,7 +288,8 @@ WB_WASI_FN(path_rename)
     if (rc == WE_SUCCESS && !same_fs(d1, d2))
         rc = WE_XDEV;
     if (rc == WE_SUCCESS && p1.node)
-        rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last);
+        rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last,
+                           p1.slash || p2.slash);
     else if (rc == WE_SUCCESS && (p1.slash || p2.slash) &&
              !host_is_dir(p1.fd, p1.last))
         rc = WE_NOTDIR;
