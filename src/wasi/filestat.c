@@ -145,11 +145,14 @@ WB_WASI_FN(fd_filestat_get)
 }
 
 /* Writes to a file the guest may change: EROFS under read-only grants,
- * EINVAL for non-files. */
-static int writable(wb_fdent *e)
+ * ENOTCAPABLE without the right (an fd opened for reading: the host fd
+ * could not do it either), EINVAL for non-files. */
+static int writable(wb_fdent *e, uint64_t right)
 {
     if (e->ro)
         return WE_ROFS;
+    if (!(e->rights & right))
+        return WE_NOTCAPABLE;
     if (e->kind == WB_FD_TMPFS)
         return wb_tnode_is_dir(e->node) ? WE_ISDIR : WE_SUCCESS;
     if (e->kind != WB_FD_HOST)
@@ -190,7 +193,7 @@ WB_WASI_FN(fd_filestat_set_size)
     uint64_t size = A64(1);
     if (!e)
         return wb_ret(r, WE_BADF);
-    int rc = writable(e);
+    int rc = writable(e, WR_FD_FILESTAT_SET_SIZE);
     if (rc)
         return wb_ret(r, rc);
     if (size > INT64_MAX)
@@ -276,7 +279,7 @@ WB_WASI_FN(fd_allocate)
     uint64_t off = A64(1), len = A64(2);
     if (!e)
         return wb_ret(r, WE_BADF);
-    int rc = writable(e);
+    int rc = writable(e, WR_FD_ALLOCATE);
     if (rc)
         return wb_ret(r, rc);
     if (off > INT64_MAX || len > INT64_MAX - off || len == 0)

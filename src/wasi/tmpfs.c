@@ -286,13 +286,15 @@ static void unlink_node(wb_tnode *n)
     node_drop(n);
 }
 
-int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir)
+int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash)
 {
     if (!strcmp(name, "."))
         return dir ? WE_INVAL : WE_ISDIR;
     wb_tnode *n = wb_tfs_child(parent, name);
     if (!n)
         return WE_NOENT;
+    if (!dir && slash)
+        return n->dir ? WE_ISDIR : WE_NOTDIR;
     if (dir && !n->dir)
         return WE_NOTDIR;
     if (!dir && n->dir)

@@ -283,7 +283,8 @@ wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name);
 /* In a directory that was removed: WE_NOENT, as on Linux. */
 int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
                   wb_tnode **out);
-int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir);
+/* slash: the path ended in '/' (unlink then answers ENOTDIR or EISDIR). */
+int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash);
 /* slash: either path ended in '/' (the source must be a directory). */
 int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2,
                   const char *n2, bool slash);
