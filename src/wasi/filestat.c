@@ -175,6 +175,8 @@ static uint64_t cur_size(wb_fdent *e)
  * the end (Linux ignores pwrite's offset there too). */
 uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total)
 {
+    if (total == 0)
+        return 0;                         /* changes nothing, even past EOF */
     uint64_t size = cur_size(e), at = size;
     if (e->flags & WFD_APPEND)
         at = size;

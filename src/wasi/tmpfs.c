@@ -405,7 +405,7 @@ int wb_tfs_write(wb_tnode *n, uint64_t off, const struct iovec *iov,
                             iov[i].iov_base, iov[i].iov_len, &put);
         *done += put;
     }
-    if (off + *done > n->size)
+    if (*done && off + *done > n->size)
         n->size = off + *done;
     if (*done)
         modified(n);
