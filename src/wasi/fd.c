@@ -210,8 +210,8 @@ static int file_write(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
         if (!wb_disk_charge(w, wb_write_cost(e, off, total)))
             return -2;
         int rc = wb_tfs_write(e->node, at, iov, n, done);
-        if (off < 0 && rc == WE_SUCCESS)
-            e->pos = at + *done;
+        if (off < 0 && rc == WE_SUCCESS && *done)    /* as Linux: an empty */
+            e->pos = at + *done;      /* append leaves the position alone */
         return rc;
     }
     int rc = host_ready(w, e, POLLOUT);
