@@ -261,8 +261,12 @@ typedef struct wb_budget {
     int64_t fuel;              /* < 0: unlimited */
     uint64_t timeout_ms;       /* wall clock; 0: none */
     uint64_t max_output;       /* stdout + stderr bytes */
-    uint64_t max_disk;         /* bytes written into grants and tmpfs; each
-                                  file, directory or link made costs 4 KiB */
+    uint64_t max_disk;         /* bytes written into grants and tmpfs, a
+                                  write past the end of a file counting the
+                                  hole it opens too (the growth of the
+                                  file's size, as fd_allocate and
+                                  set_size); each file, directory or link
+                                  made costs 4 KiB */
     uint32_t max_files;        /* open guest fds, stdio and preopens included */
     uint32_t max_stack;        /* nested wasm calls */
 } wb_budget;
@@ -288,7 +292,13 @@ typedef struct wb_grant {
     char *host;                /* WB_GRANT_DIR: host directory path */
     char *guest;               /* preopen name seen by the guest */
     bool read_only;            /* WB_GRANT_DIR: every write path -> EROFS */
-    uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes */
+    uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes of
+                                  host memory: 4 KiB per page of file data
+                                  (less for a file under 4 KiB; holes are
+                                  free), 4 KiB per page table (one per
+                                  2 MiB of a file used), 256 bytes plus the
+                                  name per file or directory. Full: ENOSPC.
+                                  Not part of max_memory. */
     int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
                                   sees it as a plain fd (no prestat). Its
                                   flags are never changed (I/O uses
@@ -339,7 +349,7 @@ typedef struct wb_run_result {
     uint64_t peak_memory;      /* bytes */
     uint64_t wall_time_ms;
     uint64_t stdout_bytes, stderr_bytes;   /* bytes passed to the host */
-    uint64_t disk_bytes;                   /* bytes written to grants */
+    uint64_t disk_bytes;                   /* charged to max_disk */
     bool stdout_truncated, stderr_truncated;
 } wb_run_result;
 

@@ -4,14 +4,20 @@
 #   make unit       build and run the unit tests of $(BUILD)
 #   make spec       run the spec tests with $(BUILD)/wasmbox
 #   make asan-check the check suite for the sanitizer build only
-#   make fuzz       libFuzzer on wb_module_new + instantiate + calls
+#   make fuzz       libFuzzer on wb_module_new + instantiate + calls, and
+#                   fuzz-fs
+#   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
+#                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
 
 # The spec tests live beside the repository (override with SPEC=...).
 SPEC ?= ../shared/wasm-spec-2.0
 FUZZ_SECONDS ?= 60
+FSDIFF_SEEDS ?= 500
+FSDIFF_OPS   ?= 2000
+FSDIFF_FIRST ?= 1000
 
-.PHONY: unit-bins cli-tests hostile
+.PHONY: unit-bins cli-tests hostile fuzz-fs
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -77,7 +83,11 @@ $(FUZZ_DIR)/corpus/.seeded:
 	@cp tests/modules/demo/fib.wasm $(dir $@)
 	@touch $@
 
-fuzz: $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded
+fuzz-fs: all
+	bash tests/wasi/fsdiff.sh $(BUILD)/wasmbox $(FSDIFF_SEEDS) $(FSDIFF_OPS) \
+	    $(FSDIFF_FIRST)
+
+fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -208,18 +208,18 @@ static int file_write(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
     if (e->kind == WB_FD_TMPFS) {
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;
-        uint64_t at = off >= 0 ? (uint64_t)off
-                    : (e->flags & WFD_APPEND) ? wb_tnode_size(e->node) : e->pos;
-        if (!wb_disk_charge(w, total))
+        uint64_t at = (e->flags & WFD_APPEND) ? wb_tnode_size(e->node)
+                    : off >= 0 ? (uint64_t)off : e->pos;
+        if (!wb_disk_charge(w, wb_write_cost(e, off, total)))
             return -2;
         int rc = wb_tfs_write(e->node, at, iov, n, done);
-        if (off < 0 && rc == WE_SUCCESS)
-            e->pos = at + *done;
+        if (off < 0 && rc == WE_SUCCESS && *done)    /* as Linux: an empty */
+            e->pos = at + *done;      /* append leaves the position alone */
         return rc;
     }
     if (e->type != WF_REG)                  /* FIFOs, devices, sockets */
         return stream_io(w, e, WB_IO_WRITE, iov, n, off, done);
-    if (e->type == WF_REG && !wb_disk_charge(w, total))
+    if (!wb_disk_charge(w, wb_write_cost(e, off, total)))
         return -2;
     ssize_t put = off >= 0 ? pwritev(e->host, iov, n, off)
                            : writev(e->host, iov, n);

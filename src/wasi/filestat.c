@@ -145,11 +145,14 @@ WB_WASI_FN(fd_filestat_get)
 }
 
 /* Writes to a file the guest may change: EROFS under read-only grants,
- * EINVAL for non-files. */
-static int writable(wb_fdent *e)
+ * ENOTCAPABLE without the right (an fd opened for reading: the host fd
+ * could not do it either), EINVAL for non-files. */
+static int writable(wb_fdent *e, uint64_t right)
 {
     if (e->ro)
         return WE_ROFS;
+    if (!(e->rights & right))
+        return WE_NOTCAPABLE;
     if (e->kind == WB_FD_TMPFS)
         return wb_tnode_is_dir(e->node) ? WE_ISDIR : WE_SUCCESS;
     if (e->kind != WB_FD_HOST)
@@ -165,13 +168,34 @@ static uint64_t cur_size(wb_fdent *e)
     return fstat(e->host, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* The disk budget a write of `total` bytes at `off` (< 0: the fd's
+ * position) costs: the bytes, plus the hole it opens past the end of the
+ * file, so a file's apparent size is always paid for, as fd_allocate and
+ * fd_filestat_set_size pay for growth. Under APPEND both kinds write at
+ * the end (Linux ignores pwrite's offset there too). */
+uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total)
+{
+    if (total == 0)
+        return 0;                         /* changes nothing, even past EOF */
+    uint64_t size = cur_size(e), at = size;
+    if (e->flags & WFD_APPEND)
+        at = size;
+    else if (off >= 0)
+        at = (uint64_t)off;
+    else if (e->kind == WB_FD_TMPFS)
+        at = e->pos;
+    else if ((off = lseek(e->host, 0, SEEK_CUR)) >= 0)
+        at = (uint64_t)off;
+    return total + (at > size ? at - size : 0);
+}
+
 WB_WASI_FN(fd_filestat_set_size)
 {
     wb_fdent *e = wb_fd_get(WASI, A32(0));
     uint64_t size = A64(1);
     if (!e)
         return wb_ret(r, WE_BADF);
-    int rc = writable(e);
+    int rc = writable(e, WR_FD_FILESTAT_SET_SIZE);
     if (rc)
         return wb_ret(r, rc);
     if (size > INT64_MAX)
@@ -257,7 +281,7 @@ WB_WASI_FN(fd_allocate)
     uint64_t off = A64(1), len = A64(2);
     if (!e)
         return wb_ret(r, WE_BADF);
-    int rc = writable(e);
+    int rc = writable(e, WR_FD_ALLOCATE);
     if (rc)
         return wb_ret(r, rc);
     if (off > INT64_MAX || len > INT64_MAX - off || len == 0)
@@ -267,7 +291,7 @@ WB_WASI_FN(fd_allocate)
         return wb_wasi_stop(WASI, c, WB_OUTCOME_DISK_LIMIT,
                             "disk limit exceeded");
     if (e->kind == WB_FD_TMPFS)
-        return wb_ret(r, off + len > old ? wb_tfs_truncate(e->node, off + len) : 0);
+        return wb_ret(r, wb_tfs_allocate(e->node, off, len));
     return wb_ret(r, wb_wasi_errno(posix_fallocate(e->host, (off_t)off,
                                                    (off_t)len)));
 }

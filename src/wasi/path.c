@@ -106,6 +106,10 @@ static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
         close(fd);
         return rc;
     }
+    if (!*made && (of & WO_CREAT) && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return WE_ISDIR;            /* O_CREAT of a directory, as Linux */
+    }
     e->kind = WB_FD_HOST;
     e->host = fd;
     e->type = wb_filetype_mode(st.st_mode);
@@ -113,6 +117,7 @@ static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
     return WE_SUCCESS;
 }
 
+/* Names and trailing slashes were dealt with by creat_name. */
 static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
                     wb_fdent *e, bool *made)
 {
@@ -124,11 +129,11 @@ static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
         rc = wb_tfs_parent(d->node, path, &parent, last, &slash);
         if (rc)
             return rc;
-        n = strcmp(last, ".") ? wb_tfs_child(parent, last) : parent;
+        n = wb_tfs_child(parent, last);
         if (n && (of & WO_EXCL))
             return WE_EXIST;
-        if (!n && (slash || (of & WO_DIRECTORY)))
-            return slash ? WE_ISDIR : WE_INVAL;
+        if (n && wb_tnode_is_dir(n))
+            return WE_ISDIR;
         if (!n) {
             if ((rc = wb_tfs_create(parent, last, false, &n)))
                 return rc;
@@ -150,6 +155,8 @@ static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
     return WE_SUCCESS;
 }
 
+static int creat_name(wb_fdent *d, const char *path, uint32_t of);
+
 WB_WASI_FN(path_open)
 {
     wb_wasi *w = WASI;
@@ -169,6 +176,10 @@ WB_WASI_FN(path_open)
         return wb_ret(r, rc);
     d = wb_fd_get(w, A32(0));       /* the table may have moved */
     bool made = false;
+    if ((of & WO_CREAT) && (of & WO_DIRECTORY))
+        return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
+    if ((of & WO_CREAT) && (rc = creat_name(d, path, of)))
+        return wb_ret(r, rc);
     if (d->kind == WB_FD_HOST)
         rc = open_host(d, path, A32(1) & WL_FOLLOW, rd, wr, of, ff, &ne,
                        &made);
@@ -212,6 +223,29 @@ static void put_parent(parent *p)
         close(p->fd);
 }
 
+/* O_CREAT of "x/" or of a dot name: Linux answers EISDIR (EEXIST under
+ * O_EXCL for a dot) once the parent resolves, whatever x is. Other paths
+ * go on (WE_SUCCESS). */
+static int creat_name(wb_fdent *d, const char *path, uint32_t of)
+{
+    size_t n = strlen(path), end = n;
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    size_t start = end;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    bool dot = (end - start == 1 && path[start] == '.') ||
+               (end - start == 2 && !strncmp(path + start, "..", 2));
+    if (end == n && !dot)
+        return WE_SUCCESS;
+    parent p;
+    int rc = get_parent(d, path, &p);
+    put_parent(&p);
+    if (rc == WE_SUCCESS)
+        rc = dot && (of & WO_EXCL) ? WE_EXIST : WE_ISDIR;
+    return rc;
+}
+
 /* A modifying call: dir fd, path, EROFS check, parent resolution. */
 static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint32_t ptr,
                    uint32_t len, wb_fdent **d, parent *p)
@@ -246,17 +280,18 @@ WB_WASI_FN(path_remove_directory)
     parent p;
     int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
     if (rc == WE_SUCCESS)
-        rc = p.node ? wb_tfs_remove(p.node, p.last, true)
+        rc = p.node ? wb_tfs_remove(p.node, p.last, true, p.slash)
                     : host_err(unlinkat(p.fd, p.last, AT_REMOVEDIR));
     put_parent(&p);
     return wb_ret(r, rc);
 }
 
-static bool host_is_dir(int at, const char *name)
+/* The last component as the kernel must see it: a trailing slash changes
+ * what unlinkat and renameat answer (it never makes them follow a link). */
+static const char *host_last(const parent *p, char *buf)
 {
-    struct stat st;
-    return fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISDIR(st.st_mode);
+    snprintf(buf, NAME_MAX + 2, "%s%s", p->last, p->slash ? "/" : "");
+    return buf;
 }
 
 WB_WASI_FN(path_unlink_file)
@@ -264,12 +299,11 @@ WB_WASI_FN(path_unlink_file)
     wb_fdent *d;
     parent p;
     int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    char name[NAME_MAX + 2];
     if (rc == WE_SUCCESS && p.node)
-        rc = p.slash ? WE_NOTDIR : wb_tfs_remove(p.node, p.last, false);
-    else if (rc == WE_SUCCESS && p.slash)
-        rc = host_is_dir(p.fd, p.last) ? WE_ISDIR : WE_NOTDIR;
+        rc = wb_tfs_remove(p.node, p.last, false, p.slash);
     else if (rc == WE_SUCCESS)
-        rc = host_err(unlinkat(p.fd, p.last, 0));
+        rc = host_err(unlinkat(p.fd, host_last(&p, name), 0));
     put_parent(&p);
     return wb_ret(r, rc);
 }
@@ -286,20 +320,20 @@ WB_WASI_FN(path_rename)
 {
     wb_fdent *d1, *d2;
     parent p1, p2 = { .fd = -1 };
+    char n1[NAME_MAX + 2], n2[NAME_MAX + 2];
     int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d1, &p1);
     if (rc == WE_SUCCESS)
         rc = mod_arg(WASI, c, A32(3), A32(4), A32(5), &d2, &p2);
     if (rc == WE_SUCCESS && !same_fs(d1, d2))
         rc = WE_XDEV;
     if (rc == WE_SUCCESS && p1.node)
-        rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last);
-    else if (rc == WE_SUCCESS && (p1.slash || p2.slash) &&
-             !host_is_dir(p1.fd, p1.last))
-        rc = WE_NOTDIR;
+        rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last,
+                           p1.slash || p2.slash);
     else if (rc == WE_SUCCESS &&
              !(rc = wb_symlink_rename_ok(p1.fd, &d1->root, p1.last, p2.fd,
                                          &d2->root)))
-        rc = host_err(renameat(p1.fd, p1.last, p2.fd, p2.last));
+        rc = host_err(renameat(p1.fd, host_last(&p1, n1), p2.fd,
+                               host_last(&p2, n2)));
     put_parent(&p1);
     put_parent(&p2);
     return wb_ret(r, rc);

@@ -1,7 +1,13 @@
 /* tmpfs.c: the in-memory file system behind --tmpfs. Directories and
- * regular files only (no links); everything it holds counts against its
- * capacity, including a fixed overhead per node so that creating empty
- * files cannot exhaust host memory either. Freed with the run. */
+ * regular files only (no links). Its size counts each node at a fixed
+ * cost (so empty files cannot exhaust host memory either) plus the pages
+ * its files really hold (tmpdata.c: holes are free).
+ *
+ * Lifetimes: a node lives while it is linked (named by a directory entry)
+ * or open (held by fds). Only empty directories are ever unlinked, so a
+ * node with children is always linked, and every linked node's `parent`
+ * is alive; an unlinked node's `parent` is NULL. The file system lives
+ * until wb_tfs_free was called and its last node is gone. */
 #include "wasi/wasi.h"
 #include <limits.h>
 #include <stdlib.h>
@@ -12,18 +18,21 @@
 #define WB_TFILE_MAX (1ull << 40)
 
 struct wb_tfs {
+    wb_tspace space;
     wb_tnode *root;
-    uint64_t used, cap, next_ino, dev;
+    uint64_t next_ino, dev, nodes;
+    bool closed;                   /* wb_tfs_free was called */
 };
 
 struct wb_tnode {
     wb_tfs *fs;
-    wb_tnode *parent;
+    wb_tnode *parent;              /* NULL for the root and unlinked nodes */
     char *name;
     bool dir, linked;
-    uint32_t refs;
+    uint32_t opens;                /* fds holding the node */
     wb_tnode **kids; size_t nkids, capkids;
-    uint8_t *data; uint64_t size, capdata;
+    wb_tdata data;
+    uint64_t size;
     uint64_t ino, atim, mtim, ctim;
 };
 
@@ -34,17 +43,14 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static bool charge(wb_tfs *fs, uint64_t n)
+static uint64_t name_cost(const char *name)
 {
-    if (n > fs->cap || fs->used > fs->cap - n)
-        return false;
-    fs->used += n;
-    return true;
+    return WB_TNODE_COST + strlen(name);
 }
 
 static wb_tnode *node_new(wb_tfs *fs, const char *name, bool dir)
 {
-    if (!charge(fs, WB_TNODE_COST + strlen(name)))
+    if (!wb_tspace_take(&fs->space, name_cost(name)))
         return NULL;
     wb_tnode *n = calloc(1, sizeof *n);
     if (n && !(n->name = strdup(name))) {
@@ -52,25 +58,31 @@ static wb_tnode *node_new(wb_tfs *fs, const char *name, bool dir)
         n = NULL;
     }
     if (!n) {
-        fs->used -= WB_TNODE_COST + strlen(name);
+        wb_tspace_give(&fs->space, name_cost(name));
         return NULL;
     }
     n->fs = fs;
     n->dir = dir;
     n->ino = ++fs->next_ino;
     n->atim = n->mtim = n->ctim = now_ns();
+    fs->nodes++;
     return n;
 }
 
-static void node_free(wb_tnode *n)
+/* Free n if nothing names or holds it any more (it has no children then),
+ * and the file system with its last node once it was closed. */
+static void node_drop(wb_tnode *n)
 {
-    for (size_t i = 0; i < n->nkids; i++)
-        node_free(n->kids[i]);
-    n->fs->used -= WB_TNODE_COST + strlen(n->name) + n->capdata;
+    if (n->linked || n->opens)
+        return;
+    wb_tfs *fs = n->fs;
+    wb_tdata_trim(&n->data, &fs->space, 0);
+    wb_tspace_give(&fs->space, name_cost(n->name));
     free(n->kids);
-    free(n->data);
     free(n->name);
     free(n);
+    if (--fs->nodes == 0 && fs->closed)
+        free(fs);
 }
 
 wb_tfs *wb_tfs_new(uint64_t cap)
@@ -79,9 +91,9 @@ wb_tfs *wb_tfs_new(uint64_t cap)
     wb_tfs *fs = calloc(1, sizeof *fs);
     if (!fs)
         return NULL;
-    fs->cap = cap;
+    fs->space.cap = cap;
     fs->dev = 0x746d7000u + __atomic_add_fetch(&devs, 1, __ATOMIC_RELAXED);
-    fs->cap += WB_TNODE_COST + 1;         /* the root is free */
+    fs->space.cap += name_cost("/");       /* the root is free */
     fs->root = node_new(fs, "/", true);
     if (!fs->root) {
         free(fs);
@@ -91,24 +103,56 @@ wb_tfs *wb_tfs_new(uint64_t cap)
     return fs;
 }
 
+/* Keeps the order of the others, so readdir cookies stay meaningful. */
+static void detach(wb_tnode *n)
+{
+    wb_tnode *p = n->parent;
+    for (size_t i = p->nkids; i-- > 0;)
+        if (p->kids[i] == n) {
+            memmove(p->kids + i, p->kids + i + 1,
+                    (p->nkids - i - 1) * sizeof *p->kids);
+            p->nkids--;
+            break;
+        }
+    n->linked = false;
+    n->parent = NULL;
+    p->mtim = p->ctim = now_ns();
+}
+
+/* Unlink the whole tree, deepest nodes first, without recursion (a guest
+ * can nest directories far deeper than the C stack). Open nodes stay
+ * until their fds are released. */
 void wb_tfs_free(wb_tfs *fs)
 {
-    if (fs) {
-        node_free(fs->root);
-        free(fs);
+    if (!fs)
+        return;
+    wb_tnode *n = fs->root;
+    fs->closed = true;
+    fs->root = NULL;
+    while (n) {
+        if (n->nkids) {
+            n = n->kids[n->nkids - 1];
+            continue;
+        }
+        wb_tnode *up = n->parent;
+        if (up)
+            detach(n);
+        n->linked = false;
+        node_drop(n);
+        n = up;
     }
 }
 
 wb_tnode *wb_tfs_root(wb_tfs *fs) { return fs->root; }
 bool wb_tnode_is_dir(const wb_tnode *n) { return n->dir; }
 uint64_t wb_tnode_size(const wb_tnode *n) { return n->size; }
-void wb_tnode_ref(wb_tnode *n) { n->refs++; }
+void wb_tnode_ref(wb_tnode *n) { n->opens++; }
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b) { return a->fs == b->fs; }
 
 void wb_tnode_unref(wb_tnode *n)
 {
-    if (--n->refs == 0 && !n->linked)
-        node_free(n);
+    n->opens--;
+    node_drop(n);
 }
 
 wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name)
@@ -193,36 +237,26 @@ int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
     return rc;
 }
 
-static int attach(wb_tnode *parent, wb_tnode *n)
+/* Room for one more entry in dir, so that attach cannot fail. */
+static int room(wb_tnode *dir)
 {
-    if (parent->nkids == parent->capkids) {
-        size_t cap = parent->capkids ? parent->capkids * 2 : 8;
-        wb_tnode **k = realloc(parent->kids, cap * sizeof *k);
-        if (!k)
-            return WE_NOMEM;
-        parent->kids = k;
-        parent->capkids = cap;
-    }
+    if (dir->nkids < dir->capkids)
+        return WE_SUCCESS;
+    size_t cap = dir->capkids ? dir->capkids * 2 : 8;
+    wb_tnode **k = realloc(dir->kids, cap * sizeof *k);
+    if (!k)
+        return WE_NOMEM;
+    dir->kids = k;
+    dir->capkids = cap;
+    return WE_SUCCESS;
+}
+
+static void attach(wb_tnode *parent, wb_tnode *n)
+{
     parent->kids[parent->nkids++] = n;
     n->parent = parent;
     n->linked = true;
     parent->mtim = parent->ctim = now_ns();
-    return WE_SUCCESS;
-}
-
-/* Keeps the order of the others, so readdir cookies stay meaningful. */
-static void detach(wb_tnode *n)
-{
-    wb_tnode *p = n->parent;
-    for (size_t i = 0; i < p->nkids; i++)
-        if (p->kids[i] == n) {
-            memmove(p->kids + i, p->kids + i + 1,
-                    (p->nkids - i - 1) * sizeof *p->kids);
-            p->nkids--;
-            break;
-        }
-    n->linked = false;
-    p->mtim = p->ctim = now_ns();
 }
 
 int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
@@ -230,37 +264,44 @@ int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
 {
     if (!parent->dir)
         return WE_NOTDIR;
-    if (!parent->linked)
-        return WE_NOENT;                  /* removed while open */
     if (!strcmp(name, ".") || wb_tfs_child(parent, name))
         return WE_EXIST;
+    if (!parent->linked)
+        return WE_NOENT;                  /* removed while open */
+    if (room(parent))
+        return WE_NOMEM;
     wb_tnode *n = node_new(parent->fs, name, dir);
     if (!n)
         return WE_NOSPC;
-    if (attach(parent, n) != WE_SUCCESS) {
-        node_free(n);
-        return WE_NOMEM;
-    }
+    attach(parent, n);
     *out = n;
     return WE_SUCCESS;
 }
 
-int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir)
+/* Unlink n from its directory; freed unless an fd still holds it. */
+static void unlink_node(wb_tnode *n)
+{
+    detach(n);
+    n->ctim = now_ns();
+    node_drop(n);
+}
+
+int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash)
 {
     if (!strcmp(name, "."))
         return dir ? WE_INVAL : WE_ISDIR;
     wb_tnode *n = wb_tfs_child(parent, name);
     if (!n)
         return WE_NOENT;
+    if (!dir && slash)
+        return n->dir ? WE_ISDIR : WE_NOTDIR;
     if (dir && !n->dir)
         return WE_NOTDIR;
     if (!dir && n->dir)
         return WE_ISDIR;
     if (n->nkids)
         return WE_NOTEMPTY;
-    detach(n);
-    if (n->refs == 0)
-        node_free(n);
+    unlink_node(n);
     return WE_SUCCESS;
 }
 
@@ -272,40 +313,59 @@ static bool is_within(const wb_tnode *n, const wb_tnode *anc)
     return false;
 }
 
-int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2, const char *n2)
+/* The checks of Linux's renameat(2), in its order. */
+static int rename_check(wb_tnode *p1, wb_tnode *src, wb_tnode *p2,
+                        wb_tnode *dst, bool slash)
 {
-    if (!strcmp(n1, ".") || !strcmp(n2, "."))
-        return WE_BUSY;
-    wb_tnode *src = wb_tfs_child(p1, n1), *dst = wb_tfs_child(p2, n2);
     if (!src)
         return WE_NOENT;
-    if (!p2->dir)
+    if (!p2->linked)
+        return WE_NOENT;                  /* into a removed directory */
+    if (!src->dir && slash)
         return WE_NOTDIR;
     if (src->dir && is_within(p2, src))
         return WE_INVAL;                  /* into its own subtree */
-    if (dst == src)
+    if (dst && dst->dir && is_within(p1, dst))
+        return WE_NOTEMPTY;               /* over one of its ancestors */
+    if (dst == src || !dst)
         return WE_SUCCESS;
-    if (dst) {
-        if (src->dir && !dst->dir)
-            return WE_NOTDIR;
-        if (!src->dir && dst->dir)
-            return WE_ISDIR;
-        if (dst->nkids)
-            return WE_NOTEMPTY;
-    }
+    if (src->dir && !dst->dir)
+        return WE_NOTDIR;
+    if (!src->dir && dst->dir)
+        return WE_ISDIR;
+    return dst->nkids ? WE_NOTEMPTY : WE_SUCCESS;
+}
+
+int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2, const char *n2,
+                  bool slash)
+{
+    if (!strcmp(n1, ".") || !strcmp(n2, "."))
+        return WE_BUSY;
+    if (!p2->dir)
+        return WE_NOTDIR;
+    wb_tnode *src = wb_tfs_child(p1, n1), *dst = wb_tfs_child(p2, n2);
+    int rc = rename_check(p1, src, p2, dst, slash);
+    if (rc || dst == src)
+        return rc;
+    wb_tspace *sp = &src->fs->space;
     char *name = strdup(n2);
-    if (!name)
+    if (!name || room(p2)) {
+        free(name);
         return WE_NOMEM;
-    if (dst) {
-        detach(dst);
-        if (dst->refs == 0)
-            node_free(dst);
     }
+    if (!wb_tspace_take(sp, strlen(n2))) {
+        free(name);
+        return WE_NOSPC;
+    }
+    if (dst)
+        unlink_node(dst);
     detach(src);
-    src->fs->used += strlen(n2) - strlen(src->name);
+    wb_tspace_give(sp, strlen(src->name));
     free(src->name);
     src->name = name;
-    return attach(p2, src);
+    attach(p2, src);
+    src->ctim = now_ns();
+    return WE_SUCCESS;
 }
 
 size_t wb_tfs_read(wb_tnode *n, uint64_t off, const struct iovec *iov,
@@ -316,7 +376,7 @@ size_t wb_tfs_read(wb_tnode *n, uint64_t off, const struct iovec *iov,
         uint64_t len = iov[i].iov_len;
         if (len > n->size - off)
             len = n->size - off;
-        memcpy(iov[i].iov_base, n->data + off, len);
+        wb_tdata_read(&n->data, off, iov[i].iov_base, (size_t)len);
         off += len;
         done += len;
     }
@@ -324,69 +384,71 @@ size_t wb_tfs_read(wb_tnode *n, uint64_t off, const struct iovec *iov,
     return done;
 }
 
-/* Make room for `size` bytes; new bytes read as zero. */
-static int grow(wb_tnode *n, uint64_t size)
+static void modified(wb_tnode *n)
 {
-    if (size > WB_TFILE_MAX)
-        return WE_FBIG;
-    if (size > n->capdata) {
-        uint64_t cap = n->capdata ? n->capdata : 64;
-        while (cap < size)
-            cap *= 2;
-        if (!charge(n->fs, cap - n->capdata)) {
-            cap = size;                   /* exact fit, if that still fits */
-            if (!charge(n->fs, cap - n->capdata))
-                return WE_NOSPC;
-        }
-        uint8_t *d = realloc(n->data, cap);
-        if (!d) {
-            n->fs->used -= cap - n->capdata;
-            return WE_NOMEM;
-        }
-        n->data = d;
-        n->capdata = cap;
-    }
-    if (size > n->size)
-        memset(n->data + n->size, 0, size - n->size);
-    return WE_SUCCESS;
+    n->mtim = n->ctim = now_ns();
 }
 
 int wb_tfs_write(wb_tnode *n, uint64_t off, const struct iovec *iov,
                  int niov, size_t *done)
 {
     uint64_t total = 0;
+    int rc = WE_SUCCESS;
     for (int i = 0; i < niov; i++)
         total += iov[i].iov_len;
     *done = 0;
     if (off > WB_TFILE_MAX || total > WB_TFILE_MAX - off)
         return WE_FBIG;
-    if (off + total > n->size) {
-        int rc = grow(n, off + total);
-        if (rc)
-            return rc;
-        n->size = off + total;
+    for (int i = 0; i < niov && rc == WE_SUCCESS; i++) {
+        size_t put;
+        rc = wb_tdata_write(&n->data, &n->fs->space, off + *done,
+                            iov[i].iov_base, iov[i].iov_len, &put);
+        *done += put;
     }
-    for (int i = 0; i < niov; i++) {
-        memcpy(n->data + off, iov[i].iov_base, iov[i].iov_len);
-        off += iov[i].iov_len;
-    }
-    *done = (size_t)total;
-    n->mtim = n->ctim = now_ns();
-    return WE_SUCCESS;
+    if (*done && off + *done > n->size)
+        n->size = off + *done;
+    if (*done)
+        modified(n);
+    return *done ? WE_SUCCESS : rc;       /* a short write, as on Linux */
 }
 
 int wb_tfs_truncate(wb_tnode *n, uint64_t size)
 {
     if (n->dir)
         return WE_ISDIR;
-    if (size > n->size) {
-        int rc = grow(n, size);
-        if (rc)
-            return rc;
-    }
+    if (size > WB_TFILE_MAX)
+        return WE_FBIG;
+    if (size < n->size)
+        wb_tdata_trim(&n->data, &n->fs->space, size);
     n->size = size;
-    n->mtim = n->ctim = now_ns();
+    modified(n);
     return WE_SUCCESS;
+}
+
+int wb_tfs_allocate(wb_tnode *n, uint64_t off, uint64_t len)
+{
+    if (n->dir)
+        return WE_ISDIR;
+    if (off > WB_TFILE_MAX || len > WB_TFILE_MAX - off)
+        return WE_FBIG;
+    int rc = wb_tdata_reserve(&n->data, &n->fs->space, off, len);
+    if (rc == WE_SUCCESS && off + len > n->size) {
+        n->size = off + len;
+        modified(n);
+    }
+    return rc;
+}
+
+/* Linux counts a directory's "." and each subdirectory's ".." as links. */
+static uint64_t nlink(const wb_tnode *n)
+{
+    uint64_t links = n->linked ? 1 : 0;
+    if (n->dir && n->linked) {
+        links++;
+        for (size_t i = 0; i < n->nkids; i++)
+            links += n->kids[i]->dir;
+    }
+    return links;
 }
 
 void wb_tfs_stat(const wb_tnode *n, wb_fstat *st)
@@ -394,7 +456,7 @@ void wb_tfs_stat(const wb_tnode *n, wb_fstat *st)
     st->dev = n->fs->dev;
     st->ino = n->ino;
     st->type = n->dir ? WF_DIR : WF_REG;
-    st->nlink = n->linked ? 1 : 0;
+    st->nlink = nlink(n);
     st->size = n->size;
     st->atim = n->atim;
     st->mtim = n->mtim;
@@ -417,6 +479,8 @@ void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2])
 bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
                    uint64_t *ino, uint8_t *type)
 {
+    if (!dir->linked)
+        return false;
     if (i < 2) {
         wb_tnode *t = i == 0 || !dir->parent ? dir : dir->parent;
         *name = i == 0 ? "." : "..";

@@ -13,7 +13,8 @@
  *   path.c      path_* on host grants and tmpfs
  *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
  *   symlink.c   guest-made symlinks stay inside their grant
- *   tmpfs.c     the in-memory file system
+ *   tmpfs.c     the in-memory file system (tree, lifetimes)
+ *   tmpdata.c   its files' contents: sparse pages, holes cost nothing
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
  *
@@ -219,6 +220,9 @@ int wb_fd_alloc(wb_wasi *w, uint32_t *fd);
 void wb_fd_release(wb_fdent *e);
 /* Account `n` more bytes written to disk; false past max_disk. */
 bool wb_disk_charge(wb_wasi *w, uint64_t n);
+/* filestat.c: what writing `total` bytes at `off` (< 0: the position)
+ * costs of max_disk: the bytes plus any hole opened past the end. */
+uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total);
 
 /* stdio.c */
 /* writev(2) that reports EPIPE without raising SIGPIPE. */
@@ -295,7 +299,30 @@ int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
 int wb_symlink_link_ok(int from, const char *name, int to,
                        const wb_fileid *to_root);
 
-/* tmpfs.c */
+/* tmpdata.c: the space a tmpfs may use, and one file's sparse contents.
+ * Nothing is allocated before wb_tspace_take agreed to it. */
+typedef struct wb_tspace { uint64_t used, cap; } wb_tspace;
+typedef struct wb_tdata {
+    void *root;                /* page 0 (height 0) or a table of slots */
+    uint32_t height;           /* tables above the pages */
+    uint32_t small;            /* bytes held by page 0 while height is 0 */
+} wb_tdata;
+bool wb_tspace_take(wb_tspace *s, uint64_t n);
+void wb_tspace_give(wb_tspace *s, uint64_t n);
+/* len bytes at off into buf; holes read as zeros (the caller bounds len
+ * by the file size). */
+void wb_tdata_read(const wb_tdata *d, uint64_t off, uint8_t *buf, size_t len);
+/* *done bytes were stored even when an error (WE_NOSPC) is returned. */
+int wb_tdata_write(wb_tdata *d, wb_tspace *s, uint64_t off,
+                   const uint8_t *buf, size_t len, size_t *done);
+/* Allocate the pages of [off, off+len) without changing their bytes. */
+int wb_tdata_reserve(wb_tdata *d, wb_tspace *s, uint64_t off, uint64_t len);
+/* Drop everything past size (0: everything). */
+void wb_tdata_trim(wb_tdata *d, wb_tspace *s, uint64_t size);
+
+/* tmpfs.c. A node lives while a directory entry names it or an fd holds
+ * it (wb_tnode_ref); the file system itself lives until wb_tfs_free and
+ * its last node, so fds and the fs may be released in either order. */
 wb_tfs *wb_tfs_new(uint64_t cap);
 void wb_tfs_free(wb_tfs *fs);
 wb_tnode *wb_tfs_root(wb_tfs *fs);
@@ -307,20 +334,27 @@ int wb_tfs_lookup(wb_tnode *dir, const char *path, wb_tnode **out);
 int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
                   char *last, bool *slash);
 wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name);
+/* In a directory that was removed: WE_NOENT, as on Linux. */
 int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
                   wb_tnode **out);
-int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir);
+/* slash: the path ended in '/' (unlink then answers ENOTDIR or EISDIR). */
+int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash);
+/* slash: either path ended in '/' (the source must be a directory). */
 int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2,
-                  const char *n2);
+                  const char *n2, bool slash);
 size_t wb_tfs_read(wb_tnode *n, uint64_t off, const struct iovec *iov,
                    int niov);
+/* A short count (*done) when the space ran out part way. */
 int wb_tfs_write(wb_tnode *n, uint64_t off, const struct iovec *iov,
                  int niov, size_t *done);
 int wb_tfs_truncate(wb_tnode *n, uint64_t size);
+/* fd_allocate: pages for [off, off+len) and a size of at least off+len. */
+int wb_tfs_allocate(wb_tnode *n, uint64_t off, uint64_t len);
 uint64_t wb_tnode_size(const wb_tnode *n);
 void wb_tfs_stat(const wb_tnode *n, wb_fstat *st);
 void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2]);
-/* Directory entry i (0 ".", 1 "..", then children); false past the end. */
+/* Directory entry i (0 ".", 1 "..", then children); false past the end.
+ * A removed directory has no entries at all, as on Linux. */
 bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
                    uint64_t *ino, uint8_t *type);
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b);

@@ -146,6 +146,21 @@ except OSError:
     print("no access")'
     printf 'print("from stdin")\n' > "$tmp/in"
     check_in "python stdin" 0 "from stdin" "" -- "$W" python -
+    # issue 11: a file moved into a removed, open directory was freed with
+    # it on close, and later writes went to freed memory (exit 139)
+    check "python tmpfs: rename into a removed directory" 0 \
+        "rename ENOENT 4194309 4194309 hello" "" -- "$W" python --tmpfs /tmp -c '
+import os
+os.mkdir("/tmp/d"); F = os.open("/tmp/f", os.O_RDWR | os.O_CREAT); os.write(F, b"hello")
+D = os.open("/tmp/d", os.O_RDONLY | os.O_DIRECTORY)
+os.rmdir("/tmp/d")
+try:
+    os.rename("/tmp/f", "f", dst_dir_fd=D)
+except FileNotFoundError:
+    print("rename ENOENT", end=" ")
+os.close(D)
+for i in range(64): os.write(F, b"A" * 65536)
+print(os.fstat(F).st_size, os.stat("/tmp/f").st_size, os.pread(F, 5, 0).decode())'
 fi
 
 # ---- js -------------------------------------------------------------------

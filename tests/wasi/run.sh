@@ -72,5 +72,15 @@ if [ -f "$LIB" ]; then
         failed c-api "$out"
     fi
 fi
+# tmpfs against the kernel: a short differential run (a long one is
+# `make fuzz-fs`); its seeds count as cases.
+while IFS= read -r line; do
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
+    else
+        echo "$line"
+    fi
+done < <(bash "$ROOT/tests/wasi/fsdiff.sh" "$WB" "${FSDIFF_SEEDS:-16}" \
+             "${FSDIFF_OPS:-300}" || true)
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,165 @@
+/* test_tmpfs.c: tmpfs internals (src/wasi/tmpfs.c, tmpdata.c): sparse
+ * contents against a dense model, what holes cost, the space limit, and
+ * node lifetimes when fds and the file system are released in either
+ * order (run under ASan, leaks and double frees fail). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "wasi/wasi.h"
+
+#define MODEL (3u << 20)       /* past one 512-page table: two levels */
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t rnd(uint64_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng % n;
+}
+
+static void expect_same(const wb_tdata *d, const uint8_t *model,
+                        uint64_t size)
+{
+    static uint8_t got[MODEL];
+    wb_tdata_read(d, 0, got, (size_t)size);
+    assert_memory_equal(got, model, (size_t)size);
+}
+
+static void test_sparse_model(void **state)
+{
+    static uint8_t model[MODEL];
+    static uint8_t src[70000];
+    wb_tspace sp = { .cap = UINT64_MAX };
+    wb_tdata d = { 0 };
+    uint64_t size = 0;
+    for (int step = 0; step < 3000; step++) {
+        uint64_t r = rnd(10);
+        if (r < 6) {                                 /* write */
+            uint64_t len = rnd(r < 3 ? 100 : sizeof src);
+            uint64_t off = rnd(3) ? rnd(MODEL - len) : rnd(5000);
+            size_t done;
+            for (uint64_t i = 0; i < len; i++)
+                src[i] = (uint8_t)rnd(255) + 1;
+            assert_int_equal(wb_tdata_write(&d, &sp, off, src, len, &done), 0);
+            assert_int_equal(done, len);
+            memcpy(model + off, src, len);
+            if (off + len > size)
+                size = off + len;
+        } else if (r < 8) {                          /* truncate */
+            uint64_t to = rnd(4) ? rnd(size + 1) : rnd(3) ? rnd(5000) : 0;
+            if (to < size) {
+                wb_tdata_trim(&d, &sp, to);
+                memset(model + to, 0, size - to);
+            }
+            size = to;
+        } else if (r < 9) {                          /* fd_allocate */
+            uint64_t off = rnd(MODEL / 2), len = 1 + rnd(MODEL / 2 - 1);
+            assert_int_equal(wb_tdata_reserve(&d, &sp, off, len), 0);
+            if (off + len > size)
+                size = off + len;
+        } else {
+            expect_same(&d, model, size);
+        }
+    }
+    expect_same(&d, model, size);
+    wb_tdata_trim(&d, &sp, 0);
+    assert_int_equal(sp.used, 0);
+    assert_null(d.root);
+}
+
+/* One byte at 512 GiB: a page and a table per level, no more. */
+static void test_hole_costs_nothing(void **state)
+{
+    wb_tspace sp = { .cap = 1 << 20 };
+    wb_tdata d = { 0 };
+    size_t done;
+    uint8_t b = 'x', z[3] = { 1, 1, 1 };
+    assert_int_equal(wb_tdata_write(&d, &sp, 1ull << 39, &b, 1, &done), 0);
+    assert_true(sp.used <= 4096 * 5);
+    wb_tdata_read(&d, (1ull << 39) - 1, z, 3);
+    assert_int_equal(z[0], 0);
+    assert_int_equal(z[1], 'x');
+    assert_int_equal(z[2], 0);
+    wb_tdata_read(&d, 12345, z, 3);
+    assert_int_equal(z[0] | z[1] | z[2], 0);
+    wb_tdata_trim(&d, &sp, 0);
+    assert_int_equal(sp.used, 0);
+}
+
+/* Past the space: a short write, nothing allocated beyond the cap. */
+static void test_space_limit(void **state)
+{
+    static uint8_t src[100000];
+    wb_tspace sp = { .cap = 50000 };
+    wb_tdata d = { 0 };
+    size_t done;
+    assert_int_equal(wb_tdata_write(&d, &sp, 0, src, sizeof src, &done),
+                     WE_NOSPC);
+    assert_true(done > 0 && done < sizeof src);
+    assert_true(sp.used <= sp.cap);
+    wb_tdata_trim(&d, &sp, 0);
+    assert_int_equal(sp.used, 0);
+}
+
+/* A tree with open nodes, some removed; release fds and fs in `order`. */
+static void lifetimes(bool fds_first)
+{
+    wb_tfs *fs = wb_tfs_new(1 << 20);
+    wb_tnode *root = wb_tfs_root(fs), *d, *f, *g, *sub;
+    assert_int_equal(wb_tfs_create(root, "d", true, &d), 0);
+    assert_int_equal(wb_tfs_create(d, "sub", true, &sub), 0);
+    assert_int_equal(wb_tfs_create(root, "f", false, &f), 0);
+    assert_int_equal(wb_tfs_create(d, "g", false, &g), 0);
+    wb_tnode_ref(root);
+    wb_tnode_ref(sub);
+    wb_tnode_ref(f);
+    wb_tnode_ref(g);
+    struct iovec v = { "hello", 5 };
+    size_t done;
+    assert_int_equal(wb_tfs_write(f, 1000, &v, 1, &done), 0);
+    /* removed while open; no creating or renaming into it */
+    assert_int_equal(wb_tfs_remove(d, "sub", true, false), 0);
+    assert_int_equal(wb_tfs_create(sub, "x", false, &d), WE_NOENT);
+    assert_int_equal(wb_tfs_rename(root, "f", sub, "f", false), WE_NOENT);
+    const char *name;
+    uint64_t ino;
+    uint8_t type;
+    assert_false(wb_tfs_dirent(sub, 0, &name, &ino, &type));
+    assert_int_equal(wb_tfs_rename(root, "f", root, "f2", false), 0);
+    if (fds_first) {
+        wb_tnode_unref(root);
+        wb_tnode_unref(sub);
+        wb_tnode_unref(f);
+        wb_tnode_unref(g);
+        wb_tfs_free(fs);
+    } else {
+        wb_tfs_free(fs);                  /* nodes outlive the fs */
+        assert_int_equal(wb_tfs_write(f, 0, &v, 1, &done), 0);
+        wb_tnode_unref(g);
+        wb_tnode_unref(f);
+        wb_tnode_unref(sub);
+        wb_tnode_unref(root);             /* the last one frees the fs */
+    }
+}
+
+static void test_release_fds_first(void **state) { lifetimes(true); }
+static void test_release_fs_first(void **state) { lifetimes(false); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sparse_model),
+        cmocka_unit_test(test_hole_costs_nothing),
+        cmocka_unit_test(test_space_limit),
+        cmocka_unit_test(test_release_fds_first),
+        cmocka_unit_test(test_release_fs_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
