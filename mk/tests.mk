@@ -1,9 +1,14 @@
 # mk/tests.mk: test, fuzz and demo targets (included by the Makefile).
-#   make check      every test, normal then ASan+UBSan build; the last line
-#                   printed is "N passed, N failed, N skipped"
+#   make check      every test, normal then ASan+UBSan build, then the
+#                   ThreadSanitizer checks; the last line printed is
+#                   "N passed, N failed, N skipped"
 #   make unit       build and run the unit tests of $(BUILD)
 #   make spec       run the spec tests with $(BUILD)/wasmbox
 #   make asan-check the check suite for the sanitizer build only
+#   make tsan-check the ThreadSanitizer build (build/tsan, TSAN=1: see the
+#                   Makefile) and tests/tsan/run.sh: unit tests, HTTP and
+#                   MCP suites, a concurrent stress of both servers; any
+#                   TSan report fails
 #   make fuzz       libFuzzer on wb_module_new + instantiate + calls
 #   make demo       build, then run fib(25) with `wasmbox invoke`
 
@@ -11,14 +16,17 @@
 SPEC ?= ../shared/wasm-spec-2.0
 FUZZ_SECONDS ?= 60
 
-.PHONY: unit-bins cli-tests hostile
+.PHONY: unit-bins cli-tests hostile tsan-check
 unit-bins: $(UNIT_BIN)
 
 check test:
-	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan
+	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan tsan
 
 asan-check:
 	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh asan
+
+tsan-check:
+	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh tsan
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -3,16 +3,19 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, unit tests, CLI tests, WASI tests, escape suite, guest
 #   runtimes, MCP server and HTTP API (normal build), hostile modules,
-#   spec tests, engine wast tests (after `make guests`).
+#   spec tests, engine wast tests (after `make guests`);
+#   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
+#   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
+#   stress of both servers; every TSan report is a failure).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
-# Usage: scripts/check.sh [normal] [asan]      (default: both)
+# Usage: scripts/check.sh [normal] [asan] [tsan]   (default: all three)
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 SPEC=${SPEC:-../shared/wasm-spec-2.0}
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(normal asan)
+[ ${#configs[@]} -eq 0 ] && configs=(normal asan tsan)
 passed=0 failed=0 skipped=0
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
@@ -155,6 +158,22 @@ one_config() {
     run_counted engine-wast "$b/engine-wast.log" "$b/wasmbox" spectest -q "$wd"
 }
 
+# The ThreadSanitizer build runs the multi-threaded parts: the servers and
+# session kernels (a few minutes on 2 cores).
+tsan_config() {
+    local b=build/tsan
+    step "[tsan] build ($b)"
+    if ! $MAKE --no-print-directory BUILD=$b TSAN=1 all; then
+        echo "[tsan] build failed; skipping its tests"
+        add 0 1
+        return
+    fi
+    step "[tsan] unit tests, HTTP API, MCP server, stress (tests/tsan/run.sh)"
+    run_counted tsan "$b/tsan.log" \
+        env WASMBOX_GUESTS="$PWD/build/guests" MAKE="$MAKE" \
+        timeout 1800 bash tests/tsan/run.sh "$PWD/$b"
+}
+
 # The language runtimes are built once (cached outside the tree, so this is
 # quick after the first time) and tested with both builds.
 step "guest runtimes (make guests)"
@@ -163,7 +182,7 @@ if ! $MAKE --no-print-directory guests; then
     add 0 1
 fi
 for c in "${configs[@]}"; do
-    one_config "$c"
+    if [ "$c" = tsan ]; then tsan_config; else one_config "$c"; fi
 done
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -135,9 +135,10 @@ static bool step_line(wb_kernel *k, const char *word, const char **rest)
     return true;
 }
 
-/* Guest thread, k->mu held. Each step line is taken once, in order (a
- * step's code that learnt the nonce can end its step early, never
- * refill its fuel); anything else was user output. */
+/* Guest thread, k->mu held. Each step line is taken once, in order, so
+ * code that learnt the nonce can end its step early but never gets more
+ * than the step's budget and then the driver's; anything else was user
+ * output. */
 static void control(wb_kernel *k)
 {
     const char *rest;
