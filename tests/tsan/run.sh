@@ -38,7 +38,7 @@ mkdir -p "$T/reports"
 # that had one exits 66. halt_on_error=0: one run shows every report.
 export TSAN_OPTIONS="halt_on_error=0 exitcode=66 log_path=$T/reports/tsan second_deadlock_stack=1 report_signal_unsafe=1 suppressions=$PWD/tests/tsan/suppressions.txt"
 
-step() { echo; echo "==== tsan: $*"; }
+step() { echo; echo "==== tsan: $* (at ${SECONDS}s)"; }
 # counted NAME LOG: add the "N passed, N failed[, N skipped]" of LOG's
 # last line; without one, or with a bad exit status ($rc), one failure.
 counted() {
@@ -73,13 +73,13 @@ for t in "$B"/tests/test_*; do
 done
 
 step "HTTP API (tests/http)"
-timeout 900 bash tests/http/run.sh "$B/wasmbox" >"$T/http.log" 2>&1; rc=$?
+# Steps of the sanitizer build are slower: a longer step timeout.
+WB_HTTP_TIMEOUT=30s timeout 900 bash tests/http/run.sh "$B/wasmbox" >"$T/http.log" 2>&1; rc=$?
 cat "$T/http.log"
 counted http "$T/http.log"
 
 step "MCP server (tests/mcp)"
-# Steps of the sanitizer build are slower: a longer step timeout.
-WB_BUILD=$B WB_MCP_TIMEOUT=20s timeout 900 bash tests/mcp/run.sh >"$T/mcp.log" 2>&1; rc=$?
+WB_BUILD=$B WB_MCP_TIMEOUT=10s timeout 900 bash tests/mcp/run.sh >"$T/mcp.log" 2>&1; rc=$?
 cat "$T/mcp.log"
 counted mcp "$T/mcp.log"
 
@@ -119,5 +119,6 @@ else
     FAIL=$((FAIL + n))
 fi
 
+echo "(${SECONDS}s in all)"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" = 0 ]
