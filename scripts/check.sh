@@ -10,6 +10,8 @@
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan] [tsan]   (default: all three)
+# WASMBOX_GUESTS=DIR: test with the guest images in DIR instead of
+# building them into build/guests with `make guests`.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -129,7 +131,7 @@ one_config() {
     done
     step "[$cfg] guest runtimes"
     run_counted guests "$b/guests.log" \
-        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$PWD/build/guests" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
     # The MCP server, driven by the official TypeScript SDK (npm ci of the
     # pinned lock file on first use); with the normal build only.
@@ -139,7 +141,7 @@ one_config() {
             env WB_BUILD="$PWD/$b" timeout 900 bash tests/mcp/run.sh
         step "[$cfg] HTTP API (tests/http)"
         run_counted http "$b/http.log" \
-            env WASMBOX_GUESTS="$PWD/build/guests" \
+            env WASMBOX_GUESTS="$GUESTS" \
             timeout 900 bash tests/http/run.sh "$PWD/$b/wasmbox"
     fi
     step "[$cfg] hostile modules"
@@ -170,17 +172,24 @@ tsan_config() {
     fi
     step "[tsan] unit tests, HTTP API, MCP server, stress (tests/tsan/run.sh)"
     run_counted tsan "$b/tsan.log" \
-        env WASMBOX_GUESTS="$PWD/build/guests" MAKE="$MAKE" \
+        env WASMBOX_GUESTS="$GUESTS" MAKE="$MAKE" \
         timeout 1800 bash tests/tsan/run.sh "$PWD/$b"
 }
 
 # The language runtimes are built once (cached outside the tree, so this is
 # quick after the first time) and tested with both builds.
-step "guest runtimes (make guests)"
-if ! $MAKE --no-print-directory guests; then
-    echo "make guests failed"
-    add 0 1
+GUESTS=${WASMBOX_GUESTS:-}
+if [ -n "$GUESTS" ]; then
+    step "guest runtimes: $GUESTS (WASMBOX_GUESTS)"
+else
+    GUESTS=$PWD/build/guests
+    step "guest runtimes (make guests)"
+    if ! $MAKE --no-print-directory guests; then
+        echo "make guests failed"
+        add 0 1
+    fi
 fi
+export WASMBOX_GUESTS=$GUESTS      # the unit tests' session kernels too
 for c in "${configs[@]}"; do
     if [ "$c" = tsan ]; then tsan_config; else one_config "$c"; fi
 done

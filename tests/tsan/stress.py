@@ -336,7 +336,7 @@ def sigterm_mcp(proc, port, lang):
     ts = [threading.Thread(target=slow, args=(k,)) for k in range(3)]
     for t in ts:
         t.start()
-    time.sleep(0.5)
+    time.sleep(1.5)        # initialized and running (no /metrics to ask)
     proc.send_signal(signal.SIGTERM)
     for t in ts:
         t.join()
