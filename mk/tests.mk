@@ -1,9 +1,14 @@
 # mk/tests.mk: test, fuzz and demo targets (included by the Makefile).
-#   make check      every test, normal then ASan+UBSan build; the last line
-#                   printed is "N passed, N failed, N skipped"
+#   make check      every test, normal then ASan+UBSan build, then the
+#                   ThreadSanitizer checks; the last line printed is
+#                   "N passed, N failed, N skipped"
 #   make unit       build and run the unit tests of $(BUILD)
 #   make spec       run the spec tests with $(BUILD)/wasmbox
 #   make asan-check the check suite for the sanitizer build only
+#   make tsan-check the ThreadSanitizer build (build/tsan, TSAN=1: see the
+#                   Makefile) and tests/tsan/run.sh: unit tests, HTTP and
+#                   MCP suites, a concurrent stress of both servers; any
+#                   TSan report fails
 #   make fuzz       libFuzzer on wb_module_new + instantiate + calls, and
 #                   fuzz-fs
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
@@ -17,14 +22,17 @@ FSDIFF_SEEDS ?= 500
 FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
-.PHONY: unit-bins cli-tests hostile fuzz-fs
+.PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check
 unit-bins: $(UNIT_BIN)
 
 check test:
-	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan
+	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan tsan
 
 asan-check:
 	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh asan
+
+tsan-check:
+	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh tsan
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -3,16 +3,21 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, unit tests, CLI tests, WASI tests, escape suite, guest
 #   runtimes, MCP server and HTTP API (normal build), hostile modules,
-#   spec tests, engine wast tests (after `make guests`).
+#   spec tests, engine wast tests (after `make guests`);
+#   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
+#   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
+#   stress of both servers; every TSan report is a failure).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
-# Usage: scripts/check.sh [normal] [asan]      (default: both)
+# Usage: scripts/check.sh [normal] [asan] [tsan]   (default: all three)
+# WASMBOX_GUESTS=DIR: test with the guest images in DIR instead of
+# building them into build/guests with `make guests`.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 SPEC=${SPEC:-../shared/wasm-spec-2.0}
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(normal asan)
+[ ${#configs[@]} -eq 0 ] && configs=(normal asan tsan)
 passed=0 failed=0 skipped=0
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
@@ -126,7 +131,7 @@ one_config() {
     done
     step "[$cfg] guest runtimes"
     run_counted guests "$b/guests.log" \
-        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$PWD/build/guests" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
     # The MCP server, driven by the official TypeScript SDK (npm ci of the
     # pinned lock file on first use); with the normal build only.
@@ -136,7 +141,7 @@ one_config() {
             env WB_BUILD="$PWD/$b" timeout 900 bash tests/mcp/run.sh
         step "[$cfg] HTTP API (tests/http)"
         run_counted http "$b/http.log" \
-            env WASMBOX_GUESTS="$PWD/build/guests" \
+            env WASMBOX_GUESTS="$GUESTS" \
             timeout 900 bash tests/http/run.sh "$PWD/$b/wasmbox"
     fi
     step "[$cfg] hostile modules"
@@ -155,6 +160,22 @@ one_config() {
     run_counted engine-wast "$b/engine-wast.log" "$b/wasmbox" spectest -q "$wd"
 }
 
+# The ThreadSanitizer build runs the multi-threaded parts: the servers and
+# session kernels (a few minutes on 2 cores).
+tsan_config() {
+    local b=build/tsan
+    step "[tsan] build ($b)"
+    if ! $MAKE --no-print-directory BUILD=$b TSAN=1 all; then
+        echo "[tsan] build failed; skipping its tests"
+        add 0 1
+        return
+    fi
+    step "[tsan] unit tests, HTTP API, MCP server, stress (tests/tsan/run.sh)"
+    run_counted tsan "$b/tsan.log" \
+        env WASMBOX_GUESTS="$GUESTS" MAKE="$MAKE" \
+        timeout 1800 bash tests/tsan/run.sh "$PWD/$b"
+}
+
 # Can every pinned guest source still be fetched? Checked into a temporary
 # directory, so a cache that already holds the sources cannot hide one that
 # has gone missing; plus the fetch fallback's own test (stub apt, offline).
@@ -165,13 +186,20 @@ run_counted sources build/sources.log timeout 900 scripts/guests/check-sources.s
 
 # The language runtimes are built once (cached outside the tree, so this is
 # quick after the first time) and tested with both builds.
-step "guest runtimes (make guests)"
-if ! $MAKE --no-print-directory guests; then
-    echo "make guests failed"
-    add 0 1
+GUESTS=${WASMBOX_GUESTS:-}
+if [ -n "$GUESTS" ]; then
+    step "guest runtimes: $GUESTS (WASMBOX_GUESTS)"
+else
+    GUESTS=$PWD/build/guests
+    step "guest runtimes (make guests)"
+    if ! $MAKE --no-print-directory guests; then
+        echo "make guests failed"
+        add 0 1
+    fi
 fi
+export WASMBOX_GUESTS=$GUESTS      # the unit tests' session kernels too
 for c in "${configs[@]}"; do
-    one_config "$c"
+    if [ "$c" = tsan ]; then tsan_config; else one_config "$c"; fi
 done
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

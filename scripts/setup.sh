@@ -13,7 +13,8 @@ PACKAGES=(
     curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs
-    libclang-rt-14-dev          # libFuzzer and sanitizer runtimes
+    libclang-rt-14-dev          # libFuzzer and sanitizer runtimes (TSan too)
+    iproute2                    # ip: loopback in tests/tsan's network namespace
     wasi-libc libclang-rt-14-dev-wasm32   # WASI test programs
     wabt                        # wat2wasm, for editing test modules
     python3                     # tests/modules/gen_hostile.py

@@ -2,8 +2,9 @@
 // with --std). Same protocol as driver.py: requests "<nonce> <nbytes>\n"
 // + source on stdin; each is evaluated as a global script with
 // std.evalScript, so top-level declarations persist between steps; the
-// completion value, when not undefined, is printed. A control line
-// "\x1eWBEND <nonce> {json}\n" on stdout ends each step.
+// completion value, when not undefined, is printed. Control lines on
+// stdout frame each step: "\x1eWBGO <nonce>\n" once the request is read,
+// "\x1eWBEND <nonce> {json}\n" at its end.
 import * as std from "std";
 import * as os from "os";
 
@@ -26,6 +27,8 @@ for (;;) {
     if (parts.length !== 2) break;
     const n = parseInt(parts[1], 10);
     const src = n > 0 ? std.in.readAsString(n) : "";
+    std.out.puts("\x1eWBGO " + parts[0] + "\n");
+    std.out.flush();
     let status = "ok", code = 0;
     try {
         const v = std.evalScript(src);

@@ -3,10 +3,12 @@
 # Reads framed requests from stdin -- a line "<nonce> <nbytes>\n" followed
 # by nbytes of UTF-8 source -- and runs each in one persistent globals
 # dict, like a notebook kernel: the value of a final expression statement
-# is printed (repr). The step's own output goes straight to fds 1 and 2;
-# after it, one control line on fd 1 ends the step:
+# is printed (repr). Control lines on fd 1 frame each step: once the
+# request is read, "\x1eWBGO <nonce>\n" (the host applies the step's fuel
+# then); the step's own output goes straight to fds 1 and 2; after it,
 #   "\x1eWBEND <nonce> {json}\n"  json: {"status": "ok"|"error"|"exit",
 #                                         "exit_code": N}
+# ends the step.
 # At start-up "\x1eWBREADY\n" says the interpreter is ready.
 import ast
 import io
@@ -67,6 +69,7 @@ def _main():
             return
         if src is None:
             return
+        os.write(1, ("\x1eWBGO %s\n" % nonce).encode())
         step += 1
         name = "<step %d>" % step
         text = src.decode("utf-8", "replace")

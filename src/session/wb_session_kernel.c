@@ -4,12 +4,20 @@
  * driver.js) on its own thread; it blocks in fd_read on a socket whose
  * other end we hold, between steps. A step writes a framed request, then
  * waits for the driver's control line on stdout (see driver.py), for the
- * guest to die, or for the step's deadline. Per step: fuel is reset with
- * wb_store_set_fuel, output is counted against max_output by our output
- * callback (past it the guest's writes fail with EIO, so the step ends
- * with an exception and the state survives), and the deadline interrupts
- * the store and cancels WASI waits: the guest is then gone and so is its
- * state; the next step starts a new one and says so.
+ * guest to die, or for the step's deadline. Output is counted against
+ * max_output by our output callback (past it the guest's writes fail with
+ * EIO, so the step ends with an exception and the state survives), and
+ * the deadline interrupts the store and cancels WASI waits: the guest is
+ * then gone and so is its state; the next step starts a new one and says
+ * so.
+ *
+ * The store belongs to the guest thread: the driver runs after it has
+ * announced the end of a step and before it blocks again, so the step's
+ * thread never touches the store of a live guest. The guest applies each
+ * step's fuel itself, in the output callback (on its own thread) of the
+ * driver's "WBGO" line, written once it has read the request; the "WBEND"
+ * callback measures the step's fuel, memory and disk and refills the fuel
+ * with the step's budget for the driver's work until the next request.
  *
  * Memory, disk and open files are budgets of the guest's whole life; a
  * step's disk budget is also at most what is left of the workspace quota
@@ -47,8 +55,13 @@ struct wb_kernel {
     wb_error call_err;
     /* the step under way (guarded by mu) */
     bool ready;
+    enum { STEP_IDLE, STEP_SENT, STEP_RUNNING, STEP_DONE } phase;
     bool step_done;
     char nonce[40];
+    int64_t fuel;                   /* the step's budget; < 0: unlimited */
+    uint64_t disk_room;             /* the step's share of the quota */
+    /* measured on the guest thread at WBEND or exit */
+    uint64_t fuel_used, peak_memory, disk_bytes;
     char reply[CTRL_MAX];
     wb_capture cap;
     uint64_t limit, used;
@@ -101,23 +114,69 @@ static int user_out(wb_kernel *k, int stream, const uint8_t *d, size_t n)
     return 0;
 }
 
+/* Guest thread, k->mu held: the step's usage so far. */
+static void measure(wb_kernel *k)
+{
+    wb_run_result u;
+    memset(&u, 0, sizeof u);
+    wb_wasi_usage(k->w, &u);
+    k->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
+    k->peak_memory = wb_store_peak_memory(k->st);
+    k->disk_bytes = u.disk_bytes;
+}
+
+/* Guest thread, k->mu held: the step may write `room` more bytes (what
+ * is left of the workspace quota), within the kernel's whole-life disk
+ * budget. */
+static void disk_room(wb_kernel *k, uint64_t room)
+{
+    wb_run_result u;
+    memset(&u, 0, sizeof u);
+    wb_wasi_usage(k->w, &u);
+    uint64_t life = k->cfg.budget.max_disk, cap = u.disk_bytes + room;
+    wb_wasi_set_max_disk(k->w, cap < u.disk_bytes || cap > life ? life : cap);
+}
+
+/* Does control line k->ctrl say `word` with the step's nonce? `rest`
+ * gets what follows the nonce. */
+static bool step_line(wb_kernel *k, const char *word, const char **rest)
+{
+    size_t wl = strlen(word), nl = strlen(k->nonce);
+    const char *c = k->ctrl + 1;
+    if (!nl || strncmp(c, word, wl) || c[wl] != ' ' ||
+        strncmp(c + wl + 1, k->nonce, nl))
+        return false;
+    *rest = c + wl + 1 + nl;
+    return true;
+}
+
+/* Guest thread, k->mu held. Each step line is taken once, in order, so
+ * code that learnt the nonce can end its step early but never gets more
+ * than the step's budget and then the driver's; anything else was user
+ * output. */
 static void control(wb_kernel *k)
 {
+    const char *rest;
     k->ctrl[k->ctrl_len] = 0;
-    if (!strcmp(k->ctrl, "\x1eWBREADY")) {
+    if (!k->ready && !strcmp(k->ctrl, "\x1eWBREADY")) {
         k->ready = true;
         pthread_cond_broadcast(&k->cv);
-        return;
-    }
-    size_t nl = strlen(k->nonce);
-    if (!strncmp(k->ctrl, "\x1eWBEND ", 7) && nl &&
-        !strncmp(k->ctrl + 7, k->nonce, nl) && k->ctrl[7 + nl] == ' ') {
-        snprintf(k->reply, sizeof k->reply, "%s", k->ctrl + 8 + nl);
+    } else if (k->phase == STEP_SENT && step_line(k, "WBGO", &rest) &&
+               !*rest) {
+        wb_store_set_fuel(k->st, k->fuel);
+        disk_room(k, k->disk_room);
+        k->phase = STEP_RUNNING;
+    } else if (k->phase == STEP_RUNNING && step_line(k, "WBEND", &rest) &&
+               *rest == ' ') {
+        snprintf(k->reply, sizeof k->reply, "%s", rest + 1);
+        measure(k);
+        wb_store_set_fuel(k->st, k->fuel);   /* the driver's, until WBGO */
+        k->phase = STEP_DONE;
         k->step_done = true;
         pthread_cond_broadcast(&k->cv);
-        return;
+    } else {
+        user_out(k, 1, (const uint8_t *)k->ctrl, k->ctrl_len);
     }
-    user_out(k, 1, (const uint8_t *)k->ctrl, k->ctrl_len);   /* not ours */
 }
 
 /* Guest thread: split stdout into user bytes and control lines (which
@@ -186,6 +245,7 @@ static void *guest_main(void *arg)
         }
     }
     pthread_mutex_lock(&k->mu);
+    measure(k);
     k->call_st = st;
     k->call_err = e;
     k->exited = true;
@@ -394,16 +454,6 @@ static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
     }
 }
 
-/* The step may write `room` more bytes (what is left of the workspace
- * quota), within the kernel's whole-life disk budget. */
-static void disk_room(wb_kernel *k, uint64_t room)
-{
-    wb_run_result u;
-    memset(&u, 0, sizeof u);
-    wb_wasi_usage(k->w, &u);
-    uint64_t life = k->cfg.budget.max_disk, cap = u.disk_bytes + room;
-    wb_wasi_set_max_disk(k->w, cap < u.disk_bytes || cap > life ? life : cap);
-}
 
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const wb_budget *b, wb_step_result *res,
@@ -444,11 +494,11 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     k->reply[0] = 0;
     k->used = 0;
     k->limit = b->max_output;
+    k->fuel = b->fuel;
+    k->disk_room = b->max_disk;
+    k->fuel_used = k->peak_memory = k->disk_bytes = 0;
+    k->phase = STEP_SENT;
     pthread_mutex_unlock(&k->mu);
-    /* the guest is blocked reading its stdin: ordered by the socket */
-    wb_store_set_fuel(k->st, b->fuel);
-    disk_room(k, b->max_disk);
-    uint64_t mem0 = wb_store_peak_memory(k->st);
     char hdr[80];
     int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);
     bool sent = send_all(k->req_fd, hdr, (size_t)hn) == 0 &&
@@ -501,15 +551,12 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                              : strdup("");
     res->out_len = k->cap.len[1];
     res->err_len = k->cap.len[2];
+    r->fuel_used = k->fuel_used;
+    r->peak_memory = k->peak_memory;
+    r->disk_bytes = k->disk_bytes;
+    k->phase = STEP_IDLE;
     bool dead = k->exited || !done;
     pthread_mutex_unlock(&k->mu);
-    r->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
-    r->peak_memory = wb_store_peak_memory(k->st);
-    (void)mem0;
-    wb_run_result usage;
-    memset(&usage, 0, sizeof usage);
-    wb_wasi_usage(k->w, &usage);
-    r->disk_bytes = usage.disk_bytes;
     r->wall_time_ms = now_ms() - t0;
     if (dead) {
         const char *why = fired ? "the previous step hit its time limit"

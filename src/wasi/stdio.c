@@ -149,7 +149,13 @@ wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
             len = (size_t)room;
             cut = true;
         }
+        /* Counted before put(): an output callback may hand the bytes to
+         * a thread that reads the usage as soon as it has them. A failed
+         * write is taken back (its callback delivered nothing). */
+        w->out_bytes[stream] += len;
         int rc = len ? put(w, stream, iov[i].iov_base, len) : 0;
+        if (rc)
+            w->out_bytes[stream] -= len;
         if (rc < 0)
             return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
         if (rc) {
@@ -158,7 +164,6 @@ wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
         }
         room -= len;
         *done += len;
-        w->out_bytes[stream] += len;
         if (cut)
             break;
     }

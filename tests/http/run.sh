@@ -45,10 +45,11 @@ KEY_A=alice-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 KEY_B=bob-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '# test keys\nalice:%s\n\nbob:%s\n' "$KEY_A" "$KEY_B" > "$T/keys"
 chmod 600 "$T/keys"
-cat > "$T/policy.yaml" <<'EOF'
+# WB_HTTP_TIMEOUT: the policy's step timeout (sanitizer builds are slower)
+cat > "$T/policy.yaml" <<EOF
 budget:
   memory: 256M
-  timeout: 5s
+  timeout: ${WB_HTTP_TIMEOUT:-5s}
   output: 1M
   disk: 64M
 session:
@@ -90,6 +91,20 @@ jget() {    # jget EXPR: python expression over j (the last body)
 }
 run_json() {   # run_json LANG CODE [extra json]
     python3 -c 'import json,sys; d={"language":sys.argv[1],"code":sys.argv[2]}; d.update(json.loads(sys.argv[3] if len(sys.argv)>3 else "{}")); print(json.dumps(d))' "$@"
+}
+
+# in_flight URL N: wait (up to 60 s) until the server at URL has N requests
+# under way besides the /metrics one asking (slow builds start late); asks
+# with key B (the 429 test holds key A at its limit).
+in_flight() {
+    local n
+    for _ in $(seq 600); do
+        n=$(curl -s -H "$HB" "$1/metrics" |
+            sed -n 's/^wasmbox_http_requests_in_flight \([0-9]*\)$/\1/p')
+        [ "${n:-0}" -gt "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 start_server main --policy "$T/policy.yaml" --api-keys "$T/keys" \
@@ -312,7 +327,7 @@ if lang_ok python python.wasm; then
     curl -s -o "$T/slow" -X POST "$L/v1/run" -H "$HA" \
         -d "$(run_json python 'import time; time.sleep(2); print("slow")')" &
     SLOW=$!
-    sleep 0.7
+    in_flight "$L" 1
     req POST "$L/v1/run" -H "$HA" -d "$(run_json lua 'print(1)')"
     check "a second request of the same key -> 429" [ "$CODE" = 429 ]
     req POST "$L/v1/run" -H "$HB" -d "$(run_json lua 'print(1)')"
@@ -501,11 +516,7 @@ if lang_ok python python.wasm; then
     curl -s -o "$T/drain" -w '%{http_code}' -X POST "$U/v1/run" -H "$HA" \
         -d "$SLOW" > "$T/drain.code" &
     CP=$!
-    for _ in $(seq 100); do     # until it runs (a slow start is not a drop)
-        curl -s "$U/metrics" -H "$HB" | grep -q '^wasmbox_http_requests_in_flight [2-9]' && break
-        sleep 0.05
-    done
-    sleep 0.3
+    in_flight "$U" 1
     kill -TERM "$PID_main"
     sleep 0.2
     curl -s -o /dev/null --max-time 2 "$U/healthz"

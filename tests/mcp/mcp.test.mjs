@@ -24,7 +24,7 @@ const policy = join(state, "policy.yaml");
 writeFileSync(policy, [
   "version: 1",
   "budget:",
-  "  timeout: 3s",
+  `  timeout: ${process.env.WB_MCP_TIMEOUT || "3s"}`,   // longer for sanitizer builds
   "  memory: 512M",
   "session:",
   "  idle_expiry: 1h",
