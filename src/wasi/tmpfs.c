@@ -77,7 +77,8 @@ static void node_drop(wb_tnode *n)
         return;
     wb_tfs *fs = n->fs;
     wb_tdata_trim(&n->data, &fs->space, 0);
-    wb_tspace_give(&fs->space, name_cost(n->name));
+    wb_tspace_give(&fs->space, name_cost(n->name) +
+                               n->capkids * sizeof *n->kids);
     free(n->kids);
     free(n->name);
     free(n);
@@ -103,6 +104,20 @@ wb_tfs *wb_tfs_new(uint64_t cap)
     return fs;
 }
 
+/* Halve a table that is three quarters empty. */
+static void shrink(wb_tnode *dir)
+{
+    if (dir->capkids <= 8 || dir->nkids > dir->capkids / 4)
+        return;
+    size_t cap = dir->capkids / 2;
+    wb_tnode **k = realloc(dir->kids, cap * sizeof *k);
+    if (!k)
+        return;                       /* keeping the larger one is fine */
+    wb_tspace_give(&dir->fs->space, (dir->capkids - cap) * sizeof *k);
+    dir->kids = k;
+    dir->capkids = cap;
+}
+
 /* Keeps the order of the others, so readdir cookies stay meaningful. */
 static void detach(wb_tnode *n)
 {
@@ -117,6 +132,7 @@ static void detach(wb_tnode *n)
     n->linked = false;
     n->parent = NULL;
     p->mtim = p->ctim = now_ns();
+    shrink(p);
 }
 
 /* Unlink the whole tree, deepest nodes first, without recursion (a guest
@@ -237,15 +253,22 @@ int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
     return rc;
 }
 
-/* Room for one more entry in dir, so that attach cannot fail. */
+/* Room for one more entry in dir, so that attach cannot fail. The table
+ * counts against the size like file pages: renames alone could otherwise
+ * leave large empty tables behind in many directories. */
 static int room(wb_tnode *dir)
 {
     if (dir->nkids < dir->capkids)
         return WE_SUCCESS;
     size_t cap = dir->capkids ? dir->capkids * 2 : 8;
+    uint64_t more = (cap - dir->capkids) * sizeof *dir->kids;
+    if (!wb_tspace_take(&dir->fs->space, more))
+        return WE_NOSPC;
     wb_tnode **k = realloc(dir->kids, cap * sizeof *k);
-    if (!k)
+    if (!k) {
+        wb_tspace_give(&dir->fs->space, more);
         return WE_NOMEM;
+    }
     dir->kids = k;
     dir->capkids = cap;
     return WE_SUCCESS;

@@ -269,6 +269,11 @@ hole_rss hole-tmpfs-budget disk-limit --max-memory 16M --max-disk 1M \
 hole_rss hole-tmpfs-sparse exited --max-memory 16M --max-disk 2G \
     --tmpfs /data:1G "$E/hole.wasm" /data/big 500000000 seek
 
+# A long host call ends at the deadline too (random_get of 240 MiB a call).
+if run_case random-get-timeout timeout - -- --timeout 100ms "$E/randomget.wasm" 240; then
+    [ "$ELAPSED_MS" -lt 1000 ] && ok || failed random-get-timeout "took ${ELAPSED_MS} ms"
+fi
+
 run_case max-files exited 0 -- --max-files 64 --tmpfs /data "$E/manyfiles.wasm" && ok
 if run_case max-stack trap - -- --max-stack 1000 "$E/recurse.wasm"; then
     grep -q "call stack exhausted" <<<"$(field "$T/report.json" trap)" && ok ||
