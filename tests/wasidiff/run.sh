@@ -131,15 +131,16 @@ run_case() {   # src case args
         cp -a "$d/setup" "$d/$side"
     done
     local -a cmd
-    for side in wb node; do
+    for side in wb node; do      # both at once
         T=$d/$side
         eval "set -- $conv"
         if [ $side = wb ]; then cmd=("$WB" run); else cmd=("${NODE[@]}"); fi
         # (the subshell's own stderr: no "Terminated" when node is signalled)
         (cd "$d/$side" && timeout 60 "${cmd[@]}" "$@" \
-            >"$d/$side.out" 2>"$d/$side.err" </dev/null) 2>/dev/null
-        echo $? >"$d/$side.rc"
+            >"$d/$side.out" 2>"$d/$side.err" </dev/null
+         echo $? >"$d/$side.rc") 2>/dev/null &
     done
+    wait
     # the listed lines must differ, and are then left out of both
     labels_of "$case" >"$d/labels"
     while IFS= read -r l; do
