@@ -74,8 +74,8 @@ npm_ready() {
         return 1
     cp "$HERE/package-lock.json" "$stamp"
 }
-build_as() {   # src -> $OUT/name.wasm
-    local src=$1 wasm=$OUT/$(basename "$1" .ts).wasm npm=$OUT/npm
+build_as() {   # src -> $OUT/as_name.wasm
+    local src=$1 wasm=$OUT/as_$(basename "$1" .ts).wasm npm=$OUT/npm
     if [ ! -f "$wasm" ] || [ "$src" -nt "$wasm" ]; then
         (cd "$npm" && node node_modules/assemblyscript/bin/asc.js "$src" \
             --config node_modules/@assemblyscript/wasi-shim/asconfig.json \
@@ -107,8 +107,10 @@ drop() {
     done <"$1"
 }
 
+declare -A SEEN=()        # the cases run, to find stale listings
 run_case() {   # src case args
-    local src=$1 case=$2 args=$3 d side rc why=""
+    local src=$1 case=$2 args=$3 d side why=""
+    SEEN[$case]=1
     if [ -n "${LISTED["$case|*"]+x}" ]; then
         echo "skip $case: ${LISTED["$case|*"]}"
         skip=$((skip + 1))
@@ -191,8 +193,14 @@ run_program() {   # src wasm
 }
 
 shopt -s nullglob
+declare -A BUILT=()       # one wasm per name in $OUT
 for src in "$ROOT"/tests/wasi/*.c "$HERE"/*.c; do
     name=$(basename "$src" .c)
+    if [ -n "${BUILT[$name]+x}" ]; then
+        failed "$name" "$src: the name is taken by ${BUILT[$name]}"
+        continue
+    fi
+    BUILT[$name]=$src
     if ! build_c "$src"; then
         failed "$name" "does not compile: $(oneline "$OUT/$name.wasm.log" 300)"
         continue
@@ -203,14 +211,17 @@ if npm_ready; then
     for src in "$HERE"/as/*.ts; do
         name=$(basename "$src" .ts)
         if ! build_as "$src"; then
-            failed "$name" "does not compile: $(oneline "$OUT/$name.wasm.log" 300)"
+            failed "$name" "does not compile: $(oneline "$OUT/as_$name.wasm.log" 300)"
             continue
         fi
-        run_program "$src" "$OUT/$name.wasm"
+        run_program "$src" "$OUT/as_$name.wasm"
     done
 else
     failed assemblyscript "npm ci failed: $(oneline "$OUT/npm.log" 300)"
 fi
+for k in "${!LISTED[@]}"; do
+    [ -n "${SEEN[${k%%|*}]+x}" ] || failed "${k%%|*}" "listed in differences, but there is no such case"
+done
 echo "listed differences (tests/wasidiff/differences):"
 for k in "${!LISTED[@]}"; do
     echo "  ${k%%|*} [${k#*|}]: ${LISTED[$k]}"
