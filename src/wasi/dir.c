@@ -114,16 +114,16 @@ static void tmp_readdir(wb_fdent *e, uint64_t cookie, sink *s)
 
 WB_WASI_FN(fd_readdir)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     sink s = { .cap = A32(2) };
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_READDIR, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (e->type != WF_DIR)
         return wb_ret(r, WE_NOTDIR);
     s.buf = wb_gptr(c, A32(1), s.cap);
     if (!s.buf || !wb_gptr(c, A32(4), 4))
         return wb_ret(r, WE_FAULT);
-    int rc = WE_SUCCESS;
     if (e->kind == WB_FD_TMPFS)
         tmp_readdir(e, A64(3), &s);
     else if (e->kind == WB_FD_HOST)

@@ -168,12 +168,12 @@ static wb_status read_common(wb_caller *c, wb_wasi *w, const wb_val *a,
 {
     struct iovec iov[WB_IOV_MAX];
     size_t total, done = 0;
-    wb_fdent *e = wb_fd_get(w, A32(0));
-    if (!e)
-        return wb_ret(r, WE_BADF);
-    if (!(e->rights & WR_FD_READ))
-        return wb_ret(r, WE_NOTCAPABLE);
-    int rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
+    wb_fdent *e;
+    int rc = wb_fd_need(w, A32(0), WR_FD_READ | (off >= 0 ? WR_FD_SEEK : 0),
+                        &e);
+    if (rc)
+        return wb_ret(r, rc);
+    rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
     if (rc == WE_SUCCESS && !wb_gptr(c, outp, 4))
         rc = WE_FAULT;
     if (rc == WE_SUCCESS)
@@ -235,12 +235,12 @@ static wb_status write_common(wb_caller *c, wb_wasi *w, const wb_val *a,
     struct iovec iov[WB_IOV_MAX];
     size_t total, done = 0;
     int n = (int)A32(2);
-    wb_fdent *e = wb_fd_get(w, A32(0));
-    if (!e)
-        return wb_ret(r, WE_BADF);
-    if (!(e->rights & WR_FD_WRITE))
-        return wb_ret(r, e->ro ? WE_ROFS : WE_NOTCAPABLE);
-    int rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
+    wb_fdent *e;
+    int rc = wb_fd_need(w, A32(0), WR_FD_WRITE | (off >= 0 ? WR_FD_SEEK : 0),
+                        &e);
+    if (rc)
+        return wb_ret(r, rc);
+    rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
     if (rc == WE_SUCCESS && !wb_gptr(c, outp, 4))
         rc = WE_FAULT;
     if (rc != WE_SUCCESS)
@@ -306,12 +306,13 @@ static int do_seek(wb_fdent *e, int64_t delta, uint32_t whence,
 WB_WASI_FN(fd_seek)
 {
     uint64_t pos = 0;
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    wb_fdent *e;
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_SEEK, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (!wb_gptr(c, A32(3), 8))
         return wb_ret(r, WE_FAULT);
-    int rc = do_seek(e, (int64_t)A64(1), A32(2), &pos);
+    rc = do_seek(e, (int64_t)A64(1), A32(2), &pos);
     if (rc == WE_SUCCESS)
         wb_put64(c, A32(3), pos);
     return wb_ret(r, rc);
@@ -320,12 +321,13 @@ WB_WASI_FN(fd_seek)
 WB_WASI_FN(fd_tell)
 {
     uint64_t pos = 0;
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    wb_fdent *e;
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_TELL, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (!wb_gptr(c, A32(1), 8))
         return wb_ret(r, WE_FAULT);
-    int rc = do_seek(e, 0, 1, &pos);
+    rc = do_seek(e, 0, 1, &pos);
     if (rc == WE_SUCCESS)
         wb_put64(c, A32(1), pos);
     return wb_ret(r, rc);

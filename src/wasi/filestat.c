@@ -87,10 +87,11 @@ WB_WASI_FN(fd_fdstat_get)
  * flags live in the table only: the host's fds are never altered. */
 WB_WASI_FN(fd_fdstat_set_flags)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     uint16_t fl = (uint16_t)A32(1);
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_FDSTAT_SET_FLAGS, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (fl & ~(WFD_APPEND | WFD_NONBLOCK | WFD_DSYNC | WFD_RSYNC | WFD_SYNC))
         return wb_ret(r, WE_INVAL);
     if ((fl ^ e->flags) & (WFD_DSYNC | WFD_RSYNC | WFD_SYNC))
@@ -123,11 +124,12 @@ WB_WASI_FN(fd_fdstat_set_rights)
 
 WB_WASI_FN(fd_filestat_get)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     wb_fstat st = { 0 };
     struct stat hs;
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_FILESTAT_GET, &e);
+    if (rc)
+        return wb_ret(r, rc);
     uint8_t *p = wb_gptr(c, A32(1), 64);
     if (!p)
         return wb_ret(r, WE_FAULT);
@@ -147,12 +149,14 @@ WB_WASI_FN(fd_filestat_get)
 /* Writes to a file the guest may change: EROFS under read-only grants,
  * ENOTCAPABLE without the right (an fd opened for reading: the host fd
  * could not do it either), EINVAL for non-files. */
-static int writable(wb_fdent *e, uint64_t right)
+static int writable(wb_wasi *w, uint32_t fd, uint64_t right, wb_fdent **out)
 {
+    int rc = wb_fd_need(w, fd, right, out);
+    wb_fdent *e = *out;
+    if (rc)
+        return rc;
     if (e->ro)
         return WE_ROFS;
-    if (!(e->rights & right))
-        return WE_NOTCAPABLE;
     if (e->kind == WB_FD_TMPFS)
         return wb_tnode_is_dir(e->node) ? WE_ISDIR : WE_SUCCESS;
     if (e->kind != WB_FD_HOST)
@@ -191,11 +195,9 @@ uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total)
 
 WB_WASI_FN(fd_filestat_set_size)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     uint64_t size = A64(1);
-    if (!e)
-        return wb_ret(r, WE_BADF);
-    int rc = writable(e, WR_FD_FILESTAT_SET_SIZE);
+    int rc = writable(WASI, A32(0), WR_FD_FILESTAT_SET_SIZE, &e);
     if (rc)
         return wb_ret(r, rc);
     if (size > INT64_MAX)
@@ -211,13 +213,14 @@ WB_WASI_FN(fd_filestat_set_size)
 
 WB_WASI_FN(fd_filestat_set_times)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     struct timespec ts[2];
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_FILESTAT_SET_TIMES, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (e->ro)
         return wb_ret(r, WE_ROFS);
-    int rc = wb_times(A64(1), A64(2), (uint16_t)A32(3), ts);
+    rc = wb_times(A64(1), A64(2), (uint16_t)A32(3), ts);
     if (rc)
         return wb_ret(r, rc);
     if (e->kind == WB_FD_TMPFS) {
@@ -259,9 +262,10 @@ WB_WASI_FN(fd_prestat_dir_name)
 
 WB_WASI_FN(fd_advise)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
-    if (!e)
-        return wb_ret(r, WE_BADF);
+    wb_fdent *e;
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_ADVISE, &e);
+    if (rc)
+        return wb_ret(r, rc);
     if (A32(3) > 5)
         return wb_ret(r, WE_INVAL);
     if (e->kind == WB_FD_TMPFS)
@@ -271,17 +275,15 @@ WB_WASI_FN(fd_advise)
     static const int adv[] = { POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL,
                                POSIX_FADV_RANDOM, POSIX_FADV_WILLNEED,
                                POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE };
-    int rc = posix_fadvise(e->host, (off_t)A64(1), (off_t)A64(2), adv[A32(3)]);
+    rc = posix_fadvise(e->host, (off_t)A64(1), (off_t)A64(2), adv[A32(3)]);
     return wb_ret(r, wb_wasi_errno(rc));
 }
 
 WB_WASI_FN(fd_allocate)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
+    wb_fdent *e;
     uint64_t off = A64(1), len = A64(2);
-    if (!e)
-        return wb_ret(r, WE_BADF);
-    int rc = writable(e, WR_FD_ALLOCATE);
+    int rc = writable(WASI, A32(0), WR_FD_ALLOCATE, &e);
     if (rc)
         return wb_ret(r, rc);
     if (off > INT64_MAX || len > INT64_MAX - off || len == 0)
@@ -308,12 +310,14 @@ static int sync_fd(wb_fdent *e, bool data)
 
 WB_WASI_FN(fd_datasync)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
-    return wb_ret(r, e ? sync_fd(e, true) : WE_BADF);
+    wb_fdent *e;
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_DATASYNC, &e);
+    return wb_ret(r, rc ? rc : sync_fd(e, true));
 }
 
 WB_WASI_FN(fd_sync)
 {
-    wb_fdent *e = wb_fd_get(WASI, A32(0));
-    return wb_ret(r, e ? sync_fd(e, false) : WE_BADF);
+    wb_fdent *e;
+    int rc = wb_fd_need(WASI, A32(0), WR_FD_SYNC, &e);
+    return wb_ret(r, rc ? rc : sync_fd(e, false));
 }

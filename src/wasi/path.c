@@ -14,16 +14,14 @@
  * disk budget, so empty entries cannot fill a host file system either. */
 #define WB_CREATE_COST 4096
 
-#define WR_WRITE_ANY (WR_FD_DATASYNC | WR_FD_WRITE | WR_FD_ALLOCATE | \
-                      WR_FD_FILESTAT_SET_SIZE)
-
-/* The directory fd and path arguments shared by every path call. */
-static int dir_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint32_t p,
-                   uint32_t len, char *buf, wb_fdent **d)
+/* The directory fd (holding the rights `need`) and path arguments shared
+ * by every path call. */
+static int dir_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
+                   uint32_t p, uint32_t len, char *buf, wb_fdent **d)
 {
-    *d = wb_fd_get(w, fd);
-    if (!*d)
-        return WE_BADF;
+    int rc = wb_fd_need(w, fd, need, d);
+    if (rc)
+        return rc;
     if ((*d)->kind == WB_FD_TMPFS ? !wb_tnode_is_dir((*d)->node)
                                   : (*d)->kind != WB_FD_HOST)
         return WE_NOTDIR;
@@ -64,22 +62,31 @@ static int host_flags(bool rd, bool wr, uint32_t of, uint32_t ff)
     return fl;
 }
 
+/* What path_open was asked for. */
+typedef struct oreq {
+    const char *path;
+    bool follow, rd, wr;            /* wr: any right of WR_OPEN_WRITE */
+    uint32_t of, ff;                /* oflags, fdflags */
+} oreq;
+
 /* Open, and tell whether O_CREAT made a new file: without O_EXCL, try the
  * existing file first, then create exclusively (once more on a race). */
-static int host_open_create(wb_fdent *d, const char *path, bool follow,
-                            int fl, int *fd, bool *made)
+static int host_open_create(wb_fdent *d, const oreq *q, int *fd, bool *made)
 {
+    int fl = host_flags(q->rd, q->wr, q->of, q->ff);
     *made = false;
     if (!(fl & O_CREAT))
-        return wb_resolve_open(d->host, path, fl, 0, follow, fd);
+        return wb_resolve_open(d->host, q->path, fl, 0, q->follow, fd);
     for (int tries = 0; tries < 4; tries++) {
         int rc;
         if (!(fl & O_EXCL)) {
-            rc = wb_resolve_open(d->host, path, fl & ~O_CREAT, 0, follow, fd);
+            rc = wb_resolve_open(d->host, q->path, fl & ~O_CREAT, 0,
+                                 q->follow, fd);
             if (rc != WE_NOENT)
                 return rc;
         }
-        rc = wb_resolve_open(d->host, path, fl | O_EXCL, 0666, follow, fd);
+        rc = wb_resolve_open(d->host, q->path, fl | O_EXCL, 0666, q->follow,
+                             fd);
         *made = rc == WE_SUCCESS;
         if (rc != WE_EXIST || (fl & O_EXCL))
             return rc;
@@ -87,12 +94,9 @@ static int host_open_create(wb_fdent *d, const char *path, bool follow,
     return WE_AGAIN;
 }
 
-static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
-                     bool wr, uint32_t of, uint32_t ff, wb_fdent *e,
-                     bool *made)
+static int open_host(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
 {
-    int fd, rc = host_open_create(d, path, follow, host_flags(rd, wr, of, ff),
-                                  &fd, made);
+    int fd, rc = host_open_create(d, q, &fd, made);
     if (rc)
         return rc;
     /* FIFOs and devices stay O_NONBLOCK on the host whatever the guest
@@ -106,7 +110,7 @@ static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
         close(fd);
         return rc;
     }
-    if (!*made && (of & WO_CREAT) && S_ISDIR(st.st_mode)) {
+    if (!*made && (q->of & WO_CREAT) && S_ISDIR(st.st_mode)) {
         close(fd);
         return WE_ISDIR;            /* O_CREAT of a directory, as Linux */
     }
@@ -118,19 +122,18 @@ static int open_host(wb_fdent *d, const char *path, bool follow, bool rd,
 }
 
 /* Names and trailing slashes were dealt with by creat_name. */
-static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
-                    wb_fdent *e, bool *made)
+static int open_tmp(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
 {
     wb_tnode *n = NULL, *parent;
     char last[NAME_MAX + 1];
     bool slash;
     int rc;
-    if (of & WO_CREAT) {
-        rc = wb_tfs_parent(d->node, path, &parent, last, &slash);
+    if (q->of & WO_CREAT) {
+        rc = wb_tfs_parent(d->node, q->path, &parent, last, &slash);
         if (rc)
             return rc;
         n = wb_tfs_child(parent, last);
-        if (n && (of & WO_EXCL))
+        if (n && (q->of & WO_EXCL))
             return WE_EXIST;
         if (n && wb_tnode_is_dir(n))
             return WE_ISDIR;
@@ -139,14 +142,14 @@ static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
                 return rc;
             *made = true;
         }
-    } else if ((rc = wb_tfs_lookup(d->node, path, &n))) {
+    } else if ((rc = wb_tfs_lookup(d->node, q->path, &n))) {
         return rc;
     }
-    if ((of & WO_DIRECTORY) && !wb_tnode_is_dir(n))
+    if ((q->of & WO_DIRECTORY) && !wb_tnode_is_dir(n))
         return WE_NOTDIR;
-    if (wb_tnode_is_dir(n) && (wr || (of & WO_TRUNC)))
+    if (wb_tnode_is_dir(n) && (q->wr || (q->of & WO_TRUNC)))
         return WE_ISDIR;
-    if ((of & WO_TRUNC) && (rc = wb_tfs_truncate(n, 0)))
+    if ((q->of & WO_TRUNC) && (rc = wb_tfs_truncate(n, 0)))
         return rc;
     e->kind = WB_FD_TMPFS;
     e->type = wb_tnode_is_dir(n) ? WF_DIR : WF_REG;
@@ -157,20 +160,30 @@ static int open_tmp(wb_fdent *d, const char *path, bool wr, uint32_t of,
 
 static int creat_name(wb_fdent *d, const char *path, uint32_t of);
 
+/* Rights beyond what the directory may hand down, or that do not apply to
+ * what was opened, are left out of the new fd rather than refused:
+ * programs pass fixed sets, or the rights of another fd. Asking to write
+ * (WR_OPEN_WRITE) opens for writing, so a directory answers EISDIR, and a
+ * read-only grant EROFS, as open(2) would. */
 WB_WASI_FN(path_open)
 {
     wb_wasi *w = WASI;
     wb_fdent *d, ne = { .host = -1 };
     char path[WB_PATH_MAX];
     uint32_t of = A32(4) & 0xffff, ff = A32(7) & 0xffff, nfd;
-    uint64_t base = A64(5), inh = A64(6);
-    int rc = dir_arg(w, c, A32(0), A32(2), A32(3), path, &d);
+    uint64_t need = WR_PATH_OPEN |
+                    (of & WO_CREAT ? WR_PATH_CREATE_FILE : 0) |
+                    (of & WO_TRUNC ? WR_PATH_FILESTAT_SET_SIZE : 0);
+    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d);
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(8), 4))
         rc = WE_FAULT;
     if (rc)
         return wb_ret(r, rc);
-    bool rd = base & (WR_FD_READ | WR_FD_READDIR), wr = base & WR_WRITE_ANY;
-    if (d->ro && (wr || (of & (WO_CREAT | WO_TRUNC))))
+    uint64_t base = A64(5) & d->inherit, inh = A64(6) & d->inherit, tb, ti;
+    oreq q = { .path = path, .follow = A32(1) & WL_FOLLOW,
+               .rd = base & (WR_FD_READ | WR_FD_READDIR),
+               .wr = base & WR_OPEN_WRITE, .of = of, .ff = ff };
+    if (d->ro && q.wr)
         return wb_ret(r, WE_ROFS);
     if ((rc = wb_fd_alloc(w, &nfd)))
         return wb_ret(r, rc);
@@ -180,17 +193,15 @@ WB_WASI_FN(path_open)
         return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
     if ((of & WO_CREAT) && (rc = creat_name(d, path, of)))
         return wb_ret(r, rc);
-    if (d->kind == WB_FD_HOST)
-        rc = open_host(d, path, A32(1) & WL_FOLLOW, rd, wr, of, ff, &ne,
-                       &made);
-    else
-        rc = open_tmp(d, path, wr, of, &ne, &made);
+    rc = d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
+                               : open_tmp(d, &q, &ne, &made);
     if (rc)
         return wb_ret(r, rc);
+    wb_rights_of(ne.type, ne.ro, &tb, &ti);
     ne.flags = (uint16_t)ff;
     ne.root = d->root;
-    ne.rights = base & d->inherit;
-    ne.inherit = inh & d->inherit;
+    ne.rights = base & tb;
+    ne.inherit = inh & ti;
     w->fds[nfd] = ne;
     w->nopen++;
     wb_put32(c, A32(8), nfd);
@@ -247,13 +258,13 @@ static int creat_name(wb_fdent *d, const char *path, uint32_t of)
 }
 
 /* A modifying call: dir fd, path, EROFS check, parent resolution. */
-static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint32_t ptr,
-                   uint32_t len, wb_fdent **d, parent *p)
+static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
+                   uint32_t ptr, uint32_t len, wb_fdent **d, parent *p)
 {
     char path[WB_PATH_MAX];
     p->fd = -1;
     p->node = NULL;
-    int rc = dir_arg(w, c, fd, ptr, len, path, d);
+    int rc = dir_arg(w, c, fd, need, ptr, len, path, d);
     if (rc)
         return rc;
     if ((*d)->ro)
@@ -266,7 +277,8 @@ WB_WASI_FN(path_create_directory)
     wb_fdent *d;
     parent p;
     wb_tnode *n;
-    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    int rc = mod_arg(WASI, c, A32(0), WR_PATH_CREATE_DIRECTORY, A32(1),
+                     A32(2), &d, &p);
     if (rc == WE_SUCCESS)
         rc = p.node ? wb_tfs_create(p.node, p.last, true, &n)
                     : host_err(mkdirat(p.fd, p.last, 0777));
@@ -278,7 +290,8 @@ WB_WASI_FN(path_remove_directory)
 {
     wb_fdent *d;
     parent p;
-    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    int rc = mod_arg(WASI, c, A32(0), WR_PATH_REMOVE_DIRECTORY, A32(1),
+                     A32(2), &d, &p);
     if (rc == WE_SUCCESS)
         rc = p.node ? wb_tfs_remove(p.node, p.last, true, p.slash)
                     : host_err(unlinkat(p.fd, p.last, AT_REMOVEDIR));
@@ -298,7 +311,8 @@ WB_WASI_FN(path_unlink_file)
 {
     wb_fdent *d;
     parent p;
-    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d, &p);
+    int rc = mod_arg(WASI, c, A32(0), WR_PATH_UNLINK_FILE, A32(1), A32(2),
+                     &d, &p);
     char name[NAME_MAX + 2];
     if (rc == WE_SUCCESS && p.node)
         rc = wb_tfs_remove(p.node, p.last, false, p.slash);
@@ -321,9 +335,11 @@ WB_WASI_FN(path_rename)
     wb_fdent *d1, *d2;
     parent p1, p2 = { .fd = -1 };
     char n1[NAME_MAX + 2], n2[NAME_MAX + 2];
-    int rc = mod_arg(WASI, c, A32(0), A32(1), A32(2), &d1, &p1);
+    int rc = mod_arg(WASI, c, A32(0), WR_PATH_RENAME_SOURCE, A32(1), A32(2),
+                     &d1, &p1);
     if (rc == WE_SUCCESS)
-        rc = mod_arg(WASI, c, A32(3), A32(4), A32(5), &d2, &p2);
+        rc = mod_arg(WASI, c, A32(3), WR_PATH_RENAME_TARGET, A32(4), A32(5),
+                     &d2, &p2);
     if (rc == WE_SUCCESS && !same_fs(d1, d2))
         rc = WE_XDEV;
     if (rc == WE_SUCCESS && p1.node)
@@ -349,7 +365,8 @@ WB_WASI_FN(path_symlink)
     parent p = { .fd = -1 };
     int rc = wb_wasi_path(c, A32(0), A32(1), target);
     if (rc == WE_SUCCESS)
-        rc = mod_arg(WASI, c, A32(2), A32(3), A32(4), &d, &p);
+        rc = mod_arg(WASI, c, A32(2), WR_PATH_SYMLINK, A32(3), A32(4), &d,
+                     &p);
     if (rc == WE_SUCCESS && p.node)
         rc = WE_NOTSUP;
     else if (rc == WE_SUCCESS &&
@@ -378,9 +395,11 @@ WB_WASI_FN(path_link)
     wb_fdent *d1, *d2;
     char src[WB_PATH_MAX];
     parent p1 = { .fd = -1 }, p2 = { .fd = -1 };
-    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), src, &d1);
+    int rc = dir_arg(WASI, c, A32(0), WR_PATH_LINK_SOURCE, A32(2), A32(3),
+                     src, &d1);
     if (rc == WE_SUCCESS)
-        rc = mod_arg(WASI, c, A32(4), A32(5), A32(6), &d2, &p2);
+        rc = mod_arg(WASI, c, A32(4), WR_PATH_LINK_TARGET, A32(5), A32(6),
+                     &d2, &p2);
     /* a link out of a read-only grant would make its file writable */
     if (rc == WE_SUCCESS && d1->ro)
         rc = WE_ROFS;
@@ -416,7 +435,8 @@ WB_WASI_FN(path_readlink)
     char path[WB_PATH_MAX], buf[WB_PATH_MAX];
     parent p = { .fd = -1 };
     uint32_t cap = A32(4);
-    int rc = dir_arg(WASI, c, A32(0), A32(1), A32(2), path, &d);
+    int rc = dir_arg(WASI, c, A32(0), WR_PATH_READLINK, A32(1), A32(2), path,
+                     &d);
     uint8_t *out = wb_gptr(c, A32(3), cap);
     if (rc == WE_SUCCESS && (!out || !wb_gptr(c, A32(5), 4)))
         rc = WE_FAULT;
@@ -444,7 +464,8 @@ WB_WASI_FN(path_filestat_get)
     wb_fdent *d;
     char path[WB_PATH_MAX];
     wb_fstat st = { 0 };
-    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), path, &d);
+    int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_GET, A32(2), A32(3),
+                     path, &d);
     uint8_t *out = wb_gptr(c, A32(4), 64);
     if (rc == WE_SUCCESS && !out)
         rc = WE_FAULT;
@@ -472,7 +493,8 @@ WB_WASI_FN(path_filestat_set_times)
     wb_fdent *d;
     char path[WB_PATH_MAX];
     struct timespec ts[2];
-    int rc = dir_arg(WASI, c, A32(0), A32(2), A32(3), path, &d);
+    int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_SET_TIMES, A32(2),
+                     A32(3), path, &d);
     if (rc == WE_SUCCESS && d->ro)
         rc = WE_ROFS;
     if (rc == WE_SUCCESS)

@@ -98,9 +98,11 @@ static void ready_now(sub *s, int err, uint16_t flags)
  * shared by every subscription on the same guest fd. */
 static void add_fd(wb_wasi *w, pollstate *ps, sub *s)
 {
-    wb_fdent *e = wb_fd_get(w, s->fd);
-    if (!e)
-        return ready_now(s, WE_BADF, 0);
+    wb_fdent *e;
+    int rc = wb_fd_need(w, s->fd, WR_POLL_FD_READWRITE |
+                        (s->tag == EV_READ ? WR_FD_READ : WR_FD_WRITE), &e);
+    if (rc)
+        return ready_now(s, rc, 0);
     bool pollable = e->kind == WB_FD_SOCK ||
                     (e->kind == WB_FD_STDIN && e->host >= 0 &&
                      s->tag == EV_READ) ||

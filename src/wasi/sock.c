@@ -8,12 +8,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static int sock_of(wb_wasi *w, uint32_t fd, wb_fdent **e)
+/* A socket holding the rights `need`. */
+static int sock_of(wb_wasi *w, uint32_t fd, uint64_t need, wb_fdent **e)
 {
-    *e = wb_fd_get(w, fd);
-    if (!*e)
-        return WE_BADF;
-    return (*e)->kind == WB_FD_SOCK ? WE_SUCCESS : WE_NOTSOCK;
+    int rc = wb_fd_need(w, fd, need, e);
+    if (rc == WE_BADF)
+        return rc;
+    return (*e)->kind == WB_FD_SOCK ? rc : WE_NOTSOCK;
 }
 
 static wb_status stop(wb_caller *c, wb_wasi *w)
@@ -50,7 +51,7 @@ WB_WASI_FN(sock_accept)
     wb_wasi *w = WASI;
     wb_fdent *e;
     uint32_t nfd;
-    int rc = sock_of(w, A32(0), &e);
+    int rc = sock_of(w, A32(0), WR_SOCK_ACCEPT, &e);
     if (rc == WE_SUCCESS && (A32(1) & ~(uint32_t)WFD_NONBLOCK))
         rc = WE_INVAL;
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(2), 4))
@@ -78,8 +79,9 @@ WB_WASI_FN(sock_accept)
     n->type = WF_SOCK_STREAM;
     n->host = s;
     n->flags = (uint16_t)(A32(1) & WFD_NONBLOCK);
-    n->rights = e->inherit ? e->inherit : WR_ALL;
-    n->inherit = e->inherit;
+    wb_rights_of(n->type, false, &n->rights, &n->inherit);
+    n->rights &= e->inherit;        /* what the listener may hand down */
+    n->inherit &= e->inherit;
     w->nopen++;
     wb_put32(c, A32(2), nfd);
     return wb_ret(r, WE_SUCCESS);
@@ -108,7 +110,7 @@ WB_WASI_FN(sock_recv)
     size_t total, done = 0;
     int mflags = 0;
     uint32_t rif = A32(3);
-    int rc = sock_of(w, A32(0), &e);
+    int rc = sock_of(w, A32(0), WR_FD_READ, &e);
     if (rc == WE_SUCCESS)
         rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
     if (rc == WE_SUCCESS && (!wb_gptr(c, A32(4), 4) || !wb_gptr(c, A32(5), 2)))
@@ -137,7 +139,7 @@ WB_WASI_FN(sock_send)
     struct iovec iov[WB_IOV_MAX];
     size_t total, done = 0;
     int mflags;
-    int rc = sock_of(w, A32(0), &e);
+    int rc = sock_of(w, A32(0), WR_FD_WRITE, &e);
     if (rc == WE_SUCCESS)
         rc = wb_wasi_iovecs(c, A32(1), A32(2), iov, &total);
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(4), 4))
@@ -154,7 +156,7 @@ WB_WASI_FN(sock_send)
 WB_WASI_FN(sock_shutdown)
 {
     wb_fdent *e;
-    int rc = sock_of(WASI, A32(0), &e);
+    int rc = sock_of(WASI, A32(0), WR_SOCK_SHUTDOWN, &e);
     uint32_t how = A32(1);
     if (rc)
         return wb_ret(r, rc);

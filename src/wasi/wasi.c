@@ -103,10 +103,11 @@ static char **copy_strv(char **v, size_t n)
     return out;
 }
 
-/* stdio: character devices without seek/tell rights, like a terminal. */
+/* stdio: streams without seek/tell rights, like a terminal. */
 static void add_stdio(wb_wasi *w, const wb_sandbox_config *cfg)
 {
-    uint64_t common = WR_POLL_FD_READWRITE | WR(3) | WR(21);
+    uint64_t common = WR_POLL_FD_READWRITE | WR_FD_FDSTAT_SET_FLAGS |
+                      WR_FD_FILESTAT_GET;
     /* A stream is a terminal to the guest only when the host's is one:
      * interpreters choose between a REPL and reading a script from it. */
     int host[3] = { cfg->stdin_fd, cfg->output ? -1 : cfg->stdout_fd,
@@ -135,7 +136,6 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);
     e->host = -1;
-    e->rights = e->inherit = WR_ALL;
     if (g->kind == WB_GRANT_DIR) {
         struct stat st;
         e->host = open(g->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -169,10 +169,12 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
         e->host = fcntl(g->fd, F_DUPFD_CLOEXEC, 3);
         e->kind = WB_FD_SOCK;
         e->type = WF_SOCK_STREAM;
+        wb_rights_of(e->type, false, &e->rights, &e->inherit);
         w->nopen++;
         return WB_OK;
     }
     e->type = WF_DIR;
+    wb_rights_of(WF_DIR, e->ro, &e->rights, &e->inherit);
     e->preopen = strdup(g->guest ? g->guest : "/");
     w->nopen++;
     return e->preopen ? WB_OK : fail(err, WB_E_NOMEM, g->guest, "no memory");

@@ -8,6 +8,7 @@
  *   proc.c      proc_*, sched_yield
  *   fd.c        fd table, fd_read/write/pread/pwrite/seek/tell/close...
  *   filestat.c  fdstat/filestat/prestat, advise, allocate, sync
+ *   rights.c    the rights each kind of fd holds, and checking them
  *   stdio.c     stdout/stderr with the output budget, wakeable waits
  *   hostio.c    I/O on host fds that can block, bounded by the deadline
  *   path.c      path_* on host grants and tmpfs
@@ -79,13 +80,36 @@ enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
 #define WR_FD_DATASYNC WR(0)
 #define WR_FD_READ WR(1)
 #define WR_FD_SEEK WR(2)
+#define WR_FD_FDSTAT_SET_FLAGS WR(3)
+#define WR_FD_SYNC WR(4)
 #define WR_FD_TELL WR(5)
 #define WR_FD_WRITE WR(6)
+#define WR_FD_ADVISE WR(7)
 #define WR_FD_ALLOCATE WR(8)
+#define WR_PATH_CREATE_DIRECTORY WR(9)
+#define WR_PATH_CREATE_FILE WR(10)
+#define WR_PATH_LINK_SOURCE WR(11)
+#define WR_PATH_LINK_TARGET WR(12)
+#define WR_PATH_OPEN WR(13)
 #define WR_FD_READDIR WR(14)
+#define WR_PATH_READLINK WR(15)
+#define WR_PATH_RENAME_SOURCE WR(16)
+#define WR_PATH_RENAME_TARGET WR(17)
+#define WR_PATH_FILESTAT_GET WR(18)
+#define WR_PATH_FILESTAT_SET_SIZE WR(19)
+#define WR_PATH_FILESTAT_SET_TIMES WR(20)
+#define WR_FD_FILESTAT_GET WR(21)
 #define WR_FD_FILESTAT_SET_SIZE WR(22)
+#define WR_FD_FILESTAT_SET_TIMES WR(23)
+#define WR_PATH_SYMLINK WR(24)
+#define WR_PATH_REMOVE_DIRECTORY WR(25)
+#define WR_PATH_UNLINK_FILE WR(26)
 #define WR_POLL_FD_READWRITE WR(27)
-#define WR_ALL (WR(30) - 1)
+#define WR_SOCK_SHUTDOWN WR(28)
+#define WR_SOCK_ACCEPT WR(29)
+/* What path_open reads as "for writing" (as wasi-libc asks for O_WRONLY). */
+#define WR_OPEN_WRITE (WR_FD_DATASYNC | WR_FD_WRITE | WR_FD_ALLOCATE |    \
+                       WR_FD_FILESTAT_SET_SIZE)
 
 typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
@@ -211,6 +235,15 @@ wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
 
 /* errno.c */
 int wb_wasi_errno(int host_errno);
+
+/* rights.c. The rights (and inheriting rights) a descriptor of WASI
+ * filetype `type` can use; under a read-only grant, none that change
+ * anything. */
+void wb_rights_of(uint8_t type, bool ro, uint64_t *base, uint64_t *inherit);
+/* fd, if open and holding every right in `need`: WE_BADF, WE_NOTCAPABLE,
+ * or WE_ROFS when only rights that change something are missing on a
+ * read-only grant. *out is the entry (or NULL) in every case. */
+int wb_fd_need(wb_wasi *w, uint32_t fd, uint64_t need, wb_fdent **out);
 
 /* fd.c: the table. wb_fd_get returns NULL for a closed fd. */
 wb_fdent *wb_fd_get(wb_wasi *w, uint32_t fd);
