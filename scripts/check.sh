@@ -3,7 +3,8 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, unit tests, CLI tests, WASI tests, escape suite, guest
 #   runtimes, MCP server and HTTP API (normal build), hostile modules,
-#   spec tests, engine wast tests (after `make guests`).
+#   spec tests, engine wast tests (after `make guests`); then a short run
+#   of the host-call fuzzer (its own clang/libFuzzer/ASan build).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan]      (default: both)
@@ -173,6 +174,12 @@ fi
 for c in "${configs[@]}"; do
     one_config "$c"
 done
+# The WASI host calls under libFuzzer (fuzz/hostcall.h): the reproducers
+# of its findings, its seeds, then 20 s of fuzzing; build/fuzz.
+step "host-call fuzzer (short run)"
+mkdir -p build/fuzz
+run_counted fuzz-hostcall build/fuzz/hostcall-make.log \
+    $MAKE --no-print-directory fuzz-hostcall-check
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
