@@ -4,13 +4,14 @@
  * A module that imports every wasi_snapshot_preview1 function (with the
  * signatures of hc_ops, so a stale table fails to link) and exports one
  * memory is instantiated once. Each input gets a fresh WASI context with
- * a tmpfs, a second small tmpfs, a host directory, a read-only host
- * directory, a socket and a listening socket, a stdin pipe and an output
- * callback, under small --max-disk, --max-files, --max-memory and
- * --max-output budgets; the input's calls are made straight on the host
- * functions with that memory (no interpreter, so thousands of inputs a
- * second). A watchdog cancels the context 25 ms into an input, as the
- * run's deadline would, so waits end.
+ * a tmpfs (hostcall_tmpfs.c), a second small tmpfs, a host directory and
+ * a read-only one (hostcall_host.c), a socket and a listening socket,
+ * stdin (a pipe or a socket) and output (a callback or a pipe), under
+ * small --max-disk, --max-files, --max-memory and --max-output budgets,
+ * chosen by the input's first byte (HC_CFG_*). The calls are made
+ * straight on the host functions with that memory (no interpreter, so
+ * each takes microseconds). A watchdog cancels the context 25 ms into
+ * an input, as the run's deadline would, so every wait ends.
  *
  * Checked after every call: a trap carries its error; a result is a
  * WASI errno; guest memory changed only where the call's outputs are;
@@ -82,9 +83,9 @@ int hc_op_index(const char *name)
     abort();
 }
 
-/* Per-input host ends: the stdin pipe, the socket pair, the listener and
- * a client waiting in its backlog. */
-typedef struct hc_io { int in, peer, sock, lis, cli; } hc_io;
+/* Per-input host ends: stdin, the socket pair, the listener and a client
+ * waiting in its backlog, and the output pipe's two ends. */
+typedef struct hc_io { int in, peer, sock, lis, cli, out, out_r; } hc_io;
 
 static struct {
     wb_store *store;
@@ -94,7 +95,7 @@ static struct {
     uint8_t *mem;
     _Alignas(8) uint8_t before[HC_MEM];   /* memory before the call */
     wb_sandbox_config cfg;
-    uint64_t out_seen;         /* bytes the output callback received */
+    uint64_t out_seen;         /* bytes the callback or pipe received */
     bool out_fail;
     bool trace;                /* WB_HOSTCALL_TRACE: print every call */
     hc_io io;
@@ -116,7 +117,7 @@ void hc_die(const char *fmt, ...)
     abort();
 }
 
-/* ---- the module ---------------------------------------------------------- */
+/* ---- the module --------------------------------------------------------- */
 
 typedef struct wbuf { uint8_t b[8192]; size_t n; } wbuf;
 
@@ -252,7 +253,7 @@ static void instantiate(void)
         hc_die("memory 0 is not one page");
 }
 
-/* ---- the watchdog ------------------------------------------------------------ */
+/* ---- the watchdog ------------------------------------------------------- */
 
 static void *watchdog(void *arg)
 {
@@ -311,19 +312,35 @@ static void start_watchdog(void)
     pthread_detach(t);
 }
 
-/* ---- per input ---------------------------------------------------------------- */
+/* ---- per input ---------------------------------------------------------- */
 
-static void open_io(hc_io *io, bool stdin_granted)
+/* stdin: a pipe or a socket holding a line, its writing end closed. */
+static int open_stdin(uint8_t cfg)
 {
-    int p[2], sv[2];
+    int p[2];
+    if (cfg & HC_CFG_NO_STDIN)
+        return -1;
+    if ((cfg & HC_CFG_STDIN_SOCK
+         ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)
+         : pipe2(p, O_CLOEXEC)) != 0 ||
+        write(p[1], "stdin data\n", 11) != 11)
+        hc_die("stdin: %s", strerror(errno));
+    close(p[1]);
+    return p[0];
+}
+
+static void open_io(hc_io *io, uint8_t cfg)
+{
+    int sv[2], p[2];
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     socklen_t alen = sizeof addr;
-    io->in = -1;
-    if (stdin_granted) {
-        if (pipe2(p, O_CLOEXEC) != 0 || write(p[1], "stdin data\n", 11) != 11)
-            hc_die("stdin pipe: %s", strerror(errno));
-        close(p[1]);
-        io->in = p[0];
+    io->in = open_stdin(cfg);
+    io->out = io->out_r = -1;
+    if (cfg & HC_CFG_OUT_PIPE) {
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+            hc_die("output pipe: %s", strerror(errno));
+        io->out_r = p[0];
+        io->out = p[1];
     }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
         write(sv[1], "from the peer, 32 bytes of data\n", 32) != 32)
@@ -341,9 +358,19 @@ static void open_io(hc_io *io, bool stdin_granted)
         hc_die("listening socket: %s", strerror(errno));
 }
 
+/* What the output pipe received since the last call. */
+static void drain_output(void)
+{
+    char buf[4096];
+    ssize_t n;
+    while (G.io.out_r >= 0 && (n = read(G.io.out_r, buf, sizeof buf)) > 0)
+        G.out_seen += (uint64_t)n;
+}
+
 static void close_io(hc_io *io)
 {
-    int *fds[] = { &io->in, &io->peer, &io->sock, &io->lis, &io->cli };
+    int *fds[] = { &io->in, &io->peer, &io->sock, &io->lis, &io->cli,
+                   &io->out, &io->out_r };
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -415,9 +442,9 @@ static void trace(const hc_op *op, const wb_val *a, size_t na,
 {
     fprintf(stderr, "%s(", op->name);
     for (size_t i = 0; i < na; i++)
-        fprintf(stderr, "%s%#llx", i ? ", " : "",
-                a[i].type == WB_I64 ? (unsigned long long)a[i].of.i64
-                                    : (unsigned long long)(uint32_t)a[i].of.i32);
+        fprintf(stderr, "%s%#llx", i ? ", " : "", a[i].type == WB_I64
+                ? (unsigned long long)a[i].of.i64
+                : (unsigned long long)(uint32_t)a[i].of.i32);
     if (st == WB_OK && !(op->flags & HC_NO_RESULT))
         fprintf(stderr, ") -> %d\n", r[0].of.i32);
     else
@@ -438,6 +465,7 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
     if (G.trace)
         trace(op, a, na, st, r);
     check_memory(d, op);
+    drain_output();
     check_context(w, op);
     if (st != WB_OK) {
         if (G.store->pending.status != st || !G.store->pending.message[0])
@@ -468,20 +496,6 @@ static void run_calls(hc_dec *d, wb_wasi *w)
         else if (!one_call(d, w, i))
             return;
     }
-}
-
-/* Files plus HC_CREATE_COST per node, over every tmpfs of w. */
-static uint64_t tmpfs_growth(wb_tnode *dir)
-{
-    const char *nm;
-    uint64_t ino, g = 0;
-    uint8_t type;
-    for (uint64_t i = 2; wb_tfs_dirent(dir, i, &nm, &ino, &type); i++) {
-        wb_tnode *k = wb_tfs_child(dir, nm);
-        g += HC_CREATE_COST +
-             (wb_tnode_is_dir(k) ? tmpfs_growth(k) : wb_tnode_size(k));
-    }
-    return g;
 }
 
 static void sizes(hc_dec *d)
@@ -529,20 +543,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wb_resolve_force_walk(cfg & HC_CFG_WALK);
     G.out_seen = 0;
     G.out_fail = cfg & HC_CFG_OUT_FAIL;
-    open_io(&G.io, !(cfg & HC_CFG_NO_STDIN));
+    open_io(&G.io, cfg);
     G.cfg.stdin_fd = G.io.in;
+    G.cfg.output = G.io.out >= 0 ? NULL : out_cb;
+    G.cfg.stdout_fd = G.cfg.stderr_fd = G.io.out;
     G.cfg.grants[4].fd = G.io.sock;
     G.cfg.grants[5].fd = G.io.lis;
-    G.cfg.budget.max_disk = cfg & HC_CFG_BIG_DISK ? HC_MAX_DISK_BIG
-                                                  : HC_MAX_DISK;
+    static const uint64_t disk[4] = { HC_MAX_DISK, HC_MAX_DISK_BIG,
+                                      HC_MAX_DISK_TINY, 0 };
+    G.cfg.budget.max_disk = disk[!!(cfg & HC_CFG_BIG_DISK) +
+                                 2 * !!(cfg & HC_CFG_TINY_DISK)];
     if (wb_wasi_new(&G.cfg, &w, &err) != WB_OK)
         hc_die("wb_wasi_new: %s", err.message);
+    hc_tmpfs_fill(w);
     arm(w);
     run_calls(&d, w);
     disarm();
-    uint64_t tmp = 0;
-    for (size_t i = 0; i < w->ntfs; i++)
-        tmp += tmpfs_growth(wb_tfs_root(w->tfs[i]));
+    uint64_t tmp = hc_tmpfs_growth(w);
     uint64_t charged = w->disk_bytes;
     /* a file, directory or link is charged after it was made */
     uint64_t slack = w->stop == WB_OUTCOME_DISK_LIMIT ? HC_CREATE_COST : 0;

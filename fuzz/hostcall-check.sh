@@ -14,7 +14,7 @@ SECONDS_LEFT=${SECONDS_LEFT:-20}
 bin=$FUZZ_DIR/fuzz_hostcall
 seeds=$FUZZ_DIR/hostcall-seeds
 flags=(-rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 -max_len=4096
-       "-artifact_prefix=$FUZZ_DIR/hostcall-")
+       -len_control=20 "-artifact_prefix=$FUZZ_DIR/hostcall-")
 passed=0 failed=0
 
 # run NAME CMD...: one test; its log is shown only when it fails.

@@ -8,6 +8,7 @@
  *   hostcall_decode.c fuzz input -> call arguments placed in guest memory
  *   hostcall_host.c   the host directories each input runs against and
  *                     the checks that nothing outside the grants changed
+ *   hostcall_tmpfs.c  the tmpfs grants' first contents and growth
  *   hostcall_seeds.c  the seed corpus, written by the target itself
  *
  * Input: byte 0 holds HC_CFG_* bits; then records, each an op byte (an
@@ -31,6 +32,7 @@
 #define HC_MAX_FILES 16
 #define HC_MAX_DISK (96u << 10)
 #define HC_MAX_DISK_BIG (1u << 20)      /* with HC_CFG_BIG_DISK */
+#define HC_MAX_DISK_TINY 8193           /* with HC_CFG_TINY_DISK; both: 0 */
 #define HC_MAX_OUTPUT 2048
 #define HC_MAX_MEMORY (2 * HC_MEM)
 #define HC_TMPFS_SIZE (96u << 10)
@@ -43,7 +45,11 @@ enum {
     HC_CFG_WALK = 1,          /* resolve.c's component walk, not openat2 */
     HC_CFG_OUT_FAIL = 2,      /* the output callback reports EIO */
     HC_CFG_NO_STDIN = 4,      /* no stdin granted */
-    HC_CFG_BIG_DISK = 8       /* HC_MAX_DISK_BIG */
+    HC_CFG_BIG_DISK = 8,      /* HC_MAX_DISK_BIG */
+    HC_CFG_OUT_PIPE = 16,     /* stdout and stderr are a pipe, not the
+                                 callback */
+    HC_CFG_STDIN_SOCK = 32,   /* stdin is a socket */
+    HC_CFG_TINY_DISK = 64     /* HC_MAX_DISK_TINY */
 };
 
 /* Guest fds of the grants, in wb_sandbox_config order. */
@@ -58,7 +64,7 @@ enum {
     T_OUTSIDE, T_HOST, T_LONG255, T_LONG256, T_NUL, T_DOTS3, T_NTOK
 };
 
-/* ---- decoding (hostcall_decode.c) ------------------------------------- */
+/* ---- decoding (hostcall_decode.c) --------------------------------------- */
 
 typedef struct hc_region { uint64_t lo, hi; } hc_region;
 
@@ -91,7 +97,7 @@ void hc_allow(hc_dec *d, uint32_t at, uint64_t n);
 /* The pseudo-call "poke": up to 64 bytes of the input into guest memory. */
 void hc_poke(hc_dec *d);
 
-/* ---- the calls (fuzz_hostcall.c) -------------------------------------- */
+/* ---- the calls (fuzz_hostcall.c) ---------------------------------------- */
 
 /* Report a finding (or a broken setup) and abort: libFuzzer saves the
  * input. */
@@ -109,7 +115,7 @@ extern const size_t hc_nops;
 /* The index of a named op (the seed writer uses it). */
 int hc_op_index(const char *name);
 
-/* ---- host directories (hostcall_host.c) ------------------------------- */
+/* ---- host directories (hostcall_host.c) --------------------------------- */
 
 /* Create base/{rw,ro,outside} once; false (with a message) on failure. */
 bool hc_host_init(void);
@@ -122,6 +128,13 @@ void hc_host_reset(void);
  * is within `charged` + `slack` bytes of disk budget. */
 void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack);
 int hc_fd_count(void);
+
+/* ---- tmpfs grants (hostcall_tmpfs.c) ------------------------------------ */
+
+/* Give the first tmpfs of w the host directory's names. */
+void hc_tmpfs_fill(wb_wasi *w);
+/* What the tmpfs grants of w grew by since hc_tmpfs_fill. */
+uint64_t hc_tmpfs_growth(wb_wasi *w);
 
 /* ---- seeds (hostcall_seeds.c) ------------------------------------------- */
 

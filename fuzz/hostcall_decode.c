@@ -65,7 +65,7 @@ void hc_allow(hc_dec *d, uint32_t at, uint64_t n)
         d->out[d->nout++] = (hc_region){ at, hi };
 }
 
-/* ---- scalars -------------------------------------------------------------- */
+/* ---- scalars ------------------------------------------------------------ */
 
 static uint32_t special_addr(hc_dec *d, uint8_t v, uint64_t size)
 {
@@ -206,7 +206,7 @@ static uint64_t timeout(hc_dec *d, uint32_t clock)
     }
 }
 
-/* ---- objects in guest memory ------------------------------------------------ */
+/* ---- objects in guest memory -------------------------------------------- */
 
 typedef struct tok { const char *s; size_t n; } tok;
 

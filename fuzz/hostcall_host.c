@@ -81,7 +81,7 @@ int hc_fd_count(void)
     return n;
 }
 
-/* ---- making the trees ------------------------------------------------------- */
+/* ---- making the trees --------------------------------------------------- */
 
 static void must(int rc, const char *what, const char *name)
 {
@@ -242,7 +242,7 @@ static void build_rw(void)
     host_link(H.canary, "abs", 0);
 }
 
-/* ---- walking rw/ ------------------------------------------------------------ */
+/* ---- walking rw/ -------------------------------------------------------- */
 
 typedef struct walk {
     long entries;
@@ -293,7 +293,8 @@ static off_t size_before(ino_t ino)
 static bool host_made(ino_t ino, int depth)
 {
     for (int i = 0; i < H.nlinks; i++)
-        if (H.links[i].ino == ino && (H.links[i].abs || H.links[i].depth == depth))
+        if (H.links[i].ino == ino &&
+            (H.links[i].abs || H.links[i].depth == depth))
             return true;
     return false;
 }
@@ -466,7 +467,7 @@ void hc_host_reset(void)
     }
 }
 
-/* ---- after an input ----------------------------------------------------------- */
+/* ---- after an input ----------------------------------------------------- */
 
 static bool same_time(struct timespec a, struct timespec b)
 {

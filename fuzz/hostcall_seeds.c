@@ -120,7 +120,7 @@ static void seek(enc *e, uint8_t fd, uint8_t delta, uint8_t whence)
     b8(e, 5);
 }
 
-/* ---- the seeds ------------------------------------------------------------- */
+/* ---- the seeds ---------------------------------------------------------- */
 
 static void seed_host_read(enc *e)
 {
@@ -429,6 +429,8 @@ int hc_write_seeds(const char *dir)
         { "host-read-walk", HC_CFG_WALK, seed_host_read },
         { "host-write", 0, seed_host_write },
         { "host-write-big", HC_CFG_BIG_DISK, seed_host_write },
+        { "host-write-tiny", HC_CFG_TINY_DISK, seed_host_write },
+        { "tmpfs-nodisk", HC_CFG_TINY_DISK | HC_CFG_BIG_DISK, seed_tmpfs },
         { "tmpfs", 0, seed_tmpfs },
         { "links", 0, seed_links },
         { "links-walk", HC_CFG_WALK, seed_links },
@@ -437,7 +439,10 @@ int hc_write_seeds(const char *dir)
         { "misc", 0, seed_misc },
         { "misc-nostdin-outfail", HC_CFG_NO_STDIN | HC_CFG_OUT_FAIL,
           seed_misc },
+        { "misc-outpipe-stdinsock", HC_CFG_OUT_PIPE | HC_CFG_STDIN_SOCK,
+          seed_misc },
         { "poll", 0, seed_poll },
+        { "poll-stdinsock", HC_CFG_STDIN_SOCK, seed_poll },
         { "sockets", 0, seed_sockets },
         { "fds", 0, seed_fds },
         { "fifo", 0, seed_fifo },

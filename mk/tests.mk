@@ -97,9 +97,11 @@ fuzz-fs: all
 # The host-call fuzzer (fuzz/hostcall.h): its seeds are written by the
 # target itself; fuzz/hostcall-regress holds the inputs of fixed findings.
 HOSTCALL_SRC := fuzz/fuzz_hostcall.c fuzz/hostcall_decode.c \
-                fuzz/hostcall_host.c fuzz/hostcall_seeds.c
+                fuzz/hostcall_host.c fuzz/hostcall_tmpfs.c \
+                fuzz/hostcall_seeds.c
 HOSTCALL_FLAGS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 \
-                  -max_len=4096 -artifact_prefix=$(FUZZ_DIR)/hostcall-
+                  -max_len=4096 -len_control=20 \
+                  -artifact_prefix=$(FUZZ_DIR)/hostcall-
 
 HOSTCALL_OBJ := $(HOSTCALL_SRC:%.c=$(FUZZ_DIR)/%.o)
 
