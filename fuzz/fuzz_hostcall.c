@@ -4,8 +4,8 @@
  * A module that imports every wasi_snapshot_preview1 function (with the
  * signatures of hc_ops, so a stale table fails to link) and exports one
  * memory is instantiated once. Each input gets a fresh WASI context with
- * a tmpfs (hostcall_tmpfs.c), a second small tmpfs, a host directory and
- * a read-only one (hostcall_host.c), a socket and a listening socket,
+ * a tmpfs (hostcall_tmpfs.c), a second small tmpfs, two host directories
+ * and a read-only one (hostcall_host.c), a socket and a listening socket,
  * stdin (a pipe or a socket) and output (a callback or a pipe), under
  * small --max-disk, --max-files, --max-memory and --max-output budgets,
  * chosen by the input's first byte (HC_CFG_*). The calls are made
@@ -216,11 +216,12 @@ static void make_config(void)
               wb_config_add_env(c, "HOME", "/host") == WB_OK &&
               wb_config_add_env(c, "EMPTY=", NULL) == WB_OK &&
               wb_config_add_tmpfs(c, "/tmp", HC_TMPFS_SIZE) == WB_OK &&
-              wb_config_add_dir(c, hc_host_rw(), "/host", false) == WB_OK &&
+              wb_config_add_dir(c, hc_host_rw(0), "/host", false) == WB_OK &&
               wb_config_add_dir(c, hc_host_ro(), "/ro", true) == WB_OK &&
               wb_config_add_tmpfs(c, "/t2", HC_TMPFS2_SIZE) == WB_OK &&
               wb_config_add_socket(c, -1, "sock") == WB_OK &&
-              wb_config_add_socket(c, -1, "listen") == WB_OK;
+              wb_config_add_socket(c, -1, "listen") == WB_OK &&
+              wb_config_add_dir(c, hc_host_rw(1), "/h2", false) == WB_OK;
     if (!ok)
         hc_die("cannot build the sandbox configuration");
 }

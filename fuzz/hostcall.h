@@ -54,7 +54,7 @@ enum {
 
 /* Guest fds of the grants, in wb_sandbox_config order. */
 enum { HC_FD_TMP = 3, HC_FD_HOST, HC_FD_RO, HC_FD_TMP2, HC_FD_SOCK,
-       HC_FD_LISTEN };
+       HC_FD_LISTEN, HC_FD_HOST2 };
 
 /* Path tokens (hostcall_decode.c joins them with '/'). */
 enum {
@@ -117,15 +117,17 @@ int hc_op_index(const char *name);
 
 /* ---- host directories (hostcall_host.c) --------------------------------- */
 
-/* Create base/{rw,ro,outside} once; false (with a message) on failure. */
+/* Create base/{rw,rw2,ro,outside} once; false (with a message) on
+ * failure. */
 bool hc_host_init(void);
-const char *hc_host_rw(void);
+/* The read-write grants: 0 has everything, 1 a file and a directory. */
+const char *hc_host_rw(int i);
 const char *hc_host_ro(void);
 /* Rebuild the read-write grant's contents and note their sizes. */
 void hc_host_reset(void);
-/* Abort unless everything outside the read-write grant is as it was, no
- * link in it leads out, and its growth plus `other` (the tmpfs growth)
- * is within `charged` + `slack` bytes of disk budget. */
+/* Abort unless everything outside the read-write grants is as it was,
+ * no link in them leads out, and their growth plus `other` (the tmpfs
+ * growth) is within `charged` + `slack` bytes of disk budget. */
 void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack);
 int hc_fd_count(void);
 

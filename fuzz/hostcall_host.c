@@ -6,6 +6,8 @@
  *             socket node, a device, and symlinks (one climbing out to
  *             the canary, one to the outside directory, one absolute);
  *             rebuilt after every input
+ *   rw2/      a second read-write grant (a file, a subdirectory), so
+ *             renames and links go from one grant to another
  *   ro/       the read-only grant, made once: nothing may ever change
  *   outside/  beside them, holding `canary`: never to be read, changed,
  *             listed or linked to
@@ -14,11 +16,11 @@
  * their modification time, so on a relatime mount any read or listing
  * moves it; every check below uses stat only.
  *
- * After an input: everything outside rw/ is as it was; no symlink in rw/
- * leads out of it except through the links the host made there (the
- * user's own, which may move only at their depth; guest links may point
- * at them: docs/grants.md); and rw/ grew by no more than the disk
- * budget charged for it.
+ * After an input: everything outside rw/ and rw2/ is as it was; no
+ * symlink in either leads out of its grant except through the links the
+ * host made there (the user's own, which may move only at their depth;
+ * guest links may point at them: docs/grants.md); and they grew by no
+ * more than the disk budget charged for it.
  */
 #include "hostcall.h"
 #include <dirent.h>
@@ -44,7 +46,7 @@ typedef struct snap {
 
 typedef struct hostlink {
     ino_t ino;
-    int depth;                 /* where the host made it */
+    int grant, depth;          /* where the host made it */
     bool abs;
 } hostlink;
 
@@ -54,19 +56,19 @@ typedef struct isize {
 } isize;
 
 static struct {
-    char base[PATH_MAX - 64], rw[PATH_MAX], ro[PATH_MAX], out[PATH_MAX];
-    char canary[PATH_MAX];
-    int rwfd;
+    char base[PATH_MAX - 64], rw[2][PATH_MAX], ro[PATH_MAX];
+    char out[PATH_MAX], canary[PATH_MAX];
+    int rwfd[2];
     snap snaps[MAX_SNAPS];
     int nsnaps;
     hostlink links[MAX_HOSTLINKS];
     int nlinks;
-    isize *sizes;              /* rw/'s files after the reset */
+    isize *sizes;              /* the grants' files after the reset */
     size_t nsizes, capsizes;
-    long entries;              /* names in rw/ after the reset */
+    long entries;              /* names in them after the reset */
 } H;
 
-const char *hc_host_rw(void) { return H.rw; }
+const char *hc_host_rw(int i) { return H.rw[i]; }
 const char *hc_host_ro(void) { return H.ro; }
 
 int hc_fd_count(void)
@@ -91,7 +93,7 @@ static void must(int rc, const char *what, const char *name)
 
 static void note_size(ino_t ino, off_t size);
 
-/* A file of rw/ (whose size is noted) or elsewhere. */
+/* A file of a read-write grant (whose size is noted) or elsewhere. */
 static void file_at(int at, const char *name, const char *text)
 {
     int fd = openat(at, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -100,7 +102,7 @@ static void file_at(int at, const char *name, const char *text)
     must(fd < 0 || write(fd, text, n) != (ssize_t)n || fstat(fd, &st),
          "write", name);
     close(fd);
-    if (at == H.rwfd)
+    if (at == H.rwfd[0] || at == H.rwfd[1])
         note_size(st.st_ino, st.st_size);
 }
 
@@ -163,11 +165,13 @@ bool hc_host_init(void)
         return false;
     }
     atexit(cleanup);
-    snprintf(H.rw, sizeof H.rw, "%s/rw", H.base);
+    snprintf(H.rw[0], sizeof H.rw[0], "%s/rw", H.base);
+    snprintf(H.rw[1], sizeof H.rw[1], "%s/rw2", H.base);
     snprintf(H.ro, sizeof H.ro, "%s/ro", H.base);
     snprintf(H.out, sizeof H.out, "%s/outside", H.base);
     snprintf(H.canary, sizeof H.canary, "%s/canary", H.out);
-    must(mkdir(H.rw, 0755), "mkdir", H.rw);
+    for (int i = 0; i < 2; i++)
+        must(mkdir(H.rw[i], 0755), "mkdir", H.rw[i]);
     must(mkdir(H.ro, 0755), "mkdir", H.ro);
     must(mkdir(H.out, 0755), "mkdir", H.out);
     file_at(AT_FDCWD, H.canary, "CANARY\n");
@@ -178,8 +182,10 @@ bool hc_host_init(void)
     add_snap(H.canary, true);
     add_snap(H.out, true);
     add_snap(H.base, true);
-    H.rwfd = open(H.rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    must(H.rwfd < 0, "open", H.rw);
+    for (int i = 0; i < 2; i++) {
+        H.rwfd[i] = open(H.rw[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        must(H.rwfd[i] < 0, "open", H.rw[i]);
+    }
     hc_host_reset();
     return true;
 }
@@ -214,14 +220,17 @@ static void clear(int at)
 static void host_link(const char *target, const char *name, int depth)
 {
     struct stat st;
-    must(symlinkat(target, H.rwfd, name), "symlink", name);
-    must(fstatat(H.rwfd, name, &st, AT_SYMLINK_NOFOLLOW), "lstat", name);
-    H.links[H.nlinks++] = (hostlink){ st.st_ino, depth, target[0] == '/' };
+    must(symlinkat(target, H.rwfd[0], name), "symlink", name);
+    must(fstatat(H.rwfd[0], name, &st, AT_SYMLINK_NOFOLLOW), "lstat", name);
+    H.links[H.nlinks++] = (hostlink){ st.st_ino, 0, depth, target[0] == '/' };
 }
 
 static void build_rw(void)
 {
-    int at = H.rwfd;
+    int at = H.rwfd[0];
+    file_at(H.rwfd[1], "a.txt", "in the second grant\n");
+    must(mkdirat(H.rwfd[1], "sub", 0755), "mkdir", "sub");
+    file_at(H.rwfd[1], "sub/c.txt", "c2\n");
     file_at(at, "a.txt", "hello world\n");
     file_at(at, "b", "");
     must(mkdirat(at, "sub", 0755), "mkdir", "sub");
@@ -242,14 +251,15 @@ static void build_rw(void)
     host_link(H.canary, "abs", 0);
 }
 
-/* ---- walking rw/ -------------------------------------------------------- */
+/* ---- walking the read-write grants ------------------------------------- */
 
 typedef struct walk {
+    int grant;                 /* 0: rw/, 1: rw2/ */
     long entries;
     uint64_t growth;           /* bytes the files grew by */
     ino_t *seen;               /* files counted */
     size_t nseen, capseen;
-    int stack[MAX_DEPTH];      /* directories from rw/ down to here */
+    int stack[MAX_DEPTH];      /* directories from the grant down to here */
     int depth;
 } walk;
 
@@ -290,10 +300,10 @@ static off_t size_before(ino_t ino)
 /* A link the host made, still at its depth (or absolute): where it
  * leads is the user's choice. One the guest moved is checked like its
  * own. */
-static bool host_made(ino_t ino, int depth)
+static bool host_made(ino_t ino, int grant, int depth)
 {
     for (int i = 0; i < H.nlinks; i++)
-        if (H.links[i].ino == ino &&
+        if (H.links[i].ino == ino && H.links[i].grant == grant &&
             (H.links[i].abs || H.links[i].depth == depth))
             return true;
     return false;
@@ -334,9 +344,10 @@ static bool climbs_out(char *rest, long depth)
 
 enum { STAYS, LEADS_OUT };
 
-/* Directories from rw/ down to where a walk is; the ones it opened
- * itself are closed when it leaves them. */
+/* Directories from a grant's root down to where a walk is; the ones it
+ * opened itself are closed when it leaves them. */
 typedef struct dirs {
+    int grant;
     int fd[MAX_DEPTH];
     bool own[MAX_DEPTH];
     int n;
@@ -372,7 +383,7 @@ static int follow(dirs *p, char *rest)
             return climbs_out(t, p->n - 1) ? LEADS_OUT : STAYS;
         }
         if (S_ISLNK(s.st_mode)) {
-            if (host_made(s.st_ino, p->n - 1) || ++hops > MAX_HOPS)
+            if (host_made(s.st_ino, p->grant, p->n - 1) || ++hops > MAX_HOPS)
                 return STAYS;
             ssize_t k = readlinkat(at, comp, t, PATH_MAX - 1);
             if (k < 0)
@@ -402,6 +413,7 @@ static void check_link(walk *w, const char *name)
 {
     static dirs p;
     static char rest[PATH_MAX];
+    p.grant = w->grant;
     p.n = w->depth;
     memcpy(p.fd, w->stack, sizeof *p.fd * (size_t)p.n);
     memset(p.own, 0, sizeof p.own);
@@ -421,7 +433,8 @@ static void visit(walk *w, const char *name, const struct stat *s)
         if (remember(&w->seen, &w->nseen, &w->capseen, s->st_ino) &&
             s->st_size > size_before(s->st_ino))
             w->growth += (uint64_t)(s->st_size - size_before(s->st_ino));
-    } else if (S_ISLNK(s->st_mode) && !host_made(s->st_ino, w->depth - 1)) {
+    } else if (S_ISLNK(s->st_mode) &&
+               !host_made(s->st_ino, w->grant, w->depth - 1)) {
         check_link(w, name);
     }
 }
@@ -454,15 +467,23 @@ static void walk_dir(walk *w, int at)
     closedir(d);
 }
 
+/* Walk both grants into w (w->entries and w->growth add up). */
+static void walk_grants(walk *w)
+{
+    for (w->grant = 0; w->grant < 2; w->grant++)
+        walk_dir(w, H.rwfd[w->grant]);
+    free(w->seen);
+}
+
 void hc_host_reset(void)
 {
-    clear(H.rwfd);
+    clear(H.rwfd[0]);
+    clear(H.rwfd[1]);
     H.nsizes = 0;
     build_rw();
     if (H.entries == 0) {      /* the same names every time */
         walk w = { .entries = 0 };
-        walk_dir(&w, H.rwfd);
-        free(w.seen);
+        walk_grants(&w);
         H.entries = w.entries;
     }
 }
@@ -492,7 +513,7 @@ static void check_snap(const snap *s)
     else if (s->atime && !same_time(now.st_atim, s->st.st_atim))
         what = "was read or listed";
     if (what)
-        hc_die("outside the read-write grant, %s %s", s->path, what);
+        hc_die("outside the read-write grants, %s %s", s->path, what);
 }
 
 void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack)
@@ -500,8 +521,7 @@ void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack)
     for (int i = 0; i < H.nsnaps; i++)
         check_snap(&H.snaps[i]);
     walk w = { .entries = 0 };
-    walk_dir(&w, H.rwfd);
-    free(w.seen);
+    walk_grants(&w);
     if (w.entries > H.entries)
         w.growth += (uint64_t)(w.entries - H.entries) * HC_CREATE_COST;
     if (w.growth + other > charged + slack)

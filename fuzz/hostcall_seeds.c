@@ -215,6 +215,27 @@ static void seed_links(enc *e)
     ON_PATH("path_remove_directory", HC_FD_HOST, T_SUB, T_DEEP);
 }
 
+/* renames and links from one host grant to the other */
+static void seed_grants(enc *e)
+{
+    op(e, "path_rename"); b8(e, HC_FD_HOST); PATH(1, T_A_TXT);
+    b8(e, HC_FD_HOST2); PATH(2, T_NEW);
+    op(e, "path_rename"); b8(e, HC_FD_HOST); PATH(1, T_IN);
+    b8(e, HC_FD_HOST2); PATH(2, T_IN);
+    op(e, "path_rename"); b8(e, HC_FD_HOST); PATH(1, T_OUT);
+    b8(e, HC_FD_HOST2); PATH(2, T_OUT);              /* EPERM */
+    op(e, "path_rename"); b8(e, HC_FD_HOST); PATH(1, T_SUB);
+    b8(e, HC_FD_HOST2); PATH(2, T_SUB, T_X);         /* a link inside */
+    op(e, "path_link"); b8(e, HC_FD_HOST); b8(e, 0); PATH(1, T_OUTDIR);
+    b8(e, HC_FD_HOST2); PATH(2, T_SUB, T_Y);
+    op(e, "path_link"); b8(e, HC_FD_HOST2); b8(e, 0); PATH(1, T_NEW);
+    b8(e, HC_FD_HOST); PATH(2, T_A_TXT);
+    op(e, "path_symlink"); PATH(1, T_DOTDOT, T_A_TXT); b8(e, HC_FD_HOST2);
+    PATH(2, T_X);                                    /* EPERM */
+    op(e, "path_rename"); b8(e, HC_FD_HOST2); PATH(1, T_SUB);
+    b8(e, HC_FD_HOST); PATH(2, T_SUB, T_DEEP, T_X);
+}
+
 static void seed_escapes(enc *e)
 {
     OPEN(HC_FD_HOST, 1, 0, ALL, 0, T_OUT);
@@ -434,6 +455,8 @@ int hc_write_seeds(const char *dir)
         { "tmpfs", 0, seed_tmpfs },
         { "links", 0, seed_links },
         { "links-walk", HC_CFG_WALK, seed_links },
+        { "grants", 0, seed_grants },
+        { "grants-walk", HC_CFG_WALK, seed_grants },
         { "escapes", 0, seed_escapes },
         { "escapes-walk", HC_CFG_WALK, seed_escapes },
         { "misc", 0, seed_misc },
