@@ -112,6 +112,7 @@ $(FUZZ_DIR)/fuzz/%.o: fuzz/%.c fuzz/hostcall.h include/wasmbox.h \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SAN) -c $< -o $@
 $(FUZZ_DIR)/fuzz/hostcall_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
+$(FUZZ_DIR)/fuzz/fuzz_hostcall.o: FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
 
 $(FUZZ_DIR)/fuzz_hostcall: $(HOSTCALL_OBJ) $(FUZZ_DIR)/libwasmbox.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \
