@@ -28,6 +28,7 @@
 #include "engine.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 
 #define HC_MAX_CALLS 256
 #define HC_DEADLINE_MS 25
+#define HC_LATE_MS 2000        /* past the deadline: a call that hangs */
 
 const hc_op hc_ops[] = {
     { "args_get", "gG", 0 }, { "args_sizes_get", "44", 0 },
@@ -457,6 +459,34 @@ static void trace(const hc_op *op, const wb_val *a, size_t na,
                 G.store->pending.message);
 }
 
+/* A host fd a call gave the guest must be a file inside a grant: an
+ * escape shows here even when nothing is read through it. */
+static void check_new_fd(wb_wasi *w, uint32_t fd, const hc_op *op)
+{
+    wb_fdent *e = wb_fd_get(w, fd);
+    char link[64], path[PATH_MAX];
+    if (!e)
+        hc_die("%s succeeded, but its fd %u is not open", op->name, fd);
+    if (e->kind != WB_FD_HOST)
+        return;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", e->host);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n < 0)
+        hc_die("%s: fd %u: %s", op->name, fd, strerror(errno));
+    path[n] = 0;
+    if (!hc_host_inside(path))
+        hc_die("%s gave the guest %s, outside the grants", op->name, path);
+}
+
+/* Milliseconds from `end` (the input's deadline) to now. */
+static int64_t ms_past(const struct timespec *end)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - end->tv_sec) * 1000 +
+           (now.tv_nsec - end->tv_nsec) / 1000000;
+}
+
 /* One call; false when it ended the run (trap or exit). */
 static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
 {
@@ -467,6 +497,10 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
     size_t na = hc_decode_args(d, op->kinds, a);
     memcpy(G.before, G.mem, HC_MEM);
     wb_status st = G.fn[i](&c, w, a, r);
+    /* the deadline wakes every wait: no call may run on long past it */
+    if (ms_past(&G.end) > HC_LATE_MS)
+        hc_die("%s returned %lld ms after the deadline", op->name,
+               (long long)ms_past(&G.end));
     if (G.trace)
         trace(op, a, na, st, r);
     check_memory(d, op);
@@ -486,6 +520,7 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
         uint32_t out = (uint32_t)a[na - 1].of.i32;    /* the fd's address */
         if (out <= HC_MEM - 4)
             d->last_fd = wb_ld32(G.mem + out);
+        check_new_fd(w, d->last_fd, op);
     }
     return true;
 }

@@ -130,6 +130,8 @@ void hc_host_reset(void);
  * growth) is within `charged` + `slack` bytes of disk budget. */
 void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack);
 int hc_fd_count(void);
+/* Is path (an fd's, from /proc/self/fd) inside a grant? */
+bool hc_host_inside(const char *path);
 
 /* ---- tmpfs grants (hostcall_tmpfs.c) ------------------------------------ */
 

@@ -488,6 +488,20 @@ void hc_host_reset(void)
     }
 }
 
+/* path (of an fd, from /proc) is a grant's directory or lies below it
+ * (an unlinked file's too: it reads "DIR/NAME (deleted)"). */
+bool hc_host_inside(const char *path)
+{
+    const char *dirs[] = { H.rw[0], H.rw[1], H.ro };
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        size_t n = strlen(dirs[i]);
+        if (!strncmp(path, dirs[i], n) &&
+            (path[n] == 0 || path[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 /* ---- after an input ----------------------------------------------------- */
 
 static bool same_time(struct timespec a, struct timespec b)
