@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,7 @@ void hc_die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);
+    hc_host_cleanup();
     abort();
 }
 
@@ -563,6 +565,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     G.trace = getenv("WB_HOSTCALL_TRACE") != NULL;
     if (!hc_host_init())
         exit(1);
+    __sanitizer_set_death_callback(hc_host_cleanup);
     make_config();
     instantiate();
     start_watchdog();

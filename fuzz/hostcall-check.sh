@@ -31,16 +31,21 @@ run() {
     fi
 }
 
+# A scratch corpus, and the target's host directories in a place removed
+# even after a crash.
+work=$(mktemp -d)
+shm=/dev/shm
+[ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+export WB_FUZZ_TMP=$(mktemp -d "$shm/wbfuzz-check.XXXXXX")
+trap 'rm -rf "$work" "$WB_FUZZ_TMP"' EXIT
 for f in fuzz/hostcall-regress/*; do
     [ -f "$f" ] || continue
     run "reproducer $(basename "$f")" "$bin" "${flags[@]}" "$f"
 done
 run "seed corpus ($(ls "$seeds" | wc -l) inputs)" \
     "$bin" "${flags[@]}" -runs=0 "$seeds"
-# Fuzz from a scratch copy: the short run must not grow the corpus that
-# `make fuzz-hostcall` keeps.
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Fuzz from a copy: the short run must not grow the corpus that `make
+# fuzz-hostcall` keeps.
 cp "$seeds"/seed-* "$work"/
 run "fuzzing for ${SECONDS_LEFT}s" \
     "$bin" "${flags[@]}" -max_total_time="$SECONDS_LEFT" "$work"

@@ -123,6 +123,8 @@ bool hc_host_init(void);
 /* The read-write grants: 0 has everything, 1 a file and a directory. */
 const char *hc_host_rw(int i);
 const char *hc_host_ro(void);
+/* Remove the base directory (at exit, and before a finding aborts). */
+void hc_host_cleanup(void);
 /* Rebuild the read-write grant's contents and note their sizes. */
 void hc_host_reset(void);
 /* Abort unless everything outside the read-write grants is as it was,

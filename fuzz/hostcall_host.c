@@ -141,7 +141,7 @@ static void make_ro(void)
     }
 }
 
-static void cleanup(void)
+void hc_host_cleanup(void)
 {
     char cmd[PATH_MAX + 32];
     if (!H.base[0])
@@ -150,6 +150,7 @@ static void cleanup(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", H.base);
     if (system(cmd) != 0)
         fprintf(stderr, "fuzz_hostcall: could not remove %s\n", H.base);
+    H.base[0] = 0;
 }
 
 bool hc_host_init(void)
@@ -164,7 +165,7 @@ bool hc_host_init(void)
         H.base[0] = 0;
         return false;
     }
-    atexit(cleanup);
+    atexit(hc_host_cleanup);
     snprintf(H.rw[0], sizeof H.rw[0], "%s/rw", H.base);
     snprintf(H.rw[1], sizeof H.rw[1], "%s/rw2", H.base);
     snprintf(H.ro, sizeof H.ro, "%s/ro", H.base);
