@@ -215,6 +215,48 @@ static void seed_links(enc *e)
     ON_PATH("path_remove_directory", HC_FD_HOST, T_SUB, T_DEEP);
 }
 
+/* the edges of rename and unlink, and a directory removed while open */
+static void edges(enc *e, uint8_t dir)
+{
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_SUB);
+    b8(e, dir); PATH(2, T_SUB, T_DEEP, T_X);         /* into itself */
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_SUB, T_DEEP);
+    b8(e, dir); PATH(2, T_SUB);                      /* over its parent */
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_SUB);
+    b8(e, dir); PATH(2, T_A_TXT);                    /* dir over file */
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_A_TXT);
+    b8(e, dir); PATH(2, T_SUB, T_DEEP);              /* file over dir */
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_A_TXT);
+    b8(e, dir); PATH(2, T_SUB, T_C_TXT);             /* over a file */
+    ON_PATH("path_create_directory", dir, T_X);
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_SUB, T_DEEP);
+    b8(e, dir); PATH(2, T_X);                        /* over an empty dir */
+    ON_PATH("path_unlink_file", dir, T_B, T_EMPTY);  /* "b/" */
+    ON_PATH("path_unlink_file", dir, T_SUB, T_EMPTY);
+    ON_PATH("path_remove_directory", dir, T_B);
+    ON_PATH("path_create_directory", dir, T_Y);
+    OPEN(dir, 0, 2, RD, 0, T_Y);                     /* DIRECTORY */
+    ON_PATH("path_remove_directory", dir, T_Y);
+    ON_PATH("path_create_directory", LAST, T_X);     /* ENOENT */
+    OPEN(LAST, 0, 1, ALL, 0, T_NEW);
+    op(e, "path_rename"); b8(e, dir); PATH(1, T_B);
+    b8(e, LAST); PATH(2, T_B);
+    readdir_call(e, LAST, 100, 0);
+    OPEN(LAST, 0, 0, RD, 0, T_DOTDOT);
+    op(e, "path_filestat_get"); b8(e, LAST); b8(e, 0); PATH(1, T_DOT);
+    b8(e, 6);
+}
+
+static void seed_tmpfs_edges(enc *e)
+{
+    edges(e, HC_FD_TMP);
+}
+
+static void seed_host_edges(enc *e)
+{
+    edges(e, HC_FD_HOST);
+}
+
 /* renames and links from one host grant to the other */
 static void seed_grants(enc *e)
 {
@@ -322,15 +364,25 @@ static void seed_sockets(enc *e)
     b8(e, 4);
     op(e, "sock_accept"); b8(e, HC_FD_LISTEN); b8(e, 0); b8(e, 4);
     op(e, "sock_send"); b8(e, LAST); iov1(e, 10, 10); b8(e, 0); b8(e, 4);
-    op(e, "sock_accept"); b8(e, HC_FD_LISTEN); b8(e, 4); b8(e, 4);
     op(e, "@peer"); b8(e, 40);
-    op(e, "sock_recv"); b8(e, HC_FD_SOCK); iov1(e, 100, 10); b8(e, 2);
+    op(e, "sock_recv"); b8(e, HC_FD_SOCK); iov1(e, 40, 10); b8(e, 2);
     b8(e, 4); b8(e, 5);
     op(e, "sock_shutdown"); b8(e, HC_FD_SOCK); b8(e, 3);
     op(e, "@peer"); b8(e, 0x80);
     op(e, "sock_recv"); b8(e, HC_FD_SOCK); iov1(e, 100, 10); b8(e, 2);
     b8(e, 4); b8(e, 5);
     op(e, "sock_shutdown"); b8(e, HC_FD_HOST); b8(e, 1);
+    /* a non-blocking listener with nothing to accept */
+    op(e, "fd_fdstat_set_flags"); b8(e, HC_FD_LISTEN); b8(e, 4);
+    op(e, "sock_accept"); b8(e, HC_FD_LISTEN); b8(e, 4); b8(e, 4);
+    op(e, "sock_accept"); b8(e, HC_FD_LISTEN); b8(e, 0); b8(e, 4);
+    /* more than the socket buffers hold: the deadline */
+    op(e, "sock_send"); b8(e, HC_FD_SOCK); b8(e, 8); b8(e, 8);
+    for (int i = 0; i < 8; i++) {
+        b8(e, LEN(8));
+        b8(e, 0);
+    }
+    b8(e, 0); b8(e, 4);
 }
 
 static void seed_fds(enc *e)
@@ -361,6 +413,14 @@ static void seed_fifo(enc *e)
     rw_call(e, "fd_read", LAST, 50);
     rw_call(e, "fd_write", LAST, 50);
     OPEN(HC_FD_HOST, 1, 0, ALL, 0, T_SOCKF);
+    /* both ends at once, then more than the pipe holds: the deadline */
+    OPEN(HC_FD_HOST, 1, 0, ALL, 0, T_FIFO);
+    op(e, "fd_write"); b8(e, LAST); b8(e, 8); b8(e, 8);
+    for (int i = 0; i < 8; i++) {
+        b8(e, LEN(8));                               /* 64 KiB at 0 */
+        b8(e, 0);
+    }
+    b8(e, 4);
 }
 
 /* fd_read of stdin with a count byte of iovecs: 8 empty ones from the
@@ -453,6 +513,9 @@ int hc_write_seeds(const char *dir)
         { "host-write-tiny", HC_CFG_TINY_DISK, seed_host_write },
         { "tmpfs-nodisk", HC_CFG_TINY_DISK | HC_CFG_BIG_DISK, seed_tmpfs },
         { "tmpfs", 0, seed_tmpfs },
+        { "tmpfs-edges", 0, seed_tmpfs_edges },
+        { "host-edges", 0, seed_host_edges },
+        { "host-edges-walk", HC_CFG_WALK, seed_host_edges },
         { "links", 0, seed_links },
         { "links-walk", HC_CFG_WALK, seed_links },
         { "grants", 0, seed_grants },
