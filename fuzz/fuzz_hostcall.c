@@ -82,8 +82,7 @@ int hc_op_index(const char *name)
     for (size_t i = 0; i < hc_nops; i++)
         if (!strcmp(hc_ops[i].name, name))
             return (int)i;
-    fprintf(stderr, "fuzz_hostcall: no op %s\n", name);
-    abort();
+    hc_die("no op %s", name);
 }
 
 /* Per-input host ends: stdin, the socket pair, the listener and a client
