@@ -157,10 +157,12 @@ static uint32_t small(hc_dec *d)
     return (b & 7) < 7 ? t[b & 7] : raw32(d);
 }
 
+#define ALL_RIGHTS (WR(30) - 1)        /* every preview1 right */
+
 static uint64_t rights(hc_dec *d)
 {
     switch (hc_u8(d) % 8) {
-    case 0: return WR_ALL;
+    case 0: return ALL_RIGHTS;
     case 1: return 0;
     case 2: return UINT64_MAX;
     case 3: return WR_FD_READ | WR_FD_SEEK | WR_FD_TELL | WR_FD_READDIR;
@@ -168,7 +170,7 @@ static uint64_t rights(hc_dec *d)
                    WR_FD_DATASYNC;
     case 5: return WR_FD_READ | WR_FD_WRITE;
     case 6: return raw64(d);
-    default: return WR_ALL & ~WR_FD_WRITE;
+    default: return ALL_RIGHTS & ~WR_FD_WRITE;
     }
 }
 
