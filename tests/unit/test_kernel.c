@@ -53,6 +53,7 @@ struct lang {
     const char *overrun;     /* printf format: iterations */
     /* outside a step (see the top comment); each prints "before" first */
     const char *wrap;
+    const char *poll;        /* NULL, or `wrap` polling stdin, never blocking */
     const char *fake_setup, *fake;
     const char *read_stdin;
     const char *at_exit;     /* creates /work/ran_* when it runs */
@@ -87,6 +88,21 @@ static const struct lang python = {
     "    if b.startswith(b'\\x1eWBEND'):\n"
     "        while True:\n"
     "            pass\n"
+    "    return n\n"
+    "os.write = w\n"
+    "print('before')\n",
+    "import os, select\n"
+    "_w = os.write\n"
+    "def w(fd, b):\n"
+    "    n = _w(fd, b)\n"
+    "    if b.startswith(b'\\x1eWBEND'):\n"
+    "        os.set_blocking(0, False)\n"
+    "        while True:\n"
+    "            select.select([0], [], [], 0.01)\n"
+    "            try:\n"
+    "                os.read(0, 1)\n"
+    "            except BlockingIOError:\n"
+    "                pass\n"
     "    return n\n"
     "os.write = w\n"
     "print('before')\n",
@@ -138,6 +154,7 @@ static const struct lang javascript = {
     "for (let i = 0; i < %" PRIu64 "; i++) t += i;\n",
     "std.in.getline = function () { for (;;) {} };\n"
     "std.out.puts('before\\n');\n",
+    NULL,
     "var _getline = std.in.getline, nonce = '';\n"
     "std.in.getline = function () {\n"
     "    const l = _getline.call(std.in);\n"
@@ -452,6 +469,13 @@ static void test_javascript_wrapped_driver(void **state)
     keeps_running(&javascript, NULL, javascript.wrap);
 }
 
+/* Reads of stdin that do not block (NONBLOCK, poll_oneoff with a
+ * timeout) do not make the guest parked. */
+static void test_python_polls_stdin(void **state)
+{
+    keeps_running(&python, NULL, python.poll);
+}
+
 static void test_python_fake_end(void **state)
 {
     keeps_running(&python, python.fake_setup, python.fake);
@@ -489,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_javascript_back_to_back),
         cmocka_unit_test(test_python_wrapped_driver),
         cmocka_unit_test(test_javascript_wrapped_driver),
+        cmocka_unit_test(test_python_polls_stdin),
         cmocka_unit_test(test_python_fake_end),
         cmocka_unit_test(test_javascript_fake_end),
         cmocka_unit_test(test_python_reads_stdin),
