@@ -2,13 +2,14 @@
  *
  * One guest per language and session runs our driver (driver.py,
  * driver.js) on its own thread; between steps it is parked in fd_read on
- * a socket whose other end we hold. A step writes a framed request, then
- * waits until the guest is parked again, dies, or the step's deadline
- * passes. Output is counted against max_output by our output callback
- * (past it the guest's writes fail with EIO, so the step ends with an
- * exception and the state survives), and the deadline interrupts the
- * store and cancels WASI waits: the guest is then gone and so is its
- * state; the next step starts a new one and says so.
+ * a socket whose other end we hold. A step writes a framed request (by
+ * its deadline: code can make the driver stop reading), then waits until
+ * the guest is parked again, dies, or the step's deadline passes. Output
+ * is counted against max_output by our output callback (past it the
+ * guest's writes fail with EIO, so the step ends with an exception and
+ * the state survives), and the deadline interrupts the store and cancels
+ * WASI waits: the guest is then gone and so is its state; the next step
+ * starts a new one and says so.
  *
  * The driver runs in the same interpreter as the step's code, so nothing
  * it writes proves the step is over: code can wrap the driver's writes or
@@ -456,16 +457,35 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
     return WB_OK;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+/* Send all of p to the guest by the deadline (monotonic ms; 0: none):
+ * past the socket's buffer, only as fast as the guest reads, and code
+ * can make it stop reading. 0: sent; 1: the deadline came first; -1: the
+ * guest cannot take it (its end is closed, or it died). */
+static int send_by(wb_kernel *k, const char *p, size_t n, uint64_t deadline)
 {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = send(k->req_fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return -1;
-        p += w;
-        n -= (size_t)w;
+        uint64_t t = now_ms();
+        if (deadline && t >= deadline)
+            return 1;
+        uint64_t left = deadline ? deadline - t : 200;
+        struct pollfd pf = { .fd = k->req_fd, .events = POLLOUT };
+        if (poll(&pf, 1, left > 200 ? 200 : (int)left) < 0 && errno != EINTR)
+            return -1;
+        pthread_mutex_lock(&k->mu);
+        bool dead = k->exited;
+        pthread_mutex_unlock(&k->mu);
+        if (dead)
+            return -1;
     }
     return 0;
 }
@@ -646,14 +666,16 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     pthread_mutex_unlock(&k->mu);
     char hdr[80];
     int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);
-    bool sent = send_all(k->req_fd, hdr, (size_t)hn) == 0 &&
-                send_all(k->req_fd, code, len) == 0;
     uint64_t dl = b->timeout_ms ? t0 + b->timeout_ms : 0;
+    int sr = send_by(k, hdr, (size_t)hn, dl);
+    if (!sr)
+        sr = send_by(k, code, len, dl);
+    bool sent = sr == 0;
     pthread_mutex_lock(&k->mu);
     k->sent = sent;
     if (sent)
         check_parked(k);          /* it may have read it all and parked */
-    bool in_time = sent ? wait_until(k, &k->parked, dl) : true;
+    bool in_time = sent ? wait_until(k, &k->parked, dl) : sr != 1;
     bool fired = false;
     if (!in_time) {
         fired = true;

@@ -23,7 +23,8 @@
  *
  * Needs the guest images (WASMBOX_GUESTS, default build/guests); a
  * language whose image is missing is skipped. WB_SESSION_STEPS sets the
- * number of steps (default 8). */
+ * number of steps (default 8); WB_KERNEL_TESTS a pattern of the tests to
+ * run (cmocka's filter, e.g. "*python*"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -57,6 +58,8 @@ struct lang {
     const char *fake_setup, *fake;
     const char *read_stdin;
     const char *at_exit;     /* creates /work/ran_* when it runs */
+    const char *stall;       /* the driver stops reading the next request */
+    const char *comment;     /* starts a comment to the end of the line */
 };
 
 static const struct lang python = {
@@ -126,6 +129,12 @@ static const struct lang python = {
     "        ran('del')\n"
     "late = Late()\n"
     "print('before')\n",
+    "import builtins\n"
+    "def _stall(*a, **k):\n"
+    "    while True:\n"
+    "        pass\n"
+    "builtins.int = _stall\n",
+    "#",
 };
 
 static const struct lang javascript = {
@@ -175,6 +184,12 @@ static const struct lang javascript = {
     "Promise.resolve().then(() => ran('job'));\n"
     "os.setTimeout(() => ran('timer'), 0);\n"
     "std.out.puts('before\\n');\n",
+    "var _getline = std.in.getline;\n"
+    "std.in.getline = function () {\n"
+    "    _getline.call(std.in);\n"
+    "    for (;;) {}\n"
+    "};\n",
+    "//",
 };
 
 static const char *guests(void)
@@ -193,15 +208,12 @@ static void rm_tree(const char *dir)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* One step of `code` (a printf format taking one uint64_t) under fuel
- * `fuel` and `timeout_ms` (0: the policy's); fails the test unless it
- * ran. */
-static void step_in(wb_session *s, wb_lang lang, int64_t fuel,
-                    uint64_t timeout_ms, const char *fmt, uint64_t arg,
-                    wb_step_result *res)
+/* One step of `len` bytes of `code` under fuel `fuel` and `timeout_ms`
+ * (0: the policy's); fails the test unless it ran. */
+static void run_code(wb_session *s, wb_lang lang, int64_t fuel,
+                     uint64_t timeout_ms, const char *code, size_t len,
+                     wb_step_result *res)
 {
-    char code[2048];
-    snprintf(code, sizeof code, fmt, arg);
     wb_budget b;
     wb_budget_default(&b);
     b.fuel = fuel;
@@ -212,10 +224,19 @@ static void step_in(wb_session *s, wb_lang lang, int64_t fuel,
     b.max_stack = UINT32_MAX;
     wb_step_options o = { .budget = &b };
     wb_error err = { 0 };
-    wb_status st = wb_session_run_ex(s, lang, code, strlen(code), &o, res,
-                                     &err);
+    wb_status st = wb_session_run_ex(s, lang, code, len, &o, res, &err);
     if (st != WB_OK)
         fail_msg("step failed: %s", err.message);
+}
+
+/* run_code with `code` a printf format taking one uint64_t. */
+static void step_in(wb_session *s, wb_lang lang, int64_t fuel,
+                    uint64_t timeout_ms, const char *fmt, uint64_t arg,
+                    wb_step_result *res)
+{
+    char code[2048];
+    snprintf(code, sizeof code, fmt, arg);
+    run_code(s, lang, fuel, timeout_ms, code, strlen(code), res);
 }
 
 static void step(wb_session *s, wb_lang lang, int64_t fuel, const char *fmt,
@@ -371,13 +392,14 @@ static void check_fresh(wb_session *s, const struct lang *L, const char *why)
 }
 
 /* `setup` (a step of its own; NULL: a trivial one that starts the
- * interpreter), then `code` under `timeout_ms`: it ends with outcome
- * `want` -- a timeout at its deadline, anything else at once -- its
- * output kept and its state lost; then nothing runs, and the next step's
- * note says `why`. */
+ * interpreter), then `len` bytes of `code` under `timeout_ms`: it ends
+ * with outcome `want` -- a timeout at its deadline, anything else at once
+ * -- its output `out` kept and its state lost; then nothing runs, and the
+ * next step's note says `why`. */
 static void loses_state(const struct lang *L, const char *setup,
-                        const char *code, uint64_t timeout_ms,
-                        wb_outcome want, const char *why)
+                        const char *code, size_t len, const char *out,
+                        uint64_t timeout_ms, wb_outcome want,
+                        const char *why)
 {
     char dir[] = "/tmp/wb-test-session-XXXXXX";
     wb_sandbox_config policy;
@@ -387,7 +409,7 @@ static void loses_state(const struct lang *L, const char *setup,
     check_exited(&r, "setup");
     wb_step_result_free(&r);
 
-    step_in(s, L->lang, -1, timeout_ms, code, 0, &r);
+    run_code(s, L->lang, -1, timeout_ms, code, len, &r);
     uint64_t ms = r.run.wall_time_ms;
     if (r.run.outcome != want ||
         (want == WB_OUTCOME_TIMEOUT ? ms < timeout_ms : ms >= timeout_ms / 2))
@@ -399,7 +421,7 @@ static void loses_state(const struct lang *L, const char *setup,
     snprintf(stopped, sizeof stopped, "had to be stopped (%s)",
              wb_outcome_name(want));
     assert_non_null(strstr(r.note, stopped));
-    assert_string_equal(r.out, "before\n");     /* its code ran */
+    assert_string_equal(r.out, out);
     wb_step_result_free(&r);
     check_idle("after the step");
 
@@ -411,16 +433,33 @@ static void loses_state(const struct lang *L, const char *setup,
 static void keeps_running(const struct lang *L, const char *setup,
                           const char *code)
 {
-    loses_state(L, setup, code, ATTACK_MS, WB_OUTCOME_TIMEOUT,
-                "hit its time limit");
+    loses_state(L, setup, code, strlen(code), "before\n", ATTACK_MS,
+                WB_OUTCOME_TIMEOUT, "hit its time limit");
 }
 
 /* A step that waits for input on stdin (the request socket, empty until
  * the next step) can never go on. */
 static void reads_stdin(const struct lang *L)
 {
-    loses_state(L, NULL, L->read_stdin, 20000, WB_OUTCOME_ERROR,
-                "waited for input");
+    loses_state(L, NULL, L->read_stdin, strlen(L->read_stdin), "before\n",
+                20000, WB_OUTCOME_ERROR, "waited for input");
+}
+
+/* Code that makes the driver stop reading part way through the next
+ * request, a request larger than the socket buffers: the step still ends
+ * at its deadline (its request is never all sent). */
+static void stalls_request(const struct lang *L)
+{
+    size_t len = 8u << 20;
+    char *code = malloc(len);
+    assert_non_null(code);
+    memset(code, 'x', len);
+    memcpy(code, L->comment, strlen(L->comment));
+    alarm(120);                   /* a step that never ends kills the test */
+    loses_state(L, L->stall, code, len, "", ATTACK_MS, WB_OUTCOME_TIMEOUT,
+                "hit its time limit");
+    alarm(0);
+    free(code);
 }
 
 /* Code left for the interpreter's end never runs: closing the session
@@ -496,6 +535,16 @@ static void test_javascript_reads_stdin(void **state)
     reads_stdin(&javascript);
 }
 
+static void test_python_stalls_request(void **state)
+{
+    stalls_request(&python);
+}
+
+static void test_javascript_stalls_request(void **state)
+{
+    stalls_request(&javascript);
+}
+
 static void test_python_killed_at_close(void **state)
 {
     killed_at_close(&python);
@@ -518,8 +567,13 @@ int main(void)
         cmocka_unit_test(test_javascript_fake_end),
         cmocka_unit_test(test_python_reads_stdin),
         cmocka_unit_test(test_javascript_reads_stdin),
+        cmocka_unit_test(test_python_stalls_request),
+        cmocka_unit_test(test_javascript_stalls_request),
         cmocka_unit_test(test_python_killed_at_close),
         cmocka_unit_test(test_javascript_killed_at_close),
     };
+    const char *only = getenv("WB_KERNEL_TESTS");   /* e.g. "*stall*" */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
