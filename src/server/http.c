@@ -387,8 +387,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 r->key = k;
             }
             pthread_mutex_unlock(&srv->mu);
-            if (!busy)                    /* the per-key caps bound these */
-                wb_conn_keep(&srv->guard, conn);
             if (busy) {
                 wb_http_limit_error(r, 429, "max-concurrent-per-key",
                                     "this API key already has %u requests "
@@ -397,6 +395,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 r->retry_after = 1;
                 return send_answer(r);
             }
+            wb_conn_keep(&srv->guard, conn);   /* the per-key caps bound it */
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                              MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -584,13 +583,14 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
+        /* first: libmicrohttpd logs options after it with the logger */
+        MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox serve",
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &srv->guard,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->max_per_client,
-        MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox serve",
         MHD_OPTION_END);
     int rc = 0;
     if (!srv->daemon) {

@@ -32,7 +32,9 @@ static const char serve_help[] =
     "                          '#' starts a comment. Also read from\n"
     "                          $WASMBOX_API_KEYS (comma-separated). Clients\n"
     "                          send 'Authorization: Bearer KEY'. Sessions\n"
-    "                          belong to the key's name.\n"
+    "                          belong to the key's name: a key without one is\n"
+    "                          keyN (the N-th key); names and keys must be\n"
+    "                          unique, and keyN cannot be given as a name\n"
     "  --insecure-no-auth      no API keys (only on a loopback address)\n"
     "  --workers N             requests run at once (default: CPUs, min 2)\n"
     "  --max-body BYTES        largest request body (default 16M) -> 413\n"
@@ -83,7 +85,9 @@ static const char serve_help[] =
     "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
     "step may write only what is left, an upload past it gets 413.\n"
     "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
-    "the requests under way (each bounded by its timeout), exit 0.\n";
+    "the requests under way (each bounded by its timeout), exit 0. Exit\n"
+    "status 2: a bad command line, key file or policy (one line on stderr\n"
+    "names the file and line); 1: cannot listen.\n";
 
 /* A name as written: no spaces or control characters (it is quoted in
  * messages), and not "key" and digits, the form given to unnamed keys. */

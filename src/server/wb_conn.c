@@ -173,22 +173,29 @@ void wb_conn_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
     *socket_ctx = NULL;
 }
 
-void wb_conn_request(wb_conn_guard *g, struct MHD_Connection *conn)
+/* The connection's record, locked; NULL when it has none. */
+static wb_conn *lock_of(wb_conn_guard *g, struct MHD_Connection *conn)
 {
     wb_conn *c = conn_of(conn);
+    if (c)
+        pthread_mutex_lock(&g->mu);
+    return c;
+}
+
+void wb_conn_request(wb_conn_guard *g, struct MHD_Connection *conn)
+{
+    wb_conn *c = lock_of(g, conn);
     if (!c)
         return;
-    pthread_mutex_lock(&g->mu);
     c->request = true;
     pthread_mutex_unlock(&g->mu);
 }
 
 void wb_conn_keep(wb_conn_guard *g, struct MHD_Connection *conn)
 {
-    wb_conn *c = conn_of(conn);
+    wb_conn *c = lock_of(g, conn);
     if (!c)
         return;
-    pthread_mutex_lock(&g->mu);
     c->kept = true;
     pthread_mutex_unlock(&g->mu);
 }
@@ -196,10 +203,9 @@ void wb_conn_keep(wb_conn_guard *g, struct MHD_Connection *conn)
 void wb_conn_running(wb_conn_guard *g, struct MHD_Connection *conn,
                      bool running)
 {
-    wb_conn *c = conn_of(conn);
+    wb_conn *c = lock_of(g, conn);
     if (!c)
         return;
-    pthread_mutex_lock(&g->mu);
     c->running = running;
     c->since_ms = now_ms();
     pthread_mutex_unlock(&g->mu);
@@ -207,10 +213,9 @@ void wb_conn_running(wb_conn_guard *g, struct MHD_Connection *conn,
 
 void wb_conn_next(wb_conn_guard *g, struct MHD_Connection *conn)
 {
-    wb_conn *c = conn_of(conn);
+    wb_conn *c = lock_of(g, conn);
     if (!c)
         return;
-    pthread_mutex_lock(&g->mu);
     c->request = c->kept = c->running = false;
     c->since_ms = now_ms();
     pthread_mutex_unlock(&g->mu);
@@ -227,10 +232,9 @@ static bool late(const wb_conn_guard *g, const wb_conn *c, uint64_t now)
 
 bool wb_conn_late(wb_conn_guard *g, struct MHD_Connection *conn)
 {
-    wb_conn *c = conn_of(conn);
+    wb_conn *c = lock_of(g, conn);
     if (!c)
         return false;
-    pthread_mutex_lock(&g->mu);
     bool r = late(g, c, now_ms());
     if (r) {
         cut(g, c);

@@ -592,12 +592,12 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
             MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
             on_request, NULL,
+            MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox mcp",
             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
             MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &guard,
             MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-            MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox mcp",
             MHD_OPTION_END);
     int rc = WB_EXIT_OK;
     if (!d) {

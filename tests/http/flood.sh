@@ -51,7 +51,16 @@ start() {
         return 1
     fi
 }
-stop() { kill "$PID"; wait "$PID" 2>/dev/null; }
+# stop NAME: SIGTERM; the server must exit 0 with nothing from a sanitizer
+stop() {
+    kill "$PID"; wait "$PID"; local rc=$?
+    if [ "$rc" = 0 ] && ! grep -q 'Sanitizer\|runtime error' "$T/$1.log"; then
+        echo "ok   $1 exits 0 after the flood"; PASS=$((PASS + 1))
+    else
+        echo "FAIL $1 exits $rc after the flood:"; grep -v '^wasmbox' "$T/$1.log" | head -20
+        FAIL=$((FAIL + 1))
+    fi
+}
 
 if start serve '127\.0\.0\.1' serve --listen 127.0.0.1:0 --api-keys "$T/keys" \
         --state-dir "$T/s" --max-connections 64 --header-timeout 2s; then
@@ -62,14 +71,14 @@ if start serve '127\.0\.0\.1' serve --listen 127.0.0.1:0 --api-keys "$T/keys" \
     else
         echo "ok   serve on loopback: no per-address cap by default"; PASS=$((PASS + 1))
     fi
-    stop
+    stop serve
 fi
 
 if start perclient '127\.0\.0\.1' serve --listen 127.0.0.1:0 --api-keys "$T/keys" \
         --state-dir "$T/s" --max-connections-per-client 16; then
     python3 tests/http/flood.py per-client "$PORT" 16 > "$T/per.out" 2>&1
     count "$T/per.out"
-    stop
+    stop perclient
 fi
 
 ip addr add 10.11.12.13/32 dev lo
@@ -82,14 +91,14 @@ if start remote '10\.11\.12\.13' serve --listen 10.11.12.13:0 --api-keys "$T/key
         echo "FAIL serve on a non-loopback address: $(head -1 "$T/remote.log")"
         FAIL=$((FAIL + 1))
     fi
-    stop
+    stop remote
 fi
 
 if start mcp '127\.0\.0\.1' mcp --http 127.0.0.1:0 --state-dir "$T/m" \
         --max-connections 64 --header-timeout 2s; then
     python3 tests/http/flood.py mcp "$PORT" "$PID" 64 2 > "$T/mcp.out" 2>&1
     count "$T/mcp.out"
-    stop
+    stop mcp
 fi
 echo "$PASS passed, $FAIL failed, 0 skipped"
 [ "$FAIL" = 0 ]
