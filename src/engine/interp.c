@@ -839,9 +839,16 @@ L_UNWIND:
     return st;
 }
 
+static void init_labels(void)
+{
+    exec(NULL, NULL, NULL, NULL);
+}
+
+/* Compiles run on several threads at once (the servers' workers). */
 const void *const *wb_interp_labels(void)
 {
-    if (!g_labels) exec(NULL, NULL, NULL, NULL);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_labels);
     return g_labels;
 }
 
