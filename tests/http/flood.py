@@ -6,16 +6,18 @@ usage: flood.py serve PORT PID KEY CAP HEADER_SECONDS
        flood.py per-client PORT CAP
 
 serve, mcp: opens 300 connections to 127.0.0.1:PORT that send nothing
-(the server runs with --max-connections CAP, CAP well under 300), and
-keeps opening more while a client
+(the server runs with --max-connections CAP, CAP well under 300): at
+most about CAP stay open (mcp: and as many threads). Then a child
+process goes on opening more (500 a second) while a client
   serve: asks GET /healthz, GET /v1/sessions with KEY, and creates a
          session with KEY;
   mcp:   initializes a session before the flood, then calls tools/list
          in it, and initializes a new one;
-every answer must come (within 5 s) and be right. Then: the server holds
-at most about CAP of the flood's connections (mcp: its threads stay
-bounded too), and connections that never send a request are closed
-within HEADER_SECONDS (plus 2 s: the sweep runs each second).
+every answer must come (within 5 s) and be right; the flood's first
+connections are pushed out by its later ones, the server still holds
+about CAP (serve: its /metrics; mcp: its threads). Last, connections
+that never send a request are closed within HEADER_SECONDS (plus 2 s:
+the sweep runs each second).
 
 per-client: 100 connections from 127.0.0.2 to a server with
 --max-connections-per-client CAP: at most CAP stay open, and a client
@@ -26,9 +28,10 @@ failed.
 """
 import http.client
 import json
+import os
+import signal
 import socket
 import sys
-import threading
 import time
 
 FLOOD = 300
@@ -88,41 +91,76 @@ def request(port, method, path, body=None, headers=None):
         c.close()
 
 
-class Flooder(threading.Thread):
-    """Keeps FLOOD idle connections open, replacing the oldest by a new
-    one as fast as it can, until stopped (at most `budget` new ones)."""
-
-    def __init__(self, port, budget=3000):
-        super().__init__(daemon=True)
-        self.port, self.budget = port, budget
-        self.socks, self.made, self.refused = [], 0, 0
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-
-    def open_one(self):
+def fill(port):
+    """FLOOD idle connections."""
+    socks = []
+    for _ in range(FLOOD):
         try:
-            s = connect(self.port)
+            socks.append(connect(port))
         except OSError:
-            self.refused += 1
-            return
-        with self.lock:
-            self.socks.append(s)
-            self.made += 1
-            if len(self.socks) > FLOOD:
-                self.socks.pop(0).close()
+            pass
+    return socks
 
-    def fill(self):
-        for _ in range(FLOOD):
-            self.open_one()
 
-    def run(self):
-        while not self.stop.is_set() and self.made < self.budget:
-            self.open_one()
+class Churn:
+    """A child process that goes on flooding: it keeps FLOOD idle
+    connections of its own, replacing its oldest by a new one every 2 ms
+    for up to 15 s, and writes a byte to a pipe for each one made. (A
+    process, not a thread: the clients here must not wait for the
+    flooder's turn between connecting and sending their request.)"""
 
-    def finish(self):
-        self.stop.set()
-        self.join()
-        return self.socks
+    def __init__(self, port, inherited):
+        r, w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(r)
+            for s in inherited:
+                s.close()
+            self.run(port, w)
+        os.close(w)
+        os.set_blocking(r, False)
+        self.r, self.made = r, 0
+
+    @staticmethod
+    def run(port, w):
+        try:
+            socks, end = [], time.monotonic() + 15
+            while time.monotonic() < end:
+                try:
+                    socks.append(connect(port))
+                except OSError:
+                    time.sleep(0.01)
+                    continue
+                if len(socks) > FLOOD:
+                    socks.pop(0).close()
+                os.write(w, b"x")
+                time.sleep(0.002)
+            time.sleep(60)              # until stopped
+        finally:
+            os._exit(0)
+
+    def count(self):
+        try:
+            while True:
+                b = os.read(self.r, 65536)
+                if not b:
+                    break
+                self.made += len(b)
+        except BlockingIOError:
+            pass
+        return self.made
+
+    def wait_made(self, n, wait=20.0):
+        end = time.monotonic() + wait
+        while self.count() < n and time.monotonic() < end:
+            time.sleep(0.05)
+        return self.made
+
+    def stop(self):
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.count()
+        os.close(self.r)
 
 
 def threads_of(pid):
@@ -144,24 +182,33 @@ def header_deadline(port, header_s, label):
         s.close()
 
 
-def after_flood(fl, cap, label):
-    socks = fl.finish()
-    n = settled(socks, cap + 8)
-    check("%s: %d connections made, %d of the last %d still open (cap %d)"
-          % (label, fl.made, n, len(socks), cap), n <= cap + 8)
+def pushed_out(socks, ch, cap, label):
+    """Once the churn has made 2 * cap more, the flood's first
+    connections (older than any of them) must all be closed."""
+    ch.wait_made(2 * cap)
+    n = settled(socks, 0)
+    check("%s: the flood's older connections are pushed out first "
+          "(%d of %d still open)" % (label, n, len(socks)), n == 0)
     for s in socks:
         s.close()
 
 
+def metric(text, name):
+    for line in text.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    return -1
+
+
 def flood_serve(port, pid, key, cap, header_s):
     auth = {"Authorization": "Bearer " + key}
-    fl = Flooder(port)
-    fl.fill()
-    n = settled(fl.socks, cap + 8)
+    socks = fill(port)
+    n = settled(socks, cap + 8)
     check("serve: %d idle connections, at most the cap (%d) kept: %d"
-          % (len(fl.socks), cap, n), 0 < n <= cap + 8)
-    fl.start()
+          % (len(socks), cap, n), 0 < n <= cap + 8)
+    ch = Churn(port, socks)
     try:
+        ch.wait_made(cap)
         st, _, _ = request(port, "GET", "/healthz")
         check("serve: /healthz answers during the flood", st == 200, str(st))
         st, _, body = request(port, "GET", "/v1/sessions", headers=auth)
@@ -171,9 +218,17 @@ def flood_serve(port, pid, key, cap, header_s):
                               headers=auth)
         check("serve: and POST /v1/sessions", st == 201,
               "%s %r" % (st, body[:200]))
+        pushed_out(socks, ch, cap, "serve")
+        st, _, body = request(port, "GET", "/metrics", headers=auth)
+        op = metric(body, "wasmbox_http_connections_open")
+        ev = metric(body, "wasmbox_http_connections_evicted_total")
+        check("serve: /metrics during the flood: %d connections open (cap "
+              "%d), %d evicted" % (op, cap, ev),
+              st == 200 and 0 < op <= cap + 8 and ev >= FLOOD)
     except OSError as e:
         check("serve: requests during the flood", False, repr(e))
-    after_flood(fl, cap, "serve")
+    finally:
+        ch.stop()
     header_deadline(port, header_s, "serve")
 
 
@@ -201,17 +256,17 @@ def flood_mcp(port, pid, cap, header_s):
     st, sid = mcp_init(port)
     check("mcp: a session before the flood", st == 200 and sid, str(st))
     base = threads_of(pid)
-    fl = Flooder(port)
-    fl.fill()
-    n = settled(fl.socks, cap + 8)
+    bound = base + cap + cap // 8 + 8   # a thread each; the cap's slack
+    socks = fill(port)
+    n = settled(socks, cap + 8)
     threads = threads_of(pid)
     check("mcp: %d idle connections, at most the cap (%d) kept: %d"
-          % (len(fl.socks), cap, n), 0 < n <= cap + 8)
-    # one thread per connection; the cap's slack is cap/8 + 8
+          % (len(socks), cap, n), 0 < n <= cap + 8)
     check("mcp: connection threads stay bounded (%d threads, %d before)"
-          % (threads, base), threads <= base + cap + cap // 8 + 8)
-    fl.start()
+          % (threads, base), threads <= bound)
+    ch = Churn(port, socks)
     try:
+        ch.wait_made(cap)
         st, _, body = mcp_post(port, {"jsonrpc": "2.0", "id": 2,
                                       "method": "tools/list"}, sid)
         ok = st == 200 and b"run_lua" in body
@@ -220,9 +275,15 @@ def flood_mcp(port, pid, cap, header_s):
         st, sid2 = mcp_init(port)
         check("mcp: a new client can initialize during the flood",
               st == 200 and sid2, str(st))
+        pushed_out(socks, ch, cap, "mcp")
+        threads = threads_of(pid)
+        check("mcp: and its threads stay bounded (%d threads after %d "
+              "connections)" % (threads, FLOOD + ch.count()),
+              threads <= bound)
     except OSError as e:
         check("mcp: requests during the flood", False, repr(e))
-    after_flood(fl, cap, "mcp")
+    finally:
+        ch.stop()
     header_deadline(port, header_s, "mcp")
 
 
