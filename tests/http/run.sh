@@ -412,8 +412,8 @@ else
 fi
 
 # ---- workspace quota across steps and uploads ------------------------------
-printf 'budget:\n  timeout: 5s\n  disk: 128K\nsession:\n  languages: [python, lua]\n' \
-    > "$T/quota.yaml"
+printf 'budget:\n  timeout: %s\n  disk: 128K\nsession:\n  languages: [python, lua]\n' \
+    "${WB_HTTP_TIMEOUT:-5s}" > "$T/quota.yaml"
 if lang_ok lua lua.wasm; then
     start_server quota --policy "$T/quota.yaml" --api-keys "$T/keys"
     Q=http://127.0.0.1:$PORT_quota
