@@ -3,7 +3,6 @@
 #include "server/wb_mcp.h"
 #include <errno.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,21 +142,6 @@ static bool parse_count(const char *s, unsigned *out)
     return true;
 }
 
-/* The --http options: their names, where their values were given, and
- * whether each is a count (else a duration). */
-static const struct http_opt {
-    const char *name;
-    size_t given;                  /* offsetof(common, ...) */
-    bool count;
-} http_opts[] = {
-    { "--max-sessions", offsetof(common, max_sessions), true },
-    { "--max-sessions-per-client", offsetof(common, max_per_client), true },
-    { "--idle-timeout", offsetof(common, idle), false },
-    { "--max-connections", offsetof(common, max_conns), true },
-    { "--header-timeout", offsetof(common, header), false },
-    { "--request-timeout", offsetof(common, request), false },
-};
-
 /* The --http limits (defaults: 256 sessions, 64 per client, 30 min idle;
  * 256 connections, 10 s for headers, 60 s for a request). */
 static int http_limits(wb_mcp_server *srv, const common *o)
@@ -168,20 +152,30 @@ static int http_limits(wb_mcp_server *srv, const common *o)
     srv->max_conns = 256;
     srv->header_ms = 10000;
     srv->request_ms = 60000;
-    void *dest[] = { &srv->max_sessions, &srv->max_per_client, &srv->idle_ms,
-                     &srv->max_conns, &srv->header_ms, &srv->request_ms };
-    for (size_t i = 0; i < sizeof http_opts / sizeof *http_opts; i++) {
-        const struct http_opt *h = &http_opts[i];
-        const char *v = *(const char *const *)((const char *)o + h->given);
+    const struct {
+        const char *name, *value;
+        unsigned *count;           /* a count, or else */
+        uint64_t *ms;              /* a duration */
+    } opts[] = {
+        { "--max-sessions", o->max_sessions, &srv->max_sessions, NULL },
+        { "--max-sessions-per-client", o->max_per_client,
+          &srv->max_per_client, NULL },
+        { "--idle-timeout", o->idle, NULL, &srv->idle_ms },
+        { "--max-connections", o->max_conns, &srv->max_conns, NULL },
+        { "--header-timeout", o->header, NULL, &srv->header_ms },
+        { "--request-timeout", o->request, NULL, &srv->request_ms },
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+        const char *v = opts[i].value;
         if (!v)
             continue;
         if (!o->http) {
-            wb_cli_error("mcp", "%s is only for --http", h->name);
+            wb_cli_error("mcp", "%s is only for --http", opts[i].name);
             return WB_EXIT_USAGE;
         }
-        if (h->count ? !parse_count(v, dest[i])
-                     : !wb_parse_duration(v, dest[i])) {
-            wb_cli_error("mcp", "%s: bad value '%s'", h->name, v);
+        if (opts[i].count ? !parse_count(v, opts[i].count)
+                          : !wb_parse_duration(v, opts[i].ms)) {
+            wb_cli_error("mcp", "%s: bad value '%s'", opts[i].name, v);
             return WB_EXIT_USAGE;
         }
     }
