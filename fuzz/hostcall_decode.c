@@ -59,7 +59,7 @@ void hc_allow(hc_dec *d, uint32_t at, uint64_t n)
     if (at >= HC_MEM || n == 0)
         return;
     uint64_t hi = (uint64_t)at + n > HC_MEM ? HC_MEM : (uint64_t)at + n;
-    if (d->nout == HC_MAX_REGIONS)     /* never in practice: allow all */
+    if (d->nout == HC_MAX_REGIONS)     /* many iovecs in memory: allow all */
         d->out[HC_MAX_REGIONS - 1] = (hc_region){ 0, HC_MEM };
     else
         d->out[d->nout++] = (hc_region){ at, hi };
@@ -274,7 +274,7 @@ static void path_arg(hc_dec *d, uint32_t *ptr, uint32_t *len)
 }
 
 /* An iovec array; the first 8 entries come from the input, the rest of a
- * longer array is whatever memory holds. */
+ * longer array is whatever memory holds (allow_tail reads those). */
 static void iov_arg(hc_dec *d, bool out, uint32_t *ptr, uint32_t *count)
 {
     static const uint32_t many[] = { 16, 1024, 1025, 0xffffffff, 0x20000000,
@@ -294,6 +294,19 @@ static void iov_arg(hc_dec *d, bool out, uint32_t *ptr, uint32_t *count)
     }
     *ptr = at;
     *count = n;
+}
+
+/* The buffers of entries 8 and on of an iovec array the call writes
+ * through: the host reads the whole array before it moves a byte, so
+ * they are outputs as memory holds them once every argument is placed. */
+static void allow_tail(hc_dec *d, uint32_t at, uint32_t n)
+{
+    for (uint64_t i = 8; i < n; i++) {
+        uint64_t e = (uint64_t)at + 8 * i;
+        if (e + 8 > HC_MEM)
+            return;
+        hc_allow(d, wb_ld32(d->mem + e), wb_ld32(d->mem + e + 4));
+    }
 }
 
 /* Subscriptions (the first 6 from the input) and room for the events. */
@@ -356,7 +369,7 @@ size_t hc_kind_types(const char *kinds, wb_valtype *t)
 size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a)
 {
     size_t n = 0;
-    uint32_t x[3];
+    uint32_t x[3], tail[2] = { 0, 0 };
 #define I32(v) (a[n].type = WB_I32, a[n++].of.i32 = (int32_t)(v))
 #define I64(v) (a[n].type = WB_I64, a[n++].of.i64 = (int64_t)(v))
     for (const char *k = kinds; *k; k++) {
@@ -368,6 +381,8 @@ size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a)
         case 'P': path_arg(d, &x[0], &x[1]); I32(x[0]); I32(x[1]); break;
         case 'V': case 'v':
             iov_arg(d, *k == 'v', &x[0], &x[1]);
+            if (*k == 'v')
+                tail[0] = x[0], tail[1] = x[1];
             I32(x[0]); I32(x[1]);
             break;
         case 'B':
@@ -390,6 +405,7 @@ size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a)
     }
 #undef I32
 #undef I64
+    allow_tail(d, tail[0], tail[1]);
     return n;
 }
 
