@@ -30,7 +30,7 @@
 typedef struct vent { uint8_t type; uint32_t cslot, src; uint64_t k; } vent;
 
 typedef struct ctl {
-    uint8_t kind;               /* 0 func, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    uint8_t kind;               /* 0 func, WB_WASM_BLOCK, _LOOP, _IF or _ELSE */
     bool unreachable, dead;     /* dead: entered inside unreachable code */
     uint32_t height;            /* stack height below the params */
     uint32_t slot_base;         /* canonical slot of the first param/result */
@@ -160,11 +160,11 @@ static uint8_t bt_result(const cx *c, const ctl *f, uint32_t i)
 /* A branch to a loop carries its params; to anything else, its results. */
 static uint32_t lb_arity(const cx *c, const ctl *f)
 {
-    return f->kind == 0x03 ? bt_nparams(c, f) : bt_nresults(c, f);
+    return f->kind == WB_WASM_LOOP ? bt_nparams(c, f) : bt_nresults(c, f);
 }
 static uint8_t lb_type(const cx *c, const ctl *f, uint32_t i)
 {
-    return f->kind == 0x03 ? bt_param(c, f, i) : bt_result(c, f, i);
+    return f->kind == WB_WASM_LOOP ? bt_param(c, f, i) : bt_result(c, f, i);
 }
 
 /* ---- operand stack ------------------------------------------------------ */
@@ -327,7 +327,7 @@ static bool e_target(cx *c, ctl *l)
 {
     if (!c->live) return true;
     uint32_t here = c->ncode;
-    if (l->kind == 0x03) return e_64(c, (uint64_t)((int64_t)l->loop_pc - here));
+    if (l->kind == WB_WASM_LOOP) return e_64(c, (uint64_t)((int64_t)l->loop_pc - here));
     CHECK(e_64(c, l->fix));
     l->fix = here;
     return true;
@@ -412,7 +412,7 @@ static bool e_branch(cx *c, ctl *l)
     if (!c->live) return true;
     if (l == &c->cs[0]) return e_return(c);
     CHECK(e_copies_to_label(c, l, lb_arity(c, l)));
-    if (l->kind == 0x03) {
+    if (l->kind == WB_WASM_LOOP) {
         /* Fuel: the instructions of the loop body up to this branch. */
         uint32_t cost = c->ninstr - l->loop_instr;
         CHECK(e_op(c, WB_OP_BR_LOOP));
@@ -437,7 +437,7 @@ static const uint8_t *lb_types(const cx *c, const ctl *l, uint32_t *n)
     if (l->bt == BT_VAL) return &l->bt_val;
     if (l->bt >= BT_VAL) return NULL;
     const wb_functype *t = &c->m->types[l->bt];
-    return l->kind == 0x03 ? t->types : t->types + t->nparams;
+    return l->kind == WB_WASM_LOOP ? t->types : t->types + t->nparams;
 }
 
 /* Check that the stack top has these types, leaving it in place. In
@@ -506,16 +506,13 @@ static bool rd_blocktype(cx *c, uint32_t *bt, uint8_t *btv)
 
 /* ---- immediate forms and compare-branch fusion --------------------- */
 
-/* i64 compares (0x51..0x5a) are the i32 ones (0x46..0x4f) moved by 11. */
-#define I64_CMP_SHIFT (0x51 - 0x46)
-
 static int ri_op(int op)
 {
     switch (op) {
-#define RI_CASE(hex, n, T, R, e) case hex: return WB_OP_##n##_RI;
+#define RI_CASE(n, T, R, e) case WB_OP_##n: return WB_OP_##n##_RI;
     WB_RI_OPS(RI_CASE)
 #undef RI_CASE
-#define CMP_CASE(hex, n, T, e) case hex: return WB_OP_##n##_RI;
+#define CMP_CASE(n, T, e, sw, ng) case WB_OP_##n: return WB_OP_##n##_RI;
     WB_CMP_OPS(CMP_CASE)
 #undef CMP_CASE
     }
@@ -539,23 +536,27 @@ static bool take_last(cx *c, int want, const vent *v, wb_cell ins[3])
 /* The op computing the same with operands swapped, or -1. */
 static int swapped_op(int op)
 {
-    /* i32 compares 0x46..0x4f: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
-    static const uint8_t sw[] = { 0x46, 0x47, 0x4a, 0x4b, 0x48, 0x49, 0x4e, 0x4f, 0x4c, 0x4d };
     switch (op) {
-    case 0x6a: case 0x6c: case 0x71: case 0x72: case 0x73:
-    case 0x7c: case 0x7e: case 0x83: case 0x84: case 0x85:
+    case WB_OP_I32_ADD: case WB_OP_I32_MUL: case WB_OP_I32_AND: case WB_OP_I32_OR:
+    case WB_OP_I32_XOR: case WB_OP_I64_ADD: case WB_OP_I64_MUL: case WB_OP_I64_AND:
+    case WB_OP_I64_OR: case WB_OP_I64_XOR:
         return op;
+#define CMP_SWAP(n, T, e, sw, ng) case WB_OP_##n: return WB_OP_##sw;
+    WB_CMP_OPS(CMP_SWAP)
+#undef CMP_SWAP
     }
-    if (op >= 0x46 && op <= 0x4f) return sw[op - 0x46];
-    if (op >= 0x51 && op <= 0x5a) return sw[op - 0x51] + I64_CMP_SHIFT;
     return -1;
 }
 
 /* The comparison that is true exactly when `op` is false. */
 static int negated_cmp(int op)
 {
-    static const uint8_t neg[] = { 0x47, 0x46, 0x4e, 0x4f, 0x4c, 0x4d, 0x4a, 0x4b, 0x48, 0x49 };
-    return op <= 0x4f ? neg[op - 0x46] : neg[op - 0x51] + I64_CMP_SHIFT;
+    switch (op) {
+#define CMP_NEG(n, T, e, sw, ng) case WB_OP_##n: return WB_OP_##ng;
+    WB_CMP_OPS(CMP_NEG)
+#undef CMP_NEG
+    }
+    return -1;
 }
 
 /* `load; op` where the op's right operand is the value just loaded: emit
@@ -564,7 +565,7 @@ static bool fold_load_operand(cx *c, int op, vent *a, vent *b, uint32_t d)
 {
     int mop = -1, ld = -1;
     switch (op) {
-#define M_CASE(hex, n, T, l, e) case hex: mop = WB_OP_M_##n; ld = l; break;
+#define M_CASE(n, T, l, e) case WB_OP_##n: mop = WB_OP_M_##n; ld = WB_OP_##l; break;
     WB_LOADOP_OPS(M_CASE)
 #undef M_CASE
     }
@@ -585,7 +586,7 @@ static bool fold_load_imm(cx *c, int op, const vent *a, const vent *b, uint32_t 
 {
     int mop = -1, ld = -1;
     switch (op) {
-#define MK_CASE(hex, n, T, l, e) case hex: mop = WB_OP_MK_##n; ld = l; break;
+#define MK_CASE(n, T, l, e) case WB_OP_##n: mop = WB_OP_MK_##n; ld = WB_OP_##l; break;
     WB_LOADRI_OPS(MK_CASE)
 #undef MK_CASE
     }
@@ -600,24 +601,23 @@ static bool fold_load_imm(cx *c, int op, const vent *a, const vent *b, uint32_t 
     return true;
 }
 
-/* Map a compare (register or immediate form) to its wasm opcode, or -1. */
+/* Map a compare (register or immediate form) to its register form, or -1. */
 static int cmp_of(int op, bool *imm)
 {
-    *imm = false;
-    if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) return op;
-    *imm = true;
     switch (op) {
-#define CMP_BACK(hex, n, T, e) case WB_OP_##n##_RI: return hex;
+#define CMP_BACK(n, T, e, sw, ng) \
+    case WB_OP_##n: *imm = false; return op; \
+    case WB_OP_##n##_RI: *imm = true; return WB_OP_##n;
     WB_CMP_OPS(CMP_BACK)
 #undef CMP_BACK
     }
     return -1;
 }
 
-static int br_cmp_op(int hex, bool imm, bool loop)
+static int br_cmp_op(int cmp, bool imm, bool loop)
 {
-    switch (hex) {
-#define CMP_BR(h, n, T, e) case h: \
+    switch (cmp) {
+#define CMP_BR(n, T, e, sw, ng) case WB_OP_##n: \
         return loop ? (imm ? WB_OP_BRL_##n##_RI : WB_OP_BRL_##n) \
                     : (imm ? WB_OP_BR_##n##_RI : WB_OP_BR_##n);
     WB_CMP_OPS(CMP_BR)
@@ -635,30 +635,30 @@ static bool e_cond_branch_to(cx *c, vent *cond, bool when_true, uint32_t loop_co
     bool loop = loop_cost != 0;
     if (c->last_end == c->ncode && cond->src == c->last_slot && c->last_op >= 0) {
         bool imm;
-        int hex = cmp_of(c->last_op, &imm);
+        int cmp = cmp_of(c->last_op, &imm);
         wb_cell *ins = &c->code[c->last_start];
-        if (hex >= 0) {
+        if (cmp >= 0) {
             uint32_t a = ins[1].u32[0], b = imm ? 0 : ins[1].u32[1];
             uint64_t k = imm ? ins[2].u64 : 0;
             c->ncode = c->last_start;
             kill_last(c);
-            CHECK(e_op(c, br_cmp_op(when_true ? hex : negated_cmp(hex), imm, loop)));
+            CHECK(e_op(c, br_cmp_op(when_true ? cmp : negated_cmp(cmp), imm, loop)));
             CHECK(e_2(c, a, b));
             if (imm) CHECK(e_64(c, k));
             return loop ? e_64(c, loop_cost) : true;
         }
-        if (c->last_op == 0x45 || c->last_op == 0x50) {    /* eqz */
+        if (c->last_op == WB_OP_I32_EQZ || c->last_op == WB_OP_I64_EQZ) {
             uint32_t a = ins[1].u32[0];
             int op = c->last_op;
             c->ncode = c->last_start;
             kill_last(c);
-            if (op == 0x45) {
+            if (op == WB_OP_I32_EQZ) {
                 CHECK(e_op(c, when_true ? (loop ? WB_OP_BRL_UNLESS : WB_OP_BR_UNLESS)
                                         : (loop ? WB_OP_BRL_IF : WB_OP_BR_IF)));
                 CHECK(e_2(c, a, 0));
                 return loop ? e_64(c, loop_cost) : true;
             }
-            CHECK(e_op(c, br_cmp_op(when_true ? 0x51 : 0x52, true, loop)));
+            CHECK(e_op(c, br_cmp_op(when_true ? WB_OP_I64_EQ : WB_OP_I64_NE, true, loop)));
             CHECK(e_2(c, a, 0));
             CHECK(e_64(c, 0));
             return loop ? e_64(c, loop_cost) : true;
@@ -682,8 +682,8 @@ static bool op_block(cx *c, uint8_t kind)
     uint32_t bt = BT_EMPTY; uint8_t btv = 0;
     CHECK(rd_blocktype(c, &bt, &btv));
     vent cond = { 0 };
-    if (kind == 0x04) CHECK(pop(c, WB_I32, &cond));
-    ctl probe = { .kind = 0x03, .bt = bt, .bt_val = btv };
+    if (kind == WB_WASM_IF) CHECK(pop(c, WB_I32, &cond));
+    ctl probe = { .kind = WB_WASM_LOOP, .bt = bt, .bt_val = btv };
     uint32_t np;
     const uint8_t *params = lb_types(c, &probe, &np);
     CHECK(check_top(c, params, np));
@@ -691,11 +691,11 @@ static bool op_block(cx *c, uint8_t kind)
     bool was_live = c->live;
     CHECK(push_ctl(c, kind, bt, btv));
     ctl *f = top(c);
-    if (kind == 0x03) {
+    if (kind == WB_WASM_LOOP) {
         f->loop_pc = c->ncode;
         f->loop_instr = c->ninstr;
         kill_last(c);
-    } else if (kind == 0x04 && was_live) {
+    } else if (kind == WB_WASM_IF && was_live) {
         CHECK(e_cond_branch(c, &cond, false));
         f->else_fix = c->ncode;
         CHECK(e_64(c, NONE));
@@ -725,7 +725,7 @@ static bool close_body(cx *c, ctl *f)
 static bool op_else(cx *c)
 {
     ctl *f = top(c);
-    if (f->kind != 0x04) return INVALID("else without if");
+    if (f->kind != WB_WASM_IF) return INVALID("else without if");
     bool live = c->live;
     CHECK(close_body(c, f));
     if (live) { CHECK(e_op(c, WB_OP_BR)); CHECK(e_target(c, f)); }
@@ -734,7 +734,7 @@ static bool op_else(cx *c)
         f->else_fix = NONE;
     }
     kill_last(c);
-    f->kind = 0x05;
+    f->kind = WB_WASM_ELSE;
     f->unreachable = false;
     update_live(c);
     for (uint32_t i = 0; i < bt_nparams(c, f); i++) CHECK(push(c, bt_param(c, f, i)));
@@ -744,7 +744,7 @@ static bool op_else(cx *c)
 static bool op_end(cx *c)
 {
     ctl *f = top(c);
-    if (f->kind == 0x04) {
+    if (f->kind == WB_WASM_IF) {
         /* if without else: the false path passes params through. */
         uint32_t np = bt_nparams(c, f), nr = bt_nresults(c, f);
         bool same = np == nr;
@@ -794,12 +794,12 @@ static bool op_br_if(cx *c)
     CHECK(pop(c, WB_I32, &cond));
     CHECK(check_label_top(c, l, &n));
     if (!c->live) return true;
-    if (l->kind == 0x03 && !needs_copies(c, l, n)) {
+    if (l->kind == WB_WASM_LOOP && !needs_copies(c, l, n)) {
         uint32_t cost = c->ninstr - l->loop_instr;
         CHECK(e_cond_branch_to(c, &cond, true, cost ? cost : 1));
         return e_target(c, l);
     }
-    if (l == &c->cs[0] || l->kind == 0x03 || needs_copies(c, l, n)) {
+    if (l == &c->cs[0] || l->kind == WB_WASM_LOOP || needs_copies(c, l, n)) {
         CHECK(e_cond_branch(c, &cond, false));
         uint32_t skip = c->ncode;
         CHECK(e_64(c, NONE));
@@ -847,7 +847,7 @@ static bool op_br_table(cx *c)
             RD(wb_read_u32(&lr, &d));
             l = &c->cs[c->ncs - 1 - d];
             uint32_t slot = first + i;
-            if (l != &c->cs[0] && l->kind != 0x03 && !needs_copies(c, l, arity)) {
+            if (l != &c->cs[0] && l->kind != WB_WASM_LOOP && !needs_copies(c, l, arity)) {
                 c->code[slot].u64 = l->fix;
                 l->fix = slot;
                 continue;
@@ -1135,37 +1135,24 @@ static bool need_mem(cx *c)
     return true;
 }
 
-/* Loads 0x28-0x35 and stores 0x36-0x3e: natural alignment (log2). */
-static const uint8_t mem_align[] = {
-    2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,   /* loads */
-    2, 3, 2, 3, 0, 1, 0, 1, 2                   /* stores */
-};
-static const uint8_t load_type[] = {
-    WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I32, WB_I32,
-    WB_I64, WB_I64, WB_I64, WB_I64, WB_I64, WB_I64
-};
-static const uint8_t store_type[] = {
-    WB_I32, WB_I64, WB_F32, WB_F64, WB_I32, WB_I32, WB_I64, WB_I64, WB_I64
-};
-
-/* The K_ form (constant address) of load/store op 0x28..0x3e. */
-static int kaddr_op(uint8_t op)
+/* The K_ form (constant address) of a load or store. */
+static int kaddr_op(int op)
 {
     static const int kop[] = {
-#define KOP(h) WB_OP_K_##h,
+#define KOP(n) WB_OP_K_##n,
         WB_ADDR_OPS(KOP)
 #undef KOP
     };
-    return kop[op - 0x28];
+    return kop[op - WB_OP_I32_LOAD];
 }
 
 /* If `a` (a load or store address) is the result of the `i32.add x, k`
  * just emitted, remove that add and return the op with it folded in, its
  * x operand and k; else -1. */
-static int fold_addr(cx *c, const vent *a, uint8_t op, uint32_t *x, uint64_t *k)
+static int fold_addr(cx *c, const vent *a, int op, uint32_t *x, uint64_t *k)
 {
     static const int xop[] = {
-#define XOP(h) WB_OP_X_##h,
+#define XOP(n) WB_OP_X_##n,
         WB_ADDR_OPS(XOP)
 #undef XOP
     };
@@ -1174,7 +1161,7 @@ static int fold_addr(cx *c, const vent *a, uint8_t op, uint32_t *x, uint64_t *k)
         return -1;
     *x = ins[1].u32[0];
     *k = ins[2].u64;
-    return xop[op - 0x28];
+    return xop[op - WB_OP_I32_LOAD];
 }
 
 static bool rd_memarg(cx *c, uint8_t natural, uint32_t *off)
@@ -1187,13 +1174,14 @@ static bool rd_memarg(cx *c, uint8_t natural, uint32_t *off)
     return true;
 }
 
-static bool op_load(cx *c, uint8_t op)
+static bool op_load(cx *c, const wb_opdef *in)
 {
     uint32_t off;
     vent a;
-    CHECK(rd_memarg(c, mem_align[op - 0x28], &off));
+    int op = in->op;
+    CHECK(rd_memarg(c, in->arg, &off));
     CHECK(pop(c, WB_I32, &a));
-    CHECK(push(c, load_type[op - 0x28]));
+    CHECK(push(c, in->sig.result));
     if (!c->live) return true;
     const vent *d = &c->vs[c->nvs - 1];
     if (a.src == KSRC) {
@@ -1227,21 +1215,21 @@ static bool op_load(cx *c, uint8_t op)
     return true;
 }
 
-static bool op_store(cx *c, uint8_t op)
+static bool op_store(cx *c, const wb_opdef *in)
 {
     uint32_t off;
     vent a, v;
-    CHECK(rd_memarg(c, mem_align[op - 0x28], &off));
-    CHECK(pop(c, store_type[op - 0x36], &v));
+    int op = in->op;
+    CHECK(rd_memarg(c, in->arg, &off));
+    CHECK(pop(c, in->sig.params[1], &v));
     CHECK(pop(c, WB_I32, &a));
     if (!c->live) return true;
     if (v.src == KSRC) {
-        /* Bytes stored per op 0x36..0x3e. */
-        static const uint8_t width[] = { 4, 8, 4, 8, 1, 2, 1, 2, 4 };
-        static const int kop[9] = { [1] = WB_OP_STOREK1, [2] = WB_OP_STOREK2,
-                                    [4] = WB_OP_STOREK4, [8] = WB_OP_STOREK8 };
+        /* A constant stored: the width is the natural alignment. */
+        static const int kop[4] = { WB_OP_STOREK1, WB_OP_STOREK2, WB_OP_STOREK4,
+                                    WB_OP_STOREK8 };
         uint32_t sa = rs(c, &a);
-        CHECK(e_op(c, kop[width[op - 0x36]]));
+        CHECK(e_op(c, kop[in->arg]));
         CHECK(e_2(c, sa, 0));
         CHECK(e_64(c, off));
         return e_64(c, v.k);
@@ -1340,106 +1328,73 @@ static bool rd_data(cx *c, uint32_t *d)
     return check_data(c, d);
 }
 
-static const uint8_t t_iii[] = { WB_I32, WB_I32, WB_I32 };
+/* A load, store or numeric op: one that runs as itself (opcodes.h). */
+static inline __attribute__((always_inline)) bool op_direct(cx *c, const wb_opdef *in)
+{
+    if (in->imm == WB_IMM_MEMARG) return in->sig.result ? op_load(c, in) : op_store(c, in);
+    if (in->sig.nparams == 2) return op_binary(c, in->op, in->sig.params[0], in->sig.result);
+    return op_unary(c, in->op, in->sig.params[0], in->sig.result);
+}
 
 static bool op_prefix_fc(cx *c)
 {
     uint32_t sub, x, y;
     RD(wb_read_u32(&c->r, &sub));
-    if (sub <= 7) {
-        static const uint8_t in[] = { WB_F32, WB_F32, WB_F64, WB_F64, WB_F32, WB_F32, WB_F64, WB_F64 };
-        uint8_t out = sub < 4 ? WB_I32 : WB_I64;
-        return op_unary(c, WB_OP_I32_TRUNC_SAT_F32_S + (int)sub, in[sub], out);
-    }
-    switch (sub) {
-    case 8:   /* memory.init */
+    const wb_opdef *in = wb_opdef_of(WB_PREFIX_FC, sub);
+    if (!in) return fail(c, WB_E_MALFORMED, "illegal opcode 0xfc %u", sub);
+    if (in->direct) return op_direct(c, in);       /* saturating truncations */
+    const uint8_t *ts = in->sig.params, nts = in->sig.nparams;
+    switch (in->code) {
+    case WB_WASM_MEMORY_INIT:
         RD(wb_read_u32(&c->r, &x));
         CHECK(zero_byte(c));
         CHECK(need_mem(c));
         CHECK(check_data(c, &x));
-        return op_slots(c, WB_OP_MEMORY_INIT, x, 0, t_iii, 3, 0);
-    case 9:   /* data.drop */
+        return op_slots(c, WB_OP_MEMORY_INIT, x, 0, ts, nts, 0);
+    case WB_WASM_DATA_DROP:
         CHECK(rd_data(c, &x));
         if (!c->live) return true;
         CHECK(e_op(c, WB_OP_DATA_DROP));
         return e_2(c, x, 0);
-    case 10:  /* memory.copy */
+    case WB_WASM_MEMORY_COPY:
         CHECK(zero_byte(c));
         CHECK(zero_byte(c));
         CHECK(need_mem(c));
-        return op_slots(c, WB_OP_MEMORY_COPY, 0, 0, t_iii, 3, 0);
-    case 11:  /* memory.fill */
+        return op_slots(c, WB_OP_MEMORY_COPY, 0, 0, ts, nts, 0);
+    case WB_WASM_MEMORY_FILL:
         CHECK(zero_byte(c));
         CHECK(need_mem(c));
-        return op_slots(c, WB_OP_MEMORY_FILL, 0, 0, t_iii, 3, 0);
-    case 12:  /* table.init elem table */
+        return op_slots(c, WB_OP_MEMORY_FILL, 0, 0, ts, nts, 0);
+    case WB_WASM_TABLE_INIT:
         CHECK(rd_elem(c, &y));
         CHECK(rd_table(c, &x));
         if (c->m->elems[y].type != c->m->tables[x].elem) return INVALID("type mismatch");
-        return op_slots(c, WB_OP_TABLE_INIT, x, y, t_iii, 3, 0);
-    case 13:  /* elem.drop */
+        return op_slots(c, WB_OP_TABLE_INIT, x, y, ts, nts, 0);
+    case WB_WASM_ELEM_DROP:
         CHECK(rd_elem(c, &x));
         if (!c->live) return true;
         CHECK(e_op(c, WB_OP_ELEM_DROP));
         return e_2(c, x, 0);
-    case 14:  /* table.copy dst src */
+    case WB_WASM_TABLE_COPY:
         CHECK(rd_table(c, &x));
         CHECK(rd_table(c, &y));
         if (c->m->tables[x].elem != c->m->tables[y].elem) return INVALID("type mismatch");
-        return op_slots(c, WB_OP_TABLE_COPY, x, y, t_iii, 3, 0);
-    case 15: { /* table.grow */
+        return op_slots(c, WB_OP_TABLE_COPY, x, y, ts, nts, 0);
+    case WB_WASM_TABLE_GROW: {
         CHECK(rd_table(c, &x));
-        uint8_t ts[2] = { c->m->tables[x].elem, WB_I32 };
-        return op_slots(c, WB_OP_TABLE_GROW, x, 0, ts, 2, WB_I32);
+        uint8_t tt[2] = { c->m->tables[x].elem, WB_I32 };
+        return op_slots(c, WB_OP_TABLE_GROW, x, 0, tt, 2, WB_I32);
     }
-    case 16:  /* table.size */
+    case WB_WASM_TABLE_SIZE:
         CHECK(rd_table(c, &x));
-        return op_slots(c, WB_OP_TABLE_SIZE, x, 0, NULL, 0, WB_I32);
-    case 17: { /* table.fill */
+        return op_slots(c, WB_OP_TABLE_SIZE, x, 0, NULL, 0, in->sig.result);
+    case WB_WASM_TABLE_FILL: {
         CHECK(rd_table(c, &x));
-        uint8_t ts[3] = { WB_I32, c->m->tables[x].elem, WB_I32 };
-        return op_slots(c, WB_OP_TABLE_FILL, x, 0, ts, 3, 0);
+        uint8_t tt[3] = { WB_I32, c->m->tables[x].elem, WB_I32 };
+        return op_slots(c, WB_OP_TABLE_FILL, x, 0, tt, 3, 0);
     }
     }
     return fail(c, WB_E_MALFORMED, "illegal opcode 0xfc %u", sub);
-}
-
-/* Numeric ops 0x45-0xc4: operand and result types, '1' unary, '2' binary. */
-typedef struct { uint8_t in, out, arity; } numsig;
-
-static numsig num_sig(uint8_t op)
-{
-    const uint8_t I = WB_I32, L = WB_I64, F = WB_F32, D = WB_F64;
-    if (op == 0x45) return (numsig){ I, I, 1 };
-    if (op <= 0x4f) return (numsig){ I, I, 2 };
-    if (op == 0x50) return (numsig){ L, I, 1 };
-    if (op <= 0x5a) return (numsig){ L, I, 2 };
-    if (op <= 0x60) return (numsig){ F, I, 2 };
-    if (op <= 0x66) return (numsig){ D, I, 2 };
-    if (op <= 0x69) return (numsig){ I, I, 1 };
-    if (op <= 0x78) return (numsig){ I, I, 2 };
-    if (op <= 0x7b) return (numsig){ L, L, 1 };
-    if (op <= 0x8a) return (numsig){ L, L, 2 };
-    if (op <= 0x91) return (numsig){ F, F, 1 };
-    if (op <= 0x98) return (numsig){ F, F, 2 };
-    if (op <= 0x9f) return (numsig){ D, D, 1 };
-    if (op <= 0xa6) return (numsig){ D, D, 2 };
-    static const uint8_t conv[][2] = {
-        /* a7 */ {L, I}, {F, I}, {F, I}, {D, I}, {D, I}, {I, L}, {I, L},
-        /* ae */ {F, L}, {F, L}, {D, L}, {D, L}, {I, F}, {I, F}, {L, F},
-        /* b5 */ {L, F}, {D, F}, {I, D}, {I, D}, {L, D}, {L, D}, {F, D},
-        /* bc */ {F, I}, {D, L}, {I, F}, {L, D},
-        /* c0 */ {I, I}, {I, I}, {L, L}, {L, L}, {L, L},
-    };
-    return (numsig){ conv[op - 0xa7][0], conv[op - 0xa7][1], 1 };
-}
-
-static bool op_numeric(cx *c, uint8_t op)
-{
-    numsig s = num_sig(op);
-    if (op == 0xa7 || (op >= 0xbc && op <= 0xbf)) return op_retype(c, s.in, s.out);
-    if (s.arity == 1) return op_unary(c, op, s.in, s.out);
-    return op_binary(c, op, s.in, s.out);
 }
 
 static bool rd_reftype(cx *c, uint8_t *t)
@@ -1449,14 +1404,14 @@ static bool rd_reftype(cx *c, uint8_t *t)
     return true;
 }
 
-static bool op_const(cx *c, uint8_t op)
+static bool op_const(cx *c, const wb_opdef *in)
 {
     int64_t v;
     const uint8_t *p;
-    switch (op) {
-    case 0x41: RD(wb_read_sleb(&c->r, 32, &v)); return e_const(c, WB_I32, (uint32_t)v);
-    case 0x42: RD(wb_read_sleb(&c->r, 64, &v)); return e_const(c, WB_I64, (uint64_t)v);
-    case 0x43: {
+    switch (in->imm) {
+    case WB_IMM_I32: RD(wb_read_sleb(&c->r, 32, &v)); return e_const(c, WB_I32, (uint32_t)v);
+    case WB_IMM_I64: RD(wb_read_sleb(&c->r, 64, &v)); return e_const(c, WB_I64, (uint64_t)v);
+    case WB_IMM_F32: {
         RD(wb_read_bytes(&c->r, 4, &p));
         uint32_t b; memcpy(&b, p, 4);
         return e_const(c, WB_F32, b);
@@ -1475,10 +1430,10 @@ static bool op_ref(cx *c, uint8_t op)
     uint32_t x;
     vent v;
     switch (op) {
-    case 0xd0:
+    case WB_WASM_REF_NULL:
         CHECK(rd_reftype(c, &t));
         return e_const(c, t, 0);
-    case 0xd1:
+    case WB_WASM_REF_IS_NULL:
         CHECK(pop_any(c, &v));
         if (!wb_is_ref(v.type) && v.type != T_ANY) return INVALID("type mismatch");
         CHECK(push(c, WB_I32));
@@ -1507,7 +1462,8 @@ static bool op_table_getset(cx *c, bool set)
         uint8_t ts[2] = { WB_I32, et };
         return op_slots(c, WB_OP_TABLE_SET, x, 0, ts, 2, 0);
     }
-    return op_slots(c, WB_OP_TABLE_GET, x, 0, t_iii, 1, et);
+    static const uint8_t index[1] = { WB_I32 };
+    return op_slots(c, WB_OP_TABLE_GET, x, 0, index, 1, et);
 }
 
 static bool step(cx *c)
@@ -1515,41 +1471,45 @@ static bool step(cx *c)
     uint8_t op;
     RD(wb_read_u8(&c->r, &op));
     c->ninstr++;
+    const wb_opdef *in = &wb_opdefs[0][op];
     switch (op) {
-    case 0x00:
+    case WB_WASM_UNREACHABLE:
         if (c->live) { kill_last(c); CHECK(e_op(c, WB_OP_UNREACHABLE)); }
         set_unreachable(c);
         return true;
-    case 0x01: return true;
-    case 0x02: case 0x03: case 0x04: return op_block(c, op);
-    case 0x05: return op_else(c);
-    case 0x0b: return op_end(c);
-    case 0x0c: return op_br(c);
-    case 0x0d: return op_br_if(c);
-    case 0x0e: return op_br_table(c);
-    case 0x0f: return op_return(c);
-    case 0x10: return op_call(c);
-    case 0x11: return op_call_indirect(c);
-    case 0x1a: { vent v; return pop_any(c, &v); }
-    case 0x1b: return op_select(c, false);
-    case 0x1c: return op_select(c, true);
-    case 0x20: return op_local_get(c);
-    case 0x21: return op_local_set(c, false);
-    case 0x22: return op_local_set(c, true);
-    case 0x23: return op_global(c, false);
-    case 0x24: return op_global(c, true);
-    case 0x25: return op_table_getset(c, false);
-    case 0x26: return op_table_getset(c, true);
-    case 0x3f: return op_memory_size_grow(c, false);
-    case 0x40: return op_memory_size_grow(c, true);
-    case 0x41: case 0x42: case 0x43: case 0x44: return op_const(c, op);
-    case 0xd0: case 0xd1: case 0xd2: return op_ref(c, op);
-    case 0xfc: return op_prefix_fc(c);
-    case 0xfd: return wb_compile_simd(c);
+    case WB_WASM_NOP: return true;
+    case WB_WASM_BLOCK: case WB_WASM_LOOP: case WB_WASM_IF: return op_block(c, op);
+    case WB_WASM_ELSE: return op_else(c);
+    case WB_WASM_END: return op_end(c);
+    case WB_WASM_BR: return op_br(c);
+    case WB_WASM_BR_IF: return op_br_if(c);
+    case WB_WASM_BR_TABLE: return op_br_table(c);
+    case WB_WASM_RETURN: return op_return(c);
+    case WB_WASM_CALL: return op_call(c);
+    case WB_WASM_CALL_INDIRECT: return op_call_indirect(c);
+    case WB_WASM_DROP: { vent v; return pop_any(c, &v); }
+    case WB_WASM_SELECT: return op_select(c, false);
+    case WB_WASM_SELECT_T: return op_select(c, true);
+    case WB_WASM_LOCAL_GET: return op_local_get(c);
+    case WB_WASM_LOCAL_SET: return op_local_set(c, false);
+    case WB_WASM_LOCAL_TEE: return op_local_set(c, true);
+    case WB_WASM_GLOBAL_GET: return op_global(c, false);
+    case WB_WASM_GLOBAL_SET: return op_global(c, true);
+    case WB_WASM_TABLE_GET: return op_table_getset(c, false);
+    case WB_WASM_TABLE_SET: return op_table_getset(c, true);
+    case WB_WASM_MEMORY_SIZE: return op_memory_size_grow(c, false);
+    case WB_WASM_MEMORY_GROW: return op_memory_size_grow(c, true);
+    case WB_WASM_I32_CONST: case WB_WASM_I64_CONST:
+    case WB_WASM_F32_CONST: case WB_WASM_F64_CONST: return op_const(c, in);
+    /* Type changes only: slots hold raw bits. */
+    case WB_WASM_I32_WRAP_I64: case WB_WASM_I32_REINTERPRET_F32:
+    case WB_WASM_I64_REINTERPRET_F64: case WB_WASM_F32_REINTERPRET_I32:
+    case WB_WASM_F64_REINTERPRET_I64: return op_retype(c, in->sig.params[0], in->sig.result);
+    case WB_WASM_REF_NULL: case WB_WASM_REF_IS_NULL: case WB_WASM_REF_FUNC: return op_ref(c, op);
+    case WB_PREFIX_FC: return op_prefix_fc(c);
+    case WB_PREFIX_FD: return wb_compile_simd(c);
     }
-    if (op >= 0x28 && op <= 0x35) return op_load(c, op);
-    if (op >= 0x36 && op <= 0x3e) return op_store(c, op);
-    if (op >= 0x45 && op <= 0xc4) return op_numeric(c, op);
+    if (in->direct) return op_direct(c, in);
     return fail(c, WB_E_MALFORMED, "illegal opcode 0x%02x", op);
 }
 

@@ -11,6 +11,7 @@
  * locals), which are deferred until the whole binary has been read.
  */
 #include "engine.h"
+#include "opcodes.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,36 +414,47 @@ static bool rd_bits(dec *d, uint64_t *dst, unsigned nbytes)
     return true;
 }
 
-/* Opcodes of Wasm 2.0 outside the prefixes; others are illegal. */
-static bool opcode_known(uint8_t op)
+/* A literal immediate (opcodes.h's WB_IMM_I32 ... WB_IMM_V128) as bits. */
+static bool rd_literal(dec *d, uint8_t imm, uint64_t *bits)
 {
-    return op <= 0x05 || (op >= 0x0b && op <= 0x11) ||
-        (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
-        (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
-        op == 0xfc || op == 0xfd;
+    int64_t s;
+    switch (imm) {
+    case WB_IMM_I32:
+        if (!rd_sleb(d, 32, &s)) return false;
+        bits[0] = (uint32_t)s;
+        return true;
+    case WB_IMM_I64:
+        if (!rd_sleb(d, 64, &s)) return false;
+        bits[0] = (uint64_t)s;
+        return true;
+    case WB_IMM_F32: return rd_bits(d, bits, 4);
+    case WB_IMM_F64: return rd_bits(d, bits, 8);
+    default: return rd_bits(d, bits, 16);
+    }
 }
 
 /* Skips a non-constant instruction whose immediates are simple, so that
  * decoding can go on and a later malformation still wins. Returns false
- * (with err set) when it cannot. */
-static bool skip_nonconst(dec *d, uint8_t op)
+ * (with err set) when it cannot; `in` is NULL for the 0xFC prefix. */
+static bool skip_nonconst(dec *d, uint8_t op, const wb_opdef *in)
 {
     uint32_t x;
     uint8_t b;
-    if (op <= 0x01 || op == 0x0f || op == 0x1a || op == 0x1b ||
-        (op >= 0x45 && op <= 0xc4) || op == 0xd1)
-        return true;
-    switch (op) {
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
-    case 0x24: case 0x25: case 0x26:
+    switch (in ? in->imm : WB_IMM_NONE) {
+    case WB_IMM_NONE:
+        if (in)
+            return true;
+        break;
+    case WB_IMM_LABEL: case WB_IMM_FUNC: case WB_IMM_LOCAL:
+    case WB_IMM_GLOBAL: case WB_IMM_TABLE:
         return rd_u32(d, &x);
-    case 0x3f: case 0x40:
+    case WB_IMM_ZERO:
         return rd_byte(d, &b);
+    case WB_IMM_MEMARG: case WB_IMM_TYPE_TABLE:
+        return rd_u32(d, &x) && rd_u32(d, &x);
     default:
         break;
     }
-    if (op >= 0x28 && op <= 0x3e)
-        return rd_u32(d, &x) && rd_u32(d, &x);
     d->pos--;
     return fail_st(d, WB_E_INVALID, "constant expression required "
                    "(opcode 0x%02x)", op);
@@ -452,40 +464,31 @@ static bool skip_nonconst(dec *d, uint8_t op)
  * expression; if so it is decoded into *c. */
 static bool rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
 {
-    int64_t s;
+    const wb_opdef *in = wb_opdef_of(0, op);
     uint32_t sub;
     *is_const = true;
     switch (op) {
-    case 0x41:
-        c->kind = WB_CONST_VALUE; c->type = WB_I32;
-        if (!rd_sleb(d, 32, &s)) return false;
-        c->bits[0] = (uint32_t)s;
-        return true;
-    case 0x42:
-        c->kind = WB_CONST_VALUE; c->type = WB_I64;
-        if (!rd_sleb(d, 64, &s)) return false;
-        c->bits[0] = (uint64_t)s;
-        return true;
-    case 0x43:
-        c->kind = WB_CONST_VALUE; c->type = WB_F32;
-        return rd_bits(d, c->bits, 4);
-    case 0x44:
-        c->kind = WB_CONST_VALUE; c->type = WB_F64;
-        return rd_bits(d, c->bits, 8);
-    case 0xd0:
+    case WB_WASM_I32_CONST: case WB_WASM_I64_CONST:
+    case WB_WASM_F32_CONST: case WB_WASM_F64_CONST:
+        c->kind = WB_CONST_VALUE;
+        c->type = in->sig.result;
+        return rd_literal(d, in->imm, c->bits);
+    case WB_WASM_REF_NULL:
         c->kind = WB_CONST_REF_NULL;
         return rd_reftype(d, &c->type);
-    case 0xd2:
+    case WB_WASM_REF_FUNC:
         c->kind = WB_CONST_REF_FUNC; c->type = WB_FUNCREF;
         return rd_u32(d, &c->index);
-    case 0x23:
+    case WB_WASM_GLOBAL_GET:
         c->kind = WB_CONST_GLOBAL;    /* type resolved by modcheck */
         return rd_u32(d, &c->index);
-    case 0xfd:
+    case WB_PREFIX_FD:
         if (!rd_u32(d, &sub)) return false;
-        if (sub == 12) {
-            c->kind = WB_CONST_VALUE; c->type = WB_V128;
-            return rd_bits(d, c->bits, 16);
+        in = wb_opdef_of(WB_PREFIX_FD, sub);
+        if (in && in->code == WB_WASM_V128_CONST) {
+            c->kind = WB_CONST_VALUE;
+            c->type = in->sig.result;
+            return rd_literal(d, in->imm, c->bits);
         }
         return fail_st(d, WB_E_INVALID, "constant expression required "
                        "(SIMD opcode %u)", sub);
@@ -493,11 +496,11 @@ static bool rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
         break;
     }
     *is_const = false;
-    if (!opcode_known(op)) {
+    if (!in && op != WB_PREFIX_FC) {
         d->pos--;
         return fail(d, "illegal opcode 0x%02x", op);
     }
-    return skip_nonconst(d, op);
+    return skip_nonconst(d, op, in);
 }
 
 /* A constant expression up to its `end`. Wasm 2.0 allows exactly one
@@ -514,7 +517,7 @@ static bool rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
         wb_const tmp = {0};
         if (!rd_byte(d, &op))
             return false;
-        if (op == 0x0b)
+        if (op == WB_WASM_END)
             break;
         if (!rd_const_instr(d, op, &tmp, &is_const))
             return false;
@@ -843,7 +846,7 @@ static bool rd_body(dec *d, uint32_t defidx)
     if (ok && d->pos == d->end)
         ok = fail(d, "unexpected end of section or function (function %u "
                   "has no body)", d->m->nfunc_imports + defidx);
-    else if (ok && d->p[d->end - 1] != 0x0b) {
+    else if (ok && d->p[d->end - 1] != WB_WASM_END) {
         d->pos = d->end - 1;
         ok = fail(d, "unexpected end of section or function (function %u: "
                   "END opcode expected)", d->m->nfunc_imports + defidx);

@@ -1,9 +1,11 @@
 /*
  * engine.h: internal types shared by the engine's files. Not installed.
  *
+ *   opcodes.h/.c               the instruction set: one entry per opcode
  *   decode.c    wb_decode_*    binary -> wb_module (sections, names)
  *   modcheck.c  wb_modcheck    module-level validation (all but bodies)
  *   compile.c   wb_compile_*   body validation + translation to wb_code
+ *   ops.h                      the internal ops wb_code is made of
  *   interp.c    wb_interp_*    executes wb_code (computed goto)
  *   memory.c    wb_mem_*       linear memory with guard regions
  *   store.c     wb_rt_*        store, allocation and memory accounting
