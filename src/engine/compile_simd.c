@@ -16,58 +16,49 @@
 #include "ops.h"
 #include <string.h>
 
-#define CHECK(x) do { if (!(x)) return false; } while (0)
-
-static bool rd_byte(cx *c, uint8_t *b)
-{
-    const char *e = wb_read_u8(wb_cx_reader(c), b);
-    return e ? wb_cx_fail(c, WB_E_MALFORMED, e) : true;
-}
-
-static bool rd_lane(cx *c, uint32_t nlanes, uint32_t *lane)
+static wb_status rd_lane(cx *c, uint32_t nlanes, uint32_t *lane)
 {
     uint8_t b = 0;
-    CHECK(rd_byte(c, &b));
+    WB_TRY(wb_read_u8(wb_cx_reader(c), &b));
     if (b >= nlanes) return wb_cx_fail(c, WB_E_INVALID, "invalid lane index");
     *lane = b;
-    return true;
+    return WB_OK;
 }
 
-static bool rd_v128(cx *c, uint64_t v[2])
+static wb_status rd_v128(cx *c, uint64_t v[2])
 {
     const uint8_t *p;
-    const char *e = wb_read_bytes(wb_cx_reader(c), 16, &p);
-    if (e) return wb_cx_fail(c, WB_E_MALFORMED, e);
+    WB_TRY(wb_read_bytes(wb_cx_reader(c), 16, &p));
     memcpy(v, p, 16);
-    return true;
+    return WB_OK;
 }
 
 /* Immediates of op d: u32 ones (lanes) to n32[], 64-bit ones (offsets,
  * shuffle lanes) to n64[]. */
-static bool rd_imms(cx *c, const wb_opdef *d, uint32_t *u32, uint32_t *n32,
+static wb_status rd_imms(cx *c, const wb_opdef *d, uint32_t *u32, uint32_t *n32,
                     uint64_t *u64, uint32_t *n64)
 {
     uint32_t off;
     switch (d->imm) {
     case WB_IMM_NONE:
-        return true;
+        return WB_OK;
     case WB_IMM_MEMARG:
-        CHECK(wb_cx_memarg(c, d->arg, &off));
+        WB_TRY(wb_cx_memarg(c, d->arg, &off));
         u64[(*n64)++] = off;
-        return true;
+        return WB_OK;
     case WB_IMM_MEMARG_LANE:
-        CHECK(wb_cx_memarg(c, d->arg, &off));
+        WB_TRY(wb_cx_memarg(c, d->arg, &off));
         u64[(*n64)++] = off;
         return rd_lane(c, 16u >> d->arg, &u32[(*n32)++]);
     case WB_IMM_LANE:
         return rd_lane(c, d->arg, &u32[(*n32)++]);
     case WB_IMM_LANES16: {
-        CHECK(rd_v128(c, u64));
+        WB_TRY(rd_v128(c, u64));
         const uint8_t *lanes = (const uint8_t *)u64;
         for (int i = 0; i < 16; i++)
             if (lanes[i] >= 32) return wb_cx_fail(c, WB_E_INVALID, "invalid lane index");
         *n64 = 2;
-        return true;
+        return WB_OK;
     }
     }
     return wb_cx_fail(c, WB_E_MALFORMED, "illegal opcode (0xfd prefix)");
@@ -75,35 +66,36 @@ static bool rd_imms(cx *c, const wb_opdef *d, uint32_t *u32, uint32_t *n32,
 
 /* An op that runs as itself: operand slots, result slot and u32
  * immediates two to a cell, then the 64-bit immediates. */
-static bool op_direct(cx *c, const wb_opdef *d)
+static wb_status op_direct(cx *c, const wb_opdef *d)
 {
     uint32_t v[6] = { 0 }, n = d->sig.nparams, n32 = 0, n64 = 0, lanes[1];
     uint64_t u64[2];
-    CHECK(rd_imms(c, d, lanes, &n32, u64, &n64));
-    for (uint32_t i = n; i-- > 0;) CHECK(wb_cx_pop(c, d->sig.params[i], &v[i]));
-    if (d->sig.result) CHECK(wb_cx_push(c, d->sig.result, &v[n++]));
-    if (!wb_cx_live(c)) return true;
+    WB_TRY(rd_imms(c, d, lanes, &n32, u64, &n64));
+    for (uint32_t i = n; i-- > 0;) WB_TRY(wb_cx_pop(c, d->sig.params[i], &v[i]));
+    if (d->sig.result) WB_TRY(wb_cx_push(c, d->sig.result, &v[n++]));
+    if (!wb_cx_live(c)) return WB_OK;
     for (uint32_t i = 0; i < n32; i++) v[n++] = lanes[i];
-    CHECK(wb_cx_op(c, d->op));
-    for (uint32_t i = 0; i < n; i += 2) CHECK(wb_cx_u32x2(c, v[i], v[i + 1]));
-    for (uint32_t i = 0; i < n64; i++) CHECK(wb_cx_u64(c, u64[i]));
-    return true;
+    WB_TRY(wb_cx_op(c, d->op));
+    for (uint32_t i = 0; i < n; i += 2) WB_TRY(wb_cx_u32x2(c, v[i], v[i + 1]));
+    for (uint32_t i = 0; i < n64; i++) WB_TRY(wb_cx_u64(c, u64[i]));
+    return WB_OK;
 }
 
-bool wb_compile_simd(cx *c)
+wb_status wb_compile_simd(cx *c)
 {
     uint32_t sub, d = 0;
-    const char *e = wb_read_u32(wb_cx_reader(c), &sub);
-    if (e) return wb_cx_fail(c, WB_E_MALFORMED, e);
+    WB_TRY(wb_read_u32(wb_cx_reader(c), &sub));
     const wb_opdef *in = wb_opdef_of(WB_PREFIX_FD, sub);
     if (!in) return wb_cx_fail(c, WB_E_MALFORMED, "illegal opcode (0xfd prefix)");
     if (in->direct) return op_direct(c, in);
     if (in->code != WB_WASM_V128_CONST)
         return wb_cx_fail(c, WB_E_MALFORMED, "illegal opcode (0xfd prefix)");
     uint64_t k[2];
-    CHECK(rd_v128(c, k));
-    CHECK(wb_cx_push(c, WB_V128, &d));
-    if (!wb_cx_live(c)) return true;
-    return wb_cx_op(c, WB_OP_CONST128) && wb_cx_u32x2(c, d, 0) &&
-           wb_cx_u64(c, k[0]) && wb_cx_u64(c, k[1]);
+    WB_TRY(rd_v128(c, k));
+    WB_TRY(wb_cx_push(c, WB_V128, &d));
+    if (!wb_cx_live(c)) return WB_OK;
+    WB_TRY(wb_cx_op(c, WB_OP_CONST128));
+    WB_TRY(wb_cx_u32x2(c, d, 0));
+    WB_TRY(wb_cx_u64(c, k[0]));
+    return wb_cx_u64(c, k[1]);
 }

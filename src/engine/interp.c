@@ -100,11 +100,8 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     wb_val small[16];
     wb_val *v = small;
     size_t n = (size_t)t->nparams + t->nresults;
-    if (n > 16 && !(v = malloc(n * sizeof *v))) {
-        s->pending.status = WB_E_NOMEM;
-        snprintf(s->pending.message, sizeof s->pending.message, "out of memory");
-        return WB_E_NOMEM;
-    }
+    if (n > 16 && !(v = malloc(n * sizeof *v)))
+        return wb_err_set(&s->pending, WB_E_NOMEM, "out of memory");
     slots_to_vals(t->types, t->nparams, args, v);
     wb_val *res = v + t->nparams;
     for (uint32_t i = 0; i < t->nresults; i++) {
@@ -123,10 +120,8 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     s->stack_top = saved_top;
     if (st == WB_OK) vals_to_slots(t->types + t->nparams, t->nresults, res, args);
     else if (s->pending.status == WB_OK) {
-        s->pending.status = st;
+        wb_err_set(&s->pending, st, "host function failed: %s", wb_status_name(st));
         s->pending.trap = WB_TRAP_HOST;
-        snprintf(s->pending.message, sizeof s->pending.message, "host function failed: %s",
-                 wb_status_name(st));
     }
     if (v != small) free(v);
     return st;
@@ -411,8 +406,10 @@ do_call: {
         const wb_code *c = atomic_load_explicit(&callee->def->code, memory_order_acquire);
         if (WB_UNLIKELY(!c)) {
             wb_instance *ci = callee->inst;
-            c = wb_compile(ci->module, callee->funcidx - ci->module->nfunc_imports, err);
-            if (!c) { st = err ? err->status : WB_E_INVALID; goto L_UNWIND; }
+            const wb_code *nc;
+            st = wb_compile(ci->module, callee->funcidx - ci->module->nfunc_imports, &nc, err);
+            if (st != WB_OK) goto L_UNWIND;
+            c = nc;
         }
         if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_end))
             TRAP(WB_TRAP_STACK_EXHAUSTED);
@@ -772,7 +769,8 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
     const wb_code *code = atomic_load_explicit(&f->def->code, memory_order_acquire);
     if (!code) {
         wb_module *m = f->inst->module;
-        if (!(code = wb_compile(m, f->funcidx - m->nfunc_imports, err))) return err ? err->status : WB_E_INVALID;
+        wb_status st = wb_compile(m, f->funcidx - m->nfunc_imports, &code, err);
+        if (st != WB_OK) return st;
     }
 #if !WB_BOUNDS_CHECKS
     pthread_once(&fault_once, install_fault_handler);
