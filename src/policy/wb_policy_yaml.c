@@ -462,9 +462,11 @@ wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
                          wb_session_settings *ss, wb_error *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return wb_err_set(err, WB_E_IO, "%s: cannot read: %s", path,
-                          strerror(errno));
+    if (!f) {
+        int e = errno;
+        return wb_err_set(err, e == ENOENT ? WB_E_NOT_FOUND : WB_E_IO,
+                          "%s: cannot read: %s", path, strerror(e));
+    }
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

@@ -46,7 +46,7 @@ int wb_run_exit_status(const wb_run_result *res)
     case WB_E_ARG: return 125;
     case WB_E_MALFORMED: case WB_E_INVALID: case WB_E_LINK:
     case WB_E_IMPL_LIMIT: return 126;
-    case WB_E_IO: return 127;
+    case WB_E_IO: case WB_E_NOT_FOUND: return 127;
     default: return 123;
     }
 }

@@ -64,7 +64,7 @@ static wb_status io_fail(wb_error *err, const char *path, int e)
                           "symlink or not a directory (symlinks are not "
                           "followed)", path);
     if (e == ENOENT)
-        return wb_err_set(err, WB_E_ARG, "path '%s': no such file or "
+        return wb_err_set(err, WB_E_NOT_FOUND, "path '%s': no such file or "
                           "directory", path);
     return wb_err_set(err, WB_E_IO, "path '%s': %s", path, strerror(e));
 }

@@ -432,8 +432,11 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
         return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
     struct stat sb;
     if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        int e = errno;
         close(dfd);
-        return wb_err_set(err, WB_E_ARG, "no session '%s'", id);
+        if (e == ENOENT)
+            return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
+        return wb_err_set(err, WB_E_IO, "session '%s': %s", id, strerror(e));
     }
     /* Rename first: the session disappears atomically, then goes. What a
        failed removal leaves is swept by a later wb_session_expire. */
