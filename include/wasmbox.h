@@ -54,8 +54,11 @@ typedef enum wb_status {
     WB_E_NOMEM,       /* the host is out of memory */
     WB_E_ARG,         /* bad argument from the embedder */
     WB_E_IO,          /* a host file could not be read */
-    WB_E_IMPL_LIMIT   /* the module exceeds a limit of this engine (too
+    WB_E_IMPL_LIMIT,  /* the module exceeds a limit of this engine (too
                          many locals, br_table too large...): rejected */
+    WB_E_NOT_FOUND    /* what was named does not exist: a module or policy
+                         file, a session, a file in a session's workspace
+                         (`wasmbox` exits 3, `wasmbox run` 127) */
 } wb_status;
 
 typedef enum wb_trap_kind {

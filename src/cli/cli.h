@@ -14,7 +14,7 @@ enum {
     WB_EXIT_OK = 0,
     WB_EXIT_FAIL = 1,        /* test failures, subcommand-level failure */
     WB_EXIT_USAGE = 2,       /* bad command line */
-    WB_EXIT_IO = 3,          /* cannot read a file */
+    WB_EXIT_IO = 3,          /* cannot read a file (or it does not exist) */
     WB_EXIT_MALFORMED = 4,
     WB_EXIT_INVALID = 5,
     WB_EXIT_LINK = 6,
@@ -40,7 +40,8 @@ static inline int wb_cli_exit(const wb_error *err)
     case WB_E_LIMIT:
     case WB_E_IMPL_LIMIT:
     case WB_E_NOMEM: return WB_EXIT_LIMIT;
-    case WB_E_IO: return WB_EXIT_IO;
+    case WB_E_IO:
+    case WB_E_NOT_FOUND: return WB_EXIT_IO;
     case WB_E_ARG: return WB_EXIT_FAIL;
     }
     return WB_EXIT_FAIL;

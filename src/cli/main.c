@@ -54,7 +54,7 @@ static const char wb_usage[] =
     "  0  success\n"
     "  1  test failures, or a subcommand failed for another reason\n"
     "  2  bad command-line usage\n"
-    "  3  cannot read a file\n"
+    "  3  cannot read a file (or it does not exist)\n"
     "  4  malformed module (cannot be decoded)\n"
     "  5  invalid module (fails validation)\n"
     "  6  link error (unknown or incompatible import)\n"

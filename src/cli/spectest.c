@@ -8,6 +8,7 @@
  * debuggers).
  */
 #include "cli.h"
+#include "common/error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -484,25 +485,20 @@ static wb_status wb_st_decode(wb_st_file *f, const json_t *cmd,
     size_t len = 0;
     *m = NULL;
     memset(err, 0, sizeof *err);
-    if (!name) {
-        snprintf(err->message, sizeof err->message, "no filename");
-        return err->status = WB_E_IO;
-    }
+    if (!name)
+        return wb_err_set(err, WB_E_IO, "no filename");
     char *path = malloc(strlen(f->dir) + strlen(name) + 2);
     if (!path)
-        return err->status = WB_E_NOMEM;
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     sprintf(path, "%s/%s", f->dir, name);
     uint8_t *bytes = wb_cli_read_file(path, &len, why, sizeof why);
     free(path);
-    if (!bytes) {
-        snprintf(err->message, sizeof err->message, "%s", why);
-        return err->status = WB_E_IO;
-    }
+    if (!bytes)
+        return wb_err_set(err, WB_E_IO, "%s", why);
     wb_status st = wb_module_new(bytes, len, m, err);
     free(bytes);
     if (st != WB_OK)
         *m = NULL;
-    err->status = st;
     return st;
 }
 
@@ -600,8 +596,7 @@ typedef struct wb_st_run {
  * assertion mistakes them for the outcome it expects. */
 static void wb_st_bad(wb_st_run *r, const char *msg)
 {
-    r->st = r->err.status = WB_E_ARG;
-    snprintf(r->err.message, sizeof r->err.message, "%s", msg);
+    r->st = wb_err_set(&r->err, WB_E_ARG, "%s", msg);
 }
 
 static bool wb_st_args(wb_st_run *r, const json_t *args, wb_func *fn,

@@ -24,7 +24,8 @@ wb_status wb_module_new(const uint8_t *bytes, size_t len, wb_module **out,
 
 static wb_status io_error(const char *path, int e, wb_error *err)
 {
-    return wb_err_set(err, WB_E_IO, "cannot read %s: %s", path, strerror(e));
+    return wb_err_set(err, e == ENOENT ? WB_E_NOT_FOUND : WB_E_IO,
+                      "cannot read %s: %s", path, strerror(e));
 }
 
 static wb_status too_large(const char *path, wb_error *err)

@@ -11,6 +11,7 @@
  * locals), which are deferred until the whole binary has been read.
  */
 #include "engine.h"
+#include "opcodes.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,7 @@ typedef struct dec {
     const char *sec;           /* current section, for messages */
     wb_error *err;
     bool quiet;                /* name section: errors are ignored */
-    bool has_deferred;
-    wb_status deferred_st;
-    char deferred[400];
+    wb_error deferred;         /* a validation error to report at the end */
     bool has_funcsec, has_code;
     uint32_t nfunc_decls;
     bool has_names;
@@ -44,19 +43,15 @@ static const char *const sec_name[] = {
 
 /* ---- errors ------------------------------------------------------------ */
 
-static bool vfail(dec *d, wb_status st, size_t off, const char *fmt,
-                  va_list ap)
+/* The message names the section and offset where decoding stopped. */
+static void vreport(const dec *d, wb_error *err, wb_status st, size_t off,
+                    const char *fmt, va_list ap)
 {
-    char buf[400];
-    if (d->quiet)
-        return false;
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    wb_err_vset(err, st, fmt, ap);
     if (d->sec)
-        wb_err_set(d->err, st, "%s (%s section, offset 0x%zx)", buf, d->sec,
-                   off);
+        wb_err_addf(err, " (%s section, offset 0x%zx)", d->sec, off);
     else
-        wb_err_set(d->err, st, "%s (offset 0x%zx)", buf, off);
-    return false;
+        wb_err_addf(err, " (offset 0x%zx)", off);
 }
 
 static void report(dec *d, wb_status st, const char *fmt, ...)
@@ -64,17 +59,19 @@ static void report(dec *d, wb_status st, const char *fmt, ...)
 static void report(dec *d, wb_status st, const char *fmt, ...)
 {
     va_list ap;
+    if (d->quiet)
+        return;
     va_start(ap, fmt);
-    vfail(d, st, d->pos, fmt, ap);
+    vreport(d, d->err, st, d->pos, fmt, ap);
     va_end(ap);
 }
 
-/* Both yield false, visibly to the compiler, so callers can
+/* Both yield their status, visibly to the compiler, so callers can
  * `return fail(...)` and outputs are known set on success. */
-#define fail_st(d, st, ...) (report((d), (st), __VA_ARGS__), false)
+#define fail_st(d, st, ...) (report((d), (st), __VA_ARGS__), (st))
 #define fail(d, ...) fail_st((d), WB_E_MALFORMED, __VA_ARGS__)
 
-static bool nomem(dec *d)
+static wb_status nomem(dec *d)
 {
     return fail_st(d, WB_E_NOMEM, "out of memory while decoding");
 }
@@ -85,52 +82,47 @@ static void defer(dec *d, wb_status st, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void defer(dec *d, wb_status st, size_t off, const char *fmt, ...)
 {
-    char buf[300];
     va_list ap;
-    if (d->has_deferred || d->quiet)
+    if (d->deferred.status != WB_OK || d->quiet)
         return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vreport(d, &d->deferred, st, off, fmt, ap);
     va_end(ap);
-    snprintf(d->deferred, sizeof d->deferred, "%s (%s section, offset 0x%zx)",
-             buf, d->sec ? d->sec : "?", off);
-    d->deferred_st = st;
-    d->has_deferred = true;
 }
 
 /* ---- primitive readers --------------------------------------------------- */
 
-static bool rd_byte(dec *d, uint8_t *b)
+static wb_status rd_byte(dec *d, uint8_t *b)
 {
     if (d->pos >= d->end)
         return fail(d, "unexpected end of section or function");
     *b = d->p[d->pos++];
-    return true;
+    return WB_OK;
 }
 
 /* LEB bytes may run past the section into the file, as in the reference
  * decoder, so an overlong number is reported as such; the caller checks
  * the section bound once the number is complete. */
-static bool leb_byte(dec *d, uint8_t *b)
+static wb_status leb_byte(dec *d, uint8_t *b)
 {
     if (d->pos >= d->len)
         return d->sec ? fail(d, "unexpected end of section or function")
                       : fail(d, "unexpected end");
     *b = d->p[d->pos++];
-    return true;
+    return WB_OK;
 }
 
-static bool leb_done(dec *d)
+static wb_status leb_done(dec *d)
 {
     if (d->pos > d->end)
         return fail(d, "unexpected end of section or function");
-    return true;
+    return WB_OK;
 }
 
 /* LEB128 limited to `bits` bits, checked exactly like the reference
  * decoder: a byte past the last allowed one is "too long", unused bits
  * set in the last byte are "too large". */
-static bool rd_uleb(dec *d, int bits, uint64_t *out)
+static wb_status rd_uleb(dec *d, int bits, uint64_t *out)
 {
     uint64_t v = 0;
     int shift = 0;
@@ -138,8 +130,7 @@ static bool rd_uleb(dec *d, int bits, uint64_t *out)
         uint8_t b;
         if (n <= 0)
             return fail(d, "integer representation too long");
-        if (!leb_byte(d, &b))
-            return false;
+        WB_TRY(leb_byte(d, &b));
         if (n < 7 && (b & 0x7f) >= (1u << n))
             return fail(d, "integer too large");
         v |= (uint64_t)(b & 0x7f) << shift;
@@ -151,7 +142,7 @@ static bool rd_uleb(dec *d, int bits, uint64_t *out)
 }
 
 /* Signed: the unused bits of the last byte must repeat the sign bit. */
-static bool rd_sleb(dec *d, int bits, int64_t *out)
+static wb_status rd_sleb(dec *d, int bits, int64_t *out)
 {
     uint64_t v = 0;
     int shift = 0;
@@ -159,8 +150,7 @@ static bool rd_sleb(dec *d, int bits, int64_t *out)
         uint8_t b;
         if (n <= 0)
             return fail(d, "integer representation too long");
-        if (!leb_byte(d, &b))
-            return false;
+        WB_TRY(leb_byte(d, &b));
         if (n < 7) {
             uint8_t mask = (uint8_t)((0xffu << (n - 1)) & 0x7f);
             if ((b & mask) != 0 && (b & mask) != mask)
@@ -178,52 +168,48 @@ static bool rd_sleb(dec *d, int bits, int64_t *out)
     return leb_done(d);
 }
 
-static bool rd_u32(dec *d, uint32_t *out)
+static wb_status rd_u32(dec *d, uint32_t *out)
 {
     uint64_t v;
-    if (!rd_uleb(d, 32, &v))
-        return false;
+    WB_TRY(rd_uleb(d, 32, &v));
     *out = (uint32_t)v;
-    return true;
+    return WB_OK;
 }
 
 /* A byte length that must fit in what is left of the section. */
-static bool rd_len(dec *d, uint32_t *n)
+static wb_status rd_len(dec *d, uint32_t *n)
 {
     size_t at = d->pos;
-    if (!rd_u32(d, n))
-        return false;
+    WB_TRY(rd_u32(d, n));
     if (*n > d->end - d->pos) {
         d->pos = at;
         return fail(d, "length out of bounds (%u bytes, %zu left)", *n,
                     d->end - at);
     }
-    return true;
+    return WB_OK;
 }
 
 /* A vector count: every item takes at least one byte, so the count is
  * bounded by the bytes left before anything is allocated. */
-static bool rd_vec(dec *d, uint32_t *n)
+static wb_status rd_vec(dec *d, uint32_t *n)
 {
     size_t at = d->pos;
-    if (!rd_u32(d, n))
-        return false;
+    WB_TRY(rd_u32(d, n));
     if (*n > d->end - d->pos) {
         d->pos = at;
         return fail(d, "unexpected end of section or function (%u items "
                     "declared, %zu bytes left)", *n, d->end - at);
     }
-    return true;
+    return WB_OK;
 }
 
-static bool rd_count(dec *d, uint32_t *n, uint32_t limit, const char *what)
+static wb_status rd_count(dec *d, uint32_t *n, uint32_t limit, const char *what)
 {
-    if (!rd_vec(d, n))
-        return false;
+    WB_TRY(rd_vec(d, n));
     if (*n > limit)
         return fail_st(d, WB_E_IMPL_LIMIT, "too many %s (%u, limit %u)", what, *n,
                        limit);
-    return true;
+    return WB_OK;
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -256,11 +242,10 @@ static bool utf8_ok(const uint8_t *s, size_t n)
 }
 
 /* Reads a name; with `out` copies it NUL-terminated. */
-static bool rd_name(dec *d, char **out, uint32_t *outlen)
+static wb_status rd_name(dec *d, char **out, uint32_t *outlen)
 {
     uint32_t n;
-    if (!rd_len(d, &n))
-        return false;
+    WB_TRY(rd_len(d, &n));
     if (!utf8_ok(d->p + d->pos, n))
         return fail(d, "malformed UTF-8 encoding");
     if (out) {
@@ -274,119 +259,111 @@ static bool rd_name(dec *d, char **out, uint32_t *outlen)
     if (outlen)
         *outlen = n;
     d->pos += n;
-    return true;
+    return WB_OK;
 }
 
 /* ---- types --------------------------------------------------------------- */
 
 /* Type bytes are one-byte signed LEBs in the reference, hence "too long"
  * for a byte with the continuation bit. */
-static bool rd_typebyte(dec *d, uint8_t *t)
+static wb_status rd_typebyte(dec *d, uint8_t *t)
 {
-    if (!rd_byte(d, t))
-        return false;
+    WB_TRY(rd_byte(d, t));
     if (*t & 0x80) {
         d->pos--;
         return fail(d, "integer representation too long");
     }
-    return true;
+    return WB_OK;
 }
 
-static bool rd_valtype(dec *d, uint8_t *t)
+static wb_status rd_valtype(dec *d, uint8_t *t)
 {
-    if (!rd_typebyte(d, t))
-        return false;
+    WB_TRY(rd_typebyte(d, t));
     if (!wb_is_num(*t) && !wb_is_ref(*t)) {
         d->pos--;
         return fail(d, "malformed value type 0x%02x", *t);
     }
-    return true;
+    return WB_OK;
 }
 
-static bool rd_reftype(dec *d, uint8_t *t)
+static wb_status rd_reftype(dec *d, uint8_t *t)
 {
-    if (!rd_typebyte(d, t))
-        return false;
+    WB_TRY(rd_typebyte(d, t));
     if (!wb_is_ref(*t)) {
         d->pos--;
         return fail(d, "malformed reference type 0x%02x", *t);
     }
-    return true;
+    return WB_OK;
 }
 
-static bool rd_limits(dec *d, wb_limits32 *l)
+static wb_status rd_limits(dec *d, wb_limits32 *l)
 {
     uint64_t flags;
-    if (!rd_uleb(d, 1, &flags))
-        return false;
+    WB_TRY(rd_uleb(d, 1, &flags));
     l->has_max = flags == 1;
     l->max = 0;
-    if (!rd_u32(d, &l->min))
-        return false;
-    return !l->has_max || rd_u32(d, &l->max);
+    WB_TRY(rd_u32(d, &l->min));
+    return l->has_max ? rd_u32(d, &l->max) : WB_OK;
 }
 
-static bool rd_tabletype(dec *d, wb_tabletype *t)
+static wb_status rd_tabletype(dec *d, wb_tabletype *t)
 {
-    return rd_reftype(d, &t->elem) && rd_limits(d, &t->lim);
+    WB_TRY(rd_reftype(d, &t->elem));
+    return rd_limits(d, &t->lim);
 }
 
-static bool rd_globaltype(dec *d, wb_globaltype *g)
+static wb_status rd_globaltype(dec *d, wb_globaltype *g)
 {
     uint8_t mut;
-    if (!rd_valtype(d, &g->type) || !rd_byte(d, &mut))
-        return false;
+    WB_TRY(rd_valtype(d, &g->type));
+    WB_TRY(rd_byte(d, &mut));
     if (mut > 1) {
         d->pos--;
         return fail(d, "malformed mutability 0x%02x", mut);
     }
     g->mut = mut;
-    return true;
+    return WB_OK;
 }
 
-static bool rd_valtypes(dec *d, uint8_t *dst, uint32_t n)
+static wb_status rd_valtypes(dec *d, uint8_t *dst, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (!rd_valtype(d, &dst[i]))
-            return false;
-    return true;
+        WB_TRY(rd_valtype(d, &dst[i]));
+    return WB_OK;
 }
 
-static bool rd_functype(dec *d, wb_functype *ft)
+static wb_status rd_functype(dec *d, wb_functype *ft)
 {
     uint8_t form, params[WB_MAX_PARAMS];
     uint32_t np, nr;
-    if (!rd_typebyte(d, &form))
-        return false;
+    WB_TRY(rd_typebyte(d, &form));
     if (form != 0x60) {
         d->pos--;
         return fail(d, "malformed function type 0x%02x", form);
     }
     /* Params go to a buffer first: one allocation once both counts are
      * known. */
-    if (!rd_count(d, &np, WB_MAX_PARAMS, "parameters") ||
-        !rd_valtypes(d, params, np) ||
-        !rd_count(d, &nr, WB_MAX_RESULTS, "results"))
-        return false;
+    WB_TRY(rd_count(d, &np, WB_MAX_PARAMS, "parameters"));
+    WB_TRY(rd_valtypes(d, params, np));
+    WB_TRY(rd_count(d, &nr, WB_MAX_RESULTS, "results"));
     ft->types = malloc((size_t)np + nr + 1);
     if (!ft->types)
         return nomem(d);
     memcpy(ft->types, params, np);
     ft->nparams = np;
     ft->nresults = nr;
-    if (!rd_valtypes(d, ft->types + np, nr))
-        return false;
+    WB_TRY(rd_valtypes(d, ft->types + np, nr));
     for (uint32_t i = 0; i < np; i++)
         ft->param_slots += wb_slots_of(ft->types[i]);
     for (uint32_t i = 0; i < nr; i++)
         ft->result_slots += wb_slots_of(ft->types[np + i]);
-    return true;
+    return WB_OK;
 }
 
 /* ---- growing arrays ------------------------------------------------------ */
 
 /* Resizes *arr from `oldn` to `newn` elements, zeroing the new tail. */
-static bool grow(dec *d, void *arrp, size_t el, size_t oldn, size_t newn)
+static wb_status grow(dec *d, void *arrp, size_t el, size_t oldn, size_t newn)
 {
     void **arr = arrp;
     void *p = realloc(*arr, (newn ? newn : 1) * el);
@@ -395,12 +372,12 @@ static bool grow(dec *d, void *arrp, size_t el, size_t oldn, size_t newn)
     if (newn > oldn)
         memset((char *)p + oldn * el, 0, (newn - oldn) * el);
     *arr = p;
-    return true;
+    return WB_OK;
 }
 
 /* ---- constant expressions ------------------------------------------------ */
 
-static bool rd_bits(dec *d, uint64_t *dst, unsigned nbytes)
+static wb_status rd_bits(dec *d, uint64_t *dst, unsigned nbytes)
 {
     if (d->end - d->pos < nbytes) {
         d->pos = d->end;
@@ -410,39 +387,51 @@ static bool rd_bits(dec *d, uint64_t *dst, unsigned nbytes)
     for (unsigned i = 0; i < nbytes; i++)
         dst[i / 8] |= (uint64_t)d->p[d->pos + i] << (8 * (i % 8));
     d->pos += nbytes;
-    return true;
+    return WB_OK;
 }
 
-/* Opcodes of Wasm 2.0 outside the prefixes; others are illegal. */
-static bool opcode_known(uint8_t op)
+/* A literal immediate (opcodes.h's WB_IMM_I32 ... WB_IMM_V128) as bits. */
+static wb_status rd_literal(dec *d, uint8_t imm, uint64_t *bits)
 {
-    return op <= 0x05 || (op >= 0x0b && op <= 0x11) ||
-        (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
-        (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
-        op == 0xfc || op == 0xfd;
+    int64_t s;
+    switch (imm) {
+    case WB_IMM_I32:
+        WB_TRY(rd_sleb(d, 32, &s));
+        bits[0] = (uint32_t)s;
+        return WB_OK;
+    case WB_IMM_I64:
+        WB_TRY(rd_sleb(d, 64, &s));
+        bits[0] = (uint64_t)s;
+        return WB_OK;
+    case WB_IMM_F32: return rd_bits(d, bits, 4);
+    case WB_IMM_F64: return rd_bits(d, bits, 8);
+    default: return rd_bits(d, bits, 16);
+    }
 }
 
 /* Skips a non-constant instruction whose immediates are simple, so that
  * decoding can go on and a later malformation still wins. Returns false
- * (with err set) when it cannot. */
-static bool skip_nonconst(dec *d, uint8_t op)
+ * (with err set) when it cannot; `in` is NULL for the 0xFC prefix. */
+static wb_status skip_nonconst(dec *d, uint8_t op, const wb_opdef *in)
 {
     uint32_t x;
     uint8_t b;
-    if (op <= 0x01 || op == 0x0f || op == 0x1a || op == 0x1b ||
-        (op >= 0x45 && op <= 0xc4) || op == 0xd1)
-        return true;
-    switch (op) {
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
-    case 0x24: case 0x25: case 0x26:
+    switch (in ? in->imm : WB_IMM_NONE) {
+    case WB_IMM_NONE:
+        if (in)
+            return WB_OK;
+        break;
+    case WB_IMM_LABEL: case WB_IMM_FUNC: case WB_IMM_LOCAL:
+    case WB_IMM_GLOBAL: case WB_IMM_TABLE:
         return rd_u32(d, &x);
-    case 0x3f: case 0x40:
+    case WB_IMM_ZERO:
         return rd_byte(d, &b);
+    case WB_IMM_MEMARG: case WB_IMM_TYPE_TABLE:
+        WB_TRY(rd_u32(d, &x));
+        return rd_u32(d, &x);
     default:
         break;
     }
-    if (op >= 0x28 && op <= 0x3e)
-        return rd_u32(d, &x) && rd_u32(d, &x);
     d->pos--;
     return fail_st(d, WB_E_INVALID, "constant expression required "
                    "(opcode 0x%02x)", op);
@@ -450,42 +439,33 @@ static bool skip_nonconst(dec *d, uint8_t op)
 
 /* One instruction. *is_const says whether it may appear in a constant
  * expression; if so it is decoded into *c. */
-static bool rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
+static wb_status rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
 {
-    int64_t s;
+    const wb_opdef *in = wb_opdef_of(0, op);
     uint32_t sub;
     *is_const = true;
     switch (op) {
-    case 0x41:
-        c->kind = WB_CONST_VALUE; c->type = WB_I32;
-        if (!rd_sleb(d, 32, &s)) return false;
-        c->bits[0] = (uint32_t)s;
-        return true;
-    case 0x42:
-        c->kind = WB_CONST_VALUE; c->type = WB_I64;
-        if (!rd_sleb(d, 64, &s)) return false;
-        c->bits[0] = (uint64_t)s;
-        return true;
-    case 0x43:
-        c->kind = WB_CONST_VALUE; c->type = WB_F32;
-        return rd_bits(d, c->bits, 4);
-    case 0x44:
-        c->kind = WB_CONST_VALUE; c->type = WB_F64;
-        return rd_bits(d, c->bits, 8);
-    case 0xd0:
+    case WB_WASM_I32_CONST: case WB_WASM_I64_CONST:
+    case WB_WASM_F32_CONST: case WB_WASM_F64_CONST:
+        c->kind = WB_CONST_VALUE;
+        c->type = in->sig.result;
+        return rd_literal(d, in->imm, c->bits);
+    case WB_WASM_REF_NULL:
         c->kind = WB_CONST_REF_NULL;
         return rd_reftype(d, &c->type);
-    case 0xd2:
+    case WB_WASM_REF_FUNC:
         c->kind = WB_CONST_REF_FUNC; c->type = WB_FUNCREF;
         return rd_u32(d, &c->index);
-    case 0x23:
+    case WB_WASM_GLOBAL_GET:
         c->kind = WB_CONST_GLOBAL;    /* type resolved by modcheck */
         return rd_u32(d, &c->index);
-    case 0xfd:
-        if (!rd_u32(d, &sub)) return false;
-        if (sub == 12) {
-            c->kind = WB_CONST_VALUE; c->type = WB_V128;
-            return rd_bits(d, c->bits, 16);
+    case WB_PREFIX_FD:
+        WB_TRY(rd_u32(d, &sub));
+        in = wb_opdef_of(WB_PREFIX_FD, sub);
+        if (in && in->code == WB_WASM_V128_CONST) {
+            c->kind = WB_CONST_VALUE;
+            c->type = in->sig.result;
+            return rd_literal(d, in->imm, c->bits);
         }
         return fail_st(d, WB_E_INVALID, "constant expression required "
                        "(SIMD opcode %u)", sub);
@@ -493,16 +473,16 @@ static bool rd_const_instr(dec *d, uint8_t op, wb_const *c, bool *is_const)
         break;
     }
     *is_const = false;
-    if (!opcode_known(op)) {
+    if (!in && op != WB_PREFIX_FC) {
         d->pos--;
         return fail(d, "illegal opcode 0x%02x", op);
     }
-    return skip_nonconst(d, op);
+    return skip_nonconst(d, op, in);
 }
 
 /* A constant expression up to its `end`. Wasm 2.0 allows exactly one
  * constant instruction; other shapes are validation errors, deferred. */
-static bool rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
+static wb_status rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
 {
     size_t start = d->pos;
     uint32_t n = 0;
@@ -512,12 +492,10 @@ static bool rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
         uint8_t op;
         bool is_const;
         wb_const tmp = {0};
-        if (!rd_byte(d, &op))
-            return false;
-        if (op == 0x0b)
+        WB_TRY(rd_byte(d, &op));
+        if (op == WB_WASM_END)
             break;
-        if (!rd_const_instr(d, op, &tmp, &is_const))
-            return false;
+        WB_TRY(rd_const_instr(d, op, &tmp, &is_const));
         if (!is_const)
             nonconst = true;
         else if (n++ == 0)
@@ -529,24 +507,22 @@ static bool rd_const(dec *d, wb_const *c, const char *what, uint32_t idx)
     else if (n != 1)
         defer(d, WB_E_INVALID, start, "type mismatch (%s %u: expected one "
               "constant instruction, got %u)", what, idx, n);
-    return true;
+    return WB_OK;
 }
 
 /* ---- sections ------------------------------------------------------------ */
 
-static bool sec_type(dec *d)
+static wb_status sec_type(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_TYPES, "types"))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_TYPES, "types"));
     m->types = calloc(n ? n : 1, sizeof *m->types);
     if (!m->types)
         return nomem(d);
     while (m->ntypes < n)
-        if (!rd_functype(d, &m->types[m->ntypes++]))
-            return false;
-    return true;
+        WB_TRY(rd_functype(d, &m->types[m->ntypes++]));
+    return WB_OK;
 }
 
 /* Appends an import to its index space; arrays were sized for all imports. */
@@ -560,11 +536,10 @@ static void add_import_index(wb_module *m, const wb_import *im)
     }
 }
 
-static bool rd_import_desc(dec *d, wb_import *im)
+static wb_status rd_import_desc(dec *d, wb_import *im)
 {
     uint8_t kind;
-    if (!rd_byte(d, &kind))
-        return false;
+    WB_TRY(rd_byte(d, &kind));
     im->kind = kind;
     switch (kind) {
     case 0: return rd_u32(d, &im->u.typeidx);
@@ -577,12 +552,11 @@ static bool rd_import_desc(dec *d, wb_import *im)
     }
 }
 
-static bool sec_import(dec *d)
+static wb_status sec_import(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_IMPORTS, "imports"))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_IMPORTS, "imports"));
     size_t cap = n ? n : 1;
     m->imports = calloc(cap, sizeof *m->imports);
     m->func_types = calloc(cap, sizeof *m->func_types);
@@ -594,139 +568,122 @@ static bool sec_import(dec *d)
         return nomem(d);
     while (m->nimports < n) {
         wb_import *im = &m->imports[m->nimports++];
-        if (!rd_name(d, &im->module, &im->module_len) ||
-            !rd_name(d, &im->name, &im->name_len) || !rd_import_desc(d, im))
-            return false;
+        WB_TRY(rd_name(d, &im->module, &im->module_len));
+        WB_TRY(rd_name(d, &im->name, &im->name_len));
+        WB_TRY(rd_import_desc(d, im));
         add_import_index(m, im);
     }
     m->nfunc_imports = m->nfuncs;
     m->ntable_imports = m->ntables;
     m->nmem_imports = m->nmems;
     m->nglobal_imports = m->nglobals;
-    return true;
+    return WB_OK;
 }
 
-static bool sec_function(dec *d)
+static wb_status sec_function(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_FUNCS - m->nfunc_imports, "functions"))
-        return false;
-    if (!grow(d, &m->func_types, sizeof *m->func_types, m->nfuncs,
-              (size_t)m->nfuncs + n))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_FUNCS - m->nfunc_imports, "functions"));
+    WB_TRY(grow(d, &m->func_types, sizeof *m->func_types, m->nfuncs,
+              (size_t)m->nfuncs + n));
     m->funcdefs = calloc(n ? n : 1, sizeof *m->funcdefs);
     if (!m->funcdefs)
         return nomem(d);
     d->has_funcsec = true;
     d->nfunc_decls = n;
     for (uint32_t i = 0; i < n; i++) {
-        if (!rd_u32(d, &m->funcdefs[i].typeidx))
-            return false;
+        WB_TRY(rd_u32(d, &m->funcdefs[i].typeidx));
         m->func_types[m->nfuncs++] = m->funcdefs[i].typeidx;
     }
-    return true;
+    return WB_OK;
 }
 
-static bool sec_table(dec *d)
+static wb_status sec_table(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, MAX_TABLES - m->ntables, "tables"))
-        return false;
-    if (!grow(d, &m->tables, sizeof *m->tables, m->ntables,
-              (size_t)m->ntables + n))
-        return false;
+    WB_TRY(rd_count(d, &n, MAX_TABLES - m->ntables, "tables"));
+    WB_TRY(grow(d, &m->tables, sizeof *m->tables, m->ntables,
+              (size_t)m->ntables + n));
     for (uint32_t i = 0; i < n; i++)
-        if (!rd_tabletype(d, &m->tables[m->ntables++]))
-            return false;
-    return true;
+        WB_TRY(rd_tabletype(d, &m->tables[m->ntables++]));
+    return WB_OK;
 }
 
-static bool sec_memory(dec *d)
+static wb_status sec_memory(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, MAX_MEMS - m->nmems, "memories"))
-        return false;
-    if (!grow(d, &m->mems, sizeof *m->mems, m->nmems, (size_t)m->nmems + n))
-        return false;
+    WB_TRY(rd_count(d, &n, MAX_MEMS - m->nmems, "memories"));
+    WB_TRY(grow(d, &m->mems, sizeof *m->mems, m->nmems, (size_t)m->nmems + n));
     for (uint32_t i = 0; i < n; i++)
-        if (!rd_limits(d, &m->mems[m->nmems++]))
-            return false;
-    return true;
+        WB_TRY(rd_limits(d, &m->mems[m->nmems++]));
+    return WB_OK;
 }
 
-static bool sec_global(dec *d)
+static wb_status sec_global(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, MAX_GLOBALS - m->nglobals, "globals"))
-        return false;
-    if (!grow(d, &m->globals, sizeof *m->globals, m->nglobals,
-              (size_t)m->nglobals + n))
-        return false;
+    WB_TRY(rd_count(d, &n, MAX_GLOBALS - m->nglobals, "globals"));
+    WB_TRY(grow(d, &m->globals, sizeof *m->globals, m->nglobals,
+              (size_t)m->nglobals + n));
     m->global_inits = calloc(n ? n : 1, sizeof *m->global_inits);
     if (!m->global_inits)
         return nomem(d);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t idx = m->nglobals;
-        if (!rd_globaltype(d, &m->globals[idx]))
-            return false;
+        WB_TRY(rd_globaltype(d, &m->globals[idx]));
         m->nglobals++;
-        if (!rd_const(d, &m->global_inits[i], "global", idx))
-            return false;
+        WB_TRY(rd_const(d, &m->global_inits[i], "global", idx));
     }
-    return true;
+    return WB_OK;
 }
 
-static bool sec_export(dec *d)
+static wb_status sec_export(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_EXPORTS, "exports"))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_EXPORTS, "exports"));
     m->exports = calloc(n ? n : 1, sizeof *m->exports);
     if (!m->exports)
         return nomem(d);
     while (m->nexports < n) {
         wb_export *e = &m->exports[m->nexports++];
-        if (!rd_name(d, &e->name, &e->name_len) || !rd_byte(d, &e->kind))
-            return false;
+        WB_TRY(rd_name(d, &e->name, &e->name_len));
+        WB_TRY(rd_byte(d, &e->kind));
         if (e->kind > 3) {
             d->pos--;
             return fail(d, "malformed export kind 0x%02x", e->kind);
         }
-        if (!rd_u32(d, &e->index))
-            return false;
+        WB_TRY(rd_u32(d, &e->index));
     }
-    return true;
+    return WB_OK;
 }
 
-static bool sec_start(dec *d)
+static wb_status sec_start(dec *d)
 {
     d->m->has_start = true;
     return rd_u32(d, &d->m->start);
 }
 
-static bool rd_elemkind(dec *d)
+static wb_status rd_elemkind(dec *d)
 {
     uint8_t k;
-    if (!rd_byte(d, &k))
-        return false;
+    WB_TRY(rd_byte(d, &k));
     if (k != 0) {
         d->pos--;
         return fail(d, "malformed elements segment kind 0x%02x", k);
     }
-    return true;
+    return WB_OK;
 }
 
 /* The items of a segment: function indices or expressions. */
-static bool rd_elem_items(dec *d, wb_elem *e, uint32_t segidx, bool exprs)
+static wb_status rd_elem_items(dec *d, wb_elem *e, uint32_t segidx, bool exprs)
 {
     uint32_t n;
-    if (!rd_vec(d, &n))
-        return false;
+    WB_TRY(rd_vec(d, &n));
     d->elem_items += n;
     if (d->elem_items > WB_MAX_TABLE_SIZE)
         return fail_st(d, WB_E_IMPL_LIMIT, "too many element segment items "
@@ -737,25 +694,22 @@ static bool rd_elem_items(dec *d, wb_elem *e, uint32_t segidx, bool exprs)
     for (; e->count < n; e->count++) {
         wb_const *c = &e->items[e->count];
         if (exprs) {
-            if (!rd_const(d, c, "element segment", segidx))
-                return false;
+            WB_TRY(rd_const(d, c, "element segment", segidx));
             continue;
         }
         c->kind = WB_CONST_REF_FUNC;
         c->type = WB_FUNCREF;
-        if (!rd_u32(d, &c->index))
-            return false;
+        WB_TRY(rd_u32(d, &c->index));
     }
-    return true;
+    return WB_OK;
 }
 
 /* The eight encodings: bit 0 passive/declarative, bit 1 explicit table
  * index (active) or declarative (otherwise), bit 2 expressions. */
-static bool rd_elem(dec *d, wb_elem *e, uint32_t segidx)
+static wb_status rd_elem(dec *d, wb_elem *e, uint32_t segidx)
 {
     uint32_t flags;
-    if (!rd_u32(d, &flags))
-        return false;
+    WB_TRY(rd_u32(d, &flags));
     if (flags > 7)
         return fail(d, "malformed elements segment kind %u", flags);
     bool exprs = flags & 4;
@@ -764,37 +718,31 @@ static bool rd_elem(dec *d, wb_elem *e, uint32_t segidx)
         e->mode = flags & 2 ? WB_SEG_DECLARATIVE : WB_SEG_PASSIVE;
     else {
         e->mode = WB_SEG_ACTIVE;
-        if ((flags & 2) && !rd_u32(d, &e->table))
-            return false;
-        if (!rd_const(d, &e->offset, "element segment offset", segidx))
-            return false;
+        if (flags & 2)
+            WB_TRY(rd_u32(d, &e->table));
+        WB_TRY(rd_const(d, &e->offset, "element segment offset", segidx));
     }
-    if (flags & 3) {
-        bool ok = exprs ? rd_reftype(d, &e->type) : rd_elemkind(d);
-        if (!ok)
-            return false;
-    }
+    if (flags & 3)
+        WB_TRY(exprs ? rd_reftype(d, &e->type) : rd_elemkind(d));
     return rd_elem_items(d, e, segidx, exprs);
 }
 
-static bool sec_elem(dec *d)
+static wb_status sec_elem(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_SEGMENTS, "element segments"))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_SEGMENTS, "element segments"));
     m->elems = calloc(n ? n : 1, sizeof *m->elems);
     if (!m->elems)
         return nomem(d);
     while (m->nelems < n) {
         m->nelems++;
-        if (!rd_elem(d, &m->elems[m->nelems - 1], m->nelems - 1))
-            return false;
+        WB_TRY(rd_elem(d, &m->elems[m->nelems - 1], m->nelems - 1));
     }
-    return true;
+    return WB_OK;
 }
 
-static bool sec_datacount(dec *d)
+static wb_status sec_datacount(dec *d)
 {
     d->m->has_datacount = true;
     return rd_u32(d, &d->m->datacount);
@@ -802,18 +750,17 @@ static bool sec_datacount(dec *d)
 
 /* The local declarations: only their total is checked here (compile.c
  * decodes them again). Also checks the body ends with `end`. */
-static bool rd_locals(dec *d, uint32_t defidx)
+static wb_status rd_locals(dec *d, uint32_t defidx)
 {
     uint32_t n;
     uint64_t total = 0;
     size_t at = d->pos;
-    if (!rd_vec(d, &n))
-        return false;
+    WB_TRY(rd_vec(d, &n));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k;
         uint8_t t;
-        if (!rd_u32(d, &k) || !rd_valtype(d, &t))
-            return false;
+        WB_TRY(rd_u32(d, &k));
+        WB_TRY(rd_valtype(d, &t));
         total += k;
     }
     if (total > UINT32_MAX) {
@@ -825,63 +772,58 @@ static bool rd_locals(dec *d, uint32_t defidx)
         defer(d, WB_E_IMPL_LIMIT, at, "too many locals (function %u declares "
               "%llu, limit %u)", d->m->nfunc_imports + defidx,
               (unsigned long long)total, WB_MAX_LOCALS);
-    return true;
+    return WB_OK;
 }
 
-static bool rd_body(dec *d, uint32_t defidx)
+static wb_status rd_body(dec *d, uint32_t defidx)
 {
     wb_funcdef *f = &d->m->funcdefs[defidx];
     uint32_t size;
     size_t sec_end = d->end;
-    if (!rd_len(d, &size))
-        return false;
+    WB_TRY(rd_len(d, &size));
     f->body = d->p + d->pos;
     f->body_len = size;
     f->body_offset = (uint32_t)d->pos;
     d->end = d->pos + size;
-    bool ok = rd_locals(d, defidx);
-    if (ok && d->pos == d->end)
-        ok = fail(d, "unexpected end of section or function (function %u "
+    wb_status st = rd_locals(d, defidx);
+    if (st == WB_OK && d->pos == d->end)
+        st = fail(d, "unexpected end of section or function (function %u "
                   "has no body)", d->m->nfunc_imports + defidx);
-    else if (ok && d->p[d->end - 1] != 0x0b) {
+    else if (st == WB_OK && d->p[d->end - 1] != WB_WASM_END) {
         d->pos = d->end - 1;
-        ok = fail(d, "unexpected end of section or function (function %u: "
+        st = fail(d, "unexpected end of section or function (function %u: "
                   "END opcode expected)", d->m->nfunc_imports + defidx);
     }
     d->pos = d->end;
     d->end = sec_end;
-    return ok;
+    return st;
 }
 
-static bool sec_code(dec *d)
+static wb_status sec_code(dec *d)
 {
     uint32_t n;
-    if (!rd_u32(d, &n))
-        return false;
+    WB_TRY(rd_u32(d, &n));
     if (n != d->nfunc_decls)
         return fail(d, "function and code section have inconsistent lengths "
                     "(%u functions, %u bodies)", d->nfunc_decls, n);
     d->has_code = true;
     for (uint32_t i = 0; i < n; i++)
-        if (!rd_body(d, i))
-            return false;
-    return true;
+        WB_TRY(rd_body(d, i));
+    return WB_OK;
 }
 
-static bool rd_data(dec *d, wb_data *s, uint32_t segidx)
+static wb_status rd_data(dec *d, wb_data *s, uint32_t segidx)
 {
     uint32_t flags, n;
-    if (!rd_u32(d, &flags))
-        return false;
+    WB_TRY(rd_u32(d, &flags));
     if (flags > 2)
         return fail(d, "malformed data segment kind %u", flags);
     s->mode = flags == 1 ? WB_SEG_PASSIVE : WB_SEG_ACTIVE;
-    if (flags == 2 && !rd_u32(d, &s->memory))
-        return false;
-    if (flags != 1 && !rd_const(d, &s->offset, "data segment offset", segidx))
-        return false;
-    if (!rd_u32(d, &n))
-        return false;
+    if (flags == 2)
+        WB_TRY(rd_u32(d, &s->memory));
+    if (flags != 1)
+        WB_TRY(rd_const(d, &s->offset, "data segment offset", segidx));
+    WB_TRY(rd_u32(d, &n));
     if (n > d->end - d->pos)
         return fail(d, "unexpected end of section or function (data segment "
                     "%u: %u bytes declared, %zu left)", segidx, n,
@@ -889,15 +831,14 @@ static bool rd_data(dec *d, wb_data *s, uint32_t segidx)
     s->bytes = d->p + d->pos;
     s->len = n;
     d->pos += n;
-    return true;
+    return WB_OK;
 }
 
-static bool sec_data(dec *d)
+static wb_status sec_data(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n, WB_MAX_SEGMENTS, "data segments"))
-        return false;
+    WB_TRY(rd_count(d, &n, WB_MAX_SEGMENTS, "data segments"));
     if (m->has_datacount && n != m->datacount)
         return fail(d, "data count and data section have inconsistent "
                     "lengths (count %u, %u segments)", m->datacount, n);
@@ -905,19 +846,17 @@ static bool sec_data(dec *d)
     if (!m->datas)
         return nomem(d);
     for (; m->ndatas < n; m->ndatas++)
-        if (!rd_data(d, &m->datas[m->ndatas], m->ndatas))
-            return false;
-    return true;
+        WB_TRY(rd_data(d, &m->datas[m->ndatas], m->ndatas));
+    return WB_OK;
 }
 
 /* Custom sections: only the header is checked; "name" is parsed at the
  * end, once the function index space is known. */
-static bool sec_custom(dec *d)
+static wb_status sec_custom(dec *d)
 {
     size_t at;
     uint32_t n;
-    if (!rd_name(d, NULL, &n))
-        return false;
+    WB_TRY(rd_name(d, NULL, &n));
     at = d->pos - n;
     if (!d->has_names && n == 4 && memcmp(d->p + at, "name", 4) == 0) {
         d->has_names = true;
@@ -925,33 +864,32 @@ static bool sec_custom(dec *d)
         d->names_end = d->end;
     }
     d->pos = d->end;
-    return true;
+    return WB_OK;
 }
 
 /* ---- name section -------------------------------------------------------- */
 
-static bool names_funcs(dec *d)
+static wb_status names_funcs(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
-    if (!rd_vec(d, &n))
-        return false;
+    WB_TRY(rd_vec(d, &n));
     if (!m->func_names) {
         m->func_names = calloc(m->nfuncs ? m->nfuncs : 1, sizeof(char *));
         if (!m->func_names)
-            return false;
+            return nomem(d);
     }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t idx;
         char *s;
-        if (!rd_u32(d, &idx) || !rd_name(d, &s, NULL))
-            return false;
+        WB_TRY(rd_u32(d, &idx));
+        WB_TRY(rd_name(d, &s, NULL));
         if (idx < m->nfuncs && !m->func_names[idx])
             m->func_names[idx] = s;
         else
             free(s);
     }
-    return d->pos == d->end;
+    return d->pos == d->end ? WB_OK : fail(d, "section size mismatch");
 }
 
 static void free_func_names(wb_module *m)
@@ -969,30 +907,29 @@ static void free_func_names(wb_module *m)
 static void parse_names(dec *d)
 {
     size_t sec_end = d->names_end;
-    bool ok = true;
+    wb_status st = WB_OK;
     d->quiet = true;
     d->pos = d->names_pos;
     d->end = sec_end;
-    while (ok && d->pos < sec_end) {
+    while (st == WB_OK && d->pos < sec_end) {
         uint8_t id;
         uint32_t size;
-        ok = rd_byte(d, &id) && rd_len(d, &size);
-        if (!ok)
+        if ((st = rd_byte(d, &id)) || (st = rd_len(d, &size)))
             break;
         d->end = d->pos + size;
         if (id == 1)
-            ok = names_funcs(d);
+            st = names_funcs(d);
         d->pos = d->end;
         d->end = sec_end;
     }
-    if (!ok)
+    if (st != WB_OK)
         free_func_names(d->m);
     d->quiet = false;
 }
 
 /* ---- module -------------------------------------------------------------- */
 
-typedef bool (*sec_fn)(dec *);
+typedef wb_status (*sec_fn)(dec *);
 
 static const sec_fn sec_fns[] = {
     sec_custom, sec_type, sec_import, sec_function, sec_table, sec_memory,
@@ -1004,7 +941,7 @@ static const sec_fn sec_fns[] = {
  * code). */
 static const uint8_t sec_rank[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10 };
 
-static bool rd_header(dec *d)
+static wb_status rd_header(dec *d)
 {
     static const uint8_t magic[4] = { 0, 'a', 's', 'm' };
     static const uint8_t version[4] = { 1, 0, 0, 0 };
@@ -1018,24 +955,22 @@ static bool rd_header(dec *d)
     if (memcmp(d->p + 4, version, 4) != 0)
         return fail(d, "unknown binary version");
     d->pos = 8;
-    return true;
+    return WB_OK;
 }
 
 /* Reads id and size of the next section and sets d->end to its end. */
-static bool rd_section_head(dec *d, uint8_t *id)
+static wb_status rd_section_head(dec *d, uint8_t *id)
 {
     size_t size_at;
     uint32_t size;
-    if (!rd_byte(d, id))
-        return false;
+    WB_TRY(rd_byte(d, id));
     if (*id > 12) {
         d->pos--;
         return fail(d, "malformed section id %u", *id);
     }
     d->sec = sec_name[*id];
     size_at = d->pos;
-    if (!rd_u32(d, &size))
-        return false;
+    WB_TRY(rd_u32(d, &size));
     /* The reference measures from the size field itself. */
     if (size > d->len - size_at)
         return fail(d, "length out of bounds (section size %u, %zu bytes "
@@ -1044,17 +979,16 @@ static bool rd_section_head(dec *d, uint8_t *id)
         return fail(d, "unexpected end (section size %u, %zu bytes left)",
                     size, d->len - d->pos);
     d->end = d->pos + size;
-    return true;
+    return WB_OK;
 }
 
-static bool rd_sections(dec *d)
+static wb_status rd_sections(dec *d)
 {
     unsigned last = 0;
     while (d->pos < d->len) {
         uint8_t id;
         size_t start = d->pos;
-        if (!rd_section_head(d, &id))
-            return false;
+        WB_TRY(rd_section_head(d, &id));
         if (id != 0 && sec_rank[id] <= last) {
             d->pos = start;
             return fail(d, "unexpected content after last section "
@@ -1062,18 +996,17 @@ static bool rd_sections(dec *d)
         }
         if (id != 0)
             last = sec_rank[id];
-        if (!sec_fns[id](d))
-            return false;
+        WB_TRY(sec_fns[id](d));
         if (d->pos != d->end)
             return fail(d, "section size mismatch (%zu bytes left over)",
                         d->end - d->pos);
         d->end = d->len;
         d->sec = NULL;
     }
-    return true;
+    return WB_OK;
 }
 
-static bool check_counts(dec *d)
+static wb_status check_counts(dec *d)
 {
     wb_module *m = d->m;
     if (d->nfunc_decls && !d->has_code)
@@ -1083,7 +1016,7 @@ static bool check_counts(dec *d)
         return fail(d, "data count and data section have inconsistent "
                     "lengths (count %u, %u segments)", m->datacount,
                     m->ndatas);
-    return true;
+    return WB_OK;
 }
 
 static void declare(wb_module *m, const wb_const *c)
@@ -1093,7 +1026,7 @@ static void declare(wb_module *m, const wb_const *c)
 }
 
 /* C.refs: functions named by ref.func outside bodies, or exported. */
-static bool build_declared(dec *d)
+static wb_status build_declared(dec *d)
 {
     wb_module *m = d->m;
     m->declared_funcs = calloc((size_t)m->nfuncs / 8 + 1, 1);
@@ -1110,11 +1043,11 @@ static bool build_declared(dec *d)
         if (m->exports[i].kind == WB_EXTERN_FUNC)
             declare(m, &c);
     }
-    return true;
+    return WB_OK;
 }
 
 /* Index-space arrays must exist even for modules without those sections. */
-static bool ensure_arrays(dec *d)
+static wb_status ensure_arrays(dec *d)
 {
     wb_module *m = d->m;
     void **arrs[] = { (void **)&m->func_types, (void **)&m->tables,
@@ -1122,23 +1055,22 @@ static bool ensure_arrays(dec *d)
     for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++)
         if (!*arrs[i] && !(*arrs[i] = calloc(1, 8)))
             return nomem(d);
-    return true;
+    return WB_OK;
 }
 
-static bool decode_all(dec *d)
+static wb_status decode_all(dec *d)
 {
-    if (!rd_header(d) || !rd_sections(d))
-        return false;
+    WB_TRY(rd_header(d));
+    WB_TRY(rd_sections(d));
     d->pos = d->len;
-    if (!check_counts(d) || !ensure_arrays(d) || !build_declared(d))
-        return false;
+    WB_TRY(check_counts(d));
+    WB_TRY(ensure_arrays(d));
+    WB_TRY(build_declared(d));
     if (d->has_names)
         parse_names(d);
-    if (d->has_deferred) {
-        wb_err_set(d->err, d->deferred_st, "%s", d->deferred);
-        return false;
-    }
-    return true;
+    if (d->deferred.status != WB_OK)
+        *d->err = d->deferred;
+    return d->deferred.status;
 }
 
 wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
@@ -1148,7 +1080,7 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
     wb_status st;
     wb_error local;
     if (!err)
-        err = &local;       /* the status travels in err */
+        err = &local;       /* the decoder's messages go somewhere */
     if (!out || (!bytes && len))
         return wb_err_set(err, WB_E_ARG, "wb_decode: NULL argument");
     *out = NULL;
@@ -1165,13 +1097,9 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
     m->len = len;
     atomic_init(&m->refs, 1);
     dec d = { .m = m, .p = m->bytes, .len = len, .end = len, .err = err };
-    err->status = WB_OK;
-    if (!decode_all(&d)) {
-        st = err->status;
-        wb_module_destroy(m);
-        return st == WB_OK ? WB_E_MALFORMED : st;
-    }
-    st = wb_modcheck(m, err);
+    st = decode_all(&d);
+    if (st == WB_OK)
+        st = wb_modcheck(m, err);
     if (st != WB_OK) {
         wb_module_destroy(m);
         return st;

@@ -1,9 +1,11 @@
 /*
  * engine.h: internal types shared by the engine's files. Not installed.
  *
+ *   opcodes.h/.c               the instruction set: one entry per opcode
  *   decode.c    wb_decode_*    binary -> wb_module (sections, names)
  *   modcheck.c  wb_modcheck    module-level validation (all but bodies)
  *   compile.c   wb_compile_*   body validation + translation to wb_code
+ *   ops.h                      the internal ops wb_code is made of
  *   interp.c    wb_interp_*    executes wb_code (computed goto)
  *   memory.c    wb_mem_*       linear memory with guard regions
  *   store.c     wb_rt_*        store, allocation and memory accounting
@@ -12,13 +14,13 @@
  *   instance.c  wb_rt_*        instantiation and exports
  *   runtime.h                  helpers shared by memory.c ... api.c
  *   api.c                      modules: new, load, reference counting
- *   error.c     wb_err_*       error formatting
  *   pool.c      wb_pool_*      cache of address-space reservations
  */
 #ifndef WB_ENGINE_H
 #define WB_ENGINE_H
 
 #include "wasmbox.h"
+#include "common/error.h"
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <setjmp.h>
@@ -194,8 +196,9 @@ typedef struct wb_code {
 wb_status wb_compile_validate(const wb_module *m, uint32_t defidx,
                               wb_error *err);
 /* Validate and translate; publishes into funcdefs[defidx].code once, even
- * when several threads race. Returns the code or NULL with err set. */
-wb_code *wb_compile(wb_module *m, uint32_t defidx, wb_error *err);
+ * when several threads race, and sets *out to it. */
+wb_status wb_compile(wb_module *m, uint32_t defidx, const wb_code **out,
+                     wb_error *err);
 void wb_code_free(wb_code *c);
 
 /* ---- Runtime (runtime.c, memory.c) -------------------------------------- */
@@ -306,11 +309,5 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots,
                          wb_error *err);
 /* Label table for direct threading, indexed by WB_OP_*. */
 const void *const *wb_interp_labels(void);
-
-/* error.c */
-wb_status wb_err_set(wb_error *err, wb_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-wb_status wb_err_trap(wb_error *err, wb_trap_kind k);
-const char *wb_trap_message(wb_trap_kind k);
 
 #endif

@@ -13,6 +13,7 @@
  */
 #include "engine.h"
 #include "ops.h"
+#include "simd_lanes.h"
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -99,11 +100,8 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     wb_val small[16];
     wb_val *v = small;
     size_t n = (size_t)t->nparams + t->nresults;
-    if (n > 16 && !(v = malloc(n * sizeof *v))) {
-        s->pending.status = WB_E_NOMEM;
-        snprintf(s->pending.message, sizeof s->pending.message, "out of memory");
-        return WB_E_NOMEM;
-    }
+    if (n > 16 && !(v = malloc(n * sizeof *v)))
+        return wb_err_set(&s->pending, WB_E_NOMEM, "out of memory");
     slots_to_vals(t->types, t->nparams, args, v);
     wb_val *res = v + t->nparams;
     for (uint32_t i = 0; i < t->nresults; i++) {
@@ -122,10 +120,8 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     s->stack_top = saved_top;
     if (st == WB_OK) vals_to_slots(t->types + t->nparams, t->nresults, res, args);
     else if (s->pending.status == WB_OK) {
-        s->pending.status = st;
+        wb_err_set(&s->pending, st, "host function failed: %s", wb_status_name(st));
         s->pending.trap = WB_TRAP_HOST;
-        snprintf(s->pending.message, sizeof s->pending.message, "host function failed: %s",
-                 wb_status_name(st));
     }
     if (v != small) free(v);
     return st;
@@ -256,14 +252,28 @@ static const void *const *g_labels;
 #else
 #define BOUNDS(ea, n)
 #endif
+/* Loads: the type in memory, the type in the slot, the bytes read. */
+#define LOADS(X) \
+    X(I32_LOAD, uint32_t, uint32_t, 4) X(I64_LOAD, uint64_t, uint64_t, 8) \
+    X(F32_LOAD, uint32_t, uint32_t, 4) X(F64_LOAD, uint64_t, uint64_t, 8) \
+    X(I32_LOAD8_S, int8_t, int32_t, 1) X(I32_LOAD8_U, uint8_t, uint32_t, 1) \
+    X(I32_LOAD16_S, int16_t, int32_t, 2) X(I32_LOAD16_U, uint16_t, uint32_t, 2) \
+    X(I64_LOAD8_S, int8_t, int64_t, 1) X(I64_LOAD8_U, uint8_t, uint64_t, 1) \
+    X(I64_LOAD16_S, int16_t, int64_t, 2) X(I64_LOAD16_U, uint16_t, uint64_t, 2) \
+    X(I64_LOAD32_S, int32_t, int64_t, 4) X(I64_LOAD32_U, uint32_t, uint64_t, 4)
+/* Stores: the bytes written, the low ones of the slot. */
+#define STORES(X) \
+    X(I32_STORE, 4) X(I64_STORE, 8) X(F32_STORE, 4) X(F64_STORE, 8) \
+    X(I32_STORE8, 1) X(I32_STORE16, 2) \
+    X(I64_STORE8, 1) X(I64_STORE16, 2) X(I64_STORE32, 4)
 /* [op][a|d][offset] */
-#define LOAD(L, T, R, N) \
-    L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
-         T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
+#define LOAD(n, T, R, N) \
+    L_##n: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
+             T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
 /* [op][a|v][offset] */
-#define STORE(L, N) \
-    L: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
-         memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
+#define STORE(n, N) \
+    L_##n: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, N); \
+             memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
 /* Trapping float-to-int: [op][a|d] */
 #define TRUNC(L, FT, IT, R, lo, hi) \
     L: { FT a = *(FT *)SLOT(A0); \
@@ -279,73 +289,26 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
 #pragma GCC diagnostic ignored "-Woverride-init"
     static const void *const labels[WB_OP_COUNT] = {
         [0 ... WB_OP_COUNT - 1] = &&L_ILLEGAL,
-        [0x28] = &&L_28, [0x29] = &&L_29, [0x2a] = &&L_2A, [0x2b] = &&L_2B,
-        [0x2c] = &&L_2C, [0x2d] = &&L_2D, [0x2e] = &&L_2E, [0x2f] = &&L_2F,
-        [0x30] = &&L_30, [0x31] = &&L_31, [0x32] = &&L_32, [0x33] = &&L_33,
-        [0x34] = &&L_34, [0x35] = &&L_35,
-        [0x36] = &&L_36, [0x37] = &&L_37, [0x38] = &&L_38, [0x39] = &&L_39,
-        [0x3a] = &&L_3A, [0x3b] = &&L_3B, [0x3c] = &&L_3C, [0x3d] = &&L_3D,
-        [0x3e] = &&L_3E,
-        [0x45] = &&L_45, 
-        
-        
-        [0x50] = &&L_50, 
-        
-        
-        [0x5b] = &&L_5B, [0x5c] = &&L_5C, [0x5d] = &&L_5D, [0x5e] = &&L_5E,
-        [0x5f] = &&L_5F, [0x60] = &&L_60,
-        [0x61] = &&L_61, [0x62] = &&L_62, [0x63] = &&L_63, [0x64] = &&L_64,
-        [0x65] = &&L_65, [0x66] = &&L_66,
-        [0x67] = &&L_67, [0x68] = &&L_68, [0x69] = &&L_69,
-        [0x6d] = &&L_6D,
-        [0x6e] = &&L_6E, [0x6f] = &&L_6F, [0x70] = &&L_70, 
-        
-        [0x77] = &&L_77, [0x78] = &&L_78,
-        [0x79] = &&L_79, [0x7a] = &&L_7A, [0x7b] = &&L_7B,
-        [0x7f] = &&L_7F,
-        [0x80] = &&L_80, [0x81] = &&L_81, [0x82] = &&L_82, 
-        
-        [0x89] = &&L_89, [0x8a] = &&L_8A,
-        [0x8b] = &&L_8B, [0x8c] = &&L_8C, [0x8d] = &&L_8D, [0x8e] = &&L_8E,
-        [0x8f] = &&L_8F, [0x90] = &&L_90, [0x91] = &&L_91,
-        [0x92] = &&L_92, [0x93] = &&L_93, [0x94] = &&L_94, [0x95] = &&L_95,
-        [0x96] = &&L_96, [0x97] = &&L_97, [0x98] = &&L_98,
-        [0x99] = &&L_99, [0x9a] = &&L_9A, [0x9b] = &&L_9B, [0x9c] = &&L_9C,
-        [0x9d] = &&L_9D, [0x9e] = &&L_9E, [0x9f] = &&L_9F,
-        [0xa0] = &&L_A0, [0xa1] = &&L_A1, [0xa2] = &&L_A2, [0xa3] = &&L_A3,
-        [0xa4] = &&L_A4, [0xa5] = &&L_A5, [0xa6] = &&L_A6,
-        [0xa8] = &&L_A8, [0xa9] = &&L_A9, [0xaa] = &&L_AA, [0xab] = &&L_AB,
-        [0xac] = &&L_AC, [0xad] = &&L_AD, [0xae] = &&L_AE, [0xaf] = &&L_AF,
-        [0xb0] = &&L_B0, [0xb1] = &&L_B1, [0xb2] = &&L_B2, [0xb3] = &&L_B3,
-        [0xb4] = &&L_B4, [0xb5] = &&L_B5, [0xb6] = &&L_B6, [0xb7] = &&L_B7,
-        [0xb8] = &&L_B8, [0xb9] = &&L_B9, [0xba] = &&L_BA, [0xbb] = &&L_BB,
-        [0xc0] = &&L_C0, [0xc1] = &&L_C1, [0xc2] = &&L_C2, [0xc3] = &&L_C3,
-        [0xc4] = &&L_C4,
+#define WB_LABEL_DIRECT(n, code, run, imm, arg, sig) \
+        WB_IF_DIRECT(run, [WB_OP_##n] = &&L_##n,)
+        WB_OPCODES(WB_LABEL_DIRECT)
+#undef WB_LABEL_DIRECT
 #define WB_LABEL(n) [WB_OP_##n] = &&L_##n,
         WB_XOPS(WB_LABEL)
 #undef WB_LABEL
-#define WB_LABEL_ADDR(h) [WB_OP_X_##h] = &&L_X_##h, [WB_OP_K_##h] = &&L_K_##h,
+#define WB_LABEL_ADDR(n) [WB_OP_X_##n] = &&L_X_##n, [WB_OP_K_##n] = &&L_K_##n,
         WB_ADDR_OPS(WB_LABEL_ADDR)
 #undef WB_LABEL_ADDR
-#define WB_LABEL_M(hex, n, T, ld, e) [WB_OP_M_##n] = &&L_M_##n,
+#define WB_LABEL_M(n, T, ld, e) [WB_OP_M_##n] = &&L_M_##n,
         WB_LOADOP_OPS(WB_LABEL_M)
 #undef WB_LABEL_M
-#define WB_LABEL_MK(hex, n, T, ld, e) [WB_OP_MK_##n] = &&L_MK_##n,
+#define WB_LABEL_MK(n, T, ld, e) [WB_OP_MK_##n] = &&L_MK_##n,
         WB_LOADRI_OPS(WB_LABEL_MK)
 #undef WB_LABEL_MK
-#define WB_LABEL_RR(hex, n, T, R, e) [hex] = &&L_##n,
-        WB_RI_OPS(WB_LABEL_RR)
-#undef WB_LABEL_RR
-#define WB_LABEL_CMPRR(hex, n, T, e) [hex] = &&L_##n,
-        WB_CMP_OPS(WB_LABEL_CMPRR)
-#undef WB_LABEL_CMPRR
-#define WB_LABEL_RI(hex, n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
+#define WB_LABEL_RI(n, T, R, e) [WB_OP_##n##_RI] = &&L_##n##_RI,
         WB_RI_OPS(WB_LABEL_RI)
 #undef WB_LABEL_RI
-#define WB_LABEL_SIMD(n) [WB_OP_##n] = &&L_##n,
-        WB_SIMD_OPS(WB_LABEL_SIMD)
-#undef WB_LABEL_SIMD
-#define WB_LABEL_CMP(hex, n, T, e) [WB_OP_##n##_RI] = &&L_##n##_RI, \
+#define WB_LABEL_CMP(n, T, e, sw, ng) [WB_OP_##n##_RI] = &&L_##n##_RI, \
         [WB_OP_BR_##n] = &&L_BR_##n, [WB_OP_BR_##n##_RI] = &&L_BR_##n##_RI, \
         [WB_OP_BRL_##n] = &&L_BRL_##n, [WB_OP_BRL_##n##_RI] = &&L_BRL_##n##_RI,
         WB_CMP_OPS(WB_LABEL_CMP)
@@ -443,8 +406,10 @@ do_call: {
         const wb_code *c = atomic_load_explicit(&callee->def->code, memory_order_acquire);
         if (WB_UNLIKELY(!c)) {
             wb_instance *ci = callee->inst;
-            c = wb_compile(ci->module, callee->funcidx - ci->module->nfunc_imports, err);
-            if (!c) { st = err ? err->status : WB_E_INVALID; goto L_UNWIND; }
+            const wb_code *nc;
+            st = wb_compile(ci->module, callee->funcidx - ci->module->nfunc_imports, &nc, err);
+            if (st != WB_OK) goto L_UNWIND;
+            c = nc;
         }
         if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_end))
             TRAP(WB_TRAP_STACK_EXHAUSTED);
@@ -552,81 +517,27 @@ L_TABLE_INIT: {                                                  /* [op][table|e
 L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
 
     /* ---- memory ---- */
-    LOAD(L_28, uint32_t, uint32_t, 4)
-    LOAD(L_29, uint64_t, uint64_t, 8)
-    LOAD(L_2A, uint32_t, uint32_t, 4)
-    LOAD(L_2B, uint64_t, uint64_t, 8)
-    LOAD(L_2C, int8_t, int32_t, 1)
-    LOAD(L_2D, uint8_t, uint32_t, 1)
-    LOAD(L_2E, int16_t, int32_t, 2)
-    LOAD(L_2F, uint16_t, uint32_t, 2)
-    LOAD(L_30, int8_t, int64_t, 1)
-    LOAD(L_31, uint8_t, uint64_t, 1)
-    LOAD(L_32, int16_t, int64_t, 2)
-    LOAD(L_33, uint16_t, uint64_t, 2)
-    LOAD(L_34, int32_t, int64_t, 4)
-    LOAD(L_35, uint32_t, uint64_t, 4)
+    LOADS(LOAD)
+    STORES(STORE)
 /* Address `i32.add x, k` folded in: [op][x|d or v][offset][k] */
 #define XADDR(N) uint64_t ea = (uint64_t)(uint32_t)(U32(A0) + (uint32_t)ip[3].u64) + ip[2].u64; \
     BOUNDS(ea, N)
-#define XLOAD(L, T, R, N) \
-    L: { XADDR(N); T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 4; NEXT(); }
-#define XSTORE(L, N) \
-    L: { XADDR(N); memcpy(mem + ea, SLOT(A1), N); ip += 4; NEXT(); }
-    XLOAD(L_X_28, uint32_t, uint32_t, 4)
-    XLOAD(L_X_29, uint64_t, uint64_t, 8)
-    XLOAD(L_X_2A, uint32_t, uint32_t, 4)
-    XLOAD(L_X_2B, uint64_t, uint64_t, 8)
-    XLOAD(L_X_2C, int8_t, int32_t, 1)
-    XLOAD(L_X_2D, uint8_t, uint32_t, 1)
-    XLOAD(L_X_2E, int16_t, int32_t, 2)
-    XLOAD(L_X_2F, uint16_t, uint32_t, 2)
-    XLOAD(L_X_30, int8_t, int64_t, 1)
-    XLOAD(L_X_31, uint8_t, uint64_t, 1)
-    XLOAD(L_X_32, int16_t, int64_t, 2)
-    XLOAD(L_X_33, uint16_t, uint64_t, 2)
-    XLOAD(L_X_34, int32_t, int64_t, 4)
-    XLOAD(L_X_35, uint32_t, uint64_t, 4)
-    XSTORE(L_X_36, 4)
-    XSTORE(L_X_37, 8)
-    XSTORE(L_X_38, 4)
-    XSTORE(L_X_39, 8)
-    XSTORE(L_X_3A, 1)
-    XSTORE(L_X_3B, 2)
-    XSTORE(L_X_3C, 1)
-    XSTORE(L_X_3D, 2)
-    XSTORE(L_X_3E, 4)
+#define XLOAD(n, T, R, N) \
+    L_X_##n: { XADDR(N); T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 4; NEXT(); }
+#define XSTORE(n, N) \
+    L_X_##n: { XADDR(N); memcpy(mem + ea, SLOT(A1), N); ip += 4; NEXT(); }
+    LOADS(XLOAD)
+    STORES(XSTORE)
 
 /* A constant address (plus offset) in the cell: [op][0|d or v][ea] */
-#define KLOAD(L, T, R, N) \
-    L: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
-         T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
-#define KSTORE(L, N) \
-    L: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
-         memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
-    KLOAD(L_K_28, uint32_t, uint32_t, 4)
-    KLOAD(L_K_29, uint64_t, uint64_t, 8)
-    KLOAD(L_K_2A, uint32_t, uint32_t, 4)
-    KLOAD(L_K_2B, uint64_t, uint64_t, 8)
-    KLOAD(L_K_2C, int8_t, int32_t, 1)
-    KLOAD(L_K_2D, uint8_t, uint32_t, 1)
-    KLOAD(L_K_2E, int16_t, int32_t, 2)
-    KLOAD(L_K_2F, uint16_t, uint32_t, 2)
-    KLOAD(L_K_30, int8_t, int64_t, 1)
-    KLOAD(L_K_31, uint8_t, uint64_t, 1)
-    KLOAD(L_K_32, int16_t, int64_t, 2)
-    KLOAD(L_K_33, uint16_t, uint64_t, 2)
-    KLOAD(L_K_34, int32_t, int64_t, 4)
-    KLOAD(L_K_35, uint32_t, uint64_t, 4)
-    KSTORE(L_K_36, 4)
-    KSTORE(L_K_37, 8)
-    KSTORE(L_K_38, 4)
-    KSTORE(L_K_39, 8)
-    KSTORE(L_K_3A, 1)
-    KSTORE(L_K_3B, 2)
-    KSTORE(L_K_3C, 1)
-    KSTORE(L_K_3D, 2)
-    KSTORE(L_K_3E, 4)
+#define KLOAD(n, T, R, N) \
+    L_K_##n: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
+               T v; memcpy(&v, mem + ea, N); *(R *)SLOT(A1) = (R)v; ip += 3; NEXT(); }
+#define KSTORE(n, N) \
+    L_K_##n: { uint64_t ea = ip[2].u64; BOUNDS(ea, N); \
+               memcpy(mem + ea, SLOT(A1), N); ip += 3; NEXT(); }
+    LOADS(KLOAD)
+    STORES(KSTORE)
 
 /* A constant stored: [op][a|0][offset][bits] */
 #define STOREK(L, N) \
@@ -636,15 +547,6 @@ L_ELEM_DROP:  inst->elem_len[A0] = 0; ip += 2; NEXT();
     STOREK(L_STOREK2, 2)
     STOREK(L_STOREK4, 4)
     STOREK(L_STOREK8, 8)
-    STORE(L_36, 4)
-    STORE(L_37, 8)
-    STORE(L_38, 4)
-    STORE(L_39, 8)
-    STORE(L_3A, 1)
-    STORE(L_3B, 2)
-    STORE(L_3C, 1)
-    STORE(L_3D, 2)
-    STORE(L_3E, 4)
 L_MEMORY_SIZE: U32(A0) = (uint32_t)(inst->mems[0]->size / WB_PAGE_SIZE); ip += 2; NEXT();
 L_MEMORY_GROW: {                                                 /* [op][n|d] */
         int64_t r = wb_mem_grow(inst->mems[0], U32(A0));
@@ -676,101 +578,101 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
     }
 
     /* ---- i32 / i64 comparisons ---- */
-    UNOP(L_45, uint32_t, uint32_t, a == 0)
-    UNOP(L_50, uint64_t, uint32_t, a == 0)
-    BINOP(L_5B, float, uint32_t, a == b)
-    BINOP(L_5C, float, uint32_t, a != b)
-    BINOP(L_5D, float, uint32_t, a < b)
-    BINOP(L_5E, float, uint32_t, a > b)
-    BINOP(L_5F, float, uint32_t, a <= b)
-    BINOP(L_60, float, uint32_t, a >= b)
-    BINOP(L_61, double, uint32_t, a == b)
-    BINOP(L_62, double, uint32_t, a != b)
-    BINOP(L_63, double, uint32_t, a < b)
-    BINOP(L_64, double, uint32_t, a > b)
-    BINOP(L_65, double, uint32_t, a <= b)
-    BINOP(L_66, double, uint32_t, a >= b)
+    UNOP(L_I32_EQZ, uint32_t, uint32_t, a == 0)
+    UNOP(L_I64_EQZ, uint64_t, uint32_t, a == 0)
+    BINOP(L_F32_EQ, float, uint32_t, a == b)
+    BINOP(L_F32_NE, float, uint32_t, a != b)
+    BINOP(L_F32_LT, float, uint32_t, a < b)
+    BINOP(L_F32_GT, float, uint32_t, a > b)
+    BINOP(L_F32_LE, float, uint32_t, a <= b)
+    BINOP(L_F32_GE, float, uint32_t, a >= b)
+    BINOP(L_F64_EQ, double, uint32_t, a == b)
+    BINOP(L_F64_NE, double, uint32_t, a != b)
+    BINOP(L_F64_LT, double, uint32_t, a < b)
+    BINOP(L_F64_GT, double, uint32_t, a > b)
+    BINOP(L_F64_LE, double, uint32_t, a <= b)
+    BINOP(L_F64_GE, double, uint32_t, a >= b)
 
     /* ---- i32 arithmetic ---- */
-    UNOP(L_67, uint32_t, uint32_t, a ? __builtin_clz(a) : 32)
-    UNOP(L_68, uint32_t, uint32_t, a ? __builtin_ctz(a) : 32)
-    UNOP(L_69, uint32_t, uint32_t, __builtin_popcount(a))
-    DIV_S(L_6D, int32_t, INT32_MIN)
-    DIV_U(L_6E, uint32_t)
-    REM_S(L_6F, int32_t)
-    REM_U(L_70, uint32_t)
-    BINOP(L_77, uint32_t, uint32_t, rotl32(a, b))
-    BINOP(L_78, uint32_t, uint32_t, rotr32(a, b))
+    UNOP(L_I32_CLZ, uint32_t, uint32_t, a ? __builtin_clz(a) : 32)
+    UNOP(L_I32_CTZ, uint32_t, uint32_t, a ? __builtin_ctz(a) : 32)
+    UNOP(L_I32_POPCNT, uint32_t, uint32_t, __builtin_popcount(a))
+    DIV_S(L_I32_DIV_S, int32_t, INT32_MIN)
+    DIV_U(L_I32_DIV_U, uint32_t)
+    REM_S(L_I32_REM_S, int32_t)
+    REM_U(L_I32_REM_U, uint32_t)
+    BINOP(L_I32_ROTL, uint32_t, uint32_t, rotl32(a, b))
+    BINOP(L_I32_ROTR, uint32_t, uint32_t, rotr32(a, b))
 
     /* ---- i64 arithmetic ---- */
-    UNOP(L_79, uint64_t, uint64_t, a ? __builtin_clzll(a) : 64)
-    UNOP(L_7A, uint64_t, uint64_t, a ? __builtin_ctzll(a) : 64)
-    UNOP(L_7B, uint64_t, uint64_t, __builtin_popcountll(a))
-    DIV_S(L_7F, int64_t, INT64_MIN)
-    DIV_U(L_80, uint64_t)
-    REM_S(L_81, int64_t)
-    REM_U(L_82, uint64_t)
-    BINOP(L_89, uint64_t, uint64_t, rotl64(a, b))
-    BINOP(L_8A, uint64_t, uint64_t, rotr64(a, b))
+    UNOP(L_I64_CLZ, uint64_t, uint64_t, a ? __builtin_clzll(a) : 64)
+    UNOP(L_I64_CTZ, uint64_t, uint64_t, a ? __builtin_ctzll(a) : 64)
+    UNOP(L_I64_POPCNT, uint64_t, uint64_t, __builtin_popcountll(a))
+    DIV_S(L_I64_DIV_S, int64_t, INT64_MIN)
+    DIV_U(L_I64_DIV_U, uint64_t)
+    REM_S(L_I64_REM_S, int64_t)
+    REM_U(L_I64_REM_U, uint64_t)
+    BINOP(L_I64_ROTL, uint64_t, uint64_t, rotl64(a, b))
+    BINOP(L_I64_ROTR, uint64_t, uint64_t, rotr64(a, b))
 
     /* ---- f32 ---- (sign ops are bitwise: NaN payloads must survive) */
-    UNOP(L_8B, uint32_t, uint32_t, a & 0x7fffffffu)
-    UNOP(L_8C, uint32_t, uint32_t, a ^ 0x80000000u)
-    UNOP(L_8D, float, float, f32_round(a, ceilf))
-    UNOP(L_8E, float, float, f32_round(a, floorf))
-    UNOP(L_8F, float, float, f32_round(a, truncf))
-    UNOP(L_90, float, float, f32_round(a, rintf))
-    UNOP(L_91, float, float, sqrtf(a))
-    BINOP(L_92, float, float, a + b)
-    BINOP(L_93, float, float, a - b)
-    BINOP(L_94, float, float, a * b)
-    BINOP(L_95, float, float, a / b)
-    BINOP(L_96, float, float, f32_min(a, b))
-    BINOP(L_97, float, float, f32_max(a, b))
-    BINOP(L_98, uint32_t, uint32_t, (a & 0x7fffffffu) | (b & 0x80000000u))
+    UNOP(L_F32_ABS, uint32_t, uint32_t, a & 0x7fffffffu)
+    UNOP(L_F32_NEG, uint32_t, uint32_t, a ^ 0x80000000u)
+    UNOP(L_F32_CEIL, float, float, f32_round(a, ceilf))
+    UNOP(L_F32_FLOOR, float, float, f32_round(a, floorf))
+    UNOP(L_F32_TRUNC, float, float, f32_round(a, truncf))
+    UNOP(L_F32_NEAREST, float, float, f32_round(a, rintf))
+    UNOP(L_F32_SQRT, float, float, sqrtf(a))
+    BINOP(L_F32_ADD, float, float, a + b)
+    BINOP(L_F32_SUB, float, float, a - b)
+    BINOP(L_F32_MUL, float, float, a * b)
+    BINOP(L_F32_DIV, float, float, a / b)
+    BINOP(L_F32_MIN, float, float, f32_min(a, b))
+    BINOP(L_F32_MAX, float, float, f32_max(a, b))
+    BINOP(L_F32_COPYSIGN, uint32_t, uint32_t, (a & 0x7fffffffu) | (b & 0x80000000u))
 
     /* ---- f64 ---- */
-    UNOP(L_99, uint64_t, uint64_t, a & 0x7fffffffffffffffull)
-    UNOP(L_9A, uint64_t, uint64_t, a ^ 0x8000000000000000ull)
-    UNOP(L_9B, double, double, f64_round(a, ceil))
-    UNOP(L_9C, double, double, f64_round(a, floor))
-    UNOP(L_9D, double, double, f64_round(a, trunc))
-    UNOP(L_9E, double, double, f64_round(a, rint))
-    UNOP(L_9F, double, double, sqrt(a))
-    BINOP(L_A0, double, double, a + b)
-    BINOP(L_A1, double, double, a - b)
-    BINOP(L_A2, double, double, a * b)
-    BINOP(L_A3, double, double, a / b)
-    BINOP(L_A4, double, double, f64_min(a, b))
-    BINOP(L_A5, double, double, f64_max(a, b))
-    BINOP(L_A6, uint64_t, uint64_t, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+    UNOP(L_F64_ABS, uint64_t, uint64_t, a & 0x7fffffffffffffffull)
+    UNOP(L_F64_NEG, uint64_t, uint64_t, a ^ 0x8000000000000000ull)
+    UNOP(L_F64_CEIL, double, double, f64_round(a, ceil))
+    UNOP(L_F64_FLOOR, double, double, f64_round(a, floor))
+    UNOP(L_F64_TRUNC, double, double, f64_round(a, trunc))
+    UNOP(L_F64_NEAREST, double, double, f64_round(a, rint))
+    UNOP(L_F64_SQRT, double, double, sqrt(a))
+    BINOP(L_F64_ADD, double, double, a + b)
+    BINOP(L_F64_SUB, double, double, a - b)
+    BINOP(L_F64_MUL, double, double, a * b)
+    BINOP(L_F64_DIV, double, double, a / b)
+    BINOP(L_F64_MIN, double, double, f64_min(a, b))
+    BINOP(L_F64_MAX, double, double, f64_max(a, b))
+    BINOP(L_F64_COPYSIGN, uint64_t, uint64_t, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
 
     /* ---- conversions ---- */
-    TRUNC(L_A8, float, int32_t, int32_t, -2147483904.0, 2147483648.0)
-    TRUNC(L_A9, float, uint32_t, uint32_t, -1.0, 4294967296.0)
-    TRUNC(L_AA, double, int32_t, int32_t, -2147483649.0, 2147483648.0)
-    TRUNC(L_AB, double, uint32_t, uint32_t, -1.0, 4294967296.0)
-    UNOP(L_AC, int32_t, int64_t, a)
-    UNOP(L_AD, uint32_t, uint64_t, a)
-    TRUNC(L_AE, float, int64_t, int64_t, -9223373136366403584.0, 9223372036854775808.0)
-    TRUNC(L_AF, float, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
-    TRUNC(L_B0, double, int64_t, int64_t, -9223372036854777856.0, 9223372036854775808.0)
-    TRUNC(L_B1, double, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
-    UNOP(L_B2, int32_t, float, a)
-    UNOP(L_B3, uint32_t, float, a)
-    UNOP(L_B4, int64_t, float, a)
-    UNOP(L_B5, uint64_t, float, a)
-    UNOP(L_B6, double, float, a)
-    UNOP(L_B7, int32_t, double, a)
-    UNOP(L_B8, uint32_t, double, a)
-    UNOP(L_B9, int64_t, double, a)
-    UNOP(L_BA, uint64_t, double, a)
-    UNOP(L_BB, float, double, a)
-    UNOP(L_C0, int8_t, int32_t, a)
-    UNOP(L_C1, int16_t, int32_t, a)
-    UNOP(L_C2, int8_t, int64_t, a)
-    UNOP(L_C3, int16_t, int64_t, a)
-    UNOP(L_C4, int32_t, int64_t, a)
+    TRUNC(L_I32_TRUNC_F32_S, float, int32_t, int32_t, -2147483904.0, 2147483648.0)
+    TRUNC(L_I32_TRUNC_F32_U, float, uint32_t, uint32_t, -1.0, 4294967296.0)
+    TRUNC(L_I32_TRUNC_F64_S, double, int32_t, int32_t, -2147483649.0, 2147483648.0)
+    TRUNC(L_I32_TRUNC_F64_U, double, uint32_t, uint32_t, -1.0, 4294967296.0)
+    UNOP(L_I64_EXTEND_I32_S, int32_t, int64_t, a)
+    UNOP(L_I64_EXTEND_I32_U, uint32_t, uint64_t, a)
+    TRUNC(L_I64_TRUNC_F32_S, float, int64_t, int64_t, -9223373136366403584.0, 9223372036854775808.0)
+    TRUNC(L_I64_TRUNC_F32_U, float, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
+    TRUNC(L_I64_TRUNC_F64_S, double, int64_t, int64_t, -9223372036854777856.0, 9223372036854775808.0)
+    TRUNC(L_I64_TRUNC_F64_U, double, uint64_t, uint64_t, -1.0, 18446744073709551616.0)
+    UNOP(L_F32_CONVERT_I32_S, int32_t, float, a)
+    UNOP(L_F32_CONVERT_I32_U, uint32_t, float, a)
+    UNOP(L_F32_CONVERT_I64_S, int64_t, float, a)
+    UNOP(L_F32_CONVERT_I64_U, uint64_t, float, a)
+    UNOP(L_F32_DEMOTE_F64, double, float, a)
+    UNOP(L_F64_CONVERT_I32_S, int32_t, double, a)
+    UNOP(L_F64_CONVERT_I32_U, uint32_t, double, a)
+    UNOP(L_F64_CONVERT_I64_S, int64_t, double, a)
+    UNOP(L_F64_CONVERT_I64_U, uint64_t, double, a)
+    UNOP(L_F64_PROMOTE_F32, float, double, a)
+    UNOP(L_I32_EXTEND8_S, int8_t, int32_t, a)
+    UNOP(L_I32_EXTEND16_S, int16_t, int32_t, a)
+    UNOP(L_I64_EXTEND8_S, int8_t, int64_t, a)
+    UNOP(L_I64_EXTEND16_S, int16_t, int64_t, a)
+    UNOP(L_I64_EXTEND32_S, int32_t, int64_t, a)
     UNOP(L_I32_TRUNC_SAT_F32_S, float, int32_t, sat_i32_f32_s(a))
     UNOP(L_I32_TRUNC_SAT_F32_U, float, uint32_t, sat_i32_f32_u(a))
     UNOP(L_I32_TRUNC_SAT_F64_S, double, int32_t, sat_i32_f64_s(a))
@@ -780,37 +682,37 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
     UNOP(L_I64_TRUNC_SAT_F64_S, double, int64_t, sat_i64_f64_s(a))
     UNOP(L_I64_TRUNC_SAT_F64_U, double, uint64_t, sat_i64_f64_u(a))
 
-    /* ---- 128-bit SIMD (simd_exec.inc, ops listed in simd_ops.h) ---- */
+    /* ---- 128-bit SIMD (simd_exec.inc) ---- */
 #include "simd_exec.inc"
 
     /* ---- immediate and fused forms, from the lists in ops.h ---- */
 /* Register forms of the ops listed in ops.h, from the same expressions. */
-#define RR_HANDLER(hex, n, T, R, expr) BINOP(L_##n, T, R, expr)
+#define RR_HANDLER(n, T, R, expr) BINOP(L_##n, T, R, expr)
     WB_RI_OPS(RR_HANDLER)
 #undef RR_HANDLER
-#define CMP_RR_HANDLER(hex, n, T, expr) BINOP(L_##n, T, uint32_t, expr)
+#define CMP_RR_HANDLER(n, T, expr, sw, ng) BINOP(L_##n, T, uint32_t, expr)
     WB_CMP_OPS(CMP_RR_HANDLER)
 #undef CMP_RR_HANDLER
-#define RI_HANDLER(hex, n, T, R, expr) \
+#define RI_HANDLER(n, T, R, expr) \
     L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
                   *(R *)SLOT(A1) = (R)(expr); ip += 3; NEXT(); }
     WB_RI_OPS(RI_HANDLER)
 #undef RI_HANDLER
 /* [op][a|d][addr|0][offset]: b is loaded from addr + offset. */
-#define M_HANDLER(hex, n, T, ld, expr) \
+#define M_HANDLER(n, T, ld, expr) \
     L_M_##n: { uint64_t ea = (uint64_t)U32(B0) + ip[3].u64; BOUNDS(ea, sizeof(T)); \
                T a = *(T *)SLOT(A0), b; memcpy(&b, mem + ea, sizeof b); \
                *(T *)SLOT(A1) = (T)(expr); ip += 4; NEXT(); }
     WB_LOADOP_OPS(M_HANDLER)
 #undef M_HANDLER
 /* [op][addr|d][offset][k]: a is loaded from addr + offset, b = k. */
-#define MK_HANDLER(hex, n, T, ld, expr) \
+#define MK_HANDLER(n, T, ld, expr) \
     L_MK_##n: { uint64_t ea = (uint64_t)U32(A0) + ip[2].u64; BOUNDS(ea, sizeof(T)); \
                 T a, b = (T)ip[3].u64; memcpy(&a, mem + ea, sizeof a); \
                 *(T *)SLOT(A1) = (T)(expr); ip += 4; NEXT(); }
     WB_LOADRI_OPS(MK_HANDLER)
 #undef MK_HANDLER
-#define CMP_HANDLERS(hex, n, T, expr) \
+#define CMP_HANDLERS(n, T, expr, sw, ng) \
     L_##n##_RI: { T a = *(T *)SLOT(A0); T b = (T)ip[2].u64; \
                   U32(A1) = (expr); ip += 3; NEXT(); } \
     L_BR_##n: { T a = *(T *)SLOT(A0), b = *(T *)SLOT(A1); \
@@ -867,7 +769,8 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
     const wb_code *code = atomic_load_explicit(&f->def->code, memory_order_acquire);
     if (!code) {
         wb_module *m = f->inst->module;
-        if (!(code = wb_compile(m, f->funcidx - m->nfunc_imports, err))) return err ? err->status : WB_E_INVALID;
+        wb_status st = wb_compile(m, f->funcidx - m->nfunc_imports, &code, err);
+        if (st != WB_OK) return st;
     }
 #if !WB_BOUNDS_CHECKS
     pthread_once(&fault_once, install_fault_handler);

@@ -1,12 +1,14 @@
 /* ops.h: the internal instruction set (compile.c emits, interp.c runs).
  *
- * Internal ops 0x00-0xFF reuse the single-byte wasm opcode of the same
- * meaning where one exists (loads, stores, numeric ops); the rest are
- * numbered from 0x100. Operand layout per op is written next to each
- * handler in interp.c. Offsets are bytes from the frame pointer. */
+ * Every Wasm opcode that runs as itself (loads, stores, numeric and SIMD
+ * ops: RUN OP in opcodes.h) is the internal op WB_OP_<NAME>, numbered from
+ * its encoding (WB_OP_OF). The translator's own ops (copies, branches,
+ * calls, fused forms) follow from 0x300. Operand layout per op is written
+ * next to each handler in interp.c. Offsets are bytes from the frame
+ * pointer. */
 #ifndef WB_OPS_H
 #define WB_OPS_H
-#include "simd_ops.h"
+#include "opcodes.h"
 
 #define WB_XOPS(X) \
     X(COPY) X(COPY128) X(CONST32) X(CONST32X2) X(CONST64) X(CONST128) \
@@ -18,113 +20,102 @@
     X(TABLE_GET) X(TABLE_SET) X(TABLE_INIT) X(ELEM_DROP) X(TABLE_COPY) \
     X(TABLE_GROW) X(TABLE_SIZE) X(TABLE_FILL) \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) \
-    X(MEMORY_COPY) X(MEMORY_FILL) X(REF_IS_NULL) X(REF_FUNC) \
-    X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) \
-    X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U) \
-    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) \
-    X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
+    X(MEMORY_COPY) X(MEMORY_FILL) X(REF_IS_NULL) X(REF_FUNC)
 
 /* Loads and stores whose address is `i32.add x, k`: the add is folded in
  * (wrapping at 2^32 as the add would), so address arithmetic costs no
- * dispatch. Named X_<opcode>; K_<opcode> forms take a constant address. */
+ * dispatch. Named X_<NAME>; K_<NAME> forms take a constant address. The
+ * order is that of the opcodes (I32_LOAD ... I64_STORE32). */
 #define WB_ADDR_OPS(X) \
-    X(28) X(29) X(2A) X(2B) X(2C) X(2D) X(2E) X(2F) X(30) X(31) X(32) \
-    X(33) X(34) X(35) X(36) X(37) X(38) X(39) X(3A) X(3B) X(3C) X(3D) X(3E)
+    X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) \
+    X(I32_LOAD8_S) X(I32_LOAD8_U) X(I32_LOAD16_S) X(I32_LOAD16_U) \
+    X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) \
+    X(I64_LOAD32_S) X(I64_LOAD32_U) \
+    X(I32_STORE) X(I64_STORE) X(F32_STORE) X(F64_STORE) \
+    X(I32_STORE8) X(I32_STORE16) X(I64_STORE8) X(I64_STORE16) X(I64_STORE32)
 
 /* Binary ops whose right operand comes straight from memory: a plain
  * load just before the op is folded into it (`M_` ops). */
 #define WB_LOADOP_OPS(X) \
-    X(0xa0, F64_ADD, double, 0x2b, a + b) \
-    X(0xa1, F64_SUB, double, 0x2b, a - b) \
-    X(0xa2, F64_MUL, double, 0x2b, a * b) \
-    X(0xa3, F64_DIV, double, 0x2b, a / b) \
-    X(0x92, F32_ADD, float, 0x2a, a + b) \
-    X(0x93, F32_SUB, float, 0x2a, a - b) \
-    X(0x94, F32_MUL, float, 0x2a, a * b) \
-    X(0x95, F32_DIV, float, 0x2a, a / b) \
-    X(0x6a, I32_ADD, uint32_t, 0x28, a + b) \
-    X(0x6b, I32_SUB, uint32_t, 0x28, a - b) \
-    X(0x6c, I32_MUL, uint32_t, 0x28, a * b) \
-    X(0x71, I32_AND, uint32_t, 0x28, a & b) \
-    X(0x72, I32_OR, uint32_t, 0x28, a | b) \
-    X(0x73, I32_XOR, uint32_t, 0x28, a ^ b) \
-    X(0x7c, I64_ADD, uint64_t, 0x29, a + b)
+    X(F64_ADD, double, F64_LOAD, a + b) \
+    X(F64_SUB, double, F64_LOAD, a - b) \
+    X(F64_MUL, double, F64_LOAD, a * b) \
+    X(F64_DIV, double, F64_LOAD, a / b) \
+    X(F32_ADD, float, F32_LOAD, a + b) \
+    X(F32_SUB, float, F32_LOAD, a - b) \
+    X(F32_MUL, float, F32_LOAD, a * b) \
+    X(F32_DIV, float, F32_LOAD, a / b) \
+    X(I32_ADD, uint32_t, I32_LOAD, a + b) \
+    X(I32_SUB, uint32_t, I32_LOAD, a - b) \
+    X(I32_MUL, uint32_t, I32_LOAD, a * b) \
+    X(I32_AND, uint32_t, I32_LOAD, a & b) \
+    X(I32_OR, uint32_t, I32_LOAD, a | b) \
+    X(I32_XOR, uint32_t, I32_LOAD, a ^ b) \
+    X(I64_ADD, uint64_t, I64_LOAD, a + b)
 
 /* `i32.load` whose result is combined with a constant right away (reference
  * counts, flag tests): one `MK_` op loads and applies it. */
 #define WB_LOADRI_OPS(X) \
-    X(0x6a, I32_ADD, uint32_t, 0x28, a + b) \
-    X(0x6b, I32_SUB, uint32_t, 0x28, a - b) \
-    X(0x71, I32_AND, uint32_t, 0x28, a & b)
+    X(I32_ADD, uint32_t, I32_LOAD, a + b) \
+    X(I32_SUB, uint32_t, I32_LOAD, a - b) \
+    X(I32_AND, uint32_t, I32_LOAD, a & b)
 
 /* Integer binary ops that also have a form with an immediate right
  * operand (`_RI`), so `x op const` is one dispatch. */
 #define WB_RI_OPS(X) \
-    X(0x6a, I32_ADD, uint32_t, uint32_t, a + b) \
-    X(0x6b, I32_SUB, uint32_t, uint32_t, a - b) \
-    X(0x6c, I32_MUL, uint32_t, uint32_t, a * b) \
-    X(0x71, I32_AND, uint32_t, uint32_t, a & b) \
-    X(0x72, I32_OR, uint32_t, uint32_t, a | b) \
-    X(0x73, I32_XOR, uint32_t, uint32_t, a ^ b) \
-    X(0x74, I32_SHL, uint32_t, uint32_t, a << (b & 31)) \
-    X(0x75, I32_SHR_S, int32_t, int32_t, a >> (b & 31)) \
-    X(0x76, I32_SHR_U, uint32_t, uint32_t, a >> (b & 31)) \
-    X(0x7c, I64_ADD, uint64_t, uint64_t, a + b) \
-    X(0x7d, I64_SUB, uint64_t, uint64_t, a - b) \
-    X(0x7e, I64_MUL, uint64_t, uint64_t, a * b) \
-    X(0x83, I64_AND, uint64_t, uint64_t, a & b) \
-    X(0x84, I64_OR, uint64_t, uint64_t, a | b) \
-    X(0x85, I64_XOR, uint64_t, uint64_t, a ^ b) \
-    X(0x86, I64_SHL, uint64_t, uint64_t, a << (b & 63)) \
-    X(0x87, I64_SHR_S, int64_t, int64_t, a >> (b & 63)) \
-    X(0x88, I64_SHR_U, uint64_t, uint64_t, a >> (b & 63))
+    WB_RI_OF(X, I32, int32_t, uint32_t, 31) WB_RI_OF(X, I64, int64_t, uint64_t, 63)
+#define WB_RI_OF(X, W, S, U, M) \
+    X(W##_ADD, U, U, a + b) \
+    X(W##_SUB, U, U, a - b) \
+    X(W##_MUL, U, U, a * b) \
+    X(W##_AND, U, U, a & b) \
+    X(W##_OR, U, U, a | b) \
+    X(W##_XOR, U, U, a ^ b) \
+    X(W##_SHL, U, U, a << (b & M)) \
+    X(W##_SHR_S, S, S, a >> (b & M)) \
+    X(W##_SHR_U, U, U, a >> (b & M))
 
 /* Integer comparisons: each also has an immediate form, and both forms
  * fused with a following br_if/if (`BR_` ops branch when true; `BRL_`
- * ops are backward branches of loops, which also pay fuel). */
+ * ops are backward branches of loops, which also pay fuel). SWAP is the
+ * comparison with its operands exchanged, NOT the one true exactly when
+ * this one is false. */
 #define WB_CMP_OPS(X) \
-    X(0x46, I32_EQ, uint32_t, a == b) \
-    X(0x47, I32_NE, uint32_t, a != b) \
-    X(0x48, I32_LT_S, int32_t, a < b) \
-    X(0x49, I32_LT_U, uint32_t, a < b) \
-    X(0x4a, I32_GT_S, int32_t, a > b) \
-    X(0x4b, I32_GT_U, uint32_t, a > b) \
-    X(0x4c, I32_LE_S, int32_t, a <= b) \
-    X(0x4d, I32_LE_U, uint32_t, a <= b) \
-    X(0x4e, I32_GE_S, int32_t, a >= b) \
-    X(0x4f, I32_GE_U, uint32_t, a >= b) \
-    X(0x51, I64_EQ, uint64_t, a == b) \
-    X(0x52, I64_NE, uint64_t, a != b) \
-    X(0x53, I64_LT_S, int64_t, a < b) \
-    X(0x54, I64_LT_U, uint64_t, a < b) \
-    X(0x55, I64_GT_S, int64_t, a > b) \
-    X(0x56, I64_GT_U, uint64_t, a > b) \
-    X(0x57, I64_LE_S, int64_t, a <= b) \
-    X(0x58, I64_LE_U, uint64_t, a <= b) \
-    X(0x59, I64_GE_S, int64_t, a >= b) \
-    X(0x5a, I64_GE_U, uint64_t, a >= b)
+    WB_CMP_OF(X, I32, int32_t, uint32_t) WB_CMP_OF(X, I64, int64_t, uint64_t)
+#define WB_CMP_OF(X, W, S, U) \
+    X(W##_EQ, U, a == b, W##_EQ, W##_NE) \
+    X(W##_NE, U, a != b, W##_NE, W##_EQ) \
+    X(W##_LT_S, S, a < b, W##_GT_S, W##_GE_S) \
+    X(W##_LT_U, U, a < b, W##_GT_U, W##_GE_U) \
+    X(W##_GT_S, S, a > b, W##_LT_S, W##_LE_S) \
+    X(W##_GT_U, U, a > b, W##_LT_U, W##_LE_U) \
+    X(W##_LE_S, S, a <= b, W##_GE_S, W##_GT_S) \
+    X(W##_LE_U, U, a <= b, W##_GE_U, W##_GT_U) \
+    X(W##_GE_S, S, a >= b, W##_LE_S, W##_LT_S) \
+    X(W##_GE_U, U, a >= b, W##_LE_U, W##_LT_U)
 
 enum {
-    WB_OP_WASM_LAST = 0xff,
+#define WB_OP_DIRECT(n, code, run, imm, arg, sig) \
+    WB_IF_DIRECT(run, WB_OP_##n = WB_OP_OF(code),)
+    WB_OPCODES(WB_OP_DIRECT)
+#undef WB_OP_DIRECT
+    WB_OP_WASM_LAST = 0x2ff,
 #define WB_OP_ENUM(n) WB_OP_##n,
     WB_XOPS(WB_OP_ENUM)
 #undef WB_OP_ENUM
-#define WB_OP_SIMD_ENUM(n) WB_OP_##n,
-    WB_SIMD_OPS(WB_OP_SIMD_ENUM)
-#undef WB_OP_SIMD_ENUM
-#define WB_OP_ADDR_ENUM(h) WB_OP_X_##h, WB_OP_K_##h,
+#define WB_OP_ADDR_ENUM(n) WB_OP_X_##n, WB_OP_K_##n,
     WB_ADDR_OPS(WB_OP_ADDR_ENUM)
 #undef WB_OP_ADDR_ENUM
-#define WB_OP_M_ENUM(hex, n, T, ld, e) WB_OP_M_##n,
+#define WB_OP_M_ENUM(n, T, ld, e) WB_OP_M_##n,
     WB_LOADOP_OPS(WB_OP_M_ENUM)
 #undef WB_OP_M_ENUM
-#define WB_OP_MK_ENUM(hex, n, T, ld, e) WB_OP_MK_##n,
+#define WB_OP_MK_ENUM(n, T, ld, e) WB_OP_MK_##n,
     WB_LOADRI_OPS(WB_OP_MK_ENUM)
 #undef WB_OP_MK_ENUM
-#define WB_OP_RI_ENUM(hex, n, T, R, e) WB_OP_##n##_RI,
+#define WB_OP_RI_ENUM(n, T, R, e) WB_OP_##n##_RI,
     WB_RI_OPS(WB_OP_RI_ENUM)
 #undef WB_OP_RI_ENUM
-#define WB_OP_CMP_ENUM(hex, n, T, e) WB_OP_##n##_RI, WB_OP_BR_##n, WB_OP_BR_##n##_RI, \
+#define WB_OP_CMP_ENUM(n, T, e, sw, ng) WB_OP_##n##_RI, WB_OP_BR_##n, WB_OP_BR_##n##_RI, \
     WB_OP_BRL_##n, WB_OP_BRL_##n##_RI,
     WB_CMP_OPS(WB_OP_CMP_ENUM)
 #undef WB_OP_CMP_ENUM

@@ -298,41 +298,39 @@ wb_memory *wb_caller_memory(wb_caller *c)
     return c->inst->mems[0];
 }
 
-/* Messages are one line: a host's newlines would break reports. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\n' || *s == '\r')
-            *s = ' ';
-}
-
 wb_status wb_caller_trap(wb_caller *c, const char *fmt, ...)
 {
     wb_error *e = &c->store->pending;
-    e->status = WB_E_TRAP;
-    e->trap = WB_TRAP_HOST;
-    e->exit_code = 0;
-    e->backtrace[0] = 0;
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->message, sizeof e->message, fmt, ap);
+        wb_err_vset(e, WB_E_TRAP, fmt, ap);
         va_end(ap);
-        one_line(e->message);
     } else {
-        snprintf(e->message, sizeof e->message, "%s",
-                 wb_trap_message(WB_TRAP_HOST));
+        wb_err_set(e, WB_E_TRAP, "%s", wb_trap_message(WB_TRAP_HOST));
     }
+    e->trap = WB_TRAP_HOST;
     return WB_E_TRAP;
 }
 
 wb_status wb_caller_exit(wb_caller *c, int code)
 {
     wb_error *e = &c->store->pending;
-    e->status = WB_E_EXIT;
-    e->trap = WB_TRAP_NONE;
+    wb_err_set(e, WB_E_EXIT, "exit %d", code);
     e->exit_code = code;
-    e->backtrace[0] = 0;
-    snprintf(e->message, sizeof e->message, "exit %d", code);
     return WB_E_EXIT;
+}
+
+const char *wb_valtype_name(wb_valtype t)
+{
+    switch (t) {
+    case WB_I32: return "i32";
+    case WB_I64: return "i64";
+    case WB_F32: return "f32";
+    case WB_F64: return "f64";
+    case WB_V128: return "v128";
+    case WB_FUNCREF: return "funcref";
+    case WB_EXTERNREF: return "externref";
+    }
+    return "?";
 }

@@ -6,7 +6,7 @@
  * versions are chosen at run time when the CPU has them.
  */
 #include "engine.h"
-#include "simd_ops.h"
+#include "simd_lanes.h"
 #include <string.h>
 
 static void shuffle_c(const void *a, const void *b, const uint8_t *idx, void *out)

@@ -12,6 +12,7 @@
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
  */
 #include "wasmbox.h"
+#include "common/error.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -47,13 +48,8 @@ static wb_status perr(pctx *p, const yaml_node_t *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (p->err) {
-        memset(p->err, 0, sizeof *p->err);
-        p->err->status = WB_E_ARG;
-        snprintf(p->err->message, sizeof p->err->message, "%s:%lu: %s",
-                 p->name, line_of(n), msg);
-    }
-    return WB_E_ARG;
+    return wb_err_set(p->err, WB_E_ARG, "%s:%lu: %s", p->name, line_of(n),
+                      msg);
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -467,13 +463,9 @@ wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (err) {
-            memset(err, 0, sizeof *err);
-            err->status = WB_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
-                     path, strerror(errno));
-        }
-        return WB_E_IO;
+        int e = errno;
+        return wb_err_set(err, e == ENOENT ? WB_E_NOT_FOUND : WB_E_IO,
+                          "%s: cannot read: %s", path, strerror(e));
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;
@@ -483,13 +475,8 @@ wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
             if (!nb) {
                 free(buf);
                 fclose(f);
-                if (err) {
-                    memset(err, 0, sizeof *err);
-                    err->status = WB_E_IO;
-                    snprintf(err->message, sizeof err->message,
-                             "%s: policy file too large", path);
-                }
-                return WB_E_IO;
+                return wb_err_set(err, WB_E_IO, "%s: policy file too large",
+                                  path);
             }
             buf = nb;
         }

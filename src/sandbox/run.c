@@ -46,7 +46,7 @@ int wb_run_exit_status(const wb_run_result *res)
     case WB_E_ARG: return 125;
     case WB_E_MALFORMED: case WB_E_INVALID: case WB_E_LINK:
     case WB_E_IMPL_LIMIT: return 126;
-    case WB_E_IO: return 127;
+    case WB_E_IO: case WB_E_NOT_FOUND: return 127;
     default: return 123;
     }
 }
@@ -114,15 +114,12 @@ static wb_status call_entry(const wb_sandbox_config *cfg, wb_module *m,
         return st;
     const char *entry = cfg->entry ? cfg->entry : "_start";
     wb_func *f = wb_instance_func(inst, entry);
-    if (!f || wb_func_param_count(f) || wb_func_result_count(f)) {
-        e->status = WB_E_LINK;
-        e->trap = WB_TRAP_NONE;
-        e->backtrace[0] = 0;
-        snprintf(e->message, sizeof e->message,
-                 f ? "export '%s' is not a function [] -> []"
-                   : "module has no exported function '%s'", entry);
-        return WB_E_LINK;
-    }
+    if (!f)
+        return wb_err_set(e, WB_E_LINK, "module has no exported function "
+                          "'%s'", entry);
+    if (wb_func_param_count(f) || wb_func_result_count(f))
+        return wb_err_set(e, WB_E_LINK, "export '%s' is not a function "
+                          "[] -> []", entry);
     *ran = true;
     return wb_func_call(s, f, NULL, 0, NULL, 0, e);
 }
@@ -145,17 +142,13 @@ wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
     wb_status st = wb_wasi_new(cfg, &w, &e);
     if (st == WB_OK)
         st = wb_store_new(&lim, &s, &e);
-    if (st == WB_OK && !(l = wb_linker_new())) {
-        e.status = st = WB_E_NOMEM;
-        snprintf(e.message, sizeof e.message, "out of memory");
-    }
+    if (st == WB_OK && !(l = wb_linker_new()))
+        st = wb_err_set(&e, WB_E_NOMEM, "out of memory");
     if (st == WB_OK)
         st = wb_wasi_define(w, s, l, &e);
     wb_watchdog wd;
-    if (st == WB_OK && !wb_watchdog_start(&wd, s, w, cfg->budget.timeout_ms)) {
-        e.status = st = WB_E_NOMEM;
-        snprintf(e.message, sizeof e.message, "cannot start the watchdog");
-    }
+    if (st == WB_OK && !wb_watchdog_start(&wd, s, w, cfg->budget.timeout_ms))
+        st = wb_err_set(&e, WB_E_NOMEM, "cannot start the watchdog");
     if (st != WB_OK) {
         setup_error(res, err, &e);
     } else {

@@ -3,6 +3,7 @@
 #define WB_SANDBOX_H
 
 #include "wasmbox.h"
+#include "common/error.h"
 #include <pthread.h>
 
 /* A thread that, at the deadline, interrupts the store (wasm code stops at

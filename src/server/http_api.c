@@ -242,10 +242,12 @@ static bool only_fields(wb_http_req *r, json_t *j, const char *const *ok)
     return true;
 }
 
-static unsigned status_of(wb_status st, const char *msg)
+static unsigned status_of(wb_status st)
 {
+    if (st == WB_E_NOT_FOUND)
+        return 404;
     if (st == WB_E_ARG)
-        return strstr(msg, "no such file") ? 404 : 400;
+        return 400;
     if (st == WB_E_LIMIT)
         return 413;
     if (st == WB_E_MALFORMED || st == WB_E_INVALID || st == WB_E_LINK ||
@@ -425,7 +427,7 @@ static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
 static void put_error(wb_http_req *r, wb_status st, const char *what,
                       const char *msg)
 {
-    unsigned code = status_of(st, msg);
+    unsigned code = status_of(st);
     if (st == WB_E_LIMIT)
         wb_http_limit_error(r, 413, "workspace-quota", "%s%s", what, msg);
     else
@@ -510,7 +512,7 @@ static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
     wb_status st = wb_session_run_ex(s, q->lang, q->code, q->len, &o, &sr,
                                      &err);
     if (st) {
-        wb_http_error(r, status_of(st, err.message), "%s", err.message);
+        wb_http_error(r, status_of(st), "%s", err.message);
         return;
     }
     wb_http_count_run(r->srv, sr.run.outcome);
@@ -611,7 +613,7 @@ static void sess_unlink(wb_http_server *srv, wb_http_sess *e)
 
 /* Close (and, when `del`, delete) a session already unlinked, and drop
  * the caller's reference; the last reference frees it. A failed delete
- * is WB_E_IO with err set. */
+ * returns its status with err set. */
 static wb_status sess_end(wb_http_server *srv, wb_http_sess *e, bool del,
                           wb_error *err)
 {
@@ -846,7 +848,7 @@ static void h_file_get(wb_http_req *r)
                                            &n, &err);
         pthread_mutex_unlock(&e->mu);
         if (st) {
-            wb_http_error(r, status_of(st, err.message), "%s", err.message);
+            wb_http_error(r, status_of(st), "%s", err.message);
         } else {
             free(r->resp);
             r->resp = data ? (char *)data : strdup("");
@@ -871,7 +873,7 @@ static void h_files_list(wb_http_req *r)
                                              &fe, &n, &err);
         pthread_mutex_unlock(&e->mu);
         if (st) {
-            wb_http_error(r, status_of(st, err.message), "%s", err.message);
+            wb_http_error(r, status_of(st), "%s", err.message);
         } else {
             json_t *arr = json_array();
             for (size_t i = 0; i < n; i++)

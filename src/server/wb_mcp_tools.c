@@ -5,6 +5,7 @@
  * of a file operation are results with isError: true, not protocol
  * errors. */
 #include "server/wb_mcp.h"
+#include "common/error.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,8 +327,7 @@ static json_t *do_write(wb_mcp_conn *c, json_t *args)
     size_t n = json_string_length(cv);
     if (enc && !strcmp(enc, "base64")) {
         if (!(data = b64_decode(json_string_value(cv), &n))) {
-            snprintf(e.message, sizeof e.message, "content is not valid "
-                     "base64");
+            wb_err_set(&e, WB_E_ARG, "content is not valid base64");
             return fail(c, &e);
         }
     }

@@ -18,6 +18,7 @@
 #define WB_SESSION_H
 
 #include "wasmbox.h"
+#include "common/error.h"
 #include <pthread.h>
 #include <sys/stat.h>
 
@@ -40,8 +41,6 @@ struct wb_session {
 
 /* store */
 int64_t wb_sess_now(void);
-wb_status wb_sess_fail(wb_error *err, wb_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 wb_status wb_sess_save(wb_session *s, wb_error *err);
 /* Write `data` to dirfd/name via a temp file + fsync + rename. */
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,

@@ -28,21 +28,21 @@ wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,
     const char *p = path;
     if (p[0] == '/') {
         if (strncmp(p, "/work", 5) || (p[5] != '/' && p[5] != 0))
-            return wb_sess_fail(err, WB_E_ARG, "path '%s' is outside the "
-                                "workspace (use a relative path, or one "
-                                "under /work)", path);
+            return wb_err_set(err, WB_E_ARG, "path '%s' is outside the "
+                              "workspace (use a relative path, or one "
+                              "under /work)", path);
         p += 5;
     }
     while (*p == '/')
         p++;
     if (strlen(p) >= cap)
-        return wb_sess_fail(err, WB_E_ARG, "path too long");
+        return wb_err_set(err, WB_E_ARG, "path too long");
     size_t n = 0;
     for (const char *c = p; *c; ) {
         size_t k = strcspn(c, "/");
         if (k == 2 && c[0] == '.' && c[1] == '.')
-            return wb_sess_fail(err, WB_E_ARG, "path '%s' is outside the "
-                                "workspace ('..' is not allowed)", path);
+            return wb_err_set(err, WB_E_ARG, "path '%s' is outside the "
+                              "workspace ('..' is not allowed)", path);
         if (k && !(k == 1 && c[0] == '.')) {
             if (n)
                 out[n++] = '/';
@@ -60,13 +60,13 @@ wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,
 static wb_status io_fail(wb_error *err, const char *path, int e)
 {
     if (e == ELOOP || e == ENOTDIR)
-        return wb_sess_fail(err, WB_E_ARG, "path '%s': a component is a "
-                            "symlink or not a directory (symlinks are not "
-                            "followed)", path);
+        return wb_err_set(err, WB_E_ARG, "path '%s': a component is a "
+                          "symlink or not a directory (symlinks are not "
+                          "followed)", path);
     if (e == ENOENT)
-        return wb_sess_fail(err, WB_E_ARG, "path '%s': no such file or "
-                            "directory", path);
-    return wb_sess_fail(err, WB_E_IO, "path '%s': %s", path, strerror(e));
+        return wb_err_set(err, WB_E_NOT_FOUND, "path '%s': no such file or "
+                          "directory", path);
+    return wb_err_set(err, WB_E_IO, "path '%s': %s", path, strerror(e));
 }
 
 /* Open the directory holding the last component of rel (creating
@@ -149,18 +149,18 @@ static wb_status check_quota(wb_session *s, const char *path, const char *rel,
 {
     uint64_t quota = s->policy->budget.max_disk, used, freed;
     if (wb_sess_tree_usage(s->ws, &used) != 0)
-        return wb_sess_fail(err, WB_E_IO, "cannot measure the workspace: %s",
-                            strerror(errno));
+        return wb_err_set(err, WB_E_IO, "cannot measure the workspace: %s",
+                          strerror(errno));
     uint64_t cost = put_cost(s, rel, len, &freed);
     uint64_t after = used - (freed < used ? freed : used) + cost;
     if (after <= quota && cost >= len)
         return WB_OK;
-    return wb_sess_fail(err, WB_E_LIMIT, "writing %zu bytes to '%s' would "
-                        "take the workspace to %llu bytes, over its quota of "
-                        "%llu bytes (budget.disk; each file and directory "
-                        "also counts %u bytes); it holds %llu", len, path,
-                        (unsigned long long)after, (unsigned long long)quota,
-                        WB_SESS_ENTRY_COST, (unsigned long long)used);
+    return wb_err_set(err, WB_E_LIMIT, "writing %zu bytes to '%s' would "
+                      "take the workspace to %llu bytes, over its quota of "
+                      "%llu bytes (budget.disk; each file and directory "
+                      "also counts %u bytes); it holds %llu", len, path,
+                      (unsigned long long)after, (unsigned long long)quota,
+                      WB_SESS_ENTRY_COST, (unsigned long long)used);
 }
 
 wb_status wb_session_put_file(wb_session *s, const char *path,
@@ -172,8 +172,8 @@ wb_status wb_session_put_file(wb_session *s, const char *path,
     if (st)
         return st;
     if (!*rel)
-        return wb_sess_fail(err, WB_E_ARG, "path '%s' names the workspace "
-                            "itself, not a file", path);
+        return wb_err_set(err, WB_E_ARG, "path '%s' names the workspace "
+                          "itself, not a file", path);
     /* s->mu: a step of another thread cannot fill the quota meanwhile */
     pthread_mutex_lock(&s->mu);
     if ((st = check_quota(s, path, rel, len, err))) {
@@ -190,8 +190,8 @@ wb_status wb_session_put_file(wb_session *s, const char *path,
         !S_ISREG(sb.st_mode)) {
         close(dfd);
         pthread_mutex_unlock(&s->mu);
-        return wb_sess_fail(err, WB_E_ARG, "path '%s' exists and is not a "
-                            "regular file", path);
+        return wb_err_set(err, WB_E_ARG, "path '%s' exists and is not a "
+                          "regular file", path);
     }
     int rc = wb_sess_write_atomic(dfd, last, data, len);
     int e = errno;
@@ -211,7 +211,7 @@ wb_status wb_session_get_file(wb_session *s, const char *path, uint64_t max,
     if (st)
         return st;
     if (!*rel)
-        return wb_sess_fail(err, WB_E_ARG, "path '%s' is a directory", path);
+        return wb_err_set(err, WB_E_ARG, "path '%s' is a directory", path);
     int dfd = open_parent(s, rel, false, &last);
     if (dfd < 0)
         return io_fail(err, path, errno);
@@ -224,15 +224,15 @@ wb_status wb_session_get_file(wb_session *s, const char *path, uint64_t max,
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
-        return wb_sess_fail(err, WB_E_ARG, "path '%s' is not a regular file",
-                            path);
+        return wb_err_set(err, WB_E_ARG, "path '%s' is not a regular file",
+                          path);
     }
     if ((uint64_t)sb.st_size > max) {
         close(fd);
-        return wb_sess_fail(err, WB_E_LIMIT, "file '%s' has %llu bytes, more "
-                            "than the %llu allowed", path,
-                            (unsigned long long)sb.st_size,
-                            (unsigned long long)max);
+        return wb_err_set(err, WB_E_LIMIT, "file '%s' has %llu bytes, more "
+                          "than the %llu allowed", path,
+                          (unsigned long long)sb.st_size,
+                          (unsigned long long)max);
     }
     size_t n = (size_t)sb.st_size, got = 0;
     uint8_t *buf = malloc(n + 1);
@@ -246,7 +246,7 @@ wb_status wb_session_get_file(wb_session *s, const char *path, uint64_t max,
     }
     close(fd);
     if (!buf)
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     buf[got] = 0;
     *data = buf;
     *len = got;
@@ -341,7 +341,7 @@ wb_status wb_session_list_files(wb_session *s, const char *dir,
     lister l = { 0 };
     if (walk(&l, fd, rel, 0) != 0) {
         wb_file_entries_free(l.e, l.n);
-        return wb_sess_fail(err, WB_E_IO, "cannot list '%s'", dir ? dir : "");
+        return wb_err_set(err, WB_E_IO, "cannot list '%s'", dir ? dir : "");
     }
     qsort(l.e, l.n, sizeof *l.e, cmp_entry);
     *out = l.e;

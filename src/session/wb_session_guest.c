@@ -68,8 +68,8 @@ wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
     const char *gd = guests_dir(s);
     char path[PATH_MAX];
     if (!gd || !images[lang].dir)
-        return wb_sess_fail(err, WB_E_ARG, "cannot locate the guest images; "
-                            "set WASMBOX_GUESTS");
+        return wb_err_set(err, WB_E_ARG, "cannot locate the guest images; "
+                          "set WASMBOX_GUESTS");
     snprintf(path, sizeof path, "%s/%s/%s", gd, images[lang].dir,
              images[lang].module);
     pthread_mutex_lock(&cache_mu);
@@ -81,9 +81,9 @@ wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
     }
     pthread_mutex_unlock(&cache_mu);
     if (access(path, R_OK) != 0)
-        return wb_sess_fail(err, WB_E_IO, "the %s runtime is not installed "
-                            "(%s: %s); build it with 'make guests'",
-                            wb_lang_name(lang), path, strerror(errno));
+        return wb_err_set(err, WB_E_IO, "the %s runtime is not installed "
+                          "(%s: %s); build it with 'make guests'",
+                          wb_lang_name(lang), path, strerror(errno));
     wb_module *m;
     wb_status st = wb_module_load(path, &m, err);
     if (st)
@@ -107,12 +107,12 @@ wb_status wb_sess_drivers(wb_session *s, wb_error *err)
         { "driver.js", wb_driver_js, &wb_driver_js_len },
     };
     if (mkdir(s->runtime_dir, 0700) != 0 && errno != EEXIST)
-        return wb_sess_fail(err, WB_E_IO, "%s: %s", s->runtime_dir,
-                            strerror(errno));
+        return wb_err_set(err, WB_E_IO, "%s: %s", s->runtime_dir,
+                          strerror(errno));
     int dfd = open(s->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
-        return wb_sess_fail(err, WB_E_IO, "%s: %s", s->runtime_dir,
-                            strerror(errno));
+        return wb_err_set(err, WB_E_IO, "%s: %s", s->runtime_dir,
+                          strerror(errno));
     for (size_t i = 0; i < 2; i++) {
         /* rewrite only when it differs (another version wrote it) */
         size_t n = *files[i].len;
@@ -128,8 +128,8 @@ wb_status wb_sess_drivers(wb_session *s, wb_error *err)
                                           n) != 0) {
             int e = errno;
             close(dfd);
-            return wb_sess_fail(err, WB_E_IO, "%s/%s: %s", s->runtime_dir,
-                                files[i].name, strerror(e));
+            return wb_err_set(err, WB_E_IO, "%s/%s: %s", s->runtime_dir,
+                              files[i].name, strerror(e));
         }
     }
     close(dfd);
@@ -189,7 +189,7 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
     }
     if (st) {
         wb_sandbox_config_free(c);
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
     return WB_OK;
 }

@@ -291,8 +291,7 @@ static void *guest_main(void *arg)
     if (st == WB_OK) {
         wb_func *f = wb_instance_func(inst, "_start");
         if (!f) {
-            st = WB_E_LINK;
-            snprintf(e.message, sizeof e.message, "no _start");
+            st = wb_err_set(&e, WB_E_LINK, "no _start");
         } else {
             st = wb_func_call(k->st, f, NULL, 0, NULL, 0, &e);
         }
@@ -372,7 +371,7 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
 {
     wb_kernel *k = calloc(1, sizeof *k);
     if (!k)
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     k->lang = lang;
     k->req_fd = -1;
     k->wait_fd = -1;
@@ -392,7 +391,7 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         st = wb_sess_config(s, lang, true, &k->cfg, err);
     }
     if (!st && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        st = wb_sess_fail(err, WB_E_IO, "socketpair: %s", strerror(errno));
+        st = wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
     if (!st) {
         k->cfg.stdin_fd = sv[0];
         k->cfg.output = on_output;
@@ -414,14 +413,14 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         st = wb_store_new(&lim, &k->st, err);
     }
     if (!st && !(k->l = wb_linker_new()))
-        st = wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
     if (!st)
         st = wb_wasi_define(k->w, k->st, k->l, err);
     if (!st) {
         wb_store_set_user(k->st, k->w);
         k->limit = UINT64_MAX;
         if (pthread_create(&k->th, NULL, guest_main, k) != 0)
-            st = wb_sess_fail(err, WB_E_NOMEM, "cannot start a thread");
+            st = wb_err_set(err, WB_E_NOMEM, "cannot start a thread");
         else
             k->th_started = true;
     }
@@ -437,11 +436,11 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
                  k->cap.len[2] : 290), k->cap.buf[2] ? k->cap.buf[2] : "");
         pthread_mutex_unlock(&k->mu);
         if (!ok || exited || !ready)
-            st = wb_sess_fail(err, WB_E_IO, "the %s interpreter did not "
-                              "start: %s %s", wb_lang_name(lang),
-                              !ok ? "start-up timed out" : exited ?
-                              ce.message : "it read stdin before it was "
-                              "ready", early);
+            st = wb_err_set(err, WB_E_IO, "the %s interpreter did not "
+                            "start: %s %s", wb_lang_name(lang),
+                            !ok ? "start-up timed out" : exited ?
+                            ce.message : "it read stdin before it was "
+                            "ready", early);
     }
     if (st) {
         if (sv[1] >= 0 && k->req_fd < 0)
@@ -712,6 +711,6 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     if (!done)
         step_lost(s, lang, fired, parked, res);
     if (!res->out || !res->err)
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     return WB_OK;
 }

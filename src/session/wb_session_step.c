@@ -55,7 +55,7 @@ static wb_status arg(wb_sandbox_config *c, const char *a, size_t len,
     wb_status st = len != SIZE_MAX && !dup ? WB_E_NOMEM
                  : wb_config_add_arg(c, dup ? dup : a);
     free(dup);
-    return st ? wb_sess_fail(err, st, "out of memory") : WB_OK;
+    return st ? wb_err_set(err, st, "out of memory") : WB_OK;
 }
 #define ARG(a) arg(&c, (a), SIZE_MAX, err)
 
@@ -80,7 +80,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         return st;
     c.budget = *b;
     if (code_arg && len && memchr(code, 0, len))
-        st = wb_sess_fail(err, WB_E_ARG, "the program contains a NUL byte");
+        st = wb_err_set(err, WB_E_ARG, "the program contains a NUL byte");
     else if (lang == WB_LANG_WASM)
         st = wb_module_new((const uint8_t *)code, len, &m, err);
     else
@@ -90,8 +90,8 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     const char *in = prog_in ? code : (const char *)o->stdin_data;
     size_t in_len = prog_in ? len : o->stdin_len;
     if (!st && in && (fd = data_fd(in, in_len)) < 0)
-        st = wb_sess_fail(err, WB_E_IO, "cannot stage the %s: %s",
-                          prog_in ? "program" : "stdin", strerror(errno));
+        st = wb_err_set(err, WB_E_IO, "cannot stage the %s: %s",
+                        prog_in ? "program" : "stdin", strerror(errno));
     if (!st && lang == WB_LANG_PYTHON) {
         if (!(st = ARG("-c")))
             st = arg(&c, code, len, err);
@@ -108,8 +108,8 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         st = wb_sess_rel_path(db && *db ? db : "session.db", rel, sizeof rel,
                               err);
         if (!st && !*rel)
-            st = wb_sess_fail(err, WB_E_ARG, "the database must be a file "
-                              "in the workspace");
+            st = wb_err_set(err, WB_E_ARG, "the database must be a file "
+                            "in the workspace");
         snprintf(guest, sizeof guest, "/work/%s", rel);
         if (!st && !(st = ARG("-batch")) &&
             !(st = ARG("-bail")) &&
@@ -129,7 +129,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         res->err_len = cap.len[2];
         cap.buf[1] = cap.buf[2] = NULL;
         if (!res->out || !res->err)
-            st = wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+            st = wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
     if (fd >= 0)
         close(fd);
@@ -166,33 +166,33 @@ static wb_status check_options(wb_session *s, wb_lang lang, bool kernel,
 {
     const char *name = wb_lang_name(lang);
     if (o->nargs && !o->args)
-        return wb_sess_fail(err, WB_E_ARG, "args: nargs without args");
+        return wb_err_set(err, WB_E_ARG, "args: nargs without args");
     for (size_t i = 0; i < o->nargs; i++)
         if (!o->args[i])
-            return wb_sess_fail(err, WB_E_ARG, "args: a NULL argument");
+            return wb_err_set(err, WB_E_ARG, "args: a NULL argument");
     if (kernel && (o->nargs || o->stdin_data))
-        return wb_sess_fail(err, WB_E_ARG, "%s: only a one-shot step takes "
-                            "it; a %s step in the session's interpreter "
-                            "does not", o->nargs ? "args" : "stdin", name);
+        return wb_err_set(err, WB_E_ARG, "%s: only a one-shot step takes "
+                          "it; a %s step in the session's interpreter "
+                          "does not", o->nargs ? "args" : "stdin", name);
     if (o->nargs && lang == WB_LANG_SQL)
-        return wb_sess_fail(err, WB_E_ARG, "args: sql steps take no "
-                            "arguments");
+        return wb_err_set(err, WB_E_ARG, "args: sql steps take no "
+                          "arguments");
     if (o->stdin_data && (lang == WB_LANG_LUA || lang == WB_LANG_SQL))
-        return wb_sess_fail(err, WB_E_ARG, "stdin: not available to %s "
-                            "steps (their program is read from stdin)",
-                            name);
+        return wb_err_set(err, WB_E_ARG, "stdin: not available to %s "
+                          "steps (their program is read from stdin)",
+                          name);
     const wb_budget *p = &s->policy->budget;
     if (kernel && (b->max_memory != p->max_memory ||
                    b->max_disk != p->max_disk ||
                    b->max_files != p->max_files ||
                    b->max_stack != p->max_stack))
-        return wb_sess_fail(err, WB_E_ARG, "the %s interpreter keeps its "
-                            "%s limit for its whole life: a step cannot "
-                            "lower it (set it in the session's policy)",
-                            name, b->max_memory != p->max_memory ? "memory"
-                            : b->max_disk != p->max_disk ? "disk"
-                            : b->max_files != p->max_files ? "open files"
-                            : "stack");
+        return wb_err_set(err, WB_E_ARG, "the %s interpreter keeps its "
+                          "%s limit for its whole life: a step cannot "
+                          "lower it (set it in the session's policy)",
+                          name, b->max_memory != p->max_memory ? "memory"
+                          : b->max_disk != p->max_disk ? "disk"
+                          : b->max_files != p->max_files ? "open files"
+                          : "stack");
     return WB_OK;
 }
 
@@ -205,10 +205,10 @@ wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
         o = &defaults;
     memset(res, 0, sizeof *res);
     if ((unsigned)lang >= WB_LANG_COUNT)
-        return wb_sess_fail(err, WB_E_ARG, "unknown language");
+        return wb_err_set(err, WB_E_ARG, "unknown language");
     if (!(s->settings.languages & WB_LANG_BIT(lang)))
-        return wb_sess_fail(err, WB_E_ARG, "the policy does not allow %s "
-                            "steps", wb_lang_name(lang));
+        return wb_err_set(err, WB_E_ARG, "the policy does not allow %s "
+                          "steps", wb_lang_name(lang));
     bool kernel = wb_kernel_supported(lang) && !o->one_shot;
     wb_budget b = s->policy->budget;
     if (o->budget)

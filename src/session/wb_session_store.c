@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +33,6 @@ static size_t n_open, cap_open;
 int64_t wb_sess_now(void)
 {
     return (int64_t)time(NULL);
-}
-
-wb_status wb_sess_fail(wb_error *err, wb_status st, const char *fmt, ...)
-{
-    if (err) {
-        memset(err, 0, sizeof *err);
-        err->status = st;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
 }
 
 bool wb_sess_valid_id(const char *id)
@@ -147,13 +133,13 @@ static wb_status sess_dir(const wb_session_options *o, char **state,
 {
     *state = wb_session_state_dir(o);
     if (!*state)
-        return wb_sess_fail(err, WB_E_ARG, "no state directory: set "
-                            "WASMBOX_STATE_DIR, XDG_STATE_HOME or HOME");
+        return wb_err_set(err, WB_E_ARG, "no state directory: set "
+                          "WASMBOX_STATE_DIR, XDG_STATE_HOME or HOME");
     char sub[PATH_MAX];
     snprintf(sub, sizeof sub, "%s/sessions", *state);
     if (mkdirs(sub) != 0) {
-        wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", sub,
-                     strerror(errno));
+        wb_err_set(err, WB_E_IO, "%s: cannot create: %s", sub,
+                   strerror(errno));
         free(*state);
         *state = NULL;
         return WB_E_IO;
@@ -170,7 +156,7 @@ wb_status wb_sess_save(wb_session *s, wb_error *err)
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     if (!text)
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     int dfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc = dfd < 0 ? -1 : wb_sess_write_atomic(dfd, "session.json", text,
                                                  strlen(text));
@@ -179,8 +165,8 @@ wb_status wb_sess_save(wb_session *s, wb_error *err)
         close(dfd);
     free(text);
     if (rc)
-        return wb_sess_fail(err, WB_E_IO, "%s/session.json: cannot write: %s",
-                            s->root, strerror(e));
+        return wb_err_set(err, WB_E_IO, "%s/session.json: cannot write: %s",
+                          s->root, strerror(e));
     return WB_OK;
 }
 
@@ -265,9 +251,9 @@ static wb_status check_policy(const wb_sandbox_config *p, wb_error *err)
     for (size_t i = 0; i < p->ngrants; i++)
         for (const char *const *r = reserved; *r; r++)
             if (p->grants[i].guest && !strcmp(p->grants[i].guest, *r))
-                return wb_sess_fail(err, WB_E_ARG, "the policy grants guest "
-                                    "path '%s', which sessions reserve (the "
-                                    "workspace is /work)", *r);
+                return wb_err_set(err, WB_E_ARG, "the policy grants guest "
+                                  "path '%s', which sessions reserve (the "
+                                  "workspace is /work)", *r);
     return WB_OK;
 }
 
@@ -277,7 +263,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     *out = NULL;
     wb_session *s = calloc(1, sizeof *s);
     if (!s)
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     pthread_mutex_init(&s->mu, NULL);
     wb_sandbox_config_init(&s->own_policy);
     s->policy = o && o->policy ? o->policy : &s->own_policy;
@@ -293,15 +279,15 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     if (id) {
         if (!wb_sess_valid_id(id)) {
             sess_free(s);
-            return wb_sess_fail(err, WB_E_ARG, "bad session id '%s' (letters,"
-                                " digits, '-', '_', '.'; at most 63)", id);
+            return wb_err_set(err, WB_E_ARG, "bad session id '%s' (letters,"
+                              " digits, '-', '_', '.'; at most 63)", id);
         }
         snprintf(s->id, sizeof s->id, "%s", id);
     } else {
         uint8_t r[8] = { 0 };
         if (getrandom(r, sizeof r, 0) != sizeof r) {
             sess_free(s);
-            return wb_sess_fail(err, WB_E_IO, "no randomness for an id");
+            return wb_err_set(err, WB_E_IO, "no randomness for an id");
         }
         for (int i = 0; i < 8; i++)
             snprintf(s->id + 2 * i, 3, "%02x", r[i]);
@@ -317,13 +303,13 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         s->guests_dir = strdup(o->guests_dir);
     if (!s->root || !s->ws || !s->runtime_dir) {
         sess_free(s);
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
     wb_session_info info;
     bool existed = load_meta(s->root, &info);
     if (mkdirs(s->ws) != 0) {
-        wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
-                     strerror(errno));
+        wb_err_set(err, WB_E_IO, "%s: cannot create: %s", s->ws,
+                   strerror(errno));
         sess_free(s);
         return WB_E_IO;
     }
@@ -346,7 +332,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     }
     if (!mark_open(s->id, true)) {
         sess_free(s);
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
     *out = s;
     return WB_OK;
@@ -401,7 +387,7 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
     DIR *d = opendir(path);
     if (!d) {
         free(state);
-        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
+        return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
     }
     struct dirent *e;
     size_t cap = 0;
@@ -418,7 +404,7 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
             if (!g) {
                 closedir(d);
                 free(state);
-                return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+                return wb_err_set(err, WB_E_NOMEM, "out of memory");
             }
             *out = g;
         }
@@ -433,7 +419,7 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
                             wb_error *err)
 {
     if (!wb_sess_valid_id(id))
-        return wb_sess_fail(err, WB_E_ARG, "bad session id '%s'", id);
+        return wb_err_set(err, WB_E_ARG, "bad session id '%s'", id);
     char *state;
     wb_status st = sess_dir(o, &state, err);
     if (st)
@@ -443,11 +429,14 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     free(state);
     int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
-        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
+        return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
     struct stat sb;
     if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        int e = errno;
         close(dfd);
-        return wb_sess_fail(err, WB_E_ARG, "no session '%s'", id);
+        if (e == ENOENT)
+            return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
+        return wb_err_set(err, WB_E_IO, "session '%s': %s", id, strerror(e));
     }
     /* Rename first: the session disappears atomically, then goes. What a
        failed removal leaves is swept by a later wb_session_expire. */
@@ -458,12 +447,12 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     int e = errno;
     close(dfd);
     if (rc && moved)
-        return wb_sess_fail(err, WB_E_IO, "session '%s' could not be deleted "
-                            "completely (%s): what is left is in %s/%s",
-                            id, strerror(e), path, grave);
+        return wb_err_set(err, WB_E_IO, "session '%s' could not be deleted "
+                          "completely (%s): what is left is in %s/%s",
+                          id, strerror(e), path, grave);
     if (rc)
-        return wb_sess_fail(err, WB_E_IO, "cannot delete session '%s': %s",
-                            id, strerror(e));
+        return wb_err_set(err, WB_E_IO, "cannot delete session '%s': %s",
+                          id, strerror(e));
     return WB_OK;
 }
 

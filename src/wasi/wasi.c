@@ -54,41 +54,18 @@ wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
         bool noret = !strcmp(wb_wasi_funcs[i].name, "proc_exit");
         wb_func *f = wb_func_new_host(s, params, np, res, noret ? 0 : 1,
                                       wb_wasi_funcs[i].fn, w);
-        if (!f) {
-            if (err) {
-                err->status = WB_E_NOMEM;
-                snprintf(err->message, sizeof err->message,
-                         "cannot create host function %s",
-                         wb_wasi_funcs[i].name);
-            }
-            return WB_E_NOMEM;
-        }
+        if (!f)
+            return wb_err_set(err, WB_E_NOMEM, "cannot create host function "
+                              "%s", wb_wasi_funcs[i].name);
         wb_extern ext = { .kind = WB_EXTERN_FUNC, .of.func = f };
         wb_status st = wb_linker_define(l, "wasi_snapshot_preview1",
                                         wb_wasi_funcs[i].name, ext);
-        if (st != WB_OK) {
-            if (err) {
-                err->status = st;
-                snprintf(err->message, sizeof err->message,
-                         "cannot define wasi_snapshot_preview1.%s",
-                         wb_wasi_funcs[i].name);
-            }
-            return st;
-        }
+        if (st != WB_OK)
+            return wb_err_set(err, st, "cannot define "
+                              "wasi_snapshot_preview1.%s",
+                              wb_wasi_funcs[i].name);
     }
     return WB_OK;
-}
-
-static wb_status fail(wb_error *err, wb_status st, const char *what,
-                      const char *detail)
-{
-    if (err) {
-        err->status = st;
-        err->trap = WB_TRAP_NONE;
-        err->backtrace[0] = 0;
-        snprintf(err->message, sizeof err->message, "%s: %s", what, detail);
-    }
-    return st;
 }
 
 static char **copy_strv(char **v, size_t n)
@@ -131,8 +108,8 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
 {
     uint32_t fd;
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
-        return fail(err, WB_E_ARG, g->guest, "max-files is too small for "
-                    "the grants");
+        return wb_err_set(err, WB_E_ARG, "%s: max-files is too small for the "
+                          "grants", g->guest);
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);
     e->host = -1;
@@ -144,7 +121,7 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
             if (e->host >= 0)
                 close(e->host);
             e->host = -1;
-            return fail(err, WB_E_ARG, g->host, strerror(er));
+            return wb_err_set(err, WB_E_ARG, "%s: %s", g->host, strerror(er));
         }
         e->root = (wb_fileid){ st.st_dev, st.st_ino };
         e->kind = WB_FD_HOST;
@@ -154,7 +131,7 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
         wb_tfs **nt = fs ? realloc(w->tfs, (w->ntfs + 1) * sizeof *nt) : NULL;
         if (!nt) {
             wb_tfs_free(fs);
-            return fail(err, WB_E_NOMEM, g->guest, "out of memory");
+            return wb_err_set(err, WB_E_NOMEM, "%s: out of memory", g->guest);
         }
         w->tfs = nt;
         w->tfs[w->ntfs++] = fs;
@@ -164,8 +141,8 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
     } else {
         struct stat st;
         if (fstat(g->fd, &st) != 0 || !S_ISSOCK(st.st_mode))
-            return fail(err, WB_E_ARG, g->guest ? g->guest : "socket",
-                        "not a socket");
+            return wb_err_set(err, WB_E_ARG, "%s: not a socket",
+                              g->guest ? g->guest : "socket");
         e->host = fcntl(g->fd, F_DUPFD_CLOEXEC, 3);
         e->kind = WB_FD_SOCK;
         e->type = WF_SOCK_STREAM;
@@ -177,7 +154,8 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
     wb_rights_of(WF_DIR, e->ro, &e->rights, &e->inherit);
     e->preopen = strdup(g->guest ? g->guest : "/");
     w->nopen++;
-    return e->preopen ? WB_OK : fail(err, WB_E_NOMEM, g->guest, "no memory");
+    return e->preopen ? WB_OK : wb_err_set(err, WB_E_NOMEM, "%s: no memory",
+                                           g->guest);
 }
 
 wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
@@ -185,7 +163,7 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
 {
     wb_wasi *w = calloc(1, sizeof *w);
     if (!w)
-        return fail(err, WB_E_NOMEM, "wasi", "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "wasi: out of memory");
     w->stop = -1;
     w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     w->max_files = cfg->budget.max_files;
@@ -201,11 +179,11 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
     w->nenv = cfg->nenv;
     if (w->wake < 0 || !w->fds || !w->args || !w->env) {
         wb_wasi_free(w);
-        return fail(err, WB_E_NOMEM, "wasi", "cannot allocate the context");
+        return wb_err_set(err, WB_E_NOMEM, "wasi: cannot allocate the context");
     }
     if (w->max_files < 3) {
         wb_wasi_free(w);
-        return fail(err, WB_E_ARG, "max-files", "must be at least 3");
+        return wb_err_set(err, WB_E_ARG, "max-files: must be at least 3");
     }
     add_stdio(w, cfg);
     for (size_t i = 0; i < cfg->ngrants; i++) {

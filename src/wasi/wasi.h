@@ -32,6 +32,7 @@
 #define WB_WASI_H
 
 #include "wasmbox.h"
+#include "common/error.h"
 #include <dirent.h>
 #include <poll.h>
 #include <stdatomic.h>

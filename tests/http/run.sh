@@ -277,6 +277,10 @@ if lang_ok python python.wasm; then
     check "percent-encoded file names round-trip" [ "$CODE" = 200 -a "$(cat "$T/body")" = spaced ]
     req GET "$S/files/missing.txt" -H "$HA"
     check "get a missing file -> 404" [ "$CODE" = 404 ]
+    req GET "$S/files?dir=nodir" -H "$HA"
+    check "list a missing directory -> 404" [ "$CODE" = 404 ]
+    req GET "$S/files/no%20such%20file%2F..%2Fx" -H "$HA"
+    check "a bad path -> 400, even when it reads 'no such file'" [ "$CODE" = 400 ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 1' '{"limits": {"timeout": 60}}')"
     check "exec limits above the policy -> 400" [ "$CODE" = 400 ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": "300ms"}}')"

@@ -183,7 +183,7 @@ static void test_load_file(void **state)
     wb_sandbox_config_free(&c);
     wb_sandbox_config_init(&c);
     assert_int_equal(wb_policy_load("/nonexistent/p.yaml", &c, NULL, &err),
-                     WB_E_IO);
+                     WB_E_NOT_FOUND);
     wb_sandbox_config_free(&c);
     unlink(path);
     rmdir(sub);

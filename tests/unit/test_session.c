@@ -1,6 +1,6 @@
 /* test_session.c: the session store (src/session/): deleting deep trees
  * with few fds, reporting a failed delete, the workspace quota of
- * uploads. No guest runtime is needed. */
+ * uploads, what is missing. No guest runtime is needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +169,33 @@ static void test_put_file_quota(void **st)
     wb_session_close(s);
 }
 
+/* Files, directories and sessions that do not exist are WB_E_NOT_FOUND,
+ * whatever their names say; a bad path is WB_E_ARG. */
+static void test_missing_is_not_found(void **st)
+{
+    fixture *f = *st;
+    wb_session *s;
+    wb_error err = { 0 };
+    uint8_t *data = NULL;
+    size_t n = 0;
+    wb_file_entry *fe = NULL;
+    assert_int_equal(wb_session_open(&f->opts, NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_session_get_file(s, "nope.txt", 1024, &data, &n,
+                                         &err), WB_E_NOT_FOUND);
+    assert_non_null(strstr(err.message, "nope.txt"));
+    assert_int_equal(wb_session_list_files(s, "nodir", &fe, &n, &err),
+                     WB_E_NOT_FOUND);
+    assert_int_equal(wb_session_get_file(s, "no such file/../x", 1024, &data,
+                                         &n, &err), WB_E_ARG);
+    assert_int_equal(wb_session_put_file(s, "a/b.txt", (const uint8_t *)"x",
+                                         1, &err), WB_OK);
+    assert_int_equal(wb_session_get_file(s, "a/b.txt/c", 1024, &data, &n,
+                                         &err), WB_E_ARG);   /* not a dir */
+    wb_session_close(s);
+    assert_int_equal(wb_session_delete(&f->opts, "nosuchsession", &err),
+                     WB_E_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +204,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_failure_is_reported,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_file_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_is_not_found, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

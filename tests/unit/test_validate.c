@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "wasmbox.h"
+#include "opcodes.h"
 
 typedef struct { uint8_t *p; size_t n, cap; } buf;
 
@@ -74,16 +75,23 @@ static wb_status compile_body(const uint8_t *code, size_t n, wb_error *err)
     return st;
 }
 
-/* The body is rejected as invalid with a message containing `want`. */
-static void expect_invalid(const uint8_t *code, size_t n, const char *want)
+/* The body is rejected with `want_st` and a message containing `want`. */
+static void expect_error(const uint8_t *code, size_t n, wb_status want_st,
+                         const char *want)
 {
     wb_error err;
     memset(&err, 0, sizeof err);
     wb_status st = compile_body(code, n, &err);
-    assert_int_equal(st, WB_E_INVALID);
+    if (st != want_st)
+        fail_msg("status %d (%s), not %d", st, err.message, want_st);
     if (!strstr(err.message, want))
         fail_msg("message \"%s\" lacks \"%s\"", err.message, want);
     assert_null(strchr(err.message, '\n'));
+}
+
+static void expect_invalid(const uint8_t *code, size_t n, const char *want)
+{
+    expect_error(code, n, WB_E_INVALID, want);
 }
 
 static void expect_valid(const uint8_t *code, size_t n)
@@ -169,6 +177,100 @@ static void test_deep_nesting(void **state)
     free(b.p);
 }
 
+/* Pushes a zero of type t. */
+static void put_zero(buf *b, uint8_t t)
+{
+    static const uint8_t zero[16];
+    switch (t) {
+    case WB_I32: put_u8(b, WB_WASM_I32_CONST); put_u8(b, 0); break;
+    case WB_I64: put_u8(b, WB_WASM_I64_CONST); put_u8(b, 0); break;
+    case WB_F32: put_u8(b, WB_WASM_F32_CONST); put(b, zero, 4); break;
+    case WB_F64: put_u8(b, WB_WASM_F64_CONST); put(b, zero, 8); break;
+    default:
+        put_u8(b, WB_PREFIX_FD); put_uleb(b, WB_WASM_V128_CONST & 0xff);
+        put(b, zero, 16);
+    }
+}
+
+static void put_opcode(buf *b, uint16_t code)
+{
+    if (code >> 8) put_u8(b, (uint8_t)(code >> 8));
+    if (code >> 8) put_uleb(b, code & 0xff);
+    else put_u8(b, (uint8_t)code);
+}
+
+/* Operands of op d's signature, the op with alignment `align` for a
+ * memarg and lane 0 for lanes, a drop of its result, the function's
+ * result. */
+static void body_of(buf *b, const wb_opdef *d, uint8_t first, uint32_t align)
+{
+    b->n = 0;
+    for (uint32_t i = 0; i < d->sig.nparams; i++)
+        put_zero(b, i ? d->sig.params[i] : first);
+    put_opcode(b, d->code);
+    if (d->imm == WB_IMM_MEMARG || d->imm == WB_IMM_MEMARG_LANE) {
+        put_uleb(b, align);
+        put_uleb(b, 0);
+    }
+    if (d->imm == WB_IMM_LANE || d->imm == WB_IMM_MEMARG_LANE)
+        put_u8(b, 0);
+    if (d->imm == WB_IMM_LANES16)
+        for (int i = 0; i < 16; i++) put_u8(b, (uint8_t)i);
+    if (d->sig.result) put_u8(b, WB_WASM_DROP);
+    put_u8(b, WB_WASM_LOCAL_GET); put_u8(b, 0); put_u8(b, WB_WASM_END);
+}
+
+/* Every op that runs as itself validates with the operands of its
+ * signature and is refused with another first operand or, for memory
+ * ops, an alignment above its natural one. */
+static void test_opcode_signatures(void **state)
+{
+    (void)state;
+    buf b = { 0 };
+    for (unsigned space = 0; space < 3; space++)
+        for (unsigned sub = 0; sub < 256; sub++) {
+            const wb_opdef *d = &wb_opdefs[space][sub];
+            if (!d->name || !d->direct) continue;
+            assert_int_not_equal(d->sig.nparams, WB_DYN);
+            uint8_t t = d->sig.params[0];
+            bool mem = d->imm == WB_IMM_MEMARG || d->imm == WB_IMM_MEMARG_LANE;
+            body_of(&b, d, t, mem ? d->arg : 0);
+            expect_valid(b.p, b.n);
+            body_of(&b, d, t == WB_I32 ? WB_F64 : WB_I32, 0);
+            expect_invalid(b.p, b.n, "type mismatch");
+            if (mem) {
+                body_of(&b, d, t, d->arg + 1u);
+                expect_invalid(b.p, b.n, "alignment must not be larger than natural");
+            }
+        }
+    free(b.p);
+}
+
+/* Every encoding the table lacks is an illegal opcode. */
+static void test_opcode_unknown(void **state)
+{
+    (void)state;
+    static const unsigned prefix[3] = { 0, WB_PREFIX_FC, WB_PREFIX_FD };
+    buf b = { 0 };
+    unsigned known = 0;
+    for (unsigned space = 0; space < 3; space++)
+        for (unsigned sub = 0; sub < 256; sub++) {
+            const wb_opdef *d = wb_opdef_of(prefix[space], sub);
+            if (d) {
+                assert_int_equal(d->code, prefix[space] << 8 | sub);
+                known++;
+                continue;
+            }
+            if (space == 0 && (sub == WB_PREFIX_FC || sub == WB_PREFIX_FD)) continue;
+            b.n = 0;
+            put_opcode(&b, (uint16_t)(prefix[space] << 8 | sub));
+            put_u8(&b, WB_WASM_END);
+            expect_error(b.p, b.n, WB_E_MALFORMED, "illegal opcode");
+        }
+    assert_int_equal(known, 183 + 18 + 236);      /* Wasm 2.0: plain, 0xFC, 0xFD */
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_polymorphic_stack),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_opcode_signatures),
+        cmocka_unit_test(test_opcode_unknown),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* error.c: one place that turns statuses and trap kinds into words. */
-#include "engine.h"
+/* error.c: filling a wb_error (error.h); statuses and traps in words. */
+#include "common/error.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -28,43 +28,56 @@ const char *wb_trap_message(wb_trap_kind k)
     return trap_text[k];
 }
 
-wb_status wb_err_set(wb_error *err, wb_status st, const char *fmt, ...)
+/* Messages are one line: a host's or a guest's newlines would break
+ * reports and the CLI's "wasmbox: <what>: <message>". */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r')
+            *s = ' ';
+}
+
+wb_status wb_err_vset(wb_error *err, wb_status st, const char *fmt,
+                      va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         err->status = st;
         err->trap = WB_TRAP_NONE;
+        err->exit_code = 0;
         err->backtrace[0] = 0;
         vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
+        one_line(err->message);
     }
+    return st;
+}
+
+wb_status wb_err_set(wb_error *err, wb_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wb_err_vset(err, st, fmt, ap);
+    va_end(ap);
     return st;
 }
 
 wb_status wb_err_trap(wb_error *err, wb_trap_kind k)
 {
-    if (err) {
-        err->status = WB_E_TRAP;
+    wb_err_set(err, WB_E_TRAP, "%s", wb_trap_message(k));
+    if (err)
         err->trap = k;
-        err->backtrace[0] = 0;
-        snprintf(err->message, sizeof err->message, "%s", wb_trap_message(k));
-    }
     return WB_E_TRAP;
 }
 
-const char *wb_valtype_name(wb_valtype t)
+void wb_err_addf(wb_error *err, const char *fmt, ...)
 {
-    switch (t) {
-    case WB_I32: return "i32";
-    case WB_I64: return "i64";
-    case WB_F32: return "f32";
-    case WB_F64: return "f64";
-    case WB_V128: return "v128";
-    case WB_FUNCREF: return "funcref";
-    case WB_EXTERNREF: return "externref";
-    }
-    return "?";
+    if (!err)
+        return;
+    size_t n = strlen(err->message);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message + n, sizeof err->message - n, fmt, ap);
+    va_end(ap);
+    one_line(err->message + n);
 }
 
 const char *wb_status_name(wb_status s)
@@ -81,6 +94,7 @@ const char *wb_status_name(wb_status s)
     case WB_E_ARG: return "bad argument";
     case WB_E_IO: return "i/o error";
     case WB_E_IMPL_LIMIT: return "implementation limit";
+    case WB_E_NOT_FOUND: return "not found";
     }
     return "unknown status";
 }
