@@ -24,10 +24,11 @@ CFLAGS   += -fsanitize=thread -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1
 LDFLAGS  += -fsanitize=thread
 endif
 
+COMMON_SRC := $(wildcard src/common/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
 WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/sandbox/*.c) \
               $(wildcard src/policy/*.c) $(wildcard src/session/*.c)
-LIB_SRC    := $(ENGINE_SRC) $(WASI_SRC)
+LIB_SRC    := $(COMMON_SRC) $(ENGINE_SRC) $(WASI_SRC)
 CLI_SRC    := $(wildcard src/cli/*.c) $(wildcard src/server/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 

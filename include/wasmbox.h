@@ -364,7 +364,9 @@ const char *wb_outcome_name(wb_outcome o);
 /* The `wasmbox run` exit status for a result (docs/exit-codes.md). */
 int wb_run_exit_status(const wb_run_result *res);
 /* Render `res` as one JSON object plus newline into buf (NUL-terminated
- * when cap > 0). Returns the length it needs, excluding the NUL. */
+ * when cap > 0). Returns the length it needs, excluding the NUL (0 when
+ * memory ran out). Text is UTF-8; ill-formed bytes from the guest or the
+ * file system are replaced with U+FFFD. */
 size_t wb_run_result_json(const wb_run_result *res, char *buf, size_t cap);
 
 /* "64M", "1.5GiB", "100k", "4096" -> bytes (K=1024). false if malformed. */
@@ -564,6 +566,24 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
  * skipped (their last use is refreshed by each step). */
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
                             wb_error *err);
+/* Is there a session `id` on disk (a valid id with its metadata)? */
+bool wb_session_exists(const wb_session_options *o, const char *id);
+/* A fresh random id (16 hex digits) of no session on disk, for a server
+ * that hands out an id before it opens the session. */
+wb_status wb_session_new_id(const wb_session_options *o, char *id,
+                            size_t cap, wb_error *err);
+
+/* The guest image of a language (built by `make guests`): the module
+ * DIR/MODULE under the guests directory, for Python also the standard
+ * library DIR/LIB (granted at /lib), and the runtime's argv[0]. WB_LANG_WASM
+ * has no image (dir NULL). NULL for a value that is no language. */
+typedef struct wb_guest_image {
+    const char *dir, *module, *lib, *argv0;
+} wb_guest_image;
+const wb_guest_image *wb_guest_image_of(wb_lang lang);
+/* The guests directory: `dir` when set, else $WASMBOX_GUESTS, else
+ * guests/ beside the running executable (malloc'd; NULL when none). */
+char *wb_guests_dir(const char *dir);
 
 /* ---- end of policy and sessions section ---- */
 

@@ -12,6 +12,8 @@
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
  */
 #include "wasmbox.h"
+#include "common/file.h"
+#include "common/path.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -20,6 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
+
+#define WB_POLICY_MAX_FILE (1u << 20)
 
 typedef struct pctx {
     yaml_document_t *doc;
@@ -465,51 +469,24 @@ wb_status wb_policy_parse(const char *text, size_t len, const char *name,
 wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
                          wb_session_settings *ss, wb_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    uint8_t *buf;
+    size_t len;
+    char base[PATH_MAX];
+    int e = wb_file_read(path, WB_POLICY_MAX_FILE, &buf, &len);
+    if (e) {
         if (err) {
             memset(err, 0, sizeof *err);
             err->status = WB_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
-                     path, strerror(errno));
+            snprintf(err->message, sizeof err->message, e == EFBIG
+                     ? "%s: policy file too large (over 1 MiB)"
+                     : "%s: cannot read: %s", path, strerror(e));
         }
         return WB_E_IO;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            char *nb = cap > (1u << 20) ? NULL : realloc(buf, cap = len + 65536);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                if (err) {
-                    memset(err, 0, sizeof *err);
-                    err->status = WB_E_IO;
-                    snprintf(err->message, sizeof err->message,
-                             "%s: policy file too large", path);
-                }
-                return WB_E_IO;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", path);
-    char *slash = strrchr(base, '/');
-    if (slash == base)
-        base[1] = 0;
-    else if (slash)
-        *slash = 0;
-    else
+    if (!wb_path_dirname(path, base, sizeof base))
         snprintf(base, sizeof base, ".");
-    wb_status st = wb_policy_parse(buf ? buf : "", len, path, base, cfg, ss,
-                                   err);
+    wb_status st = wb_policy_parse((const char *)buf, len, path, base, cfg,
+                                   ss, err);
     free(buf);
     return st;
 }

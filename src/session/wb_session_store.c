@@ -7,6 +7,7 @@
  * Every file we write goes through a temp file, fsync and rename, so a
  * killed process never leaves a half-written file under its final name. */
 #include "session/wb_session.h"
+#include "common/tree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -271,6 +272,52 @@ static wb_status check_policy(const wb_sandbox_config *p, wb_error *err)
     return WB_OK;
 }
 
+/* 16 random hex digits. */
+static bool random_id(char id[17])
+{
+    uint8_t r[8];
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        return false;
+    for (int i = 0; i < 8; i++)
+        snprintf(id + 2 * i, 3, "%02x", r[i]);
+    return true;
+}
+
+static wb_status set_paths(wb_session *s, const wb_session_options *o,
+                           wb_error *err)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s/sessions/%s", s->state_dir, s->id);
+    s->root = strdup(buf);
+    snprintf(buf, sizeof buf, "%s/sessions/%s/work", s->state_dir, s->id);
+    s->ws = strdup(buf);
+    snprintf(buf, sizeof buf, "%s/runtime", s->state_dir);
+    s->runtime_dir = strdup(buf);
+    if (o && o->guests_dir)
+        s->guests_dir = strdup(o->guests_dir);
+    if (!s->root || !s->ws || !s->runtime_dir)
+        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    return WB_OK;
+}
+
+/* Times and counts from session.json when the session existed. */
+static void load_state(wb_session *s)
+{
+    wb_session_info info;
+    s->last_used = wb_sess_now();
+    s->created = s->last_used;
+    if (!load_meta(s->root, &info))
+        return;
+    s->created = info.created;
+    s->steps = info.steps;
+    /* a previous process may have held interpreter state */
+    for (int l = 0; l < WB_LANG_COUNT; l++) {
+        s->lost[l] = info.steps > 0;
+        snprintf(s->lost_why[l], sizeof s->lost_why[l],
+                 "the session was reopened");
+    }
+}
+
 wb_status wb_session_open(const wb_session_options *o, const char *id,
                           wb_session **out, wb_error *err)
 {
@@ -286,70 +333,59 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     else
         wb_session_settings_default(&s->settings);
     wb_status st = check_policy(s->policy, err);
-    if (st || (st = sess_dir(o, &s->state_dir, err))) {
-        sess_free(s);
-        return st;
-    }
-    if (id) {
-        if (!wb_sess_valid_id(id)) {
-            sess_free(s);
-            return wb_sess_fail(err, WB_E_ARG, "bad session id '%s' (letters,"
-                                " digits, '-', '_', '.'; at most 63)", id);
-        }
+    if (!st)
+        st = sess_dir(o, &s->state_dir, err);
+    if (!st && id && !wb_sess_valid_id(id))
+        st = wb_sess_fail(err, WB_E_ARG, "bad session id '%s' (letters, "
+                          "digits, '-', '_', '.'; at most 63)", id);
+    else if (!st && id)
         snprintf(s->id, sizeof s->id, "%s", id);
-    } else {
-        uint8_t r[8] = { 0 };
-        if (getrandom(r, sizeof r, 0) != sizeof r) {
-            sess_free(s);
-            return wb_sess_fail(err, WB_E_IO, "no randomness for an id");
-        }
-        for (int i = 0; i < 8; i++)
-            snprintf(s->id + 2 * i, 3, "%02x", r[i]);
+    else if (!st && !random_id(s->id))
+        st = wb_sess_fail(err, WB_E_IO, "no randomness for an id");
+    if (!st && !(st = set_paths(s, o, err)) && mkdirs(s->ws) != 0)
+        st = wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
+                          strerror(errno));
+    if (!st) {
+        load_state(s);
+        st = wb_sess_save(s, err);
     }
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s/sessions/%s", s->state_dir, s->id);
-    s->root = strdup(buf);
-    snprintf(buf, sizeof buf, "%s/sessions/%s/work", s->state_dir, s->id);
-    s->ws = strdup(buf);
-    snprintf(buf, sizeof buf, "%s/runtime", s->state_dir);
-    s->runtime_dir = strdup(buf);
-    if (o && o->guests_dir)
-        s->guests_dir = strdup(o->guests_dir);
-    if (!s->root || !s->ws || !s->runtime_dir) {
-        sess_free(s);
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
-    }
-    wb_session_info info;
-    bool existed = load_meta(s->root, &info);
-    if (mkdirs(s->ws) != 0) {
-        wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
-                     strerror(errno));
-        sess_free(s);
-        return WB_E_IO;
-    }
-    s->last_used = wb_sess_now();
-    if (existed) {
-        s->created = info.created;
-        s->steps = info.steps;
-        /* a previous process may have held interpreter state */
-        for (int l = 0; l < WB_LANG_COUNT; l++) {
-            s->lost[l] = info.steps > 0;
-            snprintf(s->lost_why[l], sizeof s->lost_why[l],
-                     "the session was reopened");
-        }
-    } else {
-        s->created = s->last_used;
-    }
-    if ((st = wb_sess_save(s, err))) {
+    if (!st && !mark_open(s->id, true))
+        st = wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    if (st) {
         sess_free(s);
         return st;
-    }
-    if (!mark_open(s->id, true)) {
-        sess_free(s);
-        return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
     }
     *out = s;
     return WB_OK;
+}
+
+wb_status wb_session_new_id(const wb_session_options *o, char *id,
+                            size_t cap, wb_error *err)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        char r[17];
+        if (!random_id(r))
+            return wb_sess_fail(err, WB_E_IO, "no randomness for an id");
+        if (cap <= strlen(r))
+            return wb_sess_fail(err, WB_E_ARG, "no room for an id");
+        snprintf(id, cap, "%s", r);
+        if (!wb_session_exists(o, id))
+            return WB_OK;
+    }
+    return wb_sess_fail(err, WB_E_IO, "no fresh session id");
+}
+
+bool wb_session_exists(const wb_session_options *o, const char *id)
+{
+    if (!id || !wb_sess_valid_id(id))
+        return false;
+    char *state = wb_session_state_dir(o), path[PATH_MAX];
+    struct stat sb;
+    if (!state)
+        return false;
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", state, id);
+    free(state);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 void wb_session_close(wb_session *s)
@@ -387,20 +423,36 @@ void wb_session_reset(wb_session *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Open the directory <state>/sessions (its path into `path`). */
+static wb_status open_sessions(const wb_session_options *o, char *path,
+                               size_t cap, int *dfd, wb_error *err)
+{
+    char *state;
+    wb_status st = sess_dir(o, &state, err);
+    *dfd = -1;
+    if (st)
+        return st;
+    snprintf(path, cap, "%s/sessions", state);
+    free(state);
+    *dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*dfd < 0)
+        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
+    return WB_OK;
+}
+
 wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
                           size_t *n, wb_error *err)
 {
-    char *state;
+    char path[PATH_MAX];
+    int dfd;
     *out = NULL;
     *n = 0;
-    wb_status st = sess_dir(o, &state, err);
+    wb_status st = open_sessions(o, path, sizeof path, &dfd, err);
     if (st)
         return st;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    DIR *d = opendir(path);
+    DIR *d = fdopendir(dfd);
     if (!d) {
-        free(state);
+        close(dfd);
         return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
     }
     struct dirent *e;
@@ -417,7 +469,9 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
             wb_session_info *g = realloc(*out, (cap = cap * 2 + 8) * sizeof *g);
             if (!g) {
                 closedir(d);
-                free(state);
+                free(*out);
+                *out = NULL;
+                *n = 0;
                 return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
             }
             *out = g;
@@ -425,38 +479,22 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
         (*out)[(*n)++] = info;
     }
     closedir(d);
-    free(state);
     return WB_OK;
 }
 
-wb_status wb_session_delete(const wb_session_options *o, const char *id,
-                            wb_error *err)
+/* Rename session `id` of dfd (the sessions directory at `path`) away,
+ * then remove it: the session disappears atomically, then goes. What a
+ * failed removal leaves is swept by a later wb_session_expire. */
+static wb_status bury(int dfd, const char *path, const char *id,
+                      wb_error *err)
 {
-    if (!wb_sess_valid_id(id))
-        return wb_sess_fail(err, WB_E_ARG, "bad session id '%s'", id);
-    char *state;
-    wb_status st = sess_dir(o, &state, err);
-    if (st)
-        return st;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    free(state);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return wb_sess_fail(err, WB_E_IO, "%s: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-        close(dfd);
-        return wb_sess_fail(err, WB_E_ARG, "no session '%s'", id);
-    }
-    /* Rename first: the session disappears atomically, then goes. What a
-       failed removal leaves is swept by a later wb_session_expire. */
     char grave[NAME_MAX + 1];
     snprintf(grave, sizeof grave, "%s%s-%d", GRAVE, id, (int)getpid());
     bool moved = renameat(dfd, id, dfd, grave) == 0;
-    int rc = moved ? wb_sess_rm_tree(dfd, grave) : -1;
     int e = errno;
-    close(dfd);
+    int rc = moved ? wb_tree_rm(dfd, grave) : -1;
+    if (moved)
+        e = errno;
     if (rc && moved)
         return wb_sess_fail(err, WB_E_IO, "session '%s' could not be deleted "
                             "completely (%s): what is left is in %s/%s",
@@ -467,21 +505,35 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     return WB_OK;
 }
 
+wb_status wb_session_delete(const wb_session_options *o, const char *id,
+                            wb_error *err)
+{
+    if (!wb_sess_valid_id(id))
+        return wb_sess_fail(err, WB_E_ARG, "bad session id '%s'", id);
+    char path[PATH_MAX];
+    int dfd;
+    wb_status st = open_sessions(o, path, sizeof path, &dfd, err);
+    if (st)
+        return st;
+    struct stat sb;
+    st = fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0
+                   ? wb_sess_fail(err, WB_E_ARG, "no session '%s'", id)
+                   : bury(dfd, path, id, err);
+    close(dfd);
+    return st;
+}
+
 /* Remove what failed deletions left (graves untouched for a while: a
  * deletion under way renamed its grave just now). */
 static void sweep_graves(const wb_session_options *o)
 {
-    char *state;
-    if (sess_dir(o, &state, NULL))
-        return;
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    free(state);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    int dfd;
+    if (open_sessions(o, path, sizeof path, &dfd, NULL))
+        return;
+    DIR *d = fdopendir(dfd);
     if (!d) {
-        if (dfd >= 0)
-            close(dfd);
+        close(dfd);
         return;
     }
     int64_t now = wb_sess_now();
@@ -492,9 +544,16 @@ static void sweep_graves(const wb_session_options *o)
             fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
             now - (int64_t)sb.st_ctime < GRAVE_AGE_S)
             continue;
-        wb_sess_rm_tree(dirfd(d), e->d_name);
+        wb_tree_rm(dirfd(d), e->d_name);
     }
     closedir(d);
+}
+
+static bool idle_past(const wb_session_info *in, int64_t now,
+                      uint64_t expiry_ms)
+{
+    int64_t idle = now - in->last_used;
+    return idle >= 0 && (uint64_t)idle * 1000 >= expiry_ms;
 }
 
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
@@ -514,14 +573,11 @@ wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
     if (st)
         return st;
     int64_t now = wb_sess_now();
-    for (size_t i = 0; i < n; i++) {
-        int64_t idle = now - list[i].last_used;
-        if (idle < 0 || (uint64_t)idle * 1000 < ss->idle_expiry_ms ||
-            is_open(list[i].id))
-            continue;
-        if (wb_session_delete(o, list[i].id, NULL) == WB_OK && deleted)
+    for (size_t i = 0; i < n; i++)
+        if (idle_past(&list[i], now, ss->idle_expiry_ms) &&
+            !is_open(list[i].id) &&
+            wb_session_delete(o, list[i].id, NULL) == WB_OK && deleted)
             (*deleted)++;
-    }
     free(list);
     return WB_OK;
 }

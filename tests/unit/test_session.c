@@ -1,6 +1,6 @@
 /* test_session.c: the session store (src/session/): deleting deep trees
  * with few fds, reporting a failed delete, the workspace quota of
- * uploads. No guest runtime is needed. */
+ * uploads, workspace paths, ids. No guest runtime is needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +169,60 @@ static void test_put_file_quota(void **st)
     wb_session_close(s);
 }
 
+/* Workspace paths: relative, or under /work; ".." and other absolute
+ * paths are refused before anything is opened. */
+static void test_workspace_paths(void **st)
+{
+    fixture *f = *st;
+    static const char *const bad[] = { "../x", "a/../../x", "a/..", "..",
+                                       "/etc/passwd", "/work/../x",
+                                       "/workspace/x", "/", NULL };
+    wb_session *s;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &s, &err), WB_OK);
+    for (const char *const *p = bad; *p; p++) {
+        memset(&err, 0, sizeof err);
+        wb_status rc = wb_session_put_file(s, *p, (const uint8_t *)"x", 1,
+                                           &err);
+        if (rc != WB_E_ARG || !strstr(err.message, "outside the workspace"))
+            fail_msg("put '%s': %d '%s'", *p, rc, err.message);
+    }
+    assert_int_equal(wb_session_put_file(s, "/work/d/x", (const uint8_t *)"1",
+                                         1, &err), WB_OK);
+    assert_int_equal(wb_session_put_file(s, ".//d/./y", (const uint8_t *)"2",
+                                         1, &err), WB_OK);
+    uint8_t *data;
+    size_t n;
+    assert_int_equal(wb_session_get_file(s, "d/y", 10, &data, &n, &err),
+                     WB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(data[0], '2');
+    free(data);
+    assert_int_equal(wb_session_get_file(s, "d/y", 0, &data, &n, &err),
+                     WB_E_LIMIT);
+    assert_int_equal(wb_session_get_file(s, "../d/y", 10, &data, &n, &err),
+                     WB_E_ARG);
+    wb_session_close(s);
+}
+
+static void test_ids(void **st)
+{
+    fixture *f = *st;
+    char id[64];
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_new_id(&f->opts, id, sizeof id, &err), WB_OK);
+    assert_int_equal(strlen(id), 16);
+    assert_false(wb_session_exists(&f->opts, id));
+    wb_session *s;
+    assert_int_equal(wb_session_open(&f->opts, id, &s, &err), WB_OK);
+    assert_true(wb_session_exists(&f->opts, id));
+    wb_session_close(s);
+    assert_false(wb_session_exists(&f->opts, "../sessions"));
+    assert_false(wb_session_exists(&f->opts, ""));
+    assert_false(wb_session_exists(&f->opts, NULL));
+    assert_int_equal(wb_session_new_id(&f->opts, id, 8, &err), WB_E_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +231,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_failure_is_reported,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_file_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workspace_paths, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
