@@ -562,10 +562,15 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
 wb_status wb_session_delete(const wb_session_options *o, const char *id,
                             wb_error *err);
 /* Delete sessions idle longer than the settings' expiry; returns how
- * many through `deleted` (may be NULL). Open sessions of this process are
- * skipped (their last use is refreshed by each step). */
+ * many through `deleted` (may be NULL). A session open in any process
+ * (it holds a shared lock on its directory) is never deleted, however
+ * long it has been idle; each step refreshes its last use. */
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
                             wb_error *err);
+/* How often a running server calls wb_session_expire: a quarter of the
+ * settings' expiry, at least 1 s and at most 60 s (0 when sessions never
+ * expire). */
+uint64_t wb_session_expire_every_ms(const wb_session_settings *ss);
 /* Is there a session `id` on disk (a valid id with its metadata)? */
 bool wb_session_exists(const wb_session_options *o, const char *id);
 /* A fresh random id (16 hex digits) of no session on disk, for a server

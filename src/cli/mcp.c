@@ -52,7 +52,8 @@ static const char mcp_help[] =
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                      guests/ beside this executable)\n"
     "Sessions idle longer than the policy's session.idle_expiry are\n"
-    "deleted (at start-up, and every minute with --http). A session's\n"
+    "deleted at start-up and, with --http, every quarter of the expiry\n"
+    "(1 s to 1 min); one open in any process never is. A session's\n"
     "workspace stays within the policy's budget.disk (each file and\n"
     "directory also counts 4 KiB). --http: SIGTERM, SIGINT or SIGHUP stop\n"
     "accepting, finish the tool calls under way, then exit 0.\n";

@@ -76,6 +76,8 @@ static const char serve_help[] =
     "A session's workspace (files from steps and uploads) stays within the\n"
     "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
     "step may write only what is left, an upload past it gets 413.\n"
+    "Sessions idle longer than the policy's session.idle_expiry are\n"
+    "deleted at start-up and every quarter of the expiry (1 s to 1 min).\n"
     "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
     "the requests under way (each bounded by its timeout), exit 0. Exit\n"
     "status 2: a bad command line, key file or policy (one line on stderr\n"

@@ -570,6 +570,7 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
         rc = -1;
     } else {
         announce(srv, addr);
+        uint64_t every = wb_session_expire_every_ms(&srv->settings);
         uint64_t last_expire = wb_http_now_ms();
         for (;;) {
             struct timespec ts = { 1, 0 };
@@ -580,7 +581,8 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
                 break;
             }
             wb_conn_sweep(&srv->guard);
-            if (wb_http_now_ms() - last_expire >= 30000) {
+            /* also the one-shot workspaces a failed delete left */
+            if (wb_http_now_ms() - last_expire >= (every ? every : 60000)) {
                 wb_http_sessions_expire(srv);
                 last_expire = wb_http_now_ms();
             }

@@ -461,6 +461,7 @@ static int listen_on(wb_addr *addr)
 /* Until a signal: close idle connections, expire idle sessions. */
 static int wait_for_signal(const sigset_t *set)
 {
+    uint64_t every = wb_session_expire_every_ms(&g_srv->settings);
     uint64_t last_expire = now_ms();
     for (;;) {
         struct timespec ts = { 1, 0 };
@@ -469,7 +470,7 @@ static int wait_for_signal(const sigset_t *set)
             return sig;
         expire_idle();
         wb_conn_sweep(&guard);
-        if (now_ms() - last_expire >= 60000) {
+        if (every && now_ms() - last_expire >= every) {
             wb_session_expire(&g_srv->opts, NULL, NULL);
             last_expire = now_ms();
         }

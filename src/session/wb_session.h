@@ -33,6 +33,7 @@ struct wb_session {
     char lost_why[WB_LANG_COUNT][96];
     int64_t created, last_used;
     uint64_t steps;
+    int lock_fd;                        /* its directory, flock'd shared */
     pthread_mutex_t mu;
 };
 

@@ -5,7 +5,13 @@
  *   <state>/runtime/                     driver.py, driver.js
  *
  * Every file we write goes through a temp file, fsync and rename, so a
- * killed process never leaves a half-written file under its final name. */
+ * killed process never leaves a half-written file under its final name.
+ *
+ * An open session holds a shared flock(2) on its directory, whichever
+ * process opened it; expiry takes the lock exclusively (without waiting)
+ * before it moves a session away, so it never deletes one in use, by
+ * this process or another (several `wasmbox mcp` processes share a state
+ * directory). The lock costs one fd per open session. */
 #include "session/wb_session.h"
 #include "common/tree.h"
 #include <dirent.h>
@@ -17,17 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ids of sessions open in this process, one entry per open (expiry skips
- * them); grows as needed, so a server with many sessions open never has
- * one expired under it */
-static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
-static char (*open_ids)[64];
-static size_t n_open, cap_open;
 
 #define GRAVE ".deleted-"       /* a session being deleted */
 #define GRAVE_AGE_S 300
@@ -207,43 +207,6 @@ static bool load_meta(const char *root, wb_session_info *info)
     return ok;
 }
 
-static bool mark_open(const char *id, bool on)
-{
-    bool ok = true;
-    pthread_mutex_lock(&open_mu);
-    if (on) {
-        if (n_open == cap_open) {
-            size_t cap = cap_open * 2 + 16;
-            char (*g)[64] = realloc(open_ids, cap * sizeof *g);
-            if (g) {
-                open_ids = g;
-                cap_open = cap;
-            }
-        }
-        ok = n_open < cap_open;
-        if (ok)
-            snprintf(open_ids[n_open++], sizeof open_ids[0], "%s", id);
-    } else {
-        for (size_t i = 0; i < n_open; i++)
-            if (!strcmp(open_ids[i], id)) {
-                memcpy(open_ids[i], open_ids[--n_open], sizeof open_ids[0]);
-                break;
-            }
-    }
-    pthread_mutex_unlock(&open_mu);
-    return ok;
-}
-
-static bool is_open(const char *id)
-{
-    bool r = false;
-    pthread_mutex_lock(&open_mu);
-    for (size_t i = 0; i < n_open && !r; i++)
-        r = !strcmp(open_ids[i], id);
-    pthread_mutex_unlock(&open_mu);
-    return r;
-}
-
 static void sess_free(wb_session *s)
 {
     if (!s)
@@ -253,6 +216,8 @@ static void sess_free(wb_session *s)
     free(s->ws);
     free(s->guests_dir);
     free(s->runtime_dir);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);              /* releases the lock */
     wb_sandbox_config_free(&s->own_policy);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -300,6 +265,38 @@ static wb_status set_paths(wb_session *s, const wb_session_options *o,
     return WB_OK;
 }
 
+/* Create the directories and take the shared lock on the session's own
+ * directory: the one at s->root once locked (an expiry may have moved
+ * the one we created away meanwhile; then again). */
+static wb_status lock_root(wb_session *s, wb_error *err)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        if (mkdirs(s->ws) != 0)
+            break;
+        int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                      O_CLOEXEC);
+        struct stat held, now;
+        int rc = fd < 0 ? -1 : flock(fd, LOCK_SH);
+        while (rc != 0 && fd >= 0 && errno == EINTR)
+            rc = flock(fd, LOCK_SH);
+        if (rc != 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return wb_sess_fail(err, WB_E_IO, "%s: cannot lock: %s",
+                                s->root, strerror(e));
+        }
+        if (fstat(fd, &held) == 0 && stat(s->root, &now) == 0 &&
+            held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+            s->lock_fd = fd;
+            return WB_OK;
+        }
+        close(fd);
+    }
+    return wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
+                        strerror(errno ? errno : EAGAIN));
+}
+
 /* Times and counts from session.json when the session existed. */
 static void load_state(wb_session *s)
 {
@@ -325,6 +322,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     wb_session *s = calloc(1, sizeof *s);
     if (!s)
         return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
+    s->lock_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     wb_sandbox_config_init(&s->own_policy);
     s->policy = o && o->policy ? o->policy : &s->own_policy;
@@ -342,15 +340,10 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         snprintf(s->id, sizeof s->id, "%s", id);
     else if (!st && !random_id(s->id))
         st = wb_sess_fail(err, WB_E_IO, "no randomness for an id");
-    if (!st && !(st = set_paths(s, o, err)) && mkdirs(s->ws) != 0)
-        st = wb_sess_fail(err, WB_E_IO, "%s: cannot create: %s", s->ws,
-                          strerror(errno));
-    if (!st) {
+    if (!st && !(st = set_paths(s, o, err)) && !(st = lock_root(s, err))) {
         load_state(s);
         st = wb_sess_save(s, err);
     }
-    if (!st && !mark_open(s->id, true))
-        st = wb_sess_fail(err, WB_E_NOMEM, "out of memory");
     if (st) {
         sess_free(s);
         return st;
@@ -396,7 +389,6 @@ void wb_session_close(wb_session *s)
         if (s->kernel[l])
             wb_kernel_stop(s->kernel[l]);
     wb_sess_save(s, NULL);
-    mark_open(s->id, false);
     sess_free(s);
 }
 
@@ -484,14 +476,18 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
 
 /* Rename session `id` of dfd (the sessions directory at `path`) away,
  * then remove it: the session disappears atomically, then goes. What a
- * failed removal leaves is swept by a later wb_session_expire. */
-static wb_status bury(int dfd, const char *path, const char *id,
+ * failed removal leaves is swept by a later wb_session_expire. `lock`
+ * (or -1), the session's lock, is let go once it is renamed: an open
+ * waiting for it then makes a fresh directory while this one goes. */
+static wb_status bury(int dfd, const char *path, const char *id, int lock,
                       wb_error *err)
 {
     char grave[NAME_MAX + 1];
     snprintf(grave, sizeof grave, "%s%s-%d", GRAVE, id, (int)getpid());
     bool moved = renameat(dfd, id, dfd, grave) == 0;
     int e = errno;
+    if (lock >= 0)
+        close(lock);
     int rc = moved ? wb_tree_rm(dfd, grave) : -1;
     if (moved)
         e = errno;
@@ -518,7 +514,7 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     struct stat sb;
     st = fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0
                    ? wb_sess_fail(err, WB_E_ARG, "no session '%s'", id)
-                   : bury(dfd, path, id, err);
+                   : bury(dfd, path, id, -1, err);
     close(dfd);
     return st;
 }
@@ -556,6 +552,28 @@ static bool idle_past(const wb_session_info *in, int64_t now,
     return idle >= 0 && (uint64_t)idle * 1000 >= expiry_ms;
 }
 
+/* Delete session `id` of dfd if it is idle past the expiry and nobody
+ * has it open: its lock is taken without waiting and held while it is
+ * moved away, so an open that comes meanwhile gets a fresh directory. */
+static bool expire_one(int dfd, const char *path, const char *id,
+                       uint64_t expiry_ms)
+{
+    int fd = openat(dfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char root[PATH_MAX + NAME_MAX + 2];
+    wb_session_info info;
+    snprintf(root, sizeof root, "%s/%s", path, id);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+        !load_meta(root, &info) ||                /* not used meanwhile */
+        !idle_past(&info, wb_sess_now(), expiry_ms)) {
+        close(fd);
+        return false;
+    }
+    return bury(dfd, path, id, fd, NULL) == WB_OK;
+}
+
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
                             wb_error *err)
 {
@@ -569,15 +587,29 @@ wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
         return WB_OK;
     wb_session_info *list;
     size_t n;
+    char path[PATH_MAX];
+    int dfd;
     wb_status st = wb_session_list(o, &list, &n, err);
+    if (!st && (st = open_sessions(o, path, sizeof path, &dfd, err))) {
+        free(list);
+        return st;
+    }
     if (st)
         return st;
     int64_t now = wb_sess_now();
     for (size_t i = 0; i < n; i++)
         if (idle_past(&list[i], now, ss->idle_expiry_ms) &&
-            !is_open(list[i].id) &&
-            wb_session_delete(o, list[i].id, NULL) == WB_OK && deleted)
+            expire_one(dfd, path, list[i].id, ss->idle_expiry_ms) && deleted)
             (*deleted)++;
+    close(dfd);
     free(list);
     return WB_OK;
+}
+
+uint64_t wb_session_expire_every_ms(const wb_session_settings *ss)
+{
+    uint64_t every = ss ? ss->idle_expiry_ms / 4 : 0;
+    if (!ss || !ss->idle_expiry_ms)
+        return 0;
+    return every < 1000 ? 1000 : every > 60000 ? 60000 : every;
 }

@@ -477,6 +477,30 @@ else
     skip "a failed DELETE (chattr +i is not available here)"
 fi
 
+# ---- idle sessions expire while the server runs ---------------------------
+# Every quarter of session.idle_expiry (at least 1 s, at most 1 min): the
+# server's own idle sessions, and those an earlier process left on disk.
+printf 'session:\n  idle_expiry: 2s\n  languages: [lua]\n' > "$T/expiry.yaml"
+start_server expiry --policy "$T/expiry.yaml" --api-keys "$T/keys"
+X=http://127.0.0.1:$PORT_expiry
+req POST "$X/v1/sessions" -H "$HA" -d '{}'
+XID=$(jget "j['id']")
+req PUT "$X/v1/sessions/$XID/files/a.txt" -H "$HA" --data-binary 'x'
+check "a session with a file" [ "$CODE" = 200 -a -d "$T/state-expiry/sessions/$XID" ]
+OLD=$T/state-expiry/sessions/leftover
+mkdir -p "$OLD/work"
+printf '{"version": 1, "id": "leftover", "created": 1, "last_used": %s, "steps": 0}\n' \
+    "$(( $(date +%s) - 3600 ))" > "$OLD/session.json"
+for _ in $(seq 100); do
+    [ -e "$T/state-expiry/sessions/$XID" ] || [ -e "$OLD" ] || break
+    sleep 0.1
+done
+checks "both are deleted within 10 s, the server running" \
+    '[ ! -e "$T/state-expiry/sessions/$XID" ] && [ ! -e "$OLD" ]'
+req GET "$X/v1/sessions/$XID" -H "$HA"
+check "the expired session -> 404" [ "$CODE" = 404 ]
+kill "$PID_expiry"
+
 # ---- start-up refusals -------------------------------------------------
 env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen 0.0.0.0:0 --insecure-no-auth \
     --state-dir "$T/s2" 2>"$T/err" & RP=$!
