@@ -333,6 +333,17 @@ static const char *allowed_methods(const char *url, char *buf, size_t cap)
     return buf[0] ? buf : NULL;
 }
 
+/* The URI as it came, before libmicrohttpd decodes it: a %00 would cut
+ * the path short (PUT .../files/a%00b would write "a"), so such a
+ * request is marked here, and refused. Its context starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    wb_http_req *r = calloc(1, sizeof *r);
+    if (r)
+        r->nul_in_url = strstr(uri, "%00") != NULL;
+    return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version,
@@ -341,9 +352,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
+    if (!r || !r->srv) {                  /* the request's first call */
+        if (!r && !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *ctx = r;
         r->srv = srv;
@@ -358,6 +368,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (draining) {
             wb_http_error(r, 503, "the server is shutting down");
             r->retry_after = 1;
+            return send_answer(r);
+        }
+        if (r->nul_in_url) {
+            wb_http_error(r, 400, "the URL holds a NUL byte (%%00)");
             return send_answer(r);
         }
         for (size_t i = 0; i < NROUTES && r->route < 0; i++)
@@ -471,6 +485,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
     wb_conn_next(&srv->guard, conn);
+    if (r && !r->srv) {                   /* never reached on_request */
+        free(r);
+        *ctx = NULL;
+        return;
+    }
     if (!r)
         return;
     double secs = (double)(now_us() - r->t0_us) / 1e6;
@@ -557,6 +576,7 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
         /* first: libmicrohttpd logs options after it with the logger */
         MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox serve",
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &srv->guard,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,

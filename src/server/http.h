@@ -136,6 +136,7 @@ typedef struct wb_http_req {
     uint8_t *body;
     size_t len, cap;
     bool too_big;
+    bool nul_in_url;               /* the raw URI holds %00 */
     bool queued, answered;
     uint64_t t0_us;
     /* the answer */

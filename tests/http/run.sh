@@ -272,6 +272,9 @@ if lang_ok python python.wasm; then
     check "get a file written by the code" [ "$CODE" = 200 -a "$(cat "$T/body")" = "a,b" ]
     req PUT "$S/files/..%2F..%2Fescape.txt" -H "$HA" --data-binary 'x'
     check "a percent-encoded '..' path -> 400" [ "$CODE" = 400 ]
+    req PUT "$S/files/a%00b.txt" -H "$HA" --data-binary 'nul'
+    checks "a NUL (%00) in a file path -> 400, nothing written" \
+        '[ "$CODE" = 400 ] && [ ! -e "$T/state-main/sessions/$SID/work/a" ]'
     req PUT "$S/files/with%20space.txt" -H "$HA" --data-binary 'spaced'
     req GET "$S/files/with%20space.txt" -H "$HA"
     check "percent-encoded file names round-trip" [ "$CODE" = 200 -a "$(cat "$T/body")" = spaced ]
