@@ -15,6 +15,10 @@
  *   wb_instance, wb_func, wb_memory, wb_table, wb_global
  *                Owned by their store and freed with it. Never free them.
  *
+ * Linking
+ *   libwasmbox.so, or libwasmbox.a with -lm -lpthread -lyaml -ljansson
+ *   (the JSON report and the sessions use jansson, policy files libyaml).
+ *
  * Errors
  *   Every fallible call returns a wb_status and fills a caller-provided
  *   wb_error (which may be NULL) with a one-line message. The library never

@@ -15,17 +15,21 @@
  * module size limit is 1 GiB too). */
 #define WB_CLI_MAX_FILE (1u << 30)
 
+void wb_cli_vline(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    vsnprintf(buf, cap, fmt, ap);
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
 void wb_cli_error(const char *what, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    wb_cli_vline(msg, sizeof msg, fmt, ap);   /* library messages too */
     va_end(ap);
-    /* Library messages are meant to be one line; make sure of it. */
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
     if (what)
         fprintf(stderr, "wasmbox: %s: %s\n", what, msg);
     else

@@ -11,6 +11,7 @@
 
 #include "wasmbox.h"
 #include <getopt.h>
+#include <stdarg.h>
 
 enum {
     WB_EXIT_OK = 0,
@@ -47,6 +48,9 @@ static inline int wb_cli_exit(const wb_error *err)
     }
     return WB_EXIT_FAIL;
 }
+
+/* vsnprintf into buf, line breaks turned into spaces: one line. */
+void wb_cli_vline(char *buf, size_t cap, const char *fmt, va_list ap);
 
 /* Print "wasmbox: <what>: <message>" (one line) to stderr. `what` may be
  * NULL for errors that concern no file. */

@@ -115,11 +115,8 @@ static void wb_st_fail(wb_st_file *f, const char *detail, const char *fmt,
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    wb_cli_vline(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
     printf("%s:%ld: %s %s: %s\n", f->src, f->line, f->kind, detail, msg);
     f->n.failed++;
 }
