@@ -15,6 +15,10 @@
  *   wb_instance, wb_func, wb_memory, wb_table, wb_global
  *                Owned by their store and freed with it. Never free them.
  *
+ * Linking
+ *   libwasmbox.so, or libwasmbox.a with -lm -lpthread -lyaml -ljansson
+ *   (the JSON report and the sessions use jansson, policy files libyaml).
+ *
  * Errors
  *   Every fallible call returns a wb_status and fills a caller-provided
  *   wb_error (which may be NULL) with a one-line message. The library never
@@ -367,7 +371,9 @@ const char *wb_outcome_name(wb_outcome o);
 /* The `wasmbox run` exit status for a result (docs/exit-codes.md). */
 int wb_run_exit_status(const wb_run_result *res);
 /* Render `res` as one JSON object plus newline into buf (NUL-terminated
- * when cap > 0). Returns the length it needs, excluding the NUL. */
+ * when cap > 0). Returns the length it needs, excluding the NUL (0 when
+ * memory ran out). Text is UTF-8; ill-formed bytes from the guest or the
+ * file system are replaced with U+FFFD. */
 size_t wb_run_result_json(const wb_run_result *res, char *buf, size_t cap);
 
 /* "64M", "1.5GiB", "100k", "4096" -> bytes (K=1024). false if malformed. */
@@ -563,10 +569,33 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
 wb_status wb_session_delete(const wb_session_options *o, const char *id,
                             wb_error *err);
 /* Delete sessions idle longer than the settings' expiry; returns how
- * many through `deleted` (may be NULL). Open sessions of this process are
- * skipped (their last use is refreshed by each step). */
+ * many through `deleted` (may be NULL). A session open in any process
+ * (it holds a shared lock on its directory) is never deleted, however
+ * long it has been idle; each step refreshes its last use. */
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
                             wb_error *err);
+/* How often a running server calls wb_session_expire: a quarter of the
+ * settings' expiry, at least 1 s and at most 60 s (0 when sessions never
+ * expire). */
+uint64_t wb_session_expire_every_ms(const wb_session_settings *ss);
+/* Is there a session `id` on disk (a valid id with its metadata)? */
+bool wb_session_exists(const wb_session_options *o, const char *id);
+/* A fresh random id (16 hex digits) of no session on disk, for a server
+ * that hands out an id before it opens the session. */
+wb_status wb_session_new_id(const wb_session_options *o, char *id,
+                            size_t cap, wb_error *err);
+
+/* The guest image of a language (built by `make guests`): the module
+ * DIR/MODULE under the guests directory, for Python also the standard
+ * library DIR/LIB (granted at /lib), and the runtime's argv[0]. WB_LANG_WASM
+ * has no image (dir NULL). NULL for a value that is no language. */
+typedef struct wb_guest_image {
+    const char *dir, *module, *lib, *argv0;
+} wb_guest_image;
+const wb_guest_image *wb_guest_image_of(wb_lang lang);
+/* The guests directory: `dir` when set, else $WASMBOX_GUESTS, else
+ * guests/ beside the running executable (malloc'd; NULL when none). */
+char *wb_guests_dir(const char *dir);
 
 /* ---- end of policy and sessions section ---- */
 

@@ -3,6 +3,9 @@
 #                   ThreadSanitizer checks; the last line printed is
 #                   "N passed, N failed, N skipped"
 #   make unit       build and run the unit tests of $(BUILD)
+#   make check-layers  each folder of src/ uses only the ones below it
+#                   (scripts/check-layers.sh: includes, and the calls of
+#                   the objects of $(BUILD))
 #   make spec       run the spec tests with $(BUILD)/wasmbox
 #   make asan-check the check suite for the sanitizer build only
 #   make tsan-check the ThreadSanitizer build (build/tsan, TSAN=1: see the
@@ -30,7 +33,7 @@ FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
-        fuzz-hostcall-check
+        fuzz-hostcall-check check-layers
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -41,6 +44,9 @@ asan-check:
 
 tsan-check:
 	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh tsan
+
+check-layers: all
+	@scripts/check-layers.sh $(BUILD)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -1,5 +1,6 @@
 /*
- * cli.h: shared pieces of the `wasmbox` command (src/cli/).
+ * cli.h: shared pieces of the `wasmbox` command (src/cli/, the top
+ * layer: it calls the servers and the library, nothing calls it).
  *
  * Exit statuses 0-9 are fixed and documented in README.md and
  * docs/exit-codes.md; subcommands map library statuses with wb_cli_exit().
@@ -9,6 +10,8 @@
 #define WB_CLI_H
 
 #include "wasmbox.h"
+#include <getopt.h>
+#include <stdarg.h>
 
 enum {
     WB_EXIT_OK = 0,
@@ -47,15 +50,45 @@ static inline int wb_cli_exit(const wb_error *err)
     return WB_EXIT_FAIL;
 }
 
+/* vsnprintf into buf, line breaks turned into spaces: one line. */
+void wb_cli_vline(char *buf, size_t cap, const char *fmt, va_list ap);
+
 /* Print "wasmbox: <what>: <message>" (one line) to stderr. `what` may be
  * NULL for errors that concern no file. */
 void wb_cli_error(const char *what, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Read a whole file (at most 1 GiB). On failure returns NULL and writes a
- * reason ("cannot read: ...") to why. The caller frees the buffer. */
+/* Read a whole file (at most 1 GiB), NUL-terminated. On failure returns
+ * NULL and writes a reason ("cannot read: ...") to why. The caller frees
+ * the buffer. */
 uint8_t *wb_cli_read_file(const char *path, size_t *len, char *why,
                           size_t whylen);
+
+/* Command lines: getopt_long, with every long option spelled out in
+ * full (no abbreviations: a language command must not take a runtime's
+ * option for one of ours) and without getopt's own messages. Start with
+ * wb_cli_opts_begin; wb_cli_opt returns like getopt_long (the option's
+ * val, -1 at the end), and for an unknown or incomplete option '?' or
+ * ':' with o->bad naming it; o->at is then the index of the argument
+ * that holds it (where a language command's runtime arguments start). */
+typedef struct wb_cli_opts {
+    int argc;
+    char **argv;
+    const char *shortopts;         /* begin with "+:" or ":" */
+    const struct option *longopts;
+    const char *bad;
+    int at;
+    char shortbad[3];
+} wb_cli_opts;
+void wb_cli_opts_begin(wb_cli_opts *o, int argc, char **argv,
+                       const char *shortopts, const struct option *longopts);
+int wb_cli_opt(wb_cli_opts *o);
+/* The one line for a '?' or ':' of wb_cli_opt ("wasmbox: CMD: unknown
+ * option '--x' (try 'wasmbox CMD --help')"); returns `status`. */
+int wb_cli_opt_error(const wb_cli_opts *o, int c, const char *cmd,
+                     int status);
+/* A decimal count in [min, max] (no sign, no spaces). */
+bool wb_cli_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Subcommands. Each returns the process exit status. */
 int wb_cli_spectest(int argc, char **argv);
@@ -64,13 +97,34 @@ int wb_cli_run(int argc, char **argv);
 /* src/cli/guests.c: `wasmbox python|js|lua|sqlite3 ...`; `name` is the
  * command, argv[0] too. Runs the guest image through wb_cli_run. */
 int wb_cli_guest(const char *name, int argc, char **argv);
-
-/* src/server/wb_mcp_cli.c: `wasmbox mcp` (MCP server) and `wasmbox
- * session` (list, delete, expire sessions). */
+/* The options of `wasmbox run` that the language commands take too, all
+ * of them long and with a value: entries of a struct option table. */
+enum {
+    WB_RUN_DIR = 256, WB_RUN_TMPFS, WB_RUN_ENV, WB_RUN_STDIN, WB_RUN_REPORT,
+    WB_RUN_ARGV0, WB_RUN_POLICY, WB_RUN_MAX_MEMORY, WB_RUN_FUEL,
+    WB_RUN_TIMEOUT, WB_RUN_MAX_OUTPUT, WB_RUN_MAX_DISK, WB_RUN_MAX_FILES,
+    WB_RUN_MAX_STACK
+};
+#define WB_RUN_OPTIONS \
+    { "dir", required_argument, NULL, WB_RUN_DIR }, \
+    { "tmpfs", required_argument, NULL, WB_RUN_TMPFS }, \
+    { "env", required_argument, NULL, WB_RUN_ENV }, \
+    { "stdin", required_argument, NULL, WB_RUN_STDIN }, \
+    { "report", required_argument, NULL, WB_RUN_REPORT }, \
+    { "argv0", required_argument, NULL, WB_RUN_ARGV0 }, \
+    { "policy", required_argument, NULL, WB_RUN_POLICY }, \
+    { "max-memory", required_argument, NULL, WB_RUN_MAX_MEMORY }, \
+    { "fuel", required_argument, NULL, WB_RUN_FUEL }, \
+    { "timeout", required_argument, NULL, WB_RUN_TIMEOUT }, \
+    { "max-output", required_argument, NULL, WB_RUN_MAX_OUTPUT }, \
+    { "max-disk", required_argument, NULL, WB_RUN_MAX_DISK }, \
+    { "max-files", required_argument, NULL, WB_RUN_MAX_FILES }, \
+    { "max-stack", required_argument, NULL, WB_RUN_MAX_STACK }
+/* src/cli/mcp.c: `wasmbox mcp` (the MCP server). */
 int wb_cli_mcp(int argc, char **argv);
+/* src/cli/session.c: `wasmbox session` (list, delete, expire). */
 int wb_cli_session(int argc, char **argv);
-
-/* src/server/http_cli.c: `wasmbox serve` (the HTTP API). */
+/* src/cli/serve.c: `wasmbox serve` (the HTTP API). */
 int wb_cli_serve(int argc, char **argv);
 
 #endif

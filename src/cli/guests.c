@@ -12,10 +12,11 @@
  *   python/python.wasm + python/lib (the standard library, seen at /lib)
  *   js/qjs.wasm   lua/lua.wasm   sqlite/sqlite3.wasm
  *
- * Leading options that `wasmbox run` knows (--dir, --tmpfs, --env,
- * --stdin, --report, --timeout, --fuel, --max-*) are sandbox options;
- * everything from the first other argument (or after "--") goes to the
- * runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
+ * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
+ * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
+ * --max-*; cli.h's WB_RUN_OPTIONS), spelled out in full, are sandbox
+ * options; everything from the first other argument (or after "--") goes
+ * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
  *
  * Differences from `wasmbox run`, so each command behaves like its native
  * counterpart:
@@ -35,6 +36,7 @@
  *     /lib are refused. Nothing else of the host is visible.
  */
 #include "cli.h"
+#include "common/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,60 +50,70 @@
 
 typedef enum { SCAN_PYTHON, SCAN_LUA, SCAN_JS, SCAN_NONE } scan_kind;
 
+/* The commands; their images are the session layer's (wb_guest_image). */
 typedef struct guest_def {
     const char *name;       /* command name */
-    const char *dir;        /* image directory under the guests dir */
-    const char *module;     /* module file in it */
-    const char *lib;        /* directory in it granted at /lib, or NULL */
-    const char *argv0;
-    scan_kind scan;
+    wb_lang lang;
+    scan_kind scan;         /* how to find the script argument */
 } guest_def;
 
 static const guest_def guests[] = {
-    { "python", "python", "python.wasm", "lib", "python3", SCAN_PYTHON },
-    { "js", "js", "qjs.wasm", NULL, "qjs", SCAN_JS },
-    { "lua", "lua", "lua.wasm", NULL, "lua", SCAN_LUA },
-    { "sqlite3", "sqlite", "sqlite3.wasm", NULL, "sqlite3", SCAN_NONE },
+    { "python", WB_LANG_PYTHON, SCAN_PYTHON },
+    { "js", WB_LANG_JAVASCRIPT, SCAN_JS },
+    { "lua", WB_LANG_LUA, SCAN_LUA },
+    { "sqlite3", WB_LANG_SQL, SCAN_NONE },
 };
 
-/* `wasmbox run` options that take a value. */
-static const char *const run_value_opts[] = {
-    "--dir", "--tmpfs", "--env", "--stdin", "--report", "--argv0",
-    "--max-memory", "--fuel", "--timeout", "--max-output", "--max-disk",
-    "--max-files", "--max-stack", NULL,
+/* The sandbox options given, in order. */
+typedef struct sandbox_opt {
+    int c;                  /* WB_RUN_* */
+    const char *v;
+} sandbox_opt;
+
+typedef struct sandbox_opts {
+    sandbox_opt *v;
+    int n;
+    int end;                /* argv index where the runtime's arguments start */
+} sandbox_opts;
+
+static const struct option longopts[] = {
+    WB_RUN_OPTIONS,
+    { NULL, 0, NULL, 0 }
 };
 
-static const char *run_opt_name(const char *a, size_t *namelen)
+/* The sandbox options (argv[0] is the command), until the first argument
+ * that is not one; 0, or an exit status after an error message. */
+static int parse_sandbox(const char *name, int argc, char **argv,
+                         sandbox_opts *so)
 {
-    for (const char *const *o = run_value_opts; *o; o++) {
-        size_t n = strlen(*o);
-        if (!strncmp(a, *o, n) && (a[n] == 0 || a[n] == '=')) {
-            *namelen = n;
-            return *o;
-        }
+    wb_cli_opts g;
+    int c;
+    so->v = calloc((size_t)argc + 1, sizeof *so->v);
+    if (!so->v) {
+        wb_cli_error(name, "out of memory");
+        return 123;
     }
-    return NULL;
+    wb_cli_opts_begin(&g, argc, argv, "+:", longopts);
+    while ((c = wb_cli_opt(&g)) != -1 && c != '?') {
+        if (c == ':') {
+            wb_cli_error(name, "option '%s' needs a value (see 'wasmbox "
+                         "run --help')", g.bad);
+            return 125;
+        }
+        so->v[so->n++] = (sandbox_opt){ c, optarg };
+    }
+    so->end = c == '?' ? g.at : optind;     /* '?': the runtime's option */
+    return 0;
 }
 
-/* The directory holding the guest images. */
-static int guests_dir(char *out, size_t outlen)
+static bool has_opt(const sandbox_opts *so, int c, const char *prefix)
 {
-    const char *env = getenv("WASMBOX_GUESTS");
-    if (env && *env) {
-        snprintf(out, outlen, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX - 16];    /* room for "/guests" in out */
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    snprintf(out, outlen, "%s/guests", exe);
-    return 0;
+    size_t n = prefix ? strlen(prefix) : 0;
+    for (int i = 0; i < so->n; i++)
+        if (so->v[i].c == c && (!prefix || (!strncmp(so->v[i].v, prefix, n)
+                                && (so->v[i].v[n] == '=' || !so->v[i].v[n]))))
+            return true;
+    return false;
 }
 
 /* Index in argv (from `first`) of the runtime's script argument, or -1. */
@@ -147,19 +159,14 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
     return -1;
 }
 
-/* The value of option argv[i] (a --dir or --tmpfs of the user), split
- * into host and guest sides (host is "" for --tmpfs); false for others. */
-static bool mount_spec(int i, int argc, char **argv, char *host,
-                       char *guest)
+/* A --dir or --tmpfs of the user, split into host and guest sides (host
+ * is "" for --tmpfs); false for other options. */
+static bool mount_spec(const sandbox_opt *o, char *host, char *guest)
 {
-    size_t nl;
-    const char *o = run_opt_name(argv[i], &nl);
-    if (!o || (strcmp(o, "--dir") && strcmp(o, "--tmpfs")))
+    if (o->c != WB_RUN_DIR && o->c != WB_RUN_TMPFS)
         return false;
-    const char *v = argv[i][nl] == '=' ? argv[i] + nl + 1
-                    : (i + 1 < argc ? argv[i + 1] : "");
     char spec[PATH_MAX];
-    snprintf(spec, sizeof spec, "%s", v);
+    snprintf(spec, sizeof spec, "%s", o->v);
     size_t n = strlen(spec);
     if (n > 3 && (!strcmp(spec + n - 3, ":ro") || !strcmp(spec + n - 3, ":rw")))
         spec[n - 3] = 0;
@@ -167,7 +174,7 @@ static bool mount_spec(int i, int argc, char **argv, char *host,
     if (c)
         *c = 0;
     host[0] = 0;
-    if (!strcmp(o, "--dir")) {
+    if (o->c == WB_RUN_DIR) {
         snprintf(host, PATH_MAX, "%s", spec);
         snprintf(guest, PATH_MAX, "%s", c ? c + 1 : spec);
     } else {
@@ -191,24 +198,24 @@ static const char *inside(const char *path, const char *dir)
 }
 
 /* Is absolute `path` inside the GUEST side of a user --dir/--tmpfs? */
-static int under_user_mount(const char *path, int argc, char **argv, int end)
+static int under_user_mount(const char *path, const sandbox_opts *so)
 {
     char host[PATH_MAX], guest[PATH_MAX];
-    for (int i = 0; i < end; i++)
-        if (mount_spec(i, argc, argv, host, guest) && inside(path, guest))
+    for (int i = 0; i < so->n; i++)
+        if (mount_spec(&so->v[i], host, guest) && inside(path, guest))
             return 1;
     return 0;
 }
 
 /* The guest path of host file `abs` under the HOST side of a user --dir
  * with an absolute guest path, into out; false if there is none. */
-static bool in_user_dir(const char *abs, int argc, char **argv, int end,
-                        char *out, size_t outlen)
+static bool in_user_dir(const char *abs, const sandbox_opts *so, char *out,
+                        size_t outlen)
 {
     char host[PATH_MAX], guest[PATH_MAX], real[PATH_MAX];
-    for (int i = 0; i < end; i++) {
+    for (int i = 0; i < so->n; i++) {
         const char *rest;
-        if (!mount_spec(i, argc, argv, host, guest) || !host[0] ||
+        if (!mount_spec(&so->v[i], host, guest) || !host[0] ||
             guest[0] != '/' || !realpath(host, real) ||
             !(rest = inside(abs, real)))
             continue;
@@ -293,7 +300,9 @@ static int script_private(script *s, const char *abs, const char *dir)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
-    snprintf(s->copy, sizeof s->copy, "%s/%s", s->tmp, strrchr(abs, '/') + 1);
+    char base[NAME_MAX + 1];
+    wb_path_basename(abs, base, sizeof base);
+    snprintf(s->copy, sizeof s->copy, "%s/%s", s->tmp, base);
     if (copy_file(abs, s->copy)) {
         wb_cli_error(abs, "cannot copy the script: %s", strerror(errno));
         return 127;
@@ -304,29 +313,24 @@ static int script_private(script *s, const char *abs, const char *dir)
 
 /* Find the script argument and decide how the guest sees it. 0, or an
  * exit status after an error message. */
-static int script_setup(script *s, scan_kind kind, int opt_end, int argc,
-                        char **argv)
+static int script_setup(script *s, scan_kind kind, const sandbox_opts *so,
+                        int argc, char **argv)
 {
     char abs[PATH_MAX], dir[PATH_MAX];
     struct stat st;
     memset(s, 0, sizeof *s);
-    s->argi = find_script(kind, opt_end, argc, argv);
+    s->argi = find_script(kind, so->end, argc, argv);
     if (s->argi < 0 || stat(argv[s->argi], &st) != 0 ||
         !S_ISREG(st.st_mode) ||
-        (argv[s->argi][0] == '/' &&
-         under_user_mount(argv[s->argi], argc, argv, opt_end)) ||
+        (argv[s->argi][0] == '/' && under_user_mount(argv[s->argi], so)) ||
         !realpath(argv[s->argi], abs)) {
         s->argi = -1;                  /* the argument goes as it is */
         return 0;
     }
-    if (in_user_dir(abs, argc, argv, opt_end, s->arg, sizeof s->arg))
+    if (in_user_dir(abs, so, s->arg, sizeof s->arg))
         return 0;
     snprintf(s->arg, sizeof s->arg, "%s", abs);
-    snprintf(dir, sizeof dir, "%s", abs);
-    char *slash = strrchr(dir, '/');
-    *slash = 0;
-    if (slash == dir)
-        strcpy(dir, "/");
+    wb_path_dirname(abs, dir, sizeof dir);
     if (!strcmp(dir, "/") || inside(dir, "/lib")) {
         wb_cli_error(argv[s->argi], "cannot grant the script's directory %s "
                      "automatically; grant it with --dir HOST:GUEST:ro and "
@@ -340,6 +344,86 @@ static int script_setup(script *s, scan_kind kind, int opt_end, int argc,
     return script_private(s, abs, dir);
 }
 
+/* The image of g: its module and its library grant ("" when none); 0,
+ * or an exit status after an error message. */
+static int image(const guest_def *g, char *module, size_t mcap, char *lib,
+                 size_t lcap)
+{
+    const wb_guest_image *im = wb_guest_image_of(g->lang);
+    char *gdir = wb_guests_dir(NULL);
+    if (!gdir) {
+        wb_cli_error(g->name, "cannot locate the guest images; set "
+                     "WASMBOX_GUESTS");
+        return 127;
+    }
+    snprintf(module, mcap, "%s/%s/%s", gdir, im->dir, im->module);
+    lib[0] = 0;
+    if (im->lib)
+        snprintf(lib, lcap, "%s/%s/%s:/lib:ro", gdir, im->dir, im->lib);
+    free(gdir);
+    if (access(module, R_OK)) {
+        wb_cli_error(module, "guest image missing (%s); build it with "
+                     "'make guests' or set WASMBOX_GUESTS", strerror(errno));
+        return 127;
+    }
+    return 0;
+}
+
+/* The name of a sandbox option ("--dir"). */
+static const char *opt_flag(int c)
+{
+    for (const struct option *l = longopts; l->name; l++)
+        if (l->val == c)
+            return l->name;
+    return "";
+}
+
+/* run --argv0 NAME [--dir LIB:/lib:ro] [--dir PRIVATE:SCRIPTDIR:ro]
+ *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS...
+ * into av (room for argc + 2 * options + 16 entries). */
+static int build_argv(const guest_def *g, const sandbox_opts *so,
+                      const script *sc, char *module, char *lib, int argc,
+                      char **argv, char **av, char (*flags)[32])
+{
+    int n = 0;
+    bool has_stdin = has_opt(so, WB_RUN_STDIN, NULL);
+    av[n++] = "run";
+    av[n++] = "--argv0";
+    av[n++] = (char *)wb_guest_image_of(g->lang)->argv0;
+    if (lib[0]) {
+        av[n++] = "--dir";
+        av[n++] = lib;
+    }
+    if (sc->grant[0]) {
+        av[n++] = "--dir";
+        av[n++] = (char *)sc->grant;
+    }
+    if (g->scan == SCAN_NONE && !has_opt(so, WB_RUN_ENV, "HOME")) {
+        /* sqlite3 looks for ~/.sqliterc and warns when HOME is unset */
+        av[n++] = "--env";
+        av[n++] = "HOME=/";
+    }
+    if (!has_stdin) {
+        av[n++] = "--stdin";
+        av[n++] = "-";
+    }
+    for (int k = 0; k < so->n; k++) {
+        snprintf(flags[k], sizeof flags[k], "--%s", opt_flag(so->v[k].c));
+        av[n++] = flags[k];
+        av[n++] = (char *)so->v[k].v;
+    }
+    av[n++] = "--";
+    av[n++] = module;
+    /* The sandbox shows stdio to the guest as terminals; the SQLite shell
+     * would then prompt and print its banner for piped input. */
+    if (g->scan == SCAN_NONE && (has_stdin || !isatty(0)))
+        av[n++] = "-batch";
+    for (int k = so->end; k < argc; k++)
+        av[n++] = k == sc->argi ? (char *)sc->arg : argv[k];
+    av[n] = NULL;
+    return n;
+}
+
 int wb_cli_guest(const char *name, int argc, char **argv)
 {
     const guest_def *g = NULL;
@@ -350,99 +434,31 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         wb_cli_error(name, "unknown guest runtime");
         return 125;
     }
-
-    char gdir[PATH_MAX], module[PATH_MAX + 64], lib[PATH_MAX + 64];
-    if (guests_dir(gdir, sizeof gdir)) {
-        wb_cli_error(name, "cannot locate the guest images; set WASMBOX_GUESTS");
-        return 127;
-    }
-    snprintf(module, sizeof module, "%s/%s/%s", gdir, g->dir, g->module);
-    if (access(module, R_OK)) {
-        wb_cli_error(module, "guest image missing (%s); build it with "
-                     "'make guests' or set WASMBOX_GUESTS", strerror(errno));
-        return 127;
-    }
-    lib[0] = 0;
-    if (g->lib)
-        snprintf(lib, sizeof lib, "%s/%s/%s:/lib:ro", gdir, g->dir, g->lib);
-
-    /* argv[0] is the command name; sandbox options come first. */
-    int i = 1, has_stdin = 0, has_home = 0;
-    while (i < argc) {
-        size_t nl;
-        const char *o = run_opt_name(argv[i], &nl);
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
+    char module[PATH_MAX + 64], lib[PATH_MAX + 64];
+    sandbox_opts so = { 0 };
+    script sc = { .argi = -1 };
+    char **av = NULL;
+    char (*flags)[32] = NULL;
+    int rc = image(g, module, sizeof module, lib, sizeof lib);
+    if (!rc)
+        rc = parse_sandbox(name, argc, argv, &so);
+    if (!rc)
+        rc = script_setup(&sc, g->scan, &so, argc, argv);
+    if (!rc) {
+        av = calloc((size_t)argc + 2 * (size_t)so.n + 16, sizeof *av);
+        flags = calloc((size_t)so.n + 1, sizeof *flags);
+        if (!av || !flags) {
+            wb_cli_error(name, "out of memory");
+            rc = 123;
         }
-        if (!o)
-            break;
-        const char *v = argv[i][nl] == '=' ? argv[i] + nl + 1
-                        : (i + 1 < argc ? argv[i + 1] : NULL);
-        if (!v) {
-            wb_cli_error(name, "option '%s' needs a value", argv[i]);
-            return 125;
-        }
-        if (!strcmp(o, "--stdin"))
-            has_stdin = 1;
-        if (!strcmp(o, "--env") && !strncmp(v, "HOME", 4) &&
-            (v[4] == '=' || v[4] == 0))
-            has_home = 1;
-        i += argv[i][nl] == '=' ? 1 : 2;
     }
-    int opt_end = i;            /* argv[1..opt_end) are sandbox options */
-
-    script sc;
-    int rc = script_setup(&sc, g->scan, opt_end, argc, argv);
-    if (rc) {
-        script_remove(&sc);
-        return rc;
+    if (!rc) {
+        int n = build_argv(g, &so, &sc, module, lib, argc, argv, av, flags);
+        rc = wb_cli_run(n, av);
     }
-
-    /* run --argv0 NAME [--dir LIB:/lib:ro] [--dir PRIVATE:SCRIPTDIR:ro]
-     *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS... */
-    int n = 0, cap = argc + 16;
-    char **av = calloc((size_t)cap, sizeof *av);
-    if (!av) {
-        wb_cli_error(name, "out of memory");
-        script_remove(&sc);
-        return 123;
-    }
-    av[n++] = "run";
-    av[n++] = "--argv0";
-    av[n++] = (char *)g->argv0;
-    if (lib[0]) {
-        av[n++] = "--dir";
-        av[n++] = lib;
-    }
-    if (sc.grant[0]) {
-        av[n++] = "--dir";
-        av[n++] = sc.grant;
-    }
-    if (!has_home && g->scan == SCAN_NONE) {
-        /* sqlite3 looks for ~/.sqliterc and warns when HOME is unset */
-        av[n++] = "--env";
-        av[n++] = "HOME=/";
-    }
-    if (!has_stdin) {
-        av[n++] = "--stdin";
-        av[n++] = "-";
-    }
-    for (int k = 1; k < opt_end; k++)
-        if (strcmp(argv[k], "--"))
-            av[n++] = argv[k];
-    av[n++] = "--";
-    av[n++] = module;
-    /* The sandbox shows stdio to the guest as terminals; the SQLite shell
-     * would then prompt and print its banner for piped input. */
-    if (g->scan == SCAN_NONE && (has_stdin || !isatty(0)))
-        av[n++] = "-batch";
-    for (int k = opt_end; k < argc; k++)
-        av[n++] = k == sc.argi ? sc.arg : argv[k];
-    av[n] = NULL;
-
-    rc = wb_cli_run(n, av);
     free(av);
+    free(flags);
+    free(so.v);
     script_remove(&sc);
     return rc;
 }

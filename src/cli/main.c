@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +15,6 @@
 /* `run` lives in src/cli/run.c, which a build may leave out: resolve it
  * weakly so this file links either way. */
 __attribute__((weak)) int wb_cli_run(int argc, char **argv);
-
-/* Files larger than this are refused before reading (the engine's own
- * module size limit is 1 GiB too). */
-#define WB_CLI_MAX_FILE (1u << 30)
 
 static const char wb_usage[] =
     "usage: wasmbox <command> [args]\n"
@@ -63,55 +58,6 @@ static const char wb_usage[] =
     "     limit of the engine (too many locals, br_table too large...)\n"
     "  ('run' exits with the guest's code; see 'wasmbox run --help')\n"
     "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
-
-void wb_cli_error(const char *what, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    /* Library messages are meant to be one line; make sure of it. */
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    if (what)
-        fprintf(stderr, "wasmbox: %s: %s\n", what, msg);
-    else
-        fprintf(stderr, "wasmbox: %s\n", msg);
-}
-
-uint8_t *wb_cli_read_file(const char *path, size_t *len, char *why,
-                          size_t whylen)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f || fstat(fileno(f), &st) != 0) {
-        snprintf(why, whylen, "cannot read: %s", strerror(errno));
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode) || (uint64_t)st.st_size > WB_CLI_MAX_FILE) {
-        snprintf(why, whylen, "cannot read: %s", S_ISDIR(st.st_mode)
-                 ? strerror(EISDIR) : "file larger than 1 GiB");
-        fclose(f);
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf || fread(buf, 1, n, f) != n) {
-        snprintf(why, whylen, "cannot read: %s",
-                 buf ? (ferror(f) ? strerror(errno) : "short read")
-                     : strerror(ENOMEM));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Read and decode a module, reporting errors. Returns an exit status. */
 static int wb_load(const char *path, wb_module **out)
@@ -346,26 +292,26 @@ static int wb_invoke_usage(void)
 
 static int wb_invoke_parse(int argc, char **argv, wb_invoke_opts *o)
 {
-    int i = 1;
+    static const struct option longopts[] = {
+        { "fuel", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 }
+    };
+    wb_cli_opts g;
+    uint64_t u;
+    int c;
     o->fuel = -1;
-    while (i < argc && argv[i][0] == '-' && argv[i][1] == '-') {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        uint64_t u;
-        if (strcmp(argv[i], "--fuel") != 0 || i + 1 >= argc ||
-            !wb_parse_int(argv[i + 1], 0, INT64_MAX, &u))
+    wb_cli_opts_begin(&g, argc, argv, "+:", longopts);
+    while ((c = wb_cli_opt(&g)) != -1) {
+        if (c != 'f' || !wb_parse_int(optarg, 0, INT64_MAX, &u))
             return wb_invoke_usage();
         o->fuel = (int64_t)u;
-        i += 2;
     }
-    if (argc - i < 2)
+    if (argc - optind < 2)
         return wb_invoke_usage();
-    o->path = argv[i];
-    o->func = argv[i + 1];
-    o->args = argv + i + 2;
-    o->nargs = argc - i - 2;
+    o->path = argv[optind];
+    o->func = argv[optind + 1];
+    o->args = argv + optind + 2;
+    o->nargs = argc - optind - 2;
     return WB_EXIT_OK;
 }
 

@@ -4,10 +4,12 @@
  * turns the outcome into the exit statuses of docs/exit-codes.md.
  */
 #include "cli.h"
+#include "common/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,86 +167,94 @@ static int opt_env(run_opts *o, const char *v)
     return wb_config_add_env(&o->cfg, v, host) ? usage("bad --env", "", "") : 0;
 }
 
-static int opt_count(const char *name, const char *v, uint64_t max,
-                     uint64_t *out)
+static const struct option longopts[] = {
+    WB_RUN_OPTIONS,
+    { "help", no_argument, NULL, 'h' },
+    { "x-resolve-walk", no_argument, NULL, 'W' },   /* tests: the fallback */
+    { NULL, 0, NULL, 0 }
+};
+
+/* The option's name as given ("--fuel"), for messages. */
+static const char *opt_name(int c)
 {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (!*v || *end || errno || *v == '-' || n > max)
-        return usage("%s: bad number '%s'", name, v);
-    *out = n;
+    static char name[32];
+    for (const struct option *l = longopts; l->name; l++)
+        if (l->val == c)
+            snprintf(name, sizeof name, "--%s", l->name);
+    return name;
+}
+
+static int opt_count(int c, const char *v, uint64_t max, uint64_t *out)
+{
+    if (!wb_cli_count(v, 0, max, out))
+        return usage("%s: bad number '%s'", opt_name(c), v);
     return 0;
 }
 
-/* One budget option; 1 if `name` is not a budget option. */
-static int opt_budget(run_opts *o, const char *name, const char *v)
+static int opt_size(int c, const char *v, uint64_t *out)
 {
-    wb_budget *b = &o->cfg.budget;
-    uint64_t n;
-    int rc;
-    if (!strcmp(name, "--max-memory") || !strcmp(name, "--max-output") ||
-        !strcmp(name, "--max-disk")) {
-        if (!wb_parse_size(v, &n))
-            return usage("%s: bad size '%s'", name, v);
-        *(name[6] == 'm' ? &b->max_memory : name[6] == 'o' ? &b->max_output
-                                                           : &b->max_disk) = n;
-        return 0;
-    }
-    if (!strcmp(name, "--timeout")) {
-        if (!wb_parse_duration(v, &b->timeout_ms))
-            return usage("%s: bad duration '%s'", name, v);
-        return 0;
-    }
-    if (!strcmp(name, "--fuel")) {
-        if ((rc = opt_count(name, v, INT64_MAX, &n)))
-            return rc;
-        b->fuel = (int64_t)n;
-        return 0;
-    }
-    if (!strcmp(name, "--max-files") || !strcmp(name, "--max-stack")) {
-        if ((rc = opt_count(name, v, UINT32_MAX, &n)))
-            return rc;
-        *(name[6] == 'f' ? &b->max_files : &b->max_stack) = (uint32_t)n;
-        return 0;
-    }
-    return 1;
+    return wb_parse_size(v, out) ? 0 : usage("%s: bad size '%s'",
+                                             opt_name(c), v);
 }
 
-static int opt_one(run_opts *o, const char *name, const char *v)
+/* One budget option. */
+static int opt_budget(run_opts *o, int c, const char *v)
 {
-    if (!strcmp(name, "--dir")) return opt_dir(o, v);
-    if (!strcmp(name, "--tmpfs")) return opt_tmpfs(o, v);
-    if (!strcmp(name, "--env")) return opt_env(o, v);
-    if (!strcmp(name, "--stdin")) { o->stdin_path = v; return 0; }
-    if (!strcmp(name, "--report")) { o->report = v; return 0; }
-    if (!strcmp(name, "--argv0")) { o->argv0 = v; return 0; }
-    if (!strcmp(name, "--policy")) return 0;      /* see apply_policy */
-    int rc = opt_budget(o, name, v);
-    return rc == 1 ? usage("unknown option '%s'", name, "") : rc;
+    wb_budget *b = &o->cfg.budget;
+    uint64_t n = 0;
+    int rc;
+    switch (c) {
+    case WB_RUN_MAX_MEMORY: return opt_size(c, v, &b->max_memory);
+    case WB_RUN_MAX_OUTPUT: return opt_size(c, v, &b->max_output);
+    case WB_RUN_MAX_DISK: return opt_size(c, v, &b->max_disk);
+    case WB_RUN_TIMEOUT:
+        return wb_parse_duration(v, &b->timeout_ms) ? 0
+               : usage("%s: bad duration '%s'", opt_name(c), v);
+    case WB_RUN_FUEL:
+        if (!(rc = opt_count(c, v, INT64_MAX, &n)))
+            b->fuel = (int64_t)n;
+        return rc;
+    case WB_RUN_MAX_FILES:
+    case WB_RUN_MAX_STACK:
+        if (!(rc = opt_count(c, v, UINT32_MAX, &n)))
+            *(c == WB_RUN_MAX_FILES ? &b->max_files : &b->max_stack) =
+                (uint32_t)n;
+        return rc;
+    }
+    return usage("unknown option '%s'", opt_name(c), "");
+}
+
+static int opt_one(run_opts *o, int c, const char *v)
+{
+    switch (c) {
+    case WB_RUN_DIR: return opt_dir(o, v);
+    case WB_RUN_TMPFS: return opt_tmpfs(o, v);
+    case WB_RUN_ENV: return opt_env(o, v);
+    case WB_RUN_STDIN: o->stdin_path = v; return 0;
+    case WB_RUN_REPORT: o->report = v; return 0;
+    case WB_RUN_ARGV0: o->argv0 = v; return 0;
+    case WB_RUN_POLICY: return 0;               /* see apply_policy */
+    case 'W': wb_resolve_force_walk(true); return 0;
+    }
+    return opt_budget(o, c, v);
 }
 
 /* --policy FILE is applied before every other option wherever it
- * appears, so the flags given with it override (or add to) the policy. */
+ * appears, so the flags given with it override (or add to) the policy.
+ * Returns -1 for --help, 0, or an exit status. */
 static int apply_policy(run_opts *o, int argc, char **argv)
 {
-    for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "--"))
-            break;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h") ||
-            !strcmp(a, "--x-resolve-walk"))
-            continue;
-        if (!strncmp(a, "--policy=", 9))
-            v = a + 9;
-        else if (!strcmp(a, "--policy") && i + 1 < argc)
-            v = argv[i + 1];
-        if (!strchr(a, '='))
-            i++;                          /* skip the option's value */
-        if (!v)
-            continue;
+    wb_cli_opts g;
+    int c;
+    wb_cli_opts_begin(&g, argc, argv, "+:h", longopts);
+    while ((c = wb_cli_opt(&g)) != -1) {
+        if (c == '?' || c == ':')
+            return wb_cli_opt_error(&g, c, "run", RUN_USAGE);
+        if (c == 'h')
+            return -1;
         wb_error err = { 0 };
-        if (wb_policy_load(v, &o->cfg, NULL, &err) != WB_OK) {
+        if (c == WB_RUN_POLICY &&
+            wb_policy_load(optarg, &o->cfg, NULL, &err) != WB_OK) {
             wb_cli_error("run", "%s", err.message);
             return RUN_USAGE;
         }
@@ -252,40 +262,18 @@ static int apply_policy(run_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* Returns -1 for --help, 0 when parsed, else an exit status. `*first`
- * is the index of MODULE. */
+/* The other options; `*first` is the index of MODULE. */
 static int parse(run_opts *o, int argc, char **argv, int *first)
 {
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--"))  { i++; break; }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-            return -1;
-        if (!strcmp(a, "--x-resolve-walk")) {     /* tests of the fallback */
-            wb_resolve_force_walk(true);
-            continue;
-        }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        const char *v;
-        if (eq && a[0] == '-' && a[1] == '-' && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            v = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-            if (i + 1 >= argc)
-                return usage("option '%s' needs a value", a, "");
-            v = argv[++i];
-        }
-        int rc = opt_one(o, name, v);
-        if (rc)
+    wb_cli_opts g;
+    int c, rc;
+    wb_cli_opts_begin(&g, argc, argv, "+:h", longopts);
+    while ((c = wb_cli_opt(&g)) != -1)
+        if ((rc = opt_one(o, c, optarg)))
             return rc;
-    }
-    if (i >= argc)
+    if (optind >= argc)
         return usage("missing MODULE", "", "");
-    *first = i;
+    *first = optind;
     return 0;
 }
 
@@ -382,12 +370,11 @@ static int finish(run_opts *o, wb_run_result *res)
 
 static int prepare_args(run_opts *o, int argc, char **argv, int first)
 {
+    char base[PATH_MAX];
     const char *a0 = o->argv0;
-    if (!a0) {
-        a0 = strrchr(o->module, '/');
-        a0 = a0 ? a0 + 1 : o->module;
-    }
-    if (wb_config_add_arg(&o->cfg, a0))
+    if (!a0 && wb_path_basename(o->module, base, sizeof base))
+        a0 = base;
+    if (wb_config_add_arg(&o->cfg, a0 ? a0 : o->module))
         return usage("out of memory", "", "");
     for (int i = first + 1; i < argc; i++)
         if (wb_config_add_arg(&o->cfg, argv[i]))

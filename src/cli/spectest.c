@@ -9,10 +9,12 @@
  */
 #include "cli.h"
 #include "common/error.h"
+#include "common/path.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,11 +116,8 @@ static void wb_st_fail(wb_st_file *f, const char *detail, const char *fmt,
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    wb_cli_vline(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
     printf("%s:%ld: %s %s: %s\n", f->src, f->line, f->kind, detail, msg);
     f->n.failed++;
 }
@@ -889,21 +888,6 @@ static void wb_st_command(wb_st_file *f, const json_t *cmd)
     wb_st_fail(f, "", "unknown command kind");
 }
 
-static char *wb_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    return strndup(path, n);
-}
-
-static const char *wb_basename(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Set up the store and the spectest module, then run every command. */
 static void wb_st_commands(wb_st_file *f, const char *path,
                            const json_t *cmds)
@@ -940,7 +924,8 @@ static wb_st_counts wb_st_file_run(const wb_st_opts *o, const char *path)
         return f.n;
     }
     const char *src = wb_jstr(root, "source_filename");
-    f.dir = wb_dirname(path);
+    char dir[PATH_MAX];
+    f.dir = wb_path_dirname(path, dir, sizeof dir) ? strdup(dir) : NULL;
     f.src = malloc(strlen(f.dir) + (src ? strlen(src) : 0) + 2);
     if (f.dir && f.src && src)
         sprintf(f.src, "%s/%s", f.dir, src);
@@ -1070,30 +1055,41 @@ static int wb_st_usage(const char *why)
 /* Parse options; files and directories go to `p`. */
 static int wb_st_parse(int argc, char **argv, wb_st_opts *o, wb_paths *p)
 {
-    bool opts = true;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    static const struct option longopts[] = {
+        { "skip-simd", no_argument, NULL, 'S' },
+        { "no-fork", no_argument, NULL, 'F' },
+        { "timeout", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 }
+    };
+    wb_cli_opts g;
+    uint64_t secs;
+    int c;
+    wb_cli_opts_begin(&g, argc, argv, ":qv", longopts);
+    while ((c = wb_cli_opt(&g)) != -1) {
+        switch (c) {
+        case 'q': o->quiet = true; break;
+        case 'v': o->verbose = true; break;
+        case 'S': o->skip_simd = true; break;
+        case 'F': o->fork = false; break;
+        case 't':
+            if (!wb_cli_count(optarg, 0, 86400, &secs))
+                return wb_st_usage("--timeout: bad number of seconds");
+            o->timeout = (unsigned)secs;
+            break;
+        default:
+            return wb_st_usage(c == ':' ? "option needs a value"
+                                        : "unknown option");
+        }
+    }
+    for (int i = optind; i < argc; i++) {
         struct stat st;
-        if (opts && !strcmp(a, "--"))
-            opts = false;
-        else if (opts && !strcmp(a, "-q"))
-            o->quiet = true;
-        else if (opts && !strcmp(a, "-v"))
-            o->verbose = true;
-        else if (opts && !strcmp(a, "--skip-simd"))
-            o->skip_simd = true;
-        else if (opts && !strcmp(a, "--no-fork"))
-            o->fork = false;
-        else if (opts && !strcmp(a, "--timeout") && i + 1 < argc)
-            o->timeout = (unsigned)strtoul(argv[++i], NULL, 10);
-        else if (opts && a[0] == '-' && a[1])
-            return wb_st_usage("unknown option");
-        else if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             size_t before = p->n;
-            wb_collect(p, a, 0);
+            wb_collect(p, argv[i], 0);
             qsort(p->v + before, p->n - before, sizeof *p->v, wb_cmp_str);
-        } else
-            wb_paths_add(p, a);   /* missing files fail when loaded */
+        } else {
+            wb_paths_add(p, argv[i]);   /* missing files fail when loaded */
+        }
     }
     return p->n ? WB_EXIT_OK : wb_st_usage("no test files");
 }
@@ -1107,7 +1103,8 @@ int wb_cli_spectest(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = wb_st_parse(argc, argv, &o, &p);
     for (size_t i = 0; rc == WB_EXIT_OK && i < p.n; i++) {
-        const char *base = wb_basename(p.v[i]);
+        char base[PATH_MAX];
+        wb_path_basename(p.v[i], base, sizeof base);
         if (o.skip_simd && !strncmp(base, "simd_", 5))
             continue;
         wb_st_counts n = o.fork ? wb_st_file_fork(&o, p.v[i])

@@ -13,6 +13,8 @@
  */
 #include "wasmbox.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/path.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -21,6 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
+
+#define WB_POLICY_MAX_FILE (1u << 20)
 
 typedef struct pctx {
     yaml_document_t *doc;
@@ -461,42 +465,20 @@ wb_status wb_policy_parse(const char *text, size_t len, const char *name,
 wb_status wb_policy_load(const char *path, wb_sandbox_config *cfg,
                          wb_session_settings *ss, wb_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
+    uint8_t *buf;
+    size_t len;
+    char base[PATH_MAX];
+    int e = wb_file_read(path, WB_POLICY_MAX_FILE, &buf, &len);
+    if (e == EFBIG)
+        return wb_err_set(err, WB_E_IO,
+                          "%s: policy file too large (over 1 MiB)", path);
+    if (e)
         return wb_err_set(err, e == ENOENT ? WB_E_NOT_FOUND : WB_E_IO,
                           "%s: cannot read: %s", path, strerror(e));
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            char *nb = cap > (1u << 20) ? NULL : realloc(buf, cap = len + 65536);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return wb_err_set(err, WB_E_IO, "%s: policy file too large",
-                                  path);
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", path);
-    char *slash = strrchr(base, '/');
-    if (slash == base)
-        base[1] = 0;
-    else if (slash)
-        *slash = 0;
-    else
+    if (!wb_path_dirname(path, base, sizeof base))
         snprintf(base, sizeof base, ".");
-    wb_status st = wb_policy_parse(buf ? buf : "", len, path, base, cfg, ss,
-                                   err);
+    wb_status st = wb_policy_parse((const char *)buf, len, path, base, cfg,
+                                   ss, err);
     free(buf);
     return st;
 }

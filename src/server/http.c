@@ -16,10 +16,10 @@
  * connections, let the requests under way finish (each is bounded by its
  * budget's timeout), then stop and return 0. */
 #include "server/http.h"
+#include "common/json.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include "server/mhd.h"
-#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -168,7 +168,7 @@ static void error_v(wb_http_req *r, unsigned status, const char *limit,
 {
     char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    json_t *j = json_pack("{s:o}", "error", wb_http_string(msg, strlen(msg)));
+    json_t *j = json_pack("{s:o}", "error", wb_json_text(msg, strlen(msg)));
     if (j && limit)
         json_object_set_new(j, "limit", json_string(limit));
     wb_http_json(r, status, j);
@@ -333,6 +333,17 @@ static const char *allowed_methods(const char *url, char *buf, size_t cap)
     return buf[0] ? buf : NULL;
 }
 
+/* The URI as it came, before libmicrohttpd decodes it: a %00 would cut
+ * the path short (PUT .../files/a%00b would write "a"), so such a
+ * request is marked here, and refused. Its context starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    wb_http_req *r = calloc(1, sizeof *r);
+    if (r)
+        r->nul_in_url = strstr(uri, "%00") != NULL;
+    return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version,
@@ -341,9 +352,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
+    if (!r || !r->srv) {                  /* the request's first call */
+        if (!r && !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *ctx = r;
         r->srv = srv;
@@ -358,6 +368,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (draining) {
             wb_http_error(r, 503, "the server is shutting down");
             r->retry_after = 1;
+            return send_answer(r);
+        }
+        if (r->nul_in_url) {
+            wb_http_error(r, 400, "the URL holds a NUL byte (%%00)");
             return send_answer(r);
         }
         for (size_t i = 0; i < NROUTES && r->route < 0; i++)
@@ -471,6 +485,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
     wb_conn_next(&srv->guard, conn);
+    if (r && !r->srv) {                   /* never reached on_request */
+        free(r);
+        *ctx = NULL;
+        return;
+    }
     if (!r)
         return;
     double secs = (double)(now_us() - r->t0_us) / 1e6;
@@ -494,57 +513,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     *ctx = NULL;
 }
 
-/* Resolve "HOST:PORT" / "[V6]:PORT". */
-int wb_http_resolve(const char *listen, struct sockaddr_storage *ss,
-                    unsigned *sl, bool *loopback, char *msg, size_t cap)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon == listen || !colon[1]) {
-        snprintf(msg, cap, "--listen '%s': expected ADDR:PORT", listen);
-        return -1;
-    }
-    size_t hl = (size_t)(colon - listen);
-    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
-        listen++;
-        hl -= 2;
-    }
-    if (hl >= sizeof host) {
-        snprintf(msg, cap, "--listen '%s': address too long", listen);
-        return -1;
-    }
-    memcpy(host, listen, hl);
-    host[hl] = 0;
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (*end || port > 65535) {
-        snprintf(msg, cap, "--listen: bad port '%s'", colon + 1);
-        return -1;
-    }
-    struct addrinfo hints = { 0 }, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
-    if (rc || !ai) {
-        snprintf(msg, cap, "--listen: cannot resolve '%s': %s", host,
-                 gai_strerror(rc));
-        return -1;
-    }
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *sl = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    *loopback = false;
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-    }
-    return 0;
-}
-
 /* The longest a request under way may still take (its budget's timeout
  * plus start-up and slack); shutdown waits at most this long. */
 static uint64_t drain_ms(const wb_http_server *srv)
@@ -553,13 +521,35 @@ static uint64_t drain_ms(const wb_http_server *srv)
     return (t ? t : 300000u) + 65000u;
 }
 
-int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
+/* The start-up line on stderr (tests read the port from it). */
+static void announce(const wb_http_server *srv, const wb_addr *addr)
 {
-    char why[256];
-    if (!wb_mhd_load(why, sizeof why)) {
-        fprintf(stderr, "wasmbox: serve: %s\n", why);
-        return 1;
-    }
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    struct sockaddr_storage bound = addr->ss;
+    uint16_t port = htons(di ? di->port : 0);
+    if (bound.ss_family == AF_INET)
+        ((struct sockaddr_in *)&bound)->sin_port = port;
+    else if (bound.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&bound)->sin6_port = port;
+    char where[80], per[48] = "";
+    wb_addr_format(&bound, where, sizeof where);
+    if (srv->max_per_client)
+        snprintf(per, sizeof per, ", %u per client address",
+                 srv->max_per_client);
+    fprintf(stderr, "wasmbox serve: listening on http://%s (%u workers, "
+            "%s, at most %u connections%s)\n", where, srv->nthreads,
+            srv->no_auth ? "NO AUTHENTICATION" : "API keys required",
+            srv->guard.max, per);
+    fflush(stderr);
+}
+
+int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
+                  size_t cap)
+{
+    const struct sockaddr_storage *ss = &addr->ss;
+    if (!wb_mhd_load(msg, cap))
+        return -1;
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -572,10 +562,10 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
     pthread_mutex_init(&srv->mu, NULL);
     unsigned mhd_limit = wb_conn_init(&srv->guard, "serve");
     if (!wb_http_sched_start(srv)) {
-        fprintf(stderr, "wasmbox: serve: cannot start worker threads\n");
+        snprintf(msg, cap, "cannot start worker threads");
         wb_conn_destroy(&srv->guard);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return 1;
+        return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -586,6 +576,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         /* first: libmicrohttpd logs options after it with the logger */
         MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox serve",
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &srv->guard,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -594,32 +585,12 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         MHD_OPTION_END);
     int rc = 0;
     if (!srv->daemon) {
-        fprintf(stderr, "wasmbox: serve: cannot listen (address in use or "
-                "not available)\n");
-        rc = 1;
+        snprintf(msg, cap, "cannot listen (address in use or not "
+                 "available)");
+        rc = -1;
     } else {
-        const union MHD_DaemonInfo *di =
-            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-        char host[INET6_ADDRSTRLEN] = "?";
-        if (ss->ss_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
-                      host, sizeof host);
-        else
-            inet_ntop(AF_INET6,
-                      &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
-                      sizeof host);
-        char per[48] = "";
-        if (srv->max_per_client)
-            snprintf(per, sizeof per, ", %u per client address",
-                     srv->max_per_client);
-        fprintf(stderr, "wasmbox serve: listening on http://%s%s%s:%u "
-                "(%u workers, %s, at most %u connections%s)\n",
-                ss->ss_family == AF_INET6 ? "[" : "", host,
-                ss->ss_family == AF_INET6 ? "]" : "",
-                di ? (unsigned)di->port : 0u, srv->nthreads,
-                srv->no_auth ? "NO AUTHENTICATION" : "API keys required",
-                srv->guard.max, per);
-        fflush(stderr);
+        announce(srv, addr);
+        uint64_t every = wb_session_expire_every_ms(&srv->settings);
         uint64_t last_expire = wb_http_now_ms();
         for (;;) {
             struct timespec ts = { 1, 0 };
@@ -630,7 +601,8 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
                 break;
             }
             wb_conn_sweep(&srv->guard);
-            if (wb_http_now_ms() - last_expire >= 30000) {
+            /* also the one-shot workspaces a failed delete left */
+            if (wb_http_now_ms() - last_expire >= (every ? every : 60000)) {
                 wb_http_sessions_expire(srv);
                 last_expire = wb_http_now_ms();
             }

@@ -8,7 +8,10 @@
  *   wb_conn.c     connections: deadlines, and the connection cap
  *   http_api.c    the endpoints: /v1/run, /v1/sessions/... (JSON in and
  *                 out); every run goes through the session layer
- *   http_cli.c    `wasmbox serve` command line, key files, start-up checks
+ *   http_config.c defaults, API keys, start-up checks and directories
+ * (the command line, src/cli/serve.c, fills a wb_http_server through
+ * these and calls wb_http_serve; nothing here prints errors: they come
+ * back as messages).
  *
  * The HTTP layer holds no sandbox logic: a one-shot run is a throw-away
  * session and one one-shot step (wb_session_run_ex, one_shot: a fresh
@@ -20,6 +23,7 @@
 #define WB_HTTP_H
 
 #include "wasmbox.h"
+#include "common/addr.h"
 #include "server/wb_conn.h"
 #include <jansson.h>
 #include <microhttpd.h>
@@ -70,7 +74,7 @@ typedef struct wb_http_server {
     wb_session_options opts;       /* sessions */
     wb_session_options run_opts;   /* throw-away sessions of /v1/run */
     char *state_dir, *run_state_dir;
-    const char *guests_dir;
+    char own_scratch[64];          /* made by prepare, removed by free */
     wb_http_key *keys;
     size_t nkeys;
     bool no_auth;
@@ -132,6 +136,7 @@ typedef struct wb_http_req {
     uint8_t *body;
     size_t len, cap;
     bool too_big;
+    bool nul_in_url;               /* the raw URI holds %00 */
     bool queued, answered;
     uint64_t t0_us;
     /* the answer */
@@ -145,12 +150,10 @@ typedef struct wb_http_req {
 } wb_http_req;
 
 /* http.c */
-/* Serve on `ss` until SIGTERM/SIGINT; returns the exit status. */
-struct sockaddr_storage;
-int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss);
-/* Resolve "HOST:PORT" or "[V6]:PORT"; -1 with msg set on failure. */
-int wb_http_resolve(const char *listen, struct sockaddr_storage *ss,
-                    unsigned *sl, bool *loopback, char *msg, size_t cap);
+/* Serve on `addr` until SIGTERM/SIGINT (then drain); 0, or -1 with msg
+ * set when it cannot start (libmicrohttpd missing, cannot listen). */
+int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
+                  size_t cap);
 void wb_http_list_routes(FILE *out);
 /* Set the answer: a JSON value (stolen), or {"error": msg}. */
 void wb_http_json(wb_http_req *r, unsigned status, json_t *j);
@@ -181,15 +184,27 @@ void wb_http_sessions_expire(wb_http_server *srv);
 /* Tighten `b` with a request's "limits" object; false with msg set (the
  * field named) when a limit is malformed or wider than `b`. */
 bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap);
-/* JSON string from bytes that may not be UTF-8 (bad bytes -> U+FFFD). */
-json_t *wb_http_string(const char *s, size_t len);
 
-/* http_cli.c */
+/* http_config.c */
+/* The defaults: workers = CPUs (at least 2), 16 MiB bodies, 8 requests in
+ * flight per key, 64 sessions, 1000 connections, 10 s for headers, 60 s
+ * for a request; connections per client by the address (prepare). */
+void wb_http_server_init(wb_http_server *srv);
 /* Parse key lines ("KEY" or "name:KEY"; '#' comments) into srv->keys;
  * `what` (kept, not copied) names the source in messages. A key without
  * a name is called keyN (the N-th key); an explicit name of that form, a
  * name or a key seen before, is refused ("what:line: ..." in msg). */
 bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
                       const char *what, char *msg, size_t cap);
+/* After the options, keys and policy: check authentication (keys, or
+ * no_auth on a loopback address only), fill the limits left to their
+ * defaults, resolve the state directory (`state` or the default) and the
+ * scratch directory of one-shot runs, expire old sessions. False with
+ * msg set. */
+bool wb_http_server_prepare(wb_http_server *srv, const wb_addr *addr,
+                            const char *state, const char *scratch,
+                            char *msg, size_t cap);
+/* Everything init, add_keys and prepare made (keys are wiped). */
+void wb_http_server_free(wb_http_server *srv);
 
 #endif

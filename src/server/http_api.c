@@ -8,97 +8,14 @@
  * "limits" only tighten the budget it runs under: asking for more than
  * the policy (or the session) allows is a 400 naming the field. */
 #include "server/http.h"
+#include "common/b64.h"
+#include "common/json.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_GET_FILE (64u << 20)
-
-json_t *wb_http_string(const char *s, size_t len)
-{
-    json_t *j = json_stringn(s, len);
-    if (j)
-        return j;
-    char *out = malloc(len * 3 + 1);
-    if (!out)
-        return json_string("");
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0, i = 0;
-    while (i < len) {
-        unsigned c = p[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4
-                 : 0;
-        bool ok = n > 0 && c != 0 && i + n <= len;
-        for (size_t k = 1; ok && k < n; k++)
-            ok = (p[i + k] & 0xc0) == 0x80;
-        if (ok && n == 3) {
-            unsigned cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6);
-            ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
-        } else if (ok && n == 4) {
-            unsigned cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12);
-            ok = cp >= 0x10000 && cp <= 0x10ffff;
-        }
-        if (ok) {
-            memcpy(out + o, p + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(out + o, "\xef\xbf\xbd", 3);     /* U+FFFD */
-            o += 3;
-            i++;
-        }
-    }
-    j = json_stringn(out, o);
-    free(out);
-    return j ? j : json_string("");
-}
-
-static int b64val(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-         : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' || c == '-' ? 62
-         : c == '/' || c == '_' ? 63 : -1;
-}
-
-/* Standard or URL-safe base64, padding optional, whitespace ignored. */
-static uint8_t *b64decode(const char *s, size_t n, size_t *out_len)
-{
-    uint8_t *out = malloc(n / 4 * 3 + 4);
-    if (!out)
-        return NULL;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    bool pad = false;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
-        if (c == '=') {
-            pad = true;
-            continue;
-        }
-        int v = b64val(c);
-        if (v < 0 || pad) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (bits >= 6) {                  /* a lone sixth-bit group */
-        free(out);
-        return NULL;
-    }
-    *out_len = o;
-    return out;
-}
 
 /* ---- limits ---------------------------------------------------------- */
 
@@ -320,10 +237,12 @@ static bool parse_io(wb_http_req *r, json_t *j, step_req *q)
         q->stdin_data = (const uint8_t *)json_string_value(in);
         q->stdin_len = json_string_length(in);
     } else if (json_is_string(b64) && json_object_size(in) == 1) {
-        q->stdin_buf = b64decode(json_string_value(b64),
-                                 json_string_length(b64), &q->stdin_len);
+        char why[100];
+        q->stdin_buf = wb_b64_decode(json_string_value(b64),
+                                     json_string_length(b64), &q->stdin_len,
+                                     why, sizeof why);
         if (!q->stdin_buf) {
-            wb_http_error(r, 400, "stdin: not valid base64");
+            wb_http_error(r, 400, "stdin: not valid base64: %s", why);
             return false;
         }
         q->stdin_data = q->stdin_buf;
@@ -372,10 +291,12 @@ static bool parse_step(wb_http_req *r, json_t *j, step_req *q, bool oneshot)
                           "binary in base64");
             return false;
         }
-        q->module = b64decode(json_string_value(mod), json_string_length(mod),
-                              &q->len);
+        char why[100];
+        q->module = wb_b64_decode(json_string_value(mod),
+                                  json_string_length(mod), &q->len, why,
+                                  sizeof why);
         if (!q->module) {
-            wb_http_error(r, 400, "module: not valid base64");
+            wb_http_error(r, 400, "module: not valid base64: %s", why);
             return false;
         }
         q->code = (const char *)q->module;
@@ -447,10 +368,13 @@ static bool put_files(wb_http_req *r, wb_session *s, json_t *files)
         } else {
             json_t *b = json_object_get(v, "base64");
             size_t n;
-            uint8_t *d = b64decode(json_string_value(b),
-                                   json_string_length(b), &n);
+            char why[100];
+            uint8_t *d = wb_b64_decode(json_string_value(b),
+                                       json_string_length(b), &n, why,
+                                       sizeof why);
             if (!d) {
-                wb_http_error(r, 400, "files.%s: not valid base64", k);
+                wb_http_error(r, 400, "files.%s: not valid base64: %s", k,
+                              why);
                 return false;
             }
             st = wb_session_put_file(s, k, d, n, &err);
@@ -472,12 +396,12 @@ static json_t *step_json(const wb_step_result *sr, bool session)
     json_t *j = json_pack(
         "{s:o, s:o, s:o, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I},"
         " s:{s:b, s:b}}",
-        "stdout", wb_http_string(sr->out ? sr->out : "", sr->out_len),
-        "stderr", wb_http_string(sr->err ? sr->err : "", sr->err_len),
+        "stdout", wb_json_text(sr->out ? sr->out : "", sr->out_len),
+        "stderr", wb_json_text(sr->err ? sr->err : "", sr->err_len),
         "exit_code", rr->outcome == WB_OUTCOME_EXITED
                          ? json_integer(rr->exit_code) : json_null(),
         "outcome", wb_outcome_name(rr->outcome),
-        "message", wb_http_string(rr->message, strlen(rr->message)),
+        "message", wb_json_text(rr->message, strlen(rr->message)),
         "usage",
         "fuel_used", (json_int_t)rr->fuel_used,
         "peak_memory", (json_int_t)rr->peak_memory,
@@ -879,7 +803,7 @@ static void h_files_list(wb_http_req *r)
             for (size_t i = 0; i < n; i++)
                 json_array_append_new(arr, json_pack(
                     "{s:o, s:I, s:b}", "path",
-                    wb_http_string(fe[i].path, strlen(fe[i].path)), "size",
+                    wb_json_text(fe[i].path, strlen(fe[i].path)), "size",
                     (json_int_t)fe[i].size, "is_dir", fe[i].is_dir));
             wb_file_entries_free(fe, n);
             wb_http_json(r, 200, json_pack("{s:o}", "files", arr));

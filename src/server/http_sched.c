@@ -12,7 +12,7 @@
  *   - a key has at most max_running_per_key requests on workers. With
  *     several keys the default is one less than the workers, so a worker
  *     is left for the other keys: another key's request starts at once
- *     while a key's busy runs keep the rest busy (http_cli.c).
+ *     while a key's busy runs keep the rest busy (http_config.c).
  *
  * Requests wait in the queue with their connection suspended; each key
  * also has at most max_per_key requests in flight (http.c: 429), which

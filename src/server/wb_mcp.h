@@ -4,12 +4,13 @@
  *   wb_mcp_tools.c  the tools (run_python, write_file, ...)
  *   wb_mcp_stdio.c  newline-delimited JSON-RPC on stdin/stdout
  *   wb_mcp_http.c   Streamable HTTP on a loopback port (libmicrohttpd)
- *   wb_mcp_cli.c    `wasmbox mcp` and `wasmbox session` command lines
+ * The command line is src/cli/mcp.c; nothing here prints errors.
  */
 #ifndef WB_MCP_H
 #define WB_MCP_H
 
 #include "wasmbox.h"
+#include "common/addr.h"
 #include <jansson.h>
 #include <pthread.h>
 
@@ -59,13 +60,15 @@ json_t *wb_mcp_tools_list(const wb_mcp_conn *c);
  * (-32602 unknown tool / bad arguments). */
 json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
                           int *code, char *msg, size_t msglen);
-/* A JSON string from bytes that may not be UTF-8 (invalid -> U+FFFD). */
-json_t *wb_mcp_string(const char *s, size_t len);
 /* Open the connection's session if not yet open. */
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err);
 
-/* transports; return the process exit status */
+/* transports */
+/* Until the end of stdin; 0. */
 int wb_mcp_stdio(wb_mcp_server *srv);
-int wb_mcp_http(wb_mcp_server *srv, const char *addr);
+/* Streamable HTTP on `addr` (a loopback address) until SIGTERM, SIGINT
+ * or SIGHUP (then drain); 0, or -1 with msg set when it cannot start. */
+int wb_mcp_http(wb_mcp_server *srv, const wb_addr *addr, char *msg,
+                size_t cap);
 
 #endif

@@ -32,10 +32,8 @@
  * SIGTERM, SIGINT, SIGHUP: stop accepting, answer 503 to new requests,
  * let the requests under way finish (each bounded by its budget's
  * timeout), then stop and return 0. */
-#include "cli/cli.h"
 #include "server/wb_conn.h"
 #include "server/wb_mcp.h"
-#include "session/wb_session.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include "server/mhd.h"
@@ -65,7 +63,6 @@ static pthread_mutex_t tab_mu = PTHREAD_MUTEX_INITIALIZER;
 static slot *tab;
 static unsigned ntab;
 static wb_mcp_server *g_srv;
-static char *g_state;              /* the state directory */
 /* shutdown: requests under way, and whether new ones are refused */
 static unsigned in_flight;
 static bool draining;
@@ -200,30 +197,6 @@ static void expire_idle(void)
     }
 }
 
-/* Is there a session `id` on disk? */
-static bool on_disk(const char *id)
-{
-    char path[4096];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/sessions/%s/session.json", g_state, id);
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-/* A fresh session id (the session layer's form: 16 hex digits). */
-static bool new_id(char *id, size_t cap)
-{
-    for (int tries = 0; tries < 8; tries++) {
-        uint8_t r[8];
-        if (getrandom(r, sizeof r, 0) != sizeof r)
-            return false;
-        for (int i = 0; i < 8; i++)
-            snprintf(id + 2 * i, cap - 2 * (size_t)i, "%02x", r[i]);
-        if (!on_disk(id))
-            return true;
-    }
-    return false;
-}
-
 static bool is_draining(void)
 {
     pthread_mutex_lock(&tab_mu);
@@ -325,9 +298,9 @@ static slot *route_post(struct MHD_Connection *con, bool init,
     slot *s = NULL;
     client_of(con, client, sizeof client);
     if (init) {
-        if (!new_id(id, sizeof id)) {
-            *ret = rpc_error(con, 500, -32603, "no randomness for a "
-                             "session id");
+        wb_error err = { 0 };
+        if (wb_session_new_id(&g_srv->opts, id, sizeof id, &err)) {
+            *ret = rpc_error(con, 500, -32603, err.message);
             return NULL;
         }
         s = slot_claim(id, client, false, &code, why, sizeof why);
@@ -336,7 +309,7 @@ static slot *route_post(struct MHD_Connection *con, bool init,
                          "Mcp-Session-Id header (send initialize first)");
         return NULL;
     } else if (!(s = slot_find(sid))) {
-        if (!wb_sess_valid_id(sid) || !on_disk(sid)) {
+        if (!wb_session_exists(&g_srv->opts, sid)) {
             *ret = rpc_error(con, 404, -32600, "Session not found");
             return NULL;
         }
@@ -464,46 +437,31 @@ static void on_done(void *cls, struct MHD_Connection *con, void **con_cls,
     }
 }
 
-/* "127.0.0.1:PORT" or "localhost:PORT": loopback only. */
-static int listen_on(const char *addr, struct sockaddr_in *sa)
+/* A listening socket on addr, its port (0: chosen by the kernel) put
+ * back in addr; -1 with errno. */
+static int listen_on(wb_addr *addr)
 {
-    char host[64];
-    const char *colon = strrchr(addr, ':');
-    if (!colon || (size_t)(colon - addr) >= sizeof host)
-        return -1;
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = 0;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || port < 0 || port > 65535)
-        return -1;
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (!strcmp(host, "localhost") || !*host)
-        snprintf(host, sizeof host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127)
-        return -2;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0)
-        return -3;
+        return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)sa, sizeof *sa) != 0 ||
-        listen(fd, 64) != 0) {
+    socklen_t sl = sizeof addr->ss;
+    if (bind(fd, (struct sockaddr *)&addr->ss, addr->len) != 0 ||
+        listen(fd, 64) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr->ss, &sl) != 0) {
+        int e = errno;
         close(fd);
-        return -3;
+        errno = e;
+        return -1;
     }
-    socklen_t sl = sizeof *sa;
-    getsockname(fd, (struct sockaddr *)sa, &sl);
     return fd;
 }
 
 /* Until a signal: close idle connections, expire idle sessions. */
 static int wait_for_signal(const sigset_t *set)
 {
+    uint64_t every = wb_session_expire_every_ms(&g_srv->settings);
     uint64_t last_expire = now_ms();
     for (;;) {
         struct timespec ts = { 1, 0 };
@@ -512,7 +470,7 @@ static int wait_for_signal(const sigset_t *set)
             return sig;
         expire_idle();
         wb_conn_sweep(&guard);
-        if (now_ms() - last_expire >= 60000) {
+        if (every && now_ms() - last_expire >= every) {
             wb_session_expire(&g_srv->opts, NULL, NULL);
             last_expire = now_ms();
         }
@@ -545,31 +503,30 @@ static void drain(struct MHD_Daemon *d, int sig)
     }
 }
 
-int wb_mcp_http(wb_mcp_server *srv, const char *addr)
+int wb_mcp_http(wb_mcp_server *srv, const wb_addr *addr, char *msg,
+                size_t cap)
 {
-    struct sockaddr_in sa;
-    int fd = listen_on(addr, &sa);
-    if (fd == -1 || fd == -2) {
-        wb_cli_error("mcp", "--http %s: expected 127.0.0.1:PORT (%s)", addr,
-                     fd == -2 ? "only loopback addresses are served"
-                              : "bad address");
-        return WB_EXIT_USAGE;
+    wb_addr at = *addr;
+    char where[80];
+    wb_addr_format(&at.ss, where, sizeof where);
+    if (!at.loopback) {
+        snprintf(msg, cap, "--http %s: only loopback addresses are served",
+                 where);
+        return -1;
     }
+    int fd = listen_on(&at);
     if (fd < 0) {
-        wb_cli_error("mcp", "--http %s: %s", addr, strerror(errno));
-        return WB_EXIT_FAIL;
+        snprintf(msg, cap, "--http %s: %s", where, strerror(errno));
+        return -1;
     }
+    wb_addr_format(&at.ss, where, sizeof where);
     g_srv = srv;
-    g_state = wb_session_state_dir(&srv->opts);
     ntab = srv->max_sessions;
     tab = calloc(ntab, sizeof *tab);
-    if (!g_state || !tab) {
+    if (!tab) {
         close(fd);
-        wb_cli_error("mcp", "%s", g_state ? "out of memory" : "no state "
-                     "directory: pass --state-dir or set WASMBOX_STATE_DIR");
-        free(g_state);
-        free(tab);
-        return WB_EXIT_FAIL;
+        snprintf(msg, cap, "out of memory");
+        return -1;
     }
     /* signals go to this thread's sigtimedwait, not to server threads */
     sigset_t set;
@@ -578,16 +535,14 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    char why[256];
     struct MHD_Daemon *d = NULL;
     guard.max = srv->max_conns;
     guard.header_ms = srv->header_ms;
     guard.request_ms = srv->request_ms;
     unsigned mhd_limit = wb_conn_init(&guard, "mcp");
     /* MHD_USE_AUTO: poll(), not select(), in each connection's thread */
-    if (!wb_mhd_load(why, sizeof why))
-        fprintf(stderr, "wasmbox: mcp: %s\n", why);
-    else
+    bool loaded = wb_mhd_load(msg, cap);
+    if (loaded)
         d = MHD_start_daemon(
             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
             MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -599,15 +554,15 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
             MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
             MHD_OPTION_END);
-    int rc = WB_EXIT_OK;
+    int rc = 0;
     if (!d) {
         close(fd);
-        wb_cli_error("mcp", "cannot start the HTTP server");
-        rc = WB_EXIT_FAIL;
+        if (loaded)
+            snprintf(msg, cap, "cannot start the HTTP server");
+        rc = -1;
     } else {
-        fprintf(stderr, "wasmbox mcp: listening on http://127.0.0.1:%u/mcp "
-                "(at most %u connections)\n", (unsigned)ntohs(sa.sin_port),
-                guard.max);
+        fprintf(stderr, "wasmbox mcp: listening on http://%s/mcp (at most "
+                "%u connections)\n", where, guard.max);
         fflush(stderr);
         drain(d, wait_for_signal(&set));
         MHD_stop_daemon(d);
@@ -618,7 +573,6 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
             conn_free(tab[i].c);
     free(tab);
     tab = NULL;
-    free(g_state);
     wb_conn_destroy(&guard);
     return rc;
 }

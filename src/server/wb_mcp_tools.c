@@ -5,51 +5,14 @@
  * of a file operation are results with isError: true, not protocol
  * errors. */
 #include "server/wb_mcp.h"
+#include "common/b64.h"
 #include "common/error.h"
+#include "common/json.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define WB_MCP_MAX_READ (8u << 20)
-
-json_t *wb_mcp_string(const char *s, size_t len)
-{
-    json_t *j = json_stringn(s, len);
-    if (j)
-        return j;
-    /* not UTF-8: keep valid sequences, replace the rest with U+FFFD */
-    char *buf = malloc(len * 3 + 1);
-    size_t o = 0;
-    if (!buf)
-        return json_string("");
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len; ) {
-        unsigned c = p[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = n > 0 && i + n <= len && c != 0;
-        for (size_t k = 1; ok && k < n; k++)
-            ok = (p[i + k] & 0xc0) == 0x80;
-        if (ok && n > 1) {
-            /* reject overlongs and surrogates cheaply via jansson */
-            json_t *t = json_stringn((const char *)p + i, n);
-            ok = t != NULL;
-            json_decref(t);
-        }
-        if (ok) {
-            memcpy(buf + o, p + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(buf + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        }
-    }
-    j = json_stringn(buf, o);
-    free(buf);
-    return j ? j : json_string("");
-}
 
 static json_t *schema_code(const char *what)
 {
@@ -174,7 +137,7 @@ json_t *wb_mcp_tools_list(const wb_mcp_conn *c)
 static json_t *text_result(const char *text, json_t *structured, bool error)
 {
     json_t *r = json_pack("{s:[{s:s, s:o}], s:b}", "content", "type", "text",
-                          "text", wb_mcp_string(text, strlen(text)),
+                          "text", wb_json_text(text, strlen(text)),
                           "isError", error);
     if (structured)
         json_object_set_new(r, "structuredContent", structured);
@@ -242,8 +205,8 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
     }
     json_t *sc = json_pack(
         "{s:o, s:o, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:I, s:s}",
-        "stdout", wb_mcp_string(r->out ? r->out : "", r->out_len),
-        "stderr", wb_mcp_string(r->err ? r->err : "", r->err_len),
+        "stdout", wb_json_text(r->out ? r->out : "", r->out_len),
+        "stderr", wb_json_text(r->err ? r->err : "", r->err_len),
         "exit_code", rr->exit_code, "outcome", oc,
         "stdout_truncated", rr->stdout_truncated,
         "stderr_truncated", rr->stderr_truncated,
@@ -253,7 +216,7 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         "fuel_used", (json_int_t)rr->fuel_used,
         "session_id", wb_session_id(c->sess));
     if (rr->outcome != WB_OUTCOME_EXITED && rr->message[0])
-        json_object_set_new(sc, "message", wb_mcp_string(rr->message,
+        json_object_set_new(sc, "message", wb_json_text(rr->message,
                                                          strlen(rr->message)));
     bool err = rr->outcome != WB_OUTCOME_EXITED || rr->exit_code != 0;
     json_t *res = text_result(text ? text : head, sc, err);
@@ -267,56 +230,6 @@ static const char *arg_str(json_t *args, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* base64 (RFC 4648, padding optional, whitespace ignored) */
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static uint8_t *b64_decode(const char *s, size_t *out_len)
-{
-    size_t n = strlen(s), o = 0;
-    uint8_t *buf = malloc(n / 4 * 3 + 4);
-    uint32_t acc = 0;
-    int bits = 0;
-    if (!buf)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '=' || ch == '\n' || ch == '\r' || ch == ' ')
-            continue;
-        const char *p = strchr(b64, ch);
-        if (!p || !ch) {
-            free(buf);
-            return NULL;
-        }
-        acc = (acc << 6) | (uint32_t)(p - b64);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *out_len = o;
-    return buf;
-}
-
-static char *b64_encode(const uint8_t *d, size_t n)
-{
-    char *out = malloc((n + 2) / 3 * 4 + 1), *p = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16;
-        if (i + 1 < n) v |= (uint32_t)d[i + 1] << 8;
-        if (i + 2 < n) v |= d[i + 2];
-        *p++ = b64[v >> 18];
-        *p++ = b64[(v >> 12) & 63];
-        *p++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        *p++ = i + 2 < n ? b64[v & 63] : '=';
-    }
-    *p = 0;
-    return out;
-}
-
 static json_t *do_write(wb_mcp_conn *c, json_t *args)
 {
     const char *path = arg_str(args, "path");
@@ -326,8 +239,10 @@ static json_t *do_write(wb_mcp_conn *c, json_t *args)
     uint8_t *data = NULL;
     size_t n = json_string_length(cv);
     if (enc && !strcmp(enc, "base64")) {
-        if (!(data = b64_decode(json_string_value(cv), &n))) {
-            wb_err_set(&e, WB_E_ARG, "content is not valid base64");
+        char why[100];
+        data = wb_b64_decode(json_string_value(cv), n, &n, why, sizeof why);
+        if (!data) {
+            wb_err_set(&e, WB_E_ARG, "content is not valid base64: %s", why);
             return fail(c, &e);
         }
     }
@@ -364,7 +279,7 @@ static json_t *do_read(wb_mcp_conn *c, json_t *args)
                       "session_id", wb_session_id(c->sess));
         json_decref(s);
     } else {
-        char *b = b64_encode(data, n);
+        char *b = wb_b64_encode(data, n);
         r = json_pack("{s:[{s:s, s:s}], s:b, s:{s:s, s:s, s:s, s:I, s:s}}",
                       "content", "type", "text", "text", b ? b : "",
                       "isError", 0, "structuredContent", "path", path,
@@ -395,7 +310,7 @@ static json_t *do_list(wb_mcp_conn *c, json_t *args)
         append(&text, &len, &cap, line, (size_t)k < sizeof line ? (size_t)k
                                                               : sizeof line - 1);
         json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "path",
-                              wb_mcp_string(ents[i].path, strlen(ents[i].path)),
+                              wb_json_text(ents[i].path, strlen(ents[i].path)),
                               "type", ents[i].is_dir ? "directory" : "file",
                               "size", (json_int_t)ents[i].size));
     }

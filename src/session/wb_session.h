@@ -4,8 +4,6 @@
  *                        delete, expire, open/close
  *   wb_session_files.c   workspace paths (no escape), file put/get/list,
  *                        the workspace quota
- *   wb_session_tree.c    tree walks with a bounded number of fds (delete,
- *                        workspace usage)
  *   wb_session_guest.c   guest images (module cache) and step configs
  *   wb_session_step.c    wb_session_run(_ex): step options, one-shot
  *                        steps and dispatch
@@ -36,6 +34,7 @@ struct wb_session {
     char lost_why[WB_LANG_COUNT][96];
     int64_t created, last_used;
     uint64_t steps;
+    int lock_fd;                        /* its directory, flock'd shared */
     pthread_mutex_t mu;
 };
 
@@ -59,21 +58,8 @@ wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,
 /* The quota left to a step (0 when it is used up or cannot be measured). */
 uint64_t wb_sess_quota_left(wb_session *s);
 
-/* tree */
-typedef struct wb_tree_ops {
-    /* a non-directory entry of directory dfd */
-    int (*leaf)(void *user, int dfd, const char *name, const struct stat *sb);
-    /* a directory of dfd, after everything below it (post-order) */
-    int (*dir)(void *user, int dfd, const char *name, const struct stat *sb);
-    void *user;
-} wb_tree_ops;
-/* Visit everything below directory dfd/name (not name itself; symlinks
- * are leaves). Failures of the ops do not stop the walk; returns -1 with
- * the errno of the first failure. */
-int wb_sess_tree_walk(int dfd, const char *name, const wb_tree_ops *ops);
-/* rm -rf dfd/name; -1 with errno when anything is left. */
-int wb_sess_rm_tree(int dfd, const char *name);
-/* Bytes below `dir` as the workspace quota counts them. */
+/* Bytes below `dir` as the workspace quota counts them
+ * (wb_session_files.c). */
 int wb_sess_tree_usage(const char *dir, uint64_t *bytes);
 
 /* guests */

@@ -6,6 +6,8 @@
  * its parent, so nothing the guest put in the workspace can redirect us
  * outside it. */
 #include "session/wb_session.h"
+#include "common/file.h"
+#include "common/tree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,6 +98,29 @@ static int open_parent(wb_session *s, char *rel, bool create,
     }
     *last = c;
     return fd;
+}
+
+static int add_leaf(void *u, int dfd, const char *name, const struct stat *sb)
+{
+    (void)dfd; (void)name;
+    uint64_t *total = u;
+    *total += WB_SESS_ENTRY_COST + (S_ISREG(sb->st_mode) ?
+                                    (uint64_t)sb->st_size : 0);
+    return 0;
+}
+
+static int add_dir(void *u, int dfd, const char *name, const struct stat *sb)
+{
+    (void)dfd; (void)name; (void)sb;
+    *(uint64_t *)u += WB_SESS_ENTRY_COST;
+    return 0;
+}
+
+int wb_sess_tree_usage(const char *dir, uint64_t *bytes)
+{
+    *bytes = 0;
+    wb_tree_ops ops = { add_leaf, add_dir, bytes };
+    return wb_tree_walk(AT_FDCWD, dir, &ops);
 }
 
 uint64_t wb_sess_quota_left(wb_session *s)
@@ -227,29 +252,21 @@ wb_status wb_session_get_file(wb_session *s, const char *path, uint64_t max,
         return wb_err_set(err, WB_E_ARG, "path '%s' is not a regular file",
                           path);
     }
-    if ((uint64_t)sb.st_size > max) {
-        close(fd);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int e2 = (uint64_t)sb.st_size > max ? EFBIG
+             : wb_file_read_fd(fd, max > SIZE_MAX ? SIZE_MAX : (size_t)max,
+                               &buf, &n);
+    close(fd);
+    if (e2 == EFBIG)
         return wb_err_set(err, WB_E_LIMIT, "file '%s' has %llu bytes, more "
                           "than the %llu allowed", path,
                           (unsigned long long)sb.st_size,
                           (unsigned long long)max);
-    }
-    size_t n = (size_t)sb.st_size, got = 0;
-    uint8_t *buf = malloc(n + 1);
-    while (buf && got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!buf)
-        return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    buf[got] = 0;
+    if (e2)
+        return io_fail(err, path, e2);
     *data = buf;
-    *len = got;
+    *len = n;
     return WB_OK;
 }
 

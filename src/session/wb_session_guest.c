@@ -10,6 +10,7 @@
  *               JavaScript): relative paths then resolve in /work too
  * plus the policy's grants. */
 #include "session/wb_session.h"
+#include "common/path.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,14 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct {
-    const char *dir, *module, *argv0;
-} images[WB_LANG_COUNT] = {
-    [WB_LANG_PYTHON] = { "python", "python.wasm", "python3" },
-    [WB_LANG_JAVASCRIPT] = { "js", "qjs.wasm", "qjs" },
-    [WB_LANG_LUA] = { "lua", "lua.wasm", "lua" },
-    [WB_LANG_SQL] = { "sqlite", "sqlite3.wasm", "sqlite3" },
-    [WB_LANG_WASM] = { NULL, NULL, "module.wasm" },
+static const wb_guest_image images[WB_LANG_COUNT] = {
+    [WB_LANG_PYTHON] = { "python", "python.wasm", "lib", "python3" },
+    [WB_LANG_JAVASCRIPT] = { "js", "qjs.wasm", NULL, "qjs" },
+    [WB_LANG_LUA] = { "lua", "lua.wasm", NULL, "lua" },
+    [WB_LANG_SQL] = { "sqlite", "sqlite3.wasm", NULL, "sqlite3" },
+    [WB_LANG_WASM] = { NULL, NULL, NULL, "module.wasm" },
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -35,30 +34,38 @@ static struct {
     wb_module *m;
 } cache[WB_LANG_COUNT];
 
+const wb_guest_image *wb_guest_image_of(wb_lang lang)
+{
+    return (unsigned)lang < WB_LANG_COUNT ? &images[lang] : NULL;
+}
+
 const char *wb_sess_argv0(wb_lang lang)
 {
     return images[lang].argv0;
 }
 
+char *wb_guests_dir(const char *dir)
+{
+    const char *env = getenv("WASMBOX_GUESTS");
+    if (dir && *dir)
+        return strdup(dir);
+    if (env && *env)
+        return strdup(env);
+    char exe[PATH_MAX], bin[PATH_MAX], out[PATH_MAX + 8];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = 0;
+    if (!wb_path_dirname(exe, bin, sizeof bin))
+        return NULL;
+    snprintf(out, sizeof out, "%s/guests", bin);
+    return strdup(out);
+}
+
 static const char *guests_dir(wb_session *s)
 {
-    if (s->guests_dir)
-        return s->guests_dir;
-    const char *env = getenv("WASMBOX_GUESTS");
-    char buf[PATH_MAX];
-    if (env && *env) {
-        s->guests_dir = strdup(env);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 16);
-        if (n <= 0)
-            return NULL;
-        buf[n] = 0;
-        char *slash = strrchr(buf, '/');
-        if (!slash)
-            return NULL;
-        snprintf(slash, sizeof buf - (size_t)(slash - buf), "/guests");
-        s->guests_dir = strdup(buf);
-    }
+    if (!s->guests_dir)
+        s->guests_dir = wb_guests_dir(NULL);
     return s->guests_dir;
 }
 

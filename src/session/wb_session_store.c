@@ -5,8 +5,15 @@
  *   <state>/runtime/                     driver.py, driver.js
  *
  * Every file we write goes through a temp file, fsync and rename, so a
- * killed process never leaves a half-written file under its final name. */
+ * killed process never leaves a half-written file under its final name.
+ *
+ * An open session holds a shared flock(2) on its directory, whichever
+ * process opened it; expiry takes the lock exclusively (without waiting)
+ * before it moves a session away, so it never deletes one in use, by
+ * this process or another (several `wasmbox mcp` processes share a state
+ * directory). The lock costs one fd per open session. */
 #include "session/wb_session.h"
+#include "common/tree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,17 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ids of sessions open in this process, one entry per open (expiry skips
- * them); grows as needed, so a server with many sessions open never has
- * one expired under it */
-static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
-static char (*open_ids)[64];
-static size_t n_open, cap_open;
 
 #define GRAVE ".deleted-"       /* a session being deleted */
 #define GRAVE_AGE_S 300
@@ -192,43 +193,6 @@ static bool load_meta(const char *root, wb_session_info *info)
     return ok;
 }
 
-static bool mark_open(const char *id, bool on)
-{
-    bool ok = true;
-    pthread_mutex_lock(&open_mu);
-    if (on) {
-        if (n_open == cap_open) {
-            size_t cap = cap_open * 2 + 16;
-            char (*g)[64] = realloc(open_ids, cap * sizeof *g);
-            if (g) {
-                open_ids = g;
-                cap_open = cap;
-            }
-        }
-        ok = n_open < cap_open;
-        if (ok)
-            snprintf(open_ids[n_open++], sizeof open_ids[0], "%s", id);
-    } else {
-        for (size_t i = 0; i < n_open; i++)
-            if (!strcmp(open_ids[i], id)) {
-                memcpy(open_ids[i], open_ids[--n_open], sizeof open_ids[0]);
-                break;
-            }
-    }
-    pthread_mutex_unlock(&open_mu);
-    return ok;
-}
-
-static bool is_open(const char *id)
-{
-    bool r = false;
-    pthread_mutex_lock(&open_mu);
-    for (size_t i = 0; i < n_open && !r; i++)
-        r = !strcmp(open_ids[i], id);
-    pthread_mutex_unlock(&open_mu);
-    return r;
-}
-
 static void sess_free(wb_session *s)
 {
     if (!s)
@@ -238,6 +202,8 @@ static void sess_free(wb_session *s)
     free(s->ws);
     free(s->guests_dir);
     free(s->runtime_dir);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);              /* releases the lock */
     wb_sandbox_config_free(&s->own_policy);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -257,41 +223,20 @@ static wb_status check_policy(const wb_sandbox_config *p, wb_error *err)
     return WB_OK;
 }
 
-wb_status wb_session_open(const wb_session_options *o, const char *id,
-                          wb_session **out, wb_error *err)
+/* 16 random hex digits. */
+static bool random_id(char id[17])
 {
-    *out = NULL;
-    wb_session *s = calloc(1, sizeof *s);
-    if (!s)
-        return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    pthread_mutex_init(&s->mu, NULL);
-    wb_sandbox_config_init(&s->own_policy);
-    s->policy = o && o->policy ? o->policy : &s->own_policy;
-    if (o && o->settings)
-        s->settings = *o->settings;
-    else
-        wb_session_settings_default(&s->settings);
-    wb_status st = check_policy(s->policy, err);
-    if (st || (st = sess_dir(o, &s->state_dir, err))) {
-        sess_free(s);
-        return st;
-    }
-    if (id) {
-        if (!wb_sess_valid_id(id)) {
-            sess_free(s);
-            return wb_err_set(err, WB_E_ARG, "bad session id '%s' (letters,"
-                              " digits, '-', '_', '.'; at most 63)", id);
-        }
-        snprintf(s->id, sizeof s->id, "%s", id);
-    } else {
-        uint8_t r[8] = { 0 };
-        if (getrandom(r, sizeof r, 0) != sizeof r) {
-            sess_free(s);
-            return wb_err_set(err, WB_E_IO, "no randomness for an id");
-        }
-        for (int i = 0; i < 8; i++)
-            snprintf(s->id + 2 * i, 3, "%02x", r[i]);
-    }
+    uint8_t r[8];
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        return false;
+    for (int i = 0; i < 8; i++)
+        snprintf(id + 2 * i, 3, "%02x", r[i]);
+    return true;
+}
+
+static wb_status set_paths(wb_session *s, const wb_session_options *o,
+                           wb_error *err)
+{
     char buf[PATH_MAX];
     snprintf(buf, sizeof buf, "%s/sessions/%s", s->state_dir, s->id);
     s->root = strdup(buf);
@@ -301,41 +246,125 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     s->runtime_dir = strdup(buf);
     if (o && o->guests_dir)
         s->guests_dir = strdup(o->guests_dir);
-    if (!s->root || !s->ws || !s->runtime_dir) {
-        sess_free(s);
+    if (!s->root || !s->ws || !s->runtime_dir)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    }
-    wb_session_info info;
-    bool existed = load_meta(s->root, &info);
-    if (mkdirs(s->ws) != 0) {
-        wb_err_set(err, WB_E_IO, "%s: cannot create: %s", s->ws,
-                   strerror(errno));
-        sess_free(s);
-        return WB_E_IO;
-    }
-    s->last_used = wb_sess_now();
-    if (existed) {
-        s->created = info.created;
-        s->steps = info.steps;
-        /* a previous process may have held interpreter state */
-        for (int l = 0; l < WB_LANG_COUNT; l++) {
-            s->lost[l] = info.steps > 0;
-            snprintf(s->lost_why[l], sizeof s->lost_why[l],
-                     "the session was reopened");
+    return WB_OK;
+}
+
+/* Create the directories and take the shared lock on the session's own
+ * directory: the one at s->root once locked (an expiry may have moved
+ * the one we created away meanwhile; then again). */
+static wb_status lock_root(wb_session *s, wb_error *err)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        if (mkdirs(s->ws) != 0)
+            break;
+        int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                      O_CLOEXEC);
+        struct stat held, now;
+        int rc = fd < 0 ? -1 : flock(fd, LOCK_SH);
+        while (rc != 0 && fd >= 0 && errno == EINTR)
+            rc = flock(fd, LOCK_SH);
+        if (rc != 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return wb_err_set(err, WB_E_IO, "%s: cannot lock: %s",
+                                s->root, strerror(e));
         }
-    } else {
-        s->created = s->last_used;
+        if (fstat(fd, &held) == 0 && stat(s->root, &now) == 0 &&
+            held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+            s->lock_fd = fd;
+            return WB_OK;
+        }
+        close(fd);
     }
-    if ((st = wb_sess_save(s, err))) {
+    return wb_err_set(err, WB_E_IO, "%s: cannot create: %s", s->ws,
+                        strerror(errno ? errno : EAGAIN));
+}
+
+/* Times and counts from session.json when the session existed. */
+static void load_state(wb_session *s)
+{
+    wb_session_info info;
+    s->last_used = wb_sess_now();
+    s->created = s->last_used;
+    if (!load_meta(s->root, &info))
+        return;
+    s->created = info.created;
+    s->steps = info.steps;
+    /* a previous process may have held interpreter state */
+    for (int l = 0; l < WB_LANG_COUNT; l++) {
+        s->lost[l] = info.steps > 0;
+        snprintf(s->lost_why[l], sizeof s->lost_why[l],
+                 "the session was reopened");
+    }
+}
+
+wb_status wb_session_open(const wb_session_options *o, const char *id,
+                          wb_session **out, wb_error *err)
+{
+    *out = NULL;
+    wb_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    s->lock_fd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    wb_sandbox_config_init(&s->own_policy);
+    s->policy = o && o->policy ? o->policy : &s->own_policy;
+    if (o && o->settings)
+        s->settings = *o->settings;
+    else
+        wb_session_settings_default(&s->settings);
+    wb_status st = check_policy(s->policy, err);
+    if (!st)
+        st = sess_dir(o, &s->state_dir, err);
+    if (!st && id && !wb_sess_valid_id(id))
+        st = wb_err_set(err, WB_E_ARG, "bad session id '%s' (letters, "
+                          "digits, '-', '_', '.'; at most 63)", id);
+    else if (!st && id)
+        snprintf(s->id, sizeof s->id, "%s", id);
+    else if (!st && !random_id(s->id))
+        st = wb_err_set(err, WB_E_IO, "no randomness for an id");
+    if (!st && !(st = set_paths(s, o, err)) && !(st = lock_root(s, err))) {
+        load_state(s);
+        st = wb_sess_save(s, err);
+    }
+    if (st) {
         sess_free(s);
         return st;
     }
-    if (!mark_open(s->id, true)) {
-        sess_free(s);
-        return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    }
     *out = s;
     return WB_OK;
+}
+
+wb_status wb_session_new_id(const wb_session_options *o, char *id,
+                            size_t cap, wb_error *err)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        char r[17];
+        if (!random_id(r))
+            return wb_err_set(err, WB_E_IO, "no randomness for an id");
+        if (cap <= strlen(r))
+            return wb_err_set(err, WB_E_ARG, "no room for an id");
+        snprintf(id, cap, "%s", r);
+        if (!wb_session_exists(o, id))
+            return WB_OK;
+    }
+    return wb_err_set(err, WB_E_IO, "no fresh session id");
+}
+
+bool wb_session_exists(const wb_session_options *o, const char *id)
+{
+    if (!id || !wb_sess_valid_id(id))
+        return false;
+    char *state = wb_session_state_dir(o), path[PATH_MAX];
+    struct stat sb;
+    if (!state)
+        return false;
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", state, id);
+    free(state);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 void wb_session_close(wb_session *s)
@@ -346,7 +375,6 @@ void wb_session_close(wb_session *s)
         if (s->kernel[l])
             wb_kernel_stop(s->kernel[l]);
     wb_sess_save(s, NULL);
-    mark_open(s->id, false);
     sess_free(s);
 }
 
@@ -373,20 +401,36 @@ void wb_session_reset(wb_session *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Open the directory <state>/sessions (its path into `path`). */
+static wb_status open_sessions(const wb_session_options *o, char *path,
+                               size_t cap, int *dfd, wb_error *err)
+{
+    char *state;
+    wb_status st = sess_dir(o, &state, err);
+    *dfd = -1;
+    if (st)
+        return st;
+    snprintf(path, cap, "%s/sessions", state);
+    free(state);
+    *dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*dfd < 0)
+        return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
+    return WB_OK;
+}
+
 wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
                           size_t *n, wb_error *err)
 {
-    char *state;
+    char path[PATH_MAX];
+    int dfd;
     *out = NULL;
     *n = 0;
-    wb_status st = sess_dir(o, &state, err);
+    wb_status st = open_sessions(o, path, sizeof path, &dfd, err);
     if (st)
         return st;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    DIR *d = opendir(path);
+    DIR *d = fdopendir(dfd);
     if (!d) {
-        free(state);
+        close(dfd);
         return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
     }
     struct dirent *e;
@@ -403,7 +447,9 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
             wb_session_info *g = realloc(*out, (cap = cap * 2 + 8) * sizeof *g);
             if (!g) {
                 closedir(d);
-                free(state);
+                free(*out);
+                *out = NULL;
+                *n = 0;
                 return wb_err_set(err, WB_E_NOMEM, "out of memory");
             }
             *out = g;
@@ -411,41 +457,26 @@ wb_status wb_session_list(const wb_session_options *o, wb_session_info **out,
         (*out)[(*n)++] = info;
     }
     closedir(d);
-    free(state);
     return WB_OK;
 }
 
-wb_status wb_session_delete(const wb_session_options *o, const char *id,
-                            wb_error *err)
+/* Rename session `id` of dfd (the sessions directory at `path`) away,
+ * then remove it: the session disappears atomically, then goes. What a
+ * failed removal leaves is swept by a later wb_session_expire. `lock`
+ * (or -1), the session's lock, is let go once it is renamed: an open
+ * waiting for it then makes a fresh directory while this one goes. */
+static wb_status bury(int dfd, const char *path, const char *id, int lock,
+                      wb_error *err)
 {
-    if (!wb_sess_valid_id(id))
-        return wb_err_set(err, WB_E_ARG, "bad session id '%s'", id);
-    char *state;
-    wb_status st = sess_dir(o, &state, err);
-    if (st)
-        return st;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    free(state);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-        int e = errno;
-        close(dfd);
-        if (e == ENOENT)
-            return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
-        return wb_err_set(err, WB_E_IO, "session '%s': %s", id, strerror(e));
-    }
-    /* Rename first: the session disappears atomically, then goes. What a
-       failed removal leaves is swept by a later wb_session_expire. */
     char grave[NAME_MAX + 1];
     snprintf(grave, sizeof grave, "%s%s-%d", GRAVE, id, (int)getpid());
     bool moved = renameat(dfd, id, dfd, grave) == 0;
-    int rc = moved ? wb_sess_rm_tree(dfd, grave) : -1;
     int e = errno;
-    close(dfd);
+    if (lock >= 0)
+        close(lock);
+    int rc = moved ? wb_tree_rm(dfd, grave) : -1;
+    if (moved)
+        e = errno;
     if (rc && moved)
         return wb_err_set(err, WB_E_IO, "session '%s' could not be deleted "
                           "completely (%s): what is left is in %s/%s",
@@ -456,21 +487,38 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     return WB_OK;
 }
 
+wb_status wb_session_delete(const wb_session_options *o, const char *id,
+                            wb_error *err)
+{
+    if (!wb_sess_valid_id(id))
+        return wb_err_set(err, WB_E_ARG, "bad session id '%s'", id);
+    char path[PATH_MAX];
+    int dfd;
+    wb_status st = open_sessions(o, path, sizeof path, &dfd, err);
+    if (st)
+        return st;
+    struct stat sb;
+    if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        st = bury(dfd, path, id, -1, err);
+    else if (errno == ENOENT)
+        st = wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
+    else
+        st = wb_err_set(err, WB_E_IO, "session '%s': %s", id, strerror(errno));
+    close(dfd);
+    return st;
+}
+
 /* Remove what failed deletions left (graves untouched for a while: a
  * deletion under way renamed its grave just now). */
 static void sweep_graves(const wb_session_options *o)
 {
-    char *state;
-    if (sess_dir(o, &state, NULL))
-        return;
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/sessions", state);
-    free(state);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    int dfd;
+    if (open_sessions(o, path, sizeof path, &dfd, NULL))
+        return;
+    DIR *d = fdopendir(dfd);
     if (!d) {
-        if (dfd >= 0)
-            close(dfd);
+        close(dfd);
         return;
     }
     int64_t now = wb_sess_now();
@@ -481,9 +529,38 @@ static void sweep_graves(const wb_session_options *o)
             fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
             now - (int64_t)sb.st_ctime < GRAVE_AGE_S)
             continue;
-        wb_sess_rm_tree(dirfd(d), e->d_name);
+        wb_tree_rm(dirfd(d), e->d_name);
     }
     closedir(d);
+}
+
+static bool idle_past(const wb_session_info *in, int64_t now,
+                      uint64_t expiry_ms)
+{
+    int64_t idle = now - in->last_used;
+    return idle >= 0 && (uint64_t)idle * 1000 >= expiry_ms;
+}
+
+/* Delete session `id` of dfd if it is idle past the expiry and nobody
+ * has it open: its lock is taken without waiting and held while it is
+ * moved away, so an open that comes meanwhile gets a fresh directory. */
+static bool expire_one(int dfd, const char *path, const char *id,
+                       uint64_t expiry_ms)
+{
+    int fd = openat(dfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char root[PATH_MAX + NAME_MAX + 2];
+    wb_session_info info;
+    snprintf(root, sizeof root, "%s/%s", path, id);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+        !load_meta(root, &info) ||                /* not used meanwhile */
+        !idle_past(&info, wb_sess_now(), expiry_ms)) {
+        close(fd);
+        return false;
+    }
+    return bury(dfd, path, id, fd, NULL) == WB_OK;
 }
 
 wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
@@ -499,18 +576,29 @@ wb_status wb_session_expire(const wb_session_options *o, size_t *deleted,
         return WB_OK;
     wb_session_info *list;
     size_t n;
+    char path[PATH_MAX];
+    int dfd;
     wb_status st = wb_session_list(o, &list, &n, err);
+    if (!st && (st = open_sessions(o, path, sizeof path, &dfd, err))) {
+        free(list);
+        return st;
+    }
     if (st)
         return st;
     int64_t now = wb_sess_now();
-    for (size_t i = 0; i < n; i++) {
-        int64_t idle = now - list[i].last_used;
-        if (idle < 0 || (uint64_t)idle * 1000 < ss->idle_expiry_ms ||
-            is_open(list[i].id))
-            continue;
-        if (wb_session_delete(o, list[i].id, NULL) == WB_OK && deleted)
+    for (size_t i = 0; i < n; i++)
+        if (idle_past(&list[i], now, ss->idle_expiry_ms) &&
+            expire_one(dfd, path, list[i].id, ss->idle_expiry_ms) && deleted)
             (*deleted)++;
-    }
+    close(dfd);
     free(list);
     return WB_OK;
+}
+
+uint64_t wb_session_expire_every_ms(const wb_session_settings *ss)
+{
+    uint64_t every = ss ? ss->idle_expiry_ms / 4 : 0;
+    if (!ss || !ss->idle_expiry_ms)
+        return 0;
+    return every < 1000 ? 1000 : every > 60000 ? 60000 : every;
 }

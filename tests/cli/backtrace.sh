@@ -32,5 +32,25 @@ case $err in
 *) not_ok "stderr: $err" ;;
 esac
 
+# UTF-8 names stay UTF-8 in the report (each byte >= 0x7f was written as
+# \u00XX, so "é" read back as "Ã©"): the names of bt.wasm, renamed in its
+# name section to "é€" and "€ok" (byte lengths kept).
+python3 - "$TMP/bt.wasm" "$TMP/utf8.wasm" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b.count(b"inner") == 1 and b.count(b"outer") == 1
+b = b.replace(b"inner", "é€".encode()).replace(b"outer", "€ok".encode())
+open(sys.argv[2], "wb").write(b)
+PY
+wb run --report "$TMP/utf8.json" "$TMP/utf8.wasm"
+if python3 -c '
+import json, sys
+bt = json.load(open(sys.argv[1]))["backtrace"]
+sys.exit(not (bt[0].startswith("#0 é€ ") and bt[1].startswith("#1 €ok ")))' "$TMP/utf8.json"; then
+    ok "report keeps UTF-8 names"
+else
+    not_ok "report UTF-8: $(cat "$TMP/utf8.json")"
+fi
+
 echo "$npass passed, $nfail failed"
 [ "$nfail" = 0 ]

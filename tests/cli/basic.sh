@@ -24,6 +24,30 @@ expect "spectest without files" 2
 wb invoke --fuel x "$MODS/fib.wasm" fib 1
 expect "invoke with a bad --fuel" 2
 
+# Bad flags of every subcommand: one line, the documented status (2, or
+# 125 for run); options are spelled out in full (no abbreviations).
+for args in "run --pol x.wasm" "run --fuel" "run --fuel=abc x.wasm" \
+            "run --max-memory 1Q x.wasm" "run -x x.wasm" "run --timeout=-1 x.wasm"; do
+    wb $args
+    expect "$args" 125
+done
+for args in "invoke --fuel" "invoke --fue 1 m f" "spectest --timeout x f.json" \
+            "spectest --bogus" "serve --bogus" "serve --listen" \
+            "serve --workers 0 --listen 127.0.0.1:0" "serve --listen 127.0.0.1:70000" \
+            "serve --listen [::1 --insecure-no-auth" "serve --listen ::1:80" \
+            "serve --lis 127.0.0.1:0" "serve --max-body 1X --listen 127.0.0.1:0" \
+            "mcp --bogus" "mcp --http" "mcp --http 10.0.0.1:1" \
+            "mcp --http 127.0.0.1:99999" "mcp --http=localhost:x" "mcp --pol x" \
+            "mcp --max-sessions 0 --http 127.0.0.1:0" "mcp --idle-timeout 5" \
+            "session --bogus list" "session" "session frob" "session --state-dir"; do
+    wb $args
+    expect "$args" 2
+done
+wb run --help
+expect "run --help" 0
+wb serve --list-routes
+expect "serve --list-routes" 0
+
 # Exit statuses, each with one error line.
 wb invoke "$MODS/does-not-exist.wasm" f
 expect "missing file" 3

@@ -217,6 +217,129 @@ if have sqlite/sqlite3.wasm sqlite3; then
     check "sqlite3 error" 1 "" "no such table" -- "$W" sqlite3 :memory: 'select * from nope'
 fi
 
+# ---- every `wasmbox run` option through every language command -----------
+# The README says the language commands take every option of `wasmbox run`
+# (`wasmbox python --policy f.yaml -c ...` once passed --policy to Python).
+# Each option is given to each command with a program that shows it took
+# effect: a grant is readable, a variable set, a budget ends the run with
+# its exit status (docs/exit-codes.md).
+opt=$tmp/opt
+mkdir -p "$opt/d"
+echo dir-ok > "$opt/d/f.txt"
+printf "select 'dir-ok';\n" > "$opt/d/q.sql"
+printf '.print env-ok\n' > "$opt/d/.sqliterc"          # sqlite3 reads $HOME/.sqliterc
+echo stdin-ok > "$opt/in.txt"
+printf "select 'stdin-ok';\n" > "$opt/in.sql"
+printf "select 'plain';\n" > "$opt/plain.sql"
+python3 -c "print('select ' + '+'.join(['1'] * 300) + ';')" > "$opt/deep.sql"
+printf 'print(arg[-1])\n' > "$opt/argv0.lua"
+printf 'grants:\n  dirs: [{host: %s, guest: /d}]\n  env: {WB_T: policy-ok}\n' \
+    "$opt/d" > "$opt/policy.yaml"
+
+# lang_prog LANG WHAT: the runtime arguments of a program that does WHAT.
+lang_prog() {
+    local l=$1 w=$2
+    case $l:$w in
+    python:read) echo "-c|print(open('/d/f.txt').read().strip())" ;;
+    js:read) echo "--std|-e|console.log(std.loadFile('/d/f.txt').trim())" ;;
+    lua:read) echo "-e|print((io.open('/d/f.txt'):read('l')))" ;;
+    sqlite3:read) echo ":memory:|.read /d/q.sql" ;;
+    python:env) echo "-c|import os; print(os.environ['WB_T'])" ;;
+    js:env) echo "--std|-e|console.log(std.getenv('WB_T'))" ;;
+    lua:env) echo "-e|print(os.getenv('WB_T'))" ;;
+    python:tmp) echo "-c|open('/t/x', 'w').write('tmp-ok'); print(open('/t/x').read())" ;;
+    js:tmp) echo "--std|-e|let f = std.open('/t/x', 'w'); f.puts('tmp-ok'); f.close(); console.log(std.loadFile('/t/x'))" ;;
+    lua:tmp) echo "-e|io.open('/t/x', 'w'):write('tmp-ok'):close(); print(io.open('/t/x'):read('a'))" ;;
+    sqlite3:tmp) echo ":memory:|attach '/t/x.db' as t; create table t.x(a); insert into t.x values ('tmp-ok'); select a from t.x;" ;;
+    python:stdin) echo "-c|import sys; print(sys.stdin.read().strip())" ;;
+    js:stdin) echo "--std|-e|console.log(std.in.readAsString().trim())" ;;
+    lua:stdin) echo "-e|print(io.read('l'))" ;;
+    python:ok) echo "-c|print('plain')" ;;
+    js:ok) echo "-e|console.log('plain')" ;;
+    lua:ok) echo "-e|print('plain')" ;;
+    python:argv0) echo "-c|import sys; print(sys.orig_argv[0])" ;;
+    js:argv0) echo "-e|console.log(typeof BigFloat)" ;;   # qjscalc turns bignum on
+    lua:argv0) echo "$opt/argv0.lua" ;;
+    sqlite3:argv0) echo "-no-such-option" ;;
+    python:spin) echo "-c|while True: pass" ;;
+    js:spin) echo "-e|for (;;) {}" ;;
+    lua:spin) echo "-e|while true do end" ;;
+    sqlite3:spin) echo ":memory:|with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c;" ;;
+    python:print) echo "-c|print('x' * 1000)" ;;
+    js:print) echo "-e|console.log('x'.repeat(1000))" ;;
+    lua:print) echo "-e|print(string.rep('x', 1000))" ;;
+    sqlite3:print) echo ":memory:|select printf('%.1000c', 'x');" ;;
+    python:write) echo "-c|open('/t/x', 'w').write('x' * 100000)" ;;
+    js:write) echo "--std|-e|let f = std.open('/t/x', 'w'); f.puts('x'.repeat(100000)); f.close()" ;;
+    lua:write) echo "-e|io.open('/t/x', 'w'):write(string.rep('x', 100000)):close()" ;;
+    sqlite3:write) echo ":memory:|attach '/t/x.db' as t; create table t.x(a); insert into t.x values (randomblob(100000));" ;;
+    python:twofiles) echo "-c|a = open('/d/f.txt'); b = open('/d/f.txt'); print('two open')" ;;
+    js:twofiles) echo "--std|-e|let a = std.open('/d/f.txt', 'r'), b = std.open('/d/f.txt', 'r'); console.log(b ? 'two open' : 'refused')" ;;
+    lua:twofiles) echo "-e|local a = io.open('/d/f.txt'); print(io.open('/d/f.txt') and 'two open' or 'refused')" ;;
+    sqlite3:twofiles) echo ":memory:|attach '/t/a.db' as a; attach '/t/b.db' as b; create table a.x(i); create table b.y(i); select 'two open';" ;;
+    esac
+}
+
+# opt_check NAME RC OUT ERR STDIN LANG WHAT SANDBOX-OPTIONS...: run
+# LANG's WHAT program under the options (stdin from file STDIN, or none).
+opt_check() {
+    local name=$1 rc=$2 out=$3 err=$4 in=$5 l=$6 w=$7
+    shift 7
+    local prog=() got=0
+    IFS='|' read -r -a prog <<<"$(lang_prog "$l" "$w")"
+    "$W" "$l" "$@" "${prog[@]}" >"$tmp/out" 2>"$tmp/err" <"${in:-/dev/null}" || got=$?
+    check_result "$l $name" "$rc" "$out" "$err" "$got"
+}
+
+declare -A img=([python]=python/python.wasm [js]=js/qjs.wasm [lua]=lua/lua.wasm
+                [sqlite3]=sqlite/sqlite3.wasm)
+for l in python js lua sqlite3; do
+    have "${img[$l]}" "$l options" || continue
+    opt_check "--dir" 0 dir-ok "" "" $l read --dir "$opt/d:/d:ro"
+    opt_check "--policy" 0 dir-ok "" "" $l read --policy "$opt/policy.yaml"
+    opt_check "--tmpfs" 0 tmp-ok "" "" $l tmp --tmpfs /t:1M
+    opt_check "--report" 0 "" "" "" $l ok --report "$opt/report-$l.json"
+    if grep -q '"outcome":"exited"' "$opt/report-$l.json" 2>/dev/null; then
+        check_result "$l --report: the report" 0 "" "" 0
+    else
+        check_result "$l --report: the report" 0 "" "" 1
+    fi
+    case $l in
+    sqlite3)
+        opt_check "--env" 0 env-ok "" "" $l read --dir "$opt/d:/d:ro" --env HOME=/d
+        opt_check "--opt=VALUE" 0 dir-ok "" "" $l read --env=HOME=/ --policy="$opt/policy.yaml"
+        opt_check "--stdin" 0 stdin-ok "" "$opt/plain.sql" $l none --stdin "$opt/in.sql"
+        opt_check "--argv0" 1 "" "myname: Error" "" $l argv0 --argv0 myname
+        opt_check "--max-stack" 134 "" "call stack exhausted" "" $l none --max-stack 100 --stdin "$opt/deep.sql"
+        ;;
+    *)
+        opt_check "--env" 0 env-ok "" "" $l env --env WB_T=env-ok
+        opt_check "--policy (env)" 0 policy-ok "" "" $l env --policy "$opt/policy.yaml"
+        opt_check "--stdin" 0 stdin-ok "" "" $l stdin --stdin "$opt/in.txt"
+        want=myname
+        [ $l = js ] && want=function
+        opt_check "--argv0" 0 "$want" "" "" $l argv0 --argv0 "$([ $l = js ] && echo qjscalc || echo myname)"
+        opt_check "--max-stack" 134 "" "call stack exhausted" "" $l ok --max-stack 20
+        ;;
+    esac
+    opt_check "--max-memory" 120 "" "memory limit exceeded" "" $l ok --max-memory 1M
+    opt_check "--fuel" 121 "" "fuel exhausted" "" $l ok --fuel 1000
+    opt_check "--timeout" 124 "" "timeout" "" $l spin --timeout 1s
+    opt_check "--max-output" 119 "" "output-limit" "" $l print --max-output 100
+    opt_check "--max-disk" 118 "" "disk-limit" "" $l write --tmpfs /t --max-disk 16K
+    if [ $l = sqlite3 ]; then
+        opt_check "--max-files" 14 "" "unable to open database" "" $l twofiles --tmpfs /t --max-files 5
+    elif [ $l = python ]; then
+        opt_check "--max-files" 1 "" "No file descriptors available" "" $l twofiles --dir "$opt/d:/d:ro" --max-files 6
+    else
+        opt_check "--max-files" 0 refused "" "" $l twofiles --dir "$opt/d:/d:ro" --max-files 5
+    fi
+done
+# An abbreviation is not an option of ours: it goes to the runtime.
+if have python/python.wasm "python --pol"; then
+    opt_check "--pol is Python's" 2 "" "unknown option --pol" "" python ok --pol "$opt/policy.yaml"
+fi
+
 left=$(ls -A "$tmp/tmpd")
 [ -z "$left" ] && check_result "script copies removed" 0 "" "" 0 ||
     check_result "script copies removed: $left left" 0 "" "" 1

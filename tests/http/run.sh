@@ -272,6 +272,9 @@ if lang_ok python python.wasm; then
     check "get a file written by the code" [ "$CODE" = 200 -a "$(cat "$T/body")" = "a,b" ]
     req PUT "$S/files/..%2F..%2Fescape.txt" -H "$HA" --data-binary 'x'
     check "a percent-encoded '..' path -> 400" [ "$CODE" = 400 ]
+    req PUT "$S/files/a%00b.txt" -H "$HA" --data-binary 'nul'
+    checks "a NUL (%00) in a file path -> 400, nothing written" \
+        '[ "$CODE" = 400 ] && [ ! -e "$T/state-main/sessions/$SID/work/a" ]'
     req PUT "$S/files/with%20space.txt" -H "$HA" --data-binary 'spaced'
     req GET "$S/files/with%20space.txt" -H "$HA"
     check "percent-encoded file names round-trip" [ "$CODE" = 200 -a "$(cat "$T/body")" = spaced ]
@@ -480,6 +483,30 @@ if chattr +i "$T/state-fds/sessions/$DID/work/keep/locked.txt" 2>/dev/null; then
 else
     skip "a failed DELETE (chattr +i is not available here)"
 fi
+
+# ---- idle sessions expire while the server runs ---------------------------
+# Every quarter of session.idle_expiry (at least 1 s, at most 1 min): the
+# server's own idle sessions, and those an earlier process left on disk.
+printf 'session:\n  idle_expiry: 2s\n  languages: [lua]\n' > "$T/expiry.yaml"
+start_server expiry --policy "$T/expiry.yaml" --api-keys "$T/keys"
+X=http://127.0.0.1:$PORT_expiry
+req POST "$X/v1/sessions" -H "$HA" -d '{}'
+XID=$(jget "j['id']")
+req PUT "$X/v1/sessions/$XID/files/a.txt" -H "$HA" --data-binary 'x'
+check "a session with a file" [ "$CODE" = 200 -a -d "$T/state-expiry/sessions/$XID" ]
+OLD=$T/state-expiry/sessions/leftover
+mkdir -p "$OLD/work"
+printf '{"version": 1, "id": "leftover", "created": 1, "last_used": %s, "steps": 0}\n' \
+    "$(( $(date +%s) - 3600 ))" > "$OLD/session.json"
+for _ in $(seq 100); do
+    [ -e "$T/state-expiry/sessions/$XID" ] || [ -e "$OLD" ] || break
+    sleep 0.1
+done
+checks "both are deleted within 10 s, the server running" \
+    '[ ! -e "$T/state-expiry/sessions/$XID" ] && [ ! -e "$OLD" ]'
+req GET "$X/v1/sessions/$XID" -H "$HA"
+check "the expired session -> 404" [ "$CODE" = 404 ]
+kill "$PID_expiry"
 
 # ---- start-up refusals -------------------------------------------------
 env -u WASMBOX_API_KEYS "$WASMBOX" serve --listen 0.0.0.0:0 --insecure-no-auth \

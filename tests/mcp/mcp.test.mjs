@@ -280,9 +280,9 @@ await test("Streamable HTTP: initialize, tools, state", ["python"], async () => 
 
 // --- Streamable HTTP, raw: limits, races, shutdown -----------------------------
 // A server of its own (its own state directory when `dir` is given).
-async function startHttp(extra = [], dir = null) {
+async function startHttp(extra = [], dir = null, pol = policy) {
   const e = dir ? { ...env, WASMBOX_STATE_DIR: dir } : env;
-  const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0", ...extra], { env: e });
+  const srv = spawn(wasmbox, ["mcp", "--policy", pol, "--http", "127.0.0.1:0", ...extra], { env: e });
   let log = "";
   const exited = new Promise((res) => srv.on("close", (code, signal) => res({ code, signal, log })));
   const port = await new Promise((res, rej) => {
@@ -370,6 +370,29 @@ await test("Streamable HTTP: session caps per client and in all, idle expiry", [
     assert.equal((await post(port, initMsg)).status, 200);
   } finally {
     srv.kill("SIGKILL");
+  }
+});
+
+await test("Streamable HTTP: idle sessions expire while the server runs", [], async () => {
+  // every quarter of session.idle_expiry (at least 1 s): not only at start-up
+  const dir = mkdtempSync(join(tmpdir(), "wb-mcp-expiry-"));
+  const pol = join(dir, "policy.yaml");
+  writeFileSync(pol, "session:\n  idle_expiry: 2s\n  languages: [lua]\n");
+  const { srv, port } = await startHttp(["--idle-timeout", "1s"], dir, pol);
+  try {
+    const { sid } = await post(port, initMsg);
+    const w = await post(port, toolMsg(2, "write_file", { path: "a.txt", content: "x" }), { sid });
+    assert.equal(w.body.result.isError, false);
+    assert.deepEqual(sessionsIn(dir), [sid]);
+    let left = [sid];
+    for (let i = 0; i < 100 && left.length; i++) {
+      await sleep(100);
+      left = sessionsIn(dir);
+    }
+    assert.deepEqual(left, [], "the idle session is deleted within 10 s");
+  } finally {
+    srv.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

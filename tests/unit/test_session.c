@@ -1,6 +1,8 @@
 /* test_session.c: the session store (src/session/): deleting deep trees
  * with few fds, reporting a failed delete, the workspace quota of
- * uploads, what is missing. No guest runtime is needed. */
+ * uploads, expiry that never deletes an open session (of this process,
+ * however many, or of another), workspace paths, ids, what is missing.
+ * No guest runtime is needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "wasmbox.h"
@@ -196,6 +199,180 @@ static void test_missing_is_not_found(void **st)
                      WB_E_NOT_FOUND);
 }
 
+/* Make session `id` look idle since 1970 (its metadata, as written). */
+static void age(const fixture *f, const char *id)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", f->state, id);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "{\"version\": 1, \"id\": \"%s\", \"created\": 1, "
+            "\"last_used\": 1, \"steps\": 0}\n", id);
+    fclose(fp);
+}
+
+static bool on_disk(const fixture *f, const char *id)
+{
+    char path[256];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", f->state, id);
+    return stat(path, &sb) == 0;
+}
+
+static size_t expire(fixture *f)
+{
+    size_t n = 99;
+    wb_error err = { 0 };
+    if (wb_session_expire(&f->opts, &n, &err))
+        fail_msg("expire: %s", err.message);
+    return n;
+}
+
+#define NOPEN 70
+
+/* Expiry skips every open session, past the 64th too (a table of 64 once
+ * ignored the rest), and deletes the idle closed ones. */
+static void test_expire_skips_open_sessions(void **st)
+{
+    fixture *f = *st;
+    wb_session_settings ss = { .idle_expiry_ms = 1000 };
+    f->opts.settings = &ss;
+    wb_session *open[NOPEN];
+    wb_error err = { 0 };
+    for (int i = 0; i < NOPEN; i++) {
+        assert_int_equal(wb_session_open(&f->opts, NULL, &open[i], &err),
+                         WB_OK);
+        age(f, wb_session_id(open[i]));
+    }
+    char closed[3][64];
+    for (int i = 0; i < 3; i++) {
+        wb_session *s;
+        assert_int_equal(wb_session_open(&f->opts, NULL, &s, &err), WB_OK);
+        snprintf(closed[i], sizeof closed[i], "%s", wb_session_id(s));
+        wb_session_close(s);
+        age(f, closed[i]);
+    }
+    assert_int_equal(expire(f), 3);
+    assert_int_equal(sessions_on_disk(f), NOPEN);
+    for (int i = 0; i < NOPEN; i++) {
+        assert_true(on_disk(f, wb_session_id(open[i])));
+        char id[64];
+        snprintf(id, sizeof id, "%s", wb_session_id(open[i]));
+        wb_session_close(open[i]);
+        age(f, id);
+    }
+    assert_int_equal(expire(f), NOPEN);
+    assert_int_equal(sessions_on_disk(f), 0);
+}
+
+/* A session open in another process (another `wasmbox mcp` on the same
+ * state directory) is in use too, however long it has been idle. */
+static void test_expire_skips_session_open_elsewhere(void **st)
+{
+    fixture *f = *st;
+    wb_session_settings ss = { .idle_expiry_ms = 1000 };
+    f->opts.settings = &ss;
+    int up[2], down[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {                    /* holds a session until told */
+        wb_session *s;
+        char c;
+        if (wb_session_open(&f->opts, "held", &s, NULL) != WB_OK ||
+            write(up[1], "o", 1) != 1 || read(down[0], &c, 1) != 1)
+            _exit(1);
+        wb_session_close(s);
+        _exit(0);
+    }
+    char c = 0;
+    assert_int_equal(read(up[0], &c, 1), 1);
+    age(f, "held");
+    size_t n = expire(f);
+    assert_int_equal(write(down[1], "x", 1), 1);
+    int ws;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    assert_int_equal(n, 0);
+    assert_true(on_disk(f, "held"));
+    age(f, "held");                    /* closed now: it goes */
+    assert_int_equal(expire(f), 1);
+    assert_false(on_disk(f, "held"));
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+}
+
+/* Workspace paths: relative, or under /work; ".." and other absolute
+ * paths are refused before anything is opened. */
+static void test_workspace_paths(void **st)
+{
+    fixture *f = *st;
+    static const char *const bad[] = { "../x", "a/../../x", "a/..", "..",
+                                       "/etc/passwd", "/work/../x",
+                                       "/workspace/x", "/", NULL };
+    wb_session *s;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &s, &err), WB_OK);
+    for (const char *const *p = bad; *p; p++) {
+        memset(&err, 0, sizeof err);
+        wb_status rc = wb_session_put_file(s, *p, (const uint8_t *)"x", 1,
+                                           &err);
+        if (rc != WB_E_ARG || !strstr(err.message, "outside the workspace"))
+            fail_msg("put '%s': %d '%s'", *p, rc, err.message);
+    }
+    assert_int_equal(wb_session_put_file(s, "/work/d/x", (const uint8_t *)"1",
+                                         1, &err), WB_OK);
+    assert_int_equal(wb_session_put_file(s, ".//d/./y", (const uint8_t *)"2",
+                                         1, &err), WB_OK);
+    uint8_t *data;
+    size_t n;
+    assert_int_equal(wb_session_get_file(s, "d/y", 10, &data, &n, &err),
+                     WB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(data[0], '2');
+    free(data);
+    assert_int_equal(wb_session_get_file(s, "d/y", 0, &data, &n, &err),
+                     WB_E_LIMIT);
+    assert_int_equal(wb_session_get_file(s, "../d/y", 10, &data, &n, &err),
+                     WB_E_ARG);
+    wb_session_close(s);
+}
+
+static void test_ids(void **st)
+{
+    fixture *f = *st;
+    char id[64];
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_new_id(&f->opts, id, sizeof id, &err), WB_OK);
+    assert_int_equal(strlen(id), 16);
+    assert_false(wb_session_exists(&f->opts, id));
+    wb_session *s;
+    assert_int_equal(wb_session_open(&f->opts, id, &s, &err), WB_OK);
+    assert_true(wb_session_exists(&f->opts, id));
+    wb_session_close(s);
+    assert_false(wb_session_exists(&f->opts, "../sessions"));
+    assert_false(wb_session_exists(&f->opts, ""));
+    assert_false(wb_session_exists(&f->opts, NULL));
+    assert_int_equal(wb_session_new_id(&f->opts, id, 8, &err), WB_E_ARG);
+}
+
+/* Servers sweep at a quarter of the expiry, between 1 s and 60 s. */
+static void test_expire_every(void **st)
+{
+    wb_session_settings ss = { 0 };
+    assert_int_equal(wb_session_expire_every_ms(&ss), 0);
+    ss.idle_expiry_ms = 24ull * 3600 * 1000;
+    assert_int_equal(wb_session_expire_every_ms(&ss), 60000);
+    ss.idle_expiry_ms = 2000;
+    assert_int_equal(wb_session_expire_every_ms(&ss), 1000);
+    ss.idle_expiry_ms = 8000;
+    assert_int_equal(wb_session_expire_every_ms(&ss), 2000);
+    assert_int_equal(wb_session_expire_every_ms(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +383,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_file_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_is_not_found, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_expire_skips_open_sessions,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_expire_skips_session_open_elsewhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workspace_paths, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+        cmocka_unit_test(test_expire_every),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

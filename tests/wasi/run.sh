@@ -54,7 +54,8 @@ for src in "$ROOT"/tests/wasi/*.c; do
         run_case "$src" "$case" "${line#*: }"
     done < <(sed -n 's|^// RUN \([A-Za-z0-9_]*\): |\1: |p' "$src")
 done
-# The same sandbox through the C API (needs the static library).
+# The same sandbox through the C API (needs the static library, linked
+# with the libraries it uses, as include/wasmbox.h says).
 LIB=$(dirname "$WB")/libwasmbox.a
 SANFLAGS=()
 nm "$LIB" 2>/dev/null | grep -q __asan_ && SANFLAGS=(-fsanitize=address,undefined)
@@ -62,7 +63,7 @@ if [ -f "$LIB" ]; then
     printf 'int main(void){volatile unsigned x=0;for(;;)x++;}\n' >"$OUT/spin.c"
     if ! "${CC[@]}" -o "$OUT/spin.wasm" "$OUT/spin.c" 2>"$OUT/api_run.log" ||
        ! cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -o "$OUT/api_run" \
-            "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread \
+            "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread -lyaml -ljansson \
             "${SANFLAGS[@]}" 2>"$OUT/api_run.log"; then
         failed c-api "does not build: $(head -3 "$OUT/api_run.log" | tr '\n' ' ')"
     elif out=$(timeout 30 "$OUT/api_run" "$OUT/args_env.wasm" "$OUT/spin.wasm" "$OUT/sock.wasm" 2>&1) &&

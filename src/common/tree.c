@@ -1,6 +1,6 @@
-/* wb_session_tree.c: walk a directory tree with a bounded number of open
- * fds, whatever its depth, never following symlinks; deleting sessions
- * and measuring workspaces go through it.
+/* tree.c: walk a directory tree with a bounded number of open fds,
+ * whatever its depth, never following symlinks (tree.h); deleting
+ * sessions and measuring workspaces go through it.
  *
  * A recursive walk holds one fd per level, so a deep tree (a guest can
  * nest thousands of directories) runs a process out of fds half way and
@@ -12,10 +12,11 @@
  * recorded parent, so a directory moved under the walk stops it with an
  * error instead of leading it outside the tree. At most three fds are
  * open at once. */
-#include "session/wb_session.h"
+#include "common/tree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -178,7 +179,7 @@ static void visit(walk *w, const wb_tree_ops *ops, char *name)
     free(name);
 }
 
-int wb_sess_tree_walk(int dfd, const char *name, const wb_tree_ops *ops)
+int wb_tree_walk(int dfd, const char *name, const wb_tree_ops *ops)
 {
     walk w = { .fd = -1 };
     int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -228,7 +229,7 @@ static int rm_dir(void *u, int dfd, const char *name, const struct stat *sb)
                                                                      : -1;
 }
 
-int wb_sess_rm_tree(int dfd, const char *name)
+int wb_tree_rm(int dfd, const char *name)
 {
     static const wb_tree_ops ops = { rm_leaf, rm_dir, NULL };
     struct stat sb;
@@ -236,7 +237,7 @@ int wb_sess_rm_tree(int dfd, const char *name)
         return errno == ENOENT ? 0 : -1;
     if (!S_ISDIR(sb.st_mode))
         return rm_leaf(NULL, dfd, name, &sb);
-    int rc = wb_sess_tree_walk(dfd, name, &ops);
+    int rc = wb_tree_walk(dfd, name, &ops);
     int e = errno;
     if (rm_dir(NULL, dfd, name, &sb) != 0) {
         /* the first failure says more than "not empty" */
@@ -246,29 +247,4 @@ int wb_sess_rm_tree(int dfd, const char *name)
     }
     errno = e;
     return rc;
-}
-
-/* ---- measuring ---------------------------------------------------------- */
-
-static int add_leaf(void *u, int dfd, const char *name, const struct stat *sb)
-{
-    (void)dfd; (void)name;
-    uint64_t *total = u;
-    *total += WB_SESS_ENTRY_COST + (S_ISREG(sb->st_mode) ?
-                                    (uint64_t)sb->st_size : 0);
-    return 0;
-}
-
-static int add_dir(void *u, int dfd, const char *name, const struct stat *sb)
-{
-    (void)dfd; (void)name; (void)sb;
-    *(uint64_t *)u += WB_SESS_ENTRY_COST;
-    return 0;
-}
-
-int wb_sess_tree_usage(const char *dir, uint64_t *bytes)
-{
-    *bytes = 0;
-    wb_tree_ops ops = { add_leaf, add_dir, bytes };
-    return wb_sess_tree_walk(AT_FDCWD, dir, &ops);
 }

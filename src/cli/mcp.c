@@ -1,12 +1,11 @@
-/* wb_mcp_cli.c: `wasmbox mcp` and `wasmbox session`. */
-#include "cli/cli.h"
+/* mcp.c: `wasmbox mcp`, the command line of the MCP server
+ * (src/server/wb_mcp*.c). */
+#include "cli.h"
 #include "server/wb_mcp.h"
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char mcp_help[] =
     "usage: wasmbox mcp [OPTIONS]\n"
@@ -53,65 +52,67 @@ static const char mcp_help[] =
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                      guests/ beside this executable)\n"
     "Sessions idle longer than the policy's session.idle_expiry are\n"
-    "deleted (at start-up, and every minute with --http). A session's\n"
+    "deleted at start-up and, with --http, every quarter of the expiry\n"
+    "(1 s to 1 min); one open in any process never is. A session's\n"
     "workspace stays within the policy's budget.disk (each file and\n"
     "directory also counts 4 KiB). --http: SIGTERM, SIGINT or SIGHUP stop\n"
     "accepting, finish the tool calls under way, then exit 0.\n";
 
-static const char session_help[] =
-    "usage: wasmbox session [--state-dir DIR] [--policy FILE] COMMAND\n"
-    "\n"
-    "commands:\n"
-    "  list         one line per session: id, created, last used, steps\n"
-    "  delete ID    delete a session and its workspace\n"
-    "  expire       delete sessions idle longer than the policy's\n"
-    "               session.idle_expiry (default 24h)\n";
-
-typedef struct common {
+typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
     const char *max_conns, *header, *request;
-} common;
+} mcp_opts;
 
-/* Returns -1 on --help, index of the first non-option, or -2 on error. */
-static int parse_common(int argc, char **argv, common *o, bool mcp)
+static const struct option longopts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "policy", required_argument, NULL, 'p' },
+    { "state-dir", required_argument, NULL, 's' },
+    { "guests", required_argument, NULL, 'g' },
+    { "http", required_argument, NULL, 'H' },
+    { "session", required_argument, NULL, 'S' },
+    { "max-sessions", required_argument, NULL, 'm' },
+    { "max-sessions-per-client", required_argument, NULL, 'c' },
+    { "idle-timeout", required_argument, NULL, 'i' },
+    { "max-connections", required_argument, NULL, 'C' },
+    { "header-timeout", required_argument, NULL, 'T' },
+    { "request-timeout", required_argument, NULL, 'R' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* -1 for --help, 0, or an exit status. */
+static int parse(int argc, char **argv, mcp_opts *o)
 {
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-            return -1;
-        const char **slot = !strcmp(a, "--policy") ? &o->policy
-                          : !strcmp(a, "--state-dir") ? &o->state
-                          : mcp && !strcmp(a, "--http") ? &o->http
-                          : mcp && !strcmp(a, "--session") ? &o->session
-                          : mcp && !strcmp(a, "--max-sessions")
-                              ? &o->max_sessions
-                          : mcp && !strcmp(a, "--max-sessions-per-client")
-                              ? &o->max_per_client
-                          : mcp && !strcmp(a, "--idle-timeout") ? &o->idle
-                          : mcp && !strcmp(a, "--max-connections")
-                              ? &o->max_conns
-                          : mcp && !strcmp(a, "--header-timeout")
-                              ? &o->header
-                          : mcp && !strcmp(a, "--request-timeout")
-                              ? &o->request
-                          : !strcmp(a, "--guests") ? &o->guests : NULL;
-        if (!slot) {
-            wb_cli_error(mcp ? "mcp" : "session", "unknown option '%s'", a);
-            return -2;
+    wb_cli_opts g;
+    int c;
+    wb_cli_opts_begin(&g, argc, argv, ":h", longopts);
+    while ((c = wb_cli_opt(&g)) != -1) {
+        const char **slot = NULL;
+        switch (c) {
+        case 'h': return -1;
+        case 'p': slot = &o->policy; break;
+        case 's': slot = &o->state; break;
+        case 'g': slot = &o->guests; break;
+        case 'H': slot = &o->http; break;
+        case 'S': slot = &o->session; break;
+        case 'm': slot = &o->max_sessions; break;
+        case 'c': slot = &o->max_per_client; break;
+        case 'i': slot = &o->idle; break;
+        case 'C': slot = &o->max_conns; break;
+        case 'T': slot = &o->header; break;
+        case 'R': slot = &o->request; break;
+        default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
-        if (i + 1 >= argc) {
-            wb_cli_error(mcp ? "mcp" : "session", "option '%s' needs a "
-                         "value", a);
-            return -2;
-        }
-        *slot = argv[++i];
+        *slot = optarg;
     }
-    return i;
+    if (optind < argc) {
+        wb_cli_error("mcp", "unexpected argument '%s'", argv[optind]);
+        return WB_EXIT_USAGE;
+    }
+    return 0;
 }
 
-static int setup(wb_mcp_server *srv, const common *o)
+static int setup(wb_mcp_server *srv, const mcp_opts *o)
 {
     memset(srv, 0, sizeof *srv);
     wb_sandbox_config_init(&srv->policy);
@@ -131,20 +132,9 @@ static int setup(wb_mcp_server *srv, const common *o)
     return 0;
 }
 
-static bool parse_count(const char *s, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > 100000 || s[0] == '-')
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
 /* The --http limits (defaults: 256 sessions, 64 per client, 30 min idle;
  * 256 connections, 10 s for headers, 60 s for a request). */
-static int http_limits(wb_mcp_server *srv, const common *o)
+static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
 {
     srv->max_sessions = 256;
     srv->max_per_client = 64;
@@ -173,8 +163,12 @@ static int http_limits(wb_mcp_server *srv, const common *o)
             wb_cli_error("mcp", "%s is only for --http", opts[i].name);
             return WB_EXIT_USAGE;
         }
-        if (opts[i].count ? !parse_count(v, opts[i].count)
-                          : !wb_parse_duration(v, opts[i].ms)) {
+        uint64_t n = 0;
+        bool ok = opts[i].count ? wb_cli_count(v, 1, 100000, &n)
+                                : wb_parse_duration(v, opts[i].ms);
+        if (opts[i].count && ok)
+            *opts[i].count = (unsigned)n;
+        if (!ok) {
             wb_cli_error("mcp", "%s: bad value '%s'", opts[i].name, v);
             return WB_EXIT_USAGE;
         }
@@ -182,80 +176,47 @@ static int http_limits(wb_mcp_server *srv, const common *o)
     return 0;
 }
 
+/* --http ADDR:PORT: loopback only (an empty host is 127.0.0.1). */
+static int http_addr(const char *text, wb_addr *a)
+{
+    char msg[300];
+    if (wb_addr_parse(text, "127.0.0.1", a, msg, sizeof msg)) {
+        wb_cli_error("mcp", "--http %s", msg);
+        return WB_EXIT_USAGE;
+    }
+    if (!a->loopback) {
+        wb_cli_error("mcp", "--http '%s': only loopback addresses are "
+                     "served (127.0.0.1:PORT, [::1]:PORT)", text);
+        return WB_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int wb_cli_mcp(int argc, char **argv)
 {
-    common o = { 0 };
-    int i = parse_common(argc, argv, &o, true);
-    if (i == -1) {
+    mcp_opts o = { 0 };
+    wb_addr addr;
+    int rc = parse(argc, argv, &o);
+    if (rc == -1) {
         fputs(mcp_help, stdout);
         return 0;
     }
-    if (i == -2)
-        return WB_EXIT_USAGE;
-    if (i < argc) {
-        wb_cli_error("mcp", "unexpected argument '%s'", argv[i]);
-        return WB_EXIT_USAGE;
-    }
+    if (rc || (o.http && (rc = http_addr(o.http, &addr))))
+        return rc;
     wb_mcp_server srv;
-    int rc = setup(&srv, &o);
+    rc = setup(&srv, &o);
     if (!rc && (rc = http_limits(&srv, &o)))
         wb_sandbox_config_free(&srv.policy);
     if (rc)
         return rc;
     signal(SIGPIPE, SIG_IGN);
     wb_session_expire(&srv.opts, NULL, NULL);
-    rc = o.http ? wb_mcp_http(&srv, o.http) : wb_mcp_stdio(&srv);
-    wb_sandbox_config_free(&srv.policy);
-    return rc;
-}
-
-int wb_cli_session(int argc, char **argv)
-{
-    common o = { 0 };
-    int i = parse_common(argc, argv, &o, false);
-    if (i == -1) {
-        fputs(session_help, stdout);
-        return 0;
-    }
-    if (i == -2)
-        return WB_EXIT_USAGE;
-    if (i >= argc) {
-        wb_cli_error("session", "missing command (list, delete ID, expire)");
-        return WB_EXIT_USAGE;
-    }
-    wb_mcp_server srv;
-    int rc = setup(&srv, &o);
-    if (rc)
-        return rc;
-    wb_error err = { 0 };
-    const char *cmd = argv[i];
-    if (!strcmp(cmd, "list") && i + 1 == argc) {
-        wb_session_info *list;
-        size_t n;
-        if (wb_session_list(&srv.opts, &list, &n, &err) == WB_OK) {
-            for (size_t k = 0; k < n; k++) {
-                char c[32], u[32];
-                time_t tc = (time_t)list[k].created, tu = (time_t)list[k].last_used;
-                strftime(c, sizeof c, "%Y-%m-%dT%H:%M:%S", localtime(&tc));
-                strftime(u, sizeof u, "%Y-%m-%dT%H:%M:%S", localtime(&tu));
-                printf("%s  created %s  last used %s  steps %llu\n",
-                       list[k].id, c, u, (unsigned long long)list[k].steps);
-            }
-            free(list);
-        }
-    } else if (!strcmp(cmd, "delete") && i + 2 == argc) {
-        wb_session_delete(&srv.opts, argv[i + 1], &err);
-    } else if (!strcmp(cmd, "expire") && i + 1 == argc) {
-        size_t n = 0;
-        if (wb_session_expire(&srv.opts, &n, &err) == WB_OK)
-            printf("%zu session%s deleted\n", n, n == 1 ? "" : "s");
-    } else {
-        wb_cli_error("session", "bad command (list, delete ID, expire)");
-        rc = WB_EXIT_USAGE;
-    }
-    if (!rc && err.status) {
-        wb_cli_error("session", "%s", err.message);
+    char msg[512] = "";
+    if (o.http && wb_mcp_http(&srv, &addr, msg, sizeof msg)) {
+        wb_cli_error("mcp", "%s", msg);
         rc = WB_EXIT_FAIL;
+    } else if (!o.http) {
+        rc = wb_mcp_stdio(&srv);
     }
     wb_sandbox_config_free(&srv.policy);
     return rc;
