@@ -14,7 +14,8 @@
  *   path.c      path_* on host grants and tmpfs
  *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
  *   symlink.c   guest-made symlinks stay inside their grant
- *   tmpfs.c     the in-memory file system (tree, lifetimes)
+ *   tmpfs.c     the in-memory file system (tree, links, lifetimes)
+ *   tmpwalk.c   its path resolution (symlinks, "..", trailing slashes)
  *   tmpdata.c   its files' contents: sparse pages, holes cost nothing
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
@@ -33,6 +34,7 @@
 
 #include "wasmbox.h"
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -331,6 +333,12 @@ int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
  * pass wb_symlink_new_ok there. */
 int wb_symlink_link_ok(int from, const char *name, int to,
                        const wb_fileid *to_root);
+/* The same for tmpfs grants (rooted at their file system's root). */
+int wb_tsym_new_ok(const wb_tnode *dir, const char *target);
+int wb_tsym_rename_ok(const wb_tnode *from, const char *name,
+                      const wb_tnode *to);
+/* n: the entry a path_link without follow names (NULL: none). */
+int wb_tsym_link_ok(const wb_tnode *n, const wb_tnode *to);
 
 /* tmpdata.c: the space a tmpfs may use, and one file's sparse contents.
  * Nothing is allocated before wb_tspace_take agreed to it. */
@@ -362,14 +370,22 @@ wb_tnode *wb_tfs_root(wb_tfs *fs);
 void wb_tnode_ref(wb_tnode *n);
 void wb_tnode_unref(wb_tnode *n);
 bool wb_tnode_is_dir(const wb_tnode *n);
-/* Resolve path beneath dir (".." never climbs above dir). */
-int wb_tfs_lookup(wb_tnode *dir, const char *path, wb_tnode **out);
-int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
-                  char *last, bool *slash);
-wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name);
+bool wb_tnode_is_root(const wb_tnode *n);
+uint8_t wb_tnode_type(const wb_tnode *n);        /* WF_DIR, _REG, _SYMLINK */
+const char *wb_tnode_target(const wb_tnode *n);  /* a symlink's target */
+/* A directory's parent: NULL for the root and removed directories. */
+wb_tnode *wb_tnode_parent(const wb_tnode *dir);
+wb_tnode *wb_tfs_child(const wb_tnode *dir, const char *name);
+/* Entry i of dir (no "." or ".."), or NULL past the end. */
+wb_tnode *wb_tfs_kid(const wb_tnode *dir, size_t i, const char **name);
 /* In a directory that was removed: WE_NOENT, as on Linux. */
 int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
                   wb_tnode **out);
+/* slash: the new name ended in '/' (ENOENT unless it exists: EEXIST). */
+int wb_tfs_symlink(wb_tnode *parent, const char *name, const char *target,
+                   bool slash);
+/* A second name for n (not a directory: EPERM). */
+int wb_tfs_link(wb_tnode *n, wb_tnode *parent, const char *name, bool slash);
 /* slash: the path ended in '/' (unlink then answers ENOTDIR or EISDIR). */
 int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash);
 /* slash: either path ended in '/' (the source must be a directory). */
@@ -391,6 +407,25 @@ void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2]);
 bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
                    uint64_t *ino, uint8_t *type);
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b);
+
+/* tmpwalk.c: resolution beneath dir (nothing above it is reached). The
+ * last component is followed when it is a symlink and `how` is FOLLOW, or
+ * NOFOLLOW with a trailing slash; PARENT never follows it. */
+enum { WB_WALK_PARENT, WB_WALK_NOFOLLOW, WB_WALK_FOLLOW };
+typedef struct wb_tpath {
+    wb_tnode *parent;              /* the directory holding `last` */
+    wb_tnode *node;                /* what `last` names there, or NULL */
+    char last[NAME_MAX + 1];       /* "." for "", ".", ".." or "x/.." */
+    bool slash;                    /* a '/' followed `last` */
+} wb_tpath;
+int wb_tfs_walk(wb_tnode *dir, const char *path, int how, wb_tpath *out);
+/* What path names: ENOENT if nothing, ENOTDIR past a trailing slash. */
+int wb_tfs_lookup(wb_tnode *dir, const char *path, bool follow,
+                  wb_tnode **out);
+/* The directory holding path's last component, which is copied to last
+ * (NAME_MAX+1 bytes; "." for "x/." and "x/..", as wb_resolve_parent). */
+int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
+                  char *last, bool *slash);
 
 /* Every WASI function (implemented across the files above). */
 WB_WASI_FN(args_get); WB_WASI_FN(args_sizes_get);

@@ -1,7 +1,8 @@
 /* test_tmpfs.c: tmpfs internals (src/wasi/tmpfs.c, tmpdata.c): sparse
- * contents against a dense model, what holes cost, the space limit, and
- * node lifetimes when fds and the file system are released in either
- * order (run under ASan, leaks and double frees fail). */
+ * contents against a dense model, what holes cost, the space limit, node
+ * lifetimes when fds and the file system are released in either order,
+ * with several names per file, and symlinks in lookups (run under ASan,
+ * leaks and double frees fail). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,129 @@ static void test_dir_tables_bounded(void **state)
     wb_tfs_free(fs);
 }
 
+/* Hard links: a file lives while any name or fd holds it; each name is
+ * paid for, and everything is given back once the last one goes. */
+static void links(bool fds_first)
+{
+    wb_tfs *fs = wb_tfs_new(1 << 20);
+    wb_tnode *root = wb_tfs_root(fs), *d, *f, *n;
+    wb_fstat st;
+    size_t done;
+    struct iovec v = { "hello", 5 };
+    assert_int_equal(wb_tfs_create(root, "d", true, &d), 0);
+    assert_int_equal(wb_tfs_create(root, "f", false, &f), 0);
+    assert_int_equal(wb_tfs_write(f, 0, &v, 1, &done), 0);
+    assert_int_equal(wb_tfs_link(f, d, "g", false), 0);
+    assert_int_equal(wb_tfs_link(f, root, "h", false), 0);
+    assert_int_equal(wb_tfs_link(f, root, "h", false), WE_EXIST);
+    assert_int_equal(wb_tfs_link(f, root, "new", true), WE_NOENT);
+    assert_int_equal(wb_tfs_link(d, root, "dl", false), WE_PERM);
+    wb_tfs_stat(f, &st);
+    assert_int_equal(st.nlink, 3);
+    /* one name goes, the data stays under the others */
+    assert_int_equal(wb_tfs_remove(root, "f", false, false), 0);
+    assert_int_equal(wb_tfs_lookup(d, "g", true, &n), 0);
+    assert_ptr_equal(n, f);
+    wb_tfs_stat(f, &st);
+    assert_int_equal(st.nlink, 2);
+    /* rename over another name of the same file: nothing happens */
+    assert_int_equal(wb_tfs_rename(root, "h", d, "g", false), 0);
+    assert_non_null(wb_tfs_child(root, "h"));
+    wb_tnode_ref(f);
+    assert_int_equal(wb_tfs_remove(root, "h", false, false), 0);
+    assert_int_equal(wb_tfs_remove(d, "g", false, false), 0);
+    wb_tfs_stat(f, &st);
+    assert_int_equal(st.nlink, 0);
+    assert_int_equal(wb_tfs_link(f, root, "back", false), WE_NOENT);
+    assert_int_equal(wb_tfs_write(f, 5, &v, 1, &done), 0);   /* still open */
+    if (fds_first) {
+        wb_tnode_unref(f);
+        wb_tfs_free(fs);
+    } else {
+        wb_tfs_free(fs);
+        assert_int_equal(wb_tfs_write(f, 0, &v, 1, &done), 0);
+        wb_tnode_unref(f);                /* the last one frees the fs */
+    }
+}
+
+static void test_links_fds_first(void **state) { links(true); }
+static void test_links_fs_first(void **state) { links(false); }
+
+/* Every name costs what a node costs, a symlink its target too: a full
+ * tmpfs refuses more names (ENOSPC) and gets the space back after. */
+static void test_link_space(void **state)
+{
+    wb_tfs *fs = wb_tfs_new(64 << 10);
+    wb_tnode *root = wb_tfs_root(fs), *f, *d;
+    char name[32], target[1024];
+    int made = 0, rc;
+    assert_int_equal(wb_tfs_create(root, "f", false, &f), 0);
+    assert_int_equal(wb_tfs_create(root, "d", true, &d), 0);
+    for (;;) {
+        snprintf(name, sizeof name, "link%d", made);
+        if ((rc = wb_tfs_link(f, d, name, false)))
+            break;
+        made++;
+    }
+    assert_int_equal(rc, WE_NOSPC);
+    assert_true(made > 100 && made < (64 << 10) / 256);
+    memset(target, 'x', sizeof target - 1);
+    target[sizeof target - 1] = 0;
+    assert_int_equal(wb_tfs_symlink(root, "s", target, false), WE_NOSPC);
+    for (int i = 0; i < made; i++) {
+        snprintf(name, sizeof name, "link%d", i);
+        assert_int_equal(wb_tfs_remove(d, name, false, false), 0);
+    }
+    /* the names were given back: 40 long symlinks fit now */
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "s%d", i);
+        assert_int_equal(wb_tfs_symlink(root, name, target, false), 0);
+    }
+    wb_tfs_free(fs);
+}
+
+/* Symlinks in lookups: followed in the middle and (when asked) at the
+ * end, never above the start, at most 40 of them. */
+static void test_symlink_walk(void **state)
+{
+    wb_tfs *fs = wb_tfs_new(1 << 20);
+    wb_tnode *root = wb_tfs_root(fs), *a, *b, *f, *n;
+    wb_fstat st;
+    char name[16], target[16];
+    assert_int_equal(wb_tfs_create(root, "a", true, &a), 0);
+    assert_int_equal(wb_tfs_create(a, "b", true, &b), 0);
+    assert_int_equal(wb_tfs_create(b, "f", false, &f), 0);
+    assert_int_equal(wb_tfs_symlink(root, "la", "a/b", false), 0);
+    assert_int_equal(wb_tfs_symlink(b, "up", "../..", false), 0);
+    assert_int_equal(wb_tfs_symlink(b, "lf", "f", false), 0);
+    assert_int_equal(wb_tfs_symlink(root, "la", "x", false), WE_EXIST);
+    assert_int_equal(wb_tfs_lookup(root, "la/f", false, &n), 0);
+    assert_ptr_equal(n, f);
+    assert_int_equal(wb_tfs_lookup(root, "la/up/a/b/lf", true, &n), 0);
+    assert_ptr_equal(n, f);
+    assert_int_equal(wb_tfs_lookup(root, "la/lf", false, &n), 0);
+    wb_tfs_stat(n, &st);
+    assert_int_equal(st.type, WF_SYMLINK);
+    assert_int_equal(st.size, 1);
+    assert_int_equal(wb_tfs_lookup(root, "la/lf/", false, &n), WE_NOTDIR);
+    assert_int_equal(wb_tfs_lookup(root, "la/", false, &n), 0);
+    assert_ptr_equal(n, b);
+    /* from b, "up" climbs above the start */
+    assert_int_equal(wb_tfs_lookup(b, "up", true, &n), WE_NOTCAPABLE);
+    assert_int_equal(wb_tfs_lookup(b, "up", false, &n), 0);
+    /* a chain of 40 links resolves, 41 is a loop */
+    for (int i = 1; i <= 41; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        snprintf(target, sizeof target, "c%d", i - 1);
+        assert_int_equal(wb_tfs_symlink(root, name, i == 1 ? "a" : target,
+                                        false), 0);
+    }
+    assert_int_equal(wb_tfs_lookup(root, "c40", true, &n), 0);
+    assert_ptr_equal(n, a);
+    assert_int_equal(wb_tfs_lookup(root, "c41", true, &n), WE_LOOP);
+    wb_tfs_free(fs);
+}
+
 static void test_release_fds_first(void **state) { lifetimes(true); }
 static void test_release_fs_first(void **state) { lifetimes(false); }
 
@@ -205,6 +329,10 @@ int main(void)
         cmocka_unit_test(test_dir_tables_bounded),
         cmocka_unit_test(test_release_fds_first),
         cmocka_unit_test(test_release_fs_first),
+        cmocka_unit_test(test_links_fds_first),
+        cmocka_unit_test(test_links_fs_first),
+        cmocka_unit_test(test_link_space),
+        cmocka_unit_test(test_symlink_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
