@@ -268,17 +268,28 @@ static int can_make(wb_tnode *dir, const char *name, bool slash, bool mkdir)
     return room(dir);
 }
 
+/* A copy of s once `cost` was taken from fs's space; NULL (*rc says
+ * why) if either fails. */
+static char *paid_copy(wb_tfs *fs, const char *s, uint64_t cost, int *rc)
+{
+    char *copy = strdup(s);
+    *rc = !copy ? WE_NOMEM
+        : !wb_tspace_take(&fs->space, cost) ? WE_NOSPC : WE_SUCCESS;
+    if (*rc) {
+        free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 /* Name n `name` in dir (checked by can_make): charges the name. */
 static int add_name(wb_tnode *dir, const char *name, wb_tnode *n)
 {
-    uint64_t cost = name_cost(name, n->links > 0);
-    char *copy = strdup(name);
+    int rc;
+    char *copy = paid_copy(dir->fs, name, name_cost(name, n->links > 0),
+                           &rc);
     if (!copy)
-        return WE_NOMEM;
-    if (!wb_tspace_take(&dir->fs->space, cost)) {
-        free(copy);
-        return WE_NOSPC;
-    }
+        return rc;
     attach(dir, copy, n);
     n->links++;
     return WE_SUCCESS;
@@ -314,13 +325,9 @@ int wb_tfs_symlink(wb_tnode *parent, const char *name, const char *target,
     if (rc)
         return rc;
     size_t len = strlen(target);
-    char *t = strdup(target);
+    char *t = paid_copy(parent->fs, target, len, &rc);
     if (!t)
-        return WE_NOMEM;
-    if (!wb_tspace_take(&parent->fs->space, len)) {
-        free(t);
-        return WE_NOSPC;
-    }
+        return rc;
     if ((rc = make(parent, name, WF_SYMLINK, &n))) {
         wb_tspace_give(&parent->fs->space, len);
         free(t);
@@ -409,20 +416,14 @@ int wb_tfs_rename(wb_tnode *p1, const char *n1, wb_tnode *p2, const char *n2,
     int rc = rename_check(p1, src, p2, dst, slash);
     if (rc || dst == src)
         return rc;
-    wb_tspace *sp = &src->fs->space;
-    if ((rc = room(p2)))
-        return rc;
-    char *name = strdup(n2);
+    char *name = (rc = room(p2)) ? NULL
+               : paid_copy(src->fs, n2, strlen(n2), &rc);
     if (!name)
-        return WE_NOMEM;
-    if (!wb_tspace_take(sp, strlen(n2))) {
-        free(name);
-        return WE_NOSPC;
-    }
+        return rc;
     if (dst)
         unlink_at(p2, find(p2, n2));
     char *old = take(p1, find(p1, n1));
-    wb_tspace_give(sp, strlen(old));
+    wb_tspace_give(&src->fs->space, strlen(old));
     free(old);
     attach(p2, name, src);
     src->ctim = now_ns();
