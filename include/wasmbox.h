@@ -318,12 +318,22 @@ typedef struct wb_sandbox_config {
     wb_budget budget;
     char **args; size_t nargs;         /* argv; args[0] is the program name */
     char **env; size_t nenv;           /* "NAME=VALUE"; host env never leaks */
-    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in order */
+    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in
+                                          order; then the root "/" */
     int stdin_fd;                      /* -1 (default): empty stdin */
     int stdout_fd, stderr_fd;          /* defaults 1, 2; borrowed; -1 drops */
     wb_output_fn output;               /* if set, replaces stdout/stderr fds */
     void *output_user;
     const char *entry;                 /* NULL: "_start" */
+    bool no_root;                      /* false (default): the guest also
+                                          gets "/", after its grants: a
+                                          read-only directory listing the
+                                          grants' top-level names, so that
+                                          paths outside every grant are
+                                          ENOENT; a grant at "/" replaces
+                                          it. true: none (wasi-libc then
+                                          fails such paths with
+                                          ENOTCAPABLE) */
 } wb_sandbox_config;
 
 void wb_sandbox_config_init(wb_sandbox_config *c);

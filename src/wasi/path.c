@@ -15,19 +15,28 @@
 #define WB_CREATE_COST 4096
 
 /* The directory fd (holding the rights `need`) and path arguments shared
- * by every path call. */
+ * by every path call. Through the virtual root (vroot.c) *d becomes
+ * `view`: the grant the path reaches, read-only, or a directory of the
+ * root itself (kind WB_FD_VROOT, path "."). Calls that change something
+ * pass no view: the root answers EROFS (its rights refuse them first). */
 static int dir_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
-                   uint32_t p, uint32_t len, char *buf, wb_fdent **d)
+                   uint32_t p, uint32_t len, char *buf, wb_fdent **d,
+                   wb_fdent *view)
 {
     int rc = wb_fd_need(w, fd, need, d);
     if (rc)
         return rc;
-    if ((*d)->kind == WB_FD_TMPFS ? !wb_tnode_is_dir((*d)->node)
-                                  : (*d)->kind != WB_FD_HOST)
+    uint8_t kind = (*d)->kind;
+    if ((kind != WB_FD_HOST && kind != WB_FD_TMPFS && kind != WB_FD_VROOT) ||
+        (*d)->type != WF_DIR)
         return WE_NOTDIR;
-    if ((*d)->kind == WB_FD_HOST && (*d)->type != WF_DIR)
-        return WE_NOTDIR;
-    return wb_wasi_path(c, p, len, buf);
+    if ((rc = wb_wasi_path(c, p, len, buf)) || kind != WB_FD_VROOT)
+        return rc;
+    if (!view)
+        return WE_ROFS;
+    if ((rc = wb_vroot_enter(*d, buf, view)) == WE_SUCCESS)
+        *d = view;
+    return rc;
 }
 
 static int host_err(int rc)
@@ -162,8 +171,19 @@ static int open_tmp(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
         return rc;
     e->kind = WB_FD_TMPFS;
     e->type = type;
+    e->ro = d->ro;                        /* seen through the root */
     e->node = n;
     wb_tnode_ref(n);
+    return WE_SUCCESS;
+}
+
+/* A directory of the virtual root (writing was refused already). */
+static int open_vdir(wb_fdent *d, wb_fdent *e)
+{
+    e->kind = WB_FD_VROOT;
+    e->type = WF_DIR;
+    e->ro = true;
+    e->vnode = d->vnode;
     return WE_SUCCESS;
 }
 
@@ -177,13 +197,13 @@ static int creat_name(wb_fdent *d, const char *path, uint32_t of);
 WB_WASI_FN(path_open)
 {
     wb_wasi *w = WASI;
-    wb_fdent *d, ne = { .host = -1 };
+    wb_fdent *d, view, ne = { .host = -1 };
     char path[WB_PATH_MAX];
     uint32_t of = A32(4) & 0xffff, ff = A32(7) & 0xffff, nfd;
     uint64_t need = WR_PATH_OPEN |
                     (of & WO_CREAT ? WR_PATH_CREATE_FILE : 0) |
                     (of & WO_TRUNC ? WR_PATH_FILESTAT_SET_SIZE : 0);
-    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d);
+    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d, &view);
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(8), 4))
         rc = WE_FAULT;
     if (rc)
@@ -196,14 +216,16 @@ WB_WASI_FN(path_open)
         return wb_ret(r, WE_ROFS);
     if ((rc = wb_fd_alloc(w, &nfd)))
         return wb_ret(r, rc);
-    d = wb_fd_get(w, A32(0));       /* the table may have moved */
+    if (d != &view)
+        d = wb_fd_get(w, A32(0));   /* the table may have moved */
     bool made = false;
     if ((of & WO_CREAT) && (of & WO_DIRECTORY))
         return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
     if ((of & WO_CREAT) && (rc = creat_name(d, path, of)))
         return wb_ret(r, rc);
     rc = d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
-                               : open_tmp(d, &q, &ne, &made);
+       : d->kind == WB_FD_TMPFS ? open_tmp(d, &q, &ne, &made)
+       : open_vdir(d, &ne);
     if (rc)
         return wb_ret(r, rc);
     wb_rights_of(ne.type, ne.ro, &tb, &ti);
@@ -232,6 +254,8 @@ static int get_parent(wb_fdent *d, const char *path, parent *p)
 {
     p->fd = -1;
     p->node = NULL;
+    if (d->kind == WB_FD_VROOT)
+        return WE_ROFS;                   /* nothing changes there */
     if (d->kind == WB_FD_TMPFS)
         return wb_tfs_parent(d->node, path, &p->node, p->last, &p->slash);
     return wb_resolve_parent(d->host, path, &p->fd, p->last, &p->slash);
@@ -273,7 +297,7 @@ static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
     char path[WB_PATH_MAX];
     p->fd = -1;
     p->node = NULL;
-    int rc = dir_arg(w, c, fd, need, ptr, len, path, d);
+    int rc = dir_arg(w, c, fd, need, ptr, len, path, d, NULL);
     if (rc)
         return rc;
     if ((*d)->ro)
@@ -450,7 +474,7 @@ WB_WASI_FN(path_link)
     parent p1 = { .fd = -1 }, p2 = { .fd = -1 };
     bool follow = A32(1) & WL_FOLLOW;
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_LINK_SOURCE, A32(2), A32(3),
-                     src, &d1);
+                     src, &d1, NULL);
     if (rc == WE_SUCCESS)
         rc = mod_arg(WASI, c, A32(4), WR_PATH_LINK_TARGET, A32(5), A32(6),
                      &d2, &p2);
@@ -477,6 +501,8 @@ static int link_target(wb_fdent *d, const char *path, char *buf, size_t *len)
     parent p;
     wb_tnode *n;
     int rc;
+    if (d->kind == WB_FD_VROOT)
+        return WE_INVAL;                  /* a directory */
     if (d->kind == WB_FD_TMPFS) {
         if ((rc = wb_tfs_lookup(d->node, path, false, &n)))
             return rc;
@@ -498,12 +524,12 @@ static int link_target(wb_fdent *d, const char *path, char *buf, size_t *len)
 
 WB_WASI_FN(path_readlink)
 {
-    wb_fdent *d;
+    wb_fdent *d, view;
     char path[WB_PATH_MAX], buf[WB_PATH_MAX];
     uint32_t cap = A32(4);
     size_t len;
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_READLINK, A32(1), A32(2), path,
-                     &d);
+                     &d, &view);
     uint8_t *out = wb_gptr(c, A32(3), cap);
     if (rc == WE_SUCCESS && (!out || !wb_gptr(c, A32(5), 4)))
         rc = WE_FAULT;
@@ -519,15 +545,17 @@ WB_WASI_FN(path_readlink)
 
 WB_WASI_FN(path_filestat_get)
 {
-    wb_fdent *d;
+    wb_fdent *d, view;
     char path[WB_PATH_MAX];
     wb_fstat st = { 0 };
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_GET, A32(2), A32(3),
-                     path, &d);
+                     path, &d, &view);
     uint8_t *out = wb_gptr(c, A32(4), 64);
     if (rc == WE_SUCCESS && !out)
         rc = WE_FAULT;
-    if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
+    if (rc == WE_SUCCESS && d->kind == WB_FD_VROOT) {
+        wb_vroot_stat(d->vnode, &st);
+    } else if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
         wb_tnode *n;
         bool follow = A32(1) & WL_FOLLOW;
         if ((rc = wb_tfs_lookup(d->node, path, follow, &n)) == WE_SUCCESS)
@@ -553,7 +581,7 @@ WB_WASI_FN(path_filestat_set_times)
     char path[WB_PATH_MAX];
     struct timespec ts[2];
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_SET_TIMES, A32(2),
-                     A32(3), path, &d);
+                     A32(3), path, &d, NULL);
     if (rc == WE_SUCCESS && d->ro)
         rc = WE_ROFS;
     if (rc == WE_SUCCESS)

@@ -17,6 +17,7 @@
  *   tmpfs.c     the in-memory file system (tree, links, lifetimes)
  *   tmpwalk.c   its path resolution (symlinks, "..", trailing slashes)
  *   tmpdata.c   its files' contents: sparse pages, holes cost nothing
+ *   vroot.c     the virtual root "/" under which the grants appear
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
  *
@@ -115,6 +116,7 @@ enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
 
 typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
+typedef struct wb_vnode wb_vnode;
 
 /* A file's identity on the host. */
 typedef struct wb_fileid {
@@ -123,7 +125,7 @@ typedef struct wb_fileid {
 } wb_fileid;
 
 enum { WB_FD_FREE = 0, WB_FD_STDIN, WB_FD_OUT, WB_FD_HOST, WB_FD_TMPFS,
-       WB_FD_SOCK };
+       WB_FD_SOCK, WB_FD_VROOT };
 
 typedef struct wb_fdent {
     uint8_t kind;              /* WB_FD_* */
@@ -136,6 +138,7 @@ typedef struct wb_fdent {
     char *preopen;             /* guest name of a preopened directory */
     wb_fileid root;            /* WB_FD_HOST: root of the grant it is in */
     wb_tnode *node;            /* WB_FD_TMPFS (holds a reference) */
+    wb_vnode *vnode;           /* WB_FD_VROOT: a directory of the root */
     uint64_t pos;              /* WB_FD_TMPFS file offset */
     DIR *dir;                  /* host fd_readdir stream, lazily opened */
     uint64_t dir_idx;          /* index of the next entry `dir` yields */
@@ -155,6 +158,7 @@ struct wb_wasi {
     atomic_int cancelled;
     int stop;                          /* wb_outcome that ended the run, -1 */
     wb_tfs **tfs; size_t ntfs;
+    wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
 };
 
 /* ---- guest memory --------------------------------------------------------- */
@@ -426,6 +430,23 @@ int wb_tfs_lookup(wb_tnode *dir, const char *path, bool follow,
  * (NAME_MAX+1 bytes; "." for "x/." and "x/..", as wb_resolve_parent). */
 int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
                   char *last, bool *slash);
+
+/* vroot.c: the read-only root directory over the grants. */
+/* Is guest path `guest` "/" itself (no components but "" and ".")? */
+bool wb_vroot_is_root(const char *guest);
+bool wb_vroot_has_dotdot(const char *guest);
+/* The root over the directory preopens now in w's table. */
+int wb_vroot_new(wb_wasi *w, wb_vnode **out);
+void wb_vroot_free(wb_vnode *root);
+/* Resolve path from d (a WB_FD_VROOT descriptor). Into *view: the grant
+ * that path reaches (read-only, with d's rights), path then rewritten to
+ * the rest beneath it; or a directory of the root (kind WB_FD_VROOT),
+ * path then ".". */
+int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view);
+void wb_vroot_stat(const wb_vnode *v, wb_fstat *st);
+/* As wb_tfs_dirent. */
+bool wb_vroot_dirent(const wb_vnode *v, uint64_t i, const char **name,
+                     uint64_t *ino, uint8_t *type);
 
 /* Every WASI function (implemented across the files above). */
 WB_WASI_FN(args_get); WB_WASI_FN(args_sizes_get);
