@@ -239,7 +239,8 @@ uint32_t wb_table_size(const wb_table *t);
 /* ---- Sandbox: WASI preview1, grants, budget, report --------------------
  * (owned by src/wasi and src/sandbox; declarations added below this line)
  *
- * A guest starts with nothing: no files, no environment, empty stdin. The
+ * A guest starts with nothing: no files (but an empty read-only "/" over
+ * its grants, see no_root), no environment, empty stdin. The
  * embedder grants capabilities in a wb_sandbox_config and runs the module
  * under one budget; wb_sandbox_run never lets the guest exceed either and
  * describes how the run ended in a wb_run_result. */
@@ -297,7 +298,9 @@ typedef struct wb_grant {
                                   (less for a file under 4 KiB; holes are
                                   free), 4 KiB per page table (one per
                                   2 MiB of a file used), 256 bytes plus the
-                                  name per file or directory. Full: ENOSPC.
+                                  name per file, directory, symlink or
+                                  extra hard link, and symlink targets.
+                                  Full: ENOSPC.
                                   Not part of max_memory. */
     int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
                                   sees it as a plain fd (no prestat). Its
