@@ -268,7 +268,8 @@ typedef struct wb_budget {
                                   file's size, as fd_allocate and
                                   set_size); each file, directory or link
                                   made costs 4 KiB */
-    uint32_t max_files;        /* open guest fds, stdio and preopens included */
+    uint32_t max_files;        /* open guest fds, stdio and preopens (the
+                                  root "/" too) included */
     uint32_t max_stack;        /* nested wasm calls */
 } wb_budget;
 
@@ -303,7 +304,12 @@ typedef struct wb_grant {
                                   Full: ENOSPC.
                                   Not part of max_memory. */
     int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
-                                  sees it as a plain fd (no prestat). Its
+                                  sees it as a plain fd (no prestat:
+                                  wasi-libc stops looking for preopens at
+                                  the first fd without one, so it sees
+                                  neither directories granted after a
+                                  socket nor the root "/", which comes
+                                  after every grant). Its
                                   flags are never changed (I/O uses
                                   MSG_DONTWAIT); a listener shared with
                                   other accepters should be O_NONBLOCK, or

@@ -6,17 +6,17 @@
 // the kernel answers.
 //
 // Left out of the transcript, where the two differ by design:
-//   - inode and device numbers, times;
+//   - inode and device numbers, times (which names are hard links of one
+//     file shows as the first name of the final tree with its inode,
+//     "same=a/b");
 //   - readdir order (entries are sorted);
 //   - a directory's size (the host's depends on its file system) and its
 //     link count (printed only as zero or not: file systems count
-//     subdirectories differently);
-//   - which names are hard links of one file is printed as the first
-//     name of the final tree that shares its inode ("same=a/b").
+//     subdirectories differently).
 // Symlinks, hard links and readlink are generated with the rest, so the
-// tmpfs follows, refuses and counts links as a host grant does (and as
-// the rule of docs/grants.md asks of both: a guest-made link points
-// inside its grant).
+// tmpfs follows, refuses and counts links as a host grant does. Both
+// refuse a symlink whose target could lead out of the grant (EPERM, the
+// rule of docs/grants.md), which Linux would make.
 // Differences of the tmpfs that the transcript does not reach: file size
 // is capped at 1 TiB (EFBIG); holes cost nothing of the tmpfs size; an
 // fd_allocate that runs out of space keeps the pages it got (Linux gives
