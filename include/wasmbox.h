@@ -478,7 +478,8 @@ char *wb_session_state_dir(const wb_session_options *o);
  * step). */
 wb_status wb_session_open(const wb_session_options *o, const char *id,
                           wb_session **out, wb_error *err);
-/* Stops the interpreters; the session stays on disk. */
+/* Kills the interpreters (code left for their exit never runs); the
+ * session stays on disk. */
 void wb_session_close(wb_session *s);
 const char *wb_session_id(const wb_session *s);
 const char *wb_session_workspace(const wb_session *s);   /* host path */

@@ -9,8 +9,13 @@
 #                   Makefile) and tests/tsan/run.sh: unit tests, HTTP and
 #                   MCP suites, a concurrent stress of both servers; any
 #                   TSan report fails
-#   make fuzz       libFuzzer on wb_module_new + instantiate + calls, and
-#                   fuzz-fs
+#   make fuzz       libFuzzer on wb_module_new + instantiate + calls
+#                   (FUZZ_SECONDS), fuzz-fs, and fuzz-hostcall
+#   make fuzz-hostcall  libFuzzer on the WASI host calls against a tmpfs
+#                   and host directories (FUZZ_HOSTCALL_SECONDS)
+#   make fuzz-hostcall-check  the short run of `make check`: the
+#                   reproducers in fuzz/hostcall-regress, the seeds, then
+#                   FUZZ_HOSTCALL_CHECK_SECONDS of fuzzing
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
@@ -18,15 +23,18 @@
 # The spec tests live beside the repository (override with SPEC=...).
 SPEC ?= ../shared/wasm-spec-2.0
 FUZZ_SECONDS ?= 60
+FUZZ_HOSTCALL_SECONDS ?= 600
+FUZZ_HOSTCALL_CHECK_SECONDS ?= 20
 FSDIFF_SEEDS ?= 500
 FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
-.PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check
+.PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
+        fuzz-hostcall-check
 unit-bins: $(UNIT_BIN)
 
 check test:
-	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan tsan
+	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh normal asan tsan fuzz
 
 asan-check:
 	@SPEC='$(SPEC)' MAKE='$(MAKE)' scripts/check.sh asan
@@ -95,7 +103,46 @@ fuzz-fs: all
 	bash tests/wasi/fsdiff.sh $(BUILD)/wasmbox $(FSDIFF_SEEDS) $(FSDIFF_OPS) \
 	    $(FSDIFF_FIRST)
 
-fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded
+# The host-call fuzzer (fuzz/hostcall.h): its seeds are written by the
+# target itself; fuzz/hostcall-regress holds the inputs of fixed findings.
+HOSTCALL_SRC := fuzz/fuzz_hostcall.c fuzz/hostcall_decode.c \
+                fuzz/hostcall_host.c fuzz/hostcall_tmpfs.c \
+                fuzz/hostcall_seeds.c
+HOSTCALL_FLAGS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 \
+                  -max_len=4096 -len_control=20 \
+                  -artifact_prefix=$(FUZZ_DIR)/hostcall-
+
+HOSTCALL_OBJ := $(HOSTCALL_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+# The harness's own loops and checks carry no coverage (they would only
+# mislead libFuzzer); the decoder does, so mutations learn the format.
+$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c fuzz/hostcall.h include/wasmbox.h \
+                      $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SAN) -c $< -o $@
+$(FUZZ_DIR)/fuzz/hostcall_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
+$(FUZZ_DIR)/fuzz/fuzz_hostcall.o: FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
+
+$(FUZZ_DIR)/fuzz_hostcall: $(HOSTCALL_OBJ) $(FUZZ_DIR)/libwasmbox.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \
+	    $(HOSTCALL_OBJ) $(FUZZ_DIR)/libwasmbox.a $(LDLIBS)
+
+$(FUZZ_DIR)/hostcall-seeds/.seeded: $(FUZZ_DIR)/fuzz_hostcall
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@WB_HOSTCALL_SEEDS=$(dir $@) $(FUZZ_DIR)/fuzz_hostcall
+	@touch $@
+
+fuzz-hostcall: $(FUZZ_DIR)/fuzz_hostcall $(FUZZ_DIR)/hostcall-seeds/.seeded
+	@mkdir -p $(FUZZ_DIR)/hostcall-corpus
+	$(FUZZ_DIR)/fuzz_hostcall -max_total_time=$(FUZZ_HOSTCALL_SECONDS) \
+	    $(HOSTCALL_FLAGS) -print_final_stats=1 $(FUZZ_DIR)/hostcall-corpus \
+	    $(FUZZ_DIR)/hostcall-seeds fuzz/hostcall-regress
+
+fuzz-hostcall-check: $(FUZZ_DIR)/fuzz_hostcall $(FUZZ_DIR)/hostcall-seeds/.seeded
+	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_HOSTCALL_CHECK_SECONDS) \
+	    bash fuzz/hostcall-check.sh
+
+fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -7,9 +7,11 @@
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
 #   stress of both servers; every TSan report is a failure).
+#   Last, a short run of the host-call fuzzer (its own clang/libFuzzer/ASan
+#   build).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
-# Usage: scripts/check.sh [normal] [asan] [tsan]   (default: all three)
+# Usage: scripts/check.sh [normal] [asan] [tsan] [fuzz]   (default: all)
 # WASMBOX_GUESTS=DIR: test with the guest images in DIR instead of
 # building them into build/guests with `make guests`.
 set -u
@@ -17,7 +19,7 @@ cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 SPEC=${SPEC:-../shared/wasm-spec-2.0}
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(normal asan tsan)
+[ ${#configs[@]} -eq 0 ] && configs=(normal asan tsan fuzz)
 passed=0 failed=0 skipped=0
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
@@ -199,8 +201,21 @@ else
     fi
 fi
 export WASMBOX_GUESTS=$GUESTS      # the unit tests' session kernels too
+# The WASI host calls under libFuzzer (fuzz/hostcall.h): the reproducers
+# of its findings, its seeds, then 20 s of fuzzing; build/fuzz.
+fuzz_config() {
+    step "host-call fuzzer (short run)"
+    mkdir -p build/fuzz
+    run_counted fuzz-hostcall build/fuzz/hostcall-make.log \
+        $MAKE --no-print-directory fuzz-hostcall-check
+}
+
 for c in "${configs[@]}"; do
-    if [ "$c" = tsan ]; then tsan_config; else one_config "$c"; fi
+    case $c in
+    tsan) tsan_config ;;
+    fuzz) fuzz_config ;;
+    *) one_config "$c" ;;
+    esac
 done
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

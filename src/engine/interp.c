@@ -839,9 +839,17 @@ L_UNWIND:
     return st;
 }
 
+static void labels_init(void)
+{
+    exec(NULL, NULL, NULL, NULL);
+}
+
+/* Threads compiling their first functions at once (session kernels,
+ * server workers) all ask for the table: it is set once. */
 const void *const *wb_interp_labels(void)
 {
-    if (!g_labels) exec(NULL, NULL, NULL, NULL);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, labels_init);
     return g_labels;
 }
 

@@ -5,8 +5,12 @@
  * of `workers` threads, each of which runs one request at a time (runs
  * block for as long as the guest runs), then resumes the connection with
  * the answer. Rejections (404, 405, 401, 413, 429) are answered before
- * the body is read. A request must arrive, and its answer leave, within
- * --request-timeout (http_conn.c).
+ * the body is read. A request's headers must arrive within
+ * --header-timeout, the whole request, and its answer leave, within
+ * --request-timeout; past --max-connections a new connection pushes out
+ * the one that has waited longest for its request, unless that holds an
+ * API key's slot (wb_conn.c). --max-connections-per-client is
+ * libmicrohttpd's cap per client address.
  *
  * SIGTERM / SIGINT: stop accepting, answer 503 to new requests on open
  * connections, let the requests under way finish (each is bounded by its
@@ -195,6 +199,27 @@ void wb_http_count_run(wb_http_server *srv, wb_outcome o)
     pthread_mutex_unlock(&srv->mu);
 }
 
+static void connection_metrics(FILE *f, wb_conn_guard *g)
+{
+    pthread_mutex_lock(&g->mu);
+    unsigned open = g->open;
+    unsigned long long late = g->late, evicted = g->evicted;
+    pthread_mutex_unlock(&g->mu);
+    fprintf(f, "# HELP wasmbox_http_deadline_closed_total Connections "
+            "closed because request headers took longer than "
+            "--header-timeout, or a request or its answer longer than "
+            "--request-timeout, to arrive or leave.\n"
+            "# TYPE wasmbox_http_deadline_closed_total counter\n"
+            "wasmbox_http_deadline_closed_total %llu\n", late);
+    fprintf(f, "# HELP wasmbox_http_connections_evicted_total Connections "
+            "closed to make room (--max-connections) for a new one.\n"
+            "# TYPE wasmbox_http_connections_evicted_total counter\n"
+            "wasmbox_http_connections_evicted_total %llu\n", evicted);
+    fprintf(f, "# HELP wasmbox_http_connections_open Connections open.\n"
+            "# TYPE wasmbox_http_connections_open gauge\n"
+            "wasmbox_http_connections_open %u\n", open);
+}
+
 static void metrics(wb_http_req *r)
 {
     wb_http_server *srv = r->srv;
@@ -233,12 +258,6 @@ static void metrics(wb_http_req *r)
     for (int c = 1; c <= 5; c++)
         fprintf(f, "wasmbox_http_responses_total{code=\"%dxx\"} %llu\n", c,
                 (unsigned long long)srv->responses[c]);
-    fprintf(f, "# HELP wasmbox_http_deadline_closed_total Connections "
-            "closed because a request or its answer took longer than "
-            "--request-timeout to arrive or leave.\n"
-            "# TYPE wasmbox_http_deadline_closed_total counter\n"
-            "wasmbox_http_deadline_closed_total %llu\n",
-            (unsigned long long)srv->deadline_closed);
     fprintf(f, "# HELP wasmbox_sessions_active Sessions open in this "
             "server.\n# TYPE wasmbox_sessions_active gauge\n"
             "wasmbox_sessions_active %u\n", srv->nsessions);
@@ -251,6 +270,7 @@ static void metrics(wb_http_req *r)
     pthread_mutex_lock(&srv->qmu);
     unsigned queued = srv->queued;
     pthread_mutex_unlock(&srv->qmu);
+    connection_metrics(f, &srv->guard);
     fprintf(f, "# HELP wasmbox_http_requests_queued Requests waiting in "
             "their key's queue for a worker.\n"
             "# TYPE wasmbox_http_requests_queued gauge\n"
@@ -294,7 +314,7 @@ static enum MHD_Result send_answer(wb_http_req *r)
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     r->answered = true;
-    wb_http_conn_running(r->srv, r->conn, false);   /* the clock: sending */
+    wb_conn_running(&r->srv->guard, r->conn, false);   /* clock: sending */
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -330,6 +350,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         r->conn = conn;
         r->t0_us = now_us();
         r->route = -1;
+        wb_conn_request(&srv->guard, conn);
         pthread_mutex_lock(&srv->mu);
         srv->in_flight++;
         bool draining = srv->draining;
@@ -374,6 +395,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 r->retry_after = 1;
                 return send_answer(r);
             }
+            wb_conn_keep(&srv->guard, conn);   /* the per-key caps bound it */
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                              MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -400,12 +422,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (wb_http_conn_late(srv, conn)) {
-            pthread_mutex_lock(&srv->mu);
-            srv->deadline_closed++;
-            pthread_mutex_unlock(&srv->mu);
+        if (wb_conn_late(&srv->guard, conn))
             return MHD_NO;                /* trickled past the deadline */
-        }
         if (r->too_big || r->len + n > srv->max_body) {
             r->too_big = true;
             return MHD_YES;
@@ -441,7 +459,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     r->route = routes[r->route].id;       /* from now on: the route id */
     r->queued = true;
-    wb_http_conn_running(srv, conn, true);
+    wb_conn_running(&srv->guard, conn, true);
     MHD_suspend_connection(conn);
     wb_http_sched_submit(srv, r);
     return MHD_YES;
@@ -452,7 +470,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 {
     wb_http_server *srv = cls;
     wb_http_req *r = *ctx;
-    wb_http_conn_next(srv, conn);
+    wb_conn_next(&srv->guard, conn);
     if (!r)
         return;
     double secs = (double)(now_us() - r->t0_us) / 1e6;
@@ -552,9 +570,10 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
     signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_init(&srv->mu, NULL);
-    pthread_mutex_init(&srv->conn_mu, NULL);
+    unsigned mhd_limit = wb_conn_init(&srv->guard, "serve");
     if (!wb_http_sched_start(srv)) {
         fprintf(stderr, "wasmbox: serve: cannot start worker threads\n");
+        wb_conn_destroy(&srv->guard);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return 1;
     }
@@ -564,11 +583,14 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
+        /* first: libmicrohttpd logs options after it with the logger */
+        MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox serve",
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, wb_http_conn_notify, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &srv->guard,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->max_per_client,
         MHD_OPTION_END);
     int rc = 0;
     if (!srv->daemon) {
@@ -586,11 +608,17 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
             inet_ntop(AF_INET6,
                       &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
                       sizeof host);
+        char per[48] = "";
+        if (srv->max_per_client)
+            snprintf(per, sizeof per, ", %u per client address",
+                     srv->max_per_client);
         fprintf(stderr, "wasmbox serve: listening on http://%s%s%s:%u "
-                "(%u workers, %s)\n", ss->ss_family == AF_INET6 ? "[" : "",
-                host, ss->ss_family == AF_INET6 ? "]" : "",
+                "(%u workers, %s, at most %u connections%s)\n",
+                ss->ss_family == AF_INET6 ? "[" : "", host,
+                ss->ss_family == AF_INET6 ? "]" : "",
                 di ? (unsigned)di->port : 0u, srv->nthreads,
-                srv->no_auth ? "NO AUTHENTICATION" : "API keys required");
+                srv->no_auth ? "NO AUTHENTICATION" : "API keys required",
+                srv->guard.max, per);
         fflush(stderr);
         uint64_t last_expire = wb_http_now_ms();
         for (;;) {
@@ -601,7 +629,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
                         sig == SIGTERM ? "SIGTERM" : "SIGINT");
                 break;
             }
-            wb_http_conn_sweep(srv);
+            wb_conn_sweep(&srv->guard);
             if (wb_http_now_ms() - last_expire >= 30000) {
                 wb_http_sessions_expire(srv);
                 last_expire = wb_http_now_ms();
@@ -621,7 +649,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
             pthread_mutex_unlock(&srv->mu);
             if (n == 0 || wb_http_now_ms() >= deadline)
                 break;
-            wb_http_conn_sweep(srv);
+            wb_conn_sweep(&srv->guard);
             struct timespec ts = { 0, 20 * 1000 * 1000 };
             nanosleep(&ts, NULL);
         }
@@ -641,6 +669,7 @@ int wb_http_serve(wb_http_server *srv, const struct sockaddr_storage *ss)
     }
     wb_http_sched_stop(srv);
     wb_http_sessions_close_all(srv);
+    wb_conn_destroy(&srv->guard);
     if (!rc)
         fprintf(stderr, "wasmbox serve: stopped\n");
     pthread_sigmask(SIG_SETMASK, &old, NULL);

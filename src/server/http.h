@@ -5,7 +5,7 @@
  *                 concurrency, body limit, metrics, graceful shutdown
  *   http_sched.c  the worker pool and its fair queue (per key,
  *                 round-robin, a cap on each key's running requests)
- *   http_conn.c   connections: the overall deadline of a request
+ *   wb_conn.c     connections: deadlines, and the connection cap
  *   http_api.c    the endpoints: /v1/run, /v1/sessions/... (JSON in and
  *                 out); every run goes through the session layer
  *   http_cli.c    `wasmbox serve` command line, key files, start-up checks
@@ -20,6 +20,7 @@
 #define WB_HTTP_H
 
 #include "wasmbox.h"
+#include "server/wb_conn.h"
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -32,9 +33,11 @@
 #define WB_HTTP_BUCKETS 14
 
 typedef struct wb_http_key {
-    char name[64];
+    char name[64];                 /* unique; sessions belong to it */
     char *key;
     size_t len;
+    const char *src;               /* where it was read: a file name or */
+    unsigned line;                 /* WASMBOX_API_KEYS, and the line */
     unsigned active;               /* requests in flight (srv->mu) */
     unsigned sessions;             /* sessions open or being opened (mu) */
     /* the scheduler's (srv->qmu) */
@@ -78,8 +81,12 @@ typedef struct wb_http_server {
     unsigned max_running_per_key;  /* requests on a worker per key */
     unsigned max_sessions;
     unsigned max_sessions_per_key;
-    uint64_t request_timeout_ms;   /* receiving a request, sending its
-                                      answer (not running it) */
+    unsigned max_per_client;       /* connections per client address; 0:
+                                      no limit */
+    /* connections: --max-connections, --header-timeout,
+       --request-timeout (receiving a request, sending its answer, not
+       running it), and their state */
+    wb_conn_guard guard;
 
     /* running state */
     struct MHD_Daemon *daemon;
@@ -95,8 +102,6 @@ typedef struct wb_http_server {
     bool stop;
     pthread_t *threads;
     unsigned nthreads;
-    struct wb_http_conn *conns;    /* open connections (conn_mu) */
-    pthread_mutex_t conn_mu;
 
     /* metrics (mu) */
     uint64_t runs[WB_HTTP_OUTCOMES];
@@ -105,7 +110,6 @@ typedef struct wb_http_server {
     double hist_sum;
     uint64_t in_flight;
     uint64_t responses[6];         /* 1xx..5xx by class; [0] unused */
-    uint64_t deadline_closed;      /* connections past the deadline */
 } wb_http_server;
 
 /* Route ids (the table is in http.c; `wasmbox serve --list-routes`). */
@@ -168,21 +172,6 @@ void wb_http_sched_submit(wb_http_server *srv, wb_http_req *r);
 /* Let the workers finish the queue, then join them. */
 void wb_http_sched_stop(wb_http_server *srv);
 
-/* http_conn.c: the overall deadline (MHD_OPTION_NOTIFY_CONNECTION). */
-void wb_http_conn_notify(void *cls, struct MHD_Connection *conn,
-                         void **socket_ctx,
-                         enum MHD_ConnectionNotificationCode toe);
-/* The connection's request is queued or running (not on the clock), or
- * its answer was queued (the clock restarts for sending it). */
-void wb_http_conn_running(wb_http_server *srv, struct MHD_Connection *conn,
-                          bool running);
-/* A request ended: the clock restarts for the next one. */
-void wb_http_conn_next(wb_http_server *srv, struct MHD_Connection *conn);
-/* Is the connection's request past the deadline? */
-bool wb_http_conn_late(wb_http_server *srv, struct MHD_Connection *conn);
-/* Close every connection past the deadline (the main thread, each s). */
-void wb_http_conn_sweep(wb_http_server *srv);
-
 /* http_api.c: run request r's route (a worker thread). */
 void wb_http_handle(wb_http_req *r);
 /* Close and forget every open session (shutdown). */
@@ -196,7 +185,10 @@ bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap);
 json_t *wb_http_string(const char *s, size_t len);
 
 /* http_cli.c */
-/* Parse key lines ("KEY" or "name:KEY"; '#' comments) into srv->keys. */
+/* Parse key lines ("KEY" or "name:KEY"; '#' comments) into srv->keys;
+ * `what` (kept, not copied) names the source in messages. A key without
+ * a name is called keyN (the N-th key); an explicit name of that form, a
+ * name or a key seen before, is refused ("what:line: ..." in msg). */
 bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
                       const char *what, char *msg, size_t cap);
 

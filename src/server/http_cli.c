@@ -4,6 +4,7 @@
 #include "session/wb_session.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,9 @@ static const char serve_help[] =
     "                          '#' starts a comment. Also read from\n"
     "                          $WASMBOX_API_KEYS (comma-separated). Clients\n"
     "                          send 'Authorization: Bearer KEY'. Sessions\n"
-    "                          belong to the key's name.\n"
+    "                          belong to the key's name: a key without one is\n"
+    "                          keyN (the N-th key); names and keys must be\n"
+    "                          unique, and keyN cannot be given as a name\n"
     "  --insecure-no-auth      no API keys (only on a loopback address)\n"
     "  --workers N             requests run at once (default: CPUs, min 2)\n"
     "  --max-body BYTES        largest request body (default 16M) -> 413\n"
@@ -46,12 +49,29 @@ static const char serve_help[] =
     "                          open sessions per key (default: --max-sessions\n"
     "                          divided by the number of keys, by 4 when there\n"
     "                          are more) -> 429\n"
+    "  --header-timeout DURATION\n"
+    "                          the longest a connection may wait for its\n"
+    "                          request's headers (from its start, or the end\n"
+    "                          of its previous request); closed past it\n"
+    "                          (default 10s; 0: none)\n"
     "  --request-timeout DURATION\n"
     "                          the longest a request may take to arrive\n"
     "                          (headers and body; a kept-alive connection's\n"
     "                          wait for it counts) and its answer to leave,\n"
     "                          not counting its run; the connection is closed\n"
     "                          past it (default 60s; 0: none)\n"
+    "  --max-connections N     connections open at once (default 1000, less\n"
+    "                          when ulimit -n is too low for it). Past it, a\n"
+    "                          new connection closes the one that has waited\n"
+    "                          longest for its request, never one whose\n"
+    "                          request has an API key's slot: idle\n"
+    "                          connections cannot lock clients out\n"
+    "  --max-connections-per-client N\n"
+    "                          connections open at once from one client\n"
+    "                          address; more are closed at once (default: 0,\n"
+    "                          none, on a loopback address, where every\n"
+    "                          client is 127.0.0.1; 64 on others; behind a\n"
+    "                          proxy, every client is the proxy)\n"
     "  --state-dir DIR         where sessions live (default $WASMBOX_STATE_DIR,\n"
     "                          $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --scratch-dir DIR       where the throw-away workspaces of /v1/run live\n"
@@ -65,7 +85,116 @@ static const char serve_help[] =
     "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
     "step may write only what is left, an upload past it gets 413.\n"
     "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
-    "the requests under way (each bounded by its timeout), exit 0.\n";
+    "the requests under way (each bounded by its timeout), exit 0. Exit\n"
+    "status 2: a bad command line, key file or policy (one line on stderr\n"
+    "names the file and line); 1: cannot listen.\n";
+
+/* A name as written: no spaces or control characters (it is quoted in
+ * messages), and not "key" and digits, the form given to unnamed keys. */
+static bool name_ok(const char *name, const char *what, unsigned line,
+                    char *msg, size_t cap)
+{
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            snprintf(msg, cap, "%s:%u: a key name cannot contain spaces or "
+                     "control characters", what, line);
+            return false;
+        }
+    if (!strncmp(name, "key", 3) && name[3] &&
+        strspn(name + 3, "0123456789") == strlen(name + 3)) {
+        snprintf(msg, cap, "%s:%u: key name '%s' is reserved: a key without "
+                 "a name is called keyN (the N-th key); choose another name",
+                 what, line, name);
+        return false;
+    }
+    return true;
+}
+
+/* Is the name, or the key, already taken? */
+static bool unique(const wb_http_server *srv, const char *name,
+                   const char *key, size_t klen, const char *what,
+                   unsigned line, char *msg, size_t cap)
+{
+    for (size_t i = 0; i < srv->nkeys; i++) {
+        const wb_http_key *k = &srv->keys[i];
+        if (!strcmp(k->name, name)) {
+            snprintf(msg, cap, "%s:%u: duplicate key name '%s' (also %s:%u); "
+                     "sessions belong to the name, so names must be unique",
+                     what, line, name, k->src, k->line);
+            return false;
+        }
+        if (k->len == klen && !memcmp(k->key, key, klen)) {
+            snprintf(msg, cap, "%s:%u: the same key as %s:%u; every key must "
+                     "be different", what, line, k->src, k->line);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool key_ok(const char *key, size_t klen, const char *what,
+                   unsigned line, char *msg, size_t cap)
+{
+    if (klen < MIN_KEY || klen > MAX_KEY) {
+        snprintf(msg, cap, "%s:%u: a key must have %d to %d characters",
+                 what, line, MIN_KEY, MAX_KEY);
+        return false;
+    }
+    for (size_t i = 0; i < klen; i++)
+        if ((unsigned char)key[i] <= ' ' || key[i] == 0x7f) {
+            snprintf(msg, cap, "%s:%u: a key cannot contain spaces or "
+                     "control characters", what, line);
+            return false;
+        }
+    return true;
+}
+
+/* One line s[0..n) (trimmed, not a comment): "KEY" or "name:KEY". */
+static bool add_key(wb_http_server *srv, const char *s, size_t n,
+                    const char *what, unsigned line, char *msg, size_t cap)
+{
+    const char *colon = memchr(s, ':', n);
+    char name[64];
+    const char *key = s;
+    size_t klen = n;
+    if (colon) {
+        size_t nl = (size_t)(colon - s);
+        if (nl == 0 || nl >= sizeof name) {
+            snprintf(msg, cap, "%s:%u: bad key name", what, line);
+            return false;
+        }
+        memcpy(name, s, nl);
+        name[nl] = 0;
+        key = colon + 1;
+        klen = n - nl - 1;
+        if (!name_ok(name, what, line, msg, cap))
+            return false;
+    } else {
+        snprintf(name, sizeof name, "key%zu", srv->nkeys + 1);
+    }
+    if (!key_ok(key, klen, what, line, msg, cap) ||
+        !unique(srv, name, key, klen, what, line, msg, cap))
+        return false;
+    wb_http_key *k = realloc(srv->keys, (srv->nkeys + 1) * sizeof *k);
+    if (!k) {
+        snprintf(msg, cap, "out of memory");
+        return false;
+    }
+    srv->keys = k;
+    k = &srv->keys[srv->nkeys];
+    memset(k, 0, sizeof *k);
+    snprintf(k->name, sizeof k->name, "%s", name);
+    k->key = strndup(key, klen);
+    k->len = klen;
+    k->src = what;
+    k->line = line;
+    if (!k->key) {
+        snprintf(msg, cap, "out of memory");
+        return false;
+    }
+    srv->nkeys++;
+    return true;
+}
 
 bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
                       const char *what, char *msg, size_t cap)
@@ -85,50 +214,8 @@ bool wb_http_add_keys(wb_http_server *srv, const char *text, char sep,
             n--;
         if (n == 0 || *s == '#')
             continue;
-        const char *colon = memchr(s, ':', n);
-        char name[64];
-        const char *key = s;
-        size_t klen = n;
-        if (colon) {
-            size_t nl = (size_t)(colon - s);
-            if (nl == 0 || nl >= sizeof name) {
-                snprintf(msg, cap, "%s:%u: bad key name", what, line);
-                return false;
-            }
-            memcpy(name, s, nl);
-            name[nl] = 0;
-            key = colon + 1;
-            klen = n - nl - 1;
-        } else {
-            snprintf(name, sizeof name, "key%zu", srv->nkeys + 1);
-        }
-        if (klen < MIN_KEY || klen > MAX_KEY) {
-            snprintf(msg, cap, "%s:%u: a key must have %d to %d characters",
-                     what, line, MIN_KEY, MAX_KEY);
+        if (!add_key(srv, s, n, what, line, msg, cap))
             return false;
-        }
-        for (size_t i = 0; i < klen; i++)
-            if ((unsigned char)key[i] <= ' ' || key[i] == 0x7f) {
-                snprintf(msg, cap, "%s:%u: a key cannot contain spaces or "
-                         "control characters", what, line);
-                return false;
-            }
-        wb_http_key *k = realloc(srv->keys, (srv->nkeys + 1) * sizeof *k);
-        if (!k) {
-            snprintf(msg, cap, "out of memory");
-            return false;
-        }
-        srv->keys = k;
-        k = &srv->keys[srv->nkeys];
-        memset(k, 0, sizeof *k);
-        snprintf(k->name, sizeof k->name, "%s", name);
-        k->key = strndup(key, klen);
-        k->len = klen;
-        if (!k->key) {
-            snprintf(msg, cap, "out of memory");
-            return false;
-        }
-        srv->nkeys++;
     }
     return true;
 }
@@ -186,7 +273,10 @@ int wb_cli_serve(int argc, char **argv)
     srv.max_body = 16u << 20;
     srv.max_per_key = 8;
     srv.max_sessions = 64;
-    srv.request_timeout_ms = 60000;
+    srv.guard.max = 1000;
+    srv.guard.header_ms = 10000;
+    srv.guard.request_ms = 60000;
+    srv.max_per_client = UINT_MAX;        /* by the address, below */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -235,7 +325,13 @@ int wb_cli_serve(int argc, char **argv)
         else if (!strcmp(a, "--max-sessions-per-key"))
             ok = parse_uint(v, 1, 100000, &srv.max_sessions_per_key);
         else if (!strcmp(a, "--request-timeout"))
-            ok = wb_parse_duration(v, &srv.request_timeout_ms);
+            ok = wb_parse_duration(v, &srv.guard.request_ms);
+        else if (!strcmp(a, "--header-timeout"))
+            ok = wb_parse_duration(v, &srv.guard.header_ms);
+        else if (!strcmp(a, "--max-connections"))
+            ok = parse_uint(v, 1, 100000, &srv.guard.max);
+        else if (!strcmp(a, "--max-connections-per-client"))
+            ok = parse_uint(v, 0, 100000, &srv.max_per_client);
         else if (!strcmp(a, "--max-body"))
             ok = wb_parse_size(v, &srv.max_body) && srv.max_body > 0;
         else {
@@ -261,6 +357,8 @@ int wb_cli_serve(int argc, char **argv)
         wb_cli_error("serve", "%s", msg);
         return WB_EXIT_USAGE;
     }
+    if (srv.max_per_client == UINT_MAX)
+        srv.max_per_client = loopback ? 0 : 64;
 
     /* authentication */
     int rc = WB_EXIT_USAGE;

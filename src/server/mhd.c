@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* The struct is declared with the library's prototypes before mhd.h's
  * macros rename the functions. */
@@ -42,4 +43,37 @@ bool wb_mhd_load(char *why, size_t cap)
         return false;
     }
     return true;
+}
+
+void wb_mhd_log(void *prefix, const char *fmt, va_list ap)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t last;
+    static unsigned long dropped;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&mu);
+    if (last && ts.tv_sec == last) {
+        dropped++;
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    last = ts.tv_sec;
+    unsigned long n = dropped;
+    dropped = 0;
+    pthread_mutex_unlock(&mu);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = strlen(msg);
+    while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+        msg[--len] = 0;
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (n)
+        fprintf(stderr, "%s: libmicrohttpd: %s (and %lu earlier messages, "
+                "left out)\n", (const char *)prefix, msg, n);
+    else
+        fprintf(stderr, "%s: libmicrohttpd: %s\n", (const char *)prefix,
+                msg);
 }

@@ -9,6 +9,7 @@
 #ifndef WB_MHD_H
 #define WB_MHD_H
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,6 +30,12 @@ extern wb_mhd_api wb_mhd;
 
 /* Load the library once (thread-safe); false with a reason in why. */
 bool wb_mhd_load(char *why, size_t cap);
+
+/* MHD_OPTION_EXTERNAL_LOGGER, with a prefix ("wasmbox serve") as its
+ * closure: libmicrohttpd's messages, one line each on stderr, at most one
+ * a second (a flood of connections, each refused with a message, must not
+ * flood the log); the next line says how many were left out. */
+void wb_mhd_log(void *prefix, const char *fmt, va_list ap);
 
 #ifndef WB_MHD_NO_RENAME
 #define MHD_start_daemon wb_mhd.MHD_start_daemon

@@ -24,6 +24,11 @@ typedef struct wb_mcp_server {
        client address, and the idle time after which one is closed */
     unsigned max_sessions, max_per_client;
     uint64_t idle_ms;              /* 0: never */
+    /* --http: TCP connections (one thread each) open at once, and the
+       deadlines of a request's headers and of the whole request
+       (wb_conn.h; 0: none) */
+    unsigned max_conns;
+    uint64_t header_ms, request_ms;
 } wb_mcp_server;
 
 /* One client connection: one wasmbox session, opened (created, or

@@ -35,6 +35,19 @@ static const char mcp_help[] =
     "                      --http: close a connection idle this long (default\n"
     "                      30m; 0: never); its files stay and its session id\n"
     "                      resumes it\n"
+    "  --max-connections N --http: TCP connections open at once, one thread\n"
+    "                      each (default 256). Past it, a new connection\n"
+    "                      closes the one that has waited longest for a\n"
+    "                      request, never one whose tool call is running\n"
+    "  --header-timeout DURATION\n"
+    "                      --http: close a TCP connection that has not sent\n"
+    "                      its request's headers this long after it opened\n"
+    "                      or its previous request ended (default 10s; 0:\n"
+    "                      never); its MCP session stays\n"
+    "  --request-timeout DURATION\n"
+    "                      --http: the longest a request may take to arrive\n"
+    "                      and its answer to leave, its tool call not\n"
+    "                      counted (default 60s; 0: none)\n"
     "  --state-dir DIR     where sessions live (default $WASMBOX_STATE_DIR,\n"
     "                      $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
@@ -57,6 +70,7 @@ static const char session_help[] =
 typedef struct common {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
+    const char *max_conns, *header, *request;
 } common;
 
 /* Returns -1 on --help, index of the first non-option, or -2 on error. */
@@ -76,6 +90,12 @@ static int parse_common(int argc, char **argv, common *o, bool mcp)
                           : mcp && !strcmp(a, "--max-sessions-per-client")
                               ? &o->max_per_client
                           : mcp && !strcmp(a, "--idle-timeout") ? &o->idle
+                          : mcp && !strcmp(a, "--max-connections")
+                              ? &o->max_conns
+                          : mcp && !strcmp(a, "--header-timeout")
+                              ? &o->header
+                          : mcp && !strcmp(a, "--request-timeout")
+                              ? &o->request
                           : !strcmp(a, "--guests") ? &o->guests : NULL;
         if (!slot) {
             wb_cli_error(mcp ? "mcp" : "session", "unknown option '%s'", a);
@@ -122,30 +142,42 @@ static bool parse_count(const char *s, unsigned *out)
     return true;
 }
 
-/* The --http limits (defaults: 256 sessions, 64 per client, 30 min). */
+/* The --http limits (defaults: 256 sessions, 64 per client, 30 min idle;
+ * 256 connections, 10 s for headers, 60 s for a request). */
 static int http_limits(wb_mcp_server *srv, const common *o)
 {
     srv->max_sessions = 256;
     srv->max_per_client = 64;
     srv->idle_ms = 30u * 60u * 1000u;
-    const char *bad = NULL, *val = NULL;
-    if (!o->http && (o->max_sessions || o->max_per_client || o->idle))
-        bad = o->max_sessions ? "--max-sessions" : o->max_per_client
-              ? "--max-sessions-per-client" : "--idle-timeout";
-    if (bad) {
-        wb_cli_error("mcp", "%s is only for --http", bad);
-        return WB_EXIT_USAGE;
-    }
-    if (o->max_sessions && !parse_count(o->max_sessions, &srv->max_sessions))
-        bad = "--max-sessions", val = o->max_sessions;
-    else if (o->max_per_client &&
-             !parse_count(o->max_per_client, &srv->max_per_client))
-        bad = "--max-sessions-per-client", val = o->max_per_client;
-    else if (o->idle && !wb_parse_duration(o->idle, &srv->idle_ms))
-        bad = "--idle-timeout", val = o->idle;
-    if (bad) {
-        wb_cli_error("mcp", "%s: bad value '%s'", bad, val);
-        return WB_EXIT_USAGE;
+    srv->max_conns = 256;
+    srv->header_ms = 10000;
+    srv->request_ms = 60000;
+    const struct {
+        const char *name, *value;
+        unsigned *count;           /* a count, or else */
+        uint64_t *ms;              /* a duration */
+    } opts[] = {
+        { "--max-sessions", o->max_sessions, &srv->max_sessions, NULL },
+        { "--max-sessions-per-client", o->max_per_client,
+          &srv->max_per_client, NULL },
+        { "--idle-timeout", o->idle, NULL, &srv->idle_ms },
+        { "--max-connections", o->max_conns, &srv->max_conns, NULL },
+        { "--header-timeout", o->header, NULL, &srv->header_ms },
+        { "--request-timeout", o->request, NULL, &srv->request_ms },
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+        const char *v = opts[i].value;
+        if (!v)
+            continue;
+        if (!o->http) {
+            wb_cli_error("mcp", "%s is only for --http", opts[i].name);
+            return WB_EXIT_USAGE;
+        }
+        if (opts[i].count ? !parse_count(v, opts[i].count)
+                          : !wb_parse_duration(v, opts[i].ms)) {
+            wb_cli_error("mcp", "%s: bad value '%s'", opts[i].name, v);
+            return WB_EXIT_USAGE;
+        }
     }
     return 0;
 }

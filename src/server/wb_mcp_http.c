@@ -15,16 +15,25 @@
  * Requests with an Origin header that is not a loopback origin get 403
  * (DNS rebinding).
  *
- * Connections are bounded: --max-sessions at once (503 past it) and
- * --max-sessions-per-client per client address (429), and one idle for
- * --idle-timeout is closed (its files stay; its id can resume it). Every
- * lookup and creation of a connection by id happens under tab_mu, so two
- * requests resuming one id at once share one connection.
+ * MCP sessions ("connections" below) are bounded: --max-sessions at once
+ * (503 past it) and --max-sessions-per-client per client address (429),
+ * and one idle for --idle-timeout is closed (its files stay; its id can
+ * resume it). Every lookup and creation of a connection by id happens
+ * under tab_mu, so two requests resuming one id at once share one
+ * connection.
+ *
+ * TCP connections, one thread each, are bounded by --max-connections: a
+ * new one past it closes the one that has waited longest for a request
+ * (never one whose tool call runs), and a connection must send its
+ * request's headers within --header-timeout and the whole request within
+ * --request-timeout (wb_conn.c). Idle sockets thus cannot use up the
+ * threads, and a client with a session is served through a flood of them.
  *
  * SIGTERM, SIGINT, SIGHUP: stop accepting, answer 503 to new requests,
  * let the requests under way finish (each bounded by its budget's
  * timeout), then stop and return 0. */
 #include "cli/cli.h"
+#include "server/wb_conn.h"
 #include "server/wb_mcp.h"
 #include "session/wb_session.h"
 #include <arpa/inet.h>
@@ -60,6 +69,7 @@ static char *g_state;              /* the state directory */
 /* shutdown: requests under way, and whether new ones are refused */
 static unsigned in_flight;
 static bool draining;
+static wb_conn_guard guard;        /* TCP connections */
 
 typedef struct body {
     char *buf;
@@ -384,6 +394,22 @@ static enum MHD_Result handle_delete(struct MHD_Connection *con)
     return reply(con, 200, "", NULL, NULL);
 }
 
+/* A whole request, its body in b. */
+static enum MHD_Result dispatch(struct MHD_Connection *con, const char *url,
+                                const char *method, body *b)
+{
+    if (strcmp(url, "/mcp") && strcmp(url, "/mcp/"))
+        return reply(con, 404, "not found: the MCP endpoint is /mcp\n",
+                     "text/plain", NULL);
+    if (!origin_ok(con))
+        return reply(con, 403, "forbidden origin\n", "text/plain", NULL);
+    if (!strcmp(method, "POST"))
+        return handle_post(con, b);
+    if (!strcmp(method, "DELETE"))
+        return handle_delete(con);
+    return reply(con, 405, "method not allowed\n", "text/plain", NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -394,12 +420,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
         if (!(b = calloc(1, sizeof *b)))
             return MHD_NO;
         *con_cls = b;
+        wb_conn_request(&guard, con);
         pthread_mutex_lock(&tab_mu);
         in_flight++;
         pthread_mutex_unlock(&tab_mu);
         return MHD_YES;
     }
     if (*upload_size) {
+        if (wb_conn_late(&guard, con))
+            return MHD_NO;                /* trickled past the deadline */
         if (b->len + *upload_size > MAX_BODY) {
             b->too_big = true;
         } else if (!b->too_big) {
@@ -414,22 +443,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/mcp") && strcmp(url, "/mcp/"))
-        return reply(con, 404, "not found: the MCP endpoint is /mcp\n",
-                     "text/plain", NULL);
-    if (!origin_ok(con))
-        return reply(con, 403, "forbidden origin\n", "text/plain", NULL);
-    if (!strcmp(method, "POST"))
-        return handle_post(con, b);
-    if (!strcmp(method, "DELETE"))
-        return handle_delete(con);
-    return reply(con, 405, "method not allowed\n", "text/plain", NULL);
+    wb_conn_running(&guard, con, true);
+    enum MHD_Result r = dispatch(con, url, method, b);
+    wb_conn_running(&guard, con, false);  /* the clock: sending */
+    return r;
 }
 
 static void on_done(void *cls, struct MHD_Connection *con, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
     body *b = *con_cls;
+    wb_conn_next(&guard, con);
     if (b) {
         free(b->buf);
         free(b);
@@ -487,6 +511,7 @@ static int wait_for_signal(const sigset_t *set)
         if (sig > 0)
             return sig;
         expire_idle();
+        wb_conn_sweep(&guard);
         if (now_ms() - last_expire >= 60000) {
             wb_session_expire(&g_srv->opts, NULL, NULL);
             last_expire = now_ms();
@@ -514,6 +539,7 @@ static void drain(struct MHD_Daemon *d, int sig)
         pthread_mutex_unlock(&tab_mu);
         if (n == 0 || now_ms() >= deadline)
             break;
+        wb_conn_sweep(&guard);
         struct timespec ts = { 0, 20 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
@@ -554,14 +580,23 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     char why[256];
     struct MHD_Daemon *d = NULL;
+    guard.max = srv->max_conns;
+    guard.header_ms = srv->header_ms;
+    guard.request_ms = srv->request_ms;
+    unsigned mhd_limit = wb_conn_init(&guard, "mcp");
+    /* MHD_USE_AUTO: poll(), not select(), in each connection's thread */
     if (!wb_mhd_load(why, sizeof why))
         fprintf(stderr, "wasmbox: mcp: %s\n", why);
     else
         d = MHD_start_daemon(
             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-            MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+            MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+            on_request, NULL,
+            MHD_OPTION_EXTERNAL_LOGGER, wb_mhd_log, (void *)"wasmbox mcp",
             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, wb_conn_notify, &guard,
+            MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
             MHD_OPTION_END);
     int rc = WB_EXIT_OK;
@@ -570,8 +605,9 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
         wb_cli_error("mcp", "cannot start the HTTP server");
         rc = WB_EXIT_FAIL;
     } else {
-        fprintf(stderr, "wasmbox mcp: listening on http://127.0.0.1:%u/mcp\n",
-                (unsigned)ntohs(sa.sin_port));
+        fprintf(stderr, "wasmbox mcp: listening on http://127.0.0.1:%u/mcp "
+                "(at most %u connections)\n", (unsigned)ntohs(sa.sin_port),
+                guard.max);
         fflush(stderr);
         drain(d, wait_for_signal(&set));
         MHD_stop_daemon(d);
@@ -583,5 +619,6 @@ int wb_mcp_http(wb_mcp_server *srv, const char *addr)
     free(tab);
     tab = NULL;
     free(g_state);
+    wb_conn_destroy(&guard);
     return rc;
 }

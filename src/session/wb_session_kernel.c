@@ -1,23 +1,37 @@
 /* wb_session_kernel.c: long-lived Python and JavaScript guests.
  *
  * One guest per language and session runs our driver (driver.py,
- * driver.js) on its own thread; it blocks in fd_read on a socket whose
- * other end we hold, between steps. A step writes a framed request, then
- * waits for the driver's control line on stdout (see driver.py), for the
- * guest to die, or for the step's deadline. Output is counted against
- * max_output by our output callback (past it the guest's writes fail with
- * EIO, so the step ends with an exception and the state survives), and
- * the deadline interrupts the store and cancels WASI waits: the guest is
- * then gone and so is its state; the next step starts a new one and says
- * so.
+ * driver.js) on its own thread; between steps it is parked in fd_read on
+ * a socket whose other end we hold. A step writes a framed request (by
+ * its deadline: code can make the driver stop reading), then waits until
+ * the guest is parked again, dies, or the step's deadline passes. Output
+ * is counted against max_output by our output callback (past it the
+ * guest's writes fail with EIO, so the step ends with an exception and
+ * the state survives), and the deadline interrupts the store and cancels
+ * WASI waits: the guest is then gone and so is its state; the next step
+ * starts a new one and says so.
  *
- * The store belongs to the guest thread: the driver runs after it has
- * announced the end of a step and before it blocks again, so the step's
- * thread never touches the store of a live guest. The guest applies each
- * step's fuel itself, in the output callback (on its own thread) of the
- * driver's "WBGO" line, written once it has read the request; the "WBEND"
- * callback measures the step's fuel, memory and disk and refills the fuel
- * with the step's budget for the driver's work until the next request.
+ * The driver runs in the same interpreter as the step's code, so nothing
+ * it writes proves the step is over: code can wrap the driver's writes or
+ * reads, or write its control lines itself, and go on running. The step
+ * is over only when the WASI layer's stdin hook (on_stdin_wait, on the
+ * guest thread) shows the guest waiting in fd_read on the request socket
+ * with every byte of the request read: "parked". Nothing wakes a parked
+ * guest but our next request, and the hook stops a guest that wakes
+ * outside a step; wb_kernel_stop kills rather than lets the driver return
+ * (Python's atexit and finalizers, QuickJS's pending jobs and timers would
+ * run). So guest code runs only within a step, under its deadline. Code
+ * that keeps the guest busy after its step's end line ends the step at
+ * the deadline (timeout, state lost); a step that parks without its end
+ * line waits for input it can never get and is stopped at once.
+ *
+ * The store belongs to the guest thread; the step's thread never touches
+ * it. The guest applies each step's fuel itself: the hook when the
+ * request wakes it, then the output callback (on its own thread) of the
+ * driver's "WBGO" line, written once it has read the request. The "WBEND"
+ * callback measures the step's fuel and refills it with the step's
+ * budget for the driver's way back to fd_read; memory and disk are
+ * measured again when it parks.
  *
  * Memory, disk and open files are budgets of the guest's whole life; a
  * step's disk budget is also at most what is left of the workspace quota
@@ -56,7 +70,11 @@ struct wb_kernel {
     /* the step under way (guarded by mu) */
     bool ready;
     enum { STEP_IDLE, STEP_SENT, STEP_RUNNING, STEP_DONE } phase;
-    bool step_done;
+    bool step_done;                 /* its WBEND came */
+    bool sent;                      /* all of its request is in the socket */
+    bool waiting;                   /* the guest is in a stdin wait on */
+    int wait_fd;                    /* ... this fd */
+    bool parked;                    /* ... with all of the request read */
     char nonce[40];
     int64_t fuel;                   /* the step's budget; < 0: unlimited */
     uint64_t disk_room;             /* the step's share of the quota */
@@ -114,13 +132,15 @@ static int user_out(wb_kernel *k, int stream, const uint8_t *d, size_t n)
     return 0;
 }
 
-/* Guest thread, k->mu held: the step's usage so far. */
+/* Guest thread, k->mu held: the step's usage so far (its fuel until its
+ * WBEND; after it the driver runs on a refill). */
 static void measure(wb_kernel *k)
 {
     wb_run_result u;
     memset(&u, 0, sizeof u);
     wb_wasi_usage(k->w, &u);
-    k->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
+    if (!k->step_done)
+        k->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
     k->peak_memory = wb_store_peak_memory(k->st);
     k->disk_bytes = u.disk_bytes;
 }
@@ -160,7 +180,6 @@ static void control(wb_kernel *k)
     k->ctrl[k->ctrl_len] = 0;
     if (!k->ready && !strcmp(k->ctrl, "\x1eWBREADY")) {
         k->ready = true;
-        pthread_cond_broadcast(&k->cv);
     } else if (k->phase == STEP_SENT && step_line(k, "WBGO", &rest) &&
                !*rest) {
         wb_store_set_fuel(k->st, k->fuel);
@@ -170,10 +189,9 @@ static void control(wb_kernel *k)
                *rest == ' ') {
         snprintf(k->reply, sizeof k->reply, "%s", rest + 1);
         measure(k);
-        wb_store_set_fuel(k->st, k->fuel);   /* the driver's, until WBGO */
+        wb_store_set_fuel(k->st, k->fuel);   /* the driver's, until parked */
         k->phase = STEP_DONE;
         k->step_done = true;
-        pthread_cond_broadcast(&k->cv);
     } else {
         user_out(k, 1, (const uint8_t *)k->ctrl, k->ctrl_len);
     }
@@ -229,6 +247,41 @@ static int on_output(void *user, int stream, const uint8_t *d, size_t n)
     return rc;
 }
 
+/* k->mu held: is the guest parked -- waiting for stdin with all of the
+ * request read? Then it cannot run again until we write. */
+static void check_parked(wb_kernel *k)
+{
+    struct pollfd p = { .fd = k->wait_fd, .events = POLLIN };
+    if (!k->parked && k->waiting && k->sent && poll(&p, 1, 0) == 0) {
+        k->parked = true;
+        pthread_cond_broadcast(&k->cv);
+    }
+}
+
+/* Guest thread, the WASI layer's stdin wait hook (see the top comment).
+ * Only a step's request wakes a parked guest; woken outside a step, the
+ * read is cancelled and the guest dies (non-zero return). */
+static int on_stdin_wait(void *user, int fd, bool waiting)
+{
+    wb_kernel *k = user;
+    int rc = 0;
+    pthread_mutex_lock(&k->mu);
+    k->waiting = waiting;
+    k->wait_fd = fd;
+    if (waiting) {
+        measure(k);
+        check_parked(k);
+    } else {
+        k->parked = false;
+        if (k->phase == STEP_IDLE)
+            rc = -1;
+        else if (k->phase == STEP_SENT)
+            wb_store_set_fuel(k->st, k->fuel);   /* reading the request */
+    }
+    pthread_mutex_unlock(&k->mu);
+    return rc;
+}
+
 static void *guest_main(void *arg)
 {
     wb_kernel *k = arg;
@@ -254,30 +307,19 @@ static void *guest_main(void *arg)
     return NULL;
 }
 
+/* Killed, never asked to end: a driver that returned would run user code
+ * outside any step (atexit handlers, finalizers, pending jobs, timers). */
 void wb_kernel_stop(wb_kernel *k)
 {
     if (!k)
         return;
-    if (k->req_fd >= 0) {
-        close(k->req_fd);              /* EOF: the driver returns */
-        k->req_fd = -1;
-    }
     if (k->th_started) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += 2;
-        pthread_mutex_lock(&k->mu);
-        while (!k->exited)
-            if (pthread_cond_timedwait(&k->cv, &k->mu, &dl) == ETIMEDOUT)
-                break;
-        bool done = k->exited;
-        pthread_mutex_unlock(&k->mu);
-        if (!done) {
-            wb_store_interrupt(k->st);
-            wb_wasi_cancel(k->w);
-        }
+        wb_store_interrupt(k->st);
+        wb_wasi_cancel(k->w);
         pthread_join(k->th, NULL);
     }
+    if (k->req_fd >= 0)
+        close(k->req_fd);
     wb_linker_free(k->l);
     if (k->st)
         wb_store_free(k->st);
@@ -333,6 +375,8 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
     k->lang = lang;
     k->req_fd = -1;
+    k->wait_fd = -1;
+    k->sent = true;                      /* no request: parked once ready */
     pthread_mutex_init(&k->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -358,6 +402,8 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         st = wb_wasi_new(&k->cfg, &k->w, err);
         close(sv[0]);                              /* the context dup'd it */
         k->cfg.stdin_fd = -1;
+        if (!st)
+            wb_wasi_set_stdin_wait(k->w, on_stdin_wait, k);
     }
     if (!st) {
         wb_limits lim;
@@ -383,17 +429,19 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         uint64_t t = k->cfg.budget.timeout_ms;
         uint64_t dl = now_ms() + (t > STARTUP_MS ? t : STARTUP_MS);
         pthread_mutex_lock(&k->mu);
-        bool ok = wait_until(k, &k->ready, dl);
-        bool exited = k->exited;
+        bool ok = wait_until(k, &k->parked, dl);
+        bool exited = k->exited, ready = k->ready;
         wb_error ce = k->call_err;
         char early[300];
         snprintf(early, sizeof early, "%.*s", (int)(k->cap.len[2] < 290 ?
                  k->cap.len[2] : 290), k->cap.buf[2] ? k->cap.buf[2] : "");
         pthread_mutex_unlock(&k->mu);
-        if (!ok || exited)
+        if (!ok || exited || !ready)
             st = wb_sess_fail(err, WB_E_IO, "the %s interpreter did not "
                               "start: %s %s", wb_lang_name(lang),
-                              !ok ? "start-up timed out" : ce.message, early);
+                              !ok ? "start-up timed out" : exited ?
+                              ce.message : "it read stdin before it was "
+                              "ready", early);
     }
     if (st) {
         if (sv[1] >= 0 && k->req_fd < 0)
@@ -409,16 +457,35 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
     return WB_OK;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+/* Send all of p to the guest by the deadline (monotonic ms; 0: none):
+ * past the socket's buffer, only as fast as the guest reads, and code
+ * can make it stop reading. 0: sent; 1: the deadline came first; -1: the
+ * guest cannot take it (its end is closed, or it died). */
+static int send_by(wb_kernel *k, const char *p, size_t n, uint64_t deadline)
 {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = send(k->req_fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return -1;
-        p += w;
-        n -= (size_t)w;
+        uint64_t t = now_ms();
+        if (deadline && t >= deadline)
+            return 1;
+        uint64_t left = deadline ? deadline - t : 200;
+        struct pollfd pf = { .fd = k->req_fd, .events = POLLOUT };
+        if (poll(&pf, 1, left > 200 ? 200 : (int)left) < 0 && errno != EINTR)
+            return -1;
+        pthread_mutex_lock(&k->mu);
+        bool dead = k->exited;
+        pthread_mutex_unlock(&k->mu);
+        if (dead)
+            return -1;
     }
     return 0;
 }
@@ -454,34 +521,52 @@ static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
     }
 }
 
-
-wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
-                         size_t len, const wb_budget *b, wb_step_result *res,
-                         wb_error *err)
+/* Is k parked, as every kernel is between steps? */
+static bool kernel_parked(wb_kernel *k)
 {
-    uint64_t t0 = now_ms();
+    pthread_mutex_lock(&k->mu);
+    bool ok = k->parked && !k->exited;
+    pthread_mutex_unlock(&k->mu);
+    return ok;
+}
+
+/* The step's kernel: the session's, or a new one (res says which). */
+static wb_status kernel_for(wb_session *s, wb_lang lang, wb_step_result *res,
+                            wb_kernel **out, wb_error *err)
+{
     wb_kernel *k = s->kernel[lang];
-    res->persistent = true;
+    if (k && !kernel_parked(k)) {
+        /* nothing but a step wakes a parked guest: never left running */
+        wb_kernel_stop(k);
+        k = s->kernel[lang] = NULL;
+        s->lost[lang] = true;
+        snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "it was found "
+                 "running between steps");
+    }
+    res->state_kept = k != NULL;
     if (!k) {
         bool was_lost = s->lost[lang];
         wb_status st = kernel_start(s, lang, &k, err);
         if (st)
             return st;
         s->kernel[lang] = k;
-        res->state_kept = false;
         if (was_lost)
             snprintf(res->note, sizeof res->note, "The %s interpreter was "
                      "restarted (%s): variables from earlier steps are gone; "
                      "files in /work are kept.", wb_lang_name(lang),
                      s->lost_why[lang]);
         s->lost[lang] = false;
-    } else {
-        res->state_kept = true;
     }
+    *out = k;
+    return WB_OK;
+}
+
+/* k->mu held: a new step under budget b with a fresh nonce. */
+static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
+{
     uint8_t rnd[8] = { 0 };
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
         memcpy(rnd, &t0, sizeof rnd);
-    pthread_mutex_lock(&k->mu);
     for (int i = 0; i < 3; i++) {
         k->cap.len[i] = 0;
         k->truncated[i] = false;
@@ -491,6 +576,8 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     for (int i = 0; i < 8; i++)
         snprintf(k->nonce + 2 * i, 3, "%02x", rnd[i]);
     k->step_done = false;
+    k->sent = false;
+    k->parked = false;
     k->reply[0] = 0;
     k->used = 0;
     k->limit = b->max_output;
@@ -498,49 +585,31 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     k->disk_room = b->max_disk;
     k->fuel_used = k->peak_memory = k->disk_bytes = 0;
     k->phase = STEP_SENT;
-    pthread_mutex_unlock(&k->mu);
-    char hdr[80];
-    int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);
-    bool sent = send_all(k->req_fd, hdr, (size_t)hn) == 0 &&
-                send_all(k->req_fd, code, len) == 0;
-    uint64_t dl = b->timeout_ms ? t0 + b->timeout_ms : 0;
-    pthread_mutex_lock(&k->mu);
-    bool in_time = sent ? wait_until(k, &k->step_done, dl) : true;
-    bool fired = false;
-    if (!in_time) {
-        fired = true;
-        pthread_mutex_unlock(&k->mu);
-        wb_store_interrupt(k->st);
-        wb_wasi_cancel(k->w);
-        pthread_mutex_lock(&k->mu);
-        wait_until(k, NULL, 0);              /* until it exits */
+}
+
+/* k->mu held: the outcome of a step that parked again after its WBEND. */
+static void step_answer(wb_kernel *k, wb_run_result *r)
+{
+    json_t *j = json_loads(k->reply, 0, NULL);
+    const char *status = "ok";
+    int ec = 0;
+    if (j)
+        json_unpack(j, "{s?s, s?i}", "status", &status, "exit_code", &ec);
+    r->outcome = WB_OUTCOME_EXITED;
+    r->exit_code = ec;
+    if (!strcmp(status, "error"))
+        snprintf(r->message, sizeof r->message, "uncaught exception");
+    json_decref(j);
+    if (k->truncated[1] || k->truncated[2]) {
+        r->outcome = WB_OUTCOME_OUTPUT_LIMIT;
+        snprintf(r->message, sizeof r->message, "output limit exceeded");
     }
-    bool done = k->step_done && !fired;
+}
+
+/* k->mu held: output and usage of the step into res. */
+static void step_usage(wb_kernel *k, wb_step_result *res)
+{
     wb_run_result *r = &res->run;
-    memset(r, 0, sizeof *r);
-    if (done) {
-        json_t *j = json_loads(k->reply, 0, NULL);
-        const char *status = "ok";
-        int ec = 0;
-        if (j)
-            json_unpack(j, "{s?s, s?i}", "status", &status, "exit_code", &ec);
-        r->outcome = WB_OUTCOME_EXITED;
-        r->exit_code = ec;
-        if (!strcmp(status, "error"))
-            snprintf(r->message, sizeof r->message, "uncaught exception");
-        json_decref(j);
-        if (k->truncated[1] || k->truncated[2]) {
-            r->outcome = WB_OUTCOME_OUTPUT_LIMIT;
-            snprintf(r->message, sizeof r->message, "output limit exceeded");
-        }
-    } else if (!sent && !k->exited) {
-        r->outcome = WB_OUTCOME_ERROR;
-        r->status = WB_E_IO;
-        snprintf(r->message, sizeof r->message, "cannot reach the "
-                 "interpreter");
-    } else {
-        classify_exit(k, fired, res);
-    }
     r->stdout_truncated = k->truncated[1];
     r->stderr_truncated = k->truncated[2];
     r->stdout_bytes = k->cap.len[1];
@@ -554,30 +623,94 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     r->fuel_used = k->fuel_used;
     r->peak_memory = k->peak_memory;
     r->disk_bytes = k->disk_bytes;
+}
+
+/* The kernel died or was stopped in this step: forget it, say why. */
+static void step_lost(wb_session *s, wb_lang lang, bool fired, bool stuck,
+                      wb_step_result *res)
+{
+    wb_run_result *r = &res->run;
+    const char *why = fired ? "the previous step hit its time limit"
+                      : stuck ? "the previous step waited for input"
+                      : r->outcome == WB_OUTCOME_FUEL
+                          ? "the previous step ran out of fuel"
+                      : r->outcome == WB_OUTCOME_MEMORY
+                          ? "the previous step hit the memory limit"
+                      : r->outcome == WB_OUTCOME_EXITED
+                          ? "the previous step ended the interpreter"
+                          : "the interpreter was killed";
+    wb_kernel_stop(s->kernel[lang]);
+    s->kernel[lang] = NULL;
+    s->lost[lang] = true;
+    snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
+    res->state_lost_after = true;
+    res->state_kept = false;
+    snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
+             "stopped (%s): its variables are lost and the next step "
+             "starts a fresh interpreter; files in /work are kept.",
+             wb_lang_name(lang), wb_outcome_name(r->outcome));
+}
+
+wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
+                         size_t len, const wb_budget *b, wb_step_result *res,
+                         wb_error *err)
+{
+    uint64_t t0 = now_ms();
+    wb_kernel *k;
+    res->persistent = true;
+    wb_status st = kernel_for(s, lang, res, &k, err);
+    if (st)
+        return st;
+    pthread_mutex_lock(&k->mu);
+    step_begin(k, b, t0);
+    pthread_mutex_unlock(&k->mu);
+    char hdr[80];
+    int hn = snprintf(hdr, sizeof hdr, "%s %zu\n", k->nonce, len);
+    uint64_t dl = b->timeout_ms ? t0 + b->timeout_ms : 0;
+    int sr = send_by(k, hdr, (size_t)hn, dl);
+    if (!sr)
+        sr = send_by(k, code, len, dl);
+    bool sent = sr == 0;
+    pthread_mutex_lock(&k->mu);
+    k->sent = sent;
+    if (sent)
+        check_parked(k);          /* it may have read it all and parked */
+    bool in_time = sent ? wait_until(k, &k->parked, dl) : sr != 1;
+    bool fired = false;
+    if (!in_time) {
+        fired = true;
+        pthread_mutex_unlock(&k->mu);
+        wb_store_interrupt(k->st);
+        wb_wasi_cancel(k->w);
+        pthread_mutex_lock(&k->mu);
+        wait_until(k, NULL, 0);              /* until it exits */
+    }
+    /* parked: it cannot run again until the next step writes */
+    bool parked = !fired && !k->exited && k->parked;
+    bool done = parked && k->step_done;
+    wb_run_result *r = &res->run;
+    memset(r, 0, sizeof *r);
+    if (done) {
+        step_answer(k, r);
+    } else if (parked) {
+        r->outcome = WB_OUTCOME_ERROR;
+        r->status = WB_E_IO;
+        snprintf(r->message, sizeof r->message, "the step waited for input "
+                 "on stdin, which a session step never gets");
+    } else if (!sent && !k->exited) {
+        r->outcome = WB_OUTCOME_ERROR;
+        r->status = WB_E_IO;
+        snprintf(r->message, sizeof r->message, "cannot reach the "
+                 "interpreter");
+    } else {
+        classify_exit(k, fired, res);
+    }
+    step_usage(k, res);
     k->phase = STEP_IDLE;
-    bool dead = k->exited || !done;
     pthread_mutex_unlock(&k->mu);
     r->wall_time_ms = now_ms() - t0;
-    if (dead) {
-        const char *why = fired ? "the previous step hit its time limit"
-                          : r->outcome == WB_OUTCOME_FUEL
-                              ? "the previous step ran out of fuel"
-                          : r->outcome == WB_OUTCOME_MEMORY
-                              ? "the previous step hit the memory limit"
-                          : r->outcome == WB_OUTCOME_EXITED
-                              ? "the previous step ended the interpreter"
-                              : "the interpreter was killed";
-        wb_kernel_stop(k);
-        s->kernel[lang] = NULL;
-        s->lost[lang] = true;
-        snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
-        res->state_lost_after = true;
-        res->state_kept = false;
-        snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
-                 "stopped (%s): its variables are lost and the next step "
-                 "starts a fresh interpreter; files in /work are kept.",
-                 wb_lang_name(lang), wb_outcome_name(r->outcome));
-    }
+    if (!done)
+        step_lost(s, lang, fired, parked, res);
     if (!res->out || !res->err)
         return wb_sess_fail(err, WB_E_NOMEM, "out of memory");
     return WB_OK;

@@ -138,7 +138,7 @@ static int do_read(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
             return WE_SPIPE;
         if (e->host < 0)
             return WE_SUCCESS;              /* no stdin granted: EOF */
-        return stream_io(w, e, 0, iov, n, -1, done);
+        return stream_io(w, e, WB_IO_STDIN, iov, n, -1, done);
     case WB_FD_TMPFS:
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;

@@ -14,7 +14,8 @@
  *
  * A read returns what one successful attempt gives (0 is end of file); a
  * write in blocking mode goes on until every byte is written, like
- * write(2) on a blocking pipe. */
+ * write(2) on a blocking pipe. A session kernel's hook (wb_stdin_wait_fn)
+ * sees each wait of a stdin read begin and end. */
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <limits.h>
@@ -67,13 +68,25 @@ static ssize_t attempt(wb_io *io, bool bounded)
     return out ? wb_write_nosig(io->fd, iov, n) : readv(io->fd, iov, n);
 }
 
-/* For fds that may block: wait until an attempt cannot. */
+void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user)
+{
+    w->stdin_wait = fn;
+    w->stdin_wait_user = user;
+}
+
+/* For fds that may block: wait until an attempt cannot. A read of stdin
+ * tells the stdin wait hook, which may refuse to let the guest go on. */
 static int ready(wb_wasi *w, const wb_io *io)
 {
     struct pollfd p = { .fd = io->fd,
                         .events = io->how & WB_IO_WRITE ? POLLOUT : POLLIN };
     bool nowait = io->how & WB_IO_NOWAIT;
+    bool hook = !nowait && (io->how & WB_IO_STDIN) && w->stdin_wait;
+    if (hook)
+        w->stdin_wait(w->stdin_wait_user, io->fd, true);
     int rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
+    if (hook && w->stdin_wait(w->stdin_wait_user, io->fd, false))
+        rc = -1;
     if (rc == 0 && !p.revents)
         rc = WE_AGAIN;
     return rc;

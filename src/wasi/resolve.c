@@ -82,7 +82,9 @@ static void walk_done(walk *k)
         close(k->cur);
 }
 
-/* Pop the next component of k->rest into comp; false at the end.
+/* Pop the next component of k->rest into comp (NAME_MAX + 2 bytes); false
+ * at the end. A longer name is cut to NAME_MAX + 1 bytes: still too long
+ * for the caller, and never past the end of comp.
  * *slashed: comp is the last name but a '/' followed it. */
 static bool next_comp(walk *k, char *comp, bool *last, bool *slashed)
 {
@@ -91,9 +93,9 @@ static bool next_comp(walk *k, char *comp, bool *last, bool *slashed)
         s++;
     if (!*s)
         return false;
-    size_t n = strcspn(s, "/");
-    memcpy(comp, s, n);
-    comp[n] = 0;
+    size_t n = strcspn(s, "/"), keep = n > NAME_MAX ? NAME_MAX + 1 : n;
+    memcpy(comp, s, keep);
+    comp[keep] = 0;
     char *t = s + n;
     while (*t == '/')
         t++;

@@ -118,6 +118,14 @@ typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
 typedef struct wb_vnode wb_vnode;
 
+/* Session kernels (src/session/wb_session_kernel.c) must know when their
+ * guest is parked reading its request socket: called on the guest thread
+ * around each wait of an fd_read on stdin, `waiting` true just before the
+ * wait and false after it. The wait may find input at once (the hook
+ * checks fd itself). A non-zero return after the wait ends the read as
+ * cancelled (the run stops as on a timeout). */
+typedef int (*wb_stdin_wait_fn)(void *user, int fd, bool waiting);
+
 /* A file's identity on the host. */
 typedef struct wb_fileid {
     dev_t dev;
@@ -159,6 +167,7 @@ struct wb_wasi {
     int stop;                          /* wb_outcome that ended the run, -1 */
     wb_tfs **tfs; size_t ntfs;
     wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
+    wb_stdin_wait_fn stdin_wait; void *stdin_wait_user;   /* or NULL */
 };
 
 /* ---- guest memory --------------------------------------------------------- */
@@ -285,7 +294,8 @@ enum {
     WB_IO_SOCK = 4,         /* a socket: MSG_DONTWAIT on every call */
     WB_IO_NOWAIT = 8,       /* the guest's fd is NONBLOCK: EAGAIN, no wait */
     WB_IO_PEEK = 16,        /* sockets: MSG_PEEK */
-    WB_IO_WAITALL = 32      /* sockets: fill iov unless EOF (not with PEEK) */
+    WB_IO_WAITALL = 32,     /* sockets: fill iov unless EOF (not with PEEK) */
+    WB_IO_STDIN = 64        /* fd_read of stdin: waits call w->stdin_wait */
 };
 typedef struct wb_io {
     int fd, how;            /* WB_IO_* */
@@ -298,6 +308,8 @@ typedef struct wb_io {
 /* A WASI errno (WE_SUCCESS with done > 0 after a later error), or -1 when
  * the run was cancelled. */
 int wb_host_io(wb_wasi *w, wb_io *io);
+/* Install the stdin wait hook (before the guest runs). */
+void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user);
 
 /* Portable stat record shared by host files and tmpfs. */
 typedef struct wb_fstat {

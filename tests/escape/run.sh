@@ -108,6 +108,14 @@ for mode in openat2 walk; do
         /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && ok
     run_case "guest-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/guestlink.wasm" && ok
+    # names longer than NAME_MAX, also in a link's target: refused
+    # (ENAMETOOLONG); the walk once copied them into a NAME_MAX buffer on
+    # the host's stack (found by make fuzz-hostcall)
+    long=$(printf 'n%.0s' $(seq 4000))
+    SETUP='ln -s "'"$long"'/x" "$W/data/longlink"' \
+    run_case "long-names/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        "$E/readfile.wasm" "/data/$long" "/data/sub/${long:0:300}/x" \
+        /data/longlink -w "/data/$long" "/data/${long:0:256}" && ok
     # on the host, every link the guest left must resolve inside data/
     out=$(links_outside "$W/data")
     [ -z "$out" ] && ok || failed "guest-symlinks-host/$mode" "links outside: $out"

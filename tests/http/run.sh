@@ -6,8 +6,10 @@
 # Starts servers on random free loopback ports (--listen 127.0.0.1:0; the
 # port is read from the server's start-up line), with a temporary state
 # directory, key file and policy. A language whose guest image is missing
-# from build/guests is skipped (SKIP line). Ends with
-# "N passed, N failed, N skipped"; exit status 1 if anything failed.
+# from build/guests is skipped (SKIP line). The connection floods against
+# both servers (tests/http/flood.sh, about 20 s) run in their own network
+# namespace. Ends with "N passed, N failed, N skipped"; exit status 1 if
+# anything failed.
 set -u
 cd "$(dirname "$0")/../.."
 WASMBOX=${1:-build/wasmbox}
@@ -410,7 +412,7 @@ else
 fi
 
 # ---- workspace quota across steps and uploads ------------------------------
-printf 'budget:\n  timeout: 5s\n  disk: 128K\nsession:\n  languages: [python, lua]\n' \
+printf 'budget:\n  timeout: %s\n  disk: 128K\nsession:\n  languages: [python, lua]\n' "${WB_HTTP_TIMEOUT:-5s}" \
     > "$T/quota.yaml"
 if lang_ok lua lua.wasm; then
     start_server quota --policy "$T/quota.yaml" --api-keys "$T/keys"
@@ -486,6 +488,43 @@ checks "no API keys is refused" '[ "$RC" = 2 ] && grep -q "API keys" "$T/err"'
 printf 'short\n' > "$T/badkeys"
 "$WASMBOX" serve --listen 127.0.0.1:0 --api-keys "$T/badkeys" --state-dir "$T/s2" 2>"$T/err"
 check "a too short key is refused" [ $? = 2 ]
+# key names: sessions belong to a key's name, so two keys must never share
+# one; an unnamed key is keyN (the N-th key), a name no key may be given
+refused() {   # refused NAME FILE-CONTENT PATTERN [ENV]: exit 2, one line
+    PAT=$3
+    printf "$2" > "$T/dupkeys"
+    chmod 600 "$T/dupkeys"
+    timeout 3 env -u WASMBOX_API_KEYS ${4:+WASMBOX_API_KEYS="$4"} "$WASMBOX" serve \
+        --listen 127.0.0.1:0 --api-keys "$T/dupkeys" --state-dir "$T/s2" 2>"$T/err"
+    RC=$?
+    checks "$1 is refused (exit 2, one line: $(head -c 160 "$T/err" | head -1))" \
+        '[ "$RC" = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -qF -- "$PAT" "$T/err"'
+}
+refused "an unnamed key, then a key named key1" "$KEY_A\nkey1:$KEY_B\n" \
+    "dupkeys:2: key name 'key1' is reserved"
+refused "two keys with one name" "# c\nalice:$KEY_A\nalice:$KEY_B\n" \
+    "dupkeys:3: duplicate key name 'alice' (also $T/dupkeys:2)"
+refused "one key under two names" "alice:$KEY_A\nbob:$KEY_A\n" \
+    "dupkeys:2: the same key as $T/dupkeys:1"
+refused "one key twice without a name" "$KEY_A\n$KEY_A\n" "dupkeys:2: the same key"
+refused "a name in WASMBOX_API_KEYS that the key file has" "alice:$KEY_A\n" \
+    "WASMBOX_API_KEYS:2: duplicate key name 'alice' (also $T/dupkeys:1)" "x:${KEY_B}x,alice:$KEY_B"
+refused "key7 in WASMBOX_API_KEYS" "alice:$KEY_A\n" "WASMBOX_API_KEYS:1: key name 'key7' is reserved" "key7:$KEY_B"
+refused "a key name with a space" "ali ce:$KEY_A\n" "dupkeys:1: a key name cannot contain spaces"
+# unnamed keys from the file and the environment: key1 and key2, apart
+printf '%s\n' "$KEY_A" > "$T/unnamed"
+WASMBOX_API_KEYS="$KEY_B" "$WASMBOX" serve --listen 127.0.0.1:0 --api-keys "$T/unnamed" \
+    --state-dir "$T/s5" 2>"$T/unlog" & UP=$!; PIDS+=($UP)
+for _ in $(seq 100); do grep -q listening "$T/unlog" && break; sleep 0.05; done
+UPORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/unlog")
+req POST "http://127.0.0.1:$UPORT/v1/sessions" -H "$HA" -d '{}'
+USID=$(jget "j['id']")
+req DELETE "http://127.0.0.1:$UPORT/v1/sessions/$USID" -H "$HB"
+check "an unnamed key in the file and one in WASMBOX_API_KEYS do not share sessions" [ "$CODE" = 404 ]
+req GET "http://127.0.0.1:$UPORT/v1/sessions" -H "$HA"
+check "and the first key still has its session" [ "$(jget "[s['id'] for s in j['sessions']]")" = "['$USID']" ]
+kill $UP
+
 start_server envkeys --insecure-no-auth
 req POST "http://127.0.0.1:$PORT_envkeys/v1/run" -d "$(run_json lua 'print(5)')"
 check "--insecure-no-auth on 127.0.0.1 serves without a key" [ "$CODE" = 200 ]
@@ -508,6 +547,16 @@ if [ -e /proc/net/if_inet6 ]; then
     kill $V6
 else
     skip "IPv6 loopback (no IPv6)"
+fi
+
+# ---- connection floods (their own network namespace) ----------------------
+bash "$HERE/flood.sh" "$WASMBOX" > "$T/flood.log" 2>&1
+sed '$d' "$T/flood.log"
+if [[ $(tail -n 1 "$T/flood.log") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+    PASS=$((PASS + BASH_REMATCH[1])) FAIL=$((FAIL + BASH_REMATCH[2]))
+    SKIP=$((SKIP + BASH_REMATCH[3]))
+else
+    fail "connection floods: no summary line"
 fi
 
 # ---- graceful shutdown -------------------------------------------------

@@ -1,6 +1,8 @@
-/* test_kernel.c: fuel of back-to-back steps in one session's Python and
- * JavaScript kernels (src/session/wb_session_kernel.c).
+/* test_kernel.c: session kernels (src/session/wb_session_kernel.c):
+ * fuel of back-to-back steps, and no guest code running outside a step.
  *
+ * Fuel of back-to-back steps in one session's Python and JavaScript
+ * kernels:
  * The driver keeps running after it has announced the end of a step (it
  * returns from the write and loops to read the next request). The test
  * makes that window long: its code wraps the driver's write so that, after
@@ -10,20 +12,32 @@
  * variables survive; a step that needs more than its budget ends with
  * outcome fuel having used exactly the budget.
  *
+ * Outside a step: the step's code runs in the driver's interpreter, so it
+ * can keep that running after the step's end line -- wrapping a function
+ * the driver calls after it (`wrap`), or writing the end line itself with
+ * the step's nonce (`fake`). Such a step must end at its deadline
+ * (timeout, state lost), after which the process is idle; a step that
+ * waits for input on stdin ends at once; and the interpreter is killed,
+ * not asked to end, when the session closes, so code left for its end
+ * (atexit, finalizers, promise jobs, timers) never runs.
+ *
  * Needs the guest images (WASMBOX_GUESTS, default build/guests); a
  * language whose image is missing is skipped. WB_SESSION_STEPS sets the
- * number of steps (default 8). */
+ * number of steps (default 8); WB_KERNEL_TESTS a pattern of the tests to
+ * run (cmocka's filter, e.g. "*python*"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wasmbox.h"
@@ -38,6 +52,14 @@ struct lang {
     const char *set_burn;    /* printf format: iterations */
     const char *work;        /* printf format: iterations */
     const char *overrun;     /* printf format: iterations */
+    /* outside a step (see the top comment); each prints "before" first */
+    const char *wrap;
+    const char *poll;        /* NULL, or `wrap` polling stdin, never blocking */
+    const char *fake_setup, *fake;
+    const char *read_stdin;
+    const char *at_exit;     /* creates /work/ran_* when it runs */
+    const char *stall;       /* the driver stops reading the next request */
+    const char *comment;     /* starts a comment to the end of the line */
 };
 
 static const struct lang python = {
@@ -62,6 +84,57 @@ static const struct lang python = {
     "t = 0\n"
     "for i in range(%" PRIu64 "):\n"
     "    t += i\n",
+    "import os\n"
+    "_w = os.write\n"
+    "def w(fd, b):\n"
+    "    n = _w(fd, b)\n"
+    "    if b.startswith(b'\\x1eWBEND'):\n"
+    "        while True:\n"
+    "            pass\n"
+    "    return n\n"
+    "os.write = w\n"
+    "print('before')\n",
+    "import os, select\n"
+    "_w = os.write\n"
+    "def w(fd, b):\n"
+    "    n = _w(fd, b)\n"
+    "    if b.startswith(b'\\x1eWBEND'):\n"
+    "        os.set_blocking(0, False)\n"
+    "        while True:\n"
+    "            select.select([0], [], [], 0.01)\n"
+    "            try:\n"
+    "                os.read(0, 1)\n"
+    "            except BlockingIOError:\n"
+    "                pass\n"
+    "    return n\n"
+    "os.write = w\n"
+    "print('before')\n",
+    "0\n",
+    "import os, sys\n"
+    "nonce = sys._getframe().f_back.f_locals['nonce']\n"
+    "print('before', flush=True)\n"
+    "os.write(1, ('\\x1eWBEND ' + nonce + ' {\"status\": \"ok\", '\n"
+    "             '\"exit_code\": 0}\\n').encode())\n"
+    "while True:\n"
+    "    pass\n",
+    "import os\n"
+    "print('before', flush=True)\n"
+    "os.read(0, 1)\n",
+    "import atexit\n"
+    "def ran(name):\n"
+    "    open('/work/ran_' + name, 'w').close()\n"
+    "atexit.register(ran, 'atexit')\n"
+    "class Late:\n"
+    "    def __del__(self):\n"
+    "        ran('del')\n"
+    "late = Late()\n"
+    "print('before')\n",
+    "import builtins\n"
+    "def _stall(*a, **k):\n"
+    "    while True:\n"
+    "        pass\n"
+    "builtins.int = _stall\n",
+    "#",
 };
 
 static const struct lang javascript = {
@@ -88,6 +161,35 @@ static const struct lang javascript = {
     "n;\n",
     "var t = 0;\n"
     "for (let i = 0; i < %" PRIu64 "; i++) t += i;\n",
+    "std.in.getline = function () { for (;;) {} };\n"
+    "std.out.puts('before\\n');\n",
+    NULL,
+    "var _getline = std.in.getline, nonce = '';\n"
+    "std.in.getline = function () {\n"
+    "    const l = _getline.call(std.in);\n"
+    "    if (l !== null) nonce = l.split(' ')[0];\n"
+    "    return l;\n"
+    "};\n",
+    "std.out.puts('before\\n');\n"
+    "std.out.puts('\\x1eWBEND ' + nonce + ' {\"status\":\"ok\",\"exit_code\":0}\\n');\n"
+    "std.out.flush();\n"
+    "for (;;) {}\n",
+    "std.out.puts('before\\n');\n"
+    "std.out.flush();\n"
+    "std.in.getline();\n",
+    "function ran(name) {\n"
+    "    const f = std.open('/work/ran_' + name, 'w');\n"
+    "    f.close();\n"
+    "}\n"
+    "Promise.resolve().then(() => ran('job'));\n"
+    "os.setTimeout(() => ran('timer'), 0);\n"
+    "std.out.puts('before\\n');\n",
+    "var _getline = std.in.getline;\n"
+    "std.in.getline = function () {\n"
+    "    _getline.call(std.in);\n"
+    "    for (;;) {}\n"
+    "};\n",
+    "//",
 };
 
 static const char *guests(void)
@@ -106,27 +208,41 @@ static void rm_tree(const char *dir)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* One step of `code` (a printf format taking one uint64_t) under fuel
- * `fuel`; fails the test unless it ran. */
-static void step(wb_session *s, wb_lang lang, int64_t fuel, const char *fmt,
-                 uint64_t arg, wb_step_result *res)
+/* One step of `len` bytes of `code` under fuel `fuel` and `timeout_ms`
+ * (0: the policy's); fails the test unless it ran. */
+static void run_code(wb_session *s, wb_lang lang, int64_t fuel,
+                     uint64_t timeout_ms, const char *code, size_t len,
+                     wb_step_result *res)
 {
-    char code[2048];
-    snprintf(code, sizeof code, fmt, arg);
     wb_budget b;
     wb_budget_default(&b);
     b.fuel = fuel;
-    b.timeout_ms = 0;                  /* the policy's */
+    b.timeout_ms = timeout_ms;
     b.max_memory = UINT64_MAX;         /* kernels keep the policy's */
     b.max_disk = UINT64_MAX;
     b.max_files = UINT32_MAX;
     b.max_stack = UINT32_MAX;
     wb_step_options o = { .budget = &b };
     wb_error err = { 0 };
-    wb_status st = wb_session_run_ex(s, lang, code, strlen(code), &o, res,
-                                     &err);
+    wb_status st = wb_session_run_ex(s, lang, code, len, &o, res, &err);
     if (st != WB_OK)
         fail_msg("step failed: %s", err.message);
+}
+
+/* run_code with `code` a printf format taking one uint64_t. */
+static void step_in(wb_session *s, wb_lang lang, int64_t fuel,
+                    uint64_t timeout_ms, const char *fmt, uint64_t arg,
+                    wb_step_result *res)
+{
+    char code[2048];
+    snprintf(code, sizeof code, fmt, arg);
+    run_code(s, lang, fuel, timeout_ms, code, strlen(code), res);
+}
+
+static void step(wb_session *s, wb_lang lang, int64_t fuel, const char *fmt,
+                 uint64_t arg, wb_step_result *res)
+{
+    step_in(s, lang, fuel, 0, fmt, arg, res);
 }
 
 static void check_exited(const wb_step_result *r, const char *what)
@@ -137,7 +253,11 @@ static void check_exited(const wb_step_result *r, const char *what)
                  r->err ? r->err : "");
 }
 
-static void back_to_back(const struct lang *L)
+/* A session in a new state directory (dir, a mkdtemp template) with
+ * L's language only and the policy's default budget but a long timeout
+ * (slow sanitizer builds). Skips the test without L's guest image. */
+static wb_session *open_session(const struct lang *L, char *dir,
+                                wb_sandbox_config *policy)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", guests(), L->image);
@@ -145,20 +265,34 @@ static void back_to_back(const struct lang *L)
         print_message("no %s (make guests): skipped\n", path);
         skip();
     }
-    char dir[] = "/tmp/wb-test-session-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    wb_sandbox_config policy;
-    wb_sandbox_config_init(&policy);
-    policy.budget.timeout_ms = 300000;   /* slow sanitizer builds */
+    wb_sandbox_config_init(policy);
+    policy->budget.timeout_ms = 300000;
     wb_session_settings ss;
     wb_session_settings_default(&ss);
     ss.languages = WB_LANG_BIT(L->lang);
     wb_session_options so = { .state_dir = dir, .guests_dir = guests(),
-                              .policy = &policy, .settings = &ss };
+                              .policy = policy, .settings = &ss };
     wb_session *s;
     wb_error err = { 0 };
     if (wb_session_open(&so, NULL, &s, &err) != WB_OK)
         fail_msg("wb_session_open: %s", err.message);
+    return s;
+}
+
+static void close_session(wb_session *s, char *dir,
+                          wb_sandbox_config *policy)
+{
+    wb_session_close(s);
+    wb_sandbox_config_free(policy);
+    rm_tree(dir);
+}
+
+static void back_to_back(const struct lang *L)
+{
+    char dir[] = "/tmp/wb-test-session-XXXXXX";
+    wb_sandbox_config policy;
+    wb_session *s = open_session(L, dir, &policy);
     const char *e = getenv("WB_SESSION_STEPS");
     int steps = e && atoi(e) > 0 ? atoi(e) : 8;
     const int64_t big = INT64_C(1) << 50;
@@ -217,7 +351,139 @@ static void back_to_back(const struct lang *L)
     assert_non_null(strstr(r.note, "ran out of fuel"));
     wb_step_result_free(&r);
 
+    close_session(s, dir, &policy);
+}
+
+/* The outside-a-step checks: how long a step that never parks again may
+ * take, and how long the process is watched for CPU use after it. */
+#define ATTACK_MS 1500u
+#define IDLE_WATCH_MS 500u
+
+static uint64_t cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The process uses (almost) no CPU for IDLE_WATCH_MS: no guest runs. */
+static void check_idle(const char *what)
+{
+    uint64_t c0 = cpu_ms();
+    usleep(IDLE_WATCH_MS * 1000u);
+    uint64_t used = cpu_ms() - c0;
+    if (used > IDLE_WATCH_MS / 5)
+        fail_msg("%s: %" PRIu64 " ms of CPU in the %u ms after the step "
+                 "answered: its interpreter is still running", what, used,
+                 IDLE_WATCH_MS);
+}
+
+/* The step after a lost one runs in a fresh interpreter that says why. */
+static void check_fresh(wb_session *s, const struct lang *L, const char *why)
+{
+    wb_step_result r;
+    step(s, L->lang, -1, "2 + 3", 0, &r);
+    check_exited(&r, "the step after");
+    assert_false(r.state_kept);
+    assert_string_equal(r.out, "5\n");
+    if (!strstr(r.note, why))
+        fail_msg("note '%s' does not say '%s'", r.note, why);
+    wb_step_result_free(&r);
+}
+
+/* `setup` (a step of its own; NULL: a trivial one that starts the
+ * interpreter), then `len` bytes of `code` under `timeout_ms`: it ends
+ * with outcome `want` -- a timeout at its deadline, anything else at once
+ * -- its output `out` kept and its state lost; then nothing runs, and the
+ * next step's note says `why`. */
+static void loses_state(const struct lang *L, const char *setup,
+                        const char *code, size_t len, const char *out,
+                        uint64_t timeout_ms, wb_outcome want,
+                        const char *why)
+{
+    char dir[] = "/tmp/wb-test-session-XXXXXX";
+    wb_sandbox_config policy;
+    wb_session *s = open_session(L, dir, &policy);
+    wb_step_result r;
+    step(s, L->lang, -1, setup ? setup : "0", 0, &r);
+    check_exited(&r, "setup");
+    wb_step_result_free(&r);
+
+    run_code(s, L->lang, -1, timeout_ms, code, len, &r);
+    uint64_t ms = r.run.wall_time_ms;
+    if (r.run.outcome != want ||
+        (want == WB_OUTCOME_TIMEOUT ? ms < timeout_ms : ms >= timeout_ms / 2))
+        fail_msg("outcome %s (%s) after %" PRIu64 " ms, want %s",
+                 wb_outcome_name(r.run.outcome), r.run.message, ms,
+                 wb_outcome_name(want));
+    assert_true(r.state_lost_after);
+    char stopped[64];
+    snprintf(stopped, sizeof stopped, "had to be stopped (%s)",
+             wb_outcome_name(want));
+    assert_non_null(strstr(r.note, stopped));
+    assert_string_equal(r.out, out);
+    wb_step_result_free(&r);
+    check_idle("after the step");
+
+    check_fresh(s, L, why);
+    close_session(s, dir, &policy);
+}
+
+/* Code that keeps the interpreter running after its step's end line. */
+static void keeps_running(const struct lang *L, const char *setup,
+                          const char *code)
+{
+    loses_state(L, setup, code, strlen(code), "before\n", ATTACK_MS,
+                WB_OUTCOME_TIMEOUT, "hit its time limit");
+}
+
+/* A step that waits for input on stdin (the request socket, empty until
+ * the next step) can never go on. */
+static void reads_stdin(const struct lang *L)
+{
+    loses_state(L, NULL, L->read_stdin, strlen(L->read_stdin), "before\n",
+                20000, WB_OUTCOME_ERROR, "waited for input");
+}
+
+/* Code that makes the driver stop reading part way through the next
+ * request, a request larger than the socket buffers: the step still ends
+ * at its deadline (its request is never all sent). */
+static void stalls_request(const struct lang *L)
+{
+    size_t len = 8u << 20;
+    char *code = malloc(len);
+    assert_non_null(code);
+    memset(code, 'x', len);
+    memcpy(code, L->comment, strlen(L->comment));
+    alarm(120);                   /* a step that never ends kills the test */
+    loses_state(L, L->stall, code, len, "", ATTACK_MS, WB_OUTCOME_TIMEOUT,
+                "hit its time limit");
+    alarm(0);
+    free(code);
+}
+
+/* Code left for the interpreter's end never runs: closing the session
+ * kills the interpreter. */
+static void killed_at_close(const struct lang *L)
+{
+    char dir[] = "/tmp/wb-test-session-XXXXXX";
+    wb_sandbox_config policy;
+    wb_session *s = open_session(L, dir, &policy);
+    wb_step_result r;
+    step(s, L->lang, -1, L->at_exit, 0, &r);
+    check_exited(&r, "the step");
+    assert_string_equal(r.out, "before\n");
+    wb_step_result_free(&r);
+    char ws[600];
+    snprintf(ws, sizeof ws, "%s", wb_session_workspace(s));
     wb_session_close(s);
+    DIR *d = opendir(ws);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, "ran_", 4))
+            fail_msg("%s/%s: code ran after the last step", ws, de->d_name);
+    closedir(d);
     wb_sandbox_config_free(&policy);
     rm_tree(dir);
 }
@@ -232,11 +498,82 @@ static void test_javascript_back_to_back(void **state)
     back_to_back(&javascript);
 }
 
+static void test_python_wrapped_driver(void **state)
+{
+    keeps_running(&python, NULL, python.wrap);
+}
+
+static void test_javascript_wrapped_driver(void **state)
+{
+    keeps_running(&javascript, NULL, javascript.wrap);
+}
+
+/* Reads of stdin that do not block (NONBLOCK, poll_oneoff with a
+ * timeout) do not make the guest parked. */
+static void test_python_polls_stdin(void **state)
+{
+    keeps_running(&python, NULL, python.poll);
+}
+
+static void test_python_fake_end(void **state)
+{
+    keeps_running(&python, python.fake_setup, python.fake);
+}
+
+static void test_javascript_fake_end(void **state)
+{
+    keeps_running(&javascript, javascript.fake_setup, javascript.fake);
+}
+
+static void test_python_reads_stdin(void **state)
+{
+    reads_stdin(&python);
+}
+
+static void test_javascript_reads_stdin(void **state)
+{
+    reads_stdin(&javascript);
+}
+
+static void test_python_stalls_request(void **state)
+{
+    stalls_request(&python);
+}
+
+static void test_javascript_stalls_request(void **state)
+{
+    stalls_request(&javascript);
+}
+
+static void test_python_killed_at_close(void **state)
+{
+    killed_at_close(&python);
+}
+
+static void test_javascript_killed_at_close(void **state)
+{
+    killed_at_close(&javascript);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_python_back_to_back),
         cmocka_unit_test(test_javascript_back_to_back),
+        cmocka_unit_test(test_python_wrapped_driver),
+        cmocka_unit_test(test_javascript_wrapped_driver),
+        cmocka_unit_test(test_python_polls_stdin),
+        cmocka_unit_test(test_python_fake_end),
+        cmocka_unit_test(test_javascript_fake_end),
+        cmocka_unit_test(test_python_reads_stdin),
+        cmocka_unit_test(test_javascript_reads_stdin),
+        cmocka_unit_test(test_python_stalls_request),
+        cmocka_unit_test(test_javascript_stalls_request),
+        cmocka_unit_test(test_python_killed_at_close),
+        cmocka_unit_test(test_javascript_killed_at_close),
     };
+    const char *only = getenv("WB_KERNEL_TESTS");   /* e.g. "*stall*" */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,616 @@
+/*
+ * fuzz_hostcall.c: libFuzzer target for the host-call layer (src/wasi).
+ *
+ * A module that imports every wasi_snapshot_preview1 function (with the
+ * signatures of hc_ops, so a stale table fails to link) and exports one
+ * memory is instantiated once. Each input gets a fresh WASI context with
+ * a tmpfs (hostcall_tmpfs.c), a second small tmpfs, two host directories
+ * and a read-only one (hostcall_host.c), a socket and a listening socket,
+ * stdin (a pipe or a socket) and output (a callback or a pipe), under
+ * small --max-disk, --max-files, --max-memory and --max-output budgets,
+ * chosen by the input's first byte (HC_CFG_*). The calls are made
+ * straight on the host functions with that memory (no interpreter, so
+ * each takes microseconds). A watchdog cancels the context 25 ms into
+ * an input, as the run's deadline would, so every wait ends.
+ *
+ * Checked after every call: a trap carries its error; a result is a
+ * WASI errno; guest memory changed only where the call's outputs are;
+ * the fd table counts what it holds, within --max-files; disk and output
+ * stay within budget. After every input: no fd leaked, nothing outside
+ * the read-write grant changed or was read, no guest symlink leads out,
+ * and the grants grew by no more than was charged (hostcall_host.c).
+ * A violation aborts, which libFuzzer reports as a crash.
+ *
+ * WB_HOSTCALL_SEEDS=dir: write the seed corpus there and exit.
+ * WB_HOSTCALL_TRACE=1: print each call, its arguments and its result.
+ */
+#include "hostcall.h"
+#include "engine.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HC_MAX_CALLS 256
+#define HC_DEADLINE_MS 25
+#define HC_LATE_MS 2000        /* past the deadline: a call that hangs */
+
+const hc_op hc_ops[] = {
+    { "args_get", "gG", 0 }, { "args_sizes_get", "44", 0 },
+    { "environ_get", "eE", 0 }, { "environ_sizes_get", "44", 0 },
+    { "clock_res_get", "I8", 0 }, { "clock_time_get", "IL8", 0 },
+    { "random_get", "B", 0 },
+    { "fd_advise", "fLLI", 0 }, { "fd_allocate", "fLL", 0 },
+    { "fd_close", "f", 0 }, { "fd_datasync", "f", 0 },
+    { "fd_fdstat_get", "fs", 0 }, { "fd_fdstat_set_flags", "fI", 0 },
+    { "fd_fdstat_set_rights", "fRR", 0 }, { "fd_filestat_get", "ft", 0 },
+    { "fd_filestat_set_size", "fL", 0 },
+    { "fd_filestat_set_times", "fLLI", 0 }, { "fd_pread", "fvL4", 0 },
+    { "fd_prestat_get", "f8", 0 }, { "fd_prestat_dir_name", "fB", 0 },
+    { "fd_pwrite", "fVL4", 0 }, { "fd_read", "fv4", 0 },
+    { "fd_readdir", "fBL4", 0 }, { "fd_renumber", "ff", 0 },
+    { "fd_seek", "fLI8", 0 }, { "fd_sync", "f", 0 }, { "fd_tell", "f8", 0 },
+    { "fd_write", "fV4", 0 },
+    { "path_create_directory", "fP", 0 },
+    { "path_filestat_get", "fIPt", 0 },
+    { "path_filestat_set_times", "fIPLLI", 0 },
+    { "path_link", "fIPfP", 0 }, { "path_open", "fIPIRRI4", HC_RET_FD },
+    { "path_readlink", "fPB4", 0 }, { "path_remove_directory", "fP", 0 },
+    { "path_rename", "fPfP", 0 }, { "path_symlink", "PfP", 0 },
+    { "path_unlink_file", "fP", 0 },
+    { "poll_oneoff", "Q4", 0 }, { "proc_exit", "I", HC_NO_RESULT },
+    { "proc_raise", "I", 0 }, { "sched_yield", "", 0 },
+    { "sock_accept", "fI4", HC_RET_FD }, { "sock_recv", "fvI42", 0 },
+    { "sock_send", "fVI4", 0 }, { "sock_shutdown", "fI", 0 },
+    /* pseudo-calls */
+    { "@poke", "", 0 },        /* bytes of the input into guest memory */
+    { "@peer", "", 0 },        /* the socket's other end writes or shuts */
+};
+const size_t hc_nops = sizeof hc_ops / sizeof *hc_ops;
+
+int hc_op_index(const char *name)
+{
+    for (size_t i = 0; i < hc_nops; i++)
+        if (!strcmp(hc_ops[i].name, name))
+            return (int)i;
+    hc_die("no op %s", name);
+}
+
+/* Per-input host ends: stdin, the socket pair, the listener and a client
+ * waiting in its backlog, and the output pipe's two ends. */
+typedef struct hc_io { int in, peer, sock, lis, cli, out, out_r; } hc_io;
+
+static struct {
+    wb_store *store;
+    wb_instance *inst;
+    wb_wasi *probe;            /* the env the imports were made with */
+    wb_host_fn fn[sizeof hc_ops / sizeof *hc_ops];
+    uint8_t *mem;
+    _Alignas(8) uint8_t before[HC_MEM];   /* memory before the call */
+    wb_sandbox_config cfg;
+    uint64_t out_seen;         /* bytes the callback or pipe received */
+    bool out_fail;
+    bool trace;                /* WB_HOSTCALL_TRACE: print every call */
+    hc_io io;
+    /* the watchdog */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    wb_wasi *armed;
+    struct timespec end;
+} G = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+void hc_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "fuzz_hostcall: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    hc_host_cleanup();
+    abort();
+}
+
+/* ---- the module --------------------------------------------------------- */
+
+typedef struct wbuf { uint8_t b[8192]; size_t n; } wbuf;
+
+static void put8(wbuf *o, uint8_t v)
+{
+    if (o->n == sizeof o->b)
+        hc_die("module too large");
+    o->b[o->n++] = v;
+}
+
+static void leb(wbuf *o, uint32_t v)
+{
+    do {
+        put8(o, (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0)));
+        v >>= 7;
+    } while (v);
+}
+
+static void name(wbuf *o, const char *s)
+{
+    leb(o, (uint32_t)strlen(s));
+    while (*s)
+        put8(o, (uint8_t)*s++);
+}
+
+static void section(wbuf *m, uint8_t id, const wbuf *s)
+{
+    put8(m, id);
+    leb(m, (uint32_t)s->n);
+    for (size_t i = 0; i < s->n; i++)
+        put8(m, s->b[i]);
+}
+
+/* Imports of every call in hc_ops; memory 0: one page, at most two. */
+static void build_module(wbuf *m)
+{
+    static wbuf types, imports, mem, exports;
+    static const uint8_t head[] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
+    uint32_t n = 0;
+    for (size_t i = 0; i < hc_nops; i++)
+        n += hc_ops[i].name[0] != '@';
+    leb(&types, n);
+    leb(&imports, n);
+    for (uint32_t i = 0; i < n; i++) {
+        wb_valtype t[HC_MAX_ARGS];
+        size_t np = hc_kind_types(hc_ops[i].kinds, t);
+        bool res = !(hc_ops[i].flags & HC_NO_RESULT);
+        put8(&types, 0x60);
+        leb(&types, (uint32_t)np);
+        for (size_t k = 0; k < np; k++)
+            put8(&types, (uint8_t)t[k]);
+        leb(&types, res);
+        if (res)
+            put8(&types, WB_I32);
+        name(&imports, "wasi_snapshot_preview1");
+        name(&imports, hc_ops[i].name);
+        put8(&imports, 0);
+        leb(&imports, i);
+    }
+    const uint8_t memsec[] = { 1, 1, 1, 2 };
+    for (size_t i = 0; i < sizeof memsec; i++)
+        put8(&mem, memsec[i]);
+    leb(&exports, 1);
+    name(&exports, "memory");
+    put8(&exports, 2);
+    put8(&exports, 0);
+    for (size_t i = 0; i < sizeof head; i++)
+        put8(m, head[i]);
+    section(m, 1, &types);
+    section(m, 2, &imports);
+    section(m, 5, &mem);
+    section(m, 7, &exports);
+}
+
+static int out_cb(void *user, int stream, const uint8_t *data, size_t len)
+{
+    (void)user; (void)stream; (void)data;
+    if (G.out_fail)
+        return -1;
+    G.out_seen += len;
+    return 0;
+}
+
+static void make_config(void)
+{
+    wb_sandbox_config *c = &G.cfg;
+    wb_sandbox_config_init(c);
+    c->budget.max_files = HC_MAX_FILES;
+    c->budget.max_output = HC_MAX_OUTPUT;
+    c->budget.max_memory = HC_MAX_MEMORY;
+    c->output = out_cb;
+    bool ok = wb_config_add_arg(c, "prog") == WB_OK &&
+              wb_config_add_arg(c, "arg one") == WB_OK &&
+              wb_config_add_arg(c, "\xc3\xa4rg") == WB_OK &&
+              wb_config_add_env(c, "A", "1") == WB_OK &&
+              wb_config_add_env(c, "HOME", "/host") == WB_OK &&
+              wb_config_add_env(c, "EMPTY=", NULL) == WB_OK &&
+              wb_config_add_tmpfs(c, "/tmp", HC_TMPFS_SIZE) == WB_OK &&
+              wb_config_add_dir(c, hc_host_rw(0), "/host", false) == WB_OK &&
+              wb_config_add_dir(c, hc_host_ro(), "/ro", true) == WB_OK &&
+              wb_config_add_tmpfs(c, "/t2", HC_TMPFS2_SIZE) == WB_OK &&
+              wb_config_add_socket(c, -1, "sock") == WB_OK &&
+              wb_config_add_socket(c, -1, "listen") == WB_OK &&
+              wb_config_add_dir(c, hc_host_rw(1), "/h2", false) == WB_OK;
+    if (!ok)
+        hc_die("cannot build the sandbox configuration");
+}
+
+static void instantiate(void)
+{
+    wb_limits lim;
+    wb_error err = { .message = "out of memory" };
+    wbuf m = { .n = 0 };
+    wb_module *mod = NULL;
+    wb_sandbox_config none;
+    wb_linker *l = wb_linker_new();
+    build_module(&m);
+    wb_limits_default(&lim);
+    lim.max_memory = HC_MAX_MEMORY;
+    wb_sandbox_config_init(&none);
+    if (!l || wb_module_new(m.b, m.n, &mod, &err) != WB_OK ||
+        wb_store_new(&lim, &G.store, &err) != WB_OK ||
+        wb_wasi_new(&none, &G.probe, &err) != WB_OK ||
+        wb_wasi_define(G.probe, G.store, l, &err) != WB_OK ||
+        wb_instantiate(G.store, mod, l, &G.inst, &err) != WB_OK)
+        hc_die("setup (is hc_ops out of date?): %s", err.message);
+    wb_linker_free(l);
+    wb_module_release(mod);
+    for (size_t i = 0, k = 0; i < hc_nops; i++)
+        if (hc_ops[i].name[0] != '@')
+            G.fn[i] = G.inst->funcs[k++]->host;
+    G.mem = wb_memory_data(G.inst->mems[0]);
+    if (wb_memory_size(G.inst->mems[0]) != HC_MEM)
+        hc_die("memory 0 is not one page");
+}
+
+/* ---- the watchdog ------------------------------------------------------- */
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&G.mu);
+    for (;;) {
+        if (!G.armed) {
+            pthread_cond_wait(&G.cv, &G.mu);
+            continue;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > G.end.tv_sec ||
+            (now.tv_sec == G.end.tv_sec && now.tv_nsec >= G.end.tv_nsec)) {
+            wb_wasi_cancel(G.armed);
+            G.armed = NULL;
+            continue;
+        }
+        pthread_cond_timedwait(&G.cv, &G.mu, &G.end);
+    }
+    return NULL;
+}
+
+static void arm(wb_wasi *w)
+{
+    pthread_mutex_lock(&G.mu);
+    clock_gettime(CLOCK_MONOTONIC, &G.end);
+    G.end.tv_nsec += HC_DEADLINE_MS * 1000000L;
+    if (G.end.tv_nsec >= 1000000000L) {
+        G.end.tv_sec++;
+        G.end.tv_nsec -= 1000000000L;
+    }
+    G.armed = w;
+    pthread_cond_signal(&G.cv);
+    pthread_mutex_unlock(&G.mu);
+}
+
+static void disarm(void)
+{
+    pthread_mutex_lock(&G.mu);
+    G.armed = NULL;
+    pthread_cond_signal(&G.cv);
+    pthread_mutex_unlock(&G.mu);
+}
+
+static void start_watchdog(void)
+{
+    pthread_condattr_t ca;
+    pthread_t t;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&G.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&t, NULL, watchdog, NULL) != 0)
+        hc_die("cannot start the watchdog");
+    pthread_detach(t);
+}
+
+/* ---- per input ---------------------------------------------------------- */
+
+/* stdin: a pipe or a socket holding a line, its writing end closed. */
+static int open_stdin(uint8_t cfg)
+{
+    int p[2];
+    if (cfg & HC_CFG_NO_STDIN)
+        return -1;
+    if ((cfg & HC_CFG_STDIN_SOCK
+         ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)
+         : pipe2(p, O_CLOEXEC)) != 0 ||
+        write(p[1], "stdin data\n", 11) != 11)
+        hc_die("stdin: %s", strerror(errno));
+    close(p[1]);
+    return p[0];
+}
+
+static void open_io(hc_io *io, uint8_t cfg)
+{
+    int sv[2], p[2];
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    socklen_t alen = sizeof addr;
+    io->in = open_stdin(cfg);
+    io->out = io->out_r = -1;
+    if (cfg & HC_CFG_OUT_PIPE) {
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+            hc_die("output pipe: %s", strerror(errno));
+        io->out_r = p[0];
+        io->out = p[1];
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+        write(sv[1], "from the peer, 32 bytes of data\n", 32) != 32)
+        hc_die("socketpair: %s", strerror(errno));
+    io->sock = sv[0];
+    io->peer = sv[1];
+    /* an autobound abstract address: nothing on disk, no name clashes */
+    io->lis = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    io->cli = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (io->lis < 0 || io->cli < 0 ||
+        bind(io->lis, (struct sockaddr *)&addr, sizeof(sa_family_t)) != 0 ||
+        getsockname(io->lis, (struct sockaddr *)&addr, &alen) != 0 ||
+        listen(io->lis, 4) != 0 ||
+        connect(io->cli, (struct sockaddr *)&addr, alen) != 0)
+        hc_die("listening socket: %s", strerror(errno));
+}
+
+/* What the output pipe received since the last call. */
+static void drain_output(void)
+{
+    char buf[4096];
+    ssize_t n;
+    while (G.io.out_r >= 0 && (n = read(G.io.out_r, buf, sizeof buf)) > 0)
+        G.out_seen += (uint64_t)n;
+}
+
+static void close_io(hc_io *io)
+{
+    int *fds[] = { &io->in, &io->peer, &io->sock, &io->lis, &io->cli,
+                   &io->out, &io->out_r };
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+}
+
+static void peer(hc_dec *d)
+{
+    uint8_t b = hc_u8(d);
+    char buf[64];
+    if (b & 0x80) {
+        shutdown(G.io.peer, SHUT_WR);
+        return;
+    }
+    memset(buf, 'p', sizeof buf);
+    if (send(G.io.peer, buf, b % 64u, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+        errno != EAGAIN && errno != EPIPE)
+        hc_die("peer write: %s", strerror(errno));
+}
+
+static bool allowed(const hc_dec *d, uint64_t at)
+{
+    for (int i = 0; i < d->nout; i++)
+        if (at >= d->out[i].lo && at < d->out[i].hi)
+            return true;
+    return false;
+}
+
+/* Words, not memcmp: this runs after every call, and the sanitizers'
+ * memcmp checks both ranges first. Chunks of 64 bytes are compared as a
+ * whole (vectorised) and only a differing one byte by byte. */
+__attribute__((no_sanitize("address", "undefined")))
+static void check_memory(const hc_dec *d, const hc_op *op)
+{
+    const uint64_t *a = (const uint64_t *)G.before;
+    const uint64_t *b = (const uint64_t *)G.mem;
+    for (uint32_t i = 0; i < HC_MEM / 8; i += 8) {
+        uint64_t diff = 0;
+        for (uint32_t k = 0; k < 8; k++)
+            diff |= a[i + k] ^ b[i + k];
+        if (!diff)
+            continue;
+        for (uint32_t k = 8 * i; k < 8 * i + 64; k++)
+            if (G.before[k] != G.mem[k] && !allowed(d, k))
+                hc_die("%s wrote guest byte %u, outside its outputs",
+                       op->name, k);
+    }
+}
+
+static void check_context(const wb_wasi *w, const hc_op *op)
+{
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < w->nfds; i++)
+        used += w->fds[i].kind != WB_FD_FREE;
+    if (used != w->nopen || w->nopen > w->max_files)
+        hc_die("after %s: %u fds in use, %u counted, max %u", op->name, used,
+            w->nopen, w->max_files);
+    if (w->disk_bytes > w->max_disk)
+        hc_die("after %s: disk %llu over its budget %llu", op->name,
+            (unsigned long long)w->disk_bytes,
+            (unsigned long long)w->max_disk);
+    uint64_t out = w->out_bytes[1] + w->out_bytes[2];
+    if (out > w->max_output || out != G.out_seen)
+        hc_die("after %s: output %llu counted, %llu passed on, budget %llu",
+            op->name, (unsigned long long)out,
+            (unsigned long long)G.out_seen,
+            (unsigned long long)w->max_output);
+}
+
+static void trace(const hc_op *op, const wb_val *a, size_t na,
+                  wb_status st, const wb_val *r)
+{
+    fprintf(stderr, "%s(", op->name);
+    for (size_t i = 0; i < na; i++)
+        fprintf(stderr, "%s%#llx", i ? ", " : "", a[i].type == WB_I64
+                ? (unsigned long long)a[i].of.i64
+                : (unsigned long long)(uint32_t)a[i].of.i32);
+    if (st == WB_OK && !(op->flags & HC_NO_RESULT))
+        fprintf(stderr, ") -> %d\n", r[0].of.i32);
+    else
+        fprintf(stderr, ") -> %s: %s\n", wb_status_name(st),
+                G.store->pending.message);
+}
+
+/* A host fd a call gave the guest must be a file inside a grant: an
+ * escape shows here even when nothing is read through it. */
+static void check_new_fd(wb_wasi *w, uint32_t fd, const hc_op *op)
+{
+    wb_fdent *e = wb_fd_get(w, fd);
+    char link[64], path[PATH_MAX];
+    if (!e)
+        hc_die("%s succeeded, but its fd %u is not open", op->name, fd);
+    if (e->kind != WB_FD_HOST)
+        return;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", e->host);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n < 0)
+        hc_die("%s: fd %u: %s", op->name, fd, strerror(errno));
+    path[n] = 0;
+    if (!hc_host_inside(path))
+        hc_die("%s gave the guest %s, outside the grants", op->name, path);
+}
+
+/* Milliseconds from `end` (the input's deadline) to now. */
+static int64_t ms_past(const struct timespec *end)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - end->tv_sec) * 1000 +
+           (now.tv_nsec - end->tv_nsec) / 1000000;
+}
+
+/* One call; false when it ended the run (trap or exit). */
+static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
+{
+    const hc_op *op = &hc_ops[i];
+    wb_val a[HC_MAX_ARGS], r[1] = { { .type = WB_I32 } };
+    wb_caller c = { G.store, G.inst };
+    d->nout = 0;
+    size_t na = hc_decode_args(d, op->kinds, a);
+    memcpy(G.before, G.mem, HC_MEM);
+    wb_status st = G.fn[i](&c, w, a, r);
+    /* the deadline wakes every wait: no call may run on long past it */
+    if (ms_past(&G.end) > HC_LATE_MS)
+        hc_die("%s returned %lld ms after the deadline", op->name,
+               (long long)ms_past(&G.end));
+    if (G.trace)
+        trace(op, a, na, st, r);
+    check_memory(d, op);
+    drain_output();
+    check_context(w, op);
+    if (st != WB_OK) {
+        if (G.store->pending.status != st || !G.store->pending.message[0])
+            hc_die("%s returned %s without its error", op->name,
+                wb_status_name(st));
+        return false;
+    }
+    if (op->flags & HC_NO_RESULT)
+        hc_die("%s returned", op->name);
+    if (r[0].of.i32 < 0 || r[0].of.i32 > WE_NOTCAPABLE)
+        hc_die("%s returned %d, not a WASI errno", op->name, r[0].of.i32);
+    if ((op->flags & HC_RET_FD) && r[0].of.i32 == 0) {
+        uint32_t out = (uint32_t)a[na - 1].of.i32;    /* the fd's address */
+        if (out <= HC_MEM - 4)
+            d->last_fd = wb_ld32(G.mem + out);
+        check_new_fd(w, d->last_fd, op);
+    }
+    return true;
+}
+
+static void run_calls(hc_dec *d, wb_wasi *w)
+{
+    for (int k = 0; k < HC_MAX_CALLS && d->n > 0; k++) {
+        size_t i = hc_u8(d) % hc_nops;
+        if (!strcmp(hc_ops[i].name, "@poke"))
+            hc_poke(d);
+        else if (!strcmp(hc_ops[i].name, "@peer"))
+            peer(d);
+        else if (!one_call(d, w, i))
+            return;
+    }
+}
+
+static void sizes(hc_dec *d)
+{
+    d->nargs = G.cfg.nargs;
+    d->nenv = G.cfg.nenv;
+    d->args_len = d->env_len = 0;
+    for (size_t i = 0; i < G.cfg.nargs; i++)
+        d->args_len += strlen(G.cfg.args[i]) + 1;
+    for (size_t i = 0; i < G.cfg.nenv; i++)
+        d->env_len += strlen(G.cfg.env[i]) + 1;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc; (void)argv;
+    const char *seeds = getenv("WB_HOSTCALL_SEEDS");
+    if (seeds) {
+        int n = hc_write_seeds(seeds);
+        if (n < 0)
+            exit(1);
+        printf("%d seeds written to %s\n", n, seeds);
+        exit(0);
+    }
+    G.trace = getenv("WB_HOSTCALL_TRACE") != NULL;
+    if (!hc_host_init())
+        exit(1);
+    __sanitizer_set_death_callback(hc_host_cleanup);
+    make_config();
+    instantiate();
+    start_watchdog();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    hc_dec d = { .p = data, .n = size };
+    wb_wasi *w;
+    wb_error err;
+    int fds = hc_fd_count();
+    uint8_t cfg = hc_u8(&d);
+    d.mem = G.mem;
+    sizes(&d);
+    memset(G.mem, 0, HC_MEM);
+    memset(&G.store->pending, 0, sizeof G.store->pending);
+    wb_resolve_force_walk(cfg & HC_CFG_WALK);
+    G.out_seen = 0;
+    G.out_fail = cfg & HC_CFG_OUT_FAIL;
+    open_io(&G.io, cfg);
+    G.cfg.stdin_fd = G.io.in;
+    G.cfg.output = G.io.out >= 0 ? NULL : out_cb;
+    G.cfg.stdout_fd = G.cfg.stderr_fd = G.io.out;
+    G.cfg.grants[4].fd = G.io.sock;
+    G.cfg.grants[5].fd = G.io.lis;
+    static const uint64_t disk[4] = { HC_MAX_DISK, HC_MAX_DISK_BIG,
+                                      HC_MAX_DISK_TINY, 0 };
+    G.cfg.budget.max_disk = disk[!!(cfg & HC_CFG_BIG_DISK) +
+                                 2 * !!(cfg & HC_CFG_TINY_DISK)];
+    if (wb_wasi_new(&G.cfg, &w, &err) != WB_OK)
+        hc_die("wb_wasi_new: %s", err.message);
+    hc_tmpfs_fill(w);
+    arm(w);
+    run_calls(&d, w);
+    disarm();
+    uint64_t tmp = hc_tmpfs_growth(w);
+    uint64_t charged = w->disk_bytes;
+    /* a file, directory or link is charged after it was made */
+    uint64_t slack = w->stop == WB_OUTCOME_DISK_LIMIT ? HC_CREATE_COST : 0;
+    wb_wasi_free(w);
+    close_io(&G.io);
+    hc_host_check(tmp, charged, slack);
+    int after = hc_fd_count();
+    if (after != fds)
+        hc_die("fd leak: %d fds open before the input, %d after", fds, after);
+    hc_host_reset();
+    return 0;
+}
