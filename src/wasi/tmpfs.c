@@ -112,7 +112,10 @@ wb_tfs *wb_tfs_new(uint64_t cap)
     return fs;
 }
 
-/* Halve a table that is three quarters empty. */
+/* Halve a table that is three quarters empty. A table so has at most 4
+ * slots per entry plus 4 (growth doubles a full one), and an emptied
+ * directory keeps the smallest, of 8 (tests rely on it to check the
+ * accounting). */
 static void shrink(wb_tnode *dir)
 {
     if (dir->capkids <= 8 || dir->nkids > dir->capkids / 4)
@@ -162,16 +165,11 @@ static void unlink_at(wb_tnode *dir, size_t i)
     node_drop(n);
 }
 
-/* Unlink the whole tree, deepest entries first, without recursion (a
- * guest can nest directories far deeper than the C stack). Open nodes
- * stay until their fds are released. */
-void wb_tfs_free(wb_tfs *fs)
+/* Deepest entries first, without recursion: a guest can nest
+ * directories far deeper than the C stack. */
+void wb_tfs_clear(wb_tnode *dir)
 {
-    if (!fs)
-        return;
-    wb_tnode *n = fs->root;
-    fs->closed = true;
-    fs->root = NULL;
+    wb_tnode *n = dir;
     while (n) {
         if (n->nkids) {
             wb_tnode *k = n->kids[n->nkids - 1].node;
@@ -181,13 +179,21 @@ void wb_tfs_free(wb_tfs *fs)
                 unlink_at(n, n->nkids - 1);
             continue;
         }
-        wb_tnode *up = n->parent;
-        if (!up) {                        /* the root */
-            n->links = 0;
-            node_drop(n);
-        }
-        n = up;
+        n = n == dir ? NULL : n->parent;
     }
+}
+
+/* Unlink the whole tree; open nodes stay until their fds are released. */
+void wb_tfs_free(wb_tfs *fs)
+{
+    if (!fs)
+        return;
+    wb_tnode *root = fs->root;
+    fs->closed = true;
+    wb_tfs_clear(root);
+    fs->root = NULL;
+    root->links = 0;
+    node_drop(root);
 }
 
 wb_tnode *wb_tfs_root(wb_tfs *fs) { return fs->root; }
@@ -199,6 +205,7 @@ bool wb_tnode_is_root(const wb_tnode *n) { return n == n->fs->root; }
 uint64_t wb_tnode_size(const wb_tnode *n) { return n->size; }
 void wb_tnode_ref(wb_tnode *n) { n->opens++; }
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b) { return a->fs == b->fs; }
+uint64_t wb_tfs_used(const wb_tfs *fs) { return fs->space.used; }
 
 void wb_tnode_unref(wb_tnode *n)
 {

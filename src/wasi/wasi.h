@@ -113,6 +113,16 @@ enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
 /* What path_open reads as "for writing" (as wasi-libc asks for O_WRONLY). */
 #define WR_OPEN_WRITE (WR_FD_DATASYNC | WR_FD_WRITE | WR_FD_ALLOCATE |    \
                        WR_FD_FILESTAT_SET_SIZE)
+/* Rights that change something. A read-only grant never hands them out,
+ * and a call that needs one answers EROFS there, as on a read-only
+ * mount. */
+#define WR_MUTATE (WR_OPEN_WRITE | WR_FD_FILESTAT_SET_TIMES |              \
+                   WR_PATH_CREATE_DIRECTORY | WR_PATH_CREATE_FILE |        \
+                   WR_PATH_LINK_SOURCE | WR_PATH_LINK_TARGET |             \
+                   WR_PATH_RENAME_SOURCE | WR_PATH_RENAME_TARGET |         \
+                   WR_PATH_FILESTAT_SET_SIZE | WR_PATH_FILESTAT_SET_TIMES | \
+                   WR_PATH_SYMLINK | WR_PATH_REMOVE_DIRECTORY |            \
+                   WR_PATH_UNLINK_FILE)
 
 typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
@@ -382,6 +392,8 @@ void wb_tdata_trim(wb_tdata *d, wb_tspace *s, uint64_t size);
  * its last node, so fds and the fs may be released in either order. */
 wb_tfs *wb_tfs_new(uint64_t cap);
 void wb_tfs_free(wb_tfs *fs);
+/* Unlink everything below directory dir (open nodes live on). */
+void wb_tfs_clear(wb_tnode *dir);
 wb_tnode *wb_tfs_root(wb_tfs *fs);
 void wb_tnode_ref(wb_tnode *n);
 void wb_tnode_unref(wb_tnode *n);
@@ -423,6 +435,8 @@ void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2]);
 bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
                    uint64_t *ino, uint8_t *type);
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b);
+/* Bytes of its size in use (the root node's included). */
+uint64_t wb_tfs_used(const wb_tfs *fs);
 
 /* tmpwalk.c: resolution beneath dir (nothing above it is reached). The
  * last component is followed when it is a symlink and `how` is FOLLOW, or

@@ -122,6 +122,9 @@ for mode in openat2 walk; do
     # the virtual root (issue 22): nothing beyond the grants, no changes
     run_case "vroot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         --dir "$W/ro:/ro:ro" --tmpfs /tmp "$E/vrootesc.wasm" && ok
+    # nested grants: none redirected, shadowed or left through another
+    run_case "vroot-nested/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --tmpfs /data/sub --dir "$W/ro:/data/sub/ro:ro" "$E/vrootnest.wasm" && ok
     run_case "proc-magic-links/$mode" exited 0 -- "${extra[@]}" --dir /proc:/proc:ro \
         "$E/readfile.wasm" /proc/self/root/etc/passwd /proc/self/cwd/etc/passwd \
         /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && ok
@@ -246,6 +249,9 @@ done
 # Links on a tmpfs (issue 22): the rule of host grants, EXDEV between two.
 run_case tmpfs-links exited 0 -- --tmpfs /data --tmpfs /other \
     "$E/tmplink.wasm" && ok
+# ... and nothing of a tmpfs's size leaks through its links
+run_case tmpfs-link-space exited 0 -- --tmpfs /data:64K "$E/tmplink.wasm" \
+    space && ok
 run_case guest-symlinks/tmpfs exited 0 -- --tmpfs /data "$E/guestlink.wasm" && ok
 # 300,000 nested directories left in place: freeing the tree at exit
 # used to recurse once per level and overflow the host's stack.

@@ -2,10 +2,13 @@
 // /data and --tmpfs /other. Symlinks that climb above the tmpfs are
 // refused when made, moved or given a second name; resolution never goes
 // above the tmpfs (nor above the directory an fd names); hard links and
-// renames between two tmpfs are EXDEV; loops end with ELOOP. Exit 0 if
-// everything went as expected, else the first failure is printed.
+// renames between two tmpfs are EXDEV; loops end with ELOOP. With the
+// argument "space" (and --tmpfs /data:64K): names given back are reusable
+// (nothing of the size leaks through links). Exit 0 if everything went as
+// expected, else the failures are printed.
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +56,94 @@ static void not_opened(const char *p, int err)
     if (fd >= 0) close(fd);
 }
 
-int main(void)
+enum { LINKS, SYMLINKS, LINKS_TO_F1 };
+
+/* Names made in /data/d until the tmpfs is full: hard links to f0 and
+ * f1 by turns (or to f1 only), or symlinks to them. */
+static int fill(int how)
+{
+    char p[64], t[16];
+    bool sym = how == SYMLINKS;
+    int n = 0;
+    for (;; n++) {
+        snprintf(p, sizeof p, "/data/d/l%d", n);
+        snprintf(t, sizeof t, sym ? "../f%d" : "/data/f%d",
+                 how == LINKS_TO_F1 ? 1 : n % 2);
+        if ((sym ? symlink(t, p) : link(t, p)) != 0)
+            break;
+    }
+    want("filled", -1, ENOSPC);
+    return n;
+}
+
+/* Remove the n names fill made: by pairs, the first renamed over the
+ * second, then that one unlinked (LINKS_TO_F1: all unlinked, a rename
+ * between two names of one file changing nothing). */
+static void clear(int how, int n)
+{
+    char a[64], b[64];
+    for (int i = 0; i < n; i += 2) {
+        snprintf(a, sizeof a, "/data/d/l%d", i);
+        snprintf(b, sizeof b, "/data/d/l%d", i + 1);
+        if (i + 1 == n) {
+            want(a, unlink(a), 0);
+            break;
+        }
+        want(a, how == LINKS_TO_F1 ? unlink(a) : rename(a, b), 0);
+        want(b, unlink(b), 0);
+    }
+}
+
+static void same(const char *what, int n, int again)
+{
+    if (n != again || n < 50) {
+        printf("%s: %d names fit, then %d\n", what, n, again);
+        bad = 1;
+    }
+}
+
+/* The size under links, with --tmpfs /data:64K: once names are gone,
+ * however they went (unlinked, renamed over, their file's last name
+ * removed while open), as many fit again. */
+static int space(void)
+{
+    put("/data/f0", "zero");
+    put("/data/f1", "one");
+    want("mkdir d", mkdir("/data/d", 0755), 0);
+    int links = fill(LINKS);
+    clear(LINKS, links);
+    int syms = fill(SYMLINKS);
+    clear(SYMLINKS, syms);
+    same("hard links", links, fill(LINKS));
+    clear(LINKS, links);
+    same("symlinks", syms, fill(SYMLINKS));
+    clear(SYMLINKS, syms);
+    /* f0 loses its name while open: its space comes back at close */
+    int base = fill(LINKS_TO_F1);
+    clear(LINKS_TO_F1, base);
+    int fd = open("/data/f0", O_RDWR);
+    want("open f0", fd < 0 ? -1 : 0, 0);
+    want("unlink f0", unlink("/data/f0"), 0);
+    int held = fill(LINKS_TO_F1);
+    clear(LINKS_TO_F1, held);
+    close(fd);
+    int freed = fill(LINKS_TO_F1);
+    clear(LINKS_TO_F1, freed);
+    if (freed <= held) {
+        printf("f0 open and nameless: %d names fit, %d once closed\n",
+               held, freed);
+        bad = 1;
+    }
+    put("/data/f0", "zero");
+    same("with f0 made again", base, fill(LINKS_TO_F1));
+    return bad;
+}
+
+int main(int argc, char **argv)
 {
     char p[512];
+    if (argc > 1 && !strcmp(argv[1], "space"))
+        return space();
     put("/data/file", "top");
     want("mkdir a", mkdir("/data/a", 0755), 0);
     want("mkdir a/b", mkdir("/data/a/b", 0755), 0);
@@ -66,6 +154,7 @@ int main(void)
     want("l -> ../../", symlink("../../", "/data/l"), EPERM);
     want("a/b/l -> ../../../other/o", symlink("../../../other/o", "/data/a/b/l"), EPERM);
     want("absolute", symlink("/other/o", "/data/abs"), EPERM);
+    want("/../etc/passwd", symlink("/../etc/passwd", "/data/etc"), EPERM);
     want("a/.. after a name", symlink("a/../..", "/data/a/l"), EPERM);
     want("a/b/ok -> ../../file", symlink("../../file", "/data/a/b/ok"), 0);
     want("a/up -> ..", symlink("..", "/data/a/up"), 0);
@@ -123,6 +212,18 @@ int main(void)
     }
     reads("/data/n39", "top");
     not_opened("/data/n40", ELOOP);
+    /* a link to its own directory: each pass through it counts */
+    want("self -> .", symlink(".", "/data/self"), 0);
+    for (int n = 40; n <= 41; n++) {
+        strcpy(p, "/data");
+        for (int i = 0; i < n; i++)
+            strcat(p, "/self");
+        strcat(p, "/file");
+        if (n == 40)
+            reads(p, "top");
+        else
+            not_opened(p, ELOOP);
+    }
     fd = open("/data/n0", O_RDONLY | O_NOFOLLOW);
     want("O_NOFOLLOW", fd < 0 ? -1 : 0, ELOOP);
     if (fd >= 0) close(fd);

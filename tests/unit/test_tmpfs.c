@@ -1,8 +1,9 @@
 /* test_tmpfs.c: tmpfs internals (src/wasi/tmpfs.c, tmpdata.c): sparse
  * contents against a dense model, what holes cost, the space limit, node
  * lifetimes when fds and the file system are released in either order,
- * with several names per file, and symlinks in lookups (run under ASan,
- * leaks and double frees fail). */
+ * with several names per file, symlinks in lookups, and the accounting
+ * of the size under links (run under ASan, leaks and double frees
+ * fail). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -317,6 +318,80 @@ static void test_symlink_walk(void **state)
     wb_tfs_free(fs);
 }
 
+/* Empty dir, then make and remove one file, so dir's table is the
+ * smallest (tmpfs.c's shrink). Returns what fs then uses. */
+static uint64_t used_empty(wb_tfs *fs, wb_tnode *dir)
+{
+    wb_tnode *k;
+    wb_tfs_clear(dir);
+    assert_int_equal(wb_tfs_create(dir, "x", false, &k), 0);
+    assert_int_equal(wb_tfs_remove(dir, "x", false, false), 0);
+    return wb_tfs_used(fs);
+}
+
+/* The size's accounting under links: random files, directories, hard
+ * links, symlinks, renames (over other names of the same file, over
+ * links), removals and writes, with fds holding nodes past their last
+ * name. Once every fd is released and everything removed, the tmpfs
+ * uses its root node only: nothing kept, nothing given back twice. */
+static void test_link_accounting(void **state)
+{
+    enum { ROUNDS = 200, STEPS = 60, HELD = 8 };
+    static const char *const paths[] = { "a", "b", "c", "d/a", "d/b",
+                                         "d/e/a", "e", "d/e" };
+    enum { NP = sizeof paths / sizeof *paths };
+    struct iovec v = { "some bytes", 10 };
+    for (int round = 0; round < ROUNDS; round++) {
+        wb_tfs *fs = wb_tfs_new(64 << 10);
+        wb_tnode *root = wb_tfs_root(fs), *held[HELD] = { NULL }, *n, *p, *q;
+        uint64_t base = used_empty(fs, root);
+        char last[NAME_MAX + 1], last2[NAME_MAX + 1];
+        bool slash;
+        size_t done;
+        for (int step = 0; step < STEPS; step++) {
+            const char *x = paths[rnd(NP)], *y = paths[rnd(NP)];
+            if (wb_tfs_parent(root, x, &p, last, &slash))
+                continue;
+            switch (rnd(8)) {
+            case 0: wb_tfs_create(p, last, rnd(3) == 0, &n); break;
+            case 1:
+                if (!wb_tfs_lookup(root, y, true, &n) &&
+                    !wb_tfs_parent(root, x, &p, last, &slash))
+                    wb_tfs_link(n, p, last, false);
+                break;
+            case 2: wb_tfs_symlink(p, last, rnd(2) ? "a" : "../d", false);
+                    break;
+            case 3:
+                if (!wb_tfs_parent(root, y, &q, last2, &slash))
+                    wb_tfs_rename(p, last, q, last2, false);
+                break;
+            case 4: wb_tfs_remove(p, last, false, false); break;
+            case 5: wb_tfs_remove(p, last, true, false); break;
+            case 6:
+                if (!wb_tfs_lookup(root, x, true, &n) && !wb_tnode_is_dir(n))
+                    wb_tfs_write(n, rnd(9000), &v, 1, &done);
+                break;
+            default: {
+                wb_tnode **h = &held[rnd(HELD)];
+                if (*h) {
+                    wb_tnode_unref(*h);
+                    *h = NULL;
+                } else if (!wb_tfs_lookup(root, x, false, &n)) {
+                    wb_tnode_ref(n);
+                    *h = n;
+                }
+            }
+            }
+            assert_true(wb_tfs_used(fs) >= base);
+        }
+        for (int i = 0; i < HELD; i++)
+            if (held[i])
+                wb_tnode_unref(held[i]);
+        assert_int_equal(used_empty(fs, root), base);
+        wb_tfs_free(fs);
+    }
+}
+
 static void test_release_fds_first(void **state) { lifetimes(true); }
 static void test_release_fs_first(void **state) { lifetimes(false); }
 
@@ -333,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_links_fs_first),
         cmocka_unit_test(test_link_space),
         cmocka_unit_test(test_symlink_walk),
+        cmocka_unit_test(test_link_accounting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
