@@ -27,7 +27,8 @@
  * A violation aborts, which libFuzzer reports as a crash.
  *
  * WB_HOSTCALL_SEEDS=dir: write the seed corpus there and exit.
- * WB_HOSTCALL_TRACE=1: print each call, its arguments and its result.
+ * WB_HOSTCALL_TRACE=1: print each call, its arguments (and paths) and its
+ * result.
  */
 #include "hostcall.h"
 #include "engine.h"
@@ -463,9 +464,31 @@ static void check_context(const wb_wasi *w, const hc_op *op)
             (unsigned long long)w->max_output);
 }
 
+/* The paths among a's arguments, as memory held them before the call
+ * (one line, or nothing). */
+static void trace_paths(const hc_op *op, const wb_val *a)
+{
+    size_t i = 0;
+    for (const char *k = op->kinds; *k; k++) {
+        uint32_t at = (uint32_t)a[i].of.i32;
+        uint32_t len = *k == 'P' ? (uint32_t)a[i + 1].of.i32 : 0;
+        if (*k == 'P' && at < HC_MEM && len <= 512 && len <= HC_MEM - at) {
+            fprintf(stderr, "  path \"");
+            for (uint32_t b = 0; b < len; b++) {
+                uint8_t c = G.before[at + b];
+                fprintf(stderr, c >= 32 && c < 127 && c != '\\'
+                        ? "%c" : "\\x%02x", c);
+            }
+            fprintf(stderr, "\"\n");
+        }
+        i += strchr("PVvB", *k) ? 2 : *k == 'Q' ? 3 : 1;
+    }
+}
+
 static void trace(const hc_op *op, const wb_val *a, size_t na,
                   wb_status st, const wb_val *r)
 {
+    trace_paths(op, a);
     fprintf(stderr, "%s(", op->name);
     for (size_t i = 0; i < na; i++)
         fprintf(stderr, "%s%#llx", i ? ", " : "", a[i].type == WB_I64

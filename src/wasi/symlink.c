@@ -16,8 +16,10 @@
  * would leave a relative link climbing out (EPERM), and answers EXDEV for
  * a directory too large to check, so tools fall back to a copy (which
  * makes each link again, checked). Absolute links (made by the host user)
- * mean the same wherever they are and may move. A hard link gives a
- * symlink a new name, which must pass the rule for a new link.
+ * mean the same wherever they are in their grant and may move there; into
+ * another grant they would lead out of one that never held them, and are
+ * refused as a new link there would be. A hard link gives a symlink a new
+ * name, which must pass the rule for a new link.
  *
  * Depths are physical: counted by walking ".." from the directory we hold
  * up to the grant's root (dev, ino). A removed directory has no depth: a
@@ -112,15 +114,16 @@ static int depth_of(int fd, const wb_fileid *root, long *depth)
 }
 
 /* Does the link `name` in directory `at` stay inside when its directory
- * lies `depth` levels below the root? Absolute targets are not checked
- * (see above); callers that make a new link refuse them first. */
-static int link_ok(int at, const char *name, long depth)
+ * lies `depth` levels below the root? An absolute target (the host
+ * user's) means the same at any depth of its grant: `abs_ok` there;
+ * callers that make a new link refuse them first. */
+static int link_ok(int at, const char *name, long depth, bool abs_ok)
 {
     char t[WB_PATH_MAX];
     size_t n;
     int rc = wb_symlink_read(at, name, t, &n);
     if (rc || t[0] == '/')
-        return rc;
+        return rc ? rc : abs_ok ? WE_SUCCESS : WE_PERM;
     long up = climb_of(t);
     return up >= 0 && up <= depth ? WE_SUCCESS : WE_PERM;
 }
@@ -142,6 +145,7 @@ typedef struct scan {
     DIR *dirs[SCAN_LEVELS];
     int n;
     long entries;
+    bool abs_ok;               /* as link_ok's */
 } scan;
 
 /* Enter directory `name` of `at` (the walk's next level). */
@@ -179,15 +183,15 @@ static int scan_entry(scan *s, struct dirent *e, long depth)
                                                                   : DT_REG;
     }
     if (type == DT_LNK)
-        return link_ok(at, e->d_name, depth);
+        return link_ok(at, e->d_name, depth, s->abs_ok);
     return type == DT_DIR ? scan_push(s, at, e->d_name) : WE_SUCCESS;
 }
 
 /* Every link beneath directory `name` of `at`, which is to lie `depth`
- * levels below the root. */
-static int scan_tree(int at, const char *name, long depth)
+ * levels below the root (abs_ok as link_ok's). */
+static int scan_tree(int at, const char *name, long depth, bool abs_ok)
 {
-    scan s = { .n = 0 };
+    scan s = { .n = 0, .abs_ok = abs_ok };
     int rc = scan_push(&s, at, name);
     while (rc == WE_SUCCESS && s.n > 0) {
         errno = 0;
@@ -217,11 +221,13 @@ int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
     int rc = depth_of(to, to_root, &d2);
     if (rc)
         return rc;
-    if (from_root->dev == to_root->dev && from_root->ino == to_root->ino &&
-        depth_of(from, from_root, &d1) == WE_SUCCESS && d1 == d2)
+    bool same = from_root->dev == to_root->dev &&
+                from_root->ino == to_root->ino;
+    if (same && depth_of(from, from_root, &d1) == WE_SUCCESS && d1 == d2)
         return WE_SUCCESS;          /* same depth: nothing changes */
-    return S_ISLNK(st.st_mode) ? link_ok(from, name, d2)
-                               : scan_tree(from, name, d2 + 1);
+    /* the host's absolute links move within their grant only */
+    return S_ISLNK(st.st_mode) ? link_ok(from, name, d2, same)
+                               : scan_tree(from, name, d2 + 1, same);
 }
 
 int wb_symlink_link_ok(int from, const char *name, int to,

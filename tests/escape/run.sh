@@ -119,6 +119,12 @@ for mode in openat2 walk; do
     # on the host, every link the guest left must resolve inside data/
     out=$(links_outside "$W/data")
     [ -z "$out" ] && ok || failed "guest-symlinks-host/$mode" "links outside: $out"
+    # the host's links to the outside stay in their grant
+    SETUP='mkdir -p "$W/other"' \
+    run_case "link-grants/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --dir "$W/other:/other" "$E/linkgrants.wasm" && ok
+    out=$(links_outside "$W/other")
+    [ -z "$out" ] && ok || failed "link-grants-host/$mode" "links outside: $out"
     # the virtual root (issue 22): nothing beyond the grants, no changes
     run_case "vroot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         --dir "$W/ro:/ro:ro" --tmpfs /tmp "$E/vrootesc.wasm" && ok

@@ -15,18 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wasi/api.h>
-
-static int bad;
-
-static void want(const char *what, int rc, int err)
-{
-    int got = rc == 0 ? 0 : errno;
-    if (got != err) {
-        printf("%s: %s, want %s\n", what, got ? strerror(got) : "done",
-               err ? strerror(err) : "done");
-        bad = 1;
-    }
-}
+#include "want.h"
 
 static void put(const char *p, const char *s)
 {
