@@ -6,7 +6,8 @@
  * memory is instantiated once. Each input gets a fresh WASI context with
  * a tmpfs (hostcall_tmpfs.c), a second small tmpfs, two host directories
  * and a read-only one (hostcall_host.c), a socket and a listening socket,
- * stdin (a pipe or a socket) and output (a callback or a pipe), under
+ * the virtual root "/" over the grants (fd HC_FD_ROOT), stdin (a pipe or
+ * a socket) and output (a callback or a pipe), under
  * small --max-disk, --max-files, --max-memory and --max-output budgets,
  * chosen by the input's first byte (HC_CFG_*). The calls are made
  * straight on the host functions with that memory (no interpreter, so
@@ -16,13 +17,18 @@
  * Checked after every call: a trap carries its error; a result is a
  * WASI errno; guest memory changed only where the call's outputs are;
  * the fd table counts what it holds, within --max-files; disk and output
- * stay within budget. After every input: no fd leaked, nothing outside
- * the read-write grant changed or was read, no guest symlink leads out,
- * and the grants grew by no more than was charged (hostcall_host.c).
+ * stay within budget; the virtual root and every read-only fd hold no
+ * right to change anything, and what is opened beneath them is
+ * read-only. After every input: no fd leaked, nothing outside the
+ * read-write grant changed or was read, no guest symlink leads out of
+ * its grant, host or tmpfs, the grants grew by no more than was charged
+ * (hostcall_host.c), and each tmpfs, once emptied, gives all its space
+ * back (hostcall_tmpfs.c).
  * A violation aborts, which libFuzzer reports as a crash.
  *
  * WB_HOSTCALL_SEEDS=dir: write the seed corpus there and exit.
- * WB_HOSTCALL_TRACE=1: print each call, its arguments and its result.
+ * WB_HOSTCALL_TRACE=1: print each call, its arguments (and paths) and its
+ * result.
  */
 #include "hostcall.h"
 #include "engine.h"
@@ -425,11 +431,24 @@ static void check_memory(const hc_dec *d, const hc_op *op)
     }
 }
 
+/* The root and all that is read-only hold no right to change anything. */
+static void check_ro(const wb_fdent *e, uint32_t fd, const hc_op *op)
+{
+    if (e->kind == WB_FD_VROOT && !e->ro)
+        hc_die("after %s: fd %u, a directory of the root, is writable",
+               op->name, fd);
+    if (e->ro && (e->rights & WR_MUTATE))
+        hc_die("after %s: read-only fd %u holds rights %#llx", op->name, fd,
+               (unsigned long long)(e->rights & WR_MUTATE));
+}
+
 static void check_context(const wb_wasi *w, const hc_op *op)
 {
     uint32_t used = 0;
-    for (uint32_t i = 0; i < w->nfds; i++)
+    for (uint32_t i = 0; i < w->nfds; i++) {
         used += w->fds[i].kind != WB_FD_FREE;
+        check_ro(&w->fds[i], i, op);
+    }
     if (used != w->nopen || w->nopen > w->max_files)
         hc_die("after %s: %u fds in use, %u counted, max %u", op->name, used,
             w->nopen, w->max_files);
@@ -445,9 +464,31 @@ static void check_context(const wb_wasi *w, const hc_op *op)
             (unsigned long long)w->max_output);
 }
 
+/* The paths among a's arguments, as memory held them before the call
+ * (one line, or nothing). */
+static void trace_paths(const hc_op *op, const wb_val *a)
+{
+    size_t i = 0;
+    for (const char *k = op->kinds; *k; k++) {
+        uint32_t at = (uint32_t)a[i].of.i32;
+        uint32_t len = *k == 'P' ? (uint32_t)a[i + 1].of.i32 : 0;
+        if (*k == 'P' && at < HC_MEM && len <= 512 && len <= HC_MEM - at) {
+            fprintf(stderr, "  path \"");
+            for (uint32_t b = 0; b < len; b++) {
+                uint8_t c = G.before[at + b];
+                fprintf(stderr, c >= 32 && c < 127 && c != '\\'
+                        ? "%c" : "\\x%02x", c);
+            }
+            fprintf(stderr, "\"\n");
+        }
+        i += strchr("PVvB", *k) ? 2 : *k == 'Q' ? 3 : 1;
+    }
+}
+
 static void trace(const hc_op *op, const wb_val *a, size_t na,
                   wb_status st, const wb_val *r)
 {
+    trace_paths(op, a);
     fprintf(stderr, "%s(", op->name);
     for (size_t i = 0; i < na; i++)
         fprintf(stderr, "%s%#llx", i ? ", " : "", a[i].type == WB_I64
@@ -461,13 +502,18 @@ static void trace(const hc_op *op, const wb_val *a, size_t na,
 }
 
 /* A host fd a call gave the guest must be a file inside a grant: an
- * escape shows here even when nothing is read through it. */
-static void check_new_fd(wb_wasi *w, uint32_t fd, const hc_op *op)
+ * escape shows here even when nothing is read through it. One opened
+ * beneath a read-only directory (the root's too) is read-only. */
+static void check_new_fd(wb_wasi *w, uint32_t fd, const hc_op *op,
+                         bool from_ro)
 {
     wb_fdent *e = wb_fd_get(w, fd);
     char link[64], path[PATH_MAX];
     if (!e)
         hc_die("%s succeeded, but its fd %u is not open", op->name, fd);
+    if (from_ro && !e->ro)
+        hc_die("%s gave fd %u, writable, from a read-only directory",
+               op->name, fd);
     if (e->kind != WB_FD_HOST)
         return;
     snprintf(link, sizeof link, "/proc/self/fd/%d", e->host);
@@ -496,6 +542,9 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
     wb_caller c = { G.store, G.inst };
     d->nout = 0;
     size_t na = hc_decode_args(d, op->kinds, a);
+    const wb_fdent *dir = op->flags & HC_RET_FD
+                        ? wb_fd_get(w, (uint32_t)a[0].of.i32) : NULL;
+    bool from_ro = dir && dir->ro;
     memcpy(G.before, G.mem, HC_MEM);
     wb_status st = G.fn[i](&c, w, a, r);
     /* the deadline wakes every wait: no call may run on long past it */
@@ -521,7 +570,7 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
         uint32_t out = (uint32_t)a[na - 1].of.i32;    /* the fd's address */
         if (out <= HC_MEM - 4)
             d->last_fd = wb_ld32(G.mem + out);
-        check_new_fd(w, d->last_fd, op);
+        check_new_fd(w, d->last_fd, op, from_ro);
     }
     return true;
 }
@@ -605,6 +654,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t charged = w->disk_bytes;
     /* a file, directory or link is charged after it was made */
     uint64_t slack = w->stop == WB_OUTCOME_DISK_LIMIT ? HC_CREATE_COST : 0;
+    hc_tmpfs_check(w);
     wb_wasi_free(w);
     close_io(&G.io);
     hc_host_check(tmp, charged, slack);

@@ -52,16 +52,19 @@ enum {
     HC_CFG_TINY_DISK = 64     /* HC_MAX_DISK_TINY */
 };
 
-/* Guest fds of the grants, in wb_sandbox_config order. */
+/* Guest fds of the grants, in wb_sandbox_config order, then the virtual
+ * root "/" (src/wasi/vroot.c) under which they appear. */
 enum { HC_FD_TMP = 3, HC_FD_HOST, HC_FD_RO, HC_FD_TMP2, HC_FD_SOCK,
-       HC_FD_LISTEN, HC_FD_HOST2 };
+       HC_FD_LISTEN, HC_FD_HOST2, HC_FD_ROOT };
 
 /* Path tokens (hostcall_decode.c joins them with '/'). */
 enum {
     T_A_TXT, T_B, T_SUB, T_C_TXT, T_DEEP, T_FIFO, T_OUT, T_OUTDIR, T_ABS,
     T_IN, T_SUBL, T_UP, T_LOOP, T_SOCKF, T_ZERO, T_R_TXT, T_RSUB, T_ROUT,
     T_RFIFO, T_X, T_Y, T_NEW, T_DOTDOT, T_DOT, T_EMPTY, T_CANARY,
-    T_OUTSIDE, T_HOST, T_LONG255, T_LONG256, T_NUL, T_DOTS3, T_NTOK
+    T_OUTSIDE, T_HOST, T_LONG255, T_LONG256, T_NUL, T_DOTS3,
+    /* the other grants' names, for paths through the root */
+    T_TMP, T_RO, T_T2, T_H2, T_NTOK
 };
 
 /* ---- decoding (hostcall_decode.c) --------------------------------------- */
@@ -141,6 +144,11 @@ bool hc_host_inside(const char *path);
 void hc_tmpfs_fill(wb_wasi *w);
 /* What the tmpfs grants of w grew by since hc_tmpfs_fill. */
 uint64_t hc_tmpfs_growth(wb_wasi *w);
+/* Abort unless no symlink in a tmpfs of w leads out of it, and, once
+ * every fd of w is released and everything removed, each tmpfs uses what
+ * a new one does (nothing kept, nothing given back twice). Releases the
+ * tmpfs fds of w: only wb_wasi_free may follow. */
+void hc_tmpfs_check(wb_wasi *w);
 
 /* ---- seeds (hostcall_seeds.c) ------------------------------------------- */
 

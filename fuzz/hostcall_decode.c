@@ -226,6 +226,7 @@ static tok token(unsigned i)
         [T_X] = "x", [T_Y] = "y", [T_NEW] = "new", [T_DOTDOT] = "..",
         [T_DOT] = ".", [T_EMPTY] = "", [T_CANARY] = "canary",
         [T_OUTSIDE] = "outside", [T_HOST] = "host", [T_DOTS3] = "...",
+        [T_TMP] = "tmp", [T_RO] = "ro", [T_T2] = "t2", [T_H2] = "h2",
     };
     i %= T_NTOK;
     if (i == T_NUL)

@@ -55,6 +55,20 @@ static void path(enc *e, uint8_t slot, const uint8_t *t, size_t n)
     op(e, "path_open"); b8(e, dir); b8(e, follow); PATH(1, __VA_ARGS__); \
     b8(e, of); b8(e, r); b8(e, ALL); b8(e, ff); b8(e, 4); } while (0)
 
+/* The same asking for every right but those that change something
+ * (rights table entry 6: a raw u64), as a reader through the root. */
+static void rights_ro(enc *e)
+{
+    uint64_t r = (WR(30) - 1) & ~WR_MUTATE;
+    b8(e, 6);
+    for (int i = 0; i < 8; i++)
+        b8(e, (uint8_t)(r >> (8 * i)));
+}
+
+#define OPEN_RO(dir, of, ...) do { \
+    op(e, "path_open"); b8(e, dir); b8(e, 1); PATH(1, __VA_ARGS__); \
+    b8(e, of); rights_ro(e); b8(e, ALL); b8(e, 0); b8(e, 4); } while (0)
+
 /* An op on (dir, path) with nothing else. */
 #define ON_PATH(name, dir, ...) do { \
     op(e, name); b8(e, dir); PATH(1, __VA_ARGS__); } while (0)
@@ -149,6 +163,8 @@ static void seed_host_write(enc *e)
     p_call(e, "fd_pwrite", LAST, 20, BIG(4));
     op(e, "fd_allocate"); b8(e, LAST); b8(e, 0); b8(e, BIG(5));
     op(e, "fd_filestat_set_size"); b8(e, LAST); b8(e, 100);
+    fd_call(e, "fd_close", LAST);
+    fd_call(e, "fd_close", HC_FD_ROOT + 1);
     fd_call(e, "fd_datasync", LAST);
     fd_call(e, "fd_sync", LAST);
     op(e, "fd_filestat_set_times"); b8(e, LAST); b8(e, 0); b8(e, 0);
@@ -278,6 +294,128 @@ static void seed_grants(enc *e)
     b8(e, HC_FD_HOST); PATH(2, T_SUB, T_DEEP, T_X);
 }
 
+/* symlinks and hard links on a tmpfs: made, followed, moved, named
+ * twice and removed; the ones that would lead out refused */
+static void seed_tmpfs_links(enc *e)
+{
+    op(e, "path_symlink"); PATH(1, T_A_TXT); b8(e, HC_FD_TMP); PATH(2, T_X);
+    op(e, "path_symlink"); PATH(1, T_DOTDOT); b8(e, HC_FD_TMP);
+    PATH(2, T_SUB, T_UP);
+    op(e, "path_symlink"); PATH(1, T_DOTDOT); b8(e, HC_FD_TMP);
+    PATH(2, T_UP);                                   /* EPERM */
+    op(e, "path_symlink"); PATH(1, T_DOTDOT, T_T2); b8(e, HC_FD_TMP);
+    PATH(2, T_Y);                                    /* EPERM */
+    op(e, "path_symlink"); PATH(1, T_EMPTY, T_TMP); b8(e, HC_FD_TMP);
+    PATH(2, T_ABS);                                  /* "/tmp": EPERM */
+    op(e, "path_symlink"); PATH(1, T_LOOP); b8(e, HC_FD_TMP);
+    PATH(2, T_LOOP);
+    OPEN(HC_FD_TMP, 1, 0, ALL, 0, T_LOOP);           /* ELOOP */
+    OPEN(HC_FD_TMP, 1, 0, ALL, 0, T_X);
+    rw_call(e, "fd_write", LAST, 20);
+    OPEN(HC_FD_TMP, 1, 0, RD, 0, T_SUB, T_UP, T_SUB, T_UP, T_A_TXT);
+    OPEN(HC_FD_TMP, 1, 2, RD, 0, T_SUB, T_UP, T_DOTDOT);   /* ENOTCAPABLE */
+    op(e, "path_readlink"); b8(e, HC_FD_TMP); PATH(1, T_X);
+    b8(e, 64); b8(e, 10); b8(e, 4);
+    op(e, "path_filestat_get"); b8(e, HC_FD_TMP); b8(e, 0);
+    PATH(1, T_X); b8(e, 6);
+    /* hard links: to a file, through a link, of a link, of a directory */
+    op(e, "path_link"); b8(e, HC_FD_TMP); b8(e, 0); PATH(1, T_A_TXT);
+    b8(e, HC_FD_TMP); PATH(2, T_SUB, T_NEW);
+    op(e, "path_link"); b8(e, HC_FD_TMP); b8(e, 1); PATH(1, T_X);
+    b8(e, HC_FD_TMP); PATH(2, T_NEW);
+    op(e, "path_link"); b8(e, HC_FD_TMP); b8(e, 0); PATH(1, T_SUB, T_UP);
+    b8(e, HC_FD_TMP); PATH(2, T_Y);                  /* EPERM */
+    op(e, "path_link"); b8(e, HC_FD_TMP); b8(e, 0); PATH(1, T_SUB);
+    b8(e, HC_FD_TMP); PATH(2, T_Y);                  /* EPERM */
+    op(e, "path_link"); b8(e, HC_FD_TMP); b8(e, 0); PATH(1, T_A_TXT);
+    b8(e, HC_FD_TMP2); PATH(2, T_Y);                 /* EXDEV */
+    /* renames: a link to where it climbs out, over another name of the
+     * same file, over a link */
+    op(e, "path_rename"); b8(e, HC_FD_TMP); PATH(1, T_SUB, T_UP);
+    b8(e, HC_FD_TMP); PATH(2, T_UP);                 /* EPERM */
+    op(e, "path_rename"); b8(e, HC_FD_TMP); PATH(1, T_NEW);
+    b8(e, HC_FD_TMP); PATH(2, T_A_TXT);
+    op(e, "path_rename"); b8(e, HC_FD_TMP); PATH(1, T_B);
+    b8(e, HC_FD_TMP); PATH(2, T_SUB, T_NEW);
+    /* a tree holding a link moved up a level: EPERM */
+    ON_PATH("path_create_directory", HC_FD_TMP, T_Y);
+    ON_PATH("path_create_directory", HC_FD_TMP, T_Y, T_OUT);
+    op(e, "path_symlink"); PATH(1, T_DOTDOT, T_DOTDOT, T_A_TXT);
+    b8(e, HC_FD_TMP); PATH(2, T_Y, T_OUT, T_IN);
+    op(e, "path_rename"); b8(e, HC_FD_TMP); PATH(1, T_Y, T_OUT);
+    b8(e, HC_FD_TMP); PATH(2, T_OUT);
+    /* a dangling link: O_CREAT makes its target */
+    op(e, "path_symlink"); PATH(1, T_SUB, T_Y); b8(e, HC_FD_TMP);
+    PATH(2, T_ZERO);
+    OPEN(HC_FD_TMP, 1, 1, ALL, 0, T_ZERO);
+    /* the last name goes while an fd holds the file */
+    OPEN(HC_FD_TMP, 0, 0, ALL, 0, T_A_TXT);
+    ON_PATH("path_unlink_file", HC_FD_TMP, T_A_TXT);
+    ON_PATH("path_unlink_file", HC_FD_TMP, T_SUB, T_NEW);
+    rw_call(e, "fd_write", LAST, 30);
+    ON_PATH("path_unlink_file", HC_FD_TMP, T_X);
+    ON_PATH("path_unlink_file", HC_FD_TMP, T_SUB, T_UP, T_EMPTY);
+}
+
+/* paths through the virtual root: the grants read-only beneath it,
+ * nothing beside them, nothing made or changed there */
+static void seed_root(enc *e)
+{
+    OPEN(HC_FD_ROOT, 1, 0, ALL, 0, T_HOST, T_A_TXT);  /* EROFS */
+    OPEN_RO(HC_FD_ROOT, 0, T_HOST, T_A_TXT);
+    rw_call(e, "fd_write", LAST, 4);                 /* ENOTCAPABLE */
+    rw_call(e, "fd_read", LAST, 4);
+    OPEN_RO(HC_FD_ROOT, 0, T_TMP, T_A_TXT);
+    rw_call(e, "fd_write", LAST, 4);
+    op(e, "fd_filestat_set_size"); b8(e, LAST); b8(e, 100);
+    fd_call(e, "fd_close", LAST);
+    fd_call(e, "fd_close", HC_FD_ROOT + 1);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_HOST, T_OUT);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_RO, T_ROUT, T_CANARY);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_DOTDOT, T_OUTSIDE, T_CANARY);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_HOST, T_DOTDOT, T_DOTDOT, T_OUTSIDE,
+         T_CANARY);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_H2, T_SUB, T_DOTDOT, T_DOTDOT,
+         T_DOTDOT, T_OUTSIDE);
+    OPEN(HC_FD_ROOT, 1, 0, RD, 0, T_TMP, T_SUB, T_C_TXT);
+    fd_call(e, "fd_close", LAST);
+    OPEN(HC_FD_ROOT, 1, 9, ALL, 0, T_TMP, T_NEW);    /* CREAT|TRUNC */
+    OPEN(HC_FD_ROOT, 1, 1, ALL, 0, T_NEW);           /* CREAT */
+    OPEN(HC_FD_ROOT, 1, 2, ALL, 0, T_H2);            /* EROFS */
+    OPEN_RO(HC_FD_ROOT, 2, T_H2);                    /* DIRECTORY */
+    ON_PATH("path_create_directory", LAST, T_X);
+    readdir_call(e, LAST, 100, 0);
+    OPEN(LAST, 1, 1, ALL, 0, T_NEW);
+    OPEN_RO(HC_FD_ROOT, 2, T_DOTDOT, T_TMP, T_SUB);
+    ON_PATH("path_unlink_file", LAST, T_C_TXT);
+    OPEN_RO(LAST, 0, T_DOTDOT);                      /* ENOTCAPABLE */
+    OPEN_RO(HC_FD_ROOT, 2, T_DOT);                   /* the root itself */
+    readdir_call(e, LAST, 100, 0);
+    OPEN_RO(LAST, 0, T_HOST, T_SUB, T_C_TXT);
+    readdir_call(e, HC_FD_ROOT, 150, 3);
+    fd_out(e, "fd_filestat_get", HC_FD_ROOT, 6);
+    fd_out(e, "fd_fdstat_get", HC_FD_ROOT, 6);
+    op(e, "path_filestat_get"); b8(e, HC_FD_ROOT); b8(e, 1);
+    PATH(1, T_T2); b8(e, 6);
+    ON_PATH("path_create_directory", HC_FD_ROOT, T_X);
+    ON_PATH("path_unlink_file", HC_FD_ROOT, T_HOST, T_A_TXT);
+    ON_PATH("path_remove_directory", HC_FD_ROOT, T_TMP);
+    op(e, "path_symlink"); PATH(1, T_HOST); b8(e, HC_FD_ROOT); PATH(2, T_Y);
+    op(e, "path_rename"); b8(e, HC_FD_ROOT); PATH(1, T_HOST, T_A_TXT);
+    b8(e, HC_FD_HOST); PATH(2, T_NEW);
+    op(e, "path_link"); b8(e, HC_FD_HOST); b8(e, 0); PATH(1, T_A_TXT);
+    b8(e, HC_FD_ROOT); PATH(2, T_X);
+    op(e, "path_readlink"); b8(e, HC_FD_ROOT); PATH(1, T_HOST, T_OUT);
+    b8(e, 64); b8(e, 10); b8(e, 4);
+    op(e, "path_filestat_set_times"); b8(e, HC_FD_ROOT); b8(e, 0);
+    PATH(1, T_HOST); b8(e, 0); b8(e, 0); b8(e, 10);
+    op(e, "fd_fdstat_set_rights"); b8(e, HC_FD_ROOT); b8(e, 0); b8(e, 0);
+    /* the root over a grant's fd */
+    op(e, "fd_renumber"); b8(e, HC_FD_ROOT); b8(e, HC_FD_HOST);
+    OPEN(HC_FD_HOST, 1, 1, ALL, 0, T_HOST, T_NEW);
+    fd_call(e, "fd_close", HC_FD_HOST);
+}
+
 static void seed_escapes(enc *e)
 {
     OPEN(HC_FD_HOST, 1, 0, ALL, 0, T_OUT);
@@ -312,7 +450,7 @@ static void seed_misc(enc *e)
     op(e, "clock_time_get"); b8(e, 1); b8(e, 0); b8(e, 4);
     op(e, "random_get"); b8(e, 64); b8(e, 10);
     op(e, "sched_yield");
-    for (uint8_t fd = 0; fd < 10; fd++) {
+    for (uint8_t fd = 0; fd <= HC_FD_ROOT; fd++) {
         fd_out(e, "fd_prestat_get", fd, 4);
         fd_out(e, "fd_fdstat_get", fd, 6);
         fd_out(e, "fd_filestat_get", fd, 6);
@@ -520,6 +658,9 @@ int hc_write_seeds(const char *dir)
         { "links-walk", HC_CFG_WALK, seed_links },
         { "grants", 0, seed_grants },
         { "grants-walk", HC_CFG_WALK, seed_grants },
+        { "tmpfs-links", 0, seed_tmpfs_links },
+        { "root", 0, seed_root },
+        { "root-walk", HC_CFG_WALK, seed_root },
         { "escapes", 0, seed_escapes },
         { "escapes-walk", HC_CFG_WALK, seed_escapes },
         { "misc", 0, seed_misc },

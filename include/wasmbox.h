@@ -246,7 +246,8 @@ uint32_t wb_table_size(const wb_table *t);
 /* ---- Sandbox: WASI preview1, grants, budget, report --------------------
  * (owned by src/wasi and src/sandbox; declarations added below this line)
  *
- * A guest starts with nothing: no files, no environment, empty stdin. The
+ * A guest starts with nothing: no files (but an empty read-only "/" over
+ * its grants, see no_root), no environment, empty stdin. The
  * embedder grants capabilities in a wb_sandbox_config and runs the module
  * under one budget; wb_sandbox_run never lets the guest exceed either and
  * describes how the run ended in a wb_run_result. */
@@ -274,7 +275,8 @@ typedef struct wb_budget {
                                   file's size, as fd_allocate and
                                   set_size); each file, directory or link
                                   made costs 4 KiB */
-    uint32_t max_files;        /* open guest fds, stdio and preopens included */
+    uint32_t max_files;        /* open guest fds, stdio and preopens (the
+                                  root "/" too) included */
     uint32_t max_stack;        /* nested wasm calls */
 } wb_budget;
 
@@ -304,10 +306,17 @@ typedef struct wb_grant {
                                   (less for a file under 4 KiB; holes are
                                   free), 4 KiB per page table (one per
                                   2 MiB of a file used), 256 bytes plus the
-                                  name per file or directory. Full: ENOSPC.
+                                  name per file, directory, symlink or
+                                  extra hard link, and symlink targets.
+                                  Full: ENOSPC.
                                   Not part of max_memory. */
     int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
-                                  sees it as a plain fd (no prestat). Its
+                                  sees it as a plain fd (no prestat:
+                                  wasi-libc stops looking for preopens at
+                                  the first fd without one, so it sees
+                                  neither directories granted after a
+                                  socket nor the root "/", which comes
+                                  after every grant). Its
                                   flags are never changed (I/O uses
                                   MSG_DONTWAIT); a listener shared with
                                   other accepters should be O_NONBLOCK, or
@@ -325,12 +334,22 @@ typedef struct wb_sandbox_config {
     wb_budget budget;
     char **args; size_t nargs;         /* argv; args[0] is the program name */
     char **env; size_t nenv;           /* "NAME=VALUE"; host env never leaks */
-    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in order */
+    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in
+                                          order; then the root "/" */
     int stdin_fd;                      /* -1 (default): empty stdin */
     int stdout_fd, stderr_fd;          /* defaults 1, 2; borrowed; -1 drops */
     wb_output_fn output;               /* if set, replaces stdout/stderr fds */
     void *output_user;
     const char *entry;                 /* NULL: "_start" */
+    bool no_root;                      /* false (default): the guest also
+                                          gets "/", after its grants: a
+                                          read-only directory listing the
+                                          grants' top-level names, so that
+                                          paths outside every grant are
+                                          ENOENT; a grant at "/" replaces
+                                          it. true: none (wasi-libc then
+                                          fails such paths with
+                                          ENOTCAPABLE) */
 } wb_sandbox_config;
 
 void wb_sandbox_config_init(wb_sandbox_config *c);

@@ -1,5 +1,5 @@
 /* dir.c: fd_readdir. Cookies are entry indexes ("." is 0, ".." is 1), so
- * they mean the same on host directories and tmpfs. A host directory keeps
+ * they mean the same on host directories, tmpfs and the virtual root. A host directory keeps
  * one DIR stream per fd; reading from the cookie where the last call
  * stopped costs nothing, any other cookie rewinds and skips. */
 #include "wasi/wasi.h"
@@ -101,13 +101,21 @@ static int host_readdir(wb_fdent *e, uint64_t cookie, sink *s)
     }
 }
 
-static void tmp_readdir(wb_fdent *e, uint64_t cookie, sink *s)
+/* Entry i of an in-memory directory: a tmpfs one or the root's. */
+static bool mem_dirent(wb_fdent *e, uint64_t i, const char **name,
+                       uint64_t *ino, uint8_t *type)
+{
+    return e->kind == WB_FD_TMPFS ? wb_tfs_dirent(e->node, i, name, ino, type)
+                                  : wb_vroot_dirent(e->vnode, i, name, ino,
+                                                    type);
+}
+
+static void mem_readdir(wb_fdent *e, uint64_t cookie, sink *s)
 {
     const char *name;
     uint64_t ino;
     uint8_t type;
-    for (uint64_t i = cookie; wb_tfs_dirent(e->node, i, &name, &ino, &type);
-         i++)
+    for (uint64_t i = cookie; mem_dirent(e, i, &name, &ino, &type); i++)
         if (!emit(s, i + 1, ino, name, type))
             return;
 }
@@ -124,8 +132,8 @@ WB_WASI_FN(fd_readdir)
     s.buf = wb_gptr(c, A32(1), s.cap);
     if (!s.buf || !wb_gptr(c, A32(4), 4))
         return wb_ret(r, WE_FAULT);
-    if (e->kind == WB_FD_TMPFS)
-        tmp_readdir(e, A64(3), &s);
+    if (e->kind == WB_FD_TMPFS || e->kind == WB_FD_VROOT)
+        mem_readdir(e, A64(3), &s);
     else if (e->kind == WB_FD_HOST)
         rc = host_readdir(e, A64(3), &s);
     else

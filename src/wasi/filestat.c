@@ -135,6 +135,8 @@ WB_WASI_FN(fd_filestat_get)
         return wb_ret(r, WE_FAULT);
     if (e->kind == WB_FD_TMPFS) {
         wb_tfs_stat(e->node, &st);
+    } else if (e->kind == WB_FD_VROOT) {
+        wb_vroot_stat(e->vnode, &st);
     } else if (e->kind == WB_FD_HOST || e->kind == WB_FD_SOCK) {
         if (fstat(e->host, &hs) != 0)
             return wb_ret(r, wb_wasi_errno(errno));
@@ -268,7 +270,7 @@ WB_WASI_FN(fd_advise)
         return wb_ret(r, rc);
     if (A32(3) > 5)
         return wb_ret(r, WE_INVAL);
-    if (e->kind == WB_FD_TMPFS)
+    if (e->kind == WB_FD_TMPFS || e->kind == WB_FD_VROOT)
         return wb_ret(r, WE_SUCCESS);
     if (e->kind != WB_FD_HOST)
         return wb_ret(r, WE_SPIPE);
@@ -300,7 +302,7 @@ WB_WASI_FN(fd_allocate)
 
 static int sync_fd(wb_fdent *e, bool data)
 {
-    if (e->kind == WB_FD_TMPFS)
+    if (e->kind == WB_FD_TMPFS || e->kind == WB_FD_VROOT)
         return WE_SUCCESS;
     if (e->kind != WB_FD_HOST)
         return WE_INVAL;

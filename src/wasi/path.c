@@ -15,19 +15,28 @@
 #define WB_CREATE_COST 4096
 
 /* The directory fd (holding the rights `need`) and path arguments shared
- * by every path call. */
+ * by every path call. Through the virtual root (vroot.c) *d becomes
+ * `view`: the grant the path reaches, read-only, or a directory of the
+ * root itself (kind WB_FD_VROOT, path "."). Calls that change something
+ * pass no view: the root answers EROFS (its rights refuse them first). */
 static int dir_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
-                   uint32_t p, uint32_t len, char *buf, wb_fdent **d)
+                   uint32_t p, uint32_t len, char *buf, wb_fdent **d,
+                   wb_fdent *view)
 {
     int rc = wb_fd_need(w, fd, need, d);
     if (rc)
         return rc;
-    if ((*d)->kind == WB_FD_TMPFS ? !wb_tnode_is_dir((*d)->node)
-                                  : (*d)->kind != WB_FD_HOST)
+    uint8_t kind = (*d)->kind;
+    if ((kind != WB_FD_HOST && kind != WB_FD_TMPFS && kind != WB_FD_VROOT) ||
+        (*d)->type != WF_DIR)
         return WE_NOTDIR;
-    if ((*d)->kind == WB_FD_HOST && (*d)->type != WF_DIR)
-        return WE_NOTDIR;
-    return wb_wasi_path(c, p, len, buf);
+    if ((rc = wb_wasi_path(c, p, len, buf)) || kind != WB_FD_VROOT)
+        return rc;
+    if (!view)
+        return WE_ROFS;
+    if ((rc = wb_vroot_enter(*d, buf, view)) == WE_SUCCESS)
+        *d = view;
+    return rc;
 }
 
 static int host_err(int rc)
@@ -70,28 +79,27 @@ typedef struct oreq {
 } oreq;
 
 /* Open, and tell whether O_CREAT made a new file: without O_EXCL, try the
- * existing file first, then create exclusively (once more on a race). */
+ * existing file first, then create exclusively. A name that is there
+ * after all is a dangling symlink (O_EXCL never follows one) or a race:
+ * plain O_CREAT then follows the link, creating its target beneath the
+ * grant as open(2) would (a race costs at most one creation's charge). */
 static int host_open_create(wb_fdent *d, const oreq *q, int *fd, bool *made)
 {
-    int fl = host_flags(q->rd, q->wr, q->of, q->ff);
+    int fl = host_flags(q->rd, q->wr, q->of, q->ff), rc;
     *made = false;
     if (!(fl & O_CREAT))
         return wb_resolve_open(d->host, q->path, fl, 0, q->follow, fd);
-    for (int tries = 0; tries < 4; tries++) {
-        int rc;
-        if (!(fl & O_EXCL)) {
-            rc = wb_resolve_open(d->host, q->path, fl & ~O_CREAT, 0,
-                                 q->follow, fd);
-            if (rc != WE_NOENT)
-                return rc;
-        }
-        rc = wb_resolve_open(d->host, q->path, fl | O_EXCL, 0666, q->follow,
+    if (!(fl & O_EXCL)) {
+        rc = wb_resolve_open(d->host, q->path, fl & ~O_CREAT, 0, q->follow,
                              fd);
-        *made = rc == WE_SUCCESS;
-        if (rc != WE_EXIST || (fl & O_EXCL))
+        if (rc != WE_NOENT)
             return rc;
     }
-    return WE_AGAIN;
+    rc = wb_resolve_open(d->host, q->path, fl | O_EXCL, 0666, q->follow, fd);
+    if (rc == WE_EXIST && !(fl & O_EXCL))
+        rc = wb_resolve_open(d->host, q->path, fl, 0666, q->follow, fd);
+    *made = rc == WE_SUCCESS;
+    return rc;
 }
 
 static int open_host(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
@@ -121,40 +129,61 @@ static int open_host(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
     return WE_SUCCESS;
 }
 
-/* Names and trailing slashes were dealt with by creat_name. */
+/* O_CREAT: the last component, following a symlink there unless told
+ * not to or O_EXCL (which never follows one, as open(2)); a dangling
+ * link's target is created. Names and trailing slashes of the path were
+ * dealt with by creat_name; a link's target ending in '/' is EISDIR. */
+static int tmp_create(wb_fdent *d, const oreq *q, wb_tnode **n, bool *made)
+{
+    wb_tpath p;
+    bool follow = q->follow && !(q->of & WO_EXCL);
+    int rc = wb_tfs_walk(d->node, q->path,
+                         follow ? WB_WALK_FOLLOW : WB_WALK_PARENT, &p);
+    if (rc)
+        return rc;
+    if ((*n = p.node))                /* "f/" (a link's target): as the */
+        return q->of & WO_EXCL ? WE_EXIST  /* open without O_CREAT first */
+             : wb_tnode_is_dir(p.node) ? WE_ISDIR
+             : p.slash ? WE_NOTDIR : WE_SUCCESS;
+    if (p.slash)
+        return WE_ISDIR;
+    rc = wb_tfs_create(p.parent, p.last, false, n);
+    *made = rc == WE_SUCCESS;
+    return rc;
+}
+
+/* The checks of open(2) on what the path named, in Linux's order. */
 static int open_tmp(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
 {
-    wb_tnode *n = NULL, *parent;
-    char last[NAME_MAX + 1];
-    bool slash;
-    int rc;
-    if (q->of & WO_CREAT) {
-        rc = wb_tfs_parent(d->node, q->path, &parent, last, &slash);
-        if (rc)
-            return rc;
-        n = wb_tfs_child(parent, last);
-        if (n && (q->of & WO_EXCL))
-            return WE_EXIST;
-        if (n && wb_tnode_is_dir(n))
-            return WE_ISDIR;
-        if (!n) {
-            if ((rc = wb_tfs_create(parent, last, false, &n)))
-                return rc;
-            *made = true;
-        }
-    } else if ((rc = wb_tfs_lookup(d->node, q->path, &n))) {
+    wb_tnode *n = NULL;
+    int rc = q->of & WO_CREAT ? tmp_create(d, q, &n, made)
+                              : wb_tfs_lookup(d->node, q->path, q->follow, &n);
+    if (rc)
         return rc;
-    }
-    if ((q->of & WO_DIRECTORY) && !wb_tnode_is_dir(n))
+    uint8_t type = wb_tnode_type(n);
+    if ((q->of & WO_DIRECTORY) && type != WF_DIR)
         return WE_NOTDIR;
-    if (wb_tnode_is_dir(n) && (q->wr || (q->of & WO_TRUNC)))
+    if (type == WF_SYMLINK)
+        return WE_LOOP;                   /* not followed */
+    if (type == WF_DIR && (q->wr || (q->of & WO_TRUNC)))
         return WE_ISDIR;
     if ((q->of & WO_TRUNC) && (rc = wb_tfs_truncate(n, 0)))
         return rc;
     e->kind = WB_FD_TMPFS;
-    e->type = wb_tnode_is_dir(n) ? WF_DIR : WF_REG;
+    e->type = type;
+    e->ro = d->ro;                        /* seen through the root */
     e->node = n;
     wb_tnode_ref(n);
+    return WE_SUCCESS;
+}
+
+/* A directory of the virtual root (writing was refused already). */
+static int open_vdir(wb_fdent *d, wb_fdent *e)
+{
+    e->kind = WB_FD_VROOT;
+    e->type = WF_DIR;
+    e->ro = true;
+    e->vnode = d->vnode;
     return WE_SUCCESS;
 }
 
@@ -168,13 +197,13 @@ static int creat_name(wb_fdent *d, const char *path, uint32_t of);
 WB_WASI_FN(path_open)
 {
     wb_wasi *w = WASI;
-    wb_fdent *d, ne = { .host = -1 };
+    wb_fdent *d, view, ne = { .host = -1 };
     char path[WB_PATH_MAX];
     uint32_t of = A32(4) & 0xffff, ff = A32(7) & 0xffff, nfd;
     uint64_t need = WR_PATH_OPEN |
                     (of & WO_CREAT ? WR_PATH_CREATE_FILE : 0) |
                     (of & WO_TRUNC ? WR_PATH_FILESTAT_SET_SIZE : 0);
-    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d);
+    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d, &view);
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(8), 4))
         rc = WE_FAULT;
     if (rc)
@@ -187,14 +216,16 @@ WB_WASI_FN(path_open)
         return wb_ret(r, WE_ROFS);
     if ((rc = wb_fd_alloc(w, &nfd)))
         return wb_ret(r, rc);
-    d = wb_fd_get(w, A32(0));       /* the table may have moved */
+    if (d != &view)
+        d = wb_fd_get(w, A32(0));   /* the table may have moved */
     bool made = false;
     if ((of & WO_CREAT) && (of & WO_DIRECTORY))
         return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
     if ((of & WO_CREAT) && (rc = creat_name(d, path, of)))
         return wb_ret(r, rc);
     rc = d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
-                               : open_tmp(d, &q, &ne, &made);
+       : d->kind == WB_FD_TMPFS ? open_tmp(d, &q, &ne, &made)
+       : open_vdir(d, &ne);
     if (rc)
         return wb_ret(r, rc);
     wb_rights_of(ne.type, ne.ro, &tb, &ti);
@@ -223,6 +254,8 @@ static int get_parent(wb_fdent *d, const char *path, parent *p)
 {
     p->fd = -1;
     p->node = NULL;
+    if (d->kind == WB_FD_VROOT)
+        return WE_ROFS;                   /* nothing changes there */
     if (d->kind == WB_FD_TMPFS)
         return wb_tfs_parent(d->node, path, &p->node, p->last, &p->slash);
     return wb_resolve_parent(d->host, path, &p->fd, p->last, &p->slash);
@@ -264,7 +297,7 @@ static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
     char path[WB_PATH_MAX];
     p->fd = -1;
     p->node = NULL;
-    int rc = dir_arg(w, c, fd, need, ptr, len, path, d);
+    int rc = dir_arg(w, c, fd, need, ptr, len, path, d, NULL);
     if (rc)
         return rc;
     if ((*d)->ro)
@@ -342,7 +375,8 @@ WB_WASI_FN(path_rename)
                      &d2, &p2);
     if (rc == WE_SUCCESS && !same_fs(d1, d2))
         rc = WE_XDEV;
-    if (rc == WE_SUCCESS && p1.node)
+    if (rc == WE_SUCCESS && p1.node &&
+        !(rc = wb_tsym_rename_ok(p1.node, p1.last, p2.node)))
         rc = wb_tfs_rename(p1.node, p1.last, p2.node, p2.last,
                            p1.slash || p2.slash);
     else if (rc == WE_SUCCESS &&
@@ -360,34 +394,77 @@ WB_WASI_FN(path_rename)
  * grant's root; others are refused with EPERM. */
 WB_WASI_FN(path_symlink)
 {
-    char target[WB_PATH_MAX];
+    char target[WB_PATH_MAX], name[NAME_MAX + 2];
     wb_fdent *d;
     parent p = { .fd = -1 };
     int rc = wb_wasi_path(c, A32(0), A32(1), target);
     if (rc == WE_SUCCESS)
         rc = mod_arg(WASI, c, A32(2), WR_PATH_SYMLINK, A32(3), A32(4), &d,
                      &p);
-    if (rc == WE_SUCCESS && p.node)
-        rc = WE_NOTSUP;
-    else if (rc == WE_SUCCESS &&
-             !(rc = wb_symlink_new_ok(p.fd, &d->root, target)))
-        rc = host_err(symlinkat(target, p.fd, p.last));
+    if (rc == WE_SUCCESS && p.node) {
+        if (!(rc = wb_tsym_new_ok(p.node, target)))
+            rc = wb_tfs_symlink(p.node, p.last, target, p.slash);
+    } else if (rc == WE_SUCCESS &&
+               !(rc = wb_symlink_new_ok(p.fd, &d->root, target))) {
+        rc = host_err(symlinkat(target, p.fd, host_last(&p, name)));
+    }
     put_parent(&p);
     return created(WASI, c, r, rc);
 }
 
 /* Following a symlink source: resolve it beneath the grant first, then
  * link the inode we hold, never a host path. */
-static int link_follow(int srcfd, parent *to)
+static int link_follow(int srcfd, const parent *to)
 {
-    if (linkat(srcfd, "", to->fd, to->last, AT_EMPTY_PATH) == 0)
+    char name[NAME_MAX + 2];
+    host_last(to, name);
+    if (linkat(srcfd, "", to->fd, name, AT_EMPTY_PATH) == 0)
         return WE_SUCCESS;
     if (errno != ENOENT && errno != EPERM)
         return wb_wasi_errno(errno);
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", srcfd);
-    return host_err(linkat(AT_FDCWD, proc, to->fd, to->last,
-                           AT_SYMLINK_FOLLOW));
+    return host_err(linkat(AT_FDCWD, proc, to->fd, name, AT_SYMLINK_FOLLOW));
+}
+
+/* Without following, a symlink source gets a second name: it must stay
+ * inside there too (a trailing slash follows it after all, as Linux). */
+static int link_host(wb_fdent *d1, const char *src, bool follow, parent *p1,
+                     wb_fdent *d2, parent *p2)
+{
+    char n1[NAME_MAX + 2], n2[NAME_MAX + 2];
+    int rc, sfd;
+    if (follow) {
+        if ((rc = wb_resolve_open(d1->host, src, O_PATH, 0, true, &sfd)))
+            return rc;
+        rc = link_follow(sfd, p2);
+        close(sfd);
+        return rc;
+    }
+    if ((rc = get_parent(d1, src, p1)))
+        return rc;
+    if (!p1->slash &&
+        (rc = wb_symlink_link_ok(p1->fd, p1->last, p2->fd, &d2->root)))
+        return rc;
+    return host_err(linkat(p1->fd, host_last(p1, n1), p2->fd,
+                           host_last(p2, n2), 0));
+}
+
+static int link_tmp(wb_fdent *d1, const char *src, bool follow,
+                    const parent *p2)
+{
+    wb_tpath p1;
+    wb_tnode *n;
+    int rc;
+    if (!follow) {
+        if ((rc = wb_tfs_walk(d1->node, src, WB_WALK_PARENT, &p1)))
+            return rc;
+        if (!p1.slash && (rc = wb_tsym_link_ok(p1.node, p2->node)))
+            return rc;
+    }
+    if ((rc = wb_tfs_lookup(d1->node, src, follow, &n)))
+        return rc;
+    return wb_tfs_link(n, p2->node, p2->last, p2->slash);
 }
 
 WB_WASI_FN(path_link)
@@ -395,8 +472,9 @@ WB_WASI_FN(path_link)
     wb_fdent *d1, *d2;
     char src[WB_PATH_MAX];
     parent p1 = { .fd = -1 }, p2 = { .fd = -1 };
+    bool follow = A32(1) & WL_FOLLOW;
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_LINK_SOURCE, A32(2), A32(3),
-                     src, &d1);
+                     src, &d1, NULL);
     if (rc == WE_SUCCESS)
         rc = mod_arg(WASI, c, A32(4), WR_PATH_LINK_TARGET, A32(5), A32(6),
                      &d2, &p2);
@@ -405,23 +483,10 @@ WB_WASI_FN(path_link)
         rc = WE_ROFS;
     if (rc == WE_SUCCESS && !same_fs(d1, d2))
         rc = WE_XDEV;
-    if (rc == WE_SUCCESS && d1->kind == WB_FD_TMPFS)
-        rc = WE_NOTSUP;
-    if (rc == WE_SUCCESS && (A32(1) & WL_FOLLOW)) {
-        int sfd;
-        rc = wb_resolve_open(d1->host, src, O_PATH, 0, true, &sfd);
-        if (rc == WE_SUCCESS) {
-            rc = link_follow(sfd, &p2);
-            close(sfd);
-        }
-    } else if (rc == WE_SUCCESS) {
-        /* a second name for a symlink: it must stay inside there too */
-        rc = get_parent(d1, src, &p1);
-        if (rc == WE_SUCCESS)
-            rc = wb_symlink_link_ok(p1.fd, p1.last, p2.fd, &d2->root);
-        if (rc == WE_SUCCESS)
-            rc = host_err(linkat(p1.fd, p1.last, p2.fd, p2.last, 0));
-    }
+    if (rc == WE_SUCCESS)
+        rc = d1->kind == WB_FD_TMPFS ? link_tmp(d1, src, follow, &p2)
+                                     : link_host(d1, src, follow, &p1, d2,
+                                                 &p2);
     put_parent(&p1);
     put_parent(&p2);
     return created(WASI, c, r, rc);
@@ -429,49 +494,71 @@ WB_WASI_FN(path_link)
 
 /* ---- reading paths -------------------------------------------------------- */
 
+/* The target of the link path names, into buf (WB_PATH_MAX bytes). */
+static int link_target(wb_fdent *d, const char *path, char *buf, size_t *len)
+{
+    char name[NAME_MAX + 2];
+    parent p;
+    wb_tnode *n;
+    int rc;
+    if (d->kind == WB_FD_VROOT)
+        return WE_INVAL;                  /* a directory */
+    if (d->kind == WB_FD_TMPFS) {
+        if ((rc = wb_tfs_lookup(d->node, path, false, &n)))
+            return rc;
+        if (wb_tnode_type(n) != WF_SYMLINK)
+            return WE_INVAL;
+        *len = strlen(wb_tnode_target(n));
+        memcpy(buf, wb_tnode_target(n), *len);
+        return WE_SUCCESS;
+    }
+    if ((rc = get_parent(d, path, &p)))
+        return rc;
+    /* with its trailing slash: "l/" follows l, as readlink(2) does */
+    ssize_t got = readlinkat(p.fd, host_last(&p, name), buf, WB_PATH_MAX);
+    rc = got < 0 ? wb_wasi_errno(errno) : WE_SUCCESS;
+    *len = got < 0 ? 0 : (size_t)got;
+    put_parent(&p);
+    return rc;
+}
+
 WB_WASI_FN(path_readlink)
 {
-    wb_fdent *d;
+    wb_fdent *d, view;
     char path[WB_PATH_MAX], buf[WB_PATH_MAX];
-    parent p = { .fd = -1 };
     uint32_t cap = A32(4);
+    size_t len;
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_READLINK, A32(1), A32(2), path,
-                     &d);
+                     &d, &view);
     uint8_t *out = wb_gptr(c, A32(3), cap);
     if (rc == WE_SUCCESS && (!out || !wb_gptr(c, A32(5), 4)))
         rc = WE_FAULT;
     if (rc == WE_SUCCESS)
-        rc = get_parent(d, path, &p);
-    if (rc == WE_SUCCESS && p.node) {
-        wb_tnode *n;
-        rc = wb_tfs_lookup(p.node, p.last, &n) ? WE_NOENT : WE_INVAL;
-    } else if (rc == WE_SUCCESS) {
-        ssize_t n = readlinkat(p.fd, p.last, buf, sizeof buf);
-        if (n < 0) {
-            rc = wb_wasi_errno(errno);
-        } else {
-            uint32_t len = (size_t)n < cap ? (uint32_t)n : cap;
-            memcpy(out, buf, len);
-            wb_put32(c, A32(5), len);
-        }
+        rc = link_target(d, path, buf, &len);
+    if (rc == WE_SUCCESS) {
+        uint32_t n = len < cap ? (uint32_t)len : cap;
+        memcpy(out, buf, n);            /* cut short, as readlink(2) */
+        wb_put32(c, A32(5), n);
     }
-    put_parent(&p);
     return wb_ret(r, rc);
 }
 
 WB_WASI_FN(path_filestat_get)
 {
-    wb_fdent *d;
+    wb_fdent *d, view;
     char path[WB_PATH_MAX];
     wb_fstat st = { 0 };
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_GET, A32(2), A32(3),
-                     path, &d);
+                     path, &d, &view);
     uint8_t *out = wb_gptr(c, A32(4), 64);
     if (rc == WE_SUCCESS && !out)
         rc = WE_FAULT;
-    if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
+    if (rc == WE_SUCCESS && d->kind == WB_FD_VROOT) {
+        wb_vroot_stat(d->vnode, &st);
+    } else if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
         wb_tnode *n;
-        if ((rc = wb_tfs_lookup(d->node, path, &n)) == WE_SUCCESS)
+        bool follow = A32(1) & WL_FOLLOW;
+        if ((rc = wb_tfs_lookup(d->node, path, follow, &n)) == WE_SUCCESS)
             wb_tfs_stat(n, &st);
     } else if (rc == WE_SUCCESS) {
         int fd;
@@ -494,14 +581,15 @@ WB_WASI_FN(path_filestat_set_times)
     char path[WB_PATH_MAX];
     struct timespec ts[2];
     int rc = dir_arg(WASI, c, A32(0), WR_PATH_FILESTAT_SET_TIMES, A32(2),
-                     A32(3), path, &d);
+                     A32(3), path, &d, NULL);
     if (rc == WE_SUCCESS && d->ro)
         rc = WE_ROFS;
     if (rc == WE_SUCCESS)
         rc = wb_times(A64(4), A64(5), (uint16_t)A32(6), ts);
     if (rc == WE_SUCCESS && d->kind == WB_FD_TMPFS) {
         wb_tnode *n;
-        if ((rc = wb_tfs_lookup(d->node, path, &n)) == WE_SUCCESS)
+        bool follow = A32(1) & WL_FOLLOW;
+        if ((rc = wb_tfs_lookup(d->node, path, follow, &n)) == WE_SUCCESS)
             wb_tfs_set_times(n, ts);
     } else if (rc == WE_SUCCESS) {
         int fd;

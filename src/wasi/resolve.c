@@ -84,8 +84,9 @@ static void walk_done(walk *k)
 
 /* Pop the next component of k->rest into comp (NAME_MAX + 2 bytes); false
  * at the end. A longer name is cut to NAME_MAX + 1 bytes: still too long
- * for the caller, and never past the end of comp. */
-static bool next_comp(walk *k, char *comp, bool *last)
+ * for the caller, and never past the end of comp.
+ * *slashed: comp is the last name but a '/' followed it. */
+static bool next_comp(walk *k, char *comp, bool *last, bool *slashed)
 {
     char *s = k->rest;
     while (*s == '/')
@@ -99,8 +100,9 @@ static bool next_comp(walk *k, char *comp, bool *last)
     while (*t == '/')
         t++;
     *last = *t == 0 && s[n] != '/';
+    *slashed = *t == 0 && s[n] == '/';
     memmove(k->rest, t, strlen(t) + 1);
-    if (!*last && !*k->rest)       /* "a/": behaves like "a/." */
+    if (*slashed)                  /* "a/": behaves like "a/." */
         strcpy(k->rest, ".");
     return true;
 }
@@ -214,11 +216,11 @@ static int via_walk(int dirfd, const char *path, int flags, mode_t mode,
         return WE_NOTCAPABLE;
     }
     char comp[NAME_MAX + 2];
-    bool last;
+    bool last, slashed;
     int rc = k->cur < 0 ? wb_wasi_errno(errno) : 1;
     /* step_last: 0 opened, 1 go on (spliced a link); others: 0 go on */
     while (rc == 1) {
-        if (!next_comp(k, comp, &last)) {
+        if (!next_comp(k, comp, &last, &slashed)) {
             rc = step_last(k, ".", flags, mode, follow, out);
         } else if (strlen(comp) > NAME_MAX) {
             rc = WE_NAMETOOLONG;
@@ -226,6 +228,9 @@ static int via_walk(int dirfd, const char *path, int flags, mode_t mode,
             rc = step_last(k, comp, flags, mode, follow, out);
         } else if (strcmp(comp, ".") != 0) {
             int e = !strcmp(comp, "..") ? step_dotdot(k) : step_dir(k, comp);
+            /* O_CREAT of a missing "x/" (a link's target): as open(2) */
+            if (e == WE_NOENT && slashed && (flags & O_CREAT))
+                e = WE_ISDIR;
             rc = e ? e : 1;
         }
     }

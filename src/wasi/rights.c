@@ -22,17 +22,6 @@
                  WR_FD_FILESTAT_GET | WR_POLL_FD_READWRITE |               \
                  WR_SOCK_SHUTDOWN | WR_SOCK_ACCEPT)
 
-/* Rights that change something. A read-only grant never hands them out,
- * and a call that needs one answers EROFS there, as on a read-only
- * mount. */
-#define WR_MUTATE (WR_OPEN_WRITE | WR_FD_FILESTAT_SET_TIMES |              \
-                   WR_PATH_CREATE_DIRECTORY | WR_PATH_CREATE_FILE |        \
-                   WR_PATH_LINK_SOURCE | WR_PATH_LINK_TARGET |             \
-                   WR_PATH_RENAME_SOURCE | WR_PATH_RENAME_TARGET |         \
-                   WR_PATH_FILESTAT_SET_SIZE | WR_PATH_FILESTAT_SET_TIMES | \
-                   WR_PATH_SYMLINK | WR_PATH_REMOVE_DIRECTORY |            \
-                   WR_PATH_UNLINK_FILE)
-
 void wb_rights_of(uint8_t type, bool ro, uint64_t *base, uint64_t *inherit)
 {
     if (type == WF_DIR) {

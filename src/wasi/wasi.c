@@ -107,6 +107,12 @@ static void add_stdio(wb_wasi *w, const wb_sandbox_config *cfg)
 static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
 {
     uint32_t fd;
+    /* wasi-libc matches preopen names literally: "/a/../b" would be
+     * reached only by that spelling, and the root could not place it */
+    if (g->kind != WB_GRANT_SOCKET && g->guest &&
+        wb_vroot_has_dotdot(g->guest))
+        return fail(err, WB_E_ARG, g->guest, "a guest path may not contain "
+                    "'..'");
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
         return wb_err_set(err, WB_E_ARG, "%s: max-files is too small for the "
                           "grants", g->guest);
@@ -158,6 +164,32 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
                                            g->guest);
 }
 
+/* The virtual root (vroot.c), after the grants: their fds stay 3, 4, ...
+ * and wasi-libc matches preopens by their names, not their order. */
+static wb_status add_root(wb_wasi *w, wb_error *err)
+{
+    uint32_t fd;
+    if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
+        return fail(err, WB_E_ARG, "/", "max-files is too small for the "
+                    "grants and the root directory");
+    if (wb_vroot_new(w, &w->vroot) != WE_SUCCESS)
+        return fail(err, WB_E_NOMEM, "/", "cannot make the root directory");
+    wb_fdent *e = &w->fds[fd];
+    memset(e, 0, sizeof *e);
+    e->kind = WB_FD_VROOT;
+    e->type = WF_DIR;
+    e->ro = true;
+    e->host = -1;
+    e->vnode = w->vroot;
+    wb_rights_of(WF_DIR, true, &e->rights, &e->inherit);
+    if (!(e->preopen = strdup("/"))) {
+        e->kind = WB_FD_FREE;
+        return fail(err, WB_E_NOMEM, "/", "out of memory");
+    }
+    w->nopen++;
+    return WB_OK;
+}
+
 wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
                       wb_error *err)
 {
@@ -186,12 +218,22 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
         return wb_err_set(err, WB_E_ARG, "max-files: must be at least 3");
     }
     add_stdio(w, cfg);
+    bool root = !cfg->no_root;
     for (size_t i = 0; i < cfg->ngrants; i++) {
-        wb_status st = add_grant(w, &cfg->grants[i], err);
+        const wb_grant *g = &cfg->grants[i];
+        wb_status st = add_grant(w, g, err);
         if (st != WB_OK) {
             wb_wasi_free(w);
             return st;
         }
+        if (g->kind != WB_GRANT_SOCKET && wb_vroot_is_root(g->guest ? g->guest
+                                                                     : "/"))
+            root = false;                 /* the grant is the root */
+    }
+    wb_status st = root ? add_root(w, err) : WB_OK;
+    if (st != WB_OK) {
+        wb_wasi_free(w);
+        return st;
     }
     *out = w;
     return WB_OK;
@@ -214,6 +256,7 @@ void wb_wasi_free(wb_wasi *w)
         wb_fd_release(&w->fds[i]);
     for (size_t i = 0; i < w->ntfs; i++)
         wb_tfs_free(w->tfs[i]);
+    wb_vroot_free(w->vroot);
     for (size_t i = 0; w->args && i < w->nargs; i++) free(w->args[i]);
     for (size_t i = 0; w->env && i < w->nenv; i++) free(w->env[i]);
     free(w->args);

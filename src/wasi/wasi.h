@@ -14,8 +14,10 @@
  *   path.c      path_* on host grants and tmpfs
  *   resolve.c   safe resolution beneath a dirfd (openat2 or a walk)
  *   symlink.c   guest-made symlinks stay inside their grant
- *   tmpfs.c     the in-memory file system (tree, lifetimes)
+ *   tmpfs.c     the in-memory file system (tree, links, lifetimes)
+ *   tmpwalk.c   its path resolution (symlinks, "..", trailing slashes)
  *   tmpdata.c   its files' contents: sparse pages, holes cost nothing
+ *   vroot.c     the virtual root "/" under which the grants appear
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
  *
@@ -34,6 +36,7 @@
 #include "wasmbox.h"
 #include "common/error.h"
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -111,9 +114,20 @@ enum { WT_ATIM = 1, WT_ATIM_NOW = 2, WT_MTIM = 4, WT_MTIM_NOW = 8 };
 /* What path_open reads as "for writing" (as wasi-libc asks for O_WRONLY). */
 #define WR_OPEN_WRITE (WR_FD_DATASYNC | WR_FD_WRITE | WR_FD_ALLOCATE |    \
                        WR_FD_FILESTAT_SET_SIZE)
+/* Rights that change something. A read-only grant never hands them out,
+ * and a call that needs one answers EROFS there, as on a read-only
+ * mount. */
+#define WR_MUTATE (WR_OPEN_WRITE | WR_FD_FILESTAT_SET_TIMES |              \
+                   WR_PATH_CREATE_DIRECTORY | WR_PATH_CREATE_FILE |        \
+                   WR_PATH_LINK_SOURCE | WR_PATH_LINK_TARGET |             \
+                   WR_PATH_RENAME_SOURCE | WR_PATH_RENAME_TARGET |         \
+                   WR_PATH_FILESTAT_SET_SIZE | WR_PATH_FILESTAT_SET_TIMES | \
+                   WR_PATH_SYMLINK | WR_PATH_REMOVE_DIRECTORY |            \
+                   WR_PATH_UNLINK_FILE)
 
 typedef struct wb_tfs wb_tfs;
 typedef struct wb_tnode wb_tnode;
+typedef struct wb_vnode wb_vnode;
 
 /* Session kernels (src/session/wb_session_kernel.c) must know when their
  * guest is parked reading its request socket: called on the guest thread
@@ -130,7 +144,7 @@ typedef struct wb_fileid {
 } wb_fileid;
 
 enum { WB_FD_FREE = 0, WB_FD_STDIN, WB_FD_OUT, WB_FD_HOST, WB_FD_TMPFS,
-       WB_FD_SOCK };
+       WB_FD_SOCK, WB_FD_VROOT };
 
 typedef struct wb_fdent {
     uint8_t kind;              /* WB_FD_* */
@@ -143,6 +157,7 @@ typedef struct wb_fdent {
     char *preopen;             /* guest name of a preopened directory */
     wb_fileid root;            /* WB_FD_HOST: root of the grant it is in */
     wb_tnode *node;            /* WB_FD_TMPFS (holds a reference) */
+    wb_vnode *vnode;           /* WB_FD_VROOT: a directory of the root */
     uint64_t pos;              /* WB_FD_TMPFS file offset */
     DIR *dir;                  /* host fd_readdir stream, lazily opened */
     uint64_t dir_idx;          /* index of the next entry `dir` yields */
@@ -162,6 +177,7 @@ struct wb_wasi {
     atomic_int cancelled;
     int stop;                          /* wb_outcome that ended the run, -1 */
     wb_tfs **tfs; size_t ntfs;
+    wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
     wb_stdin_wait_fn stdin_wait; void *stdin_wait_user;   /* or NULL */
 };
 
@@ -344,6 +360,12 @@ int wb_symlink_rename_ok(int from, const wb_fileid *from_root,
  * pass wb_symlink_new_ok there. */
 int wb_symlink_link_ok(int from, const char *name, int to,
                        const wb_fileid *to_root);
+/* The same for tmpfs grants (rooted at their file system's root). */
+int wb_tsym_new_ok(const wb_tnode *dir, const char *target);
+int wb_tsym_rename_ok(const wb_tnode *from, const char *name,
+                      const wb_tnode *to);
+/* n: the entry a path_link without follow names (NULL: none). */
+int wb_tsym_link_ok(const wb_tnode *n, const wb_tnode *to);
 
 /* tmpdata.c: the space a tmpfs may use, and one file's sparse contents.
  * Nothing is allocated before wb_tspace_take agreed to it. */
@@ -371,18 +393,28 @@ void wb_tdata_trim(wb_tdata *d, wb_tspace *s, uint64_t size);
  * its last node, so fds and the fs may be released in either order. */
 wb_tfs *wb_tfs_new(uint64_t cap);
 void wb_tfs_free(wb_tfs *fs);
+/* Unlink everything below directory dir (open nodes live on). */
+void wb_tfs_clear(wb_tnode *dir);
 wb_tnode *wb_tfs_root(wb_tfs *fs);
 void wb_tnode_ref(wb_tnode *n);
 void wb_tnode_unref(wb_tnode *n);
 bool wb_tnode_is_dir(const wb_tnode *n);
-/* Resolve path beneath dir (".." never climbs above dir). */
-int wb_tfs_lookup(wb_tnode *dir, const char *path, wb_tnode **out);
-int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
-                  char *last, bool *slash);
-wb_tnode *wb_tfs_child(wb_tnode *dir, const char *name);
+bool wb_tnode_is_root(const wb_tnode *n);
+uint8_t wb_tnode_type(const wb_tnode *n);        /* WF_DIR, _REG, _SYMLINK */
+const char *wb_tnode_target(const wb_tnode *n);  /* a symlink's target */
+/* A directory's parent: NULL for the root and removed directories. */
+wb_tnode *wb_tnode_parent(const wb_tnode *dir);
+wb_tnode *wb_tfs_child(const wb_tnode *dir, const char *name);
+/* Entry i of dir (no "." or ".."), or NULL past the end. */
+wb_tnode *wb_tfs_kid(const wb_tnode *dir, size_t i, const char **name);
 /* In a directory that was removed: WE_NOENT, as on Linux. */
 int wb_tfs_create(wb_tnode *parent, const char *name, bool dir,
                   wb_tnode **out);
+/* slash: the new name ended in '/' (ENOENT unless it exists: EEXIST). */
+int wb_tfs_symlink(wb_tnode *parent, const char *name, const char *target,
+                   bool slash);
+/* A second name for n (not a directory: EPERM). */
+int wb_tfs_link(wb_tnode *n, wb_tnode *parent, const char *name, bool slash);
 /* slash: the path ended in '/' (unlink then answers ENOTDIR or EISDIR). */
 int wb_tfs_remove(wb_tnode *parent, const char *name, bool dir, bool slash);
 /* slash: either path ended in '/' (the source must be a directory). */
@@ -404,6 +436,44 @@ void wb_tfs_set_times(wb_tnode *n, const struct timespec ts[2]);
 bool wb_tfs_dirent(wb_tnode *dir, uint64_t i, const char **name,
                    uint64_t *ino, uint8_t *type);
 bool wb_tfs_same(const wb_tnode *a, const wb_tnode *b);
+/* Bytes of its size in use (the root node's included). */
+uint64_t wb_tfs_used(const wb_tfs *fs);
+
+/* tmpwalk.c: resolution beneath dir (nothing above it is reached). The
+ * last component is followed when it is a symlink and `how` is FOLLOW, or
+ * NOFOLLOW with a trailing slash; PARENT never follows it. */
+enum { WB_WALK_PARENT, WB_WALK_NOFOLLOW, WB_WALK_FOLLOW };
+typedef struct wb_tpath {
+    wb_tnode *parent;              /* the directory holding `last` */
+    wb_tnode *node;                /* what `last` names there, or NULL */
+    char last[NAME_MAX + 1];       /* "." for "", ".", ".." or "x/.." */
+    bool slash;                    /* a '/' followed `last` */
+} wb_tpath;
+int wb_tfs_walk(wb_tnode *dir, const char *path, int how, wb_tpath *out);
+/* What path names: ENOENT if nothing, ENOTDIR past a trailing slash. */
+int wb_tfs_lookup(wb_tnode *dir, const char *path, bool follow,
+                  wb_tnode **out);
+/* The directory holding path's last component, which is copied to last
+ * (NAME_MAX+1 bytes; "." for "x/." and "x/..", as wb_resolve_parent). */
+int wb_tfs_parent(wb_tnode *dir, const char *path, wb_tnode **parent,
+                  char *last, bool *slash);
+
+/* vroot.c: the read-only root directory over the grants. */
+/* Is guest path `guest` "/" itself (no components but "" and ".")? */
+bool wb_vroot_is_root(const char *guest);
+bool wb_vroot_has_dotdot(const char *guest);
+/* The root over the directory preopens now in w's table. */
+int wb_vroot_new(wb_wasi *w, wb_vnode **out);
+void wb_vroot_free(wb_vnode *root);
+/* Resolve path from d (a WB_FD_VROOT descriptor). Into *view: the grant
+ * that path reaches (read-only, with d's rights), path then rewritten to
+ * the rest beneath it; or a directory of the root (kind WB_FD_VROOT),
+ * path then ".". */
+int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view);
+void wb_vroot_stat(const wb_vnode *v, wb_fstat *st);
+/* As wb_tfs_dirent. */
+bool wb_vroot_dirent(const wb_vnode *v, uint64_t i, const char **name,
+                     uint64_t *ino, uint8_t *type);
 
 /* Every WASI function (implemented across the files above). */
 WB_WASI_FN(args_get); WB_WASI_FN(args_sizes_get);

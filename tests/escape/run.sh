@@ -119,6 +119,18 @@ for mode in openat2 walk; do
     # on the host, every link the guest left must resolve inside data/
     out=$(links_outside "$W/data")
     [ -z "$out" ] && ok || failed "guest-symlinks-host/$mode" "links outside: $out"
+    # the host's links to the outside stay in their grant
+    SETUP='mkdir -p "$W/other"' \
+    run_case "link-grants/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --dir "$W/other:/other" "$E/linkgrants.wasm" && ok
+    out=$(links_outside "$W/other")
+    [ -z "$out" ] && ok || failed "link-grants-host/$mode" "links outside: $out"
+    # the virtual root (issue 22): nothing beyond the grants, no changes
+    run_case "vroot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --dir "$W/ro:/ro:ro" --tmpfs /tmp "$E/vrootesc.wasm" && ok
+    # nested grants: none redirected, shadowed or left through another
+    run_case "vroot-nested/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --tmpfs /data/sub --dir "$W/ro:/data/sub/ro:ro" "$E/vrootnest.wasm" && ok
     run_case "proc-magic-links/$mode" exited 0 -- "${extra[@]}" --dir /proc:/proc:ro \
         "$E/readfile.wasm" /proc/self/root/etc/passwd /proc/self/cwd/etc/passwd \
         /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && ok
@@ -231,7 +243,8 @@ done
 # Files and directories removed or moved while open (issue 11): the
 # tmpfs gives the kernel's answers (the same program on a host grant) and
 # never touches a node it freed; sanitizer reports fail the case.
-for c in into-removed-dir removed-parent renamed-over removed-file left-open; do
+for c in into-removed-dir removed-parent renamed-over removed-file left-open \
+         hard-links; do
     for g in "tmpfs --tmpfs /data" "host --dir $W/data:/data"; do
         read -r kind opt dir <<<"$g"
         run_case "unlinked-$c/$kind" exited 0 -- "$opt" "$dir" \
@@ -239,6 +252,13 @@ for c in into-removed-dir removed-parent renamed-over removed-file left-open; do
         [ "$RUN_RC" = 0 ] && ok || failed "unlinked-$c/$kind" "status $RUN_RC: $(head -c 300 "$T/stderr")"
     done
 done
+# Links on a tmpfs (issue 22): the rule of host grants, EXDEV between two.
+run_case tmpfs-links exited 0 -- --tmpfs /data --tmpfs /other \
+    "$E/tmplink.wasm" && ok
+# ... and nothing of a tmpfs's size leaks through its links
+run_case tmpfs-link-space exited 0 -- --tmpfs /data:64K "$E/tmplink.wasm" \
+    space && ok
+run_case guest-symlinks/tmpfs exited 0 -- --tmpfs /data "$E/guestlink.wasm" && ok
 # 300,000 nested directories left in place: freeing the tree at exit
 # used to recurse once per level and overflow the host's stack.
 if run_case tmpfs-deep-tree exited 0 -- --max-disk 2G --tmpfs /data:128M \

@@ -15,6 +15,7 @@
             __WASI_RIGHTS_FD_FILESTAT_SET_SIZE)
 #define DIRR (__WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_FD_FILESTAT_GET | \
               __WASI_RIGHTS_PATH_CREATE_DIRECTORY | \
+              __WASI_RIGHTS_PATH_SYMLINK | \
               __WASI_RIGHTS_PATH_CREATE_FILE | __WASI_RIGHTS_PATH_OPEN | \
               __WASI_RIGHTS_PATH_RENAME_SOURCE | \
               __WASI_RIGHTS_PATH_RENAME_TARGET | \
@@ -165,6 +166,58 @@ static void removed_file(void)
      * before it, it must be freed exactly once */
 }
 
+/* Hard links (issue 22): a file lives while any name or fd holds it;
+ * rename between two names of one file changes nothing; a symlink to a
+ * directory removed while open through it. */
+static void hard_links(void)
+{
+    size_t done;
+    char buf[16] = { 0 };
+    __wasi_iovec_t v = { (uint8_t *)buf, sizeof buf };
+    __wasi_filestat_t st;
+    CHECK(__wasi_path_create_directory(ROOT, "hd") == 0);
+    __wasi_fd_t f = open_at(ROOT, "hf", __WASI_OFLAGS_CREAT, RW);
+    CHECK(put(f, "hello", 5, &done) == 0);
+    CHECK(__wasi_path_link(ROOT, 0, "hf", ROOT, "hd/hg") == 0);
+    CHECK(__wasi_path_link(ROOT, 0, "hf", ROOT, "hh") == 0);
+    CHECK(__wasi_path_link(ROOT, 0, "hd", ROOT, "hdl") == __WASI_ERRNO_PERM);
+    CHECK(stat_fd(f).nlink == 3);
+    CHECK(__wasi_path_unlink_file(ROOT, "hf") == 0);
+    CHECK(put(f, " you", 4, &done) == 0);
+    __wasi_fd_t h = open_at(ROOT, "hh", 0, RW);
+    CHECK(__wasi_fd_read(h, &v, 1, &done) == 0 && done == 9);
+    CHECK(!memcmp(buf, "hello you", 9));
+    CHECK(__wasi_path_rename(ROOT, "hh", ROOT, "hd/hg") == 0);
+    CHECK(__wasi_path_filestat_get(ROOT, 0, "hh", &st) == 0 && st.nlink == 2);
+    CHECK(__wasi_path_unlink_file(ROOT, "hd/hg") == 0);
+    CHECK(__wasi_path_unlink_file(ROOT, "hh") == 0);
+    CHECK(stat_fd(f).nlink == 0 && stat_fd(h).nlink == 0);
+    CHECK(put(h, "!", 1, &done) == 0);
+    CHECK(stat_fd(f).size == 10);
+    CHECK(__wasi_fd_close(f) == 0);
+    CHECK(__wasi_path_remove_directory(ROOT, "hd") == 0);
+    /* through a symlink, a directory removed while open */
+    CHECK(__wasi_path_create_directory(ROOT, "he") == 0);
+    CHECK(__wasi_path_symlink("he", ROOT, "hl") == 0);
+    __wasi_fd_t e;
+    CHECK(__wasi_path_open(ROOT, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "hl",
+                           __WASI_OFLAGS_DIRECTORY, DIRR, DIRR, 0, &e) == 0);
+    CHECK(__wasi_path_open(ROOT, 0, "hl", __WASI_OFLAGS_DIRECTORY, DIRR,
+                           DIRR, 0, &f) == __WASI_ERRNO_NOTDIR);
+    CHECK(__wasi_path_open(ROOT, 0, "hl", 0, DIRR, DIRR, 0, &f) ==
+          __WASI_ERRNO_LOOP);
+    CHECK(__wasi_path_remove_directory(ROOT, "he") == 0);
+    CHECK(__wasi_path_create_directory(e, "x") == __WASI_ERRNO_NOENT);
+    CHECK(__wasi_path_symlink("x", e, "y") == __WASI_ERRNO_NOENT);
+    CHECK(readdir_bytes(e) == 0);
+    CHECK(__wasi_path_filestat_get(ROOT, 1, "hl", &st) == __WASI_ERRNO_NOENT);
+    CHECK(__wasi_path_filestat_get(ROOT, 0, "hl", &st) == 0 &&
+          st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
+    CHECK(__wasi_path_unlink_file(ROOT, "hl") == 0);
+    CHECK(__wasi_fd_close(e) == 0);
+    /* h stays open past the end of the run, its file nameless */
+}
+
 /* Left open at exit: a removed directory and a linked one. */
 static void left_open(void)
 {
@@ -184,6 +237,7 @@ int main(int argc, char **argv)
         { "renamed-over", renamed_over },
         { "removed-file", removed_file },
         { "left-open", left_open },
+        { "hard-links", hard_links },
     };
     for (int i = 1; i < argc; i++)
         for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)

@@ -161,6 +161,66 @@ except FileNotFoundError:
 os.close(D)
 for i in range(64): os.write(F, b"A" * 65536)
 print(os.fstat(F).st_size, os.stat("/tmp/f").st_size, os.pread(F, 5, 0).decode())'
+    # issue 22 item 1: "/" exists (the virtual root), paths outside the
+    # grants are "not found", not PermissionError; nothing is made there
+    check "python virtual root" 0 "root ok" "" -- "$W" python --tmpfs /tmp -c '
+import errno, glob, os, os.path, pathlib, tempfile, zoneinfo
+assert pathlib.Path("/xyzzy").exists() is False
+st = os.stat("/")
+import stat
+assert stat.S_ISDIR(st.st_mode), st
+os.chdir("/")
+assert os.getcwd() == "/"
+assert sorted(os.listdir("/")) == ["lib", "tmp"], os.listdir("/")
+assert str(pathlib.Path("/").resolve()) == "/"
+assert sorted(glob.glob("/*")) == ["/lib", "/tmp"], glob.glob("/*")
+assert os.path.ismount("/") and os.path.ismount("/tmp")
+assert not os.path.ismount("/lib/python3.11")
+try:
+    zoneinfo.ZoneInfo("UTC")
+except zoneinfo.ZoneInfoNotFoundError:
+    pass
+d = tempfile.mkdtemp()
+assert d.startswith("/tmp/") and os.path.isdir(d), d
+for f in (lambda: open("/newfile", "w"), lambda: os.mkdir("/newdir")):
+    try:
+        f()
+        raise SystemExit("made something at the root")
+    except OSError as e:
+        assert e.errno == errno.EROFS, e
+assert not os.path.exists("/newfile")
+print("root ok")'
+    # issue 22 item 3: links on a tmpfs behave as on a host grant
+    mkdir -p "$tmp/links"
+    links_py='
+import os, shutil, pathlib, sys
+t = sys.argv[1]
+os.mkdir(t + "/d")
+pathlib.Path(t + "/d/f").write_text("data")
+os.link(t + "/d/f", t + "/d/g")
+os.symlink("f", t + "/d/s")
+os.symlink("d", t + "/ds")
+assert os.stat(t + "/d/f").st_nlink == 2
+assert os.readlink(t + "/d/s") == "f" and os.path.islink(t + "/d/s")
+assert pathlib.Path(t + "/ds/s").read_text() == "data"
+assert sorted(os.listdir(t + "/ds")) == ["f", "g", "s"]
+shutil.copytree(t + "/d", t + "/c", symlinks=True)
+assert os.readlink(t + "/c/s") == "f"
+os.unlink(t + "/d/f")
+assert pathlib.Path(t + "/d/g").read_text() == "data"
+try:
+    os.symlink("../../etc/passwd", t + "/d/out")
+except PermissionError:
+    pass
+else:
+    raise SystemExit("made a link out")
+shutil.rmtree(t + "/d")
+assert os.path.islink(t + "/ds") and not os.path.exists(t + "/ds")
+print("links ok")'
+    check "python links on a tmpfs" 0 "links ok" "" -- "$W" python --tmpfs /tmp \
+        -c "$links_py" /tmp
+    check "python links on a host grant" 0 "links ok" "" -- "$W" python \
+        --dir "$tmp/links:/w" -c "$links_py" /w
 fi
 
 # ---- js -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // RUN errors: -- $WASM
-// Error paths of the raw WASI calls: bad fds, bad pointers, no grants.
+// Error paths of the raw WASI calls: bad fds, bad pointers, no grants
+// (then only the empty read-only root: ENOENT, EROFS).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,9 +30,12 @@ int main(void)
     SHOW("fdstat stdout", __wasi_fd_fdstat_get(1, &fs));
     SHOW("stdout filetype", fs.fs_filetype);
     SHOW("fdstat bad ptr", __wasi_fd_fdstat_get(1, (void *)0xfffffff0));
-    SHOW("prestat none", __wasi_fd_prestat_get(3, &ps));
+    /* no grants: fd 3 is the virtual root "/", empty */
+    SHOW("prestat root", __wasi_fd_prestat_get(3, &ps));
+    SHOW("prestat none", __wasi_fd_prestat_get(4, &ps));
     SHOW("path_open no grant", __wasi_path_open(3, 0, "etc/passwd", 0, 0, 0, 0, &nfd));
     SHOW("open /etc/passwd", open("/etc/passwd", O_RDONLY) < 0 ? errno : 0);
+    SHOW("creat /x", open("/x", O_CREAT | O_WRONLY, 0644) < 0 ? errno : 0);
     SHOW("sock_accept stdin", __wasi_sock_accept(0, 0, &nfd));
     SHOW("sock_shutdown bad fd", __wasi_sock_shutdown(77, __WASI_SDFLAGS_WR));
     SHOW("renumber bad", __wasi_fd_renumber(1, 55));

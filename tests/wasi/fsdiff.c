@@ -6,13 +6,17 @@
 // the kernel answers.
 //
 // Left out of the transcript, where the two differ by design:
-//   - inode and device numbers, times;
+//   - inode and device numbers, times (which names are hard links of one
+//     file shows as the first name of the final tree with its inode,
+//     "same=a/b");
 //   - readdir order (entries are sorted);
 //   - a directory's size (the host's depends on its file system) and its
 //     link count (printed only as zero or not: file systems count
-//     subdirectories differently);
-//   - symlinks and hard links are not generated (tmpfs has neither:
-//     path_symlink and path_link answer ENOTSUP there).
+//     subdirectories differently).
+// Symlinks, hard links and readlink are generated with the rest, so the
+// tmpfs follows, refuses and counts links as a host grant does. Both
+// refuse a symlink whose target could lead out of the grant (EPERM, the
+// rule of docs/grants.md), which Linux would make.
 // Differences of the tmpfs that the transcript does not reach: file size
 // is capped at 1 TiB (EFBIG); holes cost nothing of the tmpfs size; an
 // fd_allocate that runs out of space keeps the pages it got (Linux gives
@@ -30,6 +34,7 @@
 #define MAXIO 20000
 
 static uint64_t rng;
+static void gen_path(char *out);
 static uint64_t next(void)
 {
     rng ^= rng >> 12;
@@ -51,6 +56,17 @@ static uint64_t hash(const uint8_t *p, size_t n, uint64_t h)
 }
 
 /* ---- arguments ---------------------------------------------------------- */
+
+/* A symlink's target: mostly relative paths, some climbing further up,
+ * trailing slashes, dots, now and then an absolute one. */
+static void gen_target(char *out)
+{
+    static const char *const up[] = { "", "../", "../../", "../../../" };
+    char rest[64];
+    gen_path(rest);
+    strcpy(out, chance(75) ? "" : up[pick(4)]);
+    strcat(out, rest[0] == '/' && out[0] ? rest + 1 : rest);
+}
 
 static void gen_path(char *out)
 {
@@ -133,7 +149,8 @@ static void fill(size_t n)
 static const char *type_name(__wasi_filetype_t t)
 {
     return t == __WASI_FILETYPE_DIRECTORY ? "dir"
-         : t == __WASI_FILETYPE_REGULAR_FILE ? "file" : "other";
+         : t == __WASI_FILETYPE_REGULAR_FILE ? "file"
+         : t == __WASI_FILETYPE_SYMBOLIC_LINK ? "link" : "other";
 }
 
 static void print_stat(const __wasi_filestat_t *st)
@@ -227,6 +244,12 @@ static const __wasi_rights_t R_READ = __WASI_RIGHTS_FD_READ |
 static const __wasi_rights_t R_WRITE = __WASI_RIGHTS_FD_WRITE |
     __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | __WASI_RIGHTS_FD_ALLOCATE;
 
+/* Lookup flags: mostly following, as wasi-libc's open() does. */
+static __wasi_lookupflags_t gen_follow(void)
+{
+    return chance(75) ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0;
+}
+
 static void do_open(__wasi_fd_t at, const char *base, const char *path,
                     __wasi_oflags_t of, uint32_t r, __wasi_fdflags_t ff)
 {
@@ -238,10 +261,11 @@ static void do_open(__wasi_fd_t at, const char *base, const char *path,
         printf("close s%d -> %d\n", s, __wasi_fd_close(slot[s].fd));
         slot[s].open = 0;
     }
-    __wasi_errno_t e = __wasi_path_open(at, 0, path, of, rights, ~0ull, ff,
+    __wasi_lookupflags_t lf = gen_follow();
+    __wasi_errno_t e = __wasi_path_open(at, lf, path, of, rights, ~0ull, ff,
                                         &fd);
-    printf("open s%d %s '%s' of=%u r=%u ff=%u -> %d", s, base, path, of, r,
-           ff, e);
+    printf("open s%d %s '%s' lf=%u of=%u r=%u ff=%u -> %d", s, base, path,
+           lf, of, r, ff, e);
     if (!e) {
         __wasi_fdstat_t st;
         if (__wasi_fd_fdstat_get(fd, &st))
@@ -289,21 +313,87 @@ static void op_open_rmdir(void)
 static void op_path1(int kind)
 {
     static const char *const names[] = { "mkdir", "rmdir", "unlink",
-                                         "stat" };
+                                         "stat", "times" };
     char path[64], base[8];
     __wasi_fd_t at = gen_base(base);
     __wasi_filestat_t st;
     __wasi_errno_t e;
+    __wasi_lookupflags_t lf = kind >= 3 ? gen_follow() : 0;
     gen_path(path);
     switch (kind) {
     case 0: e = __wasi_path_create_directory(at, path); break;
     case 1: e = __wasi_path_remove_directory(at, path); break;
     case 2: e = __wasi_path_unlink_file(at, path); break;
-    default: e = __wasi_path_filestat_get(at, 0, path, &st); break;
+    case 3: e = __wasi_path_filestat_get(at, lf, path, &st); break;
+    default:
+        e = __wasi_path_filestat_set_times(at, lf, path, 0, 0,
+                                           __WASI_FSTFLAGS_ATIM_NOW |
+                                           __WASI_FSTFLAGS_MTIM_NOW);
+        break;
     }
-    printf("%s %s '%s' -> %d", names[kind], base, path, e);
+    printf("%s %s '%s' lf=%u -> %d", names[kind], base, path, lf, e);
     if (kind == 3 && !e)
         print_stat(&st);
+    printf("\n");
+}
+
+/* A name for link calls: half the time one at the top (more of them
+ * succeed), else any path. */
+static void gen_link_path(char *out)
+{
+    static const char *const name[] = { "a", "b", "c", "l", "m" };
+    if (chance(50))
+        strcpy(out, name[pick(5)]);
+    else
+        gen_path(out);
+}
+
+static void op_symlink(void)
+{
+    char target[96], path[64], base[8];
+    __wasi_fd_t at = gen_base(base);
+    gen_target(target);
+    gen_link_path(path);
+    printf("symlink '%s' %s '%s' -> %d\n", target, base, path,
+           __wasi_path_symlink(target, at, path));
+}
+
+static void op_link(void)
+{
+    char p1[64], p2[64], b1[8] = "root", b2[8] = "root";
+    __wasi_fd_t d1 = chance(30) ? gen_base(b1) : ROOT;
+    __wasi_fd_t d2 = chance(30) ? gen_base(b2) : ROOT;
+    __wasi_lookupflags_t lf = chance(50) ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
+                                         : 0;
+    gen_link_path(p1);
+    gen_link_path(p2);
+    if (chance(40)) {
+        /* a file to link: most names are directories or missing */
+        __wasi_fd_t fd;
+        strcpy(p1, chance(50) ? "x" : "a/x");
+        __wasi_errno_t e = __wasi_path_open(ROOT, 0, p1,
+                                            __WASI_OFLAGS_CREAT, R_WRITE,
+                                            0, 0, &fd);
+        printf("creat '%s' -> %d, ", p1, e);
+        if (!e)
+            __wasi_fd_close(fd);
+    }
+    printf("link %s '%s' lf=%u %s '%s' -> %d\n", b1, p1, lf, b2, p2,
+           __wasi_path_link(d1, lf, p1, d2, p2));
+}
+
+static void op_readlink(void)
+{
+    char path[64], base[8], buf[128];
+    __wasi_fd_t at = gen_base(base);
+    __wasi_size_t n = 0;
+    __wasi_size_t cap = chance(10) ? pick(4) : sizeof buf;
+    gen_link_path(path);
+    __wasi_errno_t e = __wasi_path_readlink(at, path, (uint8_t *)buf, cap,
+                                            &n);
+    printf("readlink %s '%s' %u -> %d", base, path, cap, e);
+    if (!e)
+        printf(" '%.*s'", (int)n, buf);
     printf("\n");
 }
 
@@ -408,7 +498,12 @@ static void op_close(void)
 
 static void step(void)
 {
-    switch (pick(28)) {
+    switch (pick(34)) {
+    case 28: case 29: op_symlink(); break;
+    case 30: op_link(); break;
+    case 31: op_readlink(); break;
+    case 32: op_path1(4); break;                        /* times */
+    case 33: op_path1(3); break;                        /* stat */
     case 0: case 1: case 2: case 3: op_open(); break;
     case 4: case 5: case 6: op_path1(0); break;         /* mkdir */
     case 7: case 8: op_path1(1); break;                 /* rmdir */
@@ -431,6 +526,27 @@ static void step(void)
 
 /* ---- the final state ---------------------------------------------------- */
 
+/* Names seen in the final tree, by inode: hard links show as "same=". */
+static struct { __wasi_device_t dev; __wasi_inode_t ino; char path[96]; }
+    seen[512];
+static int nseen;
+
+static void print_same(const __wasi_filestat_t *st, const char *path)
+{
+    for (int i = 0; i < nseen; i++)
+        if (seen[i].dev == st->dev && seen[i].ino == st->ino) {
+            printf(" same=%s", seen[i].path);
+            return;
+        }
+    if (nseen < 512) {
+        seen[nseen].dev = st->dev;
+        seen[nseen].ino = st->ino;
+        snprintf(seen[nseen++].path, sizeof seen[0].path, "%s", path);
+    }
+}
+
+static void dump_entry(const char *path, int depth);
+
 static void dump_tree(__wasi_fd_t dir, const char *prefix, int depth)
 {
     char *names[256];
@@ -441,29 +557,50 @@ static void dump_tree(__wasi_fd_t dir, const char *prefix, int depth)
         char *colon = strrchr(names[i], ':'), path[512];
         *colon = 0;
         if (strcmp(names[i], ".") && strcmp(names[i], "..")) {
-            __wasi_fd_t fd;
             snprintf(path, sizeof path, "%s%s", prefix, names[i]);
-            __wasi_errno_t e = __wasi_path_open(ROOT, 0, path, 0, R_READ,
-                                                R_READ, 0, &fd);
-            __wasi_filestat_t st;
-            printf("tree %s ->", path);
-            if (e) {
-                printf(" open errno %d\n", e);
-            } else if (__wasi_fd_filestat_get(fd, &st) == 0) {
-                print_stat(&st);
-                if (st.filetype == __WASI_FILETYPE_REGULAR_FILE)
-                    print_content(fd);
-                printf("\n");
-                if (st.filetype == __WASI_FILETYPE_DIRECTORY) {
-                    strcat(path, "/");
-                    dump_tree(fd, path, depth + 1);
-                }
-            }
-            if (!e && __wasi_fd_close(fd))
-                printf("close errno\n");
+            dump_entry(path, depth);
         }
         free(names[i]);
     }
+}
+
+static void dump_entry(const char *path, int depth)
+{
+    __wasi_filestat_t st;
+    __wasi_fd_t fd;
+    char buf[512];
+    __wasi_size_t len;
+    printf("tree %s ->", path);
+    if (__wasi_path_filestat_get(ROOT, 0, path, &st) == 0 &&
+        st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK) {
+        print_stat(&st);
+        print_same(&st, path);
+        if (__wasi_path_readlink(ROOT, path, (uint8_t *)buf, sizeof buf,
+                                 &len) == 0)
+            printf(" -> '%.*s'", (int)len, buf);
+        printf("\n");
+        return;
+    }
+    __wasi_errno_t e = __wasi_path_open(ROOT, 0, path, 0, R_READ, R_READ, 0,
+                                        &fd);
+    if (e) {
+        printf(" open errno %d\n", e);
+        return;
+    }
+    if (__wasi_fd_filestat_get(fd, &st) == 0) {
+        print_stat(&st);
+        if (st.filetype == __WASI_FILETYPE_REGULAR_FILE) {
+            print_same(&st, path);
+            print_content(fd);
+        }
+        printf("\n");
+        if (st.filetype == __WASI_FILETYPE_DIRECTORY) {
+            snprintf(buf, sizeof buf, "%s/", path);
+            dump_tree(fd, buf, depth + 1);
+        }
+    }
+    if (__wasi_fd_close(fd))
+        printf("close errno\n");
 }
 
 int main(int argc, char **argv)

@@ -66,7 +66,8 @@ if [ -f "$LIB" ]; then
             "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread -lyaml -ljansson \
             "${SANFLAGS[@]}" 2>"$OUT/api_run.log"; then
         failed c-api "does not build: $(head -3 "$OUT/api_run.log" | tr '\n' ' ')"
-    elif out=$(timeout 30 "$OUT/api_run" "$OUT/args_env.wasm" "$OUT/spin.wasm" "$OUT/sock.wasm" 2>&1) &&
+    elif out=$(timeout 30 "$OUT/api_run" "$OUT/args_env.wasm" "$OUT/spin.wasm" \
+                   "$OUT/sock.wasm" "$OUT/vroot.wasm" 2>&1) &&
          [ "$out" = ok ]; then
         pass=$((pass + 1))
     else

@@ -1,6 +1,7 @@
 /* api_run.c: the sandbox through the C API (no CLI): config helpers,
  * output captured by callback, result fields and the JSON rendering.
- * usage: api_run ARGS_ENV.wasm SPIN.wasm SOCK.wasm; prints "ok" or what failed. */
+ * usage: api_run ARGS_ENV.wasm SPIN.wasm SOCK.wasm VROOT.wasm; prints "ok" or
+ * what failed. */
 #include "wasmbox.h"
 #include <stdio.h>
 #include <string.h>
@@ -86,13 +87,48 @@ static int socket_timeout(const char *path, const char *how)
     return 0;
 }
 
+/* The virtual root "/" comes after the grants, unless the embedder turns
+ * it off (no_root); vroot.wasm "root" lists the preopens and "/". */
+static int virtual_root(const char *path, bool off)
+{
+    wb_module *m;
+    wb_error err;
+    wb_run_result res;
+    wb_sandbox_config cfg;
+    EXPECT(wb_module_load(path, &m, &err) == WB_OK);
+    wb_sandbox_config_init(&cfg);
+    EXPECT(!cfg.no_root);
+    cfg.no_root = off;
+    wb_config_add_arg(&cfg, "vroot");
+    wb_config_add_arg(&cfg, "root");
+    EXPECT(wb_config_add_tmpfs(&cfg, "/data", 1 << 20) == WB_OK);
+    cfg.output = capture;
+    memset(captured, 0, sizeof captured);
+    ncaptured = 0;
+    EXPECT(wb_sandbox_run(&cfg, m, &res, &err) == WB_OK);
+    EXPECT(res.outcome == WB_OUTCOME_EXITED && res.exit_code == 0);
+    EXPECT(strstr(captured, "preopen 3 /data\n"));
+    if (off) {
+        EXPECT(!strstr(captured, "preopen 4"));
+        EXPECT(strstr(captured, "stat /xyzzy                  76"));
+    } else {
+        EXPECT(strstr(captured, "preopen 4 /\n"));
+        EXPECT(strstr(captured, "ls /                         data"));
+        EXPECT(strstr(captured, "stat /xyzzy                  44"));
+    }
+    wb_sandbox_config_free(&cfg);
+    wb_module_release(m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     wb_module *m, *spin;
     wb_error err;
-    EXPECT(argc == 4);
+    EXPECT(argc == 5);
     if (socket_grant(argv[3]) || socket_timeout(argv[3], "waitall") ||
-        socket_timeout(argv[3], "flood"))
+        socket_timeout(argv[3], "flood") || virtual_root(argv[4], false) ||
+        virtual_root(argv[4], true))
         return 1;
     memset(captured, 0, sizeof captured);
     ncaptured = 0;
