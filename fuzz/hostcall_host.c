@@ -298,15 +298,15 @@ static off_t size_before(ino_t ino)
     return 0;                   /* a file the guest made */
 }
 
-/* A link the host made, still in its grant at its depth, or absolute
- * (it means the same anywhere, so src/wasi/symlink.c lets it move to
- * another grant): where it leads is the user's choice. One the guest
- * moved is checked like its own. */
+/* A link the host made, still in its grant, at its depth or absolute
+ * (src/wasi/symlink.c lets an absolute one move within its grant, never
+ * to another): where it leads is the user's choice. One the guest moved
+ * is checked like its own. */
 static bool host_made(ino_t ino, int grant, int depth)
 {
     for (int i = 0; i < H.nlinks; i++)
-        if (H.links[i].ino == ino && (H.links[i].abs ||
-            (H.links[i].grant == grant && H.links[i].depth == depth)))
+        if (H.links[i].ino == ino && H.links[i].grant == grant &&
+            (H.links[i].abs || H.links[i].depth == depth))
             return true;
     return false;
 }
