@@ -111,8 +111,8 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
      * reached only by that spelling, and the root could not place it */
     if (g->kind != WB_GRANT_SOCKET && g->guest &&
         wb_vroot_has_dotdot(g->guest))
-        return fail(err, WB_E_ARG, g->guest, "a guest path may not contain "
-                    "'..'");
+        return wb_err_set(err, WB_E_ARG, "%s: a guest path may not contain "
+                          "'..'", g->guest);
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
         return wb_err_set(err, WB_E_ARG, "%s: max-files is too small for the "
                           "grants", g->guest);
@@ -170,10 +170,10 @@ static wb_status add_root(wb_wasi *w, wb_error *err)
 {
     uint32_t fd;
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
-        return fail(err, WB_E_ARG, "/", "max-files is too small for the "
-                    "grants and the root directory");
+        return wb_err_set(err, WB_E_ARG, "/: max-files is too small for "
+                          "the grants and the root directory");
     if (wb_vroot_new(w, &w->vroot) != WE_SUCCESS)
-        return fail(err, WB_E_NOMEM, "/", "cannot make the root directory");
+        return wb_err_set(err, WB_E_NOMEM, "/: cannot make the root directory");
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);
     e->kind = WB_FD_VROOT;
@@ -184,7 +184,7 @@ static wb_status add_root(wb_wasi *w, wb_error *err)
     wb_rights_of(WF_DIR, true, &e->rights, &e->inherit);
     if (!(e->preopen = strdup("/"))) {
         e->kind = WB_FD_FREE;
-        return fail(err, WB_E_NOMEM, "/", "out of memory");
+        return wb_err_set(err, WB_E_NOMEM, "/: out of memory");
     }
     w->nopen++;
     return WB_OK;
