@@ -24,6 +24,10 @@ CFLAGS   += -fsanitize=thread -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1
 LDFLAGS  += -fsanitize=thread
 endif
 
+# Only the functions marked WB_API in include/wasmbox/*.h leave
+# libwasmbox.so; the rest are internal (mk/api.mk checks the two lists).
+CFLAGS   += -fvisibility=hidden
+
 COMMON_SRC := $(wildcard src/common/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
 WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/sandbox/*.c) \

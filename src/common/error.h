@@ -8,13 +8,13 @@
  * wb_err_addf() (the function, the file, the offset). So an error is one
  * status plus one line, written once where it happened.
  *
- * Depends on nothing but the public header: engine, WASI, sandbox,
+ * Depends on nothing but the public wasmbox/common.h: engine, WASI, sandbox,
  * policy, sessions, servers and the CLI all include it.
  */
 #ifndef WB_COMMON_ERROR_H
 #define WB_COMMON_ERROR_H
 
-#include "wasmbox.h"
+#include "wasmbox/common.h"
 #include <stdarg.h>
 
 /* Sets status and message (one line: newlines become spaces), clears the

@@ -19,7 +19,7 @@
 #ifndef WB_ENGINE_H
 #define WB_ENGINE_H
 
-#include "wasmbox.h"
+#include "wasmbox/engine.h"
 #include "common/error.h"
 #include <stdatomic.h>
 #include <stdarg.h>

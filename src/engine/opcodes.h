@@ -29,7 +29,7 @@
  */
 #ifndef WB_OPCODES_H
 #define WB_OPCODES_H
-#include "wasmbox.h"
+#include "wasmbox/engine.h"
 
 #define WB_OPCODES(X) \
     X(UNREACHABLE,                    0x00,   TR, NONE,        0, DYN) \

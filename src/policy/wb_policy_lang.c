@@ -1,6 +1,6 @@
 /* wb_policy_lang.c: language names and the session settings used when no
  * policy file is given. */
-#include "wasmbox.h"
+#include "wasmbox/policy.h"
 #include <string.h>
 
 static const char *const lang_names[WB_LANG_COUNT] = {

@@ -11,7 +11,7 @@
  *   budget:  memory fuel timeout output disk files stack
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
  */
-#include "wasmbox.h"
+#include "wasmbox/policy.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/path.h"

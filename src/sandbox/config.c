@@ -1,6 +1,6 @@
 /* config.c: wb_sandbox_config defaults and the helpers that fill it. The
  * defaults are the documented ones of `wasmbox run --help`. */
-#include "wasmbox.h"
+#include "wasmbox/sandbox.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* parse.c: sizes ("64M", "1.5GiB") and durations ("250ms", "10s") for the
  * budget flags. Units are binary: K, KB and KiB all mean 1024. */
-#include "wasmbox.h"
+#include "wasmbox/sandbox.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

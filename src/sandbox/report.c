@@ -3,7 +3,7 @@
  * function names) is UTF-8 as given; ill-formed bytes become U+FFFD, so
  * the document is always valid JSON. The fields and their order are
  * those of `wasmbox run --help` and docs/exit-codes.md. */
-#include "wasmbox.h"
+#include "wasmbox/sandbox.h"
 #include "common/json.h"
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #ifndef WB_SANDBOX_H
 #define WB_SANDBOX_H
 
-#include "wasmbox.h"
+#include "wasmbox/sandbox.h"
 #include "common/error.h"
 #include <pthread.h>
 

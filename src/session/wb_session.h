@@ -15,7 +15,7 @@
 #ifndef WB_SESSION_H
 #define WB_SESSION_H
 
-#include "wasmbox.h"
+#include "wasmbox/session.h"
 #include "common/error.h"
 #include <pthread.h>
 #include <sys/stat.h>

@@ -33,7 +33,7 @@
 #ifndef WB_WASI_H
 #define WB_WASI_H
 
-#include "wasmbox.h"
+#include "wasmbox/sandbox.h"
 #include "common/error.h"
 #include <dirent.h>
 #include <limits.h>

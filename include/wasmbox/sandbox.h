@@ -1,0 +1,223 @@
+/*
+ * wasmbox/sandbox.h: one guest run under WASI preview1 with grants and a
+ * budget (src/wasi and src/sandbox).
+ *
+ * A guest starts with nothing: no files (but an empty read-only "/" over
+ * its grants, see no_root), no environment, empty stdin. The embedder
+ * grants capabilities in a wb_sandbox_config and runs the module under one
+ * budget; wb_sandbox_run never lets the guest exceed either and describes
+ * how the run ended in a wb_run_result.
+ *
+ * Include <wasmbox.h> rather than this header: it includes every layer.
+ */
+#ifndef WASMBOX_SANDBOX_H
+#define WASMBOX_SANDBOX_H
+
+#include "wasmbox/engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a run ended. Names (wb_outcome_name) appear in the JSON report. */
+typedef enum wb_outcome {
+    WB_OUTCOME_EXITED = 0,     /* "exited": proc_exit or _start returned */
+    WB_OUTCOME_TRAP,           /* "trap": a wasm trap, proc_raise, stack */
+    WB_OUTCOME_TIMEOUT,        /* "timeout": wall-clock budget spent */
+    WB_OUTCOME_FUEL,           /* "fuel": fuel budget spent */
+    WB_OUTCOME_MEMORY,         /* "memory": memory budget refused growth */
+    WB_OUTCOME_OUTPUT_LIMIT,   /* "output-limit": stdout+stderr budget */
+    WB_OUTCOME_DISK_LIMIT,     /* "disk-limit": bytes written to grants */
+    WB_OUTCOME_ERROR           /* "error": could not start (see status) */
+} wb_outcome;
+
+typedef struct wb_budget {
+    uint64_t max_memory;       /* bytes of linear memory + tables */
+    int64_t fuel;              /* < 0: unlimited */
+    uint64_t timeout_ms;       /* wall clock; 0: none */
+    uint64_t max_output;       /* stdout + stderr bytes */
+    uint64_t max_disk;         /* bytes written into grants and tmpfs, a
+                                  write past the end of a file counting the
+                                  hole it opens too (the growth of the
+                                  file's size, as fd_allocate and
+                                  set_size); each file, directory or link
+                                  made costs 4 KiB */
+    uint32_t max_files;        /* open guest fds, stdio and preopens (the
+                                  root "/" too) included */
+    uint32_t max_stack;        /* nested wasm calls */
+} wb_budget;
+
+/* Fill `b` with the defaults (documented in `wasmbox run --help`): 256 MiB
+ * memory, unlimited fuel, 10 s, 16 MiB output, 64 MiB disk, 256 files,
+ * 10,000 calls. */
+WB_API void wb_budget_default(wb_budget *b);
+
+/* FIFOs and devices inside a directory grant can be opened and used; the
+ * sandbox keeps them non-blocking on the host and waits for them (and for
+ * sockets and stdio) only in ways the run's deadline or wb_wasi_cancel
+ * ends, so no read, write or open of theirs outlives the run. A FIFO
+ * opened for reading without a writer reads as end of file; one opened
+ * for writing without a reader fails with ENXIO. */
+typedef enum wb_grant_kind {
+    WB_GRANT_DIR = 0,          /* a host directory, by dirfd */
+    WB_GRANT_TMPFS,            /* an in-memory directory, gone after the run */
+    WB_GRANT_SOCKET            /* an already-open host socket (borrowed fd) */
+} wb_grant_kind;
+
+typedef struct wb_grant {
+    wb_grant_kind kind;
+    char *host;                /* WB_GRANT_DIR: host directory path */
+    char *guest;               /* preopen name seen by the guest */
+    bool read_only;            /* WB_GRANT_DIR: every write path -> EROFS */
+    uint64_t size;             /* WB_GRANT_TMPFS: capacity in bytes of
+                                  host memory: 4 KiB per page of file data
+                                  (less for a file under 4 KiB; holes are
+                                  free), 4 KiB per page table (one per
+                                  2 MiB of a file used), 256 bytes plus the
+                                  name per file, directory, symlink or
+                                  extra hard link, and symlink targets.
+                                  Full: ENOSPC.
+                                  Not part of max_memory. */
+    int fd;                    /* WB_GRANT_SOCKET: host socket; the guest
+                                  sees it as a plain fd (no prestat:
+                                  wasi-libc stops looking for preopens at
+                                  the first fd without one, so it sees
+                                  neither directories granted after a
+                                  socket nor the root "/", which comes
+                                  after every grant). Its
+                                  flags are never changed (I/O uses
+                                  MSG_DONTWAIT); a listener shared with
+                                  other accepters should be O_NONBLOCK, or
+                                  accept can race them and block */
+} wb_grant;
+
+/* Receives guest output when set; stream is 1 (stdout) or 2 (stderr).
+ * Returns 0, or -1 to report EIO to the guest. */
+typedef int (*wb_output_fn)(void *user, int stream, const uint8_t *data,
+                            size_t len);
+
+/* Initialise with wb_sandbox_config_init; the wb_config_* helpers copy
+ * their strings; wb_sandbox_config_free releases what they allocated. */
+typedef struct wb_sandbox_config {
+    wb_budget budget;
+    char **args; size_t nargs;         /* argv; args[0] is the program name */
+    char **env; size_t nenv;           /* "NAME=VALUE"; host env never leaks */
+    wb_grant *grants; size_t ngrants;  /* preopens get fds 3, 4, ... in
+                                          order; then the root "/" */
+    int stdin_fd;                      /* -1 (default): empty stdin */
+    int stdout_fd, stderr_fd;          /* defaults 1, 2; borrowed; -1 drops */
+    wb_output_fn output;               /* if set, replaces stdout/stderr fds */
+    void *output_user;
+    const char *entry;                 /* NULL: "_start" */
+    bool no_root;                      /* false (default): the guest also
+                                          gets "/", after its grants: a
+                                          read-only directory listing the
+                                          grants' top-level names, so that
+                                          paths outside every grant are
+                                          ENOENT; a grant at "/" replaces
+                                          it. true: none (wasi-libc then
+                                          fails such paths with
+                                          ENOTCAPABLE) */
+} wb_sandbox_config;
+
+/* Set `c` to an empty configuration: no arguments, environment or
+ * grants, the default budget, empty stdin, stdout and stderr to fds 1
+ * and 2. */
+WB_API void wb_sandbox_config_init(wb_sandbox_config *c);
+/* Free what the wb_config_* helpers allocated (not `c` itself) and empty
+ * the lists; `c` can be filled again. */
+WB_API void wb_sandbox_config_free(wb_sandbox_config *c);
+/* Append `arg` (copied) to argv. Errors: WB_E_NOMEM. */
+WB_API wb_status wb_config_add_arg(wb_sandbox_config *c, const char *arg);
+/* Append NAME=VALUE (copied) to the environment; value NULL: `name` is
+ * already "NAME=VALUE". Errors: WB_E_ARG (an empty name, a name with '=',
+ * or no '=' in a lone `name`), WB_E_NOMEM. */
+WB_API wb_status wb_config_add_env(wb_sandbox_config *c, const char *name,
+                                   const char *value);
+/* Grant host directory `host` at guest path `guest` (both copied), read
+ * only or read-write. The directory is opened when the run starts (an
+ * error there is the run's WB_E_ARG). Errors: WB_E_NOMEM. */
+WB_API wb_status wb_config_add_dir(wb_sandbox_config *c, const char *host,
+                                   const char *guest, bool read_only);
+/* Grant an empty in-memory directory of `size` bytes at `guest` (copied).
+ * Errors: WB_E_NOMEM. */
+WB_API wb_status wb_config_add_tmpfs(wb_sandbox_config *c, const char *guest,
+                                     uint64_t size);
+/* Grant open host socket `fd` (borrowed: the caller closes it after the
+ * run) under name `guest` (copied; NULL: "socket"). Errors: WB_E_NOMEM. */
+WB_API wb_status wb_config_add_socket(wb_sandbox_config *c, int fd,
+                                      const char *guest);
+
+typedef struct wb_run_result {
+    wb_outcome outcome;
+    wb_status status;          /* engine status behind "error" (else WB_OK) */
+    int exit_code;             /* guest's code when outcome is "exited" */
+    char message[512];         /* trap or error message, "" when exited */
+    char backtrace[1024];      /* "#0 name\n#1 name\n..." for traps */
+    uint64_t fuel_used;
+    uint64_t peak_memory;      /* bytes */
+    uint64_t wall_time_ms;
+    uint64_t stdout_bytes, stderr_bytes;   /* bytes passed to the host */
+    uint64_t disk_bytes;                   /* charged to max_disk */
+    bool stdout_truncated, stderr_truncated;
+} wb_run_result;
+
+/* Instantiate `m` with WASI and the grants of `cfg`, call its entry under
+ * the budget, fill `res`. Returns WB_OK whenever the guest ran (whatever
+ * the outcome); otherwise the setup failure, also recorded in `res` as
+ * outcome "error". Each call uses its own store and context, so several
+ * threads may run sandboxes at once (sharing modules). */
+/* Instantiate `m` (borrowed) with WASI and the grants of `cfg`, call its
+ * entry under the budget, fill `res`. Returns WB_OK whenever the guest ran
+ * (whatever the outcome); otherwise the setup failure (WB_E_LINK,
+ * WB_E_ARG for a grant that cannot be opened, WB_E_NOMEM...), also
+ * recorded in `res` as outcome "error". Each call uses its own store and
+ * context, so several threads may run sandboxes at once (sharing
+ * modules). */
+WB_API wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
+                                wb_run_result *res, wb_error *err);
+/* The report's name of an outcome ("exited", "trap", ...); a static
+ * string. */
+WB_API const char *wb_outcome_name(wb_outcome o);
+/* The `wasmbox run` exit status for a result (docs/exit-codes.md). */
+WB_API int wb_run_exit_status(const wb_run_result *res);
+/* Render `res` as one JSON object plus newline into buf (NUL-terminated
+ * when cap > 0). Returns the length it needs, excluding the NUL (0 when
+ * memory ran out). Text is UTF-8; ill-formed bytes from the guest or the
+ * file system are replaced with U+FFFD. */
+WB_API size_t wb_run_result_json(const wb_run_result *res, char *buf,
+                                 size_t cap);
+
+/* "64M", "1.5GiB", "100k", "4096" -> bytes (K=1024). false if malformed. */
+WB_API bool wb_parse_size(const char *s, uint64_t *out);
+/* "250ms", "10s", "2m", "1.5s", "10" (seconds) -> milliseconds. false if
+ * malformed. */
+WB_API bool wb_parse_duration(const char *s, uint64_t *out_ms);
+
+/* ---- The WASI context alone --------------------------------------------
+ * Lower level, for embedders that drive their own store (sessions): a WASI
+ * context built from cfg's args, env, grants, stdio and the output, disk
+ * and file parts of its budget. One context per store. */
+typedef struct wb_wasi wb_wasi;
+/* A context for `cfg` into *out, owned by the caller; opens the grants and
+ * copies what it needs, so `cfg` may be freed after (its stdout/stderr fds
+ * and output callback stay borrowed). Errors: WB_E_ARG (a grant that cannot
+ * be opened, a bad guest path, max_files too small), WB_E_NOMEM. */
+WB_API wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
+                             wb_error *err);
+/* Define every wasi_snapshot_preview1 function in `l` for store `s`; the
+ * functions borrow `w`, which must outlive the store's use of them.
+ * Errors: WB_E_NOMEM, and those of wb_linker_define. */
+WB_API wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
+                                wb_error *err);
+/* Thread-safe: wakes blocking host calls (sleeps, polls, reads and writes
+ * on stdio, FIFOs, devices and sockets), which then trap with "timeout".
+ * Used by the watchdog together with wb_store_interrupt. */
+WB_API void wb_wasi_cancel(wb_wasi *w);
+/* Close the context's files and free it. NULL: nothing. */
+WB_API void wb_wasi_free(wb_wasi *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
