@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "wasmbox.h"
-#include "engine.h"     /* wb_table_grow, which table.grow uses */
 
 /* (module
  *   (import "env" "host" (func $host (param i32) (result i32)))
@@ -95,6 +94,22 @@ static const uint8_t mod_tab_glob[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x02, 0x17, 0x02, 0x03,
     0x65, 0x6e, 0x76, 0x03, 0x74, 0x61, 0x62, 0x01, 0x70, 0x01, 0x02, 0x0a,
     0x03, 0x65, 0x6e, 0x76, 0x01, 0x67, 0x03, 0x7f, 0x00,
+};
+
+/* (module
+ *   (import "env" "t" (table 0 externref))
+ *   (func (export "grow") (param externref i32) (result i32)
+ *     local.get 0 local.get 1 table.grow 0)
+ *   (func (export "get") (param i32) (result externref)
+ *     local.get 0 table.get 0)) */
+static const uint8_t mod_table[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x02, 0x60,
+    0x02, 0x6f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x6f, 0x02, 0x0b,
+    0x01, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x74, 0x01, 0x6f, 0x00, 0x00, 0x03,
+    0x03, 0x02, 0x00, 0x01, 0x07, 0x0e, 0x02, 0x04, 0x67, 0x72, 0x6f, 0x77,
+    0x00, 0x00, 0x03, 0x67, 0x65, 0x74, 0x00, 0x01, 0x0a, 0x12, 0x02, 0x09,
+    0x00, 0x20, 0x00, 0x20, 0x01, 0xfc, 0x0f, 0x00, 0x0b, 0x06, 0x00, 0x20,
+    0x00, 0x25, 0x00, 0x0b,
 };
 
 #define PAGE 65536u
@@ -300,6 +315,48 @@ static void test_memory_args(void **state)
 
 /* ---- tables and globals ------------------------------------------------- */
 
+/* A table of store s driven through mod_table's exports. */
+typedef struct table_guest {
+    wb_store *s;
+    wb_module *m;
+    wb_func *grow, *get;
+} table_guest;
+
+static table_guest table_guest_new(wb_store *s, wb_table *t)
+{
+    table_guest g = { s, new_module(mod_table, sizeof mod_table), 0, 0 };
+    wb_linker *l = wb_linker_new();
+    wb_extern e = { .kind = WB_EXTERN_TABLE, .of.table = t };
+    wb_instance *inst = NULL;
+    wb_error err;
+    assert_int_equal(wb_linker_define(l, "env", "t", e), WB_OK);
+    if (wb_instantiate(s, g.m, l, &inst, &err) != WB_OK)
+        fail_msg("wb_instantiate: %s", err.message);
+    wb_linker_free(l);
+    assert_non_null(g.grow = wb_instance_func(inst, "grow"));
+    assert_non_null(g.get = wb_instance_func(inst, "get"));
+    return g;
+}
+
+/* table.grow of `delta` elements set to `init`: the old size or -1. */
+static int32_t table_grow(table_guest *g, void *init, int32_t delta)
+{
+    wb_val args[2] = { { .type = WB_EXTERNREF, .of.externref = init },
+                       i32v(delta) };
+    wb_val r;
+    assert_int_equal(wb_func_call(g->s, g->grow, args, 2, &r, 1, NULL),
+                     WB_OK);
+    return r.of.i32;
+}
+
+static void *table_get(table_guest *g, int32_t i)
+{
+    wb_val arg = i32v(i), r;
+    assert_int_equal(wb_func_call(g->s, g->get, &arg, 1, &r, 1, NULL), WB_OK);
+    assert_int_equal(r.type, WB_EXTERNREF);
+    return r.of.externref;
+}
+
 static void test_table(void **state)
 {
     wb_store *s = new_store();
@@ -307,15 +364,19 @@ static void test_table(void **state)
     wb_error err;
     assert_int_equal(wb_table_new(s, WB_FUNCREF, 2, 4, true, &t, &err), WB_OK);
     assert_int_equal(wb_table_size(t), 2);
-    assert_null(t->elems[0]);
+    assert_int_equal(wb_table_new(s, WB_EXTERNREF, 2, 4, true, &t, &err),
+                     WB_OK);
+    table_guest g = table_guest_new(s, t);
+    assert_null(table_get(&g, 0));
     int marker;
-    assert_int_equal(wb_table_grow(t, 1, &marker), 2);
+    assert_int_equal(table_grow(&g, &marker, 1), 2);
     assert_int_equal(wb_table_size(t), 3);
-    assert_ptr_equal(t->elems[2], &marker);
-    assert_int_equal(wb_table_grow(t, 2, NULL), -1);
-    assert_int_equal(wb_table_grow(t, 0, NULL), 3);
-    assert_int_equal(wb_table_grow(t, 1, NULL), 3);
+    assert_ptr_equal(table_get(&g, 2), &marker);
+    assert_int_equal(table_grow(&g, NULL, 2), -1);      /* beyond max */
+    assert_int_equal(table_grow(&g, NULL, 0), 3);
+    assert_int_equal(table_grow(&g, NULL, 1), 3);
     assert_int_equal(wb_table_size(t), 4);
+    assert_null(table_get(&g, 3));
 
     assert_int_equal(wb_table_new(s, WB_I32, 0, 0, false, &t, &err),
                      WB_E_ARG);
@@ -324,6 +385,7 @@ static void test_table(void **state)
     assert_int_equal(wb_table_new(s, WB_EXTERNREF, 20000000, 0, false, &t,
                                   &err), WB_E_IMPL_LIMIT);
     wb_store_free(s);
+    wb_module_release(g.m);
 
     /* Tables count against the memory limit at 8 bytes per element. */
     wb_limits l;
@@ -334,9 +396,12 @@ static void test_table(void **state)
                      WB_E_LIMIT);
     assert_int_equal(wb_table_new(s, WB_EXTERNREF, 99, 0, false, &t, &err),
                      WB_OK);
-    assert_int_equal(wb_table_grow(t, 2, NULL), -1);
-    assert_int_equal(wb_table_grow(t, 1, NULL), 99);
+    g = table_guest_new(s, t);
+    assert_int_equal(table_grow(&g, NULL, 2), -1);
+    assert_int_equal(table_grow(&g, NULL, 1), 99);
+    assert_int_equal(wb_table_size(t), 100);
     wb_store_free(s);
+    wb_module_release(g.m);
 }
 
 static void test_global(void **state)
