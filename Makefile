@@ -67,3 +67,4 @@ $(BUILD)/src/session/wb_session_driver.o: src/session/driver.py src/session/driv
 include mk/tests.mk
 include mk/bench.mk
 include mk/guests.mk
+include mk/api.mk

@@ -3,7 +3,7 @@
 #
 #   cli > server > session > policy > sandbox > wasi > engine > common
 #
-# (include/wasmbox.h, the public header, is open to all.) Two checks:
+# (include/, the public headers, is open to all.) Two checks:
 #   includes  each #include "..." of src/<folder>/*.{c,h,inc} must resolve
 #             to the same folder or a lower one;
 #   symbols   with a build (BUILD, default build), each wb_* symbol an

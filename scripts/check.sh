@@ -1,7 +1,8 @@
 #!/bin/bash
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
-#   build, layers (scripts/check-layers.sh), unit tests, CLI tests, WASI tests, escape suite, guest
+#   build, layers (scripts/check-layers.sh), public API
+#   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape suite, guest
 #   runtimes, MCP server and HTTP API (normal build), hostile modules,
 #   spec tests, engine wast tests (after `make guests`);
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
@@ -105,6 +106,9 @@ one_config() {
     # Each folder of src/ uses only the ones below it (includes, calls).
     step "[$cfg] layers"
     run_counted layers "$b/layers.log" scripts/check-layers.sh "$b"
+    # libwasmbox.so exports the documented API and nothing else.
+    step "[$cfg] public API"
+    run_counted api "$b/api.log" scripts/check-api.sh "$b"
     step "[$cfg] unit tests"
     # Built one by one: a test that does not compile fails alone, and a
     # stale binary from an earlier build is never run.
