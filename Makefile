@@ -40,12 +40,20 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Header dependencies: the compiler writes each target's list of headers
+# beside it (-MMD; -MP: a header deleted or renamed does not stop the
+# build), and they are included below. A target whose list is missing
+# (an older build) is rebuilt once, so no stale object survives a header
+# change.
+DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
+DEPS     := $(LIB_OBJ:=.d) $(CLI_OBJ:=.d) $(UNIT_BIN:=.d)
+
 .PHONY: all check test unit spec asan-check fuzz clean demo bench
 all: $(BUILD)/libwasmbox.a $(BUILD)/libwasmbox.so $(BUILD)/wasmbox
 
-$(BUILD)/%.o: %.c include/wasmbox.h $(wildcard src/*/*.h src/*/*.inc)
+$(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/libwasmbox.a: $(LIB_OBJ)
 	@rm -f $@
@@ -57,12 +65,31 @@ $(BUILD)/libwasmbox.so: $(LIB_OBJ)
 $(BUILD)/wasmbox: $(CLI_OBJ) $(BUILD)/libwasmbox.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a -ljansson $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwasmbox.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/%.d $(BUILD)/libwasmbox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwasmbox.a -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) \
+	    $(BUILD)/libwasmbox.a -lcmocka $(LDLIBS)
+
+# Test modules in the text format (tests/unit/wat/*.wat), assembled with
+# wabt's wat2wasm (scripts/setup.sh); a unit test reads them from the
+# directory WB_TEST_WASM names.
+WAT_WASM := $(patsubst tests/unit/wat/%.wat,$(BUILD)/tests/wasm/%.wasm,\
+                       $(wildcard tests/unit/wat/*.wat))
+$(BUILD)/tests/wasm/%.wasm: tests/unit/wat/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm $< -o $@
+$(UNIT_BIN): $(WAT_WASM)
+$(UNIT_BIN): CFLAGS += -DWB_TEST_WASM='"$(abspath $(BUILD))/tests/wasm"'
+
+# Unit tests of server code (not part of the library) link its objects.
+$(BUILD)/tests/test_http: $(BUILD)/src/server/http_route.o \
+                          $(BUILD)/src/server/http_limits.o
 
 # the session drivers are embedded with .incbin
 $(BUILD)/src/session/wb_session_driver.o: src/session/driver.py src/session/driver.js
+
+$(DEPS):
+include $(wildcard $(DEPS))
 
 include mk/tests.mk
 include mk/bench.mk

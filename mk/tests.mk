@@ -85,9 +85,9 @@ FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 # function is very slow at -O1 (over 10 minutes); -O0 takes about one.
 $(FUZZ_DIR)/src/engine/interp.o: FUZZ_FLAGS := $(subst -O1,-O0,$(FUZZ_FLAGS))
 
-$(FUZZ_DIR)/%.o: %.c include/wasmbox.h $(wildcard src/*/*.h)
+$(FUZZ_DIR)/%.o: %.c $(FUZZ_DIR)/%.o.d
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
 
 # An archive, so the target links only the objects it uses.
 $(FUZZ_DIR)/libwasmbox.a: $(FUZZ_OBJ)
@@ -122,12 +122,16 @@ HOSTCALL_OBJ := $(HOSTCALL_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 # The harness's own loops and checks carry no coverage (they would only
 # mislead libFuzzer); the decoder does, so mutations learn the format.
-$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c fuzz/hostcall.h include/wasmbox.h \
-                      $(wildcard src/*/*.h)
+$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c $(FUZZ_DIR)/fuzz/%.o.d
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SAN) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) $(FUZZ_SAN) -c $< -o $@
 $(FUZZ_DIR)/fuzz/hostcall_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
 $(FUZZ_DIR)/fuzz/fuzz_hostcall.o: FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
+
+# Header dependencies, as for the main build (Makefile).
+FUZZ_DEPS := $(FUZZ_OBJ:=.d) $(HOSTCALL_OBJ:=.d)
+$(FUZZ_DEPS):
+include $(wildcard $(FUZZ_DEPS))
 
 $(FUZZ_DIR)/fuzz_hostcall: $(HOSTCALL_OBJ) $(FUZZ_DIR)/libwasmbox.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \

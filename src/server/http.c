@@ -30,35 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct route {
-    const char *method, *pattern;
-    int id;
-    bool auth;
-    bool in_place;     /* answered by the polling thread, no worker */
-} routes[] = {
-    { "GET", "/healthz", WB_R_HEALTH, false, true },
-    { "GET", "/metrics", WB_R_METRICS, true, true },
-    { "POST", "/v1/run", WB_R_RUN, true, false },
-    { "POST", "/v1/sessions", WB_R_SESS_CREATE, true, false },
-    { "GET", "/v1/sessions", WB_R_SESS_LIST, true, false },
-    { "GET", "/v1/sessions/{id}", WB_R_SESS_GET, true, false },
-    { "DELETE", "/v1/sessions/{id}", WB_R_SESS_DELETE, true, false },
-    { "POST", "/v1/sessions/{id}/exec", WB_R_EXEC, true, false },
-    { "GET", "/v1/sessions/{id}/files", WB_R_FILES_LIST, true, false },
-    { "PUT", "/v1/sessions/{id}/files/{path}", WB_R_FILE_PUT, true, false },
-    { "GET", "/v1/sessions/{id}/files/{path}", WB_R_FILE_GET, true, false },
-};
-#define NROUTES (sizeof routes / sizeof routes[0])
-
 static const double buckets[WB_HTTP_BUCKETS] = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
 };
-
-void wb_http_list_routes(FILE *out)
-{
-    for (size_t i = 0; i < NROUTES; i++)
-        fprintf(out, "%s %s\n", routes[i].method, routes[i].pattern);
-}
 
 static uint64_t now_us(void)
 {
@@ -70,37 +44,6 @@ static uint64_t now_us(void)
 uint64_t wb_http_now_ms(void)
 {
     return now_us() / 1000u;
-}
-
-/* Does `url` match `pattern`? Fills r->id / r->path when r is set. */
-static bool match(const char *pattern, const char *url, wb_http_req *r)
-{
-    const char *p = pattern, *u = url;
-    while (*p) {
-        if (!strncmp(p, "{id}", 4)) {
-            size_t n = strcspn(u, "/");
-            if (n == 0 || n >= sizeof r->id)
-                return false;
-            if (r)
-                snprintf(r->id, sizeof r->id, "%.*s", (int)n, u);
-            u += n;
-            p += 4;
-        } else if (!strncmp(p, "{path}", 6)) {
-            size_t n = strlen(u);
-            if (n == 0 || n >= sizeof r->path)
-                return false;
-            if (r)
-                snprintf(r->path, sizeof r->path, "%s", u);
-            u += n;
-            p += 6;
-        } else {
-            if (*p != *u)
-                return false;
-            p++;
-            u++;
-        }
-    }
-    return *u == 0 || (*u == '/' && u[1] == 0);   /* one trailing '/' ok */
 }
 
 /* Constant time in the contents (the loop always runs over 256 bytes). */
@@ -320,19 +263,6 @@ static enum MHD_Result send_answer(wb_http_req *r)
     return ret;
 }
 
-static const char *allowed_methods(const char *url, char *buf, size_t cap)
-{
-    buf[0] = 0;
-    for (size_t i = 0; i < NROUTES; i++) {
-        if (!match(routes[i].pattern, url, NULL) ||
-            strstr(buf, routes[i].method))
-            continue;
-        size_t n = strlen(buf);
-        snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", routes[i].method);
-    }
-    return buf[0] ? buf : NULL;
-}
-
 /* The URI as it came, before libmicrohttpd decodes it: a %00 would cut
  * the path short (PUT .../files/a%00b would write "a"), so such a
  * request is marked here, and refused. Its context starts here. */
@@ -374,19 +304,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             wb_http_error(r, 400, "the URL holds a NUL byte (%%00)");
             return send_answer(r);
         }
-        for (size_t i = 0; i < NROUTES && r->route < 0; i++)
-            if (!strcmp(routes[i].method, method) &&
-                match(routes[i].pattern, url, r))
-                r->route = (int)i;
+        r->route = wb_http_route_find(method, url, r->id, r->path);
         if (r->route < 0) {
-            if (allowed_methods(url, r->allow, sizeof r->allow))
+            if (wb_http_allowed(url, r->allow, sizeof r->allow))
                 wb_http_error(r, 405, "method %s is not allowed on %s "
                               "(allowed: %s)", method, url, r->allow);
             else
                 wb_http_error(r, 404, "no such route: %s %s", method, url);
             return send_answer(r);
         }
-        const struct route *rt = &routes[r->route];
+        const wb_http_route *rt = wb_http_route_get(r->route);
         if (rt->auth) {
             wb_http_key *k = authenticate(srv, conn);
             if (!k) {
@@ -419,7 +346,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                           (unsigned long long)srv->max_body);
             return send_answer(r);
         }
-        if (rt->id == WB_R_FILES_LIST) {
+        if (r->route == WB_R_FILES_LIST) {
             const char *d = MHD_lookup_connection_value(
                 conn, MHD_GET_ARGUMENT_KIND, "dir");
             if (d) {
@@ -464,14 +391,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                       (unsigned long long)srv->max_body);
         return send_answer(r);
     }
-    if (routes[r->route].in_place) {
-        if (routes[r->route].id == WB_R_METRICS)
+    if (wb_http_route_get(r->route)->in_place) {
+        if (r->route == WB_R_METRICS)
             metrics(r);
         else
             wb_http_json(r, 200, json_pack("{s:s}", "status", "ok"));
         return send_answer(r);
     }
-    r->route = routes[r->route].id;       /* from now on: the route id */
     r->queued = true;
     wb_conn_running(&srv->guard, conn, true);
     MHD_suspend_connection(conn);

@@ -9,6 +9,8 @@
  *   http_api.c    the endpoints: /v1/run, /v1/sessions/... (JSON in and
  *                 out); every run goes through the session layer
  *   http_config.c defaults, API keys, start-up checks and directories
+ *   http_route.c  the routes and how a URL matches one
+ *   http_limits.c a request's "limits": they only tighten the budget
  * (the command line, src/cli/serve.c, fills a wb_http_server through
  * these and calls wb_http_serve; nothing here prints errors: they come
  * back as messages).
@@ -35,6 +37,8 @@
 
 #define WB_HTTP_OUTCOMES (WB_OUTCOME_ERROR + 1)
 #define WB_HTTP_BUCKETS 14
+#define WB_HTTP_ID_MAX 128         /* a URL's {id}, its NUL included */
+#define WB_HTTP_PATH_MAX 4096      /* a URL's {path} */
 
 typedef struct wb_http_key {
     char name[64];                 /* unique; sessions belong to it */
@@ -116,7 +120,8 @@ typedef struct wb_http_server {
     uint64_t responses[6];         /* 1xx..5xx by class; [0] unused */
 } wb_http_server;
 
-/* Route ids (the table is in http.c; `wasmbox serve --list-routes`). */
+/* Route ids (the table is in http_route.c; `wasmbox serve
+ * --list-routes`). */
 enum {
     WB_R_HEALTH, WB_R_METRICS, WB_R_RUN, WB_R_SESS_CREATE, WB_R_SESS_LIST,
     WB_R_SESS_GET, WB_R_SESS_DELETE, WB_R_EXEC, WB_R_FILES_LIST,
@@ -127,9 +132,9 @@ enum {
 typedef struct wb_http_req {
     wb_http_server *srv;
     struct MHD_Connection *conn;
-    int route;
-    char id[128];                  /* {id} */
-    char path[4096];               /* {path} */
+    int route;                     /* WB_R_*, -1 before it is known */
+    char id[WB_HTTP_ID_MAX];       /* {id} */
+    char path[WB_HTTP_PATH_MAX];   /* {path} */
     char dir[4096];                /* ?dir= of the file list */
     bool has_dir;
     wb_http_key *key;              /* holds a concurrency slot when set */
@@ -149,12 +154,29 @@ typedef struct wb_http_req {
     struct wb_http_req *next;
 } wb_http_req;
 
+typedef struct wb_http_route {
+    const char *method, *pattern;
+    bool auth;
+    bool in_place;     /* answered by the polling thread, no worker */
+} wb_http_route;
+
+/* http_route.c */
+/* The route (WB_R_*) that METHOD URL matches, or -1; its {id} and {path}
+ * go to id (WB_HTTP_ID_MAX bytes) and path (WB_HTTP_PATH_MAX), each
+ * of which may be NULL. */
+int wb_http_route_find(const char *method, const char *url, char *id,
+                       char *path);
+const wb_http_route *wb_http_route_get(int route);
+/* The methods of the routes URL matches ("GET, DELETE") into buf, for a
+ * 405's Allow header; NULL when it matches none (a 404). */
+const char *wb_http_allowed(const char *url, char *buf, size_t cap);
+void wb_http_list_routes(FILE *out);
+
 /* http.c */
 /* Serve on `addr` until SIGTERM/SIGINT (then drain); 0, or -1 with msg
  * set when it cannot start (libmicrohttpd missing, cannot listen). */
 int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
                   size_t cap);
-void wb_http_list_routes(FILE *out);
 /* Set the answer: a JSON value (stolen), or {"error": msg}. */
 void wb_http_json(wb_http_req *r, unsigned status, json_t *j);
 void wb_http_error(wb_http_req *r, unsigned status, const char *fmt, ...)
@@ -181,6 +203,8 @@ void wb_http_handle(wb_http_req *r);
 void wb_http_sessions_close_all(wb_http_server *srv);
 /* Close and delete sessions idle past the policy's expiry. */
 void wb_http_sessions_expire(wb_http_server *srv);
+
+/* http_limits.c */
 /* Tighten `b` with a request's "limits" object; false with msg set (the
  * field named) when a limit is malformed or wider than `b`. */
 bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap);

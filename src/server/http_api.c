@@ -5,8 +5,9 @@
  * their runtime directly, not a kernel) that may take args and stdin.
  * Sessions created through the API belong to the API key (its name) that
  * created them; other keys get 404. A request's
- * "limits" only tighten the budget it runs under: asking for more than
- * the policy (or the session) allows is a 400 naming the field. */
+ * "limits" only tighten the budget it runs under (wb_http_limits,
+ * http_limits.c): asking for more than the policy (or the session)
+ * allows is a 400 naming the field. */
 #include "server/http.h"
 #include "common/b64.h"
 #include "common/json.h"
@@ -16,100 +17,6 @@
 #include <time.h>
 
 #define MAX_GET_FILE (64u << 20)
-
-/* ---- limits ---------------------------------------------------------- */
-
-static bool get_size(json_t *v, uint64_t *out)
-{
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return true;
-    }
-    return json_is_string(v) && wb_parse_size(json_string_value(v), out);
-}
-
-static bool get_duration(json_t *v, uint64_t *ms)
-{
-    if (json_is_number(v) && json_number_value(v) >= 0 &&
-        json_number_value(v) < 1e9) {
-        *ms = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
-        return true;
-    }
-    return json_is_string(v) && wb_parse_duration(json_string_value(v), ms);
-}
-
-#define WIDER(msg, cap, field, got, have, unit) \
-    (snprintf(msg, cap, "limits." field ": %llu%s is more than this server " \
-              "allows (%llu%s); a request's limits can only tighten the " \
-              "policy", (unsigned long long)(got), unit, \
-              (unsigned long long)(have), unit), false)
-
-bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap)
-{
-    if (!limits || json_is_null(limits))
-        return true;
-    if (!json_is_object(limits)) {
-        snprintf(msg, cap, "limits: expected an object");
-        return false;
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(limits, k, v) {
-        uint64_t x;
-        if (!strcmp(k, "timeout")) {
-            if (!get_duration(v, &x) || x == 0) {
-                snprintf(msg, cap, "limits.timeout: expected a positive "
-                         "number of seconds or a duration like \"500ms\"");
-                return false;
-            }
-            if (b->timeout_ms && x > b->timeout_ms)
-                return WIDER(msg, cap, "timeout", x, b->timeout_ms, " ms");
-            b->timeout_ms = x;
-        } else if (!strcmp(k, "memory")) {
-            if (!get_size(v, &x) || x == 0) {
-                snprintf(msg, cap, "limits.memory: expected a positive byte "
-                         "count or a size like \"64M\"");
-                return false;
-            }
-            if (x > b->max_memory)
-                return WIDER(msg, cap, "memory", x, b->max_memory, " bytes");
-            b->max_memory = x;
-        } else if (!strcmp(k, "fuel")) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0) {
-                snprintf(msg, cap, "limits.fuel: expected a non-negative "
-                         "integer");
-                return false;
-            }
-            x = (uint64_t)json_integer_value(v);
-            if (b->fuel >= 0 && x > (uint64_t)b->fuel)
-                return WIDER(msg, cap, "fuel", x, b->fuel, "");
-            b->fuel = (int64_t)x;
-        } else if (!strcmp(k, "output")) {
-            if (!get_size(v, &x)) {
-                snprintf(msg, cap, "limits.output: expected a byte count or "
-                         "a size like \"1M\"");
-                return false;
-            }
-            if (x > b->max_output)
-                return WIDER(msg, cap, "output", x, b->max_output, " bytes");
-            b->max_output = x;
-        } else if (!strcmp(k, "disk")) {
-            if (!get_size(v, &x)) {
-                snprintf(msg, cap, "limits.disk: expected a byte count or a "
-                         "size like \"16M\"");
-                return false;
-            }
-            if (x > b->max_disk)
-                return WIDER(msg, cap, "disk", x, b->max_disk, " bytes");
-            b->max_disk = x;
-        } else {
-            snprintf(msg, cap, "limits.%s: unknown limit (timeout, memory, "
-                     "fuel, output, disk)", k);
-            return false;
-        }
-    }
-    return true;
-}
 
 static json_t *budget_json(const wb_budget *b)
 {

@@ -14,22 +14,22 @@ wat2wasm --debug-names "$TMP/bt.wat" -o "$TMP/bt.wasm"
 
 wb run --report "$TMP/report.json" "$TMP/bt.wasm"
 report=$(cat "$TMP/report.json" 2>/dev/null)
-[ "$status" = 134 ] && ok "trap exit status 134" || not_ok "trap exit status $status, want 134"
+[ "$status" = 134 ] && pass "trap exit status 134" || fail "trap exit status $status, want 134"
 case $report in
-*'"outcome":"trap"'*) ok "report outcome trap" ;;
-*) not_ok "report outcome: $report" ;;
+*'"outcome":"trap"'*) pass "report outcome trap" ;;
+*) fail "report outcome: $report" ;;
 esac
 case $report in
-*'"trap":"integer divide by zero"'*) ok "report carries the spec trap message" ;;
-*) not_ok "trap message: $report" ;;
+*'"trap":"integer divide by zero"'*) pass "report carries the spec trap message" ;;
+*) fail "trap message: $report" ;;
 esac
 case $report in
-*'"#0 inner'*'"#1 outer'*) ok "backtrace names inner then outer" ;;
-*) not_ok "backtrace: $report" ;;
+*'"#0 inner'*'"#1 outer'*) pass "backtrace names inner then outer" ;;
+*) fail "backtrace: $report" ;;
 esac
 case $err in
-*"integer divide by zero"*inner*outer*) ok "stderr shows the trap and the names" ;;
-*) not_ok "stderr: $err" ;;
+*"integer divide by zero"*inner*outer*) pass "stderr shows the trap and the names" ;;
+*) fail "stderr: $err" ;;
 esac
 
 # UTF-8 names stay UTF-8 in the report (each byte >= 0x7f was written as
@@ -47,10 +47,9 @@ if python3 -c '
 import json, sys
 bt = json.load(open(sys.argv[1]))["backtrace"]
 sys.exit(not (bt[0].startswith("#0 é€ ") and bt[1].startswith("#1 €ok ")))' "$TMP/utf8.json"; then
-    ok "report keeps UTF-8 names"
+    pass "report keeps UTF-8 names"
 else
-    not_ok "report UTF-8: $(cat "$TMP/utf8.json")"
+    fail "report UTF-8: $(cat "$TMP/utf8.json")"
 fi
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" = 0 ]
+summary

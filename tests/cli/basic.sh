@@ -6,11 +6,11 @@ gen
 
 wb --help
 expect "--help" 0
-case $out in *"exit status"*"resource limit"*) ok "--help lists exit statuses" ;;
-             *) not_ok "--help lists exit statuses" ;; esac
+case $out in *"exit status"*"resource limit"*) pass "--help lists exit statuses" ;;
+             *) fail "--help lists exit statuses" ;; esac
 wb --version
 expect "--version" 0
-[[ $out =~ ^wasmbox\ [0-9]+\.[0-9]+ ]] && ok "version format" || not_ok "version format: $out"
+[[ $out =~ ^wasmbox\ [0-9]+\.[0-9]+ ]] && pass "version format" || fail "version format: $out"
 wb
 expect "no command" 2
 wb frobnicate
@@ -51,8 +51,8 @@ expect "serve --list-routes" 0
 # Exit statuses, each with one error line.
 wb invoke "$MODS/does-not-exist.wasm" f
 expect "missing file" 3
-case $err in "wasmbox: $MODS/does-not-exist.wasm: "*) ok "error names the file" ;;
-             *) not_ok "error names the file: $err" ;; esac
+case $err in "wasmbox: $MODS/does-not-exist.wasm: "*) pass "error names the file" ;;
+             *) fail "error names the file: $err" ;; esac
 wb inspect "$MODS/not_wasm.wasm"
 expect "non-wasm file" 4
 wb invoke "$MODS/invalid.wasm" f
@@ -100,8 +100,8 @@ expect_out "f64 inf" inf
 # inspect lists imports and exports.
 wb inspect "$MODS/import.wasm"
 expect "inspect" 0
-case $out in *'func   "env" "missing"'*'func   "f"'*) ok "inspect output" ;;
-             *) not_ok "inspect output: $out" ;; esac
+case $out in *'func   "env" "missing"'*'func   "f"'*) pass "inspect output" ;;
+             *) fail "inspect output: $out" ;; esac
 
 # spectest: a passing script, a failing one, and a missing one.
 cp "$MODS/trap.wasm" "$TMP/m.wasm"
@@ -122,16 +122,16 @@ sed -e 's/4294967293/5/' -e 's/pass.wast/fail.wast/' "$TMP/pass.json" >"$TMP/fai
 wb spectest "$TMP/pass.json"
 expect "spectest passing script" 0
 [ "$(echo "$out" | tail -n 1)" = "4 passed, 0 failed, 1 skipped" ] &&
-    ok "spectest summary line" || not_ok "spectest summary line: $out"
+    pass "spectest summary line" || fail "spectest summary line: $out"
 wb spectest -q "$TMP/fail.json"
 expect "spectest failing script" 1
 case $out in "$TMP/fail.wast:2: assert_return invoke \"div\"("*"expected (i32:5), got (i32:4294967293)"*)
-    ok "spectest failure line" ;;
-    *) not_ok "spectest failure line: $out" ;; esac
+    pass "spectest failure line" ;;
+    *) fail "spectest failure line: $out" ;; esac
 wb spectest -q "$TMP/missing.json" "$TMP/pass.json"
 expect "spectest missing file" 1
 [ "$(echo "$out" | tail -n 1)" = "4 passed, 1 failed, 1 skipped" ] &&
-    ok "spectest counts a missing file as one failure" ||
-    not_ok "spectest missing file counts: $out"
+    pass "spectest counts a missing file as one failure" ||
+    fail "spectest missing file counts: $out"
 
-finish
+summary

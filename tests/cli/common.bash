@@ -1,19 +1,15 @@
 # common.bash: helpers sourced by tests/cli/*.sh (not a test itself).
-# Each test script prints "ok"/"FAIL" lines and ends with the summary line
-# "N passed, N failed" that scripts/check.sh parses.
+# Each test script prints "ok"/"FAIL" lines (pass, fail: tests/lib.sh) and
+# ends with `summary`, the line "N passed, N failed, N skipped" that
+# scripts/check.sh parses.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
 WB_BUILD=${WB_BUILD:-$ROOT/build}
 WASMBOX=${WASMBOX:-$WB_BUILD/wasmbox}
 MODS=${MODS:-$WB_BUILD/hostile}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-npass=0
-nfail=0
-
-ok() { npass=$((npass + 1)); echo "ok   - $*"; }
-not_ok() { nfail=$((nfail + 1)); echo "FAIL - $*"; }
-
 # gen: build the generated modules (idempotent, about a second).
 gen() { python3 "$ROOT/tests/modules/gen_hostile.py" "$MODS"; }
 
@@ -42,22 +38,17 @@ expect() {
         if { [ "$s" -ge 2 ] && [ "$lines" != 1 ]; } ||
            { [ "$s" = 1 ] && [ "$lines" -gt 1 ]; } ||
            { [ "$lines" -ge 1 ] && [ "${err#wasmbox: }" = "$err" ]; }; then
-            not_ok "$desc: status $status but stderr is not one line:" \
+            fail "$desc: status $status but stderr is not one line:" \
                 "$(head -c 300 "$TMP/err")"
             return
         fi
-        ok "$desc (status $status)"
+        pass "$desc (status $status)"
         return
     done
-    not_ok "$desc: status $status, expected $*; stderr: $(head -c 300 "$TMP/err")"
+    fail "$desc: status $status, expected $*; stderr: $(head -c 300 "$TMP/err")"
 }
 
 # expect_out DESC TEXT: stdout of the last wb equals TEXT.
 expect_out() {
-    if [ "$out" = "$2" ]; then ok "$1"; else not_ok "$1: got '$out', expected '$2'"; fi
-}
-
-finish() {
-    echo "$npass passed, $nfail failed"
-    [ "$nfail" = 0 ]
+    if [ "$out" = "$2" ]; then pass "$1"; else fail "$1: got '$out', expected '$2'"; fi
 }

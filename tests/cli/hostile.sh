@@ -15,16 +15,16 @@ host() {
     shift
     wb "$@"
     if [ "$status" -ge 124 ]; then
-        not_ok "$desc: crashed or timed out (status $status): $(head -c 300 "$TMP/err")"
+        fail "$desc: crashed or timed out (status $status): $(head -c 300 "$TMP/err")"
         return
     fi
     expect "$desc" "${want[@]}"
     if [ -z "$rss" ]; then
         echo "note - $desc: /usr/bin/time missing, peak RSS not checked"
     elif [ "$rss" -gt $((MAX_RSS_MB * 1024)) ]; then
-        not_ok "$desc: peak RSS $((rss / 1024)) MiB > $MAX_RSS_MB MiB"
+        fail "$desc: peak RSS $((rss / 1024)) MiB > $MAX_RSS_MB MiB"
     else
-        ok "$desc: peak RSS $((rss / 1024)) MiB"
+        pass "$desc: peak RSS $((rss / 1024)) MiB"
     fi
 }
 
@@ -57,12 +57,12 @@ for op in fill copy init table_fill table_copy; do
     wb run --fuel 10000 --report "$TMP/report" "$MODS/bulk_${op}_loop.wasm"
     ms=$((($(date +%s%N) - t0) / 1000000))
     if [ "$status" = 121 ] && grep -q '"outcome": *"fuel"' "$TMP/report"; then
-        ok "run: loop of $op under --fuel 10000: outcome fuel"
+        pass "run: loop of $op under --fuel 10000: outcome fuel"
     else
-        not_ok "run: loop of $op under --fuel 10000: status $status: $(head -c 300 "$TMP/err")"
+        fail "run: loop of $op under --fuel 10000: status $status: $(head -c 300 "$TMP/err")"
     fi
-    if [ "$ms" -lt 1000 ]; then ok "run: loop of $op ended in $ms ms"
-    else not_ok "run: loop of $op took $ms ms (fuel ignores its length?)"; fi
+    if [ "$ms" -lt 1000 ]; then pass "run: loop of $op ended in $ms ms"
+    else fail "run: loop of $op took $ms ms (fuel ignores its length?)"; fi
 done
 # One operation of 64 KiB or 8,000 elements costs 1,024 or 1,000 fuel.
 for op in fill init grow table_init; do
@@ -77,8 +77,8 @@ over_limit() {
     wb run "$mod"
     expect "run: $desc" 126
     case $err in
-    *"implementation limit: $what"*) ok "run: $desc: message names the limit" ;;
-    *) not_ok "run: $desc: message does not name '$what': $err" ;;
+    *"implementation limit: $what"*) pass "run: $desc: message names the limit" ;;
+    *) fail "run: $desc: message does not name '$what': $err" ;;
     esac
     host "inspect: $desc" 8 -- inspect "$mod"
 }
@@ -89,8 +89,8 @@ over_limit "100,001 exports" "too many exports" limit_exports.wasm
 wb run "$MODS/limit_table.wasm"
 expect "run: table of 20,000,000 elements" 126
 case $err in
-*"implementation limit: table limit exceeded"*) ok "run: table limit named" ;;
-*) not_ok "run: table limit not named: $err" ;;
+*"implementation limit: table limit exceeded"*) pass "run: table limit named" ;;
+*) fail "run: table limit not named: $err" ;;
 esac
 
-finish
+summary

@@ -3,19 +3,16 @@
 # program (tests/escape/*.c, built into build/wasi/escape/) that tries to
 # get out of its grants or over its budget, and asserts the report's
 # outcome plus that nothing outside the grants changed. One line per
-# failing case, then "N passed, N failed".
+# failing case, then "N passed, N failed, N skipped" (tests/lib.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WB=$(realpath "${1:-$ROOT/build/wasmbox}")
 OUT=$ROOT/build/wasi/escape
 CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
 mkdir -p "$OUT"
-pass=0 fail=0
+. "$ROOT/tests/lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/wbescape.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-
-failed() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-ok() { pass=$((pass + 1)); }
 
 # A source may add link options on a line "// LDFLAGS: ..." (e.g. a
 # one-page memory).
@@ -24,7 +21,7 @@ for src in "$ROOT"/tests/escape/*.c; do
     if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ]; then
         read -r -a ldflags <<<"$(sed -n 's|^// LDFLAGS: ||p' "$src")"
         "${CC[@]}" "${ldflags[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
-            failed "$name" "does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
+            fail "$name: does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
     fi
 done
 
@@ -78,15 +75,15 @@ run_case() {
     after=$(fingerprint)
     got=$(field "$T/report.json" outcome)
     if [ "$got" != "$want" ]; then
-        failed "$name" "outcome '$got' (exit $rc), want '$want': $(head -c 300 "$T/stderr" | tr '\n' ' ') $(head -c 300 "$T/stdout" | tr '\n' ' ')"
+        fail "$name: outcome '$got' (exit $rc), want '$want': $(head -c 300 "$T/stderr" | tr '\n' ' ') $(head -c 300 "$T/stdout" | tr '\n' ' ')"
         return 1
     fi
     if [ "$code" != "-" ] && [ "$(field "$T/report.json" exit_code)" != "$code" ]; then
-        failed "$name" "exit_code $(field "$T/report.json" exit_code), want $code: $(head -c 400 "$T/stdout" | tr '\n' ' ')"
+        fail "$name: exit_code $(field "$T/report.json" exit_code), want $code: $(head -c 400 "$T/stdout" | tr '\n' ' ')"
         return 1
     fi
     if [ "$before" != "$after" ]; then
-        failed "$name" "something outside the grants changed"
+        fail "$name: something outside the grants changed"
         return 1
     fi
     return 0
@@ -99,15 +96,15 @@ for mode in openat2 walk; do
     [ $mode = walk ] && extra=(--x-resolve-walk)
     run_case "read-etc-passwd/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/readfile.wasm" /etc/passwd /data/../outside/secret ../outside/secret \
-        /data/sub/../../outside/secret /proc/self/root/etc/passwd && ok
+        /data/sub/../../outside/secret /proc/self/root/etc/passwd && pass
     run_case "dotdot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/readfile.wasm" /data/.. /data/../.. /data/../../../../etc/passwd \
-        /data/sub/../../outside -w /data/../outside/new /data/../outside/secret && ok
+        /data/sub/../../outside -w /data/../outside/new /data/../outside/secret && pass
     run_case "host-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/readfile.wasm" /data/host_abs /data/host_rel /data/host_dir/secret \
-        /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && ok
+        /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && pass
     run_case "guest-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
-        "$E/guestlink.wasm" && ok
+        "$E/guestlink.wasm" && pass
     # names longer than NAME_MAX, also in a link's target: refused
     # (ENAMETOOLONG); the walk once copied them into a NAME_MAX buffer on
     # the host's stack (found by make fuzz-hostcall)
@@ -115,27 +112,27 @@ for mode in openat2 walk; do
     SETUP='ln -s "'"$long"'/x" "$W/data/longlink"' \
     run_case "long-names/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/readfile.wasm" "/data/$long" "/data/sub/${long:0:300}/x" \
-        /data/longlink -w "/data/$long" "/data/${long:0:256}" && ok
+        /data/longlink -w "/data/$long" "/data/${long:0:256}" && pass
     # on the host, every link the guest left must resolve inside data/
     out=$(links_outside "$W/data")
-    [ -z "$out" ] && ok || failed "guest-symlinks-host/$mode" "links outside: $out"
+    [ -z "$out" ] && pass || fail "guest-symlinks-host/$mode: links outside: $out"
     # the host's links to the outside stay in their grant
     SETUP='mkdir -p "$W/other"' \
     run_case "link-grants/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
-        --dir "$W/other:/other" "$E/linkgrants.wasm" && ok
+        --dir "$W/other:/other" "$E/linkgrants.wasm" && pass
     out=$(links_outside "$W/other")
-    [ -z "$out" ] && ok || failed "link-grants-host/$mode" "links outside: $out"
+    [ -z "$out" ] && pass || fail "link-grants-host/$mode: links outside: $out"
     # the virtual root (issue 22): nothing beyond the grants, no changes
     run_case "vroot/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
-        --dir "$W/ro:/ro:ro" --tmpfs /tmp "$E/vrootesc.wasm" && ok
+        --dir "$W/ro:/ro:ro" --tmpfs /tmp "$E/vrootesc.wasm" && pass
     # nested grants: none redirected, shadowed or left through another
     run_case "vroot-nested/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
-        --tmpfs /data/sub --dir "$W/ro:/data/sub/ro:ro" "$E/vrootnest.wasm" && ok
+        --tmpfs /data/sub --dir "$W/ro:/data/sub/ro:ro" "$E/vrootnest.wasm" && pass
     run_case "proc-magic-links/$mode" exited 0 -- "${extra[@]}" --dir /proc:/proc:ro \
         "$E/readfile.wasm" /proc/self/root/etc/passwd /proc/self/cwd/etc/passwd \
-        /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && ok
+        /proc/1/root/etc/passwd /proc/self/fd/1 /proc/self/exe -w /proc/self/fd/2 && pass
     run_case "read-only-grant/$mode" exited 0 -- "${extra[@]}" --dir "$W/ro:/ro:ro" \
-        --dir "$W/data:/rw" "$E/writero.wasm" && ok
+        --dir "$W/data:/rw" "$E/writero.wasm" && pass
     # rename races: the host moves a/b up and back while the guest resolves
     fresh
     mkdir -p "$W/data/a/b/c"
@@ -148,23 +145,23 @@ for mode in openat2 walk; do
     rc=$?
     rm -f "$T/moving"
     wait "$mover" 2>/dev/null
-    [ "$rc" = 0 ] && ok || failed "rename-race/$mode" "status $rc: $(head -c 200 "$T/stdout")"
+    [ "$rc" = 0 ] && pass || fail "rename-race/$mode: status $rc: $(head -c 200 "$T/stdout")"
 done
 
 # Budget cases.
 if run_case max-disk disk-limit - -- --max-disk 1M --dir "$W/data:/data" \
         "$E/disk.wasm" /data/big; then
     size=$(stat -c %s "$W/data/big" 2>/dev/null || echo 0)
-    [ "$size" -le 1048576 ] && ok || failed max-disk "host file has $size bytes"
+    [ "$size" -le 1048576 ] && pass || fail "max-disk: host file has $size bytes"
 fi
 if run_case max-disk-entries disk-limit - -- --max-disk 1M --dir "$W/data:/data" \
         "$E/mkdirs.wasm"; then
     n=$(find "$W/data" -mindepth 1 -maxdepth 1 -name '[df]*' | wc -l)
-    [ "$n" -le 257 ] && ok || failed max-disk-entries "$n entries made"
+    [ "$n" -le 257 ] && pass || fail "max-disk-entries: $n entries made"
 fi
 run_case max-disk-tmpfs disk-limit - -- --max-disk 1M --tmpfs /data \
-    "$E/disk.wasm" /data/big && ok
-run_case tmpfs-full exited 3 -- --tmpfs /data:512K "$E/disk.wasm" /data/big && ok
+    "$E/disk.wasm" /data/big && pass
+run_case tmpfs-full exited 3 -- --tmpfs /data:512K "$E/disk.wasm" /data/big && pass
 # A refused memory.grow makes malloc return NULL (the guest exits 3), or
 # traps with outcome "memory"; either way the peak stays under the limit.
 rm -f "$T/report.json"
@@ -174,16 +171,16 @@ got=$(field "$T/report.json" outcome)
 peak=$(field "$T/report.json" peak_memory)
 if [ "$got" != memory ] && ! { [ "$got" = exited ] &&
         [ "$(field "$T/report.json" exit_code)" = 3 ]; }; then
-    failed max-memory "outcome $got: $(head -c 200 "$T/stdout")"
+    fail "max-memory: outcome $got: $(head -c 200 "$T/stdout")"
 elif [ "${peak:-0}" -gt $((32 << 20)) ] || [ "${peak:-0}" -lt $((16 << 20)) ]; then
-    failed max-memory "peak_memory $peak"
-else ok; fi
-run_case fuel fuel - -- --fuel 1000000 "$E/spin.wasm" && ok
+    fail "max-memory: peak_memory $peak"
+else pass; fi
+run_case fuel fuel - -- --fuel 1000000 "$E/spin.wasm" && pass
 if run_case timeout-loop timeout - -- --timeout 1s "$E/spin.wasm"; then
-    [ "$ELAPSED_MS" -lt 1500 ] && ok || failed timeout-loop "took ${ELAPSED_MS} ms"
+    [ "$ELAPSED_MS" -lt 1500 ] && pass || fail "timeout-loop: took ${ELAPSED_MS} ms"
 fi
 if run_case timeout-sleep timeout - -- --timeout 1s "$E/sleep.wasm"; then
-    [ "$ELAPSED_MS" -lt 1500 ] && ok || failed timeout-sleep "took ${ELAPSED_MS} ms"
+    [ "$ELAPSED_MS" -lt 1500 ] && pass || fail "timeout-sleep: took ${ELAPSED_MS} ms"
 fi
 rm -f "$T/report.json"
 # stdin is a pipe that stays open and silent for 5 s
@@ -191,10 +188,10 @@ timeout 20 "$WB" run --timeout 1s --stdin - --report "$T/report.json" \
     "$E/readstdin.wasm" >/dev/null 2>&1 < <(sleep 5)
 ms=$(field "$T/report.json" wall_time_ms)
 if [ "$(field "$T/report.json" outcome)" != timeout ]; then
-    failed timeout-stdin "outcome $(field "$T/report.json" outcome)"
+    fail "timeout-stdin: outcome $(field "$T/report.json" outcome)"
 elif [ "${ms:-9999}" -ge 1500 ]; then
-    failed timeout-stdin "took ${ms} ms"
-else ok; fi
+    fail "timeout-stdin: took ${ms} ms"
+else pass; fi
 
 rm -f "$T/report.json"
 # stdout is a pipe nobody reads: the guest blocks on a full pipe, and the
@@ -203,41 +200,41 @@ timeout 20 "$WB" run --timeout 1s --report "$T/report.json" "$E/flood.wasm" \
     > >(sleep 5) 2>/dev/null
 ms=$(field "$T/report.json" wall_time_ms)
 if [ "$(field "$T/report.json" outcome)" != timeout ]; then
-    failed timeout-blocked-stdout "outcome $(field "$T/report.json" outcome)"
+    fail "timeout-blocked-stdout: outcome $(field "$T/report.json" outcome)"
 elif [ "${ms:-9999}" -ge 1500 ]; then
-    failed timeout-blocked-stdout "took ${ms} ms"
-else ok; fi
+    fail "timeout-blocked-stdout: took ${ms} ms"
+else pass; fi
 
 # 1 GiB of output against 1 MiB: cut, flagged, and the host stays small.
 rm -f "$T/report.json"
 /usr/bin/time -f %M -o "$T/rss" "$WB" run --max-output 1M --report "$T/report.json" \
     "$E/flood.wasm" >"$T/stdout" 2>/dev/null
 if [ "$(field "$T/report.json" outcome)" != output-limit ]; then
-    failed max-output "outcome $(field "$T/report.json" outcome)"
+    fail "max-output: outcome $(field "$T/report.json" outcome)"
 elif [ "$(field "$T/report.json" stdout_truncated)" != true ] ||
      [ "$(stat -c %s "$T/stdout")" != 1048576 ] ||
      [ "$(field "$T/report.json" stdout_bytes)" != 1048576 ]; then
-    failed max-output "not cut at 1 MiB: $(stat -c %s "$T/stdout") bytes"
+    fail "max-output: not cut at 1 MiB: $(stat -c %s "$T/stdout") bytes"
 elif [ "$(tail -1 "$T/rss")" -gt 65536 ]; then
-    failed max-output "host RSS $(tail -1 "$T/rss") KiB"
-else ok; fi
+    fail "max-output: host RSS $(tail -1 "$T/rss") KiB"
+else pass; fi
 
 # poll_oneoff with its subscriptions and events laid over each other in a
 # one-page memory: one event per subscription, nothing past the memory
-run_case poll-overlap exited 0 -- "$E/pollover.wasm" && ok
+run_case poll-overlap exited 0 -- "$E/pollover.wasm" && pass
 
 # FIFOs in a grant: a blocked write or read ends at --timeout (report
 # written); no writer, no reader, pread/pwrite and O_NONBLOCK answer at once
 for op in write read; do
     if SETUP='mkfifo "$W/data/fifo"' run_case "fifo-$op-timeout" timeout - -- \
             --timeout 2s --dir "$W/data:/data" "$E/fifo.wasm" $op /data/fifo; then
-        [ "$ELAPSED_MS" -lt 4000 ] && ok || failed "fifo-$op-timeout" "took ${ELAPSED_MS} ms"
+        [ "$ELAPSED_MS" -lt 4000 ] && pass || fail "fifo-$op-timeout: took ${ELAPSED_MS} ms"
     fi
 done
 for op in nowriter noreader nonblock; do
     if SETUP='mkfifo "$W/data/fifo"' run_case "fifo-$op" exited 0 -- \
             --timeout 2s --dir "$W/data:/data" "$E/fifo.wasm" $op /data/fifo; then
-        [ "$ELAPSED_MS" -lt 1500 ] && ok || failed "fifo-$op" "took ${ELAPSED_MS} ms"
+        [ "$ELAPSED_MS" -lt 1500 ] && pass || fail "fifo-$op: took ${ELAPSED_MS} ms"
     fi
 done
 # Files and directories removed or moved while open (issue 11): the
@@ -249,21 +246,21 @@ for c in into-removed-dir removed-parent renamed-over removed-file left-open \
         read -r kind opt dir <<<"$g"
         run_case "unlinked-$c/$kind" exited 0 -- "$opt" "$dir" \
             "$E/unlinked.wasm" "$c" || continue
-        [ "$RUN_RC" = 0 ] && ok || failed "unlinked-$c/$kind" "status $RUN_RC: $(head -c 300 "$T/stderr")"
+        [ "$RUN_RC" = 0 ] && pass || fail "unlinked-$c/$kind: status $RUN_RC: $(head -c 300 "$T/stderr")"
     done
 done
 # Links on a tmpfs (issue 22): the rule of host grants, EXDEV between two.
 run_case tmpfs-links exited 0 -- --tmpfs /data --tmpfs /other \
-    "$E/tmplink.wasm" && ok
+    "$E/tmplink.wasm" && pass
 # ... and nothing of a tmpfs's size leaks through its links
 run_case tmpfs-link-space exited 0 -- --tmpfs /data:64K "$E/tmplink.wasm" \
-    space && ok
-run_case guest-symlinks/tmpfs exited 0 -- --tmpfs /data "$E/guestlink.wasm" && ok
+    space && pass
+run_case guest-symlinks/tmpfs exited 0 -- --tmpfs /data "$E/guestlink.wasm" && pass
 # 300,000 nested directories left in place: freeing the tree at exit
 # used to recurse once per level and overflow the host's stack.
 if run_case tmpfs-deep-tree exited 0 -- --max-disk 2G --tmpfs /data:128M \
         "$E/deepdirs.wasm" 300000; then
-    [ "$RUN_RC" = 0 ] && ok || failed tmpfs-deep-tree "status $RUN_RC: $(head -c 300 "$T/stderr")"
+    [ "$RUN_RC" = 0 ] && pass || fail "tmpfs-deep-tree: status $RUN_RC: $(head -c 300 "$T/stderr")"
 fi
 
 # Holes count against --max-disk at their apparent size: one byte at
@@ -272,7 +269,7 @@ for how in pwrite seek; do
     if run_case "hole-host/$how" disk-limit - -- --max-disk 1M --dir "$W/data:/data" \
             "$E/hole.wasm" /data/big $((1 << 40)) "$how"; then
         size=$(stat -c %s "$W/data/big" 2>/dev/null || echo 0)
-        [ "$size" -le 1048576 ] && ok || failed "hole-host/$how" "host file has $size bytes"
+        [ "$size" -le 1048576 ] && pass || fail "hole-host/$how: host file has $size bytes"
     fi
 done
 # ... and a tmpfs keeps no host memory for a hole (it read as zeros).
@@ -285,12 +282,12 @@ hole_rss() {   # name want_outcome wasmbox-run-args...
     got=$(field "$T/report.json" outcome)
     rss=$(tail -1 "$T/rss")
     if [ "$got" != "$want" ]; then
-        failed "$name" "outcome '$got', want '$want': $(head -c 200 "$T/stdout") $(head -c 200 "$T/stderr")"
+        fail "$name: outcome '$got', want '$want': $(head -c 200 "$T/stdout") $(head -c 200 "$T/stderr")"
     elif [ "$want" = exited ] && [ "$(field "$T/report.json" exit_code)" != 0 ]; then
-        failed "$name" "exit code $(field "$T/report.json" exit_code): $(head -c 200 "$T/stdout")"
+        fail "$name: exit code $(field "$T/report.json" exit_code): $(head -c 200 "$T/stdout")"
     elif [ "$rss" -gt $((96 * 1024)) ]; then
-        failed "$name" "host RSS $rss KiB"
-    else ok; fi
+        fail "$name: host RSS $rss KiB"
+    else pass; fi
 }
 hole_rss hole-tmpfs-budget disk-limit --max-memory 16M --max-disk 1M \
     --tmpfs /data:1G "$E/hole.wasm" /data/big 500000000
@@ -299,13 +296,13 @@ hole_rss hole-tmpfs-sparse exited --max-memory 16M --max-disk 2G \
 
 # A long host call ends at the deadline too (random_get of 240 MiB a call).
 if run_case random-get-timeout timeout - -- --timeout 100ms "$E/randomget.wasm" 240; then
-    [ "$ELAPSED_MS" -lt 1000 ] && ok || failed random-get-timeout "took ${ELAPSED_MS} ms"
+    [ "$ELAPSED_MS" -lt 1000 ] && pass || fail "random-get-timeout: took ${ELAPSED_MS} ms"
 fi
 
-run_case max-files exited 0 -- --max-files 64 --tmpfs /data "$E/manyfiles.wasm" && ok
+run_case max-files exited 0 -- --max-files 64 --tmpfs /data "$E/manyfiles.wasm" && pass
 if run_case max-stack trap - -- --max-stack 1000 "$E/recurse.wasm"; then
-    grep -q "call stack exhausted" <<<"$(field "$T/report.json" trap)" && ok ||
-        failed max-stack "trap message: $(field "$T/report.json" trap)"
+    grep -q "call stack exhausted" <<<"$(field "$T/report.json" trap)" && pass ||
+        fail "max-stack: trap message: $(field "$T/report.json" trap)"
 fi
 
 # CLI errors: one line on stderr and the documented status.
@@ -316,10 +313,10 @@ cli_case() {   # name want_status args...
     rc=$?
     lines=$(wc -l <"$T/stderr")
     if [ "$rc" != "$want" ]; then
-        failed "$name" "exit status $rc, want $want: $(head -c 200 "$T/stderr")"
+        fail "$name: exit status $rc, want $want: $(head -c 200 "$T/stderr")"
     elif [ "$lines" != 1 ]; then
-        failed "$name" "$lines lines on stderr"
-    else ok; fi
+        fail "$name: $lines lines on stderr"
+    else pass; fi
 }
 printf 'not a wasm module' > "$T/bad.wasm"
 printf '(module (import "env" "nope" (func)) (func (export "_start")))' > "$T/imp.wat"
@@ -331,5 +328,4 @@ cli_case cli-bad-size 125 --max-memory lots "$E/spin.wasm"
 cli_case cli-missing-dir 125 --dir "$T/nope:/x" "$E/spin.wasm"
 cli_case cli-unknown-import 126 "$T/imp.wasm"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -4,14 +4,13 @@
 # newest source version whose files it does not serve; fetch must go on
 # to older versions, newest first in dpkg's order, and fail with one line
 # naming the package, the versions tried and the file when none delivers.
-# Ends with "N passed, N failed".
+# Ends with "N passed, N failed, N skipped" (tests/lib.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/wbfetch.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-check() { if [ "$2" = "$3" ]; then pass=$((pass + 1)); else
-    echo "FAIL $1: got '$2', want '$3'"; fail=$((fail + 1)); fi; }
+check() { if [ "$2" = "$3" ]; then pass; else fail "$1: got '$2', want '$3'"; fi; }
 
 # The stubs: apt-cache lists $STUB_VERSIONS (in a shuffled order, as
 # several suites do); apt-get writes the tarball only for $STUB_GOOD and
@@ -79,5 +78,4 @@ export STUB_VERSIONS=""
 check "no source status" "$(run_fetch)" 1
 check "no source message" "$(grep -c 'no deb-src entry for demo' "$T/err")" 1
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -1,29 +1,49 @@
 #!/bin/bash
 # tests/guests/run.sh: the language runtimes (`wasmbox python|js|lua|
-# sqlite3`). Skipped when the guest images (make guests) are missing.
+# sqlite3`). A case whose guest image (make guests) is missing is skipped,
+# and counted as skipped; so is every case when there are no images at
+# all, or no wasmbox to run them with.
 # WB_BUILD: build directory (default build); WASMBOX: the binary (default
 # $WB_BUILD/wasmbox); WASMBOX_GUESTS: the images (default $WB_BUILD/guests).
-# Last line: "N passed, N failed".
+# Last line: "N passed, N failed, N skipped" (tests/lib.sh).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib.sh"
 B=${WB_BUILD:-$root/build}
 W=${WASMBOX:-$B/wasmbox}
 export WASMBOX_GUESTS=${WASMBOX_GUESTS:-$B/guests}
 
+# Why no case can run here ("" when they can), and why the cases that
+# follow cannot (need).
+none=""
+missing=""
 if [ ! -d "$WASMBOX_GUESTS" ]; then
-    echo "guests: SKIP: no guest images in $WASMBOX_GUESTS (run 'make guests')"
-    echo "0 passed, 0 failed"
-    exit 0
+    none="no guest images in $WASMBOX_GUESTS (run 'make guests')"
+elif [ ! -x "$W" ]; then
+    none="$W not built"
+elif "$W" python -c pass 2>&1 </dev/null | grep -q "unknown command"; then
+    none="this wasmbox has no guest commands yet"
 fi
-if [ ! -x "$W" ]; then
-    echo "guests: SKIP: $W not built"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
+[ -n "$none" ] && echo "guests: every case is skipped: $none"
+
+# need IMAGE: the cases that follow need the guest image IMAGE ("": only
+# a wasmbox); each is skipped when it or the wasmbox is missing.
+need() {
+    missing=$none
+    if [ -z "$missing" ] && [ -n "$1" ] && [ ! -e "$WASMBOX_GUESTS/$1" ]; then
+        missing="$WASMBOX_GUESTS/$1 not built"
+        echo "guests: the cases of $1 are skipped: $missing"
+    fi
+}
+
+# skipped NAME: skip case NAME (true) when what it needs is missing.
+skipped() {
+    [ -n "$missing" ] || return 1
+    skip "$1"
+}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 # A script file is granted alone: beside it, a secret the guest must not
 # read; its private copy goes under $TMPDIR and must be gone afterwards.
 mkdir -p "$tmp/proj" "$tmp/tmpd"
@@ -34,6 +54,7 @@ export TMPDIR=$tmp/tmpd
 check() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4
     shift 5
+    skipped "$name" && return
     local rc=0
     "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
     check_result "$name" "$want_rc" "$want_out" "$want_err" "$rc"
@@ -43,6 +64,7 @@ check() {
 check_in() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4
     shift 5
+    skipped "$name" && return
     local rc=0
     "$@" >"$tmp/out" 2>"$tmp/err" <"$tmp/in" || rc=$?
     check_result "$name" "$want_rc" "$want_out" "$want_err" "$rc"
@@ -50,6 +72,7 @@ check_in() {
 
 check_result() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=$5 why=""
+    skipped "$name" && return
     [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
     if [ -z "$why" ] && [ -n "$want_out" ] && ! grep -qF -- "$want_out" "$tmp/out"; then
         why="stdout lacks '$want_out'"
@@ -58,34 +81,17 @@ check_result() {
         why="stderr lacks '$want_err'"
     fi
     if [ -z "$why" ]; then
-        pass=$((pass + 1))
-        echo "ok   $name"
+        pass "$name"
     else
-        fail=$((fail + 1))
-        echo "FAIL $name: $why"
+        fail "$name: $why"
         sed 's/^/     out: /' "$tmp/out" | head -5
         sed 's/^/     err: /' "$tmp/err" | head -8
     fi
 }
 
-# have GUEST: are the image and the command there?
-have() {
-    local img=$1
-    if [ ! -e "$WASMBOX_GUESTS/$img" ]; then
-        echo "skip $2: $WASMBOX_GUESTS/$img not built"
-        return 1
-    fi
-    return 0
-}
-
-if "$W" python -c pass 2>&1 </dev/null | grep -q "unknown command"; then
-    echo "guests: SKIP: this wasmbox has no guest commands yet"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-
 # ---- python ---------------------------------------------------------------
-if have python/python.wasm python; then
+need python/python.wasm
+{
     check "python -c" 0 "2" "" -- "$W" python -c 'print(1+1)'
     check "python traceback" 1 "" "ZeroDivisionError: division by zero" -- \
         "$W" python -c 'def f(): return 1/0
@@ -221,10 +227,11 @@ print("links ok")'
         -c "$links_py" /tmp
     check "python links on a host grant" 0 "links ok" "" -- "$W" python \
         --dir "$tmp/links:/w" -c "$links_py" /w
-fi
+}
 
 # ---- js -------------------------------------------------------------------
-if have js/qjs.wasm js; then
+need js/qjs.wasm
+{
     check "js ES2020" 0 "ok 1 1 {\"b\":2,\"c\":3} 100000000000000000000 3 5 2" "" -- \
         "$W" js -e '
 class A { #x = 1; get x() { return this.#x; } }
@@ -241,10 +248,11 @@ f().then((v) => console.log("ok", new A().x, a, JSON.stringify(r), v,
     check "js module import needs --dir" 1 "" "mod.mjs" -- "$W" js "$tmp/proj/main.mjs"
     check "js module file (--dir)" 0 "module 7" "" -- \
         "$W" js --dir "$tmp/proj:/app:ro" "$tmp/proj/main.mjs"
-fi
+}
 
 # ---- lua ------------------------------------------------------------------
-if have lua/lua.wasm lua; then
+need lua/lua.wasm
+{
     check "lua -e" 0 "2	Lua 5.4" "" -- "$W" lua -e 'print(1 + 1, _VERSION)'
     check "lua pcall/coroutine" 0 "false x.lua:1: boom 11 done 1000" "" -- "$W" lua -e '
 local ok, e = load("error(\"boom\")", "=x.lua")
@@ -262,10 +270,11 @@ print(table.concat({tostring(ok2), err, co(10), co(), n}, " "))'
     check "lua script alone: sibling refused" 0 "refused" "" -- "$W" lua "$tmp/proj/peek.lua"
     check "lua script in a --dir reads its sibling" 0 "READ" "" -- \
         "$W" lua --dir "$tmp/proj:/app:ro" "$tmp/proj/peek.lua"
-fi
+}
 
 # ---- sqlite3 --------------------------------------------------------------
-if have sqlite/sqlite3.wasm sqlite3; then
+need sqlite/sqlite3.wasm
+{
     check "sqlite3 query" 0 "[1,2]" "" -- "$W" sqlite3 :memory: 'select json_array(1, 2)'
     printf 'create table t(a); insert into t values (1), (2);\nselect sum(a) from t;\n' > "$tmp/in"
     check_in "sqlite3 stdin" 0 "3" "" -- "$W" sqlite3
@@ -275,7 +284,7 @@ if have sqlite/sqlite3.wasm sqlite3; then
     check "sqlite3 file persisted" 0 "1" "" -- "$W" sqlite3 --dir "$tmp/db:/db:ro" \
         /db/x.db 'select count(*) from t;'
     check "sqlite3 error" 1 "" "no such table" -- "$W" sqlite3 :memory: 'select * from nope'
-fi
+}
 
 # ---- every `wasmbox run` option through every language command -----------
 # The README says the language commands take every option of `wasmbox run`
@@ -346,6 +355,7 @@ opt_check() {
     local name=$1 rc=$2 out=$3 err=$4 in=$5 l=$6 w=$7
     shift 7
     local prog=() got=0
+    skipped "$l $name" && return
     IFS='|' read -r -a prog <<<"$(lang_prog "$l" "$w")"
     "$W" "$l" "$@" "${prog[@]}" >"$tmp/out" 2>"$tmp/err" <"${in:-/dev/null}" || got=$?
     check_result "$l $name" "$rc" "$out" "$err" "$got"
@@ -354,7 +364,7 @@ opt_check() {
 declare -A img=([python]=python/python.wasm [js]=js/qjs.wasm [lua]=lua/lua.wasm
                 [sqlite3]=sqlite/sqlite3.wasm)
 for l in python js lua sqlite3; do
-    have "${img[$l]}" "$l options" || continue
+    need "${img[$l]}"
     opt_check "--dir" 0 dir-ok "" "" $l read --dir "$opt/d:/d:ro"
     opt_check "--policy" 0 dir-ok "" "" $l read --policy "$opt/policy.yaml"
     opt_check "--tmpfs" 0 tmp-ok "" "" $l tmp --tmpfs /t:1M
@@ -396,12 +406,11 @@ for l in python js lua sqlite3; do
     fi
 done
 # An abbreviation is not an option of ours: it goes to the runtime.
-if have python/python.wasm "python --pol"; then
-    opt_check "--pol is Python's" 2 "" "unknown option --pol" "" python ok --pol "$opt/policy.yaml"
-fi
+need python/python.wasm
+opt_check "--pol is Python's" 2 "" "unknown option --pol" "" python ok --pol "$opt/policy.yaml"
 
+need ""
 left=$(ls -A "$tmp/tmpd")
 [ -z "$left" ] && check_result "script copies removed" 0 "" "" 0 ||
     check_result "script copies removed: $left left" 0 "" "" 1
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -9,17 +9,17 @@
 # Last line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 WASMBOX=$(realpath "${1:-build/wasmbox}")
 if [ -z "${WB_IN_NETNS:-}" ]; then
     if ! unshare --net true 2>/dev/null || ! command -v ip >/dev/null; then
-        echo "SKIP connection floods (unshare --net is not available here)"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
+        skip "connection floods (unshare --net is not available here)"
+        summary
+        exit
     fi
     exec env WB_IN_NETNS=1 unshare --net bash "$0" "$WASMBOX"
 fi
 ip link set lo up
-PASS=0 FAIL=0
 T=$(mktemp -d /tmp/wasmbox-flood.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
@@ -30,7 +30,7 @@ chmod 600 "$T/keys"
 
 count() {   # count LOGFILE: add its ok/FAIL lines, show them
     cat "$1"
-    PASS=$((PASS + $(grep -c '^ok' "$1"))) FAIL=$((FAIL + $(grep -c '^FAIL' "$1")))
+    add_counts "$(grep -c '^ok' "$1") passed, $(grep -c '^FAIL' "$1") failed"
 }
 # start NAME ADDR-REGEX ARGS...: the server's port in $PORT, pid in $PID
 start() {
@@ -46,8 +46,7 @@ start() {
         sleep 0.05
     done
     if [ -z "$PORT" ]; then
-        echo "FAIL $name did not start: $(head -3 "$T/$name.log")"
-        FAIL=$((FAIL + 1))
+        fail "$name did not start: $(head -3 "$T/$name.log")"
         return 1
     fi
 }
@@ -55,10 +54,9 @@ start() {
 stop() {
     kill "$PID"; wait "$PID"; local rc=$?
     if [ "$rc" = 0 ] && ! grep -q 'Sanitizer\|runtime error' "$T/$1.log"; then
-        echo "ok   $1 exits 0 after the flood"; PASS=$((PASS + 1))
+        pass "$1 exits 0 after the flood"
     else
-        echo "FAIL $1 exits $rc after the flood:"; grep -v '^wasmbox' "$T/$1.log" | head -20
-        FAIL=$((FAIL + 1))
+        fail "$1 exits $rc after the flood:"; grep -v '^wasmbox' "$T/$1.log" | head -20
     fi
 }
 
@@ -67,9 +65,9 @@ if start serve '127\.0\.0\.1' serve --listen 127.0.0.1:0 --api-keys "$T/keys" \
     python3 tests/http/flood.py serve "$PORT" "$PID" "$KEY" 64 2 > "$T/serve.out" 2>&1
     count "$T/serve.out"
     if grep -q '^wasmbox serve: listening.*per client' "$T/serve.log"; then
-        echo "FAIL serve on loopback: no per-address cap by default"; FAIL=$((FAIL + 1))
+        fail "serve on loopback: no per-address cap by default"
     else
-        echo "ok   serve on loopback: no per-address cap by default"; PASS=$((PASS + 1))
+        pass "serve on loopback: no per-address cap by default"
     fi
     stop serve
 fi
@@ -85,11 +83,9 @@ ip addr add 10.11.12.13/32 dev lo
 if start remote '10\.11\.12\.13' serve --listen 10.11.12.13:0 --api-keys "$T/keys" \
         --state-dir "$T/s"; then
     if grep -q 'at most 1000 connections, 64 per client address' "$T/remote.log"; then
-        echo "ok   serve on a non-loopback address: 64 connections per client address by default"
-        PASS=$((PASS + 1))
+        pass "serve on a non-loopback address: 64 connections per client address by default"
     else
-        echo "FAIL serve on a non-loopback address: $(head -1 "$T/remote.log")"
-        FAIL=$((FAIL + 1))
+        fail "serve on a non-loopback address: $(head -1 "$T/remote.log")"
     fi
     stop remote
 fi
@@ -100,5 +96,4 @@ if start mcp '127\.0\.0\.1' mcp --http 127.0.0.1:0 --state-dir "$T/m" \
     count "$T/mcp.out"
     stop mcp
 fi
-echo "$PASS passed, $FAIL failed, 0 skipped"
-[ "$FAIL" = 0 ]
+summary

@@ -6,20 +6,16 @@
 # Starts servers on random free loopback ports (--listen 127.0.0.1:0; the
 # port is read from the server's start-up line), with a temporary state
 # directory, key file and policy. A language whose guest image is missing
-# from build/guests is skipped (SKIP line). The connection floods against
+# from build/guests is skipped (a skip line). The connection floods against
 # both servers (tests/http/flood.sh, about 20 s) run in their own network
 # namespace. Ends with "N passed, N failed, N skipped"; exit status 1 if
-# anything failed.
+# anything failed (tests/lib.sh).
 set -u
 cd "$(dirname "$0")/../.."
 WASMBOX=${1:-build/wasmbox}
 GUESTS=${WASMBOX_GUESTS:-build/guests}
 HERE=tests/http
-PASS=0 FAIL=0 SKIP=0
-
-pass() { PASS=$((PASS + 1)); echo "ok   $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-skip() { SKIP=$((SKIP + 1)); echo "SKIP $*"; }
+. tests/lib.sh        # pass, fail, skip, summary
 check() {   # check NAME COMMAND...
     local name=$1; shift
     if "$@"; then pass "$name"; else fail "$name"; fi
@@ -583,12 +579,8 @@ fi
 # ---- connection floods (their own network namespace) ----------------------
 bash "$HERE/flood.sh" "$WASMBOX" > "$T/flood.log" 2>&1
 sed '$d' "$T/flood.log"
-if [[ $(tail -n 1 "$T/flood.log") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
-    PASS=$((PASS + BASH_REMATCH[1])) FAIL=$((FAIL + BASH_REMATCH[2]))
-    SKIP=$((SKIP + BASH_REMATCH[3]))
-else
+add_counts "$(tail -n 1 "$T/flood.log")" ||
     fail "connection floods: no summary line"
-fi
 
 # ---- graceful shutdown -------------------------------------------------
 if lang_ok python python.wasm; then
@@ -612,5 +604,4 @@ else
     check "SIGTERM: the server exited 0" [ "$RC" = 0 ]
 fi
 
-echo "$PASS passed, $FAIL failed, $SKIP skipped"
-[ "$FAIL" = 0 ]
+summary

@@ -5,24 +5,25 @@
 # Cases that need a guest runtime that is not built are skipped.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 export WB_BUILD=${WB_BUILD:-$here/../../build}
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "mcp tests: node and npm are needed (apt-get install nodejs npm)"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail "mcp tests: node and npm are needed (apt-get install nodejs npm)"
+    summary
+    exit
 fi
 if [ ! -x "$WB_BUILD/wasmbox" ]; then
-    echo "mcp tests: $WB_BUILD/wasmbox is not built (run make)"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail "mcp tests: $WB_BUILD/wasmbox is not built (run make)"
+    summary
+    exit
 fi
 # install exactly the locked versions (once; again when the lock changes)
 stamp=$here/node_modules/.wasmbox-lock
 if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
     if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error); then
-        echo "mcp tests: npm ci failed"
-        echo "0 passed, 1 failed, 0 skipped"
-        exit 1
+        fail "mcp tests: npm ci failed"
+        summary
+        exit
     fi
     cp "$here/package-lock.json" "$stamp"
 fi

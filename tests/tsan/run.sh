@@ -11,24 +11,25 @@
 # then counts every ThreadSanitizer report as one failure. There are no
 # suppressions (tests/tsan/suppressions.txt says why each would be there).
 # WASMBOX_GUESTS: the guest images (default build/guests).
-# Last line: "N passed, N failed, N skipped"; exit status 1 on a failure.
+# Last line: "N passed, N failed, N skipped" (tests/lib.sh); exit status 1
+# on a failure.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 B=${1:-build/tsan}
-B=$(cd "$B" 2>/dev/null && pwd) || { echo "no build directory ${1:-build/tsan}"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+B=$(cd "$B" 2>/dev/null && pwd) || { fail "no build directory ${1:-build/tsan}"; summary; exit; }
 GUESTS=$(cd "${WASMBOX_GUESTS:-build/guests}" 2>/dev/null && pwd || echo "${WASMBOX_GUESTS:-build/guests}")
 export WASMBOX_GUESTS=$GUESTS
-PASS=0 FAIL=0 SKIP=0
 
 if [ ! -x "$B/wasmbox" ]; then
-    echo "tsan: $B/wasmbox is not built (make BUILD=build/tsan TSAN=1)"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail "tsan: $B/wasmbox is not built (make BUILD=build/tsan TSAN=1)"
+    summary
+    exit
 fi
 if ! nm "$B/wasmbox" | grep -q __tsan_init; then
-    echo "tsan: $B/wasmbox is not a ThreadSanitizer build"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail "tsan: $B/wasmbox is not a ThreadSanitizer build"
+    summary
+    exit
 fi
 
 T=$(mktemp -d /tmp/wasmbox-tsan.XXXXXX)
@@ -42,22 +43,16 @@ step() { echo; echo "==== tsan: $* (at ${SECONDS}s)"; }
 # counted NAME LOG: add the "N passed, N failed[, N skipped]" of LOG's
 # last line; without one, or with a bad exit status ($rc), one failure.
 counted() {
-    local name=$1 log=$2 line
-    line=$(tail -n 1 "$log")
-    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
-        PASS=$((PASS + BASH_REMATCH[1])) FAIL=$((FAIL + BASH_REMATCH[2]))
-        SKIP=$((SKIP + ${BASH_REMATCH[4]:-0}))
-        if [ "$rc" != 0 ] && [ "${BASH_REMATCH[2]}" = 0 ]; then
-            echo "FAIL $name: exit status $rc"; FAIL=$((FAIL + 1))
-        fi
+    if add_counts "$(tail -n 1 "$2")"; then
+        [ "$rc" != 0 ] && [ "$counted_failed" = 0 ] && fail "$1: exit status $rc"
     else
-        echo "FAIL $name: no summary line (exit status $rc)"; FAIL=$((FAIL + 1))
+        fail "$1: no summary line (exit status $rc)"
     fi
 }
 
 step "unit tests"
 ${MAKE:-make} --no-print-directory BUILD="$B" TSAN=1 unit-bins >"$T/unit-build.log" 2>&1 ||
-    { cat "$T/unit-build.log"; echo "FAIL unit tests do not build"; FAIL=$((FAIL + 1)); }
+    { cat "$T/unit-build.log"; fail "unit tests do not build"; }
 for t in "$B"/tests/test_*; do
     [ -x "$t" ] || continue
     timeout 600 "$t" >"$T/unit.log" 2>&1; rc=$?
@@ -65,10 +60,9 @@ for t in "$B"/tests/test_*; do
     s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$T/unit.log")
     if [ "$rc" = 0 ]; then
         echo "ok   $(basename "$t") (${n:-0} passed${s:+, $s skipped})"
-        PASS=$((PASS + ${n:-0})) SKIP=$((SKIP + ${s:-0}))
+        add_counts "${n:-0} passed, 0 failed, ${s:-0} skipped"
     else
-        cat "$T/unit.log"; echo "FAIL $(basename "$t"): exit status $rc"
-        FAIL=$((FAIL + 1))
+        cat "$T/unit.log"; fail "$(basename "$t"): exit status $rc"
     fi
 done
 
@@ -112,13 +106,11 @@ for f in "$T"/reports/tsan.*; do
     cat "$f"
 done
 if [ "$n" = 0 ]; then
-    echo "ok   no ThreadSanitizer report"
-    PASS=$((PASS + 1))
+    pass "no ThreadSanitizer report"
 else
     echo "FAIL $n ThreadSanitizer report(s) (above)"
-    FAIL=$((FAIL + n))
+    add_counts "0 passed, $n failed"         # each report is one
 fi
 
 echo "(${SECONDS}s in all)"
-echo "$PASS passed, $FAIL failed, $SKIP skipped"
-[ "$FAIL" = 0 ]
+summary

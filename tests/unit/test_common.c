@@ -1,6 +1,6 @@
 /* test_common.c: the shared helpers of src/common/ with valid and hostile
  * input: base64, UTF-8 repair (and JSON text), whole-file reads, listen
- * addresses, lexical paths. */
+ * addresses, lexical paths, directory trees. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +23,39 @@
 #include "common/file.h"
 #include "common/json.h"
 #include "common/path.h"
+#include "common/tree.h"
 #include "common/utf8.h"
+
+/* ---- the fixture of the file-system tests: a fresh directory ----------- */
+
+typedef struct tmpdir {
+    char path[64];
+    int fd;                        /* open on it */
+} tmpdir;
+
+static int tmpdir_setup(void **state)
+{
+    tmpdir *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    snprintf(t->path, sizeof t->path, "/tmp/wb-unit-common-XXXXXX");
+    if (!mkdtemp(t->path) ||
+        (t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int tmpdir_teardown(void **state)
+{
+    tmpdir *t = *state;
+    int rc = wb_tree_rm(AT_FDCWD, t->path);
+    close(t->fd);
+    free(t);
+    return rc;
+}
 
 /* ---- base64 ------------------------------------------------------------ */
 
@@ -149,6 +182,24 @@ static void test_utf8_hostile(void **state)
     REPAIRED("\xc3", FFFD);
 }
 
+/* Lengths no buffer can have are refused before anything is allocated
+ * or read (data is far shorter than n). */
+static void test_huge_lengths(void **state)
+{
+    static const uint8_t data[4] = "abc";
+    assert_null(wb_b64_encode(data, SIZE_MAX));
+    assert_null(wb_b64_encode(data, SIZE_MAX / 4 * 3));
+    size_t len = 7;
+    assert_null(wb_utf8_repair((const char *)data, SIZE_MAX, &len));
+    assert_null(wb_utf8_repair((const char *)data, SIZE_MAX / 3 + 1, &len));
+    /* odd lengths: the start of a string only */
+    b64_ok("QUJDRA==", 4, "ABC", 3);
+    b64_bad("QUJDRA==", 5, "truncated");
+    b64_bad("QUJDRA==", 7, "padding");
+    repaired("\xe2\x82\xac", 2, FFFD, 3);          /* cut inside a sequence */
+    repaired("\xe2\x82\xac", 0, "", 0);
+}
+
 static void test_json_text(void **state)
 {
     json_t *j = wb_json_text("caf\xc3\xa9", 5);
@@ -179,8 +230,9 @@ static void write_file(const char *path, const char *data, size_t n)
 
 static void test_file_read(void **state)
 {
-    char dir[] = "/tmp/wb-unit-common-XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
+    tmpdir *t = *state;
+    const char *dir = t->path;
+    char path[80];
     snprintf(path, sizeof path, "%s/f", dir);
     write_file(path, "0123456789", 10);
     uint8_t *b;
@@ -200,7 +252,6 @@ static void test_file_read(void **state)
     assert_int_equal(wb_file_read(dir, 100, &b, &n), EISDIR);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(wb_file_read(path, 100, &b, &n), ENOENT);
-    assert_int_equal(rmdir(dir), 0);
     /* st_size 0, but there is text: read to the end */
     assert_int_equal(wb_file_read("/proc/self/status", 1 << 20, &b, &n), 0);
     assert_non_null(strstr((char *)b, "Name:"));
@@ -341,6 +392,154 @@ static void test_path(void **state)
     assert_string_equal(out, "a");
 }
 
+/* ---- directory trees ---------------------------------------------------- */
+
+typedef struct seen {
+    char log[1024];                /* "L:name " per leaf, "D:name " per dir */
+    int fail_leaf;                 /* the leaf callback fails (EACCES) */
+} seen;
+
+static int see_leaf(void *u, int dfd, const char *name, const struct stat *sb)
+{
+    seen *s = u;
+    size_t n = strlen(s->log);
+    snprintf(s->log + n, sizeof s->log - n, "L:%s ", name);
+    if (s->fail_leaf) {
+        errno = EACCES;
+        return -1;
+    }
+    return 0;
+}
+
+static int see_dir(void *u, int dfd, const char *name, const struct stat *sb)
+{
+    seen *s = u;
+    size_t n = strlen(s->log);
+    snprintf(s->log + n, sizeof s->log - n, "D:%s ", name);
+    return 0;
+}
+
+/* Run the shell command `cmd` in the fixture's directory. */
+static void in_dir(const tmpdir *t, const char *cmd)
+{
+    char line[512];
+    snprintf(line, sizeof line, "cd '%s' && %s", t->path, cmd);
+    if (system(line) != 0)
+        fail_msg("setup failed: %s", cmd);
+}
+
+/* Children before their directory; the top itself is not visited. */
+static void test_tree_walk(void **state)
+{
+    tmpdir *t = *state;
+    in_dir(t, "mkdir -p top/a/b && touch top/a/b/f top/a/g");
+    seen s = { .log = "" };
+    wb_tree_ops ops = { see_leaf, see_dir, &s };
+    assert_int_equal(wb_tree_walk(t->fd, "top", &ops), 0);
+    char *f = strstr(s.log, "L:f "), *b = strstr(s.log, "D:b ");
+    char *g = strstr(s.log, "L:g "), *a = strstr(s.log, "D:a ");
+    assert_true(f && b && g && a);
+    assert_true(f < b && b < a && g < a);        /* post-order */
+    assert_null(strstr(s.log, "top"));
+    /* an empty directory: nothing to visit */
+    in_dir(t, "mkdir empty");
+    s.log[0] = 0;
+    assert_int_equal(wb_tree_walk(t->fd, "empty", &ops), 0);
+    assert_string_equal(s.log, "");
+}
+
+/* Symlinks are leaves, even to directories outside the tree, and the
+ * top is never reached through one. */
+static void test_tree_symlinks(void **state)
+{
+    tmpdir *t = *state;
+    in_dir(t, "mkdir -p top outside/deep && touch outside/deep/secret && "
+              "ln -s ../outside top/out && ln -s /etc top/etc && "
+              "ln -s top link");
+    seen s = { .log = "" };
+    wb_tree_ops ops = { see_leaf, see_dir, &s };
+    assert_int_equal(wb_tree_walk(t->fd, "top", &ops), 0);
+    assert_non_null(strstr(s.log, "L:out "));
+    assert_non_null(strstr(s.log, "L:etc "));
+    assert_null(strstr(s.log, "secret"));
+    assert_null(strstr(s.log, "passwd"));
+    errno = 0;
+    assert_int_equal(wb_tree_walk(t->fd, "link", &ops), -1);
+    assert_true(errno == ENOTDIR || errno == ELOOP);   /* O_NOFOLLOW */
+    /* rm -rf removes the links, not what they point to */
+    assert_int_equal(wb_tree_rm(t->fd, "top"), 0);
+    struct stat sb;
+    assert_int_equal(fstatat(t->fd, "top", &sb, 0), -1);
+    assert_int_equal(fstatat(t->fd, "outside/deep/secret", &sb, 0), 0);
+    assert_int_equal(wb_tree_rm(t->fd, "link"), 0);   /* a dangling link */
+    assert_int_equal(fstatat(t->fd, "link", &sb, AT_SYMLINK_NOFOLLOW), -1);
+}
+
+static void test_tree_hostile(void **state)
+{
+    tmpdir *t = *state;
+    seen s = { .log = "" };
+    wb_tree_ops ops = { see_leaf, see_dir, &s };
+    errno = 0;
+    assert_int_equal(wb_tree_walk(t->fd, "missing", &ops), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(wb_tree_rm(t->fd, "missing"), 0);   /* gone already */
+    in_dir(t, "touch file");
+    assert_int_equal(wb_tree_walk(t->fd, "file", &ops), -1);
+    assert_int_equal(errno, ENOTDIR);
+    assert_int_equal(wb_tree_rm(t->fd, "file"), 0);      /* rm -rf file */
+    assert_int_equal(wb_tree_walk(t->fd, "", &ops), -1);
+    /* "..": a name like any other, relative to dfd (no escape checks are
+     * the walk's: it visits what it is given) */
+    in_dir(t, "mkdir -p d/e && touch d/e/x");
+    s.log[0] = 0;
+    assert_int_equal(wb_tree_walk(t->fd, "d/e/..", &ops), 0);
+    assert_non_null(strstr(s.log, "L:x D:e "));
+    /* a failing callback does not stop the walk; the first errno is kept */
+    in_dir(t, "touch d/y");
+    s.log[0] = 0;
+    s.fail_leaf = 1;
+    errno = 0;
+    assert_int_equal(wb_tree_walk(t->fd, "d", &ops), -1);
+    assert_int_equal(errno, EACCES);
+    assert_non_null(strstr(s.log, "L:x "));
+    assert_non_null(strstr(s.log, "L:y "));
+    assert_non_null(strstr(s.log, "D:e "));
+}
+
+/* A tree 400 levels deep, walked and removed with three fds to spare. */
+static void test_tree_deep_few_fds(void **state)
+{
+    tmpdir *t = *state;
+    assert_int_equal(mkdirat(t->fd, "deep", 0700), 0);
+    int fd = openat(t->fd, "deep", O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < 400; i++) {
+        assert_true(fd >= 0);
+        assert_int_equal(mkdirat(fd, "d", 0700), 0);
+        int next = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = next;
+    }
+    close(fd);
+    int lowest = 0;
+    while (fcntl(lowest, F_GETFD) != -1)
+        lowest++;
+    struct rlimit old, rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    rl = old;
+    rl.rlim_cur = (rlim_t)lowest + 3;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    seen s = { .log = "" };
+    wb_tree_ops ops = { NULL, see_dir, &s };
+    int walked = wb_tree_walk(t->fd, "deep", &ops);
+    int removed = wb_tree_rm(t->fd, "deep");
+    setrlimit(RLIMIT_NOFILE, &old);
+    assert_int_equal(walked, 0);
+    assert_int_equal(removed, 0);
+    struct stat sb;
+    assert_int_equal(fstatat(t->fd, "deep", &sb, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,11 +549,21 @@ int main(void)
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_hostile),
         cmocka_unit_test(test_json_text),
-        cmocka_unit_test(test_file_read),
+        cmocka_unit_test_setup_teardown(test_file_read, tmpdir_setup,
+                                        tmpdir_teardown),
         cmocka_unit_test(test_file_read_pipe),
         cmocka_unit_test(test_addr_valid),
         cmocka_unit_test(test_addr_hostile),
         cmocka_unit_test(test_path),
+        cmocka_unit_test(test_huge_lengths),
+        cmocka_unit_test_setup_teardown(test_tree_walk, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_tree_symlinks, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_tree_hostile, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_tree_deep_few_fds, tmpdir_setup,
+                                        tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -253,46 +253,85 @@ static void check_exited(const wb_step_result *r, const char *what)
                  r->err ? r->err : "");
 }
 
-/* A session in a new state directory (dir, a mkdtemp template) with
- * L's language only and the policy's default budget but a long timeout
- * (slow sanitizer builds). Skips the test without L's guest image. */
-static wb_session *open_session(const struct lang *L, char *dir,
-                                wb_sandbox_config *policy)
+/* The fixture of every test: a session in a new state directory with
+ * one language only (the initial state: its struct lang) and the
+ * policy's default budget but a long timeout (slow sanitizer builds);
+ * closed and removed after the test, whether its assertions held or not.
+ * Without the language's guest image no session is opened and the test
+ * skips itself (session()): cmocka counts a skip in a set-up as an
+ * error. */
+typedef struct kfix {
+    const struct lang *L;
+    char dir[32];                  /* "": none made */
+    wb_sandbox_config policy;
+    wb_session *s;                 /* NULL: closed, or never opened */
+    char missing[512];             /* the missing guest image, or "" */
+} kfix;
+
+static int session_teardown(void **state)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", guests(), L->image);
-    if (access(path, R_OK) != 0) {
-        print_message("no %s (make guests): skipped\n", path);
-        skip();
+    kfix *k = *state;
+    if (k->s)
+        wb_session_close(k->s);
+    if (k->dir[0]) {
+        wb_sandbox_config_free(&k->policy);
+        rm_tree(k->dir);
     }
-    assert_non_null(mkdtemp(dir));
-    wb_sandbox_config_init(policy);
-    policy->budget.timeout_ms = 300000;
+    free(k);
+    return 0;
+}
+
+static int session_setup(void **state)
+{
+    kfix *k = calloc(1, sizeof *k);
+    if (!k)
+        return -1;
+    k->L = *state;
+    *state = k;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", guests(), k->L->image);
+    if (access(path, R_OK) != 0) {
+        snprintf(k->missing, sizeof k->missing, "%s", path);
+        return 0;
+    }
+    snprintf(k->dir, sizeof k->dir, "/tmp/wb-test-session-XXXXXX");
+    if (!mkdtemp(k->dir)) {
+        k->dir[0] = 0;
+        session_teardown(state);
+        return -1;
+    }
+    wb_sandbox_config_init(&k->policy);
+    k->policy.budget.timeout_ms = 300000;
     wb_session_settings ss;
     wb_session_settings_default(&ss);
-    ss.languages = WB_LANG_BIT(L->lang);
-    wb_session_options so = { .state_dir = dir, .guests_dir = guests(),
-                              .policy = policy, .settings = &ss };
-    wb_session *s;
+    ss.languages = WB_LANG_BIT(k->L->lang);
+    wb_session_options so = { .state_dir = k->dir, .guests_dir = guests(),
+                              .policy = &k->policy, .settings = &ss };
     wb_error err = { 0 };
-    if (wb_session_open(&so, NULL, &s, &err) != WB_OK)
-        fail_msg("wb_session_open: %s", err.message);
-    return s;
+    if (wb_session_open(&so, NULL, &k->s, &err) != WB_OK) {
+        print_error("wb_session_open: %s\n", err.message);
+        k->s = NULL;
+        session_teardown(state);
+        return -1;
+    }
+    return 0;
 }
 
-static void close_session(wb_session *s, char *dir,
-                          wb_sandbox_config *policy)
+/* The fixture's session; skips the test when its guest image is missing
+ * (before the test has allocated anything). */
+static wb_session *session(kfix *k)
 {
-    wb_session_close(s);
-    wb_sandbox_config_free(policy);
-    rm_tree(dir);
+    if (k->missing[0]) {
+        print_message("no %s (make guests): skipped\n", k->missing);
+        skip();
+    }
+    return k->s;
 }
 
-static void back_to_back(const struct lang *L)
+static void back_to_back(kfix *k)
 {
-    char dir[] = "/tmp/wb-test-session-XXXXXX";
-    wb_sandbox_config policy;
-    wb_session *s = open_session(L, dir, &policy);
+    const struct lang *L = k->L;
+    wb_session *s = session(k);
     const char *e = getenv("WB_SESSION_STEPS");
     int steps = e && atoi(e) > 0 ? atoi(e) : 8;
     const int64_t big = INT64_C(1) << 50;
@@ -350,8 +389,6 @@ static void back_to_back(const struct lang *L)
     assert_false(r.state_kept);
     assert_non_null(strstr(r.note, "ran out of fuel"));
     wb_step_result_free(&r);
-
-    close_session(s, dir, &policy);
 }
 
 /* The outside-a-step checks: how long a step that never parks again may
@@ -396,14 +433,12 @@ static void check_fresh(wb_session *s, const struct lang *L, const char *why)
  * with outcome `want` -- a timeout at its deadline, anything else at once
  * -- its output `out` kept and its state lost; then nothing runs, and the
  * next step's note says `why`. */
-static void loses_state(const struct lang *L, const char *setup,
-                        const char *code, size_t len, const char *out,
-                        uint64_t timeout_ms, wb_outcome want,
-                        const char *why)
+static void loses_state(kfix *k, const char *setup, const char *code,
+                        size_t len, const char *out, uint64_t timeout_ms,
+                        wb_outcome want, const char *why)
 {
-    char dir[] = "/tmp/wb-test-session-XXXXXX";
-    wb_sandbox_config policy;
-    wb_session *s = open_session(L, dir, &policy);
+    const struct lang *L = k->L;
+    wb_session *s = session(k);
     wb_step_result r;
     step(s, L->lang, -1, setup ? setup : "0", 0, &r);
     check_exited(&r, "setup");
@@ -426,37 +461,38 @@ static void loses_state(const struct lang *L, const char *setup,
     check_idle("after the step");
 
     check_fresh(s, L, why);
-    close_session(s, dir, &policy);
 }
 
 /* Code that keeps the interpreter running after its step's end line. */
-static void keeps_running(const struct lang *L, const char *setup,
-                          const char *code)
+static void keeps_running(kfix *k, const char *setup, const char *code)
 {
-    loses_state(L, setup, code, strlen(code), "before\n", ATTACK_MS,
+    loses_state(k, setup, code, strlen(code), "before\n", ATTACK_MS,
                 WB_OUTCOME_TIMEOUT, "hit its time limit");
 }
 
 /* A step that waits for input on stdin (the request socket, empty until
  * the next step) can never go on. */
-static void reads_stdin(const struct lang *L)
+static void reads_stdin(kfix *k)
 {
-    loses_state(L, NULL, L->read_stdin, strlen(L->read_stdin), "before\n",
+    const struct lang *L = k->L;
+    loses_state(k, NULL, L->read_stdin, strlen(L->read_stdin), "before\n",
                 20000, WB_OUTCOME_ERROR, "waited for input");
 }
 
 /* Code that makes the driver stop reading part way through the next
  * request, a request larger than the socket buffers: the step still ends
  * at its deadline (its request is never all sent). */
-static void stalls_request(const struct lang *L)
+static void stalls_request(kfix *k)
 {
+    const struct lang *L = k->L;
+    session(k);                   /* skipped here, not with 8 MiB held */
     size_t len = 8u << 20;
     char *code = malloc(len);
     assert_non_null(code);
     memset(code, 'x', len);
     memcpy(code, L->comment, strlen(L->comment));
     alarm(120);                   /* a step that never ends kills the test */
-    loses_state(L, L->stall, code, len, "", ATTACK_MS, WB_OUTCOME_TIMEOUT,
+    loses_state(k, L->stall, code, len, "", ATTACK_MS, WB_OUTCOME_TIMEOUT,
                 "hit its time limit");
     alarm(0);
     free(code);
@@ -464,11 +500,10 @@ static void stalls_request(const struct lang *L)
 
 /* Code left for the interpreter's end never runs: closing the session
  * kills the interpreter. */
-static void killed_at_close(const struct lang *L)
+static void killed_at_close(kfix *k)
 {
-    char dir[] = "/tmp/wb-test-session-XXXXXX";
-    wb_sandbox_config policy;
-    wb_session *s = open_session(L, dir, &policy);
+    const struct lang *L = k->L;
+    wb_session *s = session(k);
     wb_step_result r;
     step(s, L->lang, -1, L->at_exit, 0, &r);
     check_exited(&r, "the step");
@@ -477,6 +512,7 @@ static void killed_at_close(const struct lang *L)
     char ws[600];
     snprintf(ws, sizeof ws, "%s", wb_session_workspace(s));
     wb_session_close(s);
+    k->s = NULL;
     DIR *d = opendir(ws);
     assert_non_null(d);
     struct dirent *de;
@@ -484,93 +520,97 @@ static void killed_at_close(const struct lang *L)
         if (!strncmp(de->d_name, "ran_", 4))
             fail_msg("%s/%s: code ran after the last step", ws, de->d_name);
     closedir(d);
-    wb_sandbox_config_free(&policy);
-    rm_tree(dir);
 }
 
 static void test_python_back_to_back(void **state)
 {
-    back_to_back(&python);
+    back_to_back(*state);
 }
 
 static void test_javascript_back_to_back(void **state)
 {
-    back_to_back(&javascript);
+    back_to_back(*state);
 }
 
 static void test_python_wrapped_driver(void **state)
 {
-    keeps_running(&python, NULL, python.wrap);
+    keeps_running(*state, NULL, python.wrap);
 }
 
 static void test_javascript_wrapped_driver(void **state)
 {
-    keeps_running(&javascript, NULL, javascript.wrap);
+    keeps_running(*state, NULL, javascript.wrap);
 }
 
 /* Reads of stdin that do not block (NONBLOCK, poll_oneoff with a
  * timeout) do not make the guest parked. */
 static void test_python_polls_stdin(void **state)
 {
-    keeps_running(&python, NULL, python.poll);
+    keeps_running(*state, NULL, python.poll);
 }
 
 static void test_python_fake_end(void **state)
 {
-    keeps_running(&python, python.fake_setup, python.fake);
+    keeps_running(*state, python.fake_setup, python.fake);
 }
 
 static void test_javascript_fake_end(void **state)
 {
-    keeps_running(&javascript, javascript.fake_setup, javascript.fake);
+    keeps_running(*state, javascript.fake_setup, javascript.fake);
 }
 
 static void test_python_reads_stdin(void **state)
 {
-    reads_stdin(&python);
+    reads_stdin(*state);
 }
 
 static void test_javascript_reads_stdin(void **state)
 {
-    reads_stdin(&javascript);
+    reads_stdin(*state);
 }
 
 static void test_python_stalls_request(void **state)
 {
-    stalls_request(&python);
+    stalls_request(*state);
 }
 
 static void test_javascript_stalls_request(void **state)
 {
-    stalls_request(&javascript);
+    stalls_request(*state);
 }
 
 static void test_python_killed_at_close(void **state)
 {
-    killed_at_close(&python);
+    killed_at_close(*state);
 }
 
 static void test_javascript_killed_at_close(void **state)
 {
-    killed_at_close(&javascript);
+    killed_at_close(*state);
 }
+
+/* A test with the fixture's session of language `lang`. */
+#define KERNEL_TEST(f, lang) \
+    cmocka_unit_test_prestate_setup_teardown(f, session_setup, \
+                                             session_teardown, \
+                                             (void *)&lang)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_python_back_to_back),
-        cmocka_unit_test(test_javascript_back_to_back),
-        cmocka_unit_test(test_python_wrapped_driver),
-        cmocka_unit_test(test_javascript_wrapped_driver),
-        cmocka_unit_test(test_python_polls_stdin),
-        cmocka_unit_test(test_python_fake_end),
-        cmocka_unit_test(test_javascript_fake_end),
-        cmocka_unit_test(test_python_reads_stdin),
-        cmocka_unit_test(test_javascript_reads_stdin),
-        cmocka_unit_test(test_python_stalls_request),
-        cmocka_unit_test(test_javascript_stalls_request),
-        cmocka_unit_test(test_python_killed_at_close),
-        cmocka_unit_test(test_javascript_killed_at_close),
+        KERNEL_TEST(test_python_back_to_back, python),
+        KERNEL_TEST(test_javascript_back_to_back, javascript),
+        KERNEL_TEST(test_python_wrapped_driver, python),
+        KERNEL_TEST(test_javascript_wrapped_driver, javascript),
+        KERNEL_TEST(test_python_polls_stdin, python),
+        KERNEL_TEST(test_python_fake_end, python),
+        KERNEL_TEST(test_javascript_fake_end, javascript),
+        KERNEL_TEST(test_python_reads_stdin, python),
+        KERNEL_TEST(test_javascript_reads_stdin, javascript),
+        KERNEL_TEST(test_python_stalls_request, python),
+        KERNEL_TEST(test_javascript_stalls_request, javascript),
+        KERNEL_TEST(test_python_killed_at_close, python),
+        KERNEL_TEST(test_javascript_killed_at_close, javascript),
     };
     const char *only = getenv("WB_KERNEL_TESTS");   /* e.g. "*stall*" */
     if (only && *only)

@@ -21,6 +21,32 @@ static wb_status parse(const char *text, wb_sandbox_config *c,
                            err);
 }
 
+/* The fixture of the tests that parse into one config: freed after the
+ * test, whether its assertions held or not. */
+typedef struct parsed {
+    wb_sandbox_config c;
+    wb_session_settings ss;
+    wb_error err;
+} parsed;
+
+static int parsed_setup(void **state)
+{
+    parsed *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    wb_sandbox_config_init(&p->c);
+    *state = p;
+    return 0;
+}
+
+static int parsed_teardown(void **state)
+{
+    parsed *p = *state;
+    wb_sandbox_config_free(&p->c);
+    free(p);
+    return 0;
+}
+
 /* Parsing fails and the message contains `want`. */
 static void expect_error(const char *text, const char *want)
 {
@@ -62,52 +88,51 @@ static void test_full(void **state)
         "session:\n"
         "  idle_expiry: 2h\n"
         "  languages: [python, js, sql]\n";
-    wb_sandbox_config c;
-    wb_session_settings ss;
-    wb_error err;
-    assert_int_equal(parse(text, &c, &ss, &err), WB_OK);
-    assert_int_equal(c.ngrants, 3);
-    assert_string_equal(c.grants[0].host, "/tmp");
-    assert_string_equal(c.grants[0].guest, "/data");
-    assert_false(c.grants[0].read_only);
-    assert_true(c.grants[1].read_only);             /* mode defaults to ro */
-    assert_int_equal(c.grants[2].kind, WB_GRANT_TMPFS);
-    assert_int_equal(c.grants[2].size, 16u << 20);
-    assert_int_equal(c.nenv, 2);
-    assert_string_equal(c.env[0], "LANG=C.UTF-8");
-    assert_string_equal(c.env[1], "EMPTY=");
-    assert_int_equal(c.budget.max_memory, 128u << 20);
-    assert_int_equal(c.budget.fuel, 1000000);
-    assert_int_equal(c.budget.timeout_ms, 1500);
-    assert_int_equal(c.budget.max_output, 64u << 10);
-    assert_int_equal(c.budget.max_disk, 1ull << 30);
-    assert_int_equal(c.budget.max_files, 32);
-    assert_int_equal(c.budget.max_stack, 500);
-    assert_int_equal(ss.idle_expiry_ms, 2 * 3600 * 1000);
-    assert_int_equal(ss.languages, WB_LANG_BIT(WB_LANG_PYTHON) |
+    parsed *p = *state;
+    wb_sandbox_config *c = &p->c;
+    wb_session_settings *ss = &p->ss;
+    wb_sandbox_config_free(c);
+    assert_int_equal(parse(text, c, ss, &p->err), WB_OK);
+    assert_int_equal(c->ngrants, 3);
+    assert_string_equal(c->grants[0].host, "/tmp");
+    assert_string_equal(c->grants[0].guest, "/data");
+    assert_false(c->grants[0].read_only);
+    assert_true(c->grants[1].read_only);           /* mode defaults to ro */
+    assert_int_equal(c->grants[2].kind, WB_GRANT_TMPFS);
+    assert_int_equal(c->grants[2].size, 16u << 20);
+    assert_int_equal(c->nenv, 2);
+    assert_string_equal(c->env[0], "LANG=C.UTF-8");
+    assert_string_equal(c->env[1], "EMPTY=");
+    assert_int_equal(c->budget.max_memory, 128u << 20);
+    assert_int_equal(c->budget.fuel, 1000000);
+    assert_int_equal(c->budget.timeout_ms, 1500);
+    assert_int_equal(c->budget.max_output, 64u << 10);
+    assert_int_equal(c->budget.max_disk, 1ull << 30);
+    assert_int_equal(c->budget.max_files, 32);
+    assert_int_equal(c->budget.max_stack, 500);
+    assert_int_equal(ss->idle_expiry_ms, 2 * 3600 * 1000);
+    assert_int_equal(ss->languages, WB_LANG_BIT(WB_LANG_PYTHON) |
                      WB_LANG_BIT(WB_LANG_JAVASCRIPT) |
                      WB_LANG_BIT(WB_LANG_SQL));
-    wb_sandbox_config_free(&c);
 }
 
 static void test_deny_by_default(void **state)
 {
-    wb_sandbox_config c;
-    wb_session_settings ss;
-    wb_error err;
+    parsed *p = *state;
     wb_budget def;
     wb_budget_default(&def);
-    assert_int_equal(parse("", &c, &ss, &err), WB_OK);
-    assert_int_equal(c.ngrants, 0);
-    assert_int_equal(c.nenv, 0);
-    assert_int_equal(ss.languages, 0);          /* nothing listed: none */
-    assert_memory_equal(&c.budget, &def, sizeof def);
-    wb_sandbox_config_free(&c);
+    wb_sandbox_config_free(&p->c);
+    assert_int_equal(parse("", &p->c, &p->ss, &p->err), WB_OK);
+    assert_int_equal(p->c.ngrants, 0);
+    assert_int_equal(p->c.nenv, 0);
+    assert_int_equal(p->ss.languages, 0);       /* nothing listed: none */
+    assert_memory_equal(&p->c.budget, &def, sizeof def);
+    wb_sandbox_config_free(&p->c);
     assert_int_equal(parse("budget:\n  fuel: unlimited\nsession:\n"
-                           "  idle_expiry: never\n", &c, &ss, &err), WB_OK);
-    assert_int_equal(c.budget.fuel, -1);
-    assert_int_equal(ss.idle_expiry_ms, 0);
-    wb_sandbox_config_free(&c);
+                           "  idle_expiry: never\n", &p->c, &p->ss, &p->err),
+                     WB_OK);
+    assert_int_equal(p->c.budget.fuel, -1);
+    assert_int_equal(p->ss.idle_expiry_ms, 0);
 }
 
 static void test_unknown_keys(void **state)
@@ -193,8 +218,10 @@ static void test_load_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_deny_by_default),
+        cmocka_unit_test_setup_teardown(test_full, parsed_setup,
+                                        parsed_teardown),
+        cmocka_unit_test_setup_teardown(test_deny_by_default, parsed_setup,
+                                        parsed_teardown),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_malformed_values),
         cmocka_unit_test(test_contradictions),

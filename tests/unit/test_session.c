@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "wasmbox.h"
+#include "session/wb_session.h"     /* wb_sess_rel_path, wb_sess_valid_id */
 
 typedef struct fixture {
     char state[64];
@@ -359,6 +360,94 @@ static void test_ids(void **st)
     assert_int_equal(wb_session_new_id(&f->opts, id, 8, &err), WB_E_ARG);
 }
 
+/* The lexical check under every file operation: `path` becomes the
+ * workspace-relative `want`. */
+static void rel_ok(const char *path, const char *want)
+{
+    char out[64];
+    wb_error err = { 0 };
+    memset(out, 'x', sizeof out);
+    if (wb_sess_rel_path(path, out, sizeof out, &err) != WB_OK)
+        fail_msg("'%s' refused: %s", path ? path : "(null)", err.message);
+    if (strcmp(out, want))
+        fail_msg("'%s' -> '%s', want '%s'", path, out, want);
+}
+
+static void rel_bad(const char *path, const char *why)
+{
+    char out[64];
+    wb_error err = { 0 };
+    if (wb_sess_rel_path(path, out, sizeof out, &err) != WB_E_ARG)
+        fail_msg("'%s' accepted as '%s'", path, out);
+    if (!strstr(err.message, why))
+        fail_msg("'%s': '%s', want '%s'", path, err.message, why);
+}
+
+static void test_rel_path(void **st)
+{
+    rel_ok("a/b", "a/b");
+    rel_ok(NULL, "");
+    rel_ok("", "");
+    rel_ok(".", "");
+    rel_ok("./", "");
+    rel_ok("/work", "");
+    rel_ok("/work/", "");
+    rel_bad("//work/x", "outside the workspace");   /* refused, not guessed */
+    rel_ok("/work/x//y/./z/", "x/y/z");
+    rel_ok("a/./b/.", "a/b");
+    rel_ok("...", "...");                  /* names, not ".." */
+    rel_ok("..a/b..", "..a/b..");
+    rel_ok(".hidden", ".hidden");
+    rel_ok("a b/\xc3\xa9", "a b/\xc3\xa9");
+    rel_bad("..", "'..' is not allowed");
+    rel_bad("../x", "'..' is not allowed");
+    rel_bad("a/..", "'..' is not allowed");
+    rel_bad("a/../b", "'..' is not allowed");
+    rel_bad("a/b/../../..", "'..' is not allowed");
+    rel_bad("/work/..", "'..' is not allowed");
+    rel_bad("/work//../x", "'..' is not allowed");
+    rel_bad("/", "outside the workspace");
+    rel_bad("/etc/passwd", "outside the workspace");
+    rel_bad("/workspace", "outside the workspace");
+    rel_bad("/work.", "outside the workspace");
+    rel_bad("/Work/x", "outside the workspace");
+    /* an embedded NUL ends the C string ("a\0/../x" is "a"): the HTTP
+     * layer refuses %00 in URLs before a path gets here (tests/http) */
+    rel_ok("a\0/../x", "a");
+    /* lengths: what fits in out (63 bytes and the NUL), nothing longer */
+    char p[200];
+    memset(p, 'p', sizeof p);
+    p[63] = 0;
+    rel_ok(p, p);
+    p[63] = 'p';
+    p[64] = 0;
+    rel_bad(p, "too long");
+    p[199] = 0;
+    rel_bad(p, "too long");
+}
+
+static void test_valid_ids(void **st)
+{
+    static const char *const good[] = { "a", "abc", "A-b_c.d", "0123",
+                                        "a..b", NULL };
+    static const char *const bad[] = { "", ".", "..", ".x", "-x", "a/b",
+                                       "/", "a b", "a\\b", "caf\xc3\xa9",
+                                       "a\n", "x%2e", NULL };
+    for (const char *const *g = good; *g; g++)
+        if (!wb_sess_valid_id(*g))
+            fail_msg("'%s' refused", *g);
+    for (const char *const *b = bad; *b; b++)
+        if (wb_sess_valid_id(*b))
+            fail_msg("'%s' accepted", *b);
+    char id[80];
+    memset(id, 'i', sizeof id);
+    id[63] = 0;
+    assert_true(wb_sess_valid_id(id));
+    id[63] = 'i';
+    id[64] = 0;
+    assert_false(wb_sess_valid_id(id));
+}
+
 /* Servers sweep at a quarter of the expiry, between 1 s and 60 s. */
 static void test_expire_every(void **st)
 {
@@ -391,6 +480,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test(test_expire_every),
+        cmocka_unit_test(test_rel_path),
+        cmocka_unit_test(test_valid_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,27 @@ static void test_space_limit(void **state)
     assert_int_equal(sp.used, 0);
 }
 
+/* The fixture of tests on one tmpfs: its size comes as the initial state
+ * (a uint64_t), the tmpfs replaces it, and is freed after the test
+ * whether its assertions held or not (no leak report hides a failure).
+ * Tests of the order in which a tmpfs and its nodes go make their own. */
+static int tfs_setup(void **state)
+{
+    wb_tfs *fs = wb_tfs_new(*(const uint64_t *)*state);
+    if (!fs)
+        return -1;
+    *state = fs;
+    return 0;
+}
+
+static int tfs_teardown(void **state)
+{
+    wb_tfs_free(*state);
+    return 0;
+}
+
+static const uint64_t size_64k = 64 << 10, size_1m = 1 << 20;
+
 /* A tree with open nodes, some removed; release fds and fs in `order`. */
 static void lifetimes(bool fds_first)
 {
@@ -247,7 +268,7 @@ static void test_links_fs_first(void **state) { links(false); }
  * tmpfs refuses more names (ENOSPC) and gets the space back after. */
 static void test_link_space(void **state)
 {
-    wb_tfs *fs = wb_tfs_new(64 << 10);
+    wb_tfs *fs = *state;                  /* 64 KiB */
     wb_tnode *root = wb_tfs_root(fs), *f, *d;
     char name[32], target[1024];
     int made = 0, rc;
@@ -273,14 +294,13 @@ static void test_link_space(void **state)
         snprintf(name, sizeof name, "s%d", i);
         assert_int_equal(wb_tfs_symlink(root, name, target, false), 0);
     }
-    wb_tfs_free(fs);
 }
 
 /* Symlinks in lookups: followed in the middle and (when asked) at the
  * end, never above the start, at most 40 of them. */
 static void test_symlink_walk(void **state)
 {
-    wb_tfs *fs = wb_tfs_new(1 << 20);
+    wb_tfs *fs = *state;                  /* 1 MiB */
     wb_tnode *root = wb_tfs_root(fs), *a, *b, *f, *n;
     wb_fstat st;
     char name[16], target[16];
@@ -315,7 +335,6 @@ static void test_symlink_walk(void **state)
     assert_int_equal(wb_tfs_lookup(root, "c40", true, &n), 0);
     assert_ptr_equal(n, a);
     assert_int_equal(wb_tfs_lookup(root, "c41", true, &n), WE_LOOP);
-    wb_tfs_free(fs);
 }
 
 /* Empty dir, then make and remove one file, so dir's table is the
@@ -406,8 +425,12 @@ int main(void)
         cmocka_unit_test(test_release_fs_first),
         cmocka_unit_test(test_links_fds_first),
         cmocka_unit_test(test_links_fs_first),
-        cmocka_unit_test(test_link_space),
-        cmocka_unit_test(test_symlink_walk),
+        cmocka_unit_test_prestate_setup_teardown(test_link_space, tfs_setup,
+                                                 tfs_teardown,
+                                                 (void *)&size_64k),
+        cmocka_unit_test_prestate_setup_teardown(test_symlink_walk, tfs_setup,
+                                                 tfs_teardown,
+                                                 (void *)&size_1m),
         cmocka_unit_test(test_link_accounting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,9 +6,10 @@
 # transcripts must be identical (what they leave out by design is listed
 # in fsdiff.c). `make check` runs a short run through tests/wasi/run.sh;
 # `make fuzz-fs` a long one. One line per failing seed (with the first
-# difference), then "N passed, N failed".
+# difference), then "N passed, N failed, N skipped" (tests/lib.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
 WB=$(realpath "${1:-$ROOT/build/wasmbox}")
 SEEDS=${2:-20}
 OPS=${3:-300}
@@ -19,14 +20,13 @@ mkdir -p "$OUT"
 if [ ! -f "$WASM" ] || [ "$ROOT/tests/wasi/fsdiff.c" -nt "$WASM" ]; then
     clang-14 --target=wasm32-wasi --sysroot=/usr -O1 -o "$WASM" \
         "$ROOT/tests/wasi/fsdiff.c" 2>"$OUT/fsdiff.log" || {
-        echo "FAIL fsdiff: does not compile: $(head -3 "$OUT/fsdiff.log" | tr '\n' ' ')"
-        echo "0 passed, 1 failed"
-        exit 1
+        fail "fsdiff: does not compile: $(head -3 "$OUT/fsdiff.log" | tr '\n' ' ')"
+        summary
+        exit
     }
 fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/wbfsdiff.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
 # Hole-charging lets a few writes at 1 MiB cost their offset: room for it.
 LIMITS=(--max-disk 4G --timeout 60s)
 
@@ -54,11 +54,9 @@ for ((seed = FIRST; seed < FIRST + SEEDS; seed++)); do
         why="did not exit 0: $(tail -2 "$T/tmpfs.out" | tr '\n' ' ') $(head -c 300 "$T/tmpfs.err")"
     fi
     if [ -n "$why" ]; then
-        echo "FAIL fsdiff seed $seed ($OPS ops): $why"
-        fail=$((fail + 1))
+        fail "fsdiff seed $seed ($OPS ops): $why"
     else
-        pass=$((pass + 1))
+        pass
     fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

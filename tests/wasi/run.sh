@@ -8,34 +8,33 @@
 #   // SETUP: <shell command>                  (run in $T before each case)
 #   // EXIT <case>: <status>                   (default 0)
 # The case passes when stdout equals tests/wasi/<case>.expected and the
-# exit status matches. One line per failing case, then "N passed, N failed".
+# exit status matches. One line per failing case, then "N passed, N
+# failed, N skipped" (tests/lib.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WB=$(realpath "${1:-$ROOT/build/wasmbox}")
 OUT=$ROOT/build/wasi
 CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
 mkdir -p "$OUT"
-pass=0 fail=0
-
-failed() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. "$ROOT/tests/lib.sh"
 
 run_case() {   # src case args
     local src=$1 case=$2 args=$3 T rc want
     T=$(mktemp -d "${TMPDIR:-/tmp}/wbwasi.XXXXXX")
     export T WASM
     while IFS= read -r setup; do
-        (cd "$T" && eval "$setup") || { failed "$case" "setup failed"; rm -rf "$T"; return; }
+        (cd "$T" && eval "$setup") || { fail "$case: setup failed"; rm -rf "$T"; return; }
     done < <(sed -n 's|^// SETUP: ||p' "$src")
     want=$(sed -n "s|^// EXIT $case: ||p" "$src")
     eval "set -- $args"
     timeout 30 "$WB" run --report "$T/report.json" "$@" >"$T/stdout" 2>"$T/stderr"
     rc=$?
     if [ "$rc" != "${want:-0}" ]; then
-        failed "$case" "exit status $rc, want ${want:-0} ($(head -c 300 "$T/stderr" | tr '\n' ' '))"
+        fail "$case: exit status $rc, want ${want:-0} ($(head -c 300 "$T/stderr" | tr '\n' ' '))"
     elif ! cmp -s "$T/stdout" "$ROOT/tests/wasi/$case.expected"; then
-        failed "$case" "stdout differs: $(diff "$ROOT/tests/wasi/$case.expected" "$T/stdout" | head -5 | tr '\n' ' ')"
+        fail "$case: stdout differs: $(diff "$ROOT/tests/wasi/$case.expected" "$T/stdout" | head -5 | tr '\n' ' ')"
     else
-        pass=$((pass + 1))
+        pass
     fi
     rm -rf "$T"
 }
@@ -45,7 +44,7 @@ for src in "$ROOT"/tests/wasi/*.c; do
     WASM=$OUT/$name.wasm
     if [ ! -f "$WASM" ] || [ "$src" -nt "$WASM" ]; then
         if ! "${CC[@]}" -o "$WASM" "$src" 2>"$OUT/$name.log"; then
-            failed "$name" "does not compile: $(head -3 "$OUT/$name.log" | tr '\n' ' ')"
+            fail "$name: does not compile: $(head -3 "$OUT/$name.log" | tr '\n' ' ')"
             continue
         fi
     fi
@@ -65,24 +64,19 @@ if [ -f "$LIB" ]; then
        ! cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -o "$OUT/api_run" \
             "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread -lyaml -ljansson \
             "${SANFLAGS[@]}" 2>"$OUT/api_run.log"; then
-        failed c-api "does not build: $(head -3 "$OUT/api_run.log" | tr '\n' ' ')"
+        fail "c-api: does not build: $(head -3 "$OUT/api_run.log" | tr '\n' ' ')"
     elif out=$(timeout 30 "$OUT/api_run" "$OUT/args_env.wasm" "$OUT/spin.wasm" \
                    "$OUT/sock.wasm" "$OUT/vroot.wasm" 2>&1) &&
          [ "$out" = ok ]; then
-        pass=$((pass + 1))
+        pass
     else
-        failed c-api "$out"
+        fail "c-api: $out"
     fi
 fi
 # tmpfs against the kernel: a short differential run (a long one is
 # `make fuzz-fs`); its seeds count as cases.
 while IFS= read -r line; do
-    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-        pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
-    else
-        echo "$line"
-    fi
+    add_counts "$line" || echo "$line"
 done < <(bash "$ROOT/tests/wasi/fsdiff.sh" "$WB" "${FSDIFF_SEEDS:-16}" \
              "${FSDIFF_OPS:-300}" || true)
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -26,15 +26,14 @@ NODE=(node --no-warnings "$HERE/node_run.mjs")
 mkdir -p "$OUT"
 W=$(mktemp -d "${TMPDIR:-/tmp}/wbdiff.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-pass=0 fail=0 skip=0
+. "$ROOT/tests/lib.sh"
 
-failed() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 oneline() { head -c "${2:-400}" "$1" | tr '\n' ' '; }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "wasidiff: node and npm are needed"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail "wasidiff: node and npm are needed"
+    summary
+    exit
 fi
 
 # ---- the listed differences -------------------------------------------------
@@ -112,15 +111,14 @@ run_case() {   # src case args
     local src=$1 case=$2 args=$3 d side why=""
     SEEN[$case]=1
     if [ -n "${LISTED["$case|*"]+x}" ]; then
-        echo "skip $case: ${LISTED["$case|*"]}"
-        skip=$((skip + 1))
+        skip "$case: ${LISTED["$case|*"]}"
         return
     fi
     d=$W/$case
     mkdir -p "$d/setup"
     while IFS= read -r setup; do
         (cd "$d/setup" && T=$d/setup eval "$setup") >/dev/null 2>&1 ||
-            { failed "$case" "setup failed: $setup"; return; }
+            { fail "$case: setup failed: $setup"; return; }
     done < <(sed -n 's|^// SETUP: ||p' "$src")
     # --tmpfs GUEST[:SIZE] -> a fresh host directory (the same for both)
     local n=0 conv=$args
@@ -171,9 +169,9 @@ run_case() {   # src case args
         why+="trees differ: $(diff "$d/wb.tree" "$d/node.tree" | head -6 | tr '\n' ' '); "
     fi
     if [ -n "$why" ]; then
-        failed "$case" "$why"
+        fail "$case: $why"
     else
-        pass=$((pass + 1))
+        pass
     fi
 }
 
@@ -197,12 +195,12 @@ declare -A BUILT=()       # one wasm per name in $OUT
 for src in "$ROOT"/tests/wasi/*.c "$HERE"/*.c; do
     name=$(basename "$src" .c)
     if [ -n "${BUILT[$name]+x}" ]; then
-        failed "$name" "$src: the name is taken by ${BUILT[$name]}"
+        fail "$name: $src: the name is taken by ${BUILT[$name]}"
         continue
     fi
     BUILT[$name]=$src
     if ! build_c "$src"; then
-        failed "$name" "does not compile: $(oneline "$OUT/$name.wasm.log" 300)"
+        fail "$name: does not compile: $(oneline "$OUT/$name.wasm.log" 300)"
         continue
     fi
     run_program "$src" "$OUT/$name.wasm"
@@ -211,20 +209,19 @@ if npm_ready; then
     for src in "$HERE"/as/*.ts; do
         name=$(basename "$src" .ts)
         if ! build_as "$src"; then
-            failed "$name" "does not compile: $(oneline "$OUT/as_$name.wasm.log" 300)"
+            fail "$name: does not compile: $(oneline "$OUT/as_$name.wasm.log" 300)"
             continue
         fi
         run_program "$src" "$OUT/as_$name.wasm"
     done
 else
-    failed assemblyscript "npm ci failed: $(oneline "$OUT/npm.log" 300)"
+    fail "assemblyscript: npm ci failed: $(oneline "$OUT/npm.log" 300)"
 fi
 for k in "${!LISTED[@]}"; do
-    [ -n "${SEEN[${k%%|*}]+x}" ] || failed "${k%%|*}" "listed in differences, but there is no such case"
+    [ -n "${SEEN[${k%%|*}]+x}" ] || fail "${k%%|*}: listed in differences, but there is no such case"
 done
 echo "listed differences (tests/wasidiff/differences):"
 for k in "${!LISTED[@]}"; do
     echo "  ${k%%|*} [${k#*|}]: ${LISTED[$k]}"
 done | sort
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+summary

@@ -1,0 +1,49 @@
+# tests/lib.sh: the counting every shell harness shares (sourced, not
+# run): tests/cli/*.sh, tests/wasi, tests/escape, tests/wasidiff,
+# tests/guests, tests/http, tests/tsan.
+#
+# A case ends in pass, fail or skip; the harness ends with `summary`, whose
+# line "N passed, N failed, N skipped" is the one scripts/check.sh adds up
+# (a harness's status is that of `summary`: non-zero when a case failed).
+# A skipped case is one that could not run here (a guest image or a tool
+# is missing): it is counted, never silently left out, so that a suite
+# that ran nothing does not read as "0 passed, 0 failed".
+
+wb_passed=0 wb_failed=0 wb_skipped=0
+
+# pass [TEXT]: a case passed; "ok   TEXT" when TEXT is given (suites that
+# print only their failures call it bare).
+pass() {
+    wb_passed=$((wb_passed + 1))
+    [ $# -eq 0 ] || echo "ok   $*"
+}
+
+# fail TEXT: a case failed: "FAIL TEXT" (the case's name, then why).
+fail() {
+    wb_failed=$((wb_failed + 1))
+    echo "FAIL $*"
+}
+
+# skip TEXT: a case that cannot run here: "skip TEXT" (name and reason).
+skip() {
+    wb_skipped=$((wb_skipped + 1))
+    echo "skip $*"
+}
+
+# add_counts LINE: add a sub-suite's summary line ("N passed, N failed"
+# with or without ", N skipped"); false, adding nothing, for any other
+# line. Sets $counted_failed to the sub-suite's failures.
+add_counts() {
+    [[ $1 =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]] ||
+        return 1
+    counted_failed=${BASH_REMATCH[2]}
+    wb_passed=$((wb_passed + BASH_REMATCH[1]))
+    wb_failed=$((wb_failed + BASH_REMATCH[2]))
+    wb_skipped=$((wb_skipped + ${BASH_REMATCH[4]:-0}))
+}
+
+# summary: the last line of a harness; false when a case failed.
+summary() {
+    echo "$wb_passed passed, $wb_failed failed, $wb_skipped skipped"
+    [ "$wb_failed" = 0 ]
+}
