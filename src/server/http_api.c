@@ -502,9 +502,13 @@ static void sess_free(wb_http_sess *e)
     free(e);
 }
 
+/* Drop a reference. A session is idle from the end of its last request:
+ * a step that ran longer than the idle expiry must not have its session
+ * deleted right after it. */
 static void sess_put(wb_http_server *srv, wb_http_sess *e)
 {
     pthread_mutex_lock(&srv->mu);
+    e->last_used_ms = wb_http_now_ms();
     bool last = --e->refs == 0 && e->gone;
     pthread_mutex_unlock(&srv->mu);
     if (last)
@@ -848,9 +852,12 @@ void wb_http_sessions_expire(wb_http_server *srv)
 {
     uint64_t idle = srv->settings.idle_expiry_ms;
     if (idle) {
-        uint64_t now = wb_http_now_ms();
         for (;;) {
+            /* read under srv->mu, as every last_used_ms is written: it is
+               never older than one of them (a session used while another
+               was being deleted would otherwise look idle for ages) */
             pthread_mutex_lock(&srv->mu);
+            uint64_t now = wb_http_now_ms();
             wb_http_sess *e = srv->sessions;
             while (e && (e->refs || now - e->last_used_ms < idle))
                 e = e->next;
