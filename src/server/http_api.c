@@ -756,8 +756,10 @@ static void h_file_put(wb_http_req *r)
         pthread_mutex_unlock(&e->mu);
         if (st)
             put_error(r, st, "", err.message);
-        else
-            wb_http_json(r, 200, json_pack("{s:s, s:I}", "path", r->path,
+        else                  /* a name need not be UTF-8: as listed */
+            wb_http_json(r, 200, json_pack("{s:o, s:I}", "path",
+                                           wb_json_text(r->path,
+                                                        strlen(r->path)),
                                            "size", (json_int_t)r->len));
     }
     sess_put(r->srv, e);

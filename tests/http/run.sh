@@ -469,6 +469,9 @@ DID=$(jget "j['id']")
 DEEP=$(printf 'd/%.0s' $(seq 600))
 req PUT "$D/v1/sessions/$DID/files/${DEEP}leaf.txt" -H "$HA" --data-binary 'deep'
 check "a file under 600 nested directories" [ "$CODE" = 200 ]
+req PUT "$D/v1/sessions/$DID/files/%C0%AE%FF.txt" -H "$HA" --data-binary 'bytes'
+checks "a file name that is not UTF-8 -> 200 (it was written), not 500 \"out of memory\"" \
+    '[ "$CODE" = 200 ] && [ -f "$T/state-fds/sessions/$DID/work/$(printf "\300\256\377").txt" ]'
 req DELETE "$D/v1/sessions/$DID" -H "$HA"
 checks "DELETE of the deep session under ulimit -n 64 -> 200, and nothing is left on disk" \
     '[ "$CODE" = 200 ] && [ -z "$(ls -A "$T/state-fds/sessions")" ]'
