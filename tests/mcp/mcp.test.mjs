@@ -252,6 +252,21 @@ await test("malformed JSON-RPC never crashes the server", [], async () => {
   assert.equal(resp[0].id, null);
 });
 
+// An error message cut in the middle of a character (a long path) keeps the
+// result's structured part, repaired as its text is.
+await test("an error about a long non-ASCII path keeps structuredContent", [], async () => {
+  const lines = [
+    { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18" } },
+    { jsonrpc: "2.0", id: 1, method: "tools/call",
+      params: { name: "write_file", arguments: { path: "\u20ac".repeat(171) + "/x", content: "x" } } },
+  ].map((m) => JSON.stringify(m));
+  const out = await runCapture(["mcp"], lines.join("\n") + "\n");
+  const r = JSON.parse(out.trim().split("\n")[1]).result;
+  assert.equal(r.isError, true);
+  assert.ok(r.structuredContent, "no structuredContent");
+  assert.match(r.structuredContent.error, /^path '\u20ac+/);
+});
+
 // A batch of read_file calls of one 1 MB file: each answer is bounded, but
 // their sum was not (one 16 MiB message could ask for terabytes). Past 64
 // MiB of answers the batch's other requests are answered -32000, not run.
