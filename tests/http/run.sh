@@ -494,7 +494,8 @@ printf 'session:\n  idle_expiry: 2s\n  languages: [lua, wasm]\n' > "$T/expiry.ya
 start_server expiry --policy "$T/expiry.yaml" --api-keys "$T/keys"
 X=http://127.0.0.1:$PORT_expiry
 req POST "$X/v1/sessions" -H "$HA" -d '{}'
-XID=$(jget "j['id']")
+# sed, not jget: a slow python start-up could outlast the expiry
+XID=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$T/body")
 req PUT "$X/v1/sessions/$XID/files/a.txt" -H "$HA" --data-binary 'x'
 check "a session with a file" [ "$CODE" = 200 -a -d "$T/state-expiry/sessions/$XID" ]
 OLD=$T/state-expiry/sessions/leftover
@@ -514,7 +515,6 @@ check "the expired session -> 404" [ "$CODE" = 404 ]
 if command -v wat2wasm >/dev/null; then
     wat2wasm "$HERE/sleep.wat" -o "$T/sleep.wasm"
     req POST "$X/v1/sessions" -H "$HA" -d '{}'
-    # sed, not jget: a slow python start-up could outlast the expiry
     XID=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$T/body")
     req POST "$X/v1/sessions/$XID/exec" -H "$HA" \
         -d "{\"language\": \"wasm\", \"module\": \"$(base64 -w0 "$T/sleep.wasm")\"}"
