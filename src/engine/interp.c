@@ -127,16 +127,34 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     return st;
 }
 
+/* A function's name as a backtrace line shows it. The name section is the
+ * module's to write: control bytes become \xNN, so a name can neither
+ * break its line in two (forging frames in the report) nor send escape
+ * sequences to the terminal that shows the message. */
+static const char *shown_name(const char *name, char *buf, size_t cap)
+{
+    size_t o = 0;
+    if (!name) return "?";
+    for (const unsigned char *p = (const unsigned char *)name; *p && o + 5 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", *p);
+        else buf[o++] = (char)*p;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 static void backtrace(const wb_store *s, uint32_t from, uint32_t to, wb_error *err)
 {
     size_t len = 0;
+    char shown[256];
     err->backtrace[0] = 0;
     for (uint32_t d = to, k = 0; d >= from && d > 0 && k < 16; d--, k++) {
         const wb_func *f = s->frames[d].func;
         if (!f || !f->inst) continue;
         const char *name = wb_module_func_name(f->inst->module, f->funcidx);
         int w = snprintf(err->backtrace + len, sizeof err->backtrace - len,
-                         "#%u %s (func %u)\n", k, name ? name : "?", f->funcidx);
+                         "#%u %s (func %u)\n", k,
+                         shown_name(name, shown, sizeof shown), f->funcidx);
         if (w < 0 || (size_t)w >= sizeof err->backtrace - len) break;
         len += (size_t)w;
     }

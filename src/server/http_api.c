@@ -409,9 +409,13 @@ static void sess_free(wb_http_sess *e)
     free(e);
 }
 
+/* Drop a reference. A session is idle from the end of its last request:
+ * a step that ran longer than the idle expiry must not have its session
+ * deleted right after it. */
 static void sess_put(wb_http_server *srv, wb_http_sess *e)
 {
     pthread_mutex_lock(&srv->mu);
+    e->last_used_ms = wb_http_now_ms();
     bool last = --e->refs == 0 && e->gone;
     pthread_mutex_unlock(&srv->mu);
     if (last)
@@ -659,8 +663,10 @@ static void h_file_put(wb_http_req *r)
         pthread_mutex_unlock(&e->mu);
         if (st)
             put_error(r, st, "", err.message);
-        else
-            wb_http_json(r, 200, json_pack("{s:s, s:I}", "path", r->path,
+        else                  /* a name need not be UTF-8: as listed */
+            wb_http_json(r, 200, json_pack("{s:o, s:I}", "path",
+                                           wb_json_text(r->path,
+                                                        strlen(r->path)),
                                            "size", (json_int_t)r->len));
     }
     sess_put(r->srv, e);
@@ -755,9 +761,12 @@ void wb_http_sessions_expire(wb_http_server *srv)
 {
     uint64_t idle = srv->settings.idle_expiry_ms;
     if (idle) {
-        uint64_t now = wb_http_now_ms();
         for (;;) {
+            /* read under srv->mu, as every last_used_ms is written: it is
+               never older than one of them (a session used while another
+               was being deleted would otherwise look idle for ages) */
             pthread_mutex_lock(&srv->mu);
+            uint64_t now = wb_http_now_ms();
             wb_http_sess *e = srv->sessions;
             while (e && (e->refs || now - e->last_used_ms < idle))
                 e = e->next;

@@ -1,6 +1,7 @@
 /* wb_mcp.c: JSON-RPC 2.0 and the MCP lifecycle (initialize,
  * notifications/initialized, ping, tools/list, tools/call). Batches
- * (2025-03-26) are accepted. Malformed input never ends the server: it
+ * (2025-03-26) are accepted, their answers bounded in all (handle_batch).
+ * Malformed input never ends the server: it
  * gets -32700 (parse error), -32600 (invalid request), -32601 (method
  * not found) or -32602 (invalid params). */
 #include "server/wb_mcp.h"
@@ -153,6 +154,60 @@ static json_t *handle_one(wb_mcp_conn *c, json_t *msg, bool *was_init)
     return error_obj(id, -32601, buf);
 }
 
+/* The answers of one batch are kept as text, and once they hold this
+ * much the batch's other requests are not run but answered with an
+ * error: each tool call's answer is bounded (read_file's file, a run's
+ * output budget), but a batch of thousands of them would make the server
+ * hold and send their sum (one 16 MiB message of read_file calls: many
+ * terabytes). */
+#define WB_MCP_BATCH_BYTES (64u << 20)
+
+/* The answer to a request of a batch that was cut short (NULL for a
+ * notification, which gets none). */
+static json_t *not_run(json_t *msg)
+{
+    json_t *id = json_is_object(msg) ? json_object_get(msg, "id") : NULL;
+    if (json_is_object(msg) && !id)
+        return NULL;
+    if (!json_is_string(id) && !json_is_integer(id))
+        id = NULL;
+    return error_obj(id, -32000, "not run: the answers to this batch "
+                     "already hold 64 MiB; send fewer requests per batch");
+}
+
+/* A batch (not empty) -> its answers as a JSON array, or NULL when all
+ * were notifications. */
+static char *handle_batch(wb_mcp_conn *c, json_t *msg, bool *was_init)
+{
+    char *out = NULL;
+    size_t len = 0, i;
+    FILE *f = open_memstream(&out, &len);
+    json_t *item;
+    bool any = false;
+    if (!f)
+        return NULL;
+    json_array_foreach(msg, i, item) {
+        json_t *r = len < WB_MCP_BATCH_BYTES ? handle_one(c, item, was_init)
+                                             : not_run(item);
+        char *t = r ? json_dumps(r, JSON_COMPACT) : NULL;
+        json_decref(r);
+        if (!t)
+            continue;
+        fputc(any ? ',' : '[', f);
+        fputs(t, f);
+        fflush(f);                        /* brings len up to date */
+        free(t);
+        any = true;
+    }
+    if (any)
+        fputc(']', f);
+    if (fclose(f) != 0 || !any) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
                          bool *was_init)
 {
@@ -166,23 +221,12 @@ char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
         char buf[300];
         snprintf(buf, sizeof buf, "Parse error: %s", je.text);
         resp = error_obj(NULL, -32700, buf);
+    } else if (json_is_array(msg) && json_array_size(msg) > 0) {
+        char *out = handle_batch(c, msg, was_init);
+        json_decref(msg);
+        return out;
     } else if (json_is_array(msg)) {
-        if (json_array_size(msg) == 0) {
-            resp = error_obj(NULL, -32600, "Invalid Request: empty batch");
-        } else {
-            resp = json_array();
-            size_t i;
-            json_t *item;
-            json_array_foreach(msg, i, item) {
-                json_t *r = handle_one(c, item, was_init);
-                if (r)
-                    json_array_append_new(resp, r);
-            }
-            if (json_array_size(resp) == 0) {
-                json_decref(resp);
-                resp = NULL;
-            }
-        }
+        resp = error_obj(NULL, -32600, "Invalid Request: empty batch");
     } else {
         resp = handle_one(c, msg, was_init);
     }

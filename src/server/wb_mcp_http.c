@@ -182,8 +182,8 @@ static void expire_idle(void)
         return;
     for (;;) {
         wb_mcp_conn *to_free = NULL;
-        uint64_t now = now_ms();
         pthread_mutex_lock(&tab_mu);
+        uint64_t now = now_ms();   /* under tab_mu, as last_ms is written */
         for (unsigned i = 0; i < ntab && !to_free; i++)
             if (tab[i].c && !tab[i].dead && tab[i].refs == 0 &&
                 now - tab[i].last_ms >= g_srv->idle_ms) {

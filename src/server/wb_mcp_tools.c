@@ -144,11 +144,14 @@ static json_t *text_result(const char *text, json_t *structured, bool error)
     return r;
 }
 
+/* e->message may end in a character cut short (a long path): repaired,
+ * as the text is, or the structured part would be lost. */
 static json_t *fail(wb_mcp_conn *c, const wb_error *e)
 {
-    return text_result(e->message, json_pack("{s:s, s:s}", "error",
-                       e->message, "session_id", c->sess ?
-                       wb_session_id(c->sess) : ""), true);
+    return text_result(e->message, json_pack("{s:o, s:s}", "error",
+                       wb_json_text(e->message, strlen(e->message)),
+                       "session_id", c->sess ? wb_session_id(c->sess) : ""),
+                       true);
 }
 
 static void append(char **buf, size_t *len, size_t *cap, const char *s,

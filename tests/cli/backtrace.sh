@@ -52,4 +52,27 @@ else
     fail "report UTF-8: $(cat "$TMP/utf8.json")"
 fi
 
+# Control bytes in a name (the module's to write) are shown as \xNN: a
+# name holding a newline must not forge a frame in the report or on
+# stderr, nor one holding ESC drive the terminal. bt.wasm renamed again:
+# "inner" -> ESC LF "#9X", "outer" -> BEL CR DEL "ok".
+python3 - "$TMP/bt.wasm" "$TMP/ctl.wasm" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+b = b.replace(b"inner", b"\x1b\n#9X").replace(b"outer", b"\x07\r\x7fok")
+open(sys.argv[2], "wb").write(b)
+PY
+wb run --report "$TMP/ctl.json" "$TMP/ctl.wasm"
+if python3 -c '
+import json, sys
+bt = json.load(open(sys.argv[1]))["backtrace"]
+sys.exit(not (len(bt) == 3 and bt[0].startswith("#0 \\x1b\\x0a#9X ") and
+              bt[1].startswith("#1 \\x07\\x0d\\x7fok ")))' "$TMP/ctl.json" &&
+   ! LC_ALL=C grep -q "[[:cntrl:]]" <(printf '%s' "$err" | tr -d '\n\t') &&
+   ! printf '%s\n' "$err" | grep -q '^ *#9'; then
+    pass "control bytes in names are shown as \\xNN (no forged frame, no escapes)"
+else
+    fail "names with control bytes: $(cat "$TMP/ctl.json"); stderr: $(printf '%q' "$err")"
+fi
+
 summary

@@ -465,6 +465,9 @@ DID=$(jget "j['id']")
 DEEP=$(printf 'd/%.0s' $(seq 600))
 req PUT "$D/v1/sessions/$DID/files/${DEEP}leaf.txt" -H "$HA" --data-binary 'deep'
 check "a file under 600 nested directories" [ "$CODE" = 200 ]
+req PUT "$D/v1/sessions/$DID/files/%C0%AE%FF.txt" -H "$HA" --data-binary 'bytes'
+checks "a file name that is not UTF-8 -> 200 (it was written), not 500 \"out of memory\"" \
+    '[ "$CODE" = 200 ] && [ -f "$T/state-fds/sessions/$DID/work/$(printf "\300\256\377").txt" ]'
 req DELETE "$D/v1/sessions/$DID" -H "$HA"
 checks "DELETE of the deep session under ulimit -n 64 -> 200, and nothing is left on disk" \
     '[ "$CODE" = 200 ] && [ -z "$(ls -A "$T/state-fds/sessions")" ]'
@@ -483,11 +486,12 @@ fi
 # ---- idle sessions expire while the server runs ---------------------------
 # Every quarter of session.idle_expiry (at least 1 s, at most 1 min): the
 # server's own idle sessions, and those an earlier process left on disk.
-printf 'session:\n  idle_expiry: 2s\n  languages: [lua]\n' > "$T/expiry.yaml"
+printf 'session:\n  idle_expiry: 2s\n  languages: [lua, wasm]\n' > "$T/expiry.yaml"
 start_server expiry --policy "$T/expiry.yaml" --api-keys "$T/keys"
 X=http://127.0.0.1:$PORT_expiry
 req POST "$X/v1/sessions" -H "$HA" -d '{}'
-XID=$(jget "j['id']")
+# sed, not jget: a slow python start-up could outlast the expiry
+XID=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$T/body")
 req PUT "$X/v1/sessions/$XID/files/a.txt" -H "$HA" --data-binary 'x'
 check "a session with a file" [ "$CODE" = 200 -a -d "$T/state-expiry/sessions/$XID" ]
 OLD=$T/state-expiry/sessions/leftover
@@ -502,6 +506,21 @@ checks "both are deleted within 10 s, the server running" \
     '[ ! -e "$T/state-expiry/sessions/$XID" ] && [ ! -e "$OLD" ]'
 req GET "$X/v1/sessions/$XID" -H "$HA"
 check "the expired session -> 404" [ "$CODE" = 404 ]
+# a session is idle from the end of its last request, not its start: a
+# step longer than the expiry must not lose the session just after it
+if command -v wat2wasm >/dev/null; then
+    wat2wasm "$HERE/sleep.wat" -o "$T/sleep.wasm"
+    req POST "$X/v1/sessions" -H "$HA" -d '{}'
+    XID=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$T/body")
+    req POST "$X/v1/sessions/$XID/exec" -H "$HA" \
+        -d "{\"language\": \"wasm\", \"module\": \"$(base64 -w0 "$T/sleep.wasm")\"}"
+    check "a 3 s step in a session that expires after 2 s idle" [ "$CODE" = 200 ]
+    sleep 1.2     # past the next expiry pass (every second here)
+    req GET "$X/v1/sessions/$XID" -H "$HA"
+    check "is still there 1.2 s after the step ended" [ "$CODE" = 200 ]
+else
+    skip "a step longer than the idle expiry (no wat2wasm; install wabt)"
+fi
 kill "$PID_expiry"
 
 # ---- start-up refusals -------------------------------------------------

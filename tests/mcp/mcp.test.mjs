@@ -252,6 +252,47 @@ await test("malformed JSON-RPC never crashes the server", [], async () => {
   assert.equal(resp[0].id, null);
 });
 
+// An error message cut in the middle of a character (a long path) keeps the
+// result's structured part, repaired as its text is.
+await test("an error about a long non-ASCII path keeps structuredContent", [], async () => {
+  const lines = [
+    { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18" } },
+    { jsonrpc: "2.0", id: 1, method: "tools/call",
+      params: { name: "write_file", arguments: { path: "\u20ac".repeat(171) + "/x", content: "x" } } },
+  ].map((m) => JSON.stringify(m));
+  const out = await runCapture(["mcp"], lines.join("\n") + "\n");
+  const r = JSON.parse(out.trim().split("\n")[1]).result;
+  assert.equal(r.isError, true);
+  assert.ok(r.structuredContent, "no structuredContent");
+  assert.match(r.structuredContent.error, /^path '\u20ac+/);
+});
+
+// A batch of read_file calls of one 1 MB file: each answer is bounded, but
+// their sum was not (one 16 MiB message could ask for terabytes). Past 64
+// MiB of answers the batch's other requests are answered -32000, not run.
+await test("a batch's answers are bounded (64 MiB), not their count", [], async () => {
+  const msg = (id, method, params) => ({ jsonrpc: "2.0", id, method, params });
+  const reads = [];
+  for (let i = 0; i < 70; i++)
+    reads.push(msg(i + 2, "tools/call", { name: "read_file", arguments: { path: "big.txt" } }));
+  const lines = [
+    msg(0, "initialize", { protocolVersion: "2025-06-18", capabilities: {},
+                           clientInfo: { name: "raw", version: "1" } }),
+    msg(1, "tools/call", { name: "write_file", arguments: { path: "big.txt", content: "a".repeat(1000000) } }),
+    reads,
+  ].map((m) => JSON.stringify(m));
+  const out = await runCapture(["mcp"], lines.join("\n") + "\n");
+  const resp = out.trim().split("\n");
+  assert.equal(resp.length, 3);
+  assert.ok(resp[2].length < 70e6, `the batch's answer has ${resp[2].length} bytes`);
+  const batch = JSON.parse(resp[2]);
+  assert.deepEqual(batch.map((r) => r.id), reads.map((r) => r.id));
+  const done = batch.filter((r) => r.result && !r.result.isError).length;
+  assert.ok(done >= 30, `only ${done} reads were run`);
+  assert.ok(batch.slice(done).every((r) => r.error && r.error.code === -32000));
+  assert.ok(done < 70, "every read was run");
+});
+
 // --- Streamable HTTP, through the SDK -----------------------------------------
 await test("Streamable HTTP: initialize, tools, state", ["python"], async () => {
   const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0"], { env });
