@@ -44,9 +44,11 @@ typedef enum wb_status {
     WB_E_IO,          /* a host file could not be read */
     WB_E_IMPL_LIMIT,  /* the module exceeds a limit of this engine (too
                          many locals, br_table too large...): rejected */
-    WB_E_NOT_FOUND    /* what was named does not exist: a module or policy
+    WB_E_NOT_FOUND,   /* what was named does not exist: a module or policy
                          file, a session, a file in a session's workspace
                          (`wasmbox` exits 3, `wasmbox run` 127) */
+    WB_E_BUSY         /* in use elsewhere: deleting a session that another
+                         process has open (`wasmbox` exits 1, HTTP 409) */
 } wb_status;
 
 typedef enum wb_trap_kind {

@@ -164,7 +164,8 @@ WB_API wb_status wb_session_list(const wb_session_options *o,
                                  wb_session_info **out, size_t *n,
                                  wb_error *err);
 /* Delete session `id` and its files. Errors: WB_E_ARG (a bad id),
- * WB_E_NOT_FOUND, and WB_E_IO, with a message saying where the rest is,
+ * WB_E_NOT_FOUND, WB_E_BUSY when a wb_session handle has it open (in
+ * this process or another: close it first), and WB_E_IO, with a message saying where the rest is,
  * when not everything could be removed (the session is gone from the list
  * either way; a later wb_session_expire removes what is left). */
 WB_API wb_status wb_session_delete(const wb_session_options *o, const char *id,

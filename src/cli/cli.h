@@ -45,7 +45,8 @@ static inline int wb_cli_exit(const wb_error *err)
     case WB_E_NOMEM: return WB_EXIT_LIMIT;
     case WB_E_IO:
     case WB_E_NOT_FOUND: return WB_EXIT_IO;
-    case WB_E_ARG: return WB_EXIT_FAIL;
+    case WB_E_ARG:
+    case WB_E_BUSY: return WB_EXIT_FAIL;
     }
     return WB_EXIT_FAIL;
 }

@@ -95,6 +95,7 @@ const char *wb_status_name(wb_status s)
     case WB_E_IO: return "i/o error";
     case WB_E_IMPL_LIMIT: return "implementation limit";
     case WB_E_NOT_FOUND: return "not found";
+    case WB_E_BUSY: return "in use";
     }
     return "unknown status";
 }

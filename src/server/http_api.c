@@ -72,6 +72,8 @@ static unsigned status_of(wb_status st)
         return 404;
     if (st == WB_E_ARG)
         return 400;
+    if (st == WB_E_BUSY)
+        return 409;
     if (st == WB_E_LIMIT)
         return 413;
     if (st == WB_E_MALFORMED || st == WB_E_INVALID || st == WB_E_LINK ||

@@ -11,7 +11,8 @@
  * process opened it; expiry takes the lock exclusively (without waiting)
  * before it moves a session away, so it never deletes one in use, by
  * this process or another (several `wasmbox mcp` processes share a state
- * directory). The lock costs one fd per open session. */
+ * directory); deletion takes it the same way and refuses a session in
+ * use (WB_E_BUSY). The lock costs one fd per open session. */
 #include "session/wb_session.h"
 #include "common/tree.h"
 #include <dirent.h>
@@ -497,9 +498,20 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
     wb_status st = open_sessions(o, path, sizeof path, &dfd, err);
     if (st)
         return st;
-    struct stat sb;
-    if (fstatat(dfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-        st = bury(dfd, path, id, -1, err);
+    int fd = openat(dfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        st = bury(dfd, path, id, fd, err);
+    else if (fd >= 0) {
+        int e = errno;
+        close(fd);
+        st = e == EWOULDBLOCK
+            ? wb_err_set(err, WB_E_BUSY, "session '%s' is open in another "
+                         "process (close it there first)", id)
+            : wb_err_set(err, WB_E_IO, "cannot lock session '%s': %s", id,
+                         strerror(e));
+    } else if (errno == ENOTDIR || errno == ELOOP)
+        st = bury(dfd, path, id, -1, err);    /* no session: debris */
     else if (errno == ENOENT)
         st = wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
     else

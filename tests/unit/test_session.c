@@ -1,7 +1,8 @@
 /* test_session.c: the session store (src/session/): deleting deep trees
  * with few fds, reporting a failed delete, the workspace quota of
  * uploads, expiry that never deletes an open session (of this process,
- * however many, or of another), workspace paths, ids, what is missing.
+ * however many, or of another), deletion that refuses an open session,
+ * workspace paths, ids, what is missing.
  * No guest runtime is needed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,6 +307,24 @@ static void test_expire_skips_session_open_elsewhere(void **st)
     close(down[1]);
 }
 
+/* Deleting a session that a handle has open (here, in this process:
+ * flock locks belong to the open file, so this is what another process
+ * sees too) is refused with WB_E_BUSY and deletes nothing; once the
+ * handle is closed, it goes. */
+static void test_delete_refuses_open_session(void **st)
+{
+    fixture *f = *st;
+    wb_session *s;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, "inuse", &s, NULL), WB_OK);
+    assert_int_equal(wb_session_delete(&f->opts, "inuse", &err), WB_E_BUSY);
+    assert_non_null(strstr(err.message, "inuse"));
+    assert_true(on_disk(f, "inuse"));
+    wb_session_close(s);
+    assert_int_equal(wb_session_delete(&f->opts, "inuse", NULL), WB_OK);
+    assert_false(on_disk(f, "inuse"));
+}
+
 /* Workspace paths: relative, or under /work; ".." and other absolute
  * paths are refused before anything is opened. */
 static void test_workspace_paths(void **st)
@@ -476,6 +495,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_expire_skips_session_open_elsewhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_refuses_open_session,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_workspace_paths, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
