@@ -350,6 +350,19 @@ typedef struct wb_sandbox_config {
                                           it. true: none (wasi-libc then
                                           fails such paths with
                                           ENOTCAPABLE) */
+    struct wb_oslock *os_lock;         /* NULL (default): the process is
+                                          not locked down. Else (made by
+                                          src/sandbox/oslock.h's
+                                          wb_oslock_new, owned by the
+                                          caller) wb_sandbox_run locks the
+                                          whole process down once the
+                                          grants are open, before the
+                                          watchdog thread and any guest
+                                          code; if that fails the guest
+                                          does not run (outcome "error",
+                                          message "os sandbox: ...").
+                                          For a process that runs one
+                                          guest: `wasmbox run`, a worker */
 } wb_sandbox_config;
 
 void wb_sandbox_config_init(wb_sandbox_config *c);

@@ -14,7 +14,8 @@
  *
  * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
  * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
- * --max-*; cli.h's WB_RUN_OPTIONS), spelled out in full, are sandbox
+ * --max-*, --os-user; cli.h's WB_RUN_OPTIONS) and --no-os-sandbox,
+ * spelled out in full, are sandbox
  * options; everything from the first other argument (or after "--") goes
  * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
  *
@@ -410,7 +411,8 @@ static int build_argv(const guest_def *g, const sandbox_opts *so,
     for (int k = 0; k < so->n; k++) {
         snprintf(flags[k], sizeof flags[k], "--%s", opt_flag(so->v[k].c));
         av[n++] = flags[k];
-        av[n++] = (char *)so->v[k].v;
+        if (so->v[k].v)                 /* --no-os-sandbox has none */
+            av[n++] = (char *)so->v[k].v;
     }
     av[n++] = "--";
     av[n++] = module;

@@ -417,6 +417,12 @@ WB_WASI_FN(path_symlink)
 static int link_follow(int srcfd, const parent *to)
 {
     char name[NAME_MAX + 2];
+    struct stat st;
+    /* a directory has one name: link(2)'s EPERM, said before the kernel
+     * is asked, as under Landlock it answers EXDEV first (no REFER right
+     * on the parent of a grant's top directory) */
+    if (fstat(srcfd, &st) == 0 && S_ISDIR(st.st_mode))
+        return WE_PERM;
     host_last(to, name);
     if (linkat(srcfd, "", to->fd, name, AT_EMPTY_PATH) == 0)
         return WE_SUCCESS;
