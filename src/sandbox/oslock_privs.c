@@ -58,6 +58,8 @@ static bool become(uid_t uid, gid_t gid)
 static bool all_usable(uid_t uid, gid_t gid, const wb_oslock_path *p,
                        size_t n)
 {
+    if (n == 0)
+        return true;
     pid_t pid = fork();
     if (pid < 0)
         return false;

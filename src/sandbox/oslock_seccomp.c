@@ -53,14 +53,16 @@ static const char *const allowed[] = {
     "sched_getaffinity", "gettid", "getpid", "getppid", "getuid",
     "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getrusage",
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait",
+    "rt_sigpending",
     "sigaltstack", "restart_syscall", "exit", "exit_group", "uname",
+    "wait4", "waitid",        /* children started before the lock-down */
     /* the embedder's granted sockets (no socket(2) nor connect(2)) */
     "recvfrom", "sendto", "recvmsg", "sendmsg", "shutdown", "accept",
     "accept4", "getsockopt", "setsockopt", "getsockname", "getpeername",
 #ifdef WB_SANITIZER
     /* LeakSanitizer's exit check stops the threads with ptrace from a
        helper task; Landlock still confines ptrace to this process */
-    "ptrace", "prctl", "wait4", "sched_getparam", "getpgid",
+    "ptrace", "prctl", "sched_getparam", "getpgid",
 #endif
 };
 
