@@ -20,7 +20,7 @@ struct wb_oslock {
 static wb_oslock_path *all_paths(const wb_oslock_opts *o, const wb_grant *g,
                                  size_t ng, size_t *n)
 {
-    wb_oslock_path *p = calloc(ng + o->npaths + 1, sizeof *p);
+    wb_oslock_path *p = calloc(ng + o->npaths + 2, sizeof *p);
     *n = 0;
     if (!p)
         return NULL;
@@ -29,6 +29,10 @@ static wb_oslock_path *all_paths(const wb_oslock_opts *o, const wb_grant *g,
             p[(*n)++] = (wb_oslock_path){ g[i].host, !g[i].read_only };
     for (size_t i = 0; i < o->npaths; i++)
         p[(*n)++] = o->paths[i];
+#ifdef WB_OSLOCK_SANITIZER
+    /* LeakSanitizer reads /proc/PID/task and maps at exit */
+    p[(*n)++] = (wb_oslock_path){ "/proc/self", false };
+#endif
     return p;
 }
 
@@ -80,14 +84,17 @@ wb_status wb_oslock_apply(wb_oslock *l, wb_error *e)
     int err = wb_oslock_rlimits(l->max_files, e);
     if (!err)
         err = wb_oslock_privs_drop(&l->ids, e);
-#ifndef __SANITIZE_ADDRESS__
-    /* no other process of this user may read our memory or /proc files
-       (LeakSanitizer's exit check needs them in sanitizer builds) */
-    if (!err && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+#ifndef WB_OSLOCK_SANITIZER
+    int dumpable = 0;     /* no other process of this user may read our
+                             memory or /proc files */
+#else
+    int dumpable = 1;     /* LeakSanitizer's helper must (a uid change
+                             made us not dumpable) */
+#endif
+    if (!err && prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) != 0) {
         err = errno;
         wb_err_set(e, WB_E_IO, "dumpable: %s", strerror(err));
     }
-#endif
     if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         err = errno;
         wb_err_set(e, WB_E_IO, "no_new_privs: %s", strerror(err));

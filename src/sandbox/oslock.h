@@ -27,6 +27,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Sanitizer builds keep what their runtimes need at exit (LeakSanitizer
+ * stops the threads with ptrace from a helper task): see
+ * docs/os-sandbox.md. Release builds have none of it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WB_OSLOCK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define WB_OSLOCK_SANITIZER 1
+#endif
+#endif
+
 typedef struct wb_oslock wb_oslock;
 
 typedef struct wb_oslock_path {

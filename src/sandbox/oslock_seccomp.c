@@ -22,10 +22,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WB_SANITIZER 1
-#endif
-
 /* Allowed without conditions. Names unknown on this architecture (e.g.
  * "poll" on arm64) are skipped. */
 static const char *const allowed[] = {
@@ -59,17 +55,17 @@ static const char *const allowed[] = {
     /* the embedder's granted sockets (no socket(2) nor connect(2)) */
     "recvfrom", "sendto", "recvmsg", "sendmsg", "shutdown", "accept",
     "accept4", "getsockopt", "setsockopt", "getsockname", "getpeername",
-#ifdef WB_SANITIZER
+#ifdef WB_OSLOCK_SANITIZER
     /* LeakSanitizer's exit check stops the threads with ptrace from a
        helper task; Landlock still confines ptrace to this process */
-    "ptrace", "prctl", "sched_getparam", "getpgid",
+    "ptrace", "prctl", "sched_getparam", "getpgid", "getdents",
 #endif
 };
 
 /* Kill the process (SIGSYS): calls no WASI path needs and every exploit
  * of a runtime wants. The rest of what is not allowed fails with EPERM. */
 static const char *const killed[] = {
-#ifndef WB_SANITIZER
+#ifndef WB_OSLOCK_SANITIZER
     "ptrace",
 #endif
     "process_vm_readv", "process_vm_writev", "bpf", "kexec_load",
@@ -80,7 +76,7 @@ static const char *const killed[] = {
     "pkey_mprotect", "personality", "swapon", "swapoff", "reboot",
     "iopl", "ioperm", "chroot", "setuid", "setgid", "setreuid", "setregid",
     "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid", "capset",
-#ifndef WB_SANITIZER
+#ifndef WB_OSLOCK_SANITIZER
     /* sanitizer builds: EPERM, so a report that tries to start a
        symbolizer is still printed (unsymbolized) */
     "execve", "execveat",
@@ -122,7 +118,7 @@ static int add_conditional(scmp_filter_ctx f)
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ,
                                    CLONE_THREAD | NS_FLAGS, CLONE_THREAD));
-#ifdef WB_SANITIZER
+#ifdef WB_OSLOCK_SANITIZER
     /* LeakSanitizer's tracer task (CLONE_VM without CLONE_THREAD) */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ,

@@ -10,7 +10,11 @@
  *   exec          execve("/bin/sh", "-c", "echo attempt exec: allowed")
  *   connect:PORT  TCP connect to 127.0.0.1:PORT
  *   ptrace        PTRACE_SEIZE of the parent process
- *   mprotect      make an anonymous page executable */
+ *   mprotect      make an anonymous page executable
+ * and, for sanitizer builds (their reports must still work under the
+ * lock-down):
+ *   leak          lose a malloc'd block (LeakSanitizer at exit)
+ *   overflow      write past a malloc'd block (AddressSanitizer) */
 #include "sandbox/oslock.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +89,24 @@ static int try_mprotect(void)
     return rc;
 }
 
+/* volatile: the compiler must not drop the block nor the write */
+static void *volatile lost;
+
+static int try_leak(void)
+{
+    lost = malloc(4096);
+    lost = NULL;
+    return 0;
+}
+
+static int try_overflow(size_t n)
+{
+    volatile char *p = malloc(n);      /* n: a size the compiler cannot see */
+    p[n] = 1;
+    free((void *)p);
+    return 0;
+}
+
 void wb_oslock_test_attempt(const wb_sandbox_config *cfg)
 {
     (void)cfg;
@@ -105,6 +127,10 @@ void wb_oslock_test_attempt(const wb_sandbox_config *cfg)
         rc = try_ptrace();
     else if (!strcmp(a, "mprotect"))
         rc = try_mprotect();
+    else if (!strcmp(a, "leak"))
+        rc = try_leak();
+    else if (!strcmp(a, "overflow"))
+        rc = try_overflow(strlen(a));
     else
         rc = EINVAL;
     said(a, rc);

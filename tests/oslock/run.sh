@@ -151,6 +151,18 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     chmod 700 "$T"
 fi
 
+# Sanitizer builds: their reports still work under the lock-down.
+if nm "$A" 2>/dev/null | grep -q __asan_init; then
+    attempt leak
+    [ "$status" != 0 ] && [[ $err == *"LeakSanitizer: detected memory leaks"* ]] &&
+        ok "LeakSanitizer reports a leak under the lock-down" ||
+        not_ok "leak: status $status: $(head -c 300 "$T/err")"
+    attempt overflow
+    [ "$status" != 0 ] && [[ $err == *"AddressSanitizer: heap-buffer-overflow"* ]] &&
+        ok "AddressSanitizer reports an overflow under the lock-down" ||
+        not_ok "overflow: status $status: $(head -c 300 "$T/err")"
+fi
+
 # The language commands take --no-os-sandbox too (through run).
 G=${WASMBOX_GUESTS:-$B/guests}
 if [ -f "$G/lua/lua.wasm" ]; then
