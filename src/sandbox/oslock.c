@@ -64,51 +64,65 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
 }
 
 /* One line, once per process, for a layer the kernel lacks. */
-static void warn_missing(const char *layer, const char *so)
+static void warn_missing(wb_oslock_layer layer)
 {
-    static bool warned[2];
-    bool *w = &warned[layer[0] == 's'];
-    if (!*w)
-        fprintf(stderr, "wasmbox: warning: this kernel has no %s: %s (see "
-                "'wasmbox sandbox-info')\n", layer, so);
-    *w = true;
+    static bool warned[WB_OSLOCK_NLAYERS];
+    if (!warned[layer])
+        fprintf(stderr, "wasmbox: warning: this kernel has no %s (see "
+                "'wasmbox sandbox-info')\n", layer == WB_OSLOCK_LANDLOCK
+                ? "Landlock: files are confined by the grants' descriptors "
+                  "only" : "seccomp: every system call stays available");
+    warned[layer] = true;
+}
+
+static int set_prctl(int option, unsigned long value, const char *what,
+                     wb_error *e)
+{
+    if (prctl(option, value, 0, 0, 0) == 0)
+        return 0;
+    int err = errno;
+    wb_err_set(e, WB_E_IO, "%s: %s", what, strerror(err));
+    return err;
+}
+
+/* Release builds: no other process of this user may read our memory or
+ * /proc files. Sanitizer builds: LeakSanitizer's helper must (and a uid
+ * change made us not dumpable). */
+#ifdef WB_OSLOCK_SANITIZER
+enum { DUMPABLE = 1 };
+#else
+enum { DUMPABLE = 0 };
+#endif
+
+/* The layers in order; 0 or the errno of the first that failed. */
+static int apply_layers(wb_oslock *l, wb_error *e)
+{
+    bool missing = false;
+    int err = wb_oslock_rlimits(l->max_files, e);
+    if (!err)
+        err = wb_oslock_privs_drop(&l->ids, e);
+    if (!err)
+        err = set_prctl(PR_SET_DUMPABLE, DUMPABLE, "dumpable", e);
+    if (!err)
+        err = set_prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs", e);
+    if (!err)
+        err = wb_oslock_landlock_apply(l->rules, &missing, e);
+    if (!err && missing)
+        warn_missing(WB_OSLOCK_LANDLOCK);
+    if (!err)
+        err = wb_oslock_seccomp_apply(l->filter, &missing, e);
+    if (!err && missing)
+        warn_missing(WB_OSLOCK_SECCOMP);
+    return err;
 }
 
 /* The guest runs only if every layer the kernel has is in place. */
 wb_status wb_oslock_apply(wb_oslock *l, wb_error *e)
 {
-    bool missing = false;
     if (l->applied)
         return WB_OK;           /* the process stays locked down */
     l->failed = true;
-    int err = wb_oslock_rlimits(l->max_files, e);
-    if (!err)
-        err = wb_oslock_privs_drop(&l->ids, e);
-#ifndef WB_OSLOCK_SANITIZER
-    int dumpable = 0;     /* no other process of this user may read our
-                             memory or /proc files */
-#else
-    int dumpable = 1;     /* LeakSanitizer's helper must (a uid change
-                             made us not dumpable) */
-#endif
-    if (!err && prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) != 0) {
-        err = errno;
-        wb_err_set(e, WB_E_IO, "dumpable: %s", strerror(err));
-    }
-    if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        err = errno;
-        wb_err_set(e, WB_E_IO, "no_new_privs: %s", strerror(err));
-    }
-    if (!err)
-        err = wb_oslock_landlock_apply(l->rules, &missing, e);
-    if (!err && missing)
-        warn_missing("Landlock", "files are confined by the grants' "
-                     "descriptors only");
-    if (!err)
-        err = wb_oslock_seccomp_apply(l->filter, &missing, e);
-    if (!err && missing)
-        warn_missing("seccomp", "every system call stays available");
-    if (err)
+    if (apply_layers(l, e))
         return e->status ? e->status : wb_err_set(e, WB_E_IO, "lock-down");
     l->applied = true;
     l->failed = false;

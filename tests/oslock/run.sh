@@ -163,6 +163,18 @@ if nm "$A" 2>/dev/null | grep -q __asan_init; then
         not_ok "overflow: status $status: $(head -c 300 "$T/err")"
 fi
 
+# The servers run many guests on threads of one process: they must not
+# lock themselves down (their guests will run in locked-down workers).
+objs=$(ls "$B"/src/server/*.o "$B"/src/session/*.o "$B"/src/cli/serve.o \
+       "$B"/src/cli/mcp.o 2>/dev/null)
+if [ -z "$objs" ]; then
+    not_ok "no server objects in $B"
+elif nm $objs | grep -q ' U wb_oslock_'; then
+    not_ok "a server or session object calls the lock-down: $(nm -A $objs | grep ' U wb_oslock_')"
+else
+    ok "the servers and sessions never call the lock-down"
+fi
+
 # The language commands take --no-os-sandbox too (through run).
 G=${WASMBOX_GUESTS:-$B/guests}
 if [ -f "$G/lua/lua.wasm" ]; then
