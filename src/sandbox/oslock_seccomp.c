@@ -126,21 +126,22 @@ static int add_conditional(scmp_filter_ctx f)
                                    CLONE_VM));
 #endif
     rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    /* signals to this process only (abort, raise; a thread's wake-up) */
+    /* signals to this process only (abort, raise; a thread's wake-up);
+       the second datum of an EQ comparison is unused */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
     /* limits may be read, not raised */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
-                           SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0));
+                           SCMP_A0(SCMP_CMP_EQ, 0, 0), SCMP_A2(SCMP_CMP_EQ, 0, 0));
     /* isatty, FIONREAD, non-blocking mode, window size; not TIOCSTI */
     static const unsigned long ioctls[] = {
         TCGETS, FIONREAD, FIONBIO, TIOCGWINSZ, FIOCLEX, FIONCLEX,
     };
     for (size_t i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
         rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                               SCMP_A1(SCMP_CMP_EQ, ioctls[i]));
+                               SCMP_A1(SCMP_CMP_EQ, ioctls[i], 0));
     return rc;
 }
 
