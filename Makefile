@@ -5,7 +5,7 @@ BUILD    ?= build
 OPT      ?= -O2
 CFLAGS   += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
             -fno-strict-aliasing -fPIC -Iinclude -Isrc -Isrc/engine
-LDLIBS   += -lm -lpthread -lyaml -ljansson
+LDLIBS   += -lm -lpthread -lyaml -ljansson -lseccomp
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1

@@ -156,3 +156,26 @@ fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
+
+# ---- the OS lock-down's test hook (tests/oslock/run.sh) -----------------
+# wasmbox again, with src/sandbox/run.c compiled with -DWB_TEST_HOOKS and
+# tests/oslock/attempt.c: right after the lock-down it attempts what
+# $WB_TEST_ATTEMPT names. Never part of `all` nor installed.
+HOOK_DIR := $(BUILD)/hooks
+HOOK_OBJ := $(filter-out $(BUILD)/src/sandbox/run.o,$(LIB_OBJ)) \
+            $(HOOK_DIR)/src/sandbox/run.o $(HOOK_DIR)/attempt.o
+.PHONY: oslock-check
+$(HOOK_DIR)/src/sandbox/run.o: src/sandbox/run.c include/wasmbox.h \
+                               $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DWB_TEST_HOOKS -c $< -o $@
+$(HOOK_DIR)/attempt.o: tests/oslock/attempt.c include/wasmbox.h \
+                       $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DWB_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/wasmbox-attempt: $(CLI_OBJ) $(HOOK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(HOOK_OBJ) $(LDLIBS)
+
+oslock-check: all $(BUILD)/tests/wasmbox-attempt
+	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/oslock/run.sh

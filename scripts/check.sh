@@ -2,7 +2,8 @@
 # check.sh: everything `make check` runs, in order, for each build:
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, layers (scripts/check-layers.sh), public API
-#   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape suite, guest
+#   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
+#   suite, OS lock-down (tests/oslock), guest
 #   runtimes, MCP server and HTTP API (normal build), hostile modules,
 #   spec tests, engine wast tests (after `make guests`);
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
@@ -142,6 +143,16 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
+    # The OS lock-down: a test-only binary attempts escapes after it.
+    step "[$cfg] OS lock-down (tests/oslock)"
+    if $MAKE --no-print-directory BUILD=$b "${mk[@]}" "$b/tests/wasmbox-attempt"; then
+        run_counted oslock "$b/oslock.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 600 bash tests/oslock/run.sh
+    else
+        echo "$b/tests/wasmbox-attempt: does not build"
+        add 0 1
+    fi
     step "[$cfg] guest runtimes"
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

@@ -10,6 +10,7 @@ PACKAGES=(
     libjansson-dev              # JSON: spectest, sessions, MCP, HTTP API
     libyaml-dev                 # policy files
     libmicrohttpd-dev           # MCP Streamable HTTP and `wasmbox serve`
+    libseccomp-dev              # the OS lock-down of `wasmbox run` (seccomp)
     curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs

@@ -118,6 +118,19 @@ typedef struct wb_sandbox_config {
                                           it. true: none (wasi-libc then
                                           fails such paths with
                                           ENOTCAPABLE) */
+    struct wb_oslock *os_lock;         /* NULL (default): the process is
+                                          not locked down. Else (made by
+                                          the internal wb_oslock_new, owned
+                                          by the caller; embedders leave it
+                                          NULL) wb_sandbox_run locks the
+                                          whole process down once the
+                                          grants are open, before the
+                                          watchdog thread and any guest
+                                          code; if that fails the guest
+                                          does not run (outcome "error",
+                                          message "os sandbox: ...").
+                                          For a process that runs one
+                                          guest: `wasmbox run`, a worker */
 } wb_sandbox_config;
 
 /* Set `c` to an empty configuration: no arguments, environment or

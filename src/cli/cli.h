@@ -99,12 +99,13 @@ int wb_cli_run(int argc, char **argv);
  * command, argv[0] too. Runs the guest image through wb_cli_run. */
 int wb_cli_guest(const char *name, int argc, char **argv);
 /* The options of `wasmbox run` that the language commands take too, all
- * of them long and with a value: entries of a struct option table. */
+ * of them long and with a value but --no-os-sandbox: entries of a struct
+ * option table. */
 enum {
     WB_RUN_DIR = 256, WB_RUN_TMPFS, WB_RUN_ENV, WB_RUN_STDIN, WB_RUN_REPORT,
     WB_RUN_ARGV0, WB_RUN_POLICY, WB_RUN_MAX_MEMORY, WB_RUN_FUEL,
     WB_RUN_TIMEOUT, WB_RUN_MAX_OUTPUT, WB_RUN_MAX_DISK, WB_RUN_MAX_FILES,
-    WB_RUN_MAX_STACK
+    WB_RUN_MAX_STACK, WB_RUN_NO_OS_SANDBOX, WB_RUN_OS_USER
 };
 #define WB_RUN_OPTIONS \
     { "dir", required_argument, NULL, WB_RUN_DIR }, \
@@ -120,7 +121,12 @@ enum {
     { "max-output", required_argument, NULL, WB_RUN_MAX_OUTPUT }, \
     { "max-disk", required_argument, NULL, WB_RUN_MAX_DISK }, \
     { "max-files", required_argument, NULL, WB_RUN_MAX_FILES }, \
-    { "max-stack", required_argument, NULL, WB_RUN_MAX_STACK }
+    { "max-stack", required_argument, NULL, WB_RUN_MAX_STACK }, \
+    { "no-os-sandbox", no_argument, NULL, WB_RUN_NO_OS_SANDBOX }, \
+    { "os-user", required_argument, NULL, WB_RUN_OS_USER }
+/* src/cli/run.c: `wasmbox sandbox-info`: the lock-down's layers on this
+ * kernel. */
+int wb_cli_sandbox_info(int argc, char **argv);
 /* src/cli/mcp.c: `wasmbox mcp` (the MCP server). */
 int wb_cli_mcp(int argc, char **argv);
 /* src/cli/session.c: `wasmbox session` (list, delete, expire). */

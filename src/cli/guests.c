@@ -14,7 +14,8 @@
  *
  * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
  * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
- * --max-*; cli.h's WB_RUN_OPTIONS), spelled out in full, are sandbox
+ * --max-*, --os-user; cli.h's WB_RUN_OPTIONS) and --no-os-sandbox,
+ * spelled out in full, are sandbox
  * options; everything from the first other argument (or after "--") goes
  * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
  *
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef enum { SCAN_PYTHON, SCAN_LUA, SCAN_JS, SCAN_NONE } scan_kind;
@@ -236,11 +238,14 @@ typedef struct script {
     char grant[PATH_MAX * 2 + 8];      /* "TMP:DIR:ro", or "" */
     char tmp[PATH_MAX];                /* the private directory, or "" */
     char copy[PATH_MAX + NAME_MAX + 2];
+    pid_t reaper;                      /* see script_reaper, or 0 */
+    int reaper_fd;                     /* its pipe's write end */
 } script;
 
 /* Removed on SIGINT/SIGTERM/SIGHUP too: the copy must not outlive us. */
 static script *volatile live_script;
 
+/* Async-signal-safe: on_signal calls it too. */
 static void script_remove(script *s)
 {
     live_script = NULL;
@@ -249,6 +254,44 @@ static void script_remove(script *s)
         rmdir(s->tmp);
         s->tmp[0] = 0;
     }
+    if (s->reaper > 0) {
+        close(s->reaper_fd);
+        while (waitpid(s->reaper, NULL, 0) < 0 && errno == EINTR)
+            ;
+        s->reaper = 0;
+    }
+}
+
+/* The run locks itself down (docs/os-sandbox.md) and can then no longer
+ * remove the copy, which is outside its grants. A process forked now
+ * waits until its pipe closes, when we remove the copy ourselves or die
+ * however (even killed by the seccomp filter), and removes it. */
+static void script_reaper(script *s)
+{
+    int p[2];
+    if (!s->tmp[0] || pipe2(p, O_CLOEXEC) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_IGN);        /* the terminal's ^C is for us */
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        dup2(p[0], 0);
+        close_range(1, ~0u, 0);         /* no one waits on our stdout */
+        char c;
+        while (read(0, &c, 1) != 0 && errno == EINTR)
+            ;
+        unlink(s->copy);
+        rmdir(s->tmp);
+        _exit(0);
+    }
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        return;
+    }
+    s->reaper = pid;
+    s->reaper_fd = p[1];
 }
 
 static void on_signal(int sig)
@@ -410,7 +453,8 @@ static int build_argv(const guest_def *g, const sandbox_opts *so,
     for (int k = 0; k < so->n; k++) {
         snprintf(flags[k], sizeof flags[k], "--%s", opt_flag(so->v[k].c));
         av[n++] = flags[k];
-        av[n++] = (char *)so->v[k].v;
+        if (so->v[k].v)                 /* --no-os-sandbox has none */
+            av[n++] = (char *)so->v[k].v;
     }
     av[n++] = "--";
     av[n++] = module;
@@ -454,6 +498,7 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     }
     if (!rc) {
         int n = build_argv(g, &so, &sc, module, lib, argc, argv, av, flags);
+        script_reaper(&sc);
         rc = wb_cli_run(n, av);
     }
     free(av);

@@ -40,6 +40,9 @@ static const char wb_usage[] =
     "  serve --listen ADDR:PORT [--api-keys FILE] [--policy FILE]\n"
     "                                HTTP API for running code (see 'wasmbox\n"
     "                                serve --help', docs/openapi.json)\n"
+    "  sandbox-info                  the OS lock-down layers of 'run' on\n"
+    "                                this kernel: which are active, what\n"
+    "                                each stops, which the kernel lacks\n"
     "  spectest [-q] [-v] [--skip-simd] FILE.json|DIR...\n"
     "                                run wast2json spec test scripts\n"
     "  help, --help, -h              show this help\n"
@@ -448,6 +451,8 @@ int main(int argc, char **argv)
         return wb_cmd_invoke(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return wb_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sandbox-info"))
+        return wb_cli_sandbox_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "python") || !strcmp(cmd, "js") || !strcmp(cmd, "lua") ||
         !strcmp(cmd, "sqlite3"))
         return wb_cli_guest(cmd, argc - 1, argv + 1);

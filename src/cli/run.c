@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "common/path.h"
+#include "sandbox/oslock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,8 @@
  * openat2(2) exists, so tests can exercise the fallback. Undocumented. */
 void wb_resolve_force_walk(bool on);
 
-enum { RUN_USAGE = 125, RUN_REJECTED = 126, RUN_UNREADABLE = 127 };
+enum { RUN_USAGE = 125, RUN_REJECTED = 126, RUN_UNREADABLE = 127,
+       RUN_OS_SANDBOX = 122 };
 
 static const char run_help[] =
     "usage: wasmbox run [OPTIONS] MODULE [ARGS...]\n"
@@ -76,6 +78,20 @@ static const char run_help[] =
     "  SIZE takes K, M, G, T (x1024; KB/KiB alike); DURATION ms, s, m, h\n"
     "  (a bare number means seconds).\n"
     "\n"
+    "OS sandbox (on by default; see below for this kernel):\n"
+    "  Once the module is loaded and the grants are open, before any guest\n"
+    "  code runs, wasmbox locks itself down, so that a guest which broke\n"
+    "  the engine still cannot leave the grants: rlimits, privileges,\n"
+    "  no_new_privs, Landlock, a seccomp allowlist (docs/os-sandbox.md).\n"
+    "  If a layer this kernel has fails to apply, the guest does not run\n"
+    "  (exit status 122); a layer the kernel lacks is skipped with one\n"
+    "  warning line.\n"
+    "  --no-os-sandbox          do not lock the process down (debugging;\n"
+    "                           the grants and budget still hold)\n"
+    "  --os-user USER           started as root: the user to drop to when\n"
+    "                           it can use every grant [nobody]; 'root'\n"
+    "                           keeps uid 0 (capabilities are still reduced)\n"
+    "\n"
     "report:\n"
     "  --report FILE|-          write a JSON report (outcome, exit_code, trap,\n"
     "                           backtrace, fuel_used, peak_memory,\n"
@@ -86,7 +102,9 @@ static const char run_help[] =
     "  0-255  the guest's exit code (proc_exit, or 0 when _start returns)\n"
     "  118    disk-limit       119  output-limit     120  memory\n"
     "  121    fuel             124  timeout          134  trap\n"
+    "  122    the OS sandbox could not be applied (the guest did not run)\n"
     "  123    internal error   125  bad usage or grant\n"
+    "  159    killed by the OS sandbox (SIGSYS: a forbidden system call)\n"
     "  126    module rejected (malformed, invalid, over an implementation\n"
     "         limit such as too many locals, unknown import, no _start)\n"
     "  127    module file cannot be read\n"
@@ -99,6 +117,10 @@ typedef struct run_opts {
     const char *report;
     const char *stdin_path;
     const char *argv0;
+    const char *os_user;
+    bool no_os_sandbox;
+    wb_oslock *lock;
+    FILE *report_fp;
 } run_opts;
 
 static int usage(const char *fmt, const char *a, const char *b)
@@ -236,6 +258,8 @@ static int opt_one(run_opts *o, int c, const char *v)
     case WB_RUN_REPORT: o->report = v; return 0;
     case WB_RUN_ARGV0: o->argv0 = v; return 0;
     case WB_RUN_POLICY: return 0;               /* see apply_policy */
+    case WB_RUN_NO_OS_SANDBOX: o->no_os_sandbox = true; return 0;
+    case WB_RUN_OS_USER: o->os_user = v; return 0;
     case 'W': wb_resolve_force_walk(true); return 0;
     }
     return opt_budget(o, c, v);
@@ -279,7 +303,15 @@ static int parse(run_opts *o, int argc, char **argv, int *first)
     return 0;
 }
 
-static void write_report(const run_opts *o, const wb_run_result *res)
+/* The report file is opened before the lock-down (it is outside the
+ * grants); wb_cli_run closes it. */
+static void open_report(run_opts *o)
+{
+    if (o->report && strcmp(o->report, "-") && !o->report_fp)
+        o->report_fp = fopen(o->report, "w");
+}
+
+static void write_report(run_opts *o, const wb_run_result *res)
 {
     if (!o->report)
         return;
@@ -291,17 +323,18 @@ static void write_report(const run_opts *o, const wb_run_result *res)
     if (!strcmp(o->report, "-")) {
         fputs(buf, stderr);
     } else {
-        FILE *f = fopen(o->report, "w");
-        if (!f || fputs(buf, f) < 0)
+        open_report(o);
+        FILE *f = o->report_fp;
+        if (!f || fputs(buf, f) < 0 || fflush(f) != 0)
             wb_cli_error(o->report, "cannot write report: %s", strerror(errno));
-        if (f)
-            fclose(f);
     }
     free(buf);
 }
 
+
+
 /* Load errors end here too, so a report exists for every run. */
-static int fail_early(const run_opts *o, wb_status st, const char *what,
+static int fail_early(run_opts *o, wb_status st, const char *what,
                       const char *msg)
 {
     wb_run_result res = { .outcome = WB_OUTCOME_ERROR, .status = st };
@@ -346,8 +379,35 @@ static int open_stdin(run_opts *o)
     return 0;
 }
 
+/* Prepared now, while /etc/passwd and the grants' paths can still be
+ * read; wb_sandbox_run applies it once the grants are open. */
+static int prepare_lock(run_opts *o)
+{
+    if (o->no_os_sandbox)
+        return 0;
+    open_report(o);
+    uint64_t files = (uint64_t)o->cfg.budget.max_files + 64;
+    wb_oslock_opts lo = {
+        .max_files = files > UINT32_MAX ? UINT32_MAX : (unsigned)files,
+        .user = o->os_user,
+    };
+    wb_error err = { 0 };
+    if (wb_oslock_new(&lo, o->cfg.grants, o->cfg.ngrants, &o->lock, &err)) {
+        wb_cli_error("os sandbox", "%s", err.message);
+        return RUN_OS_SANDBOX;
+    }
+    o->cfg.os_lock = o->lock;
+    return 0;
+}
+
 static int finish(run_opts *o, wb_run_result *res)
 {
+    if (wb_oslock_failed(o->lock)) {
+        wb_cli_error(NULL, "%s (the guest did not run; --no-os-sandbox "
+                     "runs without it)", res->message);
+        write_report(o, res);
+        return RUN_OS_SANDBOX;
+    }
     if (res->outcome == WB_OUTCOME_ERROR) {
         const char *kind = res->status == WB_E_LINK ? "link error: "
                            : res->status == WB_E_IMPL_LIMIT
@@ -394,7 +454,10 @@ int wb_cli_run(int argc, char **argv)
     if (!rc)
         rc = parse(&o, argc, argv, &first);
     if (rc == -1) {
-        fputs(run_help, stdout);
+        char layers[2048];
+        wb_oslock_describe(layers, sizeof layers);
+        printf("%s\nOS sandbox layers on this kernel:\n%s", run_help,
+               layers);
         rc = 0;
         goto out;
     }
@@ -402,7 +465,7 @@ int wb_cli_run(int argc, char **argv)
         goto out;
     o.module = argv[first];
     if ((rc = prepare_args(&o, argc, argv, first)) || (rc = open_stdin(&o)) ||
-        (rc = load(&o, &m)))
+        (rc = load(&o, &m)) || (rc = prepare_lock(&o)))
         goto out;
     /* a closed stdout must become EPIPE for the guest, not kill us */
     signal(SIGPIPE, SIG_IGN);
@@ -413,6 +476,9 @@ int wb_cli_run(int argc, char **argv)
 out:
     if (m)
         wb_module_release(m);
+    wb_oslock_free(o.lock);
+    if (o.report_fp)
+        fclose(o.report_fp);
     if (o.cfg.stdin_fd > 0)
         close(o.cfg.stdin_fd);
     wb_sandbox_config_free(&o.cfg);

@@ -2,6 +2,7 @@
  * starts the watchdog before instantiation (a start function may loop),
  * calls the entry and classifies how the run ended. */
 #include "sandbox/sandbox.h"
+#include "sandbox/oslock.h"
 #include "wasi/wasi.h"
 #include <stdio.h>
 #include <string.h>
@@ -124,6 +125,19 @@ static wb_status call_entry(const wb_sandbox_config *cfg, wb_module *m,
     return wb_func_call(s, f, NULL, 0, NULL, 0, e);
 }
 
+/* The grants are open (wb_wasi_new) and no thread runs yet: the last
+ * moment before the guest, and the watchdog thread inherits the lock. */
+static wb_status lock_down(const wb_sandbox_config *cfg, wb_error *e)
+{
+    wb_error le = { 0 };
+    if (cfg->os_lock && wb_oslock_apply(cfg->os_lock, &le) != WB_OK)
+        return wb_err_set(e, le.status, "os sandbox: %s", le.message);
+#ifdef WB_TEST_HOOKS
+    wb_oslock_test_attempt(cfg);
+#endif
+    return WB_OK;
+}
+
 wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
                          wb_run_result *res, wb_error *err)
 {
@@ -146,6 +160,8 @@ wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
         st = wb_err_set(&e, WB_E_NOMEM, "out of memory");
     if (st == WB_OK)
         st = wb_wasi_define(w, s, l, &e);
+    if (st == WB_OK)
+        st = lock_down(cfg, &e);
     wb_watchdog wd;
     if (st == WB_OK && !wb_watchdog_start(&wd, s, w, cfg->budget.timeout_ms))
         st = wb_err_set(&e, WB_E_NOMEM, "cannot start the watchdog");

@@ -416,15 +416,23 @@ WB_WASI_FN(path_symlink)
  * link the inode we hold, never a host path. */
 static int link_follow(int srcfd, const parent *to)
 {
-    char name[NAME_MAX + 2];
+    char name[NAME_MAX + 2], proc[64];
     host_last(to, name);
-    if (linkat(srcfd, "", to->fd, name, AT_EMPTY_PATH) == 0)
+    int rc = linkat(srcfd, "", to->fd, name, AT_EMPTY_PATH);
+    if (rc != 0 && (errno == ENOENT || errno == EPERM)) {
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", srcfd);
+        rc = linkat(AT_FDCWD, proc, to->fd, name, AT_SYMLINK_FOLLOW);
+    }
+    if (rc == 0)
         return WE_SUCCESS;
-    if (errno != ENOENT && errno != EPERM)
-        return wb_wasi_errno(errno);
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", srcfd);
-    return host_err(linkat(AT_FDCWD, proc, to->fd, name, AT_SYMLINK_FOLLOW));
+    /* Under the OS lock-down's Landlock (docs/os-sandbox.md) a link of a
+     * grant's top directory fails with EXDEV (its parent has no REFER
+     * right) where Linux says EPERM (a directory has one name), after
+     * EEXIST: say what Linux would. */
+    struct stat st;
+    if (errno == EXDEV && fstat(srcfd, &st) == 0 && S_ISDIR(st.st_mode))
+        return WE_PERM;
+    return wb_wasi_errno(errno);
 }
 
 /* Without following, a symlink source gets a second name: it must stay
