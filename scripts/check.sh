@@ -3,8 +3,9 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, layers (scripts/check-layers.sh), public API
 #   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
-#   suite, OS lock-down (tests/oslock), guest
-#   runtimes, MCP server and HTTP API (normal build), hostile modules,
+#   suite, OS lock-down (tests/oslock), guest runtimes, CPython's own
+#   tests in the guest (tests/cpython: a fast tier), MCP server and HTTP
+#   API (normal build), hostile modules,
 #   spec tests, engine wast tests (after `make guests`);
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
@@ -157,6 +158,14 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
+    # CPython's own regression tests in the guest: a fast tier of
+    # tests/cpython/modules (the full list: make cpython-tests)
+    local tier=fast
+    [ "$cfg" = asan ] && tier=asan
+    step "[$cfg] CPython's tests in the guest (tests/cpython, $tier)"
+    run_counted cpython "$b/cpython.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/cpython/run.sh $tier
     # The MCP server, driven by the official TypeScript SDK (npm ci of the
     # pinned lock file on first use); with the normal build only.
     if [ "$cfg" = normal ]; then

@@ -6,7 +6,8 @@
 #   $WB_CACHE/src/          fetched tarballs, checked against SOURCES
 #   $WB_CACHE/wasi-sdk/     wrapper "SDK": clang-14 + lld-14 + wasi-libc
 #   $WB_CACHE/build/NAME/   unpacked sources, build dirs, stamps
-#   $WB_CACHE/sysroot/      wasm32-wasi libraries we build (zlib, sqlite)
+#   $WB_CACHE/sysroot/      wasm32-wasi libraries we build (zlib, sqlite,
+#                           libwbcompat)
 #   $WB_OUT/NAME/           installed guest images (build/guests/NAME)
 #
 # Environment: WASMBOX_CACHE (default ~/.cache/wasmbox), WB_OUT
@@ -251,7 +252,9 @@ sqlite_amalgamation() {
 }
 
 # Options for SQLite on WASI: no threads, no mmap, no dynamic extensions,
-# no shared-memory WAL (wasi has no shm), no file locking (unix-none VFS).
+# no shared-memory WAL (wasi has no shm). File locking: the "unix" VFS,
+# whose lock table covers the connections of the guest, with the
+# fcntl(F_SETLK) answers of a single process (sqlite/wb_locks.c).
 # (a string, not an array: its quotes are meant literally, and it is part
 # of cache keys)
 # shellcheck disable=SC2089
@@ -260,25 +263,63 @@ SQLITE_WASI_DEFS="-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1
  -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_JSON1
  -DSQLITE_ENABLE_MATH_FUNCTIONS
  -DSQLITE_TEMP_STORE=3 -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID
- -D_WASI_EMULATED_PROCESS_CLOCKS -DSQLITE_DEFAULT_UNIX_VFS=\"unix-none\"
+ -D_WASI_EMULATED_PROCESS_CLOCKS -DSQLITE_DEFAULT_UNIX_VFS=\"unix\"
+ -DSQLITE_EXTRA_INIT=wb_sqlite_locks_init
  -include $WB_GUESTS_DIR/patches/wasi-compat.h"
 
-# build_sqlite_lib: libsqlite3.a + sqlite3.h for wasm32-wasi.
+# sqlite_key: what libsqlite3.a is made from (part of the keys of the
+# guests that link it).
+sqlite_key() {
+    (source_line sqlite3; echo "$SQLITE_WASI_DEFS";
+     inputs_key "$WB_GUESTS_DIR/patches/wasi-compat.h" "$WB_GUESTS_DIR"/sqlite/*) |
+        sha256sum | cut -c1-16
+}
+
+# build_sqlite_lib: libsqlite3.a + sqlite3.h for wasm32-wasi: sqlite3.o
+# and wb_locks.o (also linked on their own by sqlite.sh).
 build_sqlite_lib() {
-    local key
+    local key b=$WB_CACHE/build/sqlite
     sqlite_amalgamation
-    key=$( (source_line sqlite3; echo "$SQLITE_WASI_DEFS";
-            cat "$WB_GUESTS_DIR/patches/wasi-compat.h") | sha256sum | cut -c1-16)
+    key=$(sqlite_key)
     if stamp_ok sqlite-lib "$key" && [ -f "$WB_SYSROOT/lib/libsqlite3.a" ]; then return 0; fi
     log "sqlite: building libsqlite3.a for wasm32-wasi"
     mkdir -p "$WB_SYSROOT/lib" "$WB_SYSROOT/include"
     # shellcheck disable=SC2086,SC2090
-    "$WASI_CC" -O2 $SQLITE_WASI_DEFS -c "$SQLITE_AMALG/sqlite3.c" \
-        -o "$WB_CACHE/build/sqlite/sqlite3.o"
+    "$WASI_CC" -O2 $SQLITE_WASI_DEFS -c "$SQLITE_AMALG/sqlite3.c" -o "$b/sqlite3.o"
+    # shellcheck disable=SC2086,SC2090
+    "$WASI_CC" -O2 -Wall -Wextra -Werror $SQLITE_WASI_DEFS -I"$SQLITE_AMALG" \
+        -c "$WB_GUESTS_DIR/sqlite/wb_locks.c" -o "$b/wb_locks.o"
     rm -f "$WB_SYSROOT/lib/libsqlite3.a"
-    "$WASI_AR" rcs "$WB_SYSROOT/lib/libsqlite3.a" "$WB_CACHE/build/sqlite/sqlite3.o"
+    "$WASI_AR" rcs "$WB_SYSROOT/lib/libsqlite3.a" "$b/sqlite3.o" "$b/wb_locks.o"
     cp "$SQLITE_AMALG/sqlite3.h" "$WB_SYSROOT/include/"
     stamp_set sqlite-lib "$key"
+}
+
+# ---- libwbcompat.a: corrections to wasi-libc, in every guest -----------
+
+# What every guest links ahead of wasi-libc (compat/README.md): the
+# archive, and the reference that pulls its path lookup into guests that
+# never call chdir (wasi-libc's is then not used at all).
+# shellcheck disable=SC2034   # used by the guest scripts
+WB_COMPAT_LIBS="-L$WB_SYSROOT/lib -lwbcompat -Wl,--undefined=__wasilibc_find_relpath_alloc"
+
+# compat_key: what libwbcompat.a is made from (part of the guests' keys).
+compat_key() { inputs_key "$WB_GUESTS_DIR"/compat/*; }
+
+# build_compat: libwbcompat.a from compat/*.c into $WB_SYSROOT/lib.
+build_compat() {
+    local key b=$WB_CACHE/build/compat f objs=()
+    key=$(compat_key)
+    if stamp_ok compat "$key" && [ -f "$WB_SYSROOT/lib/libwbcompat.a" ]; then return 0; fi
+    log "compat: building libwbcompat.a"
+    rm -rf "$b"; mkdir -p "$b" "$WB_SYSROOT/lib"
+    for f in "$WB_GUESTS_DIR"/compat/*.c; do
+        "$WASI_CC" -O2 -Wall -Wextra -Werror -c "$f" -o "$b/$(basename "$f" .c).o"
+        objs+=("$b/$(basename "$f" .c).o")
+    done
+    rm -f "$WB_SYSROOT/lib/libwbcompat.a"
+    "$WASI_AR" rcs "$WB_SYSROOT/lib/libwbcompat.a" "${objs[@]}"
+    stamp_set compat "$key"
 }
 
 # Libraries wasi-libc provides to emulate missing POSIX pieces.

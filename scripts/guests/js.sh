@@ -13,10 +13,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 B=$WB_CACHE/build/js
 make_sdk
+build_compat
 tb=$(fetch qjsc)
 
-QJS_REV=2   # bump when the flags below change
-key=$( (echo "$QJS_REV"; source_line qjsc; cat "$WB_GUESTS_DIR"/patches/quickjs-*.patch) |
+QJS_REV=3   # bump when the flags below change
+key=$( (echo "$QJS_REV"; source_line qjsc; compat_key; cat "$WB_GUESTS_DIR"/patches/quickjs-*.patch) |
     sha256sum | cut -c1-16)
 if ! stamp_ok js "$key" || [ ! -f "$B/qjs.wasm" ]; then
     log "js: building QuickJS for wasm32-wasi"
@@ -40,7 +41,8 @@ if ! stamp_ok js "$key" || [ ! -f "$B/qjs.wasm" ]; then
     done
     wait
     for o in "${objs[@]}"; do [ -f "$o" ] || die "js: compiling $(basename "$o" .o).c failed"; done
-    "$WASI_CC" -O2 -o "$B/qjs.wasm" "${objs[@]}" -lm \
+    # shellcheck disable=SC2086
+    "$WASI_CC" -O2 -o "$B/qjs.wasm" "${objs[@]}" $WB_COMPAT_LIBS -lm \
         -lwasi-emulated-signal -lwasi-emulated-process-clocks \
         -Wl,-z,stack-size=4194304 -Wl,--stack-first -Wl,--strip-debug
     log "js: build took $(( $(date +%s) - t0 ))s"

@@ -13,11 +13,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 B=$WB_CACHE/build/lua
 make_sdk
+build_compat
 command -v wasm-opt >/dev/null || die "wasm-opt not found (Debian package binaryen)"
 tb=$(fetch lua5.4)
 
-LUA_REV=2   # bump when the flags below change
-key=$( (echo "$LUA_REV"; source_line lua5.4; cat "$WB_GUESTS_DIR"/lua/wb_sjlj.* \
+LUA_REV=3   # bump when the flags below change
+key=$( (echo "$LUA_REV"; source_line lua5.4; compat_key; cat "$WB_GUESTS_DIR"/lua/wb_sjlj.* \
         "$WB_GUESTS_DIR/patches/wasi-stubs.c"; wasm-opt --version) | sha256sum | cut -c1-16)
 if ! stamp_ok lua "$key" || [ ! -f "$B/lua.wasm" ]; then
     log "lua: building for wasm32-wasi"
@@ -48,8 +49,9 @@ if ! stamp_ok lua "$key" || [ ! -f "$B/lua.wasm" ]; then
         -c "$WB_GUESTS_DIR/patches/wasi-stubs.c" -o "$B/obj/wasi-stubs.o"
     # Link without -O so clang does not run wasm-opt itself (which would
     # drop the function names the Asyncify lists below refer to).
+    # shellcheck disable=SC2086
     "$WASI_CC" -o "$B/lua-raw.wasm" "${objs[@]}" "$B/obj/wb_sjlj.o" "$B/obj/wasi-stubs.o" \
-        -lm -lwasi-emulated-signal -lwasi-emulated-process-clocks \
+        $WB_COMPAT_LIBS -lm -lwasi-emulated-signal -lwasi-emulated-process-clocks \
         -Wl,-z,stack-size=1048576 -Wl,--stack-first
     # No WASI import unwinds; only wb_setjmp/wb_longjmp (which call the
     # asyncify.* intrinsics) do. The driver must stay uninstrumented.

@@ -19,6 +19,7 @@ SRC=$B/src
 PYVER=3.11
 
 make_sdk
+build_compat
 build_zlib
 build_sqlite_lib
 
@@ -51,9 +52,9 @@ BUILD_PY=$B/native/python
 
 # 2. Cross build for wasm32-wasi.
 # Bump PY_WASI_REV when the configure/make steps below change.
-PY_WASI_REV=1
-key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; source_line sqlite3;
-             echo "$SQLITE_WASI_DEFS") | sha256sum | cut -c1-16)
+PY_WASI_REV=2
+key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; sqlite_key; compat_key) |
+    sha256sum | cut -c1-16)
 if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
    [ ! -f "$B/stage/lib/python$PYVER/os.py" ]; then
     log "python: wasm32-wasi build (log: $B/wasi/*.log)"
@@ -69,6 +70,8 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
         export ZLIB_CFLAGS="-I$WB_SYSROOT/include" ZLIB_LIBS="-L$WB_SYSROOT/lib -lz"
         export LIBSQLITE3_CFLAGS="-I$WB_SYSROOT/include"
         export LIBSQLITE3_LIBS="-L$WB_SYSROOT/lib -lsqlite3 -lwasi-emulated-mman"
+        # ahead of wasi-libc in every link, configure's tests too
+        export LIBS="$WB_COMPAT_LIBS"
         "$SRC/configure" -C \
             --host=wasm32-unknown-wasi --build="$("$SRC/config.guess")" \
             --with-build-python="$BUILD_PY" \
@@ -108,3 +111,26 @@ find "$L" -name __pycache__ -type d -prune -exec rm -rf {} +
     die "compileall failed"
 rm -rf "$out"; mv "$out.new" "$out"
 log "python: python.wasm $(size_of "$out/python.wasm"), stdlib $(size_of "$out/lib")"
+
+# 4. CPython's own regression tests, for tests/cpython (never part of the
+#    image): the source's test package, compiled the same way (its
+#    badsyntax_* files fail to compile on purpose, so no status check).
+#    patches/cpytests-*.patch: test_sqlite3 imports two C limits from
+#    _testcapi, which the guest lacks (--disable-test-modules): without
+#    the patch none of its modules but two would load.
+t=$WB_OUT/python-tests
+key_tests=$( (echo "$key_src"; inputs_key "$WB_GUESTS_DIR"/patches/cpytests-*.patch) |
+    sha256sum | cut -c1-16)
+if ! stamp_ok python-tests "$key_tests" || [ ! -f "$t/test/__pycache__/__init__.cpython-311.pyc" ]; then
+    log "python: installing its tests into $t"
+    rm -rf "$t.new"; mkdir -p "$t.new"
+    cp -r "$SRC/Lib/test" "$t.new/"
+    apply_patches "$t.new" cpytests
+    find "$t.new" -name __pycache__ -type d -prune -exec rm -rf {} +
+    "$BUILD_PY" -E -m compileall -q -j "$JOBS" -o 0 \
+        --invalidation-mode unchecked-hash -d /cpython "$t.new" >/dev/null 2>&1 || true
+    [ -f "$t.new/test/__pycache__/__init__.cpython-311.pyc" ] || die "compiling the tests failed"
+    rm -rf "$t"; mv "$t.new" "$t"
+    stamp_set python-tests "$key_tests"
+fi
+log "python: tests $(size_of "$t")"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # scripts/guests/sqlite.sh: the SQLite shell (shell.c + sqlite3.c, from
 # Debian's sqlite3 source package) for wasm32-wasi -> sqlite3.wasm.
-# Built without threads, WAL, mmap, file locking (unix-none VFS) and
-# loadable extensions; .system/.shell and pipes are unavailable.
+# Built without threads, WAL, mmap and loadable extensions; locks cover
+# the connections of one guest (sqlite/wb_locks.c); .system/.shell and
+# pipes are unavailable.
 #
 # Output: $WB_OUT/sqlite/sqlite3.wasm
 # shellcheck source=common.sh
@@ -10,10 +11,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 B=$WB_CACHE/build/sqlite
 make_sdk
+build_compat
 build_sqlite_lib   # also generates the amalgamation (sqlite3.c, shell.c)
 
-SHELL_REV=1   # bump when the flags below change
-key=$( (echo "$SHELL_REV"; source_line sqlite3; echo "$SQLITE_WASI_DEFS";
+SHELL_REV=2   # bump when the flags below change
+key=$( (echo "$SHELL_REV"; sqlite_key; compat_key;
         cat "$WB_GUESTS_DIR"/patches/wasi-*) | sha256sum | cut -c1-16)
 if ! stamp_ok sqlite-shell "$key" || [ ! -f "$B/sqlite3.wasm" ]; then
     log "sqlite: building the shell for wasm32-wasi"
@@ -32,8 +34,8 @@ END
         -I"$SQLITE_AMALG" -c "$SQLITE_AMALG/shell.c" -o "$B/shell.o"
     "$WASI_CC" -O2 -c "$WB_GUESTS_DIR/patches/wasi-stubs.c" -o "$B/wasi-stubs.o"
     # shellcheck disable=SC2086
-    "$WASI_CC" -O2 -o "$B/sqlite3.wasm" "$B/shell.o" "$B/sqlite3.o" "$B/wasi-stubs.o" -lm \
-        $WASI_EMU_LIBS -Wl,-z,stack-size=1048576 -Wl,--stack-first \
+    "$WASI_CC" -O2 -o "$B/sqlite3.wasm" "$B/shell.o" "$B/sqlite3.o" "$B/wb_locks.o" \
+        "$B/wasi-stubs.o" $WB_COMPAT_LIBS -lm $WASI_EMU_LIBS -Wl,-z,stack-size=1048576 -Wl,--stack-first \
         -Wl,--strip-debug
     log "sqlite: shell build took $(( $(date +%s) - t0 ))s"
     stamp_set sqlite-shell "$key"

@@ -89,6 +89,17 @@ check_result() {
     fi
 }
 
+# check_both NAME WANT_STDOUT PROGRAM HOSTDIR: `python -c PROGRAM DIR` with
+# DIR a tmpfs at /tmp, then the host directory HOSTDIR granted at /w.
+check_both() {
+    local name=$1 want=$2 prog=$3 host=$4
+    check "python $name on a tmpfs" 0 "$want" "" -- "$W" python --tmpfs /tmp \
+        -c "$prog" /tmp
+    mkdir -p "$host"
+    check "python $name on a host grant" 0 "$want" "" -- "$W" python \
+        --dir "$host:/w" -c "$prog" /w
+}
+
 # ---- python ---------------------------------------------------------------
 need python/python.wasm
 {
@@ -197,7 +208,6 @@ for f in (lambda: open("/newfile", "w"), lambda: os.mkdir("/newdir")):
 assert not os.path.exists("/newfile")
 print("root ok")'
     # issue 22 item 3: links on a tmpfs behave as on a host grant
-    mkdir -p "$tmp/links"
     links_py='
 import os, shutil, pathlib, sys
 t = sys.argv[1]
@@ -223,10 +233,111 @@ else:
 shutil.rmtree(t + "/d")
 assert os.path.islink(t + "/ds") and not os.path.exists(t + "/ds")
 print("links ok")'
-    check "python links on a tmpfs" 0 "links ok" "" -- "$W" python --tmpfs /tmp \
-        -c "$links_py" /tmp
-    check "python links on a host grant" 0 "links ok" "" -- "$W" python \
-        --dir "$tmp/links:/w" -c "$links_py" /w
+    check_both links "links ok" "$links_py" "$tmp/links"
+    # issue 22 item 2: "now" is now (wasi-libc of 2022 sent time 0 for a
+    # NULL times and refused UTIME_NOW; scripts/guests/compat/)
+    utime_py='
+import os, pathlib, sys, time
+t, now, old = sys.argv[1], time.time(), (1000000000, 1000000000)
+def near(p, follow=True):
+    st = os.stat(p, follow_symlinks=follow)
+    assert abs(st.st_mtime - now) < 60 and abs(st.st_atime - now) < 60, (p, st)
+p = pathlib.Path(t + "/f")
+p.write_text("x")
+os.utime(p, old)
+assert os.stat(p).st_mtime == 1000000000
+os.utime(p)
+near(p)
+os.utime(p, old)
+p.touch()
+near(p)
+os.utime(p, old)
+fd = os.open(p, os.O_RDWR)
+os.utime(fd)
+os.close(fd)
+near(p)
+os.utime(p, ns=(1500000000123456789, 1600000000987654321))
+st = os.stat(p)
+assert (st.st_atime_ns, st.st_mtime_ns) == (1500000000123456789, 1600000000987654321), st
+os.mkdir(t + "/d")
+os.utime(t + "/d", old)
+os.utime(t + "/d")
+near(t + "/d")
+os.symlink("f", t + "/l")
+os.utime(t + "/l", old, follow_symlinks=False)
+assert os.lstat(t + "/l").st_mtime == 1000000000 and os.stat(p).st_mtime != 1000000000
+os.utime(t + "/l", follow_symlinks=False)
+near(t + "/l", False)
+p.touch()
+print("utime ok")'
+    check_both utime/touch "utime ok" "$utime_py" "$tmp/utime"
+    # and the host sees "now" too, not 1970
+    age=$(( $(date +%s) - $(stat -c %Y "$tmp/utime/f" 2>/dev/null || echo 0) ))
+    [ "$age" -ge -5 ] && [ "$age" -lt 60 ]
+    check_result "python touch: the host file's mtime is now (age ${age}s)" 0 "" "" $?
+    # the current directory in normal form, and ".." from one grant to
+    # another (scripts/guests/compat/cwd.c, chdir.c)
+    check "python chdir and .. across grants" 0 "cwd ok" "" -- "$W" python --tmpfs /tmp -c '
+import os
+for d, want in (("/", "/"), ("..", "/"), ("tmp", "/tmp"), ("..", "/"), ("/tmp/", "/tmp")):
+    os.chdir(d)
+    assert os.getcwd() == want, (d, os.getcwd())
+os.mkdir("a")
+os.chdir("a/../a/.")
+assert os.getcwd() == "/tmp/a", os.getcwd()
+open("f", "w").write("x")
+os.chdir("../../lib/python3.11")
+assert os.getcwd() == "/lib/python3.11" and os.path.isfile("os.py")
+assert open("../../tmp/a/f").read() == "x" and open("/lib/../tmp/a/f").read() == "x"
+os.mkdir("/lib/../tmp/b")
+assert os.path.isdir("/tmp/b")
+for bad in ("", "/tmp/a/f", "/tmp/nope/.."):
+    try:
+        os.chdir(bad)
+        raise SystemExit(f"chdir {bad!r} worked")
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+try:
+    os.stat("")
+    raise SystemExit("stat of an empty path worked")
+except FileNotFoundError:
+    pass
+print("cwd ok")'
+    # issue 22 item 4: SQLite locks between the connections of one guest
+    # (sqlite/wb_locks.c): one writer at a time, a reader's transaction
+    # holds off a commit, a waiting writer (PENDING) holds off new readers
+    locks_py='
+import sqlite3, sys
+db = sys.argv[1] + "/x.db"
+a, b, c = (sqlite3.connect(db, timeout=0, isolation_level=None) for _ in range(3))
+def locked(conn, sql):
+    try:
+        conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as e:
+        assert str(e) == "database is locked", e
+        return True
+    return False
+count = lambda conn: conn.execute("select count(*) from t").fetchone()[0]
+a.execute("create table t(x)")
+a.execute("begin immediate")
+a.execute("insert into t values (1)")
+assert locked(b, "insert into t values (2)"), "two writers at once"
+assert locked(b, "begin immediate")
+assert count(b) == 0 and count(c) == 0
+a.execute("commit")
+assert not locked(b, "insert into t values (2)")
+assert count(a) == 2
+b.execute("begin")
+assert count(b) == 2
+a.execute("begin")
+a.execute("insert into t values (3)")
+assert locked(a, "commit"), "commit under a reader"
+assert locked(c, "select * from t"), "new reader past a waiting writer"
+b.execute("commit")
+a.execute("commit")
+assert count(c) == 3
+print("locks ok")'
+    check_both "sqlite3 locks" "locks ok" "$locks_py" "$tmp/locks"
 }
 
 # ---- js -------------------------------------------------------------------
@@ -284,6 +395,12 @@ need sqlite/sqlite3.wasm
     check "sqlite3 file persisted" 0 "1" "" -- "$W" sqlite3 --dir "$tmp/db:/db:ro" \
         /db/x.db 'select count(*) from t;'
     check "sqlite3 error" 1 "" "no such table" -- "$W" sqlite3 :memory: 'select * from nope'
+    # the same file attached twice: two connections' worth of locks
+    check "sqlite3 second writer is locked out" 5 "" "database is locked (5)" -- \
+        "$W" sqlite3 --dir "$tmp/db:/db" /db/l.db "create table t(x);
+attach '/db/l.db' as b; begin; insert into t values (1); insert into b.t values (2);"
+    check "sqlite3 after the lock" 0 "count 1" "" -- "$W" sqlite3 --dir "$tmp/db:/db" /db/l.db \
+        "attach '/db/l.db' as b; insert into b.t values (1); select 'count ' || count(*) from t;"
 }
 
 # ---- every `wasmbox run` option through every language command -----------

@@ -7,6 +7,8 @@
 #                                              fresh temp dir for the case)
 #   // SETUP: <shell command>                  (run in $T before each case)
 #   // EXIT <case>: <status>                   (default 0)
+#   // LINK: <sources>                         (compiled in too; paths and
+#                                              globs relative to the root)
 # The case passes when stdout equals tests/wasi/<case>.expected and the
 # exit status matches. One line per failing case, then "N passed, N
 # failed, N skipped" (tests/lib.sh).
@@ -42,8 +44,13 @@ run_case() {   # src case args
 for src in "$ROOT"/tests/wasi/*.c; do
     name=$(basename "$src" .c)
     WASM=$OUT/$name.wasm
-    if [ ! -f "$WASM" ] || [ "$src" -nt "$WASM" ]; then
-        if ! "${CC[@]}" -o "$WASM" "$src" 2>"$OUT/$name.log"; then
+    link=()
+    for l in $(sed -n 's|^// LINK: ||p' "$src"); do
+        for f in "$ROOT"/$l; do link+=("$f"); done
+    done
+    if [ ! -f "$WASM" ] || [ "$src" -nt "$WASM" ] ||
+       { [ ${#link[@]} -gt 0 ] && [ -n "$(find "${link[@]%/*}" -newer "$WASM")" ]; }; then
+        if ! "${CC[@]}" -o "$WASM" "$src" "${link[@]}" 2>"$OUT/$name.log"; then
             fail "$name: does not compile: $(head -3 "$OUT/$name.log" | tr '\n' ' ')"
             continue
         fi

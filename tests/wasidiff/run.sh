@@ -53,10 +53,14 @@ labels_of() {   # case -> the listed stdout labels, one a line
 }
 
 # ---- building the programs --------------------------------------------------
-build_c() {   # src -> $OUT/name.wasm
-    local src=$1 wasm=$OUT/$(basename "$1" .c).wasm
-    if [ ! -f "$wasm" ] || [ "$src" -nt "$wasm" ]; then
-        "${CC[@]}" -o "$wasm" "$src" 2>"$wasm.log" || return 1
+build_c() {   # src -> $OUT/name.wasm (with its "// LINK:" sources)
+    local src=$1 wasm=$OUT/$(basename "$1" .c).wasm l f link=()
+    for l in $(sed -n 's|^// LINK: ||p' "$src"); do
+        for f in "$ROOT"/$l; do link+=("$f"); done
+    done
+    if [ ! -f "$wasm" ] || [ "$src" -nt "$wasm" ] ||
+       { [ ${#link[@]} -gt 0 ] && [ -n "$(find "${link[@]%/*}" -newer "$wasm")" ]; }; then
+        "${CC[@]}" -o "$wasm" "$src" "${link[@]}" 2>"$wasm.log" || return 1
     fi
 }
 

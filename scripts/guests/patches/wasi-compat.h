@@ -1,8 +1,8 @@
 /* wasi-compat.h: force-included (-include) when building SQLite for
- * wasm32-wasi. wasi-libc lacks POSIX advisory locks and ownership calls;
- * SQLite is built to use its "unix-none" VFS (no file locking: a sandboxed
- * guest is the only process touching its files), so these are only
- * needed to compile and are never reached for locking. */
+ * wasm32-wasi. wasi-libc lacks POSIX record locks and ownership calls:
+ * the lock constants are those SQLite's "unix" VFS passes to the fcntl
+ * that sqlite/wb_locks.c puts in its place (a guest is one process, so
+ * its own locks never conflict); ownership and modes do not exist. */
 #ifndef WASMBOX_WASI_COMPAT_H
 #define WASMBOX_WASI_COMPAT_H
 #include <errno.h>
