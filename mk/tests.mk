@@ -162,11 +162,12 @@ fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall
 # tests/oslock/attempt.c: right after the lock-down it attempts what
 # $WB_TEST_ATTEMPT names. Never part of `all` nor installed.
 HOOK_DIR := $(BUILD)/hooks
-HOOK_OBJ := $(filter-out $(BUILD)/src/sandbox/run.o,$(LIB_OBJ)) \
-            $(HOOK_DIR)/src/sandbox/run.o $(HOOK_DIR)/attempt.o
+HOOK_SRC := src/sandbox/run.c src/session/wb_session_worker.c
+HOOK_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) \
+            $(HOOK_SRC:%.c=$(HOOK_DIR)/%.o) $(HOOK_DIR)/attempt.o
 .PHONY: oslock-check
-$(HOOK_DIR)/src/sandbox/run.o: src/sandbox/run.c include/wasmbox.h \
-                               $(wildcard src/*/*.h)
+$(HOOK_DIR)/src/%.o: src/%.c include/wasmbox.h $(wildcard src/*/*.h) \
+                     $(wildcard include/wasmbox/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DWB_TEST_HOOKS -c $< -o $@
 $(HOOK_DIR)/attempt.o: tests/oslock/attempt.c include/wasmbox.h \

@@ -47,8 +47,11 @@ typedef enum wb_status {
     WB_E_NOT_FOUND,   /* what was named does not exist: a module or policy
                          file, a session, a file in a session's workspace
                          (`wasmbox` exits 3, `wasmbox run` 127) */
-    WB_E_BUSY         /* in use elsewhere: deleting a session that another
+    WB_E_BUSY,        /* in use elsewhere: deleting a session that another
                          process has open (`wasmbox` exits 1, HTTP 409) */
+    WB_E_CRASH        /* the worker process running the guest died or
+                         stopped answering (wb_error.incident names the
+                         log line; HTTP 500, outcome "internal") */
 } wb_status;
 
 typedef enum wb_trap_kind {
@@ -75,6 +78,7 @@ typedef struct wb_error {
     int exit_code;                /* valid when status == WB_E_EXIT */
     char message[512];            /* one line, no trailing newline */
     char backtrace[1024];         /* for traps: "#0 name\n#1 name\n..." */
+    char incident[16];            /* WB_E_CRASH: the id in the log */
 } wb_error;
 
 /* Short English name of a status, e.g. "malformed module" ("unknown

@@ -20,6 +20,7 @@ extern "C" {
 #endif
 
 typedef struct wb_session wb_session;
+typedef struct wb_isolation wb_isolation;
 
 typedef struct wb_session_options {
     const char *state_dir;   /* NULL: $WASMBOX_STATE_DIR, else
@@ -30,7 +31,42 @@ typedef struct wb_session_options {
     const wb_sandbox_config *policy;      /* grants, env, budget; NULL:
                                              nothing + default budget */
     const wb_session_settings *settings;  /* NULL: defaults */
+    wb_isolation *isolation;  /* NULL: steps run in this process; else in
+                                 a locked-down worker process of this
+                                 isolation (wb_isolation_start) */
 } wb_session_options;
+
+/* ---- isolation: every session's guests in a worker process ------------
+ *
+ * wb_isolation_start forks a zygote: a small single-threaded process that
+ * holds the guest images and the options' policy and forks one worker
+ * process per session (on its first step). A worker locks itself down
+ * before any guest code runs (rlimits, the uid drop as root, no new
+ * privileges, Landlock to its own session's workspace and the guest
+ * images, a seccomp allowlist; the zygote enters new network and IPC
+ * namespaces, and a user namespace when not root) and runs that session's
+ * steps; the session's interpreters live in it. A worker that dies fails
+ * only its own step: wb_session_run_ex returns WB_E_CRASH with
+ * wb_error.incident, an id also written to stderr with the signal (or the
+ * system call seccomp refused).
+ *
+ * Call it before the process starts threads and before it reads anything
+ * a guest must not see (API keys): the zygote is a copy of the process at
+ * that moment. `o` gives the state and guests directories, the policy
+ * whose grants and env every session of the isolation uses (sessions may
+ * change only its budget) and the settings; `user`: as root, the workers'
+ * user (NULL: "nobody"; see docs/os-sandbox.md). The options' strings and
+ * policy must outlive the isolation. */
+WB_API wb_status wb_isolation_start(const wb_session_options *o,
+                                    const char *user, wb_isolation **out,
+                                    wb_error *err);
+/* Close every session of it first. Kills the zygote and its workers. */
+WB_API void wb_isolation_stop(wb_isolation *iso);
+/* Workers that died or were killed outside a guest's own limits. */
+WB_API uint64_t wb_isolation_crashes(const wb_isolation *iso);
+/* One line per layer a worker gets, for logs: "namespaces: net ipc" ... */
+WB_API void wb_isolation_describe(const wb_isolation *iso, char *buf,
+                                  size_t cap);
 
 /* The state directory the options resolve to (`o` may be NULL), malloc'd:
  * the caller frees it; NULL when there is none (no $HOME) or memory ran

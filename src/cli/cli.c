@@ -130,3 +130,20 @@ bool wb_cli_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     *out = v;
     return true;
 }
+
+int wb_cli_isolate(const char *cmd, wb_session_options *o, bool off,
+                   const char *user, wb_isolation **iso)
+{
+    *iso = NULL;
+    if (off)
+        return 0;
+    wb_error err = { 0 };
+    if (wb_isolation_start(o, user, iso, &err)) {
+        wb_cli_error(cmd, "cannot start the worker processes: %s (pass "
+                     "--no-os-sandbox to run guests in this process)",
+                     err.message);
+        return WB_EXIT_FAIL;
+    }
+    o->isolation = *iso;
+    return 0;
+}

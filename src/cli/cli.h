@@ -46,7 +46,8 @@ static inline int wb_cli_exit(const wb_error *err)
     case WB_E_IO:
     case WB_E_NOT_FOUND: return WB_EXIT_IO;
     case WB_E_ARG:
-    case WB_E_BUSY: return WB_EXIT_FAIL;
+    case WB_E_BUSY:
+    case WB_E_CRASH: return WB_EXIT_FAIL;
     }
     return WB_EXIT_FAIL;
 }
@@ -133,5 +134,19 @@ int wb_cli_mcp(int argc, char **argv);
 int wb_cli_session(int argc, char **argv);
 /* src/cli/serve.c: `wasmbox serve` (the HTTP API). */
 int wb_cli_serve(int argc, char **argv);
+
+/* The servers' isolation (--no-os-sandbox, --os-user): start it for the
+ * sessions of `o` (then o->isolation is set) unless `off`; 0 or an exit
+ * status after one line on stderr (fail closed: no isolation, no
+ * server). Call before starting threads or reading API keys. */
+int wb_cli_isolate(const char *cmd, wb_session_options *o, bool off,
+                   const char *user, wb_isolation **iso);
+#define WB_CLI_ISOLATION_HELP \
+    "  --no-os-sandbox         run guests on this process's threads, not in\n" \
+    "                          locked-down worker processes (to debug; the\n" \
+    "                          grants and budgets still hold)\n" \
+    "  --os-user USER          started as root: the workers' user (default\n" \
+    "                          nobody; see docs/os-sandbox.md)\n"
+
 
 #endif

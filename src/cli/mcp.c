@@ -51,6 +51,14 @@ static const char mcp_help[] =
     "                      $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                      guests/ beside this executable)\n"
+    "  --no-os-sandbox     run guests on this process's threads, not in\n"
+    "                      locked-down worker processes (to debug; the\n"
+    "                      grants and budgets still hold)\n"
+    "  --os-user USER      started as root: the workers' user (default\n"
+    "                      nobody; see docs/os-sandbox.md)\n"
+    "Each session runs in its own worker process, locked down before guest\n"
+    "code runs; a worker that crashes fails only its own tool call (a tool\n"
+    "error naming an incident id in the log).\n"
     "Sessions idle longer than the policy's session.idle_expiry are\n"
     "deleted at start-up and, with --http, every quarter of the expiry\n"
     "(1 s to 1 min); one open in any process never is. A session's\n"
@@ -61,7 +69,8 @@ static const char mcp_help[] =
 typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
-    const char *max_conns, *header, *request;
+    const char *max_conns, *header, *request, *os_user;
+    bool no_os_sandbox;
 } mcp_opts;
 
 static const struct option longopts[] = {
@@ -77,6 +86,8 @@ static const struct option longopts[] = {
     { "max-connections", required_argument, NULL, 'C' },
     { "header-timeout", required_argument, NULL, 'T' },
     { "request-timeout", required_argument, NULL, 'R' },
+    { "no-os-sandbox", no_argument, NULL, 'N' },
+    { "os-user", required_argument, NULL, 'U' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -101,6 +112,8 @@ static int parse(int argc, char **argv, mcp_opts *o)
         case 'C': slot = &o->max_conns; break;
         case 'T': slot = &o->header; break;
         case 'R': slot = &o->request; break;
+        case 'U': slot = &o->os_user; break;
+        case 'N': o->no_os_sandbox = true; continue;
         default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
         *slot = optarg;
@@ -207,6 +220,10 @@ int wb_cli_mcp(int argc, char **argv)
     rc = setup(&srv, &o);
     if (!rc && (rc = http_limits(&srv, &o)))
         wb_sandbox_config_free(&srv.policy);
+    wb_isolation *iso = NULL;
+    if (!rc && (rc = wb_cli_isolate("mcp", &srv.opts, o.no_os_sandbox,
+                                    o.os_user, &iso)))
+        wb_sandbox_config_free(&srv.policy);
     if (rc)
         return rc;
     signal(SIGPIPE, SIG_IGN);
@@ -218,6 +235,7 @@ int wb_cli_mcp(int argc, char **argv)
     } else if (!o.http) {
         rc = wb_mcp_stdio(&srv);
     }
+    wb_isolation_stop(iso);
     wb_sandbox_config_free(&srv.policy);
     return rc;
 }

@@ -72,26 +72,31 @@ static const char serve_help[] =
     "  --guests DIR            guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                          guests/ beside this executable)\n"
     "  --list-routes           print the routes served, one per line, and exit\n"
+    WB_CLI_ISOLATION_HELP
     "\n"
     "A session's workspace (files from steps and uploads) stays within the\n"
     "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
     "step may write only what is left, an upload past it gets 413.\n"
     "Sessions idle longer than the policy's session.idle_expiry are\n"
     "deleted at start-up and every quarter of the expiry (1 s to 1 min).\n"
+    "Each session (and each /v1/run) runs in its own worker process,\n"
+    "locked down before guest code runs; a worker that crashes fails only\n"
+    "its request (500, \"outcome\": \"internal\", an incident id in the log).\n"
     "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
     "the requests under way (each bounded by its timeout), exit 0. Exit\n"
     "status 2: a bad command line, key file or policy (one line on stderr\n"
     "names the file and line); 1: cannot listen.\n";
 
 typedef struct serve_opts {
-    const char *listen, *policy, *keys, *state, *scratch;
-    bool no_auth;
+    const char *listen, *policy, *keys, *state, *scratch, *os_user;
+    bool no_auth, no_os_sandbox;
 } serve_opts;
 
 enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
-    O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES
+    O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
+    O_NO_OS_SANDBOX, O_OS_USER
 };
 
 static const struct option longopts[] = {
@@ -115,6 +120,8 @@ static const struct option longopts[] = {
     { "max-connections-per-client", required_argument, NULL,
       O_CONNS_PER_CLIENT },
     { "max-body", required_argument, NULL, O_BODY },
+    { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
+    { "os-user", required_argument, NULL, O_OS_USER },
     { NULL, 0, NULL, 0 }
 };
 
@@ -164,6 +171,8 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_STATE: o->state = optarg; break;
         case O_GUESTS: srv->opts.guests_dir = optarg; break;
         case O_SCRATCH: o->scratch = optarg; break;
+        case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
+        case O_OS_USER: o->os_user = optarg; break;
         case '?':
         case ':': return wb_cli_opt_error(&g, c, "serve", WB_EXIT_USAGE);
         default:
@@ -252,14 +261,22 @@ int wb_cli_serve(int argc, char **argv)
         wb_cli_error("serve", "--listen %s", msg);
         rc = WB_EXIT_USAGE;
     }
-    if (!rc)
-        rc = keys(&srv, &o);
     wb_error err = { 0 };
     if (!rc && o.policy &&
         wb_policy_load(o.policy, &srv.policy, &srv.settings, &err)) {
         wb_cli_error(NULL, "%s", err.message);
         rc = WB_EXIT_USAGE;
     }
+    /* the zygote is a copy of this process: before the keys are read */
+    wb_isolation *iso = NULL;
+    if (!rc) {
+        srv.opts.policy = &srv.policy;
+        srv.opts.settings = &srv.settings;
+        rc = wb_cli_isolate("serve", &srv.opts, o.no_os_sandbox, o.os_user,
+                            &iso);
+    }
+    if (!rc)
+        rc = keys(&srv, &o);
     if (!rc && !wb_http_server_prepare(&srv, &addr, o.state, o.scratch, msg,
                                        sizeof msg)) {
         wb_cli_error("serve", "%s", msg);
@@ -270,5 +287,6 @@ int wb_cli_serve(int argc, char **argv)
         rc = WB_EXIT_FAIL;
     }
     wb_http_server_free(&srv);
+    wb_isolation_stop(iso);
     return rc == -1 ? WB_EXIT_OK : rc;
 }

@@ -52,7 +52,7 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
     int err = wb_oslock_privs_plan(o->user, p, n, &l->ids, e);
     if (!err)
         err = wb_oslock_landlock_prepare(p, n, &l->rules, e);
-    if (!err && !(l->filter = wb_oslock_seccomp_build(e)))
+    if (!err && !(l->filter = wb_oslock_seccomp_build(o->trap, e)))
         err = EINVAL;
     free(p);
     if (err) {

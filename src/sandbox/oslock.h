@@ -54,6 +54,10 @@ typedef struct wb_oslock_opts {
     const char *user;        /* as root: drop to this user; NULL: "nobody";
                                 "root": keep uid 0 (capabilities are still
                                 reduced, see oslock_privs.c) */
+    bool trap;               /* the calls that kill raise SIGSYS instead
+                                (SECCOMP_RET_TRAP), so the process can say
+                                which call it was before it dies: a
+                                server's worker (wb_session_worker.c) */
 } wb_oslock_opts;
 
 /* The layers, for messages and `wasmbox sandbox-info`. */
@@ -87,7 +91,7 @@ int wb_oslock_landlock_prepare(const wb_oslock_path *p, size_t n,
 int wb_oslock_landlock_apply(wb_ll_rules *r, bool *missing, wb_error *e);
 void wb_oslock_landlock_free(wb_ll_rules *r);
 
-void *wb_oslock_seccomp_build(wb_error *e);
+void *wb_oslock_seccomp_build(bool trap, wb_error *e);
 int wb_oslock_seccomp_apply(void *filter, bool *missing, wb_error *e);
 void wb_oslock_seccomp_free(void *filter);
 
@@ -105,6 +109,8 @@ int wb_oslock_privs_drop(const wb_oslock_ids *ids, wb_error *e);
 /* tests/oslock/attempt.c, linked into the test binary only: right after
  * the lock-down, the forbidden things $WB_TEST_ATTEMPT names. */
 void wb_oslock_test_attempt(const wb_sandbox_config *cfg);
+/* The attempt `what` (as $WB_TEST_ATTEMPT), its line into `line`. */
+void wb_oslock_test_attempt_line(const char *what, char *line, size_t cap);
 #endif
 
 #endif

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -102,17 +103,17 @@ static int add_list(scmp_filter_ctx f, uint32_t action,
 }
 
 /* Calls allowed with some arguments only. */
-static int add_conditional(scmp_filter_ctx f)
+static int add_conditional(scmp_filter_ctx f, uint32_t kill)
 {
     int rc = 0;
     /* memory is never made executable after start-up: no JIT here */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
                            SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(mmap), 1,
+    rc |= seccomp_rule_add(f, kill, SCMP_SYS(mmap), 1,
                            SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
                            SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    rc |= seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(mprotect), 1,
+    rc |= seccomp_rule_add(f, kill, SCMP_SYS(mprotect), 1,
                            SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
     /* threads (CLONE_THREAD) in this process, no new namespace; glibc
        falls back from clone3, whose flags a filter cannot see, to clone */
@@ -127,6 +128,10 @@ static int add_conditional(scmp_filter_ctx f)
                                    CLONE_VM));
 #endif
     rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    /* a private pair of connected Unix sockets reaches nothing: a
+       session's interpreter is fed through one (wb_session_kernel.c) */
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+                           SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
     /* signals to this process only (abort, raise; a thread's wake-up);
        the second datum of an EQ comparison is unused */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -146,8 +151,9 @@ static int add_conditional(scmp_filter_ctx f)
     return rc;
 }
 
-void *wb_oslock_seccomp_build(wb_error *e)
+void *wb_oslock_seccomp_build(bool trap, wb_error *e)
 {
+    uint32_t kill = trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
     scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!f) {
         wb_err_set(e, WB_E_NOMEM, "seccomp: cannot make a filter");
@@ -159,10 +165,9 @@ void *wb_oslock_seccomp_build(wb_error *e)
         rc = add_list(f, SCMP_ACT_ALLOW, allowed,
                       sizeof allowed / sizeof allowed[0]);
     if (!rc)
-        rc = add_list(f, SCMP_ACT_KILL_PROCESS, killed,
-                      sizeof killed / sizeof killed[0]);
+        rc = add_list(f, kill, killed, sizeof killed / sizeof killed[0]);
     if (!rc)
-        rc = add_conditional(f);
+        rc = add_conditional(f, kill);
     if (rc) {
         wb_err_set(e, WB_E_IO, "seccomp: cannot build the filter: %s",
                    strerror(-rc));

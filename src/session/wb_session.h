@@ -11,6 +11,11 @@
  *                        state) on their own thread
  *   wb_session_driver.c  the in-guest drivers (driver.py, driver.js),
  *                        embedded and written into the state dir
+ *   wb_session_zygote.c  isolation: the zygote process that forks the
+ *                        workers (wb_isolation_start)
+ *   wb_session_worker.c  a session's worker process: the server's side
+ *                        (steps sent over a socketpair) and the worker's
+ *   wb_session_wire.c    the framed protocol between them
  */
 #ifndef WB_SESSION_H
 #define WB_SESSION_H
@@ -36,6 +41,12 @@ struct wb_session {
     uint64_t steps;
     int lock_fd;                        /* its directory, flock'd shared */
     pthread_mutex_t mu;
+    /* isolation (server side): steps run in a worker process */
+    wb_isolation *iso;
+    int wk_fd;                          /* socketpair to it; -1: none */
+    pid_t wk_pid;
+    uint32_t wk_kernels;                /* WB_LANG_BIT of kernels in it */
+    bool in_worker;                     /* this is the worker's copy */
 };
 
 /* store */
@@ -83,6 +94,80 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const wb_budget *b, wb_step_result *res,
                          wb_error *err);
 void wb_kernel_stop(wb_kernel *k);
+
+/* A step, once its options are checked and its budget final: a kernel
+ * step or a one-shot run; in_fd is the program's stdin (-1: empty),
+ * borrowed. The session's worker runs exactly this. */
+wb_status wb_sess_exec(wb_session *s, wb_lang lang, bool kernel,
+                       const char *code, size_t len, const wb_step_options *o,
+                       const wb_budget *b, int in_fd, wb_step_result *res,
+                       wb_error *err);
+/* A worker's copy of session `id`: paths only, no lock, never saved. */
+wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
+                            const char *guests_dir, const char *id,
+                            wb_error *err);
+/* The module of a language's guest image (cached). */
+wb_status wb_sess_image(const char *guests_dir, wb_lang lang,
+                        wb_module **out, wb_error *err);
+
+/* ---- isolation: worker processes --------------------------------------- */
+
+/* The wire (wb_session_wire.c). */
+typedef struct wb_wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} wb_wbuf;
+typedef struct wb_rbuf {
+    const uint8_t *p;
+    size_t len, off;
+    bool bad;
+} wb_rbuf;
+typedef struct wb_frame {
+    uint32_t type;
+    uint8_t *data;
+    size_t len;
+    int fd;                 /* a descriptor that came with it, or -1 */
+} wb_frame;
+void wb_wput_u32(wb_wbuf *w, uint32_t v);
+void wb_wput_u64(wb_wbuf *w, uint64_t v);
+void wb_wput_raw(wb_wbuf *w, const void *d, size_t n);
+void wb_wput_bytes(wb_wbuf *w, const void *d, size_t n);
+void wb_wput_str(wb_wbuf *w, const char *s);
+void wb_wbuf_free(wb_wbuf *w);
+uint32_t wb_rget_u32(wb_rbuf *r);
+uint64_t wb_rget_u64(wb_rbuf *r);
+void wb_rget_raw(wb_rbuf *r, void *out, size_t n);
+const uint8_t *wb_rget_bytes(wb_rbuf *r, size_t *n);
+void wb_rget_str(wb_rbuf *r, char *out, size_t cap);
+char *wb_rget_dup(wb_rbuf *r, size_t *len);
+/* 0 or an errno (EPIPE: the other side is gone). */
+int wb_frame_send(int sock, uint32_t type, const wb_wbuf *w, int fd);
+/* deadline: CLOCK_MONOTONIC ms (wb_wire_now_ms), < 0: none. ETIMEDOUT,
+ * EMSGSIZE (longer than max), EPIPE (closed), ... */
+int wb_frame_recv(int sock, size_t max, wb_frame *f, int64_t deadline);
+void wb_frame_free(wb_frame *f);
+int64_t wb_wire_now_ms(void);
+
+/* The zygote (wb_session_zygote.c). */
+wb_status wb_zyg_spawn(wb_isolation *iso, wb_session *s, pid_t *pid,
+                       int *fd, wb_error *err);
+/* End worker `pid` (kill: at once; else wait a moment for it to exit,
+ * then kill) and reap it: its wait status, or -1. */
+int wb_zyg_end(wb_isolation *iso, pid_t pid, bool kill);
+void wb_zyg_count_crash(wb_isolation *iso);
+
+/* The worker (wb_session_worker.c). */
+wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
+                         const char *code, size_t len,
+                         const wb_step_options *o, const wb_budget *b,
+                         int in_fd, wb_step_result *res, wb_error *err);
+void wb_worker_stop(wb_session *s);
+/* In the zygote's child: lock down, then serve steps on `chan` until it
+ * closes. Never returns. */
+_Noreturn void wb_worker_main(int chan, const wb_sandbox_config *base,
+                              const char *guests_dir, const char *user,
+                              wb_rbuf *spec);
 
 /* output capture shared by one-shot steps */
 typedef struct wb_capture {

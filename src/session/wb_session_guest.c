@@ -72,7 +72,12 @@ static const char *guests_dir(wb_session *s)
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
                          wb_error *err)
 {
-    const char *gd = guests_dir(s);
+    return wb_sess_image(guests_dir(s), lang, out, err);
+}
+
+wb_status wb_sess_image(const char *gd, wb_lang lang, wb_module **out,
+                        wb_error *err)
+{
     char path[PATH_MAX];
     if (!gd || !images[lang].dir)
         return wb_err_set(err, WB_E_ARG, "cannot locate the guest images; "

@@ -383,7 +383,8 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
     pthread_condattr_destroy(&ca);
     wb_sandbox_config_init(&k->cfg);
     int sv[2] = { -1, -1 };
-    wb_status st = wb_sess_drivers(s, err);
+    /* a worker's server wrote them before starting it (it may not) */
+    wb_status st = s->in_worker ? WB_OK : wb_sess_drivers(s, err);
     if (!st)
         st = wb_sess_module(s, lang, &k->m, err);
     if (!st) {

@@ -67,13 +67,12 @@ static wb_status arg(wb_sandbox_config *c, const char *a, size_t len,
  *   wasm        module.wasm ARGS...              stdin: the step's */
 static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
                           size_t len, const wb_step_options *o,
-                          const wb_budget *b, wb_step_result *res,
+                          const wb_budget *b, int fd, wb_step_result *res,
                           wb_error *err)
 {
     wb_sandbox_config c;
     wb_module *m = NULL;
     wb_capture cap = { 0 };
-    int fd = -1;
     bool code_arg = lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT;
     wb_status st = wb_sess_config(s, lang, false, &c, err);
     if (st)
@@ -85,13 +84,6 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         st = wb_module_new((const uint8_t *)code, len, &m, err);
     else
         st = wb_sess_module(s, lang, &m, err);
-    /* stdin: Lua's and SQL's program, else the step's (none: empty) */
-    bool prog_in = !code_arg && lang != WB_LANG_WASM;
-    const char *in = prog_in ? code : (const char *)o->stdin_data;
-    size_t in_len = prog_in ? len : o->stdin_len;
-    if (!st && in && (fd = data_fd(in, in_len)) < 0)
-        st = wb_err_set(err, WB_E_IO, "cannot stage the %s: %s",
-                        prog_in ? "program" : "stdin", strerror(errno));
     if (!st && lang == WB_LANG_PYTHON) {
         if (!(st = ARG("-c")))
             st = arg(&c, code, len, err);
@@ -131,8 +123,6 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         if (!res->out || !res->err)
             st = wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
-    if (fd >= 0)
-        close(fd);
     free(cap.buf[1]);
     free(cap.buf[2]);
     if (m)
@@ -142,6 +132,32 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     return st;
 }
 #undef ARG
+
+/* The step's stdin as a descriptor (-1: empty): Lua's and SQL's program,
+ * else the step's. Made here, in the server, so a worker (which may not
+ * create files) gets it ready. */
+static wb_status stage_stdin(wb_lang lang, const char *code, size_t len,
+                             const wb_step_options *o, bool kernel, int *fd,
+                             wb_error *err)
+{
+    bool prog_in = lang == WB_LANG_LUA || lang == WB_LANG_SQL;
+    const char *in = prog_in ? code : (const char *)o->stdin_data;
+    size_t in_len = prog_in ? len : o->stdin_len;
+    *fd = -1;
+    if (kernel || !in || (*fd = data_fd(in, in_len)) >= 0)
+        return WB_OK;
+    return wb_err_set(err, WB_E_IO, "cannot stage the %s: %s",
+                      prog_in ? "program" : "stdin", strerror(errno));
+}
+
+wb_status wb_sess_exec(wb_session *s, wb_lang lang, bool kernel,
+                       const char *code, size_t len, const wb_step_options *o,
+                       const wb_budget *b, int in_fd, wb_step_result *res,
+                       wb_error *err)
+{
+    return kernel ? wb_kernel_step(s, lang, code, len, b, res, err)
+                  : one_shot(s, lang, code, len, o, b, in_fd, res, err);
+}
 
 /* The tighter of each limit (timeout 0: none; fuel < 0: unlimited). */
 static void tighten(wb_budget *b, const wb_budget *o)
@@ -222,8 +238,14 @@ wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
     bool quota_bound = left < b.max_disk;
     if (quota_bound)
         b.max_disk = left;
-    st = kernel ? wb_kernel_step(s, lang, code, len, &b, res, err)
-                : one_shot(s, lang, code, len, o, &b, res, err);
+    int fd;
+    st = stage_stdin(lang, code, len, o, kernel, &fd, err);
+    if (!st && s->iso)
+        st = wb_worker_step(s, lang, kernel, code, len, o, &b, fd, res, err);
+    else if (!st)
+        st = wb_sess_exec(s, lang, kernel, code, len, o, &b, fd, res, err);
+    if (fd >= 0)
+        close(fd);
     if (!st && quota_bound && res->run.outcome == WB_OUTCOME_DISK_LIMIT)
         snprintf(res->run.message, sizeof res->run.message, "disk limit "
                  "exceeded: the workspace quota (budget.disk, %llu bytes) "

@@ -235,7 +235,7 @@ static bool random_id(char id[17])
     return true;
 }
 
-static wb_status set_paths(wb_session *s, const wb_session_options *o,
+static wb_status set_paths(wb_session *s, const char *guests_dir,
                            wb_error *err)
 {
     char buf[PATH_MAX];
@@ -245,8 +245,8 @@ static wb_status set_paths(wb_session *s, const wb_session_options *o,
     s->ws = strdup(buf);
     snprintf(buf, sizeof buf, "%s/runtime", s->state_dir);
     s->runtime_dir = strdup(buf);
-    if (o && o->guests_dir)
-        s->guests_dir = strdup(o->guests_dir);
+    if (guests_dir)
+        s->guests_dir = strdup(guests_dir);
     if (!s->root || !s->ws || !s->runtime_dir)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
     return WB_OK;
@@ -284,6 +284,19 @@ static wb_status lock_root(wb_session *s, wb_error *err)
                         strerror(errno ? errno : EAGAIN));
 }
 
+wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
+                            const char *guests_dir, const char *id,
+                            wb_error *err)
+{
+    s->lock_fd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    snprintf(s->id, sizeof s->id, "%s", id);
+    s->state_dir = strdup(state_dir);
+    if (!s->state_dir || !wb_sess_valid_id(id))
+        return wb_err_set(err, WB_E_ARG, "bad session '%s'", id);
+    return set_paths(s, guests_dir, err);
+}
+
 /* Times and counts from session.json when the session existed. */
 static void load_state(wb_session *s)
 {
@@ -310,6 +323,8 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     if (!s)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
     s->lock_fd = -1;
+    s->wk_fd = -1;
+    s->iso = o ? o->isolation : NULL;
     pthread_mutex_init(&s->mu, NULL);
     wb_sandbox_config_init(&s->own_policy);
     s->policy = o && o->policy ? o->policy : &s->own_policy;
@@ -327,7 +342,8 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         snprintf(s->id, sizeof s->id, "%s", id);
     else if (!st && !random_id(s->id))
         st = wb_err_set(err, WB_E_IO, "no randomness for an id");
-    if (!st && !(st = set_paths(s, o, err)) && !(st = lock_root(s, err))) {
+    if (!st && !(st = set_paths(s, o ? o->guests_dir : NULL, err)) &&
+        !(st = lock_root(s, err))) {
         load_state(s);
         st = wb_sess_save(s, err);
     }
@@ -375,6 +391,8 @@ void wb_session_close(wb_session *s)
     for (int l = 0; l < WB_LANG_COUNT; l++)
         if (s->kernel[l])
             wb_kernel_stop(s->kernel[l]);
+    if (s->iso)
+        wb_worker_stop(s);
     wb_sess_save(s, NULL);
     sess_free(s);
 }
@@ -399,6 +417,8 @@ void wb_session_reset(wb_session *s)
         }
         s->lost[l] = false;        /* a fresh start was asked for */
     }
+    if (s->iso)
+        wb_worker_stop(s);         /* its kernels go with it */
     pthread_mutex_unlock(&s->mu);
 }
 

@@ -11,6 +11,7 @@
  *   connect:PORT  TCP connect to 127.0.0.1:PORT
  *   ptrace        PTRACE_SEIZE of the parent process
  *   mprotect      make an anonymous page executable
+ *   segv          write to address 16 from host code (the process dies)
  * and, for sanitizer builds (their reports must still work under the
  * lock-down):
  *   leak          lose a malloc'd block (LeakSanitizer at exit)
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +30,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void said(const char *kind, int rc)
+static void said(const char *kind, int rc, char *line, size_t cap)
 {
     if (rc == 0)
-        fprintf(stderr, "attempt %s: allowed\n", kind);
+        snprintf(line, cap, "attempt %s: allowed\n", kind);
     else
-        fprintf(stderr, "attempt %s: refused: %s\n", kind, strerror(rc));
+        snprintf(line, cap, "attempt %s: refused: %s\n", kind,
+                 strerror(rc));
 }
 
 static int try_open(const char *path, bool write)
@@ -107,12 +110,27 @@ static int try_overflow(size_t n)
     return 0;
 }
 
+/* A fault in host code, outside any guest memory: the process dies. */
+static int try_segv(void)
+{
+    int *volatile p = (int *)(uintptr_t)16;
+    *p = 1;
+    return EFAULT;
+}
+
 void wb_oslock_test_attempt(const wb_sandbox_config *cfg)
 {
     (void)cfg;
     const char *a = getenv("WB_TEST_ATTEMPT");
+    char line[400];
     if (!a)
         return;
+    wb_oslock_test_attempt_line(a, line, sizeof line);
+    fputs(line, stderr);
+}
+
+void wb_oslock_test_attempt_line(const char *a, char *line, size_t cap)
+{
     const char *arg = strchr(a, ':') ? strchr(a, ':') + 1 : "";
     int rc;
     if (!strncmp(a, "open:", 5))
@@ -131,7 +149,9 @@ void wb_oslock_test_attempt(const wb_sandbox_config *cfg)
         rc = try_leak();
     else if (!strcmp(a, "overflow"))
         rc = try_overflow(strlen(a));
+    else if (!strcmp(a, "segv"))
+        rc = try_segv();
     else
         rc = EINVAL;
-    said(a, rc);
+    said(a, rc, line, cap);
 }

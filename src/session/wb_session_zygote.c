@@ -1,0 +1,370 @@
+/* wb_session_zygote.c: isolation's zygote, the process that forks the
+ * workers (include/wasmbox/session.h, docs/os-sandbox.md).
+ *
+ * Why a zygote: a server is multi-threaded, and a fork of a threaded
+ * process copies only the calling thread, with every lock another thread
+ * held left locked for ever (malloc's, our mutexes, libmicrohttpd's). The
+ * zygote is forked once, before the server starts threads and before it
+ * reads its API keys, so it is single-threaded and holds no secret; it
+ * loads the guest images once (the workers share their pages) and forks a
+ * worker per request. It enters the new namespaces once for all workers:
+ * creating a network namespace per run would cost more than the run.
+ *
+ * Control protocol (a stream socketpair, wb_session_wire.c), one request
+ * at a time under iso->mu, each answered:
+ *   Z_SPAWN { state dir, id, budget, settings } + the worker's socket -> Z_PID { pid }
+ *                                                          or Z_ERR { msg }
+ *   Z_END { pid, kill }                                    -> Z_STATUS { status }
+ * Only the zygote reaps its children, and only in Z_END, so a pid the
+ * server names is never a recycled one. When the server goes away the
+ * zygote reads EOF and exits, and its workers die with it (PDEATHSIG). */
+#include "session/wb_session.h"
+#include "sandbox/oslock.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { Z_SPAWN = 1, Z_END, Z_PID, Z_ERR, Z_STATUS };
+#define Z_MAX (64u << 10)
+
+struct wb_isolation {
+    int ctl;
+    pid_t pid;
+    pthread_mutex_t mu;
+    _Atomic uint64_t crashes;
+    char ns[64];                /* the namespaces the zygote entered */
+};
+
+/* ---- the zygote's side ------------------------------------------------- */
+
+typedef struct zygote {
+    int ctl;
+    const wb_session_options *o;
+    const char *user;
+    char *guests_dir;
+} zygote;
+
+static void zreply_err(int ctl, const char *msg)
+{
+    wb_wbuf w = { 0 };
+    wb_wput_str(&w, msg);
+    wb_frame_send(ctl, Z_ERR, &w, -1);
+    wb_wbuf_free(&w);
+}
+
+static void zreply_u64(int ctl, uint32_t type, uint64_t v)
+{
+    wb_wbuf w = { 0 };
+    wb_wput_u64(&w, v);
+    wb_frame_send(ctl, type, &w, -1);
+    wb_wbuf_free(&w);
+}
+
+static void z_spawn(zygote *z, wb_frame *f)
+{
+    if (f->fd < 0) {
+        zreply_err(z->ctl, "no socket came with the request");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(z->ctl);
+        wb_rbuf spec = { f->data, f->len, 0, false };
+        wb_worker_main(f->fd, z->o->policy, z->guests_dir, z->user, &spec);
+    }
+    if (pid < 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "cannot start a worker process: %s",
+                 strerror(errno));
+        zreply_err(z->ctl, msg);
+        return;
+    }
+    zreply_u64(z->ctl, Z_PID, (uint64_t)pid);
+}
+
+/* Wait up to `ms` for child `pid`; its status, or -1 while it runs. */
+static int reap_within(pid_t pid, int ms)
+{
+    for (int waited = 0;; waited++) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (waited >= ms)
+            return -1;
+        struct timespec t = { 0, 1000000 };
+        nanosleep(&t, NULL);
+    }
+}
+
+static void z_end(zygote *z, wb_frame *f)
+{
+    wb_rbuf r = { f->data, f->len, 0, false };
+    pid_t pid = (pid_t)wb_rget_u64(&r);
+    bool kill_now = wb_rget_u32(&r);
+    int status = -1;
+    if (!r.bad && pid > 0) {
+        /* a worker whose channel closed is exiting; a moment for it */
+        if (!kill_now)
+            status = reap_within(pid, 500);
+        if (status == -1 && kill(pid, SIGKILL) == 0)
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+    }
+    zreply_u64(z->ctl, Z_STATUS, (uint64_t)(int64_t)status);
+}
+
+/* One namespace flag at a time: whichever the kernel and our rights
+ * allow (none is required: seccomp already denies sockets and SysV IPC
+ * is harmless without shared keys; these are one more wall). */
+static void enter_namespaces(char *out, size_t cap)
+{
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    out[0] = 0;
+    if (uid != 0 && unshare(CLONE_NEWUSER) == 0) {
+        char map[64];
+        int fd;
+        /* the same ids inside: files keep their owner */
+        snprintf(map, sizeof map, "%u %u 1", uid, uid);
+        if ((fd = open("/proc/self/uid_map", O_WRONLY)) >= 0) {
+            (void)!write(fd, map, strlen(map));
+            close(fd);
+        }
+        if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
+            (void)!write(fd, "deny", 4);
+            close(fd);
+        }
+        snprintf(map, sizeof map, "%u %u 1", gid, gid);
+        if ((fd = open("/proc/self/gid_map", O_WRONLY)) >= 0) {
+            (void)!write(fd, map, strlen(map));
+            close(fd);
+        }
+        snprintf(out, cap, "user ");
+    }
+    if (unshare(CLONE_NEWNET) == 0)
+        snprintf(out + strlen(out), cap - strlen(out), "net ");
+    if (unshare(CLONE_NEWIPC) == 0)
+        snprintf(out + strlen(out), cap - strlen(out), "ipc ");
+    if (*out)
+        out[strlen(out) - 1] = 0;
+    else
+        snprintf(out, cap, "none");
+}
+
+/* The images the settings allow, loaded once: workers share them. */
+static void preload(zygote *z)
+{
+    const wb_session_settings *ss = z->o->settings;
+    for (int l = 0; l < WB_LANG_COUNT; l++) {
+        wb_module *m;
+        if (ss && !(ss->languages & WB_LANG_BIT(l)))
+            continue;
+        if (wb_guest_image_of(l)->module &&
+            wb_sess_image(z->guests_dir, (wb_lang)l, &m, NULL) == WB_OK)
+            wb_module_release(m);       /* the cache keeps one */
+    }
+}
+
+static _Noreturn void zygote_main(zygote *z)
+{
+    prctl(PR_SET_NAME, "wasmbox-zygote", 0, 0, 0);
+    /* stdout may be the MCP client's channel: nothing of ours may reach
+       it; stderr stays (the server's log) */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        close(null);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+    char ns[64];
+    enter_namespaces(ns, sizeof ns);
+    {   /* tell the server which namespaces its workers are in */
+        wb_wbuf w = { 0 };
+        wb_wput_str(&w, ns);
+        wb_frame_send(z->ctl, Z_STATUS, &w, -1);
+        wb_wbuf_free(&w);
+    }
+    preload(z);
+    for (;;) {
+        wb_frame f;
+        int rc = wb_frame_recv(z->ctl, Z_MAX, &f, -1);
+        if (rc)
+            _exit(0);                   /* the server is gone */
+        if (f.type == Z_SPAWN)
+            z_spawn(z, &f);
+        else if (f.type == Z_END)
+            z_end(z, &f);
+        else
+            zreply_err(z->ctl, "unknown request");
+        wb_frame_free(&f);
+    }
+}
+
+/* ---- the server's side ------------------------------------------------- */
+
+wb_status wb_isolation_start(const wb_session_options *o, const char *user,
+                             wb_isolation **out, wb_error *err)
+{
+    *out = NULL;
+    zygote z = { .o = o, .user = user };
+    z.guests_dir = wb_guests_dir(o ? o->guests_dir : NULL);
+    wb_isolation *iso = calloc(1, sizeof *iso);
+    int sv[2] = { -1, -1 };
+    wb_status st = WB_OK;
+    if (!o || !o->policy)
+        st = wb_err_set(err, WB_E_ARG, "isolation needs a policy");
+    else if (!z.guests_dir || !iso)
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
+    else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        st = wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
+    pid_t parent = getpid();
+    pid_t pid = st ? -1 : fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent)
+            _exit(0);
+        z.ctl = sv[1];
+        /* nothing of the server's but the channel and stdio */
+        syscall(SYS_close_range, 3, (unsigned)sv[1] - 1, 0);
+        syscall(SYS_close_range, (unsigned)sv[1] + 1, ~0u, 0);
+        zygote_main(&z);
+    }
+    free(z.guests_dir);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (!st && pid < 0)
+        st = wb_err_set(err, WB_E_IO, "cannot start the zygote: %s",
+                        strerror(errno));
+    wb_frame f = { .fd = -1 };
+    if (!st && wb_frame_recv(sv[0], Z_MAX, &f, wb_wire_now_ms() + 30000))
+        st = wb_err_set(err, WB_E_IO, "the zygote did not start");
+    if (st) {
+        if (sv[0] >= 0)
+            close(sv[0]);
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        free(iso);
+        return st;
+    }
+    wb_rbuf r = { f.data, f.len, 0, false };
+    wb_rget_str(&r, iso->ns, sizeof iso->ns);
+    wb_frame_free(&f);
+    iso->ctl = sv[0];
+    iso->pid = pid;
+    pthread_mutex_init(&iso->mu, NULL);
+    *out = iso;
+    return WB_OK;
+}
+
+void wb_isolation_stop(wb_isolation *iso)
+{
+    if (!iso)
+        return;
+    close(iso->ctl);                    /* the zygote exits on EOF */
+    kill(iso->pid, SIGKILL);
+    while (waitpid(iso->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    pthread_mutex_destroy(&iso->mu);
+    free(iso);
+}
+
+uint64_t wb_isolation_crashes(const wb_isolation *iso)
+{
+    return iso ? atomic_load(&((wb_isolation *)iso)->crashes) : 0;
+}
+
+void wb_zyg_count_crash(wb_isolation *iso)
+{
+    atomic_fetch_add(&iso->crashes, 1);
+}
+
+void wb_isolation_describe(const wb_isolation *iso, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "worker processes (one per session), namespaces: "
+             "%s", iso ? iso->ns : "none");
+}
+
+/* One request and its answer. */
+static int zcall(wb_isolation *iso, uint32_t type, wb_wbuf *w, int fd,
+                 wb_frame *ans)
+{
+    pthread_mutex_lock(&iso->mu);
+    int rc = wb_frame_send(iso->ctl, type, w, fd);
+    if (!rc)
+        rc = wb_frame_recv(iso->ctl, Z_MAX, ans, wb_wire_now_ms() + 30000);
+    pthread_mutex_unlock(&iso->mu);
+    return rc;
+}
+
+wb_status wb_zyg_spawn(wb_isolation *iso, wb_session *s, pid_t *pid,
+                       int *fd, wb_error *err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
+    wb_wbuf w = { 0 };
+    wb_wput_str(&w, s->state_dir);
+    wb_wput_str(&w, s->id);
+    wb_wput_raw(&w, &s->policy->budget, sizeof s->policy->budget);
+    wb_wput_raw(&w, &s->settings, sizeof s->settings);
+    wb_frame f;
+    int rc = zcall(iso, Z_SPAWN, &w, sv[1], &f);
+    wb_wbuf_free(&w);
+    close(sv[1]);
+    wb_status st = WB_OK;
+    if (rc) {
+        st = wb_err_set(err, WB_E_IO, "the zygote does not answer: %s",
+                        strerror(rc));
+    } else if (f.type == Z_PID) {
+        wb_rbuf r = { f.data, f.len, 0, false };
+        *pid = (pid_t)wb_rget_u64(&r);
+        *fd = sv[0];
+    } else {
+        char msg[256] = "a malformed answer";
+        wb_rbuf r = { f.data, f.len, 0, false };
+        if (f.type == Z_ERR)
+            wb_rget_str(&r, msg, sizeof msg);
+        st = wb_err_set(err, WB_E_IO, "zygote: %s", msg);
+    }
+    if (!rc)
+        wb_frame_free(&f);
+    if (st)
+        close(sv[0]);
+    return st;
+}
+
+int wb_zyg_end(wb_isolation *iso, pid_t pid, bool kill_now)
+{
+    wb_wbuf w = { 0 };
+    wb_wput_u64(&w, (uint64_t)pid);
+    wb_wput_u32(&w, kill_now);
+    wb_frame f;
+    int rc = zcall(iso, Z_END, &w, -1, &f);
+    wb_wbuf_free(&w);
+    if (rc)
+        return -1;
+    wb_rbuf r = { f.data, f.len, 0, false };
+    int status = (int)(int64_t)wb_rget_u64(&r);
+    bool ok = f.type == Z_STATUS && !r.bad;
+    wb_frame_free(&f);
+    return ok ? status : -1;
+}
