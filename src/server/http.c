@@ -210,6 +210,11 @@ static void metrics(wb_http_req *r)
             "wasmbox_http_requests_in_flight %llu\n",
             (unsigned long long)srv->in_flight);
     pthread_mutex_unlock(&srv->mu);
+    fprintf(f, "# HELP wasmbox_worker_crashes_total Worker processes that "
+            "died or were killed outside a guest's own limits.\n"
+            "# TYPE wasmbox_worker_crashes_total counter\n"
+            "wasmbox_worker_crashes_total %llu\n", (unsigned long long)
+            wb_isolation_crashes(srv->opts.isolation));
     pthread_mutex_lock(&srv->qmu);
     unsigned queued = srv->queued;
     pthread_mutex_unlock(&srv->qmu);

@@ -344,6 +344,13 @@ static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
     };
     wb_status st = wb_session_run_ex(s, q->lang, q->code, q->len, &o, &sr,
                                      &err);
+    if (st == WB_E_CRASH) {
+        /* the worker died: only this request fails; the log has the rest */
+        wb_http_json(r, 500, json_pack("{s:o, s:s, s:s}", "error",
+                     wb_json_text(err.message, strlen(err.message)),
+                     "outcome", "internal", "id", err.incident));
+        return;
+    }
     if (st) {
         wb_http_error(r, status_of(st), "%s", err.message);
         return;

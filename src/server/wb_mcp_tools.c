@@ -148,10 +148,16 @@ static json_t *text_result(const char *text, json_t *structured, bool error)
  * as the text is, or the structured part would be lost. */
 static json_t *fail(wb_mcp_conn *c, const wb_error *e)
 {
-    return text_result(e->message, json_pack("{s:o, s:s}", "error",
-                       wb_json_text(e->message, strlen(e->message)),
-                       "session_id", c->sess ? wb_session_id(c->sess) : ""),
-                       true);
+    json_t *st = json_pack("{s:o, s:s}", "error",
+                           wb_json_text(e->message, strlen(e->message)),
+                           "session_id", c->sess ? wb_session_id(c->sess)
+                                                 : "");
+    /* a crashed worker: the id of its line in the server's log */
+    if (st && e->status == WB_E_CRASH) {
+        json_object_set_new(st, "outcome", json_string("internal"));
+        json_object_set_new(st, "incident", json_string(e->incident));
+    }
+    return text_result(e->message, st, true);
 }
 
 static void append(char **buf, size_t *len, size_t *cap, const char *s,
