@@ -157,12 +157,14 @@ fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
 
-# ---- the OS lock-down's test hook (tests/oslock/run.sh) -----------------
-# wasmbox again, with src/sandbox/run.c compiled with -DWB_TEST_HOOKS and
-# tests/oslock/attempt.c: right after the lock-down it attempts what
-# $WB_TEST_ATTEMPT names. Never part of `all` nor installed.
+# ---- the OS lock-down's test hook (tests/oslock, tests/isolation) -------
+# wasmbox again, with src/sandbox/run.c and src/session/wb_session_step.c
+# compiled with -DWB_TEST_HOOKS and tests/oslock/attempt.c: right after the
+# lock-down `run` attempts what $WB_TEST_ATTEMPT names, and a session step
+# "#wb-test-attempt:KIND" makes the server's worker attempt KIND. Never
+# part of `all` nor installed.
 HOOK_DIR := $(BUILD)/hooks
-HOOK_SRC := src/sandbox/run.c src/session/wb_session_worker.c
+HOOK_SRC := src/sandbox/run.c src/session/wb_session_step.c
 HOOK_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) \
             $(HOOK_SRC:%.c=$(HOOK_DIR)/%.o) $(HOOK_DIR)/attempt.o
 .PHONY: oslock-check
@@ -180,3 +182,7 @@ $(BUILD)/tests/wasmbox-attempt: $(CLI_OBJ) $(HOOK_OBJ)
 
 oslock-check: all $(BUILD)/tests/wasmbox-attempt
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/oslock/run.sh
+
+.PHONY: isolation-check
+isolation-check: all $(BUILD)/tests/wasmbox-attempt
+	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/run.sh

@@ -3,8 +3,8 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, layers (scripts/check-layers.sh), public API
 #   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
-#   suite, OS lock-down (tests/oslock), guest runtimes, CPython's own
-#   tests in the guest (tests/cpython: a fast tier), MCP server and HTTP
+#   suite, OS lock-down (tests/oslock), worker isolation
+#   (tests/isolation), guest runtimes, CPython's own tests in the guest (tests/cpython: a fast tier), MCP server and HTTP
 #   API (normal build), hostile modules,
 #   spec tests, engine wast tests (after `make guests`);
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
@@ -152,6 +152,16 @@ one_config() {
             timeout 600 bash tests/oslock/run.sh
     else
         echo "$b/tests/wasmbox-attempt: does not build"
+        add 0 1
+    fi
+    # The servers' worker processes: escapes attempted from a worker,
+    # crash containment, two tenants (the same test binary).
+    step "[$cfg] worker isolation (tests/isolation)"
+    if [ -x "$b/tests/wasmbox-attempt" ]; then
+        run_counted isolation "$b/isolation.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 900 bash tests/isolation/run.sh
+    else
         add 0 1
     fi
     step "[$cfg] guest runtimes"

@@ -312,27 +312,6 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
     wb_wput_str(w, s->lost_why[lang]);
 }
 
-#ifdef WB_TEST_HOOKS
-/* tests/oslock/attempt.c: a step whose code is "#wb-test-attempt:KIND"
- * makes the worker attempt KIND itself (standing for a guest that has
- * broken the engine); the line it gives is the step's stderr. */
-static bool test_hook(const char *code, size_t len, wb_step_result *res)
-{
-    static const char tag[] = "#wb-test-attempt:";
-    if (len < sizeof tag || memcmp(code, tag, sizeof tag - 1))
-        return false;
-    char what[256], line[400];
-    snprintf(what, sizeof what, "%.*s", (int)(len - sizeof tag + 1),
-             code + sizeof tag - 1);
-    what[strcspn(what, "\n")] = 0;
-    wb_oslock_test_attempt_line(what, line, sizeof line);
-    res->out = strdup("");
-    res->err = strdup(line);
-    res->err_len = strlen(line);
-    res->run.outcome = WB_OUTCOME_EXITED;
-    return true;
-}
-#endif
 
 /* One step: run it, answer. */
 static void serve_step(int chan, wb_session *s, wb_frame *f)
@@ -360,10 +339,6 @@ static void serve_step(int chan, wb_session *s, wb_frame *f)
     if (r.bad || !args || (unsigned)lang >= WB_LANG_COUNT) {
         st = wb_err_set(&e, WB_E_ARG, "a malformed step request");
         lang = 0;
-#ifdef WB_TEST_HOOKS
-    } else if (test_hook(code, len, &res)) {
-        st = WB_OK;
-#endif
     } else {
         wb_step_options o = { .db = has_db ? db : NULL, .args = args,
                               .nargs = (size_t)nargs };
