@@ -13,6 +13,7 @@ struct wb_oslock {
     wb_oslock_ids ids;
     wb_ll_rules *rules;
     void *filter;
+    bool own_filter;
     bool applied, failed;
 };
 
@@ -49,10 +50,17 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
         return wb_err_set(e, WB_E_NOMEM, "out of memory");
     }
     l->max_files = o->max_files;
-    int err = wb_oslock_privs_plan(o->user, p, n, &l->ids, e);
+    int err = 0;
+    if (o->ids)
+        l->ids = *o->ids;
+    else
+        err = wb_oslock_privs_plan(o->user, p, n, &l->ids, e);
     if (!err)
         err = wb_oslock_landlock_prepare(p, n, &l->rules, e);
-    if (!err && !(l->filter = wb_oslock_seccomp_build(o->trap, e)))
+    l->own_filter = !o->seccomp;
+    l->filter = (void *)o->seccomp;
+    if (!err && !l->filter && !(l->filter = wb_oslock_seccomp_build(o->trap,
+                                                                    e)))
         err = EINVAL;
     free(p);
     if (err) {
@@ -144,6 +152,7 @@ void wb_oslock_free(wb_oslock *l)
     if (!l)
         return;
     wb_oslock_landlock_free(l->rules);
-    wb_oslock_seccomp_free(l->filter);
+    if (l->own_filter)
+        wb_oslock_seccomp_free(l->filter);
     free(l);
 }

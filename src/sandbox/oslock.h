@@ -54,6 +54,13 @@ typedef struct wb_oslock_opts {
     const char *user;        /* as root: drop to this user; NULL: "nobody";
                                 "root": keep uid 0 (capabilities are still
                                 reduced, see oslock_privs.c) */
+    const struct wb_oslock_ids *ids;  /* as root: the uid/gid decision
+                                made before (wb_oslock_privs_plan), so
+                                each of many workers need not fork to
+                                check its grants; NULL: decide here */
+    const void *seccomp;     /* a program wb_oslock_seccomp_build made
+                                before (borrowed; its `trap` is its own);
+                                NULL: build one here */
     bool trap;               /* the calls that kill raise SIGSYS instead
                                 (SECCOMP_RET_TRAP), so the process can say
                                 which call it was before it dies: a

@@ -19,7 +19,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -103,6 +108,12 @@ static int add_list(scmp_filter_ctx f, uint32_t action,
 }
 
 /* Calls allowed with some arguments only. */
+/* Stands for this process's pid in the rules of kill and tgkill: the
+ * program is built once (a server's zygote builds it for all its
+ * workers) and each process writes its own pid over it when it loads the
+ * program. Above any pid the kernel gives (pid_max <= 2^22). */
+#define PID_SLOT 0x7eadbeefu
+
 static int add_conditional(scmp_filter_ctx f, uint32_t kill)
 {
     int rc = 0;
@@ -135,9 +146,9 @@ static int add_conditional(scmp_filter_ctx f, uint32_t kill)
     /* signals to this process only (abort, raise; a thread's wake-up);
        the second datum of an EQ comparison is unused */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
+                           SCMP_A0(SCMP_CMP_EQ, PID_SLOT, 0));
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
+                           SCMP_A0(SCMP_CMP_EQ, PID_SLOT, 0));
     /* limits may be read, not raised */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
                            SCMP_A0(SCMP_CMP_EQ, 0, 0), SCMP_A2(SCMP_CMP_EQ, 0, 0));
@@ -151,7 +162,13 @@ static int add_conditional(scmp_filter_ctx f, uint32_t kill)
     return rc;
 }
 
-void *wb_oslock_seccomp_build(bool trap, wb_error *e)
+/* The program: libseccomp's rules compiled to classic BPF. */
+typedef struct program {
+    struct sock_filter *insns;
+    unsigned short len;
+} program;
+
+static scmp_filter_ctx build_rules(bool trap, wb_error *e)
 {
     uint32_t kill = trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
     scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -159,10 +176,7 @@ void *wb_oslock_seccomp_build(bool trap, wb_error *e)
         wb_err_set(e, WB_E_NOMEM, "seccomp: cannot make a filter");
         return NULL;
     }
-    /* every thread, the watchdog's too, gets the filter */
-    int rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
-    if (!rc)
-        rc = add_list(f, SCMP_ACT_ALLOW, allowed,
+    int rc = add_list(f, SCMP_ACT_ALLOW, allowed,
                       sizeof allowed / sizeof allowed[0]);
     if (!rc)
         rc = add_list(f, kill, killed, sizeof killed / sizeof killed[0]);
@@ -177,23 +191,81 @@ void *wb_oslock_seccomp_build(bool trap, wb_error *e)
     return f;
 }
 
+/* The compiled program, read back through a memory file. */
+static program *export_program(scmp_filter_ctx f, wb_error *e)
+{
+    program *p = calloc(1, sizeof *p);
+    int fd = memfd_create("wasmbox-seccomp", MFD_CLOEXEC);
+    struct stat st;
+    int rc = !p || fd < 0 ? -errno : seccomp_export_bpf(f, fd);
+    if (!rc && fstat(fd, &st) != 0)
+        rc = -errno;
+    size_t n = rc ? 0 : (size_t)st.st_size / sizeof *p->insns;
+    if (!rc && (n == 0 || n > BPF_MAXINSNS))
+        rc = -E2BIG;
+    if (!rc && !(p->insns = malloc(n * sizeof *p->insns)))
+        rc = -ENOMEM;
+    if (!rc && pread(fd, p->insns, n * sizeof *p->insns, 0) !=
+               (ssize_t)(n * sizeof *p->insns))
+        rc = -EIO;
+    if (fd >= 0)
+        close(fd);
+    if (rc) {
+        wb_err_set(e, WB_E_IO, "seccomp: cannot compile the filter: %s",
+                   strerror(-rc));
+        wb_oslock_seccomp_free(p);
+        return NULL;
+    }
+    p->len = (unsigned short)n;
+    return p;
+}
+
+void *wb_oslock_seccomp_build(bool trap, wb_error *e)
+{
+    scmp_filter_ctx f = build_rules(trap, e);
+    program *p = f ? export_program(f, e) : NULL;
+    if (f)
+        seccomp_release(f);
+    return p;
+}
+
 int wb_oslock_seccomp_apply(void *filter, bool *missing, wb_error *e)
 {
     /* EINVAL: a kernel built without seccomp */
     *missing = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL;
     if (*missing)
         return 0;
-    int rc = seccomp_load(filter);
-    if (rc) {
+    const program *p = filter;
+    struct sock_filter *insns = malloc(p->len * sizeof *insns);
+    if (!insns)
+        return wb_err_set(e, WB_E_NOMEM, "seccomp: out of memory"), ENOMEM;
+    memcpy(insns, p->insns, p->len * sizeof *insns);
+    unsigned slots = 0;
+    for (unsigned i = 0; i < p->len; i++)
+        if (insns[i].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+            insns[i].k == PID_SLOT) {
+            insns[i].k = (uint32_t)getpid();
+            slots++;
+        }
+    struct sock_fprog prog = { p->len, insns };
+    /* every thread, a watchdog's too, gets it (no_new_privs is set) */
+    /* kill's and tgkill's tests may share one block: at least one */
+    int rc = !slots ? EPROTO
+           : syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                     SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0 ? 0 : errno;
+    free(insns);
+    if (rc)
         wb_err_set(e, WB_E_IO, "seccomp: cannot load the filter: %s",
-                   strerror(-rc));
-        return -rc;
-    }
-    return 0;
+                   rc == EPROTO ? "the pid rule is missing"
+                                : strerror(rc));
+    return rc;
 }
 
 void wb_oslock_seccomp_free(void *filter)
 {
-    if (filter)
-        seccomp_release(filter);
+    program *p = filter;
+    if (p) {
+        free(p->insns);
+        free(p);
+    }
 }

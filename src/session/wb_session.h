@@ -165,8 +165,16 @@ wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
 void wb_worker_stop(wb_session *s);
 /* In the zygote's child: lock down, then serve steps on `chan` until it
  * closes. Never returns. */
-_Noreturn void wb_worker_main(int chan, const wb_sandbox_config *base,
-                              const char *guests_dir, const char *user,
+/* What the zygote hands a worker it forked. */
+typedef struct wb_worker_env {
+    const wb_sandbox_config *base;      /* the isolation's policy */
+    const char *guests_dir, *state_dir;
+    const struct wb_oslock_ids *ids;    /* the uid/gid decision */
+    const void *seccomp;                /* the program, built once */
+    const char *plan_err;               /* "" or why no worker may run */
+} wb_worker_env;
+/* spec: the rest of Z_SPAWN. */
+_Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
                               wb_rbuf *spec);
 
 /* output capture shared by one-shot steps */

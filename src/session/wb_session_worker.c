@@ -257,7 +257,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
     raise(sig);                         /* delivered when we return */
 }
 
-static wb_status lock_down(wb_session *s, const char *user, wb_error *err)
+static wb_status lock_down(wb_session *s, const wb_worker_env *env,
+                           wb_error *err)
 {
     /* no images installed: raw wasm steps still run */
     const wb_oslock_path paths[] = {
@@ -269,7 +270,8 @@ static wb_status lock_down(wb_session *s, const char *user, wb_error *err)
     /* two kernels and a one-shot run at most, each within max_files */
     unsigned files = s->policy->budget.max_files;
     wb_oslock_opts o = {
-        .paths = paths, .npaths = npaths, .user = user, .trap = true,
+        .paths = paths, .npaths = npaths, .ids = env->ids,
+        .seccomp = env->seccomp, .trap = true,
         .max_files = files < 4096 ? files * 3 + 64 : 12352,
     };
     struct sigaction sa = { .sa_sigaction = on_sigsys,
@@ -358,31 +360,32 @@ static void serve_step(int chan, wb_session *s, wb_frame *f)
     free(db);
 }
 
-_Noreturn void wb_worker_main(int chan, const wb_sandbox_config *base,
-                              const char *guests_dir, const char *user,
+_Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
                               wb_rbuf *spec)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_NAME, "wasmbox-worker", 0, 0, 0);
     report_fd = chan;
-    char id[64], state_dir[4096];
-    wb_rget_str(spec, state_dir, sizeof state_dir);
+    char id[64];
     wb_rget_str(spec, id, sizeof id);
     wb_session *s = calloc(1, sizeof *s);
     wb_error e = { 0 };
     wb_status st = s ? WB_OK : wb_err_set(&e, WB_E_NOMEM, "out of memory");
     if (!st) {
-        s->own_policy = *base;              /* shared arrays: never freed */
+        s->own_policy = *env->base;         /* shared arrays: never freed */
         wb_rget_raw(spec, &s->own_policy.budget, sizeof s->own_policy.budget);
         wb_rget_raw(spec, &s->settings, sizeof s->settings);
         s->policy = &s->own_policy;
         s->in_worker = true;
         s->wk_fd = -1;
         st = spec->bad ? wb_err_set(&e, WB_E_ARG, "a malformed spawn request")
-                       : wb_sess_init_copy(s, state_dir, guests_dir, id, &e);
+                       : wb_sess_init_copy(s, env->state_dir, env->guests_dir,
+                                           id, &e);
     }
+    if (!st && *env->plan_err)
+        st = wb_err_set(&e, WB_E_ARG, "%s", env->plan_err);
     if (!st)
-        st = lock_down(s, user, &e);
+        st = lock_down(s, env, &e);
     if (st) {
         send_err(chan, e.message);
         _exit(1);

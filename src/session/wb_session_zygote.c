@@ -49,12 +49,79 @@ struct wb_isolation {
 
 /* ---- the zygote's side ------------------------------------------------- */
 
+/* The uid/gid decision (as root) for the workers of one state directory:
+ * made once, since it forks to let the kernel check each path. */
+typedef struct zplan {
+    char state_dir[4096];
+    wb_oslock_ids ids;
+    char err[512];              /* "" or why no worker may start */
+} zplan;
+
 typedef struct zygote {
     int ctl;
     const wb_session_options *o;
     const char *user;
     char *guests_dir;
+    zplan plans[4];
+    size_t nplans;
+    void *seccomp;              /* the workers' filter, built once */
+    char seccomp_err[512];
+    struct kid *kids;           /* forked, and not yet both reaped and
+                                   asked about */
+    size_t nkids, capkids;
 } zygote;
+
+/* A worker: live until reaped; then its status waits for the server's
+ * Z_END (a crash asks for it), unless the server has let it go. */
+struct kid {
+    pid_t pid;
+    bool dead, abandoned;
+    int status;
+};
+
+static struct kid *kid_find(zygote *z, pid_t pid)
+{
+    for (size_t i = 0; i < z->nkids; i++)
+        if (z->kids[i].pid == pid)
+            return &z->kids[i];
+    return NULL;
+}
+
+static bool kid_add(zygote *z, pid_t pid)
+{
+    if (z->nkids == z->capkids) {
+        size_t cap = z->capkids ? z->capkids * 2 : 64;
+        struct kid *k = realloc(z->kids, cap * sizeof *k);
+        if (!k)
+            return false;
+        z->kids = k;
+        z->capkids = cap;
+    }
+    z->kids[z->nkids++] = (struct kid){ .pid = pid };
+    return true;
+}
+
+static void kid_del(zygote *z, struct kid *k)
+{
+    *k = z->kids[--z->nkids];
+}
+
+/* Reap every worker that has exited, keeping the status of those the
+ * server has not let go of. */
+static void reap_all(zygote *z)
+{
+    pid_t pid;
+    int status;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        struct kid *k = kid_find(z, pid);
+        if (k && k->abandoned)
+            kid_del(z, k);
+        else if (k) {
+            k->dead = true;
+            k->status = status;
+        }
+    }
+}
 
 static void zreply_err(int ctl, const char *msg)
 {
@@ -72,17 +139,61 @@ static void zreply_u64(int ctl, uint32_t type, uint64_t v)
     wb_wbuf_free(&w);
 }
 
+static const zplan *plan_for(zygote *z, const char *state_dir)
+{
+    for (size_t i = 0; i < z->nplans; i++)
+        if (!strcmp(z->plans[i].state_dir, state_dir))
+            return &z->plans[i];
+    zplan *p = &z->plans[z->nplans < 4 ? z->nplans++ : 3];
+    memset(p, 0, sizeof *p);
+    snprintf(p->state_dir, sizeof p->state_dir, "%s", state_dir);
+    const wb_sandbox_config *pol = z->o->policy;
+    wb_oslock_path *paths = calloc(pol->ngrants + 2, sizeof *paths);
+    size_t n = 0;
+    if (!paths) {
+        snprintf(p->err, sizeof p->err, "out of memory");
+        return p;
+    }
+    paths[n++] = (wb_oslock_path){ state_dir, true };
+    if (access(z->guests_dir, F_OK) == 0)
+        paths[n++] = (wb_oslock_path){ z->guests_dir, false };
+    for (size_t i = 0; i < pol->ngrants; i++)
+        if (pol->grants[i].kind == WB_GRANT_DIR)
+            paths[n++] = (wb_oslock_path){ pol->grants[i].host,
+                                           !pol->grants[i].read_only };
+    wb_error e = { 0 };
+    if (wb_oslock_privs_plan(z->user, paths, n, &p->ids, &e))
+        snprintf(p->err, sizeof p->err, "%s", e.message);
+    free(paths);
+    return p;
+}
+
 static void z_spawn(zygote *z, wb_frame *f)
 {
     if (f->fd < 0) {
         zreply_err(z->ctl, "no socket came with the request");
         return;
     }
+    wb_rbuf spec = { f->data, f->len, 0, false };
+    char state_dir[4096];
+    wb_rget_str(&spec, state_dir, sizeof state_dir);
+    const zplan *plan = plan_for(z, state_dir);
     pid_t pid = fork();
     if (pid == 0) {
         close(z->ctl);
-        wb_rbuf spec = { f->data, f->len, 0, false };
-        wb_worker_main(f->fd, z->o->policy, z->guests_dir, z->user, &spec);
+        wb_worker_env env = {
+            .base = z->o->policy, .guests_dir = z->guests_dir,
+            .state_dir = state_dir, .ids = &plan->ids, .seccomp = z->seccomp,
+            .plan_err = *plan->err ? plan->err : z->seccomp_err,
+        };
+        wb_worker_main(f->fd, &env, &spec);
+    }
+    if (pid > 0 && !kid_add(z, pid)) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        pid = -1;
+        errno = ENOMEM;
     }
     if (pid < 0) {
         char msg[128];
@@ -111,19 +222,33 @@ static int reap_within(pid_t pid, int ms)
     }
 }
 
+/* Z_END: a session's end kills its worker and answers at once (the
+ * worker is reaped later, by reap_all: its exit can take milliseconds);
+ * a crash waits a moment for the status. Only a pid that is still our
+ * unreaped child is signalled, so never a recycled one. */
 static void z_end(zygote *z, wb_frame *f)
 {
     wb_rbuf r = { f->data, f->len, 0, false };
     pid_t pid = (pid_t)wb_rget_u64(&r);
     bool kill_now = wb_rget_u32(&r);
     int status = -1;
-    if (!r.bad && pid > 0) {
-        /* a worker whose channel closed is exiting; a moment for it */
-        if (!kill_now)
-            status = reap_within(pid, 500);
-        if (status == -1 && kill(pid, SIGKILL) == 0)
+    struct kid *k = r.bad || pid <= 0 ? NULL : kid_find(z, pid);
+    if (k && !k->dead && !kill_now && (status = reap_within(pid, 200)) != -1) {
+        k->dead = true;
+        k->status = status;
+    }
+    if (k && !k->dead) {
+        kill(pid, SIGKILL);
+        if (kill_now) {
+            k->abandoned = true;        /* reap_all drops it */
+        } else {
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
+            kid_del(z, k);
+        }
+    } else if (k) {
+        status = k->status;
+        kid_del(z, k);
     }
     zreply_u64(z->ctl, Z_STATUS, (uint64_t)(int64_t)status);
 }
@@ -202,11 +327,15 @@ static _Noreturn void zygote_main(zygote *z)
         wb_wbuf_free(&w);
     }
     preload(z);
+    wb_error e = { 0 };
+    if (!(z->seccomp = wb_oslock_seccomp_build(true, &e)))
+        snprintf(z->seccomp_err, sizeof z->seccomp_err, "%s", e.message);
     for (;;) {
         wb_frame f;
         int rc = wb_frame_recv(z->ctl, Z_MAX, &f, -1);
         if (rc)
             _exit(0);                   /* the server is gone */
+        reap_all(z);
         if (f.type == Z_SPAWN)
             z_spawn(z, &f);
         else if (f.type == Z_END)
