@@ -43,8 +43,8 @@ typedef struct wb_session_options {
  * process per session (on its first step). A worker locks itself down
  * before any guest code runs (rlimits, the uid drop as root, no new
  * privileges, Landlock to its own session's workspace and the guest
- * images, a seccomp allowlist; the zygote enters new network and IPC
- * namespaces, and a user namespace when not root) and runs that session's
+ * images, a seccomp allowlist; the zygote enters new mount, network and
+ * IPC namespaces, and a user namespace when not root) and runs that session's
  * steps; the session's interpreters live in it. A worker that dies fails
  * only its own step: wb_session_run_ex returns WB_E_CRASH with
  * wb_error.incident, an id also written to stderr with the signal (or the

@@ -7,7 +7,8 @@
  * zygote is forked once, before the server starts threads and before it
  * reads its API keys, so it is single-threaded and holds no secret; it
  * loads the guest images once (the workers share their pages) and forks a
- * worker per request. It enters the new namespaces once for all workers:
+ * worker per request. It enters the new namespaces (user when not root,
+ * mount, network, IPC) once for all workers:
  * creating a network namespace per run would cost more than the run.
  *
  * Control protocol (a stream socketpair, wb_session_wire.c), one request
@@ -281,6 +282,10 @@ static void enter_namespaces(char *out, size_t cap)
         }
         snprintf(out, cap, "user ");
     }
+    /* a private copy of the mount table: nothing the workers could do
+       to it (seccomp kills mount calls) would reach the host's */
+    if (unshare(CLONE_NEWNS) == 0)
+        snprintf(out + strlen(out), cap - strlen(out), "mnt ");
     if (unshare(CLONE_NEWNET) == 0)
         snprintf(out + strlen(out), cap - strlen(out), "net ");
     if (unshare(CLONE_NEWIPC) == 0)

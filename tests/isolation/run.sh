@@ -189,8 +189,10 @@ sns=$(readlink "/proc/$spid/ns/net")
 wns=$(readlink "/proc/$zyg/ns/net")
 [ -n "$wns" ] && [ "$sns" != "$wns" ] && pass "workers in their own network namespace" ||
     fail "network namespace: server $sns, zygote $wns"
-[ "$(readlink "/proc/$spid/ns/ipc")" != "$(readlink "/proc/$zyg/ns/ipc")" ] &&
-    pass "workers in their own IPC namespace" || fail "IPC namespace shared"
+for ns in ipc mnt; do
+    [ "$(readlink "/proc/$spid/ns/$ns")" != "$(readlink "/proc/$zyg/ns/$ns")" ] &&
+        pass "workers in their own $ns namespace" || fail "$ns namespace shared"
+done
 # the zygote holds no API key: it was forked before the key file was read
 if [ -r "/proc/$zyg/mem" ] && python3 - "$zyg" "$KEY_A" <<'EOF'
 import sys, re
