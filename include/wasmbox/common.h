@@ -47,8 +47,11 @@ typedef enum wb_status {
     WB_E_NOT_FOUND,   /* what was named does not exist: a module or policy
                          file, a session, a file in a session's workspace
                          (`wasmbox` exits 3, `wasmbox run` 127) */
-    WB_E_BUSY         /* in use elsewhere: deleting a session that another
+    WB_E_BUSY,        /* in use elsewhere: deleting a session that another
                          process has open (`wasmbox` exits 1, HTTP 409) */
+    WB_E_SNAPSHOT     /* a snapshot refused: damaged, truncated, or made
+                         from another module or wasmbox version
+                         (`wasmbox` exits 1) */
 } wb_status;
 
 typedef enum wb_trap_kind {

@@ -46,7 +46,8 @@ static inline int wb_cli_exit(const wb_error *err)
     case WB_E_IO:
     case WB_E_NOT_FOUND: return WB_EXIT_IO;
     case WB_E_ARG:
-    case WB_E_BUSY: return WB_EXIT_FAIL;
+    case WB_E_BUSY:
+    case WB_E_SNAPSHOT: return WB_EXIT_FAIL;
     }
     return WB_EXIT_FAIL;
 }
