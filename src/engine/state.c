@@ -145,7 +145,7 @@ static wb_status capture_objects(const wb_instance *inst, wb_inst_state *st,
         WB_TRY(capture_global(inst, inst->globals[m->nglobal_imports + i],
                               &st->globals[i], err));
     for (uint32_t i = 0; i < st->nelems; i++)
-        st->elem_live[i] = inst->elem_refs[i] != NULL;
+        st->elem_live[i] = inst->elem_len[i] != 0;
     for (uint32_t i = 0; i < st->ndatas; i++)
         st->data_live[i] = inst->data_len[i] != 0;
     return WB_OK;

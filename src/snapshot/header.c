@@ -97,6 +97,8 @@ static wb_status check_layout(const wb_snaphdr *h, uint64_t size,
 wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
                             const wb_module *m, wb_snaphdr *h, wb_error *err)
 {
+    if (size == 0)
+        return refuse(err, "empty file");
     if (size < WB_SNAP_HDR && memcmp(in, WB_SNAP_MAGIC, size < 8 ? size : 8))
         return refuse(err, "not a wasmbox snapshot");
     if (size < WB_SNAP_HDR)
