@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wasmbox.h"
@@ -472,6 +473,43 @@ static void test_wasi_state(void **state)
     wb_wasi_free(w3);
 }
 
+static uint64_t host_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A restored guest's clock runs ahead of the host's by the offset; an
+ * absolute poll deadline on it is due when the guest's clock says so,
+ * not a whole offset later. */
+static void test_wasi_clock_offset(void **state)
+{
+    (void)state;
+    wb_module *m = load("snap_clock.wasm");
+    wb_wasi *w = wasi_for("/tmp", "x", false);
+    w->clock_offset[1] = 2000000000u;                /* 2 s ahead */
+    wb_store *s;
+    wb_instance *inst = NULL;
+    assert_int_equal(wb_store_new(NULL, &s, NULL), WB_OK);
+    wb_linker *l = wb_linker_new();
+    assert_int_equal(wb_wasi_define(w, s, l, NULL), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, NULL), WB_OK);
+    uint64_t before = host_mono();
+    uint64_t guest = (uint64_t)call(s, inst, "now", NULL, 0, WB_OK).of.i64;
+    assert_true(guest >= before + 2000000000u);
+    wb_val until = { .type = WB_I64, .of.i64 = (int64_t)(guest + 20000000u) };
+    assert_int_equal(call(s, inst, "sleep_until", &until, 1, WB_OK).of.i32, 0);
+    uint64_t took = host_mono() - before;
+    if (took < 15000000u || took > 1000000000u)
+        fail_msg("an absolute 20 ms deadline took %llu ns",
+                 (unsigned long long)took);
+    wb_linker_free(l);
+    wb_store_free(s);
+    wb_wasi_free(w);
+    wb_module_release(m);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -488,6 +526,7 @@ int main(void)
         T(test_refuse_bit_flip),
         T(test_not_found),
         T(test_wasi_state),
+        T(test_wasi_clock_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
