@@ -82,7 +82,9 @@ WB_API wb_status wb_snapshot_instantiate(wb_store *s, const wb_snapshot *snap,
  * w's own (the same preopens by guest name and kind at the same fds; the
  * files the guest had open under directory grants reopened by their path
  * inside the grant, at their offsets). Errors: WB_E_SNAPSHOT (no WASI
- * state in the snapshot, or it does not fit `w`'s grants), WB_E_NOMEM. */
+ * state in the snapshot, or it does not fit `w`'s grants: a file that
+ * cannot be reopened too), WB_E_NOMEM; `w` may then be partly changed:
+ * free it. */
 WB_API wb_status wb_snapshot_restore_wasi(const wb_snapshot *snap,
                                           wb_wasi *w, wb_error *err);
 /* The module the snapshot was opened for (borrowed). */

@@ -14,14 +14,22 @@
  *                          and takes over what the guest changed (closed
  *                          preopens, dropped rights, fdflags), never
  *                          adding a right the new context lacks
+ *   files the guest opened regular files and directories under a host
+ *                          directory grant: the grant's fd, the path
+ *                          inside it, the access mode and the offset;
+ *                          reopened beneath the new context's grant
  *
- * Not covered yet (capture refuses them with a message): files and
- * directories the guest opened itself, sockets, tmpfs contents. The cwd
+ * Not covered yet (capture refuses them with a message): FIFOs and
+ * devices, sockets, files under tmpfs grants and tmpfs contents. The cwd
  * is no host state: wasi-libc keeps it in linear memory.
  */
 #include "wasi/wasi.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STATE_VERSION 1u
 #define NO_NAME 0xffffffffu
@@ -88,8 +96,10 @@ static const char *unsupported(const wb_fdent *e)
 {
     switch (e->kind) {
     case WB_FD_HOST:
+        return e->preopen || e->type == WF_REG || e->type == WF_DIR ? NULL
+               : "a FIFO or device";
     case WB_FD_TMPFS:
-        return e->preopen ? NULL : "a file or directory the guest opened";
+        return e->preopen ? NULL : "a file or directory under a tmpfs grant";
     case WB_FD_VROOT:
         return e->preopen ? NULL : "a directory of the root \"/\"";
     case WB_FD_SOCK:
@@ -107,27 +117,108 @@ static uint32_t used_fds(const wb_wasi *w)
     return n;
 }
 
-static void put_fd(wbuf *b, const wb_fdent *e)
+/* The host path of fd (readlink of /proc/self/fd), or false. */
+static bool host_path(int fd, char *buf, size_t cap)
 {
-    uint8_t head[4] = { e->kind, e->type, e->ro, 0 };
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, cap - 1);
+    if (n <= 0 || (size_t)n >= cap - 1)
+        return false;
+    buf[n] = 0;
+    return buf[0] == '/';
+}
+
+/* A file the guest opened under a host grant, as the grant's fd and the
+ * path inside it. */
+typedef struct opened {
+    uint32_t grant;
+    char rel[PATH_MAX];
+    uint32_t how;                      /* O_ACCMODE and O_APPEND bits */
+    uint64_t offset;
+} opened;
+
+static uint32_t grant_of(const wb_wasi *w, const wb_fdent *e)
+{
+    for (uint32_t i = 0; i < w->nfds; i++) {
+        const wb_fdent *g = &w->fds[i];
+        if (g->kind == WB_FD_HOST && g->preopen &&
+            g->root.dev == e->root.dev && g->root.ino == e->root.ino)
+            return i;
+    }
+    return UINT32_MAX;
+}
+
+/* NULL, or why the file cannot be described by its path: it was deleted
+ * or moved out of its grant since it was opened. */
+static const char *describe(const wb_wasi *w, const wb_fdent *e, opened *o)
+{
+    char file[PATH_MAX], root[PATH_MAX];
+    o->grant = grant_of(w, e);
+    if (o->grant == UINT32_MAX)
+        return "a file of a grant that is closed";
+    if (!host_path(e->host, file, sizeof file) ||
+        !host_path(w->fds[o->grant].host, root, sizeof root))
+        return "a file whose path cannot be read";
+    size_t n = strlen(root);
+    bool top = !strcmp(root, "/");
+    if (strncmp(file, root, n) || (!top && file[n] && file[n] != '/'))
+        return "a file moved out of its grant";
+    const char *rel = file + (top ? 1 : n);
+    rel += *rel == '/';
+    snprintf(o->rel, sizeof o->rel, "%s", *rel ? rel : ".");
+    struct stat st;
+    if (fstat(e->host, &st) != 0 || st.st_nlink == 0)
+        return "a file deleted since it was opened";
+    int fl = fcntl(e->host, F_GETFL);
+    off_t off = e->type == WF_REG ? lseek(e->host, 0, SEEK_CUR) : 0;
+    if (fl < 0 || off < 0)
+        return "a file whose mode or offset cannot be read";
+    o->how = (uint32_t)(fl & (O_ACCMODE | O_APPEND));
+    o->offset = (uint64_t)off;
+    return NULL;
+}
+
+static void put_fd(wbuf *b, const wb_fdent *e, const opened *o)
+{
+    uint8_t head[4] = { e->kind, e->type, e->ro, o != NULL };
     put(b, head, sizeof head);
     put32(b, e->flags);
     put64(b, e->rights);
     put64(b, e->inherit);
     put_str(b, e->kind == WB_FD_FREE ? NULL : e->preopen);
+    if (o) {
+        put32(b, o->grant);
+        put_str(b, o->rel);
+        put32(b, o->how);
+        put64(b, o->offset);
+    }
+}
+
+/* Every fd into `b`, or the reason one cannot be (a static string). */
+static const char *put_fds(wbuf *b, const wb_wasi *w, uint32_t nfds,
+                           uint32_t *bad)
+{
+    opened o;
+    for (uint32_t i = 0; i < nfds; i++) {
+        const wb_fdent *e = &w->fds[i];
+        const char *why = unsupported(e);
+        bool file = e->kind == WB_FD_HOST && !e->preopen;
+        if (!why && file)
+            why = describe(w, e, &o);
+        if (why) {
+            *bad = i;
+            return why;
+        }
+        put_fd(b, e, file ? &o : NULL);
+    }
+    return NULL;
 }
 
 wb_status wb_wasi_state_encode(const wb_wasi *w, uint8_t **out, size_t *len,
                                wb_error *err)
 {
-    uint32_t nfds = used_fds(w);
-    for (uint32_t i = 0; i < nfds; i++) {
-        const char *why = unsupported(&w->fds[i]);
-        if (why)
-            return wb_err_set(err, WB_E_ARG, "cannot snapshot this instance: "
-                              "fd %u is %s (not covered by snapshots yet)",
-                              i, why);
-    }
+    uint32_t nfds = used_fds(w), bad = 0;
     wbuf b = {0};
     put32(&b, STATE_VERSION);
     put_strv(&b, w->args, w->nargs);
@@ -138,8 +229,12 @@ wb_status wb_wasi_state_encode(const wb_wasi *w, uint8_t **out, size_t *len,
         put64(&b, ns);
     }
     put32(&b, nfds);
-    for (uint32_t i = 0; i < nfds; i++)
-        put_fd(&b, &w->fds[i]);
+    const char *why = put_fds(&b, w, nfds, &bad);
+    if (why) {
+        free(b.p);
+        return wb_err_set(err, WB_E_ARG, "cannot snapshot this instance: "
+                          "fd %u is %s (not covered by snapshots)", bad, why);
+    }
     if (b.failed) {
         free(b.p);
         return wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
@@ -232,9 +327,13 @@ static wb_status mismatch(wb_error *err, uint32_t fd, const char *what)
 
 typedef struct fdrec {
     uint8_t kind, type, ro;
+    bool file;                         /* a file the guest opened */
     uint16_t flags;
     uint64_t rights, inherit;
     char *preopen;
+    uint32_t grant, how;               /* a file: as in `opened` */
+    char *rel;
+    uint64_t offset;
 } fdrec;
 
 static bool get_fd(rbuf *r, fdrec *f)
@@ -242,24 +341,33 @@ static bool get_fd(rbuf *r, fdrec *f)
     const uint8_t *h = take(r, 4);
     bool none;
     memset(f, 0, sizeof *f);
-    if (!h)
-        return false;
+    if (!h || h[3] > 1)
+        return (r->bad = true), false;
     f->kind = h[0];
     f->type = h[1];
     f->ro = h[2];
+    f->file = h[3];
     f->flags = (uint16_t)get32(r);
     f->rights = get64(r);
     f->inherit = get64(r);
     f->preopen = get_str(r, &none);
-    return !r->bad && (none || f->preopen);
+    if (r->bad || (!none && !f->preopen))
+        return false;
+    if (!f->file)
+        return true;
+    f->grant = get32(r);
+    f->rel = get_str(r, &none);
+    f->how = get32(r);
+    f->offset = get64(r);
+    return !r->bad && f->rel && f->kind == WB_FD_HOST && !f->preopen;
 }
 
-/* The new context's fd `i` against the captured one. */
+/* The new context's fd `i` against a captured stdio fd or preopen. */
 static wb_status match_fd(wb_wasi *w, uint32_t i, const fdrec *f,
                           wb_error *err)
 {
     wb_fdent *e = wb_fd_get(w, i);
-    if (f->kind == WB_FD_FREE) {
+    if (f->kind == WB_FD_FREE || f->file) {
         if (e) {                          /* the guest had closed it */
             wb_fd_release(e);
             w->nopen--;
@@ -279,26 +387,96 @@ static wb_status match_fd(wb_wasi *w, uint32_t i, const fdrec *f,
     return WB_OK;
 }
 
+/* Make slot i exist (the table grows as wb_fd_alloc grows it). */
+static bool reserve_slot(wb_wasi *w, uint32_t i)
+{
+    uint32_t n = w->nfds;
+    while (n <= i)
+        n *= 2;
+    if (n == w->nfds)
+        return true;
+    wb_fdent *t = realloc(w->fds, n * sizeof *t);
+    if (!t)
+        return false;
+    memset(t + w->nfds, 0, (n - w->nfds) * sizeof *t);
+    for (uint32_t k = w->nfds; k < n; k++)
+        t[k].host = -1;
+    w->fds = t;
+    w->nfds = n;
+    return true;
+}
+
+/* Reopen a file the guest had open, beneath the same grant, at its
+ * offset; rights as captured but never beyond what the grant gives. */
+static wb_status reopen(wb_wasi *w, uint32_t i, const fdrec *f,
+                        wb_error *err)
+{
+    const wb_fdent *g = wb_fd_get(w, f->grant);
+    if (!g || g->kind != WB_FD_HOST || !g->preopen)
+        return mismatch(err, i, "its grant is not here");
+    if (w->nopen >= w->max_files || !reserve_slot(w, i))
+        return mismatch(err, i, "more open files than max-files");
+    g = &w->fds[f->grant];
+    int how = (int)(f->how & (O_ACCMODE | O_APPEND)), fd;
+    if (g->ro && (how & O_ACCMODE) != O_RDONLY)
+        return mismatch(err, i, "opened for writing, its grant is "
+                        "read-only here");
+    how |= O_NOCTTY | (f->type == WF_DIR ? O_DIRECTORY : 0);
+    struct stat st;
+    int rc = wb_resolve_open(g->host, f->rel, how, 0, false, &fd);
+    if (rc != WE_SUCCESS)
+        return wb_err_set(err, WB_E_SNAPSHOT, "snapshot does not fit this "
+                          "sandbox: fd %u: %s: cannot reopen it in grant "
+                          "%s (WASI errno %d)", i, f->rel, g->preopen, rc);
+    if (fstat(fd, &st) != 0 || wb_filetype_mode(st.st_mode) != f->type ||
+        (f->type == WF_REG && lseek(fd, (off_t)f->offset, SEEK_SET) < 0)) {
+        close(fd);
+        return mismatch(err, i, "the file changed type since the snapshot");
+    }
+    wb_fdent *e = &w->fds[i];
+    uint64_t tb, ti;
+    wb_rights_of(f->type, g->ro, &tb, &ti);
+    *e = (wb_fdent){ .kind = WB_FD_HOST, .type = f->type, .ro = g->ro,
+                     .flags = f->flags, .host = fd, .root = g->root,
+                     .rights = f->rights & tb, .inherit = f->inherit & ti };
+    w->nopen++;
+    return WB_OK;
+}
+
+static void free_recs(fdrec *recs, uint32_t n)
+{
+    for (uint32_t i = 0; recs && i < n; i++) {
+        free(recs[i].preopen);
+        free(recs[i].rel);
+    }
+    free(recs);
+}
+
+/* Stdio and preopens first, then the files, which need their grants. */
 static wb_status apply_fds(wb_wasi *w, rbuf *r, wb_error *err)
 {
     uint32_t n = get32(r);
     if (r->bad || n > (uint64_t)(r->end - r->p) / 24)
         return wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: malformed "
                           "WASI state (descriptors)");
-    for (uint32_t i = 0; i < n; i++) {
-        fdrec f;
-        bool ok = get_fd(r, &f);
-        wb_status st = ok ? match_fd(w, i, &f, err)
-            : wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: malformed "
-                         "WASI state (descriptor %u)", i);
-        free(f.preopen);
-        if (st != WB_OK)
-            return st;
-    }
-    for (uint32_t i = n; i < w->nfds; i++)
+    fdrec *recs = calloc((size_t)n + 1, sizeof *recs);
+    if (!recs)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
+    wb_status st = WB_OK;
+    for (uint32_t i = 0; i < n && st == WB_OK; i++)
+        if (!get_fd(r, &recs[i]))
+            st = wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: "
+                            "malformed WASI state (descriptor %u)", i);
+    for (uint32_t i = 0; i < n && st == WB_OK; i++)
+        st = match_fd(w, i, &recs[i], err);
+    for (uint32_t i = n; i < w->nfds && st == WB_OK; i++)
         if (w->fds[i].kind != WB_FD_FREE)
-            return mismatch(err, i, "a grant the snapshot did not have");
-    return WB_OK;
+            st = mismatch(err, i, "a grant the snapshot did not have");
+    for (uint32_t i = 0; i < n && st == WB_OK; i++)
+        if (recs[i].file)
+            st = reopen(w, i, &recs[i], err);
+    free_recs(recs, n);
+    return st;
 }
 
 static void apply_clocks(wb_wasi *w, const uint64_t then[4])
