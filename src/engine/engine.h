@@ -322,6 +322,10 @@ typedef struct wb_state_mem {
     uint32_t pages;
     const uint8_t *bytes;      /* capture: the live memory (borrowed);
                                   restore with fd < 0: copied from here */
+    uint64_t image;            /* capture: the first bytes of `bytes` are
+                                  a file mapping (a restored memory); the
+                                  rest is anonymous, zero where never
+                                  touched */
     int fd;                    /* restore: mapped copy-on-write from fd */
     uint64_t offset;           /* at this offset (page aligned) */
 } wb_state_mem;

@@ -137,6 +137,7 @@ static wb_status capture_objects(const wb_instance *inst, wb_inst_state *st,
         const wb_memory *mem = inst->mems[m->nmem_imports + i];
         st->mems[i].pages = (uint32_t)(mem->size / WB_PAGE_SIZE);
         st->mems[i].bytes = mem->base;
+        st->mems[i].image = mem->image;
     }
     for (uint32_t i = 0; i < st->ntables; i++)
         WB_TRY(capture_table(inst, inst->tables[m->ntable_imports + i],

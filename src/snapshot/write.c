@@ -1,7 +1,14 @@
 /* write.c: capturing an instance into a snapshot file. The state section
  * is encoded in memory; memories are written straight from the live
  * instance, 64 KiB at a time, leaving holes for pages of zeros (so a
- * guest's untouched memory costs no disk and no page cache). */
+ * guest's untouched memory costs no disk and no page cache).
+ *
+ * Pages the guest never touched are not even read: reading an untouched
+ * anonymous page maps it, which would charge the whole reservation to
+ * the live instance's RSS. /proc/self/pagemap says which pages were ever
+ * touched (present, or swapped out); where it cannot be read, every page
+ * is read. A restored memory's file-backed part is always read: its
+ * untouched pages hold the image's bytes, not zeros. */
 #include "snapshot/snapshot.h"
 #include "wasi/wasi.h"
 #include <errno.h>
@@ -40,25 +47,73 @@ static bool pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
     return true;
 }
 
-/* Memory i's bytes at data_off + its offset; returns the checksum state
- * updated with them. */
+#define PM_BATCH 4096u                 /* pagemap entries read at once */
+
+typedef struct pagemap {
+    int fd;                            /* -1: unknown, read everything */
+    long page;
+    uint64_t first, n;                 /* host pages of the batch in buf */
+    uint64_t buf[PM_BATCH];
+} pagemap;
+
+/* Was any host page of [p, p + len) ever touched? */
+static bool touched(pagemap *pm, const uint8_t *p, size_t len)
+{
+    if (pm->fd < 0)
+        return true;
+    uint64_t first = (uintptr_t)p / (uint64_t)pm->page;
+    uint64_t last = ((uintptr_t)p + len - 1) / (uint64_t)pm->page;
+    for (uint64_t pg = first; pg <= last; pg++) {
+        if (pg < pm->first || pg >= pm->first + pm->n) {
+            ssize_t k = pread(pm->fd, pm->buf, sizeof pm->buf,
+                              (off_t)(pg * 8));
+            if (k < 8)
+                return true;
+            pm->first = pg;
+            pm->n = (uint64_t)k / 8;
+        }
+        if (pm->buf[pg - pm->first] & (3ull << 62))   /* present, swapped */
+            return true;
+    }
+    return false;
+}
+
+static wb_status write_mem(int fd, const wb_state_mem *m, uint64_t at_file,
+                           pagemap *pm, XXH3_state_t *hs, wb_error *err)
+{
+    static const uint8_t zero[WB_SNAP_ALIGN];
+    uint64_t bytes = (uint64_t)m->pages * WB_PAGE_SIZE;
+    for (uint64_t at = 0; at < bytes; at += WB_SNAP_ALIGN) {
+        const uint8_t *chunk = m->bytes + at;
+        if (at >= m->image && !touched(pm, chunk, WB_SNAP_ALIGN))
+            chunk = zero;
+        XXH3_64bits_update(hs, chunk, WB_SNAP_ALIGN);
+        if (chunk != zero && !all_zero(chunk, WB_SNAP_ALIGN) &&
+            !pwrite_all(fd, chunk, WB_SNAP_ALIGN, at_file + at))
+            return io_error(err, "memory");
+    }
+    return WB_OK;
+}
+
+/* Each memory's bytes at data_off + its offset, into the checksum too. */
 static wb_status write_mems(int fd, const wb_inst_state *st,
                             uint64_t data_off, XXH3_state_t *hs,
                             wb_error *err)
 {
-    for (uint32_t i = 0; i < st->nmems; i++) {
-        const wb_state_mem *m = &st->mems[i];
-        uint64_t bytes = (uint64_t)m->pages * WB_PAGE_SIZE;
-        XXH3_64bits_update(hs, m->bytes, (size_t)bytes);
-        for (uint64_t at = 0; at < bytes; at += WB_SNAP_ALIGN) {
-            const uint8_t *chunk = m->bytes + at;
-            if (!all_zero(chunk, WB_SNAP_ALIGN) &&
-                !pwrite_all(fd, chunk, WB_SNAP_ALIGN,
-                            data_off + m->offset + at))
-                return io_error(err, "memory");
-        }
-    }
-    return WB_OK;
+    pagemap *pm = malloc(sizeof *pm);
+    if (!pm)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
+    pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    pm->page = sysconf(_SC_PAGESIZE);
+    pm->first = pm->n = 0;
+    wb_status rc = WB_OK;
+    for (uint32_t i = 0; i < st->nmems && rc == WB_OK; i++)
+        rc = write_mem(fd, &st->mems[i], data_off + st->mems[i].offset, pm,
+                       hs, err);
+    if (pm->fd >= 0)
+        close(pm->fd);
+    free(pm);
+    return rc;
 }
 
 static uint64_t assign_offsets(wb_inst_state *st)

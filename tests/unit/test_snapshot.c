@@ -198,6 +198,72 @@ static void test_copy_on_write(void **state)
     wb_snapshot_free(sn);
 }
 
+/* A restored memory's pages the guest never touched hold the image's
+ * bytes: a snapshot of the restored instance keeps them. */
+static void test_snapshot_of_restored(void **state)
+{
+    fixture *fx = *state;
+    wb_snapshot *sn = NULL, *sn2 = NULL;
+    assert_int_equal(wb_snapshot_capture(fx->inst, NULL, &sn, NULL), WB_OK);
+    wb_store *s1, *s2;
+    wb_linker *l1, *l2;
+    wb_instance *r1 = restore(sn, &s1, &l1, NULL);
+    assert_int_equal(wb_snapshot_capture(r1, NULL, &sn2, NULL), WB_OK);
+    wb_instance *r2 = restore(sn2, &s2, &l2, NULL);
+    assert_int_equal((uint32_t)call_i(s2, r2, "load", 0x40000), 0xdeadbeef);
+    check_state(s2, r2);
+    wb_linker_free(l1);
+    wb_store_free(s1);
+    wb_linker_free(l2);
+    wb_store_free(s2);
+    wb_snapshot_free(sn2);
+    wb_snapshot_free(sn);
+}
+
+static long rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kib = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* Capturing a large memory the guest never touched reads none of it: the
+ * live instance's RSS does not grow by the memory's size. */
+static void test_capture_skips_untouched(void **state)
+{
+    (void)state;
+    wb_store *s;
+    assert_int_equal(wb_store_new(NULL, &s, NULL), WB_OK);
+    wb_module *m = load("snap.wasm");
+    wb_linker *l = linker(s);
+    wb_instance *inst = NULL;
+    assert_int_equal(wb_instantiate(s, m, l, &inst, NULL), WB_OK);
+    assert_int_equal(call_i(s, inst, "grow", 95), 2);     /* 6 MiB, unread */
+    long before = rss_kib();
+    wb_snapshot *sn = NULL;
+    assert_int_equal(wb_snapshot_capture(inst, NULL, &sn, NULL), WB_OK);
+    long grew = rss_kib() - before;
+    if (grew > 3 * 1024)
+        fail_msg("capture grew RSS by %ld KiB", grew);
+    wb_store *s2;
+    wb_linker *l2;
+    wb_instance *r = restore(sn, &s2, &l2, NULL);
+    assert_int_equal(call_i(s2, r, "load", 16), 0x74696e69);
+    assert_int_equal(call_i(s2, r, "load", 97 * 65536 - 4), 0);
+    wb_linker_free(l2);
+    wb_store_free(s2);
+    wb_snapshot_free(sn);
+    wb_linker_free(l);
+    wb_store_free(s);
+    wb_module_release(m);
+}
+
 /* A reservation that held an image goes back to the pool as zeros: the
  * next memory must not read the snapshot's bytes. */
 static void test_pool_reuse_is_clean(void **state)
@@ -590,6 +656,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_file_round_trip),
         T(test_copy_on_write),
+        T(test_snapshot_of_restored),
+        T(test_capture_skips_untouched),
         T(test_pool_reuse_is_clean),
         T(test_budgets_hold),
         T(test_refuse_live_frames),
