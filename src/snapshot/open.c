@@ -105,7 +105,9 @@ static wb_status read_meta(wb_snapshot *sn, const wb_snaphdr *h,
     return WB_OK;
 }
 
-static wb_status verify(wb_snapshot *sn, wb_error *err)
+/* `data`: check the memory images' checksum too (not for a memfd this
+ * process has just written: nothing else can have touched it). */
+static wb_status verify(wb_snapshot *sn, bool data, wb_error *err)
 {
     struct stat sb;
     uint8_t raw[WB_SNAP_HDR] = {0};
@@ -120,8 +122,8 @@ static wb_status verify(wb_snapshot *sn, wb_error *err)
         return io_error(err, "header");
     WB_TRY(wb_snaphdr_decode(raw, size, sn->module, &h, err));
     WB_TRY(read_meta(sn, &h, err));
-    uint64_t sum;
-    if (!hash_range(sn->fd, h.data_off, h.data_len, &sum))
+    uint64_t sum = h.data_hash;
+    if (data && !hash_range(sn->fd, h.data_off, h.data_len, &sum))
         return io_error(err, "memory images");
     if (sum != h.data_hash)
         return refuse(err, "damaged (checksum of its memory images)");
@@ -137,6 +139,12 @@ static wb_status verify(wb_snapshot *sn, wb_error *err)
 wb_status wb_snapshot_open_fd(int fd, wb_module *m, wb_snapshot **out,
                               wb_error *err)
 {
+    return wb_snapshot_open_own(fd, m, true, out, err);
+}
+
+wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
+                               wb_snapshot **out, wb_error *err)
+{
     if (fd < 0 || !m || !out)
         return wb_err_set(err, WB_E_ARG, "wb_snapshot_open: bad argument");
     wb_snapshot *sn = calloc(1, sizeof *sn);
@@ -145,7 +153,7 @@ wb_status wb_snapshot_open_fd(int fd, wb_module *m, wb_snapshot **out,
     sn->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     sn->module = m;
     wb_module_retain(m);
-    wb_status rc = sn->fd < 0 ? io_error(err, "dup") : verify(sn, err);
+    wb_status rc = sn->fd < 0 ? io_error(err, "dup") : verify(sn, check_data, err);
     if (rc != WB_OK) {
         wb_snapshot_free(sn);
         return rc;

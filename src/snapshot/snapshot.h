@@ -47,6 +47,11 @@ struct wb_snapshot {
     size_t wasi_len;
 };
 
+/* open.c: wb_snapshot_open_fd, without the memory images' checksum
+ * when check_data is false (wb_snapshot_capture's own memfd). */
+wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
+                               wb_snapshot **out, wb_error *err);
+
 /* header.c */
 void wb_snaphdr_module_hash(const wb_module *m, wb_snaphdr *h);
 void wb_snaphdr_encode(const wb_snaphdr *h, uint8_t out[WB_SNAP_HDR]);

@@ -232,7 +232,7 @@ wb_status wb_snapshot_capture(const wb_instance *inst, const wb_wasi *wasi,
         return io_error(err, "memfd_create");
     wb_status rc = wb_snapshot_write(inst, wasi, fd, err);
     if (rc == WB_OK)
-        rc = wb_snapshot_open_fd(fd, inst->module, out, err);
+        rc = wb_snapshot_open_own(fd, inst->module, false, out, err);
     close(fd);
     return rc;
 }

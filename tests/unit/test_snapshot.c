@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,59 @@ static void test_capture_skips_untouched(void **state)
     wb_linker_free(l);
     wb_store_free(s);
     wb_module_release(m);
+}
+
+/* Several threads restore from one snapshot at once, each into its own
+ * store, and write to their copies. */
+typedef struct worker {
+    wb_snapshot *sn;
+    int id, bad;
+} worker;
+
+static void *restore_many(void *arg)
+{
+    worker *wk = arg;
+    for (int i = 0; i < 20; i++) {
+        wb_store *s = NULL;
+        wb_instance *r = NULL;
+        wb_store_new(NULL, &s, NULL);
+        wb_linker *l = linker(s);
+        if (wb_snapshot_instantiate(s, wk->sn, l, &r, NULL) != WB_OK)
+            wk->bad++;
+        wb_func *ld = r ? wb_instance_func(r, "load") : NULL;
+        wb_func *st = r ? wb_instance_func(r, "store") : NULL;
+        wb_val a[2] = { { .type = WB_I32, .of.i32 = 0x40000 },
+                        { .type = WB_I32, .of.i32 = wk->id } };
+        wb_val v = { .type = WB_I32 };
+        if (!ld || wb_func_call(s, ld, a, 1, &v, 1, NULL) != WB_OK ||
+            (uint32_t)v.of.i32 != 0xdeadbeef ||
+            wb_func_call(s, st, a, 2, NULL, 0, NULL) != WB_OK ||
+            wb_func_call(s, ld, a, 1, &v, 1, NULL) != WB_OK ||
+            v.of.i32 != wk->id)
+            wk->bad++;
+        wb_linker_free(l);
+        wb_store_free(s);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    fixture *fx = *state;
+    wb_snapshot *sn = NULL;
+    assert_int_equal(wb_snapshot_capture(fx->inst, NULL, &sn, NULL), WB_OK);
+    pthread_t th[4];
+    worker wk[4];
+    for (int i = 0; i < 4; i++) {
+        wk[i] = (worker){ sn, i + 1, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, restore_many, &wk[i]),
+                         0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(wk[i].bad, 0);
+    }
+    wb_snapshot_free(sn);
 }
 
 /* A reservation that held an image goes back to the pool as zeros: the
@@ -657,6 +711,7 @@ int main(void)
         T(test_file_round_trip),
         T(test_copy_on_write),
         T(test_snapshot_of_restored),
+        T(test_threads),
         T(test_capture_skips_untouched),
         T(test_pool_reuse_is_clean),
         T(test_budgets_hold),
