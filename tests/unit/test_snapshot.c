@@ -374,6 +374,16 @@ static void test_budgets_hold(void **state)
     assert_int_equal(call_i(s, r, "grow", 95), 5);
     wb_linker_free(l);
     wb_store_free(s);
+    /* Fuel and call depth are the store's, whatever the instance. */
+    wb_limits_default(&lim);
+    lim.fuel = 0;                             /* keep_elem makes one call */
+    r = restore(sn, &s, &l, &lim);
+    wb_func *f = wb_instance_func(r, "keep_elem");
+    wb_val v = { .type = WB_I32 };
+    assert_int_equal(wb_func_call(s, f, NULL, 0, &v, 1, &err), WB_E_TRAP);
+    assert_int_equal(err.trap, WB_TRAP_FUEL);
+    wb_linker_free(l);
+    wb_store_free(s);
     wb_snapshot_free(sn);
 }
 
