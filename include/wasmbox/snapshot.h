@@ -17,7 +17,9 @@
  *   the guest never writes cost no memory and are shared by every
  *   instance restored from the same file. The new instance is charged to
  *   its store like any other; a store whose limits are too small for the
- *   snapshot refuses it (WB_E_LIMIT).
+ *   snapshot refuses it (WB_E_LIMIT). Untouched pages read the file as it
+ *   is: never rewrite a snapshot file in place while instances use it
+ *   (save a new one: wb_snapshot_save renames it over the old).
  *
  * Trust
  *   A file is versioned, checksummed (XXH3) and bound to the exact bytes

@@ -227,10 +227,16 @@ wb_status wb_snapshot_capture(const wb_instance *inst, const wb_wasi *wasi,
     if (!inst || !out)
         return wb_err_set(err, WB_E_ARG, "wb_snapshot_capture: NULL "
                           "argument");
-    int fd = memfd_create("wasmbox-snapshot", MFD_CLOEXEC);
+    int fd = memfd_create("wasmbox-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return io_error(err, "memfd_create");
     wb_status rc = wb_snapshot_write(inst, wasi, fd, err);
+    /* Instances map it MAP_PRIVATE: their untouched pages read the file
+     * as it is now, so it must never change (and a shrink would turn
+     * their reads into SIGBUS). */
+    if (rc == WB_OK && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                             F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        rc = io_error(err, "sealing");
     if (rc == WB_OK)
         rc = wb_snapshot_open_own(fd, inst->module, false, out, err);
     close(fd);

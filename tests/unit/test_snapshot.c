@@ -188,6 +188,9 @@ static void test_copy_on_write(void **state)
     assert_int_equal(call_i(s2, r2, "load", 0x40000), 2);
     assert_int_equal((uint32_t)call_i(fx->s, fx->inst, "load", 0x40000),
                      0xdeadbeef);
+    /* The in-memory file under them is sealed: it never changes. */
+    assert_true(pwrite(sn->fd, "x", 1, 0) < 0);
+    assert_true(ftruncate(sn->fd, 0) < 0);
     wb_linker_free(l1);
     wb_store_free(s1);
     wb_instance *r3 = restore(sn, &s1, &l1, NULL);
