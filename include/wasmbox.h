@@ -7,6 +7,8 @@
  *                      memories, tables, globals, host functions
  *   wasmbox/sandbox.h  one guest under WASI preview1: grants, budget,
  *                      the run and its JSON report; the WASI context
+ *   wasmbox/snapshot.h snapshots of instances and their WASI state,
+ *                      restored copy-on-write
  *   wasmbox/policy.h   policy files, languages, session settings
  *   wasmbox/session.h  sessions: workspaces, steps, kernels, expiry
  *
@@ -21,8 +23,8 @@
  *
  * Linking
  *   libwasmbox.so alone, or libwasmbox.a with -lm -lpthread -lyaml
- *   -ljansson (the JSON report and the sessions use jansson, policy files
- *   libyaml). examples/embed.c is a complete program.
+ *   -ljansson -lseccomp -lxxhash (the JSON report and the sessions use
+ *   jansson, policy files libyaml, snapshots libxxhash). examples/embed.c is a complete program.
  */
 #ifndef WASMBOX_H
 #define WASMBOX_H
@@ -30,6 +32,7 @@
 #include "wasmbox/common.h"
 #include "wasmbox/engine.h"
 #include "wasmbox/sandbox.h"
+#include "wasmbox/snapshot.h"
 #include "wasmbox/policy.h"
 #include "wasmbox/session.h"
 

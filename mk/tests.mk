@@ -19,6 +19,10 @@
 #   make fuzz-hostcall-check  the short run of `make check`: the
 #                   reproducers in fuzz/hostcall-regress, the seeds, then
 #                   FUZZ_HOSTCALL_CHECK_SECONDS of fuzzing
+#   make fuzz-snapshot  libFuzzer on the snapshot loader (file, state
+#                   section, WASI section: fuzz/fuzz_snapshot.c): its
+#                   seeds, then FUZZ_SNAPSHOT_SECONDS of fuzzing; last line
+#                   "N passed, N failed" (the fuzz step of `make check`)
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
@@ -28,12 +32,13 @@ SPEC ?= ../shared/wasm-spec-2.0
 FUZZ_SECONDS ?= 60
 FUZZ_HOSTCALL_SECONDS ?= 600
 FUZZ_HOSTCALL_CHECK_SECONDS ?= 20
+FUZZ_SNAPSHOT_SECONDS ?= 20
 FSDIFF_SEEDS ?= 500
 FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
-        fuzz-hostcall-check check-layers
+        fuzz-hostcall-check check-layers fuzz-snapshot
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -152,7 +157,15 @@ fuzz-hostcall-check: $(FUZZ_DIR)/fuzz_hostcall $(FUZZ_DIR)/hostcall-seeds/.seede
 	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_HOSTCALL_CHECK_SECONDS) \
 	    bash fuzz/hostcall-check.sh
 
-fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall
+$(FUZZ_DIR)/fuzz_snapshot: fuzz/fuzz_snapshot.c $(FUZZ_DIR)/libwasmbox.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-snapshot: $(FUZZ_DIR)/fuzz_snapshot
+	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_SNAPSHOT_SECONDS) \
+	    bash fuzz/snapshot-check.sh
+
+fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
+      fuzz-snapshot
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -10,8 +10,8 @@
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
 #   stress of both servers; every TSan report is a failure).
-#   Last, a short run of the host-call fuzzer (its own clang/libFuzzer/ASan
-#   build).
+#   Last, short runs of the host-call and snapshot-loader fuzzers (their
+#   own clang/libFuzzer/ASan build).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan] [tsan] [fuzz]   (default: all)
@@ -248,6 +248,9 @@ fuzz_config() {
     mkdir -p build/fuzz
     run_counted fuzz-hostcall build/fuzz/hostcall-make.log \
         $MAKE --no-print-directory fuzz-hostcall-check
+    step "snapshot loader fuzzer (short run)"
+    run_counted fuzz-snapshot build/fuzz/snapshot-make.log \
+        $MAKE --no-print-directory fuzz-snapshot
 }
 
 for c in "${configs[@]}"; do

@@ -11,6 +11,7 @@ PACKAGES=(
     libyaml-dev                 # policy files
     libmicrohttpd-dev           # MCP Streamable HTTP and `wasmbox serve`
     libseccomp-dev              # the OS lock-down of `wasmbox run` (seccomp)
+    libxxhash-dev               # snapshot checksums (XXH3)
     curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs

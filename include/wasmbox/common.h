@@ -49,9 +49,12 @@ typedef enum wb_status {
                          (`wasmbox` exits 3, `wasmbox run` 127) */
     WB_E_BUSY,        /* in use elsewhere: deleting a session that another
                          process has open (`wasmbox` exits 1, HTTP 409) */
-    WB_E_CRASH        /* the worker process running the guest died or
+    WB_E_CRASH,       /* the worker process running the guest died or
                          stopped answering (wb_error.incident names the
                          log line; HTTP 500, outcome "internal") */
+    WB_E_SNAPSHOT     /* a snapshot refused: damaged, truncated, or made
+                         from another module or wasmbox version
+                         (`wasmbox` exits 1) */
 } wb_status;
 
 typedef enum wb_trap_kind {

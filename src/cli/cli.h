@@ -47,7 +47,8 @@ static inline int wb_cli_exit(const wb_error *err)
     case WB_E_NOT_FOUND: return WB_EXIT_IO;
     case WB_E_ARG:
     case WB_E_BUSY:
-    case WB_E_CRASH: return WB_EXIT_FAIL;
+    case WB_E_CRASH:
+    case WB_E_SNAPSHOT: return WB_EXIT_FAIL;
     }
     return WB_EXIT_FAIL;
 }

@@ -23,10 +23,13 @@ static const char wb_usage[] =
     "  run [OPTIONS] MODULE [ARGS...]\n"
     "                                run a WASI program in the sandbox\n"
     "                                (see 'wasmbox run --help')\n"
-    "  invoke [--fuel N] MODULE FUNC [ARGS...]\n"
+    "  invoke [--fuel N] [--from-snapshot FILE] [--save-snapshot FILE]\n"
+    "         MODULE FUNC [ARGS...]\n"
     "                                instantiate MODULE (no imports), call the\n"
     "                                exported FUNC with ARGS parsed per its\n"
-    "                                parameter types, print results one per line\n"
+    "                                parameter types, print results one per line;\n"
+    "                                start from a snapshot of MODULE instead of\n"
+    "                                instantiating, save one after the call\n"
     "  inspect MODULE                print the imports and exports of MODULE\n"
     "  python|js|lua|sqlite3 [RUN OPTIONS] [ARGS...]\n"
     "                                run CPython 3.11, QuickJS, Lua 5.4 or the\n"
@@ -284,12 +287,13 @@ typedef struct wb_invoke_opts {
     char **args;
     int nargs;
     int64_t fuel;
+    const char *from, *save;           /* snapshot files, or NULL */
 } wb_invoke_opts;
 
 static int wb_invoke_usage(void)
 {
-    wb_cli_error(NULL, "usage: wasmbox invoke [--fuel N] MODULE FUNC "
-                 "[ARGS...]");
+    wb_cli_error(NULL, "usage: wasmbox invoke [--fuel N] [--from-snapshot "
+                 "FILE] [--save-snapshot FILE] MODULE FUNC [ARGS...]");
     return WB_EXIT_USAGE;
 }
 
@@ -297,17 +301,25 @@ static int wb_invoke_parse(int argc, char **argv, wb_invoke_opts *o)
 {
     static const struct option longopts[] = {
         { "fuel", required_argument, NULL, 'f' },
+        { "from-snapshot", required_argument, NULL, 'i' },
+        { "save-snapshot", required_argument, NULL, 'o' },
         { NULL, 0, NULL, 0 }
     };
     wb_cli_opts g;
     uint64_t u;
     int c;
     o->fuel = -1;
+    o->from = o->save = NULL;
     wb_cli_opts_begin(&g, argc, argv, "+:", longopts);
     while ((c = wb_cli_opt(&g)) != -1) {
-        if (c != 'f' || !wb_parse_int(optarg, 0, INT64_MAX, &u))
+        if (c == 'i')
+            o->from = optarg;
+        else if (c == 'o')
+            o->save = optarg;
+        else if (c != 'f' || !wb_parse_int(optarg, 0, INT64_MAX, &u))
             return wb_invoke_usage();
-        o->fuel = (int64_t)u;
+        else
+            o->fuel = (int64_t)u;
     }
     if (argc - optind < 2)
         return wb_invoke_usage();
@@ -368,6 +380,30 @@ static int wb_invoke_call(const wb_invoke_opts *o, wb_store *s, wb_func *f)
     return rc;
 }
 
+/* A new instance of m, or one restored from --from-snapshot. */
+static wb_status wb_invoke_new(const wb_invoke_opts *o, wb_store *s,
+                               wb_module *m, const wb_linker *l,
+                               wb_instance **inst, wb_error *err)
+{
+    if (!o->from)
+        return wb_instantiate(s, m, l, inst, err);
+    wb_snapshot *sn = NULL;
+    wb_status st = wb_snapshot_open(o->from, m, &sn, err);
+    if (st == WB_OK)
+        st = wb_snapshot_instantiate(s, sn, l, inst, err);
+    wb_snapshot_free(sn);
+    return st;
+}
+
+static int wb_invoke_save(const wb_invoke_opts *o, wb_instance *inst)
+{
+    wb_error err = {0};
+    if (wb_snapshot_save(inst, NULL, o->save, &err) == WB_OK)
+        return WB_EXIT_OK;
+    wb_cli_error(o->save, "%s", err.message);
+    return wb_cli_exit(&err);
+}
+
 static int wb_invoke_inst(const wb_invoke_opts *o, wb_store *s, wb_module *m)
 {
     wb_linker *l = wb_linker_new();
@@ -377,10 +413,12 @@ static int wb_invoke_inst(const wb_invoke_opts *o, wb_store *s, wb_module *m)
         wb_cli_error(o->path, "out of memory");
         return WB_EXIT_LIMIT;
     }
-    wb_status st = wb_instantiate(s, m, l, &inst, &err);
+    wb_status st = wb_invoke_new(o, s, m, l, &inst, &err);
     wb_linker_free(l);
     if (st != WB_OK) {
-        wb_cli_error(o->path, "%s: %s", wb_status_name(st), err.message);
+        wb_cli_error(st == WB_E_SNAPSHOT ? o->from : o->path, "%s%s%s",
+                     st == WB_E_SNAPSHOT ? "" : wb_status_name(st),
+                     st == WB_E_SNAPSHOT ? "" : ": ", err.message);
         return wb_cli_exit(&err);
     }
     wb_extern ext;
@@ -389,7 +427,10 @@ static int wb_invoke_inst(const wb_invoke_opts *o, wb_store *s, wb_module *m)
         wb_cli_error(o->path, "no exported function '%s'", o->func);
         return WB_EXIT_FAIL;
     }
-    return wb_invoke_call(o, s, ext.of.func);
+    int rc = wb_invoke_call(o, s, ext.of.func);
+    if (rc == WB_EXIT_OK && o->save)
+        rc = wb_invoke_save(o, inst);
+    return rc;
 }
 
 static int wb_cmd_invoke(int argc, char **argv)

@@ -97,6 +97,7 @@ const char *wb_status_name(wb_status s)
     case WB_E_NOT_FOUND: return "not found";
     case WB_E_BUSY: return "in use";
     case WB_E_CRASH: return "worker crashed";
+    case WB_E_SNAPSHOT: return "snapshot refused";
     }
     return "unknown status";
 }

@@ -15,6 +15,8 @@
  *   runtime.h                  helpers shared by memory.c ... api.c
  *   api.c                      modules: new, load, reference counting
  *   pool.c      wb_pool_*      cache of address-space reservations
+ *   state.c     wb_state_*     an instance's state, captured and restored
+ *                              (what src/snapshot writes to a file)
  */
 #ifndef WB_ENGINE_H
 #define WB_ENGINE_H
@@ -218,6 +220,8 @@ struct wb_memory {
     uint64_t size;             /* accessible bytes */
     uint64_t reserved;         /* bytes of address space reserved */
     uint32_t max_pages;        /* effective maximum (type and limits) */
+    uint64_t image;            /* first bytes mapped from a snapshot file
+                                  (copy-on-write); 0: anonymous only */
     wb_limits32 type;
     wb_store *store;
 };
@@ -301,6 +305,82 @@ void wb_pool_give(void *p, size_t size, size_t used, int kind);
 wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,
                       bool has_max, wb_error *err);
 void wb_mem_release(wb_memory *m);
+/* Replace the whole accessible part of `m` (m->size bytes) by a private,
+ * copy-on-write mapping of `fd` at `offset` (a multiple of the host page
+ * size): pages the guest never writes stay shared with the file's page
+ * cache and every other mapping of it. */
+wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
+                           wb_error *err);
+
+/* ---- Instance state (state.c) ------------------------------------------
+ * Everything an instance holds that a run can change, for the instance's
+ * own (not imported) memories, tables and globals; imports come from the
+ * linker at restore. Function references are indices into the module's
+ * function space, plus one (0: null), so they mean the same thing in the
+ * instance a snapshot is restored into. */
+typedef struct wb_state_mem {
+    uint32_t pages;
+    const uint8_t *bytes;      /* capture: the live memory (borrowed);
+                                  restore with fd < 0: copied from here */
+    uint64_t image;            /* capture: the first bytes of `bytes` are
+                                  a file mapping (a restored memory); the
+                                  rest is anonymous, zero where never
+                                  touched */
+    int fd;                    /* restore: mapped copy-on-write from fd */
+    uint64_t offset;           /* at this offset (page aligned) */
+} wb_state_mem;
+
+typedef struct wb_state_table {
+    uint8_t elem;              /* WB_FUNCREF or WB_EXTERNREF */
+    uint32_t size;
+    uint32_t *refs;            /* size entries: funcidx + 1, or 0 */
+} wb_state_table;
+
+typedef struct wb_state_global {
+    uint8_t type;
+    uint64_t bits[2];          /* raw bits; a funcref as funcidx + 1 */
+} wb_state_global;
+
+typedef struct wb_inst_state {
+    uint32_t nmems, ntables, nglobals, nelems, ndatas;
+    wb_state_mem *mems;
+    wb_state_table *tables;
+    wb_state_global *globals;
+    uint8_t *elem_live;        /* per element segment: 1 unless dropped */
+    uint8_t *data_live;        /* per data segment: 1 unless dropped */
+} wb_inst_state;
+
+/* Capture `inst` into `st` (arrays malloc'd; memories borrowed from the
+ * live instance). Only at rest: no call of the store in progress.
+ * WB_E_ARG when the state cannot be expressed: imported memories, tables
+ * or mutable globals, a non-null externref, a reference to a function
+ * that is not in the instance's function space. */
+wb_status wb_state_capture(const wb_instance *inst, wb_inst_state *st,
+                           wb_error *err);
+/* Allocate `st`'s arrays for the counts already set in it; false when
+ * out of memory. */
+bool wb_state_alloc(wb_inst_state *st);
+void wb_state_free(wb_inst_state *st);
+/* Check `st` against module `m` (counts, types, sizes against the types'
+ * limits, function indices): WB_E_SNAPSHOT with a message. */
+wb_status wb_state_check(const wb_module *m, const wb_inst_state *st,
+                         wb_error *err);
+/* Instantiate `m` in `s` with imports from `l` in state `st` (checked
+ * with wb_state_check first): no segment initialisation and no start
+ * function; memories, tables and globals as captured, under the store's
+ * limits (WB_E_LIMIT). */
+wb_status wb_state_instantiate(wb_store *s, wb_module *m, const wb_linker *l,
+                               const wb_inst_state *st, wb_instance **out,
+                               wb_error *err);
+/* instance.c: wb_instantiate's steps up to the point where segments would
+ * be applied, then `apply` instead of the segments and start function. */
+wb_status wb_rt_instantiate_with(wb_store *s, wb_module *m,
+                                 const wb_linker *l,
+                                 wb_status (*apply)(wb_instance *inst,
+                                                    const void *arg,
+                                                    wb_error *err),
+                                 const void *arg, wb_instance **out,
+                                 wb_error *err);
 
 /* interp.c: run f with arguments in `slots` (one or two per value, the
  * callee's parameter layout); results are written back to slots[0..].

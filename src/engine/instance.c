@@ -215,6 +215,8 @@ static wb_status init_memories(wb_instance *inst, wb_error *err)
     return WB_OK;
 }
 
+/* The objects of an instance at their initial sizes, before any segment
+ * is applied. */
 static wb_status build(wb_store *s, wb_instance *inst, const wb_extern *ext,
                        wb_error *err)
 {
@@ -228,11 +230,15 @@ static wb_status build(wb_store *s, wb_instance *inst, const wb_extern *ext,
         st = nomem(err);
     if (st == WB_OK && eval_elems(s, inst) != WB_OK)
         st = nomem(err);
-    if (st == WB_OK)
-        st = init_tables(inst, err);
-    if (st == WB_OK)
-        st = init_memories(inst, err);
     return st;
+}
+
+static wb_status init_segments(wb_instance *inst, const void *arg,
+                               wb_error *err)
+{
+    (void)arg;
+    WB_TRY(init_tables(inst, err));
+    return init_memories(inst, err);
 }
 
 static wb_status run_start(wb_store *s, wb_instance *inst, wb_error *err)
@@ -246,6 +252,24 @@ static wb_status run_start(wb_store *s, wb_instance *inst, wb_error *err)
 
 wb_status wb_instantiate(wb_store *s, wb_module *m, const wb_linker *l,
                          wb_instance **out, wb_error *err)
+{
+    wb_instance *inst = NULL;
+    wb_status st = wb_rt_instantiate_with(s, m, l, init_segments, NULL,
+                                          &inst, err);
+    if (st == WB_OK)
+        st = run_start(s, inst, err);
+    if (st == WB_OK)
+        *out = inst;
+    return st;
+}
+
+wb_status wb_rt_instantiate_with(wb_store *s, wb_module *m,
+                                 const wb_linker *l,
+                                 wb_status (*apply)(wb_instance *inst,
+                                                    const void *arg,
+                                                    wb_error *err),
+                                 const void *arg, wb_instance **out,
+                                 wb_error *err)
 {
     if (!s || !m || !out)
         return wb_err_set(err, WB_E_ARG, "wb_instantiate: NULL argument");
@@ -263,7 +287,7 @@ wb_status wb_instantiate(wb_store *s, wb_module *m, const wb_linker *l,
     }
     free(ext);
     if (st == WB_OK)
-        st = run_start(s, inst, err);
+        st = apply(inst, arg, err);
     if (st == WB_OK)
         *out = inst;
     return st;

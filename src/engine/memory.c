@@ -74,7 +74,7 @@ wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,
     m->store = s;
     m->type = (wb_limits32){ min, max, has_max };
     m->base = NULL;
-    m->size = m->reserved = 0;
+    m->size = m->reserved = m->image = 0;
     uint32_t cap = has_max && max < WB_MAX_PAGES ? max : WB_MAX_PAGES;
     uint32_t lim = limit_pages(s);
     m->max_pages = cap < lim ? cap : lim;
@@ -122,10 +122,44 @@ int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages)
     return (int64_t)old;
 }
 
+wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
+                           wb_error *err)
+{
+    if (m->size == 0)
+        return WB_OK;
+    /* MAP_FIXED replaces the anonymous pages in place: the reservation,
+     * its guard region and everything the interpreter cached stay. */
+    void *p = mmap(m->base, (size_t)m->size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
+                   (off_t)offset);
+    if (p == MAP_FAILED)
+        return wb_err_set(err, WB_E_IO, "cannot map a memory image of "
+                          "%llu bytes: %s", (unsigned long long)m->size,
+                          strerror(errno));
+    m->image = m->size;
+    return WB_OK;
+}
+
+/* The pool hands reservations out as zero-filled anonymous memory; a
+ * file mapping would read back the image after MADV_DONTNEED, so it is
+ * replaced first. false: the reservation cannot be reused. */
+static bool unmap_image(wb_memory *m)
+{
+    if (!m->image)
+        return true;
+    void *p = mmap(m->base, (size_t)m->image, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                   -1, 0);
+    m->image = 0;
+    return p != MAP_FAILED;
+}
+
 /* Idempotent: the store calls it for every memory it owns. */
 void wb_mem_release(wb_memory *m)
 {
-    if (m->reserved)
+    if (m->reserved && !unmap_image(m))
+        munmap(m->base, (size_t)m->reserved);
+    else if (m->reserved)
         wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size, WB_POOL_MEMORY);
     if (m->store)
         wb_rt_account(m->store, -(int64_t)m->size);

@@ -183,9 +183,10 @@ static bool get_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     bool lost = wb_rget_u32(r);
     char why[sizeof s->lost_why[0]];
     wb_rget_str(r, why, sizeof why);
-    if (r->bad || r->off != r->len || *st > WB_E_CRASH ||
-        (unsigned)res->run.outcome > WB_OUTCOME_ERROR ||
-        (unsigned)res->run.status > WB_E_CRASH ||
+    /* (WB_E_SNAPSHOT: the last status; a crash is ours to declare) */
+    if (r->bad || r->off != r->len || *st > WB_E_SNAPSHOT ||
+        *st == WB_E_CRASH || (unsigned)res->run.outcome > WB_OUTCOME_ERROR ||
+        (unsigned)res->run.status > WB_E_SNAPSHOT ||
         (unsigned)e.trap > WB_TRAP_HOST)
         return false;
     s->lost[lang] = lost;

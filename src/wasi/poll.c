@@ -129,6 +129,9 @@ static int scan(wb_wasi *w, pollstate *ps)
         if (s->tag == EV_CLOCK) {
             if (s->clock >= sizeof clock_ids / sizeof *clock_ids)
                 ready_now(s, WE_INVAL, 0);
+            else if (s->abs)      /* the guest's clock -> the host's */
+                s->t -= s->t < w->clock_offset[s->clock]
+                        ? s->t : w->clock_offset[s->clock];
         } else if (s->tag == EV_READ || s->tag == EV_WRITE) {
             add_fd(w, ps, s);
         } else {

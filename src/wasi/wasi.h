@@ -5,6 +5,7 @@
  *   errno.c     host errno -> WASI errno
  *   args.c      args_*, environ_*
  *   clock.c     clock_*          random.c   random_get
+ *   state.c     wb_wasi_state_*  the context's state in a snapshot
  *   proc.c      proc_*, sched_yield
  *   fd.c        fd table, fd_read/write/pread/pwrite/seek/tell/close...
  *   filestat.c  fdstat/filestat/prestat, advise, allocate, sync
@@ -179,6 +180,10 @@ struct wb_wasi {
     wb_tfs **tfs; size_t ntfs;
     wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
     wb_stdin_wait_fn stdin_wait; void *stdin_wait_user;   /* or NULL */
+    /* Added to the host's monotonic and CPU-time clocks (clock ids 1-3),
+     * so that a guest restored from a snapshot never sees them go
+     * back (state.c); 0 otherwise. */
+    uint64_t clock_offset[4];
 };
 
 /* ---- guest memory --------------------------------------------------------- */
@@ -506,5 +511,18 @@ void wb_wasi_usage(const wb_wasi *w, wb_run_result *res);
  * while no guest call runs: session kernels give each step only what is
  * left of the workspace quota. */
 void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk);
+
+/* state.c: what a snapshot keeps of a context (src/snapshot stores the
+ * bytes): argv, environment, the guest's clocks, the descriptor table.
+ * Encode: *out malloc'd; WB_E_ARG for an open descriptor it cannot
+ * express yet. Apply: to a new context, checked against its grants:
+ * WB_E_SNAPSHOT with one line. */
+wb_status wb_wasi_state_encode(const wb_wasi *w, uint8_t **out, size_t *len,
+                               wb_error *err);
+wb_status wb_wasi_state_apply(wb_wasi *w, const uint8_t *in, size_t len,
+                              wb_error *err);
+/* clock.c: the guest's view of clock `id` (0-3) now, in nanoseconds;
+ * false for another id. */
+bool wb_wasi_clock_now(const wb_wasi *w, uint32_t id, uint64_t *ns);
 
 #endif
