@@ -40,7 +40,15 @@ FILE_KEY=filekey-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ENV_KEY=envkey-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf 'alice:%s\n' "$FILE_KEY" >"$T/keys"
 chmod 600 "$T/keys"
+# a read-write grant every session shares, reachable by other users
+mkdir -m 755 "$T/shared"
+chmod 755 "$T"
 cat >"$T/policy.yaml" <<EOF
+grants:
+  dirs:
+    - host: $T/shared
+      guest: /shared
+      mode: rw
 budget:
   memory: 128M
   timeout: 10s
@@ -119,6 +127,18 @@ refused "write:$T/state/sessions/$SB/work/c.txt" "write into the other tenant's 
 refused "open:$T/state/sessions/$SA/session.json" "read its own session.json"
 refused "open:/proc/$spid/environ" "read the server's environment"
 
+# ---- no set-user-ID root program for the host's other users ----------
+# As root, a worker keeps uid 0 when nobody cannot use the session's
+# directories (they are 0700); a file it makes in a grant that other
+# users reach must not be a set-user-ID root program.
+if [ "$(id -u)" = 0 ]; then
+    refused "suid:$T/shared/prog" "a set-user-ID file in a shared read-write grant"
+    refused "suid:$T/state/sessions/$SA/work/prog" "a set-user-ID file in its workspace"
+else
+    skip "set-user-ID files: the server does not run as root"
+    skip "set-user-ID files in the workspace: the server does not run as root"
+fi
+
 # ---- the channel: descriptors passed with frames are not kept ---------
 before=$(nfds)
 attempt fdpass:300
@@ -171,4 +191,10 @@ st=$?
 spid=
 [ "$st" = 0 ] && pass "the server stops cleanly (status 0)" ||
     fail "the server's exit status: $st"
+# sanitizer builds: nothing the workers sent made the server misbehave
+if grep -qE "runtime error|Sanitizer" "$T/log"; then
+    fail "the server's log has a sanitizer report: $(grep -m3 -E "runtime error|Sanitizer" "$T/log")"
+else
+    pass "no sanitizer report in the server's log"
+fi
 summary

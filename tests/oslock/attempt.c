@@ -28,6 +28,8 @@
  *   sigio:PID     make SIGIO of a pipe a SIGKILL to PID, then trigger it
  *   kill:PID      kill(PID, SIGKILL)
  *   stdout        write a line to descriptor 1
+ *   suid:PATH     create PATH and make it set-user-ID ("allowed": the
+ *                 bit is set)
  * and, for sanitizer builds (their reports must still work under the
  * lock-down):
  *   leak          lose a malloc'd block (LeakSanitizer at exit)
@@ -278,6 +280,18 @@ static int try_stdout(void)
     return write(1, line, sizeof line - 1) == sizeof line - 1 ? 0 : errno;
 }
 
+static int try_suid(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int rc = fchmod(fd, 04755) ? errno : fstat(fd, &st) ? errno
+           : st.st_mode & S_ISUID ? 0 : EPERM;
+    close(fd);
+    return rc;
+}
+
 /* The worker's attempts; false: not one of them. */
 static bool worker_attempt(const char *a, const char *arg, int *rc)
 {
@@ -301,6 +315,8 @@ static bool worker_attempt(const char *a, const char *arg, int *rc)
         *rc = kill(atoi(arg), SIGKILL) ? errno : 0;
     else if (!strcmp(a, "stdout"))
         *rc = try_stdout();
+    else if (!strncmp(a, "suid:", 5))
+        *rc = try_suid(arg);
     else
         return false;
     return true;
