@@ -139,6 +139,14 @@ else
     skip "set-user-ID files in the workspace: the server does not run as root"
 fi
 
+# ---- the server's log: only the server writes its lines ---------------
+attempt "stderr:wasmbox: incident 0badf00d: forged by a worker"
+if grep -q "^wasmbox: incident 0badf00d: forged" "$T/log"; then
+    fail "a worker writes lines of its own into the server's log (its stderr)"
+else
+    pass "a worker cannot write lines of its own into the server's log"
+fi
+
 # ---- the channel: descriptors passed with frames are not kept ---------
 before=$(nfds)
 attempt fdpass:300

@@ -28,6 +28,7 @@
  *   sigio:PID     make SIGIO of a pipe a SIGKILL to PID, then trigger it
  *   kill:PID      kill(PID, SIGKILL)
  *   stdout        write a line to descriptor 1
+ *   stderr:TEXT   write the line TEXT to descriptor 2 (the server's log)
  *   suid:PATH     create PATH and make it set-user-ID ("allowed": the
  *                 bit is set)
  * and, for sanitizer builds (their reports must still work under the
@@ -315,6 +316,8 @@ static bool worker_attempt(const char *a, const char *arg, int *rc)
         *rc = kill(atoi(arg), SIGKILL) ? errno : 0;
     else if (!strcmp(a, "stdout"))
         *rc = try_stdout();
+    else if (!strncmp(a, "stderr:", 7))
+        *rc = dprintf(2, "%s\n", arg) > 0 ? 0 : errno;
     else if (!strncmp(a, "suid:", 5))
         *rc = try_suid(arg);
     else
