@@ -310,8 +310,20 @@ static void preload(zygote *z)
     }
 }
 
+/* The server's environment is not the workers': it may hold secrets
+ * ($WASMBOX_API_KEYS, credentials of the host). clearenv alone would
+ * leave the strings where the kernel put them, on this process's stack,
+ * for a worker that has broken the engine to read: wipe them first. */
+static void scrub_environment(void)
+{
+    for (char **e = environ; e && *e; e++)
+        memset(*e, 0, strlen(*e));
+    clearenv();
+}
+
 static _Noreturn void zygote_main(zygote *z)
 {
+    scrub_environment();
     prctl(PR_SET_NAME, "wasmbox-zygote", 0, 0, 0);
     /* stdout may be the MCP client's channel: nothing of ours may reach
        it; stderr stays (the server's log) */
