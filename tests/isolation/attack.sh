@@ -7,9 +7,11 @@
 # a result that is not well-formed), signals, the other session's files,
 # set-user-ID files for the host's other users, the server's log (its
 # stderr). Each attack must fail, and the server must keep answering both
-# tenants. Three cases fail on fix/worker's design (root workers keep uid
-# 0; workers share the server's stderr) until it changes: see the report
-# of fix/attack15.
+# tenants. Written by a tester who did not write the workers; the three
+# findings it first failed on (a set-user-ID root file from a root
+# worker, twice; forged lines in the server's log) are fixed: the
+# lock-down refuses those file modes as root, and workers' stderr is
+# /dev/null.
 #
 #   WB_BUILD=$PWD/build bash tests/isolation/attack.sh
 #
