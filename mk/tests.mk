@@ -199,3 +199,4 @@ oslock-check: all $(BUILD)/tests/wasmbox-attempt
 .PHONY: isolation-check
 isolation-check: all $(BUILD)/tests/wasmbox-attempt
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/run.sh
+	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/attack.sh

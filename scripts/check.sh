@@ -161,6 +161,10 @@ one_config() {
         run_counted isolation "$b/isolation.log" \
             env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
             timeout 900 bash tests/isolation/run.sh
+        step "[$cfg] attacks on the workers (tests/isolation/attack.sh)"
+        run_counted attack "$b/attack.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 900 bash tests/isolation/attack.sh
     else
         add 0 1
     fi

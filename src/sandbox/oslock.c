@@ -2,11 +2,13 @@
  * The layers live in oslock_landlock.c, oslock_seccomp.c and
  * oslock_privs.c; this file orders them. */
 #include "sandbox/oslock.h"
+#include "wasi/wasi.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 struct wb_oslock {
     unsigned max_files;
@@ -59,8 +61,9 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
         err = wb_oslock_landlock_prepare(p, n, &l->rules, e);
     l->own_filter = !o->seccomp;
     l->filter = (void *)o->seccomp;
-    if (!err && !l->filter && !(l->filter = wb_oslock_seccomp_build(o->trap,
-                                                                    e)))
+    if (!err && !l->filter &&
+        !(l->filter = wb_oslock_seccomp_build(o->trap, wb_oslock_nosuid(),
+                                              e)))
         err = EINVAL;
     free(p);
     if (err) {
@@ -102,10 +105,18 @@ enum { DUMPABLE = 1 };
 enum { DUMPABLE = 0 };
 #endif
 
+bool wb_oslock_nosuid(void)
+{
+    return geteuid() == 0;
+}
+
 /* The layers in order; 0 or the errno of the first that failed. */
 static int apply_layers(wb_oslock *l, wb_error *e)
 {
     bool missing = false;
+    /* the nosuid rules refuse openat2: resolve paths by walking */
+    if (wb_oslock_nosuid())
+        wb_resolve_force_walk(true);
     int err = wb_oslock_rlimits(l->max_files, e);
     if (!err)
         err = wb_oslock_privs_drop(&l->ids, e);

@@ -98,7 +98,11 @@ int wb_oslock_landlock_prepare(const wb_oslock_path *p, size_t n,
 int wb_oslock_landlock_apply(wb_ll_rules *r, bool *missing, wb_error *e);
 void wb_oslock_landlock_free(wb_ll_rules *r);
 
-void *wb_oslock_seccomp_build(bool trap, wb_error *e);
+/* nosuid: no file mode with set-user-ID or set-group-ID bits (for a
+ * process that runs as root: wb_oslock_nosuid), openat2 says ENOSYS. */
+void *wb_oslock_seccomp_build(bool trap, bool nosuid, wb_error *e);
+/* Does a lock-down made now need the nosuid rules (we run as root)? */
+bool wb_oslock_nosuid(void);
 int wb_oslock_seccomp_apply(void *filter, bool *missing, wb_error *e);
 void wb_oslock_seccomp_free(void *filter);
 

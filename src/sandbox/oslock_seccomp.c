@@ -93,12 +93,47 @@ static const char *const killed[] = {
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | \
                   CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
+/* As root, the calls that take a file mode: allowed only without the
+ * set-user-ID and set-group-ID bits (a process that keeps uid 0 could
+ * otherwise leave a set-user-ID root program in a grant other users
+ * reach), with the mode's argument index. openat2 takes its mode inside
+ * a struct a filter cannot read: it says ENOSYS, and path resolution
+ * walks instead (src/wasi/resolve.c). */
+static const struct { const char *name; unsigned arg; } with_mode[] = {
+    { "open", 2 }, { "openat", 3 }, { "mkdirat", 2 }, { "fchmod", 1 },
+    { "fchmodat", 2 },
+};
+
+static bool mode_checked(const char *name)
+{
+    for (size_t i = 0; i < sizeof with_mode / sizeof with_mode[0]; i++)
+        if (!strcmp(name, with_mode[i].name))
+            return true;
+    return !strcmp(name, "openat2");
+}
+
+static int add_nosuid(scmp_filter_ctx f)
+{
+    int rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2),
+                              0);
+    for (size_t i = 0; i < sizeof with_mode / sizeof with_mode[0]; i++) {
+        int nr = seccomp_syscall_resolve_name(with_mode[i].name);
+        if (nr == __NR_SCMP_ERROR)
+            continue;
+        struct scmp_arg_cmp c = {
+            with_mode[i].arg, SCMP_CMP_MASKED_EQ, S_ISUID | S_ISGID, 0,
+        };
+        rc |= seccomp_rule_add_array(f, SCMP_ACT_ALLOW, nr, 1, &c);
+    }
+    return rc;
+}
+
 static int add_list(scmp_filter_ctx f, uint32_t action,
-                    const char *const *names, size_t n)
+                    const char *const *names, size_t n, bool nosuid)
 {
     for (size_t i = 0; i < n; i++) {
         int nr = seccomp_syscall_resolve_name(names[i]);
-        if (nr == __NR_SCMP_ERROR)
+        if (nr == __NR_SCMP_ERROR || (nosuid && mode_checked(names[i])))
             continue;
         int rc = seccomp_rule_add(f, action, nr, 0);
         if (rc)
@@ -168,7 +203,7 @@ typedef struct program {
     unsigned short len;
 } program;
 
-static scmp_filter_ctx build_rules(bool trap, wb_error *e)
+static scmp_filter_ctx build_rules(bool trap, bool nosuid, wb_error *e)
 {
     uint32_t kill = trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
     scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -177,9 +212,12 @@ static scmp_filter_ctx build_rules(bool trap, wb_error *e)
         return NULL;
     }
     int rc = add_list(f, SCMP_ACT_ALLOW, allowed,
-                      sizeof allowed / sizeof allowed[0]);
+                      sizeof allowed / sizeof allowed[0], nosuid);
     if (!rc)
-        rc = add_list(f, kill, killed, sizeof killed / sizeof killed[0]);
+        rc = add_list(f, kill, killed, sizeof killed / sizeof killed[0],
+                      false);
+    if (!rc && nosuid)
+        rc = add_nosuid(f);
     if (!rc)
         rc = add_conditional(f, kill);
     if (rc) {
@@ -220,9 +258,9 @@ static program *export_program(scmp_filter_ctx f, wb_error *e)
     return p;
 }
 
-void *wb_oslock_seccomp_build(bool trap, wb_error *e)
+void *wb_oslock_seccomp_build(bool trap, bool nosuid, wb_error *e)
 {
-    scmp_filter_ctx f = build_rules(trap, e);
+    scmp_filter_ctx f = build_rules(trap, nosuid, e);
     program *p = f ? export_program(f, e) : NULL;
     if (f)
         seccomp_release(f);

@@ -211,6 +211,31 @@ static int wait_readable(int sock, int64_t deadline)
     }
 }
 
+/* The descriptors a message brought: the first one is kept in *fd when
+ * the caller takes one and has none yet, every other is closed. The
+ * buffer has room for one descriptor, but the kernel rounds it up and
+ * installs as many as fit: a worker that sends several with each frame
+ * must not fill the server's descriptor table. */
+static void take_fds(struct msghdr *m, int *fd)
+{
+    if (!m->msg_controllen)
+        return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len < CMSG_LEN(0))
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int x;
+            memcpy(&x, CMSG_DATA(c) + i * sizeof x, sizeof x);
+            if (fd && *fd < 0)
+                *fd = x;
+            else
+                close(x);
+        }
+    }
+}
+
 /* Read exactly n bytes; the first read may bring a descriptor. */
 static int read_all(int sock, void *buf, size_t n, int *fd, int64_t deadline)
 {
@@ -229,15 +254,10 @@ static int read_all(int sock, void *buf, size_t n, int *fd, int64_t deadline)
         ssize_t r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
         if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
+        if (r >= 0)
+            take_fds(&m, fd);
         if (r <= 0)
             return r < 0 ? errno : EPIPE;
-        struct cmsghdr *c = fd ? CMSG_FIRSTHDR(&m) : NULL;
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int))) {
-            if (*fd >= 0)
-                close(*fd);
-            memcpy(fd, CMSG_DATA(c), sizeof *fd);
-        }
         got += (size_t)r;
     }
     return 0;

@@ -162,6 +162,16 @@ static void put_step(wb_wbuf *w, wb_session *s, wb_lang lang, bool kernel,
         wb_wput_str(w, o->args[i]);
 }
 
+/* A bool that came as raw bytes holds 0 or 1: any other byte is not a
+ * value of the type (reading it is undefined), so it is not looked at as
+ * a bool before it is checked. */
+static bool raw_bool_ok(const bool *b)
+{
+    unsigned char c;
+    memcpy(&c, b, 1);
+    return c <= 1;
+}
+
 /* The result, checked: false when the worker broke the protocol. */
 static bool get_result(wb_rbuf *r, wb_session *s, wb_lang lang,
                        wb_status *st, wb_step_result *res, wb_error *err)
@@ -185,7 +195,10 @@ static bool get_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     wb_rget_str(r, why, sizeof why);
     /* (WB_E_SNAPSHOT: the last status; a crash is ours to declare) */
     if (r->bad || r->off != r->len || *st > WB_E_SNAPSHOT ||
-        *st == WB_E_CRASH || (unsigned)res->run.outcome > WB_OUTCOME_ERROR ||
+        *st == WB_E_CRASH ||
+        !raw_bool_ok(&res->run.stdout_truncated) ||
+        !raw_bool_ok(&res->run.stderr_truncated) ||
+        (unsigned)res->run.outcome > WB_OUTCOME_ERROR ||
         (unsigned)res->run.status > WB_E_SNAPSHOT ||
         (unsigned)e.trap > WB_TRAP_HOST)
         return false;

@@ -44,6 +44,9 @@ struct wb_isolation {
     int ctl;
     pid_t pid;
     pthread_mutex_t mu;
+    bool broken;                /* an answer was lost: answers could now
+                                   belong to other requests, so none is
+                                   trusted again (fail closed) */
     _Atomic uint64_t crashes;
     char ns[64];                /* the namespaces the zygote entered */
 };
@@ -182,6 +185,9 @@ static void z_spawn(zygote *z, wb_frame *f)
     pid_t pid = fork();
     if (pid == 0) {
         close(z->ctl);
+        /* the server's log is the server's: a worker's own writes (a
+           guest that broke the engine could forge lines) go nowhere */
+        dup2(1, 2);                     /* /dev/null, see zygote_main */
         wb_worker_env env = {
             .base = z->o->policy, .guests_dir = z->guests_dir,
             .state_dir = state_dir, .ids = &plan->ids, .seccomp = z->seccomp,
@@ -310,8 +316,20 @@ static void preload(zygote *z)
     }
 }
 
+/* The server's environment is not the workers': it may hold secrets
+ * ($WASMBOX_API_KEYS, credentials of the host). clearenv alone would
+ * leave the strings where the kernel put them, on this process's stack,
+ * for a worker that has broken the engine to read: wipe them first. */
+static void scrub_environment(void)
+{
+    for (char **e = environ; e && *e; e++)
+        memset(*e, 0, strlen(*e));
+    clearenv();
+}
+
 static _Noreturn void zygote_main(zygote *z)
 {
+    scrub_environment();
     prctl(PR_SET_NAME, "wasmbox-zygote", 0, 0, 0);
     /* stdout may be the MCP client's channel: nothing of ours may reach
        it; stderr stays (the server's log) */
@@ -331,9 +349,15 @@ static _Noreturn void zygote_main(zygote *z)
         wb_frame_send(z->ctl, Z_STATUS, &w, -1);
         wb_wbuf_free(&w);
     }
+    /* workers cannot say it themselves (their stderr is /dev/null) */
+    if (wb_oslock_landlock_abi() < 1)
+        fprintf(stderr, "wasmbox: warning: this kernel has no Landlock: "
+                "workers are confined to their grants by descriptors "
+                "only (see 'wasmbox sandbox-info')\n");
     preload(z);
     wb_error e = { 0 };
-    if (!(z->seccomp = wb_oslock_seccomp_build(true, &e)))
+    if (!(z->seccomp = wb_oslock_seccomp_build(true, wb_oslock_nosuid(),
+                                                &e)))
         snprintf(z->seccomp_err, sizeof z->seccomp_err, "%s", e.message);
     for (;;) {
         wb_frame f;
@@ -442,9 +466,15 @@ static int zcall(wb_isolation *iso, uint32_t type, wb_wbuf *w, int fd,
                  wb_frame *ans)
 {
     pthread_mutex_lock(&iso->mu);
-    int rc = wb_frame_send(iso->ctl, type, w, fd);
+    int rc = iso->broken ? EPIPE : wb_frame_send(iso->ctl, type, w, fd);
     if (!rc)
         rc = wb_frame_recv(iso->ctl, Z_MAX, ans, wb_wire_now_ms() + 30000);
+    if (rc && !iso->broken) {
+        iso->broken = true;
+        kill(iso->pid, SIGKILL);        /* and its workers with it */
+        fprintf(stderr, "wasmbox: the zygote stopped answering (%s); no "
+                "worker process can start now\n", strerror(rc));
+    }
     pthread_mutex_unlock(&iso->mu);
     return rc;
 }

@@ -12,11 +12,34 @@
  *   ptrace        PTRACE_SEIZE of the parent process
  *   mprotect      make an anonymous page executable
  *   segv          write to address 16 from host code (the process dies)
+ * and, in a server's worker process (tests/isolation/attack.sh), attacks
+ * on the server through what the worker holds:
+ *   env:NAME      NAME is in the environment ("allowed": it is)
+ *   memfind:TEXT  TEXT is in the process's argument/environment strings
+ *                 (the top of the first stack), even after clearenv
+ *   fdpass:N      N frames on the channel, each carrying two descriptors
+ *                 (SCM_RIGHTS), that the server must not keep
+ *   badbool       a W_RESULT whose raw bools hold 0x55, sent in place of
+ *                 the worker's own (which then follows: the server must
+ *                 have ended the worker already)
+ *   hang          never answer
+ *   hdr:TYPE:LEN  a frame header only, then never answer
+ *   closechan     close the channel, then spin
+ *   sigio:PID     make SIGIO of a pipe a SIGKILL to PID, then trigger it
+ *   kill:PID      kill(PID, SIGKILL)
+ *   stdout        write a line to descriptor 1
+ *   stderr:TEXT   write the line TEXT to descriptor 2 (the server's log)
+ *   suid:PATH     create PATH and make it set-user-ID ("allowed": the
+ *                 bit is set)
  * and, for sanitizer builds (their reports must still work under the
  * lock-down):
  *   leak          lose a malloc'd block (LeakSanitizer at exit)
  *   overflow      write past a malloc'd block (AddressSanitizer) */
 #include "sandbox/oslock.h"
+#include "session/wb_session.h"
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -118,6 +141,190 @@ static int try_segv(void)
     return EFAULT;
 }
 
+/* ---- a server's worker: attacks through its channel -------------------- */
+
+enum { W_RESULT = 4, W_CRASH = 5 };   /* wb_session_worker.c's frame types */
+
+/* The worker's channel: its first socket (a step's stdin is a memfd). */
+static int channel(void)
+{
+    for (int fd = 0; fd < 1024; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+            return fd;
+    }
+    return -1;
+}
+
+static int try_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? 0 : ENOENT;
+}
+
+/* The argument and environment strings lie between argv[0] and the
+ * executable's name at the top of the first stack. */
+static int try_memfind(const char *text)
+{
+    const char *lo = program_invocation_name;
+    const char *hi = (const char *)getauxval(AT_EXECFN);
+    size_t n = strlen(text);
+    if (!lo || !hi || hi < lo || !n)
+        return EINVAL;
+    hi += strlen(hi);
+    for (const char *p = lo; p + n <= hi; p++)
+        if (!memcmp(p, text, n))
+            return 0;
+    return ENOENT;
+}
+
+static int try_fdpass(long n)
+{
+    int ch = channel(), pfd[2];
+    if (ch < 0 || pipe2(pfd, O_CLOEXEC))
+        return ch < 0 ? ENOTSOCK : errno;
+    int rc = 0;
+    for (long i = 0; i < n && !rc; i++) {
+        uint32_t frame[3] = { W_CRASH, 4, (uint32_t)-1 };
+        struct iovec iov = { frame, sizeof frame };
+        union { struct cmsghdr h; char b[CMSG_SPACE(2 * sizeof(int))]; } cm;
+        memset(&cm, 0, sizeof cm);
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+                            .msg_control = cm.b, .msg_controllen = sizeof cm.b };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+        memcpy(CMSG_DATA(c), pfd, sizeof pfd);
+        if (sendmsg(ch, &m, MSG_NOSIGNAL) != (ssize_t)sizeof frame)
+            rc = errno ? errno : EIO;
+    }
+    close(pfd[0]);
+    close(pfd[1]);
+    return rc;
+}
+
+/* A well-formed W_RESULT but for the run result's bools. */
+static int try_badbool(void)
+{
+    int ch = channel();
+    if (ch < 0)
+        return ENOTSOCK;
+    wb_run_result run;
+    memset(&run, 0, sizeof run);
+    run.outcome = WB_OUTCOME_EXITED;
+    memset(&run.stdout_truncated, 0x55, 1);
+    memset(&run.stderr_truncated, 0x55, 1);
+    wb_wbuf w = { 0 };
+    wb_wput_u32(&w, 0);
+    wb_wput_str(&w, "");
+    wb_wput_u32(&w, 0);
+    wb_wput_u32(&w, 0);
+    wb_wput_raw(&w, &run, sizeof run);
+    wb_wput_bytes(&w, "forged\n", 7);
+    wb_wput_bytes(&w, "", 0);
+    for (int i = 0; i < 3; i++)
+        wb_wput_u32(&w, 0);
+    wb_wput_str(&w, "");
+    wb_wput_u32(&w, 0);
+    wb_wput_str(&w, "");
+    int rc = wb_frame_send(ch, W_RESULT, &w, -1);
+    wb_wbuf_free(&w);
+    return rc;
+}
+
+static _Noreturn void forever(bool spin)
+{
+    for (;;)
+        if (!spin)
+            pause();
+}
+
+static int try_hdr(const char *arg)
+{
+    int ch = channel();
+    uint32_t hdr[2] = { (uint32_t)strtoul(arg, NULL, 0), 0 };
+    const char *colon = strchr(arg, ':');
+    hdr[1] = colon ? (uint32_t)strtoul(colon + 1, NULL, 0) : 0;
+    if (ch < 0 || write(ch, hdr, sizeof hdr) != sizeof hdr)
+        return ch < 0 ? ENOTSOCK : errno;
+    forever(false);
+}
+
+static int try_closechan(void)
+{
+    int ch = channel();
+    if (ch < 0)
+        return ENOTSOCK;
+    close(ch);
+    forever(true);
+}
+
+static int try_sigio(const char *pid)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC))
+        return errno;
+    int rc = 0;
+    if (fcntl(p[0], F_SETOWN, atoi(pid)) || fcntl(p[0], F_SETSIG, SIGKILL) ||
+        fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK) || write(p[1], "x", 1) != 1)
+        rc = errno;
+    close(p[0]);
+    close(p[1]);
+    return rc;
+}
+
+static int try_stdout(void)
+{
+    static const char line[] = "{\"jsonrpc\":\"2.0\",\"id\":1,"
+                               "\"result\":\"forged by a worker\"}\n";
+    return write(1, line, sizeof line - 1) == sizeof line - 1 ? 0 : errno;
+}
+
+static int try_suid(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int rc = fchmod(fd, 04755) ? errno : fstat(fd, &st) ? errno
+           : st.st_mode & S_ISUID ? 0 : EPERM;
+    close(fd);
+    return rc;
+}
+
+/* The worker's attempts; false: not one of them. */
+static bool worker_attempt(const char *a, const char *arg, int *rc)
+{
+    if (!strncmp(a, "env:", 4))
+        *rc = try_env(arg);
+    else if (!strncmp(a, "memfind:", 8))
+        *rc = try_memfind(arg);
+    else if (!strncmp(a, "fdpass:", 7))
+        *rc = try_fdpass(atol(arg));
+    else if (!strcmp(a, "badbool"))
+        *rc = try_badbool();
+    else if (!strcmp(a, "hang"))
+        forever(false);
+    else if (!strncmp(a, "hdr:", 4))
+        *rc = try_hdr(arg);
+    else if (!strcmp(a, "closechan"))
+        *rc = try_closechan();
+    else if (!strncmp(a, "sigio:", 6))
+        *rc = try_sigio(arg);
+    else if (!strncmp(a, "kill:", 5))
+        *rc = kill(atoi(arg), SIGKILL) ? errno : 0;
+    else if (!strcmp(a, "stdout"))
+        *rc = try_stdout();
+    else if (!strncmp(a, "stderr:", 7))
+        *rc = dprintf(2, "%s\n", arg) > 0 ? 0 : errno;
+    else if (!strncmp(a, "suid:", 5))
+        *rc = try_suid(arg);
+    else
+        return false;
+    return true;
+}
+
 void wb_oslock_test_attempt(const wb_sandbox_config *cfg)
 {
     (void)cfg;
@@ -151,7 +358,7 @@ void wb_oslock_test_attempt_line(const char *a, char *line, size_t cap)
         rc = try_overflow(strlen(a));
     else if (!strcmp(a, "segv"))
         rc = try_segv();
-    else
+    else if (!worker_attempt(a, arg, &rc))
         rc = EINVAL;
     said(a, rc, line, cap);
 }
