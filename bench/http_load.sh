@@ -86,9 +86,10 @@ python3 -c 'import base64, json, sys; print(json.dumps({"language": "wasm", "mod
 
 # RSS of a server with its zygote and workers (KiB)
 rss_kb() {
-    local total=0 p
+    local total=0 p v
     for p in ${PID[$1]} $(pgrep -P "${PID[$1]}") $(for z in $(pgrep -P "${PID[$1]}"); do pgrep -P "$z"; done); do
-        total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+        v=$(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || true)
+        total=$((total + ${v:-0}))
     done
     echo $total
 }
