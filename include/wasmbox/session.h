@@ -64,9 +64,6 @@ WB_API wb_status wb_isolation_start(const wb_session_options *o,
 WB_API void wb_isolation_stop(wb_isolation *iso);
 /* Workers that died or were killed outside a guest's own limits. */
 WB_API uint64_t wb_isolation_crashes(const wb_isolation *iso);
-/* One line per layer a worker gets, for logs: "namespaces: net ipc" ... */
-WB_API void wb_isolation_describe(const wb_isolation *iso, char *buf,
-                                  size_t cap);
 
 /* The state directory the options resolve to (`o` may be NULL), malloc'd:
  * the caller frees it; NULL when there is none (no $HOME) or memory ran

@@ -183,7 +183,7 @@ int wb_frame_send(int sock, uint32_t type, const wb_wbuf *w, int fd)
     return 0;
 }
 
-static int64_t now_ms(void)
+int64_t wb_wire_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -197,7 +197,7 @@ static int wait_readable(int sock, int64_t deadline)
     for (;;) {
         int ms = -1;
         if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - wb_wire_now_ms();
             if (left <= 0)
                 return ETIMEDOUT;
             ms = left > 60000 ? 60000 : (int)left;
@@ -291,9 +291,4 @@ void wb_frame_free(wb_frame *f)
         close(f->fd);
     f->data = NULL;
     f->fd = -1;
-}
-
-int64_t wb_wire_now_ms(void)
-{
-    return now_ms();
 }

@@ -16,6 +16,7 @@
  *   Z_SPAWN { state dir, id, budget, settings } + the worker's socket -> Z_PID { pid }
  *                                                          or Z_ERR { msg }
  *   Z_END { pid, kill }                                    -> Z_STATUS { status }
+ * and, once, unasked: Z_STATUS {} when the zygote is ready.
  * Only the zygote reaps its children, and only in Z_END, so a pid the
  * server names is never a recycled one. When the server goes away the
  * zygote reads EOF and exits, and its workers die with it (PDEATHSIG). */
@@ -48,7 +49,6 @@ struct wb_isolation {
                                    belong to other requests, so none is
                                    trusted again (fail closed) */
     _Atomic uint64_t crashes;
-    char ns[64];                /* the namespaces the zygote entered */
 };
 
 /* ---- the zygote's side ------------------------------------------------- */
@@ -260,46 +260,37 @@ static void z_end(zygote *z, wb_frame *f)
     zreply_u64(z->ctl, Z_STATUS, (uint64_t)(int64_t)status);
 }
 
+static void write_proc(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)!write(fd, text, strlen(text));
+        close(fd);
+    }
+}
+
 /* One namespace flag at a time: whichever the kernel and our rights
  * allow (none is required: seccomp already denies sockets and SysV IPC
- * is harmless without shared keys; these are one more wall). */
-static void enter_namespaces(char *out, size_t cap)
+ * is harmless without shared keys; these are one more wall). The tests
+ * read which ones from /proc/PID/ns. */
+static void enter_namespaces(void)
 {
     uid_t uid = geteuid();
     gid_t gid = getegid();
-    out[0] = 0;
     if (uid != 0 && unshare(CLONE_NEWUSER) == 0) {
         char map[64];
-        int fd;
         /* the same ids inside: files keep their owner */
         snprintf(map, sizeof map, "%u %u 1", uid, uid);
-        if ((fd = open("/proc/self/uid_map", O_WRONLY)) >= 0) {
-            (void)!write(fd, map, strlen(map));
-            close(fd);
-        }
-        if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
-            (void)!write(fd, "deny", 4);
-            close(fd);
-        }
+        write_proc("/proc/self/uid_map", map);
+        write_proc("/proc/self/setgroups", "deny");
         snprintf(map, sizeof map, "%u %u 1", gid, gid);
-        if ((fd = open("/proc/self/gid_map", O_WRONLY)) >= 0) {
-            (void)!write(fd, map, strlen(map));
-            close(fd);
-        }
-        snprintf(out, cap, "user ");
+        write_proc("/proc/self/gid_map", map);
     }
     /* a private copy of the mount table: nothing the workers could do
        to it (seccomp kills mount calls) would reach the host's */
-    if (unshare(CLONE_NEWNS) == 0)
-        snprintf(out + strlen(out), cap - strlen(out), "mnt ");
-    if (unshare(CLONE_NEWNET) == 0)
-        snprintf(out + strlen(out), cap - strlen(out), "net ");
-    if (unshare(CLONE_NEWIPC) == 0)
-        snprintf(out + strlen(out), cap - strlen(out), "ipc ");
-    if (*out)
-        out[strlen(out) - 1] = 0;
-    else
-        snprintf(out, cap, "none");
+    unshare(CLONE_NEWNS);
+    unshare(CLONE_NEWNET);
+    unshare(CLONE_NEWIPC);
 }
 
 /* The images the settings allow, loaded once: workers share them. */
@@ -341,14 +332,8 @@ static _Noreturn void zygote_main(zygote *z)
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    char ns[64];
-    enter_namespaces(ns, sizeof ns);
-    {   /* tell the server which namespaces its workers are in */
-        wb_wbuf w = { 0 };
-        wb_wput_str(&w, ns);
-        wb_frame_send(z->ctl, Z_STATUS, &w, -1);
-        wb_wbuf_free(&w);
-    }
+    enter_namespaces();
+    wb_frame_send(z->ctl, Z_STATUS, NULL, -1);     /* ready */
     /* workers cannot say it themselves (their stderr is /dev/null) */
     if (wb_oslock_landlock_abi() < 1)
         fprintf(stderr, "wasmbox: warning: this kernel has no Landlock: "
@@ -423,8 +408,6 @@ wb_status wb_isolation_start(const wb_session_options *o, const char *user,
         free(iso);
         return st;
     }
-    wb_rbuf r = { f.data, f.len, 0, false };
-    wb_rget_str(&r, iso->ns, sizeof iso->ns);
     wb_frame_free(&f);
     iso->ctl = sv[0];
     iso->pid = pid;
@@ -453,12 +436,6 @@ uint64_t wb_isolation_crashes(const wb_isolation *iso)
 void wb_zyg_count_crash(wb_isolation *iso)
 {
     atomic_fetch_add(&iso->crashes, 1);
-}
-
-void wb_isolation_describe(const wb_isolation *iso, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "worker processes (one per session), namespaces: "
-             "%s", iso ? iso->ns : "none");
 }
 
 /* One request and its answer. */
