@@ -120,9 +120,12 @@ static void set_attrs(nt_mod *m, LLVMValueRef fn)
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", nt_target_cpu());
     LLVMAddTargetDependentFunctionAttr(fn, "target-features",
                                        nt_target_features());
-    unsigned k = LLVMGetEnumAttributeKindForName("nounwind", 8);
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(m->C, k, 0));
+    static const char *const attrs[] = { "nounwind", "strictfp" };
+    for (size_t i = 0; i < 2; i++) {
+        unsigned k = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(m->C, k, 0));
+    }
 }
 
 /* Declares this thread's functions, so calls among them are direct. */
@@ -166,6 +169,8 @@ static wb_status check_module(nt_mod *m)
 {
     char *msg = NULL;
     if (LLVMVerifyModule(m->M, LLVMReturnStatusAction, &msg)) {
+        if (getenv("WB_NT_DUMP"))
+            LLVMDumpModule(m->M), fprintf(stderr, "%s\n", msg);
         const char *nl = msg ? strchr(msg, '\n') : NULL;
         wb_err_set(m->err, WB_E_IMPL_LIMIT, "native tier: internal error: "
                    "%.*s", nl ? (int)(nl - msg) : 200, msg ? msg : "?");

@@ -295,6 +295,16 @@ static void add_edge(nt_fn *f, nt_ctl *c)
         c->reached = true;
 }
 
+/* The fall-through edge at else/end: results to cont, whatever the kind. */
+static void add_end_edge(nt_fn *f, nt_ctl *c)
+{
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(f->m->B);
+    for (uint32_t i = 0; i < c->nresults; i++)
+        LLVMAddIncoming(c->phis[i], &f->stack[f->sp - c->nresults + i], &cur, 1);
+    c->reached = true;
+    LLVMBuildBr(f->m->B, c->cont);
+}
+
 static LLVMBasicBlockRef target(nt_ctl *c)
 {
     return c->kind == NT_LOOP ? c->header : c->cont;
@@ -340,10 +350,8 @@ static void op_else(nt_fn *f)
 {
     nt_mod *m = f->m;
     nt_ctl *c = top(f);
-    if (!f->dead) {
-        add_edge(f, c);
-        LLVMBuildBr(m->B, c->cont);
-    }
+    if (!f->dead)
+        add_end_edge(f, c);
     f->sp = c->height;
     for (uint32_t i = 0; i < c->nparams; i++)
         nt_push(f, c->else_args[i]);
@@ -381,10 +389,8 @@ static void op_end(nt_fn *f)
 {
     nt_mod *m = f->m;
     nt_ctl *c = top(f);
-    if (!f->dead) {
-        add_edge(f, c);
-        LLVMBuildBr(m->B, c->cont);
-    }
+    if (!f->dead)
+        add_end_edge(f, c);
     if (c->kind == NT_IF && !c->has_else) {
         /* the false edge: the parameters are the results */
         LLVMPositionBuilderAtEnd(m->B, c->elsebb);

@@ -7,6 +7,7 @@
  * payloads survive), and rounding quiets a signalling NaN.
  */
 #include "nt.h"
+#include <stdio.h>
 #include <string.h>
 
 static LLVMValueRef bool32(nt_fn *f, LLVMValueRef c)
@@ -18,13 +19,6 @@ static LLVMValueRef intrinsic1(nt_fn *f, const char *name, LLVMValueRef a)
 {
     LLVMTypeRef t = LLVMTypeOf(a);
     return nt_call_intrinsic(f, name, &t, 1, &a, 1);
-}
-
-static LLVMValueRef intrinsic2(nt_fn *f, const char *name, LLVMValueRef a,
-                               LLVMValueRef b)
-{
-    LLVMTypeRef t = LLVMTypeOf(a);
-    return nt_call_intrinsic(f, name, &t, 1, (LLVMValueRef[]){ a, b }, 2);
 }
 
 static LLVMValueRef ones(nt_mod *m, LLVMTypeRef t)
@@ -172,9 +166,62 @@ static wb_status fcmp(nt_fn *f, LLVMRealPredicate p)
     return WB_OK;
 }
 
-static wb_status fbinop(nt_fn *f, LLVMOpcode op)
+/* LLVM folds x - 0, x * 1, demote(promote x) and the like to x, which
+ * lets a signalling NaN through where Wasm wants it quiet. The
+ * constrained forms ("may trap") are not folded; functions are strictfp
+ * (jit.c). */
+static LLVMValueRef strict(nt_fn *f, const char *op, LLVMTypeRef *tys,
+                           unsigned ntys, LLVMValueRef *args, unsigned n,
+                           bool rounding)
 {
-    return binop(f, op);
+    nt_mod *m = f->m;
+    char name[64];
+    snprintf(name, sizeof name, "llvm.experimental.constrained.%s", op);
+    LLVMValueRef a[4];
+    unsigned k = 0;
+    for (; k < n; k++)
+        a[k] = args[k];
+    if (rounding)
+        a[k++] = LLVMMetadataAsValue(m->C, LLVMMDStringInContext2(m->C, "round.tonearest", 15));
+    a[k++] = LLVMMetadataAsValue(m->C, LLVMMDStringInContext2(m->C, "fpexcept.maytrap", 16));
+    LLVMValueRef c = nt_call_intrinsic(f, name, tys, ntys, a, k);
+    unsigned sk = LLVMGetEnumAttributeKindForName("strictfp", 8);
+    LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(m->C, sk, 0));
+    return c;
+}
+
+static wb_status fbinop(nt_fn *f, const char *op)
+{
+    LLVMValueRef ab[2];
+    ab[1] = nt_pop(f);
+    ab[0] = nt_pop(f);
+    LLVMTypeRef t = LLVMTypeOf(ab[0]);
+    nt_push(f, strict(f, op, &t, 1, ab, 2, true));
+    return WB_OK;
+}
+
+/* min/max as Wasm defines them: a NaN operand gives a NaN (made quiet
+ * by setting its quiet bit), -0 is below +0 (or/and of the bits when
+ * equal), else the smaller/larger. Spelt out: LLVM's minimum/maximum
+ * have no strict form on x86. */
+static wb_status minmax(nt_fn *f, bool is_min)
+{
+    nt_mod *m = f->m;
+    LLVMBuilderRef B = m->B;
+    LLVMValueRef b = nt_pop(f), a = nt_pop(f);
+    LLVMTypeRef ft = LLVMTypeOf(a), it = ft == m->f32 ? m->i32 : m->i64;
+    uint64_t qbit = ft == m->f32 ? 1ull << 22 : 1ull << 51;
+    LLVMValueRef ai = LLVMBuildBitCast(B, a, it, ""), bi = LLVMBuildBitCast(B, b, it, "");
+    LLVMValueRef pick = LLVMBuildFCmp(B, is_min ? LLVMRealOLT : LLVMRealOGT, a, b, "");
+    LLVMValueRef r = LLVMBuildSelect(B, pick, ai, bi, "");
+    LLVMValueRef same = is_min ? LLVMBuildOr(B, ai, bi, "") : LLVMBuildAnd(B, ai, bi, "");
+    r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, a, b, ""), same, r, "");
+    LLVMValueRef nan = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUNO, a, a, ""), ai, bi, "");
+    nan = LLVMBuildOr(B, nan, LLVMConstInt(it, qbit, 0), "");
+    r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUNO, a, b, ""), nan, r, "");
+    nt_push(f, LLVMBuildBitCast(B, r, ft, ""));
+    return WB_OK;
 }
 
 static LLVMTypeRef int_of(nt_mod *m, LLVMTypeRef ft)
@@ -215,16 +262,6 @@ static wb_status round_op(nt_fn *f, const char *name)
     return WB_OK;
 }
 
-static wb_status fun_op(nt_fn *f, const char *name, unsigned n)
-{
-    if (n == 1) {
-        nt_push(f, intrinsic1(f, name, nt_pop(f)));
-    } else {
-        LLVMValueRef b = nt_pop(f), a = nt_pop(f);
-        nt_push(f, intrinsic2(f, name, a, b));
-    }
-    return WB_OK;
-}
 
 static wb_status float_op(nt_fn *f, uint32_t code)
 {
@@ -243,14 +280,19 @@ static wb_status float_op(nt_fn *f, uint32_t code)
     case WB_WASM_F32_FLOOR: case WB_WASM_F64_FLOOR: return round_op(f, "llvm.floor");
     case WB_WASM_F32_TRUNC: case WB_WASM_F64_TRUNC: return round_op(f, "llvm.trunc");
     case WB_WASM_F32_NEAREST: case WB_WASM_F64_NEAREST: return round_op(f, "llvm.roundeven");
-    case WB_WASM_F32_SQRT: case WB_WASM_F64_SQRT: return fun_op(f, "llvm.sqrt", 1);
-    case WB_WASM_F32_ADD: case WB_WASM_F64_ADD: return fbinop(f, LLVMFAdd);
-    case WB_WASM_F32_SUB: case WB_WASM_F64_SUB: return fbinop(f, LLVMFSub);
-    case WB_WASM_F32_MUL: case WB_WASM_F64_MUL: return fbinop(f, LLVMFMul);
-    case WB_WASM_F32_DIV: case WB_WASM_F64_DIV: return fbinop(f, LLVMFDiv);
+    case WB_WASM_F32_SQRT: case WB_WASM_F64_SQRT: {
+        LLVMValueRef a = nt_pop(f);
+        LLVMTypeRef t = LLVMTypeOf(a);
+        nt_push(f, strict(f, "sqrt", &t, 1, &a, 1, true));
+        return WB_OK;
+    }
+    case WB_WASM_F32_ADD: case WB_WASM_F64_ADD: return fbinop(f, "fadd");
+    case WB_WASM_F32_SUB: case WB_WASM_F64_SUB: return fbinop(f, "fsub");
+    case WB_WASM_F32_MUL: case WB_WASM_F64_MUL: return fbinop(f, "fmul");
+    case WB_WASM_F32_DIV: case WB_WASM_F64_DIV: return fbinop(f, "fdiv");
     /* minimum/maximum: NaN if either is, and -0 < +0, as Wasm says */
-    case WB_WASM_F32_MIN: case WB_WASM_F64_MIN: return fun_op(f, "llvm.minimum", 2);
-    case WB_WASM_F32_MAX: case WB_WASM_F64_MAX: return fun_op(f, "llvm.maximum", 2);
+    case WB_WASM_F32_MIN: case WB_WASM_F64_MIN: return minmax(f, true);
+    case WB_WASM_F32_MAX: case WB_WASM_F64_MAX: return minmax(f, false);
     }
     return WB_E_NOT_FOUND;
 }
@@ -312,8 +354,18 @@ static wb_status conv_op(nt_fn *f, uint32_t code)
     case WB_WASM_F32_CONVERT_I32_U: case WB_WASM_F32_CONVERT_I64_U: return cast(f, LLVMUIToFP, m->f32);
     case WB_WASM_F64_CONVERT_I32_S: case WB_WASM_F64_CONVERT_I64_S: return cast(f, LLVMSIToFP, m->f64);
     case WB_WASM_F64_CONVERT_I32_U: case WB_WASM_F64_CONVERT_I64_U: return cast(f, LLVMUIToFP, m->f64);
-    case WB_WASM_F32_DEMOTE_F64: return cast(f, LLVMFPTrunc, m->f32);
-    case WB_WASM_F64_PROMOTE_F32: return cast(f, LLVMFPExt, m->f64);
+    case WB_WASM_F32_DEMOTE_F64: {
+        LLVMValueRef a = nt_pop(f);
+        LLVMTypeRef t[2] = { m->f32, m->f64 };
+        nt_push(f, strict(f, "fptrunc", t, 2, &a, 1, true));
+        return WB_OK;
+    }
+    case WB_WASM_F64_PROMOTE_F32: {
+        LLVMValueRef a = nt_pop(f);
+        LLVMTypeRef t[2] = { m->f64, m->f32 };
+        nt_push(f, strict(f, "fpext", t, 2, &a, 1, false));
+        return WB_OK;
+    }
     case WB_WASM_I32_REINTERPRET_F32: return cast(f, LLVMBitCast, m->i32);
     case WB_WASM_I64_REINTERPRET_F64: return cast(f, LLVMBitCast, m->i64);
     case WB_WASM_F32_REINTERPRET_I32: return cast(f, LLVMBitCast, m->f32);
