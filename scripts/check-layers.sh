@@ -1,7 +1,7 @@
 #!/bin/bash
 # check-layers.sh: every folder of src/ uses only the folders below it:
 #
-#   cli > server > session > policy > sandbox > wasi > engine > common
+#   cli > server > session > policy > sandbox > wasi > native > engine > common
 #
 # (include/, the public headers, is open to all.) Two checks:
 #   includes  each #include "..." of src/<folder>/*.{c,h,inc} must resolve
@@ -16,7 +16,7 @@
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-${BUILD:-build}}
-layers=(common engine wasi sandbox policy session server cli)
+layers=(common engine native wasi sandbox policy session server cli)
 passed=0 failed=0
 
 declare -A rank
