@@ -249,6 +249,7 @@ static void *thread_main(void *arg)
     m.f64 = LLVMDoubleTypeInContext(m.C);
     m.ptr = LLVMPointerTypeInContext(m.C, 0);
     m.vt = LLVMVoidTypeInContext(m.C);
+    m.v128 = LLVMVectorType(m.i64, 2);
     wb_status st = WB_OK;
     if (!m.fns || !m.entries) {
         st = wb_err_set(&err, WB_E_NOMEM, "out of memory");
@@ -329,28 +330,11 @@ static wb_native_code *collect(nt_job *j, nt_thread *ts, unsigned n)
     return c;
 }
 
-/* v128 values are not translated yet: a module whose types or globals
- * name one is refused as a whole (its SIMD instructions would be too). */
-static bool uses_v128(const wb_module *wm)
-{
-    for (uint32_t i = 0; i < wm->ntypes; i++)
-        for (uint32_t k = 0; k < wm->types[i].nparams + wm->types[i].nresults; k++)
-            if (wm->types[i].types[k] == WB_V128)
-                return true;
-    for (uint32_t i = 0; i < wm->nglobals; i++)
-        if (wm->globals[i].type == WB_V128)
-            return true;
-    return false;
-}
-
 static wb_status compile(const wb_module *wm, const wb_native_helpers *h,
                          unsigned threads, wb_native_code **out,
                          wb_error *err)
 {
     nt_target_init();
-    if (uses_v128(wm))
-        return wb_err_set(err, WB_E_IMPL_LIMIT,
-                          "native tier: v128 not supported yet");
     uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
     nt_job j = { .wm = wm, .h = h };
     j.nthreads = threads < 1 ? 1 : threads > 64 ? 64 : threads;

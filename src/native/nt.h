@@ -5,6 +5,7 @@
  *   tr.c               one function: control flow, variables, calls
  *   tr_mem.c           memory, globals, tables, bulk operations
  *   tr_num.c           numeric instructions with Wasm's exact semantics
+ *   tr_simd.c          128-bit SIMD as LLVM vectors
  *   target_x86_64.c    everything specific to the machine
  */
 #ifndef WB_NT_H
@@ -22,6 +23,7 @@ typedef struct nt_mod {
     const wb_module *wm;
     const wb_native_helpers *h;
     LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vt;
+    LLVMTypeRef v128;           /* <2 x i64>: how v128 values travel */
     LLVMValueRef *fns;          /* per definition: ours, or NULL */
     LLVMValueRef *entries;
     wb_error *err;
@@ -88,8 +90,17 @@ LLVMValueRef nt_call_intrinsic(nt_fn *f, const char *name, LLVMTypeRef *tys,
  * (not one of its opcodes) lets the caller try the next. `code` is
  * WB_WASM_* (prefix << 8 | sub-opcode). */
 wb_status nt_mem_op(nt_fn *f, uint32_t code);
+LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n);
 /* tr_num.c */
 wb_status nt_num_op(nt_fn *f, uint32_t code);
+/* Shared with tr_simd.c; scalars or vectors alike. */
+LLVMValueRef nt_strict(nt_fn *f, const char *op, LLVMTypeRef *tys,
+                       unsigned ntys, LLVMValueRef *args, unsigned n,
+                       bool rounding);
+LLVMValueRef nt_fminmax(nt_fn *f, LLVMValueRef a, LLVMValueRef b, bool is_min);
+LLVMValueRef nt_round(nt_fn *f, const char *name, LLVMValueRef a);
+/* tr_simd.c: the 0xFD prefix */
+wb_status nt_simd_op(nt_fn *f, uint32_t code);
 
 /* target_x86_64.c */
 void nt_target_init(void);

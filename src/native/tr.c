@@ -25,14 +25,13 @@ static const uint8_t k_types[256] = {
 LLVMValueRef nt_i32(nt_mod *m, uint64_t v) { return LLVMConstInt(m->i32, v, 0); }
 LLVMValueRef nt_i64(nt_mod *m, uint64_t v) { return LLVMConstInt(m->i64, v, 0); }
 
-/* v128 maps to i64 only as a placeholder: nothing with a v128 gets past
- * compile()'s scan and the checks below. */
 LLVMTypeRef nt_type(nt_mod *m, uint8_t t)
 {
     switch (t) {
     case WB_I32: return m->i32;
     case WB_F32: return m->f32;
     case WB_F64: return m->f64;
+    case WB_V128: return m->v128;
     default: return m->i64;
     }
 }
@@ -239,8 +238,6 @@ static wb_status read_blocktype(nt_fn *f, nt_ctl *c)
         return WB_OK;
     if (v < 0) {
         uint8_t t = (uint8_t)(v + 0x80);
-        if (t == WB_V128)
-            return nt_unsupported(f, "v128");
         c->nresults = 1;
         c->rtypes = &k_types[t];
         return WB_OK;
@@ -501,6 +498,27 @@ static LLVMValueRef slot_ptr(nt_mod *m, LLVMValueRef slots, uint32_t i)
     return LLVMBuildGEP2(m->B, m->i64, slots, &k, 1, "");
 }
 
+/* The slot of each value: one per value, two for a v128. */
+static void put_slots(nt_mod *m, LLVMValueRef slots, const uint8_t *types,
+                      uint32_t n, LLVMValueRef (*get)(void *, uint32_t),
+                      void *arg)
+{
+    for (uint32_t i = 0, k = 0; i < n; k += wb_slots_of(types[i]), i++) {
+        LLVMValueRef v = get(arg, i);
+        LLVMValueRef st = LLVMBuildStore(m->B, to_slot(m, v, types[i]), slot_ptr(m, slots, k));
+        LLVMSetAlignment(st, 8);
+    }
+}
+
+static LLVMValueRef get_arg(void *arg, uint32_t i) { return ((LLVMValueRef *)arg)[i]; }
+
+static LLVMValueRef load_slot(nt_mod *m, LLVMValueRef slots, uint32_t k, uint8_t t)
+{
+    LLVMValueRef v = LLVMBuildLoad2(m->B, nt_type(m, t), slot_ptr(m, slots, k), "");
+    LLVMSetAlignment(v, 8);
+    return v;
+}
+
 /* Arguments (already popped, in `args`) to a slot array; the results
  * come back in it. */
 static LLVMValueRef spill(nt_fn *f, const wb_functype *t, LLVMValueRef *args)
@@ -508,17 +526,15 @@ static LLVMValueRef spill(nt_fn *f, const wb_functype *t, LLVMValueRef *args)
     nt_mod *m = f->m;
     uint32_t n = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     LLVMValueRef slots = entry_alloca(f, LLVMArrayType2(m->i64, n ? n : 1));
-    for (uint32_t i = 0; i < t->nparams; i++)
-        LLVMBuildStore(m->B, to_slot(m, args[i], t->types[i]), slot_ptr(m, slots, i));
+    put_slots(m, slots, t->types, t->nparams, get_arg, args);
     return slots;
 }
 
 static void unspill(nt_fn *f, const wb_functype *t, LLVMValueRef slots)
 {
-    nt_mod *m = f->m;
-    for (uint32_t i = 0; i < t->nresults; i++)
-        nt_push(f, LLVMBuildLoad2(m->B, nt_type(m, t->types[t->nparams + i]),
-                                  slot_ptr(m, slots, i), ""));
+    const uint8_t *rt = t->types + t->nparams;
+    for (uint32_t i = 0, k = 0; i < t->nresults; k += wb_slots_of(rt[i]), i++)
+        nt_push(f, load_slot(f->m, slots, k, rt[i]));
 }
 
 static LLVMValueRef *pop_args(nt_fn *f, uint32_t n)
@@ -614,8 +630,6 @@ static wb_status read_locals(nt_fn *f)
     for (uint32_t g = 0; g < groups; g++) {
         WB_TRY(wb_read_u32(&f->r, &n));
         WB_TRY(wb_read_u8(&f->r, &ty));
-        if (ty == WB_V128)
-            return nt_unsupported(f, "v128");
         total += n;
     }
     f->nlocals = (uint32_t)total;
@@ -780,13 +794,13 @@ static wb_status one_op(nt_fn *f)
     const wb_opdef *d = wb_opdef_of(prefix, op);
     if (!d)
         return nt_unsupported(f, "an unknown opcode");
-    if (prefix == WB_PREFIX_FD)
-        return nt_unsupported(f, d->name);
     if (f->dead)
         return dead_op(f, prefix, op, d);
     f->ninstr++;
     uint32_t code = d->code;            /* prefix << 8 | sub-opcode */
     wb_status st = prefix ? WB_E_NOT_FOUND : control_op(f, code);
+    if (prefix == WB_PREFIX_FD)
+        st = nt_simd_op(f, code);
     if (st == WB_E_NOT_FOUND)
         st = nt_mem_op(f, code);
     if (st == WB_E_NOT_FOUND)
@@ -835,6 +849,14 @@ wb_status nt_translate(nt_mod *m, uint32_t defidx)
 }
 
 /* void entry(ctx, slots): the interpreter's slot layout in and out. */
+typedef struct result_src { nt_mod *m; LLVMValueRef r; uint32_t n; } result_src;
+
+static LLVMValueRef get_result(void *arg, uint32_t i)
+{
+    result_src *s = arg;
+    return s->n == 1 ? s->r : LLVMBuildExtractValue(s->m->B, s->r, i, "");
+}
+
 wb_status nt_entry_wrapper(nt_mod *m, uint32_t d)
 {
     const wb_module *wm = m->wm;
@@ -844,17 +866,13 @@ wb_status nt_entry_wrapper(nt_mod *m, uint32_t d)
     LLVMValueRef ctx = LLVMGetParam(fn, 0), slots = LLVMGetParam(fn, 1);
     LLVMValueRef *a = malloc((t->nparams + 1) * sizeof *a);
     a[0] = ctx;
-    for (uint32_t i = 0; i < t->nparams; i++)
-        a[i + 1] = LLVMBuildLoad2(m->B, nt_type(m, t->types[i]),
-                                  slot_ptr(m, slots, i), "");
+    for (uint32_t i = 0, k = 0; i < t->nparams; k += wb_slots_of(t->types[i]), i++)
+        a[i + 1] = load_slot(m, slots, k, t->types[i]);
     LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), m->fns[d], a,
                                     t->nparams + 1, "");
     free(a);
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        LLVMValueRef v = t->nresults == 1 ? r : LLVMBuildExtractValue(m->B, r, i, "");
-        LLVMBuildStore(m->B, to_slot(m, v, t->types[t->nparams + i]),
-                       slot_ptr(m, slots, i));
-    }
+    result_src src = { m, r, t->nresults };
+    put_slots(m, slots, t->types + t->nparams, t->nresults, get_result, &src);
     LLVMBuildRetVoid(m->B);
     return WB_OK;
 }

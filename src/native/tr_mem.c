@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* base + ea after the check ea + n <= size. */
-static LLVMValueRef address(nt_fn *f, uint64_t offset, unsigned n)
+LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n)
 {
     nt_mod *m = f->m;
     LLVMValueRef a = nt_pop(f);
@@ -37,7 +37,7 @@ static wb_status load(nt_fn *f, LLVMTypeRef in, LLVMTypeRef out, unsigned n,
     nt_mod *m = f->m;
     uint64_t off;
     WB_TRY(memarg(f, &off));
-    LLVMValueRef p = address(f, off, n);
+    LLVMValueRef p = nt_address(f, off, n);
     LLVMValueRef v = LLVMBuildLoad2(m->B, in, p, "");
     LLVMSetAlignment(v, 1);
     if (in != out)
@@ -54,7 +54,7 @@ static wb_status store(nt_fn *f, LLVMTypeRef as, unsigned n)
     LLVMValueRef v = nt_pop(f);
     if (LLVMTypeOf(v) != as)
         v = LLVMBuildTrunc(m->B, v, as, "");
-    LLVMValueRef p = address(f, off, n);
+    LLVMValueRef p = nt_address(f, off, n);
     LLVMSetAlignment(LLVMBuildStore(m->B, v, p), 1);
     return WB_OK;
 }
@@ -107,11 +107,11 @@ static wb_status global_op(nt_fn *f, uint32_t code)
     uint32_t i;
     WB_TRY(wb_read_u32(&f->r, &i));
     uint8_t t = m->wm->globals[i].type;
-    if (t == WB_V128)
-        return nt_unsupported(f, "v128");
     LLVMValueRef p = global_ptr(f, i);
     if (code == WB_WASM_GLOBAL_GET) {
-        nt_push(f, LLVMBuildLoad2(m->B, nt_type(m, t), p, ""));
+        LLVMValueRef v = LLVMBuildLoad2(m->B, nt_type(m, t), p, "");
+        LLVMSetAlignment(v, 8);         /* a v128 is not 16-aligned there */
+        nt_push(f, v);
         return WB_OK;
     }
     /* the slot keeps 32-bit values zero-extended, as the interpreter does */
@@ -122,7 +122,8 @@ static wb_status global_op(nt_fn *f, uint32_t code)
         v = LLVMBuildZExt(m->B, v, m->i64, "");
     else if (t == WB_F64)
         v = LLVMBuildBitCast(m->B, v, m->i64, "");
-    LLVMBuildStore(m->B, v, p);
+    /* v128: both words, stored as they are */
+    LLVMSetAlignment(LLVMBuildStore(m->B, v, p), 8);
     return WB_OK;
 }
 

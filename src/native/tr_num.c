@@ -170,9 +170,9 @@ static wb_status fcmp(nt_fn *f, LLVMRealPredicate p)
  * lets a signalling NaN through where Wasm wants it quiet. The
  * constrained forms ("may trap") are not folded; functions are strictfp
  * (jit.c). */
-static LLVMValueRef strict(nt_fn *f, const char *op, LLVMTypeRef *tys,
-                           unsigned ntys, LLVMValueRef *args, unsigned n,
-                           bool rounding)
+LLVMValueRef nt_strict(nt_fn *f, const char *op, LLVMTypeRef *tys,
+                       unsigned ntys, LLVMValueRef *args, unsigned n,
+                       bool rounding)
 {
     nt_mod *m = f->m;
     char name[64];
@@ -197,7 +197,7 @@ static wb_status fbinop(nt_fn *f, const char *op)
     ab[1] = nt_pop(f);
     ab[0] = nt_pop(f);
     LLVMTypeRef t = LLVMTypeOf(ab[0]);
-    nt_push(f, strict(f, op, &t, 1, ab, 2, true));
+    nt_push(f, nt_strict(f, op, &t, 1, ab, 2, true));
     return WB_OK;
 }
 
@@ -205,22 +205,39 @@ static wb_status fbinop(nt_fn *f, const char *op)
  * by setting its quiet bit), -0 is below +0 (or/and of the bits when
  * equal), else the smaller/larger. Spelt out: LLVM's minimum/maximum
  * have no strict form on x86. */
-static wb_status minmax(nt_fn *f, bool is_min)
+LLVMValueRef nt_fminmax(nt_fn *f, LLVMValueRef a, LLVMValueRef b, bool is_min)
 {
     nt_mod *m = f->m;
     LLVMBuilderRef B = m->B;
-    LLVMValueRef b = nt_pop(f), a = nt_pop(f);
-    LLVMTypeRef ft = LLVMTypeOf(a), it = ft == m->f32 ? m->i32 : m->i64;
-    uint64_t qbit = ft == m->f32 ? 1ull << 22 : 1ull << 51;
+    LLVMTypeRef ft = LLVMTypeOf(a), lane = ft, it;
+    unsigned n = 0;
+    if (LLVMGetTypeKind(ft) == LLVMVectorTypeKind) {
+        n = LLVMGetVectorSize(ft);
+        lane = LLVMGetElementType(ft);
+    }
+    it = lane == m->f32 ? m->i32 : m->i64;
+    uint64_t qbit = lane == m->f32 ? 1ull << 22 : 1ull << 51;
+    LLVMValueRef q = LLVMConstInt(it, qbit, 0);
+    if (n) {
+        it = LLVMVectorType(it, n);
+        LLVMValueRef qs[4] = { q, q, q, q };
+        q = LLVMConstVector(qs, n);
+    }
     LLVMValueRef ai = LLVMBuildBitCast(B, a, it, ""), bi = LLVMBuildBitCast(B, b, it, "");
     LLVMValueRef pick = LLVMBuildFCmp(B, is_min ? LLVMRealOLT : LLVMRealOGT, a, b, "");
     LLVMValueRef r = LLVMBuildSelect(B, pick, ai, bi, "");
     LLVMValueRef same = is_min ? LLVMBuildOr(B, ai, bi, "") : LLVMBuildAnd(B, ai, bi, "");
     r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, a, b, ""), same, r, "");
     LLVMValueRef nan = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUNO, a, a, ""), ai, bi, "");
-    nan = LLVMBuildOr(B, nan, LLVMConstInt(it, qbit, 0), "");
+    nan = LLVMBuildOr(B, nan, q, "");
     r = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUNO, a, b, ""), nan, r, "");
-    nt_push(f, LLVMBuildBitCast(B, r, ft, ""));
+    return LLVMBuildBitCast(B, r, ft, "");
+}
+
+static wb_status minmax(nt_fn *f, bool is_min)
+{
+    LLVMValueRef b = nt_pop(f), a = nt_pop(f);
+    nt_push(f, nt_fminmax(f, a, b, is_min));
     return WB_OK;
 }
 
@@ -252,13 +269,17 @@ static wb_status sign_op(nt_fn *f, uint32_t code)
 }
 
 /* ceil, floor, trunc, nearest: a NaN comes back quiet. */
-static wb_status round_op(nt_fn *f, const char *name)
+LLVMValueRef nt_round(nt_fn *f, const char *name, LLVMValueRef a)
 {
     LLVMBuilderRef B = f->m->B;
-    LLVMValueRef a = nt_pop(f);
     LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, a, a, "");
     LLVMValueRef quiet = LLVMBuildFAdd(B, a, a, "");
-    nt_push(f, LLVMBuildSelect(B, nan, quiet, intrinsic1(f, name, a), ""));
+    return LLVMBuildSelect(B, nan, quiet, intrinsic1(f, name, a), "");
+}
+
+static wb_status round_op(nt_fn *f, const char *name)
+{
+    nt_push(f, nt_round(f, name, nt_pop(f)));
     return WB_OK;
 }
 
@@ -283,7 +304,7 @@ static wb_status float_op(nt_fn *f, uint32_t code)
     case WB_WASM_F32_SQRT: case WB_WASM_F64_SQRT: {
         LLVMValueRef a = nt_pop(f);
         LLVMTypeRef t = LLVMTypeOf(a);
-        nt_push(f, strict(f, "sqrt", &t, 1, &a, 1, true));
+        nt_push(f, nt_strict(f, "sqrt", &t, 1, &a, 1, true));
         return WB_OK;
     }
     case WB_WASM_F32_ADD: case WB_WASM_F64_ADD: return fbinop(f, "fadd");
@@ -357,13 +378,13 @@ static wb_status conv_op(nt_fn *f, uint32_t code)
     case WB_WASM_F32_DEMOTE_F64: {
         LLVMValueRef a = nt_pop(f);
         LLVMTypeRef t[2] = { m->f32, m->f64 };
-        nt_push(f, strict(f, "fptrunc", t, 2, &a, 1, true));
+        nt_push(f, nt_strict(f, "fptrunc", t, 2, &a, 1, true));
         return WB_OK;
     }
     case WB_WASM_F64_PROMOTE_F32: {
         LLVMValueRef a = nt_pop(f);
         LLVMTypeRef t[2] = { m->f64, m->f32 };
-        nt_push(f, strict(f, "fpext", t, 2, &a, 1, false));
+        nt_push(f, nt_strict(f, "fpext", t, 2, &a, 1, false));
         return WB_OK;
     }
     case WB_WASM_I32_REINTERPRET_F32: return cast(f, LLVMBitCast, m->i32);
