@@ -542,7 +542,8 @@ static LLVMValueRef *pop_args(nt_fn *f, uint32_t n)
     LLVMValueRef *a = malloc((n + 1) * sizeof *a);
     f->sp -= n;
     a[0] = f->ctx;
-    memcpy(a + 1, &f->stack[f->sp], n * sizeof *a);
+    if (n)
+        memcpy(a + 1, &f->stack[f->sp], n * sizeof *a);
     return a;
 }
 

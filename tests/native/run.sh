@@ -10,8 +10,8 @@
 #   programs    WASI programs (clang --target=wasm32-wasi) print the same
 #               in both tiers, and the whole WASI suite (tests/wasi) runs
 #               in the native tier
-#   refusal     what the tier cannot compile yet is refused with one line
-#               and exit status 126, never run another way
+#   refusal     without its plugin the tier refuses with one line and
+#               exit status 126, never running the module another way
 #   start-up    the interpreter does not load LLVM
 # One line per failing case, then "N passed, N failed, N skipped"
 # (tests/lib.sh). Without the plugin (no llvm-19-dev) every case skips.
@@ -159,11 +159,17 @@ done < <(FSDIFF_SEEDS=4 bash "$ROOT/tests/wasi/run.sh" "$OUT/wasmbox-native" 2>&
 fi
 
 # ---- refusal ------------------------------------------------------------------
+# Without its plugin the tier refuses to run the module (one line, 126):
+# the interpreter is never used in its place.
+mkdir -p "$OUT/alone"
+cp "$WB" "$OUT/alone/wasmbox"
+"$OUT/alone/wasmbox" run --tier native "$OUT/mix.wasm" >"$OUT/alone.out" 2>"$OUT/alone.err"
+rc=$?
+if [ "$rc" = 126 ] && [ "$(wc -l <"$OUT/alone.err")" = 1 ] && [ ! -s "$OUT/alone.out" ] &&
+   grep -q "native tier unavailable" "$OUT/alone.err"; then pass; else
+    fail "refusal: no plugin: status $rc, want 126 and one line: $(head -c 300 "$OUT/alone.err")"; fi
 wat simd '(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))'
-run_tier native "$OUT/simd.wasm"
-if [ "$rc" = 126 ] && [ "$(wc -l <"$OUT/native.err")" = 1 ] &&
-   grep -q "native tier: .* not supported yet" "$OUT/native.err"; then pass; else
-    fail "refusal: SIMD: status $rc, want 126 and one line: $(head -c 300 "$OUT/native.err")"; fi
+same "SIMD" 0 "$OUT/simd.wasm"
 
 # ---- start-up -------------------------------------------------------------------
 n=$(LD_DEBUG=files "$WB" run --no-os-sandbox "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
