@@ -70,8 +70,14 @@ typedef struct nt_fn {
     wb_reader r;
 } nt_fn;
 
+/* An instruction's translator: WB_E_NOT_FOUND when `code` is not one of
+ * its opcodes. */
+typedef wb_status (*nt_op_fn)(nt_fn *f, uint32_t code);
+
 /* tr.c */
 wb_status nt_translate(nt_mod *m, uint32_t defidx);
+/* The first of fns[0..n) that knows `code`, or WB_E_NOT_FOUND. */
+wb_status nt_first(nt_fn *f, uint32_t code, const nt_op_fn *fns, size_t n);
 wb_status nt_entry_wrapper(nt_mod *m, uint32_t defidx);
 LLVMTypeRef nt_functype(nt_mod *m, const wb_functype *t);
 wb_status nt_unsupported(nt_fn *f, const char *what);

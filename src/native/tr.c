@@ -798,16 +798,23 @@ static wb_status one_op(nt_fn *f)
     if (f->dead)
         return dead_op(f, prefix, op, d);
     f->ninstr++;
+    static const nt_op_fn plain[] = { control_op, nt_mem_op, nt_num_op };
+    static const nt_op_fn fc[] = { nt_mem_op, nt_num_op };
+    static const nt_op_fn fd[] = { nt_simd_op };
     uint32_t code = d->code;            /* prefix << 8 | sub-opcode */
-    wb_status st = prefix ? WB_E_NOT_FOUND : control_op(f, code);
-    if (prefix == WB_PREFIX_FD)
-        st = nt_simd_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = nt_mem_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = nt_num_op(f, code);
+    wb_status st = prefix == 0 ? nt_first(f, code, plain, 3)
+                 : prefix == WB_PREFIX_FC ? nt_first(f, code, fc, 2)
+                 : nt_first(f, code, fd, 1);
     if (st == WB_E_NOT_FOUND)
         st = nt_unsupported(f, d->name);
+    return st;
+}
+
+wb_status nt_first(nt_fn *f, uint32_t code, const nt_op_fn *fns, size_t n)
+{
+    wb_status st = WB_E_NOT_FOUND;
+    for (size_t i = 0; i < n && st == WB_E_NOT_FOUND; i++)
+        st = fns[i](f, code);
     return st;
 }
 

@@ -267,10 +267,6 @@ wb_status nt_mem_op(nt_fn *f, uint32_t code)
         return WB_OK;
     }
     }
-    wb_status st = memory_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = table_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = ref_op(f, code);
-    return st;
+    static const nt_op_fn rest[] = { memory_op, table_op, ref_op };
+    return nt_first(f, code, rest, 3);
 }

@@ -427,12 +427,6 @@ static wb_status const_op(nt_fn *f, uint32_t code)
 
 wb_status nt_num_op(nt_fn *f, uint32_t code)
 {
-    wb_status st = const_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = int_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = float_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = conv_op(f, code);
-    return st;
+    static const nt_op_fn parts[] = { const_op, int_op, float_op, conv_op };
+    return nt_first(f, code, parts, 4);
 }

@@ -678,14 +678,6 @@ static wb_status float_op(nt_fn *f, uint32_t code)
 
 wb_status nt_simd_op(nt_fn *f, uint32_t code)
 {
-    wb_status st = mem_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = bits_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = lane_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = int_op(f, code);
-    if (st == WB_E_NOT_FOUND)
-        st = float_op(f, code);
-    return st;
+    static const nt_op_fn parts[] = { mem_op, bits_op, lane_op, int_op, float_op };
+    return nt_first(f, code, parts, 5);
 }
