@@ -338,8 +338,13 @@ static wb_status compile(const wb_module *wm, const wb_native_helpers *h,
     uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
     nt_job j = { .wm = wm, .h = h };
     j.nthreads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
-    if (j.nthreads > ndefs)
-        j.nthreads = ndefs ? ndefs : 1;
+    /* a thread per 16 KiB of code at most: small modules (most of the
+     * spec tests) are not worth a thread */
+    uint64_t bytes = 0;
+    for (uint32_t d = 0; d < ndefs; d++)
+        bytes += wm->funcdefs[d].body_len;
+    if (j.nthreads > bytes / 16384 + 1)
+        j.nthreads = (unsigned)(bytes / 16384 + 1);
     pthread_mutex_init(&j.mu, NULL);
     j.owner = calloc(ndefs ? ndefs : 1, sizeof *j.owner);
     j.fns = calloc(ndefs ? ndefs : 1, sizeof *j.fns);
