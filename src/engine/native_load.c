@@ -4,8 +4,10 @@
  * libwasmbox-native.so links LLVM (tens of megabytes of shared library);
  * loading it on demand keeps `wasmbox run` with the interpreter as quick
  * to start as before, and lets embedders link the engine without LLVM.
- * The plugin is looked for beside the running executable, then in
- * ../lib/wasmbox/ from it (an installed tree). It must come from the
+ * The plugin is looked for beside the object this code is in
+ * (libwasmbox.so, or the program linked with libwasmbox.a), then beside
+ * the running executable; in each place also in ../lib/wasmbox/ (an
+ * installed tree). It must come from the
  * same build: the ABI number is checked.
  */
 #include "native.h"
@@ -22,31 +24,45 @@ static const wb_native_plugin *g_plugin;
 static char g_why[512];
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static void *open_beside_exe(void)
+/* The plugin beside the object at `path` (the library or the program
+ * this code is linked into), or in ../lib/wasmbox/ from it. */
+static void *open_beside(const char *path)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash || *path != '/' || (size_t)(slash - path) >= sizeof dir)
         return NULL;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = 0;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
     static const char *const rel[] = { "/" PLUGIN, "/../lib/wasmbox/" PLUGIN };
     void *h = NULL;
     for (size_t i = 0; i < sizeof rel / sizeof *rel && !h; i++) {
-        char path[PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s%s", exe, rel[i]);
-        if (access(path, R_OK) == 0 && !(h = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
+        char file[PATH_MAX + 64];
+        snprintf(file, sizeof file, "%s%s", dir, rel[i]);
+        if (access(file, R_OK) == 0 && !(h = dlopen(file, RTLD_NOW | RTLD_LOCAL)))
             snprintf(g_why, sizeof g_why, "%s", dlerror());
+    }
+    return h;
+}
+
+static void *open_plugin(void)
+{
+    Dl_info di;
+    void *h = NULL;
+    if (dladdr((void *)wb_native_load, &di) && di.dli_fname)
+        h = open_beside(di.dli_fname);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (!h && n > 0) {
+        exe[n] = 0;
+        h = open_beside(exe);
     }
     return h;
 }
 
 static void load(void)
 {
-    void *h = open_beside_exe();
+    void *h = open_plugin();
     if (!h) {
         if (!g_why[0])
             snprintf(g_why, sizeof g_why, "%s not found beside the "
@@ -68,6 +84,14 @@ const wb_native_plugin *wb_native_load(char *why, size_t cap)
     if (!g_plugin && why && cap)
         snprintf(why, cap, "%s", g_why);
     return g_plugin;
+}
+
+wb_status wb_module_compile_native(wb_module *m, unsigned threads,
+                                   wb_error *err)
+{
+    if (!m)
+        return wb_err_set(err, WB_E_ARG, "wb_module_compile_native: NULL module");
+    return wb_native_compile_module(m, threads, err);
 }
 
 wb_status wb_native_compile_module(wb_module *m, unsigned threads,

@@ -12,6 +12,7 @@
 #               in the native tier
 #   refusal     without its plugin the tier refuses with one line and
 #               exit status 126, never running the module another way
+#   c-api       wb_module_compile_native through libwasmbox.so
 #   start-up    the interpreter does not load LLVM
 # One line per failing case, then "N passed, N failed, N skipped"
 # (tests/lib.sh). Without the plugin (no llvm-19-dev) every case skips.
@@ -170,6 +171,29 @@ if [ "$rc" = 126 ] && [ "$(wc -l <"$OUT/alone.err")" = 1 ] && [ ! -s "$OUT/alone
     fail "refusal: no plugin: status $rc, want 126 and one line: $(head -c 300 "$OUT/alone.err")"; fi
 wat simd '(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))'
 same "SIMD" 0 "$OUT/simd.wasm"
+
+# ---- the C API ------------------------------------------------------------------
+# wb_module_compile_native with libwasmbox.so of the same build (which
+# finds the plugin beside itself).
+SO=$(dirname "$WB")/libwasmbox.so
+SANFLAGS=()
+nm -D "$SO" 2>/dev/null | grep -q __asan_ && SANFLAGS=(-fsanitize=address,undefined)
+wat api '(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $crash (export "crash") (param i32) (result i32)
+    (i32.div_u (local.get 0) (i32.const 0))))'
+if ! cc -std=c11 -I"$ROOT/include" -o "$OUT/api_native" "$ROOT/tests/native/api_native.c" \
+        -L"$(dirname "$SO")" -lwasmbox -Wl,-rpath,"$(dirname "$SO")" "${SANFLAGS[@]}" \
+        2>"$OUT/api_native.log"; then
+    fail "c-api: does not build: $(head -3 "$OUT/api_native.log" | tr '\n' ' ')"
+elif out=$(timeout 60 "$OUT/api_native" "$OUT/api.wasm" 2>&1) && [ "$out" = ok ]; then
+    pass
+else
+    fail "c-api: $out"
+fi
 
 # ---- start-up -------------------------------------------------------------------
 n=$(LD_DEBUG=files "$WB" run --no-os-sandbox "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
