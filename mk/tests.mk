@@ -162,16 +162,19 @@ fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
 
 # The two tiers against each other (fuzz/fuzz_native.c); the native tier's
 # plugin of $(BUILD) is copied beside the target, where the engine looks
-# for it. Its own corpus, seeded like the module fuzzer's.
+# for it. Its own corpus, seeded like the module fuzzer's. Coverage guides
+# through the engine only (the plugin is not instrumented).
 FUZZ_NATIVE_SECONDS ?= 600
 $(FUZZ_DIR)/fuzz_native: fuzz/fuzz_native.c $(FUZZ_DIR)/libwasmbox.a \
                          $(BUILD)/libwasmbox-native.so
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \
 	    fuzz/fuzz_native.c $(FUZZ_DIR)/libwasmbox.a $(LDLIBS) -ldl
 	cp $(BUILD)/libwasmbox-native.so $(FUZZ_DIR)/
-$(FUZZ_DIR)/corpus-native/.seeded: $(FUZZ_DIR)/corpus/.seeded
+$(FUZZ_DIR)/corpus-native/.seeded:
 	@mkdir -p $(dir $@)
-	@cp $(FUZZ_DIR)/corpus/*.wasm $(dir $@)
+	@if [ -d '$(SPEC)' ]; then find '$(SPEC)' -name '*.wasm' -size -64k \
+	    -exec cp -t $(dir $@) {} +; fi
+	@cp tests/modules/demo/fib.wasm $(dir $@)
 	@touch $@
 fuzz-native: $(FUZZ_DIR)/fuzz_native $(FUZZ_DIR)/corpus-native/.seeded
 	$(FUZZ_DIR)/fuzz_native -max_total_time=$(FUZZ_NATIVE_SECONDS) \
