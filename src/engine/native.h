@@ -11,8 +11,9 @@
  *
  * Calling convention of a compiled function (defined function d):
  *   R fn(wb_nctx *ctx, P1 p1, ...)
- * with i32 -> i32, i64 -> i64, f32 -> float, f64 -> double, references
- * -> i64 (the pointer); R is void, the one result, or a struct of them.
+ * with i32 -> i32, i64 -> i64, f32 -> float, f64 -> double, v128 ->
+ * <2 x i64>, references -> i64 (the pointer); R is void, the one result,
+ * or a struct of them.
  * Its entry wrapper, void entry(wb_nctx *ctx, uint64_t *slots), takes
  * the arguments from slots (the interpreter's layout) and writes the
  * results back there, zero-extended.

@@ -169,6 +169,7 @@ static wb_status check_module(nt_mod *m)
 {
     char *msg = NULL;
     if (LLVMVerifyModule(m->M, LLVMReturnStatusAction, &msg)) {
+        /* for whoever debugs the translator: the module that failed */
         if (getenv("WB_NT_DUMP"))
             LLVMDumpModule(m->M), fprintf(stderr, "%s\n", msg);
         const char *nl = msg ? strchr(msg, '\n') : NULL;
