@@ -36,10 +36,12 @@ WASI_SRC   := $(wildcard src/wasi/*.c) $(wildcard src/snapshot/*.c) \
 LIB_SRC    := $(COMMON_SRC) $(ENGINE_SRC) $(WASI_SRC)
 CLI_SRC    := $(wildcard src/cli/*.c) $(wildcard src/server/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+NATIVE_SRC := $(wildcard src/native/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+NATIVE_OBJ := $(NATIVE_SRC:%.c=$(BUILD)/%.o)
 
 # Header dependencies: the compiler writes each target's list of headers
 # beside it (-MMD; -MP: a header deleted or renamed does not stop the
@@ -47,10 +49,28 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # (an older build) is rebuilt once, so no stale object survives a header
 # change.
 DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
-DEPS     := $(LIB_OBJ:=.d) $(CLI_OBJ:=.d) $(UNIT_BIN:=.d)
+DEPS     := $(LIB_OBJ:=.d) $(CLI_OBJ:=.d) $(UNIT_BIN:=.d) $(NATIVE_OBJ:=.d)
 
 .PHONY: all check test unit spec asan-check fuzz clean demo bench
 all: $(BUILD)/libwasmbox.a $(BUILD)/libwasmbox.so $(BUILD)/wasmbox
+
+# The native tier (src/native/, LLVM 19): a plugin the engine loads with
+# dlopen only for `--tier native`, so the interpreter's start-up never
+# loads libLLVM. It carries its own copies of the few engine objects it
+# uses (error texts, the opcode table). Without llvm-config-19 (package
+# llvm-19-dev, scripts/setup.sh) it is not built and the tier reports
+# itself unavailable.
+LLVM_CONFIG ?= $(shell command -v llvm-config-19 2>/dev/null)
+ifneq ($(LLVM_CONFIG),)
+LLVM_INC    := $(shell $(LLVM_CONFIG) --includedir)
+LLVM_LIBDIR := $(shell $(LLVM_CONFIG) --libdir)
+all: $(BUILD)/libwasmbox-native.so
+$(NATIVE_OBJ): CFLAGS += -isystem $(LLVM_INC)
+$(BUILD)/libwasmbox-native.so: $(NATIVE_OBJ) $(BUILD)/src/common/error.o \
+                               $(BUILD)/src/engine/opcodes.o
+	$(CC) -shared $(LDFLAGS) -o $@ $^ -L$(LLVM_LIBDIR) \
+	    -Wl,-rpath,$(LLVM_LIBDIR) -lLLVM-19 -lpthread
+endif
 
 $(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@mkdir -p $(dir $@)

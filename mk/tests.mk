@@ -13,7 +13,9 @@
 #                   MCP suites, a concurrent stress of both servers; any
 #                   TSan report fails
 #   make fuzz       libFuzzer on wb_module_new + instantiate + calls
-#                   (FUZZ_SECONDS), fuzz-fs, and fuzz-hostcall
+#                   (FUZZ_SECONDS), fuzz-fs, fuzz-hostcall and fuzz-native
+#   make fuzz-native  the interpreter against the native tier on the same
+#                   modules (FUZZ_NATIVE_SECONDS, default 600)
 #   make fuzz-hostcall  libFuzzer on the WASI host calls against a tmpfs
 #                   and host directories (FUZZ_HOSTCALL_SECONDS)
 #   make fuzz-hostcall-check  the short run of `make check`: the
@@ -38,7 +40,7 @@ FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
-        fuzz-hostcall-check check-layers fuzz-snapshot
+        fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -165,10 +167,33 @@ fuzz-snapshot: $(FUZZ_DIR)/fuzz_snapshot
 	    bash fuzz/snapshot-check.sh
 
 fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
-      fuzz-snapshot
+      fuzz-snapshot fuzz-native
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
+
+# The two tiers against each other (fuzz/fuzz_native.c); the native tier's
+# plugin of $(BUILD) is copied beside the target, where the engine looks
+# for it. Its own corpus, seeded like the module fuzzer's. Coverage guides
+# through the engine only (the plugin is not instrumented). LLVM under
+# ASan's allocator compiles a module of 500 small functions (the spec's
+# names.2.wasm) in about 13 s, 30 s on a loaded machine: hence -timeout.
+FUZZ_NATIVE_SECONDS ?= 600
+$(FUZZ_DIR)/fuzz_native: fuzz/fuzz_native.c $(FUZZ_DIR)/libwasmbox.a \
+                         $(BUILD)/libwasmbox-native.so
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \
+	    fuzz/fuzz_native.c $(FUZZ_DIR)/libwasmbox.a $(LDLIBS) -ldl
+	cp $(BUILD)/libwasmbox-native.so $(FUZZ_DIR)/
+$(FUZZ_DIR)/corpus-native/.seeded:
+	@mkdir -p $(dir $@)
+	@if [ -d '$(SPEC)' ]; then find '$(SPEC)' -name '*.wasm' -size -64k \
+	    -exec cp -t $(dir $@) {} +; fi
+	@cp tests/modules/demo/fib.wasm $(dir $@)
+	@touch $@
+fuzz-native: $(FUZZ_DIR)/fuzz_native $(FUZZ_DIR)/corpus-native/.seeded
+	$(FUZZ_DIR)/fuzz_native -max_total_time=$(FUZZ_NATIVE_SECONDS) \
+	    -max_len=65536 -rss_limit_mb=4096 -timeout=120 \
+	    -artifact_prefix=$(FUZZ_DIR)/native- $(FUZZ_DIR)/corpus-native
 
 # ---- the OS lock-down's test hook (tests/oslock, tests/isolation) -------
 # wasmbox again, with src/sandbox/run.c and src/session/wb_session_step.c

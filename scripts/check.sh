@@ -4,9 +4,10 @@
 #   build, layers (scripts/check-layers.sh), public API
 #   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
 #   suite, OS lock-down (tests/oslock), worker isolation
-#   (tests/isolation), guest runtimes, CPython's own tests in the guest (tests/cpython: a fast tier), MCP server and HTTP
-#   API (normal build), hostile modules,
-#   spec tests, engine wast tests (after `make guests`);
+#   (tests/isolation), guest runtimes, CPython's own tests in the guest
+#   (tests/cpython: a fast tier), MCP server and HTTP API (normal build),
+#   hostile modules, the native tier (tests/native), spec tests in both
+#   tiers, engine wast tests (after `make guests`);
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
 #   stress of both servers; every TSan report is a failure).
@@ -75,18 +76,20 @@ unit() {
 
 # Spec output can be tens of thousands of lines while the engine is young:
 # keep the full log and show the start.
+# With a tier (native), its summary line ends with how many of the skips
+# are modules that tier cannot compile yet, shown and then left out.
 spec() {
-    local b=$1 log=$1/spectest.log rc
+    local b=$1 tier=${2:-interp} log=$1/spectest-${2:-interp}.log rc
     if [ ! -d "$SPEC" ]; then
         echo "spec tests not found at $SPEC (set SPEC=...)"
         add 0 1
         return
     fi
-    "$b/wasmbox" spectest -q "$SPEC" >"$log" 2>&1
+    "$b/wasmbox" spectest -q --tier "$tier" "$SPEC" >"$log" 2>&1
     rc=$?
     head -n 200 "$log"
     [ "$(wc -l <"$log")" -gt 201 ] && echo "... (full log: $log)" && tail -n 1 "$log"
-    if counts "$(tail -n 1 "$log")"; then
+    if counts "$(tail -n 1 "$log" | sed 's/ (.*)$//')"; then
         add "$cp" "$cf" "$cs"
         [ "$rc" != 0 ] && [ "$cf" = 0 ] && { echo "spectest: exit status $rc"; add 0 1; }
     else
@@ -144,6 +147,11 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
+    # The native tier against the interpreter: traps, limits, WASI
+    # programs (the WASI suite too) in both tiers.
+    step "[$cfg] tests/native/run.sh"
+    run_counted tests/native/run.sh "$b/native.log" \
+        timeout 1800 bash tests/native/run.sh "$PWD/$b/wasmbox"
     # The OS lock-down: a test-only binary attempts escapes after it.
     step "[$cfg] OS lock-down (tests/oslock)"
     if $MAKE --no-print-directory BUILD=$b "${mk[@]}" "$b/tests/wasmbox-attempt"; then
@@ -196,6 +204,8 @@ one_config() {
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh
     step "[$cfg] spec tests ($SPEC)"
     spec "$b"
+    step "[$cfg] spec tests, native tier ($SPEC)"
+    spec "$b" native
     # Our own wast scripts (tests/engine/): edge cases of the translator's
     # rewrites, converted with wabt's wast2json like the official suite.
     step "[$cfg] engine wast tests (tests/engine)"

@@ -15,6 +15,7 @@ PACKAGES=(
     curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs
+    llvm-19-dev                 # the native tier (src/native/, LLVM 19 C API)
     libclang-rt-14-dev          # libFuzzer and sanitizer runtimes (TSan too)
     iproute2                    # ip: loopback in tests/tsan's network namespace
     wasi-libc libclang-rt-14-dev-wasm32   # WASI test programs

@@ -93,6 +93,18 @@ WB_API void wb_module_retain(wb_module *m);
  * own). NULL: nothing. Thread-safe. */
 WB_API void wb_module_release(wb_module *m);
 
+/* Compile `m` to machine code with the native tier (docs/native-tier.md)
+ * on up to `threads` threads (0: one per online CPU). Calls into `m`'s
+ * instances then run that code, with the interpreter's traps, limits and
+ * host calls; compile before instantiating. LLVM is loaded here, not
+ * before: libwasmbox-native.so beside libwasmbox.so (or the program
+ * linked with libwasmbox.a), or in ../lib/wasmbox/ from there. Compiling
+ * an already compiled module does nothing. Errors: WB_E_IMPL_LIMIT (no
+ * plugin, or something the tier cannot compile yet; one line says
+ * which), WB_E_NOMEM, WB_E_ARG. */
+WB_API wb_status wb_module_compile_native(wb_module *m, unsigned threads,
+                                          wb_error *err);
+
 /* Number of imports of `m`. */
 WB_API size_t wb_module_import_count(const wb_module *m);
 /* Import `i` (< wb_module_import_count): its module and field names and

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "common/path.h"
+#include "engine/native.h"
 #include "sandbox/oslock.h"
 
 #include <errno.h>
@@ -92,6 +93,13 @@ static const char run_help[] =
     "                           it can use every grant [nobody]; 'root'\n"
     "                           keeps uid 0 (capabilities are still reduced)\n"
     "\n"
+    "tier:\n"
+    "  --tier interp|native     interp (default): the interpreter, instant\n"
+    "                           start; native: compile the module to machine\n"
+    "                           code with LLVM first (libwasmbox-native.so);\n"
+    "                           a module it cannot compile yet is rejected\n"
+    "                           (126), never run another way\n"
+    "\n"
     "report:\n"
     "  --report FILE|-          write a JSON report (outcome, exit_code, trap,\n"
     "                           backtrace, fuel_used, peak_memory,\n"
@@ -119,6 +127,7 @@ typedef struct run_opts {
     const char *argv0;
     const char *os_user;
     bool no_os_sandbox;
+    bool native;
     wb_oslock *lock;
     FILE *report_fp;
 } run_opts;
@@ -195,6 +204,7 @@ static const struct option longopts[] = {
     WB_RUN_OPTIONS,
     { "help", no_argument, NULL, 'h' },
     { "x-resolve-walk", no_argument, NULL, 'W' },   /* tests: the fallback */
+    { "tier", required_argument, NULL, 'T' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -261,6 +271,11 @@ static int opt_one(run_opts *o, int c, const char *v)
     case WB_RUN_NO_OS_SANDBOX: o->no_os_sandbox = true; return 0;
     case WB_RUN_OS_USER: o->os_user = v; return 0;
     case 'W': wb_resolve_force_walk(true); return 0;
+    case 'T':
+        if (strcmp(v, "interp") && strcmp(v, "native"))
+            return usage("--tier: expected interp or native, got '%s'", v, "");
+        o->native = !strcmp(v, "native");
+        return 0;
     }
     return opt_budget(o, c, v);
 }
@@ -354,6 +369,9 @@ static int load(run_opts *o, wb_module **m)
     wb_error err = { 0 };
     wb_status st = wb_module_new(bytes, len, m, &err);
     free(bytes);
+    /* before the lock-down: compiling maps executable pages */
+    if (st == WB_OK && o->native)
+        st = wb_native_compile_module(*m, 0, &err);
     if (st != WB_OK) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s: %s", wb_status_name(st), err.message);

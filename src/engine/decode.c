@@ -11,6 +11,7 @@
  * locals), which are deferred until the whole binary has been read.
  */
 #include "engine.h"
+#include "native.h"
 #include "opcodes.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -1131,6 +1132,7 @@ void wb_module_destroy(wb_module *m)
         }
     }
     free(m->funcdefs);
+    wb_native_release(m);
     free(m->tables);
     free(m->mems);
     free(m->globals);

@@ -158,6 +158,9 @@ struct wb_module {
 
     uint8_t *declared_funcs;           /* bitset: C.refs for ref.func */
     char **func_names;                 /* name section, NULL entries */
+    /* Machine code from the native tier (native.h), or NULL: set once,
+     * before the module is instantiated. */
+    _Atomic(struct wb_native_code *) native;
 };
 
 /* decode.c: fills every field above and runs wb_modcheck. Messages match
@@ -249,6 +252,7 @@ struct wb_instance {
     uint32_t *elem_len;        /* 0 once dropped */
     uint32_t *data_len;        /* 0 once dropped */
     uint8_t *mem0_base;        /* cache for the interpreter */
+    struct wb_nctx *native_ctx;   /* native tier: made at its first call */
 };
 
 /* Frames of the interpreter's call stack. */

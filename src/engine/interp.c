@@ -12,6 +12,7 @@
  * hosts reserve 8 GiB + 64 KiB per memory, so no bounds check is needed).
  */
 #include "engine.h"
+#include "native.h"
 #include "ops.h"
 #include "simd_lanes.h"
 #include <math.h>
@@ -143,7 +144,7 @@ static const char *shown_name(const char *name, char *buf, size_t cap)
     return buf;
 }
 
-static void backtrace(const wb_store *s, uint32_t from, uint32_t to, wb_error *err)
+void wb_interp_backtrace(const wb_store *s, uint32_t from, uint32_t to, wb_error *err)
 {
     size_t len = 0;
     char shown[256];
@@ -746,12 +747,12 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
 
 L_TRAP:
     st = wb_err_trap(err, trap);
-    if (err) backtrace(s, entry_depth, s->depth, err);
+    if (err) wb_interp_backtrace(s, entry_depth, s->depth, err);
     goto L_UNWIND;
 L_HOST_FAIL:
     if (err) {
         *err = s->pending;
-        if (err->status == WB_E_TRAP) backtrace(s, entry_depth, s->depth, err);
+        if (err->status == WB_E_TRAP) wb_interp_backtrace(s, entry_depth, s->depth, err);
     }
     memset(&s->pending, 0, sizeof s->pending);
 L_UNWIND:
@@ -773,7 +774,14 @@ const void *const *wb_interp_labels(void)
     return g_labels;
 }
 
-/* Entry from the API, the instantiator and host re-entry. */
+/* The native runtime calls host functions the same way. */
+wb_status wb_interp_call_host(wb_store *s, wb_instance *inst, wb_func *f, uint64_t *args)
+{
+    return call_host(s, inst, f, args);
+}
+
+/* Entry from the API, the instantiator and host re-entry. A module the
+ * native tier compiled runs as machine code. */
 wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err)
 {
     if (f->host) {
@@ -784,6 +792,8 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
         }
         return st;
     }
+    if (atomic_load_explicit(&f->inst->module->native, memory_order_acquire))
+        return wb_native_call(s, f, slots, err);
     const wb_code *code = atomic_load_explicit(&f->def->code, memory_order_acquire);
     if (!code) {
         wb_module *m = f->inst->module;
@@ -816,7 +826,7 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
         if (st == WB_OK) memcpy(slots, fp, (size_t)code->result_slots * 8);
     } else {
         st = wb_err_trap(err, WB_TRAP_MEMORY_OOB);
-        if (err) backtrace(s, saved_depth + 1, s->depth, err);
+        if (err) wb_interp_backtrace(s, saved_depth + 1, s->depth, err);
     }
     tl_jmp = saved_jmp;
     tl_mem_lo = saved_lo;

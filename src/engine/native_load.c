@@ -1,0 +1,117 @@
+/*
+ * native_load.c: finds and loads the native tier's plugin (native.h).
+ *
+ * libwasmbox-native.so links LLVM (tens of megabytes of shared library);
+ * loading it on demand keeps `wasmbox run` with the interpreter as quick
+ * to start as before, and lets embedders link the engine without LLVM.
+ * The plugin is looked for beside the object this code is in
+ * (libwasmbox.so, or the program linked with libwasmbox.a), then beside
+ * the running executable; in each place also in ../lib/wasmbox/ (an
+ * installed tree). It must come from the
+ * same build: the ABI number is checked.
+ */
+#include "native.h"
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PLUGIN "libwasmbox-native.so"
+
+static const wb_native_plugin *g_plugin;
+static char g_why[512];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* The plugin beside the object at `path` (the library or the program
+ * this code is linked into), or in ../lib/wasmbox/ from it. */
+static void *open_beside(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash || *path != '/' || (size_t)(slash - path) >= sizeof dir)
+        return NULL;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    static const char *const rel[] = { "/" PLUGIN, "/../lib/wasmbox/" PLUGIN };
+    void *h = NULL;
+    for (size_t i = 0; i < sizeof rel / sizeof *rel && !h; i++) {
+        char file[PATH_MAX + 64];
+        snprintf(file, sizeof file, "%s%s", dir, rel[i]);
+        if (access(file, R_OK) == 0 && !(h = dlopen(file, RTLD_NOW | RTLD_LOCAL)))
+            snprintf(g_why, sizeof g_why, "%s", dlerror());
+    }
+    return h;
+}
+
+static void *open_plugin(void)
+{
+    Dl_info di;
+    void *h = NULL;
+    if (dladdr((void *)wb_native_load, &di) && di.dli_fname)
+        h = open_beside(di.dli_fname);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (!h && n > 0) {
+        exe[n] = 0;
+        h = open_beside(exe);
+    }
+    return h;
+}
+
+static void load(void)
+{
+    void *h = open_plugin();
+    if (!h) {
+        if (!g_why[0])
+            snprintf(g_why, sizeof g_why, "%s not found beside the "
+                     "executable (built by make; needs llvm-19-dev)", PLUGIN);
+        return;
+    }
+    const wb_native_plugin *p = dlsym(h, "wb_native_plugin_entry");
+    if (!p || p->abi != WB_NATIVE_ABI) {
+        snprintf(g_why, sizeof g_why, "%s is from another build of wasmbox",
+                 PLUGIN);
+        return;
+    }
+    g_plugin = p;
+}
+
+const wb_native_plugin *wb_native_load(char *why, size_t cap)
+{
+    pthread_once(&g_once, load);
+    if (!g_plugin && why && cap)
+        snprintf(why, cap, "%s", g_why);
+    return g_plugin;
+}
+
+wb_status wb_module_compile_native(wb_module *m, unsigned threads,
+                                   wb_error *err)
+{
+    if (!m)
+        return wb_err_set(err, WB_E_ARG, "wb_module_compile_native: NULL module");
+    return wb_native_compile_module(m, threads, err);
+}
+
+wb_status wb_native_compile_module(wb_module *m, unsigned threads,
+                                   wb_error *err)
+{
+    char why[512];
+    const wb_native_plugin *p = wb_native_load(why, sizeof why);
+    if (!p)
+        return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier unavailable: %s",
+                          why);
+    wb_native_prime_thread();
+    if (atomic_load(&m->native))
+        return WB_OK;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    wb_native_code *c = NULL;
+    wb_status st = p->compile(m, &wb_native_helper_table, threads, &c, err);
+    if (st == WB_OK)
+        atomic_store(&m->native, c);
+    return st;
+}

@@ -1,0 +1,361 @@
+/*
+ * native_rt.c: the run-time side of the native tier (native.h): entering
+ * compiled code, and the helpers it calls for what is not arithmetic or
+ * control flow. Helpers follow the interpreter's handlers (interp.c) so
+ * both tiers trap, charge fuel and report the same way.
+ *
+ * A trap unwinds with siglongjmp to the innermost wb_native_call: compiled
+ * frames hold no host state (no locks, no allocations), so dropping them
+ * is safe. Memory accesses are checked in the compiled code itself, so no
+ * fault is expected there; the guard regions stay the interpreter's.
+ */
+#include "native.h"
+#include "runtime.h"
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* One activation of compiled code on this thread. */
+typedef struct nat_act {
+    sigjmp_buf jb;
+    wb_status st;
+    wb_error e;
+    uint32_t base_depth;        /* s->depth at entry */
+} nat_act;
+
+static _Thread_local nat_act *tl_act;
+static _Thread_local uintptr_t tl_stack_limit;
+
+/* Compiled frames live on the thread's stack: the code checks its frame
+ * address against this limit at every function entry, which leaves room
+ * for host functions (and the C library under them) below the deepest
+ * guest frame. */
+static uintptr_t stack_limit(void)
+{
+    if (tl_stack_limit)
+        return tl_stack_limit;
+    pthread_attr_t a;
+    void *lo = NULL;
+    size_t size = 0;
+    /* reads /proc/self/maps for the main thread: wb_native_compile_module
+     * calls this before the OS lock-down can hide /proc */
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        pthread_attr_getstack(&a, &lo, &size);
+        pthread_attr_destroy(&a);
+    }
+    size_t margin = size / 8 > (256u << 10) ? size / 8 : (256u << 10);
+    /* Unknown bounds: a limit that never trips would let recursion run
+     * into the guard page, so refuse compiled code any depth instead. */
+    tl_stack_limit = lo && size > margin ? (uintptr_t)lo + margin
+                                         : UINTPTR_MAX;
+    return tl_stack_limit;
+}
+
+void wb_native_prime_thread(void)
+{
+    stack_limit();
+}
+
+static __attribute__((noreturn)) void unwind(wb_status st)
+{
+    nat_act *a = tl_act;
+    a->st = st;
+    siglongjmp(a->jb, 1);
+}
+
+static __attribute__((noreturn)) void h_trap(wb_nctx *ctx, int kind)
+{
+    nat_act *a = tl_act;
+    if (kind == WB_TRAP_FUEL)
+        ctx->store->fuel = 0;
+    wb_err_trap(&a->e, (wb_trap_kind)kind);
+    wb_interp_backtrace(ctx->store, a->base_depth + 1, ctx->store->depth,
+                        &a->e);
+    unwind(WB_E_TRAP);
+}
+
+/* Bulk operations pay for their length as in the interpreter. */
+static void bulk_fuel(wb_nctx *ctx, uint64_t bytes)
+{
+    if ((ctx->store->fuel -= (int64_t)(bytes >> 6)) < 0)
+        h_trap(ctx, WB_TRAP_FUEL);
+}
+
+/* ---- calls ---------------------------------------------------------------- */
+
+/* A host function gets its arguments on the value stack, where the
+ * interpreter would have them, so that a re-entry from the host finds
+ * the stack as it expects (its frames start at stack_top). */
+static void call_host(wb_nctx *ctx, wb_func *f, uint64_t *slots)
+{
+    wb_store *s = ctx->store;
+    const wb_functype *t = f->type;
+    uint32_t used = t->param_slots > t->result_slots ? t->param_slots
+                                                     : t->result_slots;
+    uint64_t *args = s->stack_top ? s->stack_top : s->stack;
+    if (args + used + 1 > s->stack_end)
+        h_trap(ctx, WB_TRAP_STACK_EXHAUSTED);
+    memcpy(args, slots, (size_t)t->param_slots * 8);
+    wb_status st = wb_interp_call_host(s, ctx->inst, f, args);
+    if (st == WB_OK) {
+        memcpy(slots, args, (size_t)t->result_slots * 8);
+        return;
+    }
+    nat_act *a = tl_act;
+    a->e = s->pending;
+    if (a->e.status == WB_E_TRAP)
+        wb_interp_backtrace(s, a->base_depth + 1, s->depth, &a->e);
+    memset(&s->pending, 0, sizeof s->pending);
+    unwind(st);
+}
+
+static void h_call_func(wb_nctx *ctx, wb_func *f, uint64_t *slots)
+{
+    if (f->host) {
+        call_host(ctx, f, slots);
+        return;
+    }
+    wb_error e = { 0 };
+    wb_status st = wb_interp_call(ctx->store, f, slots, &e);
+    if (st != WB_OK) {
+        tl_act->e = e;
+        unwind(st);
+    }
+}
+
+static void h_call_import(wb_nctx *ctx, uint32_t funcidx, uint64_t *slots)
+{
+    h_call_func(ctx, ctx->funcs[funcidx], slots);
+}
+
+static bool functype_eq(const wb_functype *a, const wb_functype *b)
+{
+    return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
+                      !memcmp(a->types, b->types, a->nparams + a->nresults));
+}
+
+/* call_indirect: the callee after the checks; its compiled function when
+ * it is one of this instance's, else NULL (the caller goes through
+ * h_call_func). */
+static void *h_indirect(wb_nctx *ctx, uint32_t table, uint32_t type,
+                        uint32_t idx, wb_func **out)
+{
+    wb_table *t = ctx->inst->tables[table];
+    if (idx >= t->size)
+        h_trap(ctx, WB_TRAP_UNDEFINED_ELEMENT);
+    wb_func *f = t->elems[idx];
+    if (!f)
+        h_trap(ctx, WB_TRAP_UNINITIALIZED_ELEMENT);
+    if (!functype_eq(f->type, &ctx->inst->module->types[type]))
+        h_trap(ctx, WB_TRAP_INDIRECT_TYPE);
+    *out = f;
+    if (f->inst == ctx->inst && !f->host)
+        return ctx->fns[f->funcidx - ctx->inst->module->nfunc_imports];
+    return NULL;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static uint32_t h_mem_grow(wb_nctx *ctx, uint32_t delta)
+{
+    return (uint32_t)wb_mem_grow(ctx->mem, delta);
+}
+
+static void h_mem_fill(wb_nctx *ctx, uint32_t d, uint32_t v, uint32_t n)
+{
+    if ((uint64_t)d + n > ctx->mem->size)
+        h_trap(ctx, WB_TRAP_MEMORY_OOB);
+    bulk_fuel(ctx, n);
+    memset(ctx->mem->base + d, (int)(uint8_t)v, n);
+}
+
+static void h_mem_copy(wb_nctx *ctx, uint32_t d, uint32_t s, uint32_t n)
+{
+    uint64_t size = ctx->mem->size;
+    if ((uint64_t)s + n > size || (uint64_t)d + n > size)
+        h_trap(ctx, WB_TRAP_MEMORY_OOB);
+    bulk_fuel(ctx, n);
+    memmove(ctx->mem->base + d, ctx->mem->base + s, n);
+}
+
+static void h_mem_init(wb_nctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
+                       uint32_t n)
+{
+    wb_instance *inst = ctx->inst;
+    if ((uint64_t)s + n > inst->data_len[seg] ||
+        (uint64_t)d + n > ctx->mem->size)
+        h_trap(ctx, WB_TRAP_MEMORY_OOB);
+    bulk_fuel(ctx, n);
+    if (n)
+        memcpy(ctx->mem->base + d, inst->module->datas[seg].bytes + s, n);
+}
+
+static void h_data_drop(wb_nctx *ctx, uint32_t seg)
+{
+    ctx->inst->data_len[seg] = 0;
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+static uint64_t h_table_get(wb_nctx *ctx, uint32_t ti, uint32_t i)
+{
+    wb_table *t = ctx->inst->tables[ti];
+    if (i >= t->size)
+        h_trap(ctx, WB_TRAP_TABLE_OOB);
+    return (uint64_t)(uintptr_t)t->elems[i];
+}
+
+static void h_table_set(wb_nctx *ctx, uint32_t ti, uint32_t i, uint64_t v)
+{
+    wb_table *t = ctx->inst->tables[ti];
+    if (i >= t->size)
+        h_trap(ctx, WB_TRAP_TABLE_OOB);
+    t->elems[i] = (void *)(uintptr_t)v;
+}
+
+static uint32_t h_table_size(wb_nctx *ctx, uint32_t ti)
+{
+    return ctx->inst->tables[ti]->size;
+}
+
+static uint32_t h_table_grow(wb_nctx *ctx, uint32_t ti, uint64_t init,
+                             uint32_t n)
+{
+    wb_table *t = ctx->inst->tables[ti];
+    if ((uint64_t)t->size + n <= t->max)   /* else refused at once */
+        bulk_fuel(ctx, (uint64_t)n * sizeof(void *));
+    return (uint32_t)wb_table_grow(t, n, (void *)(uintptr_t)init);
+}
+
+static void h_table_fill(wb_nctx *ctx, uint32_t ti, uint32_t i, uint64_t v,
+                         uint32_t n)
+{
+    wb_table *t = ctx->inst->tables[ti];
+    if ((uint64_t)i + n > t->size)
+        h_trap(ctx, WB_TRAP_TABLE_OOB);
+    bulk_fuel(ctx, (uint64_t)n * sizeof(void *));
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = (void *)(uintptr_t)v;
+}
+
+static void h_table_copy(wb_nctx *ctx, uint32_t dt, uint32_t st, uint32_t d,
+                         uint32_t s, uint32_t n)
+{
+    wb_table *td = ctx->inst->tables[dt], *ts = ctx->inst->tables[st];
+    if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
+        h_trap(ctx, WB_TRAP_TABLE_OOB);
+    bulk_fuel(ctx, (uint64_t)n * sizeof(void *));
+    if (n)
+        memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+}
+
+static void h_table_init(wb_nctx *ctx, uint32_t ti, uint32_t seg, uint32_t d,
+                         uint32_t s, uint32_t n)
+{
+    wb_instance *inst = ctx->inst;
+    wb_table *t = inst->tables[ti];
+    if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size)
+        h_trap(ctx, WB_TRAP_TABLE_OOB);
+    bulk_fuel(ctx, (uint64_t)n * sizeof(void *));
+    if (n)
+        memcpy(t->elems + d, inst->elem_refs[seg] + s,
+               (size_t)n * sizeof(void *));
+}
+
+static void h_elem_drop(wb_nctx *ctx, uint32_t seg)
+{
+    ctx->inst->elem_len[seg] = 0;
+}
+
+const wb_native_helpers wb_native_helper_table = {
+    .trap = h_trap,
+    .call_import = h_call_import,
+    .call_func = h_call_func,
+    .indirect = h_indirect,
+    .mem_grow = h_mem_grow,
+    .mem_fill = h_mem_fill,
+    .mem_copy = h_mem_copy,
+    .mem_init = h_mem_init,
+    .data_drop = h_data_drop,
+    .table_get = h_table_get,
+    .table_set = h_table_set,
+    .table_size = h_table_size,
+    .table_grow = h_table_grow,
+    .table_fill = h_table_fill,
+    .table_copy = h_table_copy,
+    .table_init = h_table_init,
+    .elem_drop = h_elem_drop,
+};
+
+/* ---- entry ------------------------------------------------------------- */
+
+static wb_nctx *ctx_of(wb_store *s, wb_instance *inst)
+{
+    if (inst->native_ctx)
+        return inst->native_ctx;
+    wb_nctx *c = wb_rt_alloc(s, sizeof *c);
+    if (!c)
+        return NULL;
+    c->store = s;
+    c->inst = inst;
+    c->mem = inst->module->nmems ? inst->mems[0] : NULL;
+    c->fns = (void *const *)atomic_load(&inst->module->native)->fns;
+    c->globals = inst->globals;
+    c->funcs = inst->funcs;
+    c->fuel = &s->fuel;
+    c->interrupt = &s->interrupt;
+    c->depth = &s->depth;
+    c->frames = s->frames;
+    inst->native_ctx = c;
+    return c;
+}
+
+wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
+                         wb_error *err)
+{
+    wb_instance *inst = f->inst;
+    wb_native_code *code = atomic_load(&inst->module->native);
+    wb_nctx *ctx = ctx_of(s, inst);
+    if (!ctx)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    ctx->max_depth = s->max_depth ? s->max_depth : s->limits.max_call_depth;
+    ctx->stack_limit = stack_limit();
+
+    /* State the unwinding path restores, fixed before sigsetjmp. */
+    nat_act act;
+    nat_act *const saved_act = tl_act;
+    const uint32_t saved_depth = s->depth;
+    act.base_depth = saved_depth;
+    memset(&act.e, 0, sizeof act.e);
+    if (s->depth == 0)
+        s->frames[0].func = f;
+    wb_status st = WB_OK;
+    if (sigsetjmp(act.jb, 0) == 0) {
+        tl_act = &act;
+        code->entries[f->funcidx - inst->module->nfunc_imports](ctx, slots);
+    } else {
+        st = act.st;
+        if (err)
+            *err = act.e;
+    }
+    tl_act = saved_act;
+    s->depth = saved_depth;
+    return st;
+}
+
+void wb_native_release(wb_module *m)
+{
+    wb_native_code *c = atomic_load(&m->native);
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nmaps; i++)
+        munmap(c->maps[i], c->map_sizes[i]);
+    free(c->maps);
+    free(c->map_sizes);
+    free(c->fns);
+    free(c->entries);
+    free(c);
+    atomic_store(&m->native, NULL);
+}

@@ -1,0 +1,118 @@
+/*
+ * nt.h: the native tier's compiler (libwasmbox-native.so), internal.
+ *
+ *   jit.c              compile a module: threads, LLVM, W^X code pages
+ *   tr.c               one function: control flow, variables, calls
+ *   tr_mem.c           memory, globals, tables, bulk operations
+ *   tr_num.c           numeric instructions with Wasm's exact semantics
+ *   tr_simd.c          128-bit SIMD as LLVM vectors
+ *   target_x86_64.c    everything specific to the machine
+ */
+#ifndef WB_NT_H
+#define WB_NT_H
+#include "native.h"
+#include "opcodes.h"
+#include "read.h"
+#include <llvm-c/Core.h>
+
+/* One LLVM module: the functions one thread compiles. */
+typedef struct nt_mod {
+    LLVMContextRef C;
+    LLVMModuleRef M;
+    LLVMBuilderRef B;
+    const wb_module *wm;
+    const wb_native_helpers *h;
+    LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vt;
+    LLVMTypeRef v128;           /* <2 x i64>: how v128 values travel */
+    LLVMValueRef *fns;          /* per definition: ours, or NULL */
+    LLVMValueRef *entries;
+    wb_error *err;
+} nt_mod;
+
+enum { NT_BLOCK, NT_LOOP, NT_IF, NT_FUNC };
+
+typedef struct nt_ctl {
+    uint8_t kind;
+    bool reached;               /* some edge reaches cont */
+    bool has_else;
+    uint32_t nparams, nresults;
+    const uint8_t *ptypes, *rtypes;
+    uint32_t height;            /* operand stack height below params */
+    LLVMBasicBlockRef cont;     /* after end */
+    LLVMBasicBlockRef header;   /* loop: its start */
+    LLVMBasicBlockRef elsebb;   /* if: the false edge */
+    LLVMValueRef *phis;         /* results at cont */
+    LLVMValueRef *hphis;        /* loop: params at header */
+    LLVMValueRef *else_args;    /* if: params for the else arm */
+    LLVMValueRef fuel_cost;     /* loop: the sub whose constant is patched */
+    uint32_t loop_instr;
+    uint8_t bt_one[1];          /* storage for a single-valtype blocktype */
+} nt_ctl;
+
+typedef struct nt_fn {
+    nt_mod *m;
+    uint32_t defidx, funcidx;
+    const wb_functype *type;
+    LLVMValueRef fn, ctx;
+    LLVMBasicBlockRef entry;    /* allocas go here */
+    LLVMValueRef *locals;       /* allocas */
+    uint8_t *ltypes;
+    uint32_t nlocals;
+    LLVMValueRef *stack;
+    uint32_t sp, cap;
+    nt_ctl *ctl;
+    uint32_t nctl, capctl;
+    LLVMValueRef mem, membase, depth0;
+    LLVMBasicBlockRef trapbb[WB_TRAP_HOST + 1];
+    uint32_t ninstr;
+    bool dead;
+    uint32_t dead_depth;
+    wb_reader r;
+} nt_fn;
+
+/* An instruction's translator: WB_E_NOT_FOUND when `code` is not one of
+ * its opcodes. */
+typedef wb_status (*nt_op_fn)(nt_fn *f, uint32_t code);
+
+/* tr.c */
+wb_status nt_translate(nt_mod *m, uint32_t defidx);
+/* The first of fns[0..n) that knows `code`, or WB_E_NOT_FOUND. */
+wb_status nt_first(nt_fn *f, uint32_t code, const nt_op_fn *fns, size_t n);
+wb_status nt_entry_wrapper(nt_mod *m, uint32_t defidx);
+LLVMTypeRef nt_functype(nt_mod *m, const wb_functype *t);
+wb_status nt_unsupported(nt_fn *f, const char *what);
+LLVMTypeRef nt_type(nt_mod *m, uint8_t t);
+void nt_push(nt_fn *f, LLVMValueRef v);
+LLVMValueRef nt_pop(nt_fn *f);
+LLVMValueRef nt_ctx_load(nt_fn *f, size_t off, LLVMTypeRef t);
+LLVMValueRef nt_helper(nt_fn *f, size_t off, LLVMTypeRef ret,
+                       LLVMTypeRef *params, unsigned n, LLVMValueRef *args);
+void nt_trap_if(nt_fn *f, LLVMValueRef cond, int kind);
+LLVMValueRef nt_i32(nt_mod *m, uint64_t v);
+LLVMValueRef nt_i64(nt_mod *m, uint64_t v);
+LLVMValueRef nt_call_intrinsic(nt_fn *f, const char *name, LLVMTypeRef *tys,
+                               unsigned ntys, LLVMValueRef *args, unsigned n);
+/* tr_mem.c: memory, globals, tables, references, bulk; WB_E_NOT_FOUND
+ * (not one of its opcodes) lets the caller try the next. `code` is
+ * WB_WASM_* (prefix << 8 | sub-opcode). */
+wb_status nt_mem_op(nt_fn *f, uint32_t code);
+LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n);
+/* tr_num.c */
+wb_status nt_num_op(nt_fn *f, uint32_t code);
+/* Shared with tr_simd.c; scalars or vectors alike. */
+LLVMValueRef nt_strict(nt_fn *f, const char *op, LLVMTypeRef *tys,
+                       unsigned ntys, LLVMValueRef *args, unsigned n,
+                       bool rounding);
+LLVMValueRef nt_fminmax(nt_fn *f, LLVMValueRef a, LLVMValueRef b, bool is_min);
+LLVMValueRef nt_round(nt_fn *f, const char *name, LLVMValueRef a);
+/* tr_simd.c: the 0xFD prefix */
+wb_status nt_simd_op(nt_fn *f, uint32_t code);
+
+/* target_x86_64.c */
+void nt_target_init(void);
+const char *nt_target_cpu(void);
+const char *nt_target_features(void);
+const char *nt_target_describe(void);
+void nt_target_flush(void *p, size_t n);
+
+#endif

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# tests/native/run.sh [WASMBOX]: the native tier (--tier native) against
+# the interpreter and the sandbox's guarantees (default build/wasmbox).
+#
+#   traps       each kind of trap: same exit status, message and
+#               name-section backtrace in both tiers
+#   limits      an infinite loop ends at --timeout, so does a guest
+#               blocked in a host call; fuel ends a loop; deep recursion
+#               traps; --max-stack holds
+#   programs    WASI programs (clang --target=wasm32-wasi) print the same
+#               in both tiers, and the whole WASI suite (tests/wasi) runs
+#               in the native tier
+#   refusal     without its plugin the tier refuses with one line and
+#               exit status 126, never running the module another way
+#   c-api       wb_module_compile_native through libwasmbox.so
+#   start-up    the interpreter does not load LLVM
+# One line per failing case, then "N passed, N failed, N skipped"
+# (tests/lib.sh). Without the plugin (no llvm-19-dev) every case skips.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WB=$(realpath "${1:-$ROOT/build/wasmbox}")
+OUT=$(dirname "$WB")/native-tests
+CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
+mkdir -p "$OUT"
+. "$ROOT/tests/lib.sh"
+
+# A module with a _start export from a WAT body (functions and all).
+wat() {   # name text
+    printf '%s\n' "$2" >"$OUT/$1.wat"
+    wat2wasm --debug-names --enable-all "$OUT/$1.wat" -o "$OUT/$1.wasm" 2>"$OUT/$1.log"
+}
+
+# Runs in a tier: $rc, $OUT/$tier.out, $OUT/$tier.err.
+run_tier() {   # tier args...
+    local tier=$1
+    shift
+    # generous: compiling under ASan on a loaded machine takes a while
+    timeout 600 "$WB" run --tier "$tier" "$@" >"$OUT/$tier.out" 2>"$OUT/$tier.err"
+    rc=$?
+}
+
+# Both tiers must agree on status, stdout and stderr (messages and
+# backtrace); the status must be `want`.
+same() {   # case want args...
+    local case=$1 want=$2 irc
+    shift 2
+    run_tier interp "$@"
+    irc=$rc
+    run_tier native "$@"
+    if [ "$rc" != "$want" ] || [ "$irc" != "$want" ]; then
+        fail "$case: exit status interp $irc, native $rc, want $want ($(head -c 300 "$OUT/native.err" | tr '\n' ' '))"
+    elif ! cmp -s "$OUT/interp.out" "$OUT/native.out"; then
+        fail "$case: stdout differs: $(diff "$OUT/interp.out" "$OUT/native.out" | head -4 | tr '\n' ' ')"
+    elif ! cmp -s "$OUT/interp.err" "$OUT/native.err"; then
+        fail "$case: stderr differs: $(diff "$OUT/interp.err" "$OUT/native.err" | head -6 | tr '\n' ' ')"
+    else
+        pass
+    fi
+}
+
+if ! wat probe '(module (func (export "_start")))' ||
+   ! "$WB" run --tier native "$OUT/probe.wasm" >/dev/null 2>"$OUT/probe.err"; then
+    skip "native tier: unavailable: $(head -c 200 "$OUT/probe.err")"
+    summary
+    exit
+fi
+
+# ---- traps ------------------------------------------------------------------
+trap_case() {   # name body-of-$inner [extra module fields [status]]
+    wat "$1" "(module
+  ${3:-}
+  (type \$v (func))
+  (type \$i (func (param i32) (result i32)))
+  (memory 1)
+  (table 4 funcref)
+  (elem (i32.const 0) \$leaf \$inner)
+  (func \$leaf)
+  (func \$inner (param i32) (result i32) $2)
+  (func \$middle (param i32) (result i32) (call \$inner (local.get 0)))
+  (func (export \"_start\") (drop (call \$middle (i32.const 7)))))" || {
+        fail "$1: wat2wasm: $(head -c 200 "$OUT/$1.log")"; return; }
+    same "trap $1" "${4:-134}" "$OUT/$1.wasm"
+}
+trap_case unreachable 'unreachable'
+trap_case div_zero '(i32.div_s (local.get 0) (i32.const 0))'
+trap_case rem_zero '(i64.rem_u (i64.const 1) (i64.const 0)) drop (i32.const 0)'
+trap_case div_overflow '(i32.div_s (i32.const 0x80000000) (i32.const -1))'
+trap_case div64_overflow '(i64.div_s (i64.const 0x8000000000000000) (i64.const -1)) i32.wrap_i64'
+trap_case trunc_nan '(i32.trunc_f32_s (f32.const nan))'
+trap_case trunc_range '(i32.trunc_f64_u (f64.const -1))'
+trap_case trunc64_range '(i64.trunc_f32_s (f32.const 1e19)) i32.wrap_i64'
+trap_case load_oob '(i32.load (i32.const 65533))'
+trap_case store_oob '(i64.store offset=65530 (local.get 0) (i64.const 1)) (i32.const 0)'
+trap_case fill_oob '(memory.fill (i32.const 65000) (i32.const 0) (i32.const 1000)) (i32.const 0)'
+trap_case undefined_element '(call_indirect (type $i) (local.get 0) (i32.const 9))'
+trap_case uninitialized_element '(call_indirect (type $i) (local.get 0) (i32.const 3))'
+trap_case indirect_type '(call_indirect (type $i) (local.get 0) (i32.const 0))'
+trap_case table_oob '(table.get 0 (i32.const 5)) drop (i32.const 0)'
+# an exit from a host function unwinds native frames too (not a trap)
+trap_case host_exit '(call $exit (i32.const 3)) (i32.const 0)' \
+    '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))' 3
+
+# ---- limits -------------------------------------------------------------------
+# The run's own clock (the report's wall_time_ms, from the start of the
+# guest), not the compilation's.
+timed_out() {   # case
+    local ms outcome
+    ms=$(jq -r .wall_time_ms "$OUT/timeout.json" 2>/dev/null)
+    outcome=$(jq -r .outcome "$OUT/timeout.json" 2>/dev/null)
+    if [ "$rc" = 124 ] && [ "$outcome" = timeout ] && [ "${ms:-99999}" -lt 10000 ]; then
+        pass
+    else
+        fail "$1: status $rc, outcome ${outcome:-?} after ${ms:-?} ms, want 124, timeout, < 10 s"
+    fi
+}
+wat loop '(module (func (export "_start") (loop (br 0))))'
+run_tier native --timeout 1s --report "$OUT/timeout.json" "$OUT/loop.wasm"
+timed_out "timeout: infinite loop"
+run_tier native --fuel 1000000 "$OUT/loop.wasm"
+if [ "$rc" = 121 ] && grep -q "fuel exhausted" "$OUT/native.err"; then pass; else
+    fail "fuel: infinite loop: status $rc, want 121 ($(head -c 200 "$OUT/native.err"))"; fi
+wat count '(module (func (export "_start") (local i32)
+  (loop (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 1000))))))'
+run_tier native --fuel 100000 --report "$OUT/count.json" "$OUT/count.wasm"
+used=$(jq -r .fuel_used "$OUT/count.json" 2>/dev/null)
+if [ "$rc" = 0 ] && [ "${used:-0}" -ge 1000 ] && [ "${used:-0}" -le 20000 ]; then pass; else
+    fail "fuel: a bounded loop: status $rc, fuel_used ${used:-?} (want 0, 1000..20000)"; fi
+wat recurse '(module (func $down (param i32) (result i32)
+    (i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "_start") (drop (call $down (i32.const 0)))))'
+same "deep recursion" 134 "$OUT/recurse.wasm"
+if grep -q "call stack exhausted" "$OUT/native.err"; then pass; else
+    fail "deep recursion: no 'call stack exhausted' in: $(head -c 200 "$OUT/native.err")"; fi
+same "--max-stack 50" 134 --max-stack 50 "$OUT/recurse.wasm"
+wat depth '(module (func $down (param i32)
+    (if (local.get 0) (then (call $down (i32.sub (local.get 0) (i32.const 1))))))
+  (func (export "_start") (call $down (i32.const 45))))'
+same "--max-stack 50, 46 frames" 0 --max-stack 50 "$OUT/depth.wasm"
+# the default limit (10000 calls) is reached before the native stack's
+sed 's/i32.const 45/i32.const 9990/' "$OUT/depth.wat" >"$OUT/deep.wat"
+wat2wasm --debug-names "$OUT/deep.wat" -o "$OUT/deep.wasm"
+same "9991 frames" 0 "$OUT/deep.wasm"
+
+# ---- programs -----------------------------------------------------------------
+for p in mix sleep; do
+    if ! "${CC[@]}" -o "$OUT/$p.wasm" "$ROOT/tests/native/$p.c" -lm 2>"$OUT/$p.log"; then
+        fail "$p: does not compile: $(head -3 "$OUT/$p.log" | tr '\n' ' ')"
+    fi
+done
+same "program mix.c" 0 "$OUT/mix.wasm"
+if cmp -s "$OUT/native.out" "$ROOT/tests/native/mix.expected"; then pass; else
+    fail "program mix.c: output differs from tests/native/mix.expected: $(diff "$ROOT/tests/native/mix.expected" "$OUT/native.out" | head -4 | tr '\n' ' ')"; fi
+run_tier native --timeout 1s --report "$OUT/timeout.json" "$OUT/sleep.wasm"
+timed_out "timeout: blocked in a host call"
+# The WASI suite, every `wasmbox run` in the native tier (a few minutes:
+# each run compiles its module; NATIVE_WASI=0 leaves it out, counted as
+# one skip).
+# Under ASan, LLVM allocates through the sanitizer's allocator and
+# compiles several times slower: past the WASI suite's 30 s per case on a
+# loaded machine. The normal build runs it; ASan runs mix.c and sleep.c.
+if nm "$WB" 2>/dev/null | grep -q __asan_init; then
+    NATIVE_WASI=${NATIVE_WASI:-0}
+fi
+if [ "${NATIVE_WASI:-1}" = 0 ]; then
+    skip "the WASI suite in the native tier (NATIVE_WASI=0; the default in ASan builds)"
+else
+printf '#!/bin/sh\nif [ "$1" = run ]; then shift; exec "%s" run --tier native "$@"; fi\nexec "%s" "$@"\n' \
+    "$WB" "$WB" >"$OUT/wasmbox-native"
+chmod +x "$OUT/wasmbox-native"
+while IFS= read -r line; do
+    add_counts "$line" || { [[ $line == FAIL* ]] && echo "wasi (native): $line"; }
+done < <(FSDIFF_SEEDS=4 bash "$ROOT/tests/wasi/run.sh" "$OUT/wasmbox-native" 2>&1)
+fi
+
+# ---- refusal ------------------------------------------------------------------
+# Without its plugin the tier refuses to run the module (one line, 126):
+# the interpreter is never used in its place.
+mkdir -p "$OUT/alone"
+cp "$WB" "$OUT/alone/wasmbox"
+"$OUT/alone/wasmbox" run --tier native "$OUT/mix.wasm" >"$OUT/alone.out" 2>"$OUT/alone.err"
+rc=$?
+if [ "$rc" = 126 ] && [ "$(wc -l <"$OUT/alone.err")" = 1 ] && [ ! -s "$OUT/alone.out" ] &&
+   grep -q "native tier unavailable" "$OUT/alone.err"; then pass; else
+    fail "refusal: no plugin: status $rc, want 126 and one line: $(head -c 300 "$OUT/alone.err")"; fi
+wat simd '(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))'
+same "SIMD" 0 "$OUT/simd.wasm"
+
+# ---- the C API ------------------------------------------------------------------
+# wb_module_compile_native with libwasmbox.so of the same build (which
+# finds the plugin beside itself).
+SO=$(dirname "$WB")/libwasmbox.so
+SANFLAGS=()
+nm -D "$SO" 2>/dev/null | grep -q __asan_ && SANFLAGS=(-fsanitize=address,undefined)
+wat api '(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $crash (export "crash") (param i32) (result i32)
+    (i32.div_u (local.get 0) (i32.const 0))))'
+if ! cc -std=c11 -I"$ROOT/include" -o "$OUT/api_native" "$ROOT/tests/native/api_native.c" \
+        -L"$(dirname "$SO")" -lwasmbox -Wl,-rpath,"$(dirname "$SO")" "${SANFLAGS[@]}" \
+        2>"$OUT/api_native.log"; then
+    fail "c-api: does not build: $(head -3 "$OUT/api_native.log" | tr '\n' ' ')"
+elif out=$(timeout 60 "$OUT/api_native" "$OUT/api.wasm" 2>&1) && [ "$out" = ok ]; then
+    pass
+else
+    fail "c-api: $out"
+fi
+
+# ---- start-up -------------------------------------------------------------------
+n=$(LD_DEBUG=files "$WB" run --no-os-sandbox "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
+if [ "$n" = 0 ]; then pass; else fail "start-up: the interpreter loaded libLLVM ($n lines)"; fi
+n=$(LD_DEBUG=files "$WB" run --no-os-sandbox --tier native "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
+if [ "$n" != 0 ]; then pass; else fail "start-up: --tier native did not load libLLVM"; fi
+summary
