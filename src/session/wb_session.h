@@ -180,6 +180,10 @@ void wb_pool_free(wb_pool *p, wb_isolation *iso);
 wb_pool *wb_zyg_pool(wb_isolation *iso);
 wb_status wb_pool_attach(wb_session *s, const wb_session_options *o,
                          wb_error *err);
+/* A pooled session's workspace is its worker's, <dir>/work (the one
+ * directory the worker may write); its own directory, made here when
+ * `make`, holds only what the server keeps. */
+wb_status wb_pool_paths(wb_session *s, bool make, wb_error *err);
 void wb_pool_release(wb_session *s);
 
 /* The worker (wb_session_worker.c). */

@@ -8,10 +8,12 @@
  * closed, waits idle for the next throw-away session of the same tenant
  * and runs it on a fresh instance in the same, already locked-down
  * process. What that process may touch is fixed at its lock-down: its
- * own state directory (<base>/w-<random>, Landlock: read-write on its
- * sessions/ and read-only on its runtime/) and the guest images; each of
- * its sessions lives in there and is deleted (by the server) before the
- * next one comes. A guest that broke the engine in one run can therefore
+ * own workspace (<base>/w-<random>/work, Landlock: read-write), its
+ * runtime/ (read-only) and the guest images; each of its sessions uses
+ * that workspace in turn, and the server empties it before the next one
+ * comes. The sessions' own directories (session.json, the lock) are in
+ * <base>/w-<random>/sessions, out of the worker's reach: a worker that
+ * could rename them could make the server follow a link of its choice. A guest that broke the engine in one run can therefore
  * reach the later runs of the same tenant in that worker, and nothing of
  * any other tenant's. A worker is not reused after a step that did not
  * end with the guest's own exit (a trap, a limit, an error, a crash: the
@@ -21,6 +23,7 @@
  * tenant and POOL_IDLE in all. */
 #include "session/wb_session.h"
 #include "common/tree.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -131,7 +134,9 @@ static int mkdir_ok(const char *path)
 }
 
 /* A new worker's own state directory under `base`, with its sessions/
- * and runtime/ (the drivers go there before the worker starts). */
+ * (the server's: session.json, the lock), work/ (the workspace of each
+ * session it runs, in turn: the only directory it may write) and
+ * runtime/ (the drivers go there before the worker starts). */
 static wb_status new_dir(const char *base, char **out, wb_error *err)
 {
     uint8_t r[8];
@@ -144,11 +149,12 @@ static wb_status new_dir(const char *base, char **out, wb_error *err)
     if (mkdir_ok(base) || mkdir(dir, 0700))
         return wb_err_set(err, WB_E_IO, "%s: cannot create: %s", dir,
                           strerror(errno));
-    snprintf(sub, sizeof sub, "%s/sessions", dir);
-    int rc = mkdir(sub, 0700);
-    snprintf(sub, sizeof sub, "%s/runtime", dir);
-    if (!rc)
+    int rc = 0;
+    static const char *const subs[] = { "sessions", "work", "runtime" };
+    for (size_t i = 0; i < 3 && !rc; i++) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, subs[i]);
         rc = mkdir(sub, 0700);
+    }
     if (rc || !(*out = strdup(dir))) {
         int e = rc ? errno : ENOMEM;
         wb_tree_rm(AT_FDCWD, dir);
@@ -185,6 +191,41 @@ wb_status wb_pool_attach(wb_session *s, const wb_session_options *o,
     return st;
 }
 
+wb_status wb_pool_paths(wb_session *s, bool make, wb_error *err)
+{
+    char ws[PATH_MAX];
+    snprintf(ws, sizeof ws, "%s/work", s->state_dir);
+    free(s->ws);
+    if (!(s->ws = strdup(ws)))
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    if (make && mkdir(s->root, 0700) && errno != EEXIST)
+        return wb_err_set(err, WB_E_IO, "%s: cannot create: %s", s->root,
+                          strerror(errno));
+    return WB_OK;
+}
+
+/* Empty the workspace for the worker's next session. The directory
+ * itself stays: the worker's Landlock rule holds its inode. Never
+ * follows a link the guest made (wb_tree_rm). */
+static bool empty_workspace(const char *ws)
+{
+    int fd = open(ws, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            wb_tree_rm(dirfd(d), e->d_name))
+            ok = false;
+    closedir(d);
+    return ok;
+}
+
 /* Make room for one more of `tenant` (the oldest go to `gone`), then
  * keep `w`. */
 static void put(wb_pool *p, const idle *w, idle *gone, size_t *ngone)
@@ -218,7 +259,8 @@ void wb_pool_release(wb_session *s)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/sessions", s->state_dir);
     int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    bool gone_ok = dfd >= 0 && wb_tree_rm(dfd, s->id) == 0;
+    bool gone_ok = dfd >= 0 && wb_tree_rm(dfd, s->id) == 0 && s->ws &&
+                   empty_workspace(s->ws);
     if (dfd >= 0)
         close(dfd);
     idle w = { .policy = s->policy, .settings = s->settings,

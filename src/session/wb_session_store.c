@@ -348,6 +348,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     else if (!st && !random_id(s->id))
         st = wb_err_set(err, WB_E_IO, "no randomness for an id");
     if (!st && !(st = set_paths(s, o ? o->guests_dir : NULL, err)) &&
+        !(s->wk_pooled && (st = wb_pool_paths(s, true, err))) &&
         !(st = lock_root(s, err))) {
         load_state(s);
         st = wb_sess_save(s, err);

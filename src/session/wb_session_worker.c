@@ -152,7 +152,8 @@ static void own_workspace(wb_session *s)
         return;
     ids[1] = (uid_t)gid;
     wb_tree_ops ops = { give_leaf, give_leaf, ids };
-    chmod(s->root, 0711);
+    if (!s->wk_pooled)
+        chmod(s->root, 0711);           /* a pooled one's is not on the way */
     if (chown(s->ws, ids[0], gid) == 0)
         wb_tree_walk(AT_FDCWD, s->ws, &ops);
 }
@@ -173,8 +174,6 @@ static void open_dirs(wb_session *s)
                  s->state_dir) : 0, s->state_dir);
         if (*path)
             chmod(path, 0711);          /* the scratch directory */
-        snprintf(path, sizeof path, "%s/sessions", s->state_dir);
-        chown(path, uid, gid);          /* its sessions come and go */
     } else {
         chmod(path, 0711);
     }
@@ -349,12 +348,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 static wb_status lock_down(wb_session *s, const wb_worker_env *env,
                            wb_error *err)
 {
-    /* a pooled worker's sessions come and go in its own directory */
-    char sessions[4096];
-    snprintf(sessions, sizeof sessions, "%s/sessions", s->state_dir);
     /* no images installed: raw wasm steps still run */
     const wb_oslock_path paths[] = {
-        { env->pooled ? sessions : s->ws, true },
+        { s->ws, true },
         { s->runtime_dir, false },
         { s->guests_dir, false },
     };
@@ -430,7 +426,7 @@ static bool rebind(wb_session *s, const wb_worker_env *env, const char *id)
     pthread_mutex_destroy(&s->mu);
     wb_error e = { 0 };
     return wb_sess_init_copy(s, env->state_dir, env->guests_dir, id,
-                             &e) == WB_OK;
+                             &e) == WB_OK && !wb_pool_paths(s, false, &e);
 }
 
 /* One step: run it, answer. */
@@ -504,6 +500,8 @@ _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
         st = spec->bad ? wb_err_set(&e, WB_E_ARG, "a malformed spawn request")
                        : wb_sess_init_copy(s, env->state_dir, env->guests_dir,
                                            id, &e);
+        if (!st && env->pooled)
+            st = wb_pool_paths(s, false, &e);
     }
     if (!st && *env->plan_err)
         st = wb_err_set(&e, WB_E_ARG, "%s", env->plan_err);

@@ -92,9 +92,9 @@ a4=$(whoami "$KEY_A")
 run "$KEY_A" "print(6 * 7)"
 [ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 42 ] &&
     pass "a real Python run in the warm worker" || fail "python run: $code $body"
-left=$(find "$T/scratch" -path '*/sessions/*' -maxdepth 3 | wc -l)
-[ "$left" = 0 ] && pass "no run's workspace is left after it" ||
-    fail "left behind: $(find "$T/scratch" -path '*/sessions/*' -maxdepth 3)"
+left=$(find "$T/scratch" -mindepth 3 -maxdepth 3 \( -path '*/sessions/*' -o -path '*/work/*' \) | wc -l)
+[ "$left" = 0 ] && pass "no run's session nor file is left after it" ||
+    fail "left behind: $(find "$T/scratch" -mindepth 3 -maxdepth 3)"
 
 # a crash: the worker is gone, the next run gets a new one
 run "$KEY_A" "#wb-test-attempt:segv"
@@ -122,7 +122,8 @@ for _ in $(seq 60); do
     sleep 0.1
 done
 if [ -n "$ws" ] && [ "$ws" != . ]; then
-    for what in "open:$ws/s.txt" "write:$ws/planted.txt" "open:$(dirname "$ws")/session.json"; do
+    sj=$(find "$(dirname "$ws")/sessions" -name session.json | head -1)
+    for what in "open:$ws/s.txt" "write:$ws/planted.txt" "open:$sj"; do
         run "$KEY_B" "#wb-test-attempt:$what"
         e=$(jget "$body" stderr)
         [ "$code" = 200 ] && [[ $e == *"refused: "* ]] &&
@@ -134,6 +135,13 @@ else
     fail "alice's run's workspace not found under $T/scratch"
 fi
 wait $busy
+if [ -n "$ws" ] && [ "$ws" != . ]; then
+    # a worker's own pool directory: only work/ is its to write
+    run "$KEY_A" "#wb-test-attempt:write:$(dirname "$ws")/sessions/planted"
+    [ "$code" = 200 ] && [[ $(jget "$body" stderr) == *"refused: "* ]] &&
+        pass "a worker cannot write beside its workspace (the sessions' directories)" ||
+        fail "write beside the workspace: $code $body"
+fi
 
 # ---- started as root: the workers run as nobody --------------------------
 if [ "$(id -u)" = 0 ]; then
