@@ -145,8 +145,9 @@ cat <<EOF3
 \`bench/http_load.sh --duration $DURATION --rounds $ROUNDS --connections $CONNS\`
 on $(date -u +%Y-%m-%d), $NCPU CPUs ($CPU). One \`wasmbox serve\` on loopback
 (API key auth, default policy budget, --workers $WORKERS), twice: isolation
-**on** (the default: each request in a locked-down worker process forked
-by the zygote, see docs/os-sandbox.md) and **off** (\`--no-os-sandbox\`:
+**on** (the default: each request in a locked-down worker process, one
+of the API key's warm workers reused from its earlier runs, see
+docs/os-sandbox.md "Reused workers") and **off** (\`--no-os-sandbox\`:
 on the server's threads), the rounds alternating between them; wrk with $CONNS
 connections, i.e. at most $CONNS requests in flight (a closed loop). Every
 request is a one-shot \`POST /v1/run\` in a fresh throw-away session

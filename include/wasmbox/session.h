@@ -34,6 +34,14 @@ typedef struct wb_session_options {
     wb_isolation *isolation;  /* NULL: steps run in this process; else in
                                  a locked-down worker process of this
                                  isolation (wb_isolation_start) */
+    const char *oneshot_tenant;  /* with an isolation: the session (id
+                                 NULL) is a throw-away one for one-shot
+                                 steps of this tenant (an API key's name):
+                                 its steps may run in a warm worker that
+                                 ran this tenant's earlier such sessions,
+                                 never another tenant's, and
+                                 wb_session_close deletes it. Ignored
+                                 without an isolation */
 } wb_session_options;
 
 /* ---- isolation: every session's guests in a worker process ------------

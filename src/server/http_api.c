@@ -372,6 +372,9 @@ static void h_run(wb_http_req *r)
         /* the server's policy; the request's budget is the step's */
         wb_session_options o = srv->run_opts;
         o.policy = &srv->policy;
+        /* with isolation: a warm worker of this key's earlier runs may
+           run it, and closing deletes it */
+        o.oneshot_tenant = r->key->name;
         wb_session *s = NULL;
         wb_error err = { 0 };
         wb_status st = wb_session_open(&o, NULL, &s, &err);
@@ -384,7 +387,8 @@ static void h_run(wb_http_req *r)
             if (put_files(r, s, q.files))
                 run_step(r, s, &q, false);
             wb_session_close(s);
-            wb_session_delete(&o, id, NULL);
+            if (!o.isolation)
+                wb_session_delete(&o, id, NULL);
         }
     }
     step_req_free(&q);

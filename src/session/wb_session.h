@@ -47,6 +47,13 @@ struct wb_session {
     pid_t wk_pid;
     uint32_t wk_kernels;                /* WB_LANG_BIT of kernels in it */
     bool in_worker;                     /* this is the worker's copy */
+    /* a throw-away one-shot session whose worker comes from, and goes
+       back to, its tenant's pool (wb_session_pool.c) */
+    bool wk_pooled;
+    bool wk_dirty;                      /* a step may have left state in
+                                           the worker: it is not reused */
+    uint32_t wk_runs;                   /* sessions the worker served */
+    char tenant[64];
 };
 
 /* store */
@@ -156,6 +163,28 @@ wb_status wb_zyg_spawn(wb_isolation *iso, wb_session *s, pid_t *pid,
  * then kill) and reap it: its wait status, or -1. */
 int wb_zyg_end(wb_isolation *iso, pid_t pid, bool kill);
 void wb_zyg_count_crash(wb_isolation *iso);
+/* Started as root: the uid/gid the workers drop to (true), who must own
+ * their workspaces. */
+bool wb_zyg_owner(const wb_isolation *iso, uid_t *uid, gid_t *gid);
+
+/* The pool of warm workers of throw-away one-shot sessions
+ * (wb_session_pool.c). attach: s's state directory is a worker's own
+ * (a warm worker of o->oneshot_tenant when one is idle, else a new
+ * directory whose worker ensure() starts); release, at its close: its
+ * workspace is deleted and its worker goes back to the pool, or ends
+ * when it may hold state. */
+typedef struct wb_pool wb_pool;
+wb_pool *wb_pool_new(void);
+/* Ends every idle worker (before the zygote goes). */
+void wb_pool_free(wb_pool *p, wb_isolation *iso);
+wb_pool *wb_zyg_pool(wb_isolation *iso);
+wb_status wb_pool_attach(wb_session *s, const wb_session_options *o,
+                         wb_error *err);
+/* A pooled session's workspace is its worker's, <dir>/work (the one
+ * directory the worker may write); its own directory, made here when
+ * `make`, holds only what the server keeps. */
+wb_status wb_pool_paths(wb_session *s, bool make, wb_error *err);
+void wb_pool_release(wb_session *s);
 
 /* The worker (wb_session_worker.c). */
 wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
@@ -163,6 +192,12 @@ wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
                          const wb_step_options *o, const wb_budget *b,
                          int in_fd, wb_step_result *res, wb_error *err);
 void wb_worker_stop(wb_session *s);
+/* A W_RESULT's payload, decoded and checked (res and *err filled, s's
+ * lost flags of `lang` updated): false when the worker broke the
+ * protocol. On false res may hold allocations: wb_step_result_free.
+ * (Not static: fuzz/fuzz_wire.c drives it.) */
+bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
+                      wb_status *st, wb_step_result *res, wb_error *err);
 /* In the zygote's child: lock down, then serve steps on `chan` until it
  * closes. Never returns. */
 /* What the zygote hands a worker it forked. */
@@ -172,6 +207,8 @@ typedef struct wb_worker_env {
     const struct wb_oslock_ids *ids;    /* the uid/gid decision */
     const void *seccomp;                /* the program, built once */
     const char *plan_err;               /* "" or why no worker may run */
+    bool pooled;                        /* it serves one throw-away
+                                           session after another */
 } wb_worker_env;
 /* spec: the rest of Z_SPAWN. */
 _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,

@@ -333,7 +333,12 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     else
         wb_session_settings_default(&s->settings);
     wb_status st = check_policy(s->policy, err);
-    if (!st)
+    bool pooled = o && o->isolation && o->oneshot_tenant;
+    if (!st && pooled && id)
+        st = wb_err_set(err, WB_E_ARG, "a throw-away session has no id");
+    else if (!st && pooled)
+        st = wb_pool_attach(s, o, err);   /* a worker's own directory */
+    else if (!st)
         st = sess_dir(o, &s->state_dir, err);
     if (!st && id && !wb_sess_valid_id(id))
         st = wb_err_set(err, WB_E_ARG, "bad session id '%s' (letters, "
@@ -343,11 +348,14 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     else if (!st && !random_id(s->id))
         st = wb_err_set(err, WB_E_IO, "no randomness for an id");
     if (!st && !(st = set_paths(s, o ? o->guests_dir : NULL, err)) &&
+        !(s->wk_pooled && (st = wb_pool_paths(s, true, err))) &&
         !(st = lock_root(s, err))) {
         load_state(s);
         st = wb_sess_save(s, err);
     }
     if (st) {
+        if (s->wk_pooled)
+            wb_pool_release(s);
         sess_free(s);
         return st;
     }
@@ -391,9 +399,12 @@ void wb_session_close(wb_session *s)
     for (int l = 0; l < WB_LANG_COUNT; l++)
         if (s->kernel[l])
             wb_kernel_stop(s->kernel[l]);
-    if (s->iso)
+    if (s->wk_pooled)
+        wb_pool_release(s);        /* and the session is deleted */
+    else if (s->iso)
         wb_worker_stop(s);
-    wb_sess_save(s, NULL);
+    if (!s->wk_pooled)
+        wb_sess_save(s, NULL);
     sess_free(s);
 }
 

@@ -10,8 +10,12 @@
  *
  * Protocol on the session's socketpair (wb_session_wire.c):
  *   worker -> server  W_READY {} once locked down, or W_ERR { message }
- *   server -> worker  W_STEP { lang, kernel, budget, lost, why, code, db,
- *                              args } + the program's stdin (a descriptor)
+ *   server -> worker  W_STEP { session id, lang, kernel, budget, lost,
+ *                              why, code, db, args } + the program's
+ *                              stdin (a descriptor); a pooled worker
+ *                              (wb_session_pool.c) takes a new id as its
+ *                              next throw-away session, any other must
+ *                              always get its own
  *   worker -> server  W_RESULT { status, error, run result, stdout,
  *                                stderr, state flags, note, lost, why }
  *   worker -> server  W_CRASH { system call }: seccomp refused a call that
@@ -23,7 +27,9 @@
  * counts as a crash. */
 #include "session/wb_session.h"
 #include "sandbox/oslock.h"
+#include "common/tree.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,12 +121,75 @@ void wb_worker_stop(wb_session *s)
     s->wk_kernels = 0;
 }
 
+/* ---- started as root: workspaces the workers' user owns ------------------
+ *
+ * The workers drop to an unprivileged user (--os-user, default nobody)
+ * when it can use the guest images and the grants and reach the state
+ * directory (the zygote's plan). The server, still root, makes the rest
+ * usable by that user and by nobody else: the directories above a
+ * workspace are 0711 (entered, never listed: a session's id is its
+ * secret), the runtime directory 0755, and the workspace and what is in
+ * it belong to the user. The key file, session.json files and every
+ * other file of the server stay root's own. */
+
+static int give_leaf(void *u, int dfd, const char *name, const struct stat *sb)
+{
+    const uid_t *ids = u;
+    /* only what the server made (root's), never through a link another
+       name shares: a hard link to a file outside would hand it over */
+    if (sb->st_uid != 0 || (!S_ISDIR(sb->st_mode) && sb->st_nlink != 1))
+        return 0;
+    return fchownat(dfd, name, ids[0], (gid_t)ids[1], AT_SYMLINK_NOFOLLOW);
+}
+
+/* Before each step: the workspace and what the server put in it belong
+ * to the workers' user (walked without following a symlink). */
+static void own_workspace(wb_session *s)
+{
+    uid_t ids[2];
+    gid_t gid;
+    if (!wb_zyg_owner(s->iso, &ids[0], &gid))
+        return;
+    ids[1] = (uid_t)gid;
+    wb_tree_ops ops = { give_leaf, give_leaf, ids };
+    if (!s->wk_pooled)
+        chmod(s->root, 0711);           /* a pooled one's is not on the way */
+    if (chown(s->ws, ids[0], gid) == 0)
+        wb_tree_walk(AT_FDCWD, s->ws, &ops);
+}
+
+/* Before a worker starts: the directories it must enter. */
+static void open_dirs(wb_session *s)
+{
+    uid_t uid;
+    gid_t gid;
+    char path[4096];
+    if (!wb_zyg_owner(s->iso, &uid, &gid))
+        return;
+    snprintf(path, sizeof path, "%s/sessions", s->state_dir);
+    chmod(s->state_dir, 0711);
+    if (s->wk_pooled) {
+        char *slash = strrchr(s->state_dir, '/');
+        snprintf(path, sizeof path, "%.*s", slash ? (int)(slash -
+                 s->state_dir) : 0, s->state_dir);
+        if (*path)
+            chmod(path, 0711);          /* the scratch directory */
+    } else {
+        chmod(path, 0711);
+    }
+}
+
 /* A running, locked-down worker for `s`. */
 static wb_status ensure(wb_session *s, wb_error *err)
 {
     if (s->wk_fd >= 0)
         return WB_OK;
+    open_dirs(s);
     wb_status st = wb_sess_drivers(s, err);  /* the worker cannot write them */
+    uid_t uid;
+    gid_t gid;
+    if (!st && wb_zyg_owner(s->iso, &uid, &gid))
+        chmod(s->runtime_dir, 0755);    /* read by the workers' user */
     if (!st)
         st = wb_zyg_spawn(s->iso, s, &s->wk_pid, &s->wk_fd, err);
     if (st)
@@ -149,6 +218,7 @@ static void put_step(wb_wbuf *w, wb_session *s, wb_lang lang, bool kernel,
                      const char *code, size_t len, const wb_step_options *o,
                      const wb_budget *b)
 {
+    wb_wput_str(w, s->id);
     wb_wput_u32(w, lang);
     wb_wput_u32(w, kernel);
     wb_wput_raw(w, b, sizeof *b);
@@ -173,8 +243,8 @@ static bool raw_bool_ok(const bool *b)
 }
 
 /* The result, checked: false when the worker broke the protocol. */
-static bool get_result(wb_rbuf *r, wb_session *s, wb_lang lang,
-                       wb_status *st, wb_step_result *res, wb_error *err)
+bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
+                      wb_status *st, wb_step_result *res, wb_error *err)
 {
     wb_error e = { 0 };
     *st = (wb_status)wb_rget_u32(r);
@@ -219,6 +289,7 @@ wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
     wb_status st = ensure(s, err);
     if (st)
         return st;
+    own_workspace(s);
     wb_wbuf w = { 0 };
     put_step(&w, s, lang, kernel, code, len, o, b);
     int rc = wb_frame_send(s->wk_fd, W_STEP, &w, in_fd);
@@ -246,13 +317,16 @@ wb_status wb_worker_step(wb_session *s, wb_lang lang, bool kernel,
                        "the step's deadline and was killed" : rc == EPIPE
                        ? NULL : "broke the protocol and was killed", err);
     wb_rbuf r = { f.data, f.len, 0, false };
-    bool ok = f.type == W_RESULT && get_result(&r, s, lang, &st, res, err);
+    bool ok = f.type == W_RESULT && wb_worker_result(&r, s, lang, &st, res, err);
     wb_frame_free(&f);
     if (!ok) {
         wb_step_result_free(res);
         memset(res, 0, sizeof *res);
         return crashed(s, -1, "broke the protocol and was killed", err);
     }
+    /* only a guest's own exit ends a run where the engine expects it */
+    if (st || res->run.outcome != WB_OUTCOME_EXITED)
+        s->wk_dirty = true;
     return st;
 }
 
@@ -329,10 +403,41 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
 }
 
 
+/* A pooled worker's next session: `id`, in its own state directory
+ * (its Landlock rules already cover it). False when it may not take it:
+ * a worker that is not pooled, or one that holds an interpreter. */
+static bool rebind(wb_session *s, const wb_worker_env *env, const char *id)
+{
+    if (!strcmp(id, s->id))
+        return true;
+    for (int l = 0; l < WB_LANG_COUNT; l++)
+        if (s->kernel[l])
+            return false;
+    if (!env->pooled || !wb_sess_valid_id(id))
+        return false;
+    free(s->state_dir);
+    free(s->root);
+    free(s->ws);
+    free(s->guests_dir);
+    free(s->runtime_dir);
+    s->root = s->ws = s->guests_dir = s->runtime_dir = NULL;
+    memset(s->lost, 0, sizeof s->lost);
+    memset(s->lost_why, 0, sizeof s->lost_why);
+    pthread_mutex_destroy(&s->mu);
+    wb_error e = { 0 };
+    return wb_sess_init_copy(s, env->state_dir, env->guests_dir, id,
+                             &e) == WB_OK && !wb_pool_paths(s, false, &e);
+}
+
 /* One step: run it, answer. */
-static void serve_step(int chan, wb_session *s, wb_frame *f)
+static void serve_step(int chan, wb_session *s, const wb_worker_env *env,
+                       wb_frame *f)
 {
     wb_rbuf r = { f->data, f->len, 0, false };
+    char id[64];
+    wb_rget_str(&r, id, sizeof id);
+    if (r.bad || !rebind(s, env, id))
+        _exit(1);                       /* the server ends us */
     wb_lang lang = (wb_lang)wb_rget_u32(&r);
     bool kernel = wb_rget_u32(&r);
     wb_budget b;
@@ -395,6 +500,8 @@ _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
         st = spec->bad ? wb_err_set(&e, WB_E_ARG, "a malformed spawn request")
                        : wb_sess_init_copy(s, env->state_dir, env->guests_dir,
                                            id, &e);
+        if (!st && env->pooled)
+            st = wb_pool_paths(s, false, &e);
     }
     if (!st && *env->plan_err)
         st = wb_err_set(&e, WB_E_ARG, "%s", env->plan_err);
@@ -410,7 +517,7 @@ _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
         if (wb_frame_recv(chan, SIZE_MAX, &f, -1))
             _exit(0);                   /* the session ended */
         if (f.type == W_STEP)
-            serve_step(chan, s, &f);
+            serve_step(chan, s, env, &f);
         wb_frame_free(&f);
     }
 }

@@ -13,7 +13,8 @@
  *
  * Control protocol (a stream socketpair, wb_session_wire.c), one request
  * at a time under iso->mu, each answered:
- *   Z_SPAWN { state dir, id, budget, settings } + the worker's socket -> Z_PID { pid }
+ *   Z_SPAWN { state dir, pooled, id, budget, settings } + the worker's
+ *           socket                                   -> Z_PID { pid }
  *                                                          or Z_ERR { msg }
  *   Z_END { pid, kill }                                    -> Z_STATUS { status }
  * and, once, unasked: Z_STATUS {} when the zygote is ready.
@@ -31,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -49,6 +52,12 @@ struct wb_isolation {
                                    belong to other requests, so none is
                                    trusted again (fail closed) */
     _Atomic uint64_t crashes;
+    wb_pool *pool;              /* warm workers (wb_session_pool.c) */
+    /* started as root: the workers' user, who must own their workspaces
+       (wb_zyg_owner) */
+    bool chown;
+    uid_t uid;
+    gid_t gid;
 };
 
 /* ---- the zygote's side ------------------------------------------------- */
@@ -143,6 +152,20 @@ static void zreply_u64(int ctl, uint32_t type, uint64_t v)
     wb_wbuf_free(&w);
 }
 
+/* Can the workers' user reach `dir` (search rights on it and every
+ * directory above)? The kernel's own check, with our file-system ids
+ * set to theirs (and the file capabilities thus dropped) for the call:
+ * no fork. */
+static bool can_enter(const wb_oslock_ids *ids, const char *dir)
+{
+    setfsgid(ids->gid);
+    setfsuid(ids->uid);
+    bool ok = faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == 0;
+    setfsuid(0);
+    setfsgid(0);
+    return ok;
+}
+
 static const zplan *plan_for(zygote *z, const char *state_dir)
 {
     for (size_t i = 0; i < z->nplans; i++)
@@ -158,7 +181,8 @@ static const zplan *plan_for(zygote *z, const char *state_dir)
         snprintf(p->err, sizeof p->err, "out of memory");
         return p;
     }
-    paths[n++] = (wb_oslock_path){ state_dir, true };
+    /* the workspaces are the server's to make usable (wb_zyg_owner: the
+       workers' user owns them, the directories above are 0711) */
     if (access(z->guests_dir, F_OK) == 0)
         paths[n++] = (wb_oslock_path){ z->guests_dir, false };
     for (size_t i = 0; i < pol->ngrants; i++)
@@ -169,6 +193,13 @@ static const zplan *plan_for(zygote *z, const char *state_dir)
     if (wb_oslock_privs_plan(z->user, paths, n, &p->ids, &e))
         snprintf(p->err, sizeof p->err, "%s", e.message);
     free(paths);
+    if (p->ids.drop && !can_enter(&p->ids, state_dir))
+        p->ids.drop = false;            /* keep uid 0, file caps only */
+    if (geteuid() == 0 && !*p->err && !p->ids.drop && p->ids.uid)
+        fprintf(stderr, "wasmbox: warning: the workers keep uid 0 (with "
+                "the file capabilities only): their user cannot use the "
+                "guest images or a grant, or enter %s (see "
+                "docs/os-sandbox.md)\n", state_dir);
     return p;
 }
 
@@ -179,9 +210,16 @@ static void z_spawn(zygote *z, wb_frame *f)
         return;
     }
     wb_rbuf spec = { f->data, f->len, 0, false };
-    char state_dir[4096];
+    char state_dir[4096], plan_dir[4096];
     wb_rget_str(&spec, state_dir, sizeof state_dir);
-    const zplan *plan = plan_for(z, state_dir);
+    bool pooled = wb_rget_u32(&spec);
+    /* a pooled worker's directory is new each time: its plan is that of
+       the directory it is made in (the same owner and modes) */
+    snprintf(plan_dir, sizeof plan_dir, "%s", state_dir);
+    char *slash = strrchr(plan_dir, '/');
+    if (pooled && slash && slash != plan_dir)
+        *slash = 0;
+    const zplan *plan = plan_for(z, plan_dir);
     pid_t pid = fork();
     if (pid == 0) {
         close(z->ctl);
@@ -192,6 +230,7 @@ static void z_spawn(zygote *z, wb_frame *f)
             .base = z->o->policy, .guests_dir = z->guests_dir,
             .state_dir = state_dir, .ids = &plan->ids, .seccomp = z->seccomp,
             .plan_err = *plan->err ? plan->err : z->seccomp_err,
+            .pooled = pooled,
         };
         wb_worker_main(f->fd, &env, &spec);
     }
@@ -373,7 +412,7 @@ wb_status wb_isolation_start(const wb_session_options *o, const char *user,
     wb_status st = WB_OK;
     if (!o || !o->policy)
         st = wb_err_set(err, WB_E_ARG, "isolation needs a policy");
-    else if (!z.guests_dir || !iso)
+    else if (!z.guests_dir || !iso || !(iso->pool = wb_pool_new()))
         st = wb_err_set(err, WB_E_NOMEM, "out of memory");
     else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         st = wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
@@ -405,12 +444,21 @@ wb_status wb_isolation_start(const wb_session_options *o, const char *user,
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
         }
+        if (iso)
+            wb_pool_free(iso->pool, NULL);
         free(iso);
         return st;
     }
     wb_frame_free(&f);
     iso->ctl = sv[0];
     iso->pid = pid;
+    struct passwd *pw = geteuid() == 0 && (!user || strcmp(user, "root"))
+                      ? getpwnam(user ? user : "nobody") : NULL;
+    if (pw && pw->pw_uid != 0) {
+        iso->chown = true;
+        iso->uid = pw->pw_uid;
+        iso->gid = pw->pw_gid;
+    }
     pthread_mutex_init(&iso->mu, NULL);
     *out = iso;
     return WB_OK;
@@ -420,6 +468,7 @@ void wb_isolation_stop(wb_isolation *iso)
 {
     if (!iso)
         return;
+    wb_pool_free(iso->pool, iso);
     close(iso->ctl);                    /* the zygote exits on EOF */
     kill(iso->pid, SIGKILL);
     while (waitpid(iso->pid, NULL, 0) < 0 && errno == EINTR)
@@ -431,6 +480,18 @@ void wb_isolation_stop(wb_isolation *iso)
 uint64_t wb_isolation_crashes(const wb_isolation *iso)
 {
     return iso ? atomic_load(&((wb_isolation *)iso)->crashes) : 0;
+}
+
+wb_pool *wb_zyg_pool(wb_isolation *iso)
+{
+    return iso->pool;
+}
+
+bool wb_zyg_owner(const wb_isolation *iso, uid_t *uid, gid_t *gid)
+{
+    *uid = iso->uid;
+    *gid = iso->gid;
+    return iso->chown;
 }
 
 void wb_zyg_count_crash(wb_isolation *iso)
@@ -464,6 +525,7 @@ wb_status wb_zyg_spawn(wb_isolation *iso, wb_session *s, pid_t *pid,
         return wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
     wb_wbuf w = { 0 };
     wb_wput_str(&w, s->state_dir);
+    wb_wput_u32(&w, s->wk_pooled);
     wb_wput_str(&w, s->id);
     wb_wput_raw(&w, &s->policy->budget, sizeof s->policy->budget);
     wb_wput_raw(&w, &s->settings, sizeof s->settings);

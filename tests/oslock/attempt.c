@@ -31,6 +31,8 @@
  *   stderr:TEXT   write the line TEXT to descriptor 2 (the server's log)
  *   suid:PATH     create PATH and make it set-user-ID ("allowed": the
  *                 bit is set)
+ *   whoami        the line is "attempt whoami: pid P uid U gid G" (which
+ *                 worker ran the step, and as whom)
  * and, for sanitizer builds (their reports must still work under the
  * lock-down):
  *   leak          lose a malloc'd block (LeakSanitizer at exit)
@@ -340,6 +342,11 @@ void wb_oslock_test_attempt_line(const char *a, char *line, size_t cap)
 {
     const char *arg = strchr(a, ':') ? strchr(a, ':') + 1 : "";
     int rc;
+    if (!strcmp(a, "whoami")) {
+        snprintf(line, cap, "attempt whoami: pid %d uid %u gid %u\n",
+                 (int)getpid(), (unsigned)getuid(), (unsigned)getgid());
+        return;
+    }
     if (!strncmp(a, "open:", 5))
         rc = try_open(arg, false);
     else if (!strncmp(a, "write:", 6))
