@@ -7,19 +7,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-wb_status wb_module_new(const uint8_t *bytes, size_t len, wb_module **out,
-                        wb_error *err)
+static wb_status module_new(const uint8_t *bytes, size_t len, bool bodies,
+                            wb_module **out, wb_error *err)
 {
     if (!out)
         return wb_err_set(err, WB_E_ARG, "wb_module_new: out is NULL");
     /* wb_decode checks the rest and copies the bytes. */
     wb_module *m = NULL;
-    wb_status st = wb_decode(bytes, len, &m, err);
+    wb_status st = wb_decode(bytes, len, bodies, &m, err);
     if (st != WB_OK)
         return st;
     atomic_store(&m->refs, 1);
     *out = m;
     return WB_OK;
+}
+
+wb_status wb_module_new(const uint8_t *bytes, size_t len, wb_module **out,
+                        wb_error *err)
+{
+    return module_new(bytes, len, true, out, err);
 }
 
 static wb_status io_error(const char *path, int e, wb_error *err)
@@ -79,7 +85,8 @@ static wb_status read_fd(int fd, const char *path, uint8_t **buf,
     return WB_OK;
 }
 
-wb_status wb_module_load(const char *path, wb_module **out, wb_error *err)
+static wb_status module_load(const char *path, bool bodies, wb_module **out,
+                             wb_error *err)
 {
     if (!path || !out)
         return wb_err_set(err, WB_E_ARG, "wb_module_load: NULL argument");
@@ -92,9 +99,20 @@ wb_status wb_module_load(const char *path, wb_module **out, wb_error *err)
     close(fd);
     if (st != WB_OK)
         return st;
-    st = wb_module_new(buf, len, out, err);
+    st = module_new(buf, len, bodies, out, err);
     free(buf);
     return st;
+}
+
+wb_status wb_module_load(const char *path, wb_module **out, wb_error *err)
+{
+    return module_load(path, true, out, err);
+}
+
+wb_status wb_module_load_deferred(const char *path, wb_module **out,
+                                  wb_error *err)
+{
+    return module_load(path, false, out, err);
 }
 
 void wb_module_retain(wb_module *m)

@@ -1073,8 +1073,8 @@ static wb_status decode_all(dec *d)
     return d->deferred.status;
 }
 
-wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
-                    wb_error *err)
+wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
+                    wb_module **out, wb_error *err)
 {
     wb_module *m;
     wb_status st;
@@ -1099,7 +1099,7 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
     dec d = { .m = m, .p = m->bytes, .len = len, .end = len, .err = err };
     st = decode_all(&d);
     if (st == WB_OK)
-        st = wb_modcheck(m, err);
+        st = wb_modcheck(m, bodies, err);
     if (st != WB_OK) {
         wb_module_destroy(m);
         return st;
