@@ -219,8 +219,10 @@ const char *wb_preinit_unfit(const wb_sandbox_config *c)
         return "not python3 -c CODE";
     if (!wb_utf8_valid(c->args[2], strlen(c->args[2])))
         return "the code is not UTF-8";
+    /* PYTHONIOENCODING only sets up stdio, which the setup redoes */
     for (size_t i = 0; i < c->nenv; i++)
-        if (!strncmp(c->env[i], "PYTHON", 6))
+        if (!strncmp(c->env[i], "PYTHON", 6) &&
+            strncmp(c->env[i], "PYTHONIOENCODING=", 17))
             return "a PYTHON* environment variable";
     if (!c->ngrants || c->grants[0].kind != WB_GRANT_DIR ||
         strcmp(c->grants[0].guest, WB_PREINIT_LIB) || !c->grants[0].read_only)
@@ -252,7 +254,9 @@ static char *py_bytes_list(char **v, size_t n)
 
 /* What differs between this run and the ready point, set before the
  * command: argv as `python3 -c` sets it, sys.path[0] '' as for -c, the
- * run's environment (the C library's was read again just before), and
+ * run's environment (the C library's was read again just before), stdio
+ * as PYTHONIOENCODING makes it at initialization (ENC alone: errors
+ * strict; stderr keeps backslashreplace), and
  * fresh seeds for every generator seeded at start-up (docs/snapshots.md
  * lists them). Runs in a dictionary of its own. */
 static const char setup_body[] =
@@ -265,6 +269,16 @@ static const char setup_body[] =
     "for kv in E:\n"
     "    k, _, v = kv.partition(b'=')\n"
     "    env[k] = v\n"
+    "v = os.environ.get('PYTHONIOENCODING')\n"
+    "if v:\n"
+    "    enc, _, err = v.partition(':')\n"
+    "    import codecs\n"
+    "    kw = {'encoding': codecs.lookup(enc).name} if enc else {}\n"
+    "    if err or enc:\n"
+    "        for f in (sys.stdin, sys.stdout):\n"
+    "            f.reconfigure(errors=err or 'strict', **kw)\n"
+    "    if enc:\n"
+    "        sys.stderr.reconfigure(errors='backslashreplace', **kw)\n"
     "r = sys.modules.get('random')\n"
     "if r is not None:\n"
     "    r.seed()\n";
