@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,33 @@ static wb_status read_fd(int fd, const char *path, uint8_t **buf,
     return WB_OK;
 }
 
+/* A regular file of `size` bytes read into an anonymous mapping made
+ * present in one call (MAP_POPULATE): for a module of megabytes, one
+ * page fault per page costs more than reading it. false (nothing
+ * allocated, fd rewound) when that fails or the size changed meanwhile:
+ * read_fd then reads it the ordinary way. */
+static bool read_mapped(int fd, size_t size, uint8_t **buf, size_t *map)
+{
+    size_t cap = size + 1, n = 0;
+    uint8_t *b = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (b == MAP_FAILED)
+        return false;
+    ssize_t r;
+    while (n < cap && ((r = read(fd, b + n, cap - n)) > 0 ||
+                       (r < 0 && errno == EINTR)))
+        n += r > 0 ? (size_t)r : 0;
+    if (n != size) {
+        munmap(b, cap);
+        lseek(fd, 0, SEEK_SET);
+        return false;
+    }
+    mprotect(b, cap, PROT_READ);       /* nothing writes a module's bytes */
+    *buf = b;
+    *map = cap;
+    return true;
+}
+
 static wb_status module_load(const char *path, bool bodies, wb_module **out,
                              wb_error *err)
 {
@@ -94,7 +122,15 @@ static wb_status module_load(const char *path, bool bodies, wb_module **out,
     if (fd < 0)
         return io_error(path, errno, err);
     uint8_t *buf = NULL;
-    size_t len = 0;
+    size_t len = 0, map = 0;
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 65536 &&
+        sb.st_size <= (off_t)WB_MAX_MODULE_SIZE &&
+        read_mapped(fd, (size_t)sb.st_size, &buf, &map)) {
+        close(fd);
+        return wb_decode_adopt(buf, (size_t)sb.st_size, map, bodies, out,
+                               err);
+    }
     wb_status st = read_fd(fd, path, &buf, &len, err);
     close(fd);
     if (st != WB_OK)

@@ -133,6 +133,8 @@ typedef struct wb_data {
 struct wb_module {
     _Atomic uint32_t refs;
     uint8_t *bytes; size_t len;        /* owned copy of the binary */
+    size_t bytes_map;                  /* > 0: bytes is an anonymous
+                                          mapping of this size (munmap) */
 
     wb_functype *types; uint32_t ntypes;
     wb_import *imports; uint32_t nimports;
@@ -166,6 +168,10 @@ struct wb_module {
  * first call (wb_module_new_deferred). */
 wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
                     wb_module **out, wb_error *err);
+/* The same without a copy: the module takes `bytes`, an anonymous mapping
+ * of map_len bytes (freed with the module, or here on failure). */
+wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
+                          bool bodies, wb_module **out, wb_error *err);
 void wb_module_destroy(wb_module *m);
 /* modcheck.c: module-level validation (limits, types of constant
  * expressions, export uniqueness, start type, segments, C.refs). Then

@@ -142,10 +142,56 @@ static wb_status py_run(guest *g, const char *src, size_t len, int32_t flags,
     return st;
 }
 
-/* The imports run in a dictionary of their own, so __main__ stays as a
- * cold start leaves it (no names a script could come to depend on). */
+/* The ready point's own code, run once when the snapshot is made, in a
+ * dictionary of its own so __main__ stays as a cold start leaves it (no
+ * names a script could come to depend on): the imports, and the setup
+ * of a run, compiled now so that a run does not compile it again. The
+ * setup sets what differs between a run and the ready point before the
+ * command: argv as `python3 -c` sets it, sys.path[0] '' as for -c, the
+ * run's environment (the C library's was read again just before), stdio
+ * as PYTHONIOENCODING makes it at initialization (ENC alone: errors
+ * strict; stderr keeps backslashreplace), and fresh seeds for the
+ * generators seeded at start-up (random's; docs/snapshots.md). A run
+ * takes it from sys (see run_setup), so the guest never sees it. Then
+ * gc.freeze(): the ready point's objects leave the collector's
+ * generations, so collections (and the finalization at exit, two thirds
+ * of whose instructions they were) no longer walk them, and a collection
+ * does not write to their pages. Except __main__, which a copy made after
+ * the freeze replaces: at exit the collector must still find a script's
+ * module in a cycle and free it while print() and its modules work, as
+ * it does in a cold start (which is when a global's __del__ runs). */
 static const char warm_src[] =
-    "exec('import " WB_PREINIT_IMPORTS "', {})\n";
+    "exec(\"\"\"\n"
+    "import sys, gc\n"
+    "import " WB_PREINIT_IMPORTS "\n"
+    "def setup(A, E):\n"
+    "    sys.orig_argv = [a.decode('utf-8', 'surrogateescape') for a in A]\n"
+    "    sys.argv = ['-c'] + sys.orig_argv[3:]\n"
+    "    sys.path.insert(0, '')\n"
+    "    env = sys.modules['os'].environ._data\n"
+    "    env.clear()\n"
+    "    for kv in E:\n"
+    "        k, _, v = kv.partition(b'=')\n"
+    "        env[k] = v\n"
+    "    v = env.get(b'PYTHONIOENCODING', b'').decode('utf-8', 'surrogateescape')\n"
+    "    if v:\n"
+    "        enc, _, err = v.partition(':')\n"
+    "        import codecs\n"
+    "        kw = {'encoding': codecs.lookup(enc).name} if enc else {}\n"
+    "        for f in (sys.stdin, sys.stdout):\n"
+    "            f.reconfigure(errors=err or 'strict', **kw)\n"
+    "        if enc:\n"
+    "            sys.stderr.reconfigure(errors='backslashreplace', **kw)\n"
+    "    r = sys.modules.get('random')\n"
+    "    if r is not None:\n"
+    "        r.seed()\n"
+    "sys._wasmbox_setup = setup\n"
+    "gc.freeze()\n"
+    "main = sys.modules['__main__']\n"
+    "fresh = type(sys)('__main__')\n"
+    "fresh.__dict__.update(main.__dict__)\n"
+    "sys.modules['__main__'] = fresh\n"
+    "\"\"\", {'__builtins__': __builtins__})\n";
 
 typedef struct build_job {
     const char *out;
@@ -232,84 +278,43 @@ const char *wb_preinit_unfit(const wb_sandbox_config *c)
     return NULL;
 }
 
-/* Python source for a list of byte strings. */
+/* Python source for a list of byte strings (\xNN escapes: parsing a
+ * literal costs the guest far less than any code that decodes one). */
 static char *py_bytes_list(char **v, size_t n)
 {
     size_t cap = 8;
     for (size_t i = 0; i < n; i++)
-        cap += 2 * strlen(v[i]) + 24;
+        cap += 4 * strlen(v[i]) + 8;
     char *out = malloc(cap), *p = out;
     if (!out)
         return NULL;
     *p++ = '[';
     for (size_t i = 0; i < n; i++) {
-        p += sprintf(p, "bytes.fromhex('");
+        *p++ = 'b';
+        *p++ = '\'';
         for (const unsigned char *q = (const unsigned char *)v[i]; *q; q++)
-            p += sprintf(p, "%02x", *q);
-        p += sprintf(p, "'),");
+            p += (*q >= '0' && *q <= '9') || ((*q | 32) >= 'a' &&
+                  (*q | 32) <= 'z') || *q == ' ' ? sprintf(p, "%c", *q)
+                 : sprintf(p, "\\x%02x", *q);
+        p += sprintf(p, "',");
     }
     strcpy(p, "]");
     return out;
 }
 
-/* What differs between this run and the ready point, set before the
- * command: argv as `python3 -c` sets it, sys.path[0] '' as for -c, the
- * run's environment (the C library's was read again just before), stdio
- * as PYTHONIOENCODING makes it at initialization (ENC alone: errors
- * strict; stderr keeps backslashreplace), and
- * fresh seeds for every generator seeded at start-up (docs/snapshots.md
- * lists them). Runs in a dictionary of its own. */
-static const char setup_body[] =
-    "import sys, os\n"
-    "sys.orig_argv = [os.fsdecode(a) for a in A]\n"
-    "sys.argv = ['-c'] + [os.fsdecode(a) for a in A[3:]]\n"
-    "sys.path.insert(0, '')\n"
-    "env = os.environ._data\n"
-    "env.clear()\n"
-    "for kv in E:\n"
-    "    k, _, v = kv.partition(b'=')\n"
-    "    env[k] = v\n"
-    "v = os.environ.get('PYTHONIOENCODING')\n"
-    "if v:\n"
-    "    enc, _, err = v.partition(':')\n"
-    "    import codecs\n"
-    "    kw = {'encoding': codecs.lookup(enc).name} if enc else {}\n"
-    "    if err or enc:\n"
-    "        for f in (sys.stdin, sys.stdout):\n"
-    "            f.reconfigure(errors=err or 'strict', **kw)\n"
-    "    if enc:\n"
-    "        sys.stderr.reconfigure(errors='backslashreplace', **kw)\n"
-    "r = sys.modules.get('random')\n"
-    "if r is not None:\n"
-    "    r.seed()\n";
-
+/* The call of the ready point's setup with this run's argv and
+ * environment; it is taken out of sys first. */
 static char *setup_src(const wb_sandbox_config *c)
 {
     char *a = py_bytes_list(c->args, c->nargs);
     char *e = py_bytes_list(c->env, c->nenv);
     char *out = NULL;
-    if (a && e && asprintf(&out, "exec(%s, {'__builtins__': __builtins__, "
-                           "'A': %s, 'E': %s})\n", "SETUP", a, e) < 0)
+    if (a && e && asprintf(&out, "__import__('sys').__dict__.pop("
+                           "'_wasmbox_setup')(%s, %s)\n", a, e) < 0)
         out = NULL;
     free(a);
     free(e);
-    if (!out)
-        return NULL;
-    /* the body as a string literal, without quoting trouble */
-    char *hex = malloc(2 * sizeof setup_body + 32), *p = hex, *full = NULL;
-    if (hex) {
-        p += sprintf(p, "bytes.fromhex('");
-        for (const char *q = setup_body; *q; q++)
-            p += sprintf(p, "%02x", (unsigned char)*q);
-        strcpy(p, "').decode()");
-        char *at = strstr(out, "SETUP");
-        if (asprintf(&full, "%.*s%s%s", (int)(at - out), out, hex,
-                     at + 5) < 0)
-            full = NULL;
-    }
-    free(hex);
-    free(out);
-    return full;
+    return out;
 }
 
 /* PyCompilerFlags of `python3 -c`: { PyCF_IGNORE_COOKIE, 11 }. */
