@@ -164,17 +164,23 @@ static const char warm_src[] =
     "exec(\"\"\"\n"
     "import sys, gc\n"
     "import " WB_PREINIT_IMPORTS "\n"
-    "def setup(A, E):\n"
+    "def setup(A, E, K):\n"
     "    sys.orig_argv = [a.decode('utf-8', 'surrogateescape') for a in A]\n"
-    "    sys.argv = ['-c'] + sys.orig_argv[3:]\n"
-    "    sys.path.insert(0, '')\n"
+    "    if K:\n"
+    "        sys.argv = sys.orig_argv[2:]\n"
+    "        main = sys.modules['__main__'].__dict__\n"
+    "        main['__file__'] = sys.argv[0]\n"
+    "        main['__cached__'] = None\n"
+    "    else:\n"
+    "        sys.argv = ['-c'] + sys.orig_argv[3:]\n"
+    "        sys.path.insert(0, '')\n"
     "    env = sys.modules['os'].environ._data\n"
     "    env.clear()\n"
     "    for kv in E:\n"
     "        k, _, v = kv.partition(b'=')\n"
     "        env[k] = v\n"
     "    v = env.get(b'PYTHONIOENCODING', b'').decode('utf-8', 'surrogateescape')\n"
-    "    if v:\n"
+    "    if v and not K:\n"
     "        enc, _, err = v.partition(':')\n"
     "        import codecs\n"
     "        kw = {'encoding': codecs.lookup(enc).name} if enc else {}\n"
@@ -185,7 +191,7 @@ static const char warm_src[] =
     "    r = sys.modules.get('random')\n"
     "    if r is not None:\n"
     "        r.seed()\n"
-    "sys._wasmbox_setup = setup\n"
+    "sys." WB_PREINIT_SETUP " = setup\n"
     "gc.freeze()\n"
     "main = sys.modules['__main__']\n"
     "fresh = type(sys)('__main__')\n"
@@ -245,6 +251,52 @@ wb_status wb_preinit_build(const char *module_path, const char *lib,
     return st;
 }
 
+/* Is `snap` a ready point of this wasmbox's contract with it (the setup
+ * function a run calls, by its versioned name)? The wasmbox version a
+ * snapshot is bound to does not change with every build. Asked of a
+ * scratch instance, without imports: PySys_GetObject calls none. */
+static wb_status check_contract(const wb_snapshot *snap, wb_error *err)
+{
+    wb_limits lim;
+    wb_store *s = NULL;
+    wb_wasi *w = NULL;
+    wb_sandbox_config c;
+    wb_linker *l = wb_linker_new();
+    guest g = { NULL, NULL, err };
+    int32_t name = 0, found = 0;
+    wb_limits_default(&lim);
+    lim.max_memory = 1ull << 32;
+    wb_sandbox_config_init(&c);
+    c.stdout_fd = c.stderr_fd = -1;
+    wb_status st = l ? wb_store_new(&lim, &s, err)
+                     : wb_err_set(err, WB_E_NOMEM, "out of memory");
+    g.s = s;
+    if (!st)
+        st = wb_wasi_new(&c, &w, err);
+    if (!st)
+        st = wb_wasi_define(w, s, l, err);
+    if (!st)
+        st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
+    if (!st)
+        st = gputs(&g, WB_PREINIT_SETUP, &name);
+    if (!st)
+        st = gcall(&g, "PySys_GetObject", &name, 1, &found);
+    if (!st && !found)
+        st = wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: made by "
+                        "another wasmbox (no sys.%s)", WB_PREINIT_SETUP);
+    else if (st && st != WB_E_SNAPSHOT && st != WB_E_NOMEM) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        st = wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: not a "
+                        "pre-initialized python.wasm (%s)", why);
+    }
+    if (s)
+        wb_store_free(s);
+    wb_wasi_free(w);
+    wb_linker_free(l);
+    return st;
+}
+
 wb_status wb_preinit_open(const char *module_path, const char *snap_path,
                           wb_snapshot **out, wb_error *err)
 {
@@ -254,6 +306,10 @@ wb_status wb_preinit_open(const char *module_path, const char *snap_path,
         return st;
     st = wb_snapshot_open(snap_path, m, out, err);
     wb_module_release(m);              /* the snapshot holds its own */
+    if (!st && (st = check_contract(*out, err))) {
+        wb_snapshot_free(*out);
+        *out = NULL;
+    }
     return st;
 }
 
@@ -304,13 +360,14 @@ static char *py_bytes_list(char **v, size_t n)
 
 /* The call of the ready point's setup with this run's argv and
  * environment; it is taken out of sys first. */
-static char *setup_src(const wb_sandbox_config *c)
+static char *setup_src(const wb_sandbox_config *c, bool kernel)
 {
     char *a = py_bytes_list(c->args, c->nargs);
     char *e = py_bytes_list(c->env, c->nenv);
     char *out = NULL;
-    if (a && e && asprintf(&out, "__import__('sys').__dict__.pop("
-                           "'_wasmbox_setup')(%s, %s)\n", a, e) < 0)
+    if (a && e && asprintf(&out, "__import__('sys').__dict__.pop('"
+                           WB_PREINIT_SETUP "')(%s, %s, %d)\n", a, e,
+                           kernel) < 0)
         out = NULL;
     free(a);
     free(e);
@@ -324,43 +381,57 @@ static wb_status cmd_flags(guest *g, int32_t *at)
     return gput(g, f, sizeof f, at);
 }
 
-static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
-                           wb_store *s, wb_linker *l, wb_wasi *w,
-                           wb_error *e, bool *ran)
+/* `python3 -I SCRIPT` runs its script in __main__ (whose __file__ the
+ * setup set), by the source of a line that binds no name. */
+static char *script_src(const wb_sandbox_config *c)
 {
-    guest g = { s, NULL, e };
-    int32_t ret = 0, fin = 0, flags;
-    *ran = false;
-    wb_status st = wb_snapshot_instantiate(s, user, l, &g.inst, e);
-    if (st == WB_E_LIMIT)
-        *ran = true;                   /* over the memory budget */
-    if (st)
-        return st;
-    *ran = true;                       /* guest code runs from here on */
+    char *f = py_bytes_list(&c->args[2], 1), *out = NULL;
+    if (f && asprintf(&out, "exec(compile(open(%s[0].decode('utf-8', "
+                      "'surrogateescape'), 'rb').read(), %s[0].decode("
+                      "'utf-8', 'surrogateescape'), 'exec'), __import__("
+                      "'sys').modules['__main__'].__dict__)\n", f, f) < 0)
+        out = NULL;
+    free(f);
+    return out;
+}
+
+/* What follows the restore of a run (-c CODE) or of a kernel (-I
+ * SCRIPT): see docs/snapshots.md, "A run from it". */
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
+{
+    int32_t ret = 0, fin = 0, flags = 0;
+    wb_error *e = g->e;
     /* The preopens after /lib (fd 3) are this run's: wasi-libc reads them
      * again (re-registering fd 3 too, as the same /lib); so is the
      * environment. */
-    st = gcall(&g, "__wasilibc_populate_preopens", NULL, 0, NULL);
+    wb_status st = gcall(g, "__wasilibc_populate_preopens", NULL, 0, NULL);
     if (!st)
-        st = gcall(&g, "__wasilibc_initialize_environ", NULL, 0, NULL);
-    char *setup = st ? NULL : setup_src(cfg);
+        st = gcall(g, "__wasilibc_initialize_environ", NULL, 0, NULL);
+    char *setup = st ? NULL : setup_src(cfg, kernel);
     if (!st && !setup)
         st = wb_err_set(e, WB_E_NOMEM, "out of memory");
     if (!st)
-        st = py_run(&g, setup, strlen(setup), 0, &ret);
+        st = py_run(g, setup, strlen(setup), 0, &ret);
     free(setup);
     if (!st && ret)
         st = wb_err_set(e, WB_E_TRAP, "python.wasm: the pre-initialized "
                         "start failed to set up the run");
     if (st)
         return st;
-    st = cmd_flags(&g, &flags);
+    char *prog = kernel ? script_src(cfg) : NULL;
+    if (kernel && !prog)
+        return wb_err_set(e, WB_E_NOMEM, "out of memory");
+    if (!kernel)
+        st = cmd_flags(g, &flags);
     if (!st)
-        st = py_run(&g, cfg->args[2], strlen(cfg->args[2]), flags, &ret);
+        st = kernel ? py_run(g, prog, strlen(prog), 0, &ret)
+                    : py_run(g, cfg->args[2], strlen(cfg->args[2]), flags,
+                             &ret);
+    free(prog);
     if (!st)
-        st = gcall(&g, "Py_FinalizeEx", NULL, 0, &fin);
+        st = gcall(g, "Py_FinalizeEx", NULL, 0, &fin);
     if (!st)
-        st = gcall(&g, "__wasm_call_dtors", NULL, 0, NULL);
+        st = gcall(g, "__wasm_call_dtors", NULL, 0, NULL);
     int code = fin < 0 ? 120 : ret != 0;
     if (!st && code) {
         wb_err_set(e, WB_E_EXIT, "exit %d", code);
@@ -368,6 +439,40 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
         st = WB_E_EXIT;
     }
     return st;
+}
+
+static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
+                           wb_store *s, wb_linker *l, wb_wasi *w,
+                           wb_error *e, bool *ran)
+{
+    guest g = { s, NULL, e };
+    *ran = false;
+    wb_status st = wb_snapshot_instantiate(s, user, l, &g.inst, e);
+    if (st == WB_E_LIMIT)
+        *ran = true;                   /* over the memory budget */
+    if (st)
+        return st;
+    *ran = true;                       /* guest code runs from here on */
+    return py_main(&g, cfg, false);
+}
+
+const char *wb_preinit_unfit_kernel(const wb_sandbox_config *c)
+{
+    if (c->nargs != 3 || strcmp(c->args[1], "-I"))
+        return "not python3 -I SCRIPT";
+    if (!c->ngrants || c->grants[0].kind != WB_GRANT_DIR ||
+        strcmp(c->grants[0].guest, WB_PREINIT_LIB) || !c->grants[0].read_only)
+        return "the standard library is not the first grant";
+    return NULL;
+}
+
+wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
+                            const wb_snapshot *snap,
+                            const wb_sandbox_config *cfg, wb_error *err)
+{
+    guest g = { s, NULL, err };
+    wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
+    return st ? st : py_main(&g, cfg, true);
 }
 
 wb_status wb_preinit_run(const wb_sandbox_config *cfg,

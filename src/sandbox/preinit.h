@@ -22,6 +22,10 @@
 /* The guest path of Python's standard library: the first grant of a
  * build and of every run from its snapshot (fd 3). */
 #define WB_PREINIT_LIB "/lib"
+/* The name in sys of the setup function a run calls (the contract
+ * between a snapshot and the wasmbox that runs from it; change the
+ * number with the setup's parameters or meaning). */
+#define WB_PREINIT_SETUP "_wasmbox_setup_2"
 /* The snapshot's file name, beside python.wasm. */
 #define WB_PREINIT_FILE "python.snap"
 /* The modules imported at the ready point. */
@@ -59,5 +63,17 @@ const char *wb_preinit_unfit(const wb_sandbox_config *cfg);
 wb_status wb_preinit_run(const wb_sandbox_config *cfg,
                          const wb_snapshot *snap, wb_run_result *res,
                          wb_error *err);
+
+/* The same for a session's kernel, `python3 -I SCRIPT` (a persistent
+ * driver reading requests on stdin): NULL if `cfg` fits; -I ignores the
+ * PYTHON* variables, so any environment does. */
+const char *wb_preinit_unfit_kernel(const wb_sandbox_config *cfg);
+/* Run the kernel of `cfg` (wb_preinit_unfit_kernel(cfg) == NULL) from
+ * `snap` in store `s` (imports from `l`: the WASI context's): what
+ * wb_func_call of _start does for a cold one, until the script returns
+ * and Python is finalized. Errors as wb_func_call. */
+wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
+                            const wb_snapshot *snap,
+                            const wb_sandbox_config *cfg, wb_error *err);
 
 #endif

@@ -142,14 +142,22 @@ static void warm(const wb_snapshot *snap, const char *gd)
     wb_sandbox_config_free(&c);
 }
 
+/* $WASMBOX_COLD, read when the process starts: a server's zygote clears
+ * its environment before it opens the snapshot. */
+static bool cold_start;
+__attribute__((constructor)) static void read_cold(void)
+{
+    const char *v = getenv("WASMBOX_COLD");
+    cold_start = v && *v;
+}
+
 const wb_snapshot *wb_sess_preinit(const char *gd, bool warm_up)
 {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static char opened[PATH_MAX];
     static wb_snapshot *snap;
-    const char *cold = getenv("WASMBOX_COLD");
     char mod[PATH_MAX], path[PATH_MAX];
-    if (!gd || (cold && *cold))
+    if (!gd || cold_start)
         return NULL;
     snprintf(mod, sizeof mod, "%s/python/python.wasm", gd);
     snprintf(path, sizeof path, "%s/python/%s", gd, WB_PREINIT_FILE);
