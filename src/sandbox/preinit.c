@@ -317,7 +317,9 @@ wb_status wb_preinit_open(const char *module_path, const char *snap_path,
 
 const char *wb_preinit_unfit(const wb_sandbox_config *c)
 {
-    if (c->nargs < 3 || strcmp(c->args[1], "-c"))
+    /* argv[0] is the ready point's: sys.executable was computed from it */
+    if (c->nargs < 3 || strcmp(c->args[0], "python3") ||
+        strcmp(c->args[1], "-c"))
         return "not python3 -c CODE";
     if (!wb_utf8_valid(c->args[2], strlen(c->args[2])))
         return "the code is not UTF-8";
@@ -458,7 +460,8 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
 
 const char *wb_preinit_unfit_kernel(const wb_sandbox_config *c)
 {
-    if (c->nargs != 3 || strcmp(c->args[1], "-I"))
+    if (c->nargs != 3 || strcmp(c->args[0], "python3") ||
+        strcmp(c->args[1], "-I"))
         return "not python3 -I SCRIPT";
     if (!c->ngrants || c->grants[0].kind != WB_GRANT_DIR ||
         strcmp(c->grants[0].guest, WB_PREINIT_LIB) || !c->grants[0].read_only)

@@ -105,6 +105,7 @@ same "stdio encodings" -c 'import sys; print(sys.stdout.encoding, sys.stdout.err
 same "PYTHONIOENCODING" --env PYTHONIOENCODING=latin1:replace -c 'import sys; print(sys.stdout.encoding, sys.stdout.errors, sys.stderr.encoding, sys.stderr.errors, sys.stdin.errors)'
 same "PYTHONIOENCODING=utf-8" --env PYTHONIOENCODING=utf-8 -c 'import sys; print(sys.stdout.errors, sys.stdin.errors)'
 same "non-UTF-8 code starts cold" -c $'print(1) # \xff'
+same "another argv0 starts cold" --argv0 py -c 'import sys; print(sys.executable, sys.orig_argv)'
 
 # budget NAME WANT_RC ARGS...: `python ARGS` from the snapshot ends with
 # WANT_RC (docs/exit-codes.md).
