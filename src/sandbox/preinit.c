@@ -29,7 +29,7 @@ static wb_status gcall(guest *g, const char *name, const int32_t *args,
         return wb_err_set(g->e, WB_E_LINK, "python.wasm has no function "
                           "'%s' (a pre-initialized start needs it)", name);
     size_t nr = wb_func_result_count(f);
-    if (wb_func_param_count(f) != n || nr > 1)
+    if (n > 4 || wb_func_param_count(f) != n || nr > 1)
         return wb_err_set(g->e, WB_E_LINK, "python.wasm: '%s' has an "
                           "unexpected type", name);
     wb_val a[4], r = { 0 };
