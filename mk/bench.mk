@@ -11,6 +11,10 @@
 # bench/py/ (python -c pass, jsonre.py, loop.py) under native python3,
 # `wasmbox python` and Node, in a table of their own; skipped without it.
 # bench/run.py --help lists the knobs (BENCH_RUNS, BENCH_ONLY, ...).
+#   make bench-preinit       `wasmbox python -c pass` cold and from
+#                            python/python.snap side by side (bench/
+#                            preinit.py; $WASMBOX_GUESTS or $(BUILD)/guests,
+#                            skipped without the snapshot)
 
 BENCH_CC      ?= gcc
 BENCH_WASM_CC ?= clang-14
@@ -28,7 +32,7 @@ BENCH_BINS  := $(BENCH_PROGS:%=$(BENCH_DIR)/native/%) \
                $(BENCH_PROGS:%=$(BENCH_DIR)/export/%.wasm) \
                $(BUILD)/bench/api_bench $(BUILD)/bench/spawn
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-preinit
 bench-build: $(BENCH_BINS)
 
 $(BENCH_DIR)/native/%: bench/%.c bench/bench.h
@@ -66,3 +70,10 @@ bench: all bench-build
 	    --api-bench $(BUILD)/bench/api_bench --spawn $(BUILD)/bench/spawn \
 	    --guests $(BUILD)/guests \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)
+	$(MAKE) --no-print-directory bench-preinit
+
+bench-preinit: all
+	python3 bench/preinit.py --wasmbox $(BUILD)/wasmbox \
+	    --guests $${WASMBOX_GUESTS:-$(BUILD)/guests} \
+	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
+	    --out $(BUILD)/bench/preinit.md

@@ -180,6 +180,10 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
+    step "[$cfg] pre-initialized Python (tests/guests/preinit.sh)"
+    run_counted preinit "$b/preinit.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/guests/preinit.sh
     # CPython's own regression tests in the guest: a fast tier of
     # tests/cpython/modules (the full list: make cpython-tests)
     local tier=fast

@@ -100,6 +100,8 @@ int wb_cli_run(int argc, char **argv);
 /* src/cli/guests.c: `wasmbox python|js|lua|sqlite3 ...`; `name` is the
  * command, argv[0] too. Runs the guest image through wb_cli_run. */
 int wb_cli_guest(const char *name, int argc, char **argv);
+/* `wasmbox guest-snapshot [python]` (guests.c). */
+int wb_cli_guest_snapshot(int argc, char **argv);
 /* The options of `wasmbox run` that the language commands take too, all
  * of them long and with a value but --no-os-sandbox: entries of a struct
  * option table. */

@@ -38,6 +38,7 @@
  */
 #include "cli.h"
 #include "common/path.h"
+#include "sandbox/preinit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -387,10 +388,11 @@ static int script_setup(script *s, scan_kind kind, const sandbox_opts *so,
     return script_private(s, abs, dir);
 }
 
-/* The image of g: its module and its library grant ("" when none); 0,
+/* The image of g: its module, its library grant ("" when none) and its
+ * pre-initialized snapshot ("" when none, or $WASMBOX_COLD is set); 0,
  * or an exit status after an error message. */
 static int image(const guest_def *g, char *module, size_t mcap, char *lib,
-                 size_t lcap)
+                 size_t lcap, char *snap, size_t scap)
 {
     const wb_guest_image *im = wb_guest_image_of(g->lang);
     char *gdir = wb_guests_dir(NULL);
@@ -403,6 +405,13 @@ static int image(const guest_def *g, char *module, size_t mcap, char *lib,
     lib[0] = 0;
     if (im->lib)
         snprintf(lib, lcap, "%s/%s/%s:/lib:ro", gdir, im->dir, im->lib);
+    snap[0] = 0;
+    const char *cold = getenv("WASMBOX_COLD");
+    if (g->lang == WB_LANG_PYTHON && (!cold || !*cold)) {
+        snprintf(snap, scap, "%s/%s/%s", gdir, im->dir, WB_PREINIT_FILE);
+        if (access(snap, R_OK))
+            snap[0] = 0;
+    }
     free(gdir);
     if (access(module, R_OK)) {
         wb_cli_error(module, "guest image missing (%s); build it with "
@@ -425,15 +434,19 @@ static const char *opt_flag(int c)
  *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS...
  * into av (room for argc + 2 * options + 16 entries). */
 static int build_argv(const guest_def *g, const sandbox_opts *so,
-                      const script *sc, char *module, char *lib, int argc,
-                      char **argv, char **av, char (*flags)[32])
+                      const script *sc, char *module, char *lib, char *snap,
+                      int argc, char **argv, char **av, char (*flags)[32])
 {
     int n = 0;
     bool has_stdin = has_opt(so, WB_RUN_STDIN, NULL);
     av[n++] = "run";
     av[n++] = "--argv0";
     av[n++] = (char *)wb_guest_image_of(g->lang)->argv0;
-    if (lib[0]) {
+    if (snap[0]) {                      /* used when the run fits it */
+        av[n++] = "--x-preinit";
+        av[n++] = snap;
+    }
+    if (lib[0]) {                       /* the first grant: fd 3 */
         av[n++] = "--dir";
         av[n++] = lib;
     }
@@ -478,18 +491,19 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         wb_cli_error(name, "unknown guest runtime");
         return 125;
     }
-    char module[PATH_MAX + 64], lib[PATH_MAX + 64];
+    char module[PATH_MAX + 64], lib[PATH_MAX + 64], snap[PATH_MAX + 64];
     sandbox_opts so = { 0 };
     script sc = { .argi = -1 };
     char **av = NULL;
     char (*flags)[32] = NULL;
-    int rc = image(g, module, sizeof module, lib, sizeof lib);
+    int rc = image(g, module, sizeof module, lib, sizeof lib, snap,
+                   sizeof snap);
     if (!rc)
         rc = parse_sandbox(name, argc, argv, &so);
     if (!rc)
         rc = script_setup(&sc, g->scan, &so, argc, argv);
     if (!rc) {
-        av = calloc((size_t)argc + 2 * (size_t)so.n + 16, sizeof *av);
+        av = calloc((size_t)argc + 2 * (size_t)so.n + 18, sizeof *av);
         flags = calloc((size_t)so.n + 1, sizeof *flags);
         if (!av || !flags) {
             wb_cli_error(name, "out of memory");
@@ -497,7 +511,8 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         }
     }
     if (!rc) {
-        int n = build_argv(g, &so, &sc, module, lib, argc, argv, av, flags);
+        int n = build_argv(g, &so, &sc, module, lib, snap, argc, argv, av,
+                           flags);
         script_reaper(&sc);
         rc = wb_cli_run(n, av);
     }
@@ -506,4 +521,35 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     free(so.v);
     script_remove(&sc);
     return rc;
+}
+
+/* `wasmbox guest-snapshot [python]`: python/python.snap from
+ * python/python.wasm of the guests directory (make guests runs it). */
+int wb_cli_guest_snapshot(int argc, char **argv)
+{
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "python"))) {
+        wb_cli_error("guest-snapshot", "usage: wasmbox guest-snapshot "
+                     "[python] (the only guest with a snapshot)");
+        return 125;
+    }
+    const wb_guest_image *im = wb_guest_image_of(WB_LANG_PYTHON);
+    char *gdir = wb_guests_dir(NULL);
+    if (!gdir) {
+        wb_cli_error("guest-snapshot", "cannot locate the guest images; "
+                     "set WASMBOX_GUESTS");
+        return 127;
+    }
+    char module[PATH_MAX + 64], lib[PATH_MAX + 64], out[PATH_MAX + 64];
+    snprintf(module, sizeof module, "%s/%s/%s", gdir, im->dir, im->module);
+    snprintf(lib, sizeof lib, "%s/%s/%s", gdir, im->dir, im->lib);
+    snprintf(out, sizeof out, "%s/%s/%s", gdir, im->dir, WB_PREINIT_FILE);
+    free(gdir);
+    wb_error err = { 0 };
+    if (wb_preinit_build(module, lib, out, &err) != WB_OK) {
+        wb_cli_error(out, "%s", err.message);
+        return err.status == WB_E_IO || err.status == WB_E_NOT_FOUND ? 127
+               : 123;
+    }
+    printf("%s\n", out);
+    return 0;
 }

@@ -497,6 +497,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "python") || !strcmp(cmd, "js") || !strcmp(cmd, "lua") ||
         !strcmp(cmd, "sqlite3"))
         return wb_cli_guest(cmd, argc - 1, argv + 1);
+    if (!strcmp(cmd, "guest-snapshot"))
+        return wb_cli_guest_snapshot(argc - 1, argv + 1);
     if (!strcmp(cmd, "mcp"))
         return wb_cli_mcp(argc - 1, argv + 1);
     if (!strcmp(cmd, "session"))

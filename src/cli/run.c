@@ -7,6 +7,7 @@
 #include "common/path.h"
 #include "engine/native.h"
 #include "sandbox/oslock.h"
+#include "sandbox/preinit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,7 @@ typedef struct run_opts {
     const char *stdin_path;
     const char *argv0;
     const char *os_user;
+    const char *preinit;       /* --x-preinit SNAPSHOT, or NULL */
     bool no_os_sandbox;
     bool native;
     wb_oslock *lock;
@@ -205,6 +207,7 @@ static const struct option longopts[] = {
     { "help", no_argument, NULL, 'h' },
     { "x-resolve-walk", no_argument, NULL, 'W' },   /* tests: the fallback */
     { "tier", required_argument, NULL, 'T' },
+    { "x-preinit", required_argument, NULL, 'P' },  /* `wasmbox python` */
     { NULL, 0, NULL, 0 }
 };
 
@@ -276,6 +279,7 @@ static int opt_one(run_opts *o, int c, const char *v)
             return usage("--tier: expected interp or native, got '%s'", v, "");
         o->native = !strcmp(v, "native");
         return 0;
+    case 'P': o->preinit = v; return 0;
     }
     return opt_budget(o, c, v);
 }
@@ -462,6 +466,23 @@ static int prepare_args(run_opts *o, int argc, char **argv, int first)
     return 0;
 }
 
+/* --x-preinit SNAPSHOT (given by `wasmbox python` when the image has
+ * one): the module and its snapshot, or 0 with *snap NULL for a cold
+ * start, after one line saying why when the snapshot is refused (stale:
+ * another module or wasmbox version; damaged). */
+static int load_preinit(run_opts *o, wb_snapshot **snap)
+{
+    wb_error err = { 0 };
+    *snap = NULL;
+    if (wb_preinit_unfit(&o->cfg))
+        return 0;
+    if (wb_preinit_open(o->module, o->preinit, snap, &err) == WB_OK)
+        return 0;
+    wb_cli_error(o->preinit, "%s; starting cold (rebuild it with 'make "
+                 "guest-snapshots')", err.message);
+    return 0;
+}
+
 int wb_cli_run(int argc, char **argv)
 {
     run_opts o = { 0 };
@@ -482,16 +503,24 @@ int wb_cli_run(int argc, char **argv)
     if (rc)
         goto out;
     o.module = argv[first];
-    if ((rc = prepare_args(&o, argc, argv, first)) || (rc = open_stdin(&o)) ||
-        (rc = load(&o, &m)) || (rc = prepare_lock(&o)))
+    wb_snapshot *snap = NULL;
+    if ((rc = prepare_args(&o, argc, argv, first)) || (rc = open_stdin(&o)))
+        goto out;
+    if (o.preinit)
+        load_preinit(&o, &snap);
+    if ((!snap && (rc = load(&o, &m))) || (rc = prepare_lock(&o)))
         goto out;
     /* a closed stdout must become EPIPE for the guest, not kill us */
     signal(SIGPIPE, SIG_IGN);
     wb_run_result res;
     wb_error err = { 0 };
-    wb_sandbox_run(&o.cfg, m, &res, &err);
+    if (snap)
+        wb_preinit_run(&o.cfg, snap, &res, &err);
+    else
+        wb_sandbox_run(&o.cfg, m, &res, &err);
     rc = finish(&o, &res);
 out:
+    wb_snapshot_free(snap);
     if (m)
         wb_module_release(m);
     wb_oslock_free(o.lock);

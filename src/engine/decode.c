@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Caps for index spaces engine.h leaves open; real modules are far below. */
 #define MAX_TABLES   100000u
@@ -1074,11 +1075,34 @@ static wb_status decode_all(dec *d)
     return d->deferred.status;
 }
 
-wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
-                    wb_error *err)
+/* Decode and check m->bytes; m is freed on failure. */
+static wb_status decode_module(wb_module *m, bool bodies, wb_module **out,
+                               wb_error *err)
+{
+    atomic_init(&m->refs, 1);
+    dec d = { .m = m, .p = m->bytes, .len = m->len, .end = m->len,
+              .err = err };
+    wb_status st = decode_all(&d);
+    if (st == WB_OK)
+        st = wb_modcheck(m, bodies, err);
+    if (st != WB_OK) {
+        wb_module_destroy(m);
+        return st;
+    }
+    *out = m;
+    return WB_OK;
+}
+
+static wb_status too_large(size_t len, wb_error *err)
+{
+    return wb_err_set(err, WB_E_IMPL_LIMIT, "module too large (%zu bytes, "
+                      "limit %u)", len, WB_MAX_MODULE_SIZE);
+}
+
+wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
+                    wb_module **out, wb_error *err)
 {
     wb_module *m;
-    wb_status st;
     wb_error local;
     if (!err)
         err = &local;       /* the decoder's messages go somewhere */
@@ -1086,8 +1110,7 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
         return wb_err_set(err, WB_E_ARG, "wb_decode: NULL argument");
     *out = NULL;
     if (len > WB_MAX_MODULE_SIZE)
-        return wb_err_set(err, WB_E_IMPL_LIMIT, "module too large (%zu bytes, "
-                          "limit %u)", len, WB_MAX_MODULE_SIZE);
+        return too_large(len, err);
     m = calloc(1, sizeof *m);
     if (!m || !(m->bytes = malloc(len ? len : 1))) {
         free(m);
@@ -1096,17 +1119,26 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
     if (len)
         memcpy(m->bytes, bytes, len);
     m->len = len;
-    atomic_init(&m->refs, 1);
-    dec d = { .m = m, .p = m->bytes, .len = len, .end = len, .err = err };
-    st = decode_all(&d);
-    if (st == WB_OK)
-        st = wb_modcheck(m, err);
-    if (st != WB_OK) {
-        wb_module_destroy(m);
-        return st;
+    return decode_module(m, bodies, out, err);
+}
+
+wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
+                          bool bodies, wb_module **out, wb_error *err)
+{
+    wb_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    wb_module *m = len <= WB_MAX_MODULE_SIZE ? calloc(1, sizeof *m) : NULL;
+    if (!m) {
+        munmap(bytes, map_len);
+        return len > WB_MAX_MODULE_SIZE ? too_large(len, err)
+               : wb_err_set(err, WB_E_NOMEM, "out of memory while decoding");
     }
-    *out = m;
-    return WB_OK;
+    m->bytes = bytes;
+    m->len = len;
+    m->bytes_map = map_len;
+    return decode_module(m, bodies, out, err);
 }
 
 /* ---- destruction and accessors ------------------------------------------- */
@@ -1146,7 +1178,10 @@ void wb_module_destroy(wb_module *m)
     free(m->datas);
     free(m->declared_funcs);
     free_func_names(m);
-    free(m->bytes);
+    if (m->bytes_map)
+        munmap(m->bytes, m->bytes_map);
+    else
+        free(m->bytes);
     free(m);
 }
 

@@ -133,6 +133,8 @@ typedef struct wb_data {
 struct wb_module {
     _Atomic uint32_t refs;
     uint8_t *bytes; size_t len;        /* owned copy of the binary */
+    size_t bytes_map;                  /* > 0: bytes is an anonymous
+                                          mapping of this size (munmap) */
 
     wb_functype *types; uint32_t ntypes;
     wb_import *imports; uint32_t nimports;
@@ -164,14 +166,33 @@ struct wb_module {
 };
 
 /* decode.c: fills every field above and runs wb_modcheck. Messages match
- * the spec's assert_malformed texts where one exists. */
-wb_status wb_decode(const uint8_t *bytes, size_t len, wb_module **out,
-                    wb_error *err);
+ * the spec's assert_malformed texts where one exists. bodies false leaves
+ * the function bodies to wb_compile, which validates each one before its
+ * first call (wb_module_new_deferred). */
+wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
+                    wb_module **out, wb_error *err);
+/* The same without a copy: the module takes `bytes`, an anonymous mapping
+ * of map_len bytes (freed with the module, or here on failure). */
+wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
+                          bool bodies, wb_module **out, wb_error *err);
 void wb_module_destroy(wb_module *m);
 /* modcheck.c: module-level validation (limits, types of constant
  * expressions, export uniqueness, start type, segments, C.refs). Then
  * validates every body with wb_compile_validate. */
-wb_status wb_modcheck(wb_module *m, wb_error *err);
+wb_status wb_modcheck(wb_module *m, bool bodies, wb_error *err);
+/* api.c: wb_module_load without validating the function bodies up front:
+ * wb_compile validates each body before its first call (and fails that
+ * call with the validator's error), so no unvalidated code ever runs, but
+ * an invalid module is only found out when the invalid function is
+ * called. For modules known to be valid: the module of a pre-initialized
+ * guest snapshot, which was made from the same bytes (src/sandbox/
+ * preinit.c), where validating 8 MiB of CPython took most of a start. */
+wb_status wb_module_load_deferred(const char *path, wb_module **out,
+                                  wb_error *err);
+/* instance.c: the function of `inst` that the module's name section calls
+ * `name` (exported or not), or NULL. For hosts that drive a guest's
+ * internals between calls (src/sandbox/preinit.c). */
+wb_func *wb_instance_func_named(const wb_instance *inst, const char *name);
 const wb_functype *wb_module_functype(const wb_module *m, uint32_t funcidx);
 
 /* ---- Internal code (compile.c / interp.c) ------------------------------ */

@@ -341,6 +341,17 @@ wb_func *wb_instance_func(const wb_instance *inst, const char *name)
     return export_of_kind(inst, name, WB_EXTERN_FUNC, &e) ? e.of.func : NULL;
 }
 
+wb_func *wb_instance_func_named(const wb_instance *inst, const char *name)
+{
+    const wb_module *m = inst->module;
+    if (!m->func_names)
+        return NULL;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        if (m->func_names[i] && !strcmp(m->func_names[i], name))
+            return inst->funcs[i];
+    return NULL;
+}
+
 wb_memory *wb_instance_memory(const wb_instance *inst, const char *name)
 {
     wb_extern e;

@@ -227,7 +227,7 @@ static wb_status check_bodies(const wb_module *m, wb_error *err)
     return WB_OK;
 }
 
-wb_status wb_modcheck(wb_module *m, wb_error *err)
+wb_status wb_modcheck(wb_module *m, bool bodies, wb_error *err)
 {
     wb_status st;
     if ((st = check_decls(m, err)) != WB_OK ||
@@ -236,5 +236,5 @@ wb_status wb_modcheck(wb_module *m, wb_error *err)
         (st = check_start(m, err)) != WB_OK ||
         (st = check_segments(m, err)) != WB_OK)
         return st;
-    return check_bodies(m, err);
+    return bodies ? check_bodies(m, err) : WB_OK;
 }

@@ -102,10 +102,11 @@ static wb_status setup_error(wb_run_result *res, wb_error *err,
 }
 
 /* Instantiate and call the entry; st/e describe how it ended. */
-static wb_status call_entry(const wb_sandbox_config *cfg, wb_module *m,
-                            wb_store *s, wb_linker *l, wb_error *e,
-                            bool *ran)
+static wb_status call_entry(void *user, const wb_sandbox_config *cfg,
+                            wb_store *s, wb_linker *l, wb_wasi *w,
+                            wb_error *e, bool *ran)
 {
+    wb_module *m = user;
     wb_instance *inst;
     *ran = false;
     wb_status st = wb_instantiate(s, m, l, &inst, e);
@@ -141,6 +142,13 @@ static wb_status lock_down(const wb_sandbox_config *cfg, wb_error *e)
 wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
                          wb_run_result *res, wb_error *err)
 {
+    return wb_sandbox_run_entry(cfg, call_entry, m, res, err);
+}
+
+wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
+                               wb_sandbox_entry entry, void *user,
+                               wb_run_result *res, wb_error *err)
+{
     uint64_t t0 = now_ms();
     wb_error e = { 0 };
     wb_wasi *w = NULL;
@@ -170,7 +178,7 @@ wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
     } else {
         bool ran;
         wb_store_set_user(s, w);
-        st = call_entry(cfg, m, s, l, &e, &ran);
+        st = entry(user, cfg, s, l, w, &e, &ran);
         bool fired = wb_watchdog_stop(&wd);
         if (ran || st == WB_OK) {
             classify(res, st, &e, fired, wb_wasi_stop_reason(w));

@@ -25,4 +25,19 @@ bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w, uint64_t ms);
 /* Stops the thread; true if the deadline had passed. */
 bool wb_watchdog_stop(wb_watchdog *wd);
 
+/* run.c: wb_sandbox_run with another way of starting the guest. `entry`
+ * gets the store, linker and WASI context made from `cfg` (budget,
+ * watchdog and OS lock in place) and runs the guest: *ran says whether
+ * guest code ran (then its status is classified as the run's outcome;
+ * otherwise it is a setup error). wb_sandbox_run's entry instantiates a
+ * module and calls its _start; src/sandbox/preinit.c's restores a
+ * snapshot. */
+typedef wb_status (*wb_sandbox_entry)(void *user,
+                                      const wb_sandbox_config *cfg,
+                                      wb_store *s, wb_linker *l, wb_wasi *w,
+                                      wb_error *e, bool *ran);
+wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
+                               wb_sandbox_entry entry, void *user,
+                               wb_run_result *res, wb_error *err);
+
 #endif

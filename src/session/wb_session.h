@@ -21,6 +21,7 @@
 #define WB_SESSION_H
 
 #include "wasmbox/session.h"
+#include "wasmbox/snapshot.h"
 #include "common/error.h"
 #include <pthread.h>
 #include <sys/stat.h>
@@ -114,6 +115,13 @@ wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
                             const char *guests_dir, const char *id,
                             wb_error *err);
 /* The module of a language's guest image (cached). */
+/* wb_session_guest.c: the pre-initialized Python of a guests directory
+ * (python.snap), opened once per process; NULL: none, runs start cold.
+ * warm_up (a zygote, before it forks workers): also run `pass` from it
+ * once, so the code a run needs is compiled before the fork. */
+const wb_snapshot *wb_sess_preinit(const char *guests_dir, bool warm_up);
+/* The session's guests directory (NULL: none found). */
+const char *wb_sess_guests_dir(wb_session *s);
 wb_status wb_sess_image(const char *guests_dir, wb_lang lang,
                         wb_module **out, wb_error *err);
 

@@ -11,6 +11,7 @@
  * plus the policy's grants. */
 #include "session/wb_session.h"
 #include "common/path.h"
+#include "sandbox/preinit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -69,6 +70,11 @@ static const char *guests_dir(wb_session *s)
     return s->guests_dir;
 }
 
+const char *wb_sess_guests_dir(wb_session *s)
+{
+    return guests_dir(s);
+}
+
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
                          wb_error *err)
 {
@@ -109,6 +115,67 @@ wb_status wb_sess_image(const char *gd, wb_lang lang, wb_module **out,
     pthread_mutex_unlock(&cache_mu);
     *out = m;
     return WB_OK;
+}
+
+/* The pre-initialized Python of guests directory `gd` (python.snap),
+ * opened once per process like the modules (a server's zygote opens it
+ * before its workers fork); NULL when there is none or $WASMBOX_COLD is
+ * set. A snapshot that is refused (stale: another python.wasm or
+ * wasmbox) is reported once on stderr; runs then start cold. */
+/* One run of `python3 -c pass` from `snap`, its output dropped: the
+ * functions a run calls (the setup, Python's finalization) are then
+ * compiled in this process, and processes forked from it (a server's
+ * workers) start with them instead of compiling them for every run. */
+static void warm(const wb_snapshot *snap, const char *gd)
+{
+    wb_sandbox_config c;
+    wb_run_result res;
+    char lib[PATH_MAX];
+    snprintf(lib, sizeof lib, "%s/python/lib", gd);
+    wb_sandbox_config_init(&c);
+    c.stdout_fd = c.stderr_fd = -1;
+    c.budget.timeout_ms = 60000;
+    if (!wb_config_add_dir(&c, lib, WB_PREINIT_LIB, true) &&
+        !wb_config_add_arg(&c, "python3") && !wb_config_add_arg(&c, "-c") &&
+        !wb_config_add_arg(&c, "pass"))
+        wb_preinit_run(&c, snap, &res, NULL);
+    wb_sandbox_config_free(&c);
+}
+
+/* $WASMBOX_COLD, read when the process starts: a server's zygote clears
+ * its environment before it opens the snapshot. */
+static bool cold_start;
+__attribute__((constructor)) static void read_cold(void)
+{
+    const char *v = getenv("WASMBOX_COLD");
+    cold_start = v && *v;
+}
+
+const wb_snapshot *wb_sess_preinit(const char *gd, bool warm_up)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char opened[PATH_MAX];
+    static wb_snapshot *snap;
+    char mod[PATH_MAX], path[PATH_MAX];
+    if (!gd || cold_start)
+        return NULL;
+    snprintf(mod, sizeof mod, "%s/python/python.wasm", gd);
+    snprintf(path, sizeof path, "%s/python/%s", gd, WB_PREINIT_FILE);
+    pthread_mutex_lock(&mu);
+    if (strcmp(opened, path)) {
+        wb_error err = { 0 };
+        wb_snapshot_free(snap);
+        snap = NULL;
+        snprintf(opened, sizeof opened, "%s", path);
+        if (access(path, R_OK) == 0 &&
+            wb_preinit_open(mod, path, &snap, &err) != WB_OK)
+            fprintf(stderr, "wasmbox: %s: %s; Python runs start cold\n",
+                    path, err.message);
+        if (snap && warm_up)
+            warm(snap, gd);
+    }
+    pthread_mutex_unlock(&mu);
+    return snap;
 }
 
 wb_status wb_sess_drivers(wb_session *s, wb_error *err)
@@ -170,14 +237,15 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
         st = wb_config_add_env(c, "HOME", "/work");
     if (!st && lang == WB_LANG_PYTHON && !has_env(p, "PYTHONIOENCODING"))
         st = wb_config_add_env(c, "PYTHONIOENCODING", "utf-8");
-    if (!st)
-        st = wb_config_add_dir(c, s->ws, "/work", false);
+    /* Python's library first (fd 3), as in its pre-initialized snapshot */
     if (!st && lang == WB_LANG_PYTHON) {
         char lib[PATH_MAX];
         const char *gd = guests_dir(s);
         snprintf(lib, sizeof lib, "%s/python/lib", gd ? gd : ".");
         st = wb_config_add_dir(c, lib, "/lib", true);
     }
+    if (!st)
+        st = wb_config_add_dir(c, s->ws, "/work", false);
     if (!st && kernel)
         st = wb_config_add_dir(c, s->runtime_dir, "/.wasmbox", true);
     for (size_t i = 0; i < p->ngrants && !st; i++) {

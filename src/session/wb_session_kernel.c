@@ -37,6 +37,7 @@
  * step's disk budget is also at most what is left of the workspace quota
  * (disk_room). */
 #include "session/wb_session.h"
+#include "sandbox/preinit.h"
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <jansson.h>
@@ -55,6 +56,7 @@ struct wb_kernel {
     wb_lang lang;
     wb_sandbox_config cfg;
     wb_module *m;
+    const wb_snapshot *pre;    /* or started from this (preinit.h) */
     wb_wasi *w;
     wb_store *st;
     wb_linker *l;
@@ -287,8 +289,10 @@ static void *guest_main(void *arg)
     wb_kernel *k = arg;
     wb_error e = { 0 };
     wb_instance *inst = NULL;
-    wb_status st = wb_instantiate(k->st, k->m, k->l, &inst, &e);
-    if (st == WB_OK) {
+    wb_status st = k->pre ? wb_preinit_kernel(k->st, k->l, k->pre, &k->cfg,
+                                              &e)
+                          : wb_instantiate(k->st, k->m, k->l, &inst, &e);
+    if (st == WB_OK && !k->pre) {
         wb_func *f = wb_instance_func(inst, "_start");
         if (!f) {
             st = wb_err_set(&e, WB_E_LINK, "no _start");
@@ -385,12 +389,17 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
     int sv[2] = { -1, -1 };
     /* a worker's server wrote them before starting it (it may not) */
     wb_status st = s->in_worker ? WB_OK : wb_sess_drivers(s, err);
-    if (!st)
-        st = wb_sess_module(s, lang, &k->m, err);
     if (!st) {
         wb_sandbox_config_free(&k->cfg);
         st = wb_sess_config(s, lang, true, &k->cfg, err);
     }
+    /* Python from its pre-initialized snapshot when there is one */
+    if (!st && lang == WB_LANG_PYTHON &&
+        (k->pre = wb_sess_preinit(wb_sess_guests_dir(s), false)) &&
+        wb_preinit_unfit_kernel(&k->cfg))
+        k->pre = NULL;
+    if (!st && !k->pre)
+        st = wb_sess_module(s, lang, &k->m, err);
     if (!st && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         st = wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
     if (!st) {

@@ -6,6 +6,7 @@
  * tightened by the options, and its disk budget at most what is left of
  * the workspace quota (the policy's budget.disk, wb_session_files.c). */
 #include "session/wb_session.h"
+#include "sandbox/preinit.h"
 #ifdef WB_TEST_HOOKS
 #include "sandbox/oslock.h"
 #endif
@@ -77,6 +78,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     wb_module *m = NULL;
     wb_capture cap = { 0 };
     bool code_arg = lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT;
+    const wb_snapshot *pre = NULL;
     wb_status st = wb_sess_config(s, lang, false, &c, err);
     if (st)
         return st;
@@ -85,7 +87,8 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         st = wb_err_set(err, WB_E_ARG, "the program contains a NUL byte");
     else if (lang == WB_LANG_WASM)
         st = wb_module_new((const uint8_t *)code, len, &m, err);
-    else
+    else if (lang != WB_LANG_PYTHON ||
+             !(pre = wb_sess_preinit(wb_sess_guests_dir(s), false)))
         st = wb_sess_module(s, lang, &m, err);
     if (!st && lang == WB_LANG_PYTHON) {
         if (!(st = ARG("-c")))
@@ -113,11 +116,18 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     }
     for (size_t i = 0; !st && i < o->nargs; i++)
         st = ARG(o->args[i]);
+    if (!st && pre && wb_preinit_unfit(&c)) {     /* start it cold */
+        pre = NULL;
+        st = wb_sess_module(s, lang, &m, err);
+    }
     if (!st) {
         c.stdin_fd = fd;
         c.output = capture_cb;
         c.output_user = &cap;
-        wb_sandbox_run(&c, m, &res->run, NULL);
+        if (pre)
+            wb_preinit_run(&c, pre, &res->run, NULL);
+        else
+            wb_sandbox_run(&c, m, &res->run, NULL);
         res->out = cap.buf[1] ? cap.buf[1] : strdup("");
         res->err = cap.buf[2] ? cap.buf[2] : strdup("");
         res->out_len = cap.len[1];

@@ -343,6 +343,8 @@ static void preload(zygote *z)
         if (wb_guest_image_of(l)->module &&
             wb_sess_image(z->guests_dir, (wb_lang)l, &m, NULL) == WB_OK)
             wb_module_release(m);       /* the cache keeps one */
+        if (l == WB_LANG_PYTHON)
+            wb_sess_preinit(z->guests_dir, true);  /* python.snap, if any */
     }
 }
 

@@ -81,7 +81,7 @@ static wb_status decode(const buf *b, wb_module **m, wb_error *e)
 {
     memset(e, 0, sizeof *e);
     *m = NULL;
-    return wb_decode(b->p, b->n, m, e);
+    return wb_decode(b->p, b->n, true, m, e);
 }
 
 /* Decodes `b`, expects status `st` and `text` in the message. */

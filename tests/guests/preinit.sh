@@ -1,0 +1,161 @@
+#!/bin/bash
+# tests/guests/preinit.sh: pre-initialized Python (python/python.snap,
+# docs/snapshots.md "Pre-initialized guests"). Works on a private guests
+# directory beside the images of $WASMBOX_GUESTS (links to python.wasm and
+# lib/, its own snapshot), so the images are never changed:
+#   - `wasmbox guest-snapshot` writes it; `python -c` starts from it (the
+#     ready point's modules are imported), `WASMBOX_COLD=1` and a PYTHON*
+#     variable start cold;
+#   - two restored runs draw different random numbers;
+#   - output and exit status equal a cold start's for a set of programs
+#     (argv, environment, grants, stdin, exceptions, exit, atexit, __del__,
+#     stdio encodings);
+#   - every budget holds after a restore (memory, including a limit below
+#     the snapshot's own memory; timeout; output; fuel);
+#   - a snapshot of another module, a truncated and a bit-flipped one are
+#     refused with one line, and the run starts cold with the same result.
+# WB_BUILD, WASMBOX, WASMBOX_GUESTS as in tests/guests/run.sh. Skipped
+# without the Python image. Last line: "N passed, N failed, N skipped".
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib.sh"
+B=${WB_BUILD:-$root/build}
+W=${WASMBOX:-$B/wasmbox}
+src=${WASMBOX_GUESTS:-$B/guests}/python
+if [ ! -f "$src/python.wasm" ] || [ ! -x "$W" ]; then
+    skip "preinit: every case (no $src/python.wasm or no $W)"
+    summary
+    exit
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/g/python"
+ln -s "$src/python.wasm" "$tmp/g/python/python.wasm"
+ln -s "$(cd "$src/lib" && pwd)" "$tmp/g/python/lib"
+export WASMBOX_GUESTS=$tmp/g
+snap=$tmp/g/python/python.snap
+
+# ok NAME COND...: pass when the command COND succeeds.
+ok() {
+    local name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+if "$W" guest-snapshot >"$tmp/out" 2>&1 && [ -s "$snap" ]; then
+    pass "guest-snapshot writes python.snap"
+else
+    fail "guest-snapshot writes python.snap: $(head -3 "$tmp/out")"
+fi
+cp "$snap" "$tmp/good.snap"
+
+warm='import sys; print("json" in sys.modules and "decimal" in sys.modules)'
+ok "python -c starts from the snapshot" \
+    test "$("$W" python -c "$warm" 2>&1)" = True
+ok "WASMBOX_COLD=1 starts cold" \
+    test "$(WASMBOX_COLD=1 "$W" python -c "$warm" 2>&1)" = False
+ok "a PYTHON* variable (other than PYTHONIOENCODING) starts cold" \
+    test "$("$W" python --env PYTHONDONTWRITEBYTECODE=1 -c "$warm" 2>&1)" = False
+
+r1=$("$W" python -c 'import random; print(random.random(), random.getrandbits(64))')
+r2=$("$W" python -c 'import random; print(random.random(), random.getrandbits(64))')
+ok "two restored runs draw different random numbers" \
+    test -n "$r1" -a -n "$r2" -a "$r1" != "$r2"
+
+# same NAME ARGS...: stdout+stderr and the exit status of `python ARGS`
+# are those of a cold start (stdin: two lines).
+same() {
+    local name=$1 a b ra=0 rb=0
+    shift
+    a=$(printf 'in1\nin2\n' | "$W" python "$@" 2>&1) || ra=$?
+    b=$(printf 'in1\nin2\n' | WASMBOX_COLD=1 "$W" python "$@" 2>&1) || rb=$?
+    if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then
+        pass "same as cold: $name"
+    else
+        fail "same as cold: $name: restored ($ra) '${a:0:300}', cold ($rb) '${b:0:300}'"
+    fi
+}
+mkdir -p "$tmp/data"
+echo hello > "$tmp/data/f.txt"
+same "pass" -c pass
+same "print" -c 'print("hi", 1 + 1)'
+same "sys.exit(3)" -c 'import sys; sys.exit(3)'
+same "sys.exit(str)" -c 'import sys; sys.exit("bye")'
+same "exit(5)" -c 'exit(5)'
+same "os._exit" -c 'import os; os._exit(7)'
+same "traceback" -c 'def f(): raise KeyError(1)
+f()'
+same "syntax error" -c 'def ('
+same "argv and sys.path" -c 'import sys; print(sys.argv, sys.orig_argv[1:2], sys.path, sys.executable, sys.prefix, sys.flags)' a 'b c'
+same "__main__" -c 'print(sorted(dir()), __name__, __spec__, __loader__)'
+same "stdin" -c 'import sys; print(repr(sys.stdin.read()))'
+same "environment" --env FOO=bar --env HOME=/h -c 'import os; print(sorted(os.environ.items()), os.getenv("FOO"), os.path.expanduser("~"))'
+same "grants" --dir "$tmp/data:/data:ro" --tmpfs /t -c 'import os; print(sorted(os.listdir("/")), open("/data/f.txt").read(), os.listdir("/t"))'
+same "cwd and relative paths" --dir "$tmp/data:/" -c 'import os; print(os.getcwd(), open("f.txt").read())'
+same "atexit" -c 'import atexit; atexit.register(print, "at exit")'
+same "__del__ at exit" -c 'class A:
+    def __del__(self): print("del")
+a = A()'
+same "unclosed file flushed at exit" --dir "$tmp/data:/data" -c 'f = open("/data/out.txt", "w"); f.write("x" * 10)' 
+ok "unclosed file flushed at exit (content)" test "$(cat "$tmp/data/out.txt")" = xxxxxxxxxx
+same "warnings" -c 'import warnings; warnings.warn("w")'
+same "stdout without newline" -c 'import sys; sys.stdout.write("no newline")'
+same "unicode" -c 'print("é ☃", "\udcff".encode("utf-8", "surrogateescape"))'
+same "stdio encodings" -c 'import sys; print(sys.stdout.encoding, sys.stdout.errors, sys.stderr.errors, sys.stdin.errors, sys.getfilesystemencoding())'
+same "PYTHONIOENCODING" --env PYTHONIOENCODING=latin1:replace -c 'import sys; print(sys.stdout.encoding, sys.stdout.errors, sys.stderr.encoding, sys.stderr.errors, sys.stdin.errors)'
+same "PYTHONIOENCODING=utf-8" --env PYTHONIOENCODING=utf-8 -c 'import sys; print(sys.stdout.errors, sys.stdin.errors)'
+same "non-UTF-8 code starts cold" -c $'print(1) # \xff'
+same "another argv0 starts cold" --argv0 py -c 'import sys; print(sys.executable, sys.orig_argv)'
+
+# budget NAME WANT_RC ARGS...: `python ARGS` from the snapshot ends with
+# WANT_RC (docs/exit-codes.md).
+budget() {
+    local name=$1 want=$2 rc=0
+    shift 2
+    "$W" python "$@" >"$tmp/out" 2>&1 </dev/null || rc=$?
+    if [ "$rc" = "$want" ]; then
+        pass "budget after a restore: $name"
+    else
+        fail "budget after a restore: $name: exit $rc, want $want: $(head -c 300 "$tmp/out")"
+    fi
+}
+budget "memory below the snapshot's own" 120 --max-memory 4M -c pass
+# growth past the limit is refused: CPython raises MemoryError (exit 1),
+# as in a cold start; the peak stays under the limit
+budget "memory growth refused (MemoryError)" 1 --max-memory 64M \
+    -c 'x = bytearray(100 << 20)'
+ok "memory growth refused: peak under the limit" grep -q MemoryError "$tmp/out"
+same "memory growth refused" --max-memory 64M -c 'x = bytearray(100 << 20)'
+budget "timeout" 124 --timeout 1s -c 'while True: pass'
+budget "output" 119 --max-output 100 -c 'print("x" * 1000)'
+budget "fuel" 121 --fuel 100000 -c 'while True: pass'
+budget "within budget" 0 --max-memory 64M --timeout 30s --fuel 1000000000 \
+    --max-output 1M -c 'print(sum(range(1000)))'
+
+# refused NAME: python.snap (already replaced) is refused with one line
+# naming it, and the run starts cold with the right result.
+refused() {
+    local name=$1 rc=0
+    "$W" python -c "$warm" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+    if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = False ] &&
+       [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "python.snap.*starting cold" "$tmp/err"; then
+        pass "refused, cold start: $name"
+    else
+        fail "refused, cold start: $name: exit $rc, out '$(cat "$tmp/out")', err '$(head -c 300 "$tmp/err")'"
+    fi
+}
+head -c $(( $(stat -c %s "$tmp/good.snap") - 4096 )) "$tmp/good.snap" > "$snap.new"
+mv "$snap.new" "$snap"
+refused "truncated"
+cp "$tmp/good.snap" "$snap.new"
+printf '\x5a' | dd of="$snap.new" bs=1 seek=$((3 << 20)) conv=notrunc status=none
+mv "$snap.new" "$snap"
+refused "bit-flipped"
+# another module: python.wasm with a custom section appended (a valid
+# module with other bytes)
+cp "$tmp/good.snap" "$snap"
+rm "$tmp/g/python/python.wasm"
+{ cat "$src/python.wasm"; printf '\x00\x04\x03abc'; } > "$tmp/g/python/python.wasm"
+refused "another module"
+
+summary

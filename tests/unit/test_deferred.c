@@ -1,0 +1,130 @@
+/* test_deferred.c: what pre-initialized guests (src/sandbox/preinit.c)
+ * need from the engine: wb_module_load_deferred, which validates each
+ * function body before its first call instead of all of them up front,
+ * files over 64 KiB read through a mapping, and wb_instance_func_named. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wasmbox.h"
+#include "engine.h"
+
+/* () -> i32 twice: "ok" (function 0) returns 1; "bad" (function 1) is
+ * invalid (i32.add on an empty stack). The name section calls function 1
+ * "hidden". A custom section of 70,000 zeros follows (pad_len). */
+static const uint8_t head[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f,                  /* types */
+    0x03, 0x03, 0x02, 0x00, 0x00,                              /* funcs */
+    0x07, 0x0c, 0x02, 0x02, 'o', 'k', 0x00, 0x00,              /* exports */
+    0x03, 'b', 'a', 'd', 0x00, 0x01,
+    0x0a, 0x0a, 0x02, 0x04, 0x00, 0x41, 0x01, 0x0b,            /* code */
+    0x03, 0x00, 0x6a, 0x0b,
+    0x00, 0x14, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x0d, 0x02,    /* names */
+    0x00, 0x02, 'o', 'k', 0x01, 0x06, 'h', 'i', 'd', 'd', 'e', 'n',
+    0x00, 0xf4, 0xa2, 0x04, 0x03, 'p', 'a', 'd',               /* 70,004 */
+};
+enum { pad_len = 70000 };
+
+static char path[64];
+
+static int setup(void **state)
+{
+    snprintf(path, sizeof path, "/tmp/test_deferred.XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    uint8_t *pad = calloc(1, pad_len);
+    int ok = pad && write(fd, head, sizeof head) == (ssize_t)sizeof head &&
+             write(fd, pad, pad_len) == pad_len;
+    free(pad);
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    unlink(path);
+    return 0;
+}
+
+static void test_full_load_refuses(void **state)
+{
+    wb_module *m = NULL;
+    wb_error err = { 0 };
+    assert_int_equal(wb_module_load(path, &m, &err), WB_E_INVALID);
+    assert_null(m);
+}
+
+static wb_status call(wb_store *s, wb_func *f, int32_t *out, wb_error *err)
+{
+    wb_val r = { 0 };
+    wb_status st = wb_func_call(s, f, NULL, 0, &r, 1, err);
+    *out = r.of.i32;
+    return st;
+}
+
+static void test_deferred_validates_on_call(void **state)
+{
+    wb_module *m = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_linker *l = wb_linker_new();
+    wb_error err = { 0 };
+    int32_t v = 0;
+    assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
+    assert_int_equal(m->len, sizeof head + pad_len);
+    assert_true(m->bytes_map > 0);               /* read through a mapping */
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err), WB_OK);
+    assert_int_equal(v, 1);
+    /* the invalid body is found before any of it runs, on every call */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(call(s, wb_instance_func(inst, "bad"), &v, &err),
+                         WB_E_INVALID);
+        assert_non_null(strstr(err.message, "function 1"));
+    }
+    assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err), WB_OK);
+    wb_store_free(s);
+    wb_linker_free(l);
+    wb_module_release(m);
+}
+
+static void test_func_named(void **state)
+{
+    wb_module *m = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_linker *l = wb_linker_new();
+    wb_error err = { 0 };
+    assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    assert_ptr_equal(wb_instance_func_named(inst, "ok"),
+                     wb_instance_func(inst, "ok"));
+    assert_ptr_equal(wb_instance_func_named(inst, "hidden"),
+                     wb_instance_func(inst, "bad"));
+    assert_null(wb_instance_func_named(inst, "bad"));   /* export name only */
+    assert_null(wb_instance_func_named(inst, "nothing"));
+    wb_store_free(s);
+    wb_linker_free(l);
+    wb_module_release(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_load_refuses),
+        cmocka_unit_test(test_deferred_validates_on_call),
+        cmocka_unit_test(test_func_named),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
