@@ -94,24 +94,35 @@ wb_status wb_module_compile_native(wb_module *m, unsigned threads,
     return wb_native_compile_module(m, threads, err);
 }
 
-wb_status wb_native_compile_module(wb_module *m, unsigned threads,
-                                   wb_error *err)
+wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
+                                  wb_native_image **out, wb_error *err)
 {
     char why[512];
     const wb_native_plugin *p = wb_native_load(why, sizeof why);
     if (!p)
         return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier unavailable: %s",
                           why);
-    wb_native_prime_thread();
-    if (atomic_load(&m->native))
-        return WB_OK;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
+    return p->compile(m, threads, out, err);
+}
+
+wb_status wb_native_compile_module(wb_module *m, unsigned threads,
+                                   wb_error *err)
+{
+    wb_native_prime_thread();
+    if (atomic_load(&m->native))
+        return WB_OK;
+    wb_native_image *img = NULL;
     wb_native_code *c = NULL;
-    wb_status st = p->compile(m, &wb_native_helper_table, threads, &c, err);
+    wb_status st = wb_native_compile_image(m, threads, &img, err);
     if (st == WB_OK)
-        atomic_store(&m->native, c);
+        st = wb_native_map_image(img, &c, err);
+    wb_native_image_free(img);
+    wb_native_code *none = NULL;
+    if (st == WB_OK && !atomic_compare_exchange_strong(&m->native, &none, c))
+        wb_native_code_free(c);         /* compiled meanwhile */
     return st;
 }
