@@ -123,6 +123,8 @@ const wb_native_plugin *wb_native_load(char *why, size_t cap);
  * instances made afterwards run machine code. Before instantiation. */
 wb_status wb_native_compile_module(wb_module *m, unsigned threads,
                                    wb_error *err);
+/* Whether the plugin is there to load (it is not loaded). */
+bool wb_native_plugin_present(void);
 /* Compiles m into an image (the caller frees it). */
 wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
                                   wb_native_image **out, wb_error *err);

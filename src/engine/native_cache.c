@@ -100,6 +100,8 @@ wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
                                       wb_error *err)
 {
     wb_status st = wb_native_cache_path(m, false, path, cap, err);
+    if (st != WB_OK && cap)
+        path[0] = 0;            /* the message names the directory */
     if (st == WB_E_NOT_FOUND)
         return WB_NCACHE_MISS;
     if (st != WB_OK)
