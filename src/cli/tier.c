@@ -112,9 +112,9 @@ static void refused(const char *file, const wb_error *err, bool native)
                         : "running in the interpreter");
 }
 
-/* Compiles m now, stores the code in the cache (a failure to store is
- * one line, and the code still runs). */
-static wb_status compile_now(wb_module *m, wb_error *err)
+/* Compiles m now, stores the code in the cache unless `store` is false
+ * (a failure to store is one line, and the code still runs). */
+static wb_status compile_now(wb_module *m, bool store, wb_error *err)
 {
     wb_native_prime_thread();
     wb_native_image *img = NULL;
@@ -122,7 +122,7 @@ static wb_status compile_now(wb_module *m, wb_error *err)
     wb_status st = wb_native_compile_image(m, 0, &img, err);
     if (st == WB_OK) {
         wb_error cerr = { 0 };
-        if (wb_native_cache_store(m, img, &cerr) != WB_OK &&
+        if (store && wb_native_cache_store(m, img, &cerr) != WB_OK &&
             cerr.status != WB_E_NOT_FOUND)
             wb_cli_error("native code cache", "not stored: %s", cerr.message);
         st = wb_native_map_image(img, &c, err);
@@ -150,17 +150,19 @@ wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
         return WB_OK;
     }
     char path[4400];
+    bool dir_ok = true;
     switch (wb_native_cache_load(m, path, sizeof path, &why)) {
     case WB_NCACHE_HIT:
         return WB_OK;
     case WB_NCACHE_REFUSED:
         refused(path[0] ? path : "native code cache", &why, native);
+        dir_ok = path[0] != 0;          /* said once: not again on store */
         break;
     case WB_NCACHE_MISS:
         break;
     }
     if (native)
-        return compile_now(m, err);
+        return compile_now(m, dir_ok, err);
     compile_in_background(m, module);
     return WB_OK;
 }
