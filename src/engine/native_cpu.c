@@ -11,6 +11,7 @@
  * architecture adds its own branch here.
  */
 #include "native.h"
+#include <pthread.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -27,7 +28,9 @@ static void leaf(uint32_t *w, unsigned *n, unsigned l, unsigned sub)
     w[(*n)++] = d;
 }
 
-uint64_t wb_native_cpu_key(void)
+/* CPUID traps to the hypervisor in a virtual machine (microseconds
+ * each): computed once. */
+static uint64_t compute_key(void)
 {
     uint32_t w[40];
     unsigned n = 0;
@@ -51,6 +54,16 @@ uint64_t wb_native_cpu_key(void)
         w[n++] = hi;
     }
     return XXH3_64bits(w, n * sizeof *w);
+}
+
+static uint64_t g_key;
+static void once(void) { g_key = compute_key(); }
+
+uint64_t wb_native_cpu_key(void)
+{
+    static pthread_once_t o = PTHREAD_ONCE_INIT;
+    pthread_once(&o, once);
+    return g_key;
 }
 #else
 uint64_t wb_native_cpu_key(void)
