@@ -61,8 +61,9 @@ static void detach_fds(void)
     int null = open("/dev/null", O_RDWR);
     for (int fd = 0; fd < 3 && null >= 0; fd++)
         dup2(null, fd);
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd);
+    if (close_range(3, ~0u, 0) != 0)
+        for (int fd = 3; fd < 65536; fd++)
+            close(fd);
 }
 
 /* The compiler's process, as described at the top. */
