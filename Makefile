@@ -65,9 +65,13 @@ ifneq ($(LLVM_CONFIG),)
 LLVM_INC    := $(shell $(LLVM_CONFIG) --includedir)
 LLVM_LIBDIR := $(shell $(LLVM_CONFIG) --libdir)
 all: $(BUILD)/libwasmbox-native.so
+# the code cache keys its files by the LLVM the plugin is built with
+$(BUILD)/src/engine/native_file.o: CFLAGS += \
+    -DWB_LLVM_VERSION='"$(shell $(LLVM_CONFIG) --version)"'
 $(NATIVE_OBJ): CFLAGS += -isystem $(LLVM_INC)
 $(BUILD)/libwasmbox-native.so: $(NATIVE_OBJ) $(BUILD)/src/common/error.o \
-                               $(BUILD)/src/engine/opcodes.o
+                               $(BUILD)/src/engine/opcodes.o \
+                               $(BUILD)/src/engine/native_image.o
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -L$(LLVM_LIBDIR) \
 	    -Wl,-rpath,$(LLVM_LIBDIR) -lLLVM-19 -lpthread
 endif

@@ -21,6 +21,8 @@
 #   make fuzz-hostcall-check  the short run of `make check`: the
 #                   reproducers in fuzz/hostcall-regress, the seeds, then
 #                   FUZZ_HOSTCALL_CHECK_SECONDS of fuzzing
+#   make fuzz-native-file  libFuzzer on the native code loader
+#                   (fuzz/fuzz_native_file.c) for FUZZ_NATIVE_FILE_SECONDS
 #   make fuzz-snapshot  libFuzzer on the snapshot loader (file, state
 #                   section, WASI section: fuzz/fuzz_snapshot.c): its
 #                   seeds, then FUZZ_SNAPSHOT_SECONDS of fuzzing; last line
@@ -40,7 +42,8 @@ FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
-        fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native
+        fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native \
+        fuzz-native-file
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -166,8 +169,21 @@ fuzz-snapshot: $(FUZZ_DIR)/fuzz_snapshot
 	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_SNAPSHOT_SECONDS) \
 	    bash fuzz/snapshot-check.sh
 
+# The native code loader (fuzz/fuzz_native_file.c), from its own seed.
+FUZZ_NATIVE_FILE_SECONDS ?= 60
+$(FUZZ_DIR)/fuzz_native_file: fuzz/fuzz_native_file.c $(FUZZ_DIR)/libwasmbox.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+fuzz-native-file: $(FUZZ_DIR)/fuzz_native_file
+	@mkdir -p $(FUZZ_DIR)/corpus-native-file
+	WB_NATIVE_FILE_SEED=$(FUZZ_DIR)/corpus-native-file/seed \
+	    $(FUZZ_DIR)/fuzz_native_file
+	$(FUZZ_DIR)/fuzz_native_file -max_total_time=$(FUZZ_NATIVE_FILE_SECONDS) \
+	    -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_DIR)/native-file- \
+	    $(FUZZ_DIR)/corpus-native-file
+
 fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
-      fuzz-snapshot fuzz-native
+      fuzz-snapshot fuzz-native fuzz-native-file
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

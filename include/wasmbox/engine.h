@@ -104,6 +104,16 @@ WB_API void wb_module_release(wb_module *m);
  * which), WB_E_NOMEM, WB_E_ARG. */
 WB_API wb_status wb_module_compile_native(wb_module *m, unsigned threads,
                                           wb_error *err);
+/* Native code for `m` from a file `wasmbox compile -o FILE` wrote (no
+ * LLVM is loaded), before instantiating. The file is trusted input (it
+ * is machine code): the checks (wasmbox and LLVM versions, CPU, module,
+ * checksums, bounds) catch stale and damaged files, not forged ones.
+ * Errors: WB_E_INVALID (refused; the message says why), WB_E_IO,
+ * WB_E_NOMEM, WB_E_ARG. */
+WB_API wb_status wb_module_load_native(wb_module *m, const char *path,
+                                       wb_error *err);
+/* Whether `m`'s functions run as machine code (compiled or loaded). */
+WB_API bool wb_module_is_native(const wb_module *m);
 
 /* Number of imports of `m`. */
 WB_API size_t wb_module_import_count(const wb_module *m);

@@ -128,6 +128,18 @@ enum {
     { "max-stack", required_argument, NULL, WB_RUN_MAX_STACK }, \
     { "no-os-sandbox", no_argument, NULL, WB_RUN_NO_OS_SANDBOX }, \
     { "os-user", required_argument, NULL, WB_RUN_OS_USER }
+/* src/cli/tier.c: prepares module m (read from `module`) for its tier
+ * before the lock-down: cached or given native code, compiled now, or a
+ * compilation started in the background (see there). */
+typedef enum { WB_TIER_AUTO, WB_TIER_INTERP, WB_TIER_NATIVE } wb_cli_tier;
+wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
+                              wb_cli_tier tier, const char *code_file,
+                              wb_error *err);
+/* src/cli/main.c: reads and decodes a module, one line on failure;
+ * returns an exit status. */
+int wb_cli_load_module(const char *path, wb_module **out);
+/* src/cli/compile.c: `wasmbox compile`. */
+int wb_cli_compile(int argc, char **argv);
 /* src/cli/run.c: `wasmbox sandbox-info`: the lock-down's layers on this
  * kernel. */
 int wb_cli_sandbox_info(int argc, char **argv);

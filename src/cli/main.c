@@ -31,6 +31,9 @@ static const char wb_usage[] =
     "                                start from a snapshot of MODULE instead of\n"
     "                                instantiating, save one after the call\n"
     "  inspect MODULE                print the imports and exports of MODULE\n"
+    "  compile [-o FILE] MODULE      native code for MODULE into the code\n"
+    "                                cache or FILE (see 'wasmbox compile\n"
+    "                                --help', docs/native-tier.md)\n"
     "  python|js|lua|sqlite3 [RUN OPTIONS] [ARGS...]\n"
     "                                run CPython 3.11, QuickJS, Lua 5.4 or the\n"
     "                                SQLite shell in the sandbox (see README);\n"
@@ -66,7 +69,7 @@ static const char wb_usage[] =
     "Errors are reported as one line on stderr: wasmbox: <file>: <message>\n";
 
 /* Read and decode a module, reporting errors. Returns an exit status. */
-static int wb_load(const char *path, wb_module **out)
+int wb_cli_load_module(const char *path, wb_module **out)
 {
     char why[256];
     size_t len = 0;
@@ -119,7 +122,7 @@ static int wb_cmd_inspect(int argc, char **argv)
         return WB_EXIT_USAGE;
     }
     wb_module *m = NULL;
-    int rc = wb_load(argv[1], &m);
+    int rc = wb_cli_load_module(argv[1], &m);
     if (rc != WB_EXIT_OK)
         return rc;
     size_t ni = wb_module_import_count(m), ne = wb_module_export_count(m);
@@ -440,7 +443,7 @@ static int wb_cmd_invoke(int argc, char **argv)
     if (rc != WB_EXIT_OK)
         return rc;
     wb_module *m = NULL;
-    if ((rc = wb_load(o.path, &m)) != WB_EXIT_OK)
+    if ((rc = wb_cli_load_module(o.path, &m)) != WB_EXIT_OK)
         return rc;
     wb_limits lim;
     wb_limits_default(&lim);
@@ -486,6 +489,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "spectest"))
         return wb_cli_spectest(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compile"))
+        return wb_cli_compile(argc - 1, argv + 1);
     if (!strcmp(cmd, "inspect"))
         return wb_cmd_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "invoke"))

@@ -94,18 +94,27 @@ static const char run_help[] =
     "                           it can use every grant [nobody]; 'root'\n"
     "                           keeps uid 0 (capabilities are still reduced)\n"
     "\n"
-    "tier:\n"
-    "  --tier interp|native     interp (default): the interpreter, instant\n"
-    "                           start; native: compile the module to machine\n"
-    "                           code with LLVM first (libwasmbox-native.so);\n"
-    "                           a module it cannot compile yet is rejected\n"
-    "                           (126), never run another way\n"
-    "\n"
-    "report:\n"
+    "tier (docs/native-tier.md):\n"
+    "  --tier auto|interp|native\n"
+    "                           auto (default): machine code from the code\n"
+    "                           cache when it holds the module's, else the\n"
+    "                           interpreter now and a compilation in the\n"
+    "                           background (lowest priority) for later runs;\n"
+    "                           interp: the interpreter only; native: the\n"
+    "                           cached code, else compile now with LLVM\n"
+    "                           (libwasmbox-native.so) and cache it; a module\n"
+    "                           it cannot compile is rejected (126)\n"
+    "  --native-code FILE       the machine code `wasmbox compile -o FILE`\n"
+    "                           wrote, instead of the cache\n"
+    "  A cache file or FILE that is stale, foreign, corrupted or writable by\n"
+    "  other users is refused with one line; the run goes on in the\n"
+    "  interpreter (native: compiles afresh).\n"
+    "\n"    "report:\n"
     "  --report FILE|-          write a JSON report (outcome, exit_code, trap,\n"
     "                           backtrace, fuel_used, peak_memory,\n"
     "                           wall_time_ms, stdout/stderr/disk bytes,\n"
-    "                           truncation flags) to FILE, or '-' for stderr\n"
+    "                           truncation flags, tier) to FILE, or '-' for\n"
+    "                           stderr\n"
     "\n"
     "exit status:\n"
     "  0-255  the guest's exit code (proc_exit, or 0 when _start returns)\n"
@@ -129,7 +138,9 @@ typedef struct run_opts {
     const char *os_user;
     const char *preinit;       /* --x-preinit SNAPSHOT, or NULL */
     bool no_os_sandbox;
-    bool native;
+    wb_cli_tier tier;
+    const char *native_code;
+    bool ran_native;            /* machine code, not the interpreter */
     wb_oslock *lock;
     FILE *report_fp;
 } run_opts;
@@ -208,6 +219,7 @@ static const struct option longopts[] = {
     { "x-resolve-walk", no_argument, NULL, 'W' },   /* tests: the fallback */
     { "tier", required_argument, NULL, 'T' },
     { "x-preinit", required_argument, NULL, 'P' },  /* `wasmbox python` */
+    { "native-code", required_argument, NULL, 'N' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -274,11 +286,15 @@ static int opt_one(run_opts *o, int c, const char *v)
     case WB_RUN_NO_OS_SANDBOX: o->no_os_sandbox = true; return 0;
     case WB_RUN_OS_USER: o->os_user = v; return 0;
     case 'W': wb_resolve_force_walk(true); return 0;
+    case 'N': o->native_code = v; return 0;
     case 'T':
-        if (strcmp(v, "interp") && strcmp(v, "native"))
-            return usage("--tier: expected interp or native, got '%s'", v, "");
-        o->native = !strcmp(v, "native");
-        return 0;
+        if (!strcmp(v, "auto") || !strcmp(v, "interp") || !strcmp(v, "native")) {
+            o->tier = !strcmp(v, "auto") ? WB_TIER_AUTO : !strcmp(v, "interp")
+                      ? WB_TIER_INTERP : WB_TIER_NATIVE;
+            return 0;
+        }
+        return usage("--tier: expected auto, interp or native, got '%s'", v,
+                     "");
     case 'P': o->preinit = v; return 0;
     }
     return opt_budget(o, c, v);
@@ -335,10 +351,14 @@ static void write_report(run_opts *o, const wb_run_result *res)
     if (!o->report)
         return;
     size_t n = wb_run_result_json(res, NULL, 0);
-    char *buf = malloc(n + 1);
+    char *buf = malloc(n + 32);
     if (!buf)
         return;
     wb_run_result_json(res, buf, n + 1);
+    /* which tier ran: known here (tier.c), not to the library's report */
+    if (n >= 2 && buf[n - 2] == '}')
+        snprintf(buf + n - 2, 32, ",\"tier\":\"%s\"}\n",
+                 o->ran_native ? "native" : "interp");
     if (!strcmp(o->report, "-")) {
         fputs(buf, stderr);
     } else {
@@ -373,9 +393,11 @@ static int load(run_opts *o, wb_module **m)
     wb_error err = { 0 };
     wb_status st = wb_module_new(bytes, len, m, &err);
     free(bytes);
-    /* before the lock-down: compiling maps executable pages */
-    if (st == WB_OK && o->native)
-        st = wb_native_compile_module(*m, 0, &err);
+    /* before the lock-down: mapping code, compiling, forking the
+     * background compilation */
+    if (st == WB_OK)
+        st = wb_cli_tier_prepare(*m, o->module, o->tier, o->native_code, &err);
+    o->ran_native = st == WB_OK && wb_module_is_native(*m);
     if (st != WB_OK) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s: %s", wb_status_name(st), err.message);

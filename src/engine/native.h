@@ -24,7 +24,7 @@
 
 /* Bumped whenever anything below changes: a plugin of another build is
  * refused. */
-#define WB_NATIVE_ABI 1
+#define WB_NATIVE_ABI 2
 
 /* Per instance: what compiled code reads through its first argument.
  * The compiler addresses fields by offsetof. */
@@ -41,17 +41,42 @@ typedef struct wb_nctx {
     wb_frame *frames;           /* store->frames */
     uint32_t max_depth;
     uintptr_t stack_limit;      /* lowest native stack address allowed */
+    /* The helpers (native_rt.c): compiled code holds no absolute address,
+     * so the same bytes run wherever they are mapped (the code cache). */
+    const struct wb_native_helpers *helpers;
 } wb_nctx;
 
-/* Compiled code of a module, shared by its instances. */
+/* Compiled code of a module, shared by its instances: one mapping, code
+ * read-execute at its start, constants read-only at ro_off. */
 typedef struct wb_native_code {
     uint32_t nfuncs;                    /* definitions */
     void **fns;                         /* typed functions */
     void (**entries)(wb_nctx *, uint64_t *);
-    void **maps;                        /* mappings of code and data */
-    size_t *map_sizes;
-    size_t nmaps;
+    void *map;
+    size_t map_size;
 } wb_native_code;
+
+/* Position-independent machine code of a module, as the plugin makes it
+ * and the code cache stores it (native_file.c). The image is `ro_off +
+ * ro_len` bytes once mapped: code at 0, constants at ro_off (a multiple
+ * of WB_NATIVE_ALIGN, so any page size of the targets fits). References
+ * inside the image are already resolved (they are relative); the only
+ * fix-up left is `relocs`: pairs (offset, value) meaning "the 64-bit
+ * word at offset becomes the image's address + value". Code reaches the
+ * engine only through its wb_nctx argument. */
+#define WB_NATIVE_ALIGN 65536u
+typedef struct wb_native_image {
+    uint32_t arch;                      /* ELF machine number (EM_*) */
+    uint32_t nfuncs;
+    uint8_t *code;
+    uint64_t code_len;
+    uint8_t *ro;
+    uint64_t ro_len, ro_off;
+    uint64_t *offsets;                  /* 2 per definition: fn, entry */
+    uint64_t *relocs;                   /* 2 per relocation */
+    uint32_t nrelocs;
+} wb_native_image;
+void wb_native_image_free(wb_native_image *img);
 
 /* Helpers compiled code calls (native_rt.c). Each that traps does not
  * return: it unwinds to the innermost wb_native_call. */
@@ -87,9 +112,8 @@ typedef struct wb_native_plugin {
     /* Compile every defined function of a validated module with up to
      * `threads` threads. "native tier: <op> not supported yet" (WB_E_IMPL_LIMIT)
      * for what it cannot translate. */
-    wb_status (*compile)(const wb_module *m, const wb_native_helpers *h,
-                         unsigned threads, wb_native_code **out,
-                         wb_error *err);
+    wb_status (*compile)(const wb_module *m, unsigned threads,
+                         wb_native_image **out, wb_error *err);
     const char *(*describe)(void);      /* "LLVM 19.1.7, x86-64 (cpu)" */
 } wb_native_plugin;
 
@@ -99,6 +123,52 @@ const wb_native_plugin *wb_native_load(char *why, size_t cap);
  * instances made afterwards run machine code. Before instantiation. */
 wb_status wb_native_compile_module(wb_module *m, unsigned threads,
                                    wb_error *err);
+/* Whether the plugin is there to load (it is not loaded). */
+bool wb_native_plugin_present(void);
+/* Compiles m into an image (the caller frees it). */
+wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
+                                  wb_native_image **out, wb_error *err);
+
+/* native_cpu.c: a key for what compiled code needs of this CPU, and the
+ * architecture (ELF machine number) this build runs. */
+uint64_t wb_native_cpu_key(void);
+uint32_t wb_native_arch(void);
+
+/* native_file.c: images as files and as running code. */
+const char *wb_native_llvm_version(void);          /* of this build */
+/* Maps an image as code (W^X). */
+wb_status wb_native_map_image(const wb_native_image *img,
+                              wb_native_code **out, wb_error *err);
+void wb_native_code_free(wb_native_code *c);
+/* Writes img (compiled from m) to path atomically, with `mode`. */
+#include <sys/types.h>
+wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
+                               const char *path, mode_t mode, wb_error *err);
+/* Loads the file open at fd as m's native code; WB_E_INVALID with one
+ * line (the reason) when it is refused. Before instantiation. */
+wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err);
+/* The checks, apart (for the hostile tests and the fuzzer). */
+wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
+                                 const wb_module *m, wb_native_image *img,
+                                 uint64_t *body_hash, wb_error *err);
+wb_status wb_native_image_check(const wb_native_image *img, wb_error *err);
+
+/* native_cache.c: the code cache, $XDG_CACHE_HOME/wasmbox/native (or
+ * ~/.cache/wasmbox/native). */
+typedef enum {
+    WB_NCACHE_HIT,          /* loaded: m runs native code */
+    WB_NCACHE_MISS,         /* no file */
+    WB_NCACHE_REFUSED,      /* a file or directory refused: `err` says why */
+} wb_ncache_result;
+wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
+                                      wb_error *err);
+/* The file m's code goes to in the cache, the directories made (0700)
+ * and checked; WB_E_INVALID when a directory is refused. */
+wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
+                               size_t cap, wb_error *err);
+wb_status wb_native_cache_store(const wb_module *m, const wb_native_image *img,
+                                wb_error *err);
+
 /* native_rt.c */
 extern const wb_native_helpers wb_native_helper_table;
 /* Runs f (its module compiled) like wb_interp_call. */

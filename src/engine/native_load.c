@@ -12,6 +12,8 @@
  */
 #include "native.h"
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 /* The plugin beside the object at `path` (the library or the program
  * this code is linked into), or in ../lib/wasmbox/ from it. */
-static void *open_beside(const char *path)
+static void *open_beside(const char *path, bool probe)
 {
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -39,30 +41,39 @@ static void *open_beside(const char *path)
     for (size_t i = 0; i < sizeof rel / sizeof *rel && !h; i++) {
         char file[PATH_MAX + 64];
         snprintf(file, sizeof file, "%s%s", dir, rel[i]);
+        if (probe && access(file, R_OK) == 0)
+            return (void *)1;
         if (access(file, R_OK) == 0 && !(h = dlopen(file, RTLD_NOW | RTLD_LOCAL)))
             snprintf(g_why, sizeof g_why, "%s", dlerror());
     }
     return h;
 }
 
-static void *open_plugin(void)
+/* The plugin's handle; with `probe`, only whether it is there
+ * ((void *)1), without loading it. */
+static void *open_plugin(bool probe)
 {
     Dl_info di;
     void *h = NULL;
     if (dladdr((void *)wb_native_load, &di) && di.dli_fname)
-        h = open_beside(di.dli_fname);
+        h = open_beside(di.dli_fname, probe);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (!h && n > 0) {
         exe[n] = 0;
-        h = open_beside(exe);
+        h = open_beside(exe, probe);
     }
     return h;
 }
 
+bool wb_native_plugin_present(void)
+{
+    return open_plugin(true) != NULL;
+}
+
 static void load(void)
 {
-    void *h = open_plugin();
+    void *h = open_plugin(false);
     if (!h) {
         if (!g_why[0])
             snprintf(g_why, sizeof g_why, "%s not found beside the "
@@ -94,24 +105,54 @@ wb_status wb_module_compile_native(wb_module *m, unsigned threads,
     return wb_native_compile_module(m, threads, err);
 }
 
-wb_status wb_native_compile_module(wb_module *m, unsigned threads,
-                                   wb_error *err)
+wb_status wb_module_load_native(wb_module *m, const char *path,
+                                 wb_error *err)
+{
+    if (!m || !path)
+        return wb_err_set(err, WB_E_ARG, "wb_module_load_native: NULL argument");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return wb_err_set(err, WB_E_IO, "%s: %s", path, strerror(errno));
+    wb_native_prime_thread();
+    wb_status st = wb_native_load_fd(m, fd, err);
+    close(fd);
+    return st;
+}
+
+bool wb_module_is_native(const wb_module *m)
+{
+    return m && atomic_load(&((wb_module *)m)->native) != NULL;
+}
+
+wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
+                                  wb_native_image **out, wb_error *err)
 {
     char why[512];
     const wb_native_plugin *p = wb_native_load(why, sizeof why);
     if (!p)
         return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier unavailable: %s",
                           why);
-    wb_native_prime_thread();
-    if (atomic_load(&m->native))
-        return WB_OK;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
+    return p->compile(m, threads, out, err);
+}
+
+wb_status wb_native_compile_module(wb_module *m, unsigned threads,
+                                   wb_error *err)
+{
+    wb_native_prime_thread();
+    if (atomic_load(&m->native))
+        return WB_OK;
+    wb_native_image *img = NULL;
     wb_native_code *c = NULL;
-    wb_status st = p->compile(m, &wb_native_helper_table, threads, &c, err);
+    wb_status st = wb_native_compile_image(m, threads, &img, err);
     if (st == WB_OK)
-        atomic_store(&m->native, c);
+        st = wb_native_map_image(img, &c, err);
+    wb_native_image_free(img);
+    wb_native_code *none = NULL;
+    if (st == WB_OK && !atomic_compare_exchange_strong(&m->native, &none, c))
+        wb_native_code_free(c);         /* compiled meanwhile */
     return st;
 }

@@ -308,6 +308,7 @@ static wb_nctx *ctx_of(wb_store *s, wb_instance *inst)
     c->interrupt = &s->interrupt;
     c->depth = &s->depth;
     c->frames = s->frames;
+    c->helpers = &wb_native_helper_table;
     inst->native_ctx = c;
     return c;
 }
@@ -347,15 +348,6 @@ wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
 
 void wb_native_release(wb_module *m)
 {
-    wb_native_code *c = atomic_load(&m->native);
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->nmaps; i++)
-        munmap(c->maps[i], c->map_sizes[i]);
-    free(c->maps);
-    free(c->map_sizes);
-    free(c->fns);
-    free(c->entries);
-    free(c);
+    wb_native_code_free(atomic_load(&m->native));
     atomic_store(&m->native, NULL);
 }

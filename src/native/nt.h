@@ -6,6 +6,7 @@
  *   tr_mem.c           memory, globals, tables, bulk operations
  *   tr_num.c           numeric instructions with Wasm's exact semantics
  *   tr_simd.c          128-bit SIMD as LLVM vectors
+ *   obj.c              links the threads' object files into one image
  *   target_x86_64.c    everything specific to the machine
  */
 #ifndef WB_NT_H
@@ -14,6 +15,7 @@
 #include "opcodes.h"
 #include "read.h"
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 
 /* One LLVM module: the functions one thread compiles. */
 typedef struct nt_mod {
@@ -21,7 +23,6 @@ typedef struct nt_mod {
     LLVMModuleRef M;
     LLVMBuilderRef B;
     const wb_module *wm;
-    const wb_native_helpers *h;
     LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vt;
     LLVMTypeRef v128;           /* <2 x i64>: how v128 values travel */
     LLVMValueRef *fns;          /* per definition: ours, or NULL */
@@ -113,6 +114,16 @@ void nt_target_init(void);
 const char *nt_target_cpu(void);
 const char *nt_target_features(void);
 const char *nt_target_describe(void);
-void nt_target_flush(void *p, size_t n);
+uint32_t nt_target_arch(void);                 /* EM_* */
+LLVMTargetMachineRef nt_target_machine(char **msg);
+typedef enum { NT_RELOC_DONE, NT_RELOC_ABS64, NT_RELOC_BAD } nt_reloc_result;
+nt_reloc_result nt_target_reloc(uint32_t type, uint8_t *place,
+                                uint64_t place_off, uint64_t target,
+                                size_t room);
+
+/* obj.c: links the threads' ELF objects (each defining f<d> and e<d> for
+ * its definitions) into one position-independent image. */
+wb_status nt_link(const wb_module *wm, LLVMMemoryBufferRef *objs,
+                  unsigned n, wb_native_image **out, wb_error *err);
 
 #endif

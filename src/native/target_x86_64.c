@@ -4,12 +4,13 @@
  * the translator emits only target-independent LLVM IR.
  */
 #include "nt.h"
-#include <llvm-c/ExecutionEngine.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <elf.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if !defined(__x86_64__)
 #error "the native tier supports x86-64 only so far"
@@ -24,7 +25,6 @@ static void init_once(void)
     LLVMInitializeX86Target();
     LLVMInitializeX86TargetMC();
     LLVMInitializeX86AsmPrinter();
-    LLVMLinkInMCJIT();
     /* Code for this CPU: the code is compiled where it runs. */
     g_cpu = LLVMGetHostCPUName();
     g_features = LLVMGetHostCPUFeatures();
@@ -44,9 +44,56 @@ const char *nt_target_cpu(void) { return g_cpu ? g_cpu : "x86-64"; }
 const char *nt_target_features(void) { return g_features ? g_features : ""; }
 const char *nt_target_describe(void) { return g_describe; }
 
-/* x86 keeps instruction fetch coherent with stores; the call is there
- * for the architectures that do not. */
-void nt_target_flush(void *p, size_t n)
+uint32_t nt_target_arch(void) { return EM_X86_64; }
+
+/* Position-independent code (relocation model PIC, small code model):
+ * references inside the object are relative, so the code cache can map
+ * the image anywhere; nothing refers outside it (helpers are reached
+ * through the context). */
+LLVMTargetMachineRef nt_target_machine(char **msg)
 {
-    __builtin___clear_cache((char *)p, (char *)p + n);
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t = NULL;
+    LLVMTargetMachineRef tm = NULL;
+    if (!LLVMGetTargetFromTriple(triple, &t, msg))
+        tm = LLVMCreateTargetMachine(t, triple, nt_target_cpu(),
+                                     nt_target_features(),
+                                     LLVMCodeGenLevelDefault, LLVMRelocPIC,
+                                     LLVMCodeModelSmall);
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* One relocation of an x86-64 ELF object: S + A is `target` (an image
+ * offset), P is `place_off`. The relative ones are final once the image
+ * is laid out; an absolute 64-bit one becomes the image's own kind of
+ * fix-up (*abs = true). Anything else (GOT, 32-bit absolute) would need
+ * more than the loader does: refused. */
+nt_reloc_result nt_target_reloc(uint32_t type, uint8_t *place,
+                                uint64_t place_off, uint64_t target,
+                                size_t room)
+{
+    int64_t rel = (int64_t)(target - place_off);
+    switch (type) {
+    case R_X86_64_NONE:
+        return NT_RELOC_DONE;
+    case R_X86_64_PC32:
+    case R_X86_64_PLT32:
+        if (room < 4 || rel < INT32_MIN || rel > INT32_MAX)
+            return NT_RELOC_BAD;
+        put32(place, (uint32_t)(int32_t)rel);
+        return NT_RELOC_DONE;
+    case R_X86_64_PC64:
+        if (room < 8)
+            return NT_RELOC_BAD;
+        put64(place, (uint64_t)rel);
+        return NT_RELOC_DONE;
+    case R_X86_64_64:
+        return room < 8 ? NT_RELOC_BAD : NT_RELOC_ABS64;
+    default:
+        return NT_RELOC_BAD;
+    }
 }

@@ -113,9 +113,12 @@ LLVMValueRef nt_helper(nt_fn *f, size_t off, LLVMTypeRef ret,
         ps[i + 1] = params[i];
         as[i + 1] = args[i];
     }
-    void *addr;
-    memcpy(&addr, (const char *)m->h + off, sizeof addr);
-    LLVMValueRef fp = LLVMConstIntToPtr(nt_i64(m, (uintptr_t)addr), m->ptr);
+    /* through ctx->helpers, not an absolute address: the code must run
+     * wherever the code cache maps it */
+    LLVMValueRef tab = nt_ctx_load(f, offsetof(wb_nctx, helpers), m->ptr);
+    LLVMValueRef slot = LLVMBuildGEP2(m->B, m->i8, tab,
+                                      (LLVMValueRef[]){ nt_i64(m, off) }, 1, "");
+    LLVMValueRef fp = LLVMBuildLoad2(m->B, m->ptr, slot, "");
     LLVMTypeRef ft = LLVMFunctionType(ret, ps, n + 1, 0);
     return LLVMBuildCall2(m->B, ft, fp, as, n + 1, "");
 }

@@ -13,7 +13,8 @@
 #   refusal     without its plugin the tier refuses with one line and
 #               exit status 126, never running the module another way
 #   c-api       wb_module_compile_native through libwasmbox.so
-#   start-up    the interpreter does not load LLVM
+#   start-up    the interpreter does not load LLVM (nor does --tier auto
+#               with nothing cached); compiling does
 # One line per failing case, then "N passed, N failed, N skipped"
 # (tests/lib.sh). Without the plugin (no llvm-19-dev) every case skips.
 set -u
@@ -23,6 +24,11 @@ OUT=$(dirname "$WB")/native-tests
 CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
 mkdir -p "$OUT"
 . "$ROOT/tests/lib.sh"
+# a code cache of its own, empty: each module is compiled once here, and
+# nothing compiles in the background (tests/cli/cache.sh tests that)
+export XDG_CACHE_HOME=$OUT/cache WASMBOX_BACKGROUND_COMPILE=0
+rm -rf "$XDG_CACHE_HOME"
+mkdir -m 700 "$XDG_CACHE_HOME"
 
 # A module with a _start export from a WAT body (functions and all).
 wat() {   # name text
@@ -177,7 +183,7 @@ fi
 # the interpreter is never used in its place.
 mkdir -p "$OUT/alone"
 cp "$WB" "$OUT/alone/wasmbox"
-"$OUT/alone/wasmbox" run --tier native "$OUT/mix.wasm" >"$OUT/alone.out" 2>"$OUT/alone.err"
+XDG_CACHE_HOME=$OUT/alone/no-cache "$OUT/alone/wasmbox" run --tier native "$OUT/mix.wasm" >"$OUT/alone.out" 2>"$OUT/alone.err"
 rc=$?
 if [ "$rc" = 126 ] && [ "$(wc -l <"$OUT/alone.err")" = 1 ] && [ ! -s "$OUT/alone.out" ] &&
    grep -q "native tier unavailable" "$OUT/alone.err"; then pass; else
@@ -209,8 +215,14 @@ else
 fi
 
 # ---- start-up -------------------------------------------------------------------
-n=$(LD_DEBUG=files "$WB" run --no-os-sandbox "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
+# (a cache hit does not load it either: tests/cli/cache.sh)
+n=$(LD_DEBUG=files "$WB" run --no-os-sandbox --tier interp "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
 if [ "$n" = 0 ]; then pass; else fail "start-up: the interpreter loaded libLLVM ($n lines)"; fi
-n=$(LD_DEBUG=files "$WB" run --no-os-sandbox --tier native "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
-if [ "$n" != 0 ]; then pass; else fail "start-up: --tier native did not load libLLVM"; fi
+rm -rf "$OUT/startup-cache"
+n=$(XDG_CACHE_HOME=$OUT/startup-cache LD_DEBUG=files "$WB" run --no-os-sandbox \
+    "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
+if [ "$n" = 0 ]; then pass; else fail "start-up: --tier auto, nothing cached, loaded libLLVM ($n lines)"; fi
+n=$(XDG_CACHE_HOME=$OUT/startup-cache LD_DEBUG=files "$WB" run --no-os-sandbox \
+    --tier native "$OUT/probe.wasm" 2>&1 | grep -c "libLLVM")
+if [ "$n" != 0 ]; then pass; else fail "start-up: --tier native, nothing cached, did not load libLLVM"; fi
 summary

@@ -1,0 +1,136 @@
+/*
+ * native_cache.c: the native tier's code cache.
+ *
+ * Files live in $XDG_CACHE_HOME/wasmbox/native/ (~/.cache/wasmbox/native/
+ * without it), one per module and configuration:
+ *   <XXH3-128 of the module, 32 hex digits>-<key, 16 hex digits>.wbn
+ * where the key hashes what the code depends on besides the module
+ * (wasmbox version and native ABI, LLVM version, architecture, CPU
+ * features). The file's header says the same again and is checked on
+ * load (native_file.c), so a renamed or copied file is refused too.
+ *
+ * Native code runs with the rights of the process, so the cache is
+ * trusted: its two directories (wasmbox/ and native/) must be ours and
+ * not writable by group or others, and so must each file (opened without
+ * following a symbolic link); the directory above them must be ours or
+ * root's and, if others can write it, sticky. Anything else is refused
+ * with one line and the run goes on without the cache.
+ */
+#include "native.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+static uint64_t config_key(void)
+{
+    char k[256];
+    int n = snprintf(k, sizeof k, "%s|%u|%s|%u|%016llx", WB_VERSION,
+                     WB_NATIVE_ABI, wb_native_llvm_version(),
+                     wb_native_arch(),
+                     (unsigned long long)wb_native_cpu_key());
+    return XXH3_64bits(k, (size_t)n);
+}
+
+static wb_status dir_refused(wb_error *err, const char *dir, const char *why,
+                             unsigned mode)
+{
+    return wb_err_set(err, WB_E_INVALID, "%s: %s (mode %04o)", dir, why,
+                      mode & 07777);
+}
+
+/* A directory of the cache. The base ($XDG_CACHE_HOME or ~/.cache):
+ * ours or root's, and sticky if others may write it. The cache's own
+ * (`own`): ours, not a symbolic link, and writable by us alone. */
+static wb_status check_dir(const char *dir, bool own, bool create,
+                           wb_error *err)
+{
+    struct stat sb;
+    int (*st)(const char *, struct stat *) = own ? lstat : stat;
+    if (st(dir, &sb) != 0 && errno == ENOENT && create)
+        mkdir(dir, 0700);
+    if (st(dir, &sb) != 0)
+        return wb_err_set(err, WB_E_NOT_FOUND, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return dir_refused(err, dir, "not a directory", sb.st_mode);
+    if (sb.st_uid != geteuid() && (own || sb.st_uid != 0))
+        return dir_refused(err, dir, "owned by another user", sb.st_mode);
+    if ((sb.st_mode & 022) && (own || !(sb.st_mode & S_ISVTX)))
+        return dir_refused(err, dir, "writable by other users", sb.st_mode);
+    return WB_OK;
+}
+
+wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
+                               size_t cap, wb_error *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[4096];
+    if (xdg && xdg[0] == '/')
+        snprintf(base, sizeof base, "%s", xdg);
+    else if (home && home[0] == '/')
+        snprintf(base, sizeof base, "%s/.cache", home);
+    else
+        return wb_err_set(err, WB_E_NOT_FOUND, "no cache directory (neither "
+                          "XDG_CACHE_HOME nor HOME is set)");
+    char own[4200], dir[4300];
+    snprintf(own, sizeof own, "%s/wasmbox", base);
+    snprintf(dir, sizeof dir, "%s/native", own);
+    wb_status st = check_dir(base, false, create, err);
+    if (st == WB_OK)
+        st = check_dir(own, true, create, err);
+    if (st == WB_OK)
+        st = check_dir(dir, true, create, err);
+    if (st != WB_OK)
+        return st;
+    XXH128_hash_t h = XXH3_128bits(m->bytes, m->len);
+    int n = snprintf(path, cap, "%s/%016llx%016llx-%016llx.wbn", dir,
+                     (unsigned long long)h.high64,
+                     (unsigned long long)h.low64,
+                     (unsigned long long)config_key());
+    if (n < 0 || (size_t)n >= cap)
+        return wb_err_set(err, WB_E_NOT_FOUND, "%s: path too long", dir);
+    return WB_OK;
+}
+
+wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
+                                      wb_error *err)
+{
+    wb_status st = wb_native_cache_path(m, false, path, cap, err);
+    if (st != WB_OK && cap)
+        path[0] = 0;            /* the message names the directory */
+    if (st == WB_E_NOT_FOUND)
+        return WB_NCACHE_MISS;
+    if (st != WB_OK)
+        return WB_NCACHE_REFUSED;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT)
+        return WB_NCACHE_MISS;
+    if (fd < 0) {
+        wb_err_set(err, WB_E_INVALID, "%s", strerror(errno));
+        return WB_NCACHE_REFUSED;
+    }
+    struct stat sb = { 0 };
+    if (fstat(fd, &sb) != 0 || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+        wb_err_set(err, WB_E_INVALID, "owned or writable by another user "
+                   "(mode %04o)", (unsigned)sb.st_mode & 07777);
+        close(fd);
+        return WB_NCACHE_REFUSED;
+    }
+    st = wb_native_load_fd(m, fd, err);
+    close(fd);
+    return st == WB_OK ? WB_NCACHE_HIT : WB_NCACHE_REFUSED;
+}
+
+wb_status wb_native_cache_store(const wb_module *m, const wb_native_image *img,
+                                wb_error *err)
+{
+    char path[4400];
+    wb_status st = wb_native_cache_path(m, true, path, sizeof path, err);
+    if (st == WB_OK)
+        st = wb_native_write_file(m, img, path, 0600, err);
+    return st;
+}

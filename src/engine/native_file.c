@@ -1,0 +1,435 @@
+/*
+ * native_file.c: native code files (wasmbox compile, the code cache) and
+ * the loader that maps an image (native.h) as running code, without LLVM.
+ *
+ * A file is a 160-byte header, then the image: the code, the read-only
+ * data, two offsets per defined function (its typed function and its
+ * entry wrapper), and the fix-ups (offset, value). Integers are little
+ * endian. The header names what the code depends on: the wasmbox
+ * version and native ABI, the LLVM version, the architecture and CPU
+ * (wb_native_cpu_key) and the module (XXH3-128 of its bytes and its
+ * length); XXH3 checksums cover the header and the image. A file that
+ * does not match this process or that module, or whose sizes, offsets or
+ * fix-ups leave the image, is refused with one line.
+ *
+ * Native code is trusted input: the checks catch accidents (a stale,
+ * foreign, truncated or corrupted file), not an attacker, who could
+ * write a consistent file with any machine code in it. That is why the
+ * cache refuses files and directories other users can write
+ * (native_cache.c); a file given with `run --native-code` must be as
+ * trusted as the wasmbox binary itself.
+ *
+ * Mapping (W^X): the image is mapped read-write, filled and fixed up,
+ * then its code is made read-execute and its data read-only; no page is
+ * ever writable and executable at once.
+ */
+#include "native.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#ifndef WB_LLVM_VERSION
+#define WB_LLVM_VERSION "none"
+#endif
+
+enum {
+    H_MAGIC = 0, H_FORMAT = 8, H_HDRLEN = 12, H_ARCH = 16, H_ABI = 20,
+    H_VERSION = 24, H_LLVM = 40, H_CPU = 64, H_MODHASH = 72, H_MODLEN = 88,
+    H_NFUNCS = 96, H_NRELOCS = 100, H_CODE = 104, H_ROOFF = 112,
+    H_RO = 120, H_BODY = 128, H_SELF = 152, WB_NFILE_HDR = 160,
+    VERSION_LEN = 16, LLVM_LEN = 24, FORMAT = 1,
+};
+#define MAGIC "WBNATIVE"
+/* Larger than any image of a module the decoder accepts. */
+#define MAX_AREA (1ull << 32)
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> 8 * i);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> 8 * i);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+const char *wb_native_llvm_version(void) { return WB_LLVM_VERSION; }
+
+/* ---- the header ---------------------------------------------------------- */
+
+static void header_encode(const wb_module *m, const wb_native_image *img,
+                          uint64_t body_hash, uint8_t h[WB_NFILE_HDR])
+{
+    memset(h, 0, WB_NFILE_HDR);
+    memcpy(h + H_MAGIC, MAGIC, 8);
+    put32(h + H_FORMAT, FORMAT);
+    put32(h + H_HDRLEN, WB_NFILE_HDR);
+    put32(h + H_ARCH, img->arch);
+    put32(h + H_ABI, WB_NATIVE_ABI);
+    strncpy((char *)h + H_VERSION, WB_VERSION, VERSION_LEN - 1);
+    strncpy((char *)h + H_LLVM, WB_LLVM_VERSION, LLVM_LEN - 1);
+    put64(h + H_CPU, wb_native_cpu_key());
+    XXH128_hash_t mh = XXH3_128bits(m->bytes, m->len);
+    put64(h + H_MODHASH, mh.low64);
+    put64(h + H_MODHASH + 8, mh.high64);
+    put64(h + H_MODLEN, m->len);
+    put32(h + H_NFUNCS, img->nfuncs);
+    put32(h + H_NRELOCS, img->nrelocs);
+    put64(h + H_CODE, img->code_len);
+    put64(h + H_ROOFF, img->ro_off);
+    put64(h + H_RO, img->ro_len);
+    put64(h + H_BODY, body_hash);
+    put64(h + H_SELF, XXH3_64bits(h, H_SELF));
+}
+
+static wb_status refuse(wb_error *err, const char *fmt, const char *a,
+                        const char *b)
+{
+    return wb_err_set(err, WB_E_INVALID, fmt, a, b);
+}
+
+/* What the header says, checked against this process and module `m`
+ * and a file of `size` bytes; the image fields of `img` are filled. */
+wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
+                                 const wb_module *m, wb_native_image *img,
+                                 uint64_t *body_hash, wb_error *err)
+{
+    if (size < WB_NFILE_HDR || memcmp(h + H_MAGIC, MAGIC, 8))
+        return refuse(err, "not a wasmbox native code file", "", "");
+    if (get64(h + H_SELF) != XXH3_64bits(h, H_SELF))
+        return refuse(err, "corrupted (its header's checksum differs)", "", "");
+    if (get32(h + H_FORMAT) != FORMAT || get32(h + H_HDRLEN) != WB_NFILE_HDR)
+        return refuse(err, "written in another format", "", "");
+    char ver[VERSION_LEN + 1] = { 0 }, llvm[LLVM_LEN + 1] = { 0 };
+    memcpy(ver, h + H_VERSION, VERSION_LEN - 1);
+    memcpy(llvm, h + H_LLVM, LLVM_LEN - 1);
+    if (strcmp(ver, WB_VERSION) || get32(h + H_ABI) != WB_NATIVE_ABI)
+        return refuse(err, "compiled by another version of wasmbox (%s, "
+                      "this is " WB_VERSION ")%s", ver,
+                      get32(h + H_ABI) != WB_NATIVE_ABI ? " or build" : "");
+    if (strcmp(llvm, WB_LLVM_VERSION))
+        return refuse(err, "compiled with LLVM %s (this wasmbox uses %s)",
+                      llvm, WB_LLVM_VERSION);
+    if (get32(h + H_ARCH) != wb_native_arch() ||
+        get64(h + H_CPU) != wb_native_cpu_key())
+        return refuse(err, "compiled for another CPU (its features differ "
+                      "from this one's)", "", "");
+    XXH128_hash_t mh = XXH3_128bits(m->bytes, m->len);
+    if (get64(h + H_MODHASH) != mh.low64 ||
+        get64(h + H_MODHASH + 8) != mh.high64 || get64(h + H_MODLEN) != m->len)
+        return refuse(err, "compiled from another module", "", "");
+    img->arch = get32(h + H_ARCH);
+    img->nfuncs = get32(h + H_NFUNCS);
+    img->nrelocs = get32(h + H_NRELOCS);
+    img->code_len = get64(h + H_CODE);
+    img->ro_off = get64(h + H_ROOFF);
+    img->ro_len = get64(h + H_RO);
+    *body_hash = get64(h + H_BODY);
+    /* each term is bounded first, so the sum cannot wrap */
+    if (img->nfuncs != m->nfuncs - m->nfunc_imports ||
+        img->code_len > MAX_AREA || img->ro_len > MAX_AREA ||
+        img->ro_off % WB_NATIVE_ALIGN || img->ro_off < img->code_len ||
+        img->ro_off - img->code_len > WB_NATIVE_ALIGN ||
+        size != WB_NFILE_HDR + img->code_len + img->ro_len +
+                16 * (uint64_t)img->nfuncs + 16 * (uint64_t)img->nrelocs)
+        return refuse(err, "corrupted or truncated (its sizes do not add "
+                      "up)", "", "");
+    return WB_OK;
+}
+
+/* Offsets and fix-ups must stay inside the image's two areas. */
+wb_status wb_native_image_check(const wb_native_image *img, wb_error *err)
+{
+    for (uint64_t i = 0; i < 2 * (uint64_t)img->nfuncs; i++)
+        if (img->offsets[i] >= img->code_len)
+            return refuse(err, "corrupted (a function outside its code)",
+                          "", "");
+    uint64_t end = img->ro_off + img->ro_len;
+    for (uint64_t i = 0; i < img->nrelocs; i++) {
+        uint64_t off = img->relocs[2 * i], v = img->relocs[2 * i + 1];
+        bool in_code = off < img->code_len && img->code_len - off >= 8;
+        bool in_ro = off >= img->ro_off && off < end && end - off >= 8;
+        if ((!in_code && !in_ro) || v >= end)
+            return refuse(err, "corrupted (a fix-up outside its image)", "",
+                          "");
+    }
+    return WB_OK;
+}
+
+/* ---- mapping ------------------------------------------------------------- */
+
+static size_t page_up(uint64_t n)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    return (size_t)((n + pg - 1) / pg * pg);
+}
+
+/* A mapping of the image's size, read-write, for its bytes. */
+static uint8_t *map_rw(const wb_native_image *img, size_t *size)
+{
+    *size = page_up(img->ro_off + img->ro_len);
+    void *p = mmap(NULL, *size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* The bytes are in `base`: fix up, protect, make the function tables. */
+static wb_status finish_map(const wb_native_image *img, uint8_t *base,
+                            size_t size, wb_native_code **out, wb_error *err)
+{
+    for (uint32_t i = 0; i < img->nrelocs; i++) {
+        uint64_t v = (uint64_t)(uintptr_t)base + img->relocs[2 * i + 1];
+        memcpy(base + img->relocs[2 * i], &v, 8);
+    }
+    wb_native_code *c = calloc(1, sizeof *c);
+    size_t n = img->nfuncs ? img->nfuncs : 1;
+    if (c) {
+        c->fns = malloc(n * sizeof *c->fns);
+        c->entries = malloc(n * sizeof *c->entries);
+    }
+    size_t code = page_up(img->code_len);
+    __builtin___clear_cache((char *)base, (char *)base + img->code_len);
+    if (!c || !c->fns || !c->entries ||
+        (code && mprotect(base, code, PROT_READ | PROT_EXEC)) ||
+        (size > img->ro_off &&
+         mprotect(base + img->ro_off, size - img->ro_off, PROT_READ))) {
+        if (c) {
+            free(c->fns);
+            free(c->entries);
+        }
+        free(c);
+        munmap(base, size);
+        return wb_err_set(err, WB_E_NOMEM, "cannot map native code: %s",
+                          strerror(errno));
+    }
+    for (uint32_t d = 0; d < img->nfuncs; d++) {
+        c->fns[d] = base + img->offsets[2 * d];
+        void *e = base + img->offsets[2 * d + 1];
+        memcpy(&c->entries[d], &e, sizeof e);
+    }
+    c->nfuncs = img->nfuncs;
+    c->map = base;
+    c->map_size = size;
+    *out = c;
+    return WB_OK;
+}
+
+wb_status wb_native_map_image(const wb_native_image *img,
+                              wb_native_code **out, wb_error *err)
+{
+    if (wb_native_image_check(img, err))
+        return err->status;
+    size_t size;
+    uint8_t *base = map_rw(img, &size);
+    if (!base)
+        return wb_err_set(err, WB_E_NOMEM, "cannot map native code: %s",
+                          strerror(errno));
+    memcpy(base, img->code, img->code_len);
+    memcpy(base + img->ro_off, img->ro, img->ro_len);
+    return finish_map(img, base, size, out, err);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+/* All n bytes, or false: a read (`wr` false) that meets the end first
+ * fails too. */
+static bool xfer_all(int fd, void *p, uint64_t n, bool wr)
+{
+    uint8_t *b = p;
+    while (n) {
+        size_t k = n > (1u << 30) ? (1u << 30) : (size_t)n;
+        ssize_t r = wr ? write(fd, b, k) : read(fd, b, k);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        b += r;
+        n -= (uint64_t)r;
+    }
+    return true;
+}
+
+static bool write_all(int fd, const void *p, uint64_t n)
+{
+    return xfer_all(fd, (void *)p, n, true);
+}
+
+static bool read_all(int fd, void *p, uint64_t n)
+{
+    return xfer_all(fd, p, n, false);
+}
+
+/* The tables (offsets, fix-ups) as little-endian bytes. */
+static uint8_t *tables(const wb_native_image *img, uint64_t *len)
+{
+    uint64_t n = 2 * (uint64_t)img->nfuncs + 2 * (uint64_t)img->nrelocs;
+    uint8_t *t = malloc(n ? n * 8 : 1);
+    if (!t)
+        return NULL;
+    for (uint64_t i = 0; i < 2 * (uint64_t)img->nfuncs; i++)
+        put64(t + 8 * i, img->offsets[i]);
+    for (uint64_t i = 0; i < 2 * (uint64_t)img->nrelocs; i++)
+        put64(t + 16 * (uint64_t)img->nfuncs + 8 * i, img->relocs[i]);
+    *len = n * 8;
+    return t;
+}
+
+/* Writes the file at `path` whole or not at all: a temporary file beside
+ * it, renamed over it once written and synced. */
+wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
+                               const char *path, mode_t mode, wb_error *err)
+{
+    uint64_t tlen = 0;
+    uint8_t *t = tables(img, &tlen);
+    if (!t)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    XXH3_state_t *xs = XXH3_createState();
+    XXH3_64bits_reset(xs);
+    XXH3_64bits_update(xs, img->code, img->code_len);
+    XXH3_64bits_update(xs, img->ro, img->ro_len);
+    XXH3_64bits_update(xs, t, tlen);
+    uint8_t h[WB_NFILE_HDR];
+    header_encode(m, img, XXH3_64bits_digest(xs), h);
+    XXH3_freeState(xs);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  mode);
+    bool ok = fd >= 0 && fchmod(fd, mode) == 0 && write_all(fd, h, sizeof h) &&
+              write_all(fd, img->code, img->code_len) &&
+              write_all(fd, img->ro, img->ro_len) && write_all(fd, t, tlen) &&
+              fsync(fd) == 0;
+    int e = errno;
+    free(t);
+    if (fd >= 0 && close(fd) != 0 && ok)
+        ok = false, e = errno;
+    if (ok && rename(tmp, path) != 0)
+        ok = false, e = errno;
+    if (!ok) {
+        if (fd >= 0)
+            unlink(tmp);
+        return wb_err_set(err, WB_E_IO, "cannot write %s: %s", path,
+                          strerror(e));
+    }
+    return WB_OK;
+}
+
+/* Reads the image's tables (offsets, then fix-ups) from fd. */
+static wb_status read_tables(int fd, wb_native_image *img, XXH3_state_t *xs,
+                             wb_error *err)
+{
+    uint64_t nf = 2 * (uint64_t)img->nfuncs, nr = 2 * (uint64_t)img->nrelocs;
+    uint8_t *t = malloc(nf + nr ? (nf + nr) * 8 : 1);
+    img->offsets = malloc(nf ? nf * 8 : 1);
+    img->relocs = malloc(nr ? nr * 8 : 1);
+    if (!t || !img->offsets || !img->relocs) {
+        free(t);
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
+    if (!read_all(fd, t, (nf + nr) * 8)) {
+        free(t);
+        return refuse(err, "truncated while reading", "", "");
+    }
+    XXH3_64bits_update(xs, t, (nf + nr) * 8);
+    for (uint64_t i = 0; i < nf; i++)
+        img->offsets[i] = get64(t + 8 * i);
+    for (uint64_t i = 0; i < nr; i++)
+        img->relocs[i] = get64(t + 8 * (nf + i));
+    free(t);
+    return WB_OK;
+}
+
+/* The rest of the file after the header: the areas straight into their
+ * mapping (no copy), the tables, the checksum, then the mapping. */
+static wb_status load_body(int fd, wb_native_image *img, uint64_t body_hash,
+                           wb_native_code **out, wb_error *err)
+{
+    size_t size;
+    uint8_t *base = map_rw(img, &size);
+    if (!base)
+        return wb_err_set(err, WB_E_NOMEM, "cannot map native code: %s",
+                          strerror(errno));
+    XXH3_state_t *xs = XXH3_createState();
+    wb_status st = WB_OK;
+    if (!xs) {
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
+    } else if (!read_all(fd, base, img->code_len) ||
+               !read_all(fd, base + img->ro_off, img->ro_len)) {
+        st = refuse(err, "truncated while reading", "", "");
+    } else {
+        XXH3_64bits_reset(xs);
+        XXH3_64bits_update(xs, base, img->code_len);
+        XXH3_64bits_update(xs, base + img->ro_off, img->ro_len);
+        st = read_tables(fd, img, xs, err);
+        if (st == WB_OK && XXH3_64bits_digest(xs) != body_hash)
+            st = refuse(err, "corrupted (its checksum differs)", "", "");
+        if (st == WB_OK)
+            st = wb_native_image_check(img, err);
+    }
+    XXH3_freeState(xs);
+    if (st != WB_OK) {
+        munmap(base, size);
+        return st;
+    }
+    return finish_map(img, base, size, out, err);
+}
+
+wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err)
+{
+    struct stat sb;
+    uint8_t h[WB_NFILE_HDR];
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return refuse(err, "not a regular file", "", "");
+    if (!read_all(fd, h, sizeof h < (uint64_t)sb.st_size ? sizeof h
+                                                        : (size_t)sb.st_size))
+        return refuse(err, "unreadable", "", "");
+    wb_native_image img = { 0 };
+    uint64_t body_hash = 0;
+    wb_native_code *c = NULL;
+    wb_status st = wb_native_header_check(h, (uint64_t)sb.st_size, m, &img,
+                                          &body_hash, err);
+    if (st == WB_OK)
+        st = load_body(fd, &img, body_hash, &c, err);
+    free(img.offsets);
+    free(img.relocs);
+    if (st == WB_OK) {
+        wb_native_code *none = NULL;
+        if (!atomic_compare_exchange_strong(&m->native, &none, c))
+            wb_native_code_free(c);     /* compiled meanwhile */
+    }
+    return st;
+}
+
+void wb_native_code_free(wb_native_code *c)
+{
+    if (!c)
+        return;
+    munmap(c->map, c->map_size);
+    free(c->fns);
+    free(c->entries);
+    free(c);
+}
