@@ -10,6 +10,11 @@ print the native checksum, and writes a Markdown report (BENCHMARKS.md).
 Runtimes:
   native     the gcc -O2 build                     BINS/native/NAME
   wasmbox    build/wasmbox run --timeout 0 X.wasm  BINS/wasm/NAME.wasm
+  wasmbox-native  the same with --tier native (LLVM). Every run compiles
+             from scratch (no code cache yet), so its time is the guest's
+             run alone: wall_time_ms of the run's --report (from
+             instantiation to exit, compilation excluded); the rest of the
+             process's wall time is reported as compile time
   node       node --no-warnings bench/node_wasi.mjs X.wasm (node:wasi)
   wasm-interp  wabt's interpreter on BINS/export/NAME.wasm (Debian builds
              wabt without WASI, so this variant exports bench() -> i64 and
@@ -28,6 +33,8 @@ Environment knobs (make passes them through):
                          runs took this long in total (default 40 s)
   BENCH_ONLY=a,b         only these workloads
   BENCH_RUNTIMES=a,b     only these runtimes (native is always run)
+  BENCH_NATIVE_PY_RUNS=N runs of each Python workload under wasmbox-native
+                         (default 1: each run compiles python.wasm anew)
 
 Python: the CPython 3.11 guest (GUESTS/python/python.wasm, its standard
 library GUESTS/python/lib at guest /lib; GUESTS defaults to
@@ -65,7 +72,11 @@ WORKLOADS = [
     ("interp", "a switch-dispatch bytecode interpreter loop"),
     ("memops", "memcpy / memmove / memset heavy"),
 ]
-RUNTIMES = ["native", "wasmbox", "wasmbox-simd", "node", "wasm-interp"]
+RUNTIMES = ["native", "wasmbox", "wasmbox-native", "wasmbox-simd", "node",
+            "wasm-interp"]
+# Runtimes whose cells time the guest alone (see wasmbox-native above).
+COMPILING = ("wasmbox-native",)
+REPORT = None   # the --report file of compiling runs, set by main()
 
 # The CPython guest (build/guests/python): name, description, interpreter
 # arguments (full size), the same in quick mode. A script is bench/py/NAME.
@@ -79,11 +90,15 @@ PY_WORKLOADS = [
      "calls, list and dict updates)",
      ["loop.py", "300000"], ["loop.py", "30000"]),
 ]
-PY_RUNTIMES = ["native", "wasmbox", "node"]
+PY_RUNTIMES = ["native", "wasmbox", "wasmbox-native", "node"]
 
 TARGET_GEOMEAN = 8.0      # x native, geometric mean over the C workloads
 TARGET_COLD_MS = 2.0      # wasmbox run hello.wasm, median wall time
 TARGET_API_US = 20.0      # instantiate + call through the C API
+# The native tier (issue 16)
+TARGET_NATIVE_GEOMEAN = 1.5   # x native over the C workloads
+TARGET_NATIVE_PY = {"loop": 3.0, "jsonre": 2.5}   # x native python3
+TARGET_COMPILE_S = 120.0      # python.wasm on the machine's CPUs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -209,6 +224,8 @@ class Cell:
         self.state = "ok"        # ok | timeout | error | mismatch | missing
         self.detail = ""
         self.output = None
+        self.compiles = []       # compiling runtimes: seconds per run
+        self.module = ""         # and the module they compile
 
     @property
     def med(self):
@@ -222,6 +239,9 @@ def command(rt, name, args):
     if rt == "wasmbox":
         return [args.wasmbox, "run", "--timeout", "0",
                 os.path.join(b, "wasm", name + ".wasm")]
+    if rt == "wasmbox-native":
+        return [args.wasmbox, "run", "--tier", "native", "--timeout", "0",
+                "--report", REPORT, os.path.join(b, "wasm", name + ".wasm")]
     if rt == "wasmbox-simd":   # the same source, clang -msimd128
         return [args.wasmbox, "run", "--timeout", "0",
                 os.path.join(b, "wasm-simd", name + ".wasm")]
@@ -239,6 +259,10 @@ def available(rt, args):
         return True
     if rt == "wasmbox":
         return os.access(args.wasmbox, os.X_OK)
+    if rt == "wasmbox-native":
+        return os.access(args.wasmbox, os.X_OK) and os.path.exists(
+            os.path.join(os.path.dirname(os.path.abspath(args.wasmbox)),
+                         "libwasmbox-native.so"))
     if rt == "wasmbox-simd":
         return os.access(args.wasmbox, os.X_OK) and \
             os.path.isdir(os.path.join(args.bins, "wasm-simd"))
@@ -281,6 +305,7 @@ def python_setup(args, quick, only, want_rt):
         py["workloads"] = [(n, d) for n, d, _, _ in sel]
         ok = {"native": True,
               "wasmbox": os.access(args.wasmbox, os.X_OK),
+              "wasmbox-native": available("wasmbox-native", args),
               "node": shutil.which("node") is not None}
         py["runtimes"] = [r for r in PY_RUNTIMES if ok[r] and (
             r == "native" or not want_rt or r in want_rt)]
@@ -317,6 +342,9 @@ def py_command(rt, name, py, quick):
         argv = [py["python3"]] + pargs
     elif rt == "wasmbox":
         argv = [py["wasmbox"], "python", "--timeout", "0"] + pargs
+    elif rt == "wasmbox-native":
+        argv = [py["wasmbox"], "python", "--tier", "native", "--timeout",
+                "0", "--report", REPORT] + pargs
     elif rt == "node":
         # node:wasi has no read-only preopens: keep Python from writing
         # .pyc files into the guest image.
@@ -414,6 +442,20 @@ def log(msg):
     print(msg, flush=True)
 
 
+def split_compile(r, c):
+    """A compiling run: its wall time becomes the guest's own (the
+    report's wall_time_ms); the rest of the process is compile time."""
+    import json
+    try:
+        with open(REPORT) as f:
+            guest = json.load(f)["wall_time_ms"] / 1000.0
+        os.unlink(REPORT)
+    except (OSError, ValueError, KeyError):
+        return
+    c.compiles.append(max(r.wall - guest, 0.0))
+    r.wall = guest
+
+
 def run_row(name, row, argv_of, rt_timeout, rt_runs, budget, problems,
             label="", need=None):
     """Run one workload under every runtime of `row` (runtime -> Cell),
@@ -440,6 +482,9 @@ def run_row(name, row, argv_of, rt_timeout, rt_runs, budget, problems,
                 continue
             r = run_once(argv, rt_timeout[rt])
             spent[rt] += r.wall
+            if rt in COMPILING and not r.timed_out and r.status == 0:
+                split_compile(r, c)
+                c.module = need or argv[-1]
             c.rss = max(c.rss, r.rss_kb)
             if r.timed_out:
                 c.state = "timeout"
@@ -496,7 +541,8 @@ def main():
                     help="report file (default BENCHMARKS.md; with --quick "
                          "BINS/../BENCHMARKS.quick.md)")
     args = ap.parse_args()
-    global SPAWN
+    global SPAWN, REPORT
+    REPORT = os.path.join(tempfile.mkdtemp(prefix="wbbench"), "report.json")
     if args.spawn and os.access(args.spawn, os.X_OK):
         SPAWN = os.path.abspath(args.spawn)
 
@@ -521,6 +567,9 @@ def main():
     runtimes = [r for r in runtimes if available(r, args)]
     rt_timeout = {r: (itimeout if r == "wasm-interp" else timeout)
                   for r in runtimes}
+    # compile time counts against the process's timeout
+    if "wasmbox-native" in rt_timeout:
+        rt_timeout["wasmbox-native"] = timeout + 60
     rt_runs = {r: (1 if r == "wasm-interp" else runs) for r in runtimes}
     problems = []
 
@@ -558,6 +607,10 @@ def main():
         log(f"== python: runtimes {', '.join(py['runtimes'])}")
         py_timeout = {r: timeout for r in py["runtimes"]}
         py_runs = {r: runs for r in py["runtimes"]}
+        if "wasmbox-native" in py_runs:     # python.wasm compiles each run
+            py_runs["wasmbox-native"] = env_num("BENCH_NATIVE_PY_RUNS", 1,
+                                                int)
+            py_timeout["wasmbox-native"] = timeout + 1200
         for name, _ in py["workloads"]:
             row = {r: Cell() for r in py["runtimes"]}
             py["cells"][name] = row
@@ -570,6 +623,8 @@ def main():
     # ---- cold start -----------------------------------------------------
     cold = {}
     for rt in runtimes:
+        if rt in COMPILING:        # no code cache yet: not a cold start
+            continue
         argv = command(rt, "hello", args)
         if rt == "wasmbox":
             argv = [args.wasmbox, "run", os.path.join(args.bins, "wasm",
@@ -630,6 +685,83 @@ def main():
               f"failed; see the report", file=sys.stderr)
         return 1
     return 0
+
+
+def native_compile(py):
+    """python.wasm's compile seconds (median over the compiling runs of
+    every Python workload), or None."""
+    if "wasmbox-native" not in py.get("runtimes", []):
+        return None
+    xs = [x for name, _ in py["workloads"]
+          for x in py["cells"][name]["wasmbox-native"].compiles]
+    return median(xs) if xs else None
+
+
+def render_native(L, workloads, runtimes, cells, py):
+    """The native tier's own section: compile times."""
+    if "wasmbox-native" not in runtimes and \
+            "wasmbox-native" not in py.get("runtimes", []):
+        return
+    L.append("## Native tier\n")
+    L.append("`wasmbox run --tier native` compiles the module with LLVM "
+             "(O2, one thread per CPU) before it runs; there is no code "
+             "cache yet, so every run compiles. Its columns above time the "
+             "guest alone: the run report's `wall_time_ms` (instantiation "
+             "to exit, compilation and process start-up excluded); the rest "
+             "of the process's wall time is the compile time below "
+             "(loading libLLVM included). Median seconds over the runs.\n")
+    L.append(f"| module | size MB | compile s | MB/s | CPUs |")
+    L.append("|---|---:|---:|---:|---:|")
+    ncpu = os.cpu_count() or 1
+
+    def row(label, path, xs):
+        if not xs or not os.path.exists(path):
+            return
+        mb = os.path.getsize(path) / 1e6
+        t = median(xs)
+        L.append(f"| {label} | {mb:.2f} | {t:.2f} | "
+                 f"{mb / t if t else 0:.2f} | {ncpu} |")
+
+    if "wasmbox-native" in runtimes:
+        for name, _ in workloads:
+            c = cells[name]["wasmbox-native"]
+            row(name, c.module, c.compiles)
+    if "wasmbox-native" in py.get("runtimes", []):
+        xs = [x for name, _ in py["workloads"]
+              for x in py["cells"][name]["wasmbox-native"].compiles]
+        row("python.wasm", py["wasm"], xs)
+        rss = max((py["cells"][n]["wasmbox-native"].rss
+                   for n, _ in py["workloads"]), default=0)
+        if rss:
+            L.append(f"\nPeak RSS of a python.wasm run with its "
+                     f"compilation: {rss / 1024:.0f} MiB.")
+    L.append("")
+
+
+def render_native_targets(L, workloads, runtimes, cells, py, geo):
+    """The native tier's rows of the targets table (issue 16)."""
+    def verdict(v, goal):
+        if v is None:
+            return "not measured"
+        return "met" if v <= goal else f"missed ({v / goal:.1f}x over)"
+    if "wasmbox-native" in runtimes:
+        g = geo.get("wasmbox-native")
+        L.append(f"| geomean over the C workloads, wasmbox-native / native "
+                 f"| ≤ {TARGET_NATIVE_GEOMEAN}x | {fmt_ratio(g)} | "
+                 f"{verdict(g, TARGET_NATIVE_GEOMEAN)} |")
+    if "wasmbox-native" in py.get("runtimes", []):
+        for name, goal in TARGET_NATIVE_PY.items():
+            row = py["cells"].get(name)
+            r = None
+            if row and row["wasmbox-native"].med and row["native"].med:
+                r = row["wasmbox-native"].med / row["native"].med
+            L.append(f"| Python {name}, wasmbox-native / python3 | "
+                     f"≤ {goal}x | {fmt_ratio(r)} | {verdict(r, goal)} |")
+        t = native_compile(py)
+        L.append(f"| python.wasm compile time, {os.cpu_count()} CPUs | "
+                 f"≤ {TARGET_COMPILE_S:.0f} s | "
+                 f"{'-' if t is None else f'{t:.1f} s'} | "
+                 f"{verdict(t, TARGET_COMPILE_S)} |")
 
 
 def render(info, workloads, runtimes, cells, cold, api, problems, quick,
@@ -748,7 +880,8 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
         L.append(f"Skipped: {py['why']}.\n")
     else:
         prt = py["runtimes"]
-        names = {"native": "python3", "wasmbox": "wasmbox", "node": "node"}
+        names = {"native": "python3", "wasmbox": "wasmbox",
+                 "wasmbox-native": "wasmbox-native", "node": "node"}
         L.append("CPython 3.11 built for wasm32-wasi "
                  f"(`{shown(py['wasm'])}`, its standard "
                  "library at guest /lib), against native CPython "
@@ -763,6 +896,8 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
         rhdr = [f"{names[r]} / python3" for r in rcols]
         if "node" in prt and "wasmbox" in prt:
             rhdr.append("wasmbox / node")
+        if "node" in prt and "wasmbox-native" in prt:
+            rhdr.append("wasmbox-native / node")
         L.append("| workload | " + " | ".join(f"{names[r]} s" for r in prt)
                  + " | " + " | ".join(rhdr) + " | peak RSS MiB ("
                  + " / ".join(names[r] for r in prt) + ") |")
@@ -777,6 +912,8 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
             rs = [pyratio(row, r, "native") for r in rcols]
             if "node" in prt and "wasmbox" in prt:
                 rs.append(pyratio(row, "wasmbox", "node"))
+            if "node" in prt and "wasmbox-native" in prt:
+                rs.append(pyratio(row, "wasmbox-native", "node"))
             L.append(f"| {name} | " + " | ".join(
                 cell_text(row[r], py_timeout) for r in prt) + " | "
                 + " | ".join(rs) + " | " + " / ".join(
@@ -792,6 +929,13 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
                      + ".\n")
         if "node" not in prt:
             L.append("Node.js did not run (not installed or not selected).\n")
+        if "wasmbox-native" in prt:
+            L.append("wasmbox-native: `wasmbox python --tier native "
+                     "--timeout 0 --report FILE ARGS`, timed as the guest's "
+                     "run alone (see Native tier); its peak RSS includes "
+                     "LLVM compiling python.wasm.\n")
+
+    render_native(L, workloads, runtimes, cells, py)
 
     # Cold start.
     L.append("## Cold start\n")
@@ -806,6 +950,8 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
             "wasm-interp": "`wasm-interp --run-all-exports hello.wasm` "
                            "(export variant, no output)"}
     for rt in runtimes:
+        if rt not in cold:
+            continue
         c = cold[rt]
         if c.med:
             L.append(f"| {rt} | {cmds[rt]} | {c.med * 1000:.2f} | "
@@ -872,6 +1018,7 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
              f"≤ {TARGET_API_US:.0f} µs | "
              f"{'-' if au is None else f'{au:.2f} µs'} | "
              f"{verdict(au, TARGET_API_US)} |")
+    render_native_targets(L, workloads, runtimes, cells, py, geo)
     L.append("")
     cn = cold.get("native")
     if cn and cn.med and cms:

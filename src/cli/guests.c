@@ -14,7 +14,7 @@
  *
  * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
  * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
- * --max-*, --os-user; cli.h's WB_RUN_OPTIONS) and --no-os-sandbox,
+ * --max-*, --os-user; cli.h's WB_RUN_OPTIONS), --tier and --no-os-sandbox,
  * spelled out in full, are sandbox
  * options; everything from the first other argument (or after "--") goes
  * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
@@ -79,8 +79,10 @@ typedef struct sandbox_opts {
     int end;                /* argv index where the runtime's arguments start */
 } sandbox_opts;
 
+/* --tier is `wasmbox run`'s option too (checked there; 'T' as in run.c). */
 static const struct option longopts[] = {
     WB_RUN_OPTIONS,
+    { "tier", required_argument, NULL, 'T' },
     { NULL, 0, NULL, 0 }
 };
 

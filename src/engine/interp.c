@@ -36,25 +36,36 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
     if (tl_jmp && !tl_in_host && a >= tl_mem_lo && a < tl_mem_hi)
         siglongjmp(*tl_jmp, 1);
     /* Not a guest access: hand over to whoever handled it before. */
-    struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
-    if (old->sa_flags & SA_SIGINFO && old->sa_sigaction) { old->sa_sigaction(sig, si, uc); return; }
-    if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN && old->sa_handler) { old->sa_handler(sig); return; }
-    signal(sig, SIG_DFL);                    /* re-raised on return */
+    wb_fault_forward(sig, si, uc, sig == SIGSEGV ? &old_segv : &old_bus);
 }
 
 static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
 
 static void install_fault_handler(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
-    sigaction(SIGBUS, &sa, &old_bus);
+    wb_fault_install(on_fault, &old_segv, &old_bus);
 }
 #endif
+
+void wb_fault_forward(int sig, siginfo_t *si, void *uc,
+                      const struct sigaction *old)
+{
+    if (old->sa_flags & SA_SIGINFO && old->sa_sigaction) { old->sa_sigaction(sig, si, uc); return; }
+    if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN && old->sa_handler) { old->sa_handler(sig); return; }
+    signal(sig, SIG_DFL);                    /* re-raised on return */
+}
+
+void wb_fault_install(void (*fn)(int, siginfo_t *, void *),
+                      struct sigaction *old_segv, struct sigaction *old_bus)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, old_segv);
+    sigaction(SIGBUS, &sa, old_bus);
+}
 
 static void set_mem_range(const wb_instance *inst)
 {

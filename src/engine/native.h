@@ -184,5 +184,13 @@ void wb_interp_backtrace(const wb_store *s, uint32_t from, uint32_t to,
                          wb_error *err);
 wb_status wb_interp_call_host(wb_store *s, wb_instance *inst, wb_func *f,
                               uint64_t *args);
+/* Guard-region faults (both tiers): install `fn` for SIGSEGV and SIGBUS,
+ * keeping the previous actions; a fault that is not the guest's goes to
+ * the previous action `old`. */
+#include <signal.h>
+void wb_fault_install(void (*fn)(int, siginfo_t *, void *),
+                      struct sigaction *old_segv, struct sigaction *old_bus);
+void wb_fault_forward(int sig, siginfo_t *si, void *uc,
+                      const struct sigaction *old);
 
 #endif

@@ -6,13 +6,16 @@
  *
  * A trap unwinds with siglongjmp to the innermost wb_native_call: compiled
  * frames hold no host state (no locks, no allocations), so dropping them
- * is safe. Memory accesses are checked in the compiled code itself, so no
- * fault is expected there; the guard regions stay the interpreter's.
+ * is safe. Memory accesses use the guard regions (memory.c) unless the
+ * build checks bounds (WB_BOUNDS_CHECKS): a fault inside the activation's
+ * memory reservation, while compiled code (not a host function) runs,
+ * unwinds the same way as the trap "out of bounds memory access".
  */
 #include "native.h"
 #include "runtime.h"
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +26,9 @@ typedef struct nat_act {
     wb_status st;
     wb_error e;
     uint32_t base_depth;        /* s->depth at entry */
+    uintptr_t mem_lo, mem_hi;   /* memory 0's reservation */
+    volatile sig_atomic_t out;  /* in a host or interpreted callee */
+    volatile sig_atomic_t fault;
 } nat_act;
 
 static _Thread_local nat_act *tl_act;
@@ -65,6 +71,38 @@ static __attribute__((noreturn)) void unwind(wb_status st)
     siglongjmp(a->jb, 1);
 }
 
+/* ---- guard-region faults ------------------------------------------------ */
+
+#if !WB_BOUNDS_CHECKS
+static struct sigaction old_segv, old_bus;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    nat_act *a = tl_act;
+    uintptr_t p = (uintptr_t)si->si_addr;
+    if (a && !a->out && p >= a->mem_lo && p < a->mem_hi) {
+        a->st = WB_E_TRAP;
+        a->fault = 1;
+        siglongjmp(a->jb, 1);
+    }
+    /* Not compiled code's access: whoever handled it before (the
+     * interpreter's handler, or the default action). */
+    wb_fault_forward(sig, si, uc, sig == SIGSEGV ? &old_segv : &old_bus);
+}
+
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+
+static void install_fault_handler(void)
+{
+    wb_fault_install(on_fault, &old_segv, &old_bus);
+}
+#endif
+
+/* Compiled code calls out (a host function, another instance's code):
+ * a fault there is not this activation's. */
+static void leave(void) { tl_act->out = 1; }
+static void back(void) { tl_act->out = 0; }
+
 static __attribute__((noreturn)) void h_trap(wb_nctx *ctx, int kind)
 {
     nat_act *a = tl_act;
@@ -98,7 +136,9 @@ static void call_host(wb_nctx *ctx, wb_func *f, uint64_t *slots)
     if (args + used + 1 > s->stack_end)
         h_trap(ctx, WB_TRAP_STACK_EXHAUSTED);
     memcpy(args, slots, (size_t)t->param_slots * 8);
+    leave();
     wb_status st = wb_interp_call_host(s, ctx->inst, f, args);
+    back();
     if (st == WB_OK) {
         memcpy(slots, args, (size_t)t->result_slots * 8);
         return;
@@ -118,7 +158,9 @@ static void h_call_func(wb_nctx *ctx, wb_func *f, uint64_t *slots)
         return;
     }
     wb_error e = { 0 };
+    leave();
     wb_status st = wb_interp_call(ctx->store, f, slots, &e);
+    back();
     if (st != WB_OK) {
         tl_act->e = e;
         unwind(st);
@@ -329,6 +371,15 @@ wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
     nat_act *const saved_act = tl_act;
     const uint32_t saved_depth = s->depth;
     act.base_depth = saved_depth;
+    act.out = act.fault = 0;
+    act.mem_lo = act.mem_hi = 0;
+    if (ctx->mem) {
+        act.mem_lo = (uintptr_t)ctx->mem->base;
+        act.mem_hi = act.mem_lo + ctx->mem->reserved;
+    }
+#if !WB_BOUNDS_CHECKS
+    pthread_once(&fault_once, install_fault_handler);
+#endif
     memset(&act.e, 0, sizeof act.e);
     if (s->depth == 0)
         s->frames[0].func = f;
@@ -338,6 +389,10 @@ wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
         code->entries[f->funcidx - inst->module->nfunc_imports](ctx, slots);
     } else {
         st = act.st;
+        if (act.fault) {            /* a guard page, from the code itself */
+            wb_err_trap(&act.e, WB_TRAP_MEMORY_OOB);
+            wb_interp_backtrace(s, saved_depth + 1, s->depth, &act.e);
+        }
         if (err)
             *err = act.e;
     }

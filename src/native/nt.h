@@ -28,6 +28,10 @@ typedef struct nt_mod {
     LLVMValueRef *fns;          /* per definition: ours, or NULL */
     LLVMValueRef *entries;
     wb_error *err;
+    /* Metadata, made on first use (tr.c nt_meta_init): !invariant.load
+     * and the TBAA tags telling guest memory from the runtime's state. */
+    unsigned k_inv, k_tbaa;
+    LLVMValueRef md_empty, tbaa_mem, tbaa_rt;
 } nt_mod;
 
 enum { NT_BLOCK, NT_LOOP, NT_IF, NT_FUNC };
@@ -86,6 +90,12 @@ LLVMTypeRef nt_type(nt_mod *m, uint8_t t);
 void nt_push(nt_fn *f, LLVMValueRef v);
 LLVMValueRef nt_pop(nt_fn *f);
 LLVMValueRef nt_ctx_load(nt_fn *f, size_t off, LLVMTypeRef t);
+/* A load of something fixed while compiled code runs (the context's
+ * fields, a memory's base, a global's or function's address). */
+LLVMValueRef nt_invariant(nt_mod *m, LLVMValueRef load);
+/* Tags an access to guest memory (mem) or to the runtime's state. */
+LLVMValueRef nt_tag_mem(nt_mod *m, LLVMValueRef access);
+LLVMValueRef nt_tag_rt(nt_mod *m, LLVMValueRef access);
 LLVMValueRef nt_helper(nt_fn *f, size_t off, LLVMTypeRef ret,
                        LLVMTypeRef *params, unsigned n, LLVMValueRef *args);
 void nt_trap_if(nt_fn *f, LLVMValueRef cond, int kind);
@@ -98,6 +108,7 @@ LLVMValueRef nt_call_intrinsic(nt_fn *f, const char *name, LLVMTypeRef *tys,
  * WB_WASM_* (prefix << 8 | sub-opcode). */
 wb_status nt_mem_op(nt_fn *f, uint32_t code);
 LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n);
+void nt_keep_load(nt_mod *m, LLVMValueRef load);
 /* tr_num.c */
 wb_status nt_num_op(nt_fn *f, uint32_t code);
 /* Shared with tr_simd.c; scalars or vectors alike. */

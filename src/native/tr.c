@@ -93,12 +93,59 @@ static LLVMBasicBlockRef new_block(nt_fn *f)
     return LLVMAppendBasicBlockInContext(f->m->C, f->fn, "");
 }
 
+/* Guest memory and the runtime's state (fuel, depth, frames, globals)
+ * never overlap: with TBAA, LLVM keeps the fuel counter or a global in a
+ * register across the guest's stores. */
+static void meta_init(nt_mod *m)
+{
+    if (m->md_empty)
+        return;
+    m->k_inv = LLVMGetMDKindIDInContext(m->C, "invariant.load", 14);
+    m->k_tbaa = LLVMGetMDKindIDInContext(m->C, "tbaa", 4);
+    m->md_empty = LLVMMetadataAsValue(m->C, LLVMMDNodeInContext2(m->C, NULL, 0));
+    LLVMMetadataRef root_ops[] = { LLVMMDStringInContext2(m->C, "wasmbox", 7) };
+    LLVMMetadataRef root = LLVMMDNodeInContext2(m->C, root_ops, 1);
+    LLVMMetadataRef zero = LLVMValueAsMetadata(nt_i64(m, 0));
+    const char *names[2] = { "guest memory", "runtime" };
+    LLVMValueRef *tags[2] = { &m->tbaa_mem, &m->tbaa_rt };
+    for (int i = 0; i < 2; i++) {
+        LLVMMetadataRef ty_ops[] = {
+            LLVMMDStringInContext2(m->C, names[i], strlen(names[i])), root, zero };
+        LLVMMetadataRef ty = LLVMMDNodeInContext2(m->C, ty_ops, 3);
+        LLVMMetadataRef tag_ops[] = { ty, ty, zero };
+        *tags[i] = LLVMMetadataAsValue(m->C, LLVMMDNodeInContext2(m->C, tag_ops, 3));
+    }
+}
+
+LLVMValueRef nt_invariant(nt_mod *m, LLVMValueRef load)
+{
+    meta_init(m);
+    LLVMSetMetadata(load, m->k_inv, m->md_empty);
+    return nt_tag_rt(m, load);
+}
+
+LLVMValueRef nt_tag_mem(nt_mod *m, LLVMValueRef access)
+{
+    meta_init(m);
+    LLVMSetMetadata(access, m->k_tbaa, m->tbaa_mem);
+    return access;
+}
+
+LLVMValueRef nt_tag_rt(nt_mod *m, LLVMValueRef access)
+{
+    meta_init(m);
+    LLVMSetMetadata(access, m->k_tbaa, m->tbaa_rt);
+    return access;
+}
+
+/* The context's fields do not change while compiled code runs (max_depth
+ * and stack_limit are set before each entry, to the same values). */
 LLVMValueRef nt_ctx_load(nt_fn *f, size_t off, LLVMTypeRef t)
 {
     nt_mod *m = f->m;
     LLVMValueRef p = LLVMBuildGEP2(m->B, m->i8, f->ctx,
                                    (LLVMValueRef[]){ nt_i64(m, off) }, 1, "");
-    return LLVMBuildLoad2(m->B, t, p, "");
+    return nt_invariant(m, LLVMBuildLoad2(m->B, t, p, ""));
 }
 
 LLVMValueRef nt_helper(nt_fn *f, size_t off, LLVMTypeRef ret,
@@ -177,9 +224,9 @@ static LLVMValueRef poll(nt_fn *f, uint64_t cost)
 {
     nt_mod *m = f->m;
     LLVMValueRef fp = nt_ctx_load(f, offsetof(wb_nctx, fuel), m->ptr);
-    LLVMValueRef fuel = LLVMBuildLoad2(m->B, m->i64, fp, "");
+    LLVMValueRef fuel = nt_tag_rt(m, LLVMBuildLoad2(m->B, m->i64, fp, ""));
     LLVMValueRef sub = LLVMBuildSub(m->B, fuel, nt_i64(m, cost), "");
-    LLVMBuildStore(m->B, sub, fp);
+    nt_tag_rt(m, LLVMBuildStore(m->B, sub, fp));
     nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntSLT, sub, nt_i64(m, 0), ""),
                WB_TRAP_FUEL);
     LLVMValueRef ip = nt_ctx_load(f, offsetof(wb_nctx, interrupt), m->ptr);
@@ -196,7 +243,7 @@ static void prologue(nt_fn *f)
 {
     nt_mod *m = f->m;
     LLVMValueRef dp = nt_ctx_load(f, offsetof(wb_nctx, depth), m->ptr);
-    f->depth0 = LLVMBuildLoad2(m->B, m->i32, dp, "");
+    f->depth0 = nt_tag_rt(m, LLVMBuildLoad2(m->B, m->i32, dp, ""));
     LLVMValueRef d1 = LLVMBuildAdd(m->B, f->depth0, nt_i32(m, 1), "");
     LLVMValueRef maxd = nt_ctx_load(f, offsetof(wb_nctx, max_depth), m->i32);
     nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntUGE, d1, maxd, ""),
@@ -207,7 +254,7 @@ static void prologue(nt_fn *f)
     nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntULT,
                                 LLVMBuildPtrToInt(m->B, fa, m->i64, ""), lim, ""),
                WB_TRAP_STACK_EXHAUSTED);
-    LLVMBuildStore(m->B, d1, dp);
+    nt_tag_rt(m, LLVMBuildStore(m->B, d1, dp));
     LLVMValueRef frames = nt_ctx_load(f, offsetof(wb_nctx, frames), m->ptr);
     LLVMValueRef off = LLVMBuildAdd(m->B,
         LLVMBuildMul(m->B, LLVMBuildZExt(m->B, d1, m->i64, ""),
@@ -217,13 +264,14 @@ static void prologue(nt_fn *f)
     LLVMValueRef funcs = nt_ctx_load(f, offsetof(wb_nctx, funcs), m->ptr);
     LLVMValueRef fidx = nt_i64(m, (uint64_t)f->funcidx * sizeof(void *));
     LLVMValueRef fpp = LLVMBuildGEP2(m->B, m->i8, funcs, &fidx, 1, "");
-    LLVMBuildStore(m->B, LLVMBuildLoad2(m->B, m->ptr, fpp, ""), slot);
+    nt_tag_rt(m, LLVMBuildStore(m->B, nt_invariant(m, LLVMBuildLoad2(m->B, m->ptr, fpp, "")), slot));
     poll(f, 1);
     if (m->wm->nmems) {
         f->mem = nt_ctx_load(f, offsetof(wb_nctx, mem), m->ptr);
         LLVMValueRef bo = nt_i64(m, offsetof(wb_memory, base));
-        f->membase = LLVMBuildLoad2(m->B, m->ptr,
-                                    LLVMBuildGEP2(m->B, m->i8, f->mem, &bo, 1, ""), "");
+        /* a memory never moves (memory.c) */
+        f->membase = nt_invariant(m, LLVMBuildLoad2(m->B, m->ptr,
+                                    LLVMBuildGEP2(m->B, m->i8, f->mem, &bo, 1, ""), ""));
     }
 }
 
@@ -364,7 +412,7 @@ static void epilogue(nt_fn *f, nt_ctl *c)
 {
     nt_mod *m = f->m;
     LLVMValueRef dp = nt_ctx_load(f, offsetof(wb_nctx, depth), m->ptr);
-    LLVMBuildStore(m->B, f->depth0, dp);
+    nt_tag_rt(m, LLVMBuildStore(m->B, f->depth0, dp));
     if (c->nresults == 0) {
         LLVMBuildRetVoid(m->B);
     } else if (c->nresults == 1) {
@@ -568,8 +616,8 @@ static wb_status op_call(nt_fn *f, uint32_t idx)
         if (!callee) {
             LLVMValueRef tab = nt_ctx_load(f, offsetof(wb_nctx, fns), m->ptr);
             LLVMValueRef off = nt_i64(m, (uint64_t)d * sizeof(void *));
-            callee = LLVMBuildLoad2(m->B, m->ptr,
-                                    LLVMBuildGEP2(m->B, m->i8, tab, &off, 1, ""), "");
+            callee = nt_invariant(m, LLVMBuildLoad2(m->B, m->ptr,
+                                    LLVMBuildGEP2(m->B, m->i8, tab, &off, 1, ""), ""));
         }
         LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), callee, a,
                                         t->nparams + 1, "");

@@ -1,6 +1,7 @@
 /*
- * tr_mem.c: memory accesses (each checked against the memory's current
- * size: the trap is the interpreter's "out of bounds memory access"),
+ * tr_mem.c: memory accesses (guard regions, or checked against the
+ * memory's current size: the trap is the interpreter's "out of bounds
+ * memory access"),
  * memory.size/grow, globals, references, tables and bulk operations (the
  * last through helpers in the engine, which charge fuel for their length
  * as the interpreter does).
@@ -8,19 +9,38 @@
 #include "nt.h"
 #include <stddef.h>
 
-/* base + ea after the check ea + n <= size. */
+/* base + ea. With guard regions (x86-64 without WB_BOUNDS_CHECKS, as in
+ * memory.c) every memory reserves 2^33 + 64 KiB that never moves, so an
+ * u32 index plus an u32 offset plus at most 16 bytes stays inside it and
+ * an access beyond the current size faults on PROT_NONE pages; the
+ * runtime turns that fault into the trap (native_rt.c). Otherwise the
+ * access is checked: ea + n > size traps. */
 LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n)
 {
     nt_mod *m = f->m;
     LLVMValueRef a = nt_pop(f);
     LLVMValueRef ea = LLVMBuildAdd(m->B, LLVMBuildZExt(m->B, a, m->i64, ""),
                                    nt_i64(m, offset), "");
+#if WB_BOUNDS_CHECKS
     LLVMValueRef end = LLVMBuildAdd(m->B, ea, nt_i64(m, n), "");
     LLVMValueRef so = nt_i64(m, offsetof(wb_memory, size));
     LLVMValueRef size = LLVMBuildLoad2(m->B, m->i64,
                                        LLVMBuildGEP2(m->B, m->i8, f->mem, &so, 1, ""), "");
     nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntUGT, end, size, ""), WB_TRAP_MEMORY_OOB);
+#else
+    (void)n;
+#endif
     return LLVMBuildGEP2(m->B, m->i8, f->membase, &ea, 1, "");
+}
+
+/* With guard regions, the load is what traps: LLVM must not drop it when
+ * its value is unused (volatile: neither removed nor merged). */
+void nt_keep_load(nt_mod *m, LLVMValueRef load)
+{
+    nt_tag_mem(m, load);
+#if !WB_BOUNDS_CHECKS
+    LLVMSetVolatile(load, 1);
+#endif
 }
 
 static wb_status memarg(nt_fn *f, uint64_t *offset)
@@ -40,6 +60,7 @@ static wb_status load(nt_fn *f, LLVMTypeRef in, LLVMTypeRef out, unsigned n,
     LLVMValueRef p = nt_address(f, off, n);
     LLVMValueRef v = LLVMBuildLoad2(m->B, in, p, "");
     LLVMSetAlignment(v, 1);
+    nt_keep_load(f->m, v);
     if (in != out)
         v = sx ? LLVMBuildSExt(m->B, v, out, "") : LLVMBuildZExt(m->B, v, out, "");
     nt_push(f, v);
@@ -55,7 +76,7 @@ static wb_status store(nt_fn *f, LLVMTypeRef as, unsigned n)
     if (LLVMTypeOf(v) != as)
         v = LLVMBuildTrunc(m->B, v, as, "");
     LLVMValueRef p = nt_address(f, off, n);
-    LLVMSetAlignment(LLVMBuildStore(m->B, v, p), 1);
+    LLVMSetAlignment(nt_tag_mem(m, LLVMBuildStore(m->B, v, p)), 1);
     return WB_OK;
 }
 
@@ -95,8 +116,8 @@ static LLVMValueRef global_ptr(nt_fn *f, uint32_t i)
     nt_mod *m = f->m;
     LLVMValueRef gs = nt_ctx_load(f, offsetof(wb_nctx, globals), m->ptr);
     LLVMValueRef off = nt_i64(m, (uint64_t)i * sizeof(void *));
-    LLVMValueRef g = LLVMBuildLoad2(m->B, m->ptr,
-                                    LLVMBuildGEP2(m->B, m->i8, gs, &off, 1, ""), "");
+    LLVMValueRef g = nt_invariant(m, LLVMBuildLoad2(m->B, m->ptr,
+                                    LLVMBuildGEP2(m->B, m->i8, gs, &off, 1, ""), ""));
     LLVMValueRef vo = nt_i64(m, offsetof(wb_global, val));
     return LLVMBuildGEP2(m->B, m->i8, g, &vo, 1, "");
 }
@@ -109,7 +130,7 @@ static wb_status global_op(nt_fn *f, uint32_t code)
     uint8_t t = m->wm->globals[i].type;
     LLVMValueRef p = global_ptr(f, i);
     if (code == WB_WASM_GLOBAL_GET) {
-        LLVMValueRef v = LLVMBuildLoad2(m->B, nt_type(m, t), p, "");
+        LLVMValueRef v = nt_tag_rt(m, LLVMBuildLoad2(m->B, nt_type(m, t), p, ""));
         LLVMSetAlignment(v, 8);         /* a v128 is not 16-aligned there */
         nt_push(f, v);
         return WB_OK;
@@ -123,7 +144,7 @@ static wb_status global_op(nt_fn *f, uint32_t code)
     else if (t == WB_F64)
         v = LLVMBuildBitCast(m->B, v, m->i64, "");
     /* v128: both words, stored as they are */
-    LLVMSetAlignment(LLVMBuildStore(m->B, v, p), 8);
+    LLVMSetAlignment(nt_tag_rt(m, LLVMBuildStore(m->B, v, p)), 8);
     return WB_OK;
 }
 

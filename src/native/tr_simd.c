@@ -491,6 +491,7 @@ static LLVMValueRef load(nt_fn *f, LLVMTypeRef t, uint64_t off, unsigned n)
 {
     LLVMValueRef v = LLVMBuildLoad2(f->m->B, t, nt_address(f, off, n), "");
     LLVMSetAlignment(v, 1);
+    nt_keep_load(f->m, v);
     return v;
 }
 
@@ -557,6 +558,7 @@ static wb_status mem_op(nt_fn *f, uint32_t code)
         }
         LLVMValueRef x = LLVMBuildLoad2(B, s.lane, p, "");
         LLVMSetAlignment(x, 1);
+        nt_keep_load(m, x);
         return push_v(f, LLVMBuildInsertElement(B, v, x, nt_i32(m, lane), ""));
     }
     }

@@ -97,6 +97,11 @@ trap_case trunc_range '(i32.trunc_f64_u (f64.const -1))'
 trap_case trunc64_range '(i64.trunc_f32_s (f32.const 1e19)) i32.wrap_i64'
 trap_case load_oob '(i32.load (i32.const 65533))'
 trap_case store_oob '(i64.store offset=65530 (local.get 0) (i64.const 1)) (i32.const 0)'
+# guard regions: a load whose value is dropped still traps, as do the
+# largest index and offset, and a fault after memory.grow's new pages
+trap_case load_dropped_oob '(drop (i32.load (i32.const 70000))) (i32.const 0)'
+trap_case load_far_oob '(i64.load offset=0xffffffff (i32.const -1)) i32.wrap_i64'
+trap_case grown_oob '(drop (memory.grow (i32.const 1))) (i32.store (i32.const 131068) (i32.const 1)) (i32.load (i32.const 131069))'
 trap_case fill_oob '(memory.fill (i32.const 65000) (i32.const 0) (i32.const 1000)) (i32.const 0)'
 trap_case undefined_element '(call_indirect (type $i) (local.get 0) (i32.const 9))'
 trap_case uninitialized_element '(call_indirect (type $i) (local.get 0) (i32.const 3))'
