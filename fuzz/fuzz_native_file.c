@@ -71,10 +71,15 @@ static void init(void)
     }
 }
 
+/* Before the fuzzing starts (an exit here is not a finding). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    init();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!g_mod)
-        init();
     uint8_t *b = malloc(size ? size : 1);
     memcpy(b, data, size);
     if (size >= HDR) {

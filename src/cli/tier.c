@@ -140,12 +140,13 @@ wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
 {
     if (tier == WB_TIER_INTERP)
         return WB_OK;
-    wb_native_prime_thread();          /* reads /proc: before the lock-down */
     wb_error why = { 0 };
     bool native = tier == WB_TIER_NATIVE;
     if (code_file) {
-        if (load_given(m, code_file, &why) == WB_OK)
+        if (load_given(m, code_file, &why) == WB_OK) {
+            wb_native_prime_thread();   /* reads /proc: before the lock-down */
             return WB_OK;
+        }
         wb_cli_error(code_file, "native code refused: %s; running in the "
                      "interpreter", why.message);
         return WB_OK;
@@ -154,6 +155,7 @@ wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
     bool dir_ok = true;
     switch (wb_native_cache_load(m, path, sizeof path, &why)) {
     case WB_NCACHE_HIT:
+        wb_native_prime_thread();
         return WB_OK;
     case WB_NCACHE_REFUSED:
         refused(path[0] ? path : "native code cache", &why, native);
