@@ -30,6 +30,7 @@
 #include "common/tree.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -345,16 +346,45 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
     raise(sig);                         /* delivered when we return */
 }
 
+/* The guests' directories and files a worker opens after its lock-down:
+ * each image's folder and standard library too, because either may be a
+ * symbolic link out of the guests directory, and Landlock judges where a
+ * path leads, not how it is spelt. */
+static size_t guest_paths(const char *gd, wb_oslock_path *p,
+                          char (*buf)[PATH_MAX], size_t max)
+{
+    size_t n = 0;
+    if (access(gd, F_OK) != 0)
+        return 0;
+    p[n++] = (wb_oslock_path){ gd, false };
+    for (int l = 0; l < WB_LANG_COUNT && n + 2 <= max; l++) {
+        const wb_guest_image *im = wb_guest_image_of((wb_lang)l);
+        if (!im || !im->dir)
+            continue;
+        const char *sub[2] = { im->module, im->lib };
+        for (int i = 0; i < 2; i++) {
+            if (!sub[i])
+                continue;
+            snprintf(buf[n], PATH_MAX, "%s/%s/%s", gd, im->dir, sub[i]);
+            if (access(buf[n], F_OK) == 0)
+                p[n] = (wb_oslock_path){ buf[n], false }, n++;
+        }
+    }
+    return n;
+}
+
 static wb_status lock_down(wb_session *s, const wb_worker_env *env,
                            wb_error *err)
 {
-    /* no images installed: raw wasm steps still run */
-    const wb_oslock_path paths[] = {
+    enum { MAXP = 2 + 1 + 2 * WB_LANG_COUNT };
+    static char buf[MAXP][PATH_MAX];
+    wb_oslock_path paths[MAXP] = {
         { s->ws, true },
         { s->runtime_dir, false },
-        { s->guests_dir, false },
     };
-    size_t npaths = access(s->guests_dir, F_OK) == 0 ? 3 : 2;
+    /* no images installed: raw wasm steps still run */
+    size_t npaths = 2 + guest_paths(s->guests_dir, paths + 2, buf + 2,
+                                    MAXP - 2);
     /* two kernels and a one-shot run at most, each within max_files */
     unsigned files = s->policy->budget.max_files;
     wb_oslock_opts o = {

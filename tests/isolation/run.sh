@@ -280,4 +280,22 @@ else
 fi
 grep -q '^next .*42' "$T/mcp.out" && pass "MCP: the next call runs" ||
     fail "MCP next call: $(cat "$T/mcp.out")"
+
+# Guest images reached through symbolic links (an installation that links
+# its images from elsewhere): the workers' Landlock rules follow the links
+# (Landlock judges where a path leads, not how it is spelt).
+gd=${WASMBOX_GUESTS:-$B/guests}
+if [ -f "$gd/python/python.wasm" ]; then
+    mkdir -p "$T/links/python"
+    ln -s "$(cd "$gd/python" && pwd)/python.wasm" "$T/links/python/"
+    ln -s "$(cd "$gd/python/lib" && pwd)" "$T/links/python/lib"
+    WASMBOX_GUESTS=$T/links start links
+    sl=$(new_session "$KEY_A")
+    step "$KEY_A" "$sl" python "import json; print(json.dumps(6 * 7))"
+    [ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 42 ] &&
+        pass "images and library behind symbolic links: a step runs" ||
+        fail "images behind symbolic links: $code $body"
+else
+    skip "images behind symbolic links (no Python image)"
+fi
 summary
