@@ -24,7 +24,7 @@
 
 /* Bumped whenever anything below changes: a plugin of another build is
  * refused. */
-#define WB_NATIVE_ABI 1
+#define WB_NATIVE_ABI 2
 
 /* Per instance: what compiled code reads through its first argument.
  * The compiler addresses fields by offsetof. */
@@ -79,6 +79,10 @@ typedef struct wb_native_helpers {
     void (*table_init)(wb_nctx *ctx, uint32_t t, uint32_t seg, uint32_t d,
                        uint32_t s, uint32_t n);
     void (*elem_drop)(wb_nctx *ctx, uint32_t seg);
+    /* Bytes every memory reserves when the engine uses guard regions
+     * (memory.c; compiled code then leaves bounds to the fault handler),
+     * or 0: the engine's build decides, not the plugin's. */
+    uint64_t guard_reserve;
 } wb_native_helpers;
 
 /* What the plugin exports, as the symbol wb_native_plugin_entry. */

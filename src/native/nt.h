@@ -108,6 +108,7 @@ LLVMValueRef nt_call_intrinsic(nt_fn *f, const char *name, LLVMTypeRef *tys,
 wb_status nt_mem_op(nt_fn *f, uint32_t code);
 LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n);
 void nt_keep_load(nt_mod *m, LLVMValueRef load);
+bool nt_guarded(const nt_mod *m);
 /* tr_num.c */
 wb_status nt_num_op(nt_fn *f, uint32_t code);
 /* Shared with tr_simd.c; scalars or vectors alike. */
