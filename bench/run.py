@@ -736,6 +736,15 @@ def render_native(L, workloads, runtimes, cells, py):
             L.append(f"\nPeak RSS of a python.wasm run with its "
                      f"compilation: {rss / 1024:.0f} MiB.")
     L.append("")
+    L.append("What limits the native tier (docs/native-tier.md, Performance): "
+             "every call keeps the interpreter's accounting (call depth, "
+             "native stack limit, the frame record for backtraces, fuel and "
+             "the interrupt flag), `call_indirect` checks its element in a "
+             "helper call, and loads are volatile (an unused load must still "
+             "trap on the guard region), which keeps LLVM from vectorising "
+             "wasi-libc's byte loops (memops). Compilation is LLVM's O2 "
+             "pipeline and instruction selection on every function, with "
+             "no code cache yet.\n")
 
 
 def render_native_targets(L, workloads, runtimes, cells, py, geo):

@@ -37,6 +37,11 @@
 #endif
 
 #define WB_PAGE_SIZE 65536u
+#if !WB_BOUNDS_CHECKS
+/* What a memory reserves with guard regions (memory.c): any u32 index
+ * plus u32 offset plus a 16-byte access stays inside. */
+#define WB_GUARD_RESERVE_BYTES ((1ull << 33) + WB_PAGE_SIZE)
+#endif
 #define WB_MAX_PAGES 65536u
 #define WB_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WB_UNLIKELY(x) __builtin_expect(!!(x), 0)

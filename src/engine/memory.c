@@ -19,7 +19,7 @@
 #define WB_BOUNDS_CHECKS 0
 #endif
 #if !WB_BOUNDS_CHECKS && defined(__x86_64__)
-#define WB_GUARD_RESERVE ((1ull << 33) + WB_PAGE_SIZE)
+#define WB_GUARD_RESERVE WB_GUARD_RESERVE_BYTES
 #endif
 
 /* Base of a memory that can never hold a byte: any non-NULL pointer. */

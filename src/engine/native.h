@@ -104,6 +104,10 @@ typedef struct wb_native_helpers {
     void (*table_init)(wb_nctx *ctx, uint32_t t, uint32_t seg, uint32_t d,
                        uint32_t s, uint32_t n);
     void (*elem_drop)(wb_nctx *ctx, uint32_t seg);
+    /* Bytes every memory reserves when the engine uses guard regions
+     * (memory.c; compiled code then leaves bounds to the fault handler),
+     * or 0: the engine's build decides, not the plugin's. */
+    uint64_t guard_reserve;
 } wb_native_helpers;
 
 /* What the plugin exports, as the symbol wb_native_plugin_entry. */
@@ -111,9 +115,12 @@ typedef struct wb_native_plugin {
     uint32_t abi;                       /* WB_NATIVE_ABI */
     /* Compile every defined function of a validated module with up to
      * `threads` threads. "native tier: <op> not supported yet" (WB_E_IMPL_LIMIT)
-     * for what it cannot translate. */
+     * for what it cannot translate. `guard_reserve`: the engine's
+     * reservation per memory (wb_native_helpers); 0 when it checks
+     * bounds, and then the code checks every access too. */
     wb_status (*compile)(const wb_module *m, unsigned threads,
-                         wb_native_image **out, wb_error *err);
+                         uint64_t guard_reserve, wb_native_image **out,
+                         wb_error *err);
     const char *(*describe)(void);      /* "LLVM 19.1.7, x86-64 (cpu)" */
 } wb_native_plugin;
 
@@ -136,6 +143,11 @@ uint32_t wb_native_arch(void);
 
 /* native_file.c: images as files and as running code. */
 const char *wb_native_llvm_version(void);          /* of this build */
+/* WB_NATIVE_ABI and how this engine bounds memory: code compiled for
+ * guard regions has no bounds checks, so it must never be loaded by a
+ * build that checks bounds instead (a sanitizer build sharing the cache),
+ * nor the other way round. In the file header and the cache key. */
+uint32_t wb_native_abi_tag(void);
 /* Maps an image as code (W^X). */
 wb_status wb_native_map_image(const wb_native_image *img,
                               wb_native_code **out, wb_error *err);

@@ -30,7 +30,7 @@ static uint64_t config_key(void)
 {
     char k[256];
     int n = snprintf(k, sizeof k, "%s|%u|%s|%u|%016llx", WB_VERSION,
-                     WB_NATIVE_ABI, wb_native_llvm_version(),
+                     wb_native_abi_tag(), wb_native_llvm_version(),
                      wb_native_arch(),
                      (unsigned long long)wb_native_cpu_key());
     return XXH3_64bits(k, (size_t)n);

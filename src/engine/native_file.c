@@ -79,6 +79,12 @@ static uint64_t get64(const uint8_t *p)
 
 const char *wb_native_llvm_version(void) { return WB_LLVM_VERSION; }
 
+uint32_t wb_native_abi_tag(void)
+{
+    return WB_NATIVE_ABI | (wb_native_helper_table.guard_reserve ? 1u << 31
+                                                                 : 0);
+}
+
 /* ---- the header ---------------------------------------------------------- */
 
 static void header_encode(const wb_module *m, const wb_native_image *img,
@@ -89,7 +95,7 @@ static void header_encode(const wb_module *m, const wb_native_image *img,
     put32(h + H_FORMAT, FORMAT);
     put32(h + H_HDRLEN, WB_NFILE_HDR);
     put32(h + H_ARCH, img->arch);
-    put32(h + H_ABI, WB_NATIVE_ABI);
+    put32(h + H_ABI, wb_native_abi_tag());
     strncpy((char *)h + H_VERSION, WB_VERSION, VERSION_LEN - 1);
     strncpy((char *)h + H_LLVM, WB_LLVM_VERSION, LLVM_LEN - 1);
     put64(h + H_CPU, wb_native_cpu_key());
@@ -127,10 +133,11 @@ wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
     char ver[VERSION_LEN + 1] = { 0 }, llvm[LLVM_LEN + 1] = { 0 };
     memcpy(ver, h + H_VERSION, VERSION_LEN - 1);
     memcpy(llvm, h + H_LLVM, LLVM_LEN - 1);
-    if (strcmp(ver, WB_VERSION) || get32(h + H_ABI) != WB_NATIVE_ABI)
+    if (strcmp(ver, WB_VERSION) || get32(h + H_ABI) != wb_native_abi_tag())
         return refuse(err, "compiled by another version of wasmbox (%s, "
                       "this is " WB_VERSION ")%s", ver,
-                      get32(h + H_ABI) != WB_NATIVE_ABI ? " or build" : "");
+                      get32(h + H_ABI) != wb_native_abi_tag() ? " or build"
+                                                                : "");
     if (strcmp(llvm, WB_LLVM_VERSION))
         return refuse(err, "compiled with LLVM %s (this wasmbox uses %s)",
                       llvm, WB_LLVM_VERSION);

@@ -136,7 +136,8 @@ wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    return p->compile(m, threads, out, err);
+    return p->compile(m, threads, wb_native_helper_table.guard_reserve, out,
+                      err);
 }
 
 wb_status wb_native_compile_module(wb_module *m, unsigned threads,

@@ -312,6 +312,9 @@ static void h_elem_drop(wb_nctx *ctx, uint32_t seg)
 }
 
 const wb_native_helpers wb_native_helper_table = {
+#if !WB_BOUNDS_CHECKS
+    .guard_reserve = WB_GUARD_RESERVE_BYTES,
+#endif
     .trap = h_trap,
     .call_import = h_call_import,
     .call_func = h_call_func,
@@ -363,6 +366,10 @@ wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
     wb_nctx *ctx = ctx_of(s, inst);
     if (!ctx)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    /* the code leaves bounds to the guard region: it must be there */
+    if (ctx->mem && ctx->mem->reserved < wb_native_helper_table.guard_reserve)
+        return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier: memory "
+                          "without its guard region");
     ctx->max_depth = s->max_depth ? s->max_depth : s->limits.max_call_depth;
     ctx->stack_limit = stack_limit();
 

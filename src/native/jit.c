@@ -21,6 +21,7 @@
 /* Shared by the threads of one compilation. */
 typedef struct nt_job {
     const wb_module *wm;
+    uint64_t guard_reserve;
     unsigned nthreads;
     uint32_t *owner;            /* thread per definition */
     LLVMMemoryBufferRef *objs;  /* per thread: its object file */
@@ -157,7 +158,8 @@ static void *thread_main(void *arg)
     nt_job *j = t->job;
     wb_error err = { 0 };
     uint32_t ndefs = j->wm->nfuncs - j->wm->nfunc_imports;
-    nt_mod m = { .wm = j->wm, .err = &err };
+    nt_mod m = { .wm = j->wm, .guard_reserve = j->guard_reserve,
+                 .err = &err };
     m.fns = calloc(ndefs ? ndefs : 1, sizeof *m.fns);
     m.entries = calloc(ndefs ? ndefs : 1, sizeof *m.entries);
     m.C = LLVMContextCreate();
@@ -239,11 +241,12 @@ static void run_threads(nt_job *j)
 }
 
 static wb_status compile(const wb_module *wm, unsigned threads,
-                         wb_native_image **out, wb_error *err)
+                         uint64_t guard_reserve, wb_native_image **out,
+                         wb_error *err)
 {
     nt_target_init();
     uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
-    nt_job j = { .wm = wm };
+    nt_job j = { .wm = wm, .guard_reserve = guard_reserve };
     j.nthreads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
     /* a thread per 16 KiB of code at most: small modules (most of the
      * spec tests) are not worth a thread */

@@ -28,6 +28,9 @@ typedef struct nt_mod {
     LLVMValueRef *fns;          /* per definition: ours, or NULL */
     LLVMValueRef *entries;
     wb_error *err;
+    /* The engine's guard region per memory (0: it checks bounds, so the
+     * code must too; tr_mem.c nt_guarded). */
+    uint64_t guard_reserve;
     /* Metadata, made on first use (tr.c nt_meta_init): !invariant.load
      * and the TBAA tags telling guest memory from the runtime's state. */
     unsigned k_inv, k_tbaa;
@@ -109,6 +112,7 @@ LLVMValueRef nt_call_intrinsic(nt_fn *f, const char *name, LLVMTypeRef *tys,
 wb_status nt_mem_op(nt_fn *f, uint32_t code);
 LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n);
 void nt_keep_load(nt_mod *m, LLVMValueRef load);
+bool nt_guarded(const nt_mod *m);
 /* tr_num.c */
 wb_status nt_num_op(nt_fn *f, uint32_t code);
 /* Shared with tr_simd.c; scalars or vectors alike. */

@@ -9,8 +9,8 @@
 #include "nt.h"
 #include <stddef.h>
 
-/* base + ea. With guard regions (x86-64 without WB_BOUNDS_CHECKS, as in
- * memory.c) every memory reserves 2^33 + 64 KiB that never moves, so an
+/* base + ea. With guard regions (the engine says so: h->guard_reserve;
+ * x86-64 without WB_BOUNDS_CHECKS in memory.c) every memory reserves 2^33 + 64 KiB that never moves, so an
  * u32 index plus an u32 offset plus at most 16 bytes stays inside it and
  * an access beyond the current size faults on PROT_NONE pages; the
  * runtime turns that fault into the trap (native_rt.c). Otherwise the
@@ -21,15 +21,13 @@ LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n)
     LLVMValueRef a = nt_pop(f);
     LLVMValueRef ea = LLVMBuildAdd(m->B, LLVMBuildZExt(m->B, a, m->i64, ""),
                                    nt_i64(m, offset), "");
-#if WB_BOUNDS_CHECKS
+    if (nt_guarded(m))
+        return LLVMBuildGEP2(m->B, m->i8, f->membase, &ea, 1, "");
     LLVMValueRef end = LLVMBuildAdd(m->B, ea, nt_i64(m, n), "");
     LLVMValueRef so = nt_i64(m, offsetof(wb_memory, size));
     LLVMValueRef size = LLVMBuildLoad2(m->B, m->i64,
                                        LLVMBuildGEP2(m->B, m->i8, f->mem, &so, 1, ""), "");
     nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntUGT, end, size, ""), WB_TRAP_MEMORY_OOB);
-#else
-    (void)n;
-#endif
     return LLVMBuildGEP2(m->B, m->i8, f->membase, &ea, 1, "");
 }
 
@@ -38,9 +36,15 @@ LLVMValueRef nt_address(nt_fn *f, uint64_t offset, unsigned n)
 void nt_keep_load(nt_mod *m, LLVMValueRef load)
 {
     nt_tag_mem(m, load);
-#if !WB_BOUNDS_CHECKS
-    LLVMSetVolatile(load, 1);
-#endif
+    if (nt_guarded(m))
+        LLVMSetVolatile(load, 1);
+}
+
+/* Guard regions: the engine's memories reserve enough that an u32 index
+ * plus an u32 offset plus 16 bytes never leaves them. */
+bool nt_guarded(const nt_mod *m)
+{
+    return m->guard_reserve >= (1ull << 33) + 16;
 }
 
 static wb_status memarg(nt_fn *f, uint64_t *offset)
