@@ -27,6 +27,9 @@
 #                   section, WASI section: fuzz/fuzz_snapshot.c): its
 #                   seeds, then FUZZ_SNAPSHOT_SECONDS of fuzzing; last line
 #                   "N passed, N failed" (the fuzz step of `make check`)
+#   make fuzz-wire  libFuzzer on what the server reads from a worker
+#                   (frames, descriptors, results: fuzz/fuzz_wire.c): the
+#                   reproducers, its seeds, then FUZZ_WIRE_SECONDS
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
@@ -37,13 +40,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_HOSTCALL_SECONDS ?= 600
 FUZZ_HOSTCALL_CHECK_SECONDS ?= 20
 FUZZ_SNAPSHOT_SECONDS ?= 20
+FUZZ_WIRE_SECONDS ?= 20
 FSDIFF_SEEDS ?= 500
 FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
         fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native \
-        fuzz-native-file
+        fuzz-native-file fuzz-wire
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -182,8 +186,17 @@ fuzz-native-file: $(FUZZ_DIR)/fuzz_native_file
 	    -artifact_prefix=$(FUZZ_DIR)/native-file- \
 	    $(FUZZ_DIR)/corpus-native-file
 
+# The server's side of the worker protocol (fuzz/fuzz_wire.c): the
+# reproducers in fuzz/wire-regress, its seeds, then FUZZ_WIRE_SECONDS.
+$(FUZZ_DIR)/fuzz_wire: fuzz/fuzz_wire.c $(FUZZ_DIR)/libwasmbox.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-wire: $(FUZZ_DIR)/fuzz_wire
+	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_WIRE_SECONDS) \
+	    bash fuzz/wire-check.sh
+
 fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
-      fuzz-snapshot fuzz-native fuzz-native-file
+      fuzz-snapshot fuzz-native fuzz-native-file fuzz-wire
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
@@ -241,3 +254,4 @@ oslock-check: all $(BUILD)/tests/wasmbox-attempt
 isolation-check: all $(BUILD)/tests/wasmbox-attempt
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/run.sh
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/attack.sh
+	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/isolation/pool.sh

@@ -11,8 +11,8 @@
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
 #   stress of both servers; every TSan report is a failure).
-#   Last, short runs of the host-call and snapshot-loader fuzzers (their
-#   own clang/libFuzzer/ASan build).
+#   Last, short runs of the host-call, snapshot-loader and worker-protocol
+#   fuzzers (their own clang/libFuzzer/ASan build).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan] [tsan] [fuzz]   (default: all)
@@ -179,6 +179,10 @@ one_config() {
         run_counted attack "$b/attack.log" \
             env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
             timeout 900 bash tests/isolation/attack.sh
+        step "[$cfg] reused workers of one-shot runs (tests/isolation/pool.sh)"
+        run_counted pool "$b/pool.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 900 bash tests/isolation/pool.sh
     else
         add 0 1
     fi
@@ -275,6 +279,9 @@ fuzz_config() {
     step "snapshot loader fuzzer (short run)"
     run_counted fuzz-snapshot build/fuzz/snapshot-make.log \
         $MAKE --no-print-directory fuzz-snapshot
+    step "worker protocol fuzzer (short run)"
+    run_counted fuzz-wire build/fuzz/wire-make.log \
+        $MAKE --no-print-directory fuzz-wire
 }
 
 for c in "${configs[@]}"; do
