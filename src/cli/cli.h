@@ -131,7 +131,10 @@ enum {
 /* src/cli/tier.c: prepares module m (read from `module`) for its tier
  * before the lock-down: cached or given native code, compiled now, or a
  * compilation started in the background (see there). */
-typedef enum { WB_TIER_AUTO, WB_TIER_INTERP, WB_TIER_NATIVE } wb_cli_tier;
+typedef enum {
+    WB_TIER_AUTO, WB_TIER_INTERP, WB_TIER_NATIVE,
+    WB_TIER_CACHED              /* auto without the background compile */
+} wb_cli_tier;
 wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
                               wb_cli_tier tier, const char *code_file,
                               wb_error *err);

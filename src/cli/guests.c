@@ -434,7 +434,7 @@ static const char *opt_flag(int c)
 
 /* run --argv0 NAME [--dir LIB:/lib:ro] [--dir PRIVATE:SCRIPTDIR:ro]
  *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS...
- * into av (room for argc + 2 * options + 16 entries). */
+ * into av (room for argc + 2 * options + 20 entries). */
 static int build_argv(const guest_def *g, const sandbox_opts *so,
                       const script *sc, char *module, char *lib, char *snap,
                       int argc, char **argv, char **av, char (*flags)[32])
@@ -464,6 +464,10 @@ static int build_argv(const guest_def *g, const sandbox_opts *so,
     if (!has_stdin) {
         av[n++] = "--stdin";
         av[n++] = "-";
+    }
+    if (!has_opt(so, 'T', NULL)) {      /* docs/native-tier.md "Guests" */
+        av[n++] = "--tier";
+        av[n++] = "cached";
     }
     for (int k = 0; k < so->n; k++) {
         snprintf(flags[k], sizeof flags[k], "--%s", opt_flag(so->v[k].c));
@@ -505,7 +509,7 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     if (!rc)
         rc = script_setup(&sc, g->scan, &so, argc, argv);
     if (!rc) {
-        av = calloc((size_t)argc + 2 * (size_t)so.n + 18, sizeof *av);
+        av = calloc((size_t)argc + 2 * (size_t)so.n + 20, sizeof *av);
         flags = calloc((size_t)so.n + 1, sizeof *flags);
         if (!av || !flags) {
             wb_cli_error(name, "out of memory");

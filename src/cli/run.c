@@ -95,7 +95,7 @@ static const char run_help[] =
     "                           keeps uid 0 (capabilities are still reduced)\n"
     "\n"
     "tier (docs/native-tier.md):\n"
-    "  --tier auto|interp|native\n"
+    "  --tier auto|interp|native|cached\n"
     "                           auto (default): machine code from the code\n"
     "                           cache when it holds the module's, else the\n"
     "                           interpreter now and a compilation in the\n"
@@ -103,7 +103,10 @@ static const char run_help[] =
     "                           interp: the interpreter only; native: the\n"
     "                           cached code, else compile now with LLVM\n"
     "                           (libwasmbox-native.so) and cache it; a module\n"
-    "                           it cannot compile is rejected (126)\n"
+    "                           it cannot compile is rejected (126); cached:\n"
+    "                           the cached code, else the interpreter, and\n"
+    "                           no compilation (the language commands'\n"
+    "                           default)\n"
     "  --native-code FILE       the machine code `wasmbox compile -o FILE`\n"
     "                           wrote, instead of the cache\n"
     "  A cache file or FILE that is stale, foreign, corrupted or writable by\n"
@@ -213,6 +216,10 @@ static int opt_env(run_opts *o, const char *v)
     return wb_config_add_env(&o->cfg, v, host) ? usage("bad --env", "", "") : 0;
 }
 
+/* indexed by wb_cli_tier */
+static const char *const tier_names[] = { "auto", "interp", "native",
+                                          "cached" };
+
 static const struct option longopts[] = {
     WB_RUN_OPTIONS,
     { "help", no_argument, NULL, 'h' },
@@ -288,13 +295,13 @@ static int opt_one(run_opts *o, int c, const char *v)
     case 'W': wb_resolve_force_walk(true); return 0;
     case 'N': o->native_code = v; return 0;
     case 'T':
-        if (!strcmp(v, "auto") || !strcmp(v, "interp") || !strcmp(v, "native")) {
-            o->tier = !strcmp(v, "auto") ? WB_TIER_AUTO : !strcmp(v, "interp")
-                      ? WB_TIER_INTERP : WB_TIER_NATIVE;
-            return 0;
-        }
-        return usage("--tier: expected auto, interp or native, got '%s'", v,
-                     "");
+        for (int t = 0; t < 4; t++)
+            if (!strcmp(v, tier_names[t])) {
+                o->tier = (wb_cli_tier)t;
+                return 0;
+            }
+        return usage("--tier: expected auto, interp, native or cached, got "
+                     "'%s'", v, "");
     case 'P': o->preinit = v; return 0;
     }
     return opt_budget(o, c, v);

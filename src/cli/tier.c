@@ -7,6 +7,10 @@
  *            cache); a refused cache file is reported and compiled again
  *   auto     the cached code, else the interpreter now and a compilation
  *            in the background for the next run
+ *   cached   the cached code, else the interpreter; never compiles (the
+ *            language commands' default: compiling a language runtime
+ *            takes minutes and a GB, so it is asked for with `wasmbox
+ *            compile` or --tier auto|native)
  * A native code file given with --native-code is loaded instead of the
  * cache. A refused file (stale, foreign, corrupted, or writable by other
  * users) costs one line on stderr and the run goes on in the interpreter
@@ -166,6 +170,7 @@ wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
     }
     if (native)
         return compile_now(m, dir_ok, err);
-    compile_in_background(m, module);
+    if (tier == WB_TIER_AUTO)
+        compile_in_background(m, module);
     return WB_OK;
 }
