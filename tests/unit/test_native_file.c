@@ -202,8 +202,11 @@ static void test_header_fields(void **state)
     size_t n = good_file(&b);
     field(b, n, 0, 0x4556495441574242ull, "not a wasmbox native code file");
     field(b, n, 8, 2, "another format");
-    field(b, n, 16, 40 | (uint64_t)WB_NATIVE_ABI << 32, "another CPU");
+    field(b, n, 16, 40 | (uint64_t)wb_native_abi_tag() << 32, "another CPU");
     field(b, n, 16, wb_native_arch() | (uint64_t)99 << 32, "another version");
+    /* code for the other bounds mode (guard regions or checks) */
+    field(b, n, 16, wb_native_arch() |
+          (uint64_t)(wb_native_abi_tag() ^ 1u << 31) << 32, "or build");
     field(b, n, 24, 0x392e302e30ull, "another version of wasmbox (0.0.9");
     field(b, n, 40, 0x312e38ull, "LLVM 8.1");
     field(b, n, 64, 1, "another CPU");
