@@ -8,8 +8,8 @@
 #               blocked in a host call; fuel ends a loop; deep recursion
 #               traps; --max-stack holds
 #   programs    WASI programs (clang --target=wasm32-wasi) print the same
-#               in both tiers, and the whole WASI suite (tests/wasi) runs
-#               in the native tier
+#               in both tiers, and the whole WASI suite (tests/wasi) and
+#               escape suite (tests/escape) run in the native tier
 #   refusal     without its plugin the tier refuses with one line and
 #               exit status 126, never running the module another way
 #   c-api       wb_module_compile_native through libwasmbox.so
@@ -163,7 +163,7 @@ if cmp -s "$OUT/native.out" "$ROOT/tests/native/mix.expected"; then pass; else
     fail "program mix.c: output differs from tests/native/mix.expected: $(diff "$ROOT/tests/native/mix.expected" "$OUT/native.out" | head -4 | tr '\n' ' ')"; fi
 run_tier native --timeout 1s --report "$OUT/timeout.json" "$OUT/sleep.wasm"
 timed_out "timeout: blocked in a host call"
-# The WASI suite, every `wasmbox run` in the native tier (a few minutes:
+# The WASI and escape suites, every `wasmbox run` in the native tier (a few minutes:
 # each run compiles its module; NATIVE_WASI=0 leaves it out, counted as
 # one skip).
 # Under ASan, LLVM allocates through the sanitizer's allocator and
@@ -181,6 +181,11 @@ chmod +x "$OUT/wasmbox-native"
 while IFS= read -r line; do
     add_counts "$line" || { [[ $line == FAIL* ]] && echo "wasi (native): $line"; }
 done < <(FSDIFF_SEEDS=4 bash "$ROOT/tests/wasi/run.sh" "$OUT/wasmbox-native" 2>&1)
+# The escape suite too, its modules compiled first (its bounds on wall
+# time are for the runs).
+while IFS= read -r line; do
+    add_counts "$line" || { [[ $line == FAIL* ]] && echo "escape (native): $line"; }
+done < <(ESCAPE_PRECOMPILE=1 bash "$ROOT/tests/escape/run.sh" "$OUT/wasmbox-native" 2>&1)
 fi
 
 # ---- refusal ------------------------------------------------------------------
