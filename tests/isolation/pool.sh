@@ -111,6 +111,15 @@ a6=$(whoami "$KEY_A")
 [ -n "$a6" ] && [ "$a6" != "$a5" ] && pass "after a run that did not exit, a new worker ($a6)" ||
     fail "after the fuel run: worker '$a6' (was $a5)"
 [ "$code" = 200 ] && pass "the run after it works" || fail "after fuel: $code $body"
+# a run that spins in a warm worker (one whose watchdog thread has
+# already watched earlier runs) still ends at its timeout
+a7=$(whoami "$KEY_A")
+t0=$(date +%s%N)
+run "$KEY_A" "while True: pass" '{"timeout": 1}'
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$a7" = "$a6" ] && [ "$code" = 200 ] && [ "$(jget "$body" outcome)" = timeout ] &&
+    [ "$ms" -lt 30000 ] && pass "a spinning run in a reused worker times out (${ms} ms)" ||
+    fail "spin in worker $a7 (was $a6): $code $body after $ms ms"
 
 # another key's run in flight: its workspace is out of reach
 run "$KEY_A" "import time; open('/work/s.txt', 'w').write('alice'); time.sleep(4)" &
