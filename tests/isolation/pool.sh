@@ -32,15 +32,7 @@ if [ ! -x "$A" ]; then
     summary
     exit 1
 fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/wbpool.XXXXXX")
-chmod 711 "$T"      # as root: the workers' user must reach the state dir
-spid=
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+server_scratch wbpool   # $T, removed at exit with the server ($spid)
 KEY_A=poolkeyA$RANDOM$RANDOM$RANDOM KEY_B=poolkeyB$RANDOM$RANDOM$RANDOM
 printf 'alice:%s\nbob:%s\n' "$KEY_A" "$KEY_B" >"$T/keys"
 chmod 600 "$T/keys"
@@ -48,11 +40,7 @@ mkdir "$T/scratch"
 "$A" serve --listen 127.0.0.1:0 --api-keys "$T/keys" --state-dir "$T/state" \
     --scratch-dir "$T/scratch" 2>"$T/log" &
 spid=$!
-for _ in $(seq 100); do
-    grep -q "listening on" "$T/log" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/log" | head -1)
+url=$(server_url "$T/log")
 [ -n "$url" ] || { fail "the server did not start: $(cat "$T/log")"; summary; exit 1; }
 
 # run KEY CODE [LIMITS]: a one-shot Python run; $code and $body.
