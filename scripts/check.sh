@@ -3,7 +3,8 @@
 #   normal (BUILD=build) then ASan+UBSan (BUILD=build/asan SAN=1):
 #   build, layers (scripts/check-layers.sh), public API
 #   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
-#   suite, OS lock-down (tests/oslock), worker isolation
+#   suite (also through `wasmbox serve`'s workers, tests/escape/serve.sh),
+#   OS lock-down (tests/oslock), worker isolation
 #   (tests/isolation), guest runtimes, CPython's own tests in the guest
 #   (tests/cpython: a fast tier), MCP server and HTTP API (normal build),
 #   hostile modules, the native tier (tests/native), spec tests in both
@@ -175,6 +176,11 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
+    # The escape programs again (built by the escape suite), as one-shot
+    # runs of `wasmbox serve` in its locked-down, reused workers.
+    step "[$cfg] tests/escape/serve.sh"
+    run_counted tests/escape/serve.sh "$b/escape-serve.log" \
+        timeout 600 bash tests/escape/serve.sh "$PWD/$b/wasmbox"
     # The native tier against the interpreter: traps, limits, WASI
     # programs (the WASI suite too) in both tiers.
     step "[$cfg] tests/native/run.sh"

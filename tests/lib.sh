@@ -47,3 +47,29 @@ summary() {
     echo "$wb_passed passed, $wb_failed failed, $wb_skipped skipped"
     [ "$wb_failed" = 0 ]
 }
+
+# server_url LOG: the URL of a server started with --listen 127.0.0.1:0
+# and its stderr in LOG, once it logged "listening on" (10 s at most);
+# empty when it did not.
+server_url() {
+    for _ in $(seq 100); do
+        grep -q "listening on" "$1" && break
+        sleep 0.1
+    done
+    grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1
+}
+
+# server_scratch NAME: $T, a new temporary directory that a server's
+# workers may enter (0711: started as root they run as another user),
+# removed at exit after the server whose pid the harness puts in $spid.
+server_scratch() {
+    T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    chmod 711 "$T"
+    spid=
+    trap server_cleanup EXIT
+}
+server_cleanup() {
+    [ -n "$spid" ] && kill "$spid" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$T"
+}

@@ -328,8 +328,12 @@ int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);
 
 /* pool.c: reuse of large reservations between stores (thread-safe). */
 enum { WB_POOL_MEMORY, WB_POOL_STACK };
-void *wb_pool_take(size_t size, int kind);
-void wb_pool_give(void *p, size_t size, size_t used, int kind);
+/* *open (memories; NULL for stacks): how many of its first bytes are
+ * read-write (and zero); the rest is PROT_NONE and zero. */
+void *wb_pool_take(size_t size, int kind, size_t *open);
+/* rw: the first `used` bytes are read-write (they may be cleared in
+ * place); otherwise what is not PROT_NONE is the caller's to undo. */
+void wb_pool_give(void *p, size_t size, size_t used, int kind, bool rw);
 
 /* memory.c */
 wb_status wb_mem_init(wb_store *s, wb_memory *m, uint32_t min, uint32_t max,

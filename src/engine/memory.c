@@ -49,7 +49,8 @@ static wb_status map_memory(wb_memory *m, uint64_t bytes, wb_error *err)
         m->base = empty_base;
         return WB_OK;
     }
-    void *p = wb_pool_take((size_t)res, WB_POOL_MEMORY);
+    size_t open;
+    void *p = wb_pool_take((size_t)res, WB_POOL_MEMORY, &open);
     if (!p)
         p = mmap(NULL, (size_t)res, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -57,7 +58,16 @@ static wb_status map_memory(wb_memory *m, uint64_t bytes, wb_error *err)
         return wb_err_set(err, WB_E_NOMEM,
                           "cannot reserve %llu bytes for a memory: %s",
                           (unsigned long long)res, strerror(errno));
-    if (bytes && mprotect(p, (size_t)bytes, PROT_READ | PROT_WRITE) != 0) {
+    /* what an earlier memory left open beyond this one's size closes:
+       the guard region starts at the size */
+    if (open > bytes && mprotect((uint8_t *)p + bytes, open - (size_t)bytes,
+                                 PROT_NONE) != 0) {
+        munmap(p, (size_t)res);
+        return wb_err_set(err, WB_E_NOMEM, "cannot close a reused "
+                          "reservation: %s", strerror(errno));
+    }
+    if (bytes > open && mprotect((uint8_t *)p + open, (size_t)bytes - open,
+                                 PROT_READ | PROT_WRITE) != 0) {
         int e = errno;
         munmap(p, (size_t)res);
         return wb_err_set(err, WB_E_NOMEM, "cannot commit %llu bytes: %s",
@@ -157,10 +167,12 @@ static bool unmap_image(wb_memory *m)
 /* Idempotent: the store calls it for every memory it owns. */
 void wb_mem_release(wb_memory *m)
 {
+    bool had_image = m->image != 0;  /* then its pages are PROT_NONE now */
     if (m->reserved && !unmap_image(m))
         munmap(m->base, (size_t)m->reserved);
     else if (m->reserved)
-        wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size, WB_POOL_MEMORY);
+        wb_pool_give(m->base, (size_t)m->reserved, (size_t)m->size,
+                     WB_POOL_MEMORY, !had_image);
     if (m->store)
         wb_rt_account(m->store, -(int64_t)m->size);
     m->base = NULL;

@@ -34,7 +34,7 @@ void *wb_rt_grow_array(void *arr, size_t n, size_t *cap, size_t elsize)
 
 static bool alloc_stack(wb_store *s)
 {
-    void *p = wb_pool_take(WB_STACK_BYTES, WB_POOL_STACK);
+    void *p = wb_pool_take(WB_STACK_BYTES, WB_POOL_STACK, NULL);
     if (!p)
         p = mmap(NULL, WB_STACK_BYTES, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -96,7 +96,7 @@ void wb_store_free(wb_store *s)
     free(s->insts);
     free(s->objs);
     if (s->stack)
-        wb_pool_give(s->stack, WB_STACK_BYTES, 0, WB_POOL_STACK);
+        wb_pool_give(s->stack, WB_STACK_BYTES, 0, WB_POOL_STACK, false);
     free(s->frames);
     free(s);
 }

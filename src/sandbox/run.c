@@ -127,12 +127,15 @@ static wb_status call_entry(void *user, const wb_sandbox_config *cfg,
 }
 
 /* The grants are open (wb_wasi_new) and no thread runs yet: the last
- * moment before the guest, and the watchdog thread inherits the lock. */
+ * moment before the guest, and the watchdog thread, started after it,
+ * inherits the lock. */
 static wb_status lock_down(const wb_sandbox_config *cfg, wb_error *e)
 {
     wb_error le = { 0 };
     if (cfg->os_lock && wb_oslock_apply(cfg->os_lock, &le) != WB_OK)
         return wb_err_set(e, le.status, "os sandbox: %s", le.message);
+    if (cfg->os_lock)
+        wb_watchdog_locked();     /* Landlock binds only later threads */
 #ifdef WB_TEST_HOOKS
     wb_oslock_test_attempt(cfg);
 #endif

@@ -5,25 +5,30 @@
 #include "wasmbox/sandbox.h"
 #include "common/error.h"
 #include <pthread.h>
+#include <time.h>
 
-/* A thread that, at the deadline, interrupts the store (wasm code stops at
- * its next loop or call) and cancels the WASI context (blocking host calls
- * wake). */
+/* A run's wall-clock deadline, watched by the process's watchdog thread
+ * (watchdog.c), which at the deadline interrupts the store (wasm code
+ * stops at its next loop or call) and cancels the WASI context (blocking
+ * host calls wake). Lives on the run's stack while armed. */
 typedef struct wb_watchdog {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool started, done, fired;
-    uint64_t ms;
+    struct wb_watchdog *next;   /* in the armed list (the service's) */
+    struct timespec end;        /* CLOCK_MONOTONIC */
+    bool active, listed, fired;
     wb_store *store;
     wb_wasi *wasi;
 } wb_watchdog;
 
-/* ms == 0: no thread, never fires. Returns false if no thread could be
- * started (the caller must not run the guest unbounded). */
+/* Arms a deadline ms from now (ms == 0: none, never fires). Returns false
+ * if the watchdog thread could not be started (the caller must not run
+ * the guest unbounded). */
 bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w, uint64_t ms);
-/* Stops the thread; true if the deadline had passed. */
+/* Disarms it; true if the deadline had passed (the run was interrupted).
+ * After it returns the watchdog no longer touches the store or WASI. */
 bool wb_watchdog_stop(wb_watchdog *wd);
+/* After an OS lock-down: ends a watchdog thread started before it (when
+ * no run is armed), so that the next run's starts under the lock. */
+void wb_watchdog_locked(void);
 
 /* run.c: wb_sandbox_run with another way of starting the guest. `entry`
  * gets the store, linker and WASI context made from `cfg` (budget,

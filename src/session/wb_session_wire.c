@@ -236,12 +236,19 @@ static void take_fds(struct msghdr *m, int *fd)
     }
 }
 
-/* Read exactly n bytes; the first read may bring a descriptor. */
-static int read_all(int sock, void *buf, size_t n, int *fd, int64_t deadline)
+/* Read exactly n bytes; the first read may bring a descriptor.
+ * System calls are what a frame costs (on a paravirtualized VM each one
+ * traps to the hypervisor), so: without a deadline the read just blocks;
+ * with one, a read that expects data (`ready`: the rest of a frame whose
+ * header came) tries first and waits only when nothing is there yet,
+ * and one that expects to wait (a frame's header) waits first. */
+static int read_all(int sock, void *buf, size_t n, int *fd, int64_t deadline,
+                    bool ready)
 {
     size_t got = 0;
+    bool wait = deadline >= 0 && !ready;
     while (got < n) {
-        int rc = wait_readable(sock, deadline);
+        int rc = wait ? wait_readable(sock, deadline) : 0;
         if (rc)
             return rc;
         union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } cm;
@@ -251,7 +258,10 @@ static int read_all(int sock, void *buf, size_t n, int *fd, int64_t deadline)
             m.msg_control = cm.buf;
             m.msg_controllen = sizeof cm.buf;
         }
-        ssize_t r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+        ssize_t r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC |
+                            (deadline >= 0 ? MSG_DONTWAIT : 0));
+        /* (a descriptor set non-blocking says EAGAIN too: then wait) */
+        wait = deadline >= 0 || (r < 0 && errno == EAGAIN);
         if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (r >= 0)
@@ -268,13 +278,13 @@ int wb_frame_recv(int sock, size_t max, wb_frame *f, int64_t deadline)
     uint32_t hdr[2];
     memset(f, 0, sizeof *f);
     f->fd = -1;
-    int rc = read_all(sock, hdr, sizeof hdr, &f->fd, deadline);
+    int rc = read_all(sock, hdr, sizeof hdr, &f->fd, deadline, false);
     if (!rc && hdr[1] > max)
         rc = EMSGSIZE;
     if (!rc && hdr[1] && !(f->data = malloc(hdr[1])))
         rc = ENOMEM;
     if (!rc && hdr[1])
-        rc = read_all(sock, f->data, hdr[1], NULL, deadline);
+        rc = read_all(sock, f->data, hdr[1], NULL, deadline, true);
     if (rc) {
         wb_frame_free(f);
         return rc;

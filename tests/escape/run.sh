@@ -35,24 +35,14 @@ if [ "${ESCAPE_PRECOMPILE:-0}" = 1 ]; then
     done
 fi
 
-# A fresh world per case: data/ (the grant) next to outside/ (must stay
-# untouched), with host-made symlinks pointing out of the grant.
+# A fresh world per case (tests/escape/world.sh).
+. "$ROOT/tests/escape/world.sh"
 fresh() {
     rm -rf "$T/w"
-    mkdir -p "$T/w/data/sub" "$T/w/outside" "$T/w/ro/dir"
-    echo "top secret" > "$T/w/outside/secret"
-    echo "hello" > "$T/w/ro/file.txt"
-    echo "inner" > "$T/w/ro/dir/inner.txt"
-    ln -s /etc/passwd "$T/w/data/host_abs"
-    ln -s ../outside/secret "$T/w/data/host_rel"
-    ln -s ../outside "$T/w/data/host_dir"
-    ln -s ../../outside/secret "$T/w/data/sub/host_deep"
+    mkdir -p "$T/w/data" "$T/w/outside" "$T/w/ro"
+    escape_world "$T/w"
 }
-fingerprint() {   # everything outside the writable grant, plus /etc/passwd
-    (cd "$T/w" && find outside ro -printf '%p %y %s %m %T@\n' | sort &&
-        find outside ro -type f -exec sha256sum {} + | sort) 2>/dev/null
-    sha256sum /etc/passwd
-}
+fingerprint() { escape_fingerprint "$T/w"; }
 
 field() { jq -r ".$2" "$1" 2>/dev/null; }
 

@@ -32,15 +32,7 @@ if [ ! -x "$A" ]; then
     summary
     exit 1
 fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/wbpool.XXXXXX")
-chmod 711 "$T"      # as root: the workers' user must reach the state dir
-spid=
-cleanup() {
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+server_scratch wbpool   # $T, removed at exit with the server ($spid)
 KEY_A=poolkeyA$RANDOM$RANDOM$RANDOM KEY_B=poolkeyB$RANDOM$RANDOM$RANDOM
 printf 'alice:%s\nbob:%s\n' "$KEY_A" "$KEY_B" >"$T/keys"
 chmod 600 "$T/keys"
@@ -48,11 +40,7 @@ mkdir "$T/scratch"
 "$A" serve --listen 127.0.0.1:0 --api-keys "$T/keys" --state-dir "$T/state" \
     --scratch-dir "$T/scratch" 2>"$T/log" &
 spid=$!
-for _ in $(seq 100); do
-    grep -q "listening on" "$T/log" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$T/log" | head -1)
+url=$(server_url "$T/log")
 [ -n "$url" ] || { fail "the server did not start: $(cat "$T/log")"; summary; exit 1; }
 
 # run KEY CODE [LIMITS]: a one-shot Python run; $code and $body.
@@ -111,6 +99,15 @@ a6=$(whoami "$KEY_A")
 [ -n "$a6" ] && [ "$a6" != "$a5" ] && pass "after a run that did not exit, a new worker ($a6)" ||
     fail "after the fuel run: worker '$a6' (was $a5)"
 [ "$code" = 200 ] && pass "the run after it works" || fail "after fuel: $code $body"
+# a run that spins in a warm worker (one whose watchdog thread has
+# already watched earlier runs) still ends at its timeout
+a7=$(whoami "$KEY_A")
+t0=$(date +%s%N)
+run "$KEY_A" "while True: pass" '{"timeout": 1}'
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$a7" = "$a6" ] && [ "$code" = 200 ] && [ "$(jget "$body" outcome)" = timeout ] &&
+    [ "$ms" -lt 30000 ] && pass "a spinning run in a reused worker times out (${ms} ms)" ||
+    fail "spin in worker $a7 (was $a6): $code $body after $ms ms"
 
 # another key's run in flight: its workspace is out of reach
 run "$KEY_A" "import time; open('/work/s.txt', 'w').write('alice'); time.sleep(4)" &
