@@ -260,6 +260,8 @@ bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     res->persistent = wb_rget_u32(r);
     res->state_kept = wb_rget_u32(r);
     res->state_lost_after = wb_rget_u32(r);
+    res->rolled_back = wb_rget_u32(r);
+    res->live_step = wb_rget_u32(r);
     wb_rget_str(r, res->note, sizeof res->note);
     bool lost = wb_rget_u32(r);
     char why[sizeof s->lost_why[0]];
@@ -427,6 +429,8 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
     wb_wput_u32(w, res->persistent);
     wb_wput_u32(w, res->state_kept);
     wb_wput_u32(w, res->state_lost_after);
+    wb_wput_u32(w, res->rolled_back);
+    wb_wput_u32(w, res->live_step);
     wb_wput_str(w, res->note);
     wb_wput_u32(w, s->lost[lang]);
     wb_wput_str(w, s->lost_why[lang]);
