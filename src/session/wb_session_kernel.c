@@ -49,6 +49,7 @@
  * rolled_back and live_step. */
 #include "session/wb_session.h"
 #include "sandbox/preinit.h"
+#include "snapshot/ckpt.h"
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <jansson.h>
@@ -76,7 +77,7 @@ struct wb_kernel {
     bool go, quit;                  /* guest thread: call a step / end */
     bool returned;                  /* the step's call returned */
     uint32_t steps;                 /* steps it completed (guest thread) */
-    wb_snapshot *ckpt;              /* the state after step live_step */
+    wb_ckpt *ckpt;                  /* the state after step live_step */
     uint32_t live_step;
     char ckpt_why[160];             /* why the last capture failed, or "" */
     wb_wasi *w;
@@ -307,19 +308,22 @@ static int on_stdin_wait(void *user, int fd, bool waiting)
 }
 
 /* Guest thread of a checkpointed kernel, after one step's call: the
- * state after it becomes the checkpoint (no call in progress now). A
- * capture that fails keeps the older checkpoint and says why. */
+ * state after it becomes the checkpoint (no call in progress now; the
+ * pages written since the last one are copied, see snapshot/ckpt.h). A
+ * checkpoint that fails is dropped (it may be half updated): until the
+ * next one, a failed step loses the state. */
 static void checkpoint(wb_kernel *k)
 {
     wb_error e = { 0 };
-    wb_snapshot *c = NULL;
     k->steps++;
-    if (wb_snapshot_capture(k->inst, k->w, &c, &e) != WB_OK) {
+    wb_status st = k->ckpt ? wb_ckpt_update(k->ckpt, k->inst, k->w, &e)
+                           : wb_ckpt_new(k->inst, k->w, &k->ckpt, &e);
+    if (st) {
         snprintf(k->ckpt_why, sizeof k->ckpt_why, "%.150s", e.message);
+        wb_ckpt_free(k->ckpt);
+        k->ckpt = NULL;
         return;
     }
-    wb_snapshot_free(k->ckpt);
-    k->ckpt = c;
     k->live_step = k->steps;
     k->ckpt_why[0] = 0;
 }
@@ -413,7 +417,7 @@ void wb_kernel_stop(wb_kernel *k)
         halt(k);
         pthread_join(k->th, NULL);
     }
-    wb_snapshot_free(k->ckpt);
+    wb_ckpt_free(k->ckpt);               /* untracks, before the store */
     wb_snapshot_free(k->resume);
     if (k->req_fd >= 0)
         close(k->req_fd);
@@ -784,15 +788,21 @@ static bool rollback(wb_session *s, wb_lang lang, wb_step_result *res)
         pthread_join(k->th, NULL);
         k->th_started = false;
     }
-    wb_snapshot *c = k->ckpt;
+    wb_ckpt *c = k->ckpt;
     uint32_t live = k->live_step;
     if (!c)
         return false;
+    wb_ckpt_unbind(c);
     k->ckpt = NULL;
     wb_kernel_stop(k);
     s->kernel[lang] = NULL;
     wb_error e = { 0 };
-    if (kernel_start(s, lang, c, &nk, &e)) {
+    wb_snapshot *sn = NULL;
+    wb_status st = wb_ckpt_open(c, &sn, &e);
+    if (!st)
+        st = kernel_start(s, lang, sn, &nk, &e);   /* takes sn over */
+    if (st) {
+        wb_ckpt_free(c);
         s->lost[lang] = true;
         snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "its last "
                  "checkpoint could not be restored: %.50s", e.message);
@@ -804,9 +814,10 @@ static bool rollback(wb_session *s, wb_lang lang, wb_step_result *res)
                  s->lost_why[lang]);
         return true;
     }
-    /* parked: its thread is done with the checkpoint it started from */
-    nk->ckpt = nk->resume;
-    nk->resume = NULL;
+    /* parked, and no guest code has run: what it writes from now on is
+     * what the next checkpoint copies */
+    wb_ckpt_bind(c, nk->inst);
+    nk->ckpt = c;
     nk->steps = nk->live_step = live;
     s->kernel[lang] = nk;
     res->rolled_back = true;
