@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,6 +79,13 @@ static int protect(wb_dirty *d, size_t from, size_t to)
 
 static wb_status open_uffd(wb_dirty *d, wb_error *err)
 {
+    /* The OS lock-down's seccomp filter kills a process that calls
+     * userfaultfd (src/sandbox/oslock_seccomp.c): under any filter, do
+     * not try. */
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0) {
+        errno = EPERM;
+        return unsupported(err, "userfaultfd under a seccomp filter");
+    }
     d->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
                            UFFD_USER_MODE_ONLY);
     if (d->uffd < 0)

@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "wasmbox.h"
@@ -226,6 +228,32 @@ static void test_bad_range(void **state)
     munmap(p, NPG * PG);
 }
 
+/* Under the OS lock-down (a seccomp filter that kills userfaultfd, as
+ * src/sandbox/oslock_seccomp.c's does) a tracker is refused with
+ * WB_E_IMPL_LIMIT instead of the call that would kill the process. */
+static void test_locked_down(void **state)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+        if (!f || seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS,
+                                   SCMP_SYS(userfaultfd), 0) ||
+            seccomp_load(f))
+            _exit(3);
+        uint8_t *p = anon(NPG * PG);
+        wb_dirty *d = NULL;
+        wb_error err = {0};
+        wb_status st = wb_dirty_new(p, NPG * PG, NPG * PG, &d, &err);
+        _exit(st == WB_E_IMPL_LIMIT && !d ? 0 : 4);
+    }
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    if (!WIFEXITED(ws))
+        fail_msg("killed by signal %d", WTERMSIG(ws));
+    assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_two_trackers),
         cmocka_unit_test(test_linear_memory),
         cmocka_unit_test(test_bad_range),
+        cmocka_unit_test(test_locked_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
