@@ -441,10 +441,21 @@ static void check_fresh(wb_session *s, const struct lang *L, const char *why)
     wb_step_result_free(&r);
 }
 
-/* The step after a rolled-back one runs in the restored interpreter. */
-static void check_rolled_back(wb_session *s, const struct lang *L)
+/* The step after a rolled-back one runs in the restored interpreter:
+ * the setup's state, so a setup that stalls the driver (L->stall: a
+ * step that ended, so it is in the checkpoint) stalls it again, and
+ * that step too ends at its deadline and rolls back. */
+static void check_rolled_back(wb_session *s, const struct lang *L,
+                              const char *setup)
 {
     wb_step_result r;
+    if (setup == L->stall) {
+        run_code(s, L->lang, -1, ATTACK_MS, "2 + 3", 5, &r);
+        assert_int_equal(r.run.outcome, WB_OUTCOME_TIMEOUT);
+        assert_true(r.rolled_back);
+        wb_step_result_free(&r);
+        return;
+    }
     step(s, L->lang, -1, "2 + 3", 0, &r);
     check_exited(&r, "the step after");
     assert_true(r.state_kept);
@@ -490,7 +501,7 @@ static void loses_state(kfix *k, const char *setup, const char *code,
     check_idle("after the step");
 
     if (ck)
-        check_rolled_back(s, L);
+        check_rolled_back(s, L, setup);
     else
         check_fresh(s, L, why);
 }
