@@ -10,12 +10,16 @@
  * were written, a scan after every page was written, the writes
  * themselves with and without tracking (each first write to a protected
  * page takes a fault), the first touch of as much fresh memory (the
- * cost of a plain page fault on this host, to compare), and XXH3 of the
- * whole region (the cost of the page-hash alternative, paid per
- * checkpoint whatever was written).
+ * cost of a plain page fault on this host, to compare), XXH3 of the
+ * whole region, and the page-hash fallback (src/snapshot/pagehash.c,
+ * where the kernel's tracker is refused): recording the hashes, a scan
+ * after 10 pages were written and one after every page was written
+ * (its cost is per checkpoint, whatever was written; writes take no
+ * fault).
  * Output: one "key value" per line.
  */
 #include "snapshot/dirty.h"
+#include "snapshot/pagehash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +71,9 @@ int main(int argc, char **argv)
         return 1;
     memset(p, 1, n);
     double prot[ROUNDS], few[ROUNDS], all[ROUNDS], wr[ROUNDS], wr0[ROUNDS];
-    double hash[ROUNDS], fresh[ROUNDS];
-    size_t pages = 0;
+    double hash[ROUNDS], fresh[ROUNDS], hrec[ROUNDS], hfew[ROUNDS];
+    double hall[ROUNDS];
+    size_t pages = 0, hpages = 0;
     for (int r = 0; r < ROUNDS; r++) {
         wb_dirty *d = NULL;
         wb_error err = {0};
@@ -99,6 +104,24 @@ int main(int argc, char **argv)
         volatile XXH64_hash_t h = XXH3_64bits(p, n);
         (void)h;
         hash[r] = now_us() - t;
+        wb_pagehash *ph = NULL;
+        t = now_us();
+        if (wb_pagehash_new(p, n, &ph, &err)) {
+            fprintf(stderr, "dirty_bench: %s\n", err.message);
+            return 1;
+        }
+        hrec[r] = now_us() - t;
+        for (int i = 0; i < 10; i++)
+            p[(size_t)i * 997 * PG % n] = (uint8_t)(r + 2);
+        t = now_us();
+        wb_pagehash_scan(ph, p, n, count, &hpages, &err);
+        hfew[r] = now_us() - t;
+        touch_all(p, n, (uint8_t)(r + 3));
+        hpages = 0;
+        t = now_us();
+        wb_pagehash_scan(ph, p, n, count, &hpages, &err);
+        hall[r] = now_us() - t;
+        wb_pagehash_free(ph);
         uint8_t *q = mmap(NULL, n, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (q == MAP_FAILED)
@@ -117,5 +140,9 @@ int main(int argc, char **argv)
     printf("write_every_page_untracked_us %.0f\n", median(wr0));
     printf("first_touch_fresh_region_us %.0f\n", median(fresh));
     printf("xxh3_whole_region_us %.0f\n", median(hash));
+    printf("pagehash_record_us %.0f\n", median(hrec));
+    printf("pagehash_scan_10_pages_us %.0f\n", median(hfew));
+    printf("pagehash_scan_all_pages_us %.0f\n", median(hall));
+    printf("pagehash_scan_all_pages_reported %zu\n", hpages);
     return 0;
 }

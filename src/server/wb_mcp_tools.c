@@ -35,10 +35,11 @@ static const tool_def tools[] = {
       "standard library is available, third-party packages and the "
       "network are not. Returns stdout, stderr, exit_code and outcome "
       "(exited, timeout, fuel, memory, output-limit, disk-limit, trap). "
-      "If a call hits a limit the interpreter restarts and variables are "
-      "lost (state_kept tells you), or, where sessions are checkpointed, "
-      "it is rolled back to its state after the last call that finished "
-      "(rolled_back, live_step). Files in /work are kept either way.",
+      "If a call hits a limit (or waits for stdin) the interpreter is "
+      "rolled back to its state after the last call that finished "
+      "(rolled_back, live_step), or, where that state cannot be kept, "
+      "restarted with its variables lost (state_lost). Files in /work are "
+      "kept either way.",
       WB_LANG_PYTHON },
     { "run_javascript", "Run JavaScript",
       "Run JavaScript (QuickJS, ES2020) in this session's sandbox. "

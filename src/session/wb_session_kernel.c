@@ -503,10 +503,10 @@ static wb_status kernel_start(wb_session *s, wb_lang lang,
         wb_preinit_unfit_kernel(&k->cfg))
         k->pre = NULL;
     /* checkpointed when it starts from the snapshot (or a checkpoint);
-     * not yet in a worker of serve or mcp: under its lock-down the
-     * tracker is refused and every step would make a full capture
-     * (docs/snapshots.md, "Left to build") */
-    k->stepped = !s->in_worker && (k->pre != NULL || resume != NULL);
+     * in a worker of serve or mcp too, where the lock-down refuses the
+     * kernel's tracker and the checkpoint compares page hashes instead
+     * (snapshot/ckpt.c) */
+    k->stepped = k->pre != NULL || resume != NULL;
     if (!st && k->stepped)
         st = wb_config_add_env(&k->cfg, WB_PREINIT_STEPS_ENV, "1");
     if (!st && !k->stepped)

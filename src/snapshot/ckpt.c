@@ -10,9 +10,17 @@
  * reads its own copy, never the file's. A full capture therefore always
  * goes to a new memfd (the old one may be mapped). The data region's
  * checksum is left 0: the file is opened without checking it
- * (wb_snapshot_open_own), as wb_snapshot_capture's own memfd is. */
+ * (wb_snapshot_open_own), as wb_snapshot_capture's own memfd is.
+ *
+ * Where the kernel cannot track writes (wb_dirty_new refuses: an older
+ * kernel, or a worker's lock-down), the pages are found by comparing
+ * page hashes with those of the checkpoint (pagehash.c): the same copies,
+ * for a read of the whole memory per update. The hashes describe the
+ * checkpoint's bytes, so they stay valid for an instance restored from
+ * it (whose pages read those bytes until it writes them). */
 #include "snapshot/ckpt.h"
 #include "snapshot/dirty.h"
+#include "snapshot/pagehash.h"
 #include "snapshot/snapshot.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +33,9 @@ struct wb_ckpt {
     int fd;
     wb_module *module;               /* one reference */
     uint64_t data_off;
-    wb_dirty *dirty;                 /* NULL: untracked, capture all */
+    wb_dirty *dirty;                 /* the kernel tracks writes */
+    wb_pagehash *hashes;             /* of the checkpoint's memory, or NULL */
+    bool by_hash;                    /* else: compare with hashes */
     const uint8_t *base;             /* of the tracked memory */
 };
 
@@ -41,19 +51,46 @@ void wb_ckpt_unbind(wb_ckpt *c)
         return;
     wb_dirty_free(c->dirty);
     c->dirty = NULL;
+    c->by_hash = false;              /* the hashes still describe c */
+}
+
+static void drop_hashes(wb_ckpt *c)
+{
+    wb_pagehash_free(c->hashes);
+    c->hashes = NULL;
+    c->by_hash = false;
 }
 
 void wb_ckpt_bind(wb_ckpt *c, const wb_instance *inst)
 {
     wb_ckpt_unbind(c);
     const wb_module *m = inst->module;
-    if (m->nmems != 1 || m->nmem_imports)
+    if (m->nmems != 1 || m->nmem_imports) {
+        drop_hashes(c);
+        return;
+    }
+    const wb_memory *mem = inst->mems[0];
+    wb_error e = {0};
+    c->base = mem->base;
+    if (wb_dirty_new(mem->base, (size_t)mem->reserved, (size_t)mem->size,
+                     &c->dirty, &e) == WB_OK)
+        drop_hashes(c);                /* not needed, and not kept up */
+    else
+        c->by_hash = c->hashes != NULL;
+}
+
+/* After a full capture without the kernel's tracker: the hashes of what
+ * was written (no call of the store is in progress: the memory is as it
+ * was written). Without them the next update captures all again. */
+static void rehash(wb_ckpt *c, const wb_instance *inst)
+{
+    drop_hashes(c);
+    if (c->dirty || inst->module->nmems != 1 || inst->module->nmem_imports)
         return;
     const wb_memory *mem = inst->mems[0];
     wb_error e = {0};
-    if (wb_dirty_new(mem->base, (size_t)mem->reserved, (size_t)mem->size,
-                     &c->dirty, &e) == WB_OK)
-        c->base = mem->base;
+    c->by_hash = wb_pagehash_new(mem->base, (size_t)mem->size, &c->hashes,
+                                 &e) == WB_OK;
 }
 
 /* All of inst into a new memfd, tracked from before it is read. */
@@ -84,6 +121,7 @@ static wb_status capture_all(wb_ckpt *c, const wb_instance *inst,
         close(c->fd);
     c->fd = fd;
     c->data_off = h.data_off;
+    rehash(c, inst);
     return WB_OK;
 }
 
@@ -130,11 +168,13 @@ static int copy_run(void *user, size_t off, size_t len)
 wb_status wb_ckpt_update(wb_ckpt *c, const wb_instance *inst,
                          const wb_wasi *wasi, wb_error *err)
 {
-    if (!c->dirty || c->base != inst->mems[0]->base)
+    if ((!c->dirty && !c->by_hash) || c->base != inst->mems[0]->base)
         return capture_all(c, inst, wasi, err);
     copy_job j = { c->fd, c->base, c->data_off };
     size_t size = (size_t)inst->mems[0]->size;
-    WB_TRY(wb_dirty_scan(c->dirty, size, copy_run, &j, err));
+    WB_TRY(c->dirty ? wb_dirty_scan(c->dirty, size, copy_run, &j, err)
+                    : wb_pagehash_scan(c->hashes, c->base, size, copy_run,
+                                       &j, err));
     wb_status rc = wb_snapshot_write_state(inst, wasi, c->fd, c->data_off,
                                            err);
     if (rc == WB_E_LIMIT)
@@ -149,7 +189,12 @@ wb_status wb_ckpt_open(const wb_ckpt *c, wb_snapshot **out, wb_error *err)
 
 bool wb_ckpt_tracked(const wb_ckpt *c)
 {
-    return c->dirty != NULL;
+    return c->dirty != NULL || c->by_hash;
+}
+
+bool wb_ckpt_hashed(const wb_ckpt *c)
+{
+    return c->by_hash;
 }
 
 void wb_ckpt_free(wb_ckpt *c)
@@ -157,6 +202,7 @@ void wb_ckpt_free(wb_ckpt *c)
     if (!c)
         return;
     wb_ckpt_unbind(c);
+    drop_hashes(c);
     if (c->fd >= 0)
         close(c->fd);
     if (c->module)

@@ -16,10 +16,10 @@ typedef struct wb_ckpt wb_ckpt;
 wb_status wb_ckpt_new(const wb_instance *inst, const wb_wasi *wasi,
                       wb_ckpt **out, wb_error *err);
 /* Bring `c` to the state of `inst` now: the pages written since the last
- * update or bind, and the state section. Where writes are not tracked
- * (an instance with other than one memory, a kernel without the
- * tracker, a state section that outgrew its room) it captures all of it
- * into a new memfd instead. On failure `c` is unusable: free it. */
+ * update or bind (found by the kernel's tracker, else by page hashes),
+ * and the state section. Where changes are not found (an instance with
+ * other than one memory, a state section that outgrew its room, an
+ * instance not bound) it captures all of it into a new memfd instead. On failure `c` is unusable: free it. */
 wb_status wb_ckpt_update(wb_ckpt *c, const wb_instance *inst,
                          const wb_wasi *wasi, wb_error *err);
 /* The checkpoint as a snapshot to restore from (its memfd is mapped
@@ -28,13 +28,15 @@ wb_status wb_ckpt_update(wb_ckpt *c, const wb_instance *inst,
  * restore at most one instance to go on from, and bind it). */
 wb_status wb_ckpt_open(const wb_ckpt *c, wb_snapshot **out, wb_error *err);
 /* Track `inst`, restored from wb_ckpt_open(c) and not run since; the
- * next update copies what it writes. Without a tracker (unsupported),
- * the next update captures all. */
+ * next update copies what it writes (what differs from the checkpoint,
+ * where the kernel's tracker is refused). */
 void wb_ckpt_bind(wb_ckpt *c, const wb_instance *inst);
 /* Stop tracking (before the tracked instance's store is freed). */
 void wb_ckpt_unbind(wb_ckpt *c);
-/* Are the instance's writes tracked (the next update copies only them)? */
+/* Are the instance's changes found (the next update copies only them)? */
 bool wb_ckpt_tracked(const wb_ckpt *c);
+/* ... by comparing page hashes, the kernel's tracker being refused? */
+bool wb_ckpt_hashed(const wb_ckpt *c);
 /* Free (unbinds). NULL: nothing. */
 void wb_ckpt_free(wb_ckpt *c);
 

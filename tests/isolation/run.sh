@@ -138,6 +138,14 @@ stopped exec "execve /bin/sh" "was stopped by seccomp at system call [0-9]* (exe
 stopped "connect:$port" "TCP connect to a loopback listener" "x"
 stopped ptrace "ptrace of the parent" "was stopped by seccomp at system call [0-9]* (ptrace)"
 stopped mprotect "mprotect to executable" "was stopped by seccomp at system call [0-9]* (mprotect)"
+# userfaultfd stays killed in workers, with UFFD_USER_MODE_ONLY too (the
+# checkpoints there compare page hashes: docs/os-sandbox.md)
+stopped uffd "userfaultfd without UFFD_USER_MODE_ONLY" "was stopped by seccomp at system call [0-9]* (userfaultfd)"
+stopped uffd-user "userfaultfd with UFFD_USER_MODE_ONLY" "was stopped by seccomp at system call [0-9]* (userfaultfd)"
+# memfd_create (a checkpoint's file) only as CLOEXEC | ALLOW_SEALING:
+# MFD_HUGETLB (4), MFD_EXEC (0x10) are refused
+stopped memfd:4 "memfd_create with MFD_HUGETLB" "x"
+stopped memfd:0x10 "memfd_create with MFD_EXEC" "x"
 # (sanitizer builds: ASan reports the fault and exits with status 1)
 segv_end="was killed by signal 11 (SIGSEGV)"
 nm -D "$A" 2>/dev/null | grep -q " __asan_init" && segv_end="exited with status 1"

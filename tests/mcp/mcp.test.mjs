@@ -154,16 +154,28 @@ await test("symlink out of the workspace is refused", ["python"], async () => {
   assert.equal(r.isError, true);
 });
 
-await test("timeout outcome from while True: pass", ["python"], async () => {
-  await call(client, "run_python", { code: "kept = 1" });
-  const r = await call(client, "run_python", { code: "while True: pass" });
+await test("a timeout after x = 1 rolls back to x == 1 (a worker's checkpoint)", ["python"], async () => {
+  let r = await call(client, "run_python", { code: "x = 1" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(client, "run_python", { code: "x = 2\nwhile True: pass" });
   assert.equal(r.isError, true);
   assert.equal(r.structuredContent.outcome, "timeout");
-  assert.equal(r.structuredContent.state_lost, true);
-  const next = await call(client, "run_python", { code: "print('kept' in globals())" });
-  assert.equal(next.structuredContent.stdout, "False\n");
-  assert.match(next.structuredContent.note, /restarted/);
-  // files survive the restart
+  assert.equal(r.structuredContent.rolled_back, true);
+  assert.equal(r.structuredContent.state_lost, false);
+  const live = r.structuredContent.live_step;
+  assert.ok(Number.isInteger(live) && live >= 1, `live_step ${live}`);
+  assert.match(r.structuredContent.note, /rolled back to its state after step/);
+  const next = await call(client, "run_python", { code: "print(x == 1)" });
+  assert.equal(next.structuredContent.stdout, "True\n");
+  assert.equal(next.structuredContent.rolled_back, false);
+  // a second failure rolls back again, to the step after the first one
+  r = await call(client, "run_python", { code: "x = 3\n1 / 0" });
+  r = await call(client, "run_python", { code: "x = 4\nwhile True: pass" });
+  assert.equal(r.structuredContent.rolled_back, true);
+  assert.equal(r.structuredContent.live_step, live + 2);
+  const again = await call(client, "run_python", { code: "print(x)" });
+  assert.equal(again.structuredContent.stdout, "3\n");
+  // files survive the rollback
   const f = await call(client, "run_python", { code: "print(open('out.csv').readline().strip())" });
   assert.equal(f.structuredContent.stdout, "a,b\n");
 });

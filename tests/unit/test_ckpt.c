@@ -3,6 +3,9 @@
  * it; an update copies what the instance wrote (grown memory too); and
  * an instance restored from the checkpoint keeps reading the bytes it
  * was restored with while later updates rewrite the pages it wrote.
+ * All of it twice: with the kernel's tracker (userfaultfd), and in a
+ * child process under a seccomp filter, where the tracker is refused
+ * and changed pages are found by their hashes (a worker's case).
  * tests/unit/wat/dirty.wat is the guest. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "wasmbox.h"
 #include "engine.h"
 #include "snapshot/ckpt.h"
+#include "uffd_filter.h"
 
 #define WP 65536
 
@@ -94,6 +100,8 @@ static void update(wb_ckpt *c, live *v)
         fail_msg("wb_ckpt_update: %s", err.message);
 }
 
+static bool hashed;                  /* the child under a seccomp filter */
+
 static void test_rollback_and_updates(void **state)
 {
     wb_module *m = module();
@@ -103,6 +111,7 @@ static void test_rollback_and_updates(void **state)
     wb_ckpt *c = NULL;
     assert_int_equal(wb_ckpt_new(a.inst, NULL, &c, NULL), WB_OK);
     assert_true(wb_ckpt_tracked(c));               /* else not this test */
+    assert_int_equal(wb_ckpt_hashed(c), hashed);
     /* after the checkpoint: written, grown, written there */
     poke(&a, 10, 2);
     poke(&a, WP + 5, 3);
@@ -122,6 +131,7 @@ static void test_rollback_and_updates(void **state)
      * it only reads, and it must keep its bytes through the updates */
     wb_ckpt_bind(c, r1.inst);
     assert_true(wb_ckpt_tracked(c));
+    assert_int_equal(wb_ckpt_hashed(c), hashed);
     poke(&r1, 10, 6);
     grow(&r1, 2);
     poke(&r1, 3 * WP + 1, 7);
@@ -147,6 +157,7 @@ static void test_rollback_and_updates(void **state)
     poke(&r1, 30, 9);
     update(c, &r1);
     assert_true(wb_ckpt_tracked(c));               /* tracked again */
+    assert_int_equal(wb_ckpt_hashed(c), hashed);
     restore(c, m, &r3);
     assert_int_equal(peek(&r3, 30), 9);
     assert_int_equal(peek(&r3, 10), 6);
@@ -156,10 +167,35 @@ static void test_rollback_and_updates(void **state)
     wb_module_release(m);
 }
 
+/* Without the kernel's tracker: a filter as a worker's lock-down has
+ * for userfaultfd (kill), allowing the rest. */
+static int run_hashed(const struct CMUnitTest *tests, size_t n)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        if (!wb_test_kill_userfaultfd())
+            _exit(3);
+        hashed = true;
+        _exit(_cmocka_run_group_tests("hashed", tests, n, NULL, NULL) ?
+              1 : 0);
+    }
+    int ws = 0;
+    if (waitpid(pid, &ws, 0) != pid || !WIFEXITED(ws)) {
+        printf("the hashed tests' process died (signal %d)\n",
+               WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+        return 1;
+    }
+    return WEXITSTATUS(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollback_and_updates),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests_name("tracked", tests, NULL, NULL);
+    return rc | run_hashed(tests, sizeof tests / sizeof tests[0]);
 }

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "wasmbox.h"
 #include "engine.h"
 #include "snapshot/dirty.h"
+#include "uffd_filter.h"
 
 #define PG 4096u
 #define NPG 64u
@@ -236,10 +236,7 @@ static void test_locked_down(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
-        if (!f || seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS,
-                                   SCMP_SYS(userfaultfd), 0) ||
-            seccomp_load(f))
+        if (!wb_test_kill_userfaultfd())
             _exit(3);
         uint8_t *p = anon(NPG * PG);
         wb_dirty *d = NULL;
