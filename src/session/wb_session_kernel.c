@@ -51,7 +51,9 @@
 #include "sandbox/preinit.h"
 #include "snapshot/ckpt.h"
 #include "wasi/wasi.h"
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,10 @@
 
 #define CTRL_MAX 512
 #define STARTUP_MS 60000u
+/* a checkpoint's copy on disk: <session>/ckpt/python.snap (Python is the
+ * one checkpointed kernel) */
+#define CKPT_DIR "ckpt"
+#define CKPT_FILE "python.snap"
 
 struct wb_kernel {
     wb_lang lang;
@@ -80,6 +86,8 @@ struct wb_kernel {
     wb_ckpt *ckpt;                  /* the state after step live_step */
     uint32_t live_step;
     char ckpt_why[160];             /* why the last capture failed, or "" */
+    char *disk_dir;                 /* the checkpoint's copy goes there */
+    bool persist_due, persisting;   /* guest thread: write the copy */
     wb_wasi *w;
     wb_store *st;
     wb_linker *l;
@@ -328,6 +336,27 @@ static void checkpoint(wb_kernel *k)
     k->ckpt_why[0] = 0;
 }
 
+/* Guest thread, after a step's call and its checkpoint, once the step's
+ * thread has seen it end (so its deadline does not count this): the
+ * copy of the checkpoint on disk, atomically (snapshot/persist.c), so a
+ * server restarted or killed goes on from it; the step is answered
+ * after it. A copy that cannot be written stays as it was (an older
+ * step's); the checkpoint in memory serves rollbacks all the same. */
+static void persist(wb_kernel *k)
+{
+    if (!k->disk_dir || !k->ckpt)
+        return;
+    mkdir(k->disk_dir, 0700);         /* a worker's server made it */
+    int dfd = open(k->disk_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                   O_NOFOLLOW);
+    wb_error e = { 0 };
+    if (dfd < 0 || wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, &e))
+        snprintf(k->ckpt_why, sizeof k->ckpt_why, "on disk: %.140s",
+                 dfd < 0 ? strerror(errno) : e.message);
+    if (dfd >= 0)
+        close(dfd);
+}
+
 /* Guest thread of a checkpointed kernel: set up (or map the checkpoint
  * to resume from), then one call per step until told to quit. */
 static wb_status stepped_main(wb_kernel *k, wb_error *e)
@@ -345,7 +374,16 @@ static wb_status stepped_main(wb_kernel *k, wb_error *e)
     pthread_mutex_lock(&k->mu);
     while (!st) {
         k->parked = true;
+        k->persisting = k->persist_due;    /* seen with parked */
+        k->persist_due = false;
         pthread_cond_broadcast(&k->cv);
+        if (k->persisting) {
+            pthread_mutex_unlock(&k->mu);
+            persist(k);
+            pthread_mutex_lock(&k->mu);
+            k->persisting = false;
+            pthread_cond_broadcast(&k->cv);
+        }
         while (!k->go && !k->quit)
             pthread_cond_wait(&k->cv, &k->mu);
         if (k->quit)
@@ -362,6 +400,7 @@ static wb_status stepped_main(wb_kernel *k, wb_error *e)
             pthread_mutex_unlock(&k->mu);
             checkpoint(k);
             pthread_mutex_lock(&k->mu);
+            k->persist_due = k->ckpt != NULL;
         }
     }
     pthread_mutex_unlock(&k->mu);
@@ -418,6 +457,7 @@ void wb_kernel_stop(wb_kernel *k)
         pthread_join(k->th, NULL);
     }
     wb_ckpt_free(k->ckpt);               /* untracks, before the store */
+    free(k->disk_dir);
     wb_snapshot_free(k->resume);
     if (k->req_fd >= 0)
         close(k->req_fd);
@@ -507,6 +547,11 @@ static wb_status kernel_start(wb_session *s, wb_lang lang,
      * kernel's tracker and the checkpoint compares page hashes instead
      * (snapshot/ckpt.c) */
     k->stepped = k->pre != NULL || resume != NULL;
+    if (!st && k->stepped && asprintf(&k->disk_dir, "%s/%s", s->root,
+                                      CKPT_DIR) < 0) {
+        k->disk_dir = NULL;
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
     if (!st && k->stepped)
         st = wb_config_add_env(&k->cfg, WB_PREINIT_STEPS_ENV, "1");
     if (!st && !k->stepped)
@@ -652,6 +697,102 @@ static bool kernel_parked(wb_kernel *k)
     return ok;
 }
 
+/* The path of `lang`'s checkpoint copy on disk (wb_kernel_forget). */
+static void disk_path(const wb_session *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s/%s", s->root, CKPT_DIR, CKPT_FILE);
+}
+
+void wb_kernel_forget(wb_session *s, wb_lang lang)
+{
+    char path[4096];
+    if (lang != WB_LANG_PYTHON || !s->root)
+        return;
+    disk_path(s, path, sizeof path);
+    unlink(path);
+}
+
+/* Temporary files of copies that a killed process left half written
+ * (persist.c names them ".python.snap.XXXXXXXX"); no other process
+ * writes there while this one holds the session. */
+static void drop_stale(const wb_session *s)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", s->root, CKPT_DIR);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (!strncmp(de->d_name, "." CKPT_FILE ".", sizeof CKPT_FILE + 1))
+            unlinkat(dirfd(d), de->d_name, 0);
+    if (d)
+        closedir(d);
+}
+
+/* The checkpoint on disk that a new kernel of `lang` goes on from
+ * (NULL: none). One that does not open (damaged, truncated, another
+ * python.wasm or wasmbox) is removed, and `why` says why in one line. */
+static wb_snapshot *disk_resume(wb_session *s, wb_lang lang, char *why,
+                                size_t cap)
+{
+    char path[4096];
+    const wb_snapshot *pre;
+    if (lang != WB_LANG_PYTHON || !s->root)
+        return NULL;
+    drop_stale(s);
+    disk_path(s, path, sizeof path);
+    if (access(path, F_OK) != 0 ||
+        !(pre = wb_sess_preinit(wb_sess_guests_dir(s), false)))
+        return NULL;
+    wb_snapshot *sn = NULL;
+    wb_error e = { 0 };
+    if (wb_snapshot_open(path, wb_snapshot_module(pre), &sn, &e) == WB_OK)
+        return sn;
+    snprintf(why, cap, "%.250s", e.message);
+    unlink(path);
+    return NULL;
+}
+
+/* A new kernel for the step: from the session's checkpoint on disk when
+ * there is one (a reopened session, a new worker after a crash), else
+ * fresh; the note says which. */
+static wb_status kernel_new(wb_session *s, wb_lang lang, wb_step_result *res,
+                            wb_kernel **out, wb_error *err)
+{
+    char why[300] = "";
+    const char *name = wb_lang_name(lang);
+    /* (a state lost in a step removed the copy: wb_kernel_forget) */
+    wb_snapshot *sn = disk_resume(s, lang, why, sizeof why);
+    bool resumed = sn != NULL;
+    wb_status st = kernel_start(s, lang, sn, out, err);    /* takes sn */
+    if (st && resumed) {
+        snprintf(why, sizeof why, "it could not be restored: %.250s",
+                 err->message);
+        wb_kernel_forget(s, lang);
+        resumed = false;
+        st = kernel_start(s, lang, NULL, out, err);
+    }
+    if (st)
+        return st;
+    if (resumed) {
+        res->state_kept = true;
+        snprintf(res->note, sizeof res->note, "The %s interpreter was "
+                 "restored from its checkpoint on disk (its process was "
+                 "restarted): variables are as after the last step that "
+                 "finished before; files in /work are kept.", name);
+    } else if (*why) {
+        snprintf(res->note, sizeof res->note, "The %s interpreter's "
+                 "checkpoint on disk was refused (%.110s): it starts "
+                 "afresh without the variables of earlier steps; files in "
+                 "/work are kept.", name, why);
+    } else if (s->lost[lang]) {
+        snprintf(res->note, sizeof res->note, "The %s interpreter was "
+                 "restarted (%s): variables from earlier steps are gone; "
+                 "files in /work are kept.", name, s->lost_why[lang]);
+    }
+    s->lost[lang] = false;
+    return WB_OK;
+}
+
 /* The step's kernel: the session's, or a new one (res says which). */
 static wb_status kernel_for(wb_session *s, wb_lang lang, wb_step_result *res,
                             wb_kernel **out, wb_error *err)
@@ -664,23 +805,27 @@ static wb_status kernel_for(wb_session *s, wb_lang lang, wb_step_result *res,
         s->lost[lang] = true;
         snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "it was found "
                  "running between steps");
+        wb_kernel_forget(s, lang);
     }
     res->state_kept = k != NULL;
     if (!k) {
-        bool was_lost = s->lost[lang];
-        wb_status st = kernel_start(s, lang, NULL, &k, err);
+        wb_status st = kernel_new(s, lang, res, &k, err);
         if (st)
             return st;
         s->kernel[lang] = k;
-        if (was_lost)
-            snprintf(res->note, sizeof res->note, "The %s interpreter was "
-                     "restarted (%s): variables from earlier steps are gone; "
-                     "files in /work are kept.", wb_lang_name(lang),
-                     s->lost_why[lang]);
-        s->lost[lang] = false;
     }
     *out = k;
     return WB_OK;
+}
+
+/* The copy on disk of a step's checkpoint is written after the step's
+ * call (outside its deadline) and before its answer. */
+static void wait_persisted(wb_kernel *k)
+{
+    pthread_mutex_lock(&k->mu);
+    while (k->persisting && !k->exited)
+        pthread_cond_wait(&k->cv, &k->mu);
+    pthread_mutex_unlock(&k->mu);
 }
 
 /* k->mu held: a new step under budget b with a fresh nonce. */
@@ -770,6 +915,7 @@ static void step_lost(wb_session *s, wb_lang lang, bool fired, bool stuck,
     s->kernel[lang] = NULL;
     s->lost[lang] = true;
     snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
+    wb_kernel_forget(s, lang);        /* an older state is no answer */
     res->state_lost_after = true;
     res->state_kept = false;
     snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
@@ -806,6 +952,7 @@ static bool rollback(wb_session *s, wb_lang lang, wb_step_result *res)
         st = kernel_start(s, lang, sn, &nk, &e);   /* takes sn over */
     if (st) {
         wb_ckpt_free(c);
+        wb_kernel_forget(s, lang);
         s->lost[lang] = true;
         snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "its last "
                  "checkpoint could not be restored: %.50s", e.message);
@@ -894,6 +1041,8 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     k->phase = STEP_IDLE;
     pthread_mutex_unlock(&k->mu);
     r->wall_time_ms = now_ms() - t0;
+    if (done)
+        wait_persisted(k);    /* answered once its copy is on disk */
     if (!done && !rollback(s, lang, res))
         step_lost(s, lang, fired, parked, res);
     if (!res->out || !res->err)

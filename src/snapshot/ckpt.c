@@ -192,6 +192,16 @@ bool wb_ckpt_tracked(const wb_ckpt *c)
     return c->dirty != NULL || c->by_hash;
 }
 
+int wb_ckpt_fd(const wb_ckpt *c)
+{
+    return c->fd;
+}
+
+wb_module *wb_ckpt_module(const wb_ckpt *c)
+{
+    return c->module;
+}
+
 bool wb_ckpt_hashed(const wb_ckpt *c)
 {
     return c->by_hash;

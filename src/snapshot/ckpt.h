@@ -37,6 +37,15 @@ void wb_ckpt_unbind(wb_ckpt *c);
 bool wb_ckpt_tracked(const wb_ckpt *c);
 /* ... by comparing page hashes, the kernel's tracker being refused? */
 bool wb_ckpt_hashed(const wb_ckpt *c);
+/* A copy of the checkpoint as it is now, as a snapshot file with every
+ * checksum (wb_snapshot_open checks it), written atomically to `name`
+ * in directory `dirfd`: a temporary file, synced, renamed over the old
+ * one, the directory synced (persist.c). */
+wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
+                          wb_error *err);
+/* Its memfd and module (borrowed; persist.c). */
+int wb_ckpt_fd(const wb_ckpt *c);
+wb_module *wb_ckpt_module(const wb_ckpt *c);
 /* Free (unbinds). NULL: nothing. */
 void wb_ckpt_free(wb_ckpt *c);
 

@@ -54,6 +54,11 @@ struct wb_snapshot {
 wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
                                wb_snapshot **out, wb_error *err);
 
+/* write.c: are the n (at most WB_SNAP_ALIGN) bytes at p all zero; all
+ * of p to fd at off (EINTR retried), false on an error */
+bool wb_snap_all_zero(const uint8_t *p, size_t n);
+bool wb_snap_pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off);
+
 /* write.c: header and state section only, the data region at data_off
  * left as it is (ckpt.c). WB_E_LIMIT: the state no longer fits. */
 wb_status wb_snapshot_write_state(const wb_instance *inst,

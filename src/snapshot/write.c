@@ -26,13 +26,13 @@ static wb_status io_error(wb_error *err, const char *what)
                       strerror(errno));
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
+bool wb_snap_all_zero(const uint8_t *p, size_t n)
 {
     static const uint8_t zero[WB_SNAP_ALIGN];
     return !memcmp(p, zero, n);
 }
 
-static bool pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+bool wb_snap_pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
     while (n) {
         ssize_t k = pwrite(fd, p, n, (off_t)off);
@@ -88,8 +88,8 @@ static wb_status write_mem(int fd, const wb_state_mem *m, uint64_t at_file,
         if (at >= m->image && !touched(pm, chunk, WB_SNAP_ALIGN))
             chunk = zero;
         XXH3_64bits_update(hs, chunk, WB_SNAP_ALIGN);
-        if (chunk != zero && !all_zero(chunk, WB_SNAP_ALIGN) &&
-            !pwrite_all(fd, chunk, WB_SNAP_ALIGN, at_file + at))
+        if (chunk != zero && !wb_snap_all_zero(chunk, WB_SNAP_ALIGN) &&
+            !wb_snap_pwrite_all(fd, chunk, WB_SNAP_ALIGN, at_file + at))
             return io_error(err, "memory");
     }
     return WB_OK;
@@ -148,7 +148,7 @@ static wb_status write_meta(int fd, wb_snapmeta *mb, wb_snaphdr *h,
     mb->buf = p;
     memset(p + mb->len, 0, padded - mb->len);
     h->meta_hash = XXH3_64bits(p, padded);
-    if (!pwrite_all(fd, p, padded, WB_SNAP_HDR))
+    if (!wb_snap_pwrite_all(fd, p, padded, WB_SNAP_HDR))
         return io_error(err, "state");
     return WB_OK;
 }
@@ -218,7 +218,7 @@ static wb_status write_file(const wb_instance *inst, const wb_wasi *wasi,
     if (rc == WB_OK) {
         uint8_t hdr[WB_SNAP_HDR];
         wb_snaphdr_encode(&h, hdr);
-        if (!pwrite_all(fd, hdr, sizeof hdr, 0))
+        if (!wb_snap_pwrite_all(fd, hdr, sizeof hdr, 0))
             rc = io_error(err, "header");
     }
     free(ws);

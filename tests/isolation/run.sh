@@ -150,6 +150,12 @@ stopped memfd:0x10 "memfd_create with MFD_EXEC" "x"
 segv_end="was killed by signal 11 (SIGSEGV)"
 nm -D "$A" 2>/dev/null | grep -q " __asan_init" && segv_end="exited with status 1"
 stopped segv "SIGSEGV in host code" "$segv_end"
+# the workers killed above took the Python interpreter with them; the
+# next worker restored it from its checkpoint on disk (docs/snapshots.md)
+step "$KEY_A" "$sa" python "print(x)"
+[ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 1 ] &&
+    pass "after the workers' crashes the interpreter goes on from its checkpoint on disk (x == 1)" ||
+    fail "state after the crashes: $code $body"
 req "$KEY_A" GET /metrics
 crashes=$(grep -o '^wasmbox_worker_crashes_total [0-9]*' <<<"$body" | cut -d' ' -f2)
 [ "${crashes:-0}" -ge 1 ] && pass "/metrics counts the crashes ($crashes)" ||

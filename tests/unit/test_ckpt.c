@@ -13,9 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wasmbox.h"
 #include "engine.h"
@@ -165,6 +168,64 @@ static void test_rollback_and_updates(void **state)
     wb_module_release(m);
 }
 
+/* The copy on disk (wb_ckpt_persist): a snapshot file with every
+ * checksum, so it restores the state of the last update, and a copy
+ * damaged anywhere, or truncated, is refused (WB_E_SNAPSHOT). */
+static void test_persist(void **state)
+{
+    wb_module *m = module();
+    live a, r;
+    start(&a, m, NULL);
+    poke(&a, 10, 1);
+    wb_ckpt *c = NULL;
+    assert_int_equal(wb_ckpt_new(a.inst, NULL, &c, NULL), WB_OK);
+    poke(&a, WP + 5, 3);
+    grow(&a, 1);
+    poke(&a, 2 * WP + 7, 5);
+    update(c, &a);
+    poke(&a, 10, 9);                               /* not in the copy */
+    char dir[] = "/tmp/wb-ckpt-test.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/k.snap", dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    wb_error err = {0};
+    if (wb_ckpt_persist(c, dfd, "k.snap", &err) != WB_OK)
+        fail_msg("wb_ckpt_persist: %s", err.message);
+    wb_snapshot *sn = NULL;
+    if (wb_snapshot_open(path, m, &sn, &err) != WB_OK)
+        fail_msg("wb_snapshot_open: %s", err.message);
+    start(&r, m, sn);
+    wb_snapshot_free(sn);
+    assert_int_equal(peek(&r, 10), 1);
+    assert_int_equal(peek(&r, WP + 5), 3);
+    assert_int_equal(peek(&r, 2 * WP + 7), 5);
+    stop(&r);
+    /* a bit flipped in the memory images, then a truncated file */
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    int fd = open(path, O_RDWR);
+    uint8_t b = 0;
+    assert_int_equal(pread(fd, &b, 1, sb.st_size - WP + 7), 1);
+    b ^= 0x10;
+    assert_int_equal(pwrite(fd, &b, 1, sb.st_size - WP + 7), 1);
+    close(fd);
+    assert_int_equal(wb_snapshot_open(path, m, &sn, &err), WB_E_SNAPSHOT);
+    assert_non_null(strstr(err.message, "damaged"));
+    assert_null(strchr(err.message, '\n'));
+    if (wb_ckpt_persist(c, dfd, "k.snap", &err) != WB_OK)  /* replaced */
+        fail_msg("wb_ckpt_persist: %s", err.message);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    assert_int_equal(wb_snapshot_open(path, m, &sn, &err), WB_E_SNAPSHOT);
+    assert_non_null(strstr(err.message, "truncated"));
+    unlink(path);
+    close(dfd);
+    rmdir(dir);
+    wb_ckpt_free(c);
+    stop(&a);
+    wb_module_release(m);
+}
+
 /* In the child under the filter: the tracker is refused there. */
 static void expect_hashed(void)
 {
@@ -175,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollback_and_updates),
+        cmocka_unit_test(test_persist),
     };
     int rc = cmocka_run_group_tests_name("tracked", tests, NULL, NULL);
     return rc | wb_test_run_filtered("hashed", tests,
