@@ -77,3 +77,11 @@ bench-preinit: all
 	    --guests $${WASMBOX_GUESTS:-$(BUILD)/guests} \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
 	    --out $(BUILD)/bench/preinit.md
+
+# Cost of finding a session step's written pages (bench/dirty_bench.c).
+.PHONY: bench-dirty
+$(BUILD)/bench/dirty_bench: bench/dirty_bench.c $(BUILD)/libwasmbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libwasmbox.a $(LDLIBS)
+bench-dirty: $(BUILD)/bench/dirty_bench
+	$(BUILD)/bench/dirty_bench

@@ -106,6 +106,12 @@ typedef struct wb_step_result {
                                 was there and survives this step */
     bool state_lost_after;   /* the interpreter died in this step: the
                                 next step starts afresh */
+    bool rolled_back;        /* the interpreter was stopped in this step
+                                and restored from its checkpoint: the
+                                state is that after step live_step */
+    uint32_t live_step;      /* with rolled_back: the last step (counted
+                                by the interpreter, from 1) whose end
+                                state is live */
     char note[256];          /* a sentence about state, or "" */
 } wb_step_result;
 

@@ -184,6 +184,13 @@ static int add_conditional(scmp_filter_ctx f, uint32_t kill)
                            SCMP_A0(SCMP_CMP_EQ, PID_SLOT, 0));
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
                            SCMP_A0(SCMP_CMP_EQ, PID_SLOT, 0));
+    /* an anonymous memory file reaches nothing the process's own memory
+       does not: a session kernel's checkpoint is one (snapshot/ckpt.c);
+       no huge pages, no executable flags */
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(memfd_create), 1,
+                           SCMP_A1(SCMP_CMP_MASKED_EQ,
+                                   ~(uint64_t)(MFD_CLOEXEC |
+                                               MFD_ALLOW_SEALING), 0));
     /* limits may be read, not raised */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
                            SCMP_A0(SCMP_CMP_EQ, 0, 0), SCMP_A2(SCMP_CMP_EQ, 0, 0));

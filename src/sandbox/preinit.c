@@ -399,9 +399,10 @@ static char *script_src(const wb_sandbox_config *c)
 
 /* What follows the restore of a run (-c CODE) or of a kernel (-I
  * SCRIPT): see docs/snapshots.md, "A run from it". */
-static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
+static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
+                          bool kernel)
 {
-    int32_t ret = 0, fin = 0, flags = 0;
+    int32_t ret = 0;
     wb_error *e = g->e;
     /* The preopens after /lib (fd 3) are this run's: wasi-libc reads them
      * again (re-registering fd 3 too, as the same /lib); so is the
@@ -418,6 +419,14 @@ static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
     if (!st && ret)
         st = wb_err_set(e, WB_E_TRAP, "python.wasm: the pre-initialized "
                         "start failed to set up the run");
+    return st;
+}
+
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
+{
+    int32_t ret = 0, fin = 0, flags = 0;
+    wb_error *e = g->e;
+    wb_status st = py_setup(g, cfg, kernel);
     if (st)
         return st;
     char *prog = kernel ? script_src(cfg) : NULL;
@@ -483,4 +492,43 @@ wb_status wb_preinit_run(const wb_sandbox_config *cfg,
                          wb_error *err)
 {
     return wb_sandbox_run_entry(cfg, run_entry, (void *)snap, res, err);
+}
+
+/* The kernel's script, run to its end: with WASMBOX_KERNEL_STEPS=1 in
+ * its environment the driver sets itself up and returns (driver.py). */
+wb_status wb_preinit_kernel_open(wb_store *s, const wb_linker *l,
+                                 const wb_snapshot *snap,
+                                 const wb_sandbox_config *cfg,
+                                 wb_instance **inst, wb_error *err)
+{
+    guest g = { s, NULL, err };
+    int32_t ret = 0;
+    wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
+    if (!st)
+        st = py_setup(&g, cfg, true);
+    char *prog = st ? NULL : script_src(cfg);
+    if (!st && !prog)
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
+    if (!st)
+        st = py_run(&g, prog, strlen(prog), 0, &ret);
+    free(prog);
+    if (!st && ret)
+        st = wb_err_set(err, WB_E_TRAP, "python.wasm: the kernel's driver "
+                        "failed to start");
+    *inst = g.inst;
+    return st;
+}
+
+wb_status wb_preinit_kernel_step(wb_store *s, wb_instance *inst,
+                                 wb_error *err)
+{
+    static const char line[] =
+        "__import__('sys')." WB_PREINIT_STEP "()\n";
+    guest g = { s, inst, err };
+    int32_t ret = 0;
+    wb_status st = py_run(&g, line, sizeof line - 1, 0, &ret);
+    if (!st && ret)
+        st = wb_err_set(err, WB_E_TRAP, "python.wasm: the kernel's step "
+                        "function failed");
+    return st;
 }

@@ -76,4 +76,23 @@ wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
                             const wb_snapshot *snap,
                             const wb_sandbox_config *cfg, wb_error *err);
 
+/* Checkpointable kernels (docs/snapshots.md, "Checkpointed sessions"):
+ * the driver returns to the host between steps, so no guest call is in
+ * progress there and the instance can be captured.
+ *
+ * Set up the kernel of `cfg` as wb_preinit_kernel does, with
+ * WB_PREINIT_STEPS_ENV=1 in cfg's environment: its driver script sets
+ * itself up, says it is ready and returns. *inst: the instance (also on
+ * failure, when it was made). Errors as wb_func_call. */
+#define WB_PREINIT_STEPS_ENV "WASMBOX_KERNEL_STEPS"
+#define WB_PREINIT_STEP "_wasmbox_kernel_step"
+wb_status wb_preinit_kernel_open(wb_store *s, const wb_linker *l,
+                                 const wb_snapshot *snap,
+                                 const wb_sandbox_config *cfg,
+                                 wb_instance **inst, wb_error *err);
+/* One step of such a kernel: sys._wasmbox_kernel_step() reads one
+ * request from stdin, runs it and returns. Errors as wb_func_call. */
+wb_status wb_preinit_kernel_step(wb_store *s, wb_instance *inst,
+                                 wb_error *err);
+
 #endif

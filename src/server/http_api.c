@@ -322,8 +322,10 @@ static json_t *step_json(const wb_step_result *sr, bool session)
         "stderr", rr->stderr_truncated);
     if (j && session) {
         json_object_set_new(j, "state", json_pack(
-            "{s:b, s:b, s:b}", "persistent", sr->persistent, "kept",
-            sr->state_kept, "lost_after", sr->state_lost_after));
+            "{s:b, s:b, s:b, s:b, s:I}", "persistent", sr->persistent,
+            "kept", sr->state_kept, "lost_after", sr->state_lost_after,
+            "rolled_back", sr->rolled_back,
+            "live_step", (json_int_t)sr->live_step));
         json_object_set_new(j, "note", json_string(sr->note));
     }
     return j;

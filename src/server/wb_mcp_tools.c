@@ -35,8 +35,12 @@ static const tool_def tools[] = {
       "standard library is available, third-party packages and the "
       "network are not. Returns stdout, stderr, exit_code and outcome "
       "(exited, timeout, fuel, memory, output-limit, disk-limit, trap). "
-      "If a call hits a limit the interpreter restarts and variables are "
-      "lost (state_kept tells you).", WB_LANG_PYTHON },
+      "If a call hits a limit (or waits for stdin) the interpreter is "
+      "rolled back to its state after the last call that finished "
+      "(rolled_back, live_step), or, where that state cannot be kept, "
+      "restarted with its variables lost (state_lost). Files in /work are "
+      "kept either way.",
+      WB_LANG_PYTHON },
     { "run_javascript", "Run JavaScript",
       "Run JavaScript (QuickJS, ES2020) in this session's sandbox. "
       "Global declarations persist between calls; the value of the last "
@@ -213,14 +217,16 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         append(&text, &len, &cap, "\n", 1);
     }
     json_t *sc = json_pack(
-        "{s:o, s:o, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:I, s:s}",
+        "{s:o, s:o, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:s, s:I, "
+        "s:I, s:s}",
         "stdout", wb_json_text(r->out ? r->out : "", r->out_len),
         "stderr", wb_json_text(r->err ? r->err : "", r->err_len),
         "exit_code", rr->exit_code, "outcome", oc,
         "stdout_truncated", rr->stdout_truncated,
         "stderr_truncated", rr->stderr_truncated,
         "persistent", r->persistent, "state_kept", r->state_kept,
-        "state_lost", r->state_lost_after, "note", r->note,
+        "state_lost", r->state_lost_after, "rolled_back", r->rolled_back,
+        "live_step", (json_int_t)r->live_step, "note", r->note,
         "wall_time_ms", (json_int_t)rr->wall_time_ms,
         "fuel_used", (json_int_t)rr->fuel_used,
         "session_id", wb_session_id(c->sess));

@@ -10,6 +10,9 @@
 #                                         "exit_code": N}
 # ends the step.
 # At start-up "\x1eWBREADY\n" says the interpreter is ready.
+# With WASMBOX_KERNEL_STEPS=1 in the environment the script returns after
+# that line, leaving sys._wasmbox_kernel_step, which serves one request
+# per call (the host calls it for each step).
 import ast
 import io
 import json
@@ -56,22 +59,24 @@ def _main():
         return data
 
     g = {"__name__": "__main__", "__builtins__": __builtins__}
-    os.write(1, b"\x1eWBREADY\n")
-    step = 0
-    while True:
+    count = 0
+
+    def step():
+        # One request: False when stdin ended or the header is bad.
+        nonlocal count
         hdr = read_line()
         if hdr is None:
-            return
+            return False
         try:
             nonce, n = hdr.decode().split()
             src = read_n(int(n))
         except ValueError:
-            return
+            return False
         if src is None:
-            return
+            return False
         os.write(1, ("\x1eWBGO %s\n" % nonce).encode())
-        step += 1
-        name = "<step %d>" % step
+        count += 1
+        name = "<step %d>" % count
         text = src.decode("utf-8", "replace")
         linecache.cache[name] = (len(text), None, text.splitlines(True), name)
         status, code = "ok", 0
@@ -112,5 +117,16 @@ def _main():
         reply = json.dumps({"status": status, "exit_code": code})
         os.write(1, ("\x1eWBEND %s %s\n" % (nonce, reply)).encode())
 
+        return True
+
+    # Checkpointed kernels (docs/snapshots.md): the host calls each step,
+    # so no frame of ours is live between steps.
+    stepped = os.environ.pop("WASMBOX_KERNEL_STEPS", None) == "1"
+    if stepped:
+        sys._wasmbox_kernel_step = step
+    os.write(1, b"\x1eWBREADY\n")
+    if not stepped:
+        while step():
+            pass
 
 _main()

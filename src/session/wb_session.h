@@ -102,6 +102,9 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const wb_budget *b, wb_step_result *res,
                          wb_error *err);
 void wb_kernel_stop(wb_kernel *k);
+/* Remove the copy on disk of `lang`'s checkpoint (a reset, a lost
+ * state): the next kernel starts afresh. */
+void wb_kernel_forget(wb_session *s, wb_lang lang);
 
 /* A step, once its options are checked and its budget final: a kernel
  * step or a one-shot run; in_fd is the program's stdin (-1: empty),

@@ -35,11 +35,25 @@
  *
  * Memory, disk and open files are budgets of the guest's whole life; a
  * step's disk budget is also at most what is left of the workspace quota
- * (disk_room). */
+ * (disk_room).
+ *
+ * Checkpointed kernels (Python started from python.snap; docs/
+ * snapshots.md, "Checkpointed sessions"): the driver returns to the host
+ * between steps instead of waiting in fd_read, and the guest thread
+ * calls one step at a time (stepped_main), so with no guest call in
+ * progress it captures the state after each step that ended with its
+ * WBEND (checkpoint). "Parked" is then "the call returned" (or the
+ * guest waits for stdin with the request read: stuck, as above). A step
+ * that ends any other way stops the guest as above, and a new kernel is
+ * mapped from the last checkpoint (rollback): the result says
+ * rolled_back and live_step. */
 #include "session/wb_session.h"
 #include "sandbox/preinit.h"
+#include "snapshot/ckpt.h"
 #include "wasi/wasi.h"
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +65,29 @@
 
 #define CTRL_MAX 512
 #define STARTUP_MS 60000u
+/* a checkpoint's copy on disk: <session>/ckpt/python.snap (Python is the
+ * one checkpointed kernel) */
+#define CKPT_DIR "ckpt"
+#define CKPT_FILE "python.snap"
 
 struct wb_kernel {
     wb_lang lang;
     wb_sandbox_config cfg;
     wb_module *m;
     const wb_snapshot *pre;    /* or started from this (preinit.h) */
+    /* Checkpointed (docs/snapshots.md, "Checkpointed sessions"): the
+     * driver returns between steps; the guest thread calls each one. */
+    bool stepped;
+    wb_snapshot *resume;            /* start from this checkpoint (owned) */
+    wb_instance *inst;
+    bool go, quit;                  /* guest thread: call a step / end */
+    bool returned;                  /* the step's call returned */
+    uint32_t steps;                 /* steps it completed (guest thread) */
+    wb_ckpt *ckpt;                  /* the state after step live_step */
+    uint32_t live_step;
+    char ckpt_why[160];             /* why the last capture failed, or "" */
+    char *disk_dir;                 /* the checkpoint's copy goes there */
+    bool persist_due, persisting;   /* guest thread: write the copy */
     wb_wasi *w;
     wb_store *st;
     wb_linker *l;
@@ -284,15 +315,108 @@ static int on_stdin_wait(void *user, int fd, bool waiting)
     return rc;
 }
 
+/* Guest thread of a checkpointed kernel, after one step's call: the
+ * state after it becomes the checkpoint (no call in progress now; the
+ * pages written since the last one are copied, see snapshot/ckpt.h). A
+ * checkpoint that fails is dropped (it may be half updated): until the
+ * next one, a failed step loses the state. */
+static void checkpoint(wb_kernel *k)
+{
+    wb_error e = { 0 };
+    k->steps++;
+    wb_status st = k->ckpt ? wb_ckpt_update(k->ckpt, k->inst, k->w, &e)
+                           : wb_ckpt_new(k->inst, k->w, &k->ckpt, &e);
+    if (st) {
+        snprintf(k->ckpt_why, sizeof k->ckpt_why, "%.150s", e.message);
+        wb_ckpt_free(k->ckpt);
+        k->ckpt = NULL;
+        return;
+    }
+    k->live_step = k->steps;
+    k->ckpt_why[0] = 0;
+}
+
+/* Guest thread, after a step's call and its checkpoint, once the step's
+ * thread has seen it end (so its deadline does not count this): the
+ * copy of the checkpoint on disk, atomically (snapshot/persist.c), so a
+ * server restarted or killed goes on from it; the step is answered
+ * after it. A copy that cannot be written stays as it was (an older
+ * step's); the checkpoint in memory serves rollbacks all the same. */
+static void persist(wb_kernel *k)
+{
+    if (!k->disk_dir || !k->ckpt)
+        return;
+    mkdir(k->disk_dir, 0700);         /* a worker's server made it */
+    int dfd = open(k->disk_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                   O_NOFOLLOW);
+    wb_error e = { 0 };
+    if (dfd < 0 || wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, &e))
+        snprintf(k->ckpt_why, sizeof k->ckpt_why, "on disk: %.140s",
+                 dfd < 0 ? strerror(errno) : e.message);
+    if (dfd >= 0)
+        close(dfd);
+}
+
+/* Guest thread of a checkpointed kernel: set up (or map the checkpoint
+ * to resume from), then one call per step until told to quit. */
+static wb_status stepped_main(wb_kernel *k, wb_error *e)
+{
+    wb_status st;
+    if (k->resume) {
+        st = wb_snapshot_instantiate(k->st, k->resume, k->l, &k->inst, e);
+        pthread_mutex_lock(&k->mu);
+        k->ready = true;              /* its driver said so before */
+        pthread_mutex_unlock(&k->mu);
+    } else {
+        st = wb_preinit_kernel_open(k->st, k->l, k->pre, &k->cfg, &k->inst,
+                                    e);
+    }
+    pthread_mutex_lock(&k->mu);
+    while (!st) {
+        k->parked = true;
+        k->persisting = k->persist_due;    /* seen with parked */
+        k->persist_due = false;
+        pthread_cond_broadcast(&k->cv);
+        if (k->persisting) {
+            pthread_mutex_unlock(&k->mu);
+            persist(k);
+            pthread_mutex_lock(&k->mu);
+            k->persisting = false;
+            pthread_cond_broadcast(&k->cv);
+        }
+        while (!k->go && !k->quit)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->quit)
+            break;
+        k->go = false;
+        wb_store_set_fuel(k->st, k->fuel);
+        pthread_mutex_unlock(&k->mu);
+        st = wb_preinit_kernel_step(k->st, k->inst, e);
+        pthread_mutex_lock(&k->mu);
+        bool done = !st && k->step_done;
+        k->returned = !st;
+        measure(k);                   /* memory and disk, as at a park */
+        if (done) {
+            pthread_mutex_unlock(&k->mu);
+            checkpoint(k);
+            pthread_mutex_lock(&k->mu);
+            k->persist_due = k->ckpt != NULL;
+        }
+    }
+    pthread_mutex_unlock(&k->mu);
+    return st;
+}
+
 static void *guest_main(void *arg)
 {
     wb_kernel *k = arg;
     wb_error e = { 0 };
     wb_instance *inst = NULL;
-    wb_status st = k->pre ? wb_preinit_kernel(k->st, k->l, k->pre, &k->cfg,
+    wb_status st = k->stepped ? stepped_main(k, &e)
+                 : k->pre ? wb_preinit_kernel(k->st, k->l, k->pre, &k->cfg,
                                               &e)
                           : wb_instantiate(k->st, k->m, k->l, &inst, &e);
-    if (st == WB_OK && !k->pre) {
+    if (st == WB_OK && !k->pre && !k->stepped) {
         wb_func *f = wb_instance_func(inst, "_start");
         if (!f) {
             st = wb_err_set(&e, WB_E_LINK, "no _start");
@@ -312,15 +436,29 @@ static void *guest_main(void *arg)
 
 /* Killed, never asked to end: a driver that returned would run user code
  * outside any step (atexit handlers, finalizers, pending jobs, timers). */
+/* Stop the guest wherever it is: in a step, or (checkpointed) waiting
+ * for the next one. */
+static void halt(wb_kernel *k)
+{
+    pthread_mutex_lock(&k->mu);
+    k->quit = true;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    wb_store_interrupt(k->st);
+    wb_wasi_cancel(k->w);
+}
+
 void wb_kernel_stop(wb_kernel *k)
 {
     if (!k)
         return;
     if (k->th_started) {
-        wb_store_interrupt(k->st);
-        wb_wasi_cancel(k->w);
+        halt(k);
         pthread_join(k->th, NULL);
     }
+    wb_ckpt_free(k->ckpt);               /* untracks, before the store */
+    free(k->disk_dir);
+    wb_snapshot_free(k->resume);
     if (k->req_fd >= 0)
         close(k->req_fd);
     wb_linker_free(k->l);
@@ -370,13 +508,19 @@ static bool wait_until(wb_kernel *k, const bool *pred, uint64_t deadline)
     return true;
 }
 
-static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
+/* A new kernel for `lang`; from checkpoint `resume` when not NULL (taken
+ * over: freed with the kernel, or now on failure). */
+static wb_status kernel_start(wb_session *s, wb_lang lang,
+                              wb_snapshot *resume, wb_kernel **out,
                               wb_error *err)
 {
     wb_kernel *k = calloc(1, sizeof *k);
-    if (!k)
+    if (!k) {
+        wb_snapshot_free(resume);
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
     k->lang = lang;
+    k->resume = resume;
     k->req_fd = -1;
     k->wait_fd = -1;
     k->sent = true;                      /* no request: parked once ready */
@@ -398,7 +542,19 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         (k->pre = wb_sess_preinit(wb_sess_guests_dir(s), false)) &&
         wb_preinit_unfit_kernel(&k->cfg))
         k->pre = NULL;
-    if (!st && !k->pre)
+    /* checkpointed when it starts from the snapshot (or a checkpoint);
+     * in a worker of serve or mcp too, where the lock-down refuses the
+     * kernel's tracker and the checkpoint compares page hashes instead
+     * (snapshot/ckpt.c) */
+    k->stepped = k->pre != NULL || resume != NULL;
+    if (!st && k->stepped && asprintf(&k->disk_dir, "%s/%s", s->root,
+                                      CKPT_DIR) < 0) {
+        k->disk_dir = NULL;
+        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
+    if (!st && k->stepped)
+        st = wb_config_add_env(&k->cfg, WB_PREINIT_STEPS_ENV, "1");
+    if (!st && !k->stepped)
         st = wb_sess_module(s, lang, &k->m, err);
     if (!st && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         st = wb_err_set(err, WB_E_IO, "socketpair: %s", strerror(errno));
@@ -411,6 +567,8 @@ static wb_status kernel_start(wb_session *s, wb_lang lang, wb_kernel **out,
         st = wb_wasi_new(&k->cfg, &k->w, err);
         close(sv[0]);                              /* the context dup'd it */
         k->cfg.stdin_fd = -1;
+        if (!st && resume)
+            st = wb_snapshot_restore_wasi(resume, k->w, err);
         if (!st)
             wb_wasi_set_stdin_wait(k->w, on_stdin_wait, k);
     }
@@ -539,6 +697,102 @@ static bool kernel_parked(wb_kernel *k)
     return ok;
 }
 
+/* The path of `lang`'s checkpoint copy on disk (wb_kernel_forget). */
+static void disk_path(const wb_session *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s/%s", s->root, CKPT_DIR, CKPT_FILE);
+}
+
+void wb_kernel_forget(wb_session *s, wb_lang lang)
+{
+    char path[4096];
+    if (lang != WB_LANG_PYTHON || !s->root)
+        return;
+    disk_path(s, path, sizeof path);
+    unlink(path);
+}
+
+/* Temporary files of copies that a killed process left half written
+ * (persist.c names them ".python.snap.XXXXXXXX"); no other process
+ * writes there while this one holds the session. */
+static void drop_stale(const wb_session *s)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", s->root, CKPT_DIR);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (!strncmp(de->d_name, "." CKPT_FILE ".", sizeof CKPT_FILE + 1))
+            unlinkat(dirfd(d), de->d_name, 0);
+    if (d)
+        closedir(d);
+}
+
+/* The checkpoint on disk that a new kernel of `lang` goes on from
+ * (NULL: none). One that does not open (damaged, truncated, another
+ * python.wasm or wasmbox) is removed, and `why` says why in one line. */
+static wb_snapshot *disk_resume(wb_session *s, wb_lang lang, char *why,
+                                size_t cap)
+{
+    char path[4096];
+    const wb_snapshot *pre;
+    if (lang != WB_LANG_PYTHON || !s->root)
+        return NULL;
+    drop_stale(s);
+    disk_path(s, path, sizeof path);
+    if (access(path, F_OK) != 0 ||
+        !(pre = wb_sess_preinit(wb_sess_guests_dir(s), false)))
+        return NULL;
+    wb_snapshot *sn = NULL;
+    wb_error e = { 0 };
+    if (wb_snapshot_open(path, wb_snapshot_module(pre), &sn, &e) == WB_OK)
+        return sn;
+    snprintf(why, cap, "%.250s", e.message);
+    unlink(path);
+    return NULL;
+}
+
+/* A new kernel for the step: from the session's checkpoint on disk when
+ * there is one (a reopened session, a new worker after a crash), else
+ * fresh; the note says which. */
+static wb_status kernel_new(wb_session *s, wb_lang lang, wb_step_result *res,
+                            wb_kernel **out, wb_error *err)
+{
+    char why[300] = "";
+    const char *name = wb_lang_name(lang);
+    /* (a state lost in a step removed the copy: wb_kernel_forget) */
+    wb_snapshot *sn = disk_resume(s, lang, why, sizeof why);
+    bool resumed = sn != NULL;
+    wb_status st = kernel_start(s, lang, sn, out, err);    /* takes sn */
+    if (st && resumed) {
+        snprintf(why, sizeof why, "it could not be restored: %.250s",
+                 err->message);
+        wb_kernel_forget(s, lang);
+        resumed = false;
+        st = kernel_start(s, lang, NULL, out, err);
+    }
+    if (st)
+        return st;
+    if (resumed) {
+        res->state_kept = true;
+        snprintf(res->note, sizeof res->note, "The %s interpreter was "
+                 "restored from its checkpoint on disk (its process was "
+                 "restarted): variables are as after the last step that "
+                 "finished before; files in /work are kept.", name);
+    } else if (*why) {
+        snprintf(res->note, sizeof res->note, "The %s interpreter's "
+                 "checkpoint on disk was refused (%.110s): it starts "
+                 "afresh without the variables of earlier steps; files in "
+                 "/work are kept.", name, why);
+    } else if (s->lost[lang]) {
+        snprintf(res->note, sizeof res->note, "The %s interpreter was "
+                 "restarted (%s): variables from earlier steps are gone; "
+                 "files in /work are kept.", name, s->lost_why[lang]);
+    }
+    s->lost[lang] = false;
+    return WB_OK;
+}
+
 /* The step's kernel: the session's, or a new one (res says which). */
 static wb_status kernel_for(wb_session *s, wb_lang lang, wb_step_result *res,
                             wb_kernel **out, wb_error *err)
@@ -551,23 +805,27 @@ static wb_status kernel_for(wb_session *s, wb_lang lang, wb_step_result *res,
         s->lost[lang] = true;
         snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "it was found "
                  "running between steps");
+        wb_kernel_forget(s, lang);
     }
     res->state_kept = k != NULL;
     if (!k) {
-        bool was_lost = s->lost[lang];
-        wb_status st = kernel_start(s, lang, &k, err);
+        wb_status st = kernel_new(s, lang, res, &k, err);
         if (st)
             return st;
         s->kernel[lang] = k;
-        if (was_lost)
-            snprintf(res->note, sizeof res->note, "The %s interpreter was "
-                     "restarted (%s): variables from earlier steps are gone; "
-                     "files in /work are kept.", wb_lang_name(lang),
-                     s->lost_why[lang]);
-        s->lost[lang] = false;
     }
     *out = k;
     return WB_OK;
+}
+
+/* The copy on disk of a step's checkpoint is written after the step's
+ * call (outside its deadline) and before its answer. */
+static void wait_persisted(wb_kernel *k)
+{
+    pthread_mutex_lock(&k->mu);
+    while (k->persisting && !k->exited)
+        pthread_cond_wait(&k->cv, &k->mu);
+    pthread_mutex_unlock(&k->mu);
 }
 
 /* k->mu held: a new step under budget b with a fresh nonce. */
@@ -594,6 +852,11 @@ static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
     k->disk_room = b->max_disk;
     k->fuel_used = k->peak_memory = k->disk_bytes = 0;
     k->phase = STEP_SENT;
+    if (k->stepped) {
+        k->returned = false;
+        k->go = true;                 /* the guest thread calls the step */
+        pthread_cond_broadcast(&k->cv);
+    }
 }
 
 /* k->mu held: the outcome of a step that parked again after its WBEND. */
@@ -652,12 +915,71 @@ static void step_lost(wb_session *s, wb_lang lang, bool fired, bool stuck,
     s->kernel[lang] = NULL;
     s->lost[lang] = true;
     snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
+    wb_kernel_forget(s, lang);        /* an older state is no answer */
     res->state_lost_after = true;
     res->state_kept = false;
     snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
              "stopped (%s): its variables are lost and the next step "
              "starts a fresh interpreter; files in /work are kept.",
              wb_lang_name(lang), wb_outcome_name(r->outcome));
+}
+
+/* A checkpointed kernel whose step failed: stop it and start its
+ * successor from the last checkpoint. false: there is none (the kernel
+ * is stopped; step_lost says so). */
+static bool rollback(wb_session *s, wb_lang lang, wb_step_result *res)
+{
+    wb_kernel *k = s->kernel[lang], *nk = NULL;
+    if (!k->stepped)
+        return false;
+    if (k->th_started) {
+        halt(k);
+        pthread_join(k->th, NULL);
+        k->th_started = false;
+    }
+    wb_ckpt *c = k->ckpt;
+    uint32_t live = k->live_step;
+    if (!c)
+        return false;
+    wb_ckpt_unbind(c);
+    k->ckpt = NULL;
+    wb_kernel_stop(k);
+    s->kernel[lang] = NULL;
+    wb_error e = { 0 };
+    wb_snapshot *sn = NULL;
+    wb_status st = wb_ckpt_open(c, &sn, &e);
+    if (!st)
+        st = kernel_start(s, lang, sn, &nk, &e);   /* takes sn over */
+    if (st) {
+        wb_ckpt_free(c);
+        wb_kernel_forget(s, lang);
+        s->lost[lang] = true;
+        snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "its last "
+                 "checkpoint could not be restored: %.50s", e.message);
+        res->state_lost_after = true;
+        res->state_kept = false;
+        snprintf(res->note, sizeof res->note, "The %s interpreter had to be "
+                 "stopped (%s) and %s: its variables are lost.",
+                 wb_lang_name(lang), wb_outcome_name(res->run.outcome),
+                 s->lost_why[lang]);
+        return true;
+    }
+    /* parked, and no guest code has run: what it writes from now on is
+     * what the next checkpoint copies */
+    wb_ckpt_bind(c, nk->inst);
+    nk->ckpt = c;
+    nk->steps = nk->live_step = live;
+    s->kernel[lang] = nk;
+    res->rolled_back = true;
+    res->live_step = live;
+    res->state_kept = true;
+    res->state_lost_after = false;
+    snprintf(res->note, sizeof res->note, "The step was stopped (%s) and "
+             "the %s interpreter rolled back to its state after step %u: "
+             "what the step changed in variables is undone; files it wrote "
+             "in /work are kept.", wb_outcome_name(res->run.outcome),
+             wb_lang_name(lang), live);
+    return true;
 }
 
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
@@ -689,14 +1011,15 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     if (!in_time) {
         fired = true;
         pthread_mutex_unlock(&k->mu);
-        wb_store_interrupt(k->st);
-        wb_wasi_cancel(k->w);
+        halt(k);              /* checkpointed: also if it is between calls */
         pthread_mutex_lock(&k->mu);
         wait_until(k, NULL, 0);              /* until it exits */
     }
     /* parked: it cannot run again until the next step writes */
     bool parked = !fired && !k->exited && k->parked;
-    bool done = parked && k->step_done;
+    /* checkpointed: over only when its call returned, not when code
+     * waits for input after the end line */
+    bool done = parked && k->step_done && (!k->stepped || k->returned);
     wb_run_result *r = &res->run;
     memset(r, 0, sizeof *r);
     if (done) {
@@ -718,7 +1041,9 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     k->phase = STEP_IDLE;
     pthread_mutex_unlock(&k->mu);
     r->wall_time_ms = now_ms() - t0;
-    if (!done)
+    if (done)
+        wait_persisted(k);    /* answered once its copy is on disk */
+    if (!done && !rollback(s, lang, res))
         step_lost(s, lang, fired, parked, res);
     if (!res->out || !res->err)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");

@@ -430,6 +430,8 @@ void wb_session_reset(wb_session *s)
     }
     if (s->iso)
         wb_worker_stop(s);         /* its kernels go with it */
+    for (int l = 0; l < WB_LANG_COUNT; l++)
+        wb_kernel_forget(s, (wb_lang)l);   /* then no copy comes back */
     pthread_mutex_unlock(&s->mu);
 }
 

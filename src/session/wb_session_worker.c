@@ -180,12 +180,30 @@ static void open_dirs(wb_session *s)
     }
 }
 
+/* Before a worker starts: the directory of its kernels' checkpoint
+ * copies (wb_session_kernel.c), outside the workspace, which its guests
+ * write, and the workers' user's. */
+static void ckpt_dir(wb_session *s)
+{
+    char path[4096];
+    uid_t uid;
+    gid_t gid;
+    if (s->wk_pooled)
+        return;                          /* one-shot runs: no kernels */
+    snprintf(path, sizeof path, "%s/ckpt", s->root);
+    if (mkdir(path, 0700) && errno != EEXIST)
+        return;
+    if (wb_zyg_owner(s->iso, &uid, &gid))
+        lchown(path, uid, gid);
+}
+
 /* A running, locked-down worker for `s`. */
 static wb_status ensure(wb_session *s, wb_error *err)
 {
     if (s->wk_fd >= 0)
         return WB_OK;
     open_dirs(s);
+    ckpt_dir(s);
     wb_status st = wb_sess_drivers(s, err);  /* the worker cannot write them */
     uid_t uid;
     gid_t gid;
@@ -260,6 +278,8 @@ bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     res->persistent = wb_rget_u32(r);
     res->state_kept = wb_rget_u32(r);
     res->state_lost_after = wb_rget_u32(r);
+    res->rolled_back = wb_rget_u32(r);
+    res->live_step = wb_rget_u32(r);
     wb_rget_str(r, res->note, sizeof res->note);
     bool lost = wb_rget_u32(r);
     char why[sizeof s->lost_why[0]];
@@ -376,15 +396,22 @@ static size_t guest_paths(const char *gd, wb_oslock_path *p,
 static wb_status lock_down(wb_session *s, const wb_worker_env *env,
                            wb_error *err)
 {
-    enum { MAXP = 2 + 1 + 2 * WB_LANG_COUNT };
+    enum { MAXP = 3 + 1 + 2 * WB_LANG_COUNT };
     static char buf[MAXP][PATH_MAX];
     wb_oslock_path paths[MAXP] = {
         { s->ws, true },
         { s->runtime_dir, false },
     };
+    size_t npaths = 2;
+    /* the copies of the kernels' checkpoints (the server made it) */
+    snprintf(buf[npaths], PATH_MAX, "%s/ckpt", s->root);
+    if (access(buf[npaths], F_OK) == 0) {
+        paths[npaths] = (wb_oslock_path){ buf[npaths], true };
+        npaths++;
+    }
     /* no images installed: raw wasm steps still run */
-    size_t npaths = 2 + guest_paths(s->guests_dir, paths + 2, buf + 2,
-                                    MAXP - 2);
+    npaths += guest_paths(s->guests_dir, paths + npaths, buf + npaths,
+                          MAXP - npaths);
     /* two kernels and a one-shot run at most, each within max_files */
     unsigned files = s->policy->budget.max_files;
     wb_oslock_opts o = {
@@ -427,6 +454,8 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
     wb_wput_u32(w, res->persistent);
     wb_wput_u32(w, res->state_kept);
     wb_wput_u32(w, res->state_lost_after);
+    wb_wput_u32(w, res->rolled_back);
+    wb_wput_u32(w, res->live_step);
     wb_wput_str(w, res->note);
     wb_wput_u32(w, s->lost[lang]);
     wb_wput_str(w, s->lost_why[lang]);

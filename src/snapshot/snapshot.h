@@ -7,6 +7,8 @@
  *                             flags, memory sizes, named extra sections
  *   write.c    wb_snapshot_save/write/capture
  *   open.c     wb_snapshot_open, instantiate, restore_wasi, free
+ *   dirty.c    wb_dirty_*     pages written since the last look
+ *   ckpt.c     wb_ckpt_*      incremental checkpoints in a memfd
  *
  * A file is: the header (WB_SNAP_HDR bytes), the state section (padded
  * with zeros to a multiple of 64 KiB), then each memory's bytes, 64 KiB
@@ -51,6 +53,17 @@ struct wb_snapshot {
  * when check_data is false (wb_snapshot_capture's own memfd). */
 wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
                                wb_snapshot **out, wb_error *err);
+
+/* write.c: are the n (at most WB_SNAP_ALIGN) bytes at p all zero; all
+ * of p to fd at off (EINTR retried), false on an error */
+bool wb_snap_all_zero(const uint8_t *p, size_t n);
+bool wb_snap_pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off);
+
+/* write.c: header and state section only, the data region at data_off
+ * left as it is (ckpt.c). WB_E_LIMIT: the state no longer fits. */
+wb_status wb_snapshot_write_state(const wb_instance *inst,
+                                  const wb_wasi *wasi, int fd,
+                                  uint64_t data_off, wb_error *err);
 
 /* header.c */
 void wb_snaphdr_module_hash(const wb_module *m, wb_snaphdr *h);

@@ -26,13 +26,13 @@ static wb_status io_error(wb_error *err, const char *what)
                       strerror(errno));
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
+bool wb_snap_all_zero(const uint8_t *p, size_t n)
 {
     static const uint8_t zero[WB_SNAP_ALIGN];
     return !memcmp(p, zero, n);
 }
 
-static bool pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+bool wb_snap_pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
     while (n) {
         ssize_t k = pwrite(fd, p, n, (off_t)off);
@@ -88,8 +88,8 @@ static wb_status write_mem(int fd, const wb_state_mem *m, uint64_t at_file,
         if (at >= m->image && !touched(pm, chunk, WB_SNAP_ALIGN))
             chunk = zero;
         XXH3_64bits_update(hs, chunk, WB_SNAP_ALIGN);
-        if (chunk != zero && !all_zero(chunk, WB_SNAP_ALIGN) &&
-            !pwrite_all(fd, chunk, WB_SNAP_ALIGN, at_file + at))
+        if (chunk != zero && !wb_snap_all_zero(chunk, WB_SNAP_ALIGN) &&
+            !wb_snap_pwrite_all(fd, chunk, WB_SNAP_ALIGN, at_file + at))
             return io_error(err, "memory");
     }
     return WB_OK;
@@ -127,13 +127,20 @@ static uint64_t assign_offsets(wb_inst_state *st)
 }
 
 /* The state section padded with zeros to the data region; its checksum
- * covers the padding too, so no byte of the file goes unchecked. */
+ * covers the padding too, so no byte of the file goes unchecked. A data
+ * region already placed (h->data_off set) stays: WB_E_LIMIT when the
+ * section no longer fits before it. */
 static wb_status write_meta(int fd, wb_snapmeta *mb, wb_snaphdr *h,
                             wb_error *err)
 {
+    uint64_t need = (WB_SNAP_HDR + mb->len + WB_SNAP_ALIGN - 1) /
+                    WB_SNAP_ALIGN * WB_SNAP_ALIGN;
+    if (h->data_off && need > h->data_off)
+        return wb_err_set(err, WB_E_LIMIT, "the state section outgrew its "
+                          "room");
     h->meta_len = mb->len;
-    h->data_off = (WB_SNAP_HDR + mb->len + WB_SNAP_ALIGN - 1) /
-                  WB_SNAP_ALIGN * WB_SNAP_ALIGN;
+    if (!h->data_off)
+        h->data_off = need;
     size_t padded = (size_t)(h->data_off - WB_SNAP_HDR);
     uint8_t *p = realloc(mb->buf, padded ? padded : 1);
     if (!p)
@@ -141,13 +148,14 @@ static wb_status write_meta(int fd, wb_snapmeta *mb, wb_snaphdr *h,
     mb->buf = p;
     memset(p + mb->len, 0, padded - mb->len);
     h->meta_hash = XXH3_64bits(p, padded);
-    if (!pwrite_all(fd, p, padded, WB_SNAP_HDR))
+    if (!wb_snap_pwrite_all(fd, p, padded, WB_SNAP_HDR))
         return io_error(err, "state");
     return WB_OK;
 }
 
-static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
-                            size_t wasi_len, wb_snaphdr *h, wb_error *err)
+/* The memories' places and the state section. */
+static wb_status put_meta(int fd, wb_inst_state *st, const uint8_t *wasi,
+                          size_t wasi_len, wb_snaphdr *h, wb_error *err)
 {
     wb_snapmeta mb = {0};
     h->data_len = assign_offsets(st);
@@ -156,6 +164,13 @@ static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
     if (rc == WB_OK)
         rc = write_meta(fd, &mb, h, err);
     free(mb.buf);
+    return rc;
+}
+
+static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
+                            size_t wasi_len, wb_snaphdr *h, wb_error *err)
+{
+    wb_status rc = put_meta(fd, st, wasi, wasi_len, h, err);
     XXH3_state_t *hs = rc == WB_OK ? XXH3_createState() : NULL;
     if (rc == WB_OK && (!hs || XXH3_64bits_reset(hs) != XXH_OK))
         rc = wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
@@ -169,31 +184,61 @@ static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
     return rc;
 }
 
-wb_status wb_snapshot_write(const wb_instance *inst, const wb_wasi *wasi,
-                            int fd, wb_error *err)
+/* The state section of a file whose data region stays where it is and
+ * already holds the memory's bytes (ckpt.c): no data checksum (0). */
+static wb_status write_state_only(int fd, wb_inst_state *st,
+                                  const uint8_t *wasi, size_t wasi_len,
+                                  wb_snaphdr *h, wb_error *err)
+{
+    wb_status rc = put_meta(fd, st, wasi, wasi_len, h, err);
+    if (rc == WB_OK && ftruncate(fd, (off_t)(h->data_off + h->data_len)))
+        rc = io_error(err, "size");
+    return rc;
+}
+
+/* The whole file (data_off 0), or only its header and state section
+ * (write_state_only) with the data region at data_off. */
+static wb_status write_file(const wb_instance *inst, const wb_wasi *wasi,
+                            int fd, uint64_t data_off, wb_error *err)
 {
     wb_inst_state st;
     uint8_t *ws = NULL;
     size_t wlen = 0;
     WB_TRY(wb_state_capture(inst, &st, err));
     wb_status rc = wasi ? wb_wasi_state_encode(wasi, &ws, &wlen, err) : WB_OK;
-    wb_snaphdr h = { .format = WB_SNAP_FORMAT };
+    wb_snaphdr h = { .format = WB_SNAP_FORMAT, .data_off = data_off };
     snprintf(h.version, sizeof h.version, "%s", WB_VERSION);
     wb_snaphdr_module_hash(wb_instance_module(inst), &h);
     /* Zero pages are skipped, not written: nothing old may show there. */
-    if (rc == WB_OK && ftruncate(fd, 0) != 0)
+    if (rc == WB_OK && !data_off && ftruncate(fd, 0) != 0)
         rc = io_error(err, "truncate");
     if (rc == WB_OK)
-        rc = write_body(fd, &st, ws, wlen, &h, err);
+        rc = data_off ? write_state_only(fd, &st, ws, wlen, &h, err)
+                      : write_body(fd, &st, ws, wlen, &h, err);
     if (rc == WB_OK) {
         uint8_t hdr[WB_SNAP_HDR];
         wb_snaphdr_encode(&h, hdr);
-        if (!pwrite_all(fd, hdr, sizeof hdr, 0))
+        if (!wb_snap_pwrite_all(fd, hdr, sizeof hdr, 0))
             rc = io_error(err, "header");
     }
     free(ws);
     wb_state_free(&st);
     return rc;
+}
+
+wb_status wb_snapshot_write_state(const wb_instance *inst,
+                                  const wb_wasi *wasi, int fd,
+                                  uint64_t data_off, wb_error *err)
+{
+    if (!data_off)
+        return wb_err_set(err, WB_E_ARG, "no data region");
+    return write_file(inst, wasi, fd, data_off, err);
+}
+
+wb_status wb_snapshot_write(const wb_instance *inst, const wb_wasi *wasi,
+                            int fd, wb_error *err)
+{
+    return write_file(inst, wasi, fd, 0, err);
 }
 
 wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,

@@ -284,6 +284,22 @@ if lang_ok python python.wasm; then
     check "exec limits above the policy -> 400" [ "$CODE" = 400 ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": "300ms"}}')"
     check "exec with a tighter timeout -> outcome timeout" [ "$(jget "j['outcome']")" = timeout ]
+    # the session's kernel runs in a worker (isolation is on): its
+    # checkpoint there compares page hashes (docs/snapshots.md)
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 1')"
+    req POST "$S/exec" -H "$HA" -d "$(run_json python $'x = 2\nwhile True: pass' '{"limits": {"timeout": "300ms"}}')"
+    LIVE=$(jget "j['state']['live_step']")
+    check "a timeout after x = 1 rolls back (rolled_back, live_step, kept)" \
+        [ "$CODE" = 200 -a "$(jget "j['outcome']")" = timeout -a "${LIVE:-0}" -ge 1 \
+          -a "$(jget "(j['state']['rolled_back'], j['state']['kept'], j['state']['lost_after'])")" = "(True, True, False)" ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x == 1)')"
+    check "the next exec sees x == 1" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = True -a "$(jget "j['state']['rolled_back']")" = False ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 3; 1 / 0')"
+    req POST "$S/exec" -H "$HA" -d "$(run_json python $'x = 4\nwhile True: pass' '{"limits": {"timeout": "300ms"}}')"
+    check "a second timeout rolls back to the step after the first" \
+        [ "$(jget "j['state']['rolled_back']")" = True -a "$(jget "j['state']['live_step']")" = $((LIVE + 2)) ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x)')"
+    check "... where x == 3" [ "$(jget "j['stdout']")" = 3 ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)' '{"limits": {"output": 10}}')"
     check "exec with a tighter output limit truncates" [ "$(jget "j['truncated']['stdout']")" = True ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)')"

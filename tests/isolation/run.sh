@@ -138,10 +138,24 @@ stopped exec "execve /bin/sh" "was stopped by seccomp at system call [0-9]* (exe
 stopped "connect:$port" "TCP connect to a loopback listener" "x"
 stopped ptrace "ptrace of the parent" "was stopped by seccomp at system call [0-9]* (ptrace)"
 stopped mprotect "mprotect to executable" "was stopped by seccomp at system call [0-9]* (mprotect)"
+# userfaultfd stays killed in workers, with UFFD_USER_MODE_ONLY too (the
+# checkpoints there compare page hashes: docs/os-sandbox.md)
+stopped uffd "userfaultfd without UFFD_USER_MODE_ONLY" "was stopped by seccomp at system call [0-9]* (userfaultfd)"
+stopped uffd-user "userfaultfd with UFFD_USER_MODE_ONLY" "was stopped by seccomp at system call [0-9]* (userfaultfd)"
+# memfd_create (a checkpoint's file) only as CLOEXEC | ALLOW_SEALING:
+# MFD_HUGETLB (4), MFD_EXEC (0x10) are refused
+stopped memfd:4 "memfd_create with MFD_HUGETLB" "x"
+stopped memfd:0x10 "memfd_create with MFD_EXEC" "x"
 # (sanitizer builds: ASan reports the fault and exits with status 1)
 segv_end="was killed by signal 11 (SIGSEGV)"
 nm -D "$A" 2>/dev/null | grep -q " __asan_init" && segv_end="exited with status 1"
 stopped segv "SIGSEGV in host code" "$segv_end"
+# the workers killed above took the Python interpreter with them; the
+# next worker restored it from its checkpoint on disk (docs/snapshots.md)
+step "$KEY_A" "$sa" python "print(x)"
+[ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 1 ] &&
+    pass "after the workers' crashes the interpreter goes on from its checkpoint on disk (x == 1)" ||
+    fail "state after the crashes: $code $body"
 req "$KEY_A" GET /metrics
 crashes=$(grep -o '^wasmbox_worker_crashes_total [0-9]*' <<<"$body" | cut -d' ' -f2)
 [ "${crashes:-0}" -ge 1 ] && pass "/metrics counts the crashes ($crashes)" ||

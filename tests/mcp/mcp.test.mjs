@@ -154,16 +154,28 @@ await test("symlink out of the workspace is refused", ["python"], async () => {
   assert.equal(r.isError, true);
 });
 
-await test("timeout outcome from while True: pass", ["python"], async () => {
-  await call(client, "run_python", { code: "kept = 1" });
-  const r = await call(client, "run_python", { code: "while True: pass" });
+await test("a timeout after x = 1 rolls back to x == 1 (a worker's checkpoint)", ["python"], async () => {
+  let r = await call(client, "run_python", { code: "x = 1" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(client, "run_python", { code: "x = 2\nwhile True: pass" });
   assert.equal(r.isError, true);
   assert.equal(r.structuredContent.outcome, "timeout");
-  assert.equal(r.structuredContent.state_lost, true);
-  const next = await call(client, "run_python", { code: "print('kept' in globals())" });
-  assert.equal(next.structuredContent.stdout, "False\n");
-  assert.match(next.structuredContent.note, /restarted/);
-  // files survive the restart
+  assert.equal(r.structuredContent.rolled_back, true);
+  assert.equal(r.structuredContent.state_lost, false);
+  const live = r.structuredContent.live_step;
+  assert.ok(Number.isInteger(live) && live >= 1, `live_step ${live}`);
+  assert.match(r.structuredContent.note, /rolled back to its state after step/);
+  const next = await call(client, "run_python", { code: "print(x == 1)" });
+  assert.equal(next.structuredContent.stdout, "True\n");
+  assert.equal(next.structuredContent.rolled_back, false);
+  // a second failure rolls back again, to the step after the first one
+  r = await call(client, "run_python", { code: "x = 3\n1 / 0" });
+  r = await call(client, "run_python", { code: "x = 4\nwhile True: pass" });
+  assert.equal(r.structuredContent.rolled_back, true);
+  assert.equal(r.structuredContent.live_step, live + 2);
+  const again = await call(client, "run_python", { code: "print(x)" });
+  assert.equal(again.structuredContent.stdout, "3\n");
+  // files survive the rollback
   const f = await call(client, "run_python", { code: "print(open('out.csv').readline().strip())" });
   assert.equal(f.structuredContent.stdout, "a,b\n");
 });
@@ -201,12 +213,78 @@ await test("session persists across a server restart", ["python"], async () => {
   c = await stdioClient(["--session", id]);
   r = await call(c, "read_file", { path: "keep.txt" });
   assert.equal(text(r), "still here");
-  r = await call(c, "run_python", { code: "print('y' in globals())" });
-  assert.equal(r.structuredContent.stdout, "False\n");
-  assert.match(r.structuredContent.note, /restarted|reopened/);
+  r = await call(c, "run_python", { code: "print(y)" });
+  assert.equal(r.structuredContent.stdout, "5\n", text(r));
+  assert.match(r.structuredContent.note, /restored from its checkpoint on disk/);
   await c.close();
   const list = await runCapture(["session", "list"]);
   assert.match(list, /restart-test/);
+});
+
+// kill -9: the checkpoint on disk is written (temp file, fsync, rename)
+// after each step's answer, before the next step runs
+async function killed(c) {
+  const p = c._transport._process;
+  const gone = new Promise((res) => p.once("close", res));
+  p.kill("SIGKILL");
+  await gone;
+}
+const ckptFile = (id) => join(state, "sessions", id, "ckpt", "python.snap");
+
+await test("kill -9 of wasmbox mcp: the next call goes on from the checkpoint", ["python"], async () => {
+  const id = "kill9-test";
+  let c = await stdioClient(["--session", id]);
+  let r = await call(c, "run_python", { code: "x = 1\nopen('k.txt', 'w').write('kept')" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(c, "run_python", { code: "pass" });   // x = 1's copy is on disk
+  await killed(c);
+  c = await stdioClient(["--session", id]);
+  r = await call(c, "run_python", { code: "print(x == 1, open('k.txt').read())" });
+  assert.equal(r.structuredContent.stdout, "True kept\n", text(r));
+  assert.equal(r.structuredContent.state_kept, true);
+  assert.match(r.structuredContent.note, /restored from its checkpoint on disk/);
+  r = await call(c, "run_python", { code: "x += 1" });
+  r = await call(c, "run_python", { code: "print(x)" });
+  assert.equal(r.structuredContent.stdout, "2\n");
+  await killed(c);
+  c = await stdioClient(["--session", id]);
+  r = await call(c, "run_python", { code: "print(x)" });
+  assert.equal(r.structuredContent.stdout, "2\n", text(r));
+  await c.close();
+});
+
+await test("a damaged or truncated checkpoint on disk is refused with one line", ["python"], async () => {
+  const id = "kill9-test";
+  const f = ckptFile(id);
+  const { openSync, readSync, writeSync, closeSync, truncateSync, statSync } = await import("node:fs");
+  const flip = (at) => {
+    const fd = openSync(f, "r+");
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] ^= 1;
+    writeSync(fd, b, 0, 1, at);
+    closeSync(fd);
+  };
+  const cases = [
+    ["a bit flipped in its memory", () => flip(statSync(f).size - 70000), /snapshot refused: damaged/],
+    ["truncated", () => truncateSync(f, 4096), /snapshot refused: truncated|snapshot refused: .*size/],
+  ];
+  for (const [what, spoil, why] of cases) {
+    let c = await stdioClient(["--session", id]);
+    let r = await call(c, "run_python", { code: "x = 7" });
+    r = await call(c, "run_python", { code: "pass" });
+    await c.close();
+    assert.ok(existsSync(f), `${what}: no checkpoint file`);
+    spoil();
+    c = await stdioClient(["--session", id]);
+    r = await call(c, "run_python", { code: "print('x' in globals())" });
+    assert.equal(r.isError, false, text(r));
+    assert.equal(r.structuredContent.stdout, "False\n", `${what}: ${text(r)}`);
+    assert.match(r.structuredContent.note, /checkpoint on disk was refused \(/, what);
+    assert.match(r.structuredContent.note, why, what);
+    assert.ok(!r.structuredContent.note.includes("\n"), `${what}: one line`);
+    await c.close();
+  }
 });
 
 // --- malformed JSON-RPC over stdio -------------------------------------------

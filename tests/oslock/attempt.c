@@ -11,6 +11,12 @@
  *   connect:PORT  TCP connect to 127.0.0.1:PORT
  *   ptrace        PTRACE_SEIZE of the parent process
  *   mprotect      make an anonymous page executable
+ *   uffd          userfaultfd(O_CLOEXEC | O_NONBLOCK): a descriptor that
+ *                 can stall the kernel's own faults on guest pages
+ *   uffd-user     the same with UFFD_USER_MODE_ONLY (the lock-down kills
+ *                 both: docs/os-sandbox.md)
+ *   memfd:FLAGS   memfd_create with FLAGS (a number): the lock-down allows
+ *                 MFD_CLOEXEC and MFD_ALLOW_SEALING only
  *   segv          write to address 16 from host code (the process dies)
  * and, in a server's worker process (tests/isolation/attack.sh), attacks
  * on the server through what the worker holds:
@@ -52,6 +58,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,6 +126,28 @@ static int try_mprotect(void)
     int rc = mprotect(p, (size_t)pg, PROT_READ | PROT_EXEC) ? errno : 0;
     munmap(p, (size_t)pg);
     return rc;
+}
+
+/* Raw system calls (the C library may lack the wrappers); a descriptor
+ * made is closed at once: only whether the call is allowed matters. */
+static int closed(long fd)
+{
+    if (fd < 0)
+        return errno;
+    close((int)fd);
+    return 0;
+}
+
+static int try_uffd(bool user_mode_only)
+{
+    return closed(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+                          (user_mode_only ? UFFD_USER_MODE_ONLY : 0)));
+}
+
+static int try_memfd(const char *flags)
+{
+    return closed(syscall(SYS_memfd_create, "attempt",
+                          strtoul(flags, NULL, 0)));
 }
 
 /* volatile: the compiler must not drop the block nor the write */
@@ -359,6 +392,12 @@ void wb_oslock_test_attempt_line(const char *a, char *line, size_t cap)
         rc = try_ptrace();
     else if (!strcmp(a, "mprotect"))
         rc = try_mprotect();
+    else if (!strcmp(a, "uffd"))
+        rc = try_uffd(false);
+    else if (!strcmp(a, "uffd-user"))
+        rc = try_uffd(true);
+    else if (!strncmp(a, "memfd:", 6))
+        rc = try_memfd(arg);
     else if (!strcmp(a, "leak"))
         rc = try_leak();
     else if (!strcmp(a, "overflow"))

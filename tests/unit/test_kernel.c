@@ -21,6 +21,11 @@
  * not asked to end, when the session closes, so code left for its end
  * (atexit, finalizers, promise jobs, timers) never runs.
  *
+ * Checkpoints (test_python_timeout_rolls_back) run twice: as they are,
+ * and in a child process under a seccomp filter that kills userfaultfd,
+ * as a worker of serve or mcp is, where the checkpoint cannot use the
+ * kernel's tracker and compares page hashes.
+ *
  * Needs the guest images (WASMBOX_GUESTS, default build/guests); a
  * language whose image is missing is skipped. WB_SESSION_STEPS sets the
  * number of steps (default 8); WB_KERNEL_TESTS a pattern of the tests to
@@ -41,6 +46,7 @@
 #include <unistd.h>
 
 #include "wasmbox.h"
+#include "uffd_filter.h"
 
 /* Per language: wrap the driver's output so that BURN loop iterations run
  * after each end-of-step line; a loop of `iters` iterations and the step
@@ -206,6 +212,16 @@ static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w)
 static void rm_tree(const char *dir)
 {
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Is L's kernel checkpointed (docs/snapshots.md)? Python started from
+ * python/python.snap is: a failed step rolls it back instead of losing
+ * its state. */
+static bool checkpointed(const struct lang *L)
+{
+    char snap[600];
+    snprintf(snap, sizeof snap, "%s/python/python.snap", guests());
+    return L->lang == WB_LANG_PYTHON && access(snap, R_OK) == 0;
 }
 
 /* One step of `len` bytes of `code` under fuel `fuel` and `timeout_ms`
@@ -382,12 +398,15 @@ static void back_to_back(kfix *k)
     step(s, L->lang, fuel, L->overrun, 2 * iters, &r);
     assert_int_equal(r.run.outcome, WB_OUTCOME_FUEL);
     assert_int_equal(r.run.fuel_used, (uint64_t)fuel);
-    assert_true(r.state_lost_after);
+    bool ck = checkpointed(L);
+    assert_int_equal(r.state_lost_after, !ck);
+    assert_int_equal(r.rolled_back, ck);
     wb_step_result_free(&r);
     step(s, L->lang, fuel, L->overrun, 1, &r);
     check_exited(&r, "after the fuel stop");
-    assert_false(r.state_kept);
-    assert_non_null(strstr(r.note, "ran out of fuel"));
+    assert_int_equal(r.state_kept, ck);
+    if (!ck)
+        assert_non_null(strstr(r.note, "ran out of fuel"));
     wb_step_result_free(&r);
 }
 
@@ -428,11 +447,36 @@ static void check_fresh(wb_session *s, const struct lang *L, const char *why)
     wb_step_result_free(&r);
 }
 
+/* The step after a rolled-back one runs in the restored interpreter:
+ * the setup's state, so a setup that stalls the driver (L->stall: a
+ * step that ended, so it is in the checkpoint) stalls it again, and
+ * that step too ends at its deadline and rolls back. */
+static void check_rolled_back(wb_session *s, const struct lang *L,
+                              const char *setup)
+{
+    wb_step_result r;
+    if (setup == L->stall) {
+        run_code(s, L->lang, -1, ATTACK_MS, "2 + 3", 5, &r);
+        assert_int_equal(r.run.outcome, WB_OUTCOME_TIMEOUT);
+        assert_true(r.rolled_back);
+        wb_step_result_free(&r);
+        return;
+    }
+    step(s, L->lang, -1, "2 + 3", 0, &r);
+    check_exited(&r, "the step after");
+    assert_true(r.state_kept);
+    assert_string_equal(r.out, "5\n");
+    assert_string_equal(r.note, "");
+    wb_step_result_free(&r);
+}
+
 /* `setup` (a step of its own; NULL: a trivial one that starts the
  * interpreter), then `len` bytes of `code` under `timeout_ms`: it ends
  * with outcome `want` -- a timeout at its deadline, anything else at once
- * -- its output `out` kept and its state lost; then nothing runs, and the
- * next step's note says `why`. */
+ * -- its output `out` kept and its state lost (a checkpointed kernel's
+ * rolled back to the setup's); then nothing runs, and the next step's
+ * note says `why` (or, rolled back, the next step has the setup's
+ * state). */
 static void loses_state(kfix *k, const char *setup, const char *code,
                         size_t len, const char *out, uint64_t timeout_ms,
                         wb_outcome want, const char *why)
@@ -451,16 +495,21 @@ static void loses_state(kfix *k, const char *setup, const char *code,
         fail_msg("outcome %s (%s) after %" PRIu64 " ms, want %s",
                  wb_outcome_name(r.run.outcome), r.run.message, ms,
                  wb_outcome_name(want));
-    assert_true(r.state_lost_after);
+    /* a checkpointed kernel rolls back instead (its note: "was stopped") */
+    bool ck = checkpointed(L);
+    assert_int_equal(r.state_lost_after, !ck);
+    assert_int_equal(r.rolled_back, ck);
     char stopped[64];
-    snprintf(stopped, sizeof stopped, "had to be stopped (%s)",
-             wb_outcome_name(want));
+    snprintf(stopped, sizeof stopped, "stopped (%s)", wb_outcome_name(want));
     assert_non_null(strstr(r.note, stopped));
     assert_string_equal(r.out, out);
     wb_step_result_free(&r);
     check_idle("after the step");
 
-    check_fresh(s, L, why);
+    if (ck)
+        check_rolled_back(s, L, setup);
+    else
+        check_fresh(s, L, why);
 }
 
 /* Code that keeps the interpreter running after its step's end line. */
@@ -589,6 +638,69 @@ static void test_javascript_killed_at_close(void **state)
     killed_at_close(*state);
 }
 
+/* Checkpointed sessions (docs/snapshots.md): a step that times out
+ * rolls the Python kernel back to the state after the last step that
+ * ended, instead of losing it; a file it wrote stays. Needs
+ * python/python.snap (make guest-snapshots): kernels started cold are
+ * not checkpointed. */
+static void test_python_timeout_rolls_back(void **state)
+{
+    kfix *k = *state;
+    wb_session *s = session(k);
+    if (!checkpointed(k->L)) {
+        print_message("no python/python.snap (make guest-snapshots): "
+                      "skipped\n");
+        skip();
+    }
+    wb_step_result r;
+    step(s, WB_LANG_PYTHON, -1, "x = 1", 0, &r);
+    check_exited(&r, "x = 1");
+    wb_step_result_free(&r);
+    step(s, WB_LANG_PYTHON, -1, "y = [x] * 3\nlen(y)", 0, &r);
+    check_exited(&r, "y");
+    assert_string_equal(r.out, "3\n");
+    wb_step_result_free(&r);
+    const char *spin = "x = 2\nopen('/work/kept', 'w').write('k')\n"
+                       "print('before', flush=True)\nwhile True:\n"
+                       "    pass\n";
+    run_code(s, WB_LANG_PYTHON, -1, 1000, spin, strlen(spin), &r);
+    if (r.run.outcome != WB_OUTCOME_TIMEOUT)
+        fail_msg("outcome %s (%s), want timeout",
+                 wb_outcome_name(r.run.outcome), r.run.message);
+    assert_true(r.rolled_back);
+    assert_int_equal(r.live_step, 2);
+    assert_false(r.state_lost_after);
+    assert_string_equal(r.out, "before\n");
+    assert_non_null(strstr(r.note, "rolled back to its state after step 2"));
+    wb_step_result_free(&r);
+    step(s, WB_LANG_PYTHON, -1, "x, len(y), open('/work/kept').read()", 0,
+         &r);
+    check_exited(&r, "after the rollback");
+    assert_true(r.state_kept);
+    assert_false(r.rolled_back);
+    assert_string_equal(r.out, "(1, 3, 'k')\n");
+    wb_step_result_free(&r);
+    /* a second failure rolls back to the same state, then steps go on */
+    run_code(s, WB_LANG_PYTHON, -1, 1000, spin, strlen(spin), &r);
+    assert_true(r.rolled_back);
+    assert_int_equal(r.live_step, 3);
+    wb_step_result_free(&r);
+    step(s, WB_LANG_PYTHON, -1, "x += 10\nx", 0, &r);
+    check_exited(&r, "x += 10");
+    assert_string_equal(r.out, "11\n");
+    wb_step_result_free(&r);
+    /* out of fuel: the same */
+    const char *burn = "x = 0\nwhile True:\n    x += 1\n";
+    run_code(s, WB_LANG_PYTHON, 2000000, 0, burn, strlen(burn), &r);
+    assert_int_equal(r.run.outcome, WB_OUTCOME_FUEL);
+    assert_true(r.rolled_back);
+    assert_int_equal(r.live_step, 4);
+    wb_step_result_free(&r);
+    step(s, WB_LANG_PYTHON, -1, "x", 0, &r);
+    assert_string_equal(r.out, "11\n");
+    wb_step_result_free(&r);
+}
+
 /* A test with the fixture's session of language `lang`. */
 #define KERNEL_TEST(f, lang) \
     cmocka_unit_test_prestate_setup_teardown(f, session_setup, \
@@ -610,10 +722,16 @@ int main(void)
         KERNEL_TEST(test_python_stalls_request, python),
         KERNEL_TEST(test_javascript_stalls_request, javascript),
         KERNEL_TEST(test_python_killed_at_close, python),
+        KERNEL_TEST(test_python_timeout_rolls_back, python),
         KERNEL_TEST(test_javascript_killed_at_close, javascript),
+    };
+    const struct CMUnitTest locked[] = {
+        KERNEL_TEST(test_python_timeout_rolls_back, python),
     };
     const char *only = getenv("WB_KERNEL_TESTS");   /* e.g. "*stall*" */
     if (only && *only)
         cmocka_set_test_filter(only);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = wb_test_run_filtered("userfaultfd killed", locked,
+                                  sizeof locked / sizeof locked[0], NULL);
+    return rc | cmocka_run_group_tests(tests, NULL, NULL);
 }
