@@ -491,6 +491,7 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
     signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_init(&srv->mu, NULL);
+    wb_http_sessions_restore(srv);     /* before the first request */
     unsigned mhd_limit = wb_conn_init(&srv->guard, "serve");
     if (!wb_http_sched_start(srv)) {
         snprintf(msg, cap, "cannot start worker threads");

@@ -11,6 +11,8 @@
  *   http_config.c defaults, API keys, start-up checks and directories
  *   http_route.c  the routes and how a URL matches one
  *   http_limits.c a request's "limits": they only tighten the budget
+ *   http_store.c  what a session keeps on disk for the server (owner,
+ *                 budget), and restoring the sessions at start-up
  * (the command line, src/cli/serve.c, fills a wb_http_server through
  * these and calls wb_http_serve; nothing here prints errors: they come
  * back as messages).
@@ -203,6 +205,25 @@ void wb_http_handle(wb_http_req *r);
 void wb_http_sessions_close_all(wb_http_server *srv);
 /* Close and delete sessions idle past the policy's expiry. */
 void wb_http_sessions_expire(wb_http_server *srv);
+
+/* Open session `id` (left on disk by an earlier server) for `key`, under
+ * budget b, idle for idle_ms already, and put it in the table (start-up,
+ * before any request). */
+wb_status wb_http_sess_adopt(wb_http_server *srv, const char *id,
+                             wb_http_key *key, const wb_budget *b,
+                             uint64_t idle_ms, wb_error *err);
+
+/* http_store.c */
+/* Write e's record, <state>/sessions/<id>/serve.json (owner, creation
+ * time, budget), atomically. */
+wb_status wb_http_sess_record(const wb_http_server *srv,
+                              const wb_http_sess *e, int64_t created,
+                              wb_error *err);
+/* Serve again the sessions an earlier server left in the state
+ * directory (start-up, before any request); each one refused (a
+ * missing, damaged or foreign record, an owner that is no key here)
+ * gets one line on stderr and is not served. */
+void wb_http_sessions_restore(wb_http_server *srv);
 
 /* http_limits.c */
 /* Tighten `b` with a request's "limits" object; false with msg set (the

@@ -10,6 +10,7 @@
  * allows is a 400 naming the field. */
 #include "server/http.h"
 #include "common/b64.h"
+#include "common/error.h"
 #include "common/json.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,43 @@ static wb_status sess_end(wb_http_server *srv, wb_http_sess *e, bool del,
     return st;
 }
 
+/* A table entry of key's with budget b, not yet open nor linked. */
+static wb_http_sess *sess_new(wb_http_server *srv, wb_http_key *key,
+                              const wb_budget *b)
+{
+    wb_http_sess *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    pthread_mutex_init(&e->mu, NULL);
+    e->policy = srv->policy;
+    e->policy.budget = *b;
+    e->budget = *b;
+    snprintf(e->owner, sizeof e->owner, "%s", key->name);
+    e->key = key;
+    return e;
+}
+
+/* Open e's session: `id` (a restored one), or a new one (NULL). */
+static wb_status sess_open(wb_http_server *srv, wb_http_sess *e,
+                           const char *id, wb_error *err)
+{
+    wb_session_options o = srv->opts;
+    o.policy = &e->policy;
+    wb_status st = wb_session_open(&o, id, &e->s, err);
+    if (!st)
+        snprintf(e->id, sizeof e->id, "%s", wb_session_id(e->s));
+    return st;
+}
+
+/* Put e, open, in the table (srv->mu held), idle for idle_ms. */
+static void sess_link(wb_http_server *srv, wb_http_sess *e, uint64_t idle_ms)
+{
+    uint64_t now = wb_http_now_ms();
+    e->last_used_ms = idle_ms < now ? now - idle_ms : 0;
+    e->next = srv->sessions;
+    srv->sessions = e;
+}
+
 static json_t *info_json(const wb_http_sess *e, const wb_session_info *in)
 {
     json_t *j = json_pack("{s:s, s:o}", "id", e->id, "limits",
@@ -511,17 +549,11 @@ static void h_sess_create(wb_http_req *r)
         return;
     }
     json_decref(j);
-    wb_http_sess *e = calloc(1, sizeof *e);
+    wb_http_sess *e = sess_new(srv, r->key, &b);
     if (!e) {
         wb_http_error(r, 500, "out of memory");
         return;
     }
-    pthread_mutex_init(&e->mu, NULL);
-    e->policy = srv->policy;
-    e->policy.budget = b;
-    e->budget = b;
-    snprintf(e->owner, sizeof e->owner, "%s", r->key->name);
-    e->key = r->key;
     pthread_mutex_lock(&srv->mu);
     unsigned mine = r->key->sessions;
     bool full = srv->nsessions >= srv->max_sessions;
@@ -545,19 +577,21 @@ static void h_sess_create(wb_http_req *r)
                                 "delete one first", srv->max_sessions);
         return;
     }
-    wb_session_options o = srv->opts;
-    o.policy = &e->policy;
     wb_error err = { 0 };
-    wb_status st = wb_session_open(&o, NULL, &e->s, &err);
+    int64_t created = (int64_t)time(NULL);
+    wb_status st = sess_open(srv, e, NULL, &err);
+    if (!st && (st = wb_http_sess_record(srv, e, created, &err))) {
+        /* a session that would not survive a restart is not made */
+        wb_session_close(e->s);
+        e->s = NULL;
+        wb_session_delete(&srv->opts, e->id, NULL);
+    }
     pthread_mutex_lock(&srv->mu);
     if (st) {
         srv->nsessions--;
         r->key->sessions--;
     } else {
-        snprintf(e->id, sizeof e->id, "%s", wb_session_id(e->s));
-        e->last_used_ms = wb_http_now_ms();
-        e->next = srv->sessions;
-        srv->sessions = e;
+        sess_link(srv, e, 0);
     }
     pthread_mutex_unlock(&srv->mu);
     if (st) {
@@ -566,8 +600,28 @@ static void h_sess_create(wb_http_req *r)
         return;
     }
     json_t *out = info_json(e, NULL);
-    json_object_set_new(out, "created", json_integer((json_int_t)time(NULL)));
+    json_object_set_new(out, "created", json_integer((json_int_t)created));
     wb_http_json(r, 201, out);
+}
+
+wb_status wb_http_sess_adopt(wb_http_server *srv, const char *id,
+                             wb_http_key *key, const wb_budget *b,
+                             uint64_t idle_ms, wb_error *err)
+{
+    wb_http_sess *e = sess_new(srv, key, b);
+    if (!e)
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    wb_status st = sess_open(srv, e, id, err);
+    if (st) {
+        sess_free(e);
+        return st;
+    }
+    pthread_mutex_lock(&srv->mu);
+    srv->nsessions++;
+    key->sessions++;
+    sess_link(srv, e, idle_ms);
+    pthread_mutex_unlock(&srv->mu);
+    return WB_OK;
 }
 
 static void h_sess_list(wb_http_req *r)

@@ -23,6 +23,7 @@
 #include "wasmbox/session.h"
 #include "wasmbox/snapshot.h"
 #include "common/error.h"
+#include <jansson.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
@@ -63,6 +64,9 @@ wb_status wb_sess_save(wb_session *s, wb_error *err);
 /* Write `data` to dirfd/name via a temp file + fsync + rename. */
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
                          size_t len);
+/* j (stolen; NULL: out of memory) as dir/name, atomically. */
+wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
+                             wb_error *err);
 bool wb_sess_valid_id(const char *id);
 
 /* files: lexical check of a workspace path; out gets it relative */

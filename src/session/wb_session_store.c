@@ -149,27 +149,33 @@ static wb_status sess_dir(const wb_session_options *o, char **state,
     return WB_OK;
 }
 
-wb_status wb_sess_save(wb_session *s, wb_error *err)
+wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
+                             wb_error *err)
 {
-    json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I}", "version", 1, "id",
-                          s->id, "created", (json_int_t)s->created,
-                          "last_used", (json_int_t)s->last_used, "steps",
-                          (json_int_t)s->steps);
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     if (!text)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    int dfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = dfd < 0 ? -1 : wb_sess_write_atomic(dfd, "session.json", text,
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = dfd < 0 ? -1 : wb_sess_write_atomic(dfd, name, text,
                                                  strlen(text));
     int e = errno;
     if (dfd >= 0)
         close(dfd);
     free(text);
     if (rc)
-        return wb_err_set(err, WB_E_IO, "%s/session.json: cannot write: %s",
-                          s->root, strerror(e));
+        return wb_err_set(err, WB_E_IO, "%s/%s: cannot write: %s", dir,
+                          name, strerror(e));
     return WB_OK;
+}
+
+wb_status wb_sess_save(wb_session *s, wb_error *err)
+{
+    json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I}", "version", 1, "id",
+                          s->id, "created", (json_int_t)s->created,
+                          "last_used", (json_int_t)s->last_used, "steps",
+                          (json_int_t)s->steps);
+    return wb_sess_write_json(s->root, "session.json", j, err);
 }
 
 /* Read session.json; false if missing or unreadable. */
