@@ -182,7 +182,7 @@ static void open_dirs(wb_session *s)
 
 /* Before a worker starts: the directory of its kernels' checkpoint
  * copies (wb_session_kernel.c), outside the workspace, which its guests
- * write, and the workers' user's. */
+ * write, and the workers' user's, the copies in it too. */
 static void ckpt_dir(wb_session *s)
 {
     char path[4096];
@@ -193,8 +193,14 @@ static void ckpt_dir(wb_session *s)
     snprintf(path, sizeof path, "%s/ckpt", s->root);
     if (mkdir(path, 0700) && errno != EEXIST)
         return;
-    if (wb_zyg_owner(s->iso, &uid, &gid))
-        lchown(path, uid, gid);
+    if (!wb_zyg_owner(s->iso, &uid, &gid))
+        return;
+    lchown(path, uid, gid);
+    /* and a copy written in-process (a server run with --no-os-sandbox
+       before), which the worker must read to go on from it */
+    uid_t ids[2] = { uid, (uid_t)gid };
+    wb_tree_ops ops = { give_leaf, give_leaf, ids };
+    wb_tree_walk(AT_FDCWD, path, &ops);
 }
 
 /* A running, locked-down worker for `s`. */
