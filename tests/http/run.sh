@@ -8,7 +8,8 @@
 # directory, key file and policy. A language whose guest image is missing
 # from build/guests is skipped (a skip line). The connection floods against
 # both servers (tests/http/flood.sh, about 20 s) run in their own network
-# namespace. Ends with "N passed, N failed, N skipped"; exit status 1 if
+# namespace, as do the restarts of tests/http/restart.sh (sessions outlive
+# the server). Ends with "N passed, N failed, N skipped"; exit status 1 if
 # anything failed (tests/lib.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -619,6 +620,12 @@ bash "$HERE/flood.sh" "$WASMBOX" > "$T/flood.log" 2>&1
 sed '$d' "$T/flood.log"
 add_counts "$(tail -n 1 "$T/flood.log")" ||
     fail "connection floods: no summary line"
+
+# ---- sessions across restarts (their own network namespace) ----------------
+WASMBOX_GUESTS="$GUESTS" bash "$HERE/restart.sh" "$WASMBOX" > "$T/restart.log" 2>&1
+sed '$d' "$T/restart.log"
+add_counts "$(tail -n 1 "$T/restart.log")" ||
+    fail "sessions across restarts: no summary line"
 
 # ---- graceful shutdown -------------------------------------------------
 if lang_ok python python.wasm; then
