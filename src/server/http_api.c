@@ -4,7 +4,8 @@
  * deleted after its one step, a one-shot step (Python and JavaScript run
  * their runtime directly, not a kernel) that may take args and stdin.
  * Sessions created through the API belong to the API key (its name) that
- * created them; other keys get 404. A request's
+ * created them; other keys get 404. Owner and budget are also kept on
+ * disk (http_store.c), so a restarted server serves them again. A request's
  * "limits" only tighten the budget it runs under (wb_http_limits,
  * http_limits.c): asking for more than the policy (or the session)
  * allows is a 400 naming the field. */
