@@ -65,6 +65,10 @@ wb_status wb_sess_save(wb_session *s, wb_error *err);
 /* Write `data` to dirfd/name via a temp file + fsync + rename. */
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
                          size_t len);
+/* Set by this thread around an open whose metadata need not be on disk
+ * before it returns (a fork: its first step's save syncs it): the write
+ * above is atomic but not synced (the syncs cost 20 to 30 ms here). */
+extern _Thread_local bool wb_sess_lazy_sync;
 bool wb_sess_valid_id(const char *id);
 
 /* files: lexical check of a workspace path; out gets it relative */

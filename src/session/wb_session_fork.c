@@ -17,7 +17,10 @@
  * shared by the parent's copy and every fork of it until one writes them.
  * Where the link cannot be made (another filesystem, a link count limit)
  * the file is cloned or copied. The workspace is copied without following
- * any link (wb_session_copy.c). Other interpreters (JavaScript, a Python
+ * any link (wb_session_copy.c). The fork's session.json is written
+ * atomically but not synced (the syncs would cost most of a fork's time);
+ * its first step's save syncs it, so a crash of the machine before that
+ * step may lose the fork (never the parent). Other interpreters (JavaScript, a Python
  * kernel started cold) keep no checkpoint: the fork's start afresh, and
  * their first step's note says so. */
 #include "session/wb_session.h"
@@ -127,7 +130,9 @@ wb_status wb_session_fork(wb_session *parent, const wb_session_options *o,
     fork_options(parent, o, &opts);
     wb_session *c = NULL;
     pthread_mutex_lock(&parent->mu);      /* no step of it meanwhile */
+    wb_sess_lazy_sync = true;             /* its session.json: see top */
     wb_status st = wb_session_open(&opts, NULL, &c, err);
+    wb_sess_lazy_sync = false;
     if (!st)
         st = copy_workspace(parent, c, err);
     if (!st)
