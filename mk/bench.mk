@@ -15,6 +15,9 @@
 #                            python/python.snap side by side (bench/
 #                            preinit.py; $WASMBOX_GUESTS or $(BUILD)/guests,
 #                            skipped without the snapshot)
+#   make bench-fork          wb_session_fork: fork time and the memory of
+#                            100 forks of a 100 MiB Python kernel (bench/
+#                            fork_bench.c)
 
 BENCH_CC      ?= gcc
 BENCH_WASM_CC ?= clang-14
@@ -71,6 +74,7 @@ bench: all bench-build
 	    --guests $(BUILD)/guests \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)
 	$(MAKE) --no-print-directory bench-preinit
+	$(MAKE) --no-print-directory bench-fork
 
 bench-preinit: all
 	python3 bench/preinit.py --wasmbox $(BUILD)/wasmbox \
@@ -85,3 +89,15 @@ $(BUILD)/bench/dirty_bench: bench/dirty_bench.c $(BUILD)/libwasmbox.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libwasmbox.a $(LDLIBS)
 bench-dirty: $(BUILD)/bench/dirty_bench
 	$(BUILD)/bench/dirty_bench
+
+# Cost of wb_session_fork: fork time, memory of forks (bench/fork_bench.c;
+# $WASMBOX_GUESTS or $(BUILD)/guests, skipped without python.snap).
+# BENCH_FORK="MB FORKS STEPPED" (default 100 100 3).
+.PHONY: bench-fork
+$(BUILD)/bench/fork_bench: bench/fork_bench.c $(BUILD)/libwasmbox.a include/wasmbox.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -o $@ $< \
+	    $(BUILD)/libwasmbox.a $(LDLIBS)
+bench-fork: all $(BUILD)/bench/fork_bench
+	WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} \
+	    $(BUILD)/bench/fork_bench $(BENCH_FORK) | tee $(BUILD)/bench/fork.md

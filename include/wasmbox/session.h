@@ -97,6 +97,24 @@ WB_API const char *wb_session_workspace(const wb_session *s);
 /* Restart the interpreters (forget variables); files stay. */
 WB_API void wb_session_reset(wb_session *s);
 
+/* Fork: a new session (a new random id) from `parent` as it is between
+ * steps, into *out, owned by the caller until wb_session_close. It gets a
+ * copy of the parent's workspace (cloned where the filesystem can, else
+ * copied; symlinks are copied as links and never followed, FIFOs, sockets
+ * and devices are left out) and the state of its Python interpreter (the
+ * checkpoint after its last step, shared copy-on-write: see
+ * docs/snapshots.md, "Fork"); a JavaScript interpreter, or a Python one
+ * without a checkpoint, starts afresh in the fork (its first step's note
+ * says so). The parent is not changed; a step of it waits until the fork
+ * is made. `o` NULL: the parent's options (its policy, which must then
+ * outlive the fork too, settings, guests directory and isolation); else
+ * `o`, whose state_dir is ignored (always the parent's). Errors: WB_E_ARG
+ * (a throw-away session), WB_E_LIMIT (the workspace exceeds the fork's
+ * disk budget), WB_E_IO, WB_E_NOMEM; nothing is left on failure. */
+WB_API wb_status wb_session_fork(wb_session *parent,
+                                 const wb_session_options *o,
+                                 wb_session **out, wb_error *err);
+
 typedef struct wb_step_result {
     wb_run_result run;       /* outcome, exit code, usage, truncation */
     char *out, *err;         /* captured stdout / stderr, NUL-terminated */

@@ -127,7 +127,7 @@ typedef struct wb_http_server {
 enum {
     WB_R_HEALTH, WB_R_METRICS, WB_R_RUN, WB_R_SESS_CREATE, WB_R_SESS_LIST,
     WB_R_SESS_GET, WB_R_SESS_DELETE, WB_R_EXEC, WB_R_FILES_LIST,
-    WB_R_FILE_PUT, WB_R_FILE_GET, WB_R_COUNT
+    WB_R_FILE_PUT, WB_R_FILE_GET, WB_R_SESS_FORK, WB_R_COUNT
 };
 
 /* One request (the libmicrohttpd connection's context). */

@@ -531,6 +531,69 @@ static json_t *info_json(const wb_http_sess *e, const wb_session_info *in)
     return j;
 }
 
+/* A new entry of r's key with budget b and its slots reserved; NULL
+ * (the error answered) past a session limit. */
+static wb_http_sess *sess_reserve(wb_http_req *r, const wb_budget *b)
+{
+    wb_http_server *srv = r->srv;
+    wb_http_sess *e = sess_new(srv, r->key, b);
+    if (!e) {
+        wb_http_error(r, 500, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&srv->mu);
+    unsigned mine = r->key->sessions;
+    bool full = srv->nsessions >= srv->max_sessions;
+    bool quota = mine >= srv->max_sessions_per_key;
+    if (!full && !quota) {
+        srv->nsessions++;                /* reserve the slots */
+        r->key->sessions++;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (!full && !quota)
+        return e;
+    sess_free(e);
+    if (quota)
+        wb_http_limit_error(r, 429, "max-sessions-per-key", "this API "
+                            "key has %u open sessions, its quota "
+                            "(--max-sessions-per-key %u); delete one "
+                            "(DELETE /v1/sessions/{id}) first", mine,
+                            srv->max_sessions_per_key);
+    else
+        wb_http_limit_error(r, 429, "max-sessions", "the server has %u "
+                            "open sessions, its limit (--max-sessions); "
+                            "delete one first", srv->max_sessions);
+    return NULL;
+}
+
+/* Enter e (its session opened: st WB_OK) into the table once its record
+ * is on disk (a session that would not survive a restart is not made),
+ * or give back its slots and free it. Returns the final status. */
+static wb_status sess_enter(wb_http_req *r, wb_http_sess *e, wb_status st,
+                            int64_t created, wb_error *err)
+{
+    wb_http_server *srv = r->srv;
+    if (!st) {
+        snprintf(e->id, sizeof e->id, "%s", wb_session_id(e->s));
+        if ((st = wb_http_sess_record(srv, e, created, err))) {
+            wb_session_close(e->s);
+            e->s = NULL;
+            wb_session_delete(&srv->opts, e->id, NULL);
+        }
+    }
+    pthread_mutex_lock(&srv->mu);
+    if (st) {
+        srv->nsessions--;
+        r->key->sessions--;
+    } else {
+        sess_link(srv, e, 0);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (st)
+        sess_free(e);
+    return st;
+}
+
 static void h_sess_create(wb_http_req *r)
 {
     wb_http_server *srv = r->srv;
@@ -550,53 +613,13 @@ static void h_sess_create(wb_http_req *r)
         return;
     }
     json_decref(j);
-    wb_http_sess *e = sess_new(srv, r->key, &b);
-    if (!e) {
-        wb_http_error(r, 500, "out of memory");
+    wb_http_sess *e = sess_reserve(r, &b);
+    if (!e)
         return;
-    }
-    pthread_mutex_lock(&srv->mu);
-    unsigned mine = r->key->sessions;
-    bool full = srv->nsessions >= srv->max_sessions;
-    bool quota = mine >= srv->max_sessions_per_key;
-    if (!full && !quota) {
-        srv->nsessions++;                /* reserve the slots */
-        r->key->sessions++;
-    }
-    pthread_mutex_unlock(&srv->mu);
-    if (full || quota) {
-        sess_free(e);
-        if (quota)
-            wb_http_limit_error(r, 429, "max-sessions-per-key", "this API "
-                                "key has %u open sessions, its quota "
-                                "(--max-sessions-per-key %u); delete one "
-                                "(DELETE /v1/sessions/{id}) first", mine,
-                                srv->max_sessions_per_key);
-        else
-            wb_http_limit_error(r, 429, "max-sessions", "the server has %u "
-                                "open sessions, its limit (--max-sessions); "
-                                "delete one first", srv->max_sessions);
-        return;
-    }
     wb_error err = { 0 };
     int64_t created = (int64_t)time(NULL);
     wb_status st = sess_open(srv, e, NULL, &err);
-    if (!st && (st = wb_http_sess_record(srv, e, created, &err))) {
-        /* a session that would not survive a restart is not made */
-        wb_session_close(e->s);
-        e->s = NULL;
-        wb_session_delete(&srv->opts, e->id, NULL);
-    }
-    pthread_mutex_lock(&srv->mu);
-    if (st) {
-        srv->nsessions--;
-        r->key->sessions--;
-    } else {
-        sess_link(srv, e, 0);
-    }
-    pthread_mutex_unlock(&srv->mu);
-    if (st) {
-        sess_free(e);
+    if (sess_enter(r, e, st, created, &err)) {
         wb_http_error(r, 500, "cannot create the session: %s", err.message);
         return;
     }
@@ -623,6 +646,44 @@ wb_status wb_http_sess_adopt(wb_http_server *srv, const char *id,
     sess_link(srv, e, idle_ms);
     pthread_mutex_unlock(&srv->mu);
     return WB_OK;
+}
+
+/* POST /v1/sessions/{id}/fork: a new session of the same key with the
+ * parent's limits, workspace and Python state (wb_session_fork); the
+ * parent is not changed. No body (an empty object is accepted). */
+static void h_sess_fork(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    wb_http_sess *p = sess_get(r);
+    if (!p)
+        return;
+    static const char *const fields[] = { NULL };
+    json_t *j = parse_body(r, true);
+    bool ok = j && only_fields(r, j, fields);
+    json_decref(j);
+    wb_http_sess *e = ok ? sess_reserve(r, &p->budget) : NULL;
+    wb_error err = { 0 };
+    wb_status st = WB_E_NOT_FOUND;
+    bool locked = e && sess_lock(r, p);
+    if (locked) {
+        wb_session_options o = srv->opts;
+        o.policy = &e->policy;
+        st = wb_session_fork(p->s, &o, &e->s, &err);
+        pthread_mutex_unlock(&p->mu);
+    }
+    int64_t created = (int64_t)time(NULL);
+    if (e)
+        st = sess_enter(r, e, st, created, &err);
+    if (locked && st) {
+        wb_http_error(r, st == WB_E_LIMIT ? 413 : 500, "cannot fork "
+                      "the session: %s", err.message);
+    } else if (e && !st) {
+        json_t *out = info_json(e, NULL);
+        json_object_set_new(out, "created", json_integer(created));
+        json_object_set_new(out, "parent", json_string(p->id));
+        wb_http_json(r, 201, out);
+    }
+    sess_put(srv, p);
 }
 
 static void h_sess_list(wb_http_req *r)
@@ -803,6 +864,7 @@ void wb_http_handle(wb_http_req *r)
     case WB_R_SESS_LIST: h_sess_list(r); break;
     case WB_R_SESS_GET: h_sess_get(r); break;
     case WB_R_SESS_DELETE: h_sess_delete(r); break;
+    case WB_R_SESS_FORK: h_sess_fork(r); break;
     case WB_R_EXEC: h_exec(r); break;
     case WB_R_FILES_LIST: h_files_list(r); break;
     case WB_R_FILE_PUT: h_file_put(r); break;

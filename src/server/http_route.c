@@ -26,6 +26,7 @@ static const wb_http_route routes[WB_R_COUNT] = {
                         false },
     [WB_R_FILE_GET] = { "GET", "/v1/sessions/{id}/files/{path}", true,
                         false },
+    [WB_R_SESS_FORK] = { "POST", "/v1/sessions/{id}/fork", true, false },
 };
 
 const wb_http_route *wb_http_route_get(int id)

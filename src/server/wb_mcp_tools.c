@@ -72,6 +72,15 @@ static const tool_def tools[] = {
     { "reset_session", "Reset interpreters",
       "Restart the Python and JavaScript interpreters of this session, "
       "forgetting all variables. Files in /work are kept.", -1 },
+    { "fork_session", "Fork the session",
+      "Make a new session from this one as it is now, to try another "
+      "approach from the same state: a copy of the files in /work and of "
+      "the Python interpreter's variables (JavaScript variables are not "
+      "copied: the fork's interpreter starts afresh). This connection "
+      "keeps using this session, unchanged; the result's fork_id names "
+      "the new one, which a client opens with `wasmbox mcp --session "
+      "FORK_ID` (stdio) or the Mcp-Session-Id header (HTTP). Same limits "
+      "as this session.", -1 },
 };
 #define NTOOLS (sizeof tools / sizeof *tools)
 
@@ -338,6 +347,25 @@ static json_t *do_list(wb_mcp_conn *c, json_t *args)
     return r;
 }
 
+/* A fork of the connection's session, left closed on disk for a client
+ * to open (wb_session_fork); this connection stays on its session. */
+static json_t *do_fork(wb_mcp_conn *c)
+{
+    wb_session *f = NULL;
+    wb_error e = { 0 };
+    if (wb_session_fork(c->sess, &c->srv->opts, &f, &e))
+        return fail(c, &e);
+    char id[64], msg[400];
+    snprintf(id, sizeof id, "%s", wb_session_id(f));
+    wb_session_close(f);
+    snprintf(msg, sizeof msg, "forked session %s into %s (open it with "
+             "--session %s or Mcp-Session-Id: %s)", wb_session_id(c->sess),
+             id, id, id);
+    return text_result(msg, json_pack("{s:s, s:s}", "session_id",
+                                      wb_session_id(c->sess), "fork_id", id),
+                       false);
+}
+
 json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
                           int *code, char *msg, size_t msglen)
 {
@@ -409,6 +437,8 @@ json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
         return do_read(c, args);
     if (!strcmp(name, "list_files"))
         return do_list(c, args);
+    if (!strcmp(name, "fork_session"))
+        return do_fork(c);
     wb_session_reset(c->sess);
     return text_result("interpreters restarted; files in /work are kept",
                        json_pack("{s:s}", "session_id",

@@ -11,6 +11,8 @@
  *                        state) on their own thread
  *   wb_session_driver.c  the in-guest drivers (driver.py, driver.js),
  *                        embedded and written into the state dir
+ *   wb_session_copy.c    tree copies for forks (no link followed)
+ *   wb_session_fork.c    wb_session_fork: a new session from a live one
  *   wb_session_zygote.c  isolation: the zygote process that forks the
  *                        workers (wb_isolation_start)
  *   wb_session_worker.c  a session's worker process: the server's side
@@ -67,6 +69,10 @@ int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
 /* j (stolen; NULL: out of memory) as dir/name, atomically. */
 wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
                              wb_error *err);
+/* Set by this thread around an open whose metadata need not be on disk
+ * before it returns (a fork: its first step's save syncs it): the write
+ * above is atomic but not synced (the syncs cost 20 to 30 ms here). */
+extern _Thread_local bool wb_sess_lazy_sync;
 bool wb_sess_valid_id(const char *id);
 
 /* files: lexical check of a workspace path; out gets it relative */
@@ -84,6 +90,30 @@ uint64_t wb_sess_quota_left(wb_session *s);
 /* Bytes below `dir` as the workspace quota counts them
  * (wb_session_files.c). */
 int wb_sess_tree_usage(const char *dir, uint64_t *bytes);
+
+/* a checkpoint's copy on disk: <session>/ckpt/python.snap (Python is the
+ * one checkpointed kernel; wb_session_kernel.c, wb_session_fork.c) */
+#define WB_SESS_CKPT_DIR "ckpt"
+#define WB_SESS_CKPT_FILE "python.snap"
+
+/* fork (wb_session_copy.c): copies that follow no link */
+typedef struct wb_copy_stats {
+    uint64_t files, dirs, links, skipped, cloned, bytes;
+} wb_copy_stats;
+/* Regular file sdfd/sname to a new file ddfd/dname (O_EXCL), cloned
+ * (FICLONE, *cloned) where the filesystem can, else copied; a name that
+ * is no regular file (a symlink included) is refused: -1, errno. */
+int wb_sess_copy_file(int sdfd, const char *sname, int ddfd,
+                      const char *dname, bool *cloned);
+/* The same from an open fd (a regular file, else EINVAL). */
+int wb_sess_copy_fd(int in, int ddfd, const char *dname, bool *cloned);
+/* Everything below directory sfd into directory dfd: files cloned or
+ * copied, directories made, symlinks copied as links (never followed),
+ * FIFOs, sockets, devices and mounts below skipped; at most 64 levels.
+ * -1 with errno (and `where` the first name that failed) when anything
+ * failed; the rest is copied anyway. */
+int wb_sess_copy_tree(int sfd, int dfd, wb_copy_stats *stats, char *where,
+                      size_t cap);
 
 /* guests */
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,

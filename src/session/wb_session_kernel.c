@@ -65,10 +65,8 @@
 
 #define CTRL_MAX 512
 #define STARTUP_MS 60000u
-/* a checkpoint's copy on disk: <session>/ckpt/python.snap (Python is the
- * one checkpointed kernel) */
-#define CKPT_DIR "ckpt"
-#define CKPT_FILE "python.snap"
+#define CKPT_DIR WB_SESS_CKPT_DIR
+#define CKPT_FILE WB_SESS_CKPT_FILE
 
 struct wb_kernel {
     wb_lang lang;

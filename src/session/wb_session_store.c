@@ -49,6 +49,8 @@ bool wb_sess_valid_id(const char *id)
     return true;
 }
 
+_Thread_local bool wb_sess_lazy_sync;
+
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
                          size_t len)
 {
@@ -72,7 +74,7 @@ int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
         p += n;
         left -= (size_t)n;
     }
-    if (fsync(fd) != 0)
+    if (!wb_sess_lazy_sync && fsync(fd) != 0)
         goto fail;
     close(fd);
     if (renameat(dirfd, tmp, dirfd, name) != 0) {
@@ -81,7 +83,8 @@ int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
         errno = e;
         return -1;
     }
-    fsync(dirfd);
+    if (!wb_sess_lazy_sync)
+        fsync(dirfd);
     return 0;
 fail:;
     int e = errno ? errno : EIO;

@@ -301,6 +301,50 @@ if lang_ok python python.wasm; then
         [ "$(jget "j['state']['rolled_back']")" = True -a "$(jget "j['state']['live_step']")" = $((LIVE + 2)) ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x)')"
     check "... where x == 3" [ "$(jget "j['stdout']")" = 3 ]
+    # ---- fork: a new session from this one (POST .../fork)
+    ln -s /etc/hostname "$T/state-main/sessions/$SID/work/leak"
+    mkfifo "$T/state-main/sessions/$SID/work/pipe"
+    req POST "$S/fork" -H "$HA"
+    FID=$(jget "j['id']")
+    F=$U/v1/sessions/$FID
+    check "fork -> 201 with a new id and its parent's" \
+        [ "$CODE" = 201 -a -n "$FID" -a "$FID" != "$SID" -a "$(jget "j['parent']")" = "$SID" ]
+    req POST "$F/exec" -H "$HA" -d "$(run_json python 'print(x, open("out.csv").read().strip())')"
+    check "the fork has the parent's variables and files" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "3 a,b" ]
+    req POST "$F/exec" -H "$HA" -d "$(run_json python 'x = 30; open("out.csv", "w").write("fork\n")')"
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x, open("out.csv").read().strip())')"
+    check "the parent is untouched by the fork's steps (x, out.csv)" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "3 a,b" ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 4')"
+    req POST "$F/exec" -H "$HA" -d "$(run_json python 'print(x, open("out.csv").read().strip())')"
+    check "... and the fork by the parent's" [ "$(jget "j['stdout']")" = "30 fork" ]
+    checks "a symlink out of the workspace is copied as a link, a FIFO left out" \
+        '[ -L "$T/state-main/sessions/$FID/work/leak" ] && [ ! -e "$T/state-main/sessions/$FID/work/pipe" ]'
+    req GET "$F/files/leak" -H "$HA"
+    check "... which the file API refuses -> 400" [ "$CODE" = 400 ]
+    req POST "$F/exec" -H "$HA" -d "$(run_json python $'try:\n    print(open("leak").read())\nexcept OSError as e:\n    print("refused")')"
+    check "... and the fork's guest cannot read through" [ "$(jget "j['stdout']")" = refused ]
+    rm -f "$T/state-main/sessions/$SID/work/leak" "$T/state-main/sessions/$SID/work/pipe"
+    req POST "$F/exec" -H "$HA" -d "$(run_json python $'y = 5\nwhile True: pass' '{"limits": {"timeout": "300ms"}}')"
+    check "the fork's timeout holds and rolls back" \
+        [ "$(jget "j['outcome']")" = timeout -a "$(jget "j['state']['rolled_back']")" = True ]
+    req POST "$F/exec" -H "$HA" -d "$(run_json python 'b = bytearray(400 << 20)')"
+    check "the fork's memory limit holds (256M)" \
+        [ "$(jget "j['outcome'] == 'memory' or 'MemoryError' in j['stderr']")" = True ]
+    req POST "$F/exec" -H "$HA" -d "$(run_json python 'print(x)')"
+    check "... and the fork goes on (x == 30)" [ "$(jget "j['stdout']")" = 30 ]
+    req GET "$S/files" -H "$HB"; NF_BODY=$(cat "$T/body"); NF_CODE=$CODE
+    req POST "$S/fork" -H "$HB"
+    check "another key's fork of it -> the same 404 as its other endpoints" \
+        [ "$CODE" = 404 -a "$NF_CODE" = 404 -a "$(cat "$T/body")" = "$NF_BODY" ]
+    req POST "$U/v1/sessions/nosuchsession/fork" -H "$HA"
+    check "fork of an unknown id -> 404" [ "$CODE" = 404 ]
+    req POST "$S/fork" -H "$HA" -d '{"limits": {}}'
+    check "fork takes no fields -> 400" [ "$CODE" = 400 ]
+    req DELETE "$F" -H "$HA"
+    check "delete the fork" [ "$CODE" = 200 ]
+    req POST "$S/exec" -H "$HA" -d "$(run_json python 'x = 3')"
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)' '{"limits": {"output": 10}}')"
     check "exec with a tighter output limit truncates" [ "$(jget "j['truncated']['stdout']")" = True ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print("z" * 50)')"

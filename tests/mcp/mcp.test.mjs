@@ -76,7 +76,8 @@ await test("stdio: tools/list", [], async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
   for (const n of ["run_python", "run_javascript", "run_sql", "run_lua",
-                   "write_file", "read_file", "list_files", "reset_session"])
+                   "write_file", "read_file", "list_files", "reset_session",
+                   "fork_session"])
     assert.ok(names.includes(n), `missing ${n} in ${names}`);
   for (const t of tools) {
     assert.equal(t.inputSchema.type, "object");
@@ -219,6 +220,36 @@ await test("session persists across a server restart", ["python"], async () => {
   await c.close();
   const list = await runCapture(["session", "list"]);
   assert.match(list, /restart-test/);
+});
+
+// --- fork_session: a new session from this one --------------------------------
+await test("fork_session: the fork diverges without touching its parent", ["python"], async () => {
+  const id = "fork-parent";
+  const c = await stdioClient(["--session", id]);
+  let r = await call(c, "run_python", { code: "x = 1\nopen('f.txt', 'w').write('one')" });
+  assert.equal(r.isError, false, text(r));
+  r = await call(c, "fork_session", {});
+  assert.equal(r.isError, false, text(r));
+  const fid = r.structuredContent.fork_id;
+  assert.equal(r.structuredContent.session_id, id);
+  assert.ok(fid && fid !== id, text(r));
+  const f = await stdioClient(["--session", fid]);
+  r = await call(f, "run_python", { code: "print(x, open('f.txt').read())" });
+  assert.equal(r.structuredContent.stdout, "1 one\n", text(r));
+  r = await call(f, "run_python", { code: "x = 2\nopen('f.txt', 'w').write('two')" });
+  r = await call(c, "run_python", { code: "print(x, open('f.txt').read())" });
+  assert.equal(r.structuredContent.stdout, "1 one\n", text(r));
+  r = await call(c, "run_python", { code: "x = 3" });
+  r = await call(f, "run_python", { code: "print(x, open('f.txt').read())" });
+  assert.equal(r.structuredContent.stdout, "2 two\n", text(r));
+  // the fork's budget holds (the policy's 3 s), and it rolls back
+  r = await call(f, "run_python", { code: "y = 9\nwhile True: pass" });
+  assert.equal(r.structuredContent.outcome, "timeout", text(r));
+  r = await call(f, "run_python", { code: "print(x, 'y' in globals())" });
+  assert.equal(r.structuredContent.stdout, "2 False\n", text(r));
+  await assert.rejects(call(c, "fork_session", { to: "x" }), /-32602|unexpected/);
+  await f.close();
+  await c.close();
 });
 
 // kill -9: the checkpoint on disk is written (temp file, fsync, rename)

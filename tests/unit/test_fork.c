@@ -1,0 +1,322 @@
+/* test_fork.c: forked sessions (src/session/wb_session_fork.c) and the
+ * tree copy behind them (wb_session_copy.c).
+ *
+ * The copy follows no link: a symlink in the workspace to a file or a
+ * directory outside it is copied as a link (its target text), never as
+ * the outside file's bytes or the outside directory's tree; a FIFO is
+ * skipped without blocking; copying a single file refuses a symlink and
+ * a FIFO. A fork's files and (with python/python.snap in the guests
+ * directory, WASMBOX_GUESTS, default build/guests; skipped without it)
+ * its Python variables diverge from the parent's without changing them,
+ * and the fork's budget holds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wasmbox.h"
+#include "session/wb_session.h"   /* wb_sess_copy_tree, wb_sess_copy_file */
+
+static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w)
+{
+    return remove(p);
+}
+
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+    static char buf[256];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static int outside_hits;
+
+static int no_outside(const char *p, const struct stat *sb, int f,
+                      struct FTW *w)
+{
+    const char *t = f == FTW_F && S_ISREG(sb->st_mode) ? read_file(p) : "";
+    outside_hits += t && (strstr(t, "SECRET") || strstr(t, "INNER"));
+    return 0;
+}
+
+/* src/ holds a.txt, d/b.txt, out_file -> <top>/secret, out_dir -> <top>/
+ * outside (with its own file), abs -> /etc/hostname, and a FIFO; it is
+ * copied to dst/. */
+static void copy_tree_follows_no_link(void **state)
+{
+    char top[] = "/tmp/wb-unit-fork-XXXXXX", p[512], q[512];
+    assert_non_null(mkdtemp(top));
+#define AT(buf, rel) (snprintf(buf, sizeof buf, "%s/%s", top, rel), buf)
+    assert_int_equal(mkdir(AT(p, "src"), 0700), 0);
+    assert_int_equal(mkdir(AT(p, "src/d"), 0700), 0);
+    assert_int_equal(mkdir(AT(p, "dst"), 0700), 0);
+    assert_int_equal(mkdir(AT(p, "outside"), 0700), 0);
+    write_file(AT(p, "src/a.txt"), "alpha");
+    write_file(AT(p, "src/d/b.txt"), "beta");
+    write_file(AT(p, "secret"), "SECRET");
+    write_file(AT(p, "outside/inner.txt"), "INNER");
+    assert_int_equal(symlink(AT(q, "secret"), AT(p, "src/out_file")), 0);
+    assert_int_equal(symlink(AT(q, "outside"), AT(p, "src/out_dir")), 0);
+    assert_int_equal(symlink("../../secret", AT(p, "src/d/up")), 0);
+    assert_int_equal(mkfifo(AT(p, "src/fifo"), 0600), 0);
+
+    int sfd = open(AT(p, "src"), O_RDONLY | O_DIRECTORY);
+    int dfd = open(AT(p, "dst"), O_RDONLY | O_DIRECTORY);
+    wb_copy_stats cs;
+    char where[256];
+    assert_int_equal(wb_sess_copy_tree(sfd, dfd, &cs, where, sizeof where),
+                     0);
+    assert_int_equal(cs.files, 2);
+    assert_int_equal(cs.dirs, 1);
+    assert_int_equal(cs.links, 3);
+    assert_int_equal(cs.skipped, 1);
+    assert_int_equal(cs.bytes, 9);
+
+    assert_string_equal(read_file(AT(p, "dst/a.txt")), "alpha");
+    assert_string_equal(read_file(AT(p, "dst/d/b.txt")), "beta");
+    struct stat sb;
+    char target[512];
+    const char *links[][2] = { { "dst/out_file", NULL },
+                               { "dst/out_dir", NULL },
+                               { "dst/d/up", "../../secret" } };
+    for (size_t i = 0; i < 3; i++) {
+        /* still a link, with the same text: nothing was read through it */
+        assert_int_equal(lstat(AT(p, links[i][0]), &sb), 0);
+        assert_true(S_ISLNK(sb.st_mode));
+        ssize_t n = readlink(p, target, sizeof target - 1);
+        assert_true(n > 0);
+        target[n] = 0;
+        if (links[i][1])
+            assert_string_equal(target, links[i][1]);
+    }
+    /* no regular file of dst holds the outside files' bytes */
+    outside_hits = 0;
+    assert_int_equal(nftw(AT(p, "dst"), no_outside, 16, FTW_PHYS), 0);
+    assert_int_equal(outside_hits, 0);
+    assert_int_equal(access(AT(p, "dst/fifo"), F_OK), -1);
+    /* the outside files are unchanged */
+    assert_string_equal(read_file(AT(p, "secret")), "SECRET");
+
+    /* one file: a symlink and a FIFO are refused */
+    bool cloned;
+    errno = 0;
+    assert_int_equal(wb_sess_copy_file(sfd, "out_file", dfd, "x", &cloned),
+                     -1);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(wb_sess_copy_file(sfd, "fifo", dfd, "y", &cloned), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(faccessat(dfd, "x", F_OK, 0), -1);
+    assert_int_equal(faccessat(dfd, "y", F_OK, 0), -1);
+    close(sfd);
+    close(dfd);
+    rm_tree(top);
+#undef AT
+}
+
+typedef struct fixture {
+    char state[64];
+    wb_sandbox_config policy;
+    wb_session_options opts;
+} fixture;
+
+static int setup(void **st)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->state, sizeof f->state, "/tmp/wb-unit-forks-XXXXXX");
+    assert_non_null(mkdtemp(f->state));
+    wb_sandbox_config_init(&f->policy);
+    f->opts.state_dir = f->state;
+    f->opts.policy = &f->policy;
+    *st = f;
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    fixture *f = *st;
+    rm_tree(f->state);
+    wb_sandbox_config_free(&f->policy);
+    free(f);
+    return 0;
+}
+
+static void put(wb_session *s, const char *path, const char *text)
+{
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_put_file(s, path, (const uint8_t *)text,
+                                         strlen(text), &err), WB_OK);
+}
+
+static void expect_file(wb_session *s, const char *path, const char *text)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_get_file(s, path, 1 << 20, &d, &n, &err),
+                     WB_OK);
+    assert_int_equal(n, strlen(text));
+    assert_memory_equal(d, text, n);
+    free(d);
+}
+
+/* Files: the fork starts with the parent's, and each side's changes stay
+ * its own; the fork has a new id and closes and deletes like any. */
+static void fork_files_diverge(void **state)
+{
+    fixture *f = *state;
+    wb_session *p = NULL, *c = NULL;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &p, &err), WB_OK);
+    put(p, "a.txt", "parent");
+    put(p, "dir/b.txt", "deep");
+    assert_int_equal(wb_session_fork(p, NULL, &c, &err), WB_OK);
+    assert_string_not_equal(wb_session_id(c), wb_session_id(p));
+    expect_file(c, "a.txt", "parent");
+    expect_file(c, "dir/b.txt", "deep");
+    put(c, "a.txt", "child");
+    put(p, "dir/b.txt", "parent2");
+    expect_file(p, "a.txt", "parent");
+    expect_file(c, "a.txt", "child");
+    expect_file(c, "dir/b.txt", "deep");
+    char id[64];
+    snprintf(id, sizeof id, "%s", wb_session_id(c));
+    wb_session_close(c);
+    assert_true(wb_session_exists(&f->opts, id));
+    assert_int_equal(wb_session_delete(&f->opts, id, &err), WB_OK);
+    expect_file(p, "dir/b.txt", "parent2");
+    wb_session_close(p);
+}
+
+/* A fork whose own disk budget is smaller than the parent's workspace is
+ * refused with WB_E_LIMIT and leaves nothing behind. */
+static void fork_over_quota_refused(void **state)
+{
+    fixture *f = *state;
+    wb_session *p = NULL, *c = NULL;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &p, &err), WB_OK);
+    put(p, "big.txt", "0123456789012345678901234567890123456789");
+    wb_sandbox_config small;
+    wb_sandbox_config_init(&small);
+    small.budget.max_disk = 4096;
+    wb_session_options o = f->opts;
+    o.policy = &small;
+    assert_int_equal(wb_session_fork(p, &o, &c, &err), WB_E_LIMIT);
+    assert_null(c);
+    wb_session_info *list = NULL;
+    size_t n = 0;
+    assert_int_equal(wb_session_list(&f->opts, &list, &n, &err), WB_OK);
+    assert_int_equal(n, 1);
+    free(list);
+    wb_session_close(p);
+    wb_sandbox_config_free(&small);
+}
+
+static bool have_python_snap(void)
+{
+    const char *g = getenv("WASMBOX_GUESTS");
+    char snap[600];
+    snprintf(snap, sizeof snap, "%s/python/python.snap",
+             g && *g ? g : "build/guests");
+    return access(snap, R_OK) == 0;
+}
+
+static void py(wb_session *s, const char *code, wb_step_result *res)
+{
+    wb_error err = { 0 };
+    memset(res, 0, sizeof *res);
+    if (wb_session_run(s, WB_LANG_PYTHON, code, strlen(code), NULL, res,
+                       &err) != WB_OK)
+        fail_msg("step failed: %s", err.message);
+}
+
+static void py_expect(wb_session *s, const char *code, const char *out)
+{
+    wb_step_result r;
+    py(s, code, &r);
+    if (strcmp(r.out ? r.out : "", out))
+        fail_msg("%s: got '%s' (stderr '%s', note '%s'), want '%s'", code,
+                 r.out, r.err, r.note, out);
+    wb_step_result_free(&r);
+}
+
+/* Python: x = 1 in the parent, fork, x = 2 in the fork: the parent still
+ * sees 1; a file the fork's code writes is not the parent's; the fork's
+ * memory budget (the parent's policy) holds. */
+static void fork_python_diverges(void **state)
+{
+    fixture *f = *state;
+    if (!have_python_snap()) {
+        print_message("no python/python.snap (make guests): skipped\n");
+        skip();
+    }
+    f->policy.budget.max_memory = 96u << 20;
+    f->policy.budget.timeout_ms = 60000;
+    wb_session *p = NULL, *c = NULL;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &p, &err), WB_OK);
+    py_expect(p, "x = 1\nopen('f.txt', 'w').write('one')\nprint(x)\n",
+              "1\n");
+    assert_int_equal(wb_session_fork(p, NULL, &c, &err), WB_OK);
+    py_expect(c, "print(x)\n", "1\n");
+    py_expect(c, "x = 2\nopen('f.txt', 'w').write('two')\nprint(x)\n",
+              "2\n");
+    py_expect(p, "print(x, open('f.txt').read())\n", "1 one\n");
+    py_expect(c, "print(x, open('f.txt').read())\n", "2 two\n");
+    /* a fork of the fork, then the parent moves on */
+    wb_session *g = NULL;
+    assert_int_equal(wb_session_fork(c, NULL, &g, &err), WB_OK);
+    py_expect(p, "x = 3\n", "");
+    py_expect(g, "print(x)\n", "2\n");
+    /* the budget holds in the fork: 200 MiB do not fit in 96 */
+    wb_step_result r;
+    py(c, "b = bytearray(200 << 20)\n", &r);
+    assert_true(r.run.outcome == WB_OUTCOME_MEMORY ||
+                (r.err && strstr(r.err, "MemoryError")));
+    wb_step_result_free(&r);
+    py_expect(c, "print(x)\n", "2\n");
+    py_expect(p, "print(x)\n", "3\n");
+    wb_session_close(g);
+    wb_session_close(c);
+    wb_session_close(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(copy_tree_follows_no_link),
+        cmocka_unit_test_setup_teardown(fork_files_diverge, setup, teardown),
+        cmocka_unit_test_setup_teardown(fork_over_quota_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(fork_python_diverges, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
