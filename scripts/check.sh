@@ -176,11 +176,12 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
-    # The escape programs again (built by the escape suite), as one-shot
-    # runs of `wasmbox serve` in its locked-down, reused workers.
+    # Every case of the escape suite again (its programs built by it), as
+    # one-shot runs of `wasmbox serve` in its locked-down, reused workers
+    # (one server per set of grants, both path resolutions).
     step "[$cfg] tests/escape/serve.sh"
     run_counted tests/escape/serve.sh "$b/escape-serve.log" \
-        timeout 600 bash tests/escape/serve.sh "$PWD/$b/wasmbox"
+        timeout 1200 bash tests/escape/serve.sh "$PWD/$b/wasmbox"
     # The native tier against the interpreter: traps, limits, WASI
     # programs (the WASI suite too) in both tiers.
     step "[$cfg] tests/native/run.sh"

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* src/wasi/resolve.c (as in run.c): the component walk even where
+ * openat2(2) exists; set before the zygote, so every worker inherits it. */
+void wb_resolve_force_walk(bool on);
+
 static const char serve_help[] =
     "usage: wasmbox serve --listen ADDR:PORT [OPTIONS]\n"
     "\n"
@@ -96,7 +100,7 @@ enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
-    O_NO_OS_SANDBOX, O_OS_USER
+    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK
 };
 
 static const struct option longopts[] = {
@@ -122,6 +126,8 @@ static const struct option longopts[] = {
     { "max-body", required_argument, NULL, O_BODY },
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
     { "os-user", required_argument, NULL, O_OS_USER },
+    /* tests (tests/escape/serve.sh): the workers resolve by the walk */
+    { "x-resolve-walk", no_argument, NULL, O_RESOLVE_WALK },
     { NULL, 0, NULL, 0 }
 };
 
@@ -173,6 +179,7 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_SCRATCH: o->scratch = optarg; break;
         case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
         case O_OS_USER: o->os_user = optarg; break;
+        case O_RESOLVE_WALK: wb_resolve_force_walk(true); break;
         case '?':
         case ':': return wb_cli_opt_error(&g, c, "serve", WB_EXIT_USAGE);
         default:

@@ -18,7 +18,8 @@ trap 'rm -rf "$T"' EXIT
 # one-page memory).
 for src in "$ROOT"/tests/escape/*.c; do
     name=$(basename "$src" .c)
-    if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ]; then
+    if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ] ||
+       [ "$ROOT/tests/escape/preopen.h" -nt "$OUT/$name.wasm" ]; then
         read -r -a ldflags <<<"$(sed -n 's|^// LDFLAGS: ||p' "$src")"
         "${CC[@]}" "${ldflags[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
             fail "$name: does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"

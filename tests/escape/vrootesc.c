@@ -1,5 +1,6 @@
 // Escapes through the virtual root "/" (issue 22). Run with --dir
-// data:/data --dir ro:/ro:ro --tmpfs /tmp: the root is fd 6. Nothing
+// data:/data --dir ro:/ro:ro --tmpfs /tmp: the root is the last preopen
+// (a server's run may have more grants before them: preopen.h). Nothing
 // beyond the grants is reached through it, nothing changes through it,
 // a grant's name cannot be taken or shadowed there, and a grant's own
 // rules (read-only, ".." at its top, host-made links out) hold when it is
@@ -12,11 +13,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wasi/api.h>
+#include "preopen.h"
 
-#define ROOT 6
-#define DATA 3
+static __wasi_fd_t ROOT, DATA;
 
 static int bad;
+/* argv[1] "workspace": "/" is not the virtual root but the run's own
+ * workspace, granted there last (a server's one-shot run,
+ * src/session/wb_session_guest.c): no grant is beneath it, ".." at its
+ * top is refused, and it is the guest's to write. */
+static int ws;
+
+static int via_root(int err)
+{
+    return ws ? __WASI_ERRNO_NOENT : err;
+}
 static const __wasi_rights_t ALL = ~0ull;
 /* everything but writing, which opens for writing (EROFS there) */
 static const __wasi_rights_t NOWRITE = ~(__WASI_RIGHTS_FD_WRITE |
@@ -41,11 +52,18 @@ static int open_root(const char *path, __wasi_lookupflags_t lf,
     return e;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    ws = argc > 1 && !strcmp(argv[1], "workspace");
     __wasi_prestat_t ps;
     char name[4] = { 0 };
-    want("fd 6 is the root", __wasi_fd_prestat_get(ROOT, &ps) ||
+    __wasi_fd_t ro, tmp;
+    if (!(DATA = preopen("/data", 0)) || !(ro = preopen("/ro", DATA)) ||
+        !(tmp = preopen("/tmp", ro)) || !(ROOT = preopen("/", tmp)))
+        return 1;
+    want("the root is the last preopen", __wasi_fd_prestat_get(ROOT + 1, &ps),
+         __WASI_ERRNO_BADF);
+    want("the root is /", __wasi_fd_prestat_get(ROOT, &ps) ||
          __wasi_fd_prestat_dir_name(ROOT, (uint8_t *)name, 1) ||
          strcmp(name, "/"), 0);
 
@@ -58,7 +76,10 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof host / sizeof *host; i++) {
         int e = open_root(host[i], 1, 0, __WASI_RIGHTS_FD_READ);
-        if (!strcmp(host[i], ".."))
+        if (ws)
+            want(host[i], e, host[i][0] == '.' ? __WASI_ERRNO_NOTCAPABLE
+                                               : __WASI_ERRNO_NOENT);
+        else if (!strcmp(host[i], ".."))
             want("..: the root itself", e, 0);
         else if (e != __WASI_ERRNO_NOENT) {
             printf("%s: errno %d, want ENOENT\n", host[i], e);
@@ -68,26 +89,35 @@ int main(void)
     /* a grant's own rules hold through the root */
     want("data/sub/../../../outside: the grant refuses",
          open_root("data/sub/../../../outside", 1, 0, 0),
-         __WASI_ERRNO_NOTCAPABLE);
+         via_root(__WASI_ERRNO_NOTCAPABLE));
     want("data/sub/../..: the grant refuses", open_root("data/sub/../..", 1,
-         __WASI_OFLAGS_DIRECTORY, 0), __WASI_ERRNO_NOTCAPABLE);
+         __WASI_OFLAGS_DIRECTORY, 0),
+         via_root(__WASI_ERRNO_NOTCAPABLE));
     want("data/../data: between the root's names", open_root("data/../data",
-         1, __WASI_OFLAGS_DIRECTORY, 0), 0);
+         1, __WASI_OFLAGS_DIRECTORY, 0),
+         via_root(0));
     want("data/host_rel", open_root("data/host_rel", 1, 0,
-         __WASI_RIGHTS_FD_READ), __WASI_ERRNO_NOTCAPABLE);
+         __WASI_RIGHTS_FD_READ),
+         via_root(__WASI_ERRNO_NOTCAPABLE));
     want("data/host_abs", open_root("data/host_abs", 1, 0,
-         __WASI_RIGHTS_FD_READ), __WASI_ERRNO_NOTCAPABLE);
+         __WASI_RIGHTS_FD_READ),
+         via_root(__WASI_ERRNO_NOTCAPABLE));
     want("data/host_dir/secret", open_root("data/host_dir/secret", 1, 0,
-         __WASI_RIGHTS_FD_READ), __WASI_ERRNO_NOTCAPABLE);
+         __WASI_RIGHTS_FD_READ),
+         via_root(__WASI_ERRNO_NOTCAPABLE));
     /* an fd of a grant reached through the root: ".." stops at its top */
     __wasi_fd_t d;
-    want("open data", __wasi_path_open(ROOT, 1, "data", __WASI_OFLAGS_DIRECTORY,
-         NOWRITE, ALL, 0, &d), 0);
+    want("open data", __wasi_path_open(ws ? DATA : ROOT, 1, ws ? "." : "data",
+         __WASI_OFLAGS_DIRECTORY, NOWRITE, ALL, 0, &d), 0);
     __wasi_filestat_t st;
     want("data fd: ..", __wasi_path_filestat_get(d, 1, "..", &st),
          __WASI_ERRNO_NOTCAPABLE);
     want("data fd: ../outside", __wasi_path_filestat_get(d, 1, "../outside",
          &st), __WASI_ERRNO_NOTCAPABLE);
+    if (ws) {      /* the rest: the virtual root is read-only, lists grants */
+        __wasi_fd_close(d);
+        return bad;
+    }
     /* and it is read-only, though /data is not */
     want("data fd: mkdir", __wasi_path_create_directory(d, "new"),
          __WASI_ERRNO_ROFS);
@@ -143,7 +173,9 @@ int main(void)
     uint8_t buf[512];
     __wasi_size_t used;
     want("readdir", __wasi_fd_readdir(ROOT, buf, sizeof buf, 0, &used), 0);
-    char seen[128] = "";
+    char seen[128] = "", tops[120], grants[128];
+    preopen_tops(tops, sizeof tops);
+    snprintf(grants, sizeof grants, ". .. %s", tops);
     for (size_t at = 0; at + sizeof(__wasi_dirent_t) <= used;) {
         __wasi_dirent_t e;
         memcpy(&e, buf + at, sizeof e);
@@ -152,8 +184,8 @@ int main(void)
                  (int)e.d_namlen, (char *)buf + at);
         at += e.d_namlen;
     }
-    if (strcmp(seen, ". .. data ro tmp ")) {
-        printf("the root lists '%s'\n", seen);
+    if (strcmp(seen, grants)) {
+        printf("the root lists '%s', want '%s'\n", seen, grants);
         bad = 1;
     }
     return bad;

@@ -12,7 +12,8 @@
 #   - a SIGSEGV in host code: the same;
 #   - two tenants at once (two API keys, one step running in each): the
 #     second's worker cannot read the first's workspace, its worker's
-#     memory, the API keys file, nor session.json files;
+#     memory (/proc/PID/mem, ptrace, process_vm_readv), the API keys file,
+#     nor session.json files;
 #   - the workers run in other network and IPC namespaces;
 #   - fail closed: a worker that cannot lock itself down runs nothing;
 #   - --no-os-sandbox: the same attempts succeed (the lock-down is what
@@ -192,6 +193,20 @@ for w in $workers; do
     [ "$code" = 200 ] && [[ $e == *"refused: "* ]] &&
         pass "bob's worker cannot read worker $w's memory" ||
         fail "memory of worker $w: $code $body"
+done
+# ... nor by ptrace or process_vm_readv (refused, or the worker is killed:
+# then bob's session gets a 500 "internal" and its next step a new worker)
+for w in $workers; do
+    for how in ptrace vmread; do
+        step "$KEY_B" "$sb" python "#wb-test-attempt:$how:$w"
+        e=$(jget "$body" stderr)
+        if { [ "$code" = 200 ] && [[ $e == *"refused: "* ]]; } ||
+           { [ "$code" = 500 ] && [[ $body == *'"outcome":"internal"'* ]]; }; then
+            pass "bob's worker cannot $how worker $w"
+        else
+            fail "$how of worker $w: $code $body"
+        fi
+    done
 done
 step "$KEY_B" "$sb" python "#wb-test-attempt:open:/proc/$spid/environ"
 [[ $(jget "$body" stderr) == *"refused: "* ]] &&

@@ -33,6 +33,8 @@
  *   closechan     close the channel, then spin
  *   sigio:PID     make SIGIO of a pipe a SIGKILL to PID, then trigger it
  *   kill:PID      kill(PID, SIGKILL)
+ *   ptrace:PID    PTRACE_SEIZE of PID (another tenant's worker)
+ *   vmread:PID    process_vm_readv of PID's memory (the same)
  *   stdout        write a line to descriptor 1
  *   stderr:TEXT   write the line TEXT to descriptor 2 (the server's log)
  *   suid:PATH     create PATH and make it set-user-ID ("allowed": the
@@ -59,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <linux/userfaultfd.h>
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
@@ -114,6 +117,24 @@ static int try_connect(const char *port)
 static int try_ptrace(void)
 {
     return ptrace(PTRACE_SEIZE, getppid(), NULL, NULL) ? errno : 0;
+}
+
+/* Another process's memory (another tenant's worker): PTRACE_SEIZE and
+ * process_vm_readv. The workers are forks of one zygote, so the address of
+ * our own static buffer is mapped in theirs too: a read that seccomp let
+ * through would succeed, not fail with EFAULT. */
+static int try_ptrace_pid(const char *pid)
+{
+    return ptrace(PTRACE_SEIZE, atoi(pid), NULL, NULL) ? errno : 0;
+}
+
+static int try_vmread(const char *pid)
+{
+    static char there[64] = "wb-test-vmread";
+    char here[sizeof there];
+    struct iovec l = { here, sizeof here }, r = { there, sizeof there };
+    return syscall(SYS_process_vm_readv, atoi(pid), &l, 1ul, &r, 1ul, 0ul) < 0
+           ? errno : 0;
 }
 
 static int try_mprotect(void)
@@ -347,6 +368,10 @@ static bool worker_attempt(const char *a, const char *arg, int *rc)
         *rc = try_closechan();
     else if (!strncmp(a, "sigio:", 6))
         *rc = try_sigio(arg);
+    else if (!strncmp(a, "ptrace:", 7))
+        *rc = try_ptrace_pid(arg);
+    else if (!strncmp(a, "vmread:", 7))
+        *rc = try_vmread(arg);
     else if (!strncmp(a, "kill:", 5))
         *rc = kill(atoi(arg), SIGKILL) ? errno : 0;
     else if (!strcmp(a, "stdout"))
