@@ -194,6 +194,12 @@ wb_status wb_modcheck(wb_module *m, bool bodies, wb_error *err);
  * preinit.c), where validating 8 MiB of CPython took most of a start. */
 wb_status wb_module_load_deferred(const char *path, wb_module **out,
                                   wb_error *err);
+/* The same, and the file's status as fstat gives it once its bytes are
+ * read into *after (its identity for src/sandbox/preinit_stamp.c: a
+ * write to it while it was read shows in its ctime). */
+struct stat;
+wb_status wb_module_load_deferred_stat(const char *path, wb_module **out,
+                                       struct stat *after, wb_error *err);
 /* instance.c: the function of `inst` that the module's name section calls
  * `name` (exported or not), or NULL. For hosts that drive a guest's
  * internals between calls (src/sandbox/preinit.c). */
