@@ -497,6 +497,8 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
         *ran = true;                   /* over the memory budget */
     if (st)
         return st;
+    /* a one-shot run: its pages private at once (engine.h) */
+    wb_mem_prefault_image(wb_instance_memory(g.inst, "memory"));
     *ran = true;                       /* guest code runs from here on */
     return py_main(&g, cfg, false);
 }
