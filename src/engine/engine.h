@@ -165,6 +165,7 @@ struct wb_module {
 
     uint8_t *declared_funcs;           /* bitset: C.refs for ref.func */
     char **func_names;                 /* name section, NULL entries */
+    char *func_names_buf;              /* the names, NUL-terminated */
     /* Machine code from the native tier (native.h), or NULL: set once,
      * before the module is instantiated. */
     _Atomic(struct wb_native_code *) native;
