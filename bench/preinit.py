@@ -113,6 +113,8 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:
+        # `make bench-preinit` alone: nothing has made build/bench/ yet
+        os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
         with open(a.out, "w") as f:
             f.write(text)
 

@@ -114,7 +114,7 @@ static bool read_mapped(int fd, size_t size, uint8_t **buf, size_t *map)
 }
 
 static wb_status module_load(const char *path, bool bodies, wb_module **out,
-                             wb_error *err)
+                             struct stat *after, wb_error *err)
 {
     if (!path || !out)
         return wb_err_set(err, WB_E_ARG, "wb_module_load: NULL argument");
@@ -127,11 +127,15 @@ static wb_status module_load(const char *path, bool bodies, wb_module **out,
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 65536 &&
         sb.st_size <= (off_t)WB_MAX_MODULE_SIZE &&
         read_mapped(fd, (size_t)sb.st_size, &buf, &map)) {
+        if (after && fstat(fd, after) != 0)
+            memset(after, 0, sizeof *after);
         close(fd);
         return wb_decode_adopt(buf, (size_t)sb.st_size, map, bodies, out,
                                err);
     }
     wb_status st = read_fd(fd, path, &buf, &len, err);
+    if (after && fstat(fd, after) != 0)
+        memset(after, 0, sizeof *after);
     close(fd);
     if (st != WB_OK)
         return st;
@@ -142,13 +146,19 @@ static wb_status module_load(const char *path, bool bodies, wb_module **out,
 
 wb_status wb_module_load(const char *path, wb_module **out, wb_error *err)
 {
-    return module_load(path, true, out, err);
+    return module_load(path, true, out, NULL, err);
 }
 
 wb_status wb_module_load_deferred(const char *path, wb_module **out,
                                   wb_error *err)
 {
-    return module_load(path, false, out, err);
+    return module_load(path, false, out, NULL, err);
+}
+
+wb_status wb_module_load_deferred_stat(const char *path, wb_module **out,
+                                       struct stat *after, wb_error *err)
+{
+    return module_load(path, false, out, after, err);
 }
 
 void wb_module_retain(wb_module *m)

@@ -84,9 +84,9 @@ static wb_status fail(cx *c, wb_status st, const char *fmt, ...)
 
 /* ---- growable arrays ---------------------------------------------------- */
 
-static wb_status grow(cx *c, void **p, uint32_t *cap, uint32_t need, size_t sz)
+static wb_status grow_slow(cx *c, void **p, uint32_t *cap, uint32_t need,
+                           size_t sz)
 {
-    if (need <= *cap) return WB_OK;
     uint64_t n = *cap ? (uint64_t)*cap * 2 : 64;
     while (n < need) n *= 2;
     if (n > UINT32_MAX / 2) return fail(c, WB_E_IMPL_LIMIT, "function too large");
@@ -95,6 +95,14 @@ static wb_status grow(cx *c, void **p, uint32_t *cap, uint32_t need, size_t sz)
     *p = q;
     *cap = (uint32_t)n;
     return WB_OK;
+}
+
+/* Room for `need` entries: the check inline (it runs for every cell and
+ * stack entry a translation emits), the reallocation not. */
+static inline wb_status grow(cx *c, void **p, uint32_t *cap, uint32_t need,
+                            size_t sz)
+{
+    return need <= *cap ? WB_OK : grow_slow(c, p, cap, need, sz);
 }
 
 /* ---- emission ----------------------------------------------------------- */

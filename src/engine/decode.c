@@ -871,37 +871,42 @@ static wb_status sec_custom(dec *d)
 
 /* ---- name section -------------------------------------------------------- */
 
+/* The function names subsection. The names go into one buffer (a
+ * malloc each was a quarter of a restored python start: 9,400 names):
+ * each entry holds at least an index byte and a length byte besides its
+ * name, so the subsection's size bounds the names with their NULs. */
 static wb_status names_funcs(dec *d)
 {
     wb_module *m = d->m;
     uint32_t n;
+    if (m->func_names)
+        return fail(d, "repeated function names");
     WB_TRY(rd_vec(d, &n));
-    if (!m->func_names) {
-        m->func_names = calloc(m->nfuncs ? m->nfuncs : 1, sizeof(char *));
-        if (!m->func_names)
-            return nomem(d);
-    }
+    m->func_names = calloc(m->nfuncs ? m->nfuncs : 1, sizeof(char *));
+    m->func_names_buf = malloc(d->end - d->pos + 1);
+    if (!m->func_names || !m->func_names_buf)
+        return nomem(d);
+    char *buf = m->func_names_buf;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx;
-        char *s;
+        uint32_t idx, len;
         WB_TRY(rd_u32(d, &idx));
-        WB_TRY(rd_name(d, &s, NULL));
-        if (idx < m->nfuncs && !m->func_names[idx])
-            m->func_names[idx] = s;
-        else
-            free(s);
+        WB_TRY(rd_name(d, NULL, &len));
+        if (idx >= m->nfuncs || m->func_names[idx])
+            continue;
+        memcpy(buf, d->p + d->pos - len, len);
+        buf[len] = 0;
+        m->func_names[idx] = buf;
+        buf += len + 1;
     }
     return d->pos == d->end ? WB_OK : fail(d, "section size mismatch");
 }
 
 static void free_func_names(wb_module *m)
 {
-    if (!m->func_names)
-        return;
-    for (uint32_t i = 0; i < m->nfuncs; i++)
-        free(m->func_names[i]);
     free(m->func_names);
+    free(m->func_names_buf);
     m->func_names = NULL;
+    m->func_names_buf = NULL;
 }
 
 /* Errors in a custom section's content are ignored (spec), so a broken

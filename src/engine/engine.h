@@ -165,6 +165,7 @@ struct wb_module {
 
     uint8_t *declared_funcs;           /* bitset: C.refs for ref.func */
     char **func_names;                 /* name section, NULL entries */
+    char *func_names_buf;              /* the names, NUL-terminated */
     /* Machine code from the native tier (native.h), or NULL: set once,
      * before the module is instantiated. */
     _Atomic(struct wb_native_code *) native;
@@ -194,6 +195,12 @@ wb_status wb_modcheck(wb_module *m, bool bodies, wb_error *err);
  * preinit.c), where validating 8 MiB of CPython took most of a start. */
 wb_status wb_module_load_deferred(const char *path, wb_module **out,
                                   wb_error *err);
+/* The same, and the file's status as fstat gives it once its bytes are
+ * read into *after (its identity for src/sandbox/preinit_stamp.c: a
+ * write to it while it was read shows in its ctime). */
+struct stat;
+wb_status wb_module_load_deferred_stat(const char *path, wb_module **out,
+                                       struct stat *after, wb_error *err);
 /* instance.c: the function of `inst` that the module's name section calls
  * `name` (exported or not), or NULL. For hosts that drive a guest's
  * internals between calls (src/sandbox/preinit.c). */
@@ -345,6 +352,15 @@ void wb_mem_release(wb_memory *m);
  * cache and every other mapping of it. */
 wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
                            wb_error *err);
+/* Copy every page of m's image into private memory now, in one call
+ * (MADV_POPULATE_WRITE; nothing where the kernel lacks it): for a short
+ * run from a snapshot that writes pages all over it (CPython's heap),
+ * instead of a read fault, then a copy-on-write fault and its TLB flush
+ * for each page (a hypercall each on a paravirtualized VM: a restored
+ * `python -c pass` made ~800). The price is the image's size in private
+ * memory for the run's lifetime, so not for instances that live long or
+ * are forked, which rely on sharing the file's pages. */
+void wb_mem_prefault_image(wb_memory *m);
 
 /* ---- Instance state (state.c) ------------------------------------------
  * Everything an instance holds that a run can change, for the instance's

@@ -150,6 +150,14 @@ wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
     return WB_OK;
 }
 
+void wb_mem_prefault_image(wb_memory *m)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (m && m->image)
+        madvise(m->base, (size_t)m->image, MADV_POPULATE_WRITE);
+#endif
+}
+
 /* The pool hands reservations out as zero-filled anonymous memory; a
  * file mapping would read back the image after MADV_DONTNEED, so it is
  * replaced first. false: the reservation cannot be reused. */

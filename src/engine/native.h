@@ -174,6 +174,12 @@ typedef enum {
 } wb_ncache_result;
 wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
                                       wb_error *err);
+/* $XDG_CACHE_HOME/wasmbox/SUB (~/.cache/wasmbox/SUB without it) into
+ * dir, the directories made (0700 when `create`) and checked as the
+ * native cache's are (see native_cache.c); WB_E_NOT_FOUND when there is
+ * none, WB_E_INVALID when a directory is refused. */
+wb_status wb_cache_dir(const char *sub, bool create, char *dir, size_t cap,
+                       wb_error *err);
 /* The file m's code goes to in the cache, the directories made (0700)
  * and checked; WB_E_INVALID when a directory is refused. */
 wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,

@@ -64,8 +64,8 @@ static wb_status check_dir(const char *dir, bool own, bool create,
     return WB_OK;
 }
 
-wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
-                               size_t cap, wb_error *err)
+wb_status wb_cache_dir(const char *sub, bool create, char *dir, size_t cap,
+                       wb_error *err)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char base[4096];
@@ -76,14 +76,24 @@ wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
     else
         return wb_err_set(err, WB_E_NOT_FOUND, "no cache directory (neither "
                           "XDG_CACHE_HOME nor HOME is set)");
-    char own[4200], dir[4300];
+    char own[4200];
     snprintf(own, sizeof own, "%s/wasmbox", base);
-    snprintf(dir, sizeof dir, "%s/native", own);
+    int n = snprintf(dir, cap, "%s/%s", own, sub);
+    if (n < 0 || (size_t)n >= cap)
+        return wb_err_set(err, WB_E_NOT_FOUND, "%s: path too long", own);
     wb_status st = check_dir(base, false, create, err);
     if (st == WB_OK)
         st = check_dir(own, true, create, err);
     if (st == WB_OK)
         st = check_dir(dir, true, create, err);
+    return st;
+}
+
+wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
+                               size_t cap, wb_error *err)
+{
+    char dir[4300];
+    wb_status st = wb_cache_dir("native", create, dir, sizeof dir, err);
     if (st != WB_OK)
         return st;
     XXH128_hash_t h = XXH3_128bits(m->bytes, m->len);

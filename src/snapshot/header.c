@@ -118,10 +118,11 @@ wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
                       h->version, WB_VERSION);
     }
     wb_snaphdr mine;
-    wb_snaphdr_module_hash(m, &mine);
-    if (mine.module_hash[0] != h->module_hash[0] ||
+    if (m)
+        wb_snaphdr_module_hash(m, &mine);
+    if (m && (mine.module_hash[0] != h->module_hash[0] ||
         mine.module_hash[1] != h->module_hash[1] ||
-        mine.module_len != h->module_len)
+        mine.module_len != h->module_len))
         return refuse(err, "made from another module (its hash differs "
                       "from this one's)");
     return check_layout(h, size, err);

@@ -126,8 +126,11 @@ static wb_status read_meta(wb_snapshot *sn, const wb_snaphdr *h,
 }
 
 /* `data`: check the memory images' checksum too (not for a memfd this
- * process has just written: nothing else can have touched it). */
-static wb_status verify(wb_snapshot *sn, bool data, wb_error *err)
+ * process has just written: nothing else can have touched it);
+ * `module`: check that the file was made from sn->module (not for a file
+ * a stamp says was checked: wb_snapshot_open_trusted). */
+static wb_status verify(wb_snapshot *sn, bool data, bool module,
+                        wb_error *err)
 {
     struct stat sb;
     uint8_t raw[WB_SNAP_HDR] = {0};
@@ -140,7 +143,8 @@ static wb_status verify(wb_snapshot *sn, bool data, wb_error *err)
     size_t head = size < WB_SNAP_HDR ? (size_t)size : WB_SNAP_HDR;
     if (!pread_all(sn->fd, raw, head, 0))
         return io_error(err, "header");
-    WB_TRY(wb_snaphdr_decode(raw, size, sn->module, &h, err));
+    WB_TRY(wb_snaphdr_decode(raw, size, module ? sn->module : NULL, &h,
+                             err));
     WB_TRY(read_meta(sn, &h, err));
     uint64_t sum = h.data_hash;
     if (data && !hash_range(sn->fd, h.data_off, h.data_len, &sum))
@@ -156,14 +160,8 @@ static wb_status verify(wb_snapshot *sn, bool data, wb_error *err)
     return wb_state_check(sn->module, &sn->state, err);
 }
 
-wb_status wb_snapshot_open_fd(int fd, wb_module *m, wb_snapshot **out,
-                              wb_error *err)
-{
-    return wb_snapshot_open_own(fd, m, true, out, err);
-}
-
-wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
-                               wb_snapshot **out, wb_error *err)
+static wb_status open_fd(int fd, wb_module *m, bool data, bool module,
+                         wb_snapshot **out, wb_error *err)
 {
     if (fd < 0 || !m || !out)
         return wb_err_set(err, WB_E_ARG, "wb_snapshot_open: bad argument");
@@ -173,13 +171,32 @@ wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
     sn->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     sn->module = m;
     wb_module_retain(m);
-    wb_status rc = sn->fd < 0 ? io_error(err, "dup") : verify(sn, check_data, err);
+    wb_status rc = sn->fd < 0 ? io_error(err, "dup")
+                              : verify(sn, data, module, err);
     if (rc != WB_OK) {
         wb_snapshot_free(sn);
         return rc;
     }
     *out = sn;
     return WB_OK;
+}
+
+wb_status wb_snapshot_open_fd(int fd, wb_module *m, wb_snapshot **out,
+                              wb_error *err)
+{
+    return open_fd(fd, m, true, true, out, err);
+}
+
+wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
+                               wb_snapshot **out, wb_error *err)
+{
+    return open_fd(fd, m, check_data, true, out, err);
+}
+
+wb_status wb_snapshot_open_trusted(int fd, wb_module *m, wb_snapshot **out,
+                                   wb_error *err)
+{
+    return open_fd(fd, m, false, false, out, err);
 }
 
 wb_status wb_snapshot_open(const char *path, wb_module *m, wb_snapshot **out,

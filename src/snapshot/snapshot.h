@@ -65,11 +65,20 @@ wb_status wb_snapshot_write_state(const wb_instance *inst,
                                   const wb_wasi *wasi, int fd,
                                   uint64_t data_off, wb_error *err);
 
+/* open.c: wb_snapshot_open_fd without the two checks that read the
+ * whole of a file (the memory images' checksum) or of the module (its
+ * hash), for a file whose every byte was checked before and has not
+ * changed since (preinit_stamp.c); the header, the state section and
+ * the state's fit to the module are still checked. */
+wb_status wb_snapshot_open_trusted(int fd, wb_module *m, wb_snapshot **out,
+                                   wb_error *err);
+
 /* header.c */
 void wb_snaphdr_module_hash(const wb_module *m, wb_snaphdr *h);
 void wb_snaphdr_encode(const wb_snaphdr *h, uint8_t out[WB_SNAP_HDR]);
-/* Decode and check the header against module `m` and a file of `size`
- * bytes: WB_E_SNAPSHOT with one line naming what is wrong. */
+/* Decode and check the header against module `m` (NULL: not checked,
+ * see wb_snapshot_open_trusted) and a file of `size` bytes: WB_E_SNAPSHOT
+ * with one line naming what is wrong. */
 wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
                             const wb_module *m, wb_snaphdr *h,
                             wb_error *err);

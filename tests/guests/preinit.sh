@@ -13,7 +13,10 @@
 #   - every budget holds after a restore (memory, including a limit below
 #     the snapshot's own memory; timeout; output; fuel);
 #   - a snapshot of another module, a truncated and a bit-flipped one are
-#     refused with one line, and the run starts cold with the same result.
+#     refused with one line, and the run starts cold with the same result;
+#   - the first start checks the snapshot whole and stamps it (a private
+#     XDG_CACHE_HOME); a byte of the stamped file changed in place, its
+#     mtime put back, is still found and refused.
 # WB_BUILD, WASMBOX, WASMBOX_GUESTS as in tests/guests/run.sh. Skipped
 # without the Python image. Last line: "N passed, N failed, N skipped".
 set -u
@@ -33,6 +36,7 @@ mkdir -p "$tmp/g/python"
 ln -s "$src/python.wasm" "$tmp/g/python/python.wasm"
 ln -s "$(cd "$src/lib" && pwd)" "$tmp/g/python/lib"
 export WASMBOX_GUESTS=$tmp/g
+export XDG_CACHE_HOME=$tmp/cache        # the stamps of checked snapshots
 snap=$tmp/g/python/python.snap
 
 # ok NAME COND...: pass when the command COND succeeds.
@@ -151,6 +155,18 @@ cp "$tmp/good.snap" "$snap.new"
 printf '\x5a' | dd of="$snap.new" bs=1 seek=$((3 << 20)) conv=notrunc status=none
 mv "$snap.new" "$snap"
 refused "bit-flipped"
+# in place, after a start stamped the file (preinit_stamp.c): a stamp
+# binds the file's ctime, which a write changes and touch cannot put back
+cp "$tmp/good.snap" "$snap"
+rm -rf "$tmp/cache"
+ok "a start from a snapshot stamps it" \
+    test "$("$W" python -c "$warm" 2>&1)" = True -a \
+    "$(ls "$tmp/cache/wasmbox/verified" | wc -l)" = 1
+ok "a stamped snapshot starts from the stamp" \
+    test "$("$W" python -c "$warm" 2>&1)" = True
+printf '\x5a' | dd of="$snap" bs=1 seek=$((3 << 20)) conv=notrunc status=none
+touch -r "$tmp/good.snap" "$snap"
+refused "bit-flipped in place after a stamp"
 # another module: python.wasm with a custom section appended (a valid
 # module with other bytes)
 cp "$tmp/good.snap" "$snap"

@@ -382,6 +382,28 @@ static void test_bad_name_section_ignored(void **state)
     free(b.p);
 }
 
+/* The names share one buffer that the subsection's size bounds: entries
+ * as short as they come (a one-letter name, an empty one), a repeated
+ * index (the first name stays), each name still its own string. */
+static void test_names_packed(void **state)
+{
+    (void)state;
+    buf b = { 0 };
+    wb_module *m;
+    wb_error e;
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\0");
+    SEC(&b, 3, "\2\0\0");
+    SEC(&b, 10, "\2\2\0\x0b\2\0\x0b");
+    SEC(&b, 0, "\4name\1\x0a\3\0\1a\1\0\0\2zz");
+    assert_int_equal(decode(&b, &m, &e), WB_OK);
+    assert_string_equal(wb_module_func_name(m, 0), "a");
+    assert_string_equal(wb_module_func_name(m, 1), "");
+    assert_null(wb_module_func_name(m, 2));
+    wb_module_destroy(m);
+    free(b.p);
+}
+
 /* Every element segment encoding, 0 through 7. */
 static void test_elem_encodings(void **state)
 {
@@ -437,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_modcheck),
         cmocka_unit_test(test_valid_module),
         cmocka_unit_test(test_bad_name_section_ignored),
+        cmocka_unit_test(test_names_packed),
         cmocka_unit_test(test_elem_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
