@@ -71,6 +71,12 @@ static const char serve_help[] =
     "                          removed at exit; else STATE/oneshot)\n"
     "  --guests DIR            guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                          guests/ beside this executable)\n"
+    "  --tier cached|interp    cached (default; the policy's session.tier):\n"
+    "                          runtimes whose machine code is in the native\n"
+    "                          code cache run it (loaded at start-up, before\n"
+    "                          any worker's lock-down); interp: always the\n"
+    "                          interpreter. Never compiles (make\n"
+    "                          guests-native; docs/native-tier.md)\n"
     "  --list-routes           print the routes served, one per line, and exit\n"
     WB_CLI_ISOLATION_HELP
     "\n"
@@ -88,7 +94,7 @@ static const char serve_help[] =
     "names the file and line); 1: cannot listen.\n";
 
 typedef struct serve_opts {
-    const char *listen, *policy, *keys, *state, *scratch, *os_user;
+    const char *listen, *policy, *keys, *state, *scratch, *os_user, *tier;
     bool no_auth, no_os_sandbox;
 } serve_opts;
 
@@ -96,7 +102,7 @@ enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
-    O_NO_OS_SANDBOX, O_OS_USER
+    O_NO_OS_SANDBOX, O_OS_USER, O_TIER
 };
 
 static const struct option longopts[] = {
@@ -122,6 +128,7 @@ static const struct option longopts[] = {
     { "max-body", required_argument, NULL, O_BODY },
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
     { "os-user", required_argument, NULL, O_OS_USER },
+    { "tier", required_argument, NULL, O_TIER },
     { NULL, 0, NULL, 0 }
 };
 
@@ -173,6 +180,7 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_SCRATCH: o->scratch = optarg; break;
         case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
         case O_OS_USER: o->os_user = optarg; break;
+        case O_TIER: o->tier = optarg; break;
         case '?':
         case ':': return wb_cli_opt_error(&g, c, "serve", WB_EXIT_USAGE);
         default:
@@ -267,6 +275,8 @@ int wb_cli_serve(int argc, char **argv)
         wb_cli_error(NULL, "%s", err.message);
         rc = WB_EXIT_USAGE;
     }
+    if (!rc)
+        rc = wb_cli_session_tier("serve", o.tier, &srv.settings);
     /* the zygote is a copy of this process: before the keys are read */
     wb_isolation *iso = NULL;
     if (!rc) {
