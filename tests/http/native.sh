@@ -111,12 +111,16 @@ else
         [ "$(pair)" = "('exited', 'native')" ]
     check "no worker crashed, nothing refused (log)" \
         bash -c "! grep -Eq 'incident|refused|seccomp' '$T/native.log'"
+    check "the log names the runtime that runs natively" \
+        grep -q 'native code from the cache for: lua$' "$T/native.log"
     stop
 
     serve interp "$T/cache" --policy "$T/policy.yaml" --guests "$T/guests" \
         --tier interp
     post "$U/v1/run" "$(run_json lua hello)"
     check "--tier interp: the interpreter" [ "$(pair)" = "('exited', 'interp')" ]
+    check "... and the log names no native runtime" \
+        bash -c "! grep -q 'native code' '$T/interp.log'"
     stop
     printf 'session:\n  languages: [lua]\n  tier: interp\n' > "$T/interp.yaml"
     serve pol "$T/cache" --policy "$T/interp.yaml" --guests "$T/guests"
@@ -188,6 +192,8 @@ else
             [ "$(pair)" = "('exited', 'native')" -a "$(jget "j['stdout']")" = 41 ]
         check "Python: no worker crashed, nothing refused (log)" \
             bash -c "! grep -Eq 'incident|refused|seccomp' '$T/py.log'"
+        check "Python: the log says it runs natively" \
+            grep -q 'native code from the cache for: python$' "$T/py.log"
         stop
     fi
 fi
