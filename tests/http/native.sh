@@ -12,7 +12,9 @@
 # step say "tier": "native" and give its output; a spinning step ends at
 # its timeout in native code; --tier interp, the policy's session.tier:
 # interp and an empty cache give "interp" (the server compiles nothing);
-# a damaged cache file is refused with one line in the log.
+# a damaged cache file is refused with one line in the log; a worker
+# that tries to make memory executable is still killed (with the test
+# binary tests/wasmbox-attempt beside WASMBOX).
 # Part 2, Python itself, when python.wasm's code for this build is in
 # $WB_NATIVE_CACHE_HOME (default $XDG_CACHE_HOME, else ~/.cache), where
 # `make guests-native` puts it (scripts/check.sh sets it); otherwise one
@@ -114,6 +116,22 @@ else
     check "the log names the runtime that runs natively" \
         grep -q 'native code from the cache for: lua$' "$T/native.log"
     stop
+
+    # the lock-down still holds with the code mapped: a worker that tries
+    # to make memory executable is killed (tests/oslock/attempt.c's hook)
+    A=$(dirname "$WASMBOX")/tests/wasmbox-attempt
+    if [ -x "$A" ]; then
+        WASMBOX=$A serve attempt "$T/cache" --policy "$T/policy.yaml" \
+            --guests "$T/guests"
+        post "$U/v1/run" "$(run_json lua '#wb-test-attempt:mprotect')"
+        check "native code mapped: mprotect to executable still kills the worker" \
+            grep -q 'stopped by seccomp at system call [0-9]* (mprotect)' "$T/attempt.log"
+        post "$U/v1/run" "$(run_json lua hello)"
+        check "... and the next run is native" [ "$(pair)" = "('exited', 'native')" ]
+        stop
+    else
+        skip "mprotect with native code mapped (no $A: make $A)"
+    fi
 
     serve interp "$T/cache" --policy "$T/policy.yaml" --guests "$T/guests" \
         --tier interp
