@@ -51,7 +51,7 @@ NATIVE_OBJ := $(NATIVE_SRC:%.c=$(BUILD)/%.o)
 DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
 DEPS     := $(LIB_OBJ:=.d) $(CLI_OBJ:=.d) $(UNIT_BIN:=.d) $(NATIVE_OBJ:=.d)
 
-.PHONY: all check test unit spec asan-check fuzz clean demo bench
+.PHONY: all check test unit spec asan-check fuzz clean demo bench FORCE
 all: $(BUILD)/libwasmbox.a $(BUILD)/libwasmbox.so $(BUILD)/wasmbox
 
 # The native tier (src/native/, LLVM 19): a plugin the engine loads with
@@ -68,6 +68,20 @@ all: $(BUILD)/libwasmbox-native.so
 # the code cache keys its files by the LLVM the plugin is built with
 $(BUILD)/src/engine/native_file.o: CFLAGS += \
     -DWB_LLVM_VERSION='"$(shell $(LLVM_CONFIG) --version)"'
+# ... and by a hash of the sources compiled code depends on (the
+# translator, the native runtime and loader, the engine's structures and
+# the engine's public headers), so that a new build never loads an old
+# build's code: native_build.h is rewritten when the hash changes.
+NATIVE_BUILD_SRC := $(sort $(wildcard src/native/*.[ch] src/engine/native*.[ch] \
+                      src/engine/engine.h src/engine/runtime.h \
+                      include/wasmbox/common.h include/wasmbox/engine.h))
+NATIVE_BUILD_ID  := $(shell cat $(NATIVE_BUILD_SRC) | sha256sum | cut -c1-8)
+$(BUILD)/native_build.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define WB_NATIVE_BUILD "$(NATIVE_BUILD_ID)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/src/engine/native_file.o: $(BUILD)/native_build.h
+$(BUILD)/src/engine/native_file.o: CFLAGS += -I$(BUILD) -DWB_HAVE_NATIVE_BUILD
 $(NATIVE_OBJ): CFLAGS += -isystem $(LLVM_INC)
 $(BUILD)/libwasmbox-native.so: $(NATIVE_OBJ) $(BUILD)/src/common/error.o \
                                $(BUILD)/src/engine/opcodes.o \

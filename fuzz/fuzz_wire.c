@@ -130,11 +130,11 @@ static void valid_result(wb_wbuf *w)
     wb_wput_raw(w, &run, sizeof run);
     wb_wput_bytes(w, "out\n", 4);
     wb_wput_bytes(w, "", 0);
-    wb_wput_u32(w, 0);
-    wb_wput_u32(w, 0);
-    wb_wput_u32(w, 0);
-    wb_wput_str(w, "");
-    wb_wput_u32(w, 0);
+    for (int i = 0; i < 5; i++)     /* persistent .. live_step */
+        wb_wput_u32(w, 0);
+    wb_wput_str(w, "");             /* note */
+    wb_wput_u32(w, 1);              /* native */
+    wb_wput_u32(w, 0);              /* lost */
     wb_wput_str(w, "");
 }
 

@@ -2,7 +2,15 @@
 #   make guests        build python, js, lua and sqlite into $(BUILD)/guests
 #                      (sources and builds cached in $WASMBOX_CACHE,
 #                      default ~/.cache/wasmbox; ~10 min the first time)
-#                      then python/python.snap (make guest-snapshots)
+#                      then python/python.snap (make guest-snapshots),
+#                      then their machine code (make guests-native;
+#                      GUESTS_NATIVE=0 leaves it out)
+#   make guests-native the runtimes of $WASMBOX_GUESTS or $(BUILD)/guests
+#                      compiled into the native code cache
+#                      ($XDG_CACHE_HOME/wasmbox/native), those not cached
+#                      for this build yet, within GUESTS_NATIVE_SECONDS
+#                      (default 1800) for all (scripts/guests/native.sh;
+#                      docs/native-tier.md, "Guests")
 #   make guest-snapshots  python/python.snap: CPython at its ready point
 #                      (docs/snapshots.md), for the images in
 #                      $WASMBOX_GUESTS or $(BUILD)/guests, without
@@ -16,13 +24,22 @@
 #                      WASMBOX_GUESTS names the images
 #   GUESTS="js lua"    build only some of them
 GUESTS ?=
+GUESTS_NATIVE ?= 1
+GUESTS_NATIVE_SECONDS ?= 1800
 
-.PHONY: guests guests-check cpython-tests guest-snapshots
+.PHONY: guests guests-check cpython-tests guest-snapshots guests-native
 guests:
 	@WB_OUT=$(abspath $(BUILD))/guests scripts/guests/build.sh $(GUESTS)
 	@if [ -f $(BUILD)/guests/python/python.wasm ]; then \
 	    $(MAKE) --no-print-directory guest-snapshots \
 	        WASMBOX_GUESTS=$(abspath $(BUILD))/guests; fi
+	@if [ "$(GUESTS_NATIVE)" != 0 ]; then \
+	    $(MAKE) --no-print-directory guests-native \
+	        WASMBOX_GUESTS=$(abspath $(BUILD))/guests; fi
+
+guests-native: all
+	@scripts/guests/native.sh $(BUILD)/wasmbox \
+	    $${WASMBOX_GUESTS:-$(abspath $(BUILD))/guests} $(GUESTS_NATIVE_SECONDS)
 
 guest-snapshots: all
 	@WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(abspath $(BUILD))/guests} \

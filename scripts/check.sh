@@ -27,7 +27,11 @@ configs=("$@")
 # `wasmbox run` (--tier auto, the default) uses the code cache and starts
 # background compilations: the suites get an empty cache of their own and
 # no background compiles, so each tier runs what its suite asks for
-# (tests/cli/cache.sh turns them on for itself).
+# (tests/cli/cache.sh turns them on for itself). The guest runtimes'
+# machine code (make guests-native) goes to the user's cache, which is
+# kept between runs (its files are keyed by the build): WB_NATIVE_CACHE_HOME
+# names it to the suites that run the runtimes natively (tests/http/native.sh).
+export WB_NATIVE_CACHE_HOME=${WB_NATIVE_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}}
 export XDG_CACHE_HOME=$(mktemp -d) WASMBOX_BACKGROUND_COMPILE=0
 trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 [ ${#configs[@]} -eq 0 ] && configs=(normal asan tsan fuzz)
@@ -242,6 +246,10 @@ one_config() {
             env WASMBOX_GUESTS="$GUESTS" \
             timeout 900 bash tests/http/run.sh "$PWD/$b/wasmbox"
     fi
+    step "[$cfg] sessions in the native tier (tests/http/native.sh)"
+    run_counted http-native "$b/http-native.log" \
+        env WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/http/native.sh "$PWD/$b/wasmbox"
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh
@@ -292,12 +300,18 @@ if [ -n "$GUESTS" ]; then
 else
     GUESTS=$PWD/build/guests
     step "guest runtimes (make guests)"
-    if ! $MAKE --no-print-directory guests; then
+    if ! $MAKE --no-print-directory guests GUESTS_NATIVE=0; then
         echo "make guests failed"
         add 0 1
     fi
 fi
 export WASMBOX_GUESTS=$GUESTS      # the unit tests' session kernels too
+step "guest runtimes' machine code (make guests-native, into $WB_NATIVE_CACHE_HOME)"
+if ! XDG_CACHE_HOME=$WB_NATIVE_CACHE_HOME $MAKE --no-print-directory \
+        guests-native WASMBOX_GUESTS="$GUESTS"; then
+    echo "make guests-native failed"
+    add 0 1
+fi
 # The WASI host calls under libFuzzer (fuzz/hostcall.h): the reproducers
 # of its findings, its seeds, then 20 s of fuzzing; build/fuzz.
 fuzz_config() {

@@ -32,10 +32,16 @@ WB_API bool wb_lang_parse(const char *name, wb_lang *out);
 typedef struct wb_session_settings {
     uint64_t idle_expiry_ms;   /* delete a session idle this long; 0: never */
     uint32_t languages;        /* WB_LANG_BIT() of each allowed language */
+    bool interp;               /* session.tier "interp": the runtimes run in
+                                  the interpreter. false ("cached", the
+                                  default): as machine code when the native
+                                  code cache holds theirs, loaded before any
+                                  lock-down, never compiled on the way
+                                  (docs/native-tier.md, "Sessions") */
 } wb_session_settings;
 
 /* Fill `s` with the settings used without a policy file: expire after
- * 24 h; python, javascript, lua, sql. */
+ * 24 h; python, javascript, lua, sql; tier cached. */
 WB_API void wb_session_settings_default(wb_session_settings *s);
 
 /* Parse policy file `path` into `cfg` (initialised by the caller with

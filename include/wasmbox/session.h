@@ -131,6 +131,10 @@ typedef struct wb_step_result {
                                 by the interpreter, from 1) whose end
                                 state is live */
     char note[256];          /* a sentence about state, or "" */
+    bool native;             /* the runtime ran as machine code from the
+                                native code cache (tier "cached"), not in
+                                the interpreter (docs/native-tier.md,
+                                "Sessions") */
 } wb_step_result;
 
 /* Options of one step; zero-initialise, then set what is needed. */

@@ -138,6 +138,11 @@ typedef enum {
 wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
                               wb_cli_tier tier, const char *code_file,
                               wb_error *err);
+/* --tier of `serve` and `mcp` (NULL: the policy's session.tier stays):
+ * "cached" or "interp" into ss; 0, or WB_EXIT_USAGE after one line. The
+ * servers never compile (docs/native-tier.md, "Sessions"). */
+int wb_cli_session_tier(const char *cmd, const char *v,
+                        wb_session_settings *ss);
 /* src/cli/main.c: reads and decodes a module, one line on failure;
  * returns an exit status. */
 int wb_cli_load_module(const char *path, wb_module **out);

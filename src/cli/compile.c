@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 static const char compile_help[] =
-    "usage: wasmbox compile [-o FILE] MODULE\n"
+    "usage: wasmbox compile [-o FILE | --if-missing] MODULE\n"
     "\n"
     "Compile MODULE to machine code with the native tier (LLVM, all CPUs)\n"
     "for this wasmbox, LLVM and CPU. Without -o the code goes to the cache,\n"
@@ -26,6 +26,8 @@ static const char compile_help[] =
     "where `wasmbox run` finds it; with -o, into FILE, for `wasmbox run\n"
     "--native-code FILE`. Prints the file written. Native code is trusted:\n"
     "whoever can write the file can run any code as the user running it.\n"
+    "--if-missing: only when the cache holds no valid code for MODULE yet\n"
+    "(then prints the file and 'already cached'; make guests-native)\n"
     "\n"
     "exit status: 0 written; 2 bad usage; 3 module unreadable; 4/5 module\n"
     "malformed/invalid; 8 the native tier cannot compile it (or is not\n"
@@ -34,6 +36,7 @@ static const char compile_help[] =
 static const struct option compile_opts[] = {
     { "output", required_argument, NULL, 'o' },
     { "background", no_argument, NULL, 'b' },
+    { "if-missing", no_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -81,7 +84,8 @@ static int background(wb_module *m)
     return st == WB_OK ? WB_EXIT_OK : WB_EXIT_FAIL;
 }
 
-static int to_file(wb_module *m, const char *module, const char *out)
+static int to_file(wb_module *m, const char *module, const char *out,
+                   bool if_missing)
 {
     char path[4400];
     wb_error err = { 0 };
@@ -93,6 +97,10 @@ static int to_file(wb_module *m, const char *module, const char *out)
             return WB_EXIT_FAIL;
         }
         out = path;
+        if (if_missing && cached(m, path)) {
+            printf("%s (already cached)\n", path);
+            return WB_EXIT_OK;
+        }
     }
     wb_native_image *img = NULL;
     st = wb_native_compile_image(m, 0, &img, &err);
@@ -115,7 +123,7 @@ int wb_cli_compile(int argc, char **argv)
 {
     wb_cli_opts g;
     const char *out = NULL;
-    bool bg = false;
+    bool bg = false, if_missing = false;
     int c;
     wb_cli_opts_begin(&g, argc, argv, ":ho:", compile_opts);
     while ((c = wb_cli_opt(&g)) != -1) {
@@ -129,6 +137,12 @@ int wb_cli_compile(int argc, char **argv)
             out = optarg;
         if (c == 'b')
             bg = true;
+        if (c == 'm')
+            if_missing = true;
+    }
+    if (if_missing && out) {
+        wb_cli_error("compile", "--if-missing is for the cache, not -o");
+        return WB_EXIT_USAGE;
     }
     if (optind != argc - 1) {
         wb_cli_error("compile", "expected one MODULE (try 'wasmbox compile "
@@ -140,7 +154,7 @@ int wb_cli_compile(int argc, char **argv)
     int rc = wb_cli_load_module(module, &m);
     if (rc)
         return rc;
-    rc = bg ? background(m) : to_file(m, module, out);
+    rc = bg ? background(m) : to_file(m, module, out, if_missing);
     wb_module_release(m);
     return rc;
 }

@@ -51,6 +51,13 @@ static const char mcp_help[] =
     "                      $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
     "  --guests DIR        guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                      guests/ beside this executable)\n"
+    "  --tier cached|interp\n"
+    "                      cached (default; the policy's session.tier):\n"
+    "                      runtimes whose machine code is in the native\n"
+    "                      code cache run it (loaded at start-up, before\n"
+    "                      any worker's lock-down); interp: always the\n"
+    "                      interpreter. Never compiles (make guests-native;\n"
+    "                      docs/native-tier.md)\n"
     "  --no-os-sandbox     run guests on this process's threads, not in\n"
     "                      locked-down worker processes (to debug; the\n"
     "                      grants and budgets still hold)\n"
@@ -69,7 +76,7 @@ static const char mcp_help[] =
 typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
-    const char *max_conns, *header, *request, *os_user;
+    const char *max_conns, *header, *request, *os_user, *tier;
     bool no_os_sandbox;
 } mcp_opts;
 
@@ -88,6 +95,7 @@ static const struct option longopts[] = {
     { "request-timeout", required_argument, NULL, 'R' },
     { "no-os-sandbox", no_argument, NULL, 'N' },
     { "os-user", required_argument, NULL, 'U' },
+    { "tier", required_argument, NULL, 't' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -113,6 +121,7 @@ static int parse(int argc, char **argv, mcp_opts *o)
         case 'T': slot = &o->header; break;
         case 'R': slot = &o->request; break;
         case 'U': slot = &o->os_user; break;
+        case 't': slot = &o->tier; break;
         case 'N': o->no_os_sandbox = true; continue;
         default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
@@ -137,6 +146,8 @@ static int setup(wb_mcp_server *srv, const mcp_opts *o)
             return WB_EXIT_USAGE;
         }
     }
+    if (wb_cli_session_tier("mcp", o->tier, &srv->settings))
+        return WB_EXIT_USAGE;
     srv->opts.state_dir = o->state;
     srv->opts.guests_dir = o->guests;
     srv->opts.policy = &srv->policy;

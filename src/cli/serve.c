@@ -75,6 +75,12 @@ static const char serve_help[] =
     "                          removed at exit; else STATE/oneshot)\n"
     "  --guests DIR            guest runtimes (default $WASMBOX_GUESTS, or\n"
     "                          guests/ beside this executable)\n"
+    "  --tier cached|interp    cached (default; the policy's session.tier):\n"
+    "                          runtimes whose machine code is in the native\n"
+    "                          code cache run it (loaded at start-up, before\n"
+    "                          any worker's lock-down); interp: always the\n"
+    "                          interpreter. Never compiles (make\n"
+    "                          guests-native; docs/native-tier.md)\n"
     "  --list-routes           print the routes served, one per line, and exit\n"
     WB_CLI_ISOLATION_HELP
     "\n"
@@ -92,7 +98,7 @@ static const char serve_help[] =
     "names the file and line); 1: cannot listen.\n";
 
 typedef struct serve_opts {
-    const char *listen, *policy, *keys, *state, *scratch, *os_user;
+    const char *listen, *policy, *keys, *state, *scratch, *os_user, *tier;
     bool no_auth, no_os_sandbox;
 } serve_opts;
 
@@ -100,7 +106,7 @@ enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
-    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK
+    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER
 };
 
 static const struct option longopts[] = {
@@ -126,6 +132,7 @@ static const struct option longopts[] = {
     { "max-body", required_argument, NULL, O_BODY },
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
     { "os-user", required_argument, NULL, O_OS_USER },
+    { "tier", required_argument, NULL, O_TIER },
     /* tests (tests/escape/serve.sh): the workers resolve by the walk */
     { "x-resolve-walk", no_argument, NULL, O_RESOLVE_WALK },
     { NULL, 0, NULL, 0 }
@@ -179,6 +186,7 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_SCRATCH: o->scratch = optarg; break;
         case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
         case O_OS_USER: o->os_user = optarg; break;
+        case O_TIER: o->tier = optarg; break;
         case O_RESOLVE_WALK: wb_resolve_force_walk(true); break;
         case '?':
         case ':': return wb_cli_opt_error(&g, c, "serve", WB_EXIT_USAGE);
@@ -274,6 +282,8 @@ int wb_cli_serve(int argc, char **argv)
         wb_cli_error(NULL, "%s", err.message);
         rc = WB_EXIT_USAGE;
     }
+    if (!rc)
+        rc = wb_cli_session_tier("serve", o.tier, &srv.settings);
     /* the zygote is a copy of this process: before the keys are read */
     wb_isolation *iso = NULL;
     if (!rc) {

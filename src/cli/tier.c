@@ -174,3 +174,18 @@ wb_status wb_cli_tier_prepare(wb_module *m, const char *module,
         compile_in_background(m, module);
     return WB_OK;
 }
+
+int wb_cli_session_tier(const char *cmd, const char *v,
+                        wb_session_settings *ss)
+{
+    if (!v)
+        return 0;
+    if (strcmp(v, "cached") && strcmp(v, "interp")) {
+        wb_cli_error(cmd, "--tier: expected cached or interp, got '%s' (a "
+                     "server never compiles: fill the cache with 'make "
+                     "guests-native' or 'wasmbox compile')", v);
+        return WB_EXIT_USAGE;
+    }
+    ss->interp = v[0] == 'i';
+    return 0;
+}

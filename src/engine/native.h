@@ -143,6 +143,10 @@ uint32_t wb_native_arch(void);
 
 /* native_file.c: images as files and as running code. */
 const char *wb_native_llvm_version(void);          /* of this build */
+/* "<WB_VERSION>+<8 hex digits>": the version and a hash of the sources
+ * compiled code depends on (Makefile, native_build.h), so that a new
+ * build of the translator or the runtime misses the old cache files. */
+const char *wb_native_build_version(void);
 /* WB_NATIVE_ABI and how this engine bounds memory: code compiled for
  * guard regions has no bounds checks, so it must never be loaded by a
  * build that checks bounds instead (a sanitizer build sharing the cache),

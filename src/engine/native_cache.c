@@ -5,7 +5,7 @@
  * without it), one per module and configuration:
  *   <XXH3-128 of the module, 32 hex digits>-<key, 16 hex digits>.wbn
  * where the key hashes what the code depends on besides the module
- * (wasmbox version and native ABI, LLVM version, architecture, CPU
+ * (wasmbox version and build, native ABI, LLVM version, architecture, CPU
  * features). The file's header says the same again and is checked on
  * load (native_file.c), so a renamed or copied file is refused too.
  *
@@ -29,7 +29,8 @@
 static uint64_t config_key(void)
 {
     char k[256];
-    int n = snprintf(k, sizeof k, "%s|%u|%s|%u|%016llx", WB_VERSION,
+    int n = snprintf(k, sizeof k, "%s|%u|%s|%u|%016llx",
+                     wb_native_build_version(),
                      wb_native_abi_tag(), wb_native_llvm_version(),
                      wb_native_arch(),
                      (unsigned long long)wb_native_cpu_key());

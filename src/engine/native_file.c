@@ -6,7 +6,7 @@
  * data, two offsets per defined function (its typed function and its
  * entry wrapper), and the fix-ups (offset, value). Integers are little
  * endian. The header names what the code depends on: the wasmbox
- * version and native ABI, the LLVM version, the architecture and CPU
+ * version and build ("0.1.0+<WB_NATIVE_BUILD>") and native ABI, the LLVM version, the architecture and CPU
  * (wb_native_cpu_key) and the module (XXH3-128 of its bytes and its
  * length); XXH3 checksums cover the header and the image. A file that
  * does not match this process or that module, or whose sizes, offsets or
@@ -37,6 +37,16 @@
 #ifndef WB_LLVM_VERSION
 #define WB_LLVM_VERSION "none"
 #endif
+/* native_build.h (made by the Makefile): WB_NATIVE_BUILD, 8 hex digits
+ * of a hash of the sources compiled code depends on (the translator, the
+ * native runtime and loader, the engine's structures). */
+#ifdef WB_HAVE_NATIVE_BUILD
+#include "native_build.h"
+#endif
+#ifndef WB_NATIVE_BUILD
+#define WB_NATIVE_BUILD "0"
+#endif
+#define BUILD_VERSION WB_VERSION "+" WB_NATIVE_BUILD
 
 enum {
     H_MAGIC = 0, H_FORMAT = 8, H_HDRLEN = 12, H_ARCH = 16, H_ABI = 20,
@@ -45,6 +55,7 @@ enum {
     H_RO = 120, H_BODY = 128, H_SELF = 152, WB_NFILE_HDR = 160,
     VERSION_LEN = 16, LLVM_LEN = 24, FORMAT = 1,
 };
+_Static_assert(sizeof BUILD_VERSION <= VERSION_LEN, "version field");
 #define MAGIC "WBNATIVE"
 /* Larger than any image of a module the decoder accepts. */
 #define MAX_AREA (1ull << 32)
@@ -78,6 +89,7 @@ static uint64_t get64(const uint8_t *p)
 }
 
 const char *wb_native_llvm_version(void) { return WB_LLVM_VERSION; }
+const char *wb_native_build_version(void) { return BUILD_VERSION; }
 
 uint32_t wb_native_abi_tag(void)
 {
@@ -96,7 +108,7 @@ static void header_encode(const wb_module *m, const wb_native_image *img,
     put32(h + H_HDRLEN, WB_NFILE_HDR);
     put32(h + H_ARCH, img->arch);
     put32(h + H_ABI, wb_native_abi_tag());
-    strncpy((char *)h + H_VERSION, WB_VERSION, VERSION_LEN - 1);
+    strncpy((char *)h + H_VERSION, BUILD_VERSION, VERSION_LEN - 1);
     strncpy((char *)h + H_LLVM, WB_LLVM_VERSION, LLVM_LEN - 1);
     put64(h + H_CPU, wb_native_cpu_key());
     XXH128_hash_t mh = XXH3_128bits(m->bytes, m->len);
@@ -133,9 +145,9 @@ wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
     char ver[VERSION_LEN + 1] = { 0 }, llvm[LLVM_LEN + 1] = { 0 };
     memcpy(ver, h + H_VERSION, VERSION_LEN - 1);
     memcpy(llvm, h + H_LLVM, LLVM_LEN - 1);
-    if (strcmp(ver, WB_VERSION) || get32(h + H_ABI) != wb_native_abi_tag())
+    if (strcmp(ver, BUILD_VERSION) || get32(h + H_ABI) != wb_native_abi_tag())
         return refuse(err, "compiled by another version of wasmbox (%s, "
-                      "this is " WB_VERSION ")%s", ver,
+                      "this is " BUILD_VERSION ")%s", ver,
                       get32(h + H_ABI) != wb_native_abi_tag() ? " or build"
                                                                 : "");
     if (strcmp(llvm, WB_LLVM_VERSION))

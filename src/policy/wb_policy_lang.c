@@ -34,6 +34,7 @@ bool wb_lang_parse(const char *name, wb_lang *out)
 void wb_session_settings_default(wb_session_settings *s)
 {
     s->idle_expiry_ms = 24ull * 3600 * 1000;
+    s->interp = false;
     s->languages = WB_LANG_BIT(WB_LANG_PYTHON) |
                    WB_LANG_BIT(WB_LANG_JAVASCRIPT) |
                    WB_LANG_BIT(WB_LANG_LUA) | WB_LANG_BIT(WB_LANG_SQL);

@@ -10,6 +10,7 @@
  *            env: {NAME: VALUE}
  *   budget:  memory fuel timeout output disk files stack
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
+ *            tier: cached|interp
  */
 #include "wasmbox/policy.h"
 #include "common/error.h"
@@ -344,7 +345,8 @@ static wb_status budget(pctx *p, yaml_node_t *m)
 
 static wb_status session(pctx *p, yaml_node_t *m)
 {
-    static const char *const keys[] = { "idle_expiry", "languages", NULL };
+    static const char *const keys[] = { "idle_expiry", "languages", "tier",
+                                        NULL };
     if (check_map(p, m, "session", keys))
         return WB_E_ARG;
     for (yaml_node_pair_t *i = m->data.mapping.pairs.start;
@@ -360,6 +362,16 @@ static wb_status session(pctx *p, yaml_node_t *m)
                             "session (e.g. 1h, or never)", s);
             if (p->ss)
                 p->ss->idle_expiry_ms = ms;
+            continue;
+        }
+        if (!strcmp(k, "tier")) {
+            if (want_scalar(p, v, "session", k, &s))
+                return WB_E_ARG;
+            if (strcmp(s, "cached") && strcmp(s, "interp"))
+                return perr(p, v, "bad tier '%s' in session (cached or "
+                            "interp)", s);
+            if (p->ss)
+                p->ss->interp = s[0] == 'i';
             continue;
         }
         if (v->type != YAML_SEQUENCE_NODE)
@@ -422,7 +434,8 @@ wb_status wb_policy_parse(const char *text, size_t len, const char *name,
     pctx p = { .name = name ? name : "policy", .base = base_dir, .cfg = cfg,
                .ss = ss, .err = err };
     if (ss)
-        ss->languages = 0, ss->idle_expiry_ms = 24ull * 3600 * 1000;
+        ss->languages = 0, ss->idle_expiry_ms = 24ull * 3600 * 1000,
+        ss->interp = false;
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser))

@@ -306,7 +306,7 @@ static json_t *step_json(const wb_step_result *sr, bool session)
     const wb_run_result *rr = &sr->run;
     json_t *j = json_pack(
         "{s:o, s:o, s:o, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:b, s:b}}",
+        " s:{s:b, s:b}, s:s}",
         "stdout", wb_json_text(sr->out ? sr->out : "", sr->out_len),
         "stderr", wb_json_text(sr->err ? sr->err : "", sr->err_len),
         "exit_code", rr->outcome == WB_OUTCOME_EXITED
@@ -321,7 +321,8 @@ static json_t *step_json(const wb_step_result *sr, bool session)
         "stderr_bytes", (json_int_t)rr->stderr_bytes,
         "disk_bytes", (json_int_t)rr->disk_bytes,
         "truncated", "stdout", rr->stdout_truncated,
-        "stderr", rr->stderr_truncated);
+        "stderr", rr->stderr_truncated,
+        "tier", sr->native ? "native" : "interp");
     if (j && session) {
         json_object_set_new(j, "state", json_pack(
             "{s:b, s:b, s:b, s:b, s:I}", "persistent", sr->persistent,

@@ -227,7 +227,7 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
     }
     json_t *sc = json_pack(
         "{s:o, s:o, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:s, s:I, "
-        "s:I, s:s}",
+        "s:I, s:s, s:s}",
         "stdout", wb_json_text(r->out ? r->out : "", r->out_len),
         "stderr", wb_json_text(r->err ? r->err : "", r->err_len),
         "exit_code", rr->exit_code, "outcome", oc,
@@ -238,7 +238,8 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         "live_step", (json_int_t)r->live_step, "note", r->note,
         "wall_time_ms", (json_int_t)rr->wall_time_ms,
         "fuel_used", (json_int_t)rr->fuel_used,
-        "session_id", wb_session_id(c->sess));
+        "session_id", wb_session_id(c->sess),
+        "tier", r->native ? "native" : "interp");
     if (rr->outcome != WB_OUTCOME_EXITED && rr->message[0])
         json_object_set_new(sc, "message", wb_json_text(rr->message,
                                                          strlen(rr->message)));

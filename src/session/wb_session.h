@@ -155,12 +155,34 @@ wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
 /* wb_session_guest.c: the pre-initialized Python of a guests directory
  * (python.snap), opened once per process; NULL: none, runs start cold.
  * warm_up (a zygote, before it forks workers): also run `pass` from it
- * once, so the code a run needs is compiled before the fork. */
-const wb_snapshot *wb_sess_preinit(const char *guests_dir, bool warm_up);
+ * once, so the code a run needs is compiled before the fork. `native`:
+ * its module with machine code from the cache when there is some
+ * (wb_sess_native_attach); the interpreter's and the native one are
+ * kept apart. */
+const wb_snapshot *wb_sess_preinit(const char *guests_dir, bool native,
+                                   bool warm_up);
+/* wb_sess_preinit for session s (its settings say the tier). */
+const wb_snapshot *wb_sess_pre(wb_session *s);
 /* The session's guests directory (NULL: none found). */
 const char *wb_sess_guests_dir(wb_session *s);
-wb_status wb_sess_image(const char *guests_dir, wb_lang lang,
+wb_status wb_sess_image(const char *guests_dir, wb_lang lang, bool native,
                         wb_module **out, wb_error *err);
+/* Did `m` (a step's module, or NULL) run machine code? */
+static inline bool wb_sess_ran_native(const wb_module *m)
+{
+    return m && wb_module_is_native(m);
+}
+
+/* wb_session_native.c: machine code from the native code cache for a
+ * runtime's module, unless loading is frozen (a zygote freezes it before
+ * it forks workers, whose lock-down forbids executable mappings); true
+ * when m now runs it. A refused cache file: one line on stderr. */
+bool wb_sess_native_attach(wb_module *m);
+void wb_sess_native_freeze(void);
+/* The code cache's base directory as this process's environment gives it
+ * ($XDG_CACHE_HOME, else $HOME/.cache; "" when neither): a zygote keeps
+ * it when it clears its environment. */
+void wb_sess_native_cache_base(char *out, size_t cap);
 
 /* ---- isolation: worker processes --------------------------------------- */
 

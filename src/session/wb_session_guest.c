@@ -30,10 +30,11 @@ static const wb_guest_image images[WB_LANG_COUNT] = {
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
+typedef struct image_slot {
     char path[PATH_MAX];
     wb_module *m;
-} cache[WB_LANG_COUNT];
+} image_slot;
+static image_slot cache[WB_LANG_COUNT][2];     /* [lang][native] */
 
 const wb_guest_image *wb_guest_image_of(wb_lang lang)
 {
@@ -78,11 +79,16 @@ const char *wb_sess_guests_dir(wb_session *s)
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,
                          wb_error *err)
 {
-    return wb_sess_image(guests_dir(s), lang, out, err);
+    return wb_sess_image(guests_dir(s), lang, !s->settings.interp, out, err);
 }
 
-wb_status wb_sess_image(const char *gd, wb_lang lang, wb_module **out,
-                        wb_error *err)
+const wb_snapshot *wb_sess_pre(wb_session *s)
+{
+    return wb_sess_preinit(guests_dir(s), !s->settings.interp, false);
+}
+
+wb_status wb_sess_image(const char *gd, wb_lang lang, bool native,
+                        wb_module **out, wb_error *err)
 {
     char path[PATH_MAX];
     if (!gd || !images[lang].dir)
@@ -90,10 +96,11 @@ wb_status wb_sess_image(const char *gd, wb_lang lang, wb_module **out,
                           "set WASMBOX_GUESTS");
     snprintf(path, sizeof path, "%s/%s/%s", gd, images[lang].dir,
              images[lang].module);
+    image_slot *slot = &cache[lang][native];
     pthread_mutex_lock(&cache_mu);
-    if (cache[lang].m && !strcmp(cache[lang].path, path)) {
-        wb_module_retain(cache[lang].m);
-        *out = cache[lang].m;
+    if (slot->m && !strcmp(slot->path, path)) {
+        wb_module_retain(slot->m);
+        *out = slot->m;
         pthread_mutex_unlock(&cache_mu);
         return WB_OK;
     }
@@ -106,11 +113,13 @@ wb_status wb_sess_image(const char *gd, wb_lang lang, wb_module **out,
     wb_status st = wb_module_load(path, &m, err);
     if (st)
         return st;
+    if (native)
+        wb_sess_native_attach(m);       /* before any instance of it */
     pthread_mutex_lock(&cache_mu);
-    if (cache[lang].m)
-        wb_module_release(cache[lang].m);
-    snprintf(cache[lang].path, sizeof cache[lang].path, "%s", path);
-    cache[lang].m = m;
+    if (slot->m)
+        wb_module_release(slot->m);
+    snprintf(slot->path, sizeof slot->path, "%s", path);
+    slot->m = m;
     wb_module_retain(m);                 /* one for the cache */
     pthread_mutex_unlock(&cache_mu);
     *out = m;
@@ -151,31 +160,36 @@ __attribute__((constructor)) static void read_cold(void)
     cold_start = v && *v;
 }
 
-const wb_snapshot *wb_sess_preinit(const char *gd, bool warm_up)
+const wb_snapshot *wb_sess_preinit(const char *gd, bool native,
+                                   bool warm_up)
 {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static char opened[PATH_MAX];
-    static wb_snapshot *snap;
+    static char opened[2][PATH_MAX];            /* [native] */
+    static wb_snapshot *snaps[2];
     char mod[PATH_MAX], path[PATH_MAX];
     if (!gd || cold_start)
         return NULL;
     snprintf(mod, sizeof mod, "%s/python/python.wasm", gd);
     snprintf(path, sizeof path, "%s/python/%s", gd, WB_PREINIT_FILE);
     pthread_mutex_lock(&mu);
-    if (strcmp(opened, path)) {
+    wb_snapshot **snap = &snaps[native];
+    if (strcmp(opened[native], path)) {
         wb_error err = { 0 };
-        wb_snapshot_free(snap);
-        snap = NULL;
-        snprintf(opened, sizeof opened, "%s", path);
+        wb_snapshot_free(*snap);
+        *snap = NULL;
+        snprintf(opened[native], sizeof opened[native], "%s", path);
         if (access(path, R_OK) == 0 &&
-            wb_preinit_open(mod, path, &snap, &err) != WB_OK)
+            wb_preinit_open(mod, path, snap, &err) != WB_OK)
             fprintf(stderr, "wasmbox: %s: %s; Python runs start cold\n",
                     path, err.message);
-        if (snap && warm_up)
-            warm(snap, gd);
+        /* its own module: machine code before its first instance */
+        if (*snap && native)
+            wb_sess_native_attach(wb_snapshot_module(*snap));
+        if (*snap && warm_up)
+            warm(*snap, gd);
     }
     pthread_mutex_unlock(&mu);
-    return snap;
+    return *snap;
 }
 
 wb_status wb_sess_drivers(wb_session *s, wb_error *err)

@@ -537,7 +537,7 @@ static wb_status kernel_start(wb_session *s, wb_lang lang,
     }
     /* Python from its pre-initialized snapshot when there is one */
     if (!st && lang == WB_LANG_PYTHON &&
-        (k->pre = wb_sess_preinit(wb_sess_guests_dir(s), false)) &&
+        (k->pre = wb_sess_pre(s)) &&
         wb_preinit_unfit_kernel(&k->cfg))
         k->pre = NULL;
     /* checkpointed when it starts from the snapshot (or a checkpoint);
@@ -739,7 +739,7 @@ static wb_snapshot *disk_resume(wb_session *s, wb_lang lang, char *why,
     drop_stale(s);
     disk_path(s, path, sizeof path);
     if (access(path, F_OK) != 0 ||
-        !(pre = wb_sess_preinit(wb_sess_guests_dir(s), false)))
+        !(pre = wb_sess_pre(s)))
         return NULL;
     wb_snapshot *sn = NULL;
     wb_error e = { 0 };
@@ -1036,6 +1036,10 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
         classify_exit(k, fired, res);
     }
     step_usage(k, res);
+    res->native = wb_sess_ran_native(k->m ? k->m
+                                     : k->pre ? wb_snapshot_module(k->pre)
+                                     : k->resume ? wb_snapshot_module(k->resume)
+                                     : NULL);
     k->phase = STEP_IDLE;
     pthread_mutex_unlock(&k->mu);
     r->wall_time_ms = now_ms() - t0;

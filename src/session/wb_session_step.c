@@ -88,7 +88,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     else if (lang == WB_LANG_WASM)
         st = wb_module_new((const uint8_t *)code, len, &m, err);
     else if (lang != WB_LANG_PYTHON ||
-             !(pre = wb_sess_preinit(wb_sess_guests_dir(s), false)))
+             !(pre = wb_sess_pre(s)))
         st = wb_sess_module(s, lang, &m, err);
     if (!st && lang == WB_LANG_PYTHON) {
         if (!(st = ARG("-c")))
@@ -128,6 +128,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
             wb_preinit_run(&c, pre, &res->run, NULL);
         else
             wb_sandbox_run(&c, m, &res->run, NULL);
+        res->native = wb_sess_ran_native(pre ? wb_snapshot_module(pre) : m);
         res->out = cap.buf[1] ? cap.buf[1] : strdup("");
         res->err = cap.buf[2] ? cap.buf[2] : strdup("");
         res->out_len = cap.len[1];

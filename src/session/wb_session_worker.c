@@ -287,6 +287,7 @@ bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     res->rolled_back = wb_rget_u32(r);
     res->live_step = wb_rget_u32(r);
     wb_rget_str(r, res->note, sizeof res->note);
+    res->native = wb_rget_u32(r) != 0;
     bool lost = wb_rget_u32(r);
     char why[sizeof s->lost_why[0]];
     wb_rget_str(r, why, sizeof why);
@@ -463,6 +464,7 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
     wb_wput_u32(w, res->rolled_back);
     wb_wput_u32(w, res->live_step);
     wb_wput_str(w, res->note);
+    wb_wput_u32(w, res->native);
     wb_wput_u32(w, s->lost[lang]);
     wb_wput_str(w, s->lost_why[lang]);
 }

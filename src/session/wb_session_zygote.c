@@ -332,20 +332,34 @@ static void enter_namespaces(void)
     unshare(CLONE_NEWIPC);
 }
 
-/* The images the settings allow, loaded once: workers share them. */
+/* The images the settings allow, loaded once: workers share them, with
+ * their machine code from the cache (tier cached) mapped here, since a
+ * worker may not map code (wb_session_native.c); then no more loading.
+ * The log names the runtimes that run natively. */
 static void preload(zygote *z)
 {
     const wb_session_settings *ss = z->o->settings;
+    bool native = !(ss && ss->interp);
+    char names[128] = "";
     for (int l = 0; l < WB_LANG_COUNT; l++) {
         wb_module *m;
         if (ss && !(ss->languages & WB_LANG_BIT(l)))
             continue;
         if (wb_guest_image_of(l)->module &&
-            wb_sess_image(z->guests_dir, (wb_lang)l, &m, NULL) == WB_OK)
+            wb_sess_image(z->guests_dir, (wb_lang)l, native, &m, NULL) ==
+                WB_OK) {
+            if (wb_module_is_native(m))
+                snprintf(names + strlen(names), sizeof names - strlen(names),
+                         "%s%s", *names ? ", " : "", wb_lang_name(l));
             wb_module_release(m);       /* the cache keeps one */
-        if (l == WB_LANG_PYTHON)
-            wb_sess_preinit(z->guests_dir, true);  /* python.snap, if any */
+        }
+        if (l == WB_LANG_PYTHON)        /* python.snap, if any */
+            wb_sess_preinit(z->guests_dir, native, true);
     }
+    wb_sess_native_freeze();
+    if (*names)
+        fprintf(stderr, "wasmbox: native code from the cache for: %s\n",
+                names);
 }
 
 /* The server's environment is not the workers': it may hold secrets
@@ -361,7 +375,13 @@ static void scrub_environment(void)
 
 static _Noreturn void zygote_main(zygote *z)
 {
+    /* where the native code cache is: all preload keeps of the
+       environment (a path, no secret) */
+    char cache[4096];
+    wb_sess_native_cache_base(cache, sizeof cache);
     scrub_environment();
+    if (*cache)
+        setenv("XDG_CACHE_HOME", cache, 1);
     prctl(PR_SET_NAME, "wasmbox-zygote", 0, 0, 0);
     /* stdout may be the MCP client's channel: nothing of ours may reach
        it; stderr stays (the server's log) */

@@ -92,6 +92,10 @@ await test("run_python prints", ["python"], async () => {
   assert.equal(r.structuredContent.outcome, "exited");
   assert.equal(r.structuredContent.exit_code, 0);
   assert.equal(r.structuredContent.stdout_truncated, false);
+  // which tier ran: native when the cache holds python.wasm's code
+  // (tests/http/native.sh checks that case), else interp
+  assert.ok(["native", "interp"].includes(r.structuredContent.tier),
+            `tier ${r.structuredContent.tier}`);
   assert.match(text(r), /hello 42/);
 });
 

@@ -208,6 +208,17 @@ static void test_header_fields(void **state)
     field(b, n, 16, wb_native_arch() |
           (uint64_t)(wb_native_abi_tag() ^ 1u << 31) << 32, "or build");
     field(b, n, 24, 0x392e302e30ull, "another version of wasmbox (0.0.9");
+    /* the same version, another build (the sources' hash differs) */
+    char other[9];
+    memcpy(other, wb_native_build_version(), 8);
+    other[6] = other[6] == 'f' ? '0' : 'f';             /* 0.1.0+?... */
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | (uint8_t)other[i];
+    char want[64];
+    snprintf(want, sizeof want, "another version of wasmbox (%.7s",
+             other);
+    field(b, n, 24, v, want);
     field(b, n, 40, 0x312e38ull, "LLVM 8.1");
     field(b, n, 64, 1, "another CPU");
     field(b, n, 72, 1, "another module");

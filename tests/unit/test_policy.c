@@ -87,7 +87,8 @@ static void test_full(void **state)
         "  stack: 500\n"
         "session:\n"
         "  idle_expiry: 2h\n"
-        "  languages: [python, js, sql]\n";
+        "  languages: [python, js, sql]\n"
+        "  tier: interp\n";
     parsed *p = *state;
     wb_sandbox_config *c = &p->c;
     wb_session_settings *ss = &p->ss;
@@ -114,6 +115,7 @@ static void test_full(void **state)
     assert_int_equal(ss->languages, WB_LANG_BIT(WB_LANG_PYTHON) |
                      WB_LANG_BIT(WB_LANG_JAVASCRIPT) |
                      WB_LANG_BIT(WB_LANG_SQL));
+    assert_true(ss->interp);
 }
 
 static void test_deny_by_default(void **state)
@@ -133,6 +135,15 @@ static void test_deny_by_default(void **state)
                      WB_OK);
     assert_int_equal(p->c.budget.fuel, -1);
     assert_int_equal(p->ss.idle_expiry_ms, 0);
+    assert_false(p->ss.interp);                 /* tier cached */
+    wb_sandbox_config_free(&p->c);
+    p->ss.interp = true;                        /* a parse starts afresh */
+    assert_int_equal(parse("session:\n  tier: cached\n", &p->c, &p->ss,
+                           &p->err), WB_OK);
+    assert_false(p->ss.interp);
+    wb_session_settings dss;
+    wb_session_settings_default(&dss);
+    assert_false(dss.interp);
 }
 
 static void test_unknown_keys(void **state)
@@ -146,6 +157,9 @@ static void test_unknown_keys(void **state)
                  "policy.yaml:5: unknown key 'mdoe' in grants.dirs[0]");
     expect_error("session:\n  languages: [python, cobol]\n",
                  "policy.yaml:2: unknown language 'cobol'");
+    expect_error("session:\n  tier: native\n",
+                 "policy.yaml:2: bad tier 'native' in session (cached or "
+                 "interp)");
 }
 
 static void test_malformed_values(void **state)
