@@ -135,7 +135,7 @@ static wb_status lock_down(const wb_sandbox_config *cfg, wb_error *e)
     if (cfg->os_lock && wb_oslock_apply(cfg->os_lock, &le) != WB_OK)
         return wb_err_set(e, le.status, "os sandbox: %s", le.message);
     if (cfg->os_lock)
-        wb_watchdog_locked();     /* Landlock binds only later threads */
+        wb_watchdog_join();       /* Landlock binds only later threads */
 #ifdef WB_TEST_HOOKS
     wb_oslock_test_attempt(cfg);
 #endif

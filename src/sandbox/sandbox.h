@@ -26,9 +26,11 @@ bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w, uint64_t ms);
 /* Disarms it; true if the deadline had passed (the run was interrupted).
  * After it returns the watchdog no longer touches the store or WASI. */
 bool wb_watchdog_stop(wb_watchdog *wd);
-/* After an OS lock-down: ends a watchdog thread started before it (when
- * no run is armed), so that the next run's starts under the lock. */
-void wb_watchdog_locked(void);
+/* Ends this process's watchdog thread when no run is armed (the next
+ * arm starts a new one): after an OS lock-down, so that the next run's
+ * thread starts under the lock; before a process forks (the zygote), so
+ * that it forks with one thread. */
+void wb_watchdog_join(void);
 
 /* run.c: wb_sandbox_run with another way of starting the guest. `entry`
  * gets the store, linker and WASI context made from `cfg` (budget,

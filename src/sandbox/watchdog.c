@@ -15,9 +15,9 @@
  *
  * The thread starts on the first armed run, which comes after the run's
  * OS lock-down (run.c), so it is under the same Landlock domain as the
- * guest's thread; wb_watchdog_locked ends a thread started before a
- * lock-down. A forked child has no thread: the first arm there starts
- * its own. */
+ * guest's thread; wb_watchdog_join ends a thread started before a
+ * lock-down, or before a fork. A forked child has no thread: the first
+ * arm there starts its own. */
 #include "sandbox/sandbox.h"
 #include <stdatomic.h>
 #include <string.h>
@@ -165,12 +165,12 @@ bool wb_watchdog_stop(wb_watchdog *wd)
     wd->active = false;
     bool fired = wd->fired;
     if (svc.quit)
-        pthread_cond_signal(&svc.cv);   /* wb_watchdog_locked waits */
+        pthread_cond_signal(&svc.cv);   /* wb_watchdog_join waits */
     pthread_mutex_unlock(&svc.mu);
     return fired;
 }
 
-void wb_watchdog_locked(void)
+void wb_watchdog_join(void)
 {
     if (atomic_load(&owner) != (int)getpid())
         return;                 /* no thread in this process */

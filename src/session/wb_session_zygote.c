@@ -23,6 +23,7 @@
  * zygote reads EOF and exits, and its workers die with it (PDEATHSIG). */
 #include "session/wb_session.h"
 #include "sandbox/oslock.h"
+#include "sandbox/sandbox.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -357,6 +358,9 @@ static void preload(zygote *z)
             wb_sess_preinit(z->guests_dir, native, true);
     }
     wb_sess_native_freeze();
+    /* python.snap's check ran the guest under a deadline, which started
+       the watchdog thread: the zygote forks, so it must be one thread */
+    wb_watchdog_join();
     if (*names)
         fprintf(stderr, "wasmbox: native code from the cache for: %s\n",
                 names);
