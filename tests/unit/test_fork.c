@@ -25,16 +25,8 @@
 
 #include "wasmbox.h"
 #include "session/wb_session.h"   /* wb_sess_copy_tree, wb_sess_copy_file */
+#include "session_fixture.h"
 
-static int rm_one(const char *p, const struct stat *sb, int f, struct FTW *w)
-{
-    return remove(p);
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -140,31 +132,9 @@ static void copy_tree_follows_no_link(void **state)
 #undef AT
 }
 
-typedef struct fixture {
-    char state[64];
-    wb_sandbox_config policy;
-    wb_session_options opts;
-} fixture;
-
 static int setup(void **st)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->state, sizeof f->state, "/tmp/wb-unit-forks-XXXXXX");
-    assert_non_null(mkdtemp(f->state));
-    wb_sandbox_config_init(&f->policy);
-    f->opts.state_dir = f->state;
-    f->opts.policy = &f->policy;
-    *st = f;
-    return 0;
-}
-
-static int teardown(void **st)
-{
-    fixture *f = *st;
-    rm_tree(f->state);
-    wb_sandbox_config_free(&f->policy);
-    free(f);
-    return 0;
+    return fixture_setup(st, "/tmp/wb-unit-forks-XXXXXX");
 }
 
 static void put(wb_session *s, const char *path, const char *text)

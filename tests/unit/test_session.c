@@ -21,35 +21,11 @@
 
 #include "wasmbox.h"
 #include "session/wb_session.h"     /* wb_sess_rel_path, wb_sess_valid_id */
-
-typedef struct fixture {
-    char state[64];
-    wb_sandbox_config policy;
-    wb_session_options opts;
-} fixture;
+#include "session_fixture.h"
 
 static int setup(void **st)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->state, sizeof f->state, "/tmp/wb-unit-session-XXXXXX");
-    assert_non_null(mkdtemp(f->state));
-    wb_sandbox_config_init(&f->policy);
-    f->opts.state_dir = f->state;
-    f->opts.policy = &f->policy;
-    *st = f;
-    return 0;
-}
-
-static int teardown(void **st)
-{
-    fixture *f = *st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->state);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", f->state);
-    wb_sandbox_config_free(&f->policy);
-    free(f);
-    return 0;
+    return fixture_setup(st, "/tmp/wb-unit-session-XXXXXX");
 }
 
 /* Entries in <state>/sessions (graves of failed deletes included). */
