@@ -390,6 +390,25 @@ static int fail_early(run_opts *o, wb_status st, const char *what,
     return wb_run_exit_status(&res);
 }
 
+static int load_failed(run_opts *o, wb_status st, const wb_error *err)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s: %s", wb_status_name(st), err->message);
+    return fail_early(o, st, o->module, msg);
+}
+
+/* The tier of module m (the module's own, or a snapshot's: a snapshot is
+ * memory state, which either tier runs from), before the lock-down:
+ * mapping code, compiling, forking the background compilation. */
+static int prepare_tier(run_opts *o, wb_module *m)
+{
+    wb_error err = { 0 };
+    wb_status st = wb_cli_tier_prepare(m, o->module, o->tier, o->native_code,
+                                       &err);
+    o->ran_native = st == WB_OK && wb_module_is_native(m);
+    return st == WB_OK ? 0 : load_failed(o, st, &err);
+}
+
 static int load(run_opts *o, wb_module **m)
 {
     char why[256];
@@ -400,17 +419,7 @@ static int load(run_opts *o, wb_module **m)
     wb_error err = { 0 };
     wb_status st = wb_module_new(bytes, len, m, &err);
     free(bytes);
-    /* before the lock-down: mapping code, compiling, forking the
-     * background compilation */
-    if (st == WB_OK)
-        st = wb_cli_tier_prepare(*m, o->module, o->tier, o->native_code, &err);
-    o->ran_native = st == WB_OK && wb_module_is_native(*m);
-    if (st != WB_OK) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s: %s", wb_status_name(st), err.message);
-        return fail_early(o, st, o->module, msg);
-    }
-    return 0;
+    return st == WB_OK ? prepare_tier(o, *m) : load_failed(o, st, &err);
 }
 
 static int open_stdin(run_opts *o)
@@ -537,7 +546,8 @@ int wb_cli_run(int argc, char **argv)
         goto out;
     if (o.preinit)
         load_preinit(&o, &snap);
-    if ((!snap && (rc = load(&o, &m))) || (rc = prepare_lock(&o)))
+    if ((snap && (rc = prepare_tier(&o, wb_snapshot_module(snap)))) ||
+        (!snap && (rc = load(&o, &m))) || (rc = prepare_lock(&o)))
         goto out;
     /* a closed stdout must become EPIPE for the guest, not kill us */
     signal(SIGPIPE, SIG_IGN);

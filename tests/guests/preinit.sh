@@ -16,7 +16,13 @@
 #     refused with one line, and the run starts cold with the same result;
 #   - the first start checks the snapshot whole and stamps it (a private
 #     XDG_CACHE_HOME); a byte of the stamped file changed in place, its
-#     mtime put back, is still found and refused.
+#     mtime put back, is still found and refused;
+#   - when python.wasm's code for this build is in $WB_NATIVE_CACHE_HOME
+#     (default $XDG_CACHE_HOME, else ~/.cache; `make guests-native`), a
+#     start from the snapshot runs it (the report's "tier") with the same
+#     output and exit status as the interpreter's, and random numbers
+#     still differ between two runs; otherwise one skip line (always in
+#     the ASan build, whose code differs and is not precompiled).
 # WB_BUILD, WASMBOX, WASMBOX_GUESTS as in tests/guests/run.sh. Skipped
 # without the Python image. Last line: "N passed, N failed, N skipped".
 set -u
@@ -36,6 +42,8 @@ mkdir -p "$tmp/g/python"
 ln -s "$src/python.wasm" "$tmp/g/python/python.wasm"
 ln -s "$(cd "$src/lib" && pwd)" "$tmp/g/python/lib"
 export WASMBOX_GUESTS=$tmp/g
+# the native code cache of the last part (before XDG_CACHE_HOME is ours)
+NCACHE=${WB_NATIVE_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}}
 export XDG_CACHE_HOME=$tmp/cache        # the stamps of checked snapshots
 snap=$tmp/g/python/python.snap
 
@@ -173,5 +181,61 @@ cp "$tmp/good.snap" "$snap"
 rm "$tmp/g/python/python.wasm"
 { cat "$src/python.wasm"; printf '\x00\x04\x03abc'; } > "$tmp/g/python/python.wasm"
 refused "another module"
+
+# ---- the native tier --------------------------------------------------------
+# A snapshot is memory state, which either tier runs from: with the code
+# cached, `wasmbox python` (--tier cached, its default) restores it and
+# runs machine code; --tier interp the interpreter, with the same result.
+cp "$tmp/good.snap" "$snap"
+rm "$tmp/g/python/python.wasm"
+ln -s "$src/python.wasm" "$tmp/g/python/python.wasm"
+# Is python.wasm's code for this build cached? Asked without the snapshot
+# (-V exits before the interpreter needs its library).
+XDG_CACHE_HOME=$NCACHE "$W" run --tier cached --report "$tmp/tier.json" \
+    "$src/python.wasm" -V >/dev/null 2>&1
+if ! grep -q '"tier":"native"' "$tmp/tier.json" 2>/dev/null; then
+    skip "native tier from the snapshot (python.wasm's code for this" \
+         "build is not in $NCACHE/wasmbox/native: make guests-native)"
+else
+    XDG_CACHE_HOME=$NCACHE "$W" python --report "$tmp/tier.json" \
+        -c "$warm" >"$tmp/out" 2>&1
+    ok "python -c from the snapshot runs native code" \
+        grep -q '"tier":"native"' "$tmp/tier.json"
+    ok "... with the snapshot's modules" test "$(cat "$tmp/out")" = True
+    # same NAME CODE: stdout, stderr and exit status of both tiers agree
+    same() {
+        local t rc
+        for t in interp cached; do
+            rc=0
+            XDG_CACHE_HOME=$NCACHE "$W" python --tier $t --report \
+                "$tmp/$t.json" -c "$2" a b >"$tmp/$t.out" 2>"$tmp/$t.err" \
+                </dev/null || rc=$?
+            echo "exit $rc" >>"$tmp/$t.out"
+        done
+        if grep -q '"tier":"interp"' "$tmp/interp.json" &&
+           grep -q '"tier":"native"' "$tmp/cached.json" &&
+           cmp -s "$tmp/interp.out" "$tmp/cached.out" &&
+           cmp -s "$tmp/interp.err" "$tmp/cached.err"; then
+            pass "native and interpreter agree: $1"
+        else
+            fail "native and interpreter agree: $1: $(diff "$tmp/interp.out" "$tmp/cached.out" | head -5) $(diff "$tmp/interp.err" "$tmp/cached.err" | head -5)"
+        fi
+    }
+    same "the restored state" 'import sys, gc, json, decimal
+print(sys.argv, sys.path[:2], sys.flags.isolated, len(sys.modules))
+print(sorted(sys.modules)[:12], gc.isenabled(), gc.get_freeze_count() > 0)
+print(json.dumps({"a": [1, 2.5, None]}), decimal.Decimal(1) / 7)
+print(sum(i * i for i in range(100000)), hash((1, 2, "x")) == hash((1, 2, "x")))'
+    same "an exception" 'import os
+print(sorted(os.environ))
+1 / 0'
+    same "sys.exit" 'import atexit, sys
+atexit.register(print, "bye")
+sys.exit(7)'
+    r1=$(XDG_CACHE_HOME=$NCACHE "$W" python -c 'import random; print(random.random())' 2>&1)
+    r2=$(XDG_CACHE_HOME=$NCACHE "$W" python -c 'import random; print(random.random())' 2>&1)
+    ok "two native runs from the snapshot draw different numbers" \
+        test -n "$r1" -a "$r1" != "$r2"
+fi
 
 summary
