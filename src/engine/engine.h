@@ -140,6 +140,12 @@ struct wb_module {
     uint8_t *bytes; size_t len;        /* owned copy of the binary */
     size_t bytes_map;                  /* > 0: bytes is an anonymous
                                           mapping of this size (munmap) */
+    /* bytes is a private mapping of the module's file (a deferred load,
+     * wb_module_load_deferred): read in place, not copied, until a body
+     * is about to be read, when wb_module_bytes_private makes every page
+     * a private copy (its pages cannot change under a translation) */
+    bool bytes_file;
+    _Atomic bool bytes_private;
 
     wb_functype *types; uint32_t ntypes;
     wb_import *imports; uint32_t nimports;
@@ -169,7 +175,23 @@ struct wb_module {
     /* Machine code from the native tier (native.h), or NULL: set once,
      * before the module is instantiated. */
     _Atomic(struct wb_native_code *) native;
+    /* XXH3-128 of bytes once known (wb_module_hash128): the native code
+     * cache's key and a snapshot's binding, each 8 MiB for CPython */
+    _Atomic uint64_t hash_lo, hash_hi;
+    _Atomic bool hashed;
 };
+
+/* api.c: before reading a function body of m (translating or compiling
+ * it): a module whose bytes map its file (bytes_file) gets a private
+ * copy of every page, once, so that a write to the file cannot change
+ * what is being validated. WB_E_NOMEM when that fails. */
+wb_status wb_module_bytes_private(wb_module *m, wb_error *err);
+/* api.c: the XXH3-128 of m's bytes (low, high), computed once. */
+void wb_module_hash128(const wb_module *m, uint64_t out[2]);
+/* Record that m's bytes hash to h (low, high) without computing it: for
+ * a caller that knows, e.g. the module of a snapshot whose stamp says
+ * both files were checked whole (src/sandbox/preinit_stamp.c). */
+void wb_module_hash_known(wb_module *m, const uint64_t h[2]);
 
 /* decode.c: fills every field above and runs wb_modcheck. Messages match
  * the spec's assert_malformed texts where one exists. bodies false leaves

@@ -346,8 +346,11 @@ wb_func *wb_instance_func_named(const wb_instance *inst, const char *name)
     const wb_module *m = inst->module;
     if (!m->func_names)
         return NULL;
+    /* a linear scan of CPython's ~10,000 names, several per start: the
+     * first byte is compared before calling strcmp */
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (m->func_names[i] && !strcmp(m->func_names[i], name))
+        if (m->func_names[i] && m->func_names[i][0] == name[0] &&
+            !strcmp(m->func_names[i], name))
             return inst->funcs[i];
     return NULL;
 }

@@ -163,6 +163,13 @@ wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
 /* Loads the file open at fd as m's native code; WB_E_INVALID with one
  * line (the reason) when it is refused. Before instantiation. */
 wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err);
+/* The same; `checked`: the file is known to have been checked whole
+ * since it was last written (a stamp, native_cache.c), so the checksum
+ * of its body (which reads every page of it) is skipped; the header and
+ * the tables are still checked. The file is mapped, not copied: it must
+ * not be written in place while mapped (the cache only renames). */
+wb_status wb_native_load_fd_checked(wb_module *m, int fd, bool checked,
+                                    wb_error *err);
 /* The checks, apart (for the hostile tests and the fuzzer). */
 wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
                                  const wb_module *m, wb_native_image *img,
@@ -184,6 +191,14 @@ wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
  * none, WB_E_INVALID when a directory is refused. */
 wb_status wb_cache_dir(const char *sub, bool create, char *dir, size_t cap,
                        wb_error *err);
+/* native_stamp.c: stamps that a file was checked whole, in
+ * $XDG_CACHE_HOME/wasmbox/verified/. A file's identity (device, inode,
+ * size, mtime, ctime) into p for a key; is there a stamp of `key`; write
+ * one (quietly nothing when the directory is missing or refused). */
+struct stat;
+int wb_stamp_ident(char *p, size_t cap, const struct stat *s);
+bool wb_cache_stamped(const char *key);
+void wb_cache_stamp(const char *key);
 /* The file m's code goes to in the cache, the directories made (0700)
  * and checked; WB_E_INVALID when a directory is refused. */
 wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,

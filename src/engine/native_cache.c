@@ -7,7 +7,9 @@
  * where the key hashes what the code depends on besides the module
  * (wasmbox version and build, native ABI, LLVM version, architecture, CPU
  * features). The file's header says the same again and is checked on
- * load (native_file.c), so a renamed or copied file is refused too.
+ * load (native_file.c), so a renamed or copied file is refused too. The
+ * checksum of a file's body is checked at its first load only: a stamp
+ * (native_stamp.c) records that the file, by its identity, passed.
  *
  * Native code runs with the rights of the process, so the cache is
  * trusted: its two directories (wasmbox/ and native/) must be ours and
@@ -97,14 +99,35 @@ wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
     wb_status st = wb_cache_dir("native", create, dir, sizeof dir, err);
     if (st != WB_OK)
         return st;
-    XXH128_hash_t h = XXH3_128bits(m->bytes, m->len);
+    uint64_t h[2];
+    wb_module_hash128(m, h);
     int n = snprintf(path, cap, "%s/%016llx%016llx-%016llx.wbn", dir,
-                     (unsigned long long)h.high64,
-                     (unsigned long long)h.low64,
+                     (unsigned long long)h[1], (unsigned long long)h[0],
                      (unsigned long long)config_key());
     if (n < 0 || (size_t)n >= cap)
         return wb_err_set(err, WB_E_NOT_FOUND, "%s: path too long", dir);
     return WB_OK;
+}
+
+/* Loads the cache file at fd (its status `sb`): its body's checksum,
+ * which reads all of it (8 MiB for CPython), only when no stamp says this
+ * file was checked whole already (native_stamp.c); a file that passed
+ * and did not change meanwhile is stamped. */
+static wb_status load_stamped(wb_module *m, int fd, const struct stat *sb,
+                              wb_error *err)
+{
+    char key[400], id[160];
+    struct stat after;
+    wb_stamp_ident(id, sizeof id, sb);
+    int n = snprintf(key, sizeof key, "wasmbox native %s %s\n",
+                     wb_native_build_version(), id);
+    bool keyed = n > 0 && (size_t)n < sizeof key;
+    bool checked = keyed && wb_cache_stamped(key);
+    wb_status st = wb_native_load_fd_checked(m, fd, checked, err);
+    if (st == WB_OK && keyed && !checked && fstat(fd, &after) == 0 &&
+        !memcmp(&sb->st_ctim, &after.st_ctim, sizeof after.st_ctim))
+        wb_cache_stamp(key);
+    return st;
 }
 
 wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
@@ -131,7 +154,7 @@ wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
         close(fd);
         return WB_NCACHE_REFUSED;
     }
-    st = wb_native_load_fd(m, fd, err);
+    st = load_stamped(m, fd, &sb, err);
     close(fd);
     return st == WB_OK ? WB_NCACHE_HIT : WB_NCACHE_REFUSED;
 }

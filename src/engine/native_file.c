@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -53,8 +54,12 @@ enum {
     H_VERSION = 24, H_LLVM = 40, H_CPU = 64, H_MODHASH = 72, H_MODLEN = 88,
     H_NFUNCS = 96, H_NRELOCS = 100, H_CODE = 104, H_ROOFF = 112,
     H_RO = 120, H_BODY = 128, H_SELF = 152, WB_NFILE_HDR = 160,
-    VERSION_LEN = 16, LLVM_LEN = 24, FORMAT = 1,
+    VERSION_LEN = 16, LLVM_LEN = 24, FORMAT = 2,
 };
+/* Format 2 lays the image out in the file as it is in memory, at a
+ * multiple of the page size, so that a load maps the file instead of
+ * copying 8 MiB (CPython's code) into fresh pages. */
+#define BODY_AT ((uint64_t)WB_NATIVE_ALIGN)
 _Static_assert(sizeof BUILD_VERSION <= VERSION_LEN, "version field");
 #define MAGIC "WBNATIVE"
 /* Larger than any image of a module the decoder accepts. */
@@ -111,9 +116,10 @@ static void header_encode(const wb_module *m, const wb_native_image *img,
     strncpy((char *)h + H_VERSION, BUILD_VERSION, VERSION_LEN - 1);
     strncpy((char *)h + H_LLVM, WB_LLVM_VERSION, LLVM_LEN - 1);
     put64(h + H_CPU, wb_native_cpu_key());
-    XXH128_hash_t mh = XXH3_128bits(m->bytes, m->len);
-    put64(h + H_MODHASH, mh.low64);
-    put64(h + H_MODHASH + 8, mh.high64);
+    uint64_t mh[2];
+    wb_module_hash128(m, mh);
+    put64(h + H_MODHASH, mh[0]);
+    put64(h + H_MODHASH + 8, mh[1]);
     put64(h + H_MODLEN, m->len);
     put32(h + H_NFUNCS, img->nfuncs);
     put32(h + H_NRELOCS, img->nrelocs);
@@ -157,9 +163,10 @@ wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
         get64(h + H_CPU) != wb_native_cpu_key())
         return refuse(err, "compiled for another CPU (its features differ "
                       "from this one's)", "", "");
-    XXH128_hash_t mh = XXH3_128bits(m->bytes, m->len);
-    if (get64(h + H_MODHASH) != mh.low64 ||
-        get64(h + H_MODHASH + 8) != mh.high64 || get64(h + H_MODLEN) != m->len)
+    uint64_t mh[2];
+    wb_module_hash128(m, mh);
+    if (get64(h + H_MODHASH) != mh[0] ||
+        get64(h + H_MODHASH + 8) != mh[1] || get64(h + H_MODLEN) != m->len)
         return refuse(err, "compiled from another module", "", "");
     img->arch = get32(h + H_ARCH);
     img->nfuncs = get32(h + H_NFUNCS);
@@ -173,7 +180,7 @@ wb_status wb_native_header_check(const uint8_t *h, uint64_t size,
         img->code_len > MAX_AREA || img->ro_len > MAX_AREA ||
         img->ro_off % WB_NATIVE_ALIGN || img->ro_off < img->code_len ||
         img->ro_off - img->code_len > WB_NATIVE_ALIGN ||
-        size != WB_NFILE_HDR + img->code_len + img->ro_len +
+        size != BODY_AT + img->ro_off + img->ro_len +
                 16 * (uint64_t)img->nfuncs + 16 * (uint64_t)img->nrelocs)
         return refuse(err, "corrupted or truncated (its sizes do not add "
                       "up)", "", "");
@@ -274,32 +281,34 @@ wb_status wb_native_map_image(const wb_native_image *img,
 
 /* ---- files --------------------------------------------------------------- */
 
-/* All n bytes, or false: a read (`wr` false) that meets the end first
- * fails too. */
-static bool xfer_all(int fd, void *p, uint64_t n, bool wr)
+/* All n bytes at `off`, written (`wr`) or read, or false: a read that
+ * meets the end first fails too. */
+static bool pio_all(int fd, void *p, uint64_t n, uint64_t off, bool wr)
 {
     uint8_t *b = p;
     while (n) {
         size_t k = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t r = wr ? write(fd, b, k) : read(fd, b, k);
+        ssize_t r = wr ? pwrite(fd, b, k, (off_t)off)
+                       : pread(fd, b, k, (off_t)off);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return false;
         b += r;
         n -= (uint64_t)r;
+        off += (uint64_t)r;
     }
     return true;
 }
 
-static bool write_all(int fd, const void *p, uint64_t n)
+static bool pread_all(int fd, void *p, uint64_t n, uint64_t off)
 {
-    return xfer_all(fd, (void *)p, n, true);
+    return pio_all(fd, p, n, off, false);
 }
 
-static bool read_all(int fd, void *p, uint64_t n)
+static bool pwrite_all(int fd, const void *p, uint64_t n, uint64_t off)
 {
-    return xfer_all(fd, p, n, false);
+    return pio_all(fd, (void *)p, n, off, true);
 }
 
 /* The tables (offsets, fix-ups) as little-endian bytes. */
@@ -317,8 +326,34 @@ static uint8_t *tables(const wb_native_image *img, uint64_t *len)
     return t;
 }
 
+/* The body's checksum: the image as mapped (code, the zeros up to
+ * ro_off, the constants), then the tables. */
+static uint64_t body_hash(const uint8_t *code, const uint8_t *ro,
+                          const wb_native_image *img, const uint8_t *t,
+                          uint64_t tlen)
+{
+    static const uint8_t zeros[4096];
+    XXH3_state_t *xs = XXH3_createState();
+    if (!xs)
+        return 0;                       /* never a file's: refused */
+    XXH3_64bits_reset(xs);
+    XXH3_64bits_update(xs, code, img->code_len);
+    for (uint64_t gap = img->ro_off - img->code_len; gap; ) {
+        size_t k = gap < sizeof zeros ? (size_t)gap : sizeof zeros;
+        XXH3_64bits_update(xs, zeros, k);
+        gap -= k;
+    }
+    XXH3_64bits_update(xs, ro, img->ro_len);
+    XXH3_64bits_update(xs, t, tlen);
+    uint64_t h = XXH3_64bits_digest(xs);
+    XXH3_freeState(xs);
+    return h;
+}
+
 /* Writes the file at `path` whole or not at all: a temporary file beside
- * it, renamed over it once written and synced. */
+ * it, renamed over it once written and synced. The layout: the header,
+ * a hole up to BODY_AT, the image (code, a hole up to ro_off, the
+ * constants), the tables. */
 wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
                                const char *path, mode_t mode, wb_error *err)
 {
@@ -326,22 +361,20 @@ wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
     uint8_t *t = tables(img, &tlen);
     if (!t)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    XXH3_state_t *xs = XXH3_createState();
-    XXH3_64bits_reset(xs);
-    XXH3_64bits_update(xs, img->code, img->code_len);
-    XXH3_64bits_update(xs, img->ro, img->ro_len);
-    XXH3_64bits_update(xs, t, tlen);
     uint8_t h[WB_NFILE_HDR];
-    header_encode(m, img, XXH3_64bits_digest(xs), h);
-    XXH3_freeState(xs);
+    header_encode(m, img, body_hash(img->code, img->ro, img, t, tlen), h);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                   mode);
-    bool ok = fd >= 0 && fchmod(fd, mode) == 0 && write_all(fd, h, sizeof h) &&
-              write_all(fd, img->code, img->code_len) &&
-              write_all(fd, img->ro, img->ro_len) && write_all(fd, t, tlen) &&
-              fsync(fd) == 0;
+    /* the tables last: every hole has data after it, so the file's
+     * size is right */
+    uint64_t ro = BODY_AT + img->ro_off;
+    bool ok = fd >= 0 && fchmod(fd, mode) == 0 &&
+              pwrite_all(fd, h, sizeof h, 0) &&
+              pwrite_all(fd, img->code, img->code_len, BODY_AT) &&
+              pwrite_all(fd, img->ro, img->ro_len, ro) &&
+              pwrite_all(fd, t, tlen, ro + img->ro_len) && fsync(fd) == 0;
     int e = errno;
     free(t);
     if (fd >= 0 && close(fd) != 0 && ok)
@@ -357,9 +390,10 @@ wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,
     return WB_OK;
 }
 
-/* Reads the image's tables (offsets, then fix-ups) from fd. */
-static wb_status read_tables(int fd, wb_native_image *img, XXH3_state_t *xs,
-                             wb_error *err)
+/* The image's tables (offsets, then fix-ups), after it in the file; the
+ * raw bytes into *raw (for the checksum). */
+static wb_status read_tables(int fd, wb_native_image *img, uint8_t **raw,
+                             uint64_t *len, wb_error *err)
 {
     uint64_t nf = 2 * (uint64_t)img->nfuncs, nr = 2 * (uint64_t)img->nrelocs;
     uint8_t *t = malloc(nf + nr ? (nf + nr) * 8 : 1);
@@ -369,47 +403,62 @@ static wb_status read_tables(int fd, wb_native_image *img, XXH3_state_t *xs,
         free(t);
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
     }
-    if (!read_all(fd, t, (nf + nr) * 8)) {
+    if (!pread_all(fd, t, (nf + nr) * 8, BODY_AT + img->ro_off +
+                   img->ro_len)) {
         free(t);
         return refuse(err, "truncated while reading", "", "");
     }
-    XXH3_64bits_update(xs, t, (nf + nr) * 8);
     for (uint64_t i = 0; i < nf; i++)
         img->offsets[i] = get64(t + 8 * i);
     for (uint64_t i = 0; i < nr; i++)
         img->relocs[i] = get64(t + 8 * (nf + i));
-    free(t);
+    *raw = t;
+    *len = (nf + nr) * 8;
     return WB_OK;
 }
 
-/* The rest of the file after the header: the areas straight into their
- * mapping (no copy), the tables, the checksum, then the mapping. */
-static wb_status load_body(int fd, wb_native_image *img, uint64_t body_hash,
-                           wb_native_code **out, wb_error *err)
+/* The image's pages: the file itself, mapped privately (no copy; the
+ * pages a run touches come from the page cache), writable only when
+ * fix-ups must be written. On a file system mounted noexec, where the
+ * code could not be made executable, a copy in anonymous memory. */
+static uint8_t *map_body(int fd, const wb_native_image *img, size_t *size)
+{
+    struct statvfs vfs;
+    *size = page_up(img->ro_off + img->ro_len);
+    if (fstatvfs(fd, &vfs) == 0 && !(vfs.f_flag & ST_NOEXEC)) {
+        int prot = PROT_READ | (img->nrelocs ? PROT_WRITE : 0);
+        void *p = mmap(NULL, *size, prot, MAP_PRIVATE, fd, (off_t)BODY_AT);
+        if (p != MAP_FAILED)
+            return p;
+    }
+    uint8_t *b = map_rw(img, size);
+    if (b && !pread_all(fd, b, img->ro_off + img->ro_len, BODY_AT)) {
+        munmap(b, *size);
+        return NULL;
+    }
+    return b;
+}
+
+/* The rest of the file after the header: the image mapped, the tables,
+ * the checksum (unless `checked`: the caller knows this file was checked
+ * whole, native_cache.c), then the mapping made executable. */
+static wb_status load_body(int fd, wb_native_image *img, uint64_t hash,
+                           bool checked, wb_native_code **out, wb_error *err)
 {
     size_t size;
-    uint8_t *base = map_rw(img, &size);
+    uint8_t *base = map_body(fd, img, &size);
     if (!base)
-        return wb_err_set(err, WB_E_NOMEM, "cannot map native code: %s",
-                          strerror(errno));
-    XXH3_state_t *xs = XXH3_createState();
-    wb_status st = WB_OK;
-    if (!xs) {
-        st = wb_err_set(err, WB_E_NOMEM, "out of memory");
-    } else if (!read_all(fd, base, img->code_len) ||
-               !read_all(fd, base + img->ro_off, img->ro_len)) {
-        st = refuse(err, "truncated while reading", "", "");
-    } else {
-        XXH3_64bits_reset(xs);
-        XXH3_64bits_update(xs, base, img->code_len);
-        XXH3_64bits_update(xs, base + img->ro_off, img->ro_len);
-        st = read_tables(fd, img, xs, err);
-        if (st == WB_OK && XXH3_64bits_digest(xs) != body_hash)
-            st = refuse(err, "corrupted (its checksum differs)", "", "");
-        if (st == WB_OK)
-            st = wb_native_image_check(img, err);
-    }
-    XXH3_freeState(xs);
+        return refuse(err, "cannot map or read its code (%s)",
+                      strerror(errno), "");
+    uint8_t *t = NULL;
+    uint64_t tlen = 0;
+    wb_status st = read_tables(fd, img, &t, &tlen, err);
+    if (st == WB_OK && !checked &&
+        body_hash(base, base + img->ro_off, img, t, tlen) != hash)
+        st = refuse(err, "corrupted (its checksum differs)", "", "");
+    free(t);
+    if (st == WB_OK)
+        st = wb_native_image_check(img, err);
     if (st != WB_OK) {
         munmap(base, size);
         return st;
@@ -417,22 +466,23 @@ static wb_status load_body(int fd, wb_native_image *img, uint64_t body_hash,
     return finish_map(img, base, size, out, err);
 }
 
-wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err)
+wb_status wb_native_load_fd_checked(wb_module *m, int fd, bool checked,
+                                    wb_error *err)
 {
     struct stat sb;
     uint8_t h[WB_NFILE_HDR];
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
         return refuse(err, "not a regular file", "", "");
-    if (!read_all(fd, h, sizeof h < (uint64_t)sb.st_size ? sizeof h
-                                                        : (size_t)sb.st_size))
+    if (!pread_all(fd, h, sizeof h < (uint64_t)sb.st_size ? sizeof h
+                                                        : (size_t)sb.st_size, 0))
         return refuse(err, "unreadable", "", "");
     wb_native_image img = { 0 };
-    uint64_t body_hash = 0;
+    uint64_t hash = 0;
     wb_native_code *c = NULL;
     wb_status st = wb_native_header_check(h, (uint64_t)sb.st_size, m, &img,
-                                          &body_hash, err);
+                                          &hash, err);
     if (st == WB_OK)
-        st = load_body(fd, &img, body_hash, &c, err);
+        st = load_body(fd, &img, hash, checked, &c, err);
     free(img.offsets);
     free(img.relocs);
     if (st == WB_OK) {
@@ -441,6 +491,11 @@ wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err)
             wb_native_code_free(c);     /* compiled meanwhile */
     }
     return st;
+}
+
+wb_status wb_native_load_fd(wb_module *m, int fd, wb_error *err)
+{
+    return wb_native_load_fd_checked(m, fd, false, err);
 }
 
 void wb_native_code_free(wb_native_code *c)

@@ -132,6 +132,10 @@ wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
     if (!p)
         return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier unavailable: %s",
                           why);
+    /* the compiler reads every body: of bytes that cannot change */
+    wb_status st = wb_module_bytes_private((wb_module *)m, err);
+    if (st != WB_OK)
+        return st;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;

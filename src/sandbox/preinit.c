@@ -7,6 +7,7 @@
 #include "sandbox/sandbox.h"
 #include "common/utf8.h"
 #include "engine.h"
+#include "engine/native.h"
 #include "snapshot/snapshot.h"
 
 #include <errno.h>
@@ -22,14 +23,31 @@ typedef struct guest {
     wb_store *s;
     wb_instance *inst;
     wb_error *e;
+    /* functions found by name: a lookup scans the name section, and a
+     * run calls malloc and free several times */
+    struct { const char *name; wb_func *f; } found[8];
+    size_t nfound;
 } guest;
+
+static wb_func *gfunc(guest *g, const char *name)
+{
+    for (size_t i = 0; i < g->nfound; i++)
+        if (!strcmp(g->found[i].name, name))
+            return g->found[i].f;
+    wb_func *f = wb_instance_func_named(g->inst, name);
+    if (f && g->nfound < sizeof g->found / sizeof g->found[0]) {
+        g->found[g->nfound].name = name;
+        g->found[g->nfound++].f = f;
+    }
+    return f;
+}
 
 /* Call the guest's function `name` with i32 arguments; its i32 result, if
  * it has one, into *ret (may be NULL). */
 static wb_status gcall(guest *g, const char *name, const int32_t *args,
                        size_t n, int32_t *ret)
 {
-    wb_func *f = wb_instance_func_named(g->inst, name);
+    wb_func *f = gfunc(g, name);
     if (!f)
         return wb_err_set(g->e, WB_E_LINK, "python.wasm has no function "
                           "'%s' (a pre-initialized start needs it)", name);
@@ -214,7 +232,7 @@ static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
                              wb_error *e, bool *ran)
 {
     build_job *job = user;
-    guest g = { s, NULL, e };
+    guest g = { .s = s, .inst = NULL, .e = e };
     int32_t ret = 0;
     *ran = false;
     wb_status st = wb_instantiate(s, job->m, l, &g.inst, e);
@@ -267,7 +285,7 @@ static wb_status check_contract(const wb_snapshot *snap, wb_error *err)
     wb_wasi *w = NULL;
     wb_sandbox_config c;
     wb_linker *l = wb_linker_new();
-    guest g = { NULL, NULL, err };
+    guest g = { .s = NULL, .inst = NULL, .e = err };
     int32_t name = 0, found = 0;
     wb_limits_default(&lim);
     lim.max_memory = 1ull << 32;
@@ -313,7 +331,7 @@ static wb_status open_checked(int fd, wb_module *m, const struct stat *ms,
     char key[600];
     bool keyed = fstat(fd, &before) == 0 &&
                  wb_preinit_stamp_key(ms, &before, key, sizeof key);
-    if (keyed && wb_preinit_stamped(key))
+    if (keyed && wb_cache_stamped(key))
         return wb_snapshot_open_trusted(fd, m, out, err);
     wb_status st = wb_snapshot_open_fd(fd, m, out, err);
     if (!st && (st = check_contract(*out, err))) {
@@ -322,7 +340,7 @@ static wb_status open_checked(int fd, wb_module *m, const struct stat *ms,
     }
     if (!st && keyed && fstat(fd, &after) == 0 &&
         !memcmp(&before.st_ctim, &after.st_ctim, sizeof after.st_ctim))
-        wb_preinit_stamp(key);
+        wb_cache_stamp(key);
     return st;
 }
 
@@ -490,7 +508,7 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
                            wb_store *s, wb_linker *l, wb_wasi *w,
                            wb_error *e, bool *ran)
 {
-    guest g = { s, NULL, e };
+    guest g = { .s = s, .inst = NULL, .e = e };
     *ran = false;
     wb_status st = wb_snapshot_instantiate(s, user, l, &g.inst, e);
     if (st == WB_E_LIMIT)
@@ -518,7 +536,7 @@ wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
                             const wb_snapshot *snap,
                             const wb_sandbox_config *cfg, wb_error *err)
 {
-    guest g = { s, NULL, err };
+    guest g = { .s = s, .inst = NULL, .e = err };
     wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
     return st ? st : py_main(&g, cfg, true);
 }
@@ -537,7 +555,7 @@ wb_status wb_preinit_kernel_open(wb_store *s, const wb_linker *l,
                                  const wb_sandbox_config *cfg,
                                  wb_instance **inst, wb_error *err)
 {
-    guest g = { s, NULL, err };
+    guest g = { .s = s, .inst = NULL, .e = err };
     int32_t ret = 0;
     wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
     if (!st)
@@ -560,7 +578,7 @@ wb_status wb_preinit_kernel_step(wb_store *s, wb_instance *inst,
 {
     static const char line[] =
         "__import__('sys')." WB_PREINIT_STEP "()\n";
-    guest g = { s, inst, err };
+    guest g = { .s = s, .inst = inst, .e = err };
     int32_t ret = 0;
     wb_status st = py_run(&g, line, sizeof line - 1, 0, &ret);
     if (!st && ret)

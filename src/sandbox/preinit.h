@@ -50,15 +50,13 @@ wb_status wb_preinit_build(const char *module_path, const char *lib,
 wb_status wb_preinit_open(const char *module_path, const char *snap_path,
                           wb_snapshot **out, wb_error *err);
 
-/* preinit_stamp.c: the stamp that snapshot `snap` of module `module`
- * (their fstat) was checked whole: its key into `key` (false: the files
- * have no identity to stamp); is there one; write one (quietly nothing
- * when the cache directory is missing or refused). */
+/* preinit_stamp.c: the key of the stamp that snapshot `snap` of module
+ * `module` (their fstat) was checked whole, into `key` (false: the files
+ * have no identity to stamp); wb_cache_stamped and wb_cache_stamp
+ * (src/engine/native.h) look it up and write it. */
 struct stat;
 bool wb_preinit_stamp_key(const struct stat *module, const struct stat *snap,
                           char *key, size_t cap);
-bool wb_preinit_stamped(const char *key);
-void wb_preinit_stamp(const char *key);
 
 /* NULL if a run of `cfg` (args: python3 -c CODE ARGS...) can start from a
  * snapshot and behave as a cold start would; else why not (a static

@@ -16,9 +16,7 @@ enum {
 
 void wb_snaphdr_module_hash(const wb_module *m, wb_snaphdr *h)
 {
-    XXH128_hash_t x = XXH3_128bits(m->bytes, m->len);
-    h->module_hash[0] = x.low64;
-    h->module_hash[1] = x.high64;
+    wb_module_hash128(m, h->module_hash);     /* once per module */
     h->module_len = m->len;
 }
 

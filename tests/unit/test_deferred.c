@@ -1,7 +1,8 @@
 /* test_deferred.c: what pre-initialized guests (src/sandbox/preinit.c)
  * need from the engine: wb_module_load_deferred, which validates each
  * function body before its first call instead of all of them up front,
- * files over 64 KiB read through a mapping, and wb_instance_func_named. */
+ * files over 64 KiB mapped (private copies of their pages made before
+ * a body is translated), and wb_instance_func_named. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "wasmbox.h"
@@ -98,6 +100,50 @@ static void test_deferred_validates_on_call(void **state)
     wb_module_release(m);
 }
 
+/* Byte `off` of the module's file becomes v (written in place). */
+static void poke(off_t off, int v)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    assert_int_equal(fputc(v, f), v);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The file is mapped, not copied, until a body is about to be
+ * translated; then every page becomes a private copy, so a write to the
+ * file can no longer change what the translator reads (it reads a body's
+ * locals twice). */
+static void test_file_pages_private(void **state)
+{
+    wb_module *m = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_linker *l = wb_linker_new();
+    wb_error err = { 0 };
+    int32_t v = 0;
+    const uint8_t code[] = { 0x04, 0x00, 0x41, 0x01, 0x0b };   /* "ok" */
+    const uint8_t *at = memmem(head, sizeof head, code, sizeof code);
+    assert_non_null(at);
+    off_t konst = (off_t)(at - head) + 3;        /* the 1 of i32.const 1 */
+    assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
+    assert_true(m->bytes_file);
+    assert_false(atomic_load(&m->bytes_private));
+    poke(konst, 5);                              /* in place: seen */
+    assert_int_equal(m->bytes[konst], 5);
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err), WB_OK);
+    assert_int_equal(v, 5);
+    assert_true(atomic_load(&m->bytes_private));
+    poke(konst, 9);                              /* after: not seen */
+    assert_int_equal(m->bytes[konst], 5);
+    poke(konst, 1);                              /* as the others want */
+    wb_store_free(s);
+    wb_linker_free(l);
+    wb_module_release(m);
+}
+
 static void test_func_named(void **state)
 {
     wb_module *m = NULL;
@@ -124,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_load_refuses),
         cmocka_unit_test(test_deferred_validates_on_call),
+        cmocka_unit_test(test_file_pages_private),
         cmocka_unit_test(test_func_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,7 +32,10 @@ static const uint8_t k_mod[] = {
 };
 static uint8_t k_code[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3, 0xc3 };
 static uint8_t k_ro[16] = { 1, 2, 3 };
-enum { HDR = 160, RO_OFF = 65536 };
+/* the file: the header, a hole up to BODY, the image (code at BODY,
+ * constants at BODY + RO_OFF), the tables */
+enum { HDR = 160, BODY = 65536, RO_OFF = 65536 };
+#define TABLES ((size_t)BODY + RO_OFF + sizeof k_ro)
 
 static char g_path[64];
 
@@ -77,13 +80,15 @@ static void forge(uint8_t *b, size_t n)
 {
     if (n < HDR)
         return;
-    put64(b + 128, XXH3_64bits(b + HDR, n - HDR));
+    if (n >= BODY)       /* the image, zeros and all, then the tables */
+        put64(b + 128, XXH3_64bits(b + BODY, n - BODY));
     put64(b + 152, XXH3_64bits(b, 152));
 }
 
-/* Loads bytes b[0..n) as a file; the status, the message in `msg`. */
-static wb_status load_bytes(const uint8_t *b, size_t n, char *msg, size_t cap,
-                            wb_module **keep)
+/* Loads bytes b[0..n) as a file (`checked`: as one a stamp vouches
+ * for); the status, the message in `msg`. */
+static wb_status load_checked(const uint8_t *b, size_t n, bool checked,
+                              char *msg, size_t cap, wb_module **keep)
 {
     int fd = open(g_path, O_RDWR | O_TRUNC);
     assert_true(fd >= 0);
@@ -91,7 +96,8 @@ static wb_status load_bytes(const uint8_t *b, size_t n, char *msg, size_t cap,
     lseek(fd, 0, SEEK_SET);
     wb_module *m = module();
     wb_error err = { 0 };
-    wb_status st = wb_native_load_fd(m, fd, &err);
+    wb_status st = checked ? wb_native_load_fd_checked(m, fd, true, &err)
+                           : wb_native_load_fd(m, fd, &err);
     close(fd);
     snprintf(msg, cap, "%s", err.message);
     if (st == WB_OK)
@@ -103,6 +109,12 @@ static wb_status load_bytes(const uint8_t *b, size_t n, char *msg, size_t cap,
     else
         wb_module_release(m);
     return st;
+}
+
+static wb_status load_bytes(const uint8_t *b, size_t n, char *msg, size_t cap,
+                            wb_module **keep)
+{
+    return load_checked(b, n, false, msg, cap, keep);
 }
 
 static int setup(void **state)
@@ -140,7 +152,7 @@ static void test_round_trip(void **state)
 {
     uint8_t *b;
     size_t n = good_file(&b);
-    assert_int_equal(n, HDR + sizeof k_code + sizeof k_ro + 16 + 16);
+    assert_int_equal(n, TABLES + 16 + 16);
     char msg[512];
     wb_module *m = NULL;
     assert_int_equal(load_bytes(b, n, msg, sizeof msg, &m), WB_OK);
@@ -169,8 +181,18 @@ static void test_truncations(void **state)
     uint8_t *b;
     size_t n = good_file(&b);
     char msg[512];
-    for (size_t k = 0; k < n; k++)
-        assert_int_equal(load_bytes(b, k, msg, sizeof msg, NULL), WB_E_INVALID);
+    /* every length near the edges of the header, the image's areas and
+     * the tables, and a sample of the rest (most of the file is holes) */
+    for (size_t k = 0; k < n; k++) {
+        size_t edges[] = { 0, HDR, BODY, BODY + sizeof k_code,
+                           BODY + RO_OFF, TABLES, n };
+        bool near = k % 4099 == 0;
+        for (size_t e = 0; e < sizeof edges / sizeof *edges; e++)
+            near |= k + 40 >= edges[e] && k <= edges[e] + 40;
+        if (near)
+            assert_int_equal(load_bytes(b, k, msg, sizeof msg, NULL),
+                             WB_E_INVALID);
+    }
     free(b);
 }
 
@@ -233,7 +255,7 @@ static void test_header_fields(void **state)
     field(b, n, 120, UINT64_MAX - 15, "sizes");              /* ro_len */
     field(b, n, 128, 7, "checksum differs");                 /* body */
     /* the tables: offsets and fix-ups out of bounds */
-    size_t t = HDR + sizeof k_code + sizeof k_ro;
+    size_t t = TABLES;
     field(b, n, t, sizeof k_code, "function outside");
     field(b, n, t + 8, UINT64_MAX, "function outside");
     field(b, n, t + 16, sizeof k_code - 4, "fix-up outside");   /* overlaps end */
@@ -241,6 +263,53 @@ static void test_header_fields(void **state)
     field(b, n, t + 16, RO_OFF + sizeof k_ro - 7, "fix-up outside");
     field(b, n, t + 16, UINT64_MAX - 3, "fix-up outside");
     field(b, n, t + 24, RO_OFF + sizeof k_ro, "fix-up outside"); /* value */
+    free(b);
+}
+
+/* The file a stamp vouches for (`checked`, native_cache.c): its body's
+ * checksum is skipped, so damage to the code alone loads (what the stamp
+ * trades for not reading 8 MiB), while the header and the tables are
+ * still checked; and the image is the file's own pages, not a copy. */
+static void test_checked(void **state)
+{
+    uint8_t *b;
+    size_t n = good_file(&b);
+    char msg[512];
+    wb_module *m = NULL;
+    b[BODY + 1] = 7;                    /* mov eax, 7 */
+    assert_int_equal(load_bytes(b, n, msg, sizeof msg, NULL), WB_E_INVALID);
+    assert_non_null(strstr(msg, "checksum differs"));
+    assert_int_equal(load_checked(b, n, true, msg, sizeof msg, &m), WB_OK);
+    wb_native_code *c = atomic_load(&m->native);
+#if defined(__x86_64__)
+    assert_int_equal(((int (*)(void))c->fns[0])(), 7);
+#endif
+    /* file-backed: /proc/self/maps names the file beside the mapping */
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool named = false;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+            (uintptr_t)c->map >= lo && (uintptr_t)c->map < hi)
+            named = strstr(line, g_path) != NULL;
+    }
+    if (f)
+        fclose(f);
+    assert_true(named);
+    wb_module_release(m);
+    put64(b + 24, 0x392e302e30ull);     /* version 0.0.9, header forged */
+    forge(b, n);
+    assert_int_equal(load_checked(b, n, true, msg, sizeof msg, NULL),
+                     WB_E_INVALID);
+    assert_non_null(strstr(msg, "another version"));
+    size_t t = TABLES;                  /* a function outside its code */
+    free(b);
+    n = good_file(&b);
+    put64(b + t, sizeof k_code);
+    assert_int_equal(load_checked(b, n, true, msg, sizeof msg, NULL),
+                     WB_E_INVALID);
+    assert_non_null(strstr(msg, "function outside"));
     free(b);
 }
 
@@ -255,14 +324,22 @@ static void test_random_damage(void **state)
     srand(1234);
     for (int i = 0; i < 3000; i++) {
         memcpy(b, good, n);
-        for (int k = 0, nk = 1 + rand() % 4; k < nk; k++)
-            b[(size_t)rand() % n] ^= (uint8_t)(1 + rand() % 255);
+        /* in the bytes that mean something: header, code, constants,
+         * tables (not the holes) */
+        size_t at[] = { 0, BODY, BODY + RO_OFF, TABLES };
+        size_t len[] = { HDR, sizeof k_code, sizeof k_ro, n - TABLES };
+        for (int k = 0, nk = 1 + rand() % 4; k < nk; k++) {
+            int r = rand() % 4;
+            b[at[r] + (size_t)rand() % len[r]] ^= (uint8_t)(1 + rand() % 255);
+        }
         if (rand() % 4)
             forge(b, n);
         wb_module *m = NULL;
         if (load_bytes(b, n, msg, sizeof msg, &m) == WB_OK) {
             wb_native_code *c = atomic_load(&m->native);
-            assert_true((uint8_t *)c->fns[0] < (uint8_t *)c->map + sizeof k_code);
+            /* a forged code_len may grow the code area up to RO_OFF
+             * (the file's size no longer depends on it) */
+            assert_true((uint8_t *)c->fns[0] < (uint8_t *)c->map + RO_OFF);
         }
         wb_module_release(m);
     }
@@ -277,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
