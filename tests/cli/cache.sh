@@ -12,7 +12,9 @@
 #               foreign-CPU or foreign-module file, a group-writable file,
 #               a world- or group-writable cache directory: each refused
 #               with one line, the run goes on in the interpreter (the
-#               right output, status 0); --tier native compiles again
+#               right output, status 0); --tier native compiles again;
+#               a file that loaded once (stamped, so later loads skip its
+#               checksum) and was then damaged in place is refused too
 #   traps       timeout, fuel and stack exhaustion from cached code end
 #               as they do with code compiled for the run
 # Without the plugin (no llvm-19-dev) every case skips.

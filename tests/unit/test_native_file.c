@@ -2,10 +2,12 @@
  * loader the code cache uses, without LLVM: a hand-made image (x86-64:
  * "mov eax, 42; ret") is written, loaded and run; its fix-up lands; its
  * code pages are read-execute and its data read-only. Then hostile
- * files: every truncation, each header field, offsets and fix-ups out of
- * bounds (checksums forged so that the bounds checks are reached), and
- * random damage with forged checksums: refused with WB_E_INVALID, never
- * a crash (the ASan build runs this too). */
+ * files: truncations (every length near an area's edge, a sample of the
+ * holes), each header field, offsets and fix-ups out of bounds
+ * (checksums forged so that the bounds checks are reached), and random
+ * damage with forged checksums: refused with WB_E_INVALID, never a crash
+ * (the ASan build runs this too). And a load a stamp vouches for
+ * (`checked`): it skips only the body's checksum, and maps the file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
