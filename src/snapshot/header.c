@@ -66,6 +66,7 @@ static void decode_fields(const uint8_t *in, wb_snaphdr *h)
     h->data_len = wb_snap_get64(in + H_DATALEN);
     h->meta_hash = wb_snap_get64(in + H_METAHASH);
     h->data_hash = wb_snap_get64(in + H_DATAHASH);
+    h->self_hash = wb_snap_get64(in + H_SELF);
 }
 
 /* The version string, printable for a message. */
@@ -109,9 +110,11 @@ wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
     if (wb_snap_get64(in + H_SELF) != XXH3_64bits(in, H_SELF))
         return refuse(err, "damaged header (checksum mismatch)");
     decode_fields(in, h);
-    if (h->format != WB_SNAP_FORMAT || wb_snap_get32(in + H_HDRLEN) != WB_SNAP_HDR)
-        return refuse(err, "snapshot format %u, this wasmbox reads format "
-                      "%u", h->format, WB_SNAP_FORMAT);
+    if ((h->format != WB_SNAP_FORMAT && h->format != WB_SNAP_FORMAT_LAYER) ||
+        wb_snap_get32(in + H_HDRLEN) != WB_SNAP_HDR)
+        return refuse(err, "snapshot format %u, this wasmbox reads formats "
+                      "%u and %u", h->format, WB_SNAP_FORMAT,
+                      WB_SNAP_FORMAT_LAYER);
     if (strcmp(h->version, WB_VERSION)) {
         printable(h->version);
         return refuse(err, "made by wasmbox %s, this is wasmbox %s",
