@@ -135,6 +135,54 @@ bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
     return ok;
 }
 
+/* [at, end) of the data region, a gap between runs: its data extents
+ * (holes are zero without a read) read and checked for zeros. */
+static int gap_zero(int fd, uint64_t data_off, uint64_t at, uint64_t end,
+                    uint64_t *next)
+{
+    uint8_t buf[WB_SNAP_ALIGN];
+    off_t d = lseek(fd, (off_t)(data_off + at), SEEK_DATA);
+    if (d < 0)
+        return errno == ENXIO ? (*next = end, 1) : -1;
+    uint64_t from = (uint64_t)d - data_off;
+    if (from >= end)
+        return *next = from, 1;
+    off_t h = lseek(fd, d, SEEK_HOLE);
+    uint64_t to = h < 0 || (uint64_t)h - data_off > end ? end
+                : (uint64_t)h - data_off;
+    for (uint64_t p = from; p < to;) {
+        size_t n = to - p < sizeof buf ? (size_t)(to - p) : sizeof buf;
+        ssize_t k = pread(fd, buf, n, (off_t)(data_off + p));
+        if (k <= 0)
+            return -1;
+        if (!wb_snap_all_zero(buf, (size_t)k))
+            return 0;
+        p += (uint64_t)k;
+    }
+    *next = to;
+    return 1;
+}
+
+int wb_snaplayer_rest_zero(int fd, uint64_t data_off, uint64_t data_len,
+                           const wb_snaplayer *l)
+{
+    uint64_t at = 0;
+    uint32_t i = 0;
+    while (at < data_len) {
+        while (i < l->nruns && l->runs[i].off + l->runs[i].len <= at)
+            i++;
+        if (i < l->nruns && l->runs[i].off <= at) {
+            at = l->runs[i].off + l->runs[i].len;
+            continue;
+        }
+        uint64_t end = i < l->nruns ? l->runs[i].off : data_len;
+        int rc = gap_zero(fd, data_off, at, end, &at);
+        if (rc <= 0)
+            return rc;
+    }
+    return 1;
+}
+
 static wb_status refuse(wb_error *err, const char *why)
 {
     return wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: %s", why);

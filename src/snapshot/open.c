@@ -127,8 +127,8 @@ static wb_status read_meta(wb_snapshot *sn, const wb_snaphdr *h,
     return WB_OK;
 }
 
-/* The checksum of the memory images: of the listed runs for a layer,
- * of the whole region (skipped for a file this process checked whole
+/* The checksum of the memory images: of the listed runs for a layer
+ * (whose other bytes must be zero: holes), of the whole region (skipped for a file this process checked whole
  * before and that has not changed since, trust.c) for a whole file. */
 static wb_status check_data(wb_snapshot *sn, const struct stat *sb,
                             wb_error *err)
@@ -143,6 +143,12 @@ static wb_status check_data(wb_snapshot *sn, const struct stat *sb,
         return io_error(err, "memory images");
     if (sum != h->data_hash)
         return refuse(err, "damaged (checksum of its memory images)");
+    int rest = layer ? wb_snaplayer_rest_zero(sn->fd, h->data_off,
+                                              h->data_len, &sn->layer) : 1;
+    if (rest < 0)
+        return io_error(err, "memory images");
+    if (!rest)
+        return refuse(err, "damaged (bytes outside the pages it holds)");
     if (!layer)
         wb_snaptrust_add(sb, h->self_hash);
     return WB_OK;

@@ -139,6 +139,11 @@ void wb_snaplayer_free(wb_snaplayer *l);
  * data_off + their offset. false: a read failed (errno). */
 bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
                        uint64_t *out);
+/* Are the bytes of fd's data region outside l's runs all zero (holes,
+ * as a layer's copy leaves them), so that no byte of a layer goes
+ * unchecked? 1 yes, 0 no, -1 a read failed (errno). */
+int wb_snaplayer_rest_zero(int fd, uint64_t data_off, uint64_t data_len,
+                           const wb_snaplayer *l);
 /* Check that `base` (opened and checked) is the base sn's layer names,
  * and make sn's memory map from both; sn takes base over on success.
  * WB_E_SNAPSHOT naming what is wrong. */

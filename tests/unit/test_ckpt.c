@@ -345,13 +345,21 @@ static void test_layer(void **state)
             "not the file it was made over");
     int fd = openat(dfd, "g.snap", O_RDWR);
     assert_true(fd >= 0 && fstat(fd, &sb) == 0);
-    uint8_t b = 0;                                  /* in the run of page 0 */
-    off_t at = sb.st_size - 4 * WP + 20;
+    uint8_t b = 1;                        /* in a hole: outside its runs */
+    off_t at = sb.st_size - 2 * WP + 100;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
+            "damaged (bytes outside the pages it holds)");
+    b = 0;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    wb_snapshot_free(open_at(dfd, "g.snap", "k.base", m, WB_OK, NULL));
+    at = sb.st_size - 4 * WP + 20;                  /* in the run of page 0 */
     assert_int_equal(pread(fd, &b, 1, at), 1);
     b ^= 0x10;
     assert_int_equal(pwrite(fd, &b, 1, at), 1);
     close(fd);
-    open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT, "damaged");
+    open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
+            "damaged (checksum of its memory images)");
     const char *names[] = { "k.snap", "k.base", "g.snap", "other.snap",
                             "other.base", "whole2" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
