@@ -230,9 +230,24 @@ static uint8_t *read_at(int dfd, const char *name, size_t *len)
     return p;
 }
 
-/* A layer over the snapshot in fd: an instance restored from it runs
- * "setup" again, and its checkpoint's copy (a layer) and base go into
- * the seed. */
+/* One page written, and one grown and written. */
+static bool write_some(wb_store *s, wb_instance *inst)
+{
+    wb_val a[2] = { { .type = WB_I32, .of.i32 = 0x8000 },
+                    { .type = WB_I32, .of.i32 = 7 } };
+    wb_val one = { .type = WB_I32, .of.i32 = 1 }, r = { .type = WB_I32 };
+    wb_func *store = wb_instance_func(inst, "store");
+    if (wb_func_call(s, store, a, 2, NULL, 0, NULL) != WB_OK ||
+        wb_func_call(s, wb_instance_func(inst, "grow"), &one, 1, &r, 1,
+                     NULL) != WB_OK || r.of.i32 < 0)
+        return false;
+    a[0].of.i32 = r.of.i32 * 65536 + 8;
+    return wb_func_call(s, store, a, 2, NULL, 0, NULL) == WB_OK;
+}
+
+/* A layer over the snapshot in fd: an instance restored from it writes
+ * some (write_some), and its checkpoint's copy (a layer) and base go
+ * into the seed. */
 static void write_layer_seed(const char *dir, int fd, wb_wasi *w)
 {
     char tmp[] = "/tmp/wb-fuzz-layer-XXXXXX";
@@ -246,9 +261,7 @@ static void write_layer_seed(const char *dir, int fd, wb_wasi *w)
     if (dfd >= 0 && wb_snapshot_open_fd(fd, module, &sn, NULL) == WB_OK &&
         wb_snapshot_instantiate(s, sn, l, &inst, NULL) == WB_OK &&
         wb_ckpt_new_over(inst, w, sn, &c, NULL) == WB_OK &&
-        wb_func_call(s, wb_instance_func(inst, "setup"), NULL, 0, NULL, 0,
-                     NULL) == WB_OK &&
-        wb_ckpt_update(c, inst, w, NULL) == WB_OK &&
+        write_some(s, inst) && wb_ckpt_update(c, inst, w, NULL) == WB_OK &&
         wb_ckpt_persist(c, dfd, "layer", "base", NULL) == WB_OK) {
         size_t blen, llen;
         uint8_t *b = read_at(dfd, "base", &blen), *ly = read_at(dfd, "layer",
