@@ -13,6 +13,9 @@
  * steps stop early, and say so, when the machine's MemAvailable drops
  * below 2 GiB (a fork's step used to copy the whole checkpoint).
  *
+ * Then the disk the stepped forks' own checkpoint copies take (holes
+ * not counted), against the parent's.
+ *
  * Memory is read from /proc/self/smaps_rollup (Pss, Private_Clean +
  * Private_Dirty: pages mapped by this process) and /proc/meminfo (Shmem:
  * the checkpoints' memfds, which are written, not mapped, so smaps does
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +62,15 @@ static mem measure(void)
     m.priv = field(r, "Private_Clean") + field(r, "Private_Dirty");
     m.shmem = field("/proc/meminfo", "Shmem");
     return m;
+}
+
+/* MiB of disk that session id's checkpoint copy takes (holes: none). */
+static double ckpt_disk(const char *state, const char *id)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/sessions/%s/ckpt/python.snap", state, id);
+    return stat(path, &sb) == 0 ? sb.st_blocks * 512.0 / 1048576.0 : 0;
 }
 
 static double now_ms(void)
@@ -163,6 +176,9 @@ int main(int argc, char **argv)
         wb_step_result_free(&r);
     }
     mem m4 = measure();
+    double disk = 0;
+    for (int i = 0; i < nstep; i++)
+        disk += ckpt_disk(state, wb_session_id(f[i]));
     qsort(t, (size_t)nforks, sizeof *t, cmp_d);
     qsort(ts, (size_t)(nstep ? nstep : 1), sizeof *ts, cmp_d);
     qsort(ts2, (size_t)(nstep ? nstep : 1), sizeof *ts2, cmp_d);
@@ -187,6 +203,9 @@ int main(int argc, char **argv)
     row("forks, by their first step", m2, m3, nstep);
     row("forks, by their second step", m3, m4, nstep);
     row("the parent and all forks", m0, m4, 1);
+    printf("\nDisk: the parent's checkpoint copy %.1f MiB; the stepped "
+           "forks' own copies %.1f MiB in all (%.2f MiB each).\n",
+           ckpt_disk(state, wb_session_id(p)), disk, nstep ? disk / nstep : 0);
     for (int i = 0; i < nforks; i++) {
         char id[64];
         snprintf(id, sizeof id, "%s", wb_session_id(f[i]));
