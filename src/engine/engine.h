@@ -356,11 +356,12 @@ wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
  * size) that a layered image maps from its own file. */
 typedef struct wb_mem_run {
     uint64_t off, len;
+    uint64_t at;               /* its place in the file, from run_offset */
 } wb_mem_run;
 /* A layered image (snapshot/layer.c): [0, base_len) of `m` mapped
  * copy-on-write from `fd` at `offset` as by wb_mem_map_image, then each
  * of `runs` mapped MAP_FIXED on top from `run_fd` at run_offset + its
- * offset. The runs must cover every byte past base_len. */
+ * `at`. The runs must cover every byte past base_len. */
 wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
                             uint64_t base_len, int run_fd,
                             uint64_t run_offset, const wb_mem_run *runs,

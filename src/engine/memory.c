@@ -171,7 +171,7 @@ wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
     for (uint32_t i = 0; ok && i < nruns; i++)
         ok = runs[i].off <= m->size && runs[i].len <= m->size - runs[i].off
              && map_at(m, runs[i].off, runs[i].len, run_fd,
-                       run_offset + runs[i].off);
+                       run_offset + runs[i].at);
     /* what is mapped so far goes back to anonymous pages on release */
     m->image = m->size;
     if (!ok)

@@ -203,7 +203,8 @@ static bool own_runs(wb_ckpt *c, size_t size)
             free(runs);
             return false;
         }
-        runs[n++] = (wb_mem_run){ (uint64_t)pg * PG, (uint64_t)(end - pg) * PG };
+        uint64_t off = (uint64_t)pg * PG;
+        runs[n++] = (wb_mem_run){ off, (uint64_t)(end - pg) * PG, off };
         pg = end;
     }
     free(c->layer.runs);

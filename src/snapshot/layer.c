@@ -1,5 +1,6 @@
 /* layer.c: a snapshot file that holds only the pages differing from
- * another snapshot file, its base (format 2; snapshot.h).
+ * another snapshot file, its base (format 2, its runs packed; format 3
+ * in a checkpoint's memfd, each run at its memory offset; snapshot.h).
  *
  * A fork's kernel starts from its parent's checkpoint file, which it
  * shares with the parent and every other fork through the page cache;
@@ -55,30 +56,36 @@ static wb_status malformed(wb_error *err, const char *what)
 }
 
 /* Runs page aligned, sorted, apart, inside data_len, covering every
- * byte past the base's memory. */
-static wb_status check_runs(const wb_snaplayer *l, uint64_t data_len,
-                            wb_error *err)
+ * byte past the base's memory; their places in the file (packed: one
+ * after the other, `stored` bytes in all). */
+static wb_status check_runs(wb_snaplayer *l, uint64_t data_len,
+                            bool packed, uint64_t stored, wb_error *err)
 {
     const uint64_t pg = WB_PAGEHASH_PAGE;
-    uint64_t end = 0, cover = l->base_mem;
+    uint64_t end = 0, cover = l->base_mem, at = 0;
     if (l->base_mem % pg)
         return malformed(err, "base memory size");
     for (uint32_t i = 0; i < l->nruns; i++) {
-        const wb_mem_run *r = &l->runs[i];
+        wb_mem_run *r = &l->runs[i];
         if (r->off % pg || r->len % pg || !r->len || r->off < end ||
             r->len > data_len || r->off > data_len - r->len)
             return malformed(err, "runs");
         end = r->off + r->len;
         if (r->off <= cover && end > cover)
             cover = end;
+        l->runs[i].at = packed ? at : r->off;
+        at += r->len;
     }
     if (cover < data_len)
         return malformed(err, "memory past its base's not in it");
+    if (packed && at != stored)
+        return malformed(err, "runs and stored bytes disagree");
     return WB_OK;
 }
 
 wb_status wb_snaplayer_decode(const uint8_t *in, size_t len,
-                              uint64_t data_len, wb_snaplayer *l,
+                              uint64_t data_len, bool packed,
+                              uint64_t stored, wb_snaplayer *l,
                               wb_error *err)
 {
     memset(l, 0, sizeof *l);
@@ -98,7 +105,7 @@ wb_status wb_snaplayer_decode(const uint8_t *in, size_t len,
         l->runs[i].off = wb_snap_get64(in + REC_HEAD + i * REC_RUN);
         l->runs[i].len = wb_snap_get64(in + REC_HEAD + i * REC_RUN + 8);
     }
-    wb_status rc = check_runs(l, data_len, err);
+    wb_status rc = check_runs(l, data_len, packed, stored, err);
     if (rc)
         wb_snaplayer_free(l);
     return rc;
@@ -122,7 +129,7 @@ bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
     for (uint32_t i = 0; ok && i < l->nruns; i++) {
         size_t n = (size_t)l->runs[i].len;
         void *p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd,
-                       (off_t)(data_off + l->runs[i].off));
+                       (off_t)(data_off + l->runs[i].at));
         ok = p != MAP_FAILED;
         if (ok) {
             XXH3_64bits_update(hs, p, n);
@@ -133,54 +140,6 @@ bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
         *out = XXH3_64bits_digest(hs);
     XXH3_freeState(hs);
     return ok;
-}
-
-/* [at, end) of the data region, a gap between runs: its data extents
- * (holes are zero without a read) read and checked for zeros. */
-static int gap_zero(int fd, uint64_t data_off, uint64_t at, uint64_t end,
-                    uint64_t *next)
-{
-    uint8_t buf[WB_SNAP_ALIGN];
-    off_t d = lseek(fd, (off_t)(data_off + at), SEEK_DATA);
-    if (d < 0)
-        return errno == ENXIO ? (*next = end, 1) : -1;
-    uint64_t from = (uint64_t)d - data_off;
-    if (from >= end)
-        return *next = from, 1;
-    off_t h = lseek(fd, d, SEEK_HOLE);
-    uint64_t to = h < 0 || (uint64_t)h - data_off > end ? end
-                : (uint64_t)h - data_off;
-    for (uint64_t p = from; p < to;) {
-        size_t n = to - p < sizeof buf ? (size_t)(to - p) : sizeof buf;
-        ssize_t k = pread(fd, buf, n, (off_t)(data_off + p));
-        if (k <= 0)
-            return -1;
-        if (!wb_snap_all_zero(buf, (size_t)k))
-            return 0;
-        p += (uint64_t)k;
-    }
-    *next = to;
-    return 1;
-}
-
-int wb_snaplayer_rest_zero(int fd, uint64_t data_off, uint64_t data_len,
-                           const wb_snaplayer *l)
-{
-    uint64_t at = 0;
-    uint32_t i = 0;
-    while (at < data_len) {
-        while (i < l->nruns && l->runs[i].off + l->runs[i].len <= at)
-            i++;
-        if (i < l->nruns && l->runs[i].off <= at) {
-            at = l->runs[i].off + l->runs[i].len;
-            continue;
-        }
-        uint64_t end = i < l->nruns ? l->runs[i].off : data_len;
-        int rc = gap_zero(fd, data_off, at, end, &at);
-        if (rc <= 0)
-            return rc;
-    }
-    return 1;
 }
 
 static wb_status refuse(wb_error *err, const char *why)

@@ -127,28 +127,26 @@ static wb_status read_meta(wb_snapshot *sn, const wb_snaphdr *h,
     return WB_OK;
 }
 
-/* The checksum of the memory images: of the listed runs for a layer
- * (whose other bytes must be zero: holes), of the whole region (skipped for a file this process checked whole
+/* The checksum of the memory images: of the runs for a layer (packed
+ * one after the other, so no byte goes unchecked), of the whole region (skipped for a file this process checked whole
  * before and that has not changed since, trust.c) for a whole file. */
 static wb_status check_data(wb_snapshot *sn, const struct stat *sb,
                             wb_error *err)
 {
     const wb_snaphdr *h = &sn->hdr;
     uint64_t sum = h->data_hash;
-    bool layer = h->format == WB_SNAP_FORMAT_LAYER;
+    bool layer = WB_SNAP_IS_LAYER(h->format);
     if (!layer && wb_snaptrust_known(sn->fd, h->self_hash))
         return WB_OK;
+    /* a memfd's layout: its other bytes would go unchecked */
+    if (h->format == WB_SNAP_FORMAT_INPLACE)
+        return refuse(err, "a checkpoint's memory layout (format 3), "
+                      "not a file");
     if (layer ? !wb_snaplayer_hash(sn->fd, h->data_off, &sn->layer, &sum)
               : !hash_range(sn->fd, h->data_off, h->data_len, &sum))
         return io_error(err, "memory images");
     if (sum != h->data_hash)
         return refuse(err, "damaged (checksum of its memory images)");
-    int rest = layer ? wb_snaplayer_rest_zero(sn->fd, h->data_off,
-                                              h->data_len, &sn->layer) : 1;
-    if (rest < 0)
-        return io_error(err, "memory images");
-    if (!rest)
-        return refuse(err, "damaged (bytes outside the pages it holds)");
     if (!layer)
         wb_snaptrust_add(sb, h->self_hash);
     return WB_OK;
@@ -180,9 +178,10 @@ static wb_status verify(wb_snapshot *sn, bool data, bool module,
                               &sn->state, &x, err));
     sn->wasi = x.wasi;
     sn->wasi_len = x.wasi_len;
-    if (h->format == WB_SNAP_FORMAT_LAYER)
+    if (WB_SNAP_IS_LAYER(h->format))
         WB_TRY(wb_snaplayer_decode(x.layer, x.layer_len, h->data_len,
-                                   &sn->layer, err));
+                                   h->format == WB_SNAP_FORMAT_LAYER,
+                                   h->data_stored, &sn->layer, err));
     if (data)
         WB_TRY(check_data(sn, &sb, err));
     for (uint32_t i = 0; i < sn->state.nmems; i++) {
@@ -233,10 +232,10 @@ static wb_status open_fd(int fd, int base_fd, wb_module *m, bool data,
     wb_snapshot *sn = NULL, *base = NULL;
     WB_TRY(open_one(fd, m, data, module, &sn, err));
     wb_status rc = WB_OK;
-    if (sn->hdr.format == WB_SNAP_FORMAT_LAYER && base_fd < 0)
+    if (WB_SNAP_IS_LAYER(sn->hdr.format) && base_fd < 0)
         rc = refuse(err, "a layer over another file (its base), which "
                     "is missing");
-    else if (sn->hdr.format == WB_SNAP_FORMAT_LAYER &&
+    else if (WB_SNAP_IS_LAYER(sn->hdr.format) &&
              (rc = open_one(base_fd, m, data, module, &base, err)))
         rc = base_failed(err);
     if (!rc && base && (rc = wb_snaplayer_attach(sn, base, err)))

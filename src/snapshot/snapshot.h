@@ -20,11 +20,14 @@
  * Every byte is covered by a checksum (XXH3): the header's own, the state
  * section's with its padding, the memories'. Numbers are little-endian.
  *
- * Format 2 is a layer (layer.c): the same layout, but its data region
- * holds only the runs of pages listed in its "layer" extra section (the
- * rest are holes, never read), the others being the pages of its base,
- * a format 1 file named there by the checksum of its header and its
- * size. The data checksum covers the listed runs only.
+ * Format 2 is a layer (layer.c): the same header and state section, but
+ * its data region holds only the runs of pages listed in its "layer"
+ * extra section, one after the other (data_stored bytes), the others
+ * being the pages of its base, a format 1 file named there by the
+ * checksum of its header and its size. The data checksum covers the
+ * runs. Format 3 is a checkpoint's memfd in layers (ckpt.c): each run at
+ * its memory offset, to be updated in place, the rest holes; it is
+ * never a file, and refused where a file's checksums are checked.
  */
 #ifndef WB_SNAPSHOT_H
 #define WB_SNAPSHOT_H
@@ -35,7 +38,10 @@
 
 #define WB_SNAP_MAGIC "WBSNAP\r\n"
 #define WB_SNAP_FORMAT 1u
-#define WB_SNAP_FORMAT_LAYER 2u
+#define WB_SNAP_FORMAT_LAYER 2u        /* a layer's file: runs packed */
+#define WB_SNAP_FORMAT_INPLACE 3u      /* a checkpoint's memfd: in place */
+#define WB_SNAP_IS_LAYER(f) ((f) == WB_SNAP_FORMAT_LAYER || \
+                             (f) == WB_SNAP_FORMAT_INPLACE)
 #define WB_SNAP_HDR 128u
 #define WB_SNAP_ALIGN 65536u
 #define WB_SNAP_VERSION_LEN 32u
@@ -49,6 +55,8 @@ typedef struct wb_snaphdr {
     uint64_t data_off, data_len;       /* memory images */
     uint64_t meta_hash;                /* of [WB_SNAP_HDR, data_off) */
     uint64_t data_hash;                /* of [data_off, data_off+data_len) */
+    uint64_t data_stored;              /* format 2: its runs' bytes, packed
+                                          (the file's data region) */
     uint64_t self_hash;                /* decoded: the header's checksum */
 } wb_snaphdr;
 
@@ -129,21 +137,19 @@ wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
 #define WB_SNAPLAYER_MAX_RUNS 1024u
 /* Its encoding (malloc'd) into *out; false: out of memory. */
 bool wb_snaplayer_encode(const wb_snaplayer *l, uint8_t **out, size_t *len);
-/* Decode and check against a data region of data_len bytes (runs page
- * aligned, sorted, apart, inside it): WB_E_SNAPSHOT with a message. */
+/* Decode and check against memory of data_len bytes (runs page
+ * aligned, sorted, apart, inside it), each run's `at` its memory offset,
+ * or when `packed` its place among runs stored one after the other
+ * (`stored` bytes in all): WB_E_SNAPSHOT with a message. */
 wb_status wb_snaplayer_decode(const uint8_t *in, size_t len,
-                              uint64_t data_len, wb_snaplayer *l,
+                              uint64_t data_len, bool packed,
+                              uint64_t stored, wb_snaplayer *l,
                               wb_error *err);
 void wb_snaplayer_free(wb_snaplayer *l);
 /* XXH3 of the bytes of the runs of `l`, in order, read from fd at
- * data_off + their offset. false: a read failed (errno). */
+ * data_off + their `at`. false: a read failed (errno). */
 bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
                        uint64_t *out);
-/* Are the bytes of fd's data region outside l's runs all zero (holes,
- * as a layer's copy leaves them), so that no byte of a layer goes
- * unchecked? 1 yes, 0 no, -1 a read failed (errno). */
-int wb_snaplayer_rest_zero(int fd, uint64_t data_off, uint64_t data_len,
-                           const wb_snaplayer *l);
 /* Check that `base` (opened and checked) is the base sn's layer names,
  * and make sn's memory map from both; sn takes base over on success.
  * WB_E_SNAPSHOT naming what is wrong. */

@@ -221,7 +221,7 @@ static wb_status write_file(const wb_instance *inst, const wb_wasi *wasi,
     size_t wlen = 0;
     WB_TRY(wb_state_capture(inst, &st, err));
     wb_status rc = wasi ? wb_wasi_state_encode(wasi, &ws, &wlen, err) : WB_OK;
-    wb_snaphdr h = { .format = layer ? WB_SNAP_FORMAT_LAYER : WB_SNAP_FORMAT,
+    wb_snaphdr h = { .format = layer ? WB_SNAP_FORMAT_INPLACE : WB_SNAP_FORMAT,
                      .data_off = *data_off };
     wb_snapextra x = { ws, layer, wlen, layer_len };
     snprintf(h.version, sizeof h.version, "%s", WB_VERSION);

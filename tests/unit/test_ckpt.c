@@ -303,7 +303,8 @@ static void test_layer(void **state)
     assert_int_equal(ino_at(dfd, "k.base"), whole);
     struct stat sb;
     assert_int_equal(fstatat(dfd, "k.snap", &sb, 0), 0);
-    assert_true(sb.st_blocks * 512 < 4 * WP);        /* not the memory */
+    assert_true(sb.st_size < 4 * WP);                /* not the memory */
+    assert_int_equal(sb.st_size % WP, 4096);        /* one page, 64 KiB */
     poke(&r, 10, 99);                               /* not in either */
     restore(c2, m, &r2);
     assert_int_equal(peek(&r2, 10), 1);
@@ -343,25 +344,33 @@ static void test_layer(void **state)
     persist(c3, dfd, "whole2", "unused");
     open_at(dfd, "g.snap", "whole2", m, WB_E_SNAPSHOT,
             "not the file it was made over");
-    int fd = openat(dfd, "g.snap", O_RDWR);
+    /* a checkpoint's memfd (runs in place, format 3) is no file */
+    int fd = openat(dfd, "inplace", O_WRONLY | O_CREAT | O_EXCL, 0600);
+    struct stat ms;
+    assert_true(fd >= 0 && fstat(wb_ckpt_fd(c2), &ms) == 0);
+    static uint8_t buf[WP];
+    for (off_t off = 0; off < ms.st_size; off += WP) {
+        ssize_t n = pread(wb_ckpt_fd(c2), buf, sizeof buf, off);
+        assert_true(n > 0);
+        assert_int_equal(pwrite(fd, buf, (size_t)n, off), n);
+    }
+    close(fd);
+    open_at(dfd, "inplace", "k.base", m, WB_E_SNAPSHOT, "format 3");
+    /* g.snap's runs packed: page 0, the page of WP + 5, the grown page */
+    fd = openat(dfd, "g.snap", O_RDWR);
     assert_true(fd >= 0 && fstat(fd, &sb) == 0);
-    uint8_t b = 1;                        /* in a hole: outside its runs */
-    off_t at = sb.st_size - 2 * WP + 100;
-    assert_int_equal(pwrite(fd, &b, 1, at), 1);
-    open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
-            "damaged (bytes outside the pages it holds)");
-    b = 0;
-    assert_int_equal(pwrite(fd, &b, 1, at), 1);
-    wb_snapshot_free(open_at(dfd, "g.snap", "k.base", m, WB_OK, NULL));
-    at = sb.st_size - 4 * WP + 20;                  /* in the run of page 0 */
+    assert_int_equal(sb.st_size % WP, 2 * 4096);
+    uint8_t b = 0;
+    off_t at = sb.st_size - WP - 2 * 4096 + 20;     /* page 0, byte 20 */
     assert_int_equal(pread(fd, &b, 1, at), 1);
+    assert_int_equal(b, 55);
     b ^= 0x10;
     assert_int_equal(pwrite(fd, &b, 1, at), 1);
     close(fd);
     open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
             "damaged (checksum of its memory images)");
     const char *names[] = { "k.snap", "k.base", "g.snap", "other.snap",
-                            "other.base", "whole2" };
+                            "other.base", "whole2", "inplace" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         unlinkat(dfd, names[i], 0);
     close(dfd);
