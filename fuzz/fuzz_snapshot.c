@@ -7,19 +7,25 @@
  *      section: decoded, checked against the module and, when it fits,
  *      restored into a small store (the checksums would stop the fuzzer
  *      long before it got here through mode 0);
- *   2  the WASI section, applied to a context with one tmpfs grant.
+ *   2  the WASI section, applied to a context with one tmpfs grant;
+ *   3  a layer and its base (snapshot/layer.c): four bytes of the base
+ *      file's length, the base file, then the layer file, opened
+ *      together (the layer's record, its base's identity) and restored.
  * Any input must end in WB_OK or one clear error, never a crash, a leak
  * or an allocation beyond the input's size.
  * WB_SNAPSHOT_SEEDS=DIR: write one valid input of each mode there first.
  */
 #include "wasmbox.h"
+#include "snapshot/ckpt.h"
 #include "snapshot/snapshot.h"
 #include "wasi/wasi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* tests/unit/wat/snap.wat, assembled with wat2wasm. */
@@ -135,16 +141,32 @@ static void fuzz_file(const uint8_t *p, size_t n)
         close(fd);
 }
 
+static void fuzz_layer(const uint8_t *p, size_t n)
+{
+    if (n < 4 || wb_snap_get32(p) > n - 4)
+        return;
+    size_t blen = wb_snap_get32(p), llen = n - 4 - blen;
+    int bfd = memfd_of(p + 4, blen, blen);
+    int lfd = memfd_of(p + 4 + blen, llen, llen);
+    wb_snapshot *sn = NULL;
+    if (bfd >= 0 && lfd >= 0 &&
+        wb_snapshot_open_layered(lfd, bfd, module, true, &sn, NULL) == WB_OK)
+        restore(&sn->state);
+    wb_snapshot_free(sn);
+    if (bfd >= 0)
+        close(bfd);
+    if (lfd >= 0)
+        close(lfd);
+}
+
 static void fuzz_state(const uint8_t *p, size_t n)
 {
     if (n < 2)
         return;
     uint64_t data_len = (uint64_t)(p[0] % 65) * 65536;
     wb_inst_state st;
-    const uint8_t *wasi;
-    size_t wlen;
-    if (wb_snapmeta_decode(p + 2, n - 2, data_len, &st, &wasi, &wlen,
-                           NULL) != WB_OK)
+    wb_snapextra x;
+    if (wb_snapmeta_decode(p + 2, n - 2, data_len, &st, &x, NULL) != WB_OK)
         return;
     int fd = memfd_of(NULL, 0, data_len);
     if (fd >= 0 && wb_state_check(module, &st, NULL) == WB_OK) {
@@ -192,6 +214,82 @@ static void write_seed(const char *dir, const char *name, uint8_t mode,
     fclose(f);
 }
 
+static uint8_t *read_at(int dfd, const char *name, size_t *len)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    uint8_t *p = NULL;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && (p = malloc((size_t)sb.st_size + 1)) &&
+        pread(fd, p, (size_t)sb.st_size, 0) != sb.st_size) {
+        free(p);
+        p = NULL;
+    }
+    *len = p ? (size_t)sb.st_size : 0;
+    if (fd >= 0)
+        close(fd);
+    return p;
+}
+
+/* One page written, and one grown and written. */
+static bool write_some(wb_store *s, wb_instance *inst)
+{
+    wb_val a[2] = { { .type = WB_I32, .of.i32 = 0x8000 },
+                    { .type = WB_I32, .of.i32 = 7 } };
+    wb_val one = { .type = WB_I32, .of.i32 = 1 }, r = { .type = WB_I32 };
+    wb_func *store = wb_instance_func(inst, "store");
+    if (wb_func_call(s, store, a, 2, NULL, 0, NULL) != WB_OK ||
+        wb_func_call(s, wb_instance_func(inst, "grow"), &one, 1, &r, 1,
+                     NULL) != WB_OK || r.of.i32 < 0)
+        return false;
+    a[0].of.i32 = r.of.i32 * 65536 + 8;
+    return wb_func_call(s, store, a, 2, NULL, 0, NULL) == WB_OK;
+}
+
+/* A layer over the snapshot in fd: an instance restored from it writes
+ * some (write_some), and its checkpoint's copy (a layer) and base go
+ * into the seed. */
+static void write_layer_seed(const char *dir, int fd, wb_wasi *w)
+{
+    char tmp[] = "/tmp/wb-fuzz-layer-XXXXXX";
+    wb_snapshot *sn = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_ckpt *c = NULL;
+    wb_store_new(NULL, &s, NULL);
+    wb_linker *l = linker(s);
+    int dfd = mkdtemp(tmp) ? open(tmp, O_RDONLY | O_DIRECTORY) : -1;
+    if (dfd >= 0 && wb_snapshot_open_fd(fd, module, &sn, NULL) == WB_OK &&
+        wb_snapshot_instantiate(s, sn, l, &inst, NULL) == WB_OK &&
+        wb_ckpt_new_over(inst, w, sn, &c, NULL) == WB_OK &&
+        write_some(s, inst) && wb_ckpt_update(c, inst, w, NULL) == WB_OK &&
+        wb_ckpt_persist(c, dfd, "layer", "base", NULL) == WB_OK) {
+        size_t blen, llen;
+        uint8_t *b = read_at(dfd, "base", &blen), *ly = read_at(dfd, "layer",
+                                                                &llen);
+        uint8_t n[4];
+        wb_snap_put32(n, (uint32_t)blen);
+        uint8_t *both = b && ly ? malloc(blen + llen) : NULL;
+        if (both) {
+            memcpy(both, b, blen);
+            memcpy(both + blen, ly, llen);
+            write_seed(dir, "layer", 3, n, 4, both, blen + llen);
+        }
+        free(both);
+        free(b);
+        free(ly);
+    }
+    if (dfd >= 0) {
+        unlinkat(dfd, "layer", 0);
+        unlinkat(dfd, "base", 0);
+        close(dfd);
+        rmdir(tmp);
+    }
+    wb_ckpt_free(c);
+    wb_linker_free(l);
+    wb_store_free(s);
+    wb_snapshot_free(sn);
+}
+
 /* A snapshot of snap.wat after its "setup", with a WASI context. */
 static void write_seeds(const char *dir)
 {
@@ -219,6 +317,7 @@ static void write_seeds(const char *dir)
             if (wb_wasi_state_encode(w, &ws, &wlen, NULL) == WB_OK)
                 write_seed(dir, "wasi", 2, NULL, 0, ws, wlen);
             free(ws);
+            write_layer_seed(dir, fd, w);
         }
         free(file);
     }
@@ -242,9 +341,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0: fuzz_file(data + 1, size - 1); break;
     case 1: fuzz_state(data + 1, size - 1); break;
+    case 3: fuzz_layer(data + 1, size - 1); break;
     default: fuzz_wasi(data + 1, size - 1); break;
     }
     return 0;

@@ -92,7 +92,7 @@ bench-dirty: $(BUILD)/bench/dirty_bench
 
 # Cost of wb_session_fork: fork time, memory of forks (bench/fork_bench.c;
 # $WASMBOX_GUESTS or $(BUILD)/guests, skipped without python.snap).
-# BENCH_FORK="MB FORKS STEPPED" (default 100 100 3).
+# BENCH_FORK="MB FORKS STEPPED" (default 100 100 100: every fork steps).
 .PHONY: bench-fork
 $(BUILD)/bench/fork_bench: bench/fork_bench.c $(BUILD)/libwasmbox.a include/wasmbox.h
 	@mkdir -p $(dir $@)

@@ -374,6 +374,20 @@ void wb_mem_release(wb_memory *m);
  * cache and every other mapping of it. */
 wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
                            wb_error *err);
+/* A run of memory bytes (offset and length, multiples of the host page
+ * size) that a layered image maps from its own file. */
+typedef struct wb_mem_run {
+    uint64_t off, len;
+    uint64_t at;               /* its place in the file, from run_offset */
+} wb_mem_run;
+/* A layered image (snapshot/layer.c): [0, base_len) of `m` mapped
+ * copy-on-write from `fd` at `offset` as by wb_mem_map_image, then each
+ * of `runs` mapped MAP_FIXED on top from `run_fd` at run_offset + its
+ * `at`. The runs must cover every byte past base_len. */
+wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
+                            uint64_t base_len, int run_fd,
+                            uint64_t run_offset, const wb_mem_run *runs,
+                            uint32_t nruns, wb_error *err);
 /* Copy every page of m's image into private memory now, in one call
  * (MADV_POPULATE_WRITE; nothing where the kernel lacks it): for a short
  * run from a snapshot that writes pages all over it (CPython's heap),
@@ -400,6 +414,13 @@ typedef struct wb_state_mem {
                                   touched */
     int fd;                    /* restore: mapped copy-on-write from fd */
     uint64_t offset;           /* at this offset (page aligned) */
+    /* restore of a layer (nruns > 0): fd maps only [0, base_len), and
+     * the runs come from run_fd (wb_mem_map_layers; borrowed) */
+    uint64_t base_len;
+    int run_fd;
+    uint64_t run_offset;
+    const wb_mem_run *runs;
+    uint32_t nruns;
 } wb_state_mem;
 
 typedef struct wb_state_table {

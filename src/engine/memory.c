@@ -150,6 +150,37 @@ wb_status wb_mem_map_image(wb_memory *m, int fd, uint64_t offset,
     return WB_OK;
 }
 
+static bool map_at(wb_memory *m, uint64_t at, uint64_t len, int fd,
+                   uint64_t offset)
+{
+    return !len || mmap(m->base + at, (size_t)len, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
+                        (off_t)offset) != MAP_FAILED;
+}
+
+wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
+                            uint64_t base_len, int run_fd,
+                            uint64_t run_offset, const wb_mem_run *runs,
+                            uint32_t nruns, wb_error *err)
+{
+    if (m->size == 0)
+        return WB_OK;
+    if (base_len > m->size)
+        base_len = m->size;
+    bool ok = map_at(m, 0, base_len, fd, offset);
+    for (uint32_t i = 0; ok && i < nruns; i++)
+        ok = runs[i].off <= m->size && runs[i].len <= m->size - runs[i].off
+             && map_at(m, runs[i].off, runs[i].len, run_fd,
+                       run_offset + runs[i].at);
+    /* what is mapped so far goes back to anonymous pages on release */
+    m->image = m->size;
+    if (!ok)
+        return wb_err_set(err, WB_E_IO, "cannot map a layered memory image "
+                          "of %llu bytes: %s", (unsigned long long)m->size,
+                          strerror(errno));
+    return WB_OK;
+}
+
 void wb_mem_prefault_image(wb_memory *m)
 {
 #ifdef MADV_POPULATE_WRITE

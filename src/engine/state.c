@@ -276,6 +276,10 @@ static wb_status apply_mem(wb_memory *mem, const wb_state_mem *st,
         return wb_err_set(err, WB_E_LIMIT, "memory limit exceeded: the "
                           "snapshot's memory holds %u pages, at most %u "
                           "allowed", st->pages, mem->max_pages);
+    if (st->fd >= 0 && st->nruns)
+        return wb_mem_map_layers(mem, st->fd, st->offset, st->base_len,
+                                 st->run_fd, st->run_offset, st->runs,
+                                 st->nruns, err);
     if (st->fd >= 0)
         return wb_mem_map_image(mem, st->fd, st->offset, err);
     if (st->bytes && mem->size)

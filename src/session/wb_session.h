@@ -95,6 +95,9 @@ int wb_sess_tree_usage(const char *dir, uint64_t *bytes);
  * one checkpointed kernel; wb_session_kernel.c, wb_session_fork.c) */
 #define WB_SESS_CKPT_DIR "ckpt"
 #define WB_SESS_CKPT_FILE "python.snap"
+/* ... and the file it is a layer over, when it is one (snapshot/layer.c):
+ * the whole checkpoint a kernel was restored from */
+#define WB_SESS_CKPT_BASE "python.base.snap"
 
 /* fork (wb_session_copy.c): copies that follow no link */
 typedef struct wb_copy_stats {

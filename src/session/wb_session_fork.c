@@ -16,7 +16,10 @@
  * kernel reopened from its checkpoint: the pages are the page cache's,
  * shared by the parent's copy and every fork of it until one writes them.
  * Where the link cannot be made (another filesystem, a link count limit)
- * the file is cloned or copied. The workspace is copied without following
+ * the file is cloned or copied. A parent's checkpoint that is a layer
+ * over another file (snapshot/layer.c) comes with that file, linked the
+ * same way; the fork's own checkpoints are layers over it too, holding
+ * only the pages the fork's steps write. The workspace is copied without following
  * any link (wb_session_copy.c). The fork's session.json is written
  * atomically but not synced (the syncs would cost most of a fork's time);
  * its first step's save syncs it, so a crash of the machine before that
@@ -51,13 +54,15 @@ static wb_status copy_workspace(wb_session *p, wb_session *c, wb_error *err)
     return WB_OK;
 }
 
-/* The parent's checkpoint file (a regular file, not followed) linked, or
- * failing that copied, into the fork's ckpt directory. None: nothing. */
-static wb_status link_checkpoint(wb_session *p, wb_session *c, wb_error *err)
+/* The parent's checkpoint file `name` (a regular file, not followed)
+ * linked, or failing that copied, into the fork's ckpt directory. None:
+ * nothing. */
+static wb_status link_one(wb_session *p, wb_session *c, const char *name,
+                          wb_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s/%s", p->root, WB_SESS_CKPT_DIR,
-             WB_SESS_CKPT_FILE);
+             name);
     int in = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat sb;
     if (in < 0 && errno == ENOENT)
@@ -74,10 +79,10 @@ static wb_status link_checkpoint(wb_session *p, wb_session *c, wb_error *err)
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", in);
     bool cloned = false;
-    int rc = dfd < 0 ? -1 : linkat(AT_FDCWD, self, dfd, WB_SESS_CKPT_FILE,
+    int rc = dfd < 0 ? -1 : linkat(AT_FDCWD, self, dfd, name,
                                    AT_SYMLINK_FOLLOW);
     if (rc && dfd >= 0)
-        rc = wb_sess_copy_fd(in, dfd, WB_SESS_CKPT_FILE, &cloned);
+        rc = wb_sess_copy_fd(in, dfd, name, &cloned);
     int e = errno;
     close(in);
     if (dfd >= 0)
@@ -86,6 +91,17 @@ static wb_status link_checkpoint(wb_session *p, wb_session *c, wb_error *err)
         return wb_err_set(err, WB_E_IO, "cannot copy the checkpoint of "
                           "session '%s': %s", p->id, strerror(e));
     return WB_OK;
+}
+
+/* The parent's checkpoint, and the file it is a layer over when it is
+ * one (a parent that is itself a fork, or was restored from disk, and
+ * has stepped since; snapshot/layer.c). The fork's own first checkpoint
+ * is a layer over that same base, so the base is shared by the parent,
+ * its forks and theirs, however deep. */
+static wb_status link_checkpoint(wb_session *p, wb_session *c, wb_error *err)
+{
+    WB_TRY(link_one(p, c, WB_SESS_CKPT_FILE, err));
+    return link_one(p, c, WB_SESS_CKPT_BASE, err);
 }
 
 /* Interpreters whose state the fork does not get say so at their first

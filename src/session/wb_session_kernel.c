@@ -67,6 +67,7 @@
 #define STARTUP_MS 60000u
 #define CKPT_DIR WB_SESS_CKPT_DIR
 #define CKPT_FILE WB_SESS_CKPT_FILE
+#define CKPT_BASE WB_SESS_CKPT_BASE
 
 struct wb_kernel {
     wb_lang lang;
@@ -348,7 +349,7 @@ static void persist(wb_kernel *k)
     int dfd = open(k->disk_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                    O_NOFOLLOW);
     wb_error e = { 0 };
-    if (dfd < 0 || wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, &e))
+    if (dfd < 0 || wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, CKPT_BASE, &e))
         snprintf(k->ckpt_why, sizeof k->ckpt_why, "on disk: %.140s",
                  dfd < 0 ? strerror(errno) : e.message);
     if (dfd >= 0)
@@ -708,11 +709,14 @@ void wb_kernel_forget(wb_session *s, wb_lang lang)
         return;
     disk_path(s, path, sizeof path);
     unlink(path);
+    snprintf(path, sizeof path, "%s/%s/%s", s->root, CKPT_DIR, CKPT_BASE);
+    unlink(path);
 }
 
 /* Temporary files of copies that a killed process left half written
- * (persist.c names them ".python.snap.XXXXXXXX"); no other process
- * writes there while this one holds the session. */
+ * (persist.c names them ".python.snap.XXXXXXXX", ".python.base.snap.
+ * XXXXXXXX"); no other process writes there while this one holds the
+ * session. */
 static void drop_stale(const wb_session *s)
 {
     char dir[4096];
@@ -720,7 +724,8 @@ static void drop_stale(const wb_session *s)
     DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d)))
-        if (!strncmp(de->d_name, "." CKPT_FILE ".", sizeof CKPT_FILE + 1))
+        if (!strncmp(de->d_name, "." CKPT_FILE ".", sizeof CKPT_FILE + 1) ||
+            !strncmp(de->d_name, "." CKPT_BASE ".", sizeof CKPT_BASE + 1))
             unlinkat(dirfd(d), de->d_name, 0);
     if (d)
         closedir(d);
@@ -743,11 +748,35 @@ static wb_snapshot *disk_resume(wb_session *s, wb_lang lang, char *why,
         return NULL;
     wb_snapshot *sn = NULL;
     wb_error e = { 0 };
-    if (wb_snapshot_open(path, wb_snapshot_module(pre), &sn, &e) == WB_OK)
+    snprintf(path, sizeof path, "%s/%s", s->root, CKPT_DIR);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    /* a layer over the base beside it (snapshot/layer.c), or whole */
+    wb_status st = dfd < 0 ? wb_err_set(&e, WB_E_IO, "%s: %s", path,
+                                        strerror(errno))
+                 : wb_snapshot_open_at(dfd, CKPT_FILE, CKPT_BASE,
+                                       wb_snapshot_module(pre), &sn, &e);
+    if (dfd >= 0)
+        close(dfd);
+    if (st == WB_OK)
         return sn;
     snprintf(why, cap, "%.250s", e.message);
-    unlink(path);
+    wb_kernel_forget(s, lang);
     return NULL;
+}
+
+/* A kernel just restored from its copy on disk (not run since): its
+ * checkpoint from now on is a layer over that file, holding only the
+ * pages its steps write (snapshot/ckpt.c); where none can be made, the
+ * first step's checkpoint captures all, as before. The guest thread is
+ * parked, with no call of the store in progress (as for rollback's
+ * bind). */
+static void layer_over_disk(wb_kernel *k)
+{
+    wb_error e = { 0 };
+    if (!k->resume || k->ckpt)
+        return;
+    if (wb_ckpt_new_over(k->inst, k->w, k->resume, &k->ckpt, &e))
+        snprintf(k->ckpt_why, sizeof k->ckpt_why, "%.150s", e.message);
 }
 
 /* A new kernel for the step: from the session's checkpoint on disk when
@@ -762,6 +791,8 @@ static wb_status kernel_new(wb_session *s, wb_lang lang, wb_step_result *res,
     wb_snapshot *sn = disk_resume(s, lang, why, sizeof why);
     bool resumed = sn != NULL;
     wb_status st = kernel_start(s, lang, sn, out, err);    /* takes sn */
+    if (!st && resumed)
+        layer_over_disk(*out);
     if (st && resumed) {
         snprintf(why, sizeof why, "it could not be restored: %.250s",
                  err->message);

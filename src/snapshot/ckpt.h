@@ -7,6 +7,7 @@
 #include "common/error.h"
 
 typedef struct wb_ckpt wb_ckpt;
+typedef struct wb_snaplayer wb_snaplayer;       /* snapshot.h */
 
 /* The state of `inst` (and of `wasi`, unless NULL) now, as by
  * wb_snapshot_capture, into a memfd of its own; from here on the pages
@@ -15,6 +16,15 @@ typedef struct wb_ckpt wb_ckpt;
  * wb_snapshot_capture. */
 wb_status wb_ckpt_new(const wb_instance *inst, const wb_wasi *wasi,
                       wb_ckpt **out, wb_error *err);
+/* The same for `inst` restored from the snapshot file `from` (opened
+ * from disk, kept open by the caller while inst lives: its base's fd is
+ * dup'd) and not run since: a layer over from's whole file (layer.c)
+ * holding only the pages inst writes from now on (and from's own, when
+ * it is a layer). Where a layer cannot be (several memories, a host of
+ * pages over 4 KiB, too many runs), as wb_ckpt_new. */
+wb_status wb_ckpt_new_over(const wb_instance *inst, const wb_wasi *wasi,
+                           const wb_snapshot *from, wb_ckpt **out,
+                           wb_error *err);
 /* Bring `c` to the state of `inst` now: the pages written since the last
  * update or bind (found by the kernel's tracker, else by page hashes),
  * and the state section. Where changes are not found (an instance with
@@ -40,12 +50,26 @@ bool wb_ckpt_hashed(const wb_ckpt *c);
 /* A copy of the checkpoint as it is now, as a snapshot file with every
  * checksum (wb_snapshot_open checks it), written atomically to `name`
  * in directory `dirfd`: a temporary file, synced, renamed over the old
- * one, the directory synced (persist.c). */
+ * one, the directory synced (persist.c). A layer's copy is a layer too,
+ * over its base linked (or copied) as `base_name` there first; a whole
+ * copy removes `base_name`. */
 wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
-                          wb_error *err);
+                          const char *base_name, wb_error *err);
+/* A checkpoint's copy on disk: `name` in directory dirfd, checked as by
+ * wb_snapshot_open; when it is a layer, over `base_name` there (checked
+ * too, unless this process checked that same file before). Refused
+ * with one line: a damaged copy or base, a missing base, or a base that
+ * is not the one the layer was made over (open.c, layer.c). */
+wb_status wb_snapshot_open_at(int dirfd, const char *name,
+                              const char *base_name, wb_module *m,
+                              wb_snapshot **out, wb_error *err);
 /* Its memfd and module (borrowed; persist.c). */
 int wb_ckpt_fd(const wb_ckpt *c);
 wb_module *wb_ckpt_module(const wb_ckpt *c);
+/* A layer's record (runs as of the last write) and base (borrowed); NULL
+ * and -1 for a whole checkpoint. */
+const wb_snaplayer *wb_ckpt_layer(const wb_ckpt *c);
+int wb_ckpt_base_fd(const wb_ckpt *c);
 /* Free (unbinds). NULL: nothing. */
 void wb_ckpt_free(wb_ckpt *c);
 

@@ -11,7 +11,8 @@
 enum {
     H_MAGIC = 0, H_FORMAT = 8, H_HDRLEN = 12, H_VERSION = 16,
     H_MODHASH = 48, H_MODLEN = 64, H_METALEN = 72, H_DATAOFF = 80,
-    H_DATALEN = 88, H_METAHASH = 96, H_DATAHASH = 104, H_SELF = 120
+    H_DATALEN = 88, H_METAHASH = 96, H_DATAHASH = 104, H_STORED = 112,
+    H_SELF = 120
 };
 
 void wb_snaphdr_module_hash(const wb_module *m, wb_snaphdr *h)
@@ -36,6 +37,7 @@ void wb_snaphdr_encode(const wb_snaphdr *h, uint8_t out[WB_SNAP_HDR])
     wb_snap_put64(out + H_DATALEN, h->data_len);
     wb_snap_put64(out + H_METAHASH, h->meta_hash);
     wb_snap_put64(out + H_DATAHASH, h->data_hash);
+    wb_snap_put64(out + H_STORED, h->data_stored);
     wb_snap_put64(out + H_SELF, XXH3_64bits(out, H_SELF));
 }
 
@@ -64,6 +66,8 @@ static void decode_fields(const uint8_t *in, wb_snaphdr *h)
     h->data_len = wb_snap_get64(in + H_DATALEN);
     h->meta_hash = wb_snap_get64(in + H_METAHASH);
     h->data_hash = wb_snap_get64(in + H_DATAHASH);
+    h->data_stored = wb_snap_get64(in + H_STORED);
+    h->self_hash = wb_snap_get64(in + H_SELF);
 }
 
 /* The version string, printable for a message. */
@@ -79,9 +83,12 @@ static wb_status check_layout(const wb_snaphdr *h, uint64_t size,
 {
     if (h->data_off < WB_SNAP_HDR || h->data_off % WB_SNAP_ALIGN ||
         h->meta_len > h->data_off - WB_SNAP_HDR ||
-        h->data_len % WB_SNAP_ALIGN || h->data_len > UINT64_MAX - h->data_off)
+        h->data_len % WB_SNAP_ALIGN || h->data_len > UINT64_MAX - h->data_off ||
+        (h->data_stored && h->format != WB_SNAP_FORMAT_LAYER) ||
+        h->data_stored > h->data_len)
         return refuse(err, "damaged header (bad offsets)");
-    uint64_t want = h->data_off + h->data_len;
+    uint64_t want = h->data_off + (h->format == WB_SNAP_FORMAT_LAYER
+                                   ? h->data_stored : h->data_len);
     if (size < want)
         return refuse(err, "truncated: %llu bytes, its header says %llu",
                       (unsigned long long)size, (unsigned long long)want);
@@ -107,9 +114,11 @@ wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
     if (wb_snap_get64(in + H_SELF) != XXH3_64bits(in, H_SELF))
         return refuse(err, "damaged header (checksum mismatch)");
     decode_fields(in, h);
-    if (h->format != WB_SNAP_FORMAT || wb_snap_get32(in + H_HDRLEN) != WB_SNAP_HDR)
-        return refuse(err, "snapshot format %u, this wasmbox reads format "
-                      "%u", h->format, WB_SNAP_FORMAT);
+    if ((h->format != WB_SNAP_FORMAT && !WB_SNAP_IS_LAYER(h->format)) ||
+        wb_snap_get32(in + H_HDRLEN) != WB_SNAP_HDR)
+        return refuse(err, "snapshot format %u, this wasmbox reads formats "
+                      "%u to %u", h->format, WB_SNAP_FORMAT,
+                      WB_SNAP_FORMAT_INPLACE);
     if (strcmp(h->version, WB_VERSION)) {
         printable(h->version);
         return refuse(err, "made by wasmbox %s, this is wasmbox %s",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define EXTRA_WASI "wasi"
+#define EXTRA_LAYER "layer"
 
 /* ---- encoding ---------------------------------------------------------- */
 
@@ -59,8 +60,17 @@ static void put_bytes(wb_snapmeta *b, const void *v, size_t n)
         memcpy(p, v, n);
 }
 
-bool wb_snapmeta_encode(const wb_inst_state *st, const uint8_t *wasi,
-                        size_t wasi_len, wb_snapmeta *b)
+static void put_extra(wb_snapmeta *b, const char *name, const uint8_t *p,
+                      size_t len)
+{
+    put32(b, (uint32_t)strlen(name));
+    put_bytes(b, name, strlen(name));
+    put64(b, len);
+    put_bytes(b, p, len);
+}
+
+bool wb_snapmeta_encode(const wb_inst_state *st, const wb_snapextra *x,
+                        wb_snapmeta *b)
 {
     put32(b, st->nmems);
     for (uint32_t i = 0; i < st->nmems; i++) {
@@ -84,13 +94,11 @@ bool wb_snapmeta_encode(const wb_inst_state *st, const uint8_t *wasi,
     put_bytes(b, st->elem_live, st->nelems);
     put32(b, st->ndatas);
     put_bytes(b, st->data_live, st->ndatas);
-    put32(b, wasi ? 1 : 0);
-    if (wasi) {
-        put32(b, sizeof EXTRA_WASI - 1);
-        put_bytes(b, EXTRA_WASI, sizeof EXTRA_WASI - 1);
-        put64(b, wasi_len);
-        put_bytes(b, wasi, wasi_len);
-    }
+    put32(b, (x->wasi ? 1 : 0) + (x->layer ? 1 : 0));
+    if (x->wasi)
+        put_extra(b, EXTRA_WASI, x->wasi, x->wasi_len);
+    if (x->layer)
+        put_extra(b, EXTRA_LAYER, x->layer, x->layer_len);
     return !b->failed;
 }
 
@@ -190,7 +198,12 @@ static void read_globals(rd *r, wb_inst_state *st)
     }
 }
 
-static void read_extras(rd *r, const uint8_t **wasi, size_t *wasi_len)
+static bool named(const uint8_t *name, uint32_t nl, const char *want)
+{
+    return nl == strlen(want) && !memcmp(name, want, nl);
+}
+
+static void read_extras(rd *r, wb_snapextra *x)
 {
     uint32_t n = get_count(r, 12);
     for (uint32_t i = 0; i < n && !r->bad; i++) {
@@ -202,9 +215,12 @@ static void read_extras(rd *r, const uint8_t **wasi, size_t *wasi_len)
         uint64_t len = get64(r);
         if (!has(r, len))
             break;
-        if (nl == sizeof EXTRA_WASI - 1 && !memcmp(name, EXTRA_WASI, nl)) {
-            *wasi = r->p;
-            *wasi_len = (size_t)len;
+        if (named(name, nl, EXTRA_WASI)) {
+            x->wasi = r->p;
+            x->wasi_len = (size_t)len;
+        } else if (named(name, nl, EXTRA_LAYER)) {
+            x->layer = r->p;
+            x->layer_len = (size_t)len;
         }
         r->p += len;
     }
@@ -271,23 +287,20 @@ nomem:
 
 wb_status wb_snapmeta_decode(const uint8_t *in, size_t len,
                              uint64_t data_len, wb_inst_state *st,
-                             const uint8_t **wasi, size_t *wasi_len,
-                             wb_error *err)
+                             wb_snapextra *x, wb_error *err)
 {
     rd r = { in, in + len, false };
     memset(st, 0, sizeof *st);
-    *wasi = NULL;
-    *wasi_len = 0;
+    memset(x, 0, sizeof *x);
     wb_status rc = read_state(&r, data_len, st, err);
     if (rc == WB_OK) {
-        read_extras(&r, wasi, wasi_len);
+        read_extras(&r, x);
         if (r.bad || r.p != r.end)
             rc = malformed(err, r.bad ? "extra sections" : "trailing bytes");
     }
     if (rc != WB_OK) {
         wb_state_free(st);
-        *wasi = NULL;
-        *wasi_len = 0;
+        memset(x, 0, sizeof *x);
     }
     return rc;
 }

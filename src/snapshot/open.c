@@ -1,10 +1,12 @@
 /* open.c: opening a snapshot file, verifying all of it once, and
  * restoring instances from it (each one a set of copy-on-write mappings
  * of the same file). */
+#include "snapshot/ckpt.h"
 #include "snapshot/snapshot.h"
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -125,6 +127,31 @@ static wb_status read_meta(wb_snapshot *sn, const wb_snaphdr *h,
     return WB_OK;
 }
 
+/* The checksum of the memory images: of the runs for a layer (packed
+ * one after the other, so no byte goes unchecked), of the whole region (skipped for a file this process checked whole
+ * before and that has not changed since, trust.c) for a whole file. */
+static wb_status check_data(wb_snapshot *sn, const struct stat *sb,
+                            wb_error *err)
+{
+    const wb_snaphdr *h = &sn->hdr;
+    uint64_t sum = h->data_hash;
+    bool layer = WB_SNAP_IS_LAYER(h->format);
+    if (!layer && wb_snaptrust_known(sn->fd, h->self_hash))
+        return WB_OK;
+    /* a memfd's layout: its other bytes would go unchecked */
+    if (h->format == WB_SNAP_FORMAT_INPLACE)
+        return refuse(err, "a checkpoint's memory layout (format 3), "
+                      "not a file");
+    if (layer ? !wb_snaplayer_hash(sn->fd, h->data_off, &sn->layer, &sum)
+              : !hash_range(sn->fd, h->data_off, h->data_len, &sum))
+        return io_error(err, "memory images");
+    if (sum != h->data_hash)
+        return refuse(err, "damaged (checksum of its memory images)");
+    if (!layer)
+        wb_snaptrust_add(sb, h->self_hash);
+    return WB_OK;
+}
+
 /* `data`: check the memory images' checksum too (not for a memfd this
  * process has just written: nothing else can have touched it);
  * `module`: check that the file was made from sn->module (not for a file
@@ -134,7 +161,8 @@ static wb_status verify(wb_snapshot *sn, bool data, bool module,
 {
     struct stat sb;
     uint8_t raw[WB_SNAP_HDR] = {0};
-    wb_snaphdr h;
+    wb_snaphdr *h = &sn->hdr;
+    wb_snapextra x;
     if (fstat(sn->fd, &sb) != 0)
         return io_error(err, "stat");
     if (!S_ISREG(sb.st_mode))
@@ -143,30 +171,33 @@ static wb_status verify(wb_snapshot *sn, bool data, bool module,
     size_t head = size < WB_SNAP_HDR ? (size_t)size : WB_SNAP_HDR;
     if (!pread_all(sn->fd, raw, head, 0))
         return io_error(err, "header");
-    WB_TRY(wb_snaphdr_decode(raw, size, module ? sn->module : NULL, &h,
+    WB_TRY(wb_snaphdr_decode(raw, size, module ? sn->module : NULL, h,
                              err));
     /* trusted: the module is the one the header names (a stamp says so),
      * so its hash is known without reading 8 MiB again (the native code
      * cache's key) */
-    if (!module && h.module_len == sn->module->len)
-        wb_module_hash_known(sn->module, h.module_hash);
-    WB_TRY(read_meta(sn, &h, err));
-    uint64_t sum = h.data_hash;
-    if (data && !hash_range(sn->fd, h.data_off, h.data_len, &sum))
-        return io_error(err, "memory images");
-    if (sum != h.data_hash)
-        return refuse(err, "damaged (checksum of its memory images)");
-    WB_TRY(wb_snapmeta_decode(sn->meta, (size_t)h.meta_len, h.data_len,
-                              &sn->state, &sn->wasi, &sn->wasi_len, err));
+    if (!module && h->module_len == sn->module->len)
+        wb_module_hash_known(sn->module, h->module_hash);
+    WB_TRY(read_meta(sn, h, err));
+    WB_TRY(wb_snapmeta_decode(sn->meta, (size_t)h->meta_len, h->data_len,
+                              &sn->state, &x, err));
+    sn->wasi = x.wasi;
+    sn->wasi_len = x.wasi_len;
+    if (WB_SNAP_IS_LAYER(h->format))
+        WB_TRY(wb_snaplayer_decode(x.layer, x.layer_len, h->data_len,
+                                   h->format == WB_SNAP_FORMAT_LAYER,
+                                   h->data_stored, &sn->layer, err));
+    if (data)
+        WB_TRY(check_data(sn, &sb, err));
     for (uint32_t i = 0; i < sn->state.nmems; i++) {
         sn->state.mems[i].fd = sn->fd;
-        sn->state.mems[i].offset += h.data_off;
+        sn->state.mems[i].offset += h->data_off;
     }
     return wb_state_check(sn->module, &sn->state, err);
 }
 
-static wb_status open_fd(int fd, wb_module *m, bool data, bool module,
-                         wb_snapshot **out, wb_error *err)
+static wb_status open_one(int fd, wb_module *m, bool data, bool module,
+                          wb_snapshot **out, wb_error *err)
 {
     if (fd < 0 || !m || !out)
         return wb_err_set(err, WB_E_ARG, "wb_snapshot_open: bad argument");
@@ -186,22 +217,80 @@ static wb_status open_fd(int fd, wb_module *m, bool data, bool module,
     return WB_OK;
 }
 
+/* A prefix for what is wrong with a layer's base. */
+static wb_status base_failed(wb_error *err)
+{
+    char msg[sizeof err->message];
+    const char *p = err->message;
+    if (!strncmp(p, "snapshot refused: ", 18))
+        p += 18;
+    snprintf(msg, sizeof msg, "%s", p);
+    return wb_err_set(err, WB_E_SNAPSHOT, "snapshot refused: its base: %s",
+                      msg);
+}
+
+/* A file, and for a layer its base from base_fd (`data`: the memory
+ * images' checksums of both; the base's skipped when trusted). */
+static wb_status open_fd(int fd, int base_fd, wb_module *m, bool data,
+                         bool module, wb_snapshot **out, wb_error *err)
+{
+    wb_snapshot *sn = NULL, *base = NULL;
+    WB_TRY(open_one(fd, m, data, module, &sn, err));
+    wb_status rc = WB_OK;
+    if (WB_SNAP_IS_LAYER(sn->hdr.format) && base_fd < 0)
+        rc = refuse(err, "a layer over another file (its base), which "
+                    "is missing");
+    else if (WB_SNAP_IS_LAYER(sn->hdr.format) &&
+             (rc = open_one(base_fd, m, data, module, &base, err)))
+        rc = base_failed(err);
+    if (!rc && base && (rc = wb_snaplayer_attach(sn, base, err)))
+        wb_snapshot_free(base);
+    if (rc) {
+        wb_snapshot_free(sn);
+        return rc;
+    }
+    *out = sn;
+    return WB_OK;
+}
+
 wb_status wb_snapshot_open_fd(int fd, wb_module *m, wb_snapshot **out,
                               wb_error *err)
 {
-    return open_fd(fd, m, true, true, out, err);
+    return open_fd(fd, -1, m, true, true, out, err);
+}
+
+wb_status wb_snapshot_open_layered(int fd, int base_fd, wb_module *m,
+                                   bool check_data, wb_snapshot **out,
+                                   wb_error *err)
+{
+    return open_fd(fd, base_fd, m, check_data, true, out, err);
+}
+
+wb_status wb_snapshot_open_at(int dirfd, const char *name,
+                              const char *base_name, wb_module *m,
+                              wb_snapshot **out, wb_error *err)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return io_error(err, name);
+    int bfd = openat(dirfd, base_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    wb_status rc = wb_snapshot_open_layered(fd, bfd, m, true, out, err);
+    close(fd);
+    if (bfd >= 0)
+        close(bfd);
+    return rc;
 }
 
 wb_status wb_snapshot_open_own(int fd, wb_module *m, bool check_data,
                                wb_snapshot **out, wb_error *err)
 {
-    return open_fd(fd, m, check_data, true, out, err);
+    return open_fd(fd, -1, m, check_data, true, out, err);
 }
 
 wb_status wb_snapshot_open_trusted(int fd, wb_module *m, wb_snapshot **out,
                                    wb_error *err)
 {
-    return open_fd(fd, m, false, false, out, err);
+    return open_fd(fd, -1, m, false, false, out, err);
 }
 
 wb_status wb_snapshot_open(const char *path, wb_module *m, wb_snapshot **out,
@@ -250,6 +339,8 @@ void wb_snapshot_free(wb_snapshot *snap)
     if (snap->fd >= 0)
         close(snap->fd);
     wb_state_free(&snap->state);
+    wb_snaplayer_free(&snap->layer);
+    wb_snapshot_free(snap->base);
     wb_module_release(snap->module);
     free(snap->meta);
     free(snap);

@@ -9,12 +9,25 @@
  *   open.c     wb_snapshot_open, instantiate, restore_wasi, free
  *   dirty.c    wb_dirty_*     pages written since the last look
  *   ckpt.c     wb_ckpt_*      incremental checkpoints in a memfd
+ *   layer.c    wb_snaplayer_* a file holding only the pages that differ
+ *                             from another one, its base
+ *   trust.c    wb_snaptrust_* files this process checked and that have
+ *                             not changed since
  *
  * A file is: the header (WB_SNAP_HDR bytes), the state section (padded
  * with zeros to a multiple of 64 KiB), then each memory's bytes, 64 KiB
  * aligned so they can be mapped copy-on-write. Pages of zeros are holes.
  * Every byte is covered by a checksum (XXH3): the header's own, the state
  * section's with its padding, the memories'. Numbers are little-endian.
+ *
+ * Format 2 is a layer (layer.c): the same header and state section, but
+ * its data region holds only the runs of pages listed in its "layer"
+ * extra section, one after the other (data_stored bytes), the others
+ * being the pages of its base, a format 1 file named there by the
+ * checksum of its header and its size. The data checksum covers the
+ * runs. Format 3 is a checkpoint's memfd in layers (ckpt.c): each run at
+ * its memory offset, to be updated in place, the rest holes; it is
+ * never a file, and refused where a file's checksums are checked.
  */
 #ifndef WB_SNAPSHOT_H
 #define WB_SNAPSHOT_H
@@ -25,6 +38,10 @@
 
 #define WB_SNAP_MAGIC "WBSNAP\r\n"
 #define WB_SNAP_FORMAT 1u
+#define WB_SNAP_FORMAT_LAYER 2u        /* a layer's file: runs packed */
+#define WB_SNAP_FORMAT_INPLACE 3u      /* a checkpoint's memfd: in place */
+#define WB_SNAP_IS_LAYER(f) ((f) == WB_SNAP_FORMAT_LAYER || \
+                             (f) == WB_SNAP_FORMAT_INPLACE)
 #define WB_SNAP_HDR 128u
 #define WB_SNAP_ALIGN 65536u
 #define WB_SNAP_VERSION_LEN 32u
@@ -38,7 +55,19 @@ typedef struct wb_snaphdr {
     uint64_t data_off, data_len;       /* memory images */
     uint64_t meta_hash;                /* of [WB_SNAP_HDR, data_off) */
     uint64_t data_hash;                /* of [data_off, data_off+data_len) */
+    uint64_t data_stored;              /* format 2: its runs' bytes, packed
+                                          (the file's data region) */
+    uint64_t self_hash;                /* decoded: the header's checksum */
 } wb_snaphdr;
+
+/* The "layer" section of a format 2 file (layer.c). */
+typedef struct wb_snaplayer {
+    uint64_t base_id;                  /* the base's header checksum */
+    uint64_t base_size;                /* the base file's size */
+    uint64_t base_mem;                 /* bytes of memory its base holds */
+    uint32_t nruns;
+    wb_mem_run *runs;                  /* memory offsets, sorted, apart */
+} wb_snaplayer;
 
 struct wb_snapshot {
     int fd;
@@ -47,7 +76,17 @@ struct wb_snapshot {
     uint8_t *meta;                     /* the state section, owned */
     const uint8_t *wasi;               /* "wasi" extra, inside meta */
     size_t wasi_len;
+    /* a layer (format 2): its base (an fd of its own) and runs */
+    wb_snapshot *base;
+    wb_snaplayer layer;
+    wb_snaphdr hdr;
 };
+
+/* The extra sections of a state section (meta.c). */
+typedef struct wb_snapextra {
+    const uint8_t *wasi, *layer;       /* NULL: none */
+    size_t wasi_len, layer_len;
+} wb_snapextra;
 
 /* open.c: wb_snapshot_open_fd, without the memory images' checksum
  * when check_data is false (wb_snapshot_capture's own memfd). */
@@ -64,6 +103,15 @@ bool wb_snap_pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off);
 wb_status wb_snapshot_write_state(const wb_instance *inst,
                                   const wb_wasi *wasi, int fd,
                                   uint64_t data_off, wb_error *err);
+/* write.c: the header (format 2) and state section of a layer with
+ * record `layer` (its encoding, layer.c), the data region at *data_off
+ * (0: placed here, with room for the record to grow to
+ * WB_SNAPLAYER_MAX_RUNS runs, and *data_off set) left as it is; the
+ * file sized to it. WB_E_LIMIT: the state no longer fits. */
+wb_status wb_snapshot_write_layer(const wb_instance *inst,
+                                  const wb_wasi *wasi, int fd,
+                                  uint64_t *data_off, const uint8_t *layer,
+                                  size_t layer_len, wb_error *err);
 
 /* open.c: wb_snapshot_open_fd without the two checks that read the
  * whole of a file (the memory images' checksum) or of the module (its
@@ -83,6 +131,46 @@ wb_status wb_snaphdr_decode(const uint8_t in[WB_SNAP_HDR], uint64_t size,
                             const wb_module *m, wb_snaphdr *h,
                             wb_error *err);
 
+/* layer.c */
+/* Runs a layer may list (restoring maps each one: a bound on the
+ * mappings of an instance); past it a checkpoint captures all again. */
+#define WB_SNAPLAYER_MAX_RUNS 1024u
+/* Its encoding (malloc'd) into *out; false: out of memory. */
+bool wb_snaplayer_encode(const wb_snaplayer *l, uint8_t **out, size_t *len);
+/* Decode and check against memory of data_len bytes (runs page
+ * aligned, sorted, apart, inside it), each run's `at` its memory offset,
+ * or when `packed` its place among runs stored one after the other
+ * (`stored` bytes in all): WB_E_SNAPSHOT with a message. */
+wb_status wb_snaplayer_decode(const uint8_t *in, size_t len,
+                              uint64_t data_len, bool packed,
+                              uint64_t stored, wb_snaplayer *l,
+                              wb_error *err);
+void wb_snaplayer_free(wb_snaplayer *l);
+/* XXH3 of the bytes of the runs of `l`, in order, read from fd at
+ * data_off + their `at`. false: a read failed (errno). */
+bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
+                       uint64_t *out);
+/* Check that `base` (opened and checked) is the base sn's layer names,
+ * and make sn's memory map from both; sn takes base over on success.
+ * WB_E_SNAPSHOT naming what is wrong. */
+wb_status wb_snaplayer_attach(wb_snapshot *sn, wb_snapshot *base,
+                              wb_error *err);
+
+/* trust.c: has this process checked every byte of the file open as fd
+ * (its header's checksum `id`), unchanged since (device, inode, size and
+ * modification time)? And: it has, the file being as `sb` (an fstat
+ * from before it was read, or after this process last wrote it). */
+struct stat;
+bool wb_snaptrust_known(int fd, uint64_t id);
+void wb_snaptrust_add(const struct stat *sb, uint64_t id);
+
+/* open.c: wb_snapshot_open_fd of a file that may be a layer over the
+ * file base_fd (-1: none); check_data: the layer's checksum of its
+ * pages. */
+wb_status wb_snapshot_open_layered(int fd, int base_fd, wb_module *m,
+                                   bool check_data, wb_snapshot **out,
+                                   wb_error *err);
+
 /* meta.c */
 typedef struct wb_snapmeta {
     uint8_t *buf;
@@ -90,17 +178,16 @@ typedef struct wb_snapmeta {
     bool failed;                       /* out of memory while encoding */
 } wb_snapmeta;
 /* Encode `st` (memory offsets relative to the data region: mems[i].offset)
- * and the "wasi" extra (NULL: none) into `out`. false: out of memory. */
-bool wb_snapmeta_encode(const wb_inst_state *st, const uint8_t *wasi,
-                        size_t wasi_len, wb_snapmeta *out);
+ * and the extras (NULL ones: none) into `out`. false: out of memory. */
+bool wb_snapmeta_encode(const wb_inst_state *st, const wb_snapextra *x,
+                        wb_snapmeta *out);
 /* Decode `len` bytes into `st` (arrays allocated; memories' fd and
- * offsets left relative) and the "wasi" extra (pointing into `in`).
+ * offsets left relative) and the extras (pointing into `in`).
  * Checks memory images against a data region of data_len bytes.
  * WB_E_SNAPSHOT on malformed input, WB_E_NOMEM. */
 wb_status wb_snapmeta_decode(const uint8_t *in, size_t len,
                              uint64_t data_len, wb_inst_state *st,
-                             const uint8_t **wasi, size_t *wasi_len,
-                             wb_error *err);
+                             wb_snapextra *x, wb_error *err);
 
 static inline void wb_snap_put32(uint8_t *p, uint32_t v)
 {

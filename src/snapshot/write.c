@@ -154,12 +154,12 @@ static wb_status write_meta(int fd, wb_snapmeta *mb, wb_snaphdr *h,
 }
 
 /* The memories' places and the state section. */
-static wb_status put_meta(int fd, wb_inst_state *st, const uint8_t *wasi,
-                          size_t wasi_len, wb_snaphdr *h, wb_error *err)
+static wb_status put_meta(int fd, wb_inst_state *st, const wb_snapextra *x,
+                          wb_snaphdr *h, wb_error *err)
 {
     wb_snapmeta mb = {0};
     h->data_len = assign_offsets(st);
-    wb_status rc = wb_snapmeta_encode(st, wasi, wasi_len, &mb) ? WB_OK
+    wb_status rc = wb_snapmeta_encode(st, x, &mb) ? WB_OK
         : wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
     if (rc == WB_OK)
         rc = write_meta(fd, &mb, h, err);
@@ -167,10 +167,10 @@ static wb_status put_meta(int fd, wb_inst_state *st, const uint8_t *wasi,
     return rc;
 }
 
-static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
-                            size_t wasi_len, wb_snaphdr *h, wb_error *err)
+static wb_status write_body(int fd, wb_inst_state *st, const wb_snapextra *x,
+                            wb_snaphdr *h, wb_error *err)
 {
-    wb_status rc = put_meta(fd, st, wasi, wasi_len, h, err);
+    wb_status rc = put_meta(fd, st, x, h, err);
     XXH3_state_t *hs = rc == WB_OK ? XXH3_createState() : NULL;
     if (rc == WB_OK && (!hs || XXH3_64bits_reset(hs) != XXH_OK))
         rc = wb_err_set(err, WB_E_NOMEM, "out of memory for a snapshot");
@@ -187,40 +187,61 @@ static wb_status write_body(int fd, wb_inst_state *st, const uint8_t *wasi,
 /* The state section of a file whose data region stays where it is and
  * already holds the memory's bytes (ckpt.c): no data checksum (0). */
 static wb_status write_state_only(int fd, wb_inst_state *st,
-                                  const uint8_t *wasi, size_t wasi_len,
-                                  wb_snaphdr *h, wb_error *err)
+                                  const wb_snapextra *x, wb_snaphdr *h,
+                                  wb_error *err)
 {
-    wb_status rc = put_meta(fd, st, wasi, wasi_len, h, err);
+    wb_status rc = put_meta(fd, st, x, h, err);
     if (rc == WB_OK && ftruncate(fd, (off_t)(h->data_off + h->data_len)))
         rc = io_error(err, "size");
     return rc;
 }
 
+/* Where a new layer's data region goes: after its state section and
+ * room for a record of WB_SNAPLAYER_MAX_RUNS runs (16 bytes each), so
+ * that later updates rewrite the section in place. */
+static uint64_t layer_room(const wb_inst_state *st, const wb_snapextra *x)
+{
+    wb_snapmeta mb = {0};
+    size_t len = wb_snapmeta_encode(st, x, &mb) ? mb.len : 0;
+    free(mb.buf);
+    uint64_t need = WB_SNAP_HDR + len + 16u * WB_SNAPLAYER_MAX_RUNS + 64;
+    return (need + WB_SNAP_ALIGN - 1) / WB_SNAP_ALIGN * WB_SNAP_ALIGN;
+}
+
 /* The whole file (data_off 0), or only its header and state section
- * (write_state_only) with the data region at data_off. */
+ * (write_state_only) with the data region at *data_off. A layer record
+ * (layer, not NULL) makes the file a layer (format 2); its data region,
+ * when placed here, leaves room for the record to grow. */
 static wb_status write_file(const wb_instance *inst, const wb_wasi *wasi,
-                            int fd, uint64_t data_off, wb_error *err)
+                            int fd, uint64_t *data_off, const uint8_t *layer,
+                            size_t layer_len, wb_error *err)
 {
     wb_inst_state st;
     uint8_t *ws = NULL;
     size_t wlen = 0;
     WB_TRY(wb_state_capture(inst, &st, err));
     wb_status rc = wasi ? wb_wasi_state_encode(wasi, &ws, &wlen, err) : WB_OK;
-    wb_snaphdr h = { .format = WB_SNAP_FORMAT, .data_off = data_off };
+    wb_snaphdr h = { .format = layer ? WB_SNAP_FORMAT_INPLACE : WB_SNAP_FORMAT,
+                     .data_off = *data_off };
+    wb_snapextra x = { ws, layer, wlen, layer_len };
     snprintf(h.version, sizeof h.version, "%s", WB_VERSION);
     wb_snaphdr_module_hash(wb_instance_module(inst), &h);
     /* Zero pages are skipped, not written: nothing old may show there. */
-    if (rc == WB_OK && !data_off && ftruncate(fd, 0) != 0)
+    if (rc == WB_OK && !*data_off && ftruncate(fd, 0) != 0)
         rc = io_error(err, "truncate");
+    if (rc == WB_OK && layer && !*data_off)
+        h.data_off = layer_room(&st, &x);
     if (rc == WB_OK)
-        rc = data_off ? write_state_only(fd, &st, ws, wlen, &h, err)
-                      : write_body(fd, &st, ws, wlen, &h, err);
+        rc = *data_off || layer ? write_state_only(fd, &st, &x, &h, err)
+                                : write_body(fd, &st, &x, &h, err);
     if (rc == WB_OK) {
         uint8_t hdr[WB_SNAP_HDR];
         wb_snaphdr_encode(&h, hdr);
         if (!wb_snap_pwrite_all(fd, hdr, sizeof hdr, 0))
             rc = io_error(err, "header");
     }
+    if (rc == WB_OK)
+        *data_off = h.data_off;
     free(ws);
     wb_state_free(&st);
     return rc;
@@ -232,13 +253,22 @@ wb_status wb_snapshot_write_state(const wb_instance *inst,
 {
     if (!data_off)
         return wb_err_set(err, WB_E_ARG, "no data region");
-    return write_file(inst, wasi, fd, data_off, err);
+    return write_file(inst, wasi, fd, &data_off, NULL, 0, err);
+}
+
+wb_status wb_snapshot_write_layer(const wb_instance *inst,
+                                  const wb_wasi *wasi, int fd,
+                                  uint64_t *data_off, const uint8_t *layer,
+                                  size_t layer_len, wb_error *err)
+{
+    return write_file(inst, wasi, fd, data_off, layer, layer_len, err);
 }
 
 wb_status wb_snapshot_write(const wb_instance *inst, const wb_wasi *wasi,
                             int fd, wb_error *err)
 {
-    return write_file(inst, wasi, fd, 0, err);
+    uint64_t data_off = 0;
+    return write_file(inst, wasi, fd, &data_off, NULL, 0, err);
 }
 
 wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,

@@ -7,7 +7,9 @@
 # the restart exactly as before; sessions whose serve.json or
 # session.json is damaged, of another session, missing, or whose owner
 # is no key of the new server are not served (one log line each) while
-# the server serves the others. Runs in its own network namespace
+# the server serves the others. A fork that stepped (its checkpoint a
+# layer over its parent's file, much smaller than it) goes on after a
+# kill -9 too. Runs in its own network namespace
 # (unshare --net; SKIP without it). Guest images: $WASMBOX_GUESTS
 # (default build/guests). Last line: "N passed, N failed, N skipped".
 set -u
@@ -136,7 +138,28 @@ open("/work/f.txt", "w").write("kept across restarts")'
     step "$sid" 'print(x)'
     check "$mode: after SIGTERM and a new server, x -> 141" \
         [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 141 ]
-    stop "$mode-3"
+    # a fork that steps, then a kill -9: the fork goes on from its layer
+    # (over the file its parent was restored from after the kill -9
+    # above, which the fork shares: its base)
+    req POST "$URL/v1/sessions/$sid/fork" -H "$HA"
+    local fid; fid=$(jget "j['id']")
+    check "$mode: a fork of it" [ "$CODE" = 201 -a -n "$fid" ]
+    step "$fid" 'x += 1000'
+    check "$mode: x += 1000 in the fork" [ "$CODE" = 200 -a "$(jget "j['outcome']")" = exited ]
+    local ck=$T/state/sessions
+    local bb fb; bb=$(stat -c %b "$ck/$fid/ckpt/python.base.snap") fb=$(stat -c %b "$ck/$fid/ckpt/python.snap")
+    check "$mode: the fork's checkpoint is a layer ($fb blocks, its base $bb)" \
+        [ "$(stat -c %i "$ck/$fid/ckpt/python.base.snap")" = "$(stat -c %i "$ck/$sid/ckpt/python.base.snap")" -a "$fb" -lt $((bb / 4)) ]
+    kill -9 "$spid"; wait "$spid" 2>/dev/null
+    start "$mode-4" --api-keys "$T/keys" "$@"
+    step "$fid" 'print(x)'
+    check "$mode: after kill -9, the fork goes on (x -> 1141)" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 1141 -a "$(jget "j['state']['kept']")" = True ]
+    step "$sid" 'print(x)'
+    check "$mode: and its parent too (x -> 141)" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 141 ]
+    req DELETE "$URL/v1/sessions/$fid" -H "$HA"
+    check "$mode: delete the fork" [ "$CODE" = 200 ]
+    stop "$mode-4"
     check "$mode: no server logged a sanitizer report" \
         clean_log "$mode-1"
     SID=$sid

@@ -23,6 +23,7 @@
 #include "wasmbox.h"
 #include "engine.h"
 #include "snapshot/ckpt.h"
+#include "snapshot/snapshot.h"
 #include "uffd_filter.h"
 
 #define WP 65536
@@ -190,7 +191,7 @@ static void test_persist(void **state)
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     assert_true(dfd >= 0);
     wb_error err = {0};
-    if (wb_ckpt_persist(c, dfd, "k.snap", &err) != WB_OK)
+    if (wb_ckpt_persist(c, dfd, "k.snap", "k.base", &err) != WB_OK)
         fail_msg("wb_ckpt_persist: %s", err.message);
     wb_snapshot *sn = NULL;
     if (wb_snapshot_open(path, m, &sn, &err) != WB_OK)
@@ -213,7 +214,7 @@ static void test_persist(void **state)
     assert_int_equal(wb_snapshot_open(path, m, &sn, &err), WB_E_SNAPSHOT);
     assert_non_null(strstr(err.message, "damaged"));
     assert_null(strchr(err.message, '\n'));
-    if (wb_ckpt_persist(c, dfd, "k.snap", &err) != WB_OK)  /* replaced */
+    if (wb_ckpt_persist(c, dfd, "k.snap", "k.base", &err) != WB_OK)  /* replaced */
         fail_msg("wb_ckpt_persist: %s", err.message);
     assert_int_equal(truncate(path, sb.st_size / 2), 0);
     assert_int_equal(wb_snapshot_open(path, m, &sn, &err), WB_E_SNAPSHOT);
@@ -223,6 +224,163 @@ static void test_persist(void **state)
     rmdir(dir);
     wb_ckpt_free(c);
     stop(&a);
+    wb_module_release(m);
+}
+
+static wb_snapshot *open_at(int dfd, const char *name, const char *base,
+                            wb_module *m, wb_status want, const char *why)
+{
+    wb_snapshot *sn = NULL;
+    wb_error err = {0};
+    wb_status st = wb_snapshot_open_at(dfd, name, base, m, &sn, &err);
+    if (st != want || (why && !strstr(err.message, why)))
+        fail_msg("open %s over %s: %d '%s', want %d '%s'", name, base, st,
+                 err.message, want, why ? why : "");
+    assert_null(strchr(err.message, '\n'));
+    return sn;
+}
+
+static void persist(wb_ckpt *c, int dfd, const char *name, const char *base)
+{
+    wb_error err = {0};
+    if (wb_ckpt_persist(c, dfd, name, base, &err) != WB_OK)
+        fail_msg("wb_ckpt_persist: %s", err.message);
+}
+
+static ino_t ino_at(int dfd, const char *name)
+{
+    struct stat sb;
+    assert_int_equal(fstatat(dfd, name, &sb, 0), 0);
+    return sb.st_ino;
+}
+
+/* A checkpoint of an instance restored from a file on disk is a layer
+ * over that file (wb_ckpt_new_over): it holds the runs of pages written
+ * since (and the memory grown past the file's), its copy on disk only
+ * those, over the file linked as its base; a rollback and a reopen see
+ * the last update; a layer over that layer (a fork's fork) holds the
+ * runs of both over the same base; a damaged layer, a missing base and
+ * another file in the base's place are refused with one line. */
+static void test_layer(void **state)
+{
+    wb_module *m = module();
+    live a, r, r2, r3, r4;
+    start(&a, m, NULL);
+    grow(&a, 1);                                    /* 3 pages of wasm */
+    poke(&a, 10, 1);
+    poke(&a, WP + 5, 2);
+    poke(&a, 2 * WP + 7, 3);
+    wb_ckpt *c = NULL, *c2 = NULL, *c3 = NULL;
+    assert_int_equal(wb_ckpt_new(a.inst, NULL, &c, NULL), WB_OK);
+    assert_null(wb_ckpt_layer(c));
+    char dir[] = "/tmp/wb-ckpt-layer.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    persist(c, dfd, "k.snap", "k.base");
+    ino_t whole = ino_at(dfd, "k.snap");
+    wb_ckpt_free(c);
+    stop(&a);
+
+    /* restored from the whole file: one page written, one grown */
+    wb_snapshot *sn = open_at(dfd, "k.snap", "k.base", m, WB_OK, NULL);
+    start(&r, m, sn);
+    assert_int_equal(wb_ckpt_new_over(r.inst, NULL, sn, &c2, NULL), WB_OK);
+    assert_true(wb_ckpt_tracked(c2));
+    assert_int_equal(wb_ckpt_hashed(c2), hashed);
+    poke(&r, WP + 5, 22);
+    grow(&r, 1);
+    poke(&r, 3 * WP + 1, 44);
+    update(c2, &r);
+    const wb_snaplayer *l = wb_ckpt_layer(c2);
+    assert_non_null(l);
+    assert_int_equal(l->nruns, 2);
+    assert_int_equal(l->runs[0].off, WP);           /* the page of WP + 5 */
+    assert_int_equal(l->runs[0].len, 4096);
+    assert_int_equal(l->runs[1].off, 3 * WP);       /* the grown memory */
+    assert_int_equal(l->runs[1].len, WP);
+    persist(c2, dfd, "k.snap", "k.base");
+    assert_int_equal(ino_at(dfd, "k.base"), whole);
+    struct stat sb;
+    assert_int_equal(fstatat(dfd, "k.snap", &sb, 0), 0);
+    assert_true(sb.st_size < 4 * WP);                /* not the memory */
+    assert_int_equal(sb.st_size % WP, 4096);        /* one page, 64 KiB */
+    poke(&r, 10, 99);                               /* not in either */
+    restore(c2, m, &r2);
+    assert_int_equal(peek(&r2, 10), 1);
+    assert_int_equal(peek(&r2, WP + 5), 22);
+    assert_int_equal(peek(&r2, 2 * WP + 7), 3);
+    assert_int_equal(peek(&r2, 3 * WP + 1), 44);
+    stop(&r2);
+
+    /* from the copy on disk: a layer over the linked base */
+    wb_snapshot *sl = open_at(dfd, "k.snap", "k.base", m, WB_OK, NULL);
+    start(&r3, m, sl);
+    assert_int_equal(peek(&r3, 10), 1);
+    assert_int_equal(peek(&r3, WP + 5), 22);
+    assert_int_equal(peek(&r3, 3 * WP + 1), 44);
+    /* a layer over it: both layers' runs, over the same base */
+    assert_int_equal(wb_ckpt_new_over(r3.inst, NULL, sl, &c3, NULL), WB_OK);
+    poke(&r3, 20, 55);
+    update(c3, &r3);
+    assert_int_equal(wb_ckpt_layer(c3)->nruns, 3);
+    persist(c3, dfd, "g.snap", "k.base");
+    assert_int_equal(ino_at(dfd, "k.base"), whole);
+    wb_snapshot *sg = open_at(dfd, "g.snap", "k.base", m, WB_OK, NULL);
+    start(&r4, m, sg);
+    assert_int_equal(peek(&r4, 20), 55);
+    assert_int_equal(peek(&r4, WP + 5), 22);
+    assert_int_equal(peek(&r4, 2 * WP + 7), 3);
+    assert_int_equal(peek(&r4, 3 * WP + 1), 44);
+    stop(&r4);
+    wb_snapshot_free(sg);
+
+    /* refused: a missing base, another file as base, a damaged layer */
+    open_at(dfd, "g.snap", "nothing", m, WB_E_SNAPSHOT, "missing");
+    persist(c2, dfd, "other.snap", "other.base");   /* a layer: not whole */
+    wb_ckpt_free(c3);
+    c3 = NULL;
+    assert_int_equal(wb_ckpt_new(r3.inst, NULL, &c3, NULL), WB_OK);
+    persist(c3, dfd, "whole2", "unused");
+    open_at(dfd, "g.snap", "whole2", m, WB_E_SNAPSHOT,
+            "not the file it was made over");
+    /* a checkpoint's memfd (runs in place, format 3) is no file */
+    int fd = openat(dfd, "inplace", O_WRONLY | O_CREAT | O_EXCL, 0600);
+    struct stat ms;
+    assert_true(fd >= 0 && fstat(wb_ckpt_fd(c2), &ms) == 0);
+    static uint8_t buf[WP];
+    for (off_t off = 0; off < ms.st_size; off += WP) {
+        ssize_t n = pread(wb_ckpt_fd(c2), buf, sizeof buf, off);
+        assert_true(n > 0);
+        assert_int_equal(pwrite(fd, buf, (size_t)n, off), n);
+    }
+    close(fd);
+    open_at(dfd, "inplace", "k.base", m, WB_E_SNAPSHOT, "format 3");
+    /* g.snap's runs packed: page 0, the page of WP + 5, the grown page */
+    fd = openat(dfd, "g.snap", O_RDWR);
+    assert_true(fd >= 0 && fstat(fd, &sb) == 0);
+    assert_int_equal(sb.st_size % WP, 2 * 4096);
+    uint8_t b = 0;
+    off_t at = sb.st_size - WP - 2 * 4096 + 20;     /* page 0, byte 20 */
+    assert_int_equal(pread(fd, &b, 1, at), 1);
+    assert_int_equal(b, 55);
+    b ^= 0x10;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    close(fd);
+    open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
+            "damaged (checksum of its memory images)");
+    const char *names[] = { "k.snap", "k.base", "g.snap", "other.snap",
+                            "other.base", "whole2", "inplace" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        unlinkat(dfd, names[i], 0);
+    close(dfd);
+    rmdir(dir);
+    wb_ckpt_free(c3);
+    wb_ckpt_free(c2);
+    stop(&r3);
+    stop(&r);
+    wb_snapshot_free(sl);
+    wb_snapshot_free(sn);
     wb_module_release(m);
 }
 
@@ -237,6 +395,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollback_and_updates),
         cmocka_unit_test(test_persist),
+        cmocka_unit_test(test_layer),
     };
     int rc = cmocka_run_group_tests_name("tracked", tests, NULL, NULL);
     return rc | wb_test_run_filtered("hashed", tests,

@@ -278,6 +278,140 @@ static void fork_python_diverges(void **state)
     wb_session_close(p);
 }
 
+/* <state>/sessions/<id>/ckpt/<name> */
+static void ckpt_path(fixture *f, const char *id, const char *name,
+                      char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/sessions/%s/ckpt/%s", f->state, id, name);
+}
+
+static struct stat stat_of(fixture *f, const char *id, const char *name)
+{
+    char path[512];
+    struct stat sb;
+    ckpt_path(f, id, name, path, sizeof path);
+    if (stat(path, &sb) != 0)
+        fail_msg("%s: %s", path, strerror(errno));
+    return sb;
+}
+
+/* Bytes of disk a checkpoint file takes (its holes take none). */
+static long long disk_of(fixture *f, const char *id, const char *name)
+{
+    return (long long)stat_of(f, id, name).st_blocks * 512;
+}
+
+/* A step of a reopened session: its note and the output of `code`. */
+static void reopened_expect(fixture *f, const char *id, const char *code,
+                            const char *out, const char *note)
+{
+    wb_session *s = NULL;
+    wb_error err = { 0 };
+    wb_step_result r;
+    assert_int_equal(wb_session_open(&f->opts, id, &s, &err), WB_OK);
+    py(s, code, &r);
+    if (strcmp(r.out ? r.out : "", out) || !strstr(r.note, note))
+        fail_msg("%s: got '%s' (note '%s'), want '%s' (note with '%s')",
+                 code, r.out, r.note, out, note);
+    wb_step_result_free(&r);
+    wb_session_close(s);
+}
+
+/* Flip a byte in the middle of a file, in place (the same inode). */
+static void flip_middle(const char *path)
+{
+    int fd = open(path, O_RDWR);
+    struct stat sb;
+    uint8_t b;
+    assert_true(fd >= 0 && fstat(fd, &sb) == 0);
+    off_t at = sb.st_size / 2;
+    assert_int_equal(pread(fd, &b, 1, at), 1);
+    b ^= 0x40;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    close(fd);
+}
+
+/* A fork's checkpoints are layers over the parent's file (snapshot/
+ * layer.c): after its step the fork's copy on disk holds the pages the
+ * step wrote, not the parent's 20 MiB, and its base is the parent's very
+ * file (a link); a fork of the fork layers over that same file (depth
+ * one). Both go on from their copies after being closed (a restart); a
+ * base replaced by another checkpoint, or damaged in place after this
+ * process checked it, is refused with one line and the kernel starts
+ * afresh. */
+static void fork_checkpoints_are_layers(void **state)
+{
+    fixture *f = *state;
+    if (!have_python_snap()) {
+        print_message("no python/python.snap (make guests): skipped\n");
+        skip();
+    }
+    f->policy.budget.max_memory = 256u << 20;
+    f->policy.budget.timeout_ms = 60000;
+    wb_session *p = NULL, *c = NULL, *g = NULL;
+    wb_error err = { 0 };
+    char pid[64], cid[64], gid[64], path[512], other[512];
+    assert_int_equal(wb_session_open(&f->opts, NULL, &p, &err), WB_OK);
+    snprintf(pid, sizeof pid, "%s", wb_session_id(p));
+    py_expect(p, "data = [bytes([1 + i % 250]) * 1000 for i in "
+              "range(20000)]\nx = 1\n", "");
+    long long whole = disk_of(f, pid, "python.snap");
+    assert_true(whole > (20ll << 20));
+    assert_int_equal(wb_session_fork(p, NULL, &c, &err), WB_OK);
+    snprintf(cid, sizeof cid, "%s", wb_session_id(c));
+    py_expect(c, "x = 2\nprint(len(data), x)\n", "20000 2\n");
+    /* the fork's copy: its own pages only; its base: the parent's file */
+    long long layer = disk_of(f, cid, "python.snap");
+    if (layer > (4ll << 20))
+        fail_msg("a fork's checkpoint of %lld bytes (its parent's: %lld)",
+                 layer, whole);
+    assert_int_equal(stat_of(f, cid, "python.base.snap").st_ino,
+                     stat_of(f, pid, "python.snap").st_ino);
+    /* a fork of the fork: a layer over the same base, not over the layer */
+    assert_int_equal(wb_session_fork(c, NULL, &g, &err), WB_OK);
+    snprintf(gid, sizeof gid, "%s", wb_session_id(g));
+    py_expect(g, "print(x)\nx = 3\n", "2\n");
+    py_expect(g, "x += 1\nprint(x)\n", "4\n");
+    assert_true(disk_of(f, gid, "python.snap") < (4ll << 20));
+    assert_int_equal(stat_of(f, gid, "python.base.snap").st_ino,
+                     stat_of(f, pid, "python.snap").st_ino);
+    /* a rollback in a fork goes back to its layer */
+    wb_step_result r;
+    wb_budget b = f->policy.budget;
+    b.timeout_ms = 500;
+    wb_step_options so = { .budget = &b };
+    const char *spin = "x = 9\nwhile 1: pass\n";
+    memset(&r, 0, sizeof r);
+    assert_int_equal(wb_session_run_ex(c, WB_LANG_PYTHON, spin,
+                                       strlen(spin), &so, &r, &err), WB_OK);
+    assert_int_equal(r.run.outcome, WB_OUTCOME_TIMEOUT);
+    assert_true(r.rolled_back);
+    wb_step_result_free(&r);
+    py_expect(c, "print(x)\n", "2\n");
+    /* closed and reopened (as after a restart): each from its layer */
+    wb_session_close(g);
+    wb_session_close(c);
+    reopened_expect(f, cid, "print(len(data), x)\n", "20000 2\n",
+                    "restored from its checkpoint on disk");
+    reopened_expect(f, gid, "print(len(data), x)\n", "20000 4\n",
+                    "restored from its checkpoint on disk");
+    /* g's base replaced by another whole checkpoint (the parent's next) */
+    py_expect(p, "x = 5\n", "");
+    ckpt_path(f, pid, "python.snap", path, sizeof path);
+    ckpt_path(f, gid, "python.base.snap", other, sizeof other);
+    assert_int_equal(unlink(other), 0);
+    assert_int_equal(link(path, other), 0);
+    reopened_expect(f, gid, "print('x' in dir())\n", "False\n",
+                    "its base is not the file it was made over");
+    /* c's base damaged in place, after this process checked it */
+    ckpt_path(f, cid, "python.base.snap", path, sizeof path);
+    flip_middle(path);
+    reopened_expect(f, cid, "print('x' in dir())\n", "False\n",
+                    "its base: damaged");
+    py_expect(p, "print(x)\n", "5\n");
+    wb_session_close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +420,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(fork_over_quota_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(fork_python_diverges, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(fork_checkpoints_are_layers, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -469,11 +469,21 @@ static void test_refuse_other_version(void **state)
     wb_snaphdr_encode(&h, p);                /* a valid header otherwise */
     write_all(fx->path, p, len);
     expect_refused(fx->path, fx->m, "made by wasmbox 0.0.9, this is wasmbox");
-    h.format = 2;
+    h.format = 9;
     snprintf(h.version, sizeof h.version, "%s", WB_VERSION);
     wb_snaphdr_encode(&h, p);
     write_all(fx->path, p, len);
-    expect_refused(fx->path, fx->m, "snapshot format 2");
+    expect_refused(fx->path, fx->m, "snapshot format 9");
+    /* a layer's formats on a whole file: its size is not a layer's, or
+     * it has no layer record */
+    h.format = WB_SNAP_FORMAT_LAYER;
+    wb_snaphdr_encode(&h, p);
+    write_all(fx->path, p, len);
+    expect_refused(fx->path, fx->m, "bytes appended");
+    h.format = WB_SNAP_FORMAT_INPLACE;
+    wb_snaphdr_encode(&h, p);
+    write_all(fx->path, p, len);
+    expect_refused(fx->path, fx->m, "damaged layer record");
     free(p);
 }
 
