@@ -112,11 +112,13 @@ int wb_sess_copy_file(int sdfd, const char *sname, int ddfd,
 int wb_sess_copy_fd(int in, int ddfd, const char *dname, bool *cloned);
 /* Everything below directory sfd into directory dfd: files cloned or
  * copied, directories made, symlinks copied as links (never followed),
- * FIFOs, sockets, devices and mounts below skipped; at most 64 levels.
- * -1 with errno (and `where` the first name that failed) when anything
- * failed; the rest is copied anyway. */
-int wb_sess_copy_tree(int sfd, int dfd, wb_copy_stats *stats, char *where,
-                      size_t cap);
+ * FIFOs, sockets, devices and mounts below skipped; at most 64 levels
+ * (ELOOP past them), at most `limit` bytes as the disk quota counts
+ * them (EDQUOT past it: every name, hard links each in full). -1 with
+ * errno (and `where` the name that failed) at the first failure, which
+ * ends the copy; what was copied is left for the caller to delete. */
+int wb_sess_copy_tree(int sfd, int dfd, uint64_t limit, wb_copy_stats *stats,
+                      char *where, size_t cap);
 
 /* guests */
 wb_status wb_sess_module(wb_session *s, wb_lang lang, wb_module **out,

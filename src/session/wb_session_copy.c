@@ -12,7 +12,15 @@
  * layer resolves it beneath the grant, as in the parent); FIFOs, sockets
  * and devices are skipped. A file's bytes are shared with the filesystem's
  * copy-on-write clone (FICLONE) where it has one, else copied in the
- * kernel (copy_file_range), else read and written. */
+ * kernel (copy_file_range), else read and written.
+ *
+ * The copy stops (EDQUOT) once what it made passes a limit, counted as
+ * the disk quota counts a workspace (each name, and a regular file's
+ * size, wb_sess_tree_usage): a guest's step charges a hard link as one
+ * new name, so a workspace within its quota can name one large file a
+ * thousand times, and a copy that wrote each name in full before the
+ * fork's budget was checked would write a thousand times the budget to
+ * the host's disk. The first failure ends the walk. */
 #include "session/wb_session.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +39,7 @@
 typedef struct copy_ctx {
     dev_t dev;
     wb_copy_stats *stats;
+    uint64_t limit, used;             /* as the disk quota counts them */
     int err;                          /* first failure's errno */
     char where[256];
 } copy_ctx;
@@ -121,6 +130,19 @@ int wb_sess_copy_file(int sdfd, const char *sname, int ddfd,
 
 static void copy_dir(copy_ctx *c, int sfd, int dfd, int depth);
 
+/* Count n more bytes against the limit; false (EDQUOT noted at name)
+ * past it. */
+static bool charge(copy_ctx *c, uint64_t n, const char *name)
+{
+    if (c->used + n < n || c->used + n > c->limit) {
+        errno = EDQUOT;
+        fail(c, name);
+        return false;
+    }
+    c->used += n;
+    return true;
+}
+
 static void copy_link(copy_ctx *c, int sfd, int dfd, const char *name)
 {
     char target[PATH_MAX];
@@ -130,6 +152,8 @@ static void copy_link(copy_ctx *c, int sfd, int dfd, const char *name)
         return;
     }
     target[n] = 0;
+    if (!charge(c, WB_SESS_ENTRY_COST, name))
+        return;
     if (symlinkat(target, dfd, name) != 0)
         fail(c, name);
     else
@@ -148,6 +172,8 @@ static void copy_subdir(copy_ctx *c, int sfd, int dfd, const char *name,
         fail(c, name);
         return;
     }
+    if (!charge(c, WB_SESS_ENTRY_COST, name))
+        return;
     if (mkdirat(dfd, name, (sb->st_mode & 0777) | 0700) != 0) {
         fail(c, name);
         return;
@@ -180,6 +206,9 @@ static void copy_entry(copy_ctx *c, int sfd, int dfd, const char *name,
         copy_link(c, sfd, dfd, name);
     } else if (!S_ISREG(sb.st_mode)) {
         c->stats->skipped++;          /* FIFOs, sockets, devices */
+    } else if (!charge(c, WB_SESS_ENTRY_COST + (uint64_t)sb.st_size,
+                       name)) {
+        return;
     } else if (wb_sess_copy_file(sfd, name, dfd, name, &cloned) != 0) {
         fail(c, name);
     } else {
@@ -200,17 +229,17 @@ static void copy_dir(copy_ctx *c, int sfd, int dfd, int depth)
         return;
     }
     struct dirent *de;
-    while ((de = readdir(d)))
+    while (!c->err && (de = readdir(d)))
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             copy_entry(c, sfd, dfd, de->d_name, depth);
     closedir(d);
 }
 
-int wb_sess_copy_tree(int sfd, int dfd, wb_copy_stats *stats, char *where,
-                      size_t cap)
+int wb_sess_copy_tree(int sfd, int dfd, uint64_t limit, wb_copy_stats *stats,
+                      char *where, size_t cap)
 {
     struct stat sb;
-    copy_ctx c = { .stats = stats };
+    copy_ctx c = { .stats = stats, .limit = limit };
     memset(stats, 0, sizeof *stats);
     if (fstat(sfd, &sb) != 0)
         return -1;

@@ -40,13 +40,27 @@ static wb_status copy_workspace(wb_session *p, wb_session *c, wb_error *err)
     int dfd = open(c->ws, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     wb_copy_stats stats;
     char where[256] = "";
+    uint64_t limit = c->policy->budget.max_disk;
     int rc = sfd < 0 || dfd < 0 ? -1
-             : wb_sess_copy_tree(sfd, dfd, &stats, where, sizeof where);
+             : wb_sess_copy_tree(sfd, dfd, limit, &stats, where,
+                                 sizeof where);
     int e = errno;
     if (sfd >= 0)
         close(sfd);
     if (dfd >= 0)
         close(dfd);
+    /* what the guest made: a workspace past the fork's budget, or nested
+     * too deep for it; not the server's failure */
+    if (rc && sfd >= 0 && dfd >= 0 && e == EDQUOT)
+        return wb_err_set(err, WB_E_LIMIT, "the workspace of session '%s' "
+                          "exceeds the fork's disk budget (%llu bytes as "
+                          "the quota counts them: every name of a file in "
+                          "full); the copy stopped at '%s'", p->id,
+                          (unsigned long long)limit, where);
+    if (rc && sfd >= 0 && dfd >= 0 && e == ELOOP)
+        return wb_err_set(err, WB_E_LIMIT, "the workspace of session '%s' "
+                          "is nested deeper than a fork copies (64 "
+                          "directories), at '%s'", p->id, where);
     if (rc)
         return wb_err_set(err, WB_E_IO, "cannot copy the workspace of "
                           "session '%s': %s%s%s", p->id, where,

@@ -507,6 +507,24 @@ if lang_ok lua lua.wasm; then
     req GET "$QS/files" -H "$HA"
     checks "the workspace stays within its quota ($(jget "sum(f['size'] for f in j['files'])") bytes of files)" \
         '[ "$CODE" = 200 ] && [ "$(jget "sum(f[\"size\"] for f in j[\"files\"]) <= 128 * 1024")" = True ]'
+    if lang_ok python python.wasm; then
+        # a step charges a hard link as one name: 90000 bytes named 8
+        # times fit the quota; a fork counts (and would copy) every name
+        # in full, so it is refused having written about the budget, not
+        # 8 copies (the server's write_bytes, where the kernel counts them)
+        req POST "$Q/v1/sessions" -H "$HA" -d '{}'
+        LS=$Q/v1/sessions/$(jget "j['id']")
+        req POST "$LS/exec" -H "$HA" -d "$(run_json python $'import os\nopen("big", "wb").write(b"x" * 90000)\nfor i in range(7): os.link("big", "l%d" % i)\nprint(len(os.listdir(".")))')"
+        check "a file of 90000 bytes with 8 names (hard links) within the quota" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 8 ]
+        wb0=$(sed -n 's/^write_bytes: //p' "/proc/$PID_quota/io" 2>/dev/null)
+        req POST "$LS/fork" -H "$HA"
+        wb1=$(sed -n 's/^write_bytes: //p' "/proc/$PID_quota/io" 2>/dev/null)
+        checks "its fork -> 413 naming the disk budget, having written $(( ${wb1:-0} - ${wb0:-0} )) bytes (< 300000)" \
+            '[ "$CODE" = 413 ] && grep -q "disk budget" "$T/body" && [ $(( ${wb1:-0} - ${wb0:-0} )) -lt 300000 ]'
+        req GET "$Q/v1/sessions" -H "$HA"
+        check "... and leaves no session behind" [ "$(jget "len(j['sessions'])")" = 2 ]
+    fi
 else
     skip "workspace quota (no lua guest)"
 fi

@@ -8,7 +8,13 @@
  * a FIFO. A fork's files and (with python/python.snap in the guests
  * directory, WASMBOX_GUESTS, default build/guests; skipped without it)
  * its Python variables diverge from the parent's without changing them,
- * and the fork's budget holds. */
+ * and the fork's budget holds.
+ *
+ * A guest's step charges a hard link as one new name, so a workspace
+ * within its quota can name one large file many times: the copy stops
+ * (EDQUOT) once it has made its limit's worth, counted per name, and a
+ * fork of such a workspace is refused having written about its budget
+ * to disk (this process's write_bytes), not the file once per name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,8 +89,8 @@ static void copy_tree_follows_no_link(void **state)
     int dfd = open(AT(p, "dst"), O_RDONLY | O_DIRECTORY);
     wb_copy_stats cs;
     char where[256];
-    assert_int_equal(wb_sess_copy_tree(sfd, dfd, &cs, where, sizeof where),
-                     0);
+    assert_int_equal(wb_sess_copy_tree(sfd, dfd, UINT64_MAX, &cs, where,
+                                       sizeof where), 0);
     assert_int_equal(cs.files, 2);
     assert_int_equal(cs.dirs, 1);
     assert_int_equal(cs.links, 3);
@@ -205,6 +211,109 @@ static void fork_over_quota_refused(void **state)
     assert_int_equal(wb_session_list(&f->opts, &list, &n, &err), WB_OK);
     assert_int_equal(n, 1);
     free(list);
+    wb_session_close(p);
+    wb_sandbox_config_free(&small);
+}
+
+/* big: 1 MiB, named 40 times (hard links); a copy limited to 4 MiB stops
+ * with EDQUOT having made at most 4 MiB of files. */
+#define BIG (1u << 20)
+#define NAMES 40
+
+static void make_linked(const char *dir)
+{
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s/big", dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    static char buf[BIG];
+    memset(buf, 'x', sizeof buf);
+    assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+    close(fd);
+    for (int i = 0; i < NAMES - 1; i++) {
+        snprintf(q, sizeof q, "%s/l%02d", dir, i);
+        assert_int_equal(link(p, q), 0);
+    }
+}
+
+static uint64_t files_bytes;
+
+static int add_bytes(const char *p, const struct stat *sb, int f,
+                     struct FTW *w)
+{
+    (void)p; (void)w;
+    if (f == FTW_F && S_ISREG(sb->st_mode))
+        files_bytes += (uint64_t)sb->st_size;
+    return 0;
+}
+
+static void copy_tree_stops_at_limit(void **state)
+{
+    (void)state;
+    char top[] = "/tmp/wb-unit-fork-XXXXXX", p[512];
+    assert_non_null(mkdtemp(top));
+    snprintf(p, sizeof p, "%s/src", top);
+    assert_int_equal(mkdir(p, 0700), 0);
+    make_linked(p);
+    int sfd = open(p, O_RDONLY | O_DIRECTORY);
+    snprintf(p, sizeof p, "%s/dst", top);
+    assert_int_equal(mkdir(p, 0700), 0);
+    int dfd = open(p, O_RDONLY | O_DIRECTORY);
+    wb_copy_stats cs;
+    char where[256] = "";
+    errno = 0;
+    assert_int_equal(wb_sess_copy_tree(sfd, dfd, 4u * BIG, &cs, where,
+                                       sizeof where), -1);
+    assert_int_equal(errno, EDQUOT);
+    assert_true(where[0] != 0);
+    files_bytes = 0;
+    assert_int_equal(nftw(p, add_bytes, 16, FTW_PHYS), 0);
+    assert_true(files_bytes <= 4u * BIG);
+    assert_true(cs.files < 4);
+    close(sfd);
+    close(dfd);
+    rm_tree(top);
+}
+
+/* This process's bytes written to storage so far (0 without task I/O
+ * accounting, where the check below proves nothing but still runs). */
+static uint64_t write_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    unsigned long long v = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "write_bytes: %llu", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* A fork of a workspace whose 1 MiB file has 40 names, with a budget of
+ * 8 MiB: refused (WB_E_LIMIT) having written about its budget, not the
+ * 40 MiB one copy per name would be. */
+static void fork_hard_links_bounded(void **state)
+{
+    fixture *f = *state;
+    wb_session *p = NULL, *c = NULL;
+    wb_error err = { 0 };
+    assert_int_equal(wb_session_open(&f->opts, NULL, &p, &err), WB_OK);
+    make_linked(p->ws);
+    sync();
+    wb_sandbox_config small;
+    wb_sandbox_config_init(&small);
+    small.budget.max_disk = 8u * BIG;
+    wb_session_options o = f->opts;
+    o.policy = &small;
+    uint64_t before = write_bytes();
+    assert_int_equal(wb_session_fork(p, &o, &c, &err), WB_E_LIMIT);
+    uint64_t wrote = write_bytes() - before;
+    if (wrote > 12u * BIG)
+        fail_msg("the refused fork wrote %llu bytes (budget %u)",
+                 (unsigned long long)wrote, 8u * BIG);
+    assert_non_null(strstr(err.message, "disk budget"));
+    assert_null(c);
     wb_session_close(p);
     wb_sandbox_config_free(&small);
 }
@@ -416,8 +525,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(copy_tree_follows_no_link),
+        cmocka_unit_test(copy_tree_stops_at_limit),
         cmocka_unit_test_setup_teardown(fork_files_diverge, setup, teardown),
         cmocka_unit_test_setup_teardown(fork_over_quota_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(fork_hard_links_bounded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(fork_python_diverges, setup,
                                         teardown),
