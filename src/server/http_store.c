@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,13 +136,22 @@ static bool check_record(wb_http_server *srv, json_t *j, const char *id,
     return true;
 }
 
-/* Read and parse the record of session dir `sub`; NULL with why set. */
+/* Read and parse the record of session dir `sub`; NULL with why set.
+ * O_NONBLOCK: a FIFO put in the record's place must not hold start-up
+ * (before the first request) forever; only a regular file is read. */
 static json_t *read_record(int sub, char *why, size_t cap)
 {
-    int fd = openat(sub, RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(sub, RECORD, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+                    O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         snprintf(why, cap, "not a session of wasmbox serve (no "
                  RECORD ")");
+        return NULL;
+    }
+    struct stat sb;
+    if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+        close(fd);
+        snprintf(why, cap, RECORD " is not a regular file");
         return NULL;
     }
     uint8_t *text = NULL;

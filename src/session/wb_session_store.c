@@ -14,6 +14,7 @@
  * directory); deletion takes it the same way and refuses a session in
  * use (WB_E_BUSY). The lock costs one fd per open session. */
 #include "session/wb_session.h"
+#include "common/file.h"
 #include "common/tree.h"
 #include <dirent.h>
 #include <errno.h>
@@ -181,12 +182,27 @@ wb_status wb_sess_save(wb_session *s, wb_error *err)
     return wb_sess_write_json(s->root, "session.json", j, err);
 }
 
-/* Read session.json; false if missing or unreadable. */
+/* Read session.json; false if missing or unreadable. Only a regular
+ * file of at most META_MAX bytes, not through a symlink, and opened
+ * O_NONBLOCK: a FIFO in its place must not hold a listing (every GET
+ * /v1/sessions, a server's start-up) forever, nor a huge file fill the
+ * memory. */
+#define META_MAX 65536
 static bool load_meta(const char *root, wb_session_info *info)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/session.json", root);
-    json_t *j = json_load_file(path, 0, NULL);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    uint8_t *text = NULL;
+    size_t len = 0;
+    bool reg = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (reg && wb_file_read_fd(fd, META_MAX, &text, &len) != 0)
+        reg = false;
+    if (fd >= 0)
+        close(fd);
+    json_t *j = reg ? json_loadb((const char *)text, len, 0, NULL) : NULL;
+    free(text);
     if (!j)
         return false;
     json_int_t c = 0, u = 0, n = 0;

@@ -5,7 +5,8 @@
 # same state directory: `x + 1` is 42, the file is there, its limits are
 # kept), with and without worker processes; another key is refused after
 # the restart exactly as before; sessions whose serve.json or
-# session.json is damaged, of another session, missing, or whose owner
+# session.json is damaged, of another session, missing, a FIFO (which
+# must not block start-up), or whose owner
 # is no key of the new server are not served (one log line each) while
 # the server serves the others. A fork that stepped (its checkpoint a
 # layer over its parent's file, much smaller than it) goes on after a
@@ -182,12 +183,17 @@ mk; NOREC=$NEW
 mk; BADMETA=$NEW
 mk; WIDE=$NEW
 mk; MALLORY=$NEW
+mk; FIFOREC=$NEW
+mk; FIFOMETA=$NEW
 stop tamper-1
 S=$T/state/sessions
 printf '{"format": "wasmbox-serve-se' > "$S/$BADJSON/serve.json"
 cp "$S/$SID/serve.json" "$S/$FOREIGN/serve.json"   # another session's record
 rm "$S/$NOREC/serve.json"
 printf 'not json' > "$S/$BADMETA/session.json"
+# FIFOs in place of the two records: read, they would block start-up
+rm "$S/$FIFOREC/serve.json" "$S/$FIFOMETA/session.json"
+mkfifo "$S/$FIFOREC/serve.json" "$S/$FIFOMETA/session.json"
 python3 - "$S/$WIDE/serve.json" "$S/$MALLORY/serve.json" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1])); j["limits"]["timeout"] = "soon"
@@ -196,7 +202,7 @@ j = json.load(open(sys.argv[2])); j["owner"] = "mallory"
 json.dump(j, open(sys.argv[2], "w"))
 EOF
 start tamper-2 --api-keys "$T/keys"
-for s in BADJSON FOREIGN NOREC BADMETA WIDE MALLORY; do
+for s in BADJSON FOREIGN NOREC BADMETA WIDE MALLORY FIFOREC FIFOMETA; do
     id=${!s}
     check "$s: one log line, the session is not restored" \
         [ "$(grep -c "session '$id' not restored" "$T/tamper-2.log")" = 1 ]
@@ -209,13 +215,15 @@ check "no record: the line says so" grep -q "'$NOREC' not restored: not a sessio
 check "damaged session.json: the line says so" grep -q "'$BADMETA' not restored: its session.json is missing or damaged" "$T/tamper-2.log"
 check "malformed limits: the line names the field" grep -q "'$WIDE' not restored: serve.json: limits.timeout" "$T/tamper-2.log"
 check "unknown owner: the line says so" grep -q "'$MALLORY' not restored: its owner is not an API key" "$T/tamper-2.log"
+check "a FIFO for serve.json: the line says so (start-up not blocked)" grep -q "'$FIFOREC' not restored: serve.json is not a regular file" "$T/tamper-2.log"
+check "a FIFO for session.json: the line says so" grep -q "'$FIFOMETA' not restored: its session.json is missing or damaged" "$T/tamper-2.log"
 step "$SID" 'print(x)'
 check "the intact session is still served, in worker processes though made without (x -> 141)" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 141 ]
 req POST "$URL/v1/sessions" -H "$HA" -d '{}'
 check "and new sessions can be created" [ "$CODE" = 201 ]
 req GET "$URL/v1/sessions" -H "$HA"
 check "key A's list holds none of the refused sessions" \
-    [ "$(jget "sorted(set([s['id'] for s in j['sessions']]) & set('$BADJSON $FOREIGN $NOREC $BADMETA $WIDE $MALLORY'.split()))")" = "[]" ]
+    [ "$(jget "sorted(set([s['id'] for s in j['sessions']]) & set('$BADJSON $FOREIGN $NOREC $BADMETA $WIDE $MALLORY $FIFOREC $FIFOMETA'.split()))")" = "[]" ]
 stop tamper-2
 check "refused sessions are left on disk for the operator" \
     [ -d "$S/$BADJSON" -a -d "$S/$FOREIGN" -a -d "$S/$NOREC" -a -d "$S/$BADMETA" ]

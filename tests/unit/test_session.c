@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -175,6 +176,59 @@ static void test_missing_is_not_found(void **st)
     wb_session_close(s);
     assert_int_equal(wb_session_delete(&f->opts, "nosuchsession", &err),
                      WB_E_NOT_FOUND);
+}
+
+/* A FIFO, a symlink or a file too large in place of a session.json (the
+ * state directory tampered with): a listing (every GET /v1/sessions, a
+ * server's start-up) returns, without those sessions, instead of
+ * blocking on the FIFO's open; run in a child so a hang fails the test. */
+static void test_list_skips_odd_meta(void **st)
+{
+    fixture *f = *st;
+    wb_session *s;
+    wb_error err = { 0 };
+    char ids[4][64], path[600];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(wb_session_open(&f->opts, NULL, &s, &err), WB_OK);
+        snprintf(ids[i], sizeof ids[i], "%s", wb_session_id(s));
+        wb_session_close(s);
+    }
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", f->state,
+             ids[1]);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", f->state,
+             ids[2]);
+    char target[600];
+    snprintf(target, sizeof target, "%s/sessions/%s/session.json",
+             f->state, ids[0]);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(symlink(target, path), 0);
+    snprintf(path, sizeof path, "%s/sessions/%s/session.json", f->state,
+             ids[3]);
+    FILE *big = fopen(path, "a");
+    assert_non_null(big);
+    fprintf(big, "%*s", 200000, "");       /* valid JSON, then spaces */
+    fclose(big);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        wb_session_info *list = NULL;
+        size_t n = 0;
+        if (wb_session_list(&f->opts, &list, &n, &err) != WB_OK)
+            _exit(100);
+        _exit(n == 1 && !strcmp(list[0].id, ids[0]) ? 0 : 101);
+    }
+    int status = 0;
+    for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        usleep(50000);
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the listing blocked (on the FIFO) for 10 s");
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Make session `id` look idle since 1970 (its metadata, as written). */
@@ -465,6 +519,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_failure_is_reported,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_file_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_skips_odd_meta, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_missing_is_not_found, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_expire_skips_open_sessions,
