@@ -270,10 +270,15 @@ wb_status wb_snapshot_open_at(int dirfd, const char *name,
                               const char *base_name, wb_module *m,
                               wb_snapshot **out, wb_error *err)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO in either's place is refused (verify: not a
+     * regular file) instead of holding the open, and the session's step
+     * before its watchdog runs, until something writes to it */
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+                    O_NONBLOCK);
     if (fd < 0)
         return io_error(err, name);
-    int bfd = openat(dirfd, base_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int bfd = openat(dirfd, base_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+                     O_NONBLOCK);
     wb_status rc = wb_snapshot_open_layered(fd, bfd, m, true, out, err);
     close(fd);
     if (bfd >= 0)

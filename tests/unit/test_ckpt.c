@@ -259,8 +259,9 @@ static ino_t ino_at(int dfd, const char *name)
  * since (and the memory grown past the file's), its copy on disk only
  * those, over the file linked as its base; a rollback and a reopen see
  * the last update; a layer over that layer (a fork's fork) holds the
- * runs of both over the same base; a damaged layer, a missing base and
- * another file in the base's place are refused with one line. */
+ * runs of both over the same base; a damaged layer, a missing base,
+ * another file in the base's place and a FIFO in either's (without
+ * blocking) are refused with one line. */
 static void test_layer(void **state)
 {
     wb_module *m = module();
@@ -369,8 +370,16 @@ static void test_layer(void **state)
     close(fd);
     open_at(dfd, "g.snap", "k.base", m, WB_E_SNAPSHOT,
             "damaged (checksum of its memory images)");
+    /* a FIFO in place of the base or of the layer: refused, never waited
+     * on for a writer (alarm: an open that blocks ends the test run) */
+    assert_int_equal(mkfifoat(dfd, "fifo", 0600), 0);
+    alarm(20);
+    open_at(dfd, "k.snap", "fifo", m, WB_E_SNAPSHOT,
+            "its base: not a regular file");
+    open_at(dfd, "fifo", "k.base", m, WB_E_SNAPSHOT, "not a regular file");
+    alarm(0);
     const char *names[] = { "k.snap", "k.base", "g.snap", "other.snap",
-                            "other.base", "whole2", "inplace" };
+                            "other.base", "whole2", "inplace", "fifo" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         unlinkat(dfd, names[i], 0);
     close(dfd);
