@@ -11,9 +11,10 @@ Every run is a process of its own, from fork to exit: wall time and the
 CPU time it used (user + system, from wait4); median and 90th
 percentile over --runs, every build and command interleaved so that all
 see the same load (bench/preinit.py's measurement), and the median of
-the page faults. The report's tier field (--report) is checked once per
-row, so a row that should be native but fell back to the
-interpreter says so. Native code comes from the cache
+the page faults. A first row, /bin/true, is the machine's floor for a
+whole process (exec, dynamic loader, exit) under the same load. The
+report's tier field (--report) is checked once per row, so a row that
+should be native but fell back to the interpreter says so. Native code comes from the cache
 ($XDG_CACHE_HOME/wasmbox/native): fill it first (`wasmbox compile`)."""
 import argparse
 import json
@@ -38,7 +39,7 @@ def tier_of(argv, env):
 
 def rows_of(a):
     """(label, argv) for every build, command and tier."""
-    rows = []
+    rows = [("floor | /bin/true | -", ["/bin/true"])]
     extra = ["--no-os-sandbox"] if a.no_os_sandbox else []
     for b in a.build:
         name, _, exe = b.partition("=")
@@ -66,15 +67,17 @@ def main():
     if a.guests:
         env["WASMBOX_GUESTS"] = os.path.abspath(a.guests)
     rows = rows_of(a)
-    tiers = {label: tier_of(argv, env) for label, argv in rows}
+    tiers = {label: tier_of(argv, env) if len(argv) > 1 else "-"
+             for label, argv in rows}
+    start = os.getloadavg()
     res = {label: [] for label, _ in rows}
     for _ in range(a.runs):
         for label, argv in rows:
             res[label].append(one(argv, env))
     load = os.getloadavg()
-    print(f"{a.runs} runs each, interleaved; load average "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} "
-          f"CPUs at the end\n")
+    print(f"{a.runs} runs each, interleaved; load average {start[0]:.2f} "
+          f"at the start, {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the "
+          f"end, on {os.cpu_count()} CPUs\n")
     print("| build | command | tier asked | tier ran | wall median ms | "
           "wall p90 ms | CPU median ms | CPU p90 ms | page faults |")
     print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")

@@ -15,6 +15,13 @@
 #                            python/python.snap side by side (bench/
 #                            preinit.py; $WASMBOX_GUESTS or $(BUILD)/guests,
 #                            skipped without the snapshot)
+#   make bench-startup       whole-process start-up, medians of CPU and
+#                            wall time side by side: hello.wasm and
+#                            `wasmbox python -c pass`, interpreter and
+#                            cached native code (bench/startup.py; fills
+#                            the code cache first with wasmbox compile
+#                            --if-missing; STARTUP_BASE=WASMBOX adds an
+#                            older build's rows for a before/after)
 #   make bench-fork          wb_session_fork: fork time and the memory of
 #                            100 forks of a 100 MiB Python kernel (bench/
 #                            fork_bench.c)
@@ -35,7 +42,7 @@ BENCH_BINS  := $(BENCH_PROGS:%=$(BENCH_DIR)/native/%) \
                $(BENCH_PROGS:%=$(BENCH_DIR)/export/%.wasm) \
                $(BUILD)/bench/api_bench $(BUILD)/bench/spawn
 
-.PHONY: bench bench-build bench-preinit
+.PHONY: bench bench-build bench-preinit bench-startup
 bench-build: $(BENCH_BINS)
 
 $(BENCH_DIR)/native/%: bench/%.c bench/bench.h
@@ -74,6 +81,7 @@ bench: all bench-build
 	    --guests $(BUILD)/guests \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)
 	$(MAKE) --no-print-directory bench-preinit
+	$(MAKE) --no-print-directory bench-startup
 	$(MAKE) --no-print-directory bench-fork
 
 bench-preinit: all
@@ -81,6 +89,18 @@ bench-preinit: all
 	    --guests $${WASMBOX_GUESTS:-$(BUILD)/guests} \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
 	    --out $(BUILD)/bench/preinit.md
+
+STARTUP_GUESTS = $${WASMBOX_GUESTS:-$(BUILD)/guests}
+bench-startup: all $(BENCH_DIR)/wasm/hello.wasm
+	$(BUILD)/wasmbox compile --if-missing $(BENCH_DIR)/wasm/hello.wasm
+	-$(BUILD)/wasmbox compile --if-missing \
+	    $(STARTUP_GUESTS)/python/python.wasm
+	python3 bench/startup.py --build this=$(BUILD)/wasmbox \
+	    $(if $(STARTUP_BASE),--build before=$(STARTUP_BASE)) \
+	    --hello $(BENCH_DIR)/wasm/hello.wasm --guests $(STARTUP_GUESTS) \
+	    --tier interp --tier cached \
+	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
+	    | tee $(BUILD)/bench/startup.md
 
 # Cost of finding a session step's written pages (bench/dirty_bench.c).
 .PHONY: bench-dirty

@@ -245,7 +245,7 @@ $(HOOK_DIR)/attempt.o: tests/oslock/attempt.c include/wasmbox.h \
 	$(CC) $(CFLAGS) -DWB_TEST_HOOKS -c $< -o $@
 $(BUILD)/tests/wasmbox-attempt: $(CLI_OBJ) $(HOOK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(HOOK_OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(HOOK_OBJ) $(EXE_LIBS)
 
 oslock-check: all $(BUILD)/tests/wasmbox-attempt
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/oslock/run.sh

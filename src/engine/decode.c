@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "native.h"
 #include "opcodes.h"
+#include "prefault.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -590,7 +591,7 @@ static wb_status sec_function(dec *d)
     WB_TRY(rd_count(d, &n, WB_MAX_FUNCS - m->nfunc_imports, "functions"));
     WB_TRY(grow(d, &m->func_types, sizeof *m->func_types, m->nfuncs,
               (size_t)m->nfuncs + n));
-    m->funcdefs = calloc(n ? n : 1, sizeof *m->funcdefs);
+    m->funcdefs = wb_calloc_prefault(n ? n : 1, sizeof *m->funcdefs);
     if (!m->funcdefs)
         return nomem(d);
     d->has_funcsec = true;

@@ -1,6 +1,7 @@
 /* store.c: the store owns every runtime object and the execution stack;
  * everything is released in one place, wb_store_free. */
 #include "runtime.h"
+#include "prefault.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -101,6 +102,8 @@ void wb_store_free(wb_store *s)
     free(s);
 }
 
+/* Large objects (an instance's function records, a table's elements) are
+ * written whole right away: their pages are mapped in one call. */
 void *wb_rt_alloc(wb_store *s, size_t n)
 {
     void **objs = wb_rt_grow_array(s->objs, s->nobjs, &s->cap_objs,
@@ -108,7 +111,7 @@ void *wb_rt_alloc(wb_store *s, size_t n)
     if (!objs)
         return NULL;
     s->objs = objs;
-    void *p = calloc(1, n ? n : 1);
+    void *p = wb_calloc_prefault(1, n ? n : 1);
     if (p)
         s->objs[s->nobjs++] = p;
     return p;
