@@ -167,6 +167,15 @@ typedef struct wb_step_options {
                                 changed, and the working directory is "/",
                                 which is the workspace too, as for Lua.
                                 Other languages are always one-shot */
+    bool discard;            /* with one_shot: the session is thrown away
+                                after this step, files and all (POST
+                                /v1/run), so a Python run from the
+                                pre-initialized snapshot ends without
+                                tearing its interpreter down: atexit
+                                functions, cycles, __main__'s globals and
+                                stdio are finalized as at a normal exit,
+                                objects held only by other modules are
+                                not (docs/snapshots.md, "A run from it") */
 } wb_step_options;
 
 /* Run one step: `code` is the program text (for WB_LANG_WASM the module

@@ -474,7 +474,60 @@ static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
     return st;
 }
 
-static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
+/* The end of a run whose instance and workspace are thrown away after it
+ * (wb_preinit_run_ex, `quick`): what Py_FinalizeEx does that the run's
+ * output can show, in its order, and not the teardown of the interpreter
+ * (freeing every object of every module: most of a restored run's
+ * instructions), which the instance's end makes moot: threads and atexit
+ * functions, the collection of cycles, __main__'s globals cleared as
+ * finalize_modules clears a module (names with one leading underscore
+ * first), a second collection, then stdout and stderr flushed (120 if
+ * stdout cannot be, as Py_FinalizeEx fails). Objects left reachable only
+ * from other modules are not finalized (docs/snapshots.md, "A run from
+ * it"). In a dictionary of its own: __main__ gets no name. */
+static const char quick_exit_src[] =
+    "exec(\"\"\"\n"
+    "import sys, gc\n"
+    "for n, f in (('threading', '_shutdown'), ('atexit', '_run_exitfuncs')):\n"
+    "    m = sys.modules.get(n)\n"
+    "    if m is not None and hasattr(m, f):\n"
+    "        getattr(m, f)()\n"
+    "gc.collect()\n"
+    "main = sys.modules.get('__main__')\n"
+    "d = getattr(main, '__dict__', None)\n"
+    "if type(d) is dict:\n"
+    "    for first in (True, False):\n"
+    "        for k in list(d):\n"
+    "            if type(k) is str and k != '__builtins__' and \\\n"
+    "                    (k[:1] == '_' and k[:2] != '__') == first:\n"
+    "                d[k] = None\n"
+    "    del d, main\n"
+    "gc.collect()\n"
+    "ok = True\n"
+    "for f in ('stdout', 'stderr'):\n"
+    "    try:\n"
+    "        getattr(sys, f).flush()\n"
+    "    except BaseException:\n"
+    "        ok = ok and f != 'stdout'\n"
+    "if not ok:\n"
+    "    sys.modules['os']._exit(120)\n"
+    "\"\"\", {'__builtins__': __builtins__})\n";
+
+/* Py_FinalizeEx, or the quick end above; its result into *fin (< 0:
+ * failed). */
+static wb_status py_end(guest *g, bool quick, int32_t *fin)
+{
+    int32_t ret = 0;
+    if (!quick)
+        return gcall(g, "Py_FinalizeEx", NULL, 0, fin);
+    wb_status st = py_run(g, quick_exit_src, sizeof quick_exit_src - 1, 0,
+                          &ret);
+    *fin = ret;
+    return st;
+}
+
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
+                         bool quick)
 {
     int32_t ret = 0, fin = 0, flags = 0;
     wb_error *e = g->e;
@@ -492,7 +545,7 @@ static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
                              &ret);
     free(prog);
     if (!st)
-        st = gcall(g, "Py_FinalizeEx", NULL, 0, &fin);
+        st = py_end(g, quick, &fin);
     if (!st)
         st = gcall(g, "__wasm_call_dtors", NULL, 0, NULL);
     int code = fin < 0 ? 120 : ret != 0;
@@ -504,13 +557,19 @@ static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel)
     return st;
 }
 
+typedef struct run_job {
+    const wb_snapshot *snap;
+    bool quick;
+} run_job;
+
 static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
                            wb_store *s, wb_linker *l, wb_wasi *w,
                            wb_error *e, bool *ran)
 {
+    const run_job *job = user;
     guest g = { .s = s, .inst = NULL, .e = e };
     *ran = false;
-    wb_status st = wb_snapshot_instantiate(s, user, l, &g.inst, e);
+    wb_status st = wb_snapshot_instantiate(s, job->snap, l, &g.inst, e);
     if (st == WB_E_LIMIT)
         *ran = true;                   /* over the memory budget */
     if (st)
@@ -518,7 +577,7 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
     /* a one-shot run: its pages private at once (engine.h) */
     wb_mem_prefault_image(wb_instance_memory(g.inst, "memory"));
     *ran = true;                       /* guest code runs from here on */
-    return py_main(&g, cfg, false);
+    return py_main(&g, cfg, false, job->quick);
 }
 
 const char *wb_preinit_unfit_kernel(const wb_sandbox_config *c)
@@ -538,14 +597,22 @@ wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
 {
     guest g = { .s = s, .inst = NULL, .e = err };
     wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
-    return st ? st : py_main(&g, cfg, true);
+    return st ? st : py_main(&g, cfg, true, false);
+}
+
+wb_status wb_preinit_run_ex(const wb_sandbox_config *cfg,
+                            const wb_snapshot *snap, bool quick,
+                            wb_run_result *res, wb_error *err)
+{
+    run_job job = { snap, quick };
+    return wb_sandbox_run_entry(cfg, run_entry, &job, res, err);
 }
 
 wb_status wb_preinit_run(const wb_sandbox_config *cfg,
                          const wb_snapshot *snap, wb_run_result *res,
                          wb_error *err)
 {
-    return wb_sandbox_run_entry(cfg, run_entry, (void *)snap, res, err);
+    return wb_preinit_run_ex(cfg, snap, false, res, err);
 }
 
 /* The kernel's script, run to its end: with WASMBOX_KERNEL_STEPS=1 in

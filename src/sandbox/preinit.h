@@ -71,6 +71,14 @@ const char *wb_preinit_unfit(const wb_sandbox_config *cfg);
 wb_status wb_preinit_run(const wb_sandbox_config *cfg,
                          const wb_snapshot *snap, wb_run_result *res,
                          wb_error *err);
+/* The same; `quick`: a run whose instance and workspace are thrown away
+ * after it (POST /v1/run) ends without tearing the interpreter down:
+ * atexit functions, cycles collected, __main__'s globals finalized and
+ * stdio flushed as Py_FinalizeEx does, then nothing more (objects held
+ * only by other modules are not finalized; docs/snapshots.md). */
+wb_status wb_preinit_run_ex(const wb_sandbox_config *cfg,
+                            const wb_snapshot *snap, bool quick,
+                            wb_run_result *res, wb_error *err);
 
 /* The same for a session's kernel, `python3 -I SCRIPT` (a persistent
  * driver reading requests on stdin): NULL if `cfg` fits; -I ignores the

@@ -346,6 +346,7 @@ static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
         .db = q->db, .budget = &q->budget, .args = q->args,
         .nargs = q->nargs, .stdin_data = q->stdin_data,
         .stdin_len = q->stdin_len, .one_shot = !session,
+        .discard = !session,            /* h_run deletes it after */
     };
     wb_status st = wb_session_run_ex(s, q->lang, q->code, q->len, &o, &sr,
                                      &err);

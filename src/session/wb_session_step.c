@@ -124,8 +124,9 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
         c.stdin_fd = fd;
         c.output = capture_cb;
         c.output_user = &cap;
-        if (pre)
-            wb_preinit_run(&c, pre, &res->run, NULL);
+        if (pre)   /* a throw-away run ends quickly (preinit.h) */
+            wb_preinit_run_ex(&c, pre, o->one_shot && o->discard, &res->run,
+                              NULL);
         else
             wb_sandbox_run(&c, m, &res->run, NULL);
         res->native = wb_sess_ran_native(pre ? wb_snapshot_module(pre) : m);

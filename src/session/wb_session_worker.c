@@ -11,7 +11,8 @@
  * Protocol on the session's socketpair (wb_session_wire.c):
  *   worker -> server  W_READY {} once locked down, or W_ERR { message }
  *   server -> worker  W_STEP { session id, lang, kernel, budget, lost,
- *                              why, code, db, args } + the program's
+ *                              why, code, db, args, discard } + the
+ *                              program's
  *                              stdin (a descriptor); a pooled worker
  *                              (wb_session_pool.c) takes a new id as its
  *                              next throw-away session, any other must
@@ -255,6 +256,7 @@ static void put_step(wb_wbuf *w, wb_session *s, wb_lang lang, bool kernel,
     wb_wput_u64(w, o->nargs);
     for (size_t i = 0; i < o->nargs; i++)
         wb_wput_str(w, o->args[i]);
+    wb_wput_u32(w, o->discard);
 }
 
 /* A bool that came as raw bytes holds 0 or 1: any other byte is not a
@@ -521,6 +523,7 @@ static void serve_step(int chan, wb_session *s, const wb_worker_env *env,
                 ? calloc(nargs + 1, sizeof *args) : NULL;
     for (uint64_t i = 0; args && i < nargs; i++)
         args[i] = wb_rget_dup(&r, NULL);
+    bool discard = wb_rget_u32(&r) != 0;
     wb_step_result res = { 0 };
     wb_error e = { 0 };
     wb_status st;
@@ -529,7 +532,8 @@ static void serve_step(int chan, wb_session *s, const wb_worker_env *env,
         lang = 0;
     } else {
         wb_step_options o = { .db = has_db ? db : NULL, .args = args,
-                              .nargs = (size_t)nargs };
+                              .nargs = (size_t)nargs, .one_shot = !kernel,
+                              .discard = discard };
         s->lost[lang] = lost;
         st = wb_sess_exec(s, lang, kernel, code, len, &o, &b, f->fd, &res,
                           &e);

@@ -167,6 +167,17 @@ if lang_ok python python.wasm; then
     check "the run reports usage" [ "$(jget "j['usage']['wall_time_ms'] >= 0 and j['usage']['peak_memory'] > 0")" = True ]
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print("x"); sys.exit(3)')"
     check "exit code is passed through" [ "$(jget "j['exit_code']")" = 3 ]
+    # a run's end (quick: its interpreter is not torn down) still does
+    # what a normal exit shows: atexit functions, __del__ of __main__'s
+    # globals (after the others are cleared, as at exit) and of cycles,
+    # logging's handlers, unterminated output
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python $'import atexit, logging, sys\nclass D:\n    def __init__(self, n): self.n = n\n    def __del__(self): print("del", self.n, X)\nX = 1\nd = D("global")\nc = D("cycle"); c.me = c; del c\natexit.register(print, "atexit")\nlogging.basicConfig(format="%(message)s"); logging.warning("logged")\nsys.stdout.write("end")')"
+    check "a run's end: atexit, __del__, logging, unterminated output" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout'] + '|' + j['stderr'] + '|' + str(j['exit_code'])")" = \
+          "$(printf 'endatexit\ndel cycle 1\ndel global None\n|logged\n|0')" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json python $'import os, sys\nsys.stdout.write("x")\nos.close(1)')"
+    check "stdout that cannot be flushed at the end: exit 120" \
+        [ "$CODE" = 200 -a "$(jget "j['exit_code']")" = 120 ]
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'while True: pass' '{"limits": {"timeout": 0.5}}')"
     check "a tighter timeout applies (outcome timeout)" [ "$CODE" = 200 -a "$(jget "j['outcome']")" = timeout ]
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print("y" * 100000)' '{"limits": {"output": 1000}}')"

@@ -80,6 +80,31 @@ a4=$(whoami "$KEY_A")
 run "$KEY_A" "print(6 * 7)"
 [ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 42 ] &&
     pass "a real Python run in the warm worker" || fail "python run: $code $body"
+# a run leaves nothing to the next one in the same worker: not its
+# interpreter's state (a module's attribute, a new module, the
+# environment, a builtin, a frozen object's contents), nor its files, nor
+# its randomness
+run "$KEY_A" "import json, os, sys, random, builtins, types
+json.leak = 'L1'; os.environ['LEAK'] = 'E1'; builtins.leak = 'B1'
+sys.modules['leakmod'] = types.ModuleType('leakmod'); sys.path.append('/leak')
+json.decoder.JSONDecoder.leak = 'C1'
+open('/work/leak.txt', 'w').write('F1'); os.mkdir('/work/leakdir')
+print(random.random())"
+r1=$(jget "$body" stdout)
+a8=$(whoami "$KEY_A")
+run "$KEY_A" "import json, os, sys, random, builtins
+seen = [n for n, v in [('module attribute', hasattr(json, 'leak')),
+    ('environment', 'LEAK' in os.environ), ('builtin', hasattr(builtins, 'leak')),
+    ('module', 'leakmod' in sys.modules), ('sys.path', '/leak' in sys.path),
+    ('class attribute', hasattr(json.decoder.JSONDecoder, 'leak')),
+    ('file', os.path.exists('/work/leak.txt')), ('directory', os.path.exists('/work/leakdir')),
+    ('listing', os.listdir('/work') != [])] if v]
+print(seen, random.random())"
+seen=$(jget "$body" stdout)
+[ "$code" = 200 ] && [ "$a8" = "$a1" ] && [[ $seen == "[] "* ]] && [ -n "$r1" ] &&
+    [ "${seen#\[\] }" != "$r1" ] &&
+    pass "the next run in the same worker ($a8) sees nothing of the one before" ||
+    fail "state left to the next run (worker $a8, was $a1): $code $body (first drew $r1)"
 left=$(find "$T/scratch" -mindepth 3 -maxdepth 3 \( -path '*/sessions/*' -o -path '*/work/*' \) | wc -l)
 [ "$left" = 0 ] && pass "no run's session nor file is left after it" ||
     fail "left behind: $(find "$T/scratch" -mindepth 3 -maxdepth 3)"
