@@ -480,6 +480,7 @@ static int prepare_lock(run_opts *o)
     wb_oslock_opts lo = {
         .max_files = files > UINT32_MAX ? UINT32_MAX : (unsigned)files,
         .user = o->os_user,
+        .net = &o->cfg.budget.net,
     };
     wb_error err = { 0 };
     if (wb_oslock_new(&lo, o->cfg.grants, o->cfg.ngrants, &o->lock, &err)) {
