@@ -74,8 +74,8 @@ static int parse_addr(const char *host, bool v6, wb_net_rule *r,
             return bad(msg, cap, text, "bad prefix length");
         bits = (unsigned)b;
     }
-    if (!wb_net_ip_parse(a, r->addr) || v6 != !strchr(a, '.') ||
-        (v6 && is_mapped(r->addr) && !strchr(a, ':')))
+    /* "[...]" holds an IPv6 address (maybe "::ffff:a.b.c.d"), else IPv4 */
+    if (!wb_net_ip_parse(a, r->addr) || v6 != (strchr(a, ':') != NULL))
         return bad(msg, cap, text, "bad address");
     r->kind = WB_RULE_ADDR;
     r->prefix = v6 ? bits : bits + 96;
