@@ -48,7 +48,7 @@ printf 'subjectAltName=DNS:api.test\n' > "$T/ext"
 openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
     -CAcreateserial -days 1 -extfile "$T/ext" -out "$T/srv.pem" 2>/dev/null
 
-clang --target=wasm32-wasi -O2 tests/net/guest.c -o "$T/g.wasm" ||
+clang --target=wasm32-wasi -O2 -I include/guest tests/net/guest.c -o "$T/g.wasm" ||
     { fail "guest.c does not build"; summary; exit; }
 python3 tests/net/server.py "$T/conn.log" 8080 8443 "$T/srv.pem" \
     "$T/srv.key" > "$T/srv.out" 2>&1 &
