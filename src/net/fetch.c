@@ -54,7 +54,7 @@ static void load_ca(wb_net *n)
         curl_easy_cleanup(e);
 }
 
-void wb_net_set_budget(wb_net *n, const wb_net_budget *b)
+static void set_budget(wb_net *n, const wb_net_budget *b)
 {
     n->nrules = 0;
     for (uint32_t i = 0; i < b->nallow && i < WB_NET_MAX_RULES; i++) {
@@ -68,6 +68,15 @@ void wb_net_set_budget(wb_net *n, const wb_net_budget *b)
     n->timeout_ms = b->timeout_ms;
 }
 
+/* A broker made without rules has no libcurl (and may be locked down
+ * already): it stays without network. */
+void wb_net_set_budget(wb_net *n, const wb_net_budget *b)
+{
+    set_budget(n, b);
+    if (!n->multi)
+        n->nrules = 0;
+}
+
 wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
                    atomic_int *cancelled)
 {
@@ -76,7 +85,7 @@ wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
         return NULL;
     n->wake = wake_fd;
     n->cancelled = cancelled;
-    wb_net_set_budget(n, b);
+    set_budget(n, b);
     if (!n->nrules)
         return n;                     /* no rule, no network: no libcurl */
     pthread_once(&curl_once, curl_init);

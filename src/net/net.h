@@ -61,6 +61,12 @@ const wb_net_rule *wb_net_rule_match(const wb_net_rule *rules, size_t n,
 /* Does an address rule for t's scheme and port contain ip? */
 bool wb_net_rule_names_addr(const wb_net_rule *rules, size_t n,
                             const wb_net_target *t, const uint8_t ip[16]);
+/* Does every target `inner` allows also pass `outer`? */
+bool wb_net_rule_covers(const wb_net_rule *outer, const wb_net_rule *inner);
+/* Is `rule` well-formed and within one of b's rules? false with a reason
+ * in msg. */
+bool wb_net_budget_covers(const wb_net_budget *b, const char *rule,
+                          char *msg, size_t cap);
 /* Text address -> 16 bytes (IPv4 mapped); false when not an address. */
 bool wb_net_ip_parse(const char *s, uint8_t out[16]);
 /* 16 bytes -> "10.0.0.7" or "fd00::1". */

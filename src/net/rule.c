@@ -74,8 +74,8 @@ static int parse_addr(const char *host, bool v6, wb_net_rule *r,
             return bad(msg, cap, text, "bad prefix length");
         bits = (unsigned)b;
     }
-    if (!wb_net_ip_parse(a, r->addr) || v6 != !strchr(a, '.') ||
-        (v6 && is_mapped(r->addr) && !strchr(a, ':')))
+    /* "[...]" holds an IPv6 address (maybe "::ffff:a.b.c.d"), else IPv4 */
+    if (!wb_net_ip_parse(a, r->addr) || v6 != (strchr(a, ':') != NULL))
         return bad(msg, cap, text, "bad address");
     r->kind = WB_RULE_ADDR;
     r->prefix = v6 ? bits : bits + 96;
@@ -210,5 +210,37 @@ bool wb_net_rule_names_addr(const wb_net_rule *rules, size_t n,
             rules[i].port == t->port &&
             in_prefix(ip, rules[i].addr, rules[i].prefix))
             return true;
+    return false;
+}
+
+bool wb_net_rule_covers(const wb_net_rule *outer, const wb_net_rule *inner)
+{
+    if (outer->http != inner->http || outer->port != inner->port)
+        return false;
+    if (outer->kind == WB_RULE_ADDR)
+        return inner->kind == WB_RULE_ADDR && inner->prefix >= outer->prefix &&
+               in_prefix(inner->addr, outer->addr, outer->prefix);
+    if (inner->kind == WB_RULE_ADDR)
+        return false;
+    if (outer->kind == WB_RULE_NAME)
+        return inner->kind == WB_RULE_NAME && !strcmp(inner->name,
+                                                      outer->name);
+    return !strcmp(inner->name, outer->name) ? inner->kind == WB_RULE_SUFFIX
+                                             : suffix_of(inner->name,
+                                                         outer->name);
+}
+
+bool wb_net_budget_covers(const wb_net_budget *b, const char *rule,
+                          char *msg, size_t cap)
+{
+    wb_net_rule in, out;
+    if (wb_net_rule_parse(rule, &in, msg, cap))
+        return false;
+    for (uint32_t i = 0; i < b->nallow; i++)
+        if (!wb_net_rule_parse(b->allow[i], &out, msg, cap) &&
+            wb_net_rule_covers(&out, &in))
+            return true;
+    snprintf(msg, cap, "network rule '%s' is not within this server's "
+             "network.allow", rule);
     return false;
 }

@@ -26,6 +26,11 @@ static int target_of(CURLU *u, wb_net_target *t, char *msg, size_t cap)
     else if (strcmp(scheme, "http") && strcmp(scheme, "https"))
         rc = inval(msg, cap, "network: scheme '%s' refused (http and https "
                    "only)", scheme);
+    char *zone = NULL;
+    if (rc == WB_NET_OK && !curl_url_get(u, CURLUPART_ZONEID, &zone, 0) &&
+        zone)
+        rc = inval(msg, cap, "network: zone ids are refused ('%s')", zone);
+    curl_free(zone);
     if (rc == WB_NET_OK) {
         memset(t, 0, sizeof *t);
         t->http = !strcmp(scheme, "http");
@@ -41,8 +46,6 @@ static int target_of(CURLU *u, wb_net_target *t, char *msg, size_t cap)
         n = strlen(t->host);
         if (n && t->host[n - 1] == '.')
             t->host[n - 1] = 0;       /* "example.com." */
-        if (strchr(t->host, '%'))
-            rc = inval(msg, cap, "network: zone ids refused in '%s'", host);
         t->is_ip = rc == WB_NET_OK && wb_net_ip_parse(t->host, t->ip);
     }
     curl_free(scheme);

@@ -3,8 +3,7 @@
  * function names) is UTF-8 as given; ill-formed bytes become U+FFFD, so
  * the document is always valid JSON. The fields and their order are
  * those of `wasmbox run --help` and docs/exit-codes.md. */
-#include "wasmbox/sandbox.h"
-#include "common/json.h"
+#include "sandbox/sandbox.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +29,7 @@ static json_t *report_base(const wb_run_result *res);
 
 /* The run's HTTP requests (docs/network.md): those past the log's
  * length are counted in "requests_total" only. */
-static json_t *requests(const wb_run_result *res)
+json_t *wb_run_requests_json(const wb_run_result *res)
 {
     json_t *a = json_array();
     uint32_t n = res->net_requests < WB_NET_LOG_MAX ? res->net_requests
@@ -53,7 +52,7 @@ static json_t *report(const wb_run_result *res)
 {
     json_t *j = report_base(res);
     if (j && res->net_requests) {
-        json_object_set_new(j, "requests", requests(res));
+        json_object_set_new(j, "requests", wb_run_requests_json(res));
         json_object_set_new(j, "requests_total",
                             json_integer(res->net_requests));
     }

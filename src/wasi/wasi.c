@@ -297,3 +297,9 @@ void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk)
 {
     w->max_disk = max_disk;
 }
+
+void wb_wasi_set_net(wb_wasi *w, const wb_net_budget *b)
+{
+    wb_net_set_budget(w->net, b);
+    wb_net_reset_log(w->net);
+}

@@ -517,6 +517,10 @@ void wb_wasi_usage(const wb_wasi *w, wb_run_result *res);
  * while no guest call runs: session kernels give each step only what is
  * left of the workspace quota. */
 void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk);
+/* A session step's network rules and limits (never more than the
+ * context was made with: without rules then, none now); its request
+ * count and log start afresh. */
+void wb_wasi_set_net(wb_wasi *w, const wb_net_budget *b);
 
 /* state.c: what a snapshot keeps of a context (src/snapshot stores the
  * bytes): argv, environment, the guest's clocks, the descriptor table.

@@ -4,23 +4,20 @@
  *   code=C status=S bytes=B
  *   <body>            (when code is 0 and the body is short)
  *   error=<last_error> (when a call failed)
- * HEADERS uses '|' for the newline between lines. */
+ * HEADERS uses '|' for the newline between lines. Built with
+ * -I include/guest (the guest header of the imports). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IMPORT(n) __attribute__((import_module("wasmbox_http"), import_name(n)))
-IMPORT("request") int32_t http_request(const char *m, uint32_t ml,
-    const char *u, uint32_t ul, const char *h, uint32_t hl, const void *b,
-    uint32_t bl, uint32_t *handle);
-IMPORT("response") int32_t http_response(uint32_t h, uint32_t *status,
-    char *hdr, uint32_t cap, uint32_t *len);
-IMPORT("read") int32_t http_read(uint32_t h, void *buf, uint32_t cap,
-    uint32_t *n);
-IMPORT("close") int32_t http_close(uint32_t h);
-IMPORT("last_error") int32_t http_last_error(char *buf, uint32_t cap,
-    uint32_t *len);
+#include "wasmbox_http.h"
+
+#define http_request wasmbox_http_request
+#define http_response wasmbox_http_response
+#define http_read wasmbox_http_read
+#define http_close wasmbox_http_close
+#define http_last_error wasmbox_http_last_error
 
 static void error_line(void)
 {
