@@ -1,7 +1,8 @@
-"""tests/net/guest_server.py: the HTTP server tests/net/guests.sh drives
-the Python and JavaScript guests against. Listens on 127.0.0.1 only (an
-ephemeral port, printed as the first line of stdout); run it inside the
-network namespace the test creates.
+"""tests/net/guest_server.py [CERT KEY]: the HTTP server tests/net/guests.sh
+drives the Python and JavaScript guests against. Listens on 127.0.0.1
+only, on an ephemeral port printed as the first line of stdout; with a
+certificate and key, also serves HTTPS on a second port (second line).
+Run it inside the network namespace the test creates.
 
 GET  /hello        200, text/plain "hello from the test server"
 POST /echo         201, JSON {method, content_type, x_test, body}
@@ -10,7 +11,9 @@ GET  /big/N        N bytes, byte i = i % 251, written in 64 KiB pieces
 """
 import http.server
 import json
+import ssl
 import sys
+import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -62,12 +65,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(201, out, "application/json")
 
 
-def main():
+def serve(cert=None, key=None):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
+    return server
+
+
+def main():
+    plain = serve()
+    if len(sys.argv) == 3:
+        tls = serve(sys.argv[1], sys.argv[2])
+        threading.Thread(target=tls.serve_forever, daemon=True).start()
     sys.stdout.close()
-    server.serve_forever()
+    plain.serve_forever()
 
 
 if __name__ == "__main__":

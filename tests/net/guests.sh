@@ -5,9 +5,10 @@
 #
 # Everything runs inside a network and mount namespace this script
 # creates (unshare --net --mount, only `lo` up): the server
-# (tests/net/guest_server.py) listens on 127.0.0.1, and no packet can
-# leave the machine even if a check were wrong. Without unshare rights,
-# or without the guest images, the cases are skipped (and counted).
+# (tests/net/guest_server.py) listens on 127.0.0.1 (HTTP, and HTTPS with
+# a certificate from a CA made here, trusted through WASMBOX_CA_FILE), and
+# no packet can leave the machine even if a check were wrong. Without
+# unshare rights, openssl or the guest images, the cases are skipped.
 # WB_BUILD: build directory (default build); WASMBOX: the binary (default
 # $WB_BUILD/wasmbox); WASMBOX_GUESTS: the images (default $WB_BUILD/guests).
 # Last line: "N passed, N failed, N skipped" (tests/lib.sh).
@@ -17,7 +18,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${WB_BUILD:-$root/build}
 W=${WASMBOX:-$B/wasmbox}
 export WASMBOX_GUESTS=${WASMBOX_GUESTS:-$B/guests}
-CASES=15
+CASES=17
 
 skip_all() {
     echo "net/guests: every case is skipped: $1"
@@ -30,6 +31,7 @@ if [ -z "${WB_NET_GUESTS_NS:-}" ]; then
     [ -x "$W" ] || skip_all "$W not built"
     [ -f "$WASMBOX_GUESTS/python/python.wasm" ] && [ -f "$WASMBOX_GUESTS/js/qjs.wasm" ] ||
         skip_all "no python and js images in $WASMBOX_GUESTS (make guests)"
+    command -v openssl >/dev/null || skip_all "openssl missing"
     unshare --net --mount true 2>/dev/null ||
         skip_all "cannot create a network namespace (unshare --net --mount)"
     WB_NET_GUESTS_NS=1 exec unshare --net --mount bash "$0" "$@"
@@ -42,14 +44,28 @@ if ip -o addr show | grep -v ' lo ' | grep -q inet; then
 fi
 
 tmp=$(mktemp -d)
-python3 "$root/tests/net/guest_server.py" >"$tmp/port" 2>"$tmp/server.err" &
+# HTTPS: a CA made here, trusted by the host through WASMBOX_CA_FILE, and
+# a certificate for the address 127.0.0.1 signed by it
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=wasmbox-guests-ca \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.pem" 2>/dev/null &&
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$tmp/srv.key" -out "$tmp/srv.csr" 2>/dev/null &&
+printf 'subjectAltName=IP:127.0.0.1\n' > "$tmp/ext" &&
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
+    -CAcreateserial -days 1 -extfile "$tmp/ext" -out "$tmp/srv.pem" 2>/dev/null ||
+    { fail "net/guests: openssl could not make the test CA"; summary; exit; }
+export WASMBOX_CA_FILE=$tmp/ca.pem
+python3 "$root/tests/net/guest_server.py" "$tmp/srv.pem" "$tmp/srv.key" \
+    >"$tmp/port" 2>"$tmp/server.err" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-P=$(head -1 "$tmp/port")
-[ -n "$P" ] || { fail "net/guests: the test server did not start: $(cat "$tmp/server.err")"; summary; exit; }
+for _ in $(seq 100); do [ "$(wc -l < "$tmp/port")" = 2 ] && break; sleep 0.1; done
+P=$(sed -n 1p "$tmp/port")
+S=$(sed -n 2p "$tmp/port")
+[ -n "$P" ] && [ -n "$S" ] ||
+    { fail "net/guests: the test server did not start: $(cat "$tmp/server.err")"; summary; exit; }
 U=http://127.0.0.1:$P
-ALLOW=(--allow-host "http://127.0.0.1:$P")
+ALLOW=(--allow-host "http://127.0.0.1:$P" --allow-host "127.0.0.1:$S")
 BIG=$((6 * 1024 * 1024 + 12345))
 
 # check NAME WANT_RC WANT_STDOUT_SUBSTRING WANT_STDERR_SUBSTRING -- CMD...
@@ -81,6 +97,12 @@ check "python urlopen GET, cold start" 0 "200 b'hello from the test server'" "" 
     env WASMBOX_COLD=1 "$W" python "${ALLOW[@]}" -c "
 import urllib.request
 print(urllib.request.urlopen('$U/hello').status, urllib.request.urlopen('$U/hello').read())"
+
+check "python urlopen GET over https" 0 "200 https://127.0.0.1:$S/hello b'hello from the test server'" "" -- \
+    "$W" python "${ALLOW[@]}" -c "
+import urllib.request
+with urllib.request.urlopen('https://127.0.0.1:$S/hello') as r:
+    print(r.status, r.geturl(), r.read())"
 
 check "python urlopen POST with headers" 0 \
     '201 {"method": "POST", "content_type": "application/json", "x_test": "yes", "body": "{\"n\": 1}"}' "" -- \
@@ -148,6 +170,10 @@ check "js fetch GET" 0 "200 true OK $U/hello text/plain hello from the test serv
 fetch('$U/hello').then(async (r) => {
     console.log(r.status, r.ok, r.statusText, r.url, r.headers.get('content-type'), await r.text());
 });"
+
+check "js fetch GET over https" 0 "200 hello from the test server" "" -- \
+    "$W" js "${ALLOW[@]}" -e "
+fetch('https://127.0.0.1:$S/hello').then(async (r) => console.log(r.status, await r.text()));"
 
 check "js fetch POST json" 0 "201 POST application/json yes {\"n\":1}" "" -- \
     "$W" js "${ALLOW[@]}" -e "
