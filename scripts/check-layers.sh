@@ -1,8 +1,8 @@
 #!/bin/bash
 # check-layers.sh: every folder of src/ uses only the folders below it:
 #
-#   cli > server > session > policy > sandbox > snapshot > wasi > native
-#   > engine > common
+#   cli > server > session > policy > sandbox > snapshot > wasi > net
+#   > native > engine > common
 #
 # (include/, the public headers, is open to all.) Two checks:
 #   includes  each #include "..." of src/<folder>/*.{c,h,inc} must resolve
@@ -17,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-${BUILD:-build}}
-layers=(common engine native wasi snapshot sandbox policy session server cli)
+layers=(common engine native net wasi snapshot sandbox policy session server cli)
 passed=0 failed=0
 
 declare -A rank

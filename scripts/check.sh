@@ -4,6 +4,7 @@
 #   build, layers (scripts/check-layers.sh), public API
 #   (scripts/check-api.sh), unit tests, CLI tests, WASI tests, escape
 #   suite (also through `wasmbox serve`'s workers, tests/escape/serve.sh),
+#   outbound HTTP (tests/net, in a private network namespace),
 #   OS lock-down (tests/oslock), worker isolation
 #   (tests/isolation), guest runtimes, CPython's own tests in the guest
 #   (tests/cpython: a fast tier), MCP server and HTTP API (normal build),
@@ -180,6 +181,11 @@ one_config() {
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
     done
+    # Outbound HTTP(S) for guests (docs/network.md), in a private network
+    # namespace with its own test servers and CA.
+    step "[$cfg] tests/net/run.sh"
+    run_counted tests/net/run.sh "$b/net.log" \
+        timeout 600 bash tests/net/run.sh "$PWD/$b/wasmbox"
     # Every case of the escape suite again (its programs built by it), as
     # one-shot runs of `wasmbox serve` in its locked-down, reused workers
     # (one server per set of grants, both path resolutions).

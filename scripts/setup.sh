@@ -12,6 +12,7 @@ PACKAGES=(
     libmicrohttpd-dev           # MCP Streamable HTTP and `wasmbox serve`
     libseccomp-dev              # the OS lock-down of `wasmbox run` (seccomp)
     libxxhash-dev               # snapshot checksums (XXH3)
+    libcurl4-openssl-dev openssl   # outbound HTTP(S) for guests (src/net/); test CA
     curl jq                     # tests/http drives `wasmbox serve`; reports
     wrk                         # bench/http_load.sh (not part of make check)
     clang-14 lld-14             # `make fuzz`, wasm32 test programs

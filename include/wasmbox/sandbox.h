@@ -31,6 +31,32 @@ typedef enum wb_outcome {
     WB_OUTCOME_ERROR           /* "error": could not start (see status) */
 } wb_outcome;
 
+/* Outbound HTTP(S) (docs/network.md): the guest's wasmbox_http imports
+ * may reach only what a rule names. A rule is
+ *   [http://|https://]HOST[:PORT]
+ * HOST: a name ("api.example.com"), a suffix wildcard ("*.example.org":
+ * every name below example.org, not example.org itself), an IPv4
+ * address or CIDR range ("10.1.2.3", "10.0.0.0/8") or an IPv6 one in
+ * brackets ("[fd00::1]", "[fd00::]/8"). Without a scheme the rule
+ * allows https only; "http://" allows plain http only. PORT defaults to
+ * 443 (https) or 80 (http). The host resolves names itself and refuses
+ * to connect to loopback, private, link-local, shared, unique-local,
+ * multicast and unspecified addresses (and their IPv4-mapped forms)
+ * unless an address or range rule names that address. No rule: every
+ * request is refused. Fixed-size so a budget stays a plain value that
+ * can be copied and sent to workers. */
+#define WB_NET_MAX_RULES 32
+#define WB_NET_RULE_MAX 128
+typedef struct wb_net_budget {
+    uint32_t nallow;
+    char allow[WB_NET_MAX_RULES][WB_NET_RULE_MAX];
+    uint32_t max_requests;     /* HTTP requests (each redirect hop counts)
+                                  per run [64] */
+    uint64_t max_response;     /* body bytes of one response [16M] */
+    uint64_t timeout_ms;       /* one request, from its call to the end of
+                                  its body [30s]; 0: only the run's */
+} wb_net_budget;
+
 typedef struct wb_budget {
     uint64_t max_memory;       /* bytes of linear memory + tables */
     int64_t fuel;              /* < 0: unlimited */
@@ -45,6 +71,7 @@ typedef struct wb_budget {
     uint32_t max_files;        /* open guest fds, stdio and preopens (the
                                   root "/" too) included */
     uint32_t max_stack;        /* nested wasm calls */
+    wb_net_budget net;         /* outbound HTTP: no rule, no network */
 } wb_budget;
 
 /* Fill `b` with the defaults (documented in `wasmbox run --help`): 256 MiB
@@ -90,6 +117,12 @@ typedef struct wb_grant {
                                   other accepters should be O_NONBLOCK, or
                                   accept can race them and block */
 } wb_grant;
+
+/* Add allowlist rule `rule` (syntax above) to b->net. Errors: WB_E_ARG
+ * with a one-line reason in msg (a malformed rule, too many rules, a
+ * rule over WB_NET_RULE_MAX - 1 bytes). */
+WB_API wb_status wb_net_allow(wb_net_budget *b, const char *rule, char *msg,
+                              size_t cap);
 
 /* Receives guest output when set; stream is 1 (stdout) or 2 (stderr).
  * Returns 0, or -1 to report EIO to the guest. */
@@ -161,6 +194,18 @@ WB_API wb_status wb_config_add_tmpfs(wb_sandbox_config *c, const char *guest,
 WB_API wb_status wb_config_add_socket(wb_sandbox_config *c, int fd,
                                       const char *guest);
 
+/* One HTTP request of a run, as the JSON report lists it. */
+#define WB_NET_LOG_MAX 32
+typedef struct wb_net_entry {
+    char method[16];
+    char scheme[8];
+    char host[256];
+    uint32_t port;
+    int32_t status;            /* HTTP status; 0: no response */
+    uint64_t bytes;            /* body bytes received */
+    char refused[200];         /* "" or why it was refused or failed */
+} wb_net_entry;
+
 typedef struct wb_run_result {
     wb_outcome outcome;
     wb_status status;          /* engine status behind "error" (else WB_OK) */
@@ -173,6 +218,9 @@ typedef struct wb_run_result {
     uint64_t stdout_bytes, stderr_bytes;   /* bytes passed to the host */
     uint64_t disk_bytes;                   /* charged to max_disk */
     bool stdout_truncated, stderr_truncated;
+    uint32_t net_requests;                 /* requests attempted (also
+                                              refused ones) */
+    wb_net_entry net[WB_NET_LOG_MAX];      /* the first WB_NET_LOG_MAX */
 } wb_run_result;
 
 /* Instantiate `m` with WASI and the grants of `cfg`, call its entry under

@@ -5,7 +5,9 @@
 # under deps/quickjs_2021_03_27. Our patch patches/quickjs-01-wasi.patch
 # removes what WASI lacks (threads/Atomics.wait, os.exec/fork, signals,
 # terminals, dlopen, fesetround) and replaces the REPL by reading the
-# script from stdin. BigInt (CONFIG_BIGNUM) is enabled.
+# script from stdin. BigInt (CONFIG_BIGNUM) is enabled. js/wb_http.c and
+# js/fetch.js add a global fetch() over the host's wasmbox_http import
+# (patches/quickjs-02-fetch.patch calls them at start-up).
 #
 # Output: $WB_OUT/js/qjs.wasm
 # shellcheck source=common.sh
@@ -16,8 +18,10 @@ make_sdk
 build_compat
 tb=$(fetch qjsc)
 
-QJS_REV=3   # bump when the flags below change
-key=$( (echo "$QJS_REV"; source_line qjsc; compat_key; cat "$WB_GUESTS_DIR"/patches/quickjs-*.patch) |
+QJS_REV=4   # bump when the flags below change
+JSEXT=$WB_GUESTS_DIR/js
+key=$( (echo "$QJS_REV"; source_line qjsc; compat_key; cat "$WB_GUESTS_DIR"/patches/quickjs-*.patch
+        cat "$JSEXT"/* "$WB_GUESTS_DIR/wasmbox_http.h") |
     sha256sum | cut -c1-16)
 if ! stamp_ok js "$key" || [ ! -f "$B/qjs.wasm" ]; then
     log "js: building QuickJS for wasm32-wasi"
@@ -29,8 +33,13 @@ if ! stamp_ok js "$key" || [ ! -f "$B/qjs.wasm" ]; then
     apply_patches "$B/src" quickjs
     mkdir -p "$B/obj"
     ver=$(cat "$B/src/VERSION")
+    cp "$JSEXT/wb_http.c" "$WB_GUESTS_DIR/wasmbox_http.h" "$B/src/"
+    # fetch.js as a C string for wb_http.c
+    { echo 'static const char wb_fetch_js[] ='
+      sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$/\\n"/' "$JSEXT/fetch.js"
+      echo ';'; } > "$B/src/fetch_js.h"
     objs=()
-    for f in quickjs libregexp libunicode cutils libbf quickjs-libc qjs; do
+    for f in quickjs libregexp libunicode cutils libbf quickjs-libc qjs wb_http; do
         "$WASI_CC" -O2 -D_GNU_SOURCE -DCONFIG_VERSION="\"$ver\"" -DCONFIG_BIGNUM \
             -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS \
             -Wno-implicit-const-int-float-conversion \

@@ -50,10 +50,13 @@ if ! stamp_ok python-native "$key_src" || [ ! -x "$B/native/python" ]; then
 fi
 BUILD_PY=$B/native/python
 
-# 2. Cross build for wasm32-wasi.
+# 2. Cross build for wasm32-wasi, with our built-in modules
+#    (python/*.c: _wasmbox_http, the host's outbound HTTP import).
 # Bump PY_WASI_REV when the configure/make steps below change.
-PY_WASI_REV=2
-key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; sqlite_key; compat_key) |
+PY_WASI_REV=3
+PYEXT=$WB_GUESTS_DIR/python
+key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; sqlite_key; compat_key
+             inputs_key "$PYEXT"/*.c "$WB_GUESTS_DIR/wasmbox_http.h") |
     sha256sum | cut -c1-16)
 if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
    [ ! -f "$B/stage/lib/python$PYVER/os.py" ]; then
@@ -77,8 +80,10 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
             --with-build-python="$BUILD_PY" \
             --prefix=/ --disable-test-modules --with-ensurepip=no \
             >configure.log 2>&1 || exit 1
-        # WASI builds take their extra modules from Modules/Setup.local.
-        touch Modules/Setup.local
+        # WASI builds take their extra modules from Modules/Setup.local;
+        # makesetup looks for a bare file name in the source's Modules/.
+        cp "$PYEXT/_wasmbox_http.c" "$WB_GUESTS_DIR/wasmbox_http.h" "$SRC/Modules/"
+        printf '*static*\n_wasmbox_http _wasmbox_http.c\n' >> Modules/Setup.local
         make -j"$JOBS" >make.log 2>&1 || exit 2
         make install DESTDIR="$B/stage" >install.log 2>&1 || exit 3
     ) || die "python wasm32-wasi build failed (step $?); see $B/wasi/*.log"
@@ -86,6 +91,8 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
         grep -q "^$m " "$B/wasi/Modules/Setup.stdlib" 2>/dev/null ||
             log "python: warning: module $m may be missing (see $B/wasi/Modules/Setup.stdlib)"
     done
+    grep -q PyInit__wasmbox_http "$B/wasi/Modules/config.c" ||
+        die "python: _wasmbox_http is not built in (see $B/wasi/Modules/Setup.local)"
     log "python: wasm32-wasi build took $(( $(date +%s) - t0 ))s"
     stamp_set python-wasi "$key_wasi"
 fi
@@ -105,6 +112,10 @@ rm -rf "$L"/test "$L"/idlelib "$L"/tkinter "$L"/turtledemo "$L"/ensurepip \
        "$L"/sqlite3/test "$L"/ctypes/test "$L"/tkinter "$L"/turtle.py \
        "$L"/config-$PYVER-* "$L"/site-packages/*
 mkdir -p "$L/lib-dynload" "$L/site-packages"
+# Ours: the wasmbox package (python/wasmbox/: outbound HTTP through the
+# host) and patches/pyimage-*.patch, which make http.client use it.
+cp -r "$PYEXT/wasmbox" "$L/"
+apply_patches "$L" pyimage
 find "$L" -name __pycache__ -type d -prune -exec rm -rf {} +
 "$BUILD_PY" -E -m compileall -q -j "$JOBS" -o 0 \
     --invalidation-mode unchecked-hash -d "/lib/python$PYVER" "$L" >/dev/null ||

@@ -51,6 +51,16 @@ static const char run_help[] =
     "                           and symlinks work as in --dir, inside it\n"
     "  --env NAME=VALUE         set a guest environment variable\n"
     "  --env NAME               pass the host's NAME (nothing else passes)\n"
+    "  --allow-host RULE        let the guest make HTTP(S) requests (the\n"
+    "                           wasmbox_http imports, docs/network.md) to\n"
+    "                           what RULE names; repeatable. RULE is\n"
+    "                           [http://]HOST[:PORT]: a name, *.SUFFIX, an\n"
+    "                           address or a CIDR range ([IPv6]); https on\n"
+    "                           443 unless it says http:// (port 80) or a\n"
+    "                           port. Loopback, private, link-local and\n"
+    "                           other non-public addresses are refused\n"
+    "                           unless an address or range rule names them.\n"
+    "                           Without a rule there is no network\n"
     "  --stdin FILE|-           guest stdin from FILE, or '-' for the host's\n"
     "                           stdin; without it stdin is empty\n"
     "  --argv0 NAME             guest argv[0] (default: MODULE's basename)\n"
@@ -77,6 +87,11 @@ static const char run_help[] =
     "                           run ends with outcome disk-limit [64M]\n"
     "  --max-files N            open guest fds, stdio included [256]\n"
     "  --max-stack N            nested wasm calls [10000]\n"
+    "  --max-requests N         HTTP requests, each redirect counting [64]\n"
+    "  --max-response SIZE      body bytes of one HTTP response; read\n"
+    "                           answers TOO_LARGE past it [16M]\n"
+    "  --net-timeout DURATION   one HTTP request, to the end of its body;\n"
+    "                           the guest gets TIMEOUT [30s]\n"
     "  SIZE takes K, M, G, T (x1024; KB/KiB alike); DURATION ms, s, m, h\n"
     "  (a bare number means seconds).\n"
     "\n"
@@ -216,6 +231,14 @@ static int opt_env(run_opts *o, const char *v)
     return wb_config_add_env(&o->cfg, v, host) ? usage("bad --env", "", "") : 0;
 }
 
+static int opt_allow(run_opts *o, const char *v)
+{
+    char msg[300];
+    if (wb_net_allow(&o->cfg.budget.net, v, msg, sizeof msg) != WB_OK)
+        return usage("--allow-host: %s", msg, "");
+    return 0;
+}
+
 /* indexed by wb_cli_tier */
 static const char *const tier_names[] = { "auto", "interp", "native",
                                           "cached" };
@@ -270,11 +293,17 @@ static int opt_budget(run_opts *o, int c, const char *v)
         if (!(rc = opt_count(c, v, INT64_MAX, &n)))
             b->fuel = (int64_t)n;
         return rc;
+    case WB_RUN_MAX_RESPONSE: return opt_size(c, v, &b->net.max_response);
+    case WB_RUN_NET_TIMEOUT:
+        return wb_parse_duration(v, &b->net.timeout_ms) ? 0
+               : usage("%s: bad duration '%s'", opt_name(c), v);
+    case WB_RUN_MAX_REQUESTS:
     case WB_RUN_MAX_FILES:
     case WB_RUN_MAX_STACK:
         if (!(rc = opt_count(c, v, UINT32_MAX, &n)))
-            *(c == WB_RUN_MAX_FILES ? &b->max_files : &b->max_stack) =
-                (uint32_t)n;
+            *(c == WB_RUN_MAX_FILES ? &b->max_files
+              : c == WB_RUN_MAX_STACK ? &b->max_stack
+              : &b->net.max_requests) = (uint32_t)n;
         return rc;
     }
     return usage("unknown option '%s'", opt_name(c), "");
@@ -292,6 +321,7 @@ static int opt_one(run_opts *o, int c, const char *v)
     case WB_RUN_POLICY: return 0;               /* see apply_policy */
     case WB_RUN_NO_OS_SANDBOX: o->no_os_sandbox = true; return 0;
     case WB_RUN_OS_USER: o->os_user = v; return 0;
+    case WB_RUN_ALLOW_HOST: return opt_allow(o, v);
     case 'W': wb_resolve_force_walk(true); return 0;
     case 'N': o->native_code = v; return 0;
     case 'T':
@@ -450,6 +480,7 @@ static int prepare_lock(run_opts *o)
     wb_oslock_opts lo = {
         .max_files = files > UINT32_MAX ? UINT32_MAX : (unsigned)files,
         .user = o->os_user,
+        .net = &o->cfg.budget.net,
     };
     wb_error err = { 0 };
     if (wb_oslock_new(&lo, o->cfg.grants, o->cfg.ngrants, &o->lock, &err)) {

@@ -9,6 +9,8 @@
  *   grants:  dirs: [{host, guest, mode: ro|rw}]  tmpfs: [{guest, size}]
  *            env: {NAME: VALUE}
  *   budget:  memory fuel timeout output disk files stack
+ *   network: allow: [RULE, ...]  max_requests  max_response  timeout
+ *            (docs/network.md; no allow rule: no network)
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
  *            tier: cached|interp
  */
@@ -343,6 +345,61 @@ static wb_status budget(pctx *p, yaml_node_t *m)
     return WB_OK;
 }
 
+/* network: the allowlist and its limits (into the budget, which carries
+ * them to sessions and workers). */
+static wb_status network_allow(pctx *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return perr(p, v, "'allow' in network must be a list of rules, e.g. "
+                    "[api.example.com, \"*.example.org\"]");
+    for (yaml_node_item_t *it = v->data.sequence.items.start;
+         it < v->data.sequence.items.top; it++) {
+        yaml_node_t *r = node(p, *it);
+        char msg[300];
+        if (!scalar(r) || !*scalar(r))
+            return perr(p, r, "a rule in network.allow must be a string");
+        if (wb_net_allow(&p->cfg->budget.net, scalar(r), msg, sizeof msg))
+            return perr(p, r, "%s", msg);
+    }
+    return WB_OK;
+}
+
+static wb_status network(pctx *p, yaml_node_t *m)
+{
+    static const char *const keys[] = { "allow", "max_requests",
+                                        "max_response", "timeout", NULL };
+    if (check_map(p, m, "network", keys))
+        return WB_E_ARG;
+    wb_net_budget *b = &p->cfg->budget.net;
+    for (yaml_node_pair_t *i = m->data.mapping.pairs.start;
+         i < m->data.mapping.pairs.top; i++) {
+        const char *k = scalar(node(p, i->key)), *s = NULL;
+        yaml_node_t *v = node(p, i->value);
+        uint64_t n;
+        if (!strcmp(k, "allow")) {
+            if (network_allow(p, v))
+                return WB_E_ARG;
+            continue;
+        }
+        if (want_scalar(p, v, "network", k, &s))
+            return WB_E_ARG;
+        if (!strcmp(k, "max_requests")) {
+            if (!count(s, UINT32_MAX, &n))
+                return perr(p, v, "bad number '%s' for 'max_requests' in "
+                            "network", s);
+            b->max_requests = (uint32_t)n;
+        } else if (!strcmp(k, "max_response")) {
+            if (!wb_parse_size(s, &b->max_response))
+                return perr(p, v, "bad size '%s' for 'max_response' in "
+                            "network (e.g. 1M)", s);
+        } else if (!wb_parse_duration(s, &b->timeout_ms)) {
+            return perr(p, v, "bad duration '%s' for 'timeout' in network "
+                        "(e.g. 10s)", s);
+        }
+    }
+    return WB_OK;
+}
+
 static wb_status session(pctx *p, yaml_node_t *m)
 {
     static const char *const keys[] = { "idle_expiry", "languages", "tier",
@@ -400,7 +457,7 @@ static wb_status session(pctx *p, yaml_node_t *m)
 static wb_status top(pctx *p, yaml_node_t *root)
 {
     static const char *const keys[] = { "version", "grants", "budget",
-                                        "session", NULL };
+                                        "session", "network", NULL };
     if (check_map(p, root, "the policy (top level)", keys))
         return WB_E_ARG;
     for (yaml_node_pair_t *i = root->data.mapping.pairs.start;
@@ -418,6 +475,8 @@ static wb_status top(pctx *p, yaml_node_t *root)
             st = grants(p, v);
         } else if (!strcmp(k, "budget")) {
             st = budget(p, v);
+        } else if (!strcmp(k, "network")) {
+            st = network(p, v);
         } else {
             st = session(p, v);
         }

@@ -23,7 +23,8 @@ struct wb_oslock {
 static wb_oslock_path *all_paths(const wb_oslock_opts *o, const wb_grant *g,
                                  size_t ng, size_t *n)
 {
-    wb_oslock_path *p = calloc(ng + o->npaths + 2, sizeof *p);
+    wb_oslock_path *p = calloc(ng + o->npaths + 2 + WB_OSLOCK_NET_FILES,
+                               sizeof *p);
     *n = 0;
     if (!p)
         return NULL;
@@ -32,6 +33,8 @@ static wb_oslock_path *all_paths(const wb_oslock_opts *o, const wb_grant *g,
             p[(*n)++] = (wb_oslock_path){ g[i].host, !g[i].read_only };
     for (size_t i = 0; i < o->npaths; i++)
         p[(*n)++] = o->paths[i];
+    if (o->net && o->net->nallow)
+        *n += wb_oslock_net_files(p + *n);
 #ifdef WB_OSLOCK_SANITIZER
     /* LeakSanitizer reads /proc/PID/task and maps at exit */
     p[(*n)++] = (wb_oslock_path){ "/proc/self", false };
@@ -59,11 +62,17 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
         err = wb_oslock_privs_plan(o->user, p, n, &l->ids, e);
     if (!err)
         err = wb_oslock_landlock_prepare(p, n, &l->rules, e);
+    bool net = o->net && o->net->nallow;
+    if (!err && net) {
+        uint16_t ports[WB_OSLOCK_PORTS];
+        wb_oslock_landlock_ports(l->rules, ports,
+                                 wb_oslock_net_ports(o->net, ports));
+    }
     l->own_filter = !o->seccomp;
     l->filter = (void *)o->seccomp;
     if (!err && !l->filter &&
         !(l->filter = wb_oslock_seccomp_build(o->trap, wb_oslock_nosuid(),
-                                              e)))
+                                              net, e)))
         err = EINVAL;
     free(p);
     if (err) {

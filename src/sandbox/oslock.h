@@ -61,6 +61,11 @@ typedef struct wb_oslock_opts {
     const void *seccomp;     /* a program wb_oslock_seccomp_build made
                                 before (borrowed; its `trap` is its own);
                                 NULL: build one here */
+    const wb_net_budget *net;  /* outbound HTTP rules (NULL or none: no
+                                network at all): their TCP ports may be
+                                connected to (Landlock), AF_INET/AF_INET6
+                                sockets made (seccomp), and the
+                                resolver's files in /etc read */
     bool trap;               /* the calls that kill raise SIGSYS instead
                                 (SECCOMP_RET_TRAP), so the process can say
                                 which call it was before it dies: a
@@ -96,11 +101,23 @@ int wb_oslock_landlock_abi(void);
 int wb_oslock_landlock_prepare(const wb_oslock_path *p, size_t n,
                                wb_ll_rules **out, wb_error *e);
 int wb_oslock_landlock_apply(wb_ll_rules *r, bool *missing, wb_error *e);
+/* The TCP ports connect may reach (before apply). */
+#define WB_OSLOCK_PORTS (WB_NET_MAX_RULES + 1)
+void wb_oslock_landlock_ports(wb_ll_rules *r, const uint16_t *ports,
+                              size_t n);
+/* oslock_net.c: what outbound HTTP needs of the lock-down: the ports of
+ * `net`'s rules plus 53 (into ports, WB_OSLOCK_PORTS long; the count),
+ * and the resolver's files that exist (into p, WB_OSLOCK_NET_FILES
+ * long; the count). */
+#define WB_OSLOCK_NET_FILES 6
+size_t wb_oslock_net_ports(const wb_net_budget *net, uint16_t *ports);
+size_t wb_oslock_net_files(wb_oslock_path *p);
 void wb_oslock_landlock_free(wb_ll_rules *r);
 
 /* nosuid: no file mode with set-user-ID or set-group-ID bits (for a
  * process that runs as root: wb_oslock_nosuid), openat2 says ENOSYS. */
-void *wb_oslock_seccomp_build(bool trap, bool nosuid, wb_error *e);
+/* net: sockets of AF_INET and AF_INET6 may be made and connected. */
+void *wb_oslock_seccomp_build(bool trap, bool nosuid, bool net, wb_error *e);
 /* Does a lock-down made now need the nosuid rules (we run as root)? */
 bool wb_oslock_nosuid(void);
 int wb_oslock_seccomp_apply(void *filter, bool *missing, wb_error *e);

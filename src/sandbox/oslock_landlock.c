@@ -76,7 +76,33 @@ struct wb_ll_rules {
     size_t n;
     int *fds;
     bool *write;
+    uint16_t ports[WB_OSLOCK_PORTS];   /* TCP connect allowed (ABI 4) */
+    size_t nports;
 };
+
+typedef struct __attribute__((packed)) ll_port {
+    uint64_t allowed;
+    uint64_t port;
+} ll_port;
+enum { LL_RULE_NET_PORT = 2 };
+
+void wb_oslock_landlock_ports(wb_ll_rules *r, const uint16_t *ports,
+                              size_t n)
+{
+    r->nports = n < WB_OSLOCK_PORTS ? n : WB_OSLOCK_PORTS;
+    memcpy(r->ports, ports, r->nports * sizeof *ports);
+}
+
+/* TCP connect to the ports of the network rules (and DNS over TCP). */
+static int add_ports(int ruleset, const wb_ll_rules *r)
+{
+    for (size_t i = 0; i < r->nports; i++) {
+        ll_port a = { .allowed = LL_NET_CONNECT_TCP, .port = r->ports[i] };
+        if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &a, 0))
+            return errno;
+    }
+    return 0;
+}
 
 /* 0: no Landlock (not built in, or disabled at boot). */
 int wb_oslock_landlock_abi(void)
@@ -178,6 +204,9 @@ int wb_oslock_landlock_apply(wb_ll_rules *r, bool *missing, wb_error *e)
             wb_err_set(e, WB_E_IO, "landlock: cannot add a rule: %s",
                        strerror(err));
     }
+    if (!err && abi >= 4 && (err = add_ports(ruleset, r)))
+        wb_err_set(e, WB_E_IO, "landlock: cannot add a port rule: %s",
+                   strerror(err));
     if (!err && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
         err = errno;
         wb_err_set(e, WB_E_IO, "landlock: cannot restrict the process: %s",

@@ -210,7 +210,23 @@ typedef struct program {
     unsigned short len;
 } program;
 
-static scmp_filter_ctx build_rules(bool trap, bool nosuid, wb_error *e)
+/* Outbound HTTP (src/net/): TCP sockets to the rules' hosts and the
+ * resolver's UDP queries; the addresses are checked by src/net/ and the
+ * ports by Landlock. Only when the run has network rules. */
+static int add_net(scmp_filter_ctx f)
+{
+    int rc = 0;
+    static const int families[] = { AF_INET, AF_INET6 };
+    for (int i = 0; i < 2; i++)
+        rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                               SCMP_A0(SCMP_CMP_EQ, (uint64_t)families[i], 0));
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(sendmmsg), 0);
+    return rc;
+}
+
+static scmp_filter_ctx build_rules(bool trap, bool nosuid, bool net,
+                                   wb_error *e)
 {
     uint32_t kill = trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
     scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -227,6 +243,8 @@ static scmp_filter_ctx build_rules(bool trap, bool nosuid, wb_error *e)
         rc = add_nosuid(f);
     if (!rc)
         rc = add_conditional(f, kill);
+    if (!rc && net)
+        rc = add_net(f);
     if (rc) {
         wb_err_set(e, WB_E_IO, "seccomp: cannot build the filter: %s",
                    strerror(-rc));
@@ -265,9 +283,9 @@ static program *export_program(scmp_filter_ctx f, wb_error *e)
     return p;
 }
 
-void *wb_oslock_seccomp_build(bool trap, bool nosuid, wb_error *e)
+void *wb_oslock_seccomp_build(bool trap, bool nosuid, bool net, wb_error *e)
 {
-    scmp_filter_ctx f = build_rules(trap, nosuid, e);
+    scmp_filter_ctx f = build_rules(trap, nosuid, net, e);
     program *p = f ? export_program(f, e) : NULL;
     if (f)
         seccomp_release(f);

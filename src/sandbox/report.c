@@ -3,8 +3,7 @@
  * function names) is UTF-8 as given; ill-formed bytes become U+FFFD, so
  * the document is always valid JSON. The fields and their order are
  * those of `wasmbox run --help` and docs/exit-codes.md. */
-#include "wasmbox/sandbox.h"
-#include "common/json.h"
+#include "sandbox/sandbox.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +25,41 @@ static json_t *text_or_null(bool present, const char *s)
     return present ? wb_json_text(s, strlen(s)) : json_null();
 }
 
+static json_t *report_base(const wb_run_result *res);
+
+/* The run's HTTP requests (docs/network.md): those past the log's
+ * length are counted in "requests_total" only. */
+json_t *wb_run_requests_json(const wb_run_result *res)
+{
+    json_t *a = json_array();
+    uint32_t n = res->net_requests < WB_NET_LOG_MAX ? res->net_requests
+                                                    : WB_NET_LOG_MAX;
+    for (uint32_t i = 0; a && i < n; i++) {
+        const wb_net_entry *e = &res->net[i];
+        json_t *o = json_pack("{s:s, s:s, s:o, s:i, s:o, s:I, s:o}",
+            "method", e->method, "scheme", e->scheme,
+            "host", wb_json_text(e->host, strlen(e->host)),
+            "port", (int)e->port,
+            "status", e->status ? json_integer(e->status) : json_null(),
+            "bytes", (json_int_t)e->bytes,
+            "refused", text_or_null(*e->refused, e->refused));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *report(const wb_run_result *res)
+{
+    json_t *j = report_base(res);
+    if (j && res->net_requests) {
+        json_object_set_new(j, "requests", wb_run_requests_json(res));
+        json_object_set_new(j, "requests_total",
+                            json_integer(res->net_requests));
+    }
+    return j;
+}
+
+static json_t *report_base(const wb_run_result *res)
 {
     bool exited = res->outcome == WB_OUTCOME_EXITED;
     bool error = res->outcome == WB_OUTCOME_ERROR;

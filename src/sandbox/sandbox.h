@@ -4,6 +4,7 @@
 
 #include "wasmbox/sandbox.h"
 #include "common/error.h"
+#include "common/json.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -46,5 +47,9 @@ typedef wb_status (*wb_sandbox_entry)(void *user,
 wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
                                wb_sandbox_entry entry, void *user,
                                wb_run_result *res, wb_error *err);
+
+/* report.c: the run's HTTP requests as the report's "requests" array
+ * (docs/network.md); the servers' answers use it too. */
+json_t *wb_run_requests_json(const wb_run_result *res);
 
 #endif

@@ -13,6 +13,7 @@
 #include "common/b64.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "sandbox/sandbox.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,11 @@ static json_t *step_json(const wb_step_result *sr, bool session)
         "truncated", "stdout", rr->stdout_truncated,
         "stderr", rr->stderr_truncated,
         "tier", sr->native ? "native" : "interp");
+    if (j && rr->net_requests) {           /* docs/network.md */
+        json_object_set_new(j, "requests", wb_run_requests_json(rr));
+        json_object_set_new(j, "requests_total",
+                            json_integer(rr->net_requests));
+    }
     if (j && session) {
         json_object_set_new(j, "state", json_pack(
             "{s:b, s:b, s:b, s:b, s:I}", "persistent", sr->persistent,

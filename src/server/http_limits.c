@@ -6,6 +6,7 @@
  * value), and a malformed, unknown or wider one refuses the whole
  * request with a message naming the field, before anything runs. */
 #include "server/http.h"
+#include "net/net.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,86 @@ static bool get_duration(json_t *v, uint64_t *ms)
               "allows (%llu%s); a request's limits can only tighten the " \
               "policy", (unsigned long long)(got), unit, \
               (unsigned long long)(have), unit), false)
+
+/* limits.network.allow: a list whose every rule lies within one of the
+ * budget's rules; it replaces them ([] : no network). */
+static bool net_allow(json_t *v, wb_net_budget *b, char *msg, size_t cap)
+{
+    wb_net_budget nb = *b;
+    size_t i;
+    json_t *r;
+    char why[300];
+    if (!json_is_array(v)) {
+        snprintf(msg, cap, "limits.network.allow: expected a list of rules");
+        return false;
+    }
+    nb.nallow = 0;
+    json_array_foreach(v, i, r) {
+        const char *s = json_string_value(r);
+        if (!s || !wb_net_budget_covers(b, s, why, sizeof why) ||
+            wb_net_allow(&nb, s, why, sizeof why)) {
+            snprintf(msg, cap, "limits.network.allow: %s; a request's "
+                     "limits can only tighten the policy",
+                     s ? why : "expected a string");
+            return false;
+        }
+    }
+    *b = nb;
+    return true;
+}
+
+static bool net_limits(json_t *net, wb_net_budget *b, char *msg, size_t cap)
+{
+    const char *k;
+    json_t *v;
+    if (!json_is_object(net)) {
+        snprintf(msg, cap, "limits.network: expected an object");
+        return false;
+    }
+    json_object_foreach(net, k, v) {
+        uint64_t x;
+        if (!strcmp(k, "allow")) {
+            if (!net_allow(v, b, msg, cap))
+                return false;
+        } else if (!strcmp(k, "max_requests")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0) {
+                snprintf(msg, cap, "limits.network.max_requests: expected a "
+                         "non-negative integer");
+                return false;
+            }
+            x = (uint64_t)json_integer_value(v);
+            if (x > b->max_requests)
+                return WIDER(msg, cap, "network.max_requests", x,
+                             b->max_requests, "");
+            b->max_requests = (uint32_t)x;
+        } else if (!strcmp(k, "max_response")) {
+            if (!get_size(v, &x)) {
+                snprintf(msg, cap, "limits.network.max_response: expected a "
+                         "byte count or a size like \"1M\"");
+                return false;
+            }
+            if (x > b->max_response)
+                return WIDER(msg, cap, "network.max_response", x,
+                             b->max_response, " bytes");
+            b->max_response = x;
+        } else if (!strcmp(k, "timeout")) {
+            if (!get_duration(v, &x) || x == 0) {
+                snprintf(msg, cap, "limits.network.timeout: expected a "
+                         "positive number of seconds or a duration");
+                return false;
+            }
+            if (b->timeout_ms && x > b->timeout_ms)
+                return WIDER(msg, cap, "network.timeout", x, b->timeout_ms,
+                             " ms");
+            b->timeout_ms = x;
+        } else {
+            snprintf(msg, cap, "limits.network.%s: unknown limit (allow, "
+                     "max_requests, max_response, timeout)", k);
+            return false;
+        }
+    }
+    return true;
+}
 
 bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap)
 {
@@ -92,9 +173,12 @@ bool wb_http_limits(json_t *limits, wb_budget *b, char *msg, size_t cap)
             if (x > b->max_disk)
                 return WIDER(msg, cap, "disk", x, b->max_disk, " bytes");
             b->max_disk = x;
+        } else if (!strcmp(k, "network")) {
+            if (!net_limits(v, &b->net, msg, cap))
+                return false;
         } else {
             snprintf(msg, cap, "limits.%s: unknown limit (timeout, memory, "
-                     "fuel, output, disk)", k);
+                     "fuel, output, disk, network)", k);
             return false;
         }
     }

@@ -8,6 +8,7 @@
 #include "common/b64.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "sandbox/sandbox.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,28 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s,
     (*buf)[*len] = 0;
 }
 
+/* "--- requests ---" and one line per HTTP request of the step. */
+static void request_lines(const wb_run_result *rr, char **text, size_t *len,
+                          size_t *cap)
+{
+    uint32_t n = rr->net_requests < WB_NET_LOG_MAX ? rr->net_requests
+                                                   : WB_NET_LOG_MAX;
+    if (n)
+        append(text, len, cap, "--- requests ---\n", 17);
+    for (uint32_t i = 0; i < n; i++) {
+        const wb_net_entry *e = &rr->net[i];
+        char line[700];
+        int k = snprintf(line, sizeof line, "%s %s://%s:%u ", e->method,
+                         e->scheme, e->host, e->port);
+        if (e->refused[0])
+            snprintf(line + k, sizeof line - k, "refused: %s\n", e->refused);
+        else
+            snprintf(line + k, sizeof line - k, "-> %d (%llu bytes)\n",
+                     (int)e->status, (unsigned long long)e->bytes);
+        append(text, len, cap, line, strlen(line));
+    }
+}
+
 static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
 {
     const wb_run_result *rr = &r->run;
@@ -220,6 +243,7 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
     if (rr->stdout_truncated || rr->stderr_truncated)
         append(&text, &len, &cap, "[output truncated at the output limit]\n",
                39);
+    request_lines(rr, &text, &len, &cap);
     if (r->note[0]) {
         append(&text, &len, &cap, "note: ", 6);
         append(&text, &len, &cap, r->note, strlen(r->note));
@@ -240,6 +264,8 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         "fuel_used", (json_int_t)rr->fuel_used,
         "session_id", wb_session_id(c->sess),
         "tier", r->native ? "native" : "interp");
+    if (sc && rr->net_requests)            /* docs/network.md */
+        json_object_set_new(sc, "requests", wb_run_requests_json(rr));
     if (rr->outcome != WB_OUTCOME_EXITED && rr->message[0])
         json_object_set_new(sc, "message", wb_json_text(rr->message,
                                                          strlen(rr->message)));

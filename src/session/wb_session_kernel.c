@@ -879,6 +879,7 @@ static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
     k->limit = b->max_output;
     k->fuel = b->fuel;
     k->disk_room = b->max_disk;
+    wb_wasi_set_net(k->w, &b->net);     /* the guest is parked: not in it */
     k->fuel_used = k->peak_memory = k->disk_bytes = 0;
     k->phase = STEP_SENT;
     if (k->stepped) {
@@ -924,6 +925,11 @@ static void step_usage(wb_kernel *k, wb_step_result *res)
     r->fuel_used = k->fuel_used;
     r->peak_memory = k->peak_memory;
     r->disk_bytes = k->disk_bytes;
+    wb_run_result u;
+    memset(&u, 0, sizeof u);
+    wb_wasi_usage(k->w, &u);
+    r->net_requests = u.net_requests;
+    memcpy(r->net, u.net, sizeof r->net);
 }
 
 /* The kernel died or was stopped in this step: forget it, say why. */

@@ -406,7 +406,7 @@ static _Noreturn void zygote_main(zygote *z)
                 "only (see 'wasmbox sandbox-info')\n");
     preload(z);
     wb_error e = { 0 };
-    if (!(z->seccomp = wb_oslock_seccomp_build(true, wb_oslock_nosuid(),
+    if (!(z->seccomp = wb_oslock_seccomp_build(true, wb_oslock_nosuid(), false,
                                                 &e)))
         snprintf(z->seccomp_err, sizeof z->seccomp_err, "%s", e.message);
     for (;;) {

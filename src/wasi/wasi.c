@@ -1,6 +1,7 @@
 /* wasi.c: the WASI context (built from a wb_sandbox_config) and the
  * registration of every wasi_snapshot_preview1 function in a linker. */
 #include "wasi/wasi.h"
+#include "net/net.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
                               "wasi_snapshot_preview1.%s",
                               wb_wasi_funcs[i].name);
     }
-    return WB_OK;
+    return wb_wasi_define_http(w, s, l, err);
 }
 
 static char **copy_strv(char **v, size_t n)
@@ -209,7 +210,9 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
     w->env = copy_strv(cfg->env, cfg->nenv);
     w->nargs = cfg->nargs;
     w->nenv = cfg->nenv;
-    if (w->wake < 0 || !w->fds || !w->args || !w->env) {
+    w->net = w->wake < 0 ? NULL : wb_net_new(&cfg->budget.net, w->wake,
+                                             &w->cancelled);
+    if (w->wake < 0 || !w->fds || !w->args || !w->env || !w->net) {
         wb_wasi_free(w);
         return wb_err_set(err, WB_E_NOMEM, "wasi: cannot allocate the context");
     }
@@ -257,6 +260,7 @@ void wb_wasi_free(wb_wasi *w)
     for (size_t i = 0; i < w->ntfs; i++)
         wb_tfs_free(w->tfs[i]);
     wb_vroot_free(w->vroot);
+    wb_net_free(w->net);
     for (size_t i = 0; w->args && i < w->nargs; i++) free(w->args[i]);
     for (size_t i = 0; w->env && i < w->nenv; i++) free(w->env[i]);
     free(w->args);
@@ -286,9 +290,16 @@ void wb_wasi_usage(const wb_wasi *w, wb_run_result *res)
     res->stdout_truncated = w->truncated[1];
     res->stderr_truncated = w->truncated[2];
     res->disk_bytes = w->disk_bytes;
+    wb_net_usage(w->net, res);
 }
 
 void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk)
 {
     w->max_disk = max_disk;
+}
+
+void wb_wasi_set_net(wb_wasi *w, const wb_net_budget *b)
+{
+    wb_net_set_budget(w->net, b);
+    wb_net_reset_log(w->net);
 }

@@ -21,6 +21,7 @@
  *   vroot.c     the virtual root "/" under which the grants appear
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
+ *   http.c      the wasmbox_http import module (src/net/ does the work)
  *
  * Guest memory is checked on every access: wb_gptr returns NULL for any
  * range not wholly inside memory 0, and callers answer WE_FAULT. A pointer
@@ -184,6 +185,7 @@ struct wb_wasi {
      * so that a guest restored from a snapshot never sees them go
      * back (state.c); 0 otherwise. */
     uint64_t clock_offset[4];
+    struct wb_net *net;                /* outbound HTTP (src/net/) */
 };
 
 /* ---- guest memory --------------------------------------------------------- */
@@ -259,6 +261,10 @@ int wb_wasi_iovecs(wb_caller *c, uint32_t iovs, uint32_t n,
 /* Copy a guest path into buf (NUL-terminated, no embedded NUL). */
 #define WB_PATH_MAX 4096
 int wb_wasi_path(wb_caller *c, uint32_t ptr, uint32_t len, char *buf);
+
+/* http.c: define the wasmbox_http functions in l. */
+wb_status wb_wasi_define_http(wb_wasi *w, wb_store *s, wb_linker *l,
+                              wb_error *err);
 
 /* End the run for a limit: records the outcome, traps with `msg`. */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
@@ -511,6 +517,10 @@ void wb_wasi_usage(const wb_wasi *w, wb_run_result *res);
  * while no guest call runs: session kernels give each step only what is
  * left of the workspace quota. */
 void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk);
+/* A session step's network rules and limits (never more than the
+ * context was made with: without rules then, none now); its request
+ * count and log start afresh. */
+void wb_wasi_set_net(wb_wasi *w, const wb_net_budget *b);
 
 /* state.c: what a snapshot keeps of a context (src/snapshot stores the
  * bytes): argv, environment, the guest's clocks, the descriptor table.

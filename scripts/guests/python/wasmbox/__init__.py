@@ -1,0 +1,1 @@
+"""wasmbox: helpers for code running inside the wasmbox sandbox."""
