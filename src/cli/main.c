@@ -39,6 +39,8 @@ static const char wb_usage[] =
     "                                SQLite shell in the sandbox (see README);\n"
     "                                a script file is granted alone, read-only:\n"
     "                                grant its directory with --dir DIR:/app:ro\n"
+    "                                (RUN OPTIONS: those of 'wasmbox run --help',\n"
+    "                                e.g. --allow-host HOST for HTTP(S))\n"
     "  mcp [--policy FILE] [--http ADDR:PORT]\n"
     "                                serve MCP tools that run code in sandboxed\n"
     "                                sessions (see 'wasmbox mcp --help')\n"

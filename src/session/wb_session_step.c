@@ -5,6 +5,7 @@
  * through the output callback. The step's budget is the policy's,
  * tightened by the options, and its disk budget at most what is left of
  * the workspace quota (the policy's budget.disk, wb_session_files.c). */
+#include "net/net.h"
 #include "session/wb_session.h"
 #include "sandbox/preinit.h"
 #ifdef WB_TEST_HOOKS
@@ -201,9 +202,29 @@ wb_status wb_sess_exec(wb_session *s, wb_lang lang, bool kernel,
                   : one_shot(s, lang, code, len, o, b, in_fd, res, err);
 }
 
+/* The step's network: o's rules that lie within b's (a rule of o that
+ * b does not cover is dropped, never added), the lower limits. */
+static void tighten_net(wb_net_budget *b, const wb_net_budget *o)
+{
+    wb_net_budget n = *b;
+    char msg[300];
+    n.nallow = 0;
+    for (uint32_t i = 0; i < o->nallow && i < WB_NET_MAX_RULES; i++)
+        if (wb_net_budget_covers(b, o->allow[i], msg, sizeof msg))
+            snprintf(n.allow[n.nallow++], WB_NET_RULE_MAX, "%s", o->allow[i]);
+    if (o->max_requests < n.max_requests)
+        n.max_requests = o->max_requests;
+    if (o->max_response < n.max_response)
+        n.max_response = o->max_response;
+    if (o->timeout_ms && (!n.timeout_ms || o->timeout_ms < n.timeout_ms))
+        n.timeout_ms = o->timeout_ms;
+    *b = n;
+}
+
 /* The tighter of each limit (timeout 0: none; fuel < 0: unlimited). */
 static void tighten(wb_budget *b, const wb_budget *o)
 {
+    tighten_net(&b->net, &o->net);
 #define LOWER(f) if (o->f < b->f) b->f = o->f
     LOWER(max_memory);
     LOWER(max_output);

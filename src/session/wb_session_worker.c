@@ -426,6 +426,7 @@ static wb_status lock_down(wb_session *s, const wb_worker_env *env,
     wb_oslock_opts o = {
         .paths = paths, .npaths = npaths, .ids = env->ids,
         .seccomp = env->seccomp, .trap = true,
+        .net = &s->policy->budget.net,    /* its ports and resolver files */
         .max_files = files < 4096 ? files * 3 + 64 : 12352,
     };
     struct sigaction sa = { .sa_sigaction = on_sigsys,

@@ -313,7 +313,10 @@ static void write_proc(const char *path, const char *text)
  * allow (none is required: seccomp already denies sockets and SysV IPC
  * is harmless without shared keys; these are one more wall). The tests
  * read which ones from /proc/PID/ns. */
-static void enter_namespaces(void)
+/* net: the policy grants outbound HTTP (docs/network.md): the workers
+ * keep the host's network namespace, their lock-down then allows the
+ * rules' ports only and src/net/ checks every address. */
+static void enter_namespaces(bool net)
 {
     uid_t uid = geteuid();
     gid_t gid = getegid();
@@ -329,7 +332,8 @@ static void enter_namespaces(void)
     /* a private copy of the mount table: nothing the workers could do
        to it (seccomp kills mount calls) would reach the host's */
     unshare(CLONE_NEWNS);
-    unshare(CLONE_NEWNET);
+    if (!net)
+        unshare(CLONE_NEWNET);
     unshare(CLONE_NEWIPC);
 }
 
@@ -397,7 +401,8 @@ static _Noreturn void zygote_main(zygote *z)
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    enter_namespaces();
+    bool net = z->o->policy->budget.net.nallow > 0;
+    enter_namespaces(net);
     wb_frame_send(z->ctl, Z_STATUS, NULL, -1);     /* ready */
     /* workers cannot say it themselves (their stderr is /dev/null) */
     if (wb_oslock_landlock_abi() < 1)
@@ -406,7 +411,7 @@ static _Noreturn void zygote_main(zygote *z)
                 "only (see 'wasmbox sandbox-info')\n");
     preload(z);
     wb_error e = { 0 };
-    if (!(z->seccomp = wb_oslock_seccomp_build(true, wb_oslock_nosuid(), false,
+    if (!(z->seccomp = wb_oslock_seccomp_build(true, wb_oslock_nosuid(), net,
                                                 &e)))
         snprintf(z->seccomp_err, sizeof z->seccomp_err, "%s", e.message);
     for (;;) {

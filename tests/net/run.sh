@@ -184,7 +184,7 @@ check "a bad rule in a policy: 125 and its line" \
 check "a bad --allow-host: 125" test $? = 125
 
 # /v1/run narrows, never widens
-printf 'version: 1\nnetwork:\n  allow: ["http://*.test:8080", "http://127.0.0.1:8080"]\n  max_requests: 5\nsession:\n  languages: [lua]\n' \
+printf 'version: 1\nnetwork:\n  allow: ["http://*.test:8080", "http://127.0.0.1:8080"]\n  max_requests: 5\nsession:\n  languages: [lua, wasm]\n' \
     > "$T/s.yaml"
 "$WASMBOX" serve --listen 127.0.0.1:0 --insecure-no-auth --policy "$T/s.yaml" \
     --state-dir "$T/state" 2>"$T/serve.log" &
@@ -200,6 +200,24 @@ code=$(post '{"language":"lua","code":"print(1)","limits":{"network":{"max_reque
 check "/v1/run: more requests than the policy: 400" test "$code" = 400
 code=$(post '{"language":"lua","code":"print(1)","limits":{"network":{"allow":["http://api.test:8080"],"max_requests":2}}}')
 check "/v1/run: a narrower list is accepted" test "$code" != 400
+# a raw module through the server's locked-down workers
+B64=$(base64 -w0 "$T/g.wasm")   # too long for an argument: a file
+wasm_run() {   # wasm_run URL ALLOW-JSON: the answer in $T/body
+    printf '{"language":"wasm","module":"%s","args":["GET","%s"],"limits":{"network":{"allow":%s}}}' \
+        "$B64" "$1" "$2" > "$T/req.json"
+    curl -s -o "$T/body" -X POST "$U/v1/run" --data-binary @"$T/req.json"
+}
+wasm_run $H/hello '["http://api.test:8080","http://127.0.0.1:8080"]'
+check "/v1/run: a worker's guest GETs an allowed host" \
+    test "$(jq -r .stdout "$T/body" | head -2 | tr '\n' ' ')" = "code=0 status=200 bytes=5 hello "
+check "... and the answer lists the request" \
+    test "$(jq -c '[.requests[0].host, .requests[0].status, .requests_total]' "$T/body")" = '["api.test",200,1]'
+wasm_run $H/hello '["http://other.test:8080","http://127.0.0.1:8080"]'
+check "/v1/run: the narrowed list holds in the worker" \
+    grep -q "code=1" <(jq -r .stdout "$T/body")
+wasm_run http://evil.test:8080/ '["http://evil.test:8080"]'
+check "/v1/run: a private address is refused in the worker too" \
+    grep -q "10.0.0.7 refused" <(jq -r .stdout "$T/body")
 kill $SPID 2>/dev/null
 wait $SPID 2>/dev/null
 summary

@@ -86,6 +86,24 @@ attempt "write:$T/outside.txt"
 stopped exec "execve /bin/sh"
 if [ -n "$port" ]; then
     stopped "connect:$port" "TCP connect to 127.0.0.1:$port"
+    # network rules open their own TCP ports only (docs/network.md)
+    other=$((port == 65535 ? port - 1 : port + 1))
+    attempt "connect:$port" --allow-host "http://127.0.0.1:$other"
+    if "$A" sandbox-info 2>/dev/null | grep -q "no TCP bind or connect"; then
+        case "$status:$err" in
+        0:*"attempt connect:$port: refused: "*)
+            pass "with a rule for port $other, port $port stays refused" ;;
+        *) fail "with a rule for port $other, port $port: status $status: $err" ;;
+        esac
+    else
+        skip "network rules and ports (no Landlock ABI 4 here)"
+    fi
+    attempt "connect:$port" --allow-host "http://127.0.0.1:$port"
+    case "$status:$err" in
+    0:*"attempt connect:$port: allowed"*)
+        pass "a rule's port may be connected to (its address is checked by src/net)" ;;
+    *) fail "with a rule for port $port: status $status: $err" ;;
+    esac
 else
     fail "no loopback listener"
 fi

@@ -234,6 +234,51 @@ static void test_limits_tighten(void **state)
     assert_int_equal(b.max_disk, 0);
 }
 
+/* limits.network narrows the policy's allow list and limits, never
+ * widens them (docs/network.md). */
+static void test_limits_network(void **state)
+{
+    wb_budget *policy = *state;
+    char msg[300];
+    assert_int_equal(wb_net_allow(&policy->net, "*.example.org", msg,
+                                  sizeof msg), WB_OK);
+    assert_int_equal(wb_net_allow(&policy->net, "http://10.0.0.0/8:8080", msg,
+                                  sizeof msg), WB_OK);
+    policy->net.max_requests = 10;
+    policy->net.max_response = 2000;
+    policy->net.timeout_ms = 5000;
+    wb_budget b = accepted(state, "{\"network\": {\"allow\": "
+        "[\"api.example.org\", \"http://10.1.0.0/16:8080\"], "
+        "\"max_requests\": 3, \"max_response\": \"1K\", "
+        "\"timeout\": 2}}");
+    assert_int_equal(b.net.nallow, 2);
+    assert_string_equal(b.net.allow[0], "api.example.org");
+    assert_int_equal(b.net.max_requests, 3);
+    assert_int_equal(b.net.max_response, 1024);
+    assert_int_equal(b.net.timeout_ms, 2000);
+    b = accepted(state, "{\"network\": {\"allow\": []}}");
+    assert_int_equal(b.net.nallow, 0);
+    refused(state, "{\"network\": {\"allow\": [\"example.org\"]}}",
+            "limits.network.allow: network rule 'example.org' is not");
+    refused(state, "{\"network\": {\"allow\": [\"http://api.example.org\"]}}",
+            "limits.network.allow:");
+    refused(state, "{\"network\": {\"allow\": [\"http://10.0.0.0/7:8080\"]}}",
+            "limits.network.allow:");
+    refused(state, "{\"network\": {\"allow\": [1]}}",
+            "limits.network.allow: expected a string");
+    refused(state, "{\"network\": {\"allow\": \"a.example.org\"}}",
+            "limits.network.allow: expected a list");
+    refused(state, "{\"network\": {\"max_requests\": 11}}",
+            "limits.network.max_requests: 11 is more");
+    refused(state, "{\"network\": {\"max_response\": 2001}}",
+            "limits.network.max_response: 2001 bytes is more");
+    refused(state, "{\"network\": {\"timeout\": 6}}",
+            "limits.network.timeout: 6000 ms is more");
+    refused(state, "{\"network\": {\"proxy\": 1}}",
+            "limits.network.proxy: unknown limit");
+    refused(state, "{\"network\": []}", "limits.network: expected an object");
+}
+
 /* Without a timeout or a fuel limit in the policy, any value narrows it. */
 static void test_limits_unbounded_policy(void **state)
 {
@@ -314,6 +359,8 @@ int main(void)
         cmocka_unit_test(test_allowed),
         cmocka_unit_test(test_list_routes),
         cmocka_unit_test_setup_teardown(test_limits_tighten, budget_setup,
+                                        budget_teardown),
+        cmocka_unit_test_setup_teardown(test_limits_network, budget_setup,
                                         budget_teardown),
         cmocka_unit_test_setup_teardown(test_limits_unbounded_policy,
                                         budget_setup, budget_teardown),
