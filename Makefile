@@ -5,14 +5,14 @@ BUILD    ?= build
 OPT      ?= -O2
 CFLAGS   += $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
             -fno-strict-aliasing -fPIC -Iinclude -Isrc -Isrc/engine
-LDLIBS   += -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash -lcurl
+LDLIBS   += -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash
 # The command links the small libraries statically: each shared one costs
 # a start-up a file to open and map, relocations and a dozen page faults
 # (about 0.35 ms apiece on a paravirtualized VM, a seventh of a cached
 # hello-world). EXE_LIBS="$(LDLIBS)" on make's command line links them
 # dynamically.
 EXE_LIBS ?= -Wl,-Bstatic -lyaml -ljansson -lseccomp -lxxhash -Wl,-Bdynamic \
-            -lcurl -lm -lpthread
+            -lm -lpthread
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1

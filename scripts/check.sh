@@ -229,6 +229,10 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
+    step "[$cfg] outbound HTTP from Python and JS (tests/net/guests.sh)"
+    run_counted net-guests "$b/net-guests.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/net/guests.sh
     step "[$cfg] pre-initialized Python (tests/guests/preinit.sh)"
     run_counted preinit "$b/preinit.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

@@ -4,7 +4,7 @@
 #define WB_NET_BROKER_H
 
 #include "net/net.h"
-#include <curl/curl.h>
+#include "net/curl.h"
 
 #define WB_NET_HANDLES 16              /* responses open at once */
 #define WB_NET_BUF (256u << 10)        /* body bytes buffered per response */

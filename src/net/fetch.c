@@ -28,13 +28,6 @@ uint64_t wb_net_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static bool curl_ok;
-static void curl_init(void)
-{
-    curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
-
 /* The CA bundle into memory: $WASMBOX_CA_FILE (tests), else libcurl's
  * default file. A failure is kept and told at the first https request. */
 static void load_ca(wb_net *n)
@@ -77,6 +70,11 @@ void wb_net_set_budget(wb_net *n, const wb_net_budget *b)
         n->nrules = 0;
 }
 
+bool wb_net_load(char *why, size_t cap)
+{
+    return wb_curl_load(why, cap);
+}
+
 wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
                    atomic_int *cancelled)
 {
@@ -88,8 +86,7 @@ wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
     set_budget(n, b);
     if (!n->nrules)
         return n;                     /* no rule, no network: no libcurl */
-    pthread_once(&curl_once, curl_init);
-    if (curl_ok)
+    if (wb_curl_load(NULL, 0))
         n->multi = curl_multi_init();
     if (!n->multi) {
         free(n);

@@ -133,6 +133,48 @@ static int perform(wb_net *n, wb_xfer *x, char **url, const uint8_t *body,
     }
 }
 
+/* Without rules libcurl is not loaded (curl.h): the URL is only cut
+ * roughly into scheme, host and port for the refusal and the report. */
+static void rough_target(const char *u, size_t len, wb_net_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->http = len >= 7 && !strncasecmp(u, "http://", 7);
+    t->port = t->http ? 80 : 443;
+    const char *p = memchr(u, ':', len), *end = u + len;
+    p = p && end - p >= 3 && !strncmp(p, "://", 3) ? p + 3 : u;
+    const char *stop = p;
+    while (stop < end && !strchr("/?#", *stop))
+        stop++;
+    const char *at = memchr(p, '@', (size_t)(stop - p));
+    if (at)
+        p = at + 1;
+    size_t k = 0;
+    bool br = p < stop && *p == '[';
+    for (; p < stop && k + 1 < sizeof t->host; p++) {
+        if (br ? *p == ']' : *p == ':')
+            break;
+        if (*p > 0x20 && *p < 0x7f && *p != '[')
+            t->host[k++] = *p;
+    }
+    p = p < stop && *p == ']' ? p + 1 : p;
+    if (p < stop && *p == ':') {
+        unsigned v = 0;
+        for (p++; p < stop && *p >= '0' && *p <= '9' && v < 65536; p++)
+            v = v * 10 + (unsigned)(*p - '0');
+        t->port = v && v < 65536 ? (uint16_t)v : t->port;
+    }
+}
+
+static int refuse_offline(wb_net *n, const wb_net_req *rq)
+{
+    wb_xfer x = { .n = n, .log = -1 };
+    rough_target(rq->url, rq->url_len, &x.t);
+    snprintf(x.method, sizeof x.method, "%.*s", (int)rq->method_len,
+             rq->method);
+    int rc = check(n, &x);
+    return rc ? rc : wb_net_fail(n, WB_NET_DENIED, "network: no network");
+}
+
 int wb_net_request(wb_net *n, const wb_net_req *rq, uint32_t *handle)
 {
     char msg[300];
@@ -143,6 +185,8 @@ int wb_net_request(wb_net *n, const wb_net_req *rq, uint32_t *handle)
         return wb_net_fail(n, WB_NET_INVAL, "network: bad method '%.*s'",
                            (int)(rq->method_len > 20 ? 20 : rq->method_len),
                            rq->method);
+    if (!n->multi)
+        return refuse_offline(n, rq);
     int rc = wb_net_url_target(rq->url, rq->url_len, &t, msg, sizeof msg);
     if (rc)
         return wb_net_fail(n, rc, "%s", msg);

@@ -97,6 +97,11 @@ void *wb_net_headers(const char *h, size_t len, bool *ok, char *msg,
 
 typedef struct wb_net wb_net;
 
+/* Load libcurl (once; only runs with rules need it, see curl.h). A run
+ * with rules calls it before the OS lock-down. False with a one-line
+ * reason in why. */
+bool wb_net_load(char *why, size_t cap);
+
 /* A broker for one WASI context. wake_fd (borrowed) becomes readable and
  * *cancelled non-zero when the run must end. Loads the CA store now (the
  * process may be locked down later): $WASMBOX_CA_FILE when set (tests),

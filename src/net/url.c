@@ -3,7 +3,7 @@
  * same parsed URL, so the host checked is the host connected to). */
 #include "net/net.h"
 #include <ctype.h>
-#include <curl/curl.h>
+#include "net/curl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * oslock_privs.c; this file orders them. */
 #include "sandbox/oslock.h"
 #include "wasi/wasi.h"
+#include "net/net.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,9 @@ wb_status wb_oslock_new(const wb_oslock_opts *o, const wb_grant *grants,
     if (!err)
         err = wb_oslock_landlock_prepare(p, n, &l->rules, e);
     bool net = o->net && o->net->nallow;
+    char why[256];
+    if (!err && net && !wb_net_load(why, sizeof why))   /* reads /usr/lib */
+        err = wb_err_set(e, WB_E_IO, "%s", why);
     if (!err && net) {
         uint16_t ports[WB_OSLOCK_PORTS];
         wb_oslock_landlock_ports(l->rules, ports,

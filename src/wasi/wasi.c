@@ -210,6 +210,11 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
     w->env = copy_strv(cfg->env, cfg->nenv);
     w->nargs = cfg->nargs;
     w->nenv = cfg->nenv;
+    char why[256];
+    if (cfg->budget.net.nallow && !wb_net_load(why, sizeof why)) {
+        wb_wasi_free(w);
+        return wb_err_set(err, WB_E_IO, "%s", why);
+    }
     w->net = w->wake < 0 ? NULL : wb_net_new(&cfg->budget.net, w->wake,
                                              &w->cancelled);
     if (w->wake < 0 || !w->fds || !w->args || !w->env || !w->net) {

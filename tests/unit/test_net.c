@@ -12,7 +12,7 @@
 
 #include "wasmbox.h"
 #include "net/net.h"
-#include <curl/curl.h>
+#include "net/curl.h"
 
 static wb_net_rule rule(const char *s)
 {
@@ -188,6 +188,11 @@ static void test_request_checks(void **st)
 
 int main(void)
 {
+    char why[256];
+    if (!wb_net_load(why, sizeof why)) {     /* URLs and headers use libcurl */
+        fprintf(stderr, "test_net: %s\n", why);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_syntax),
         cmocka_unit_test(test_rule_match),

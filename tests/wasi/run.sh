@@ -69,7 +69,7 @@ if [ -f "$LIB" ]; then
     printf 'int main(void){volatile unsigned x=0;for(;;)x++;}\n' >"$OUT/spin.c"
     if ! "${CC[@]}" -o "$OUT/spin.wasm" "$OUT/spin.c" 2>"$OUT/api_run.log" ||
        ! cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -o "$OUT/api_run" \
-            "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash -lcurl -ldl \
+            "$ROOT/tests/wasi/host/api_run.c" "$LIB" -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash -ldl \
             "${SANFLAGS[@]}" 2>"$OUT/api_run.log"; then
         fail "c-api: does not build: $(head -3 "$OUT/api_run.log" | tr '\n' ' ')"
     elif out=$(timeout 30 "$OUT/api_run" "$OUT/args_env.wasm" "$OUT/spin.wasm" \
