@@ -152,7 +152,6 @@ typedef struct nt_unit {
 typedef struct nt_plan_t {
     nt_unit *units;             /* in definition order */
     nt_unit **queue;            /* the order they are compiled in */
-    uint32_t *owner;            /* per definition: its unit */
     uint32_t nunits;
 } nt_plan_t;
 wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,

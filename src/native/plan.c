@@ -61,8 +61,7 @@ wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
     uint64_t target = unit_target(total, nthreads);
     p->units = calloc(ndefs ? ndefs : 1, sizeof *p->units);
     p->queue = calloc(ndefs ? ndefs : 1, sizeof *p->queue);
-    p->owner = calloc(ndefs ? ndefs : 1, sizeof *p->owner);
-    if (!p->units || !p->queue || !p->owner)
+    if (!p->units || !p->queue)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
     p->nunits = 0;
     for (uint32_t d = 0; d < ndefs; d++) {
@@ -76,7 +75,6 @@ wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
         }
         u->count++;
         u->bytes += c;
-        p->owner[d] = (uint32_t)(u - p->units);
     }
     for (uint32_t i = 0; i < p->nunits; i++)
         p->queue[i] = &p->units[i];
@@ -88,7 +86,6 @@ void nt_plan_free(nt_plan_t *p)
 {
     free(p->units);
     free(p->queue);
-    free(p->owner);
 }
 
 static int by_time_desc(const void *a, const void *b)
