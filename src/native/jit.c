@@ -129,21 +129,6 @@ static uint64_t count_ir(LLVMModuleRef M)
     return n;
 }
 
-/* The pipeline options for a unit: O2's, except that a unit of one huge
- * function (plan.c NT_BIG_BYTES) goes without the SLP vectoriser, which
- * took more than half of the optimisation time of the Asyncify'd Lua
- * interpreter loop (40 KB of Wasm: 18 of 32 s, `WB_NT_TIME_PASSES=1`)
- * and has little to find in an interpreter's dispatch loop. Loops are
- * still vectorised. WB_NT_SLP=1 (or 0) forces it on (off) everywhere,
- * for measuring. */
-static bool slp(const nt_unit *u)
-{
-    const char *e = getenv("WB_NT_SLP");
-    if (e && (!strcmp(e, "0") || !strcmp(e, "1")))
-        return *e == '1';
-    return !u->big;
-}
-
 /* Optimises the unit's module and emits it as an object file. */
 static wb_status emit(nt_mod *m, LLVMTargetMachineRef tm, nt_unit *u)
 {
@@ -155,7 +140,6 @@ static wb_status emit(nt_mod *m, LLVMTargetMachineRef tm, nt_unit *u)
     LLVMSetTarget(m->M, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-    LLVMPassBuilderOptionsSetSLPVectorization(po, slp(u));
     uint64_t t0 = cpu_ns();
     LLVMErrorRef perr = LLVMRunPasses(m->M, "default<O2>", tm, po);
     LLVMDisposePassBuilderOptions(po);

@@ -9,7 +9,7 @@
  * thread busy for minutes after the other had finished). Units are runs
  * of consecutive definitions, which are usually one source file's, so
  * most calls stay direct within a unit; a definition of NT_BIG_BYTES or
- * more is a unit of its own (it may get the cheaper pipeline, jit.c).
+ * more is a unit of its own.
  *
  * Knobs for whoever measures the compiler (docs/native-tier.md):
  * WB_NT_UNIT_BYTES sets the target unit size (1: one function per unit),
