@@ -40,7 +40,9 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 static uint64_t unit_target(uint64_t total, unsigned nthreads)
 {
     uint64_t t = total / ((uint64_t)nthreads * 8 + 1);
-    t = t < 32768 ? 32768 : t > 262144 ? 262144 : t;
+    uint64_t share = (total + nthreads - 1) / nthreads;
+    t = t < 16384 ? 16384 : t > 262144 ? 262144 : t;
+    t = t > share ? share : t;      /* at least a unit per thread */
     return env_u64("WB_NT_UNIT_BYTES", t);
 }
 
