@@ -69,6 +69,8 @@ static int background(wb_module *m)
     if (st == WB_OK)
         st = wb_native_write_file(m, img, path, 0600, &err);
     wb_native_image_free(img);
+    if (st == WB_OK)
+        wb_native_cache_trim_after(path);
     if (st != WB_OK) {
         snprintf(side, sizeof side, "%s.failed", path);
         int fd = open(side, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -111,6 +113,8 @@ static int to_file(wb_module *m, const char *module, const char *out,
     }
     st = wb_native_write_file(m, img, out, out == path ? 0600 : 0644, &err);
     wb_native_image_free(img);
+    if (st == WB_OK && out == path)
+        wb_native_cache_trim_after(path);
     if (st != WB_OK) {
         wb_cli_error(NULL, "%s", err.message);
         return WB_EXIT_FAIL;

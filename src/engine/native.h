@@ -205,6 +205,22 @@ wb_status wb_native_cache_path(const wb_module *m, bool create, char *path,
                                size_t cap, wb_error *err);
 wb_status wb_native_cache_store(const wb_module *m, const wb_native_image *img,
                                 wb_error *err);
+/* native_evict.c: the cache's size cap and least-recently-used eviction.
+ * The cap in bytes: WASMBOX_NATIVE_CACHE_MAX (a number with an optional
+ * K, M, G or T suffix, binary; 0: no cap), else 1 GiB. */
+#define WB_NCACHE_DEFAULT_MAX (1ull << 30)
+uint64_t wb_native_cache_cap(void);
+/* Records a use of the cache file at `path` (for eviction; quietly
+ * nothing when it cannot). */
+void wb_native_cache_touch(const char *path);
+/* Unlinks the least recently used *.wbn files of `dir` until their
+ * lengths add up to `cap` or less; never the one named `keep`. */
+wb_status wb_native_cache_trim(const char *dir, uint64_t cap,
+                               const char *keep, unsigned *evicted,
+                               wb_error *err);
+/* After `path` was written into the cache: its directory trimmed to
+ * wb_native_cache_cap(), `path` kept; quietly. */
+void wb_native_cache_trim_after(const char *path);
 
 /* native_rt.c */
 extern const wb_native_helpers wb_native_helper_table;

@@ -156,6 +156,8 @@ wb_ncache_result wb_native_cache_load(wb_module *m, char *path, size_t cap,
     }
     st = load_stamped(m, fd, &sb, err);
     close(fd);
+    if (st == WB_OK)
+        wb_native_cache_touch(path);
     return st == WB_OK ? WB_NCACHE_HIT : WB_NCACHE_REFUSED;
 }
 
@@ -166,5 +168,7 @@ wb_status wb_native_cache_store(const wb_module *m, const wb_native_image *img,
     wb_status st = wb_native_cache_path(m, true, path, sizeof path, err);
     if (st == WB_OK)
         st = wb_native_write_file(m, img, path, 0600, err);
+    if (st == WB_OK)
+        wb_native_cache_trim_after(path);
     return st;
 }

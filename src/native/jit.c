@@ -1,41 +1,39 @@
 /*
  * jit.c: compiles a module for the native tier (the plugin's entry).
  *
- * Definitions are split into one LLVM module per thread (balanced by body
- * size); each thread translates its functions, runs the O2 pipeline and
- * emits a position-independent ELF object; obj.c links the objects into
+ * Definitions are split into work units (plan.c), one LLVM module each;
+ * the threads take units from a queue, largest first, and for each
+ * translate its functions, run the O2 pipeline and emit a
+ * position-independent ELF object; obj.c links the objects into
  * one image (wb_native_image), which the engine maps (native_file.c:
  * read-write, filled, then read-execute: never writable and executable
  * at once) or the code cache stores. Calls between functions of
- * different threads go through the table of compiled functions
- * (wb_nctx.fns); within one thread they are direct.
+ * different units go through the table of compiled functions
+ * (wb_nctx.fns); within one unit they are direct.
  */
 #include "nt.h"
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Shared by the threads of one compilation. */
 typedef struct nt_job {
     const wb_module *wm;
     uint64_t guard_reserve;
     unsigned nthreads;
-    uint32_t *owner;            /* thread per definition */
-    LLVMMemoryBufferRef *objs;  /* per thread: its object file */
+    nt_plan_t plan;
+    uint32_t next;              /* the queue's next unit (atomic) */
     pthread_mutex_t mu;
     bool failed;
     wb_error err;               /* the first failure */
 } nt_job;
 
-typedef struct nt_thread {
-    nt_job *job;
-    unsigned index;
-} nt_thread;
-
-/* ---- one thread ------------------------------------------------------- */
+/* ---- one unit ------------------------------------------------------- */
 
 static void job_fail(nt_job *j, const wb_error *e)
 {
@@ -45,6 +43,13 @@ static void job_fail(nt_job *j, const wb_error *e)
         j->err = *e;
     }
     pthread_mutex_unlock(&j->mu);
+}
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void set_attrs(nt_mod *m, LLVMValueRef fn)
@@ -60,14 +65,11 @@ static void set_attrs(nt_mod *m, LLVMValueRef fn)
     }
 }
 
-/* Declares this thread's functions, so calls among them are direct. */
-static void declare(nt_mod *m, nt_thread *t)
+/* Declares the unit's functions, so calls among them are direct. */
+static void declare(nt_mod *m, const nt_unit *u)
 {
     const wb_module *wm = m->wm;
-    uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
-    for (uint32_t d = 0; d < ndefs; d++) {
-        if (t->job->owner[d] != t->index)
-            continue;
+    for (uint32_t d = u->first; d < u->first + u->count; d++) {
         char name[32];
         const wb_functype *ft = &wm->types[wm->funcdefs[d].typeidx];
         snprintf(name, sizeof name, "f%u", d);
@@ -83,13 +85,10 @@ static void declare(nt_mod *m, nt_thread *t)
     }
 }
 
-static wb_status translate_all(nt_mod *m, nt_thread *t)
+static wb_status translate_all(nt_mod *m, nt_job *j, const nt_unit *u)
 {
-    uint32_t ndefs = m->wm->nfuncs - m->wm->nfunc_imports;
-    for (uint32_t d = 0; d < ndefs; d++) {
-        if (t->job->owner[d] != t->index)
-            continue;
-        if (t->job->failed)
+    for (uint32_t d = u->first; d < u->first + u->count; d++) {
+        if (j->failed)
             return WB_E_IMPL_LIMIT;
         wb_status st = nt_translate(m, d);
         if (st == WB_OK)
@@ -117,16 +116,23 @@ static wb_status check_module(nt_mod *m)
     return WB_OK;
 }
 
-/* Optimises this thread's module and emits it as an object file. */
-static wb_status emit(nt_mod *m, nt_thread *t)
+static uint64_t count_ir(LLVMModuleRef M)
+{
+    uint64_t n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(M); fn;
+         fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
+             bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in;
+                 in = LLVMGetNextInstruction(in))
+                n++;
+    return n;
+}
+
+/* Optimises the unit's module and emits it as an object file. */
+static wb_status emit(nt_mod *m, LLVMTargetMachineRef tm, nt_unit *u)
 {
     char *msg = NULL;
-    LLVMTargetMachineRef tm = nt_target_machine(&msg);
-    if (!tm) {
-        wb_err_set(m->err, WB_E_IMPL_LIMIT, "native tier: %s", msg ? msg : "?");
-        LLVMDisposeMessage(msg);
-        return WB_E_IMPL_LIMIT;
-    }
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
     LLVMSetModuleDataLayout(m->M, td);
     LLVMDisposeTargetData(td);
@@ -134,109 +140,147 @@ static wb_status emit(nt_mod *m, nt_thread *t)
     LLVMSetTarget(m->M, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    uint64_t t0 = cpu_ns();
     LLVMErrorRef perr = LLVMRunPasses(m->M, "default<O2>", tm, po);
     LLVMDisposePassBuilderOptions(po);
+    uint64_t t1 = cpu_ns();
+    u->ns[1] += t1 - t0;
     wb_status st = WB_OK;
     if (perr) {
         char *em = LLVMGetErrorMessage(perr);
         st = wb_err_set(m->err, WB_E_IMPL_LIMIT, "native tier: %s", em);
         LLVMDisposeErrorMessage(em);
     } else if (LLVMTargetMachineEmitToMemoryBuffer(tm, m->M, LLVMObjectFile,
-                                                   &msg,
-                                                   &t->job->objs[t->index])) {
+                                                   &msg, &u->obj)) {
         st = wb_err_set(m->err, WB_E_IMPL_LIMIT, "native tier: code "
                         "generation failed: %s", msg ? msg : "?");
         LLVMDisposeMessage(msg);
     }
-    LLVMDisposeTargetMachine(tm);
+    u->ns[2] += cpu_ns() - t1;
     return st;
 }
 
+static void mod_init(nt_mod *m)
+{
+    m->C = LLVMContextCreate();
+    m->M = LLVMModuleCreateWithNameInContext("wasm", m->C);
+    m->B = LLVMCreateBuilderInContext(m->C);
+    m->i1 = LLVMInt1TypeInContext(m->C);
+    m->i8 = LLVMInt8TypeInContext(m->C);
+    m->i16 = LLVMInt16TypeInContext(m->C);
+    m->i32 = LLVMInt32TypeInContext(m->C);
+    m->i64 = LLVMInt64TypeInContext(m->C);
+    m->f32 = LLVMFloatTypeInContext(m->C);
+    m->f64 = LLVMDoubleTypeInContext(m->C);
+    m->ptr = LLVMPointerTypeInContext(m->C, 0);
+    m->vt = LLVMVoidTypeInContext(m->C);
+    m->v128 = LLVMVectorType(m->i64, 2);
+}
+
+/* Translates, checks, optimises and emits one unit in a context of its
+ * own (freed at the end, so a thread holds one unit's IR at a time). */
+static wb_status compile_unit(nt_job *j, LLVMTargetMachineRef tm,
+                              nt_unit *u, LLVMValueRef *fns,
+                              LLVMValueRef *entries, wb_error *err)
+{
+    nt_mod m = { .wm = j->wm, .guard_reserve = j->guard_reserve,
+                 .err = err, .fns = fns, .entries = entries };
+    mod_init(&m);
+    uint64_t t0 = cpu_ns();
+    declare(&m, u);
+    wb_status st = translate_all(&m, j, u);
+    if (st == WB_OK)
+        st = check_module(&m);
+    u->ninstr = m.ninstr;
+    if (st == WB_OK && getenv("WB_NT_PROFILE"))
+        u->ir_instr = count_ir(m.M);
+    u->ns[0] = cpu_ns() - t0;
+    if (st == WB_OK)
+        st = emit(&m, tm, u);
+    LLVMDisposeModule(m.M);
+    LLVMDisposeBuilder(m.B);
+    LLVMContextDispose(m.C);
+    for (uint32_t d = u->first; d < u->first + u->count; d++)
+        fns[d] = entries[d] = NULL;
+    return st;
+}
+
+/* A thread: units from the queue until it is empty or one failed. */
 static void *thread_main(void *arg)
 {
-    nt_thread *t = arg;
-    nt_job *j = t->job;
+    nt_job *j = arg;
     wb_error err = { 0 };
     uint32_t ndefs = j->wm->nfuncs - j->wm->nfunc_imports;
-    nt_mod m = { .wm = j->wm, .guard_reserve = j->guard_reserve,
-                 .err = &err };
-    m.fns = calloc(ndefs ? ndefs : 1, sizeof *m.fns);
-    m.entries = calloc(ndefs ? ndefs : 1, sizeof *m.entries);
-    m.C = LLVMContextCreate();
-    m.M = LLVMModuleCreateWithNameInContext("wasm", m.C);
-    m.B = LLVMCreateBuilderInContext(m.C);
-    m.i1 = LLVMInt1TypeInContext(m.C);
-    m.i8 = LLVMInt8TypeInContext(m.C);
-    m.i16 = LLVMInt16TypeInContext(m.C);
-    m.i32 = LLVMInt32TypeInContext(m.C);
-    m.i64 = LLVMInt64TypeInContext(m.C);
-    m.f32 = LLVMFloatTypeInContext(m.C);
-    m.f64 = LLVMDoubleTypeInContext(m.C);
-    m.ptr = LLVMPointerTypeInContext(m.C, 0);
-    m.vt = LLVMVoidTypeInContext(m.C);
-    m.v128 = LLVMVectorType(m.i64, 2);
+    char *msg = NULL;
+    LLVMValueRef *fns = calloc(ndefs ? ndefs : 1, sizeof *fns);
+    LLVMValueRef *entries = calloc(ndefs ? ndefs : 1, sizeof *entries);
+    LLVMTargetMachineRef tm = nt_target_machine(&msg);
     wb_status st = WB_OK;
-    if (!m.fns || !m.entries) {
+    if (!fns || !entries)
         st = wb_err_set(&err, WB_E_NOMEM, "out of memory");
-    } else {
-        declare(&m, t);
-        st = translate_all(&m, t);
-        if (st == WB_OK)
-            st = check_module(&m);
-        if (st == WB_OK)
-            st = emit(&m, t);
+    else if (!tm)
+        st = wb_err_set(&err, WB_E_IMPL_LIMIT, "native tier: %s",
+                        msg ? msg : "?");
+    LLVMDisposeMessage(msg);
+    while (st == WB_OK && !j->failed) {
+        uint32_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+        if (i >= j->plan.nunits)
+            break;
+        st = compile_unit(j, tm, j->plan.queue[i], fns, entries, &err);
     }
     if (st != WB_OK && err.status == WB_OK)
         wb_err_set(&err, st, "native tier: compilation failed");
     if (st != WB_OK)
         job_fail(j, &err);
-    if (m.M)
-        LLVMDisposeModule(m.M);
-    LLVMDisposeBuilder(m.B);
-    LLVMContextDispose(m.C);
-    free(m.fns);
-    free(m.entries);
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
+    free(fns);
+    free(entries);
     return NULL;
 }
 
 /* ---- the module ------------------------------------------------------- */
 
-/* Largest bodies first, each to the least loaded thread. */
-static void balance(nt_job *j)
-{
-    const wb_module *wm = j->wm;
-    uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
-    uint64_t load[64] = { 0 };
-    for (uint32_t d = 0; d < ndefs; d++) {
-        unsigned best = 0;
-        for (unsigned k = 1; k < j->nthreads; k++)
-            if (load[k] < load[best])
-                best = k;
-        j->owner[d] = best;
-        load[best] += wm->funcdefs[d].body_len + 64;
-    }
-}
-
 static void run_threads(nt_job *j)
 {
-    nt_thread ts[64];
     pthread_t tids[64];
     bool started[64] = { false };
-    for (unsigned i = 0; i < j->nthreads; i++) {
-        ts[i] = (nt_thread){ .job = j, .index = i };
+    for (unsigned i = 1; i < j->nthreads; i++) {
         /* LLVM's recursion (verifier, codegen) wants a large stack. */
         pthread_attr_t a;
         pthread_attr_init(&a);
         pthread_attr_setstacksize(&a, 64u << 20);
-        started[i] = i > 0 && pthread_create(&tids[i], &a, thread_main, &ts[i]) == 0;
+        started[i] = pthread_create(&tids[i], &a, thread_main, j) == 0;
         pthread_attr_destroy(&a);
     }
-    thread_main(&ts[0]);
-    for (unsigned i = 1; i < j->nthreads; i++) {
+    thread_main(j);
+    for (unsigned i = 1; i < j->nthreads; i++)
         if (started[i])
             pthread_join(tids[i], NULL);
-        else
-            thread_main(&ts[i]);
+}
+
+/* Links the units' objects, in definition order. */
+static wb_status link_units(nt_job *j, wb_native_image **out)
+{
+    LLVMMemoryBufferRef *objs = calloc(j->plan.nunits ? j->plan.nunits : 1,
+                                       sizeof *objs);
+    if (!objs)
+        return wb_err_set(&j->err, WB_E_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < j->plan.nunits; i++)
+        objs[i] = j->plan.units[i].obj;
+    wb_status st = nt_link(j->wm, objs, j->plan.nunits, out, &j->err);
+    free(objs);
+    return st;
+}
+
+/* WB_NT_TIME_PASSES=1: LLVM's own report of the time each pass took, on
+ * stderr, for whoever works on compile time (docs/native-tier.md). */
+static void llvm_options(void)
+{
+    const char *t = getenv("WB_NT_TIME_PASSES");
+    if (t && !strcmp(t, "1")) {
+        const char *argv[] = { "wasmbox", "-time-passes" };
+        LLVMParseCommandLineOptions(2, argv, NULL);
     }
 }
 
@@ -245,6 +289,8 @@ static wb_status compile(const wb_module *wm, unsigned threads,
                          wb_error *err)
 {
     nt_target_init();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, llvm_options);
     uint32_t ndefs = wm->nfuncs - wm->nfunc_imports;
     nt_job j = { .wm = wm, .guard_reserve = guard_reserve };
     j.nthreads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
@@ -255,24 +301,18 @@ static wb_status compile(const wb_module *wm, unsigned threads,
         bytes += wm->funcdefs[d].body_len;
     if (j.nthreads > bytes / 16384 + 1)
         j.nthreads = (unsigned)(bytes / 16384 + 1);
-    j.owner = calloc(ndefs ? ndefs : 1, sizeof *j.owner);
-    j.objs = calloc(j.nthreads, sizeof *j.objs);
-    if (!j.owner || !j.objs) {
-        free(j.owner);
-        free(j.objs);
-        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    wb_status st = nt_plan(&j.plan, wm, j.nthreads, &j.err);
+    if (st == WB_OK) {
+        pthread_mutex_init(&j.mu, NULL);
+        run_threads(&j);
+        pthread_mutex_destroy(&j.mu);
+        st = j.failed ? j.err.status : link_units(&j, out);
+        nt_plan_report(&j.plan, wm);
     }
-    pthread_mutex_init(&j.mu, NULL);
-    balance(&j);
-    run_threads(&j);
-    free(j.owner);
-    pthread_mutex_destroy(&j.mu);
-    wb_status st = j.failed ? j.err.status
-                            : nt_link(wm, j.objs, j.nthreads, out, &j.err);
-    for (unsigned i = 0; i < j.nthreads; i++)
-        if (j.objs[i])
-            LLVMDisposeMemoryBuffer(j.objs[i]);
-    free(j.objs);
+    for (uint32_t i = 0; i < j.plan.nunits; i++)
+        if (j.plan.units[i].obj)
+            LLVMDisposeMemoryBuffer(j.plan.units[i].obj);
+    nt_plan_free(&j.plan);
     if (st != WB_OK && err)
         *err = j.err;
     return st;

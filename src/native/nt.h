@@ -6,7 +6,8 @@
  *   tr_mem.c           memory, globals, tables, bulk operations
  *   tr_num.c           numeric instructions with Wasm's exact semantics
  *   tr_simd.c          128-bit SIMD as LLVM vectors
- *   obj.c              links the threads' object files into one image
+ *   plan.c             splits a module into work units, orders them
+ *   obj.c              links the units' object files into one image
  *   target_x86_64.c    everything specific to the machine
  */
 #ifndef WB_NT_H
@@ -35,6 +36,7 @@ typedef struct nt_mod {
      * and the TBAA tags telling guest memory from the runtime's state. */
     unsigned k_inv, k_tbaa;
     LLVMValueRef md_empty, tbaa_mem, tbaa_rt;
+    uint64_t ninstr;            /* Wasm instructions translated so far */
 } nt_mod;
 
 enum { NT_BLOCK, NT_LOOP, NT_IF, NT_FUNC };
@@ -136,7 +138,28 @@ nt_reloc_result nt_target_reloc(uint32_t type, uint8_t *place,
                                 uint64_t place_off, uint64_t target,
                                 size_t room);
 
-/* obj.c: links the threads' ELF objects (each defining f<d> and e<d> for
+/* plan.c: the work units of one compilation (see there). A definition
+ * this large or larger is a unit of its own. */
+#define NT_BIG_BYTES 16384
+typedef struct nt_unit {
+    uint32_t first, count;      /* definitions first .. first + count - 1 */
+    uint64_t bytes;             /* cost estimate: body bytes */
+    bool big;                   /* one definition of NT_BIG_BYTES or more */
+    LLVMMemoryBufferRef obj;    /* its object file, once emitted */
+    uint64_t ninstr, ir_instr;  /* Wasm instructions, LLVM IR before -O */
+    uint64_t ns[3];             /* thread CPU time: translate, optimise, emit */
+} nt_unit;
+typedef struct nt_plan_t {
+    nt_unit *units;             /* in definition order */
+    nt_unit **queue;            /* the order they are compiled in */
+    uint32_t nunits;
+} nt_plan_t;
+wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
+                  wb_error *err);
+void nt_plan_report(nt_plan_t *p, const wb_module *wm);
+void nt_plan_free(nt_plan_t *p);
+
+/* obj.c: links the units' ELF objects (each defining f<d> and e<d> for
  * its definitions) into one position-independent image. */
 wb_status nt_link(const wb_module *wm, LLVMMemoryBufferRef *objs,
                   unsigned n, wb_native_image **out, wb_error *err);

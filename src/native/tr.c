@@ -895,6 +895,7 @@ wb_status nt_translate(nt_mod *m, uint32_t defidx)
         LLVMPositionBuilderAtEnd(m->B, f.entry);
         LLVMBuildBr(m->B, start);
     }
+    m->ninstr += f.ninstr;
     for (uint32_t i = 0; i < f.nctl; i++)
         free_ctl(&f.ctl[i]);
     free(f.ctl);

@@ -17,6 +17,10 @@
 #               checksum) and was then damaged in place is refused too
 #   traps       timeout, fuel and stack exhaustion from cached code end
 #               as they do with code compiled for the run
+#   eviction    over WASMBOX_NATIVE_CACHE_MAX, storing a file removes the
+#               least recently used others (a run from the cache counts as
+#               a use), never the file just stored, by `wasmbox compile`
+#               and by `run --tier native`
 # Without the plugin (no llvm-19-dev) every case skips.
 # Usage: WB_BUILD=$PWD/build bash tests/cli/cache.sh
 . "$(dirname "$0")/common.bash"
@@ -221,4 +225,31 @@ trap_same "timeout" 124 "$TMP/loop.wasm" --timeout 1s
 trap_same "fuel" 121 "$TMP/loop2.wasm" --fuel 100000
 trap_same "call stack exhausted" 134 "$TMP/recurse.wasm"
 trap_same "--max-stack 50" 134 "$TMP/recurse.wasm" --max-stack 50
+
+# ---- eviction -------------------------------------------------------------------
+export XDG_CACHE_HOME=$TMP/xdg-evict
+mkdir -m 700 "$XDG_CACHE_HOME"
+CACHE=$XDG_CACHE_HOME/wasmbox/native
+wb compile "$TMP/a.wasm"; EA=$out
+sleep 0.05
+wb compile "$TMP/b.wasm"; EB=$out
+sleep 0.05
+run_as "eviction: a run from the cache" native "$TMP/a.wasm" "" --tier native
+sleep 0.05
+# room for two files: storing c removes b (a was used after b was written)
+WASMBOX_NATIVE_CACHE_MAX=$(( $(stat -c %s "$EA") * 2 + 100 )) wb compile "$TMP/c.wasm"; EC=$out
+if [ -f "$EA" ] && [ ! -e "$EB" ] && [ ! -e "$EB.used" ] && [ -f "$EC" ]; then
+    pass "eviction: the least recently used file goes"
+else
+    fail "eviction: left $(ls "$CACHE" | tr '\n' ' ')"
+fi
+WASMBOX_NATIVE_CACHE_MAX=1 wb run --tier native "$TMP/b.wasm"
+if [ "$status" = 0 ] && [ -f "$EB" ] && [ ! -e "$EA" ] && [ ! -e "$EC" ]; then
+    pass "eviction: run --tier native keeps the file it stored, over the cap"
+else
+    fail "eviction: status $status, left $(ls "$CACHE" | tr '\n' ' ')"
+fi
+WASMBOX_NATIVE_CACHE_MAX=0 wb compile "$TMP/a.wasm"
+if [ -f "$EA" ] && [ -f "$EB" ]; then pass "eviction: 0 means no cap"
+else fail "eviction: cap 0 left $(ls "$CACHE" | tr '\n' ' ')"; fi
 summary
