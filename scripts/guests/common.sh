@@ -270,7 +270,9 @@ SQLITE_WASI_DEFS="-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1
 # sqlite_key: what libsqlite3.a is made from (part of the keys of the
 # guests that link it).
 sqlite_key() {
-    (source_line sqlite3; echo "$SQLITE_WASI_DEFS";
+    # the checkout's path (in -include) is left out: a clone elsewhere
+    # must find the same cache entries
+    (source_line sqlite3; echo "${SQLITE_WASI_DEFS//"$WB_GUESTS_DIR"/GUESTS}";
      inputs_key "$WB_GUESTS_DIR/patches/wasi-compat.h" "$WB_GUESTS_DIR"/sqlite/*) |
         sha256sum | cut -c1-16
 }
