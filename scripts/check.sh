@@ -233,6 +233,10 @@ one_config() {
     run_counted net-guests "$b/net-guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/net/guests.sh
+    step "[$cfg] attacks on outbound HTTP (tests/net/attacks.sh)"
+    run_counted net-attacks "$b/net-attacks.log" \
+        env WASMBOX_GUESTS="$GUESTS" \
+        timeout 600 bash tests/net/attacks.sh "$PWD/$b/wasmbox"
     step "[$cfg] pre-initialized Python (tests/guests/preinit.sh)"
     run_counted preinit "$b/preinit.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

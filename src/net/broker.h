@@ -39,6 +39,8 @@ struct wb_net {
     int wake;
     atomic_int *cancelled;
     CURLM *multi;                      /* NULL until the first rule */
+    bool stale;                        /* rules changed since its
+                                          connections were made */
     uint8_t *ca; size_t ca_len;
     char ca_error[200];
     wb_xfer x[WB_NET_HANDLES];

@@ -62,12 +62,19 @@ static void set_budget(wb_net *n, const wb_net_budget *b)
 }
 
 /* A broker made without rules has no libcurl (and may be locked down
- * already): it stays without network. */
+ * already): it stays without network. New rules (a session's step) make
+ * the connections libcurl keeps for reuse stale: they were checked
+ * against the old rules (forget_connections). */
 void wb_net_set_budget(wb_net *n, const wb_net_budget *b)
 {
+    wb_net_rule old[WB_NET_MAX_RULES];
+    size_t nold = n->nrules;
+    memcpy(old, n->rules, nold * sizeof *old);
     set_budget(n, b);
     if (!n->multi)
         n->nrules = 0;
+    else if (n->nrules != nold || memcmp(old, n->rules, nold * sizeof *old))
+        n->stale = true;
 }
 
 bool wb_net_load(char *why, size_t cap)
@@ -242,6 +249,10 @@ static void set_safety(wb_net *n, CURL *e)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROXY, "");     /* ignore *_proxy vars */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* Removing a transfer still resolving its name would otherwise wait
+     * for the resolver thread (the system resolver's own timeouts, many
+     * seconds): network.timeout and the run's deadline must end it now. */
+    curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
@@ -250,6 +261,25 @@ static void set_safety(wb_net *n, CURL *e)
         struct curl_blob b = { n->ca, n->ca_len, CURL_BLOB_COPY };
         curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
     }
+}
+
+/* After a change of rules no kept connection may serve a request: it
+ * was made to an address the old rules allowed, and reusing it skips
+ * on_socket. The multi handle (and with it every kept connection) is
+ * replaced once no transfer is in it; until then each transfer asks for
+ * a connection of its own. */
+static void forget_connections(wb_net *n, wb_xfer *x)
+{
+    bool busy = false;
+    for (int i = 0; i < WB_NET_HANDLES; i++)
+        busy |= &n->x[i] != x && n->x[i].e != NULL;
+    CURLM *m = busy ? NULL : curl_multi_init();
+    if (m) {
+        curl_multi_cleanup(n->multi);
+        n->multi = m;
+        n->stale = false;
+    }
+    curl_easy_setopt(x->e, CURLOPT_FRESH_CONNECT, 1L);
 }
 
 int wb_xfer_start(wb_net *n, wb_xfer *x, const char *url,
@@ -271,6 +301,8 @@ int wb_xfer_start(wb_net *n, wb_xfer *x, const char *url,
         return wb_net_fail(n, WB_NET_CONNECT, "network: out of memory");
     CURL *e = x->e;
     set_safety(n, e);
+    if (n->stale)
+        forget_connections(n, x);
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_socket);

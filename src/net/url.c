@@ -107,6 +107,15 @@ static bool header_line(const char *p, size_t n, struct curl_slist **l,
                  "names the host)");
         return false;
     }
+    /* The host frames the body itself: a guest's own length or encoding
+     * would let the body's bytes be read as a second request on the
+     * same connection, with a Host of the guest's choosing. */
+    if ((name == 14 && !strncasecmp(p, "content-length", 14)) ||
+        (name == 17 && !strncasecmp(p, "transfer-encoding", 17))) {
+        snprintf(msg, cap, "network: a %.*s header is not allowed (the "
+                 "host frames the body)", (int)name, p);
+        return false;
+    }
     char *line = strndup(p, n);
     struct curl_slist *nl = line ? curl_slist_append(*l, line) : NULL;
     free(line);

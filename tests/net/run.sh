@@ -18,18 +18,8 @@ cd "$(dirname "$0")/../.."
 WASMBOX=$(realpath "${1:-build/wasmbox}")
 . tests/lib.sh
 
-if [ -z "${WB_NET_INSIDE:-}" ]; then
-    for tool in unshare ip openssl python3 clang jq curl; do
-        command -v $tool >/dev/null || { skip "network tests ($tool missing)"; summary; exit; }
-    done
-    WB_NET_INSIDE=1 exec unshare --net --mount bash "$0" "$WASMBOX"
-fi
-
-ip link set lo up
-T=$(mktemp -d /tmp/wasmbox-net-test.XXXXXX)
-SRV=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
+. tests/net/netns.sh
+net_enter unshare ip openssl python3 clang jq curl
 
 cat > "$T/hosts" <<'HOSTS'
 127.0.0.1 localhost api.test other.test sneaky.test
@@ -48,8 +38,6 @@ printf 'subjectAltName=DNS:api.test\n' > "$T/ext"
 openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
     -CAcreateserial -days 1 -extfile "$T/ext" -out "$T/srv.pem" 2>/dev/null
 
-clang --target=wasm32-wasi -O2 -I include/guest tests/net/guest.c -o "$T/g.wasm" ||
-    { fail "guest.c does not build"; summary; exit; }
 python3 tests/net/server.py "$T/conn.log" 8080 8443 "$T/srv.pem" \
     "$T/srv.key" > "$T/srv.out" 2>&1 &
 SRV=$!
@@ -59,15 +47,6 @@ H=http://api.test:8080
 A=(--allow-host http://api.test:8080 --allow-host http://127.0.0.1:8080
    --allow-host api.test:8443 --allow-host 127.0.0.1:8443)
 export WASMBOX_CA_FILE=$T/ca.pem
-# g ARGS...: run the guest, its stdout in $T/out, the report in $T/rep
-g() {
-    local opts=()
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
-    shift
-    "$WASMBOX" run "${opts[@]}" --report "$T/rep" "$T/g.wasm" "$@" \
-        > "$T/out" 2>"$T/err"
-}
-has() { grep -qF -- "$1" "$T/out"; }
 conns() { wc -l < "$T/conn.log" 2>/dev/null || echo 0; }
 
 g "${A[@]}" -- GET $H/hello
