@@ -45,6 +45,8 @@ void wb_net_reset_log(wb_net *n)
 {
     n->count = 0;
     n->err[0] = 0;
+    for (int i = 0; i < WB_NET_HANDLES; i++)
+        n->x[i].log = -1;             /* an open response's entry is gone */
 }
 
 void wb_net_usage(const wb_net *n, wb_run_result *res)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int inval(char *msg, size_t cap, const char *fmt, const char *a)
 {
@@ -78,6 +79,11 @@ static bool tchar(int c)
 bool wb_net_method_ok(const char *m, size_t len)
 {
     if (!len || len > 15)
+        return false;
+    /* CONNECT would make the allowed server a tunnel to anywhere; TRACE
+     * echoes the request back (credentials included) */
+    if ((len == 7 && !strncasecmp(m, "CONNECT", 7)) ||
+        (len == 5 && !strncasecmp(m, "TRACE", 5)))
         return false;
     for (size_t i = 0; i < len; i++)
         if (!tchar((unsigned char)m[i]))

@@ -156,6 +156,9 @@ static void test_request_checks(void **st)
     assert_false(wb_net_method_ok("GE T", 4));
     assert_false(wb_net_method_ok("GET\r\n", 5));
     assert_false(wb_net_method_ok("", 0));
+    assert_false(wb_net_method_ok("CONNECT", 7));
+    assert_false(wb_net_method_ok("connect", 7));
+    assert_false(wb_net_method_ok("TRACE", 5));
     assert_false(wb_net_method_ok("AAAAAAAAAAAAAAAA", 16));
     char msg[300];
     bool ok;
