@@ -1,7 +1,7 @@
 /* curl.c: loads libcurl for the network broker (see curl.h). */
 #define WB_CURL_NO_RENAME
 #include "net/curl.h"
-#include <dlfcn.h>
+#include "common/dl.h"
 #include <pthread.h>
 #include <stdio.h>
 
@@ -12,22 +12,18 @@ static char load_error[256];
 static void load(void)
 {
     static const char *const names[] = { "libcurl.so.4", "libcurl.so" };
-    void *h = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof *names && !h; i++)
-        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(load_error, sizeof load_error,
-                 "network: cannot load libcurl: %s", dlerror());
+#define WB_CURL_NAME(f) #f,
+    static const char *const syms[] = { WB_CURL_FUNCS(WB_CURL_NAME) };
+#undef WB_CURL_NAME
+    void *slot[sizeof syms / sizeof *syms];
+    if (!wb_dl_load("network: ", "libcurl", names, 2, syms, slot,
+                    sizeof syms / sizeof *syms, load_error, sizeof load_error))
         return;
-    }
     wb_curl_api api;
-#define WB_CURL_SYM(f) \
-    if (!(*(void **)&api.f = dlsym(h, #f))) { \
-        snprintf(load_error, sizeof load_error, \
-                 "network: libcurl lacks %s", #f); \
-        return; }
-    WB_CURL_FUNCS(WB_CURL_SYM)
-#undef WB_CURL_SYM
+    size_t i = 0;
+#define WB_CURL_SET(f) *(void **)&api.f = slot[i++];
+    WB_CURL_FUNCS(WB_CURL_SET)
+#undef WB_CURL_SET
     if (api.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error,
                  "network: libcurl failed to initialize");

@@ -1,6 +1,5 @@
 /* mhd.c: loads libmicrohttpd for the servers (see mhd.h). */
 #include <microhttpd.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
  * macros rename the functions. */
 #define WB_MHD_NO_RENAME
 #include "mhd.h"
+#include "common/dl.h"
 
 wb_mhd_api wb_mhd;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -18,21 +18,17 @@ static char load_error[256];
 static void load(void)
 {
     static const char *const names[] = { "libmicrohttpd.so.12", "libmicrohttpd.so" };
-    void *h = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof *names && !h; i++)
-        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(load_error, sizeof load_error, "cannot load libmicrohttpd: %s", dlerror());
+#define WB_MHD_NAME(f) #f,
+    static const char *const syms[] = { WB_MHD_FUNCS(WB_MHD_NAME) };
+#undef WB_MHD_NAME
+    void *slot[sizeof syms / sizeof *syms];
+    if (!wb_dl_load("", "libmicrohttpd", names, 2, syms, slot,
+                    sizeof syms / sizeof *syms, load_error, sizeof load_error))
         return;
-    }
-    wb_mhd_api api;
-#define WB_MHD_SYM(f) \
-    if (!(*(void **)&api.f = dlsym(h, #f))) { \
-        snprintf(load_error, sizeof load_error, "libmicrohttpd lacks %s", #f); \
-        return; }
-    WB_MHD_FUNCS(WB_MHD_SYM)
-#undef WB_MHD_SYM
-    wb_mhd = api;
+    size_t i = 0;
+#define WB_MHD_SET(f) *(void **)&wb_mhd.f = slot[i++];
+    WB_MHD_FUNCS(WB_MHD_SET)
+#undef WB_MHD_SET
 }
 
 bool wb_mhd_load(char *why, size_t cap)
