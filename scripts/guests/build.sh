@@ -9,6 +9,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${WASMBOX_CACHE:-${HOME:-/tmp}/.cache/wasmbox}
 mkdir -p "$cache/logs"
+# One build at a time per cache: two (two checkouts, or a stray one left
+# by an interrupted make) would unpack and build into the same trees.
+exec 9>"$cache/.build.lock"
+if ! flock -n 9; then
+    echo "guests: waiting for another guest build using $cache" >&2
+    flock 9
+fi
 guests=("$@")
 [ ${#guests[@]} -gt 0 ] || guests=(js lua sqlite python)
 fail=0
