@@ -111,8 +111,11 @@ void nt_plan_report(nt_plan_t *p, const wb_module *wm)
         for (int k = 0; k < 3; k++)
             sum[k] += p->units[i].ns[k];
     fprintf(stderr, "native compile: %u units, CPU ms: translate %.0f, "
-            "optimise %.0f, emit %.0f\n", p->nunits, ms(sum[0]), ms(sum[1]),
-            ms(sum[2]));
+            "optimise %.0f, emit %.0f; LLVM options:", p->nunits,
+            ms(sum[0]), ms(sum[1]), ms(sum[2]));
+    for (const char *const *o = nt_target_llvm_options(); *o; o++)
+        fprintf(stderr, " %s", *o);
+    fputc('\n', stderr);
     qsort(p->queue, p->nunits, sizeof *p->queue, by_time_desc);
     fprintf(stderr, "%8s %6s %8s %8s %8s %9s %9s %9s  %s\n", "ms", "funcs",
             "bytes", "wasm-ins", "ir-ins", "translate", "optimise", "emit",
