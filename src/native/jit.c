@@ -141,7 +141,7 @@ static wb_status emit(nt_mod *m, LLVMTargetMachineRef tm, nt_unit *u)
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
     uint64_t t0 = cpu_ns();
-    LLVMErrorRef perr = LLVMRunPasses(m->M, "default<O2>", tm, po);
+    LLVMErrorRef perr = LLVMRunPasses(m->M, nt_unit_pipeline(u), tm, po);
     LLVMDisposePassBuilderOptions(po);
     uint64_t t1 = cpu_ns();
     u->ns[1] += t1 - t0;

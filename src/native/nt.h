@@ -159,6 +159,8 @@ typedef struct nt_plan_t {
 } nt_plan_t;
 wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
                   wb_error *err);
+/* The optimisation pipeline (LLVMRunPasses) for the unit. */
+const char *nt_unit_pipeline(const nt_unit *u);
 void nt_plan_report(nt_plan_t *p, const wb_module *wm);
 void nt_plan_free(nt_plan_t *p);
 
