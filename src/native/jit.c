@@ -141,7 +141,7 @@ static wb_status emit(nt_mod *m, LLVMTargetMachineRef tm, nt_unit *u)
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
     uint64_t t0 = cpu_ns();
-    LLVMErrorRef perr = LLVMRunPasses(m->M, "default<O2>", tm, po);
+    LLVMErrorRef perr = LLVMRunPasses(m->M, nt_unit_pipeline(u), tm, po);
     LLVMDisposePassBuilderOptions(po);
     uint64_t t1 = cpu_ns();
     u->ns[1] += t1 - t0;
@@ -273,15 +273,21 @@ static wb_status link_units(nt_job *j, wb_native_image **out)
     return st;
 }
 
-/* WB_NT_TIME_PASSES=1: LLVM's own report of the time each pass took, on
- * stderr, for whoever works on compile time (docs/native-tier.md). */
+/* LLVM's options are process-wide: the target's (nt_target_llvm_options)
+ * and, with WB_NT_TIME_PASSES=1, LLVM's own report of the time each pass
+ * took, on stderr, for whoever works on compile time
+ * (docs/native-tier.md). LLVM ends the process on an option it does not
+ * know: these are LLVM 19's, the only version the plugin is built for. */
 static void llvm_options(void)
 {
+    const char *argv[16] = { "wasmbox" };
+    int argc = 1;
+    for (const char *const *o = nt_target_llvm_options(); *o && argc < 15; o++)
+        argv[argc++] = *o;
     const char *t = getenv("WB_NT_TIME_PASSES");
-    if (t && !strcmp(t, "1")) {
-        const char *argv[] = { "wasmbox", "-time-passes" };
-        LLVMParseCommandLineOptions(2, argv, NULL);
-    }
+    if (t && !strcmp(t, "1"))
+        argv[argc++] = "-time-passes";
+    LLVMParseCommandLineOptions(argc, argv, NULL);
 }
 
 static wb_status compile(const wb_module *wm, unsigned threads,

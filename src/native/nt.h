@@ -133,6 +133,9 @@ const char *nt_target_features(void);
 const char *nt_target_describe(void);
 uint32_t nt_target_arch(void);                 /* EM_* */
 LLVMTargetMachineRef nt_target_machine(char **msg);
+/* LLVM command-line options the target's code generator needs, set once
+ * per process (jit.c); NULL-terminated. */
+const char *const *nt_target_llvm_options(void);
 typedef enum { NT_RELOC_DONE, NT_RELOC_ABS64, NT_RELOC_BAD } nt_reloc_result;
 nt_reloc_result nt_target_reloc(uint32_t type, uint8_t *place,
                                 uint64_t place_off, uint64_t target,
@@ -156,6 +159,8 @@ typedef struct nt_plan_t {
 } nt_plan_t;
 wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
                   wb_error *err);
+/* The optimisation pipeline (LLVMRunPasses) for the unit. */
+const char *nt_unit_pipeline(const nt_unit *u);
 void nt_plan_report(nt_plan_t *p, const wb_module *wm);
 void nt_plan_free(nt_plan_t *p);
 

@@ -9,11 +9,13 @@
  * thread busy for minutes after the other had finished). Units are runs
  * of consecutive definitions, which are usually one source file's, so
  * most calls stay direct within a unit; a definition of NT_BIG_BYTES or
- * more is a unit of its own.
+ * more is a unit of its own, and is optimised with a lighter pipeline
+ * (nt_unit_pipeline).
  *
  * Knobs for whoever measures the compiler (docs/native-tier.md):
  * WB_NT_UNIT_BYTES sets the target unit size (1: one function per unit),
- * WB_NT_PROFILE=N prints the N most expensive units to stderr.
+ * WB_NT_BIG_PIPELINE the pipeline of those big units, WB_NT_PROFILE=N
+ * prints the N most expensive units to stderr.
  */
 #include "nt.h"
 #include <stdio.h>
@@ -84,6 +86,19 @@ wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
     return WB_OK;
 }
 
+/* O2's cost grows faster than a function's size: Lua's interpreter loop
+ * (40 KB of Wasm, an Asyncify'd luaV_execute) spent 66 s of CPU in it, 24
+ * s of them in the SLP vectoriser, against 19 s with O1; the code it runs
+ * was not slower (docs/native-tier.md, "Compile time"). O1 keeps what such
+ * a function needs: SROA for the Wasm locals, instcombine, LICM, CSE. */
+const char *nt_unit_pipeline(const nt_unit *u)
+{
+    if (!u->big)
+        return "default<O2>";
+    const char *p = getenv("WB_NT_BIG_PIPELINE");
+    return p && *p ? p : "default<O1>";
+}
+
 void nt_plan_free(nt_plan_t *p)
 {
     free(p->units);
@@ -111,8 +126,11 @@ void nt_plan_report(nt_plan_t *p, const wb_module *wm)
         for (int k = 0; k < 3; k++)
             sum[k] += p->units[i].ns[k];
     fprintf(stderr, "native compile: %u units, CPU ms: translate %.0f, "
-            "optimise %.0f, emit %.0f\n", p->nunits, ms(sum[0]), ms(sum[1]),
-            ms(sum[2]));
+            "optimise %.0f, emit %.0f; LLVM options:", p->nunits,
+            ms(sum[0]), ms(sum[1]), ms(sum[2]));
+    for (const char *const *o = nt_target_llvm_options(); *o; o++)
+        fprintf(stderr, " %s", *o);
+    fputc('\n', stderr);
     qsort(p->queue, p->nunits, sizeof *p->queue, by_time_desc);
     fprintf(stderr, "%8s %6s %8s %8s %8s %9s %9s %9s  %s\n", "ms", "funcs",
             "bytes", "wasm-ins", "ir-ins", "translate", "optimise", "emit",
@@ -121,10 +139,13 @@ void nt_plan_report(nt_plan_t *p, const wb_module *wm)
         const nt_unit *u = p->queue[i];
         uint32_t fi = u->first + wm->nfunc_imports;
         const char *name = wm->func_names ? wm->func_names[fi] : NULL;
+        char big[96] = "";
+        if (u->big)
+            snprintf(big, sizeof big, " [big: %s]", nt_unit_pipeline(u));
         fprintf(stderr, "%8.0f %6u %8llu %8llu %8llu %9.0f %9.0f %9.0f  "
                 "%u %s%s\n", ms(u->ns[0] + u->ns[1] + u->ns[2]), u->count,
                 (unsigned long long)u->bytes, (unsigned long long)u->ninstr,
                 (unsigned long long)u->ir_instr, ms(u->ns[0]), ms(u->ns[1]),
-                ms(u->ns[2]), fi, name ? name : "", u->big ? " [big]" : "");
+                ms(u->ns[2]), fi, name ? name : "", big);
     }
 }

@@ -64,6 +64,20 @@ LLVMTargetMachineRef nt_target_machine(char **msg)
     return tm;
 }
 
+/* X86DomainReassignment moves chains of integer instructions into AVX-512
+ * mask registers (it runs only on CPUs with AVX-512). Its time grows
+ * super-linearly with a function's size: Lua's interpreter loop (40 KB of
+ * Wasm) spent 255 s of CPU in it for skylake-avx512, against 11 s for the
+ * whole rest of its code generation (docs/native-tier.md, "Compile
+ * time"). Wasm code has no use for mask registers outside SIMD. */
+const char *const *nt_target_llvm_options(void)
+{
+    static const char *const opts[] = {
+        "-disable-x86-domain-reassignment", NULL
+    };
+    return opts;
+}
+
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 

@@ -10,6 +10,8 @@
 #   programs    WASI programs (clang --target=wasm32-wasi) print the same
 #               in both tiers, and the whole WASI suite (tests/wasi) and
 #               escape suite (tests/escape) run in the native tier
+#   compile     a 40 KB function gets the lighter pipeline, within a
+#               bound of CPU time
 #   refusal     without its plugin the tier refuses with one line and
 #               exit status 126, never running the module another way
 #   c-api       wb_module_compile_native through libwasmbox.so
@@ -186,6 +188,68 @@ done < <(FSDIFF_SEEDS=4 bash "$ROOT/tests/wasi/run.sh" "$OUT/wasmbox-native" 2>&
 while IFS= read -r line; do
     add_counts "$line" || { [[ $line == FAIL* ]] && echo "escape (native): $line"; }
 done < <(ESCAPE_PRECOMPILE=1 bash "$ROOT/tests/escape/run.sh" "$OUT/wasmbox-native" 2>&1)
+fi
+
+# ---- compile time -------------------------------------------------------------
+# A function of 16 KiB or more is optimised with O1 instead of O2, and
+# X86 domain reassignment is off: both cost minutes on big interpreter
+# loops (docs/native-tier.md, "Compile time"). WB_NT_PROFILE reports
+# both. The synthetic interpreter loop below (about 40 KB of Wasm: a
+# br_table over 300 cases of loads, stores, a branch and a small loop)
+# compiles in about 2 s of CPU time; the bound is 30 times that, so that a
+# loaded machine does not fail it, only a super-linear pass coming back.
+big_loop() {
+    local i
+    printf '(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+ (memory 1) (data (i32.const 0) "\\05\\11\\2a\\63\\07\\c8\\01\\ff\\80\\21\\00")
+ (func $interp (param $pc i32) (result i32)
+  (local $acc i32) (local $sp i32) (local $op i32) (local $t i32) (local $x i64) (local $f f64)
+  (local.set $sp (i32.const 4096))
+  (loop $next
+   (local.set $op (i32.load8_u (local.get $pc)))
+   (local.set $pc (i32.add (local.get $pc) (i32.const 1)))\n'
+    for ((i = 300; i >= 0; i--)); do printf '(block $c%d ' "$i"; done
+    printf '(br_table'
+    for ((i = 0; i <= 300; i++)); do printf ' $c%d' "$i"; done
+    printf ' (local.get $op)))\n'
+    for ((i = 0; i < 300; i++)); do
+        printf '(local.set $t (i32.load offset=%d (local.get $sp)))
+ (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const %d)) (local.get $t)))
+ (i32.store offset=0 (local.get $sp) (i32.add (local.get $t) (i32.const %d)))
+ (i32.store offset=4 (local.get $sp) (i32.xor (local.get $acc) (i32.const %d)))
+ (i32.store offset=8 (local.get $sp) (i32.sub (local.get $t) (local.get $acc)))
+ (i64.store offset=16 (local.get $sp) (i64.add (i64.load offset=24 (local.get $sp)) (i64.extend_i32_u (local.get $acc))))
+ (local.set $f (f64.add (local.get $f) (f64.convert_i32_s (local.get $t))))
+ (if (i32.and (local.get $acc) (i32.const %d))
+   (then (local.set $sp (i32.add (local.get $sp) (i32.const 4))))
+   (else (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))))
+ (local.set $t (i32.and (local.get $t) (i32.const 255)))
+ (loop $l (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+   (br_if $l (i32.gt_s (local.get $t) (i32.const %d))))
+ (br_if $next (i32.ne (local.get $op) (i32.const 0)))
+ (return (i32.add (local.get $acc) (i32.trunc_sat_f64_s (local.get $f)))))\n' \
+            $((i % 16 * 4)) $((i * 7 + 3)) "$i" $((i * 7 + 3)) $((1 << (i % 8))) $((i % 5))
+    done
+    printf ' ) (i32.const -1))
+ (func (export "_start") (call $exit (i32.and (call $interp (i32.const 0)) (i32.const 127)))))\n'
+}
+if ! wat big "$(big_loop)"; then
+    fail "compile time: wat2wasm: $(head -c 200 "$OUT/big.log")"
+else
+    cpu=$(TIMEFORMAT='%3U %3S'
+          { time WB_NT_PROFILE=1 "$WB" compile -o "$OUT/big.wbn" "$OUT/big.wasm" \
+                >/dev/null 2>"$OUT/big.err"; } 2>&1)
+    cpu=$(awk '{ printf "%d", $1 + $2 }' <<<"$cpu")
+    if ! grep -q 'LLVM options:.* -disable-x86-domain-reassignment' "$OUT/big.err" ||
+       ! grep -q '\[big: default<O1>\]' "$OUT/big.err"; then
+        fail "compile time: the profile shows no O1 unit or no option: $(head -c 400 "$OUT/big.err" | tr '\n' ' ')"
+    elif [ "$cpu" -gt 60 ]; then
+        fail "compile time: a 40 KB function took $cpu s of CPU time (bound 60 s)"
+    else
+        pass
+    fi
+    run_tier interp "$OUT/big.wasm"
+    same "a big function (O1)" "$rc" "$OUT/big.wasm"
 fi
 
 # ---- refusal ------------------------------------------------------------------
