@@ -227,6 +227,41 @@ typedef struct build_job {
     wb_module *m;
 } build_job;
 
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
+                         bool quick);
+
+/* The pages a run from the ready point writes (snapshot/hot.c): a
+ * capture of g's instance restored in the same store, where `python3 -c
+ * pass` runs to its end as `wasmbox python` runs it; *hot stays NULL
+ * where the page map cannot be read. A failed run fails the build: a
+ * run from the snapshot would fail the same way. */
+static wb_status trial_run(guest *g, const wb_linker *l, uint8_t **hot,
+                           size_t *hot_len)
+{
+    wb_snapshot *snap = NULL;
+    wb_sandbox_config c;
+    guest t = { .s = g->s, .inst = NULL, .e = g->e };
+    wb_sandbox_config_init(&c);
+    wb_status st = wb_config_add_arg(&c, "python3") ||
+                   wb_config_add_arg(&c, "-c") || wb_config_add_arg(&c, "pass")
+                   ? wb_err_set(g->e, WB_E_NOMEM, "out of memory") : WB_OK;
+    if (!st)
+        st = wb_snapshot_capture(g->inst, NULL, &snap, g->e);
+    if (!st)
+        st = wb_snapshot_instantiate(g->s, snap, l, &t.inst, g->e);
+    if (!st && (st = py_main(&t, &c, false, false)) != WB_OK) {
+        char why[sizeof g->e->message];
+        snprintf(why, sizeof why, "%s", g->e->message);
+        st = wb_err_set(g->e, WB_E_TRAP, "python.wasm: python -c pass from "
+                        "the new ready point failed: %s", why);
+    }
+    if (!st)
+        wb_snaphot_record(wb_instance_memory(t.inst, "memory"), hot, hot_len);
+    wb_snapshot_free(snap);
+    wb_sandbox_config_free(&c);
+    return st;
+}
+
 static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
                              wb_store *s, wb_linker *l, wb_wasi *w,
                              wb_error *e, bool *ran)
@@ -234,6 +269,8 @@ static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
     build_job *job = user;
     guest g = { .s = s, .inst = NULL, .e = e };
     int32_t ret = 0;
+    uint8_t *hot = NULL;
+    size_t hot_len = 0;
     *ran = false;
     wb_status st = wb_instantiate(s, job->m, l, &g.inst, e);
     if (!st)
@@ -244,7 +281,10 @@ static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
         st = wb_err_set(e, WB_E_TRAP, "python.wasm: importing %s failed",
                         WB_PREINIT_IMPORTS);
     if (!st)
-        st = wb_snapshot_save(g.inst, NULL, job->out, e);
+        st = trial_run(&g, l, &hot, &hot_len);
+    if (!st)
+        st = wb_snapshot_save_hot(g.inst, job->out, hot, hot_len, e);
+    free(hot);
     return st;
 }
 
@@ -574,8 +614,8 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
         *ran = true;                   /* over the memory budget */
     if (st)
         return st;
-    /* a one-shot run: its pages private at once (engine.h) */
-    wb_mem_prefault_image(wb_instance_memory(g.inst, "memory"));
+    /* a one-shot run: the pages it writes private at once (hot.c) */
+    wb_snapshot_prefault(job->snap, wb_instance_memory(g.inst, "memory"));
     *ran = true;                       /* guest code runs from here on */
     return py_main(&g, cfg, false, job->quick);
 }
