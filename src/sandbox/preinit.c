@@ -23,14 +23,35 @@ typedef struct guest {
     wb_store *s;
     wb_instance *inst;
     wb_error *e;
-    /* functions found by name: a lookup scans the name section, and a
-     * run calls malloc and free several times */
-    struct { const char *name; wb_func *f; } found[8];
+    /* functions found by name: a lookup is a pass over the name section,
+     * and a run calls malloc and free several times */
+    struct { const char *name; wb_func *f; } found[16];
     size_t nfound;
 } guest;
 
+/* The functions a run from the snapshot calls, found in one pass. */
+static const char *const run_funcs[] = {
+    "malloc", "free", "__wasilibc_populate_preopens",
+    "__wasilibc_initialize_environ", "PyRun_SimpleStringFlags",
+    "Py_FinalizeEx", "__wasm_call_dtors",
+};
+#define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
+
+static void find_run_funcs(guest *g)
+{
+    wb_func *f[NRUN_FUNCS];
+    wb_instance_funcs_named(g->inst, run_funcs, NRUN_FUNCS, f);
+    for (size_t i = 0; i < NRUN_FUNCS; i++)
+        if (f[i]) {
+            g->found[g->nfound].name = run_funcs[i];
+            g->found[g->nfound++].f = f[i];
+        }
+}
+
 static wb_func *gfunc(guest *g, const char *name)
 {
+    if (!g->nfound)
+        find_run_funcs(g);
     for (size_t i = 0; i < g->nfound; i++)
         if (!strcmp(g->found[i].name, name))
             return g->found[i].f;
