@@ -164,6 +164,18 @@ typedef struct wb_sandbox_config {
                                           message "os sandbox: ...").
                                           For a process that runs one
                                           guest: `wasmbox run`, a worker */
+    bool exits_after;                  /* false (default). true: the
+                                          process ends right after the run
+                                          returns (`wasmbox run`), so what
+                                          the run made (store, instances,
+                                          memories, WASI context, linker)
+                                          is not freed but left to the
+                                          exit, which drops it whole (one
+                                          by one, the translated code of
+                                          an interpreted `python -c pass`
+                                          took 0.5 ms); output is written
+                                          through as it happens, so none
+                                          is lost */
 } wb_sandbox_config;
 
 /* Set `c` to an empty configuration: no arguments, environment or

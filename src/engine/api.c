@@ -119,7 +119,7 @@ static bool read_mapped(int fd, size_t size, uint8_t **buf, size_t *map)
  * in place (no copy into fresh pages: 8 MiB of CPython cost about 20 ms
  * of a start on this virtual machine, more than the rest of it), or
  * NULL. The bodies are made private before any is read
- * (wb_module_bytes_private); until then only the sections are decoded
+ * (wb_module_bodies_ready); until then only the sections are decoded
  * from it, into structures of their own. */
 static uint8_t *map_file(int fd, size_t size)
 {
@@ -127,31 +127,43 @@ static uint8_t *map_file(int fd, size_t size)
     return p == MAP_FAILED ? NULL : p;
 }
 
-static pthread_mutex_t private_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t bodies_lock = PTHREAD_MUTEX_INITIALIZER;
 
-wb_status wb_module_bytes_private(wb_module *m, wb_error *err)
+/* Every page of m's file mapping a private copy. */
+static bool make_private(wb_module *m)
 {
-    if (!m->bytes_file || atomic_load(&m->bytes_private))
-        return WB_OK;
-    pthread_mutex_lock(&private_lock);
-    bool ok = atomic_load(&m->bytes_private);
     size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    if (!ok && mprotect(m->bytes, m->len, PROT_READ | PROT_WRITE) == 0) {
-        /* a write to each page copies it (MADV_POPULATE_WRITE does it in
-         * one call where the kernel has it) */
+    if (mprotect(m->bytes, m->len, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    /* a write to each page copies it (MADV_POPULATE_WRITE does it in one
+     * call where the kernel has it) */
 #ifdef MADV_POPULATE_WRITE
-        if (madvise(m->bytes, m->len, MADV_POPULATE_WRITE) != 0)
+    if (madvise(m->bytes, m->len, MADV_POPULATE_WRITE) != 0)
 #endif
-            for (size_t at = 0; at < m->len; at += pg) {
-                volatile uint8_t *b = m->bytes + at;
-                *b = *b;
-            }
-        ok = mprotect(m->bytes, m->len, PROT_READ) == 0;
-        atomic_store(&m->bytes_private, ok);
+        for (size_t at = 0; at < m->len; at += pg) {
+            volatile uint8_t *b = m->bytes + at;
+            *b = *b;
+        }
+    return mprotect(m->bytes, m->len, PROT_READ) == 0;
+}
+
+wb_status wb_module_bodies_ready(wb_module *m, wb_error *err)
+{
+    if (atomic_load(&m->bodies_ready) || (!m->bytes_file && !m->bodies_pending))
+        return WB_OK;
+    pthread_mutex_lock(&bodies_lock);
+    wb_status st = WB_OK;
+    if (!atomic_load(&m->bodies_ready)) {
+        if (m->bytes_file && !make_private(m))
+            st = wb_err_set(err, WB_E_NOMEM, "cannot copy the module's "
+                            "pages: %s", strerror(errno));
+        /* bytes_file: from the private copy, which cannot change */
+        if (st == WB_OK && m->bodies_pending)
+            st = wb_decode_bodies(m, err);
+        atomic_store(&m->bodies_ready, st == WB_OK);
     }
-    pthread_mutex_unlock(&private_lock);
-    return ok ? WB_OK : wb_err_set(err, WB_E_NOMEM, "cannot copy the "
-                                   "module's pages: %s", strerror(errno));
+    pthread_mutex_unlock(&bodies_lock);
+    return st;
 }
 
 static wb_status module_load(const char *path, bool bodies, wb_module **out,

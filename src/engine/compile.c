@@ -1661,7 +1661,7 @@ wb_status wb_compile(wb_module *m, uint32_t defidx, const wb_code **out, wb_erro
     if ((*out = code)) return WB_OK;
     cx c = { .emit = true };
     wb_error local;
-    wb_status st = wb_module_bytes_private(m, err ? err : &local);
+    wb_status st = wb_module_bodies_ready(m, err ? err : &local);
     if (st != WB_OK) return st;
     st = run(&c, m, defidx, err ? err : &local);
     if (st != WB_OK) { cx_free(&c); return st; }

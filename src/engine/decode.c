@@ -14,6 +14,7 @@
 #include "native.h"
 #include "opcodes.h"
 #include "prefault.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -810,6 +811,8 @@ static wb_status rd_body(dec *d, uint32_t defidx)
     return st;
 }
 
+/* The bodies of a deferred load are found later (wb_decode_bodies):
+ * only the count is checked here. */
 static wb_status sec_code(dec *d)
 {
     uint32_t n;
@@ -818,8 +821,27 @@ static wb_status sec_code(dec *d)
         return fail(d, "function and code section have inconsistent lengths "
                     "(%u functions, %u bodies)", d->nfunc_decls, n);
     d->has_code = true;
+    if (!d->bodies) {
+        d->m->bodies_pending = true;
+        d->m->code_pos = d->pos;
+        d->m->code_end = d->end;
+        d->pos = d->end;
+        return WB_OK;
+    }
     for (uint32_t i = 0; i < n; i++)
         WB_TRY(rd_body(d, i));
+    return WB_OK;
+}
+
+wb_status wb_decode_bodies(wb_module *m, wb_error *err)
+{
+    dec d = { .m = m, .p = m->bytes, .pos = m->code_pos, .end = m->code_end,
+              .len = m->len, .sec = "code", .err = err };
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+        WB_TRY(rd_body(&d, i));
+    if (d.pos != d.end)
+        return fail(&d, "section size mismatch (%zu bytes left over)",
+                    d.end - d.pos);
     return WB_OK;
 }
 
@@ -927,6 +949,7 @@ static void parse_names(dec *d)
     d->quiet = true;
     d->pos = d->names_pos;
     d->end = sec_end;
+    d->sec = "custom";
     while (st == WB_OK && d->pos < sec_end) {
         uint8_t id;
         uint32_t size;
@@ -1082,8 +1105,10 @@ static wb_status decode_all(dec *d)
     WB_TRY(check_counts(d));
     WB_TRY(ensure_arrays(d));
     WB_TRY(build_declared(d));
-    if (d->has_names)
-        parse_names(d);
+    if (d->has_names) {
+        d->m->names_pos = d->names_pos;
+        d->m->names_end = d->names_end;
+    }
     if (d->deferred.status != WB_OK)
         *d->err = d->deferred;
     return d->deferred.status;
@@ -1236,9 +1261,106 @@ void wb_module_export(const wb_module *m, size_t i, const char **name,
         *kind = e ? (wb_extern_kind)e->kind : WB_EXTERN_FUNC;
 }
 
+/* The names are decoded on first need: the name section of CPython
+ * holds 9,400 of them, which a run from its snapshot never prints. */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+char **wb_module_names(wb_module *m)
+{
+    if (atomic_load(&m->names_done))
+        return m->func_names;
+    pthread_mutex_lock(&names_lock);
+    if (!atomic_load(&m->names_done) && m->names_end) {
+        wb_error quiet;
+        dec d = { .m = m, .p = m->bytes, .len = m->len, .err = &quiet,
+                  .names_pos = m->names_pos, .names_end = m->names_end };
+        parse_names(&d);
+    }
+    atomic_store(&m->names_done, true);
+    pthread_mutex_unlock(&names_lock);
+    return m->func_names;
+}
+
 const char *wb_module_func_name(const wb_module *m, uint32_t funcidx)
 {
-    if (!m || !m->func_names || funcidx >= m->nfuncs)
-        return NULL;
-    return m->func_names[funcidx];
+    char **names = m ? wb_module_names((wb_module *)m) : NULL;
+    return names && funcidx < m->nfuncs ? names[funcidx] : NULL;
+}
+
+/* A LEB128 u32 at *p (before end); false when malformed or cut. */
+static bool uleb32(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    uint32_t r = 0;
+    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        r |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* In the function names subsection [p, end): the index of the first
+ * entry called names[i] into out[i], for the n names (out preset to
+ * UINT32_MAX). One pass: a lookup is a pass over CPython's 9,400. */
+static void scan_names(const wb_module *m, const uint8_t *p,
+                       const uint8_t *end, const char *const *names,
+                       size_t n, uint32_t *out)
+{
+    uint32_t count, idx, len;
+    uint64_t lens = 0;                 /* the lengths wanted, below 64 */
+    for (size_t i = 0; i < n; i++)
+        lens |= strlen(names[i]) < 64 ? 1ull << strlen(names[i]) : 1ull;
+    if (!uleb32(&p, end, &count))
+        return;
+    for (uint32_t e = 0; e < count; e++) {
+        if (!uleb32(&p, end, &idx) || !uleb32(&p, end, &len) ||
+            len > (size_t)(end - p))
+            return;
+        /* most names have none of the lengths wanted */
+        bool maybe = len < 64 ? lens >> len & 1 : lens & 1;
+        for (size_t i = 0; maybe && i < n && idx < m->nfuncs; i++)
+            if (out[i] == UINT32_MAX && len && p[0] == (uint8_t)names[i][0] &&
+                !strncmp((const char *)p, names[i], len) && !names[i][len])
+                out[i] = idx;
+        p += len;
+    }
+}
+
+void wb_module_find_names(const wb_module *m, const char *const *names,
+                          size_t n, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = UINT32_MAX;
+    if (atomic_load(&((wb_module *)m)->names_done)) {
+        /* decoded: the first byte is compared before calling strcmp */
+        for (uint32_t f = 0; m->func_names && f < m->nfuncs; f++)
+            for (size_t i = 0; i < n; i++)
+                if (out[i] == UINT32_MAX && m->func_names[f] &&
+                    m->func_names[f][0] == names[i][0] &&
+                    !strcmp(m->func_names[f], names[i]))
+                    out[i] = f;
+        return;
+    }
+    const uint8_t *p = m->bytes + m->names_pos, *end = m->bytes + m->names_end;
+    while (p < end) {
+        uint8_t id = *p++;
+        uint32_t size;
+        if (!uleb32(&p, end, &size) || size > (size_t)(end - p))
+            return;
+        if (id == 1) {
+            scan_names(m, p, p + size, names, n, out);
+            return;
+        }
+        p += size;
+    }
+}
+
+uint32_t wb_module_find_name(const wb_module *m, const char *name)
+{
+    uint32_t i;
+    wb_module_find_names(m, &name, 1, &i);
+    return i;
 }

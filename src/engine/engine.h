@@ -142,10 +142,21 @@ struct wb_module {
                                           mapping of this size (munmap) */
     /* bytes is a private mapping of the module's file (a deferred load,
      * wb_module_load_deferred): read in place, not copied, until a body
-     * is about to be read, when wb_module_bytes_private makes every page
+     * is about to be read, when wb_module_bodies_ready makes every page
      * a private copy (its pages cannot change under a translation) */
     bool bytes_file;
-    _Atomic bool bytes_private;
+    /* A deferred load leaves the code section [code_pos, code_end) to
+     * wb_module_bodies_ready (the funcdefs' body fields are unset until
+     * then): finding 9,300 bodies walked CPython's 8 MiB, which a run of
+     * its cached machine code never reads. Both flags are set by the
+     * decoder and never change; bodies_ready says it was done. */
+    bool bodies_pending;
+    size_t code_pos, code_end;
+    _Atomic bool bodies_ready;         /* private and found, when they are */
+    /* The name section's content [names_pos, names_end) (0, 0: none),
+     * decoded into func_names on first need (wb_module_names). */
+    size_t names_pos, names_end;
+    _Atomic bool names_done;
 
     wb_functype *types; uint32_t ntypes;
     wb_import *imports; uint32_t nimports;
@@ -170,7 +181,8 @@ struct wb_module {
     bool has_datacount; uint32_t datacount;
 
     uint8_t *declared_funcs;           /* bitset: C.refs for ref.func */
-    char **func_names;                 /* name section, NULL entries */
+    char **func_names;                 /* name section (wb_module_names:
+                                          NULL until then), NULL entries */
     char *func_names_buf;              /* the names, NUL-terminated */
     /* Machine code from the native tier (native.h), or NULL: set once,
      * before the module is instantiated. */
@@ -182,10 +194,27 @@ struct wb_module {
 };
 
 /* api.c: before reading a function body of m (translating or compiling
- * it): a module whose bytes map its file (bytes_file) gets a private
- * copy of every page, once, so that a write to the file cannot change
- * what is being validated. WB_E_NOMEM when that fails. */
-wb_status wb_module_bytes_private(wb_module *m, wb_error *err);
+ * it), once: a module whose bytes map its file (bytes_file) gets a
+ * private copy of every page, so that a write to the file cannot change
+ * what is being validated, and a deferred load's bodies are found
+ * (wb_decode_bodies). WB_E_NOMEM when the copy fails, WB_E_MALFORMED
+ * for a code section that does not hold its bodies (then on every
+ * call). */
+wb_status wb_module_bodies_ready(wb_module *m, wb_error *err);
+/* decode.c: the name section's function names into m->func_names, once
+ * (several threads may ask); NULL where the module has none or they are
+ * malformed (a custom section's errors are ignored). Then returns
+ * m->func_names. */
+char **wb_module_names(wb_module *m);
+/* decode.c: the index of the function the name section calls `name`
+ * (its first entry of that name), read from the section without
+ * decoding it whole, or UINT32_MAX; for n names in one pass into out. */
+uint32_t wb_module_find_name(const wb_module *m, const char *name);
+void wb_module_find_names(const wb_module *m, const char *const *names,
+                          size_t n, uint32_t *out);
+/* decode.c: fill the funcdefs' body fields of a deferred load from its
+ * code section (the caller serialises it; wb_module_bodies_ready). */
+wb_status wb_decode_bodies(wb_module *m, wb_error *err);
 /* api.c: the XXH3-128 of m's bytes (low, high), computed once. */
 void wb_module_hash128(const wb_module *m, uint64_t out[2]);
 /* Record that m's bytes hash to h (low, high) without computing it: for
@@ -227,6 +256,10 @@ wb_status wb_module_load_deferred_stat(const char *path, wb_module **out,
  * `name` (exported or not), or NULL. For hosts that drive a guest's
  * internals between calls (src/sandbox/preinit.c). */
 wb_func *wb_instance_func_named(const wb_instance *inst, const char *name);
+/* The same for n names in one pass (out[i] NULL: none). */
+void wb_instance_funcs_named(const wb_instance *inst,
+                             const char *const *names, size_t n,
+                             wb_func **out);
 const wb_functype *wb_module_functype(const wb_module *m, uint32_t funcidx);
 
 /* ---- Internal code (compile.c / interp.c) ------------------------------ */

@@ -341,18 +341,25 @@ wb_func *wb_instance_func(const wb_instance *inst, const char *name)
     return export_of_kind(inst, name, WB_EXTERN_FUNC, &e) ? e.of.func : NULL;
 }
 
+void wb_instance_funcs_named(const wb_instance *inst,
+                             const char *const *names, size_t n,
+                             wb_func **out)
+{
+    uint32_t idx[16];
+    for (size_t at = 0; at < n; at += 16) {
+        size_t k = n - at < 16 ? n - at : 16;
+        wb_module_find_names(inst->module, names + at, k, idx);
+        for (size_t i = 0; i < k; i++)
+            out[at + i] = idx[i] < inst->module->nfuncs
+                          ? inst->funcs[idx[i]] : NULL;
+    }
+}
+
 wb_func *wb_instance_func_named(const wb_instance *inst, const char *name)
 {
-    const wb_module *m = inst->module;
-    if (!m->func_names)
-        return NULL;
-    /* a linear scan of CPython's ~10,000 names, several per start: the
-     * first byte is compared before calling strcmp */
-    for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (m->func_names[i] && m->func_names[i][0] == name[0] &&
-            !strcmp(m->func_names[i], name))
-            return inst->funcs[i];
-    return NULL;
+    wb_func *f;
+    wb_instance_funcs_named(inst, &name, 1, &f);
+    return f;
 }
 
 wb_memory *wb_instance_memory(const wb_instance *inst, const char *name)

@@ -24,6 +24,7 @@
  * ever writable and executable at once.
  */
 #include "native.h"
+#include "prefault.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -234,8 +235,10 @@ static wb_status finish_map(const wb_native_image *img, uint8_t *base,
     wb_native_code *c = calloc(1, sizeof *c);
     size_t n = img->nfuncs ? img->nfuncs : 1;
     if (c) {
-        c->fns = malloc(n * sizeof *c->fns);
-        c->entries = malloc(n * sizeof *c->entries);
+        /* written whole below: CPython's 9,300 entries each took ~20
+         * page faults one by one (prefault.h) */
+        c->fns = wb_calloc_prefault(n, sizeof *c->fns);
+        c->entries = wb_calloc_prefault(n, sizeof *c->entries);
     }
     size_t code = page_up(img->code_len);
     __builtin___clear_cache((char *)base, (char *)base + img->code_len);
@@ -396,8 +399,9 @@ static wb_status read_tables(int fd, wb_native_image *img, uint8_t **raw,
                              uint64_t *len, wb_error *err)
 {
     uint64_t nf = 2 * (uint64_t)img->nfuncs, nr = 2 * (uint64_t)img->nrelocs;
-    uint8_t *t = malloc(nf + nr ? (nf + nr) * 8 : 1);
-    img->offsets = malloc(nf ? nf * 8 : 1);
+    /* written whole at once (prefault.h): 145 KiB each for CPython */
+    uint8_t *t = wb_calloc_prefault(nf + nr ? nf + nr : 1, 8);
+    img->offsets = wb_calloc_prefault(nf ? nf : 1, 8);
     img->relocs = malloc(nr ? nr * 8 : 1);
     if (!t || !img->offsets || !img->relocs) {
         free(t);

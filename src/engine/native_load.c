@@ -132,8 +132,10 @@ wb_status wb_native_compile_image(const wb_module *m, unsigned threads,
     if (!p)
         return wb_err_set(err, WB_E_IMPL_LIMIT, "native tier unavailable: %s",
                           why);
-    /* the compiler reads every body: of bytes that cannot change */
-    wb_status st = wb_module_bytes_private((wb_module *)m, err);
+    /* the compiler reads every body, of bytes that cannot change, and
+     * names the functions of its work plan */
+    wb_status st = wb_module_bodies_ready((wb_module *)m, err);
+    wb_module_names((wb_module *)m);
     if (st != WB_OK)
         return st;
     if (!threads) {

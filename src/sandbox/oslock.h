@@ -117,7 +117,15 @@ void wb_oslock_landlock_free(wb_ll_rules *r);
 /* nosuid: no file mode with set-user-ID or set-group-ID bits (for a
  * process that runs as root: wb_oslock_nosuid), openat2 says ENOSYS. */
 /* net: sockets of AF_INET and AF_INET6 may be made and connected. */
+/* The program of this build's rules: compiled when wasmbox was built
+ * (src/sandbox/gen/seccomp_gen.c), else by libseccomp now. */
 void *wb_oslock_seccomp_build(bool trap, bool nosuid, bool net, wb_error *e);
+/* The same always compiled by libseccomp now (the generator; the test
+ * that the built-in programs are what it makes). */
+void *wb_oslock_seccomp_compile(bool trap, bool nosuid, bool net,
+                                wb_error *e);
+/* A program's instructions (struct sock_filter) and their count. */
+const void *wb_oslock_seccomp_insns(const void *filter, unsigned *len);
 /* Does a lock-down made now need the nosuid rules (we run as root)? */
 bool wb_oslock_nosuid(void);
 int wb_oslock_seccomp_apply(void *filter, bool *missing, wb_error *e);

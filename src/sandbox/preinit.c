@@ -23,14 +23,38 @@ typedef struct guest {
     wb_store *s;
     wb_instance *inst;
     wb_error *e;
-    /* functions found by name: a lookup scans the name section, and a
-     * run calls malloc and free several times */
-    struct { const char *name; wb_func *f; } found[8];
+    /* functions found by name: a lookup is a pass over the name section,
+     * and a run calls malloc and free several times */
+    struct { const char *name; wb_func *f; } found[16];
     size_t nfound;
+    int32_t finish;                    /* the ready point's finish() */
 } guest;
+
+/* The functions a run from the snapshot calls, found in one pass. */
+static const char *const run_funcs[] = {
+    "malloc", "free", "__wasilibc_populate_preopens",
+    "__wasilibc_initialize_environ", "PyRun_SimpleStringFlags",
+    "PyBytes_FromStringAndSize", "PySys_SetObject", "PySys_GetObject",
+    "PyObject_CallNoArgs", "PyObject_IsTrue", "Py_FinalizeEx",
+    "__wasm_call_dtors",
+};
+#define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
+
+static void find_run_funcs(guest *g)
+{
+    wb_func *f[NRUN_FUNCS];
+    wb_instance_funcs_named(g->inst, run_funcs, NRUN_FUNCS, f);
+    for (size_t i = 0; i < NRUN_FUNCS; i++)
+        if (f[i]) {
+            g->found[g->nfound].name = run_funcs[i];
+            g->found[g->nfound++].f = f[i];
+        }
+}
 
 static wb_func *gfunc(guest *g, const char *name)
 {
+    if (!g->nfound)
+        find_run_funcs(g);
     for (size_t i = 0; i < g->nfound; i++)
         if (!strcmp(g->found[i].name, name))
             return g->found[i].f;
@@ -165,67 +189,45 @@ static wb_status py_run(guest *g, const char *src, size_t len, int32_t flags,
     return st;
 }
 
-/* The ready point's own code, run once when the snapshot is made, in a
- * dictionary of its own so __main__ stays as a cold start leaves it (no
- * names a script could come to depend on): the imports, and the setup
- * of a run, compiled now so that a run does not compile it again. The
- * setup sets what differs between a run and the ready point before the
- * command: argv as `python3 -c` sets it, sys.path[0] '' as for -c, the
- * run's environment (the C library's was read again just before), stdio
- * as PYTHONIOENCODING makes it at initialization (ENC alone: errors
- * strict; stderr keeps backslashreplace), and fresh seeds for the
- * generators seeded at start-up (random's; docs/snapshots.md). A run
- * takes it from sys (see run_setup), so the guest never sees it. Then
- * gc.freeze(): the ready point's objects leave the collector's
- * generations, so collections (and the finalization at exit, two thirds
- * of whose instructions they were) no longer walk them, and a collection
- * does not write to their pages. Except __main__, which a copy made after
- * the freeze replaces: at exit the collector must still find a script's
- * module in a cycle and free it while print() and its modules work, as
- * it does in a cold start (which is when a global's __del__ runs). */
-static const char warm_src[] =
-    "exec(\"\"\"\n"
-    "import sys, gc\n"
-    "import " WB_PREINIT_IMPORTS "\n"
-    "def setup(A, E, K):\n"
-    "    sys.orig_argv = [a.decode('utf-8', 'surrogateescape') for a in A]\n"
-    "    if K:\n"
-    "        sys.argv = sys.orig_argv[2:]\n"
-    "        main = sys.modules['__main__'].__dict__\n"
-    "        main['__file__'] = sys.argv[0]\n"
-    "        main['__cached__'] = None\n"
-    "    else:\n"
-    "        sys.argv = ['-c'] + sys.orig_argv[3:]\n"
-    "        sys.path.insert(0, '')\n"
-    "    env = sys.modules['os'].environ._data\n"
-    "    env.clear()\n"
-    "    for kv in E:\n"
-    "        k, _, v = kv.partition(b'=')\n"
-    "        env[k] = v\n"
-    "    v = env.get(b'PYTHONIOENCODING', b'').decode('utf-8', 'surrogateescape')\n"
-    "    if v and not K:\n"
-    "        enc, _, err = v.partition(':')\n"
-    "        import codecs\n"
-    "        kw = {'encoding': codecs.lookup(enc).name} if enc else {}\n"
-    "        for f in (sys.stdin, sys.stdout):\n"
-    "            f.reconfigure(errors=err or 'strict', **kw)\n"
-    "        if enc:\n"
-    "            sys.stderr.reconfigure(errors='backslashreplace', **kw)\n"
-    "    r = sys.modules.get('random')\n"
-    "    if r is not None:\n"
-    "        r.seed()\n"
-    "sys." WB_PREINIT_SETUP " = setup\n"
-    "gc.freeze()\n"
-    "main = sys.modules['__main__']\n"
-    "fresh = type(sys)('__main__')\n"
-    "fresh.__dict__.update(main.__dict__)\n"
-    "sys.modules['__main__'] = fresh\n"
-    "\"\"\", {'__builtins__': __builtins__})\n";
-
 typedef struct build_job {
     const char *out;
     wb_module *m;
 } build_job;
+
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
+                         bool quick);
+
+/* The pages a run from the ready point writes (snapshot/hot.c): a
+ * capture of g's instance restored in the same store, where `python3 -c
+ * pass` runs to its end as `wasmbox python` runs it; *hot stays NULL
+ * where the page map cannot be read. A failed run fails the build: a
+ * run from the snapshot would fail the same way. */
+static wb_status trial_run(guest *g, const wb_linker *l, uint8_t **hot,
+                           size_t *hot_len)
+{
+    wb_snapshot *snap = NULL;
+    wb_sandbox_config c;
+    guest t = { .s = g->s, .inst = NULL, .e = g->e };
+    wb_sandbox_config_init(&c);
+    wb_status st = wb_config_add_arg(&c, "python3") ||
+                   wb_config_add_arg(&c, "-c") || wb_config_add_arg(&c, "pass")
+                   ? wb_err_set(g->e, WB_E_NOMEM, "out of memory") : WB_OK;
+    if (!st)
+        st = wb_snapshot_capture(g->inst, NULL, &snap, g->e);
+    if (!st)
+        st = wb_snapshot_instantiate(g->s, snap, l, &t.inst, g->e);
+    if (!st && (st = py_main(&t, &c, false, false)) != WB_OK) {
+        char why[sizeof g->e->message];
+        snprintf(why, sizeof why, "%s", g->e->message);
+        st = wb_err_set(g->e, WB_E_TRAP, "python.wasm: python -c pass from "
+                        "the new ready point failed: %s", why);
+    }
+    if (!st)
+        wb_snaphot_record(wb_instance_memory(t.inst, "memory"), hot, hot_len);
+    wb_snapshot_free(snap);
+    wb_sandbox_config_free(&c);
+    return st;
+}
 
 static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
                              wb_store *s, wb_linker *l, wb_wasi *w,
@@ -234,17 +236,23 @@ static wb_status build_entry(void *user, const wb_sandbox_config *cfg,
     build_job *job = user;
     guest g = { .s = s, .inst = NULL, .e = e };
     int32_t ret = 0;
+    uint8_t *hot = NULL;
+    size_t hot_len = 0;
     *ran = false;
     wb_status st = wb_instantiate(s, job->m, l, &g.inst, e);
     if (!st)
         st = py_init(&g);
     if (!st)
-        st = py_run(&g, warm_src, strlen(warm_src), 0, &ret);
+        st = py_run(&g, wb_preinit_warm_src, strlen(wb_preinit_warm_src), 0,
+                    &ret);
     if (!st && ret)
         st = wb_err_set(e, WB_E_TRAP, "python.wasm: importing %s failed",
                         WB_PREINIT_IMPORTS);
     if (!st)
-        st = wb_snapshot_save(g.inst, NULL, job->out, e);
+        st = trial_run(&g, l, &hot, &hot_len);
+    if (!st)
+        st = wb_snapshot_save_hot(g.inst, job->out, hot, hot_len, e);
+    free(hot);
     return st;
 }
 
@@ -412,20 +420,112 @@ static char *py_bytes_list(char **v, size_t n)
     return out;
 }
 
-/* The call of the ready point's setup with this run's argv and
- * environment; it is taken out of sys first. */
-static char *setup_src(const wb_sandbox_config *c, bool kernel)
+/* The bytes setup reads from sys (preinit_src.c): the kernel flag, the
+ * count of argv, argv, the environment, each ending with a NUL (none of
+ * them holds one). */
+static char *run_bytes(const wb_sandbox_config *c, bool kernel, size_t *len)
 {
-    char *a = py_bytes_list(c->args, c->nargs);
-    char *e = py_bytes_list(c->env, c->nenv);
-    char *out = NULL;
-    if (a && e && asprintf(&out, "__import__('sys').__dict__.pop('"
-                           WB_PREINIT_SETUP "')(%s, %s, %d)\n", a, e,
-                           kernel) < 0)
-        out = NULL;
-    free(a);
-    free(e);
+    size_t cap = 32;
+    for (size_t i = 0; i < c->nargs; i++)
+        cap += strlen(c->args[i]) + 1;
+    for (size_t i = 0; i < c->nenv; i++)
+        cap += strlen(c->env[i]) + 1;
+    char *out = malloc(cap), *p = out;
+    if (!out)
+        return NULL;
+    p += sprintf(p, "%d%c%zu%c", kernel, 0, c->nargs, 0);
+    for (size_t i = 0; i < c->nargs + c->nenv; i++) {
+        const char *v = i < c->nargs ? c->args[i] : c->env[i - c->nargs];
+        size_t n = strlen(v) + 1;
+        memcpy(p, v, n);
+        p += n;
+    }
+    *len = (size_t)(p - out);
     return out;
+}
+
+/* Py_DECREF of `obj` as CPython's release build does it: the count (the
+ * first word of every PyObject) down by one, _Py_Dealloc at zero. */
+static wb_status gdecref(guest *g, int32_t obj)
+{
+    uint8_t *p = gmem(g, (uint32_t)obj, 4);
+    int32_t n;
+    if (!p)
+        return wb_err_set(g->e, WB_E_LIMIT, "out of guest memory");
+    memcpy(&n, p, 4);
+    if (n <= 0)
+        return wb_err_set(g->e, WB_E_TRAP, "python.wasm: an object's "
+                          "reference count is %d", n);
+    n--;
+    memcpy(p, &n, 4);
+    return n ? WB_OK : gcall(g, "_Py_Dealloc", &obj, 1, NULL);
+}
+
+/* sys.NAME (a borrowed reference, 0 when it has none) into *obj. */
+static wb_status gsys(guest *g, const char *name, int32_t *obj)
+{
+    int32_t at;
+    wb_status st = gputs(g, name, &at);
+    if (!st)
+        st = gcall(g, "PySys_GetObject", &at, 1, obj);
+    if (!st)
+        st = gcall(g, "free", &at, 1, NULL);
+    return st;
+}
+
+/* This run's argv and environment into sys as one bytes object. */
+static wb_status put_run(guest *g, const wb_sandbox_config *cfg, bool kernel)
+{
+    size_t len = 0;
+    char *run = run_bytes(cfg, kernel, &len);
+    int32_t at = 0, name = 0, obj = 0, bad = 0;
+    wb_status st = run ? gput(g, run, len, &at)
+                       : wb_err_set(g->e, WB_E_NOMEM, "out of memory");
+    free(run);
+    if (!st) {
+        int32_t a[2] = { at, (int32_t)len };
+        st = gcall(g, "PyBytes_FromStringAndSize", a, 2, &obj);
+    }
+    if (!st)
+        st = gputs(g, WB_PREINIT_RUN, &name);
+    if (!st && obj) {
+        int32_t a[2] = { name, obj };
+        st = gcall(g, "PySys_SetObject", a, 2, &bad);
+    }
+    if (!st && (!obj || bad))
+        st = wb_err_set(g->e, WB_E_NOMEM, "python.wasm: cannot pass the "
+                        "run's arguments");
+    if (!st)
+        st = gdecref(g, obj);          /* sys holds it now */
+    int32_t bufs[2] = { at, name };
+    for (size_t i = 0; !st && i < 2; i++)
+        st = gcall(g, "free", &bufs[i], 1, NULL);
+    return st;
+}
+
+/* setup(), which takes what put_run left in sys; g->finish noted for the
+ * end (referred to by setup's globals, it outlives its name in sys). No
+ * code is compiled: both were at the ready point. */
+static wb_status call_setup(guest *g, const wb_sandbox_config *cfg,
+                            bool kernel)
+{
+    int32_t fn = 0, res = 0;
+    wb_status st = put_run(g, cfg, kernel);
+    if (!st)
+        st = gsys(g, WB_PREINIT_FINISH, &g->finish);
+    if (!st)
+        st = gsys(g, WB_PREINIT_SETUP, &fn);
+    if (!st && (!fn || !g->finish))
+        st = wb_err_set(g->e, WB_E_LINK, "python.wasm: the snapshot has no "
+                        "sys.%s", WB_PREINIT_SETUP);
+    if (!st)
+        st = gcall(g, "PyObject_CallNoArgs", &fn, 1, &res);
+    if (!st && !res) {
+        gcall(g, "PyErr_Print", NULL, 0, NULL);
+        return wb_err_set(g->e, WB_E_TRAP, "python.wasm: the pre-initialized "
+                          "start failed to set up the run");
+    }
+    return st ? st : gdecref(g, res);
 }
 
 /* PyCompilerFlags of `python3 -c`: { PyCF_IGNORE_COOKIE, 11 }. */
@@ -454,76 +554,52 @@ static char *script_src(const wb_sandbox_config *c)
 static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
                           bool kernel)
 {
-    int32_t ret = 0;
-    wb_error *e = g->e;
     /* The preopens after /lib (fd 3) are this run's: wasi-libc reads them
      * again (re-registering fd 3 too, as the same /lib); so is the
      * environment. */
     wb_status st = gcall(g, "__wasilibc_populate_preopens", NULL, 0, NULL);
     if (!st)
         st = gcall(g, "__wasilibc_initialize_environ", NULL, 0, NULL);
-    char *setup = st ? NULL : setup_src(cfg, kernel);
-    if (!st && !setup)
-        st = wb_err_set(e, WB_E_NOMEM, "out of memory");
-    if (!st)
-        st = py_run(g, setup, strlen(setup), 0, &ret);
-    free(setup);
-    if (!st && ret)
-        st = wb_err_set(e, WB_E_TRAP, "python.wasm: the pre-initialized "
-                        "start failed to set up the run");
-    return st;
+    return st ? st : call_setup(g, cfg, kernel);
 }
 
-/* The end of a run whose instance and workspace are thrown away after it
- * (wb_preinit_run_ex, `quick`): what Py_FinalizeEx does that the run's
- * output can show, in its order, and not the teardown of the interpreter
- * (freeing every object of every module: most of a restored run's
- * instructions), which the instance's end makes moot: threads and atexit
- * functions, the collection of cycles, __main__'s globals cleared as
- * finalize_modules clears a module (names with one leading underscore
- * first), a second collection, then stdout and stderr flushed (120 if
- * stdout cannot be, as Py_FinalizeEx fails). Objects left reachable only
- * from other modules are not finalized (docs/snapshots.md, "A run from
- * it"). In a dictionary of its own: __main__ gets no name. */
-static const char quick_exit_src[] =
-    "exec(\"\"\"\n"
-    "import sys, gc\n"
-    "for n, f in (('threading', '_shutdown'), ('atexit', '_run_exitfuncs')):\n"
-    "    m = sys.modules.get(n)\n"
-    "    if m is not None and hasattr(m, f):\n"
-    "        getattr(m, f)()\n"
-    "gc.collect()\n"
-    "main = sys.modules.get('__main__')\n"
-    "d = getattr(main, '__dict__', None)\n"
-    "if type(d) is dict:\n"
-    "    for first in (True, False):\n"
-    "        for k in list(d):\n"
-    "            if type(k) is str and k != '__builtins__' and \\\n"
-    "                    (k[:1] == '_' and k[:2] != '__') == first:\n"
-    "                d[k] = None\n"
-    "    del d, main\n"
-    "gc.collect()\n"
-    "ok = True\n"
-    "for f in ('stdout', 'stderr'):\n"
-    "    try:\n"
-    "        getattr(sys, f).flush()\n"
-    "    except BaseException:\n"
-    "        ok = ok and f != 'stdout'\n"
-    "if not ok:\n"
-    "    sys.modules['os']._exit(120)\n"
-    "\"\"\", {'__builtins__': __builtins__})\n";
+/* How a run ends: Py_FinalizeEx (a kernel); the quick end of a
+ * throw-away run (wb_preinit_run_ex); finish() where it can stand for
+ * Py_FinalizeEx, else Py_FinalizeEx (preinit_src.c). */
+enum { END_FULL, END_QUICK, END_CHECKED };
 
-/* Py_FinalizeEx, or the quick end above; its result into *fin (< 0:
+/* finish(): *done when it ended the run (an exception in it: not done,
+ * cleared). */
+static wb_status finished(guest *g, bool *done)
+{
+    int32_t res = 0, yes = 0;
+    *done = false;
+    wb_status st = gcall(g, "PyObject_CallNoArgs", &g->finish, 1, &res);
+    if (!st && !res)
+        return gcall(g, "PyErr_Clear", NULL, 0, NULL);
+    if (!st)
+        st = gcall(g, "PyObject_IsTrue", &res, 1, &yes);
+    *done = !st && yes == 1;
+    return st ? st : gdecref(g, res);
+}
+
+/* The end; Py_FinalizeEx's result, or what stands for it, into *fin (< 0:
  * failed). */
-static wb_status py_end(guest *g, bool quick, int32_t *fin)
+static wb_status py_end(guest *g, int end, int32_t *fin)
 {
     int32_t ret = 0;
-    if (!quick)
-        return gcall(g, "Py_FinalizeEx", NULL, 0, fin);
-    wb_status st = py_run(g, quick_exit_src, sizeof quick_exit_src - 1, 0,
-                          &ret);
-    *fin = ret;
-    return st;
+    bool done = false;
+    wb_status st = WB_OK;
+    *fin = 0;
+    if (end == END_QUICK) {
+        st = py_run(g, wb_preinit_quick_src, strlen(wb_preinit_quick_src),
+                    0, &ret);
+        *fin = ret;
+        return st;
+    }
+    if (end == END_CHECKED && ((st = finished(g, &done)) || done))
+        return st;
+    return gcall(g, "Py_FinalizeEx", NULL, 0, fin);
 }
 
 static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
@@ -545,7 +621,8 @@ static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
                              &ret);
     free(prog);
     if (!st)
-        st = py_end(g, quick, &fin);
+        st = py_end(g, kernel ? END_FULL : quick ? END_QUICK : END_CHECKED,
+                    &fin);
     if (!st)
         st = gcall(g, "__wasm_call_dtors", NULL, 0, NULL);
     int code = fin < 0 ? 120 : ret != 0;
@@ -574,8 +651,8 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
         *ran = true;                   /* over the memory budget */
     if (st)
         return st;
-    /* a one-shot run: its pages private at once (engine.h) */
-    wb_mem_prefault_image(wb_instance_memory(g.inst, "memory"));
+    /* a one-shot run: the pages it writes private at once (hot.c) */
+    wb_snapshot_prefault(job->snap, wb_instance_memory(g.inst, "memory"));
     *ran = true;                       /* guest code runs from here on */
     return py_main(&g, cfg, false, job->quick);
 }

@@ -11,7 +11,8 @@
  * Py_InitializeFromConfig, PyRun_SimpleStringFlags. A run from the
  * snapshot does what `python3 -c CODE ARGS...` does after its
  * initialization, the same way: PyRun_SimpleStringFlags(CODE), then
- * Py_FinalizeEx and the destructors.
+ * Py_FinalizeEx (or the ready point's finish(), where nothing can tell
+ * the two apart: preinit_src.c) and the destructors.
  */
 #ifndef WB_PREINIT_H
 #define WB_PREINIT_H
@@ -22,10 +23,13 @@
 /* The guest path of Python's standard library: the first grant of a
  * build and of every run from its snapshot (fd 3). */
 #define WB_PREINIT_LIB "/lib"
-/* The name in sys of the setup function a run calls (the contract
- * between a snapshot and the wasmbox that runs from it; change the
- * number with the setup's parameters or meaning). */
-#define WB_PREINIT_SETUP "_wasmbox_setup_2"
+/* The names in sys of the functions a run calls, setup and finish, and
+ * of the bytes setup reads (the contract between a snapshot and the
+ * wasmbox that runs from it; change the number with their parameters or
+ * meaning: preinit_src.c). */
+#define WB_PREINIT_SETUP "_wasmbox_setup_3"
+#define WB_PREINIT_FINISH "_wasmbox_finish_3"
+#define WB_PREINIT_RUN "_wasmbox_run_3"
 /* The snapshot's file name, beside python.wasm. */
 #define WB_PREINIT_FILE "python.snap"
 /* The modules imported at the ready point. */
@@ -67,7 +71,9 @@ const char *wb_preinit_unfit(const wb_sandbox_config *cfg);
 
 /* wb_sandbox_run of `cfg` (wb_preinit_unfit(cfg) == NULL) from `snap`:
  * the same budget, grants, output and outcomes. The guest gets its own
- * argv, environment, preopens and fresh randomness (random reseeded). */
+ * argv, environment, preopens and fresh randomness (random reseeded).
+ * It ends as Py_FinalizeEx ends it, without tearing the interpreter down
+ * when nothing the run made can observe that (finish, preinit_src.c). */
 wb_status wb_preinit_run(const wb_sandbox_config *cfg,
                          const wb_snapshot *snap, wb_run_result *res,
                          wb_error *err);
@@ -79,6 +85,11 @@ wb_status wb_preinit_run(const wb_sandbox_config *cfg,
 wb_status wb_preinit_run_ex(const wb_sandbox_config *cfg,
                             const wb_snapshot *snap, bool quick,
                             wb_run_result *res, wb_error *err);
+
+/* preinit_src.c: the ready point's code (setup and finish defined, the
+ * modules imported, gc.freeze()) and the quick end. */
+extern const char wb_preinit_warm_src[];
+extern const char wb_preinit_quick_src[];
 
 /* The same for a session's kernel, `python3 -I SCRIPT` (a persistent
  * driver reading requests on stdin): NULL if `cfg` fits; -I ignores the

@@ -194,6 +194,8 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
         wb_wasi_usage(w, res);
     }
     res->wall_time_ms = now_ms() - t0;
+    if (cfg->exits_after)
+        return st;                     /* the exit frees it all at once */
     wb_linker_free(l);
     if (s)
         wb_store_free(s);

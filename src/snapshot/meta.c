@@ -8,6 +8,7 @@
 
 #define EXTRA_WASI "wasi"
 #define EXTRA_LAYER "layer"
+#define EXTRA_HOT "hot"
 
 /* ---- encoding ---------------------------------------------------------- */
 
@@ -94,11 +95,13 @@ bool wb_snapmeta_encode(const wb_inst_state *st, const wb_snapextra *x,
     put_bytes(b, st->elem_live, st->nelems);
     put32(b, st->ndatas);
     put_bytes(b, st->data_live, st->ndatas);
-    put32(b, (x->wasi ? 1 : 0) + (x->layer ? 1 : 0));
+    put32(b, (x->wasi ? 1 : 0) + (x->layer ? 1 : 0) + (x->hot ? 1 : 0));
     if (x->wasi)
         put_extra(b, EXTRA_WASI, x->wasi, x->wasi_len);
     if (x->layer)
         put_extra(b, EXTRA_LAYER, x->layer, x->layer_len);
+    if (x->hot)
+        put_extra(b, EXTRA_HOT, x->hot, x->hot_len);
     return !b->failed;
 }
 
@@ -221,6 +224,9 @@ static void read_extras(rd *r, wb_snapextra *x)
         } else if (named(name, nl, EXTRA_LAYER)) {
             x->layer = r->p;
             x->layer_len = (size_t)len;
+        } else if (named(name, nl, EXTRA_HOT)) {
+            x->hot = r->p;
+            x->hot_len = (size_t)len;
         }
         r->p += len;
     }

@@ -187,6 +187,7 @@ static wb_status verify(wb_snapshot *sn, bool data, bool module,
         WB_TRY(wb_snaplayer_decode(x.layer, x.layer_len, h->data_len,
                                    h->format == WB_SNAP_FORMAT_LAYER,
                                    h->data_stored, &sn->layer, err));
+    WB_TRY(wb_snaphot_decode(x.hot, x.hot_len, &sn->state, sn, err));
     if (data)
         WB_TRY(check_data(sn, &sb, err));
     for (uint32_t i = 0; i < sn->state.nmems; i++) {
@@ -345,6 +346,7 @@ void wb_snapshot_free(wb_snapshot *snap)
         close(snap->fd);
     wb_state_free(&snap->state);
     wb_snaplayer_free(&snap->layer);
+    free(snap->hot);
     wb_snapshot_free(snap->base);
     wb_module_release(snap->module);
     free(snap->meta);

@@ -13,6 +13,7 @@
  *                             from another one, its base
  *   trust.c    wb_snaptrust_* files this process checked and that have
  *                             not changed since
+ *   hot.c      wb_snaphot_*   the pages a run from the file writes
  *
  * A file is: the header (WB_SNAP_HDR bytes), the state section (padded
  * with zeros to a multiple of 64 KiB), then each memory's bytes, 64 KiB
@@ -80,12 +81,15 @@ struct wb_snapshot {
     wb_snapshot *base;
     wb_snaplayer layer;
     wb_snaphdr hdr;
+    /* the "hot" extra (hot.c): runs of memory 0 a run writes; 0: none */
+    wb_mem_run *hot;
+    uint32_t nhot;
 };
 
 /* The extra sections of a state section (meta.c). */
 typedef struct wb_snapextra {
-    const uint8_t *wasi, *layer;       /* NULL: none */
-    size_t wasi_len, layer_len;
+    const uint8_t *wasi, *layer, *hot;  /* NULL: none */
+    size_t wasi_len, layer_len, hot_len;
 } wb_snapextra;
 
 /* open.c: wb_snapshot_open_fd, without the memory images' checksum
@@ -155,6 +159,29 @@ bool wb_snaplayer_hash(int fd, uint64_t data_off, const wb_snaplayer *l,
  * WB_E_SNAPSHOT naming what is wrong. */
 wb_status wb_snaplayer_attach(wb_snapshot *sn, wb_snapshot *base,
                               wb_error *err);
+
+/* hot.c */
+#define WB_SNAPHOT_PAGE 4096u          /* the record's unit */
+#define WB_SNAPHOT_MAX_RUNS 4096u
+/* The runs of pages of m's image (mapped from a snapshot) that have
+ * been written since it was mapped (private now), encoded for the "hot"
+ * extra (malloc'd) into *out. false: none, too many runs, or the page
+ * map cannot be read (no record: runs make the whole image private). */
+bool wb_snaphot_record(const wb_memory *m, uint8_t **out, size_t *len);
+/* Decode and check the record `in` (NULL: none) against st's memory 0
+ * into sn->hot: WB_E_SNAPSHOT when damaged, WB_E_NOMEM. */
+wb_status wb_snaphot_decode(const uint8_t *in, size_t len,
+                            const wb_inst_state *st, wb_snapshot *sn,
+                            wb_error *err);
+/* For a one-shot run restored from sn into memory m: make private now
+ * the pages it will write, sn's hot runs (whole host pages), or the
+ * whole image when sn has none (wb_mem_prefault_image). */
+void wb_snapshot_prefault(const wb_snapshot *sn, wb_memory *m);
+/* write.c: wb_snapshot_save (no WASI state) with a "hot" record (its
+ * encoding; NULL: none). */
+wb_status wb_snapshot_save_hot(const wb_instance *inst, const char *path,
+                               const uint8_t *hot, size_t hot_len,
+                               wb_error *err);
 
 /* trust.c: has this process checked every byte of the file open as fd
  * (its header's checksum `id`), unchanged since (device, inode, size and

@@ -209,21 +209,25 @@ static uint64_t layer_room(const wb_inst_state *st, const wb_snapextra *x)
 }
 
 /* The whole file (data_off 0), or only its header and state section
- * (write_state_only) with the data region at *data_off. A layer record
- * (layer, not NULL) makes the file a layer (format 2); its data region,
- * when placed here, leaves room for the record to grow. */
+ * (write_state_only) with the data region at *data_off. `add` holds the
+ * extra sections other than WASI's (NULL ones: none); a layer record
+ * makes the file a layer (format 2), whose data region, when placed
+ * here, leaves room for the record to grow. */
 static wb_status write_file(const wb_instance *inst, const wb_wasi *wasi,
-                            int fd, uint64_t *data_off, const uint8_t *layer,
-                            size_t layer_len, wb_error *err)
+                            int fd, uint64_t *data_off,
+                            const wb_snapextra *add, wb_error *err)
 {
     wb_inst_state st;
     uint8_t *ws = NULL;
     size_t wlen = 0;
+    const uint8_t *layer = add->layer;
     WB_TRY(wb_state_capture(inst, &st, err));
     wb_status rc = wasi ? wb_wasi_state_encode(wasi, &ws, &wlen, err) : WB_OK;
     wb_snaphdr h = { .format = layer ? WB_SNAP_FORMAT_INPLACE : WB_SNAP_FORMAT,
                      .data_off = *data_off };
-    wb_snapextra x = { ws, layer, wlen, layer_len };
+    wb_snapextra x = *add;
+    x.wasi = ws;
+    x.wasi_len = wlen;
     snprintf(h.version, sizeof h.version, "%s", WB_VERSION);
     wb_snaphdr_module_hash(wb_instance_module(inst), &h);
     /* Zero pages are skipped, not written: nothing old may show there. */
@@ -251,9 +255,10 @@ wb_status wb_snapshot_write_state(const wb_instance *inst,
                                   const wb_wasi *wasi, int fd,
                                   uint64_t data_off, wb_error *err)
 {
+    const wb_snapextra none = { 0 };
     if (!data_off)
         return wb_err_set(err, WB_E_ARG, "no data region");
-    return write_file(inst, wasi, fd, &data_off, NULL, 0, err);
+    return write_file(inst, wasi, fd, &data_off, &none, err);
 }
 
 wb_status wb_snapshot_write_layer(const wb_instance *inst,
@@ -261,19 +266,24 @@ wb_status wb_snapshot_write_layer(const wb_instance *inst,
                                   uint64_t *data_off, const uint8_t *layer,
                                   size_t layer_len, wb_error *err)
 {
-    return write_file(inst, wasi, fd, data_off, layer, layer_len, err);
+    const wb_snapextra add = { .layer = layer, .layer_len = layer_len };
+    return write_file(inst, wasi, fd, data_off, &add, err);
 }
 
 wb_status wb_snapshot_write(const wb_instance *inst, const wb_wasi *wasi,
                             int fd, wb_error *err)
 {
+    const wb_snapextra none = { 0 };
     uint64_t data_off = 0;
-    return write_file(inst, wasi, fd, &data_off, NULL, 0, err);
+    return write_file(inst, wasi, fd, &data_off, &none, err);
 }
 
-wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,
-                           const char *path, wb_error *err)
+/* wb_snapshot_save with the extra sections `add` besides WASI's. */
+static wb_status save_file(const wb_instance *inst, const wb_wasi *wasi,
+                           const char *path, const wb_snapextra *add,
+                           wb_error *err)
 {
+    uint64_t data_off = 0;
     if (!path)
         return wb_err_set(err, WB_E_ARG, "wb_snapshot_save: NULL path");
     size_t n = strlen(path) + 16;
@@ -283,7 +293,7 @@ wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,
     snprintf(tmp, n, "%s.tmpXXXXXX", path);
     int fd = mkostemp(tmp, O_CLOEXEC);
     wb_status rc = fd < 0 ? io_error(err, path)
-                          : wb_snapshot_write(inst, wasi, fd, err);
+                          : write_file(inst, wasi, fd, &data_off, add, err);
     if (rc == WB_OK && fsync(fd) != 0)
         rc = io_error(err, path);
     if (fd >= 0 && close(fd) != 0 && rc == WB_OK)
@@ -294,6 +304,21 @@ wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,
         unlink(tmp);
     free(tmp);
     return rc;
+}
+
+wb_status wb_snapshot_save(const wb_instance *inst, const wb_wasi *wasi,
+                           const char *path, wb_error *err)
+{
+    const wb_snapextra none = { 0 };
+    return save_file(inst, wasi, path, &none, err);
+}
+
+wb_status wb_snapshot_save_hot(const wb_instance *inst, const char *path,
+                               const uint8_t *hot, size_t hot_len,
+                               wb_error *err)
+{
+    const wb_snapextra add = { .hot = hot, .hot_len = hot_len };
+    return save_file(inst, NULL, path, &add, err);
 }
 
 wb_status wb_snapshot_capture(const wb_instance *inst, const wb_wasi *wasi,

@@ -111,6 +111,59 @@ a = A()'
 same "unclosed file flushed at exit" --dir "$tmp/data:/data" -c 'f = open("/data/out.txt", "w"); f.write("x" * 10)' 
 ok "unclosed file flushed at exit (content)" test "$(cat "$tmp/data/out.txt")" = xxxxxxxxxx
 same "warnings" -c 'import warnings; warnings.warn("w")'
+# The end of a run (finish, src/sandbox/preinit_src.c) skips tearing
+# the interpreter down only when nothing the run made can see it: each
+# of these makes something that can, held where a cold start finalizes
+# it last (by another module), so the end must be Py_FinalizeEx's.
+same "__del__ of an object another module holds" -c 'class A:
+    def __del__(self): print("del")
+import json; json.x = A()'
+same "a suspended generator with finally held by a module" -c 'def g():
+    try:
+        yield 1
+    finally:
+        print("finally")
+import json; json.g = g(); next(json.g)'
+# same_full NAME CODE: CODE's output and status are those of the same
+# run made to end in Py_FinalizeEx (a suspended generator held by a
+# module), where they differ from a cold start's (module order)
+same_full() {
+    local name=$1 a b ra=0 rb=0
+    a=$("$W" python -c "$2" 2>&1) || ra=$?
+    b=$("$W" python -c "$2
+import json as _j; _j._wb_full = (i for i in (1,))" 2>&1) || rb=$?
+    if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then
+        pass "same as Py_FinalizeEx: $name"
+    else
+        fail "same as Py_FinalizeEx: $name: '${a:0:300}' ($ra), '${b:0:300}' ($rb)"
+    fi
+}
+same_full "a weakref callback" 'import weakref, json
+class A: pass
+json.a = A(); json.r = weakref.ref(json.a, lambda r: print("callback"))'
+same "gc.callbacks" -c 'import gc; gc.callbacks.append(lambda p, i: print(p))'
+same "an audit hook sees the end" -c 'import sys, os
+def h(e, a, w=os.write):
+    if e.startswith("cpython."): w(1, (e + "\n").encode())
+sys.addaudithook(h)'
+same "a file another module holds is flushed" --dir "$tmp/data:/data" -c 'import json; json.f = open("/data/held.txt", "w"); json.f.write("y" * 10)'
+ok "a file another module holds is flushed (content)" test "$(cat "$tmp/data/held.txt")" = yyyyyyyyyy
+same "io.StringIO and a cycle at exit" -c 'import io
+class N: pass
+a = N(); a.me = a; s = io.StringIO(); s.write("x"); print("ok")'
+same "stdout replaced" -c 'import sys, io; sys.stdout = io.StringIO(); print("lost")'
+same "threading" -c 'import threading; print(threading.active_count())'
+# a sqlite3 connection left open (a transaction, a rollback journal) is
+# closed by the end of a cold start: the same files are left
+for how in restored cold; do
+    rm -rf "$tmp/db-$how"; mkdir "$tmp/db-$how"
+    cold=; [ "$how" = cold ] && cold=WASMBOX_COLD=1
+    env $cold "$W" python --dir "$tmp/db-$how:/db" -c 'import sqlite3, json
+json.c = sqlite3.connect("/db/x.db"); json.c.execute("create table t(a)")
+json.c.commit(); json.c.execute("insert into t values (1)")' >/dev/null 2>&1
+done
+ok "a sqlite3 connection another module holds: same files as cold" \
+    test "$(ls -a "$tmp/db-restored")" = "$(ls -a "$tmp/db-cold")"
 same "stdout without newline" -c 'import sys; sys.stdout.write("no newline")'
 same "unicode" -c 'print("é ☃", "\udcff".encode("utf-8", "surrogateescape"))'
 same "stdio encodings" -c 'import sys; print(sys.stdout.encoding, sys.stdout.errors, sys.stderr.errors, sys.stdin.errors, sys.getfilesystemencoding())'

@@ -170,6 +170,15 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     grep -q "allowed" "$T/err" && pass "--os-user root keeps uid 0" ||
         fail "--os-user root: $(cat "$T/err")"
     chmod 700 "$T"
+    # now nobody cannot enter $T: the run keeps uid 0 (the check of the
+    # grants as nobody is made in-process and undone)
+    WB_TEST_ATTEMPT="open:$T/pub/rootonly.txt" timeout 20 "$A" run \
+        --dir "$T/pub:/p:ro" "$T/guest.wasm" /p/open.txt >"$T/out" 2>"$T/err"
+    if grep -q "allowed" "$T/err" && grep -q "read x" "$T/out"; then
+        pass "root keeps uid 0 when nobody cannot use the grants"
+    else
+        fail "no drop: $(cat "$T/err" "$T/out")"
+    fi
 fi
 
 # Sanitizer builds: their reports still work under the lock-down.

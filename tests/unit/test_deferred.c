@@ -2,7 +2,8 @@
  * need from the engine: wb_module_load_deferred, which validates each
  * function body before its first call instead of all of them up front,
  * files over 64 KiB mapped (private copies of their pages made before
- * a body is translated), and wb_instance_func_named. */
+ * a body is translated), the bodies found and the names decoded only
+ * when first needed, and wb_instance_func_named. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -128,14 +129,14 @@ static void test_file_pages_private(void **state)
     off_t konst = (off_t)(at - head) + 3;        /* the 1 of i32.const 1 */
     assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
     assert_true(m->bytes_file);
-    assert_false(atomic_load(&m->bytes_private));
+    assert_false(atomic_load(&m->bodies_ready));
     poke(konst, 5);                              /* in place: seen */
     assert_int_equal(m->bytes[konst], 5);
     assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
     assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
     assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err), WB_OK);
     assert_int_equal(v, 5);
-    assert_true(atomic_load(&m->bytes_private));
+    assert_true(atomic_load(&m->bodies_ready));
     poke(konst, 9);                              /* after: not seen */
     assert_int_equal(m->bytes[konst], 5);
     poke(konst, 1);                              /* as the others want */
@@ -165,6 +166,101 @@ static void test_func_named(void **state)
     wb_module_release(m);
 }
 
+/* The module of `head` with function 1's body size raised past the end
+ * of the code section (the section's own size unchanged). */
+static void write_bad_code(const char *to)
+{
+    uint8_t m[sizeof head];
+    memcpy(m, head, sizeof m);
+    const uint8_t body1[] = { 0x03, 0x00, 0x6a, 0x0b };
+    uint8_t *at = memmem(m, sizeof m, body1, sizeof body1);
+    assert_non_null(at);
+    *at = 0x09;
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    uint8_t *pad = calloc(1, pad_len);
+    assert_int_equal(fwrite(m, 1, sizeof m, f), sizeof m);
+    assert_int_equal(fwrite(pad, 1, pad_len, f), pad_len);
+    assert_int_equal(fclose(f), 0);
+    free(pad);
+}
+
+/* A deferred load finds the bodies when the first is about to be
+ * translated, not when it decodes the module: a code section that does
+ * not hold its bodies then fails every call (a full load refuses it). */
+static void test_bodies_found_late(void **state)
+{
+    char bad[80];
+    wb_module *m = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_linker *l = wb_linker_new();
+    wb_error err = { 0 };
+    int32_t v = 0;
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    write_bad_code(bad);
+    assert_int_equal(wb_module_load(bad, &m, &err), WB_E_MALFORMED);
+    assert_int_equal(wb_module_load_deferred(bad, &m, &err), WB_OK);
+    assert_true(m->bodies_pending);
+    assert_null(m->funcdefs[0].body);
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err),
+                         WB_E_MALFORMED);
+        assert_non_null(strstr(err.message, "code section"));
+    }
+    assert_false(atomic_load(&m->bodies_ready));
+    wb_store_free(s);
+    wb_module_release(m);
+    unlink(bad);
+    /* the good module: found on the first call */
+    assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
+    assert_null(m->funcdefs[0].body);
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    assert_int_equal(call(s, wb_instance_func(inst, "ok"), &v, &err), WB_OK);
+    assert_non_null(m->funcdefs[1].body);
+    assert_int_equal(m->funcdefs[1].body_len, 3);
+    wb_store_free(s);
+    wb_linker_free(l);
+    wb_module_release(m);
+}
+
+/* The function names are decoded when first asked for by index; a
+ * lookup by name reads the section without decoding it. */
+static void test_names_lazy(void **state)
+{
+    wb_module *m = NULL;
+    wb_store *s = NULL;
+    wb_instance *inst = NULL;
+    wb_linker *l = wb_linker_new();
+    wb_error err = { 0 };
+    assert_int_equal(wb_module_load_deferred(path, &m, &err), WB_OK);
+    assert_int_equal(wb_store_new(NULL, &s, &err), WB_OK);
+    assert_int_equal(wb_instantiate(s, m, l, &inst, &err), WB_OK);
+    assert_ptr_equal(wb_instance_func_named(inst, "hidden"),
+                     wb_instance_func(inst, "bad"));
+    assert_int_equal(wb_module_find_name(m, "ok"), 0);
+    assert_int_equal(wb_module_find_name(m, "hid"), UINT32_MAX);
+    const char *const names[] = { "hidden", "nothing", "ok", "hiddenx" };
+    wb_func *f[4];
+    wb_instance_funcs_named(inst, names, 4, f);    /* in one pass */
+    assert_ptr_equal(f[0], wb_instance_func(inst, "bad"));
+    assert_null(f[1]);
+    assert_ptr_equal(f[2], wb_instance_func(inst, "ok"));
+    assert_null(f[3]);
+    assert_false(atomic_load(&m->names_done));
+    assert_null(m->func_names);
+    assert_string_equal(wb_module_func_name(m, 1), "hidden");
+    assert_true(atomic_load(&m->names_done));
+    assert_int_equal(wb_module_find_name(m, "hidden"), 1);   /* the table */
+    assert_int_equal(wb_module_find_name(m, "nothing"), UINT32_MAX);
+    wb_store_free(s);
+    wb_linker_free(l);
+    wb_module_release(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_deferred_validates_on_call),
         cmocka_unit_test(test_file_pages_private),
         cmocka_unit_test(test_func_named),
+        cmocka_unit_test(test_bodies_found_late),
+        cmocka_unit_test(test_names_lazy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -542,6 +542,101 @@ static void test_refuse_bit_flip(void **state)
     free(p);
 }
 
+/* Is the host page at p present and private (written since mapped)? */
+static int page_private(const void *p)
+{
+    uint64_t e = 0;
+    long pg = sysconf(_SC_PAGESIZE);
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    if (fd < 0 || pread(fd, &e, 8, (off_t)((uintptr_t)p / pg * 8)) != 8)
+        e = 0;
+    if (fd >= 0)
+        close(fd);
+    return (e >> 63 & 1) && !(e >> 61 & 1);
+}
+
+/* The pages a run wrote, recorded from a restored instance (hot.c),
+ * saved with the snapshot; a restore from it makes those private at
+ * once and no other. */
+static void test_hot_pages(void **state)
+{
+    fixture *fx = *state;
+    wb_snapshot *sn = NULL, *sn2 = NULL;
+    wb_error err = {0};
+    assert_int_equal(wb_snapshot_capture(fx->inst, NULL, &sn, NULL), WB_OK);
+    wb_store *s;
+    wb_linker *l;
+    wb_instance *r = restore(sn, &s, &l, NULL);
+    wb_val a[2] = { { .type = WB_I32, .of.i32 = 0x10000 },
+                    { .type = WB_I32, .of.i32 = 5 } };
+    call(s, r, "store", a, 2, WB_OK);
+    a[0].of.i32 = 0x11000;
+    call(s, r, "store", a, 2, WB_OK);
+    a[0].of.i32 = 0x30000;
+    call(s, r, "store", a, 2, WB_OK);
+    uint8_t *hot = NULL;
+    size_t len = 0;
+    assert_true(wb_snaphot_record(wb_instance_memory(r, "mem"), &hot, &len));
+    assert_int_equal(len, 4 + 2 * 16);       /* two runs */
+    assert_int_equal(wb_snapshot_save_hot(fx->inst, fx->path, hot, len,
+                                          &err), WB_OK);
+    assert_int_equal(wb_snapshot_open(fx->path, fx->m, &sn2, &err), WB_OK);
+    assert_int_equal(sn2->nhot, 2);
+    assert_int_equal(sn2->hot[0].off, 0x10000);
+    assert_int_equal(sn2->hot[0].len, 0x2000);
+    assert_int_equal(sn2->hot[1].off, 0x30000);
+    assert_int_equal(sn2->hot[1].len, 0x1000);
+    wb_store *s2;
+    wb_linker *l2;
+    wb_instance *r2 = restore(sn2, &s2, &l2, NULL);
+    wb_memory *m2 = wb_instance_memory(r2, "mem");
+    wb_snapshot_prefault(sn2, m2);
+    uint8_t *base = wb_memory_data(m2);
+    assert_true(page_private(base + 0x10000));
+    assert_true(page_private(base + 0x11000));
+    assert_true(page_private(base + 0x30000));
+    assert_false(page_private(base + 0x12000));
+    assert_false(page_private(base + 0x40000));
+    check_state(s2, r2);                     /* the bytes are the image's */
+    free(hot);
+    wb_linker_free(l);
+    wb_store_free(s);
+    wb_linker_free(l2);
+    wb_store_free(s2);
+    wb_snapshot_free(sn2);
+    wb_snapshot_free(sn);
+}
+
+/* A hot-page record whose runs are not page aligned, sorted and apart
+ * inside the memory, or whose size is not its count's, is refused as
+ * damaged (its checksum is right: the writer was wrong). */
+static void test_hot_pages_refused(void **state)
+{
+    fixture *fx = *state;
+    static const struct { uint64_t off, len; uint32_t n; size_t extra; }
+    bad[] = {
+        { 0x1001, 0x1000, 1, 0 },            /* unaligned */
+        { 0x1000, 0x0800, 1, 0 },            /* unaligned length */
+        { 0x1000, 0, 1, 0 },                 /* empty */
+        { 0x4f000, 0x2000, 1, 0 },           /* past the memory's 5 pages */
+        { 0x1000, 0x1000, 2, 0 },            /* overlapping: the same twice */
+        { 0x1000, 0x1000, 1, 3 },            /* trailing bytes */
+        { 0x1000, 0x1000, 0, 16 },           /* no runs */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint8_t rec[4 + 2 * 16 + 3] = {0};
+        size_t len = 4 + (size_t)bad[i].n * 16 + bad[i].extra;
+        wb_snap_put32(rec, bad[i].n);
+        for (uint32_t k = 0; k < 2; k++) {
+            wb_snap_put64(rec + 4 + k * 16, bad[i].off);
+            wb_snap_put64(rec + 4 + k * 16 + 8, bad[i].len);
+        }
+        assert_int_equal(wb_snapshot_save_hot(fx->inst, fx->path, rec, len,
+                                              NULL), WB_OK);
+        expect_refused(fx->path, fx->m, "damaged hot-page record");
+    }
+}
+
 static void test_not_found(void **state)
 {
     fixture *fx = *state;
@@ -744,6 +839,8 @@ int main(void)
         T(test_refuse_other_version),
         T(test_refuse_truncated),
         T(test_refuse_bit_flip),
+        T(test_hot_pages),
+        T(test_hot_pages_refused),
         T(test_not_found),
         T(test_wasi_state),
         T(test_wasi_clock_offset),
