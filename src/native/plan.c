@@ -87,10 +87,11 @@ wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
 }
 
 /* O2's cost grows faster than a function's size: Lua's interpreter loop
- * (40 KB of Wasm, an Asyncify'd luaV_execute) spent 66 s of CPU in it, 24
- * s of them in the SLP vectoriser, against 19 s with O1; the code it runs
- * was not slower (docs/native-tier.md, "Compile time"). O1 keeps what such
- * a function needs: SROA for the Wasm locals, instcombine, LICM, CSE. */
+ * (40 KB of Wasm, an Asyncify'd luaV_execute) spent 45 to 66 s of CPU in
+ * it, 24 s in the SLP vectoriser alone, against 8 to 21 s with O1, and
+ * ran no slower (docs/native-tier.md, "Compile time"). O1 keeps what
+ * such a function needs: SROA for the Wasm locals, instcombine, LICM,
+ * CSE. */
 const char *nt_unit_pipeline(const nt_unit *u)
 {
     if (!u->big)
