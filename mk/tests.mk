@@ -126,8 +126,8 @@ fuzz-fs: all
 # The host-call fuzzer (fuzz/hostcall.h): its seeds are written by the
 # target itself; fuzz/hostcall-regress holds the inputs of fixed findings.
 HOSTCALL_SRC := fuzz/fuzz_hostcall.c fuzz/hostcall_decode.c \
-                fuzz/hostcall_host.c fuzz/hostcall_tmpfs.c \
-                fuzz/hostcall_seeds.c
+                fuzz/hostcall_common.c fuzz/hostcall_host.c \
+                fuzz/hostcall_tmpfs.c fuzz/hostcall_seeds.c
 HOSTCALL_FLAGS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 \
                   -max_len=4096 -len_control=20 \
                   -artifact_prefix=$(FUZZ_DIR)/hostcall-
@@ -140,7 +140,8 @@ $(FUZZ_DIR)/fuzz/%.o: fuzz/%.c $(FUZZ_DIR)/fuzz/%.o.d
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) $(FUZZ_SAN) -c $< -o $@
 $(FUZZ_DIR)/fuzz/hostcall_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
-$(FUZZ_DIR)/fuzz/fuzz_hostcall.o: FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
+$(FUZZ_DIR)/fuzz/fuzz_hostcall.o $(FUZZ_DIR)/fuzz/hostcall_common.o: \
+    FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
 
 # Header dependencies, as for the main build (Makefile).
 FUZZ_DEPS := $(FUZZ_OBJ:=.d) $(HOSTCALL_OBJ:=.d)
