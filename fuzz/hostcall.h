@@ -1,6 +1,7 @@
 /*
  * hostcall.h: the host-call fuzzer (`make fuzz-hostcall`), shared by its
- * files:
+ * files (fuzz_net.c, the wasmbox_http fuzzer, uses the decoder and
+ * hostcall_common.c too):
  *
  *   fuzz_hostcall.c   the target: one WASI context per input, the calls
  *                     made straight on the host functions (no

@@ -1,6 +1,6 @@
 /*
- * hostcall_common.c: what a host-call fuzzer (fuzz_hostcall.c) needs
- * beyond its calls. A module that imports the functions of an op table
+ * hostcall_common.c: what the host-call fuzzers (fuzz_hostcall.c,
+ * fuzz_net.c) share. A module that imports the functions of an op table
  * and exports memory 0 (one page of at most two) is instantiated once;
  * the calls are made straight on its host functions. A watchdog cancels
  * the input's context at its deadline, as a run's deadline would, so
