@@ -293,10 +293,8 @@ int wb_xfer_start(wb_net *n, wb_xfer *x, const char *url,
     x->refused = 0;
     x->code = WB_NET_OK;
     x->why[0] = 0;
-    if (!x->t.http && !n->ca) {
-        snprintf(n->err, sizeof n->err, "%s", n->ca_error);
-        return WB_NET_TLS;
-    }
+    if (!x->t.http && !n->ca)
+        return wb_net_fail(n, WB_NET_TLS, "%s", n->ca_error);
     if (!(x->e = curl_easy_init()))
         return wb_net_fail(n, WB_NET_CONNECT, "network: out of memory");
     CURL *e = x->e;
