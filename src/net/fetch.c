@@ -192,8 +192,10 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *user)
     wb_net *n = x->n;
     size_t len = size * nmemb;
     size_t keep = len;
-    if (x->got + len > n->max_response) {
-        keep = (size_t)(n->max_response - x->got);
+    /* a session's step may have lowered the limit under what came */
+    uint64_t room = x->got < n->max_response ? n->max_response - x->got : 0;
+    if (len > room) {
+        keep = (size_t)room;
         x->too_large = true;
     }
     if (x->blen - x->boff + keep > WB_NET_BUF && x->blen > x->boff) {
