@@ -30,7 +30,9 @@
  * final answer, or why it failed), entries past max_requests are
  * refused for it and no other is; last_error and every entry's reason
  * are one line; last_error copies the message exactly; the server saw
- * no more requests than max_requests (and libcurl's retries) allow.
+ * no more requests than max_requests (and libcurl's retries) allow, and
+ * credentials only in requests to the origin the guest named, none once
+ * a redirect left it.
  * Every connect() of the process comes through this file: one that no
  * rule in force allows aborts, and only those to the server's sockets
  * are made (the rest fail with ECONNREFUSED: nothing leaves the
@@ -51,6 +53,7 @@
 #include "net/broker.h"
 #include "engine.h"
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <net/if.h>
@@ -468,10 +471,48 @@ static void check_last_error(const nf_call *c, int rc)
                (const char *)G.g.mem + buf, e);
 }
 
+/* "host[:port]" as libcurl's Host header names e's target (lower case,
+ * no final dot, the port unless the scheme's own). */
+static void origin(const wb_net_entry *e, char *out, size_t cap)
+{
+    bool v6 = strchr(e->host, ':') != NULL;
+    int n = snprintf(out, cap, v6 ? "[%s]" : "%s", e->host);
+    if (e->port != (strcmp(e->scheme, "http") ? 443u : 80u))
+        snprintf(out + n, cap - (size_t)n, ":%u", e->port);
+}
+
+static void normalize(const char *in, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (; *in && k + 1 < cap; in++)
+        if (!(*in == '.' && (in[1] == ':' || !in[1])))
+            out[k++] = (char)tolower((unsigned char)*in);
+    out[k] = 0;
+}
+
+/* Authorization, Cookie and Proxy-Authorization went only to the origin
+ * the guest's URL named (its request's first hop), and to none once a
+ * redirect left it. */
+static void check_credentials(const nf_stats *st, uint32_t c0)
+{
+    char want[NF_HOST_MAX], got[NF_HOST_MAX];
+    bool left = false;
+    if (c0 >= WB_NET_LOG_MAX || c0 >= G.w->net->count)
+        return;
+    origin(&G.w->net->log[c0], want, sizeof want);
+    for (unsigned i = 0; i < st->nhead; i++) {
+        normalize(st->head[i].host, got, sizeof got);
+        left |= strcmp(got, want) != 0;
+        if (st->head[i].cred && left)
+            hc_die("credentials sent to %s; the guest named %s",
+                   st->head[i].host, want);
+    }
+}
+
 /* The model's handles are the broker's; last_error is one line; the
  * server saw nothing wrong and no more requests than allowed (asked
  * after the calls that run transfers: the others send nothing). */
-static void check_state(const nf_call *c)
+static void check_state(const nf_call *c, uint32_t c0)
 {
     const wb_net *n = G.w->net;
     const char *call = nf_ops[c->op].name;
@@ -486,6 +527,8 @@ static void check_state(const nf_call *c)
     nf_server_sync(&st);
     if (st.finding[0])
         hc_die("after %s: %s", call, st.finding);
+    if (c->op == NF_REQUEST)
+        check_credentials(&st, c0);
     if (st.heads > NF_LIM_REQUESTS(G.limits) + st.retries)
         hc_die("after %s: the server saw %u requests (%u maybe retried), "
                "max_requests %u", call, st.heads, st.retries,
@@ -557,7 +600,7 @@ static bool one_call(const nf_call *c)
     else
         check_call(c, r[0].of.i32, c0);
     hc_check_memory(&G.in.d, G.before, G.g.mem, nf_ops[c->op].name);
-    check_state(c);
+    check_state(c, c0);
     return st == WB_OK;
 }
 

@@ -106,11 +106,20 @@ size_t nf_expand_ports(const uint8_t *s, size_t n, uint16_t p, uint16_t q,
 
 /* ---- the server (net_server.c) ------------------------------------------ */
 
+#define NF_MAX_HEADS 8
+#define NF_HOST_MAX 300
+typedef struct nf_head {
+    char host[NF_HOST_MAX];    /* its Host header */
+    bool cred;                 /* Authorization, Cookie or
+                                  Proxy-Authorization with it */
+} nf_head;
 typedef struct nf_stats {
     unsigned conns;            /* connections accepted this input */
     unsigned heads;            /* request heads received this epoch */
     unsigned retries;          /* of them, heads libcurl may send again
                                   (see net_server.c) */
+    nf_head head[NF_MAX_HEADS];  /* the first heads since the last sync */
+    unsigned nhead;
     char finding[400];         /* "" or what broke an invariant */
 } nf_stats;
 
@@ -121,7 +130,8 @@ void nf_server_begin(const nf_input *in);
 /* New rules (a session's step): what connections made before it may
  * not do, and the counts of heads start again. */
 void nf_server_epoch(bool new_rules);
-/* Process everything sent so far; *st: the counts. */
+/* Process everything sent so far; *st: the counts (the list of heads
+ * starts again). */
 void nf_server_sync(nf_stats *st);
 /* Close every connection of the input. */
 void nf_server_end(nf_stats *st);

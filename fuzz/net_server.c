@@ -15,7 +15,8 @@
  * changed them) carries a request after the change.
  *
  * It counts the request heads since the last step, for the target's
- * max_requests check. libcurl sends a request again, once, on a new
+ * max_requests check, and notes each head's Host and whether it
+ * carries credentials (Authorization, Cookie, Proxy-Authorization). libcurl sends a request again, once, on a new
  * connection when a reused one ended with no answer at all (it may have
  * been closed while idle): such heads are counted in `retries`.
  */
@@ -284,18 +285,50 @@ static void accept_on(int lis)
     pthread_mutex_unlock(&S.mu);
 }
 
+/* The value of header `name` ("\nname:") in head h[0..n) into out
+ * (trimmed, cut to cap); false when it has none. */
+static bool header(const uint8_t *h, size_t n, const char *name, char *out,
+                   size_t cap)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i + len + 2 < n; i++) {
+        if (h[i] != '\n' || strncasecmp((const char *)h + i + 1, name, len) ||
+            h[i + 1 + len] != ':')
+            continue;
+        size_t a = i + len + 2, k = 0;
+        while (a < n && h[a] == ' ')
+            a++;
+        while (a < n && h[a] != '\r' && h[a] != '\n' && k + 1 < cap)
+            out[k++] = (char)h[a++];
+        out[k] = 0;
+        return true;
+    }
+    return false;
+}
+
+/* Where each head went and whether it carried credentials, for the
+ * target to check that they go only to the origin the guest named. */
+static void note_head(const uint8_t *h, size_t n)
+{
+    char v[8];
+    nf_head e = { .cred = header(h, n, "authorization", v, sizeof v) ||
+                          header(h, n, "cookie", v, sizeof v) ||
+                          header(h, n, "proxy-authorization", v, sizeof v) };
+    header(h, n, "host", e.host, sizeof e.host);
+    pthread_mutex_lock(&S.mu);
+    if (S.st.nhead < NF_MAX_HEADS)
+        S.st.head[S.st.nhead++] = e;
+    pthread_mutex_unlock(&S.mu);
+}
+
 /* A request head of c ends at `end` (just past its blank line, or the
  * whole buffer when it has none): count it, pass over its body. */
 static void take_head(conn *c, size_t end)
 {
-    static const char cl[] = "\ncontent-length:";
-    size_t skip = 0;
-    for (size_t i = 0; i + sizeof cl - 1 < end; i++)
-        if (!strncasecmp((const char *)c->in + i, cl, sizeof cl - 1)) {
-            skip = strtoul((const char *)c->in + i + sizeof cl - 1, NULL, 10);
-            break;
-        }
-    c->skip = skip;
+    char cl[24];
+    c->skip = header(c->in, end, "content-length", cl, sizeof cl)
+            ? strtoul(cl, NULL, 10) : 0;
+    note_head(c->in, end);
     c->nin -= end;
     memmove(c->in, c->in + end, c->nin);
     c->heads++;
@@ -530,6 +563,7 @@ static void ask(char c, nf_stats *st)
         pthread_cond_wait(&S.cv, &S.mu);
     if (st)
         *st = S.st;
+    S.st.nhead = 0;
     pthread_mutex_unlock(&S.mu);
 }
 
