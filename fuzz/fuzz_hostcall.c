@@ -35,15 +35,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HC_MAX_CALLS 256
@@ -96,110 +93,15 @@ int hc_op_index(const char *name)
 typedef struct hc_io { int in, peer, sock, lis, cli, out, out_r; } hc_io;
 
 static struct {
-    wb_store *store;
-    wb_instance *inst;
-    wb_wasi *probe;            /* the env the imports were made with */
+    hc_guest g;
     wb_host_fn fn[sizeof hc_ops / sizeof *hc_ops];
-    uint8_t *mem;
     _Alignas(8) uint8_t before[HC_MEM];   /* memory before the call */
     wb_sandbox_config cfg;
     uint64_t out_seen;         /* bytes the callback or pipe received */
     bool out_fail;
     bool trace;                /* WB_HOSTCALL_TRACE: print every call */
     hc_io io;
-    /* the watchdog */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    wb_wasi *armed;
-    struct timespec end;
-} G = { .mu = PTHREAD_MUTEX_INITIALIZER };
-
-void hc_die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "fuzz_hostcall: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    hc_host_cleanup();
-    abort();
-}
-
-/* ---- the module --------------------------------------------------------- */
-
-typedef struct wbuf { uint8_t b[8192]; size_t n; } wbuf;
-
-static void put8(wbuf *o, uint8_t v)
-{
-    if (o->n == sizeof o->b)
-        hc_die("module too large");
-    o->b[o->n++] = v;
-}
-
-static void leb(wbuf *o, uint32_t v)
-{
-    do {
-        put8(o, (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0)));
-        v >>= 7;
-    } while (v);
-}
-
-static void name(wbuf *o, const char *s)
-{
-    leb(o, (uint32_t)strlen(s));
-    while (*s)
-        put8(o, (uint8_t)*s++);
-}
-
-static void section(wbuf *m, uint8_t id, const wbuf *s)
-{
-    put8(m, id);
-    leb(m, (uint32_t)s->n);
-    for (size_t i = 0; i < s->n; i++)
-        put8(m, s->b[i]);
-}
-
-/* Imports of every call in hc_ops; memory 0: one page, at most two. */
-static void build_module(wbuf *m)
-{
-    static wbuf types, imports, mem, exports;
-    static const uint8_t head[] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
-    uint32_t n = 0;
-    for (size_t i = 0; i < hc_nops; i++)
-        n += hc_ops[i].name[0] != '@';
-    leb(&types, n);
-    leb(&imports, n);
-    for (uint32_t i = 0; i < n; i++) {
-        wb_valtype t[HC_MAX_ARGS];
-        size_t np = hc_kind_types(hc_ops[i].kinds, t);
-        bool res = !(hc_ops[i].flags & HC_NO_RESULT);
-        put8(&types, 0x60);
-        leb(&types, (uint32_t)np);
-        for (size_t k = 0; k < np; k++)
-            put8(&types, (uint8_t)t[k]);
-        leb(&types, res);
-        if (res)
-            put8(&types, WB_I32);
-        name(&imports, "wasi_snapshot_preview1");
-        name(&imports, hc_ops[i].name);
-        put8(&imports, 0);
-        leb(&imports, i);
-    }
-    const uint8_t memsec[] = { 1, 1, 1, 2 };
-    for (size_t i = 0; i < sizeof memsec; i++)
-        put8(&mem, memsec[i]);
-    leb(&exports, 1);
-    name(&exports, "memory");
-    put8(&exports, 2);
-    put8(&exports, 0);
-    for (size_t i = 0; i < sizeof head; i++)
-        put8(m, head[i]);
-    section(m, 1, &types);
-    section(m, 2, &imports);
-    section(m, 5, &mem);
-    section(m, 7, &exports);
-}
+} G;
 
 static int out_cb(void *user, int stream, const uint8_t *data, size_t len)
 {
@@ -233,93 +135,6 @@ static void make_config(void)
               wb_config_add_dir(c, hc_host_rw(1), "/h2", false) == WB_OK;
     if (!ok)
         hc_die("cannot build the sandbox configuration");
-}
-
-static void instantiate(void)
-{
-    wb_limits lim;
-    wb_error err = { .message = "out of memory" };
-    wbuf m = { .n = 0 };
-    wb_module *mod = NULL;
-    wb_sandbox_config none;
-    wb_linker *l = wb_linker_new();
-    build_module(&m);
-    wb_limits_default(&lim);
-    lim.max_memory = HC_MAX_MEMORY;
-    wb_sandbox_config_init(&none);
-    if (!l || wb_module_new(m.b, m.n, &mod, &err) != WB_OK ||
-        wb_store_new(&lim, &G.store, &err) != WB_OK ||
-        wb_wasi_new(&none, &G.probe, &err) != WB_OK ||
-        wb_wasi_define(G.probe, G.store, l, &err) != WB_OK ||
-        wb_instantiate(G.store, mod, l, &G.inst, &err) != WB_OK)
-        hc_die("setup (is hc_ops out of date?): %s", err.message);
-    wb_linker_free(l);
-    wb_module_release(mod);
-    for (size_t i = 0, k = 0; i < hc_nops; i++)
-        if (hc_ops[i].name[0] != '@')
-            G.fn[i] = G.inst->funcs[k++]->host;
-    G.mem = wb_memory_data(G.inst->mems[0]);
-    if (wb_memory_size(G.inst->mems[0]) != HC_MEM)
-        hc_die("memory 0 is not one page");
-}
-
-/* ---- the watchdog ------------------------------------------------------- */
-
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&G.mu);
-    for (;;) {
-        if (!G.armed) {
-            pthread_cond_wait(&G.cv, &G.mu);
-            continue;
-        }
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > G.end.tv_sec ||
-            (now.tv_sec == G.end.tv_sec && now.tv_nsec >= G.end.tv_nsec)) {
-            wb_wasi_cancel(G.armed);
-            G.armed = NULL;
-            continue;
-        }
-        pthread_cond_timedwait(&G.cv, &G.mu, &G.end);
-    }
-    return NULL;
-}
-
-static void arm(wb_wasi *w)
-{
-    pthread_mutex_lock(&G.mu);
-    clock_gettime(CLOCK_MONOTONIC, &G.end);
-    G.end.tv_nsec += HC_DEADLINE_MS * 1000000L;
-    if (G.end.tv_nsec >= 1000000000L) {
-        G.end.tv_sec++;
-        G.end.tv_nsec -= 1000000000L;
-    }
-    G.armed = w;
-    pthread_cond_signal(&G.cv);
-    pthread_mutex_unlock(&G.mu);
-}
-
-static void disarm(void)
-{
-    pthread_mutex_lock(&G.mu);
-    G.armed = NULL;
-    pthread_cond_signal(&G.cv);
-    pthread_mutex_unlock(&G.mu);
-}
-
-static void start_watchdog(void)
-{
-    pthread_condattr_t ca;
-    pthread_t t;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&G.cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&t, NULL, watchdog, NULL) != 0)
-        hc_die("cannot start the watchdog");
-    pthread_detach(t);
 }
 
 /* ---- per input ---------------------------------------------------------- */
@@ -402,35 +217,6 @@ static void peer(hc_dec *d)
         hc_die("peer write: %s", strerror(errno));
 }
 
-static bool allowed(const hc_dec *d, uint64_t at)
-{
-    for (int i = 0; i < d->nout; i++)
-        if (at >= d->out[i].lo && at < d->out[i].hi)
-            return true;
-    return false;
-}
-
-/* Words, not memcmp: this runs after every call, and the sanitizers'
- * memcmp checks both ranges first. Chunks of 64 bytes are compared as a
- * whole (vectorised) and only a differing one byte by byte. */
-__attribute__((no_sanitize("address", "undefined")))
-static void check_memory(const hc_dec *d, const hc_op *op)
-{
-    const uint64_t *a = (const uint64_t *)G.before;
-    const uint64_t *b = (const uint64_t *)G.mem;
-    for (uint32_t i = 0; i < HC_MEM / 8; i += 8) {
-        uint64_t diff = 0;
-        for (uint32_t k = 0; k < 8; k++)
-            diff |= a[i + k] ^ b[i + k];
-        if (!diff)
-            continue;
-        for (uint32_t k = 8 * i; k < 8 * i + 64; k++)
-            if (G.before[k] != G.mem[k] && !allowed(d, k))
-                hc_die("%s wrote guest byte %u, outside its outputs",
-                       op->name, k);
-    }
-}
-
 /* The root and all that is read-only hold no right to change anything. */
 static void check_ro(const wb_fdent *e, uint32_t fd, const hc_op *op)
 {
@@ -498,7 +284,7 @@ static void trace(const hc_op *op, const wb_val *a, size_t na,
         fprintf(stderr, ") -> %d\n", r[0].of.i32);
     else
         fprintf(stderr, ") -> %s: %s\n", wb_status_name(st),
-                G.store->pending.message);
+                G.g.store->pending.message);
 }
 
 /* A host fd a call gave the guest must be a file inside a grant: an
@@ -525,39 +311,30 @@ static void check_new_fd(wb_wasi *w, uint32_t fd, const hc_op *op,
         hc_die("%s gave the guest %s, outside the grants", op->name, path);
 }
 
-/* Milliseconds from `end` (the input's deadline) to now. */
-static int64_t ms_past(const struct timespec *end)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - end->tv_sec) * 1000 +
-           (now.tv_nsec - end->tv_nsec) / 1000000;
-}
-
 /* One call; false when it ended the run (trap or exit). */
 static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
 {
     const hc_op *op = &hc_ops[i];
     wb_val a[HC_MAX_ARGS], r[1] = { { .type = WB_I32 } };
-    wb_caller c = { G.store, G.inst };
+    wb_caller c = { G.g.store, G.g.inst };
     d->nout = 0;
     size_t na = hc_decode_args(d, op->kinds, a);
     const wb_fdent *dir = op->flags & HC_RET_FD
                         ? wb_fd_get(w, (uint32_t)a[0].of.i32) : NULL;
     bool from_ro = dir && dir->ro;
-    memcpy(G.before, G.mem, HC_MEM);
+    memcpy(G.before, G.g.mem, HC_MEM);
     wb_status st = G.fn[i](&c, w, a, r);
     /* the deadline wakes every wait: no call may run on long past it */
-    if (ms_past(&G.end) > HC_LATE_MS)
+    if (hc_ms_past_deadline() > HC_LATE_MS)
         hc_die("%s returned %lld ms after the deadline", op->name,
-               (long long)ms_past(&G.end));
+               (long long)hc_ms_past_deadline());
     if (G.trace)
         trace(op, a, na, st, r);
-    check_memory(d, op);
+    hc_check_memory(d, G.before, G.g.mem, op->name);
     drain_output();
     check_context(w, op);
     if (st != WB_OK) {
-        if (G.store->pending.status != st || !G.store->pending.message[0])
+        if (G.g.store->pending.status != st || !G.g.store->pending.message[0])
             hc_die("%s returned %s without its error", op->name,
                 wb_status_name(st));
         return false;
@@ -569,7 +346,7 @@ static bool one_call(hc_dec *d, wb_wasi *w, size_t i)
     if ((op->flags & HC_RET_FD) && r[0].of.i32 == 0) {
         uint32_t out = (uint32_t)a[na - 1].of.i32;    /* the fd's address */
         if (out <= HC_MEM - 4)
-            d->last_fd = wb_ld32(G.mem + out);
+            d->last_fd = wb_ld32(G.g.mem + out);
         check_new_fd(w, d->last_fd, op, from_ro);
     }
     return true;
@@ -610,13 +387,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         printf("%d seeds written to %s\n", n, seeds);
         exit(0);
     }
+    hc_name = "fuzz_hostcall";
+    hc_cleanup = hc_host_cleanup;
     G.trace = getenv("WB_HOSTCALL_TRACE") != NULL;
     if (!hc_host_init())
         exit(1);
     __sanitizer_set_death_callback(hc_host_cleanup);
     make_config();
-    instantiate();
-    start_watchdog();
+    hc_guest_new(&G.g, "wasi_snapshot_preview1", hc_ops, hc_nops, G.fn);
+    hc_watchdog_start();
     return 0;
 }
 
@@ -627,10 +406,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wb_error err;
     int fds = hc_fd_count();
     uint8_t cfg = hc_u8(&d);
-    d.mem = G.mem;
+    d.mem = G.g.mem;
     sizes(&d);
-    memset(G.mem, 0, HC_MEM);
-    memset(&G.store->pending, 0, sizeof G.store->pending);
+    memset(G.g.mem, 0, HC_MEM);
+    memset(&G.g.store->pending, 0, sizeof G.g.store->pending);
     wb_resolve_force_walk(cfg & HC_CFG_WALK);
     G.out_seen = 0;
     G.out_fail = cfg & HC_CFG_OUT_FAIL;
@@ -647,9 +426,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wb_wasi_new(&G.cfg, &w, &err) != WB_OK)
         hc_die("wb_wasi_new: %s", err.message);
     hc_tmpfs_fill(w);
-    arm(w);
+    hc_arm(w, HC_DEADLINE_MS);
     run_calls(&d, w);
-    disarm();
+    hc_disarm();
     uint64_t tmp = hc_tmpfs_growth(w);
     uint64_t charged = w->disk_bytes;
     /* a file, directory or link is charged after it was made */

@@ -1,11 +1,15 @@
 /*
  * hostcall.h: the host-call fuzzer (`make fuzz-hostcall`), shared by its
- * three files:
+ * files (fuzz_net.c, the wasmbox_http fuzzer, uses the decoder and
+ * hostcall_common.c too):
  *
  *   fuzz_hostcall.c   the target: one WASI context per input, the calls
  *                     made straight on the host functions (no
  *                     interpreter), invariants after each call and input
  *   hostcall_decode.c fuzz input -> call arguments placed in guest memory
+ *   hostcall_common.c the module of imports instantiated once, the
+ *                     deadline watchdog, the check of guest memory,
+ *                     findings, seed files
  *   hostcall_host.c   the host directories each input runs against and
  *                     the checks that nothing outside the grants changed
  *   hostcall_tmpfs.c  the tmpfs grants' first contents and growth
@@ -99,13 +103,13 @@ void hc_put(hc_dec *d, uint32_t at, const void *src, uint64_t n);
 void hc_allow(hc_dec *d, uint32_t at, uint64_t n);
 /* The pseudo-call "poke": up to 64 bytes of the input into guest memory. */
 void hc_poke(hc_dec *d);
+/* Where an object of `size` bytes goes (an address byte's mode, above). */
+uint32_t hc_place(hc_dec *d, uint64_t size);
+/* A length: mostly small, else one of a table of edge cases. */
+uint32_t hc_len32(hc_dec *d);
 
 /* ---- the calls (fuzz_hostcall.c) ---------------------------------------- */
 
-/* Report a finding (or a broken setup) and abort: libFuzzer saves the
- * input. */
-__attribute__((noreturn, format(printf, 1, 2)))
-void hc_die(const char *fmt, ...);
 
 enum { HC_RET_FD = 1, HC_NO_RESULT = 2 };
 typedef struct hc_op {
@@ -117,6 +121,45 @@ extern const hc_op hc_ops[];
 extern const size_t hc_nops;
 /* The index of a named op (the seed writer uses it). */
 int hc_op_index(const char *name);
+
+/* ---- shared (hostcall_common.c) ----------------------------------------- */
+
+/* Report a finding (or a broken setup) as "hc_name: ..." and abort:
+ * libFuzzer saves the input. hc_cleanup, when set, runs first. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void hc_die(const char *fmt, ...);
+extern const char *hc_name;
+extern void (*hc_cleanup)(void);
+/* Descriptors open in this process. */
+int hc_fd_count(void);
+/* A seed: an input written as the decoder reads it. */
+typedef struct hc_enc { uint8_t b[4096]; size_t n; } hc_enc;
+void hc_b8(hc_enc *e, uint8_t v);
+/* Write e as dir/seed-NAME; false (with a message) on failure. */
+bool hc_write_seed(const char *dir, const char *name, const hc_enc *e);
+
+
+typedef struct hc_guest {
+    wb_store *store;
+    wb_instance *inst;
+    wb_wasi *probe;            /* the env the imports were made with */
+    uint8_t *mem;              /* memory 0, HC_MEM bytes */
+} hc_guest;
+/* Instantiate a module importing every op of ops[0..nops) but the
+ * pseudo-calls ("@...") from module `from`; fn[i]: op i's host function
+ * (NULL for a pseudo-call). The calls pass their own context as env. */
+void hc_guest_new(hc_guest *g, const char *from, const hc_op *ops,
+                  size_t nops, wb_host_fn *fn);
+/* The watchdog: wb_wasi_cancel(w) ms milliseconds from now, unless
+ * disarmed first. */
+void hc_watchdog_start(void);
+void hc_arm(wb_wasi *w, int ms);
+void hc_disarm(void);
+/* Milliseconds from the last deadline armed to now (< 0: before it). */
+int64_t hc_ms_past_deadline(void);
+/* Abort unless mem differs from before only in d's output regions. */
+void hc_check_memory(const hc_dec *d, const uint8_t *before,
+                     const uint8_t *mem, const char *call);
 
 /* ---- host directories (hostcall_host.c) --------------------------------- */
 
@@ -134,7 +177,6 @@ void hc_host_reset(void);
  * no link in them leads out, and their growth plus `other` (the tmpfs
  * growth) is within `charged` + `slack` bytes of disk budget. */
 void hc_host_check(uint64_t other, uint64_t charged, uint64_t slack);
-int hc_fd_count(void);
 /* Is path (an fd's, from /proc/self/fd) inside a grant? */
 bool hc_host_inside(const char *path);
 

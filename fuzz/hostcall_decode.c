@@ -84,7 +84,7 @@ static uint32_t special_addr(hc_dec *d, uint8_t v, uint64_t size)
 }
 
 /* Where an object of `size` bytes goes. */
-static uint32_t place(hc_dec *d, uint64_t size)
+uint32_t hc_place(hc_dec *d, uint64_t size)
 {
     uint8_t b = hc_u8(d), v = b & 63;
     uint32_t at;
@@ -99,7 +99,7 @@ static uint32_t place(hc_dec *d, uint64_t size)
     return at;
 }
 
-static uint32_t len32(hc_dec *d)
+uint32_t hc_len32(hc_dec *d)
 {
     static const uint32_t t[] = {
         256, 1023, 1024, 4095, 4096, 4097, 16384, 65535, 65536, 65537,
@@ -269,7 +269,7 @@ static void path_arg(hc_dec *d, uint32_t *ptr, uint32_t *len)
     case 31: arg = raw32(d); break;
     default: break;
     }
-    *ptr = place(d, n);
+    *ptr = hc_place(d, n);
     hc_put(d, *ptr, buf, n);
     *len = arg;
 }
@@ -282,9 +282,9 @@ static void iov_arg(hc_dec *d, bool out, uint32_t *ptr, uint32_t *count)
                                      0x1fffffff, 8192, 2048 };
     uint8_t b = hc_u8(d);
     uint32_t n = b < 0xf0 ? b % 9u : many[b & 7];
-    uint32_t at = place(d, (uint64_t)n * 8);
+    uint32_t at = hc_place(d, (uint64_t)n * 8);
     for (uint32_t i = 0; i < n && i < 8; i++) {
-        uint32_t len = len32(d), buf = place(d, len);
+        uint32_t len = hc_len32(d), buf = hc_place(d, len);
         uint8_t e[8];
         wb_st32(e, buf);
         wb_st32(e + 4, len);
@@ -317,7 +317,7 @@ static void poll_arg(hc_dec *d, uint32_t *in, uint32_t *out, uint32_t *count)
                                      2048, 0x80000000, 0 };
     uint8_t b = hc_u8(d);
     uint32_t n = b < 0xf0 ? b % 6u : many[b & 7];
-    *in = place(d, (uint64_t)n * 48);
+    *in = hc_place(d, (uint64_t)n * 48);
     for (uint32_t i = 0; i < n && i < 6; i++) {
         uint8_t s[48] = { 0 };
         wb_st64(s, big(d));
@@ -336,7 +336,7 @@ static void poll_arg(hc_dec *d, uint32_t *in, uint32_t *out, uint32_t *count)
         if ((uint64_t)*in + 48 * i < HC_MEM)
             hc_put(d, *in + 48 * i, s, 48);
     }
-    *out = place(d, (uint64_t)n * 32);
+    *out = hc_place(d, (uint64_t)n * 32);
     hc_allow(d, *out, (uint64_t)n * 32);
     *count = n;
 }
@@ -387,8 +387,8 @@ size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a)
             I32(x[0]); I32(x[1]);
             break;
         case 'B':
-            x[1] = len32(d);
-            x[0] = place(d, x[1]);
+            x[1] = hc_len32(d);
+            x[0] = hc_place(d, x[1]);
             hc_allow(d, x[0], x[1]);
             I32(x[0]); I32(x[1]);
             break;
@@ -398,7 +398,7 @@ size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a)
             break;
         default: {
             uint64_t size = out_size(d, *k);
-            x[0] = place(d, size);
+            x[0] = hc_place(d, size);
             hc_allow(d, x[0], size);
             I32(x[0]);
         }
@@ -414,7 +414,7 @@ void hc_poke(hc_dec *d)
 {
     uint8_t buf[64];
     size_t n = hc_u8(d) % 65u;
-    uint32_t at = place(d, n);
+    uint32_t at = hc_place(d, n);
     for (size_t i = 0; i < n; i++)
         buf[i] = hc_u8(d);
     hc_put(d, at, buf, n);

@@ -71,18 +71,6 @@ static struct {
 const char *hc_host_rw(int i) { return H.rw[i]; }
 const char *hc_host_ro(void) { return H.ro; }
 
-int hc_fd_count(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    if (!d)
-        hc_die("cannot list /proc/self/fd: %s", strerror(errno));
-    while (readdir(d))
-        n++;
-    closedir(d);
-    return n;
-}
-
 /* ---- making the trees --------------------------------------------------- */
 
 static void must(int rc, const char *what, const char *name)

@@ -7,9 +7,6 @@
  * that reach deep into each call.
  */
 #include "hostcall.h"
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #define LAST 0xef             /* the fd the last path_open/sock_accept gave */
@@ -21,16 +18,9 @@
 #define END 0x40              /* an address whose object ends at the end */
 #define SPECIAL(i) (0xc0 + (i))
 
-typedef struct enc {
-    uint8_t b[4096];
-    size_t n;
-} enc;
-
-static void b8(enc *e, uint8_t v)
-{
-    if (e->n < sizeof e->b)
-        e->b[e->n++] = v;
-}
+/* Short names: the seeds are lists of bytes. */
+typedef hc_enc enc;
+#define b8 hc_b8
 
 static void op(enc *e, const char *name)
 {
@@ -681,16 +671,10 @@ int hc_write_seeds(const char *dir)
     int n = 0;
     for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
         enc e = { .n = 0 };
-        char p[4096];
         b8(&e, seeds[i].cfg);
         seeds[i].fn(&e);
-        snprintf(p, sizeof p, "%s/seed-%s", dir, seeds[i].name);
-        FILE *f = fopen(p, "wb");
-        if (!f || fwrite(e.b, 1, e.n, f) != e.n || fclose(f) != 0) {
-            fprintf(stderr, "fuzz_hostcall: cannot write %s: %s\n", p,
-                    strerror(errno));
+        if (!hc_write_seed(dir, seeds[i].name, &e))
             return -1;
-        }
         n++;
     }
     return n;

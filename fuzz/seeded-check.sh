@@ -7,8 +7,9 @@
 #      findings (one test)
 #   2. SECONDS_LEFT seconds of fuzzing from them (one test)
 # A crash, leak or sanitizer report fails the test that ran it; inputs
-# libFuzzer saves go to $FUZZ_DIR/NAME-*. Last line: "N passed, N
-# failed".
+# libFuzzer saves go to $FUZZ_DIR/NAME-*. FUZZ_EXTRA: more libFuzzer
+# flags (a dictionary); CORPUS=DIR: fuzz into DIR and keep it. Last line:
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 name=$1 seeds_var=$2 nseeds=$3 max_len=$4 regress=${5:-}
@@ -17,7 +18,7 @@ FUZZ_DIR=${FUZZ_DIR:-build/fuzz}
 SECONDS_LEFT=${SECONDS_LEFT:-20}
 bin=$FUZZ_DIR/fuzz_$name
 flags=(-rss_limit_mb=2048 -malloc_limit_mb=256 -timeout=10 -max_len="$max_len"
-       "-artifact_prefix=$FUZZ_DIR/$name-")
+       "-artifact_prefix=$FUZZ_DIR/$name-" ${FUZZ_EXTRA:-})
 passed=0 failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +36,8 @@ run() {
     fi
 }
 
-mkdir -p "$work/seeds" "$work/corpus"
+corpus=${CORPUS:-$work/corpus}
+mkdir -p "$work/seeds" "$corpus"
 run "seeds${regress:+ and $regress}" env "$seeds_var=$work/seeds" "$bin" \
     "${flags[@]}" -runs=0 "$work/seeds" $regress
 if [ "$(ls "$work/seeds" | wc -l)" != "$nseeds" ]; then
@@ -43,6 +45,6 @@ if [ "$(ls "$work/seeds" | wc -l)" != "$nseeds" ]; then
     failed=$((failed + 1))
 fi
 run "fuzz ${SECONDS_LEFT}s" "$bin" "${flags[@]}" \
-    -max_total_time="$SECONDS_LEFT" "$work/corpus" "$work/seeds" $regress
+    -max_total_time="$SECONDS_LEFT" "$corpus" "$work/seeds" $regress
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

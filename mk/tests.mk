@@ -30,6 +30,11 @@
 #   make fuzz-wire  libFuzzer on what the server reads from a worker
 #                   (frames, descriptors, results: fuzz/fuzz_wire.c): the
 #                   reproducers, its seeds, then FUZZ_WIRE_SECONDS
+#   make fuzz-net   libFuzzer on the guest's outbound HTTP (wasmbox_http
+#                   against a loopback server: fuzz/fuzz_net.c) in a
+#                   network namespace of its own (root): the
+#                   reproducers, its seeds, then FUZZ_NET_SECONDS
+#                   (FUZZ_NET_CORPUS=DIR keeps what it finds)
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
@@ -41,13 +46,14 @@ FUZZ_HOSTCALL_SECONDS ?= 600
 FUZZ_HOSTCALL_CHECK_SECONDS ?= 20
 FUZZ_SNAPSHOT_SECONDS ?= 20
 FUZZ_WIRE_SECONDS ?= 20
+FUZZ_NET_SECONDS ?= 20
 FSDIFF_SEEDS ?= 500
 FSDIFF_OPS   ?= 2000
 FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
         fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native \
-        fuzz-native-file fuzz-wire
+        fuzz-native-file fuzz-wire fuzz-net
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -126,8 +132,8 @@ fuzz-fs: all
 # The host-call fuzzer (fuzz/hostcall.h): its seeds are written by the
 # target itself; fuzz/hostcall-regress holds the inputs of fixed findings.
 HOSTCALL_SRC := fuzz/fuzz_hostcall.c fuzz/hostcall_decode.c \
-                fuzz/hostcall_host.c fuzz/hostcall_tmpfs.c \
-                fuzz/hostcall_seeds.c
+                fuzz/hostcall_common.c fuzz/hostcall_host.c \
+                fuzz/hostcall_tmpfs.c fuzz/hostcall_seeds.c
 HOSTCALL_FLAGS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10 \
                   -max_len=4096 -len_control=20 \
                   -artifact_prefix=$(FUZZ_DIR)/hostcall-
@@ -139,11 +145,20 @@ HOSTCALL_OBJ := $(HOSTCALL_SRC:%.c=$(FUZZ_DIR)/%.o)
 $(FUZZ_DIR)/fuzz/%.o: fuzz/%.c $(FUZZ_DIR)/fuzz/%.o.d
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) $(FUZZ_SAN) -c $< -o $@
-$(FUZZ_DIR)/fuzz/hostcall_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
-$(FUZZ_DIR)/fuzz/fuzz_hostcall.o: FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
+$(FUZZ_DIR)/fuzz/hostcall_decode.o $(FUZZ_DIR)/fuzz/net_decode.o: \
+    FUZZ_SAN += -fsanitize=fuzzer-no-link
+$(FUZZ_DIR)/fuzz/fuzz_hostcall.o $(FUZZ_DIR)/fuzz/hostcall_common.o: \
+    FUZZ_FLAGS := $(subst -O1,-O2,$(FUZZ_FLAGS))
+
+# The wasmbox_http fuzzer (fuzz/net.h) shares the host-call fuzzer's
+# decoder and guest. Its connect() must be the one libcurl (loaded later)
+# binds to: exported.
+NET_SRC := fuzz/fuzz_net.c fuzz/net_decode.c fuzz/net_server.c \
+           fuzz/net_seeds.c fuzz/hostcall_decode.c fuzz/hostcall_common.c
+NET_OBJ := $(NET_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 # Header dependencies, as for the main build (Makefile).
-FUZZ_DEPS := $(FUZZ_OBJ:=.d) $(HOSTCALL_OBJ:=.d)
+FUZZ_DEPS := $(FUZZ_OBJ:=.d) $(sort $(HOSTCALL_OBJ:=.d) $(NET_OBJ:=.d))
 $(FUZZ_DEPS):
 include $(wildcard $(FUZZ_DEPS))
 
@@ -195,8 +210,18 @@ fuzz-wire: $(FUZZ_DIR)/fuzz_wire
 	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_WIRE_SECONDS) \
 	    bash fuzz/wire-check.sh
 
+$(FUZZ_DIR)/fuzz_net: $(NET_OBJ) $(FUZZ_DIR)/libwasmbox.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
+	    -Wl,--export-dynamic-symbol=connect -o $@ $(NET_OBJ) \
+	    $(FUZZ_DIR)/libwasmbox.a $(LDLIBS) -ldl
+
+fuzz-net: $(FUZZ_DIR)/fuzz_net
+	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_NET_SECONDS) \
+	    $(if $(FUZZ_NET_CORPUS),CORPUS=$(FUZZ_NET_CORPUS)) \
+	    bash fuzz/net-check.sh
+
 fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
-      fuzz-snapshot fuzz-native fuzz-native-file fuzz-wire
+      fuzz-snapshot fuzz-native fuzz-native-file fuzz-wire fuzz-net
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -192,8 +192,10 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *user)
     wb_net *n = x->n;
     size_t len = size * nmemb;
     size_t keep = len;
-    if (x->got + len > n->max_response) {
-        keep = (size_t)(n->max_response - x->got);
+    /* a session's step may have lowered the limit under what came */
+    uint64_t room = x->got < n->max_response ? n->max_response - x->got : 0;
+    if (len > room) {
+        keep = (size_t)room;
         x->too_large = true;
     }
     if (x->blen - x->boff + keep > WB_NET_BUF && x->blen > x->boff) {
@@ -293,10 +295,8 @@ int wb_xfer_start(wb_net *n, wb_xfer *x, const char *url,
     x->refused = 0;
     x->code = WB_NET_OK;
     x->why[0] = 0;
-    if (!x->t.http && !n->ca) {
-        snprintf(n->err, sizeof n->err, "%s", n->ca_error);
-        return WB_NET_TLS;
-    }
+    if (!x->t.http && !n->ca)
+        return wb_net_fail(n, WB_NET_TLS, "%s", n->ca_error);
     if (!(x->e = curl_easy_init()))
         return wb_net_fail(n, WB_NET_CONNECT, "network: out of memory");
     CURL *e = x->e;

@@ -125,11 +125,15 @@ static int perform(wb_net *n, wb_xfer *x, char **url, const uint8_t *body,
         curl_easy_getinfo(x->e, CURLINFO_REDIRECT_URL, &loc);
         if (!loc)
             return WB_NET_OK;         /* a 3xx without Location is final */
-        if (hop == WB_NET_HOPS)
-            return wb_net_fail(n, WB_NET_PROTOCOL, "network: %s: more than "
-                               "%d redirects", x->t.host, WB_NET_HOPS);
-        if ((rc = next_hop(n, x, url, &body_len)))
+        rc = hop == WB_NET_HOPS
+           ? wb_net_fail(n, WB_NET_PROTOCOL, "network: %s: more than %d "
+                         "redirects", x->t.host, WB_NET_HOPS)
+           : next_hop(n, x, url, &body_len);
+        if (rc) {
+            /* this hop's answer came; the request ends here: say why */
+            wb_net_log_refused(n, x->log, n->err);
             return rc;
+        }
     }
 }
 

@@ -5,12 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A message quotes what the guest sent (a method, a header line, a URL)
+ * or a server answered (a Location): its control characters become '?',
+ * so that last_error and the report's reasons stay one line. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 int wb_net_fail(wb_net *n, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(n->err, sizeof n->err, fmt, ap);
     va_end(ap);
+    one_line(n->err);
     return code;
 }
 
