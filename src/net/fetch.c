@@ -166,6 +166,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user)
     if (!n) {
         long code = 0;
         curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &code);
+        if (code > 999) {             /* libcurl takes any digits */
+            snprintf(x->why, sizeof x->why, "response status %ld is no "
+                     "HTTP status", code);
+            x->code = WB_NET_PROTOCOL;
+            return 0;
+        }
         if (code >= 200) {
             x->status = code;
             x->headers_done = true;
