@@ -1,7 +1,7 @@
 #!/bin/bash
 # check-layers.sh: every folder of src/ uses only the folders below it:
 #
-#   cli > server > session > policy > sandbox > snapshot > wasi > net
+#   cli > server > session > policy > sandbox > snapshot > proc > wasi > net
 #   > native > engine > common
 #
 # (include/, the public headers, is open to all.) Two checks:
@@ -17,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-${BUILD:-build}}
-layers=(common engine native net wasi snapshot sandbox policy session server cli)
+layers=(common engine native net wasi proc snapshot sandbox policy session server cli)
 passed=0 failed=0
 
 declare -A rank
