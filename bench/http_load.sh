@@ -21,6 +21,12 @@
 # BENCHMARKS.md) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Loopback only: the servers and wrk run in a network namespace of their
+# own, whose only interface is its lo, so no packet can leave the machine.
+if [ -z "${WB_HTTP_LOAD_NETNS:-}" ]; then
+    exec unshare --net env WB_HTTP_LOAD_NETNS=1 bash -c \
+        'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
 DURATION=30s ROUNDS=2 CONNS=4 OUT=bench/http_load.md
 while [ $# -gt 0 ]; do
     case $1 in

@@ -25,6 +25,11 @@
 #   make bench-fork          wb_session_fork: fork time and the memory of
 #                            100 forks of a 100 MiB Python kernel (bench/
 #                            fork_bench.c)
+#   make bench-http          `wasmbox serve` under wrk: POST /v1/run of
+#                            Python and of a tiny module, with and without
+#                            isolation, in a network namespace of its own
+#                            (bench/http_load.sh; needs wrk and the python
+#                            guest; ~2 minutes)
 
 BENCH_CC      ?= gcc
 BENCH_WASM_CC ?= clang-14
@@ -83,6 +88,7 @@ bench: all bench-build
 	$(MAKE) --no-print-directory bench-preinit
 	$(MAKE) --no-print-directory bench-startup
 	$(MAKE) --no-print-directory bench-fork
+	$(MAKE) --no-print-directory bench-http
 
 bench-preinit: all
 	python3 bench/preinit.py --wasmbox $(BUILD)/wasmbox \
@@ -101,6 +107,12 @@ bench-startup: all $(BENCH_DIR)/wasm/hello.wasm
 	    --tier interp --tier cached \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
 	    | tee $(BUILD)/bench/startup.md
+
+.PHONY: bench-http
+bench-http: all
+	WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} bash bench/http_load.sh \
+	    $(if $(filter quick,$(BENCH_VARIANT)),--duration 3s --rounds 1,--duration 10s --rounds 3) \
+	    --connections 4 --out $(BUILD)/bench/http_load.md
 
 # Cost of finding a session step's written pages (bench/dirty_bench.c).
 .PHONY: bench-dirty
