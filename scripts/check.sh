@@ -235,6 +235,10 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
+    step "[$cfg] child processes from Python (tests/guests/pyproc.sh)"
+    run_counted pyproc "$b/pyproc.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/guests/pyproc.sh
     step "[$cfg] outbound HTTP from Python and JS (tests/net/guests.sh)"
     run_counted net-guests "$b/net-guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

@@ -66,7 +66,8 @@ wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
                               "wasi_snapshot_preview1.%s",
                               wb_wasi_funcs[i].name);
     }
-    return wb_wasi_define_http(w, s, l, err);
+    wb_status st = wb_wasi_define_http(w, s, l, err);
+    return st != WB_OK ? st : wb_wasi_define_noproc(w, s, l, err);
 }
 
 static char **copy_strv(char **v, size_t n)

@@ -266,6 +266,11 @@ int wb_wasi_path(wb_caller *c, uint32_t ptr, uint32_t len, char *buf);
 wb_status wb_wasi_define_http(wb_wasi *w, wb_store *s, wb_linker *l,
                               wb_error *err);
 
+/* noproc.c: define wasmbox_proc for a context outside any process tree
+ * (a lone process: ENOSYS for spawn, pipe...); a tree redefines it. */
+wb_status wb_wasi_define_noproc(wb_wasi *w, wb_store *s, wb_linker *l,
+                                wb_error *err);
+
 /* End the run for a limit: records the outcome, traps with `msg`. */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
                        const char *msg);
