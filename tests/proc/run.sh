@@ -109,6 +109,23 @@ after the kills: 0" 10 '.processes.refused == 2' \
 }
 
 run_cases interp
+
+# The C API: no thread of a killed tree outlives its run (needs the
+# static library, linked as include/wasmbox.h says).
+LIB=$(dirname "$WB")/libwasmbox.a
+SANFLAGS=()
+nm "$LIB" 2>/dev/null | grep -q __asan_ && SANFLAGS=(-fsanitize=address,undefined)
+if [ ! -f "$LIB" ]; then
+    skip "c-api: no $LIB"
+elif ! cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -o "$OUT/tree_api" \
+        "$ROOT/tests/proc/host/tree_api.c" "$LIB" -lm -lpthread -lyaml \
+        -ljansson -lseccomp -lxxhash -ldl "${SANFLAGS[@]}" 2>"$OUT/tree_api.log"; then
+    fail "c-api: does not build: $(head -3 "$OUT/tree_api.log" | tr '\n' ' ')"
+elif out=$(timeout 60 "$OUT/tree_api" "$TREE" 2>&1) && [ "$out" = ok ]; then
+    pass
+else
+    fail "c-api: $out"
+fi
 # Machine code for the images too (compiled into a private cache, so
 # that the run's own tier is the cached one).
 export XDG_CACHE_HOME=$T/cache
