@@ -387,6 +387,7 @@ struct wb_store {
         uint64_t *fp;                  /* the calling frame */
         uint64_t *args;                /* arguments, then results */
         wb_func *callee;               /* the host function */
+        uint32_t depth;                /* s->depth: the calling frame */
     } site;
     /* A child made by wb_fork, before wb_fork_resume: the same fields in
      * its own stack, and its instance. */
@@ -453,6 +454,11 @@ wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
  * memory for the run's lifetime, so not for instances that live long or
  * are forked, which rely on sharing the file's pages. */
 void wb_mem_prefault_image(wb_memory *m);
+/* Copy m->size bytes from `src` into m, a memory that reads zero (just
+ * grown), skipping the host pages of src that are all zero: a page the
+ * source never wrote costs a read and is never touched in m, so m's
+ * resident size is what the source holds, not its size. */
+void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src);
 
 /* ---- Instance state (state.c) ------------------------------------------
  * Everything an instance holds that a run can change, for the instance's
@@ -506,6 +512,13 @@ typedef struct wb_inst_state {
  * that is not in the instance's function space. */
 wb_status wb_state_capture(const wb_instance *inst, wb_inst_state *st,
                            wb_error *err);
+/* The same while a call of the store is in progress (fork.c: the guest's
+ * frames are copied separately). */
+wb_status wb_state_capture_live(const wb_instance *inst, wb_inst_state *st,
+                                wb_error *err);
+/* WB_E_ARG, saying why, when m's instances cannot be captured (imported
+ * memories, tables or mutable globals). */
+wb_status wb_state_capturable(const wb_module *m, wb_error *err);
 /* Allocate `st`'s arrays for the counts already set in it; false when
  * out of memory. */
 bool wb_state_alloc(wb_inst_state *st);
@@ -567,7 +580,7 @@ wb_status wb_fork_resume(wb_store *child, const wb_val *results,
  * wb_fork. */
 wb_instance *wb_fork_instance(const wb_store *child);
 
-/* ---- Shared budgets (fork.c) ---------------------------------------------
+/* ---- Shared budgets (group.c) --------------------------------------------
  * A group bounds several stores (a tree of processes, each on its own
  * thread) as one: the memory and tables of its stores are summed against
  * max_memory, and their fuel is drawn from one budget in slices of
@@ -592,10 +605,13 @@ uint64_t wb_group_peak_memory(const wb_group *g);
 /* Fuel drawn from g: what its stores used, plus the unused part of the
  * slices of stores not yet freed (a freed store gives it back). */
 int64_t wb_group_fuel_used(const wb_group *g);
-/* Refill s->fuel from its group after it went below 0: true when the
- * store may go on (fuel > 0 again); false, with s->fuel 0, when the budget
- * is spent (the caller traps with WB_TRAP_FUEL). */
-bool wb_store_refuel(wb_store *s);
+/* Refill s->fuel from its group until it holds at least `need` (>= 0)
+ * plus a slice: true when the store may go on; false, with s->fuel 0,
+ * when the budget is spent (the caller traps with WB_TRAP_FUEL). Without
+ * a group with a fuel budget, always false. Both tiers call it when the
+ * counter would go below zero (interp.c undoes the charge and asks for
+ * it; compiled code has charged already and asks for 0). */
+bool wb_store_refuel(wb_store *s, int64_t need);
 
 /* interp.c: run f with arguments in `slots` (one or two per value, the
  * callee's parameter layout); results are written back to slots[0..].
