@@ -3,10 +3,11 @@
  * snapshot, or any host that has not made one. A guest that imports
  * wasmbox_proc (python.wasm does, for subprocess) must still link and
  * start there; it is a lone process: pid 1, no parent, started in "/",
- * and every call that would start, wait for or signal a process, or
- * make a pipe, answers ENOSYS. wb_wasi_define defines these; a tree
- * (src/proc/) defines its own after it, and the linker keeps the last
- * definition of a name. */
+ * and every call that would start, wait for or signal a process answers
+ * ENOSYS (its fd operations, pipe, dup, dup2 and cloexec, are fdops.c's
+ * and work). wb_wasi_define defines these; a tree (src/proc/) defines
+ * its own after it, and the linker keeps the last definition of a
+ * name. */
 #include "wasi/wasi.h"
 #include <string.h>
 
@@ -54,37 +55,17 @@ static wb_status cwd_root(wb_caller *c, void *env, const wb_val *a,
     return wb_ret(r, WE_SUCCESS);
 }
 
-static const struct {
-    const char *name;
-    size_t np;
-    wb_host_fn fn;
-} noproc_funcs[] = {
-    { "fork", 0, nosys_neg }, { "exec", 8, nosys },
-    { "spawn", 10, nosys }, { "wait", 3, nosys_neg },
-    { "kill", 2, nosys }, { "getpid", 0, pid_one },
-    { "getppid", 0, ppid_none }, { "cwd", 3, cwd_root },
-    { "pipe", 1, nosys }, { "dup", 3, nosys },
-    { "dup2", 2, nosys }, { "cloexec", 2, nosys },
+static const wb_wasi_func noproc_funcs[] = {
+    { "fork", "", nosys_neg }, { "exec", "iiiiiiii", nosys },
+    { "spawn", "iiiiiiiiii", nosys }, { "wait", "iii", nosys_neg },
+    { "kill", "ii", nosys }, { "getpid", "", pid_one },
+    { "getppid", "", ppid_none }, { "cwd", "iii", cwd_root },
 };
 
 wb_status wb_wasi_define_noproc(wb_wasi *w, wb_store *s, wb_linker *l,
                                 wb_error *err)
 {
-    static const wb_valtype i32[10] = { WB_I32, WB_I32, WB_I32, WB_I32,
-                                        WB_I32, WB_I32, WB_I32, WB_I32,
-                                        WB_I32, WB_I32 };
-    for (size_t i = 0; i < sizeof noproc_funcs / sizeof *noproc_funcs; i++) {
-        wb_func *f = wb_func_new_host(s, i32, noproc_funcs[i].np, i32, 1,
-                                      noproc_funcs[i].fn, w);
-        if (!f)
-            return wb_err_set(err, WB_E_NOMEM, "cannot create host function "
-                              "wasmbox_proc.%s", noproc_funcs[i].name);
-        wb_extern ext = { .kind = WB_EXTERN_FUNC, .of.func = f };
-        wb_status st = wb_linker_define(l, "wasmbox_proc",
-                                        noproc_funcs[i].name, ext);
-        if (st != WB_OK)
-            return wb_err_set(err, st, "cannot define wasmbox_proc.%s",
-                              noproc_funcs[i].name);
-    }
-    return WB_OK;
+    return wb_wasi_define_funcs(w, s, l, "wasmbox_proc", noproc_funcs,
+                                sizeof noproc_funcs / sizeof *noproc_funcs,
+                                err);
 }
