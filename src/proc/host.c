@@ -335,6 +335,7 @@ typedef struct proc_fn {
 
 static const proc_fn fns[] = {
     { "spawn", h_spawn, 10 }, { "exec", h_exec, 8 },
+    { "fork", wb_proc_h_fork, 0 },
     { "wait", h_wait, 3 }, { "kill", h_kill, 2 },
     { "getpid", h_getpid, 0 }, { "getppid", h_getppid, 0 },
     { "cwd", h_cwd, 3 },
