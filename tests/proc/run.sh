@@ -106,6 +106,9 @@ started 0
 spawn exit: errno 6
 after the kills: 0" 10 '.processes.refused == 2' \
         "${R[@]}" --max-processes 1 "$TREE" max
+    check "$tier fuel-pool" 121 "" 10 \
+        '.outcome == "fuel" and .fuel_used >= 20000000 and .fuel_used < 22000000' \
+        "${R[@]}" --fuel 20000000 "$TREE" loop_child
     # fork: the root is in the interpreter whatever the tier
     check "$tier fork" 0 "child: counter 11, heap parent's, ppid is parent 1
 parent: counter 10, heap changed, child 1 exit 5" 10 \
