@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "common/path.h"
 #include "engine/native.h"
+#include "proc/proc.h"
 #include "sandbox/oslock.h"
 #include "sandbox/preinit.h"
 
@@ -471,7 +472,9 @@ static int load_failed(run_opts *o, wb_status st, const wb_error *err)
 static int prepare_tier(run_opts *o, wb_module *m)
 {
     wb_error err = { 0 };
-    wb_status st = wb_cli_tier_prepare(m, o->module, o->tier, o->native_code,
+    /* only interpreted frames can be copied (docs/processes.md) */
+    wb_cli_tier tier = wb_module_imports_fork(m) ? WB_TIER_INTERP : o->tier;
+    wb_status st = wb_cli_tier_prepare(m, o->module, tier, o->native_code,
                                        &err);
     o->ran_native = st == WB_OK && wb_module_is_native(m);
     return st == WB_OK ? 0 : load_failed(o, st, &err);

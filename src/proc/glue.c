@@ -60,3 +60,12 @@ int wb_proc_load_file(wb_proc *p, const char *path, wb_module **out)
     *out = NULL;
     return WE_NOENT;
 }
+
+int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child)
+{
+    wb_wasi *w = parent->wasi;
+    wb_pimage im = { .argv = w->args, .argc = w->nargs, .env = w->env,
+                     .envc = w->nenv };
+    static const int fds[3] = { 0, 1, 2 };
+    return wb_proc_ctx_spawn(parent, child, &im, fds);
+}

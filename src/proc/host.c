@@ -147,9 +147,17 @@ static int read_image(wb_caller *c, wb_proc *p, const wb_val *a,
  * stopped while it waited in a host call. */
 static wb_status ended(wb_caller *c, wb_proc *p)
 {
-    if (!p->killed && atomic_load(&p->tree->stop) == WB_OUTCOME_TIMEOUT)
+    int stop = atomic_load(&p->tree->stop);
+    if (p->killed)
+        return wb_caller_trap(c, "killed by signal %d", p->killed);
+    if (stop == WB_OUTCOME_TIMEOUT)
         return wb_wasi_stop(p->wasi, c, WB_OUTCOME_TIMEOUT, "timeout");
-    return wb_caller_trap(c, "killed");
+    return wb_caller_trap(c, "another process of the tree spent the "
+                          "budget (%s)", stop == WB_OUTCOME_FUEL ? "fuel"
+                          : stop == WB_OUTCOME_MEMORY ? "memory"
+                          : stop == WB_OUTCOME_OUTPUT_LIMIT ? "output"
+                          : stop == WB_OUTCOME_DISK_LIMIT ? "disk"
+                          : "ended");
 }
 
 /* ---- spawn, exec ------------------------------------------------------------ */
@@ -335,6 +343,7 @@ typedef struct proc_fn {
 
 static const proc_fn fns[] = {
     { "spawn", h_spawn, 10 }, { "exec", h_exec, 8 },
+    { "fork", wb_proc_h_fork, 0 },
     { "wait", h_wait, 3 }, { "kill", h_kill, 2 },
     { "getpid", h_getpid, 0 }, { "getppid", h_getppid, 0 },
     { "cwd", h_cwd, 3 },

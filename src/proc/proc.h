@@ -21,6 +21,7 @@
 
 #include "wasmbox/sandbox.h"
 #include "common/error.h"
+#include "engine/engine.h"
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -90,6 +91,9 @@ struct wb_proc {
     pthread_t thread;
     wb_store *store;           /* NULL once it ended */
     wb_linker *linker;
+    wb_store *host_store;      /* a fork child's: owns the host functions
+                                  of its linker (the child's store is
+                                  made by wb_fork), or NULL */
     wb_wasi *wasi;
     char *cwd;                 /* the cwd of its image */
     bool exec_pending;
@@ -111,9 +115,8 @@ struct wb_ptree {
     wb_images *images;
     const wb_sandbox_config *cfg;   /* the run's (borrowed) */
     char *root_cwd;
-    uint64_t fuel_ended;       /* fuel of stores already freed */
-    uint64_t peak_memory;
-    uint64_t mem_now;          /* summed over live stores (see tree.c) */
+    wb_group *group;           /* every store's: memory summed, one fuel
+                                  pool (src/engine/group.c) */
 };
 
 /* tree.c: a new process, child of `parent`, in the table (the caller
@@ -138,8 +141,7 @@ int wb_proc_wait_status(wb_proc *p, wb_status st, const wb_error *e,
                         int *stop);
 
 /* Swap p's store and linker for none (under t->mu, so that no kill
- * touches them while they are freed); free them when `owned`, counting
- * their fuel and memory. */
+ * touches them while they are freed); free them when `owned`. */
 void wb_proc_drop_store(wb_proc *p, bool owned);
 /* Reap zombie p (t->mu held; released while its thread is joined):
  * returns its wait status; p is freed. */
@@ -160,7 +162,13 @@ wb_status wb_proc_resume_fork(wb_proc *p, wb_error *e);
 int wb_proc_ctx_spawn(wb_proc *parent, wb_proc *child, const wb_pimage *im,
                       const int fds[3]);
 int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im);
+/* fork: child->wasi a copy of the parent's context. */
+int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child);
 int wb_proc_load_file(wb_proc *p, const char *path, wb_module **out);
+
+/* fork.c: wasmbox_proc.fork, bound to the calling process (env). */
+wb_status wb_proc_h_fork(wb_caller *c, void *env, const wb_val *a,
+                         wb_val *r);
 
 /* host.c: define the wasmbox_proc functions for p in l. */
 wb_status wb_proc_define(wb_proc *p, wb_store *s, wb_linker *l,

@@ -14,6 +14,8 @@ wb_status wb_proc_store(wb_proc *p, wb_error *e)
     wb_store *s = NULL;
     wb_linker *l = NULL;
     wb_status st = wb_store_new(&t->limits, &s, e);
+    if (st == WB_OK)
+        st = wb_store_join_group(s, t->group, e);
     if (st == WB_OK && !(l = wb_linker_new()))
         st = wb_err_set(e, WB_E_NOMEM, "out of memory");
     if (st == WB_OK)

@@ -35,6 +35,12 @@ wb_status wb_ptree_new(const wb_sandbox_config *cfg, wb_ptree **out,
     t->limits.max_memory = cfg->budget.max_memory;
     t->limits.max_call_depth = cfg->budget.max_stack;
     t->limits.fuel = cfg->budget.fuel;
+    if (!(t->group = wb_group_new(cfg->budget.max_memory,
+                                  cfg->budget.fuel))) {
+        free(t->root_cwd);
+        free(t);
+        return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
+    }
     t->images = cfg->images;
     t->cfg = cfg;
     atomic_init(&t->stop, -1);
@@ -74,10 +80,16 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid)
     p->state = WB_PROC_RUNNING;
     p->link = t->procs;
     t->procs = p;
-    t->started++;
-    if (++t->live > t->max_live)
-        t->max_live = t->live;
+    t->live++;                         /* counted as started once it runs */
     return p;
+}
+
+/* One more process runs (t->mu held). */
+static void count_started(wb_ptree *t)
+{
+    t->started++;
+    if (t->live > t->max_live)
+        t->max_live = t->live;
 }
 
 /* Take p out of the list (t->mu held). */
@@ -120,10 +132,12 @@ wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
         p->wasi = w;
         p->cwd = strdup(t->root_cwd);
         t->root = p;
+        count_started(t);
     }
     pthread_mutex_unlock(&t->mu);
     if (!p || !p->cwd)
         return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
+    WB_TRY(wb_store_join_group(s, t->group, err));
     return wb_proc_define(p, s, l, err);
 }
 
@@ -163,33 +177,28 @@ int wb_ptree_root_signal(const wb_ptree *t)
     return t->root ? t->root->killed : 0;
 }
 
-/* Count what store s used; free it (and its linker) when `owned`. The
- * root's first store, linker and context are the run's. Called without
- * t->mu, after p's guest ended. */
-static void release_store(wb_proc *p, wb_store *s, wb_linker *l, bool owned)
+/* Free store s and its linker (and a fork child's host store) unless
+ * they are the run's (the root's first). Called without t->mu, after
+ * p's guest ended: the group counted what s used. */
+static void release_store(wb_store *s, wb_linker *l, wb_store *hs,
+                          bool owned)
 {
-    wb_ptree *t = p->tree;
-    if (!s)
-        return;
-    pthread_mutex_lock(&t->mu);
-    t->fuel_ended += (uint64_t)wb_store_fuel_used(s);
-    t->peak_memory += wb_store_peak_memory(s);
-    pthread_mutex_unlock(&t->mu);
     if (!owned)
         return;
     wb_linker_free(l);
     wb_store_free(s);
+    wb_store_free(hs);
 }
 
 void wb_proc_drop_store(wb_proc *p, bool owned)
 {
     pthread_mutex_lock(&p->tree->mu);
-    wb_store *s = p->store;
+    wb_store *s = p->store, *hs = p->host_store;
     wb_linker *l = p->linker;
-    p->store = NULL;
+    p->store = p->host_store = NULL;
     p->linker = NULL;
     pthread_mutex_unlock(&p->tree->mu);
-    release_store(p, s, l, owned);
+    release_store(s, l, hs, owned);
 }
 
 /* p's guest ended with wait status `status`: its context is closed, it
@@ -220,7 +229,8 @@ static void *proc_main(void *arg)
     wb_module *m = p->next.m;
     p->next.m = NULL;
     wb_pimage_clear(&p->next);
-    wb_status st = wb_proc_run_image(p, m, &e);
+    wb_status st = p->forked ? wb_proc_resume_fork(p, &e)
+                             : wb_proc_run_image(p, m, &e);
     wb_module_release(m);
     st = wb_proc_follow_execs(p, st, &e);
     int stop;
@@ -245,6 +255,8 @@ int wb_proc_start(wb_proc *p, wb_pimage *image)
     pthread_mutex_lock(&t->mu);
     int rc = pthread_create(&p->thread, &a, proc_main, p);
     p->has_thread = rc == 0;
+    if (rc == 0)
+        count_started(t);
     pthread_mutex_unlock(&t->mu);
     pthread_attr_destroy(&a);
     if (rc == 0)
@@ -262,7 +274,7 @@ void wb_proc_abort(wb_proc *p)
     p->wasi = NULL;
     unlink_proc(t, p);
     t->live--;
-    t->started--;
+    pthread_cond_broadcast(&t->cv);    /* wb_ptree_end counts them */
     pthread_mutex_unlock(&t->mu);
     wb_wasi_free(w);
     proc_free(p);
@@ -318,8 +330,8 @@ void wb_ptree_end(wb_ptree *t)
 
 void wb_ptree_usage(const wb_ptree *t, wb_run_result *res)
 {
-    res->fuel_used += t->fuel_ended;
-    res->peak_memory += t->peak_memory;
+    res->fuel_used = (uint64_t)wb_group_fuel_used(t->group);
+    res->peak_memory = wb_group_peak_memory(t->group);
     res->procs_started = t->started;
     res->procs_max_live = t->max_live;
     res->procs_refused = t->refused;
@@ -335,6 +347,7 @@ void wb_ptree_free(wb_ptree *t)
     }
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
+    wb_group_release(t->group);
     free(t->root_cwd);
     free(t);
 }

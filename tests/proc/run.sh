@@ -25,7 +25,7 @@ for src in "$ROOT"/tests/proc/*.c; do
             fail "$name: does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
     fi
 done
-TREE=$OUT/tree.wasm
+TREE=$OUT/tree.wasm FORK=$OUT/fork.wasm
 
 # check NAME STATUS WANT_STDOUT MAX_SECONDS JQ [ARGS...]: run
 # `wasmbox run --report R ARGS`; the case passes when the exit status is
@@ -106,6 +106,23 @@ started 0
 spawn exit: errno 6
 after the kills: 0" 10 '.processes.refused == 2' \
         "${R[@]}" --max-processes 1 "$TREE" max
+    check "$tier fuel-pool" 121 "" 10 \
+        '.outcome == "fuel" and .fuel_used >= 20000000 and .fuel_used < 22000000' \
+        "${R[@]}" --fuel 20000000 "$TREE" loop_child
+    # fork: the root is in the interpreter whatever the tier
+    check "$tier fork" 0 "child: counter 11, heap parent's, ppid is parent 1
+parent: counter 10, heap changed, child 1 exit 5" 10 \
+        '.processes.started == 2 and .tier == "interp"' \
+        --tier "$tier" "$FORK" basic
+    check "$tier fork-nested" 0 "child 0: 40
+child 1: 41" 10 '.processes.started == 5 and .processes.max_live == 3' \
+        --tier "$tier" "$FORK" nested
+    check "$tier fork-bomb" 124 "" 8 \
+        '.outcome == "timeout" and .processes.max_live == 8 and .processes.refused > 0' \
+        --tier "$tier" --timeout 1s --max-processes 8 "$FORK" bomb
+    check "$tier fork-memory" 0 "forked 4, 3 could not allocate" 20 \
+        '.peak_memory > 83886080 and .peak_memory <= 104857600' \
+        --tier "$tier" --max-memory 100M "$FORK" memory 20
 }
 
 run_cases interp
