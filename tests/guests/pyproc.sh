@@ -5,17 +5,20 @@
 # patches/python-01-os-processes.patch, pyimage-02-processes.patch).
 #
 # Always (a wasmbox and the Python image): os has the process functions,
-# subprocess imports, argument errors are one clear line. When this
-# wasmbox runs Python in a process tree where /bin/python3 starts:
-# with Python children, subprocess.run with captured output,
-# check_output, text mode and input, stdout and stderr apart, two
-# children joined by a pipe, check=True, a missing program, unsupported
-# arguments, timeout=, kill and poll, cwd= and env=, getppid, pipes of
-# more than a pipe buffer both ways, waitpid, and a child that reaches
-# no more than its parent; with the shell image (/bin/sh and its tools)
-# too: ls -l captured, ls | grep, os.system's wait status of a
-# pipeline, os.popen both ways, status 127. Without spawn: the calls fail
-# with ENOSYS, one line.
+# subprocess imports, argument errors are one clear line. Then, in
+# tiers, each skipped (one line) when what it needs is missing:
+# - a tree where /bin/python3 starts: with Python children,
+#   subprocess.run captured, check_output, text mode and input, stdout
+#   and stderr apart and together, two children joined by a pipe,
+#   check=True, a missing program and cwd, unsupported arguments,
+#   timeout=, kill/terminate/poll, cwd= and env=, getppid, pipes of more
+#   than a pipe buffer both ways, waitpid, a child that reaches no more
+#   than its parent; without spawn, one OSError;
+# - /bin/sh (dash): os.system's output and wait status, os.popen both
+#   ways, shell=True, status 127 for a missing command;
+# - busybox's ls, grep, cat, tee: ls -l captured, ls | grep, os.system
+#   of "grep -c x f | tee n", check=True with grep, a shell child that
+#   reaches no more than its parent.
 #
 # The Python run is `wasmbox python` when its tree has /bin/python3;
 # otherwise (a wasmbox whose guest commands register no images yet) it
@@ -295,12 +298,50 @@ out = subprocess.check_output([sys.executable, '-c', code], text=True)
 assert 'READ' not in out and \"'etc'\" not in out, out
 print('ok')"
 
-# ---- with the shell and its tools ------------------------------------------
+# ---- with the shell (/bin/sh) --------------------------------------------
 mod=()
 [ "${runner[0]}" = run ] && mod=(-- "$G/python/python.wasm")
-if ! "$W" "${runner[@]}" "${mod[@]}" \
-        -c 'import os; os.stat("/bin/sh"); os.stat("/bin/grep")' >/dev/null 2>&1; then
-    skip "pyproc: the cases with the shell (no /bin/sh or /bin/grep: the shell image is missing)"
+# has PATH...: does the Python run see these files?
+has() {
+    local code="import os" f
+    for f in "$@"; do code+="; os.stat('$f')"; done
+    "$W" "${runner[@]}" "${mod[@]}" -c "$code" >/dev/null 2>&1
+}
+if ! has /bin/sh; then
+    skip "pyproc: the cases with the shell (no /bin/sh: the shell image is missing)"
+    summary
+    exit
+fi
+py "os.system: output and wait status" 0 "from the shell" "" '
+import sys
+assert os.system("echo from the shell; exit 3") == 3 << 8
+assert os.waitstatus_to_exitcode(os.system("exit 3")) == 3
+assert os.system("cd sub && test \"$(pwd)\" = /w/sub") == 0'
+py "os.popen: read, write and close status" 0 "ok" "" '
+f = os.popen("echo hi; echo there")
+assert f.read() == "hi\nthere\n"
+assert f.close() is None
+assert os.popen("exit 2").close() == 2 << 8
+with os.popen("while read l; do echo \"<$l>\"; done > fromw", "w") as w:
+    w.write("one\ntwo\n")
+assert open("fromw").read() == "<one>\n<two>\n", open("fromw").read()
+print("ok")'
+py "shell=True, stdout and stderr apart" 0 "ok" "" '
+import subprocess
+r = subprocess.run("echo out; echo err >&2; exit 5", shell=True,
+                   capture_output=True)
+assert (r.stdout, r.stderr, r.returncode) == (b"out\n", b"err\n", 5), r
+out = subprocess.check_output("echo out; echo err >&2", shell=True,
+                              stderr=subprocess.STDOUT, text=True)
+assert out == "out\nerr\n", out
+print("ok")'
+py "shell: a missing command is status 127" 0 "ok" "not found" '
+assert os.waitstatus_to_exitcode(os.system("no-such-command")) == 127
+print("ok")'
+
+# ---- with the tools (busybox: ls, grep, cat, tee) ---------------------------
+if ! has /bin/ls /bin/grep /bin/cat /bin/tee; then
+    skip "pyproc: the cases with ls, grep, cat, tee (not in /bin: busybox is missing)"
     summary
     exit
 fi
@@ -310,13 +351,7 @@ r = subprocess.run(["ls", "-l"], capture_output=True)
 assert r.returncode == 0, r
 assert b" f\n" in r.stdout and b"sub" in r.stdout, r.stdout
 assert r.stderr == b"", r.stderr
-print("ok")'
-py "shell=True and check_output" 0 "ok" "" '
-import subprocess
-assert subprocess.check_output(["echo", "hi"]) == b"hi\n"
-out = subprocess.check_output("echo out; echo err >&2", shell=True,
-                              stderr=subprocess.STDOUT, text=True)
-assert out == "out\nerr\n", out
+assert subprocess.check_output(["cat", "f"]) == b"x1\nno\nx2\nxx\n"
 print("ok")'
 py "ls | grep between two children" 0 "ok" "" '
 import subprocess
@@ -327,28 +362,26 @@ out, _ = p2.communicate()
 assert out == b"sub\n", out
 assert p1.wait() == 0 and p2.returncode == 0
 print("ok")'
-py "os.system: a pipeline and its wait status" 0 "3" "" '
+py "os.system: grep -c x f | tee n" 0 "3" "" '
 st = os.system("grep -c x f | tee n")
 assert st == 0, st
-assert open("n").read() == "3\n", open("n").read()
-assert os.system("exit 3") == 3 << 8
-assert os.waitstatus_to_exitcode(os.system("exit 3")) == 3'
-py "os.popen: read, write and close status" 0 "ok" "" '
-f = os.popen("grep x f")
-assert f.read() == "x1\nx2\nxx\n"
-assert f.close() is None
-assert os.popen("exit 2").close() == 2 << 8
-with os.popen("cat > fromw", "w") as w:
-    w.write("written\n")
-assert open("fromw").read() == "written\n"
-print("ok")'
-py "shell: a missing command is status 127" 0 "ok" "not found" '
-assert os.waitstatus_to_exitcode(os.system("no-such-command")) == 127
+assert open("n").read() == "3\n", open("n").read()'
+py "check=True with grep" 0 "ok" "" '
+import subprocess
+try:
+    subprocess.run(["grep", "nothing-here", "f"], check=True)
+except subprocess.CalledProcessError as e:
+    assert e.returncode == 1, e
+else:
+    raise AssertionError("no error")
+assert os.popen("grep x f").read() == "x1\nx2\nxx\n"
 print("ok")'
 py "a shell child reaches no more than its parent" 0 "ok" "" "
 import subprocess
 r = subprocess.run(['cat', '$tmp/outside/secret.txt'], capture_output=True)
 assert r.returncode != 0 and b'top secret' not in r.stdout, r
+r = subprocess.run(['cat', '/etc/passwd'], capture_output=True)
+assert r.returncode != 0 and r.stdout == b'', r
 r = subprocess.run(['sh', '-c', 'cd /; ls'], capture_output=True)
 assert b'etc' not in r.stdout.split(), r.stdout
 print('ok')"
