@@ -169,4 +169,29 @@ if "$WB" compile "$TREE" >/dev/null 2>"$T/compile.err"; then
 else
     skip "cached tier: no native compiler here ($(head -c 200 "$T/compile.err"))"
 fi
+# The shell image (make guests: build/guests/shell/), when built: dash
+# forks (in the interpreter) and runs busybox's applets as /bin/NAME.
+SH=${WASMBOX_GUESTS:-$ROOT/build/guests}/shell
+if [ -f "$SH/dash.wasm" ] && [ -f "$SH/busybox.wasm" ]; then
+    S=(--tier interp --image "sh=$SH/dash.wasm")
+    for a in cat echo seq sort head wc yes sleep ls; do
+        S+=(--image "$a=$SH/busybox.wasm")
+    done
+    check "shell pipeline" 3 "hello
+100
+99
+98
+sub" 20 '.processes.max_live >= 3' "${S[@]}" "$SH/dash.wasm" -c \
+        'echo hello | cat; seq 1 100 | sort -rn | head -3; echo $(echo sub); exit 3'
+    check "shell endless pipeline" 124 "" 10 \
+        '.outcome == "timeout" and .processes.started >= 3' \
+        "${S[@]}" --timeout 1s "$SH/dash.wasm" -c 'yes | cat | wc -c'
+    check "shell sleeping tree" 124 "" 10 \
+        '.outcome == "timeout" and .processes.max_live == 11' \
+        "${S[@]}" --timeout 1s "$SH/dash.wasm" -c \
+        'sleep 100 | sleep 100 | sleep 100 | sleep 100 | sleep 100 | \
+         sleep 100 | sleep 100 | sleep 100 | sleep 100 | sleep 100'
+else
+    skip "shell: no $SH/dash.wasm (make guests)"
+fi
 summary
