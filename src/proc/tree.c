@@ -9,6 +9,7 @@
  * thread; when it ends, wb_ptree_end kills every other process and joins
  * every thread, so no guest code outlives the run. */
 #include "proc/proc.h"
+#include "engine/runtime.h"
 #include "wasi/wasi.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -210,13 +211,18 @@ int wb_ptree_root_signal(const wb_ptree *t)
 }
 
 /* Free store s and its linker (and a fork child's host store) unless
- * they are the run's (the root's first). Called without t->mu, after
- * p's guest ended: the group counted what s used. */
+ * they are the run's (the root's first, which only leaves the budget's
+ * group). Called without t->mu, after p's guest ended: the group
+ * counted what s used. */
 static void release_store(wb_store *s, wb_linker *l, wb_store *hs,
                           bool owned)
 {
-    if (!owned)
+    if (!owned) {
+        /* the run frees it; the budget no longer counts its memory */
+        if (s)
+            wb_group_leave(s);
         return;
+    }
     wb_linker_free(l);
     wb_store_free(s);
     wb_store_free(hs);
