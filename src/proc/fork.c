@@ -20,8 +20,7 @@ static wb_status child_linker(wb_proc *p, wb_error *e)
     WB_TRY(wb_store_new(&lim, &p->host_store, e));
     if (!(p->linker = wb_linker_new()))
         return wb_err_set(e, WB_E_NOMEM, "out of memory");
-    WB_TRY(wb_wasi_define(p->wasi, p->host_store, p->linker, e));
-    return wb_proc_define(p, p->host_store, p->linker, e);
+    return wb_proc_link(p, p->host_store, p->linker, e);
 }
 
 /* child: a copy of the caller of c, ready to resume; a WASI errno. */

@@ -88,32 +88,12 @@ static int force_argv0(wb_pimage *im, const char *name)
     return WE_SUCCESS;
 }
 
-/* The registered name a path names: "/bin/NAME" or "/usr/bin/NAME". */
-static const char *bin_name(const char *path)
-{
-    if (!strncmp(path, "/usr/bin/", 9))
-        path += 4;
-    if (strncmp(path, "/bin/", 5) || !path[5] || strchr(path + 5, '/'))
-        return NULL;
-    return path + 5;
-}
-
 /* The module `path` names into im->m. */
 static int find_image(wb_proc *p, const char *path, wb_pimage *im)
 {
-    const char *name = bin_name(path);
-    if (!name)
-        return wb_proc_load_file(p, path, &im->m);
     const char *argv0 = NULL;
-    wb_error e = { 0 };
-    wb_status st = wb_images_get(p->tree->images, name, &im->m, &argv0, &e);
-    if (st == WB_E_NOT_FOUND)
-        return WE_NOENT;
-    if (st == WB_E_NOMEM)
-        return WE_NOMEM;
-    if (st != WB_OK)
-        return WE_NOEXEC;
-    return argv0 ? force_argv0(im, argv0) : WE_SUCCESS;
+    int rc = wb_proc_load_image(p, path, &im->m, &argv0);
+    return !rc && argv0 ? force_argv0(im, argv0) : rc;
 }
 
 /* exec's and spawn's first eight arguments: path, argv, env, cwd (an
@@ -276,7 +256,7 @@ static void kill_one(wb_proc *q, int sig)
     if (q->store)
         wb_store_interrupt(q->store);
     if (q->wasi)
-        wb_wasi_cancel(q->wasi);
+        wb_wasi_kill(q->wasi);
 }
 
 static wb_status h_kill(wb_caller *c, void *env, const wb_val *a, wb_val *r)

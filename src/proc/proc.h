@@ -129,6 +129,9 @@ int wb_proc_start(wb_proc *p, wb_pimage *image);
 bool wb_ptree_admit(wb_ptree *t);
 wb_proc *wb_ptree_find(wb_ptree *t, int pid);
 
+/* start.c: define WASI (with wasmbox_proc's fd functions) and
+ * wasmbox_proc for p's context and p in l, with host functions of s. */
+wb_status wb_proc_link(wb_proc *p, wb_store *s, wb_linker *l, wb_error *e);
 /* start.c: make p's store and linker (WASI and wasmbox_proc defined) for
  * its context p->wasi. */
 wb_status wb_proc_store(wb_proc *p, wb_error *e);
@@ -154,17 +157,19 @@ wb_status wb_proc_follow_execs(wb_proc *p, wb_status st, wb_error *e);
 /* fork: continue the child p (its store made by wb_fork) with result 0. */
 wb_status wb_proc_resume_fork(wb_proc *p, wb_error *e);
 
-/* glue.c: the WASI side. A child's context for `im` (argv, env) with the
- * parent's fds[0..2] as its stdio (-1: closed), into child->wasi; a
- * context's argv and env replaced (and its close-on-exec fds closed) by
- * an exec; a module file named by a guest path, read through p's view.
- * WASI errnos. */
+/* ctx.c: the WASI side (WASI errnos). A child's context for `im` (argv,
+ * env) with the parent's fds[0..2] as its stdio (-1: closed), or a copy
+ * of the parent's for a fork, into child->wasi; a context's argv and env
+ * replaced (and its close-on-exec fds closed) by an exec; the module a
+ * guest path names (a registered image under /bin or /usr/bin, whose
+ * forced argv[0] goes to *argv0, or a module file read through p's own
+ * grants). */
 int wb_proc_ctx_spawn(wb_proc *parent, wb_proc *child, const wb_pimage *im,
                       const int fds[3]);
-int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im);
-/* fork: child->wasi a copy of the parent's context. */
 int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child);
-int wb_proc_load_file(wb_proc *p, const char *path, wb_module **out);
+int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im);
+int wb_proc_load_image(wb_proc *p, const char *path, wb_module **out,
+                       const char **argv0);
 
 /* fork.c: wasmbox_proc.fork, bound to the calling process (env). */
 wb_status wb_proc_h_fork(wb_caller *c, void *env, const wb_val *a,

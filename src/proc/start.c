@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+wb_status wb_proc_link(wb_proc *p, wb_store *s, wb_linker *l, wb_error *e)
+{
+    WB_TRY(wb_wasi_define(p->wasi, s, l, e));
+    WB_TRY(wb_wasi_define_fdops(p->wasi, s, l, e));
+    return wb_proc_define(p, s, l, e);
+}
+
 wb_status wb_proc_store(wb_proc *p, wb_error *e)
 {
     wb_ptree *t = p->tree;
@@ -19,9 +26,7 @@ wb_status wb_proc_store(wb_proc *p, wb_error *e)
     if (st == WB_OK && !(l = wb_linker_new()))
         st = wb_err_set(e, WB_E_NOMEM, "out of memory");
     if (st == WB_OK)
-        st = wb_wasi_define(p->wasi, s, l, e);
-    if (st == WB_OK)
-        st = wb_proc_define(p, s, l, e);
+        st = wb_proc_link(p, s, l, e);
     if (st != WB_OK) {
         wb_linker_free(l);
         wb_store_free(s);

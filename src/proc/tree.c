@@ -9,6 +9,7 @@
  * thread; when it ends, wb_ptree_end kills every other process and joins
  * every thread, so no guest code outlives the run. */
 #include "proc/proc.h"
+#include "engine/runtime.h"
 #include "wasi/wasi.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -118,6 +119,32 @@ wb_proc *wb_ptree_find(wb_ptree *t, int pid)
     return NULL;
 }
 
+/* The WASI layer's stop hook (under the tree lock): a limit reached in
+ * one process, or the deadline, ends every process. */
+static void on_stop(void *user, int outcome)
+{
+    wb_ptree_cancel(user, outcome);
+}
+
+/* /bin and /usr/bin list the registered images. */
+static wb_status show_images(wb_ptree *t, wb_wasi *w, wb_error *err)
+{
+    size_t n = wb_images_count(t->images);
+    if (!n)
+        return WB_OK;                  /* no /bin at all */
+    const char **names = calloc(n + 1, sizeof *names);
+    if (!names)
+        return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
+    for (size_t i = 0; i < n; i++)
+        names[i] = wb_images_name(t->images, i);
+    wb_wasi_lock(w);
+    int rc = wb_wasi_set_images(w, names, n);
+    wb_wasi_unlock(w);
+    free(names);
+    return rc ? wb_err_set(err, WB_E_ARG, "images: cannot list them under "
+                           "/bin (errno %d)", rc) : WB_OK;
+}
+
 wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
                         wb_error *err)
 {
@@ -138,6 +165,9 @@ wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
     if (!p || !p->cwd)
         return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
     WB_TRY(wb_store_join_group(s, t->group, err));
+    WB_TRY(wb_wasi_define_fdops(w, s, l, err));
+    wb_wasi_set_stop_hook(w, on_stop, t);
+    WB_TRY(show_images(t, w, err));
     return wb_proc_define(p, s, l, err);
 }
 
@@ -150,7 +180,7 @@ static void interrupt(wb_proc *p)
     if (p->store)
         wb_store_interrupt(p->store);
     if (p->wasi)
-        wb_wasi_cancel(p->wasi);
+        wb_wasi_kill(p->wasi);
 }
 
 void wb_ptree_cancel(wb_ptree *t, int outcome)
@@ -160,6 +190,9 @@ void wb_ptree_cancel(wb_ptree *t, int outcome)
         atomic_compare_exchange_strong(&t->stop, &none, outcome);
     atomic_store(&t->cancelled, true);
     pthread_mutex_lock(&t->mu);
+    /* the deadline: every context's calls end as "timeout" */
+    if (outcome == WB_OUTCOME_TIMEOUT && t->root && t->root->wasi)
+        wb_wasi_cancel(t->root->wasi);
     for (wb_proc *p = t->procs; p; p = p->link)
         if (p->state == WB_PROC_RUNNING)
             interrupt(p);
@@ -178,13 +211,18 @@ int wb_ptree_root_signal(const wb_ptree *t)
 }
 
 /* Free store s and its linker (and a fork child's host store) unless
- * they are the run's (the root's first). Called without t->mu, after
- * p's guest ended: the group counted what s used. */
+ * they are the run's (the root's first, which only leaves the budget's
+ * group). Called without t->mu, after p's guest ended: the group
+ * counted what s used. */
 static void release_store(wb_store *s, wb_linker *l, wb_store *hs,
                           bool owned)
 {
-    if (!owned)
+    if (!owned) {
+        /* the run frees it; the budget no longer counts its memory */
+        if (s)
+            wb_group_leave(s);
         return;
+    }
     wb_linker_free(l);
     wb_store_free(s);
     wb_store_free(hs);

@@ -1,7 +1,10 @@
 /* tree.c: a guest that starts copies of itself as /bin/tree (run with
  * --image tree=tree.wasm) to test the process tree: tree MODE [ARGS].
  * Each mode prints what it saw, one fact a line. */
+#define WBP_PIPE
 #include "wbproc.h"
+#include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +226,79 @@ static int orphan(void)
     return wbp_getppid() == 1 ? 3 : 1;
 }
 
+/* spawn path with stdio fds, argv (n strings): pid, or -errno */
+static int32_t start_fds(const char *path, const int32_t fds[3],
+                         const char *const *argv, int n)
+{
+    char buf[256];
+    uint32_t len = wbp_list(buf, argv, n);
+    int32_t pid = 0;
+    int rc = wbp_spawn(path, (uint32_t)strlen(path), buf, len, "", 0, "", 0,
+                       fds, &pid);
+    return rc ? -rc : pid;
+}
+
+/* gen | count, through a pipe */
+static int pipeline(void)
+{
+    int32_t p[2], status, sum = 0;
+    if (wbp_pipe(p))
+        return 1;
+    const int32_t gen_fds[3] = { 0, p[1], 2 }, count_fds[3] = { p[0], 1, 2 };
+    const char *gen[] = { "tree", "gen", "1000" }, *count[] = { "tree",
+                                                                "count" };
+    int32_t a = start_fds(SELF, gen_fds, gen, 3);
+    int32_t b = start_fds(SELF, count_fds, count, 2);
+    close(p[0]);
+    close(p[1]);
+    wbp_wait(a, 0, &status);
+    sum += status;
+    wbp_wait(b, 0, &status);
+    printf("pipeline: %d %d\n", sum, status >> 8);
+    const int32_t bad[3] = { 0, 57, 2 };
+    printf("bad fd: %d\n", start_fds(SELF, bad, gen, 3));
+    return 0;
+}
+
+static int gen(int n)
+{
+    for (int i = 1; i <= n; i++)
+        printf("%d\n", i);
+    return 0;
+}
+
+static int count(void)
+{
+    char line[64];
+    long lines = 0, sum = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        lines++;
+        sum += atol(line);
+    }
+    printf("lines %ld sum %ld\n", lines, sum);
+    return 0;
+}
+
+/* /bin lists the images; a module file in a grant runs too */
+static int bin(const char *file)
+{
+    DIR *d = opendir("/bin");
+    struct stat st;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            printf("/bin/%s\n", e->d_name);
+    printf("stat: %d regular %d\n", stat("/bin/tree", &st),
+           S_ISREG(st.st_mode));
+    const char *argv[] = { "x", "exit", "9" };
+    int32_t status, pid = start_fds(file, (const int32_t[]){ 0, 1, 2 },
+                                   argv, 3);
+    wbp_wait(pid, 0, &status);
+    printf("%s: %d\n", file, status >> 8);
+    printf("not a module: %d\n", wbp_exec("/data/junk", 10, "", 0, "", 0,
+                                          "", 0));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *m = argc > 1 ? argv[1] : "";
@@ -248,6 +324,10 @@ int main(int argc, char **argv)
     if (!strcmp(m, "orphans")) return orphans();
     if (!strcmp(m, "parent")) return parent();
     if (!strcmp(m, "orphan")) return orphan();
+    if (!strcmp(m, "pipeline")) return pipeline();
+    if (!strcmp(m, "gen")) return gen(n);
+    if (!strcmp(m, "count")) return count();
+    if (!strcmp(m, "bin")) return bin(argv[2]);
     fprintf(stderr, "tree: unknown mode '%s'\n", m);
     return 2;
 }

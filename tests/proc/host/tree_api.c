@@ -6,7 +6,10 @@
 #include <wasmbox.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int threads(void)
 {
@@ -36,6 +39,34 @@ static int run(wb_images *im, wb_module *m, const char *mode,
     wb_status st = wb_sandbox_run(&c, m, res, &err);
     wb_sandbox_config_free(&c);
     return st == WB_OK ? 0 : (printf("run: %s\n", err.message), 1);
+}
+
+/* A guests directory with shell/ only (dash.wasm and busybox.wasm are
+ * copies of `wasm`, applets names two): wb_images_add_guests registers
+ * the applets, sh and dash, and skips the missing language images. */
+static int guests_dir(const char *wasm)
+{
+    char dir[] = "/tmp/wbproc-guests.XXXXXX", cmd[512];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(cmd, sizeof cmd, "mkdir %s/shell && cp %s %s/shell/dash.wasm "
+             "&& cp %s %s/shell/busybox.wasm && printf 'ls\\ncat\\n' > "
+             "%s/shell/applets", dir, wasm, dir, wasm, dir, dir);
+    int rc = system(cmd) != 0;
+    wb_images *im = wb_images_new();
+    wb_error err = { 0 };
+    if (!rc && wb_images_add_guests(im, dir, 0, &err) != WB_OK)
+        rc = printf("add_guests: %s\n", err.message) > 0;
+    const char *want[] = { "ls", "cat", "sh", "dash" };
+    for (size_t i = 0; !rc && i < 4; i++)
+        if (!wb_images_name(im, i) || strcmp(wb_images_name(im, i), want[i]))
+            rc = printf("add_guests: name %zu is %s\n", i,
+                        wb_images_name(im, i)) > 0;
+    if (!rc && wb_images_count(im) != 4)
+        rc = printf("add_guests: %zu names\n", wb_images_count(im)) > 0;
+    wb_images_free(im);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) != 0 || rc;
 }
 
 int main(int argc, char **argv)
@@ -80,6 +111,8 @@ int main(int argc, char **argv)
     }
     wb_module_release(m);
     wb_images_free(im);
+    if (guests_dir(argv[1]))
+        return 1;
     printf("ok\n");
     return 0;
 }
