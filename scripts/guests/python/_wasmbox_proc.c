@@ -373,8 +373,8 @@ static PyObject *wb_waitstatus_to_exitcode(PyObject *self, PyObject *args,
  * choice: wasi-libc starts every process at "/". A constructor, run by
  * _start after wasi-libc's own (its preopens, priority 50), so that a
  * script path or sys.path entry relative to it resolves there. A run
- * restored from python.snap does not run constructors: the host starts
- * those in "/" only (docs/processes.md). */
+ * restored from python.snap runs no constructors; only a root starts
+ * from it (a child runs _start: src/proc/start.c), in "/". */
 __attribute__((constructor)) static void wb_enter_start_cwd(void)
 {
     char dir[PATH_MAX];
