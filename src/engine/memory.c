@@ -189,6 +189,27 @@ void wb_mem_prefault_image(wb_memory *m)
 #endif
 }
 
+/* 4 KiB, the smallest host page: a memory's size is a multiple of it. */
+#define COPY_PAGE 4096u
+
+static bool zero_page(const uint8_t *p)
+{
+    for (size_t i = 0; i < COPY_PAGE; i += 64) {
+        uint64_t w[8];
+        memcpy(w, p + i, sizeof w);
+        if (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])
+            return false;
+    }
+    return true;
+}
+
+void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src)
+{
+    for (uint64_t off = 0; off < m->size; off += COPY_PAGE)
+        if (!zero_page(src + off))
+            memcpy(m->base + off, src + off, COPY_PAGE);
+}
+
 /* The pool hands reservations out as zero-filled anonymous memory; a
  * file mapping would read back the image after MADV_DONTNEED, so it is
  * replaced first. false: the reservation cannot be reused. */

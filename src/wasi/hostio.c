@@ -70,8 +70,8 @@ static ssize_t attempt(wb_io *io, bool bounded)
 
 void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user)
 {
-    w->stdin_wait = fn;
-    w->stdin_wait_user = user;
+    w->t->stdin_wait = fn;
+    w->t->stdin_wait_user = user;
 }
 
 /* For fds that may block: wait until an attempt cannot. A read of stdin
@@ -81,11 +81,11 @@ static int ready(wb_wasi *w, const wb_io *io)
     struct pollfd p = { .fd = io->fd,
                         .events = io->how & WB_IO_WRITE ? POLLOUT : POLLIN };
     bool nowait = io->how & WB_IO_NOWAIT;
-    bool hook = !nowait && (io->how & WB_IO_STDIN) && w->stdin_wait;
+    bool hook = !nowait && (io->how & WB_IO_STDIN) && w->t->stdin_wait;
     if (hook)
-        w->stdin_wait(w->stdin_wait_user, io->fd, true);
+        w->t->stdin_wait(w->t->stdin_wait_user, io->fd, true);
     int rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
-    if (hook && w->stdin_wait(w->stdin_wait_user, io->fd, false))
+    if (hook && w->t->stdin_wait(w->t->stdin_wait_user, io->fd, false))
         rc = -1;
     if (rc == 0 && !p.revents)
         rc = WE_AGAIN;
