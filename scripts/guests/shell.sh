@@ -37,10 +37,16 @@ shell_common_key() {
         sha256sum | cut -c1-16
 }
 
+# The objects both images link: wb_posix.o (what wasi-libc lacks) and
+# stat.o (replaces wasi-libc's fstat.o and fstatat.o).
 build_posix() {
+    local f
     mkdir -p "$B/obj"
-    # shellcheck disable=SC2086
-    "$WASI_CC" $SHELL_CFLAGS -Wall -Wextra -Werror -c "$S/wb_posix.c" -o "$B/obj/wb_posix.o"
+    for f in wb_posix stat; do
+        # shellcheck disable=SC2086
+        "$WASI_CC" $SHELL_CFLAGS -Wall -Wextra -Werror -c "$S/$f.c" -o "$B/obj/$f.o"
+    done
+    POSIX_OBJS="$B/obj/wb_posix.o $B/obj/stat.o"
 }
 
 # ---- dash --------------------------------------------------------------
@@ -68,7 +74,7 @@ build_dash() {
         CC=$WASI_CC CC_FOR_BUILD=cc \
         CFLAGS="$SHELL_CFLAGS -DJOBS=0 -I$S/include-dash -I$WB_GUESTS_DIR/lua" \
         LDFLAGS="-Wl,-z,stack-size=1048576 -Wl,--stack-first" \
-        LIBS="$B/obj/wb_posix.o $B/obj/wb_sjlj.o $B/obj/wb_sjlj_stack.o $SHELL_LIBS" \
+        LIBS="$POSIX_OBJS $B/obj/wb_sjlj.o $B/obj/wb_sjlj_stack.o $SHELL_LIBS" \
         ./configure --host=wasm32-unknown-wasi --build="$(cc -dumpmachine)" \
             --without-libedit --disable-lineno >"$d/configure.log" 2>&1) ||
         die "dash: configure failed; see $d/configure.log"
@@ -81,7 +87,7 @@ build_dash() {
     # shellcheck disable=SC2086
     "$WASI_CC" -o "$d/dash-raw.wasm" "$d"/src/src/*.o "$d"/src/src/bltin/*.o \
         -Wl,-z,stack-size=1048576 -Wl,--stack-first \
-        "$B/obj/wb_posix.o" "$B/obj/wb_sjlj.o" "$B/obj/wb_sjlj_stack.o" $SHELL_LIBS
+        $POSIX_OBJS "$B/obj/wb_sjlj.o" "$B/obj/wb_sjlj_stack.o" $SHELL_LIBS
     wasm-opt --asyncify \
         --pass-arg=asyncify-imports@wasi_snapshot_preview1.none \
         --pass-arg=asyncify-removelist@main,wb_sjlj_drive \
@@ -120,7 +126,7 @@ build_busybox() {
     # shellcheck disable=SC2016   # $@, $(core-y), $(libs-y): make's
     make -C "$d/src" -j"$JOBS" CC="$WASI_CC" AR="$WASI_AR" HOSTCC=cc \
         EXTRA_CFLAGS="$bbflags -Wno-error" SKIP_STRIP=y \
-        cmd_busybox__='$(CC) -O2 -o $@ -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,stack-size=1048576 -Wl,--stack-first $(core-y) $(libs-y) '"$B/obj/wb_posix.o $SHELL_LIBS" \
+        cmd_busybox__='$(CC) -O2 -o $@ -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,stack-size=1048576 -Wl,--stack-first $(core-y) $(libs-y) '"$POSIX_OBJS $SHELL_LIBS" \
         busybox_unstripped busybox.links >"$d/make.log" 2>&1 ||
         die "busybox: make failed; see $d/make.log"
     cp "$d/src/busybox_unstripped" "$d/busybox.wasm"
