@@ -1,5 +1,6 @@
 # mk/guests.mk: language runtimes for wasm32-wasi (included by the Makefile).
-#   make guests        build python, js, lua and sqlite into $(BUILD)/guests
+#   make guests        build python, js, lua, sqlite and shell (dash and
+#                      busybox) into $(BUILD)/guests
 #                      (sources and builds cached in $WASMBOX_CACHE,
 #                      default ~/.cache/wasmbox; ~10 min the first time)
 #                      then python/python.snap (make guest-snapshots),
@@ -22,7 +23,8 @@
 #                      full list of tests/cpython/modules (make check runs
 #                      its fast tier); builds the guests first unless
 #                      WASMBOX_GUESTS names the images
-#   GUESTS="js lua"    build only some of them
+#   GUESTS="js lua"    build only some of them (GUESTS=shell: dash.wasm,
+#                      busybox.wasm and applets in $(BUILD)/guests/shell)
 GUESTS ?=
 GUESTS_NATIVE ?= 1
 GUESTS_NATIVE_SECONDS ?= 1800

@@ -192,6 +192,48 @@ char *mkdtemp(char *tmpl)
     return make_unique(tmpl, 0, make_dir, NULL) < 0 ? NULL : tmpl;
 }
 
+/* mktemp(3): a name that did not exist when asked (mktemp -u). */
+static int name_free(const char *path, void *ctx)
+{
+    struct stat st;
+    (void)ctx;
+    if (lstat(path, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return errno == ENOENT ? 0 : -1;
+}
+
+char *mktemp(char *tmpl)
+{
+    if (make_unique(tmpl, 0, name_free, NULL) < 0)
+        tmpl[0] = '\0';
+    return tmpl;
+}
+
+/* ---- what a sandbox may not do ---- */
+
+/* No device nodes or FIFOs on WASI file systems. */
+int mknod(const char *path, mode_t mode, dev_t dev)
+{
+    (void)path; (void)mode; (void)dev;
+    errno = ENOSYS;
+    return -1;
+}
+
+int mkfifo(const char *path, mode_t mode)
+{
+    return mknod(path, mode, 0);
+}
+
+/* The sandbox's clock is the host's; date -s is refused. */
+int clock_settime(clockid_t id, const struct timespec *ts)
+{
+    (void)id; (void)ts;
+    errno = EPERM;
+    return -1;
+}
+
 /* ---- realpath: the lexical absolute form, each step checked ---- */
 
 /* Appends component c (len n) to the absolute path buf, following a
@@ -269,4 +311,35 @@ char *realpath(const char *path, char *resolved)
         return strdup(buf);
     strcpy(resolved, buf);
     return resolved;
+}
+
+/* ---- terminals: there is none ---- */
+
+#include <termios.h>
+
+int tcgetattr(int fd, struct termios *t)
+{
+    (void)t;
+    return isatty(fd) ? 0 : (errno = ENOTTY, -1);
+}
+
+int tcsetattr(int fd, int act, const struct termios *t)
+{
+    (void)act; (void)t;
+    return isatty(fd) ? 0 : (errno = ENOTTY, -1);
+}
+
+int tcflush(int fd, int queue) { (void)queue; return tcsetattr(fd, 0, NULL); }
+int tcdrain(int fd) { return tcsetattr(fd, 0, NULL); }
+speed_t cfgetospeed(const struct termios *t) { return t->__c_ospeed; }
+speed_t cfgetispeed(const struct termios *t) { return t->__c_ispeed; }
+int cfsetospeed(struct termios *t, speed_t s) { t->__c_ospeed = s; return 0; }
+int cfsetispeed(struct termios *t, speed_t s) { t->__c_ispeed = s; return 0; }
+
+void cfmakeraw(struct termios *t)
+{
+    t->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t->c_oflag &= ~(tcflag_t)OPOST;
+    t->c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t->c_cflag = (t->c_cflag & ~(tcflag_t)(CSIZE | PARENB)) | CS8;
 }

@@ -1,4 +1,4 @@
-/* setjmp.h for the shell on wasm32-wasi, which has no setjmp/longjmp:
+/* setjmp.h for dash on wasm32-wasi, which has no setjmp/longjmp:
  * Lua's Asyncify implementation (scripts/guests/lua/wb_sjlj.[ch]) under
  * the standard names, with the bookkeeping of wb_sjlj_stack.c (dash
  * never says when a jump buffer goes out of use). */
