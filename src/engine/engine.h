@@ -454,11 +454,12 @@ wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
  * memory for the run's lifetime, so not for instances that live long or
  * are forked, which rely on sharing the file's pages. */
 void wb_mem_prefault_image(wb_memory *m);
-/* Copy m->size bytes from `src` into m, a memory that reads zero (just
- * grown), skipping the host pages of src that are all zero: a page the
- * source never wrote costs a read and is never touched in m, so m's
- * resident size is what the source holds, not its size. */
-void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src);
+/* Copy m->size bytes from `src` (a live memory whose first `image`
+ * bytes map a file, wb_state_mem) into m, a memory that reads zero (just
+ * grown), skipping the host pages of src that are all zero, and past the
+ * image those never written (not resident, when the host has no swap):
+ * m's resident size is what the source holds, not its size. */
+void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src, uint64_t image);
 
 /* ---- Instance state (state.c) ------------------------------------------
  * Everything an instance holds that a run can change, for the instance's
