@@ -26,7 +26,7 @@
 #include <string.h>
 
 /* Why the guest calling `c` cannot be forked, or NULL. */
-static const char *refusal(const wb_caller *c, wb_error *err)
+static const char *refusal(const wb_caller *c)
 {
     if (!c || !c->store || !c->inst)
         return "no guest is calling";
@@ -41,14 +41,14 @@ static const char *refusal(const wb_caller *c, wb_error *err)
     for (uint32_t d = 0; d <= s->site.depth; d++)
         if (!s->frames[d].func || s->frames[d].func->inst != inst)
             return "a frame belongs to another instance";
-    if (wb_state_capturable(inst->module, err) != WB_OK)
+    if (wb_state_capturable(inst->module, NULL) != WB_OK)
         return "the module imports a memory, a table or a mutable global";
     return NULL;
 }
 
 bool wb_caller_can_fork(wb_caller *c)
 {
-    return refusal(c, NULL) == NULL;
+    return refusal(c) == NULL;
 }
 
 /* ---- function references on the stack ------------------------------------ */
@@ -179,7 +179,7 @@ static wb_status copy_instance(wb_caller *c, wb_store *cs, const wb_linker *l,
 wb_status wb_fork(wb_caller *c, wb_store *child, const wb_linker *l,
                   wb_error *err)
 {
-    const char *why = refusal(c, NULL);
+    const char *why = refusal(c);
     if (why)
         return wb_err_set(err, WB_E_ARG, "cannot fork: %s", why);
     if (!child || child == c->store || child->ninsts || child->depth)
