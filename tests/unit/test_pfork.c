@@ -219,6 +219,31 @@ static void test_parent_and_child_diverge(void **state)
     wb_module_release(m);
 }
 
+/* The copy skips what the parent never wrote, in chunks of 16 MiB: bytes
+ * written before and after a long untouched stretch, in the last page
+ * and across chunks all reach the child; untouched pages stay zero. */
+static void test_sparse_memory_copied(void **state)
+{
+    const uint32_t at[] = { 100, 5 * 65536 + 7, 255 * 65536 + 4093,
+                            256 * 65536, 300 * 65536 - 4 };
+    wb_module *m = load("pfork.wasm");
+    host *p = start(m, NULL);
+    wb_memory *mem = wb_instance_memory(p->inst, "mem");
+    assert_int_equal(wb_memory_grow(mem, 299), 1);     /* run grows 1 more */
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++)
+        memcpy(wb_memory_data(mem) + at[i], &at[i], 4);
+    assert_int_equal(call2(p, "run", 1, 0, 1), WB_OK);
+    host *k = p->child;
+    assert_int_equal(wb_memory_size(wb_instance_memory(k->inst, "mem")),
+                     301ull * 65536);
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++)
+        assert_int_equal(peek(k, at[i]), (int32_t)at[i]);
+    assert_int_equal(peek(k, 100 * 65536), 0);
+    assert_int_equal(peek(k, 65540), 77);
+    finish(p);
+    wb_module_release(m);
+}
+
 static void test_child_of_child(void **state)
 {
     wb_module *m = load("pfork.wasm");
@@ -477,6 +502,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parent_and_child_diverge),
+        cmocka_unit_test(test_sparse_memory_copied),
         cmocka_unit_test(test_child_of_child),
         cmocka_unit_test(test_refused_from_reentry),
         cmocka_unit_test(test_child_traps),
