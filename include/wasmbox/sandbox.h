@@ -186,7 +186,10 @@ WB_API wb_status wb_images_add_module(wb_images *r, const char *name,
  * standard library must be granted at /lib, as `wasmbox python` does),
  * js/qjs.wasm as qjs and node, lua/lua.wasm as lua, sqlite/sqlite3.wasm
  * as sqlite3. Those whose file is missing are skipped; `flags` apply to
- * each. Errors: WB_E_NOT_FOUND (none found), those of wb_images_add. */
+ * each, but WB_IMAGE_PRELOAD only to the shell's (a language runtime is
+ * decoded when first started; register it again with wb_images_add to
+ * preload it). Errors: WB_E_NOT_FOUND (none found), those of
+ * wb_images_add. */
 WB_API wb_status wb_images_add_guests(wb_images *r, const char *dir,
                                       unsigned flags, wb_error *err);
 /* Number of names registered (0 for NULL): what /bin lists. */

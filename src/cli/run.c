@@ -174,6 +174,8 @@ typedef struct run_opts {
     wb_oslock *lock;
     FILE *report_fp;
     const char **images;        /* --image NAME=MODULE, in order */
+    const char *guests_dir;     /* --x-guest-images DIR: its standard
+                                   images (wb_images_add_guests) */
     size_t nimages;
 } run_opts;
 
@@ -282,6 +284,7 @@ static const struct option longopts[] = {
     { "x-preinit", required_argument, NULL, 'P' },  /* `wasmbox python` */
     { "native-code", required_argument, NULL, 'N' },
     { "image", required_argument, NULL, 'I' },
+    { "x-guest-images", required_argument, NULL, 'G' },  /* language cmds */
     { NULL, 0, NULL, 0 }
 };
 
@@ -372,6 +375,7 @@ static int opt_one(run_opts *o, int c, const char *v)
                      "'%s'", v, "");
     case 'P': o->preinit = v; return 0;
     case 'I': return opt_image(o, v);
+    case 'G': o->guests_dir = v; return 0;
     }
     return opt_budget(o, c, v);
 }
@@ -511,13 +515,21 @@ static int open_stdin(run_opts *o)
 }
 
 /* The --image files, opened and decoded before the lock-down (their
- * paths are outside the grants), in the run's tier. */
+ * paths are outside the grants), in the run's tier; after the standard
+ * images of --x-guest-images, so that they can replace one. */
 static int prepare_images(run_opts *o)
 {
-    if (!o->nimages)
+    if (!o->nimages && !o->guests_dir)
         return 0;
     if (!(o->cfg.images = wb_images_new()))
         return fail_early(o, WB_E_NOMEM, "--image", "out of memory");
+    wb_error gerr = { 0 };
+    /* the language commands' /bin: decoded when first started, so in
+       the interpreter (no code is mapped after the lock-down) */
+    if (o->guests_dir && wb_images_add_guests(o->cfg.images, o->guests_dir,
+                                              0, &gerr) != WB_OK &&
+        gerr.status != WB_E_NOT_FOUND)
+        return fail_early(o, gerr.status, o->guests_dir, gerr.message);
     unsigned flags = WB_IMAGE_PRELOAD |
                      (o->tier == WB_TIER_INTERP ? 0 : WB_IMAGE_NATIVE);
     for (size_t i = 0; i < o->nimages; i++) {

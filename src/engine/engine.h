@@ -454,11 +454,12 @@ wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
  * memory for the run's lifetime, so not for instances that live long or
  * are forked, which rely on sharing the file's pages. */
 void wb_mem_prefault_image(wb_memory *m);
-/* Copy m->size bytes from `src` into m, a memory that reads zero (just
- * grown), skipping the host pages of src that are all zero: a page the
- * source never wrote costs a read and is never touched in m, so m's
- * resident size is what the source holds, not its size. */
-void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src);
+/* Copy m->size bytes from `src` (a live memory whose first `image`
+ * bytes map a file, wb_state_mem) into m, a memory that reads zero (just
+ * grown), skipping the host pages of src that are all zero, and past the
+ * image those never written (not resident, when the host has no swap):
+ * m's resident size is what the source holds, not its size. */
+void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src, uint64_t image);
 
 /* ---- Instance state (state.c) ------------------------------------------
  * Everything an instance holds that a run can change, for the instance's
@@ -556,24 +557,23 @@ wb_status wb_rt_instantiate_with(wb_store *s, wb_module *m,
  * frame is a function of that instance, and the instance imports no
  * memory or table and no mutable global. */
 bool wb_caller_can_fork(wb_caller *c);
-/* A copy of the calling guest in a new store (limits `lim`; NULL: the
- * caller's store's): a new instance of its module linked against `l` (the
- * child's own host functions, by import name and type), memories, tables
- * and globals as the caller's now (function references mapped to the
- * child's functions), and its interpreter frames and value stack, so that
- * wb_fork_resume continues the child from just after this host call. The
- * child joins the caller's group (wb_store_join_group), if any, before
- * its memories are copied. The caller goes on unchanged. WB_E_ARG when
- * !wb_caller_can_fork (with the reason), WB_E_LIMIT, WB_E_NOMEM, WB_E_LINK.
- * Memory: every page of the caller's memories that is not all zero is
- * copied (pages it never wrote are not touched in the child). */
-wb_status wb_fork(wb_caller *c, const wb_limits *lim, const wb_linker *l,
-                  wb_store **child, wb_error *err);
-/* Run a child of wb_fork (on any thread, once) as if the host call had
- * returned `results` (the host function's result types), until the
- * guest's entry frame returns: WB_OK, or what wb_func_call returns when a
- * call fails (WB_E_EXIT with err->exit_code, WB_E_TRAP with the trap and
- * a backtrace through the copied frames: fuel, interrupt, ...). */
+/* Make `child`, a new store (wb_store_new, with the limits the child is
+ * to have; nothing instantiated or run in it yet), a copy of the guest
+ * calling `c`: a new instance of its module linked against `l` (the
+ * child's own host functions, by import name and type: created in
+ * `child`, wb_func_new_host, so that they live as long as it), memories,
+ * tables and globals as the caller's now (function references mapped to
+ * the child's functions), and its interpreter frames and value stack, so
+ * that wb_fork_resume continues the child from just after this host call.
+ * The child joins the caller's group (wb_store_join_group), if any,
+ * before its memories are copied. The caller goes on unchanged. WB_E_ARG
+ * when !wb_caller_can_fork (saying why), WB_E_LIMIT, WB_E_NOMEM,
+ * WB_E_LINK; after a failure the child store is only good for
+ * wb_store_free.
+ * Memory: every host page of the caller's memories that is not all zero
+ * is copied (a page it never wrote is read, not touched in the child). */
+wb_status wb_fork(wb_caller *c, wb_store *child, const wb_linker *l,
+                  wb_error *err);
 wb_status wb_fork_resume(wb_store *child, const wb_val *results,
                          size_t nresults, wb_error *err);
 /* The child's instance (exports, memory), NULL for a store not made by

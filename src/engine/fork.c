@@ -26,7 +26,7 @@
 #include <string.h>
 
 /* Why the guest calling `c` cannot be forked, or NULL. */
-static const char *refusal(const wb_caller *c, wb_error *err)
+static const char *refusal(const wb_caller *c)
 {
     if (!c || !c->store || !c->inst)
         return "no guest is calling";
@@ -41,14 +41,14 @@ static const char *refusal(const wb_caller *c, wb_error *err)
     for (uint32_t d = 0; d <= s->site.depth; d++)
         if (!s->frames[d].func || s->frames[d].func->inst != inst)
             return "a frame belongs to another instance";
-    if (wb_state_capturable(inst->module, err) != WB_OK)
+    if (wb_state_capturable(inst->module, NULL) != WB_OK)
         return "the module imports a memory, a table or a mutable global";
     return NULL;
 }
 
 bool wb_caller_can_fork(wb_caller *c)
 {
-    return refusal(c, NULL) == NULL;
+    return refusal(c) == NULL;
 }
 
 /* ---- function references on the stack ------------------------------------ */
@@ -176,25 +176,18 @@ static wb_status copy_instance(wb_caller *c, wb_store *cs, const wb_linker *l,
     return rc;
 }
 
-wb_status wb_fork(wb_caller *c, const wb_limits *lim, const wb_linker *l,
-                  wb_store **child, wb_error *err)
+wb_status wb_fork(wb_caller *c, wb_store *child, const wb_linker *l,
+                  wb_error *err)
 {
-    const char *why = refusal(c, NULL);
+    const char *why = refusal(c);
     if (why)
         return wb_err_set(err, WB_E_ARG, "cannot fork: %s", why);
-    if (!child)
-        return wb_err_set(err, WB_E_ARG, "wb_fork: child is NULL");
-    wb_store *s = c->store, *cs = NULL;
-    WB_TRY(wb_store_new(lim ? lim : &s->limits, &cs, err));
-    wb_status rc = s->group ? wb_store_join_group(cs, s->group, err) : WB_OK;
-    if (rc == WB_OK)
-        rc = copy_instance(c, cs, l, err);
-    if (rc != WB_OK) {
-        wb_store_free(cs);
-        return rc;
-    }
-    *child = cs;
-    return WB_OK;
+    if (!child || child == c->store || child->ninsts || child->depth)
+        return wb_err_set(err, WB_E_ARG, "wb_fork: the child must be a new "
+                          "store");
+    if (c->store->group)
+        WB_TRY(wb_store_join_group(child, c->store->group, err));
+    return copy_instance(c, child, l, err);
 }
 
 wb_instance *wb_fork_instance(const wb_store *child)

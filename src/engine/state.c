@@ -295,7 +295,7 @@ static wb_status apply_mem(wb_memory *mem, const wb_state_mem *st,
     if (st->fd >= 0)
         return wb_mem_map_image(mem, st->fd, st->offset, err);
     if (st->bytes && mem->size)
-        wb_mem_copy_nonzero(mem, st->bytes);
+        wb_mem_copy_nonzero(mem, st->bytes, st->image);
     return WB_OK;
 }
 

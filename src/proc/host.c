@@ -125,11 +125,11 @@ static int read_image(wb_caller *c, wb_proc *p, const wb_val *a,
 
 /* The end of the calling guest when its process was killed or the tree
  * stopped while it waited in a host call. */
-static wb_status ended(wb_caller *c, wb_proc *p)
+static wb_status ended(wb_caller *c, wb_proc *p, int killed)
 {
     int stop = atomic_load(&p->tree->stop);
-    if (p->killed)
-        return wb_caller_trap(c, "killed by signal %d", p->killed);
+    if (killed)
+        return wb_caller_trap(c, "killed by signal %d", killed);
     if (stop == WB_OUTCOME_TIMEOUT)
         return wb_wasi_stop(p->wasi, c, WB_OUTCOME_TIMEOUT, "timeout");
     return wb_caller_trap(c, "another process of the tree spent the "
@@ -226,8 +226,9 @@ static wb_status h_wait(wb_caller *c, void *env, const wb_val *a, wb_val *r)
     pthread_mutex_lock(&t->mu);
     for (;;) {
         if (p->killed || atomic_load(&t->cancelled)) {
+            int killed = p->killed;
             pthread_mutex_unlock(&t->mu);
-            return ended(c, p);
+            return ended(c, p, killed);
         }
         wb_proc *z = ended_child(p, pid, &any);
         if (z) {
@@ -274,12 +275,13 @@ static wb_status h_kill(wb_caller *c, void *env, const wb_val *a, wb_val *r)
         if (sig)
             kill_one(q, sig);
     }
+    int killed = p->killed;
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
     if (!found)
         return wb_ret(r, WE_SRCH);
-    if (p->killed)
-        return ended(c, p);            /* it killed itself */
+    if (killed)
+        return ended(c, p, killed);    /* it killed itself */
     return wb_ret(r, WE_SUCCESS);
 }
 

@@ -293,12 +293,14 @@ static wb_status add_applets(wb_images *r, const char *dir, const char *list,
 wb_status wb_images_add_guests(wb_images *r, const char *dir, unsigned flags,
                                wb_error *err)
 {
-    static const struct { const char *name, *file; } std[] = {
-        { "sh", "shell/dash.wasm" }, { "dash", "shell/dash.wasm" },
-        { "python", "python/python.wasm" },
-        { "python3", "python/python.wasm" },
-        { "qjs", "js/qjs.wasm" }, { "node", "js/qjs.wasm" },
-        { "lua", "lua/lua.wasm" }, { "sqlite3", "sqlite/sqlite3.wasm" },
+    static const struct { const char *name, *file; bool lang; } std[] = {
+        { "sh", "shell/dash.wasm", false },
+        { "dash", "shell/dash.wasm", false },
+        { "python", "python/python.wasm", true },
+        { "python3", "python/python.wasm", true },
+        { "qjs", "js/qjs.wasm", true }, { "node", "js/qjs.wasm", true },
+        { "lua", "lua/lua.wasm", true },
+        { "sqlite3", "sqlite/sqlite3.wasm", true },
     };
     size_t found = 0;
     char path[4200];
@@ -307,7 +309,10 @@ wb_status wb_images_add_guests(wb_images *r, const char *dir, unsigned flags,
         snprintf(path, sizeof path, "%s/%s", dir, std[i].file);
         if (access(path, R_OK) != 0)
             continue;
-        st = wb_images_add(r, std[i].name, path, flags, err);
+        /* a language runtime is large: decoded when first started */
+        st = wb_images_add(r, std[i].name, path,
+                           std[i].lang ? flags & ~WB_IMAGE_PRELOAD : flags,
+                           err);
         found++;
     }
     if (st == WB_OK && !found && !r->n)
