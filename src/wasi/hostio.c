@@ -78,7 +78,7 @@ void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user)
  * released: one of them may have taken the input or the room the wait
  * saw on a blocking fd they share (the embedder's stdio). Now that the
  * lock is held again no other can: look once more without waiting. */
-static bool still_ready(wb_wasi *w, struct pollfd *p)
+bool wb_still_ready(wb_wasi *w, const struct pollfd *p)
 {
     if (w->t->refs < 2)
         return true;
@@ -101,7 +101,7 @@ static int ready(wb_wasi *w, const wb_io *io)
         rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
         if (hook && w->t->stdin_wait(w->t->stdin_wait_user, io->fd, false))
             rc = -1;
-        if (rc || !p.revents || still_ready(w, &p))
+        if (rc || !p.revents || wb_still_ready(w, &p))
             break;
         if (nowait) {
             p.revents = 0;                  /* gone again: EAGAIN */
