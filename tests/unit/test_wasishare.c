@@ -623,6 +623,112 @@ static void test_child_outlives_root(void **state)
     stop(&b, true);
 }
 
+/* Output is counted once for the tree: a child's and its parent's bytes
+ * share max_output, the one that passes it ends the run (the stop hook
+ * hears it once), and the others' later timeouts leave the reason. */
+static int hooked;
+
+static void on_stop(void *user, int outcome)
+{
+    assert_int_equal(outcome, WB_OUTCOME_OUTPUT_LIMIT);
+    hooked++;
+    wb_wasi_cancel(user);            /* the proc layer ends the tree */
+}
+
+static int sink(void *user, int stream, const uint8_t *d, size_t n)
+{
+    return 0;
+}
+
+static void test_output_counted_once(void **state)
+{
+    wb_sandbox_config cfg;
+    wb_sandbox_config_init(&cfg);
+    cfg.output = sink;
+    cfg.budget.max_output = 10;
+    wb_wasi *w = NULL;
+    assert_int_equal(wb_wasi_new(&cfg, &w, NULL), WB_OK);
+    wb_sandbox_config_free(&cfg);
+    proc a, b;
+    int32_t ret;
+    wb_error err = { 0 };
+    uint32_t fds[2];
+    start(&a, w);
+    px_pipe(&a, fds);
+    start(&b, forked(&a));
+    wb_wasi_set_stop_hook(w, on_stop, w);
+    assert_int_equal(px_write(&b, 1, "123456"), WE_SUCCESS);
+    memcpy(a.mem + BUF, "abcdef", 6);
+    wb_st32(a.mem + IOV, BUF);
+    wb_st32(a.mem + IOV + 4, 6);
+    wb_val args[] = { I(1), I(IOV), I(1), I(OUT) };
+    assert_int_equal(try(&a, "fd_write", args, 4, &ret, &err), WB_E_TRAP);
+    assert_string_equal(err.message, "output limit exceeded");
+    assert_int_equal(hooked, 1);
+    /* the child, woken by the cancel, times out: the reason stays */
+    wb_wasi_lock(b.w);
+    assert_int_equal(wb_wasi_wait_event(b.w, -1), -1);
+    wb_wasi_unlock(b.w);
+    wb_st32(b.mem + IOV + 4, 1);
+    args[0] = I(fds[0]);
+    assert_int_equal(try(&b, "fd_read", args, 4, &ret, &err), WB_E_TRAP);
+    assert_string_equal(err.message, "timeout");
+    wb_run_result u;
+    memset(&u, 0, sizeof u);
+    wb_wasi_usage(b.w, &u);
+    assert_int_equal(u.stdout_bytes, 10);
+    assert_true(u.stdout_truncated);
+    assert_int_equal(wb_wasi_stop_reason(b.w), WB_OUTCOME_OUTPUT_LIMIT);
+    stop(&b, true);
+    stop(&a, true);
+}
+
+/* Events: one posted before the wait, or during another wait of the
+ * same context, is not lost; a wait for none ends at its timeout. */
+static void *poster(void *arg)
+{
+    job *j = arg;
+    sleep_ms(j->delay_ms);
+    wb_wasi_post(j->p->w);
+    return NULL;
+}
+
+static void test_events(void **state)
+{
+    proc a;
+    start(&a, root_wasi());
+    wb_wasi *w = a.w;
+    wb_wasi_lock(w);
+    assert_int_equal(wb_wasi_wait_event(w, 1000000), 0);      /* 1 ms */
+    wb_wasi_post(w);
+    assert_int_equal(wb_wasi_wait_event(w, -1), 0);
+    job j = { .p = &a, .delay_ms = 50 };
+    pthread_create(&j.th, NULL, poster, &j);
+    assert_int_equal(wb_wasi_wait_event(w, -1), 0);           /* woken */
+    pthread_join(j.th, NULL);
+    wb_wasi_unlock(w);
+    /* posted while a pipe read waits: kept for the next event wait */
+    uint32_t fds[2];
+    char buf[8];
+    proc b;
+    px_pipe(&a, fds);
+    start(&b, forked(&a));
+    pthread_create(&j.th, NULL, poster, &j);
+    job wr = { .p = &b, .fd = fds[1], .text = "p", .delay_ms = 150 };
+    pthread_create(&wr.th, NULL, writer, &wr);
+    assert_int_equal(px_read(&a, fds[0], buf, sizeof buf), WE_SUCCESS);
+    pthread_join(j.th, NULL);
+    pthread_join(wr.th, NULL);
+    assert_true(w->posted);
+    wb_wasi_lock(w);
+    assert_int_equal(wb_wasi_wait_event(w, -1), 0);
+    wb_wasi_kill(w);
+    assert_int_equal(wb_wasi_wait_event(w, -1), -1);
+    wb_wasi_unlock(w);
+    stop(&b, true);
+    stop(&a, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -638,6 +744,8 @@ int main(void)
         cmocka_unit_test(test_load_image),
         cmocka_unit_test(test_load_image_root_grant),
         cmocka_unit_test(test_child_outlives_root),
+        cmocka_unit_test(test_output_counted_once),
+        cmocka_unit_test(test_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
