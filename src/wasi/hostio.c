@@ -74,6 +74,18 @@ void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user)
     w->t->stdin_wait_user = user;
 }
 
+/* Other processes of the tree ran while the wait had the tree lock
+ * released: one of them may have taken the input or the room the wait
+ * saw on a blocking fd they share (the embedder's stdio). Now that the
+ * lock is held again no other can: look once more without waiting. */
+bool wb_still_ready(wb_wasi *w, const struct pollfd *p)
+{
+    if (w->t->refs < 2)
+        return true;
+    struct pollfd again = { .fd = p->fd, .events = p->events };
+    return poll(&again, 1, 0) != 0;     /* an error: let the attempt say */
+}
+
 /* For fds that may block: wait until an attempt cannot. A read of stdin
  * tells the stdin wait hook, which may refuse to let the guest go on. */
 static int ready(wb_wasi *w, const wb_io *io)
@@ -82,11 +94,20 @@ static int ready(wb_wasi *w, const wb_io *io)
                         .events = io->how & WB_IO_WRITE ? POLLOUT : POLLIN };
     bool nowait = io->how & WB_IO_NOWAIT;
     bool hook = !nowait && (io->how & WB_IO_STDIN) && w->t->stdin_wait;
-    if (hook)
-        w->t->stdin_wait(w->t->stdin_wait_user, io->fd, true);
-    int rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
-    if (hook && w->t->stdin_wait(w->t->stdin_wait_user, io->fd, false))
-        rc = -1;
+    int rc;
+    for (;;) {
+        if (hook)
+            w->t->stdin_wait(w->t->stdin_wait_user, io->fd, true);
+        rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
+        if (hook && w->t->stdin_wait(w->t->stdin_wait_user, io->fd, false))
+            rc = -1;
+        if (rc || !p.revents || wb_still_ready(w, &p))
+            break;
+        if (nowait) {
+            p.revents = 0;                  /* gone again: EAGAIN */
+            break;
+        }
+    }
     if (rc == 0 && !p.revents)
         rc = WE_AGAIN;
     return rc;

@@ -388,6 +388,10 @@ typedef struct wb_io {
 /* A WASI errno (WE_SUCCESS with done > 0 after a later error), or -1 when
  * the run was cancelled. */
 int wb_host_io(wb_wasi *w, wb_io *io);
+/* After a wait saw p ready on a blocking fd the processes of the tree may
+ * share: is it still, now that the tree lock is back (a poll without
+ * waiting when the tree has other processes)? */
+bool wb_still_ready(wb_wasi *w, const struct pollfd *p);
 /* Install the stdin wait hook (before the guest runs). */
 void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user);
 
@@ -638,7 +642,9 @@ void wb_wasi_set_stop_hook(wb_wasi *w, void (*fn)(void *user, int outcome),
 /* Child contexts, all under the tree lock; each returns a WASI errno
  * (WE_NOMEM, WE_MFILE when the host is out of fds, WE_BADF) and, unless
  * err is NULL, one line in it. A child is freed with wb_wasi_free, from
- * any thread (it takes the tree lock unless this thread holds it).
+ * any thread (it takes the tree lock unless this thread holds it); the
+ * last context of a tree frees the tree, so it must not be freed with
+ * the lock held.
  *
  * fork: a copy of parent: every open fd refers to the same open file
  * description (host fds are dup'ed, tmpfs offsets shared, stdout and
