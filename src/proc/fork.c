@@ -3,47 +3,46 @@
  * globals, the interpreter's frames) into a new store, linked against
  * the child's own host functions: WASI bound to the child's context
  * (the parent's fd table copied) and wasmbox_proc bound to the child.
- * Those functions belong to a small store of the child's own, since its
- * real store is only made by wb_fork. The child's thread resumes the
- * copy as if fork had returned 0. Only interpreted code can be copied:
+ * The child's thread resumes the copy as if fork had returned 0. Only interpreted code can be copied:
  * a native caller, or one inside a host callback, gets ENOSYS. */
 #include "proc/proc.h"
 #include "wasi/wasi.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* The child's host functions into p->linker, owned by p->host_store. */
-static wb_status child_linker(wb_proc *p, wb_error *e)
-{
-    wb_limits lim;
-    wb_limits_default(&lim);
-    WB_TRY(wb_store_new(&lim, &p->host_store, e));
-    if (!(p->linker = wb_linker_new()))
-        return wb_err_set(e, WB_E_NOMEM, "out of memory");
-    return wb_proc_link(p, p->host_store, p->linker, e);
-}
-
-/* child: a copy of the caller of c, ready to resume; a WASI errno. */
+/* child: a copy of the caller of c, ready to resume; a WASI errno. Its
+ * store is made here, with its host functions in it (its own context),
+ * and filled by wb_fork, which also joins it to the tree's group. */
 static int copy(wb_caller *c, wb_proc *p, wb_proc *child)
 {
     wb_ptree *t = p->tree;
     wb_error e = { 0 };
     wb_store *s = NULL;
+    wb_linker *l = NULL;
     child->owns_store = true;
     if (!(child->cwd = strdup(p->cwd)))
         return WE_NOMEM;
     int rc = wb_proc_ctx_fork(p, child);
     if (rc)
         return rc;
-    if (child_linker(child, &e) != WB_OK ||
-        wb_fork(c, &t->limits, child->linker, &s, &e) != WB_OK)
-        return e.status == WB_E_LIMIT ? WE_NOMEM
-               : e.status == WB_E_ARG ? WE_NOSYS : WE_NOMEM;
+    wb_status st = wb_store_new(&t->limits, &s, &e);
+    if (st == WB_OK && !(l = wb_linker_new()))
+        st = WB_E_NOMEM;
+    if (st == WB_OK)
+        st = wb_proc_link(child, s, l, &e);
+    if (st == WB_OK)
+        st = wb_fork(c, s, l, &e);
+    if (st != WB_OK) {
+        wb_linker_free(l);
+        wb_store_free(s);
+        return st == WB_E_ARG ? WE_NOSYS : WE_NOMEM;
+    }
     wb_store_set_user(s, child->wasi);
     pthread_mutex_lock(&t->mu);
     if (child->killed || atomic_load(&t->cancelled))
         wb_store_interrupt(s);
     child->store = s;
+    child->linker = l;
     child->forked = true;
     pthread_mutex_unlock(&t->mu);
     return WE_SUCCESS;

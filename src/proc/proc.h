@@ -91,9 +91,6 @@ struct wb_proc {
     pthread_t thread;
     wb_store *store;           /* NULL once it ended */
     wb_linker *linker;
-    wb_store *host_store;      /* a fork child's: owns the host functions
-                                  of its linker (the child's store is
-                                  made by wb_fork), or NULL */
     wb_wasi *wasi;
     char *cwd;                 /* the cwd of its image */
     bool exec_pending;

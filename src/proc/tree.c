@@ -210,12 +210,11 @@ int wb_ptree_root_signal(const wb_ptree *t)
     return t->root ? t->root->killed : 0;
 }
 
-/* Free store s and its linker (and a fork child's host store) unless
+/* Free store s and its linker unless
  * they are the run's (the root's first, which only leaves the budget's
  * group). Called without t->mu, after p's guest ended: the group
  * counted what s used. */
-static void release_store(wb_store *s, wb_linker *l, wb_store *hs,
-                          bool owned)
+static void release_store(wb_store *s, wb_linker *l, bool owned)
 {
     if (!owned) {
         /* the run frees it; the budget no longer counts its memory */
@@ -225,18 +224,17 @@ static void release_store(wb_store *s, wb_linker *l, wb_store *hs,
     }
     wb_linker_free(l);
     wb_store_free(s);
-    wb_store_free(hs);
 }
 
 void wb_proc_drop_store(wb_proc *p, bool owned)
 {
     pthread_mutex_lock(&p->tree->mu);
-    wb_store *s = p->store, *hs = p->host_store;
+    wb_store *s = p->store;
     wb_linker *l = p->linker;
-    p->store = p->host_store = NULL;
+    p->store = NULL;
     p->linker = NULL;
     pthread_mutex_unlock(&p->tree->mu);
-    release_store(s, l, hs, owned);
+    release_store(s, l, owned);
 }
 
 /* p's guest ended with wait status `status`: its context is closed, it
