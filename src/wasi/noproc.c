@@ -1,6 +1,6 @@
 /* noproc.c: the `wasmbox_proc` import module (docs/processes.md) for a
- * context that belongs to no process tree: the ready point of a guest
- * snapshot, or any host that has not made one. A guest that imports
+ * context that belongs to no process tree: a session's kernel, or any
+ * host that has not made one. A guest that imports
  * wasmbox_proc (python.wasm does, for subprocess) must still link and
  * start there; it is a lone process: pid 1, no parent, started in "/",
  * and every call that would start, wait for or signal a process answers
