@@ -20,10 +20,9 @@
 #   of "grep -c x f | tee n", check=True with grep, a shell child that
 #   reaches no more than its parent.
 #
-# The Python run is `wasmbox python` when its tree has /bin/python3;
-# otherwise (a wasmbox whose guest commands register no images yet) it
-# is `wasmbox run --image NAME=MODULE ...` with the guests of
-# $WASMBOX_GUESTS (python, and shell/ when built), and a line says so.
+# The Python run is `wasmbox python`, whose tree has the images of
+# $WASMBOX_GUESTS under /bin (python3, and sh and the tools when the
+# shell image is built).
 # WB_BUILD, WASMBOX, WASMBOX_GUESTS as in tests/guests/run.sh. Last line:
 # "N passed, N failed, N skipped".
 set -u
@@ -44,34 +43,11 @@ mkdir -p "$tmp/w/sub" "$tmp/outside"
 printf 'x1\nno\nx2\nxx\n' > "$tmp/w/f"
 echo "top secret" > "$tmp/outside/secret.txt"
 
-# How Python runs: `wasmbox python`, or `wasmbox run` with these images.
-runner=(python)
-
-# run_images: runner becomes `wasmbox run` with python3 (and the shell
-# image's names, when built) registered as images.
-run_images() {
-    runner=(run --image "python3=$G/python/python.wasm"
-            --image "python=$G/python/python.wasm"
-            --dir "$G/python/lib:/lib:ro")
-    if [ -f "$G/shell/dash.wasm" ]; then
-        runner+=(--image "sh=$G/shell/dash.wasm")
-        if [ -f "$G/shell/busybox.wasm" ] && [ -f "$G/shell/applets" ]; then
-            local a
-            while read -r a; do
-                runner+=(--image "$a=$G/shell/busybox.wasm")
-            done < "$G/shell/applets"
-        fi
-    fi
-    runner+=(--argv0 python3)
-}
-
 # py NAME WANT_RC WANT_STDOUT_SUBSTRING WANT_STDERR_SUBSTRING PROGRAM:
 # Python runs PROGRAM (-c) with $tmp/w granted at /w, from /w.
 py() {
-    local rc=0 mod=()
-    [ "${runner[0]}" = run ] && mod=(-- "$G/python/python.wasm")
-    "$W" "${runner[@]}" --timeout 60s --dir "$tmp/w:/w" "${mod[@]}" \
-        -c "import os; os.chdir('/w')
+    local rc=0
+    "$W" python --timeout 60s --dir "$tmp/w:/w" -c "import os; os.chdir('/w')
 $5" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
     expect "$1" "$2" "$3" "$4" "$rc" "$tmp/out" "$tmp/err"
 }
@@ -111,18 +87,11 @@ except ValueError as e:
     assert "invalid wait status" in str(e)
 print("ok")'
 
-# Can Python start a child here? `wasmbox python`'s tree, else `wasmbox
-# run` with registered images.
+# Can Python start a child here?
 probe='import subprocess, sys; subprocess.run([sys.executable, "-c", "pass"], check=True)'
 if ! "$W" python -c "$probe" >/dev/null 2>"$tmp/probe"; then
-    run_images
-    if "$W" "${runner[@]}" -- "$G/python/python.wasm" -c "$probe" \
-            >/dev/null 2>&1; then
-        echo "pyproc: 'wasmbox python' starts no /bin/python3 ($(tail -1 "$tmp/probe")); the cases run under 'wasmbox run --image'"
-    else
-        runner=(python)
-        echo "pyproc: this wasmbox starts no Python child: $(tail -1 "$tmp/probe")"
-        py "no processes: one OSError" 0 "ok" "" '
+    echo "pyproc: this wasmbox starts no Python child: $(tail -1 "$tmp/probe")"
+    py "no processes: one OSError" 0 "ok" "" '
 import subprocess
 for f in (lambda: subprocess.run(["ls"]), lambda: os.system("true")):
     try:
@@ -132,10 +101,9 @@ for f in (lambda: subprocess.run(["ls"]), lambda: os.system("true")):
     else:
         raise AssertionError("started")
 print("ok")'
-        skip "pyproc: the cases with child processes (no spawn in this wasmbox)"
-        summary
-        exit
-    fi
+    skip "pyproc: the cases with child processes (no spawn in this wasmbox)"
+    summary
+    exit
 fi
 
 # ---- Python children ---------------------------------------------------------
@@ -299,13 +267,11 @@ assert 'READ' not in out and \"'etc'\" not in out, out
 print('ok')"
 
 # ---- with the shell (/bin/sh) --------------------------------------------
-mod=()
-[ "${runner[0]}" = run ] && mod=(-- "$G/python/python.wasm")
 # has PATH...: does the Python run see these files?
 has() {
     local code="import os" f
     for f in "$@"; do code+="; os.stat('$f')"; done
-    "$W" "${runner[@]}" "${mod[@]}" -c "$code" >/dev/null 2>&1
+    "$W" python -c "$code" >/dev/null 2>&1
 }
 if ! has /bin/sh; then
     skip "pyproc: the cases with the shell (no /bin/sh: the shell image is missing)"
