@@ -37,7 +37,8 @@ CFLAGS   += -fvisibility=hidden
 
 COMMON_SRC := $(wildcard src/common/*.c)
 ENGINE_SRC := $(wildcard src/engine/*.c)
-WASI_SRC   := $(wildcard src/net/*.c) $(wildcard src/wasi/*.c) $(wildcard src/snapshot/*.c) \
+WASI_SRC   := $(wildcard src/net/*.c) $(wildcard src/wasi/*.c) $(wildcard src/proc/*.c) \
+              $(wildcard src/snapshot/*.c) \
               $(wildcard src/sandbox/*.c) \
               $(wildcard src/policy/*.c) $(wildcard src/session/*.c)
 LIB_SRC    := $(COMMON_SRC) $(ENGINE_SRC) $(WASI_SRC)

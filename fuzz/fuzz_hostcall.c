@@ -238,16 +238,16 @@ static void check_context(const wb_wasi *w, const hc_op *op)
     if (used != w->nopen || w->nopen > w->max_files)
         hc_die("after %s: %u fds in use, %u counted, max %u", op->name, used,
             w->nopen, w->max_files);
-    if (w->disk_bytes > w->max_disk)
+    if (w->t->disk_bytes > w->t->max_disk)
         hc_die("after %s: disk %llu over its budget %llu", op->name,
-            (unsigned long long)w->disk_bytes,
-            (unsigned long long)w->max_disk);
-    uint64_t out = w->out_bytes[1] + w->out_bytes[2];
-    if (out > w->max_output || out != G.out_seen)
+            (unsigned long long)w->t->disk_bytes,
+            (unsigned long long)w->t->max_disk);
+    uint64_t out = w->t->out_bytes[1] + w->t->out_bytes[2];
+    if (out > w->t->max_output || out != G.out_seen)
         hc_die("after %s: output %llu counted, %llu passed on, budget %llu",
             op->name, (unsigned long long)out,
             (unsigned long long)G.out_seen,
-            (unsigned long long)w->max_output);
+            (unsigned long long)w->t->max_output);
 }
 
 /* The paths among a's arguments, as memory held them before the call
@@ -430,9 +430,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run_calls(&d, w);
     hc_disarm();
     uint64_t tmp = hc_tmpfs_growth(w);
-    uint64_t charged = w->disk_bytes;
+    uint64_t charged = w->t->disk_bytes;
     /* a file, directory or link is charged after it was made */
-    uint64_t slack = w->stop == WB_OUTCOME_DISK_LIMIT ? HC_CREATE_COST : 0;
+    uint64_t slack = w->t->stop == WB_OUTCOME_DISK_LIMIT ? HC_CREATE_COST : 0;
     hc_tmpfs_check(w);
     wb_wasi_free(w);
     close_io(&G.io);

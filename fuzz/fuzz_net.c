@@ -312,7 +312,7 @@ static void check_entry(const wb_net_entry *e, uint32_t i)
  * answer (rc OK) or why it failed. */
 static void check_hops(uint32_t c0, uint32_t c1, int rc)
 {
-    const wb_net *n = G.w->net;
+    const wb_net *n = G.w->t->net;
     if (c1 - c0 > WB_NET_HOPS + 1)
         hc_die("one request made %u report entries", c1 - c0);
     for (uint32_t i = c0; i < c1 && i < WB_NET_LOG_MAX; i++) {
@@ -333,7 +333,7 @@ static void check_hops(uint32_t c0, uint32_t c1, int rc)
 
 static void check_request(const nf_call *c, int rc, uint32_t c0)
 {
-    const wb_net *n = G.w->net;
+    const wb_net *n = G.w->t->net;
     uint32_t c1 = n->count;
     bool mem = in_mem(A(8), 4);
     for (int i = 0; i < 8; i += 2)
@@ -454,7 +454,7 @@ static void check_close(const nf_call *c, int rc)
 static void check_last_error(const nf_call *c, int rc)
 {
     uint32_t buf = A(0), cap = A(1), at = A(2);
-    const char *e = wb_net_last_error(G.w->net);
+    const char *e = wb_net_last_error(G.w->t->net);
     bool mem = in_mem(buf, cap) && in_mem(at, 4);
     if (rc != (mem ? WB_NET_OK : WB_NET_FAULT) || strcmp(e, G.err_before))
         hc_die("last_error: code %d, pointers %s; '%s' was '%s'", rc,
@@ -497,9 +497,9 @@ static void check_credentials(const nf_stats *st, uint32_t c0)
 {
     char want[NF_HOST_MAX], got[NF_HOST_MAX];
     bool left = false;
-    if (c0 >= WB_NET_LOG_MAX || c0 >= G.w->net->count)
+    if (c0 >= WB_NET_LOG_MAX || c0 >= G.w->t->net->count)
         return;
-    origin(&G.w->net->log[c0], want, sizeof want);
+    origin(&G.w->t->net->log[c0], want, sizeof want);
     for (unsigned i = 0; i < st->nhead; i++) {
         normalize(st->head[i].host, got, sizeof got);
         left |= strcmp(got, want) != 0;
@@ -514,7 +514,7 @@ static void check_credentials(const nf_stats *st, uint32_t c0)
  * after the calls that run transfers: the others send nothing). */
 static void check_state(const nf_call *c, uint32_t c0)
 {
-    const wb_net *n = G.w->net;
+    const wb_net *n = G.w->t->net;
     const char *call = nf_ops[c->op].name;
     nf_stats st;
     one_line(wb_net_last_error(n), "last_error");
@@ -549,7 +549,7 @@ static void trace(const nf_call *c, wb_status st, int rc)
     else
         fprintf(stderr, ")");
     if (st == WB_OK)
-        fprintf(stderr, " -> %d '%s'\n", rc, wb_net_last_error(G.w->net));
+        fprintf(stderr, " -> %d '%s'\n", rc, wb_net_last_error(G.w->t->net));
     else
         fprintf(stderr, " -> %s: %s\n", wb_status_name(st),
                 G.g.store->pending.message);
@@ -558,8 +558,8 @@ static void trace(const nf_call *c, wb_status st, int rc)
 /* A trap: only the deadline ends the run, nothing written. */
 static void check_trap(const nf_call *c, wb_status st)
 {
-    if (!atomic_load(&G.w->cancelled) ||
-        G.w->stop != WB_OUTCOME_TIMEOUT ||
+    if (!atomic_load(&G.w->t->cancelled) ||
+        G.w->t->stop != WB_OUTCOME_TIMEOUT ||
         G.g.store->pending.status != st || !G.g.store->pending.message[0])
         hc_die("%s trapped (%s: %s) before the deadline",
                nf_ops[c->op].name, wb_status_name(st),
@@ -582,9 +582,9 @@ static bool one_call(const nf_call *c)
 {
     wb_val r[1] = { { .type = WB_I32 } };
     wb_caller cl = { G.g.store, G.g.inst };
-    uint32_t c0 = G.w->net->count;
+    uint32_t c0 = G.w->t->net->count;
     snprintf(G.err_before, sizeof G.err_before, "%s",
-             wb_net_last_error(G.w->net));
+             wb_net_last_error(G.w->t->net));
     memcpy(G.before, G.g.mem, HC_MEM);
     G.in.d.nout = 0;
     wb_status st = G.fn[c->op](&cl, G.w, c->a, r);
@@ -645,7 +645,7 @@ static void close_all(void)
 
 static void check_report(void)
 {
-    const wb_net *n = G.w->net;
+    const wb_net *n = G.w->t->net;
     wb_wasi_usage(G.w, &G.res);
     if (G.res.net_requests != n->count)
         hc_die("report: %u requests, the broker counted %u",

@@ -40,7 +40,7 @@ static wb_tnode *make(wb_tnode *dir, const char *name, bool is_dir,
 
 void hc_tmpfs_fill(wb_wasi *w)
 {
-    wb_tnode *root = wb_tfs_root(w->tfs[0]);
+    wb_tnode *root = wb_tfs_root(w->t->tfs[0]);
     first.n = 0;
     first.nodes = 0;
     make(root, "a.txt", false, "hello world\n");
@@ -102,8 +102,8 @@ uint64_t hc_tmpfs_growth(wb_wasi *w)
 {
     uint64_t g = 0, nodes = 0;
     first_sight(0);
-    for (size_t i = 0; i < w->ntfs; i++)
-        g += grown(wb_tfs_root(w->tfs[i]), &nodes);
+    for (size_t i = 0; i < w->t->ntfs; i++)
+        g += grown(wb_tfs_root(w->t->tfs[i]), &nodes);
     if (nodes > first.nodes)
         g += (nodes - first.nodes) * HC_CREATE_COST;
     return g;
@@ -157,8 +157,8 @@ void hc_tmpfs_check(wb_wasi *w)
         want = used_empty(wb_tfs_root(fs), fs);
         wb_tfs_free(fs);
     }
-    for (size_t i = 0; i < w->ntfs; i++) {
-        wb_tnode *root = wb_tfs_root(w->tfs[i]);
+    for (size_t i = 0; i < w->t->ntfs; i++) {
+        wb_tnode *root = wb_tfs_root(w->t->tfs[i]);
         path[0] = 0;
         check_links(root, root, path, 0);
     }
@@ -166,8 +166,8 @@ void hc_tmpfs_check(wb_wasi *w)
     for (uint32_t fd = 0; fd < w->nfds; fd++)
         if (w->fds[fd].kind == WB_FD_TMPFS)
             wb_fd_release(&w->fds[fd]);
-    for (size_t i = 0; i < w->ntfs; i++) {
-        uint64_t used = used_empty(wb_tfs_root(w->tfs[i]), w->tfs[i]);
+    for (size_t i = 0; i < w->t->ntfs; i++) {
+        uint64_t used = used_empty(wb_tfs_root(w->t->tfs[i]), w->t->tfs[i]);
         if (used != want)
             hc_die("tmpfs %zu uses %llu bytes once emptied, not %llu", i,
                    (unsigned long long)used, (unsigned long long)want);

@@ -1,5 +1,6 @@
 # mk/guests.mk: language runtimes for wasm32-wasi (included by the Makefile).
-#   make guests        build python, js, lua and sqlite into $(BUILD)/guests
+#   make guests        build python, js, lua, sqlite and shell (dash and
+#                      busybox) into $(BUILD)/guests
 #                      (sources and builds cached in $WASMBOX_CACHE,
 #                      default ~/.cache/wasmbox; ~10 min the first time)
 #                      then python/python.snap (make guest-snapshots),
@@ -16,13 +17,14 @@
 #                      $WASMBOX_GUESTS or $(BUILD)/guests, without
 #                      rebuilding them (seconds; rerun after any change
 #                      of wasmbox: a snapshot is bound to its version)
-#   make guests-check  tests/guests/run.sh and preinit.sh against
+#   make guests-check  tests/guests/run.sh, preinit.sh and pyproc.sh against
 #                      $(BUILD)/wasmbox
 #   make cpython-tests CPython's own regression tests in the guest, the
 #                      full list of tests/cpython/modules (make check runs
 #                      its fast tier); builds the guests first unless
 #                      WASMBOX_GUESTS names the images
-#   GUESTS="js lua"    build only some of them
+#   GUESTS="js lua"    build only some of them (GUESTS=shell: dash.wasm,
+#                      busybox.wasm and applets in $(BUILD)/guests/shell)
 GUESTS ?=
 GUESTS_NATIVE ?= 1
 GUESTS_NATIVE_SECONDS ?= 1800
@@ -48,6 +50,7 @@ guest-snapshots: all
 guests-check: all
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/run.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/preinit.sh
+	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/pyproc.sh
 
 cpython-tests: all
 	@if [ -z "$$WASMBOX_GUESTS" ]; then $(MAKE) --no-print-directory guests; fi

@@ -259,7 +259,7 @@ HOOK_DIR := $(BUILD)/hooks
 HOOK_SRC := src/sandbox/run.c src/session/wb_session_step.c
 HOOK_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) \
             $(HOOK_SRC:%.c=$(HOOK_DIR)/%.o) $(HOOK_DIR)/attempt.o
-.PHONY: oslock-check
+.PHONY: oslock-check proc-check
 $(HOOK_DIR)/src/%.o: src/%.c include/wasmbox.h $(wildcard src/*/*.h) \
                      $(wildcard include/wasmbox/*.h)
 	@mkdir -p $(dir $@)
@@ -271,6 +271,10 @@ $(HOOK_DIR)/attempt.o: tests/oslock/attempt.c include/wasmbox.h \
 $(BUILD)/tests/wasmbox-attempt: $(CLI_OBJ) $(HOOK_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(HOOK_OBJ) $(EXE_LIBS)
+
+# Processes in the sandbox (docs/processes.md).
+proc-check: all
+	@bash tests/proc/run.sh $(CURDIR)/$(BUILD)/wasmbox
 
 oslock-check: all $(BUILD)/tests/wasmbox-attempt
 	@WB_BUILD=$(CURDIR)/$(BUILD) bash tests/oslock/run.sh

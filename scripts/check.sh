@@ -179,10 +179,12 @@ one_config() {
         run_counted "$t" "$b/$(basename "$t").log" \
             env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash "$t"
     done
-    # The WASI suite and the escape suite compile C programs to wasm32 and
-    # run them under $b/wasmbox; each ends with "N passed, N failed". The
-    # differential test runs the WASI programs under node:wasi too.
-    for t in tests/wasi/run.sh tests/escape/run.sh tests/wasidiff/run.sh; do
+    # The WASI suite, the escape suite and the processes suite compile C
+    # programs to wasm32 and run them under $b/wasmbox; each ends with "N
+    # passed, N failed". The differential test runs the WASI programs
+    # under node:wasi too.
+    for t in tests/wasi/run.sh tests/escape/run.sh tests/wasidiff/run.sh \
+             tests/proc/run.sh; do
         step "[$cfg] $t"
         run_counted "$t" "$b/$(basename "$(dirname "$t")").log" \
             timeout 600 bash "$t" "$PWD/$b/wasmbox"
@@ -235,6 +237,10 @@ one_config() {
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/run.sh
+    step "[$cfg] child processes from Python (tests/guests/pyproc.sh)"
+    run_counted pyproc "$b/pyproc.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/guests/pyproc.sh
     step "[$cfg] outbound HTTP from Python and JS (tests/net/guests.sh)"
     run_counted net-guests "$b/net-guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

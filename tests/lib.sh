@@ -48,6 +48,28 @@ summary() {
     [ "$wb_failed" = 0 ]
 }
 
+# expect NAME WANT_RC WANT_STDOUT_SUBSTRING WANT_STDERR_SUBSTRING RC OUT ERR:
+# a case that ended with status RC, its stdout in file OUT and stderr in
+# ERR, passes when RC is WANT_RC and each non-empty WANT_* is in its file;
+# a failure shows the start of both.
+expect() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=$5 out=$6 err=$7 why=""
+    [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
+    if [ -z "$why" ] && [ -n "$want_out" ] && ! grep -qF -- "$want_out" "$out"; then
+        why="stdout lacks '$want_out'"
+    fi
+    if [ -z "$why" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$err"; then
+        why="stderr lacks '$want_err'"
+    fi
+    if [ -z "$why" ]; then
+        pass "$name"
+    else
+        fail "$name: $why"
+        sed 's/^/     out: /' "$out" | head -5
+        sed 's/^/     err: /' "$err" | head -8
+    fi
+}
+
 # server_url LOG: the URL of a server started with --listen 127.0.0.1:0
 # and its stderr in LOG, once it logged "listening on" (10 s at most);
 # empty when it did not.

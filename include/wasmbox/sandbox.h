@@ -71,12 +71,17 @@ typedef struct wb_budget {
     uint32_t max_files;        /* open guest fds, stdio and preopens (the
                                   root "/" too) included */
     uint32_t max_stack;        /* nested wasm calls */
+    uint32_t max_processes;    /* guest processes alive at once in the
+                                  run's tree, the root included
+                                  (wasmbox_proc spawn and fork,
+                                  docs/processes.md); one past it is
+                                  refused with EAGAIN */
     wb_net_budget net;         /* outbound HTTP: no rule, no network */
 } wb_budget;
 
 /* Fill `b` with the defaults (documented in `wasmbox run --help`): 256 MiB
  * memory, unlimited fuel, 10 s, 16 MiB output, 64 MiB disk, 256 files,
- * 10,000 calls. */
+ * 10,000 calls, 16 processes. */
 WB_API void wb_budget_default(wb_budget *b);
 
 /* FIFOs and devices inside a directory grant can be opened and used; the
@@ -129,6 +134,69 @@ WB_API wb_status wb_net_allow(wb_net_budget *b, const char *rule, char *msg,
 typedef int (*wb_output_fn)(void *user, int stream, const uint8_t *data,
                             size_t len);
 
+/* ---- Images: what a guest process can start --------------------------
+ * The guests of a run form a tree of processes (docs/processes.md): the
+ * root is the run's module; it and its descendants start others with the
+ * wasmbox_proc imports (spawn, exec, fork). A path in /bin or /usr/bin
+ * names a registered image (the registry below); any other path a
+ * module file inside a grant, read through the guest's own view.
+ *
+ * A registry is filled before runs and may serve many runs at once (it
+ * has its own lock): each module is decoded once, on its first use (or
+ * when registered with WB_IMAGE_PRELOAD), and shared by every process
+ * that runs it, in every run, until wb_images_free. */
+typedef struct wb_images wb_images;
+enum {
+    WB_IMAGE_NATIVE = 1,       /* run the cached machine code when the
+                                  code cache holds it (like --tier
+                                  cached); only a preloaded image can:
+                                  code is never mapped after an OS
+                                  lock-down. An image that imports
+                                  wasmbox_proc.fork always runs in the
+                                  interpreter */
+    WB_IMAGE_PRELOAD = 2,      /* decode now (and load its machine code
+                                  now) rather than at its first use */
+    WB_IMAGE_ARGV0 = 4         /* argv[0] becomes the registered name,
+                                  whatever the caller passed (busybox
+                                  picks its applet by it) */
+};
+/* A new empty registry (NULL when out of memory). */
+WB_API wb_images *wb_images_new(void);
+/* Free it and release its modules (a running process keeps its own
+ * reference). NULL: nothing. No run may use it any more. */
+WB_API void wb_images_free(wb_images *r);
+/* Register `name` (copied; no '/', at most 64 bytes) as the module file
+ * `path` (copied), opened now so that it can be read after an OS
+ * lock-down; `flags` WB_IMAGE_*. A name given twice: the later one
+ * wins. Errors: WB_E_ARG (bad name), WB_E_NOT_FOUND / WB_E_IO (the file
+ * cannot be opened), WB_E_NOMEM; with WB_IMAGE_PRELOAD, those of
+ * wb_module_load. */
+WB_API wb_status wb_images_add(wb_images *r, const char *name,
+                               const char *path, unsigned flags,
+                               wb_error *err);
+/* Register `name` as module `m` (one reference taken). Errors: WB_E_ARG,
+ * WB_E_NOMEM. */
+WB_API wb_status wb_images_add_module(wb_images *r, const char *name,
+                                      wb_module *m, unsigned flags,
+                                      wb_error *err);
+/* The standard images of a guests directory (`make guests`, layout of
+ * wb_guest_image): shell/ (dash.wasm as sh and dash; busybox.wasm as
+ * each applet listed one per line in shell/applets, with
+ * WB_IMAGE_ARGV0), python/python.wasm as python and python3 (its
+ * standard library must be granted at /lib, as `wasmbox python` does),
+ * js/qjs.wasm as qjs and node, lua/lua.wasm as lua, sqlite/sqlite3.wasm
+ * as sqlite3. Those whose file is missing are skipped; `flags` apply to
+ * each, but WB_IMAGE_PRELOAD only to the shell's (a language runtime is
+ * decoded when first started; register it again with wb_images_add to
+ * preload it). Errors: WB_E_NOT_FOUND (none found), those of
+ * wb_images_add. */
+WB_API wb_status wb_images_add_guests(wb_images *r, const char *dir,
+                                      unsigned flags, wb_error *err);
+/* Number of names registered (0 for NULL): what /bin lists. */
+WB_API size_t wb_images_count(const wb_images *r);
+/* Name i in the order registered (borrowed; NULL past the end). */
+WB_API const char *wb_images_name(const wb_images *r, size_t i);
+
 /* Initialise with wb_sandbox_config_init; the wb_config_* helpers copy
  * their strings; wb_sandbox_config_free releases what they allocated. */
 typedef struct wb_sandbox_config {
@@ -176,6 +244,11 @@ typedef struct wb_sandbox_config {
                                           took 0.5 ms); output is written
                                           through as it happens, so none
                                           is lost */
+    wb_images *images;                 /* NULL (default): no /bin images;
+                                          borrowed (see wb_images_new) */
+    const char *cwd;                   /* the root process's working
+                                          directory (wasmbox_proc.cwd);
+                                          NULL: "/". Borrowed */
 } wb_sandbox_config;
 
 /* Set `c` to an empty configuration: no arguments, environment or
@@ -230,6 +303,11 @@ typedef struct wb_run_result {
     uint64_t stdout_bytes, stderr_bytes;   /* bytes passed to the host */
     uint64_t disk_bytes;                   /* charged to max_disk */
     bool stdout_truncated, stderr_truncated;
+    uint32_t procs_started;                /* processes of the tree, the
+                                              root included */
+    uint32_t procs_max_live;               /* the most alive at once */
+    uint32_t procs_refused;                /* spawns and forks refused
+                                              past max_processes */
     uint32_t net_requests;                 /* requests attempted (also
                                               refused ones) */
     wb_net_entry net[WB_NET_LOG_MAX];      /* the first WB_NET_LOG_MAX */

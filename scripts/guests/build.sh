@@ -1,6 +1,7 @@
 #!/bin/bash
 # scripts/guests/build.sh [GUEST...]: build the wasm32-wasi guest runtimes
-# (default: all of python js lua sqlite) into build/guests/ (or $WB_OUT).
+# (default: all of python js lua sqlite shell) into build/guests/ (or
+# $WB_OUT).
 # Sources and intermediate builds are cached in ${WASMBOX_CACHE:-~/.cache/
 # wasmbox}, so a second run only reinstalls. Needs what scripts/setup.sh
 # installs (clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32,
@@ -17,7 +18,7 @@ if ! flock -n 9; then
     flock 9
 fi
 guests=("$@")
-[ ${#guests[@]} -gt 0 ] || guests=(js lua sqlite python)
+[ ${#guests[@]} -gt 0 ] || guests=(js lua sqlite shell python)
 fail=0
 for g in "${guests[@]}"; do
     [ -x "$here/$g.sh" ] || { echo "guests: unknown guest '$g'" >&2; exit 2; }

@@ -324,6 +324,39 @@ build_compat() {
     stamp_set compat "$key"
 }
 
+# ---- libwbproc.a: POSIX processes over the host's wasmbox_proc -------
+
+# The guest side of docs/processes.md (proc/README.md): fork, exec*,
+# posix_spawn, wait*, pipe, dup*, fcntl, kill, signals, popen/system.
+# Programs that link it compile with $WB_PROC_CFLAGS (its headers, which
+# wrap wasi-libc's unistd.h, signal.h, fcntl.h and stdio.h to declare
+# what wasi-libc hides) and link $WB_PROC_LIBS ahead of wasi-libc.
+# shellcheck disable=SC2034   # used by the guest scripts
+WB_PROC_CFLAGS="-I$WB_GUESTS_DIR/proc/include"
+# shellcheck disable=SC2034
+WB_PROC_LIBS="-L$WB_SYSROOT/lib -lwbproc"
+
+# proc_key: what libwbproc.a is made from (part of the guests' keys).
+proc_key() { inputs_key "$WB_GUESTS_DIR"/proc/*.[ch] "$WB_GUESTS_DIR"/proc/include/*.h \
+                        "$WB_GUESTS_DIR"/proc/include/sys/*.h; }
+
+# build_proc: libwbproc.a from proc/*.c into $WB_SYSROOT/lib.
+build_proc() {
+    local key b=$WB_CACHE/build/proc f objs=()
+    key=$(proc_key)
+    if stamp_ok proc "$key" && [ -f "$WB_SYSROOT/lib/libwbproc.a" ]; then return 0; fi
+    log "proc: building libwbproc.a"
+    rm -rf "$b"; mkdir -p "$b" "$WB_SYSROOT/lib"
+    for f in "$WB_GUESTS_DIR"/proc/*.c; do
+        "$WASI_CC" -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+            -I"$WB_GUESTS_DIR/proc/include" -c "$f" -o "$b/$(basename "$f" .c).o"
+        objs+=("$b/$(basename "$f" .c).o")
+    done
+    rm -f "$WB_SYSROOT/lib/libwbproc.a"
+    "$WASI_AR" rcs "$WB_SYSROOT/lib/libwbproc.a" "${objs[@]}"
+    stamp_set proc "$key"
+}
+
 # Libraries wasi-libc provides to emulate missing POSIX pieces.
 # shellcheck disable=SC2034   # used by sqlite.sh
 WASI_EMU_LIBS="-lwasi-emulated-signal -lwasi-emulated-getpid -lwasi-emulated-process-clocks -lwasi-emulated-mman"

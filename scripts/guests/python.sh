@@ -51,9 +51,10 @@ fi
 BUILD_PY=$B/native/python
 
 # 2. Cross build for wasm32-wasi, with our built-in modules
-#    (python/*.c: _wasmbox_http, the host's outbound HTTP import).
+#    (python/*.c: _wasmbox_http, the host's outbound HTTP import;
+#    _wasmbox_proc, its processes: spawn, wait, pipes).
 # Bump PY_WASI_REV when the configure/make steps below change.
-PY_WASI_REV=3
+PY_WASI_REV=4
 PYEXT=$WB_GUESTS_DIR/python
 key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; sqlite_key; compat_key
              inputs_key "$PYEXT"/*.c "$WB_GUESTS_DIR/wasmbox_http.h") |
@@ -82,8 +83,10 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
             >configure.log 2>&1 || exit 1
         # WASI builds take their extra modules from Modules/Setup.local;
         # makesetup looks for a bare file name in the source's Modules/.
-        cp "$PYEXT/_wasmbox_http.c" "$WB_GUESTS_DIR/wasmbox_http.h" "$SRC/Modules/"
-        printf '*static*\n_wasmbox_http _wasmbox_http.c\n' >> Modules/Setup.local
+        cp "$PYEXT/_wasmbox_http.c" "$PYEXT/_wasmbox_proc.c" \
+            "$WB_GUESTS_DIR/wasmbox_http.h" "$SRC/Modules/"
+        printf '*static*\n_wasmbox_http _wasmbox_http.c\n_wasmbox_proc _wasmbox_proc.c\n' \
+            >> Modules/Setup.local
         make -j"$JOBS" >make.log 2>&1 || exit 2
         make install DESTDIR="$B/stage" >install.log 2>&1 || exit 3
     ) || die "python wasm32-wasi build failed (step $?); see $B/wasi/*.log"
@@ -91,8 +94,10 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
         grep -q "^$m " "$B/wasi/Modules/Setup.stdlib" 2>/dev/null ||
             log "python: warning: module $m may be missing (see $B/wasi/Modules/Setup.stdlib)"
     done
-    grep -q PyInit__wasmbox_http "$B/wasi/Modules/config.c" ||
-        die "python: _wasmbox_http is not built in (see $B/wasi/Modules/Setup.local)"
+    for m in _wasmbox_http _wasmbox_proc; do
+        grep -q "PyInit_$m" "$B/wasi/Modules/config.c" ||
+            die "python: $m is not built in (see $B/wasi/Modules/Setup.local)"
+    done
     log "python: wasm32-wasi build took $(( $(date +%s) - t0 ))s"
     stamp_set python-wasi "$key_wasi"
 fi
@@ -112,8 +117,10 @@ rm -rf "$L"/test "$L"/idlelib "$L"/tkinter "$L"/turtledemo "$L"/ensurepip \
        "$L"/sqlite3/test "$L"/ctypes/test "$L"/tkinter "$L"/turtle.py \
        "$L"/config-$PYVER-* "$L"/site-packages/*
 mkdir -p "$L/lib-dynload" "$L/site-packages"
-# Ours: the wasmbox package (python/wasmbox/: outbound HTTP through the
-# host) and patches/pyimage-*.patch, which make http.client use it.
+# Ours: the wasmbox package (python/wasmbox/: outbound HTTP and child
+# processes through the host) and patches/pyimage-*.patch, which make
+# http.client and subprocess use it (os is frozen into python.wasm:
+# patches/python-01-os-processes.patch changes it in the source).
 cp -r "$PYEXT/wasmbox" "$L/"
 apply_patches "$L" pyimage
 find "$L" -name __pycache__ -type d -prune -exec rm -rf {} +

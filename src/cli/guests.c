@@ -391,11 +391,13 @@ static int script_setup(script *s, scan_kind kind, const sandbox_opts *so,
     return script_private(s, abs, dir);
 }
 
-/* The image of g: its module, its library grant ("" when none) and its
- * pre-initialized snapshot ("" when none, or $WASMBOX_COLD is set); 0,
- * or an exit status after an error message. */
+/* The image of g: its module, its library grant ("" when none), its
+ * pre-initialized snapshot ("" when none, or $WASMBOX_COLD is set) and
+ * the guests directory (whose images the guest may start as processes);
+ * 0, or an exit status after an error message. */
 static int image(const guest_def *g, char *module, size_t mcap, char *lib,
-                 size_t lcap, char *snap, size_t scap)
+                 size_t lcap, char *snap, size_t scap, char *dir,
+                 size_t dcap)
 {
     const wb_guest_image *im = wb_guest_image_of(g->lang);
     char *gdir = wb_guests_dir(NULL);
@@ -405,6 +407,7 @@ static int image(const guest_def *g, char *module, size_t mcap, char *lib,
         return 127;
     }
     snprintf(module, mcap, "%s/%s/%s", gdir, im->dir, im->module);
+    snprintf(dir, dcap, "%s", gdir);
     lib[0] = 0;
     if (im->lib)
         snprintf(lib, lcap, "%s/%s/%s:/lib:ro", gdir, im->dir, im->lib);
@@ -433,16 +436,20 @@ static const char *opt_flag(int c)
     return "";
 }
 
-/* run --argv0 NAME [--dir LIB:/lib:ro] [--dir PRIVATE:SCRIPTDIR:ro]
+/* run --x-guest-images DIR --argv0 NAME [--dir LIB:/lib:ro]
+ *     [--dir PRIVATE:SCRIPTDIR:ro]
  *     [--env HOME=/] [--stdin -] USER-OPTIONS -- MODULE ARGS...
  * into av (room for argc + 2 * options + 20 entries). */
 static int build_argv(const guest_def *g, const sandbox_opts *so,
                       const script *sc, char *module, char *lib, char *snap,
-                      int argc, char **argv, char **av, char (*flags)[32])
+                      char *gdir, int argc, char **argv, char **av,
+                      char (*flags)[32])
 {
     int n = 0;
     bool has_stdin = has_opt(so, WB_RUN_STDIN, NULL);
     av[n++] = "run";
+    av[n++] = "--x-guest-images";       /* /bin: docs/processes.md */
+    av[n++] = gdir;
     av[n++] = "--argv0";
     av[n++] = (char *)wb_guest_image_of(g->lang)->argv0;
     if (snap[0]) {                      /* used when the run fits it */
@@ -499,12 +506,13 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         return 125;
     }
     char module[PATH_MAX + 64], lib[PATH_MAX + 64], snap[PATH_MAX + 64];
+    char gdir[PATH_MAX];
     sandbox_opts so = { 0 };
     script sc = { .argi = -1 };
     char **av = NULL;
     char (*flags)[32] = NULL;
     int rc = image(g, module, sizeof module, lib, sizeof lib, snap,
-                   sizeof snap);
+                   sizeof snap, gdir, sizeof gdir);
     if (!rc)
         rc = parse_sandbox(name, argc, argv, &so);
     if (!rc)
@@ -518,8 +526,8 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         }
     }
     if (!rc) {
-        int n = build_argv(g, &so, &sc, module, lib, snap, argc, argv, av,
-                           flags);
+        int n = build_argv(g, &so, &sc, module, lib, snap, gdir, argc, argv,
+                           av, flags);
         script_reaper(&sc);
         rc = wb_cli_run(n, av);
     }

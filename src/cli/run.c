@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "common/path.h"
 #include "engine/native.h"
+#include "proc/proc.h"
 #include "sandbox/oslock.h"
 #include "sandbox/preinit.h"
 
@@ -64,6 +65,10 @@ static const char run_help[] =
     "  --stdin FILE|-           guest stdin from FILE, or '-' for the host's\n"
     "                           stdin; without it stdin is empty\n"
     "  --argv0 NAME             guest argv[0] (default: MODULE's basename)\n"
+    "  --image NAME=MODULE      the module file MODULE as /bin/NAME: the\n"
+    "                           guest may start it as a process (spawn,\n"
+    "                           exec; docs/processes.md) under the same\n"
+    "                           grants and budget; repeatable\n"
     "  --policy FILE            grants and budget from a policy file\n"
     "                           (docs/policy.example.yaml); the other options\n"
     "                           add grants and override its budget values\n"
@@ -87,6 +92,13 @@ static const char run_help[] =
     "                           run ends with outcome disk-limit [64M]\n"
     "  --max-files N            open guest fds, stdio included [256]\n"
     "  --max-stack N            nested wasm calls [10000]\n"
+    "  --max-processes N        guest processes alive at once, the guest\n"
+    "                           itself included (wasmbox_proc spawn and\n"
+    "                           fork, docs/processes.md); one more is\n"
+    "                           refused with EAGAIN. Every process shares\n"
+    "                           this budget: memory summed, one fuel pool,\n"
+    "                           output and disk counted once, one deadline\n"
+    "                           [16]\n"
     "  --max-requests N         HTTP requests, each redirect counting [64]\n"
     "  --max-response SIZE      body bytes of one HTTP response; read\n"
     "                           answers TOO_LARGE past it [16M]\n"
@@ -161,6 +173,10 @@ typedef struct run_opts {
     bool ran_native;            /* machine code, not the interpreter */
     wb_oslock *lock;
     FILE *report_fp;
+    const char **images;        /* --image NAME=MODULE, in order */
+    const char *guests_dir;     /* --x-guest-images DIR: its standard
+                                   images (wb_images_add_guests) */
+    size_t nimages;
 } run_opts;
 
 static int usage(const char *fmt, const char *a, const char *b)
@@ -239,6 +255,23 @@ static int opt_allow(run_opts *o, const char *v)
     return 0;
 }
 
+/* --image NAME=MODULE: the file as /bin/NAME for the guest's spawn and
+ * exec; the images are registered (and decoded) once the tier is known,
+ * in prepare_images. */
+static int opt_image(run_opts *o, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1] || memchr(v, '/', (size_t)(eq - v)))
+        return usage("--image '%s': expected NAME=MODULE (a name without "
+                     "'/')", v, "");
+    const char **nv = realloc(o->images, (o->nimages + 1) * sizeof *nv);
+    if (!nv)
+        return usage("out of memory", "", "");
+    o->images = nv;
+    o->images[o->nimages++] = v;
+    return 0;
+}
+
 /* indexed by wb_cli_tier */
 static const char *const tier_names[] = { "auto", "interp", "native",
                                           "cached" };
@@ -250,6 +283,8 @@ static const struct option longopts[] = {
     { "tier", required_argument, NULL, 'T' },
     { "x-preinit", required_argument, NULL, 'P' },  /* `wasmbox python` */
     { "native-code", required_argument, NULL, 'N' },
+    { "image", required_argument, NULL, 'I' },
+    { "x-guest-images", required_argument, NULL, 'G' },  /* language cmds */
     { NULL, 0, NULL, 0 }
 };
 
@@ -305,6 +340,12 @@ static int opt_budget(run_opts *o, int c, const char *v)
               : c == WB_RUN_MAX_STACK ? &b->max_stack
               : &b->net.max_requests) = (uint32_t)n;
         return rc;
+    case WB_RUN_MAX_PROCESSES:
+        if (!(rc = opt_count(c, v, 4096, &n)) && n == 0)
+            rc = usage("%s: must be at least 1 (the guest itself)",
+                       opt_name(c), "");
+        b->max_processes = (uint32_t)n;
+        return rc;
     }
     return usage("unknown option '%s'", opt_name(c), "");
 }
@@ -333,6 +374,8 @@ static int opt_one(run_opts *o, int c, const char *v)
         return usage("--tier: expected auto, interp, native or cached, got "
                      "'%s'", v, "");
     case 'P': o->preinit = v; return 0;
+    case 'I': return opt_image(o, v);
+    case 'G': o->guests_dir = v; return 0;
     }
     return opt_budget(o, c, v);
 }
@@ -433,7 +476,9 @@ static int load_failed(run_opts *o, wb_status st, const wb_error *err)
 static int prepare_tier(run_opts *o, wb_module *m)
 {
     wb_error err = { 0 };
-    wb_status st = wb_cli_tier_prepare(m, o->module, o->tier, o->native_code,
+    /* only interpreted frames can be copied (docs/processes.md) */
+    wb_cli_tier tier = wb_module_imports_fork(m) ? WB_TIER_INTERP : o->tier;
+    wb_status st = wb_cli_tier_prepare(m, o->module, tier, o->native_code,
                                        &err);
     o->ran_native = st == WB_OK && wb_module_is_native(m);
     return st == WB_OK ? 0 : load_failed(o, st, &err);
@@ -469,6 +514,38 @@ static int open_stdin(run_opts *o)
     return 0;
 }
 
+/* The --image files, opened and decoded before the lock-down (their
+ * paths are outside the grants), in the run's tier; after the standard
+ * images of --x-guest-images, so that they can replace one. */
+static int prepare_images(run_opts *o)
+{
+    if (!o->nimages && !o->guests_dir)
+        return 0;
+    if (!(o->cfg.images = wb_images_new()))
+        return fail_early(o, WB_E_NOMEM, "--image", "out of memory");
+    wb_error gerr = { 0 };
+    /* the language commands' /bin: decoded when first started, so in
+       the interpreter (no code is mapped after the lock-down) */
+    if (o->guests_dir && wb_images_add_guests(o->cfg.images, o->guests_dir,
+                                              0, &gerr) != WB_OK &&
+        gerr.status != WB_E_NOT_FOUND)
+        return fail_early(o, gerr.status, o->guests_dir, gerr.message);
+    unsigned flags = WB_IMAGE_PRELOAD |
+                     (o->tier == WB_TIER_INTERP ? 0 : WB_IMAGE_NATIVE);
+    for (size_t i = 0; i < o->nimages; i++) {
+        char name[80];
+        const char *eq = strchr(o->images[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - o->images[i]),
+                 o->images[i]);
+        wb_error err = { 0 };
+        wb_status st = wb_images_add(o->cfg.images, name, eq + 1, flags,
+                                     &err);
+        if (st != WB_OK)
+            return fail_early(o, st, eq + 1, err.message);
+    }
+    return 0;
+}
+
 /* Prepared now, while /etc/passwd and the grants' paths can still be
  * read; wb_sandbox_run applies it once the grants are open. */
 static int prepare_lock(run_opts *o)
@@ -476,7 +553,10 @@ static int prepare_lock(run_opts *o)
     if (o->no_os_sandbox)
         return 0;
     open_report(o);
-    uint64_t files = (uint64_t)o->cfg.budget.max_files + 64;
+    /* each process of the tree has its own table of max_files */
+    uint64_t files = (uint64_t)o->cfg.budget.max_files *
+                     (o->cfg.budget.max_processes ? o->cfg.budget.max_processes
+                                                  : 1) + 64;
     wb_oslock_opts lo = {
         .max_files = files > UINT32_MAX ? UINT32_MAX : (unsigned)files,
         .user = o->os_user,
@@ -578,7 +658,8 @@ int wb_cli_run(int argc, char **argv)
     if (o.preinit)
         load_preinit(&o, &snap);
     if ((snap && (rc = prepare_tier(&o, wb_snapshot_module(snap)))) ||
-        (!snap && (rc = load(&o, &m))) || (rc = prepare_lock(&o)))
+        (!snap && (rc = load(&o, &m))) || (rc = prepare_images(&o)) ||
+        (rc = prepare_lock(&o)))
         goto out;
     /* a closed stdout must become EPIPE for the guest, not kill us */
     signal(SIGPIPE, SIG_IGN);
@@ -602,6 +683,9 @@ out:
             wb_module_release(m);
     }
     wb_oslock_free(o.lock);
+    if (!o.cfg.exits_after)
+        wb_images_free(o.cfg.images);
+    free(o.images);
     if (o.report_fp)
         fclose(o.report_fp);
     if (o.cfg.stdin_fd > 0)

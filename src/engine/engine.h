@@ -17,6 +17,9 @@
  *   pool.c      wb_pool_*      cache of address-space reservations
  *   state.c     wb_state_*     an instance's state, captured and restored
  *                              (what src/snapshot writes to a file)
+ *   fork.c      wb_fork_*      a copy of a running interpreted guest
+ *                              (processes, src/proc/)
+ *   group.c     wb_group_*     a budget shared by several stores
  */
 #ifndef WB_ENGINE_H
 #define WB_ENGINE_H
@@ -374,6 +377,27 @@ struct wb_store {
 
     /* Pending error from a host function or the signal handler. */
     wb_error pending;
+
+    /* The host call the interpreter is making from the store's outermost
+     * activation (call_host in interp.c; NULL ip otherwise: no call, a
+     * re-entry, native code, the API): where wb_fork finds the guest's
+     * state that lives in exec()'s registers. */
+    struct wb_host_site {
+        const wb_cell *ip;             /* resumes after the call */
+        uint64_t *fp;                  /* the calling frame */
+        uint64_t *args;                /* arguments, then results */
+        wb_func *callee;               /* the host function */
+        uint32_t depth;                /* s->depth: the calling frame */
+    } site;
+    /* A child made by wb_fork, before wb_fork_resume: the same fields in
+     * its own stack, and its instance. */
+    struct wb_host_site resume;
+    wb_instance *fork_inst;
+
+    /* The budget shared with other stores (wb_store_join_group), or
+     * NULL. With a fuel budget, `fuel` is the slice drawn from it and
+     * fuel_start counts every slice drawn. */
+    struct wb_group *group;
 };
 
 struct wb_caller {
@@ -430,6 +454,12 @@ wb_status wb_mem_map_layers(wb_memory *m, int fd, uint64_t offset,
  * memory for the run's lifetime, so not for instances that live long or
  * are forked, which rely on sharing the file's pages. */
 void wb_mem_prefault_image(wb_memory *m);
+/* Copy m->size bytes from `src` (a live memory whose first `image`
+ * bytes map a file, wb_state_mem) into m, a memory that reads zero (just
+ * grown), skipping the host pages of src that are all zero, and past the
+ * image those never written (not resident, when the host has no swap):
+ * m's resident size is what the source holds, not its size. */
+void wb_mem_copy_nonzero(wb_memory *m, const uint8_t *src, uint64_t image);
 
 /* ---- Instance state (state.c) ------------------------------------------
  * Everything an instance holds that a run can change, for the instance's
@@ -483,6 +513,13 @@ typedef struct wb_inst_state {
  * that is not in the instance's function space. */
 wb_status wb_state_capture(const wb_instance *inst, wb_inst_state *st,
                            wb_error *err);
+/* The same while a call of the store is in progress (fork.c: the guest's
+ * frames are copied separately). */
+wb_status wb_state_capture_live(const wb_instance *inst, wb_inst_state *st,
+                                wb_error *err);
+/* WB_E_ARG, saying why, when m's instances cannot be captured (imported
+ * memories, tables or mutable globals). */
+wb_status wb_state_capturable(const wb_module *m, wb_error *err);
 /* Allocate `st`'s arrays for the counts already set in it; false when
  * out of memory. */
 bool wb_state_alloc(wb_inst_state *st);
@@ -508,11 +545,82 @@ wb_status wb_rt_instantiate_with(wb_store *s, wb_module *m,
                                  const void *arg, wb_instance **out,
                                  wb_error *err);
 
+/* ---- Processes (fork.c) -------------------------------------------------
+ * A guest process that forks is copied whole inside a host call it makes
+ * (wasmbox_proc.fork): memories, globals, tables, the interpreter's frames
+ * and value stack. Only interpreted code can be copied: compiled code
+ * keeps its frames on the thread's stack. */
+
+/* True when the guest calling `c` can be forked: the host call comes from
+ * interpreted code of c's instance in the store's outermost activation
+ * (no host function below it on the C stack, no native frame), every
+ * frame is a function of that instance, and the instance imports no
+ * memory or table and no mutable global. */
+bool wb_caller_can_fork(wb_caller *c);
+/* Make `child`, a new store (wb_store_new, with the limits the child is
+ * to have; nothing instantiated or run in it yet), a copy of the guest
+ * calling `c`: a new instance of its module linked against `l` (the
+ * child's own host functions, by import name and type: created in
+ * `child`, wb_func_new_host, so that they live as long as it), memories,
+ * tables and globals as the caller's now (function references mapped to
+ * the child's functions), and its interpreter frames and value stack, so
+ * that wb_fork_resume continues the child from just after this host call.
+ * The child joins the caller's group (wb_store_join_group), if any,
+ * before its memories are copied. The caller goes on unchanged. WB_E_ARG
+ * when !wb_caller_can_fork (saying why), WB_E_LIMIT, WB_E_NOMEM,
+ * WB_E_LINK; after a failure the child store is only good for
+ * wb_store_free.
+ * Memory: every host page of the caller's memories that is not all zero
+ * is copied (a page it never wrote is read, not touched in the child). */
+wb_status wb_fork(wb_caller *c, wb_store *child, const wb_linker *l,
+                  wb_error *err);
+wb_status wb_fork_resume(wb_store *child, const wb_val *results,
+                         size_t nresults, wb_error *err);
+/* The child's instance (exports, memory), NULL for a store not made by
+ * wb_fork. */
+wb_instance *wb_fork_instance(const wb_store *child);
+
+/* ---- Shared budgets (group.c) --------------------------------------------
+ * A group bounds several stores (a tree of processes, each on its own
+ * thread) as one: the memory and tables of its stores are summed against
+ * max_memory, and their fuel is drawn from one budget in slices of
+ * WB_GROUP_FUEL_SLICE, without a lock on the interpreter's path. */
+typedef struct wb_group wb_group;
+#define WB_GROUP_FUEL_SLICE (1 << 20)
+/* A group with `max_memory` bytes and `fuel` (< 0: unlimited), one
+ * reference held by the caller; NULL when out of memory. */
+wb_group *wb_group_new(uint64_t max_memory, int64_t fuel);
+/* Drop a reference (each joined store holds one until it is freed). */
+void wb_group_release(wb_group *g);
+/* Charge s's memory to g from now on (what it holds now too, WB_E_LIMIT
+ * when that does not fit) and, when g has a fuel budget, make s's fuel
+ * slices of g's (its own fuel setting no longer counts). Growth past g's
+ * limit fails as growth past the store's own does (memory.grow -1, the
+ * instantiation's WB_E_LIMIT). A store joins one group, once; joining
+ * the group it is in does nothing. Not while s runs. */
+wb_status wb_store_join_group(wb_store *s, wb_group *g, wb_error *err);
+/* Bytes charged to g now and at most so far. */
+uint64_t wb_group_memory(const wb_group *g);
+uint64_t wb_group_peak_memory(const wb_group *g);
+/* Fuel drawn from g: what its stores used, plus the unused part of the
+ * slices of stores not yet freed (a freed store gives it back). */
+int64_t wb_group_fuel_used(const wb_group *g);
+/* Refill s->fuel from its group until it holds at least `need` (>= 0)
+ * plus a slice: true when the store may go on; false, with s->fuel 0,
+ * when the budget is spent (the caller traps with WB_TRAP_FUEL). Without
+ * a group with a fuel budget, always false. Both tiers call it when the
+ * counter would go below zero (interp.c undoes the charge and asks for
+ * it; compiled code has charged already and asks for 0). */
+bool wb_store_refuel(wb_store *s, int64_t need);
+
 /* interp.c: run f with arguments in `slots` (one or two per value, the
  * callee's parameter layout); results are written back to slots[0..].
  * `slots` must hold max(param_slots, result_slots) entries. */
 wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots,
                          wb_error *err);
+/* Continue a forked store at s->resume (s->depth frames), as
+ * wb_interp_call does a call; its results are dropped. */
+wb_status wb_interp_resume(wb_store *s, wb_error *err);
 /* Label table for direct threading, indexed by WB_OP_*. */
 const void *const *wb_interp_labels(void);
 

@@ -104,9 +104,14 @@ static void vals_to_slots(const uint8_t *types, uint32_t n, const wb_val *v, uin
     }
 }
 
-/* A host call from wasm. Arguments are at `args`; results go there too. */
+/* A host call from wasm. Arguments are at `args`; results go there too.
+ * From the interpreter, `ip` (after the call) and `fp` (the calling frame)
+ * say where the guest resumes: a call from the store's outermost
+ * activation (no host function below, stack_top NULL) leaves them in
+ * s->site for wb_fork, which copies the guest from there. */
 static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *inst,
-                                                     wb_func *f, uint64_t *args)
+                                                     wb_func *f, uint64_t *args,
+                                                     const wb_cell *ip, uint64_t *fp)
 {
     const wb_functype *t = f->type;
     wb_val small[16];
@@ -123,13 +128,16 @@ static __attribute__((noinline)) wb_status call_host(wb_store *s, wb_instance *i
     wb_caller caller = { s, inst };
     uint32_t used = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     uint64_t *saved_top = s->stack_top;
+    const struct wb_host_site saved_site = s->site;
     uintptr_t lo = tl_mem_lo, hi = tl_mem_hi;
+    s->site = (struct wb_host_site){ saved_top ? NULL : ip, fp, args, f, s->depth };
     s->stack_top = args + used;
     tl_in_host = true;
     wb_status st = f->host(&caller, f->env, v, res);
     tl_in_host = false;
     tl_mem_lo = lo; tl_mem_hi = hi;
     s->stack_top = saved_top;
+    s->site = saved_site;
     if (st == WB_OK) vals_to_slots(t->types + t->nparams, t->nresults, res, args);
     else if (s->pending.status == WB_OK) {
         wb_err_set(&s->pending, st, "host function failed: %s", wb_status_name(st));
@@ -311,9 +319,13 @@ static const void *const *g_labels;
          if (!(a > (FT)(lo) && a < (FT)(hi))) TRAP(WB_TRAP_INT_OVERFLOW); \
          *(R *)SLOT(A1) = (R)(IT)a; ip += 2; NEXT(); }
 
-/* Runs until the entry frame returns. `fp` holds the arguments. */
+/* Runs until the entry frame returns. `fp` holds the arguments. With
+ * `resume` (a forked store, fork.c), the frames above the entry frame are
+ * in place and the guest goes on at resume->ip in frame resume->fp, at
+ * depth `rdepth`. */
 static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uint64_t *fp,
-                                                wb_error *err)
+                                                const struct wb_host_site *resume,
+                                                uint32_t rdepth, wb_error *err)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -364,11 +376,20 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
     wb_status st = WB_OK;
     wb_func *callee;
     uint32_t argoff;
+    int64_t fuel_need;
 
     frames[entry_depth].ret_ip = exit_code;
     frames[entry_depth].fp = NULL;
     frames[entry_depth].func = entry;
-    memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * 8);
+    if (WB_UNLIKELY(resume != NULL)) {
+        ip = resume->ip;
+        fp = resume->fp;
+        s->depth = rdepth;
+        inst = frames[rdepth].func->inst;
+        mem = inst->mem0_base;
+    } else {
+        memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * 8);
+    }
     set_mem_range(inst);
     NEXT();
 
@@ -390,10 +411,17 @@ L_BR_TABLE: {                                                   /* [op][i|n][rel
         ip = &ip[2 + i] + ip[2 + i].i64;
         NEXT();
     }
+/* Out of fuel: the charge is undone and the instruction at `restart`
+ * (whose work before the charge has no effect) runs again once the store
+ * has `amount` fuel, a slice of its group's (group.c); or it traps. No
+ * call on the handlers' paths: in this one big function, a call that
+ * returns into a handler costs the hot paths their registers. */
+#define FUEL_OUT(amount, restart) do { \
+        fuel_need = (amount); ip = (restart); goto L_FUEL_OUT; } while (0)
 /* Every backward edge pays for the loop body (cost cell k) and polls for
  * an interrupt, so no loop runs past the budget or the deadline. */
 #define LOOP_EDGE(k) do { \
-        if (WB_UNLIKELY((s->fuel -= ip[k].i64) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); } \
+        if (WB_UNLIKELY((s->fuel -= ip[k].i64) < 0)) FUEL_OUT(ip[k].i64, ip); \
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) \
             TRAP(WB_TRAP_INTERRUPT); \
         ip = &ip[(k) + 1] + ip[(k) + 1].i64; } while (0)
@@ -401,7 +429,8 @@ L_BR_TABLE: {                                                   /* [op][i|n][rel
  * any work: one fuel per 64 bytes written or moved (a table element is 8
  * bytes), on top of the instruction itself, so fuel stays close to time. */
 #define BULK_FUEL(bytes) do { \
-        if (WB_UNLIKELY((s->fuel -= (int64_t)((bytes) >> 6)) < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); } \
+        if (WB_UNLIKELY((s->fuel -= (int64_t)((bytes) >> 6)) < 0)) \
+            FUEL_OUT((int64_t)((bytes) >> 6), ip); \
     } while (0)
 L_BR_LOOP:    LOOP_EDGE(1); NEXT();                              /* [op][cost][rel] */
 L_BRL_IF:     if (U32(A0)) LOOP_EDGE(2); else ip += 4; NEXT();   /* [op][c|0][cost][rel] */
@@ -429,7 +458,7 @@ L_CALL_INDIRECT: {                                               /* [op][type|ta
 do_call: {
         uint64_t *nfp = (uint64_t *)SLOT(argoff);
         if (callee->host) {
-            st = call_host(s, inst, callee, nfp);
+            st = call_host(s, inst, callee, nfp, ip, fp);
             if (WB_UNLIKELY(st != WB_OK)) goto L_HOST_FAIL;
             NEXT();
         }
@@ -443,7 +472,7 @@ do_call: {
         }
         if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_end))
             TRAP(WB_TRAP_STACK_EXHAUSTED);
-        if (WB_UNLIKELY(--s->fuel < 0)) { s->fuel = 0; TRAP(WB_TRAP_FUEL); }
+        if (WB_UNLIKELY(--s->fuel < 0)) FUEL_OUT(1, ip - 3);   /* both calls are 3 cells */
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
         wb_frame *fr = &frames[++s->depth];
         fr->ret_ip = ip;
@@ -756,6 +785,13 @@ L_MEMORY_FILL: {                                                 /* [op][0|0][d|
     WB_CMP_OPS(CMP_HANDLERS)
 #undef CMP_HANDLERS
 
+L_FUEL_OUT:
+    /* read back from memory: the handler's subtraction stays one
+     * read-modify-write, its result kept in no register */
+    __asm__ volatile("" ::: "memory");
+    s->fuel += fuel_need;
+    if (wb_store_refuel(s, fuel_need)) NEXT();
+    TRAP(WB_TRAP_FUEL);
 L_TRAP:
     st = wb_err_trap(err, trap);
     if (err) wb_interp_backtrace(s, entry_depth, s->depth, err);
@@ -773,7 +809,7 @@ L_UNWIND:
 
 static void labels_init(void)
 {
-    exec(NULL, NULL, NULL, NULL);
+    exec(NULL, NULL, NULL, NULL, 0, NULL);
 }
 
 /* Threads compiling their first functions at once (session kernels,
@@ -788,7 +824,39 @@ const void *const *wb_interp_labels(void)
 /* The native runtime calls host functions the same way. */
 wb_status wb_interp_call_host(wb_store *s, wb_instance *inst, wb_func *f, uint64_t *args)
 {
-    return call_host(s, inst, f, args);
+    return call_host(s, inst, f, args, NULL, NULL);
+}
+
+/* One activation of exec() under the fault handler: a guest access in a
+ * guard region longjmps back here and becomes a trap. */
+static wb_status activate(wb_store *s, wb_func *f, uint64_t *fp,
+                          const struct wb_host_site *resume, wb_error *err)
+{
+    /* State the fault path must restore, fixed before sigsetjmp. */
+    sigjmp_buf jb;
+    sigjmp_buf *const saved_jmp = tl_jmp;
+    const uintptr_t saved_lo = tl_mem_lo, saved_hi = tl_mem_hi;
+    const uint32_t saved_depth = s->depth;
+    const bool saved_in_host = tl_in_host;
+    uint64_t *const saved_top = s->stack_top;
+    if (s->depth == 0) s->frames[0].func = f;
+    wb_status st;
+    if (sigsetjmp(jb, 0) == 0) {
+        tl_jmp = &jb;
+        tl_in_host = false;
+        s->depth = saved_depth + 1;
+        st = exec(s, f, fp, resume, resume ? resume->depth : 0, err);
+    } else {
+        st = wb_err_trap(err, WB_TRAP_MEMORY_OOB);
+        if (err) wb_interp_backtrace(s, saved_depth + 1, s->depth, err);
+    }
+    tl_jmp = saved_jmp;
+    tl_mem_lo = saved_lo;
+    tl_mem_hi = saved_hi;
+    tl_in_host = saved_in_host;
+    s->depth = saved_depth;
+    s->stack_top = saved_top;
+    return st;
 }
 
 /* Entry from the API, the instantiator and host re-entry. A module the
@@ -796,7 +864,7 @@ wb_status wb_interp_call_host(wb_store *s, wb_instance *inst, wb_func *f, uint64
 wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err)
 {
     if (f->host) {
-        wb_status st = call_host(s, NULL, f, slots);
+        wb_status st = call_host(s, NULL, f, slots, NULL, NULL);
         if (st != WB_OK) {
             if (err) *err = s->pending;
             memset(&s->pending, 0, sizeof s->pending);
@@ -819,31 +887,22 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
     if (s->depth + 1 >= maxd || fp + code->frame_slots > s->stack_end)
         return wb_err_trap(err, WB_TRAP_STACK_EXHAUSTED);
     memcpy(fp, slots, (size_t)code->param_slots * 8);
-
-    /* State the fault path must restore, fixed before sigsetjmp. */
-    sigjmp_buf jb;
-    sigjmp_buf *const saved_jmp = tl_jmp;
-    const uintptr_t saved_lo = tl_mem_lo, saved_hi = tl_mem_hi;
-    const uint32_t saved_depth = s->depth;
-    const bool saved_in_host = tl_in_host;
-    uint64_t *const saved_top = s->stack_top;
-    if (s->depth == 0) s->frames[0].func = f;
-    wb_status st;
-    if (sigsetjmp(jb, 0) == 0) {
-        tl_jmp = &jb;
-        tl_in_host = false;
-        s->depth = saved_depth + 1;
-        st = exec(s, f, fp, err);
-        if (st == WB_OK) memcpy(slots, fp, (size_t)code->result_slots * 8);
-    } else {
-        st = wb_err_trap(err, WB_TRAP_MEMORY_OOB);
-        if (err) wb_interp_backtrace(s, saved_depth + 1, s->depth, err);
-    }
-    tl_jmp = saved_jmp;
-    tl_mem_lo = saved_lo;
-    tl_mem_hi = saved_hi;
-    tl_in_host = saved_in_host;
-    s->depth = saved_depth;
-    s->stack_top = saved_top;
+    wb_status st = activate(s, f, fp, NULL, err);
+    if (st == WB_OK) memcpy(slots, fp, (size_t)code->result_slots * 8);
     return st;
+}
+
+/* A forked store (fork.c) goes on where its parent's host call was: its
+ * frames are in place, frame 1 runs the entry function. */
+wb_status wb_interp_resume(wb_store *s, wb_error *err)
+{
+#if !WB_BOUNDS_CHECKS
+    pthread_once(&fault_once, install_fault_handler);
+#endif
+    const struct wb_host_site r = s->resume;
+    if (!r.ip || s->depth != 0 || s->stack_top)
+        return wb_err_set(err, WB_E_ARG, "resume: not a forked store, or "
+                          "resumed already");
+    s->resume.ip = NULL;
+    return activate(s, s->frames[1].func, s->stack, &r, err);
 }

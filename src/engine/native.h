@@ -24,7 +24,7 @@
 
 /* Bumped whenever anything below changes: a plugin of another build is
  * refused. */
-#define WB_NATIVE_ABI 2
+#define WB_NATIVE_ABI 3
 
 /* Per instance: what compiled code reads through its first argument.
  * The compiler addresses fields by offsetof. */
@@ -108,6 +108,9 @@ typedef struct wb_native_helpers {
      * (memory.c; compiled code then leaves bounds to the fault handler),
      * or 0: the engine's build decides, not the plugin's. */
     uint64_t guard_reserve;
+    /* The fuel counter went below 0: returns once the store has fuel
+     * again (a slice of its group's, group.c), else traps. */
+    void (*refuel)(wb_nctx *ctx);
 } wb_native_helpers;
 
 /* What the plugin exports, as the symbol wb_native_plugin_entry. */

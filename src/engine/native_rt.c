@@ -114,11 +114,19 @@ static __attribute__((noreturn)) void h_trap(wb_nctx *ctx, int kind)
     unwind(WB_E_TRAP);
 }
 
+/* The fuel counter went below zero: a store of a group takes its next
+ * slice (group.c) and goes on; otherwise the budget is spent. */
+static void h_refuel(wb_nctx *ctx)
+{
+    if (!wb_store_refuel(ctx->store, 0))
+        h_trap(ctx, WB_TRAP_FUEL);
+}
+
 /* Bulk operations pay for their length as in the interpreter. */
 static void bulk_fuel(wb_nctx *ctx, uint64_t bytes)
 {
     if ((ctx->store->fuel -= (int64_t)(bytes >> 6)) < 0)
-        h_trap(ctx, WB_TRAP_FUEL);
+        h_refuel(ctx);
 }
 
 /* ---- calls ---------------------------------------------------------------- */
@@ -332,6 +340,7 @@ const wb_native_helpers wb_native_helper_table = {
     .table_copy = h_table_copy,
     .table_init = h_table_init,
     .elem_drop = h_elem_drop,
+    .refuel = h_refuel,
 };
 
 /* ---- entry ------------------------------------------------------------- */

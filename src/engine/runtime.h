@@ -18,6 +18,13 @@ bool wb_rt_own_table(wb_store *s, wb_table *t);
 /* Adds an instance to the store and takes a module reference for it. */
 bool wb_rt_own_instance(wb_store *s, wb_instance *inst);
 
+/* group.c: charge `delta` bytes to g (or give them back); false when
+ * they do not fit. wb_group_leave: the store's memory and the unused part
+ * of its fuel slice go back to its group, and it leaves it (freeing). */
+bool wb_group_charge(wb_group *g, int64_t delta);
+void wb_group_leave(wb_store *s);
+bool wb_group_fuel_limited(const wb_group *g);
+
 /* runtime.c */
 wb_status wb_rt_table_init(wb_store *s, wb_table *t, const wb_tabletype *tt,
                            wb_error *err);

@@ -161,6 +161,18 @@ wb_status wb_state_capture(const wb_instance *inst, wb_inst_state *st,
     const wb_store *s = inst->store;
     if (s->depth != 0 || s->stack_top)
         return refuse(err, "a call is in progress (guest frames are live)");
+    return wb_state_capture_live(inst, st, err);
+}
+
+wb_status wb_state_capturable(const wb_module *m, wb_error *err)
+{
+    return check_imports(m, err);
+}
+
+wb_status wb_state_capture_live(const wb_instance *inst, wb_inst_state *st,
+                                wb_error *err)
+{
+    memset(st, 0, sizeof *st);
     const wb_module *m = inst->module;
     WB_TRY(check_imports(m, err));
     st->nmems = m->nmems;
@@ -283,7 +295,7 @@ static wb_status apply_mem(wb_memory *mem, const wb_state_mem *st,
     if (st->fd >= 0)
         return wb_mem_map_image(mem, st->fd, st->offset, err);
     if (st->bytes && mem->size)
-        memcpy(mem->base, st->bytes, (size_t)mem->size);
+        wb_mem_copy_nonzero(mem, st->bytes, st->image);
     return WB_OK;
 }
 

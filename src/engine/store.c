@@ -91,6 +91,7 @@ void wb_store_free(wb_store *s)
 {
     if (!s)
         return;
+    wb_group_leave(s);
     release_resources(s);
     free(s->mems);
     free(s->tables);
@@ -159,12 +160,18 @@ wb_status wb_rt_account(wb_store *s, int64_t delta)
         if (s->mem_used > s->limits.max_memory ||
             d > s->limits.max_memory - s->mem_used)
             return WB_E_LIMIT;
+        if (s->group && !wb_group_charge(s->group, delta))
+            return WB_E_LIMIT;
         s->mem_used += d;
         if (s->mem_used > s->mem_peak)
             s->mem_peak = s->mem_used;
     } else {
         uint64_t d = (uint64_t)0 - (uint64_t)delta;
-        s->mem_used = d > s->mem_used ? 0 : s->mem_used - d;
+        if (d > s->mem_used)
+            d = s->mem_used;
+        if (s->group)
+            wb_group_charge(s->group, -(int64_t)d);
+        s->mem_used -= d;
     }
     return WB_OK;
 }
@@ -181,9 +188,11 @@ void wb_store_clear_interrupt(wb_store *s)
         atomic_store(&s->interrupt, 0);
 }
 
+/* A store whose fuel comes from a group (wb_store_join_group) keeps
+ * drawing from it: a budget of its own would escape the group's. */
 void wb_store_set_fuel(wb_store *s, int64_t fuel)
 {
-    if (!s)
+    if (!s || wb_group_fuel_limited(s->group))
         return;
     s->fuel = fuel < 0 ? INT64_MAX : fuel;
     s->fuel_start = s->fuel;

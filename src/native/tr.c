@@ -218,6 +218,24 @@ static LLVMValueRef entry_alloca(nt_fn *f, LLVMTypeRef t)
     return a;
 }
 
+/* Out of fuel: the helper refills the counter from the store's group
+ * and returns, or traps. A cold call, so the check stays a predicted
+ * branch on the hot path. */
+static void refuel_if(nt_fn *f, LLVMValueRef cond)
+{
+    nt_mod *m = f->m;
+    LLVMBasicBlockRef cold = new_block(f), next = new_block(f);
+    LLVMBuildCondBr(m->B, cond, cold, next);
+    LLVMPositionBuilderAtEnd(m->B, cold);
+    LLVMValueRef c = nt_helper(f, offsetof(wb_native_helpers, refuel), m->vt,
+                               NULL, 0, NULL);
+    unsigned k = LLVMGetEnumAttributeKindForName("cold", 4);
+    LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(m->C, k, 0));
+    LLVMBuildBr(m->B, next);
+    LLVMPositionBuilderAtEnd(m->B, next);
+}
+
 /* Fuel and the interrupt flag: at function entry (cost 1, as the
  * interpreter charges a call) and at every loop header. */
 static LLVMValueRef poll(nt_fn *f, uint64_t cost)
@@ -227,8 +245,7 @@ static LLVMValueRef poll(nt_fn *f, uint64_t cost)
     LLVMValueRef fuel = nt_tag_rt(m, LLVMBuildLoad2(m->B, m->i64, fp, ""));
     LLVMValueRef sub = LLVMBuildSub(m->B, fuel, nt_i64(m, cost), "");
     nt_tag_rt(m, LLVMBuildStore(m->B, sub, fp));
-    nt_trap_if(f, LLVMBuildICmp(m->B, LLVMIntSLT, sub, nt_i64(m, 0), ""),
-               WB_TRAP_FUEL);
+    refuel_if(f, LLVMBuildICmp(m->B, LLVMIntSLT, sub, nt_i64(m, 0), ""));
     LLVMValueRef ip = nt_ctx_load(f, offsetof(wb_nctx, interrupt), m->ptr);
     LLVMValueRef flag = LLVMBuildLoad2(m->B, m->i32, ip, "");
     LLVMSetOrdering(flag, LLVMAtomicOrderingMonotonic);

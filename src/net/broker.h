@@ -38,6 +38,7 @@ struct wb_net {
     uint64_t max_response, timeout_ms;
     int wake;
     atomic_int *cancelled;
+    atomic_int *caller_killed;    /* the calling process's, or NULL */
     CURLM *multi;                      /* NULL until the first rule */
     bool stale;                        /* rules changed since its
                                           connections were made */

@@ -103,6 +103,11 @@ wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
     return n;
 }
 
+void wb_net_set_caller(wb_net *n, atomic_int *killed)
+{
+    n->caller_killed = killed;
+}
+
 void wb_net_free(wb_net *n)
 {
     if (!n)
@@ -370,7 +375,8 @@ int wb_xfer_wait(wb_net *n, wb_xfer *x, bool body)
         collect(n);
         if (ready(x, body))
             return WB_NET_OK;
-        if (atomic_load(n->cancelled))
+        if (atomic_load(n->cancelled) ||
+            (n->caller_killed && atomic_load(n->caller_killed)))
             return WB_NET_CANCELLED;
         uint64_t now = wb_net_now_ns();
         if (x->deadline_ns && now >= x->deadline_ns)
@@ -379,6 +385,8 @@ int wb_xfer_wait(wb_net *n, wb_xfer *x, bool body)
                                (unsigned long long)n->timeout_ms);
         uint64_t left = x->deadline_ns ? (x->deadline_ns - now) / 1000000 + 1
                                        : 1000;
+        /* at most a second: a kill of the caller is only a flag here
+         * (its eventfd also carries events, which would spin this) */
         struct curl_waitfd w = { n->wake, CURL_WAIT_POLLIN, 0 };
         curl_multi_poll(n->multi, &w, 1, left > 1000 ? 1000 : (int)left,
                         NULL);

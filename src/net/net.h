@@ -108,6 +108,10 @@ bool wb_net_load(char *why, size_t cap);
  * else the system's. NULL when out of memory. */
 wb_net *wb_net_new(const wb_net_budget *b, int wake_fd,
                    atomic_int *cancelled);
+/* The process about to call (a broker is shared by a tree of processes,
+ * one call at a time): its waits also end, within a second, once
+ * *killed is non-zero (NULL: never). */
+void wb_net_set_caller(wb_net *n, atomic_int *killed);
 void wb_net_free(wb_net *n);
 /* Replace the rules and limits (a session's step); open handles stay. */
 void wb_net_set_budget(wb_net *n, const wb_net_budget *b);

@@ -303,7 +303,7 @@ static bool count(const char *s, uint64_t max, uint64_t *out)
 static wb_status budget(pctx *p, yaml_node_t *m)
 {
     static const char *const keys[] = { "memory", "fuel", "timeout",
-        "output", "disk", "files", "stack", NULL };
+        "output", "disk", "files", "stack", "processes", NULL };
     if (check_map(p, m, "budget", keys))
         return WB_E_ARG;
     wb_budget *b = &p->cfg->budget;
@@ -339,7 +339,8 @@ static wb_status budget(pctx *p, yaml_node_t *m)
         } else {
             if (!count(s, UINT32_MAX, &n) || n == 0)
                 return perr(p, v, "bad number '%s' for '%s' in budget", s, k);
-            *(k[0] == 'f' ? &b->max_files : &b->max_stack) = (uint32_t)n;
+            *(k[0] == 'f' ? &b->max_files : k[0] == 's' ? &b->max_stack
+                                          : &b->max_processes) = (uint32_t)n;
         }
     }
     return WB_OK;

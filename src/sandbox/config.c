@@ -13,6 +13,7 @@ void wb_budget_default(wb_budget *b)
     b->max_disk = 64ull << 20;
     b->max_files = 256;
     b->max_stack = 10000;
+    b->max_processes = 16;
     memset(&b->net, 0, sizeof b->net);
     b->net.max_requests = 64;
     b->net.max_response = 16ull << 20;

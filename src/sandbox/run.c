@@ -3,6 +3,7 @@
  * calls the entry and classifies how the run ended. */
 #include "sandbox/sandbox.h"
 #include "sandbox/oslock.h"
+#include "proc/proc.h"
 #include "wasi/wasi.h"
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,26 @@ static void classify(wb_run_result *res, wb_status st, const wb_error *e,
     }
 }
 
+/* What ended the run: a limit of the tree (a process over the output
+ * or disk budget, fuel, the deadline) or of the root's own calls. */
+static int stop_reason(const wb_ptree *t, const wb_wasi *w)
+{
+    int stop = wb_ptree_stop(t);
+    return stop >= 0 ? stop : wb_wasi_stop_reason(w);
+}
+
+/* A root that another process killed exits as a shell reports it. */
+static void root_killed(wb_run_result *res, const wb_ptree *t)
+{
+    int sig = wb_ptree_root_signal(t);
+    if (!sig || wb_ptree_stop(t) >= 0)
+        return;
+    res->outcome = WB_OUTCOME_EXITED;
+    res->exit_code = 128 + sig;
+    snprintf(res->message, sizeof res->message, "killed by signal %d", sig);
+    res->backtrace[0] = 0;
+}
+
 static wb_status setup_error(wb_run_result *res, wb_error *err,
                              const wb_error *e)
 {
@@ -157,6 +178,7 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
     wb_wasi *w = NULL;
     wb_store *s = NULL;
     wb_linker *l = NULL;
+    wb_ptree *tree = NULL;
     memset(res, 0, sizeof *res);
     wb_limits lim;
     wb_limits_default(&lim);
@@ -173,8 +195,13 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
         st = wb_wasi_define(w, s, l, &e);
     if (st == WB_OK)
         st = lock_down(cfg, &e);
+    if (st == WB_OK)
+        st = wb_ptree_new(cfg, &tree, &e);
+    if (st == WB_OK)
+        st = wb_ptree_root(tree, s, l, w, &e);
     wb_watchdog wd;
-    if (st == WB_OK && !wb_watchdog_start(&wd, s, w, cfg->budget.timeout_ms))
+    if (st == WB_OK &&
+        !wb_watchdog_start(&wd, s, w, tree, cfg->budget.timeout_ms))
         st = wb_err_set(&e, WB_E_NOMEM, "cannot start the watchdog");
     if (st != WB_OK) {
         setup_error(res, err, &e);
@@ -182,20 +209,24 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
         bool ran;
         wb_store_set_user(s, w);
         st = entry(user, cfg, s, l, w, &e, &ran);
+        if (ran)
+            st = wb_ptree_root_done(tree, st, &e);
+        wb_ptree_end(tree);
         bool fired = wb_watchdog_stop(&wd);
         if (ran || st == WB_OK) {
-            classify(res, st, &e, fired, wb_wasi_stop_reason(w));
+            classify(res, st, &e, fired, stop_reason(tree, w));
+            root_killed(res, tree);
             st = WB_OK;
         } else {
             setup_error(res, err, &e);
         }
-        res->fuel_used = (uint64_t)wb_store_fuel_used(s);
-        res->peak_memory = wb_store_peak_memory(s);
+        wb_ptree_usage(tree, res);
         wb_wasi_usage(w, res);
     }
     res->wall_time_ms = now_ms() - t0;
     if (cfg->exits_after)
         return st;                     /* the exit frees it all at once */
+    wb_ptree_free(tree);
     wb_linker_free(l);
     if (s)
         wb_store_free(s);

@@ -18,12 +18,16 @@ typedef struct wb_watchdog {
     bool active, listed, fired;
     wb_store *store;
     wb_wasi *wasi;
+    struct wb_ptree *tree;      /* or NULL: the run's processes, every one
+                                   of which the deadline ends */
 } wb_watchdog;
 
-/* Arms a deadline ms from now (ms == 0: none, never fires). Returns false
- * if the watchdog thread could not be started (the caller must not run
- * the guest unbounded). */
-bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w, uint64_t ms);
+/* Arms a deadline ms from now (ms == 0: none, never fires) for store s
+ * and context w, or, when `tree` is not NULL, for every process of it
+ * (src/proc/). Returns false if the watchdog thread could not be started
+ * (the caller must not run the guest unbounded). */
+bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w,
+                       struct wb_ptree *tree, uint64_t ms);
 /* Disarms it; true if the deadline had passed (the run was interrupted).
  * After it returns the watchdog no longer touches the store or WASI. */
 bool wb_watchdog_stop(wb_watchdog *wd);

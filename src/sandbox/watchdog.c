@@ -1,7 +1,9 @@
 /* watchdog.c: the wall-clock budget. One thread per process watches
  * every armed run's deadline: at a deadline it interrupts that run's
  * store (wasm code stops at its next loop or call) and cancels its WASI
- * context (blocking host calls wake).
+ * context (blocking host calls wake), for every process of the run's
+ * tree (src/proc/: wb_ptree_cancel, which takes the tree's mutex under
+ * ours; the tree never takes ours).
  *
  * Why one long-lived thread and not one per run: creating and ending a
  * thread per run costs a clone, an exit and the release of the thread's
@@ -19,6 +21,7 @@
  * lock-down, or before a fork. A forked child has no thread: the first
  * arm there starts its own. */
 #include "sandbox/sandbox.h"
+#include "proc/proc.h"
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -55,8 +58,12 @@ static bool fire_due(struct timespec *next)
             wd->fired = true;
             wd->listed = false;
             *p = wd->next;
-            wb_store_interrupt(wd->store);
-            wb_wasi_cancel(wd->wasi);
+            if (wd->tree) {
+                wb_ptree_cancel(wd->tree, WB_OUTCOME_TIMEOUT);
+            } else {
+                wb_store_interrupt(wd->store);
+                wb_wasi_cancel(wd->wasi);
+            }
             continue;
         }
         if (!any || before(&wd->end, next))
@@ -119,11 +126,13 @@ static bool ensure_thread(void)
     return svc.running;
 }
 
-bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w, uint64_t ms)
+bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w,
+                       struct wb_ptree *tree, uint64_t ms)
 {
     memset(wd, 0, sizeof *wd);
     wd->store = s;
     wd->wasi = w;
+    wd->tree = tree;
     if (ms == 0)
         return true;
     wd->active = true;

@@ -231,6 +231,7 @@ static void tighten(wb_budget *b, const wb_budget *o)
     LOWER(max_disk);
     LOWER(max_files);
     LOWER(max_stack);
+    LOWER(max_processes);
 #undef LOWER
     if (o->fuel >= 0 && (b->fuel < 0 || o->fuel < b->fuel))
         b->fuel = o->fuel;

@@ -45,6 +45,8 @@ void wb_fd_release(wb_fdent *e)
         close(e->host);
     if (e->node)
         wb_tnode_unref(e->node);
+    if (e->of && --e->of->refs == 0)
+        free(e->of);
     free(e->preopen);
     memset(e, 0, sizeof *e);
     e->host = -1;
@@ -52,9 +54,9 @@ void wb_fd_release(wb_fdent *e)
 
 bool wb_disk_charge(wb_wasi *w, uint64_t n)
 {
-    if (w->disk_bytes + n > w->max_disk || w->disk_bytes + n < n)
+    if (w->t->disk_bytes + n > w->t->max_disk || w->t->disk_bytes + n < n)
         return false;
-    w->disk_bytes += n;
+    w->t->disk_bytes += n;
     return true;
 }
 
@@ -142,9 +144,9 @@ static int do_read(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
     case WB_FD_TMPFS:
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;
-        *done = wb_tfs_read(e->node, off < 0 ? e->pos : (uint64_t)off, iov, n);
+        *done = wb_tfs_read(e->node, off < 0 ? e->of->pos : (uint64_t)off, iov, n);
         if (off < 0)
-            e->pos += *done;
+            e->of->pos += *done;
         return WE_SUCCESS;
     case WB_FD_HOST:
     case WB_FD_SOCK:
@@ -154,6 +156,8 @@ static int do_read(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
             return stream_io(w, e, 0, iov, n, off, done);
         got = off < 0 ? readv(e->host, iov, n) : preadv(e->host, iov, n, off);
         break;
+    case WB_FD_VROOT:                       /* an image of /bin: empty */
+        return e->type == WF_DIR ? WE_ISDIR : WE_SUCCESS;
     default:
         return WE_BADF;
     }
@@ -209,12 +213,12 @@ static int file_write(wb_wasi *w, wb_fdent *e, struct iovec *iov, int n,
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;
         uint64_t at = (e->flags & WFD_APPEND) ? wb_tnode_size(e->node)
-                    : off >= 0 ? (uint64_t)off : e->pos;
+                    : off >= 0 ? (uint64_t)off : e->of->pos;
         if (!wb_disk_charge(w, wb_write_cost(e, off, total)))
             return -2;
         int rc = wb_tfs_write(e->node, at, iov, n, done);
         if (off < 0 && rc == WE_SUCCESS && *done)    /* as Linux: an empty */
-            e->pos = at + *done;      /* append leaves the position alone */
+            e->of->pos = at + *done;      /* append leaves the position alone */
         return rc;
     }
     if (e->type != WF_REG)                  /* FIFOs, devices, sockets */
@@ -286,11 +290,11 @@ static int do_seek(wb_fdent *e, int64_t delta, uint32_t whence,
     if (e->kind == WB_FD_TMPFS) {
         if (wb_tnode_is_dir(e->node))
             return WE_ISDIR;
-        int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)e->pos
+        int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)e->of->pos
                      : (int64_t)wb_tnode_size(e->node);
         if ((delta > 0 && base > INT64_MAX - delta) || base + delta < 0)
             return WE_INVAL;
-        *pos = e->pos = (uint64_t)(base + delta);
+        *pos = e->of->pos = (uint64_t)(base + delta);
         return WE_SUCCESS;
     }
     if (e->kind != WB_FD_HOST || e->type == WF_DIR)

@@ -189,7 +189,7 @@ uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total)
     else if (off >= 0)
         at = (uint64_t)off;
     else if (e->kind == WB_FD_TMPFS)
-        at = e->pos;
+        at = e->of->pos;
     else if ((off = lseek(e->host, 0, SEEK_CUR)) >= 0)
         at = (uint64_t)off;
     return total + (at > size ? at - size : 0);

@@ -70,8 +70,20 @@ static ssize_t attempt(wb_io *io, bool bounded)
 
 void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user)
 {
-    w->stdin_wait = fn;
-    w->stdin_wait_user = user;
+    w->t->stdin_wait = fn;
+    w->t->stdin_wait_user = user;
+}
+
+/* Other processes of the tree ran while the wait had the tree lock
+ * released: one of them may have taken the input or the room the wait
+ * saw on a blocking fd they share (the embedder's stdio). Now that the
+ * lock is held again no other can: look once more without waiting. */
+bool wb_still_ready(wb_wasi *w, const struct pollfd *p)
+{
+    if (w->t->refs < 2)
+        return true;
+    struct pollfd again = { .fd = p->fd, .events = p->events };
+    return poll(&again, 1, 0) != 0;     /* an error: let the attempt say */
 }
 
 /* For fds that may block: wait until an attempt cannot. A read of stdin
@@ -81,12 +93,21 @@ static int ready(wb_wasi *w, const wb_io *io)
     struct pollfd p = { .fd = io->fd,
                         .events = io->how & WB_IO_WRITE ? POLLOUT : POLLIN };
     bool nowait = io->how & WB_IO_NOWAIT;
-    bool hook = !nowait && (io->how & WB_IO_STDIN) && w->stdin_wait;
-    if (hook)
-        w->stdin_wait(w->stdin_wait_user, io->fd, true);
-    int rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
-    if (hook && w->stdin_wait(w->stdin_wait_user, io->fd, false))
-        rc = -1;
+    bool hook = !nowait && (io->how & WB_IO_STDIN) && w->t->stdin_wait;
+    int rc;
+    for (;;) {
+        if (hook)
+            w->t->stdin_wait(w->t->stdin_wait_user, io->fd, true);
+        rc = wb_wait(w, &p, 1, nowait ? 0 : -1);
+        if (hook && w->t->stdin_wait(w->t->stdin_wait_user, io->fd, false))
+            rc = -1;
+        if (rc || !p.revents || wb_still_ready(w, &p))
+            break;
+        if (nowait) {
+            p.revents = 0;                  /* gone again: EAGAIN */
+            break;
+        }
+    }
     if (rc == 0 && !p.revents)
         rc = WE_AGAIN;
     return rc;

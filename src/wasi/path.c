@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -169,6 +170,9 @@ static int open_tmp(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
         return WE_ISDIR;
     if ((q->of & WO_TRUNC) && (rc = wb_tfs_truncate(n, 0)))
         return rc;
+    if (!(e->of = calloc(1, sizeof *e->of)))
+        return WE_NOMEM;
+    e->of->refs = 1;
     e->kind = WB_FD_TMPFS;
     e->type = type;
     e->ro = d->ro;                        /* seen through the root */
@@ -177,11 +181,14 @@ static int open_tmp(wb_fdent *d, const oreq *q, wb_fdent *e, bool *made)
     return WE_SUCCESS;
 }
 
-/* A directory of the virtual root (writing was refused already). */
-static int open_vdir(wb_fdent *d, wb_fdent *e)
+/* A directory or an image of the virtual root (writing was refused
+ * already). */
+static int open_vdir(wb_fdent *d, const oreq *q, wb_fdent *e)
 {
+    e->type = wb_vroot_type(d->vnode);
+    if ((q->of & WO_DIRECTORY) && e->type != WF_DIR)
+        return WE_NOTDIR;
     e->kind = WB_FD_VROOT;
-    e->type = WF_DIR;
     e->ro = true;
     e->vnode = d->vnode;
     return WE_SUCCESS;
@@ -225,7 +232,7 @@ WB_WASI_FN(path_open)
         return wb_ret(r, rc);
     rc = d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
        : d->kind == WB_FD_TMPFS ? open_tmp(d, &q, &ne, &made)
-       : open_vdir(d, &ne);
+       : open_vdir(d, &q, &ne);
     if (rc)
         return wb_ret(r, rc);
     wb_rights_of(ne.type, ne.ro, &tb, &ti);

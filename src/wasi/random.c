@@ -13,7 +13,7 @@ WB_WASI_FN(random_get)
     if (!p)
         return wb_ret(r, WE_FAULT);
     while (len > 0) {
-        if (atomic_load(&w->cancelled))
+        if (wb_wasi_cancelled(w))
             return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
         size_t chunk = len > (1u << 20) ? (1u << 20) : len;
         ssize_t n = getrandom(p, chunk, 0);

@@ -36,6 +36,8 @@ static int accept_one(wb_wasi *w, wb_fdent *e, int *s)
             return rc;
         if (!p.revents)
             return WE_AGAIN;
+        if (!wb_still_ready(w, &p))      /* a forked process took it */
+            continue;
         *s = accept4(e->host, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (*s >= 0)
             return WE_SUCCESS;

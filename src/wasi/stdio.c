@@ -27,7 +27,20 @@ static int ms_until(const struct timespec *end)
     return ms > 1 << 30 ? 1 << 30 : (int)ms;
 }
 
-static int wait_all(wb_wasi *w, struct pollfd *all, int n, int64_t ns)
+/* Empty a context's eventfd: an event (wb_wasi_post) is remembered for
+ * wb_wasi_wait_event; a kill is in the flag. */
+static void take_event(wb_wasi *w)
+{
+    uint64_t n;
+    if (read(w->wake, &n, sizeof n) == (ssize_t)sizeof n)
+        w->posted = true;
+}
+
+/* all[n] and all[n + 1] are the tree's and the context's eventfds. The
+ * tree lock is released for the whole wait. An event ends a wait for
+ * events only (event); others go on. */
+static int wait_all(wb_wasi *w, struct pollfd *all, int n, int64_t ns,
+                    bool event)
 {
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
@@ -39,35 +52,53 @@ static int wait_all(wb_wasi *w, struct pollfd *all, int n, int64_t ns)
             end.tv_nsec -= 1000000000;
         }
     }
-    all[n] = (struct pollfd){ .fd = w->wake, .events = POLLIN };
+    all[n] = (struct pollfd){ .fd = w->t->wake, .events = POLLIN };
+    all[n + 1] = (struct pollfd){ .fd = w->wake, .events = POLLIN };
+    bool held = wb_wasi_release(w);
+    int rc;
     for (;;) {
-        if (atomic_load(&w->cancelled))
-            return -1;
+        if (wb_wasi_cancelled(w) || (event && w->posted)) {
+            rc = wb_wasi_cancelled(w) ? -1 : 0;
+            break;
+        }
         int ms = ns >= 0 ? ms_until(&end) : -1;
-        int rc = poll(all, (nfds_t)n + 1, ms);
+        rc = poll(all, (nfds_t)n + 2, ms);
         if (rc < 0 && errno == EINTR)
             continue;
-        if (rc < 0)
-            return wb_wasi_errno(errno);
-        if (all[n].revents || atomic_load(&w->cancelled))
-            return -1;
-        if (rc > 0 || ms == 0)
-            return 0;
+        if (rc < 0) {
+            rc = wb_wasi_errno(errno);
+            break;
+        }
+        if (all[n + 1].revents) {
+            take_event(w);
+            rc--;
+        }
+        if (all[n].revents || wb_wasi_cancelled(w)) {
+            rc = -1;
+            break;
+        }
+        if (rc > 0 || ms == 0 || (event && w->posted)) {
+            rc = 0;
+            break;
+        }
     }
+    wb_wasi_reacquire(w, held);
+    return rc;
 }
 
+/* n == 0 with pfds NULL: wb_wasi_wait_event (tree.c). */
 int wb_wait(wb_wasi *w, struct pollfd *pfds, int n, int64_t ns)
 {
-    struct pollfd small[17], *all = small;
+    struct pollfd small[18], *all = small;
     if (n < 0)
         return WE_INVAL;
     /* n is bounded by the caller (poll_oneoff: by its subscriptions) */
-    if (n >= (int)(sizeof small / sizeof *small) &&
-        !(all = malloc(((size_t)n + 1) * sizeof *all)))
+    if (n + 2 > (int)(sizeof small / sizeof *small) &&
+        !(all = malloc(((size_t)n + 2) * sizeof *all)))
         return WE_NOMEM;
     for (int i = 0; i < n; i++)
         all[i] = pfds[i];
-    int rc = wait_all(w, all, n, ns);
+    int rc = wait_all(w, all, n, ns, !pfds);
     for (int i = 0; rc == 0 && i < n; i++)
         pfds[i].revents = all[i].revents;
     if (all != small)
@@ -127,23 +158,27 @@ ssize_t wb_write_nosig(int fd, const struct iovec *iov, int n)
 
 static int put(wb_wasi *w, int stream, const uint8_t *buf, size_t len)
 {
-    if (w->output)
-        return w->output(w->output_user, stream, buf, len) ? WE_IO : 0;
-    if (w->out_fd[stream] < 0)
+    if (w->t->output)
+        return w->t->output(w->t->output_user, stream, buf, len) ? WE_IO : 0;
+    if (w->t->out_fd[stream] < 0)
         return WE_SUCCESS;                  /* discarded by request */
-    return put_fd(w, w->out_fd[stream], buf, len);
+    return put_fd(w, w->t->out_fd[stream], buf, len);
 }
 
+/* The room is read afresh for each piece: while put() waits for a slow
+ * reader the tree lock is released, and other processes of the tree
+ * write to the same budget. */
 wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
                          const struct iovec *iov, int n, size_t *done,
                          int *werr)
 {
-    uint64_t used = w->out_bytes[1] + w->out_bytes[2];
-    uint64_t room = used < w->max_output ? w->max_output - used : 0;
+    wb_wtree *t = w->t;
     bool cut = false;
     *done = 0;
     *werr = WE_SUCCESS;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && !cut; i++) {
+        uint64_t used = t->out_bytes[1] + t->out_bytes[2];
+        uint64_t room = used < t->max_output ? t->max_output - used : 0;
         size_t len = iov[i].iov_len;
         if (len > room) {
             len = (size_t)room;
@@ -152,23 +187,20 @@ wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
         /* Counted before put(): an output callback may hand the bytes to
          * a thread that reads the usage as soon as it has them. A failed
          * write is taken back (its callback delivered nothing). */
-        w->out_bytes[stream] += len;
+        t->out_bytes[stream] += len;
         int rc = len ? put(w, stream, iov[i].iov_base, len) : 0;
         if (rc)
-            w->out_bytes[stream] -= len;
+            t->out_bytes[stream] -= len;
         if (rc < 0)
             return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
         if (rc) {
             *werr = rc;
             return WB_OK;
         }
-        room -= len;
         *done += len;
-        if (cut)
-            break;
     }
     if (cut) {
-        w->truncated[stream] = true;
+        t->truncated[stream] = true;
         return wb_wasi_stop(w, c, WB_OUTCOME_OUTPUT_LIMIT,
                             "output limit exceeded");
     }

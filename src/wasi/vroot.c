@@ -18,7 +18,14 @@
  * one it names, and a directory of the root that lies beneath a grant
  * is never reached itself: the path goes on in that grant. ".." moves
  * between the root's own directories (at "/" it stays there, as Linux),
- * never out of a grant: beneath one, it is the grant's to refuse. */
+ * never out of a grant: beneath one, it is the grant's to refuse.
+ *
+ * The registered images of a tree of processes (wb_wasi_set_images) are
+ * the root's only files: /bin/NAME and /usr/bin/NAME, regular, empty,
+ * read-only, so that a shell's PATH search finds them with stat();
+ * exec and spawn run them by name (wb_wasi_load_image). A grant at or
+ * above /bin or /usr/bin hides them there, as it hides any directory of
+ * the root beneath it. */
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +42,8 @@ struct wb_vnode {
     char *name;
     wb_vnode **kids; size_t nkids;
     bool mounted;                  /* a grant is here: `grant` */
+    bool image;                    /* a registered image: a file */
+    uint64_t last_ino;             /* the root: the last inode given */
     wb_fdent grant;                /* the grant's directory (its own fd) */
     uint64_t grant_ino;            /* its inode, as readdir shows it */
     uint64_t ino, time;
@@ -163,6 +172,7 @@ int wb_vroot_new(wb_wasi *w, wb_vnode **out)
             return rc;
         }
     }
+    root->last_ino = ino;
     *out = root;
     return WE_SUCCESS;
 }
@@ -263,6 +273,8 @@ int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view)
         } else if (n == 1 && s[0] == '.') {
             /* nothing */
         } else if ((next = child(k.cur, s, n))) {
+            if (next->image && s[n])
+                return WE_NOTDIR;          /* "sh/" or "sh/x" */
             k.cur = next;
             k.depth++;
             if (next->mounted) {
@@ -283,12 +295,23 @@ int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view)
 
 /* ---- what the guest sees of the root's directories -------------------------- */
 
+uint8_t wb_vroot_type(const wb_vnode *v)
+{
+    return v->image ? WF_REG : WF_DIR;
+}
+
+const char *wb_vroot_image(const wb_vnode *v)
+{
+    return v->image ? v->name : NULL;
+}
+
 void wb_vroot_stat(const wb_vnode *v, wb_fstat *st)
 {
     st->dev = WB_VROOT_DEV;
     st->ino = v->ino;
-    st->type = WF_DIR;
-    st->nlink = 2 + v->nkids;      /* "." and each entry's ".." */
+    st->type = wb_vroot_type(v);
+    /* a directory: "." and each entry's ".."; an image: its one name */
+    st->nlink = v->image ? 1 : 2 + v->nkids;
     st->size = 0;
     st->atim = st->mtim = st->ctim = v->time;
 }
@@ -306,6 +329,65 @@ bool wb_vroot_dirent(const wb_vnode *v, uint64_t i, const char **name,
         return false;
     const wb_vnode *k = v->kids[i - 2];
     *name = k->name;
+    *type = wb_vroot_type(k);
     *ino = k->mounted ? k->grant_ino : k->ino;
     return true;
+}
+
+/* ---- images -------------------------------------------------------------------- */
+
+/* Drop the images of directory v (an earlier list). */
+static void drop_images(wb_vnode *v)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < v->nkids; i++) {
+        wb_vnode *k = v->kids[i];
+        if (k->image) {
+            free(k->name);
+            free(k);
+        } else {
+            v->kids[keep++] = k;
+        }
+    }
+    v->nkids = keep;
+}
+
+/* The names at directory `dir` of the root, unless a grant is at or
+ * above it (wasi-libc sends the paths there to the grant). */
+static int put_images(wb_vnode *root, const char *dir, char **names,
+                      size_t n)
+{
+    const wb_vnode *at = root;
+    for (const char *s = dir; at && *s;) {
+        size_t len = strcspn(s, "/");
+        if ((at = child(at, s, len)) && at->mounted)
+            return WE_SUCCESS;
+        s += len + (s[len] == '/');
+    }
+    wb_vnode *v = place(root, dir, &root->last_ino);
+    if (!v)
+        return WE_NOMEM;
+    drop_images(v);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (child(v, names[i], len))
+            continue;                    /* a grant of that name wins */
+        wb_vnode **t = realloc(v->kids, (v->nkids + 1) * sizeof *t);
+        if (!t)
+            return WE_NOMEM;
+        v->kids = t;
+        wb_vnode *k = vnode_new(v, names[i], len, ++root->last_ino,
+                                root->time);
+        if (!k)
+            return WE_NOMEM;
+        k->image = true;
+        v->kids[v->nkids++] = k;
+    }
+    return WE_SUCCESS;
+}
+
+int wb_vroot_set_images(wb_vnode *root, char **names, size_t n)
+{
+    int rc = put_images(root, "bin", names, n);
+    return rc ? rc : put_images(root, "usr/bin", names, n);
 }

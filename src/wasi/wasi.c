@@ -10,75 +10,80 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* Signatures: one char per parameter, 'i' i32, 'I' i64; all but
- * proc_exit return one i32 errno. */
-static const struct {
-    const char *name, *sig;
-    wb_host_fn fn;
-} wb_wasi_funcs[] = {
-#define F(n, s) { #n, s, wb_wasi_##n }
-    F(args_get, "ii"), F(args_sizes_get, "ii"),
-    F(environ_get, "ii"), F(environ_sizes_get, "ii"),
-    F(clock_res_get, "ii"), F(clock_time_get, "iIi"),
-    F(random_get, "ii"),
-    F(fd_advise, "iIIi"), F(fd_allocate, "iII"), F(fd_close, "i"),
-    F(fd_datasync, "i"), F(fd_fdstat_get, "ii"),
-    F(fd_fdstat_set_flags, "ii"), F(fd_fdstat_set_rights, "iII"),
-    F(fd_filestat_get, "ii"), F(fd_filestat_set_size, "iI"),
-    F(fd_filestat_set_times, "iIIi"), F(fd_pread, "iiiIi"),
-    F(fd_prestat_get, "ii"), F(fd_prestat_dir_name, "iii"),
-    F(fd_pwrite, "iiiIi"), F(fd_read, "iiii"), F(fd_readdir, "iiiIi"),
-    F(fd_renumber, "ii"), F(fd_seek, "iIii"), F(fd_sync, "i"),
-    F(fd_tell, "ii"), F(fd_write, "iiii"),
-    F(path_create_directory, "iii"), F(path_filestat_get, "iiiii"),
-    F(path_filestat_set_times, "iiiiIIi"), F(path_link, "iiiiiii"),
-    F(path_open, "iiiiiIIii"), F(path_readlink, "iiiiii"),
-    F(path_remove_directory, "iii"), F(path_rename, "iiiiii"),
-    F(path_symlink, "iiiii"), F(path_unlink_file, "iii"),
-    F(poll_oneoff, "iiii"), F(proc_exit, "i"), F(proc_raise, "i"),
-    F(sched_yield, ""),
-    F(sock_accept, "iii"), F(sock_recv, "iiiiii"), F(sock_send, "iiiii"),
-    F(sock_shutdown, "ii"),
+/* Every function, with its signature: one char per parameter, 'i' i32,
+ * 'I' i64; all but proc_exit return one i32 errno. */
+#define WB_WASI_LIST(F)                                                    \
+    F(args_get, "ii") F(args_sizes_get, "ii")                              \
+    F(environ_get, "ii") F(environ_sizes_get, "ii")                        \
+    F(clock_res_get, "ii") F(clock_time_get, "iIi")                        \
+    F(random_get, "ii")                                                    \
+    F(fd_advise, "iIIi") F(fd_allocate, "iII") F(fd_close, "i")            \
+    F(fd_datasync, "i") F(fd_fdstat_get, "ii")                             \
+    F(fd_fdstat_set_flags, "ii") F(fd_fdstat_set_rights, "iII")            \
+    F(fd_filestat_get, "ii") F(fd_filestat_set_size, "iI")                 \
+    F(fd_filestat_set_times, "iIIi") F(fd_pread, "iiiIi")                  \
+    F(fd_prestat_get, "ii") F(fd_prestat_dir_name, "iii")                  \
+    F(fd_pwrite, "iiiIi") F(fd_read, "iiii") F(fd_readdir, "iiiIi")        \
+    F(fd_renumber, "ii") F(fd_seek, "iIii") F(fd_sync, "i")                \
+    F(fd_tell, "ii") F(fd_write, "iiii")                                   \
+    F(path_create_directory, "iii") F(path_filestat_get, "iiiii")          \
+    F(path_filestat_set_times, "iiiiIIi") F(path_link, "iiiiiii")          \
+    F(path_open, "iiiiiIIii") F(path_readlink, "iiiiii")                   \
+    F(path_remove_directory, "iii") F(path_rename, "iiiiii")               \
+    F(path_symlink, "iiiii") F(path_unlink_file, "iii")                    \
+    F(poll_oneoff, "iiii") F(proc_exit, "i") F(proc_raise, "i")            \
+    F(sched_yield, "")                                                     \
+    F(sock_accept, "iii") F(sock_recv, "iiiiii") F(sock_send, "iiiii")     \
+    F(sock_shutdown, "ii")
+
+/* Each runs under the tree lock (tree.c): the functions of the processes
+ * of one tree are serialised, and those that wait release it. */
+WB_WASI_LIST(WB_WASI_LOCKED)
+
+static const wb_wasi_func wb_wasi_funcs[] = {
+#define F(n, s) { #n, s, locked_##n },
+    WB_WASI_LIST(F)
 #undef F
 };
+
+wb_status wb_wasi_define_funcs(wb_wasi *w, wb_store *s, wb_linker *l,
+                               const char *module, const wb_wasi_func *fns,
+                               size_t n, wb_error *err)
+{
+    static const wb_valtype res[1] = { WB_I32 };
+    for (size_t i = 0; i < n; i++) {
+        wb_valtype params[16];
+        const char *sig = fns[i].sig;
+        size_t np = strlen(sig);
+        for (size_t k = 0; k < np; k++)
+            params[k] = sig[k] == 'I' ? WB_I64 : WB_I32;
+        bool noret = !strcmp(fns[i].name, "proc_exit");
+        wb_func *f = wb_func_new_host(s, params, np, res, noret ? 0 : 1,
+                                      fns[i].fn, w);
+        if (!f)
+            return wb_err_set(err, WB_E_NOMEM, "cannot create host function "
+                              "%s.%s", module, fns[i].name);
+        wb_extern ext = { .kind = WB_EXTERN_FUNC, .of.func = f };
+        wb_status st = wb_linker_define(l, module, fns[i].name, ext);
+        if (st != WB_OK)
+            return wb_err_set(err, st, "cannot define %s.%s", module,
+                              fns[i].name);
+    }
+    return WB_OK;
+}
 
 wb_status wb_wasi_define(wb_wasi *w, wb_store *s, wb_linker *l,
                          wb_error *err)
 {
-    static const wb_valtype res[1] = { WB_I32 };
-    for (size_t i = 0; i < sizeof wb_wasi_funcs / sizeof *wb_wasi_funcs; i++) {
-        wb_valtype params[16];
-        const char *sig = wb_wasi_funcs[i].sig;
-        size_t np = strlen(sig);
-        for (size_t k = 0; k < np; k++)
-            params[k] = sig[k] == 'I' ? WB_I64 : WB_I32;
-        bool noret = !strcmp(wb_wasi_funcs[i].name, "proc_exit");
-        wb_func *f = wb_func_new_host(s, params, np, res, noret ? 0 : 1,
-                                      wb_wasi_funcs[i].fn, w);
-        if (!f)
-            return wb_err_set(err, WB_E_NOMEM, "cannot create host function "
-                              "%s", wb_wasi_funcs[i].name);
-        wb_extern ext = { .kind = WB_EXTERN_FUNC, .of.func = f };
-        wb_status st = wb_linker_define(l, "wasi_snapshot_preview1",
-                                        wb_wasi_funcs[i].name, ext);
-        if (st != WB_OK)
-            return wb_err_set(err, st, "cannot define "
-                              "wasi_snapshot_preview1.%s",
-                              wb_wasi_funcs[i].name);
-    }
-    return wb_wasi_define_http(w, s, l, err);
-}
-
-static char **copy_strv(char **v, size_t n)
-{
-    char **out = calloc(n + 1, sizeof *out);
-    for (size_t i = 0; out && i < n; i++)
-        if (!(out[i] = strdup(v[i]))) {
-            while (i--) free(out[i]);
-            free(out);
-            return NULL;
-        }
-    return out;
+    wb_status st = wb_wasi_define_funcs(w, s, l, "wasi_snapshot_preview1",
+                                        wb_wasi_funcs,
+                                        sizeof wb_wasi_funcs /
+                                            sizeof *wb_wasi_funcs, err);
+    if (st == WB_OK)
+        st = wb_wasi_define_http(w, s, l, err);
+    if (st == WB_OK)
+        st = wb_wasi_define_noproc(w, s, l, err);
+    return st != WB_OK ? st : wb_wasi_define_fdops(w, s, l, err);
 }
 
 /* stdio: streams without seek/tell rights, like a terminal. */
@@ -100,8 +105,8 @@ static void add_stdio(wb_wasi *w, const wb_sandbox_config *cfg)
     }
     if (cfg->stdin_fd >= 0)
         w->fds[0].host = fcntl(cfg->stdin_fd, F_DUPFD_CLOEXEC, 3);
-    w->out_fd[1] = cfg->stdout_fd;
-    w->out_fd[2] = cfg->stderr_fd;
+    w->t->out_fd[1] = cfg->stdout_fd;
+    w->t->out_fd[2] = cfg->stderr_fd;
     w->nopen = 3;
 }
 
@@ -135,13 +140,14 @@ static wb_status add_grant(wb_wasi *w, const wb_grant *g, wb_error *err)
         e->ro = g->read_only;
     } else if (g->kind == WB_GRANT_TMPFS) {
         wb_tfs *fs = wb_tfs_new(g->size);
-        wb_tfs **nt = fs ? realloc(w->tfs, (w->ntfs + 1) * sizeof *nt) : NULL;
+        wb_wtree *t = w->t;
+        wb_tfs **nt = fs ? realloc(t->tfs, (t->ntfs + 1) * sizeof *nt) : NULL;
         if (!nt) {
             wb_tfs_free(fs);
             return wb_err_set(err, WB_E_NOMEM, "%s: out of memory", g->guest);
         }
-        w->tfs = nt;
-        w->tfs[w->ntfs++] = fs;
+        t->tfs = nt;
+        t->tfs[t->ntfs++] = fs;
         e->kind = WB_FD_TMPFS;
         e->node = wb_tfs_root(fs);
         wb_tnode_ref(e->node);
@@ -173,7 +179,7 @@ static wb_status add_root(wb_wasi *w, wb_error *err)
     if (wb_fd_alloc(w, &fd) != WE_SUCCESS)
         return wb_err_set(err, WB_E_ARG, "/: max-files is too small for "
                           "the grants and the root directory");
-    if (wb_vroot_new(w, &w->vroot) != WE_SUCCESS)
+    if (wb_vroot_new(w, &w->t->vroot) != WE_SUCCESS)
         return wb_err_set(err, WB_E_NOMEM, "/: cannot make the root directory");
     wb_fdent *e = &w->fds[fd];
     memset(e, 0, sizeof *e);
@@ -181,7 +187,7 @@ static wb_status add_root(wb_wasi *w, wb_error *err)
     e->type = WF_DIR;
     e->ro = true;
     e->host = -1;
-    e->vnode = w->vroot;
+    e->vnode = w->t->vroot;
     wb_rights_of(WF_DIR, true, &e->rights, &e->inherit);
     if (!(e->preopen = strdup("/"))) {
         e->kind = WB_FD_FREE;
@@ -191,54 +197,64 @@ static wb_status add_root(wb_wasi *w, wb_error *err)
     return WB_OK;
 }
 
-wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
-                      wb_error *err)
+/* The context's own part; the tree's (budgets, sinks, network) is set
+ * by the caller. */
+static wb_status new_context(const wb_sandbox_config *cfg, wb_wasi *w,
+                             wb_error *err)
 {
-    wb_wasi *w = calloc(1, sizeof *w);
-    if (!w)
-        return wb_err_set(err, WB_E_NOMEM, "wasi: out of memory");
-    w->stop = -1;
-    w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    wb_wtree *t = w->t;
+    t->max_output = cfg->budget.max_output;
+    t->max_disk = cfg->budget.max_disk;
+    t->output = cfg->output;
+    t->output_user = cfg->output_user;
     w->max_files = cfg->budget.max_files;
-    w->max_output = cfg->budget.max_output;
-    w->max_disk = cfg->budget.max_disk;
-    w->output = cfg->output;
-    w->output_user = cfg->output_user;
     w->nfds = 8;
     w->fds = calloc(w->nfds, sizeof *w->fds);
-    w->args = copy_strv(cfg->args, cfg->nargs);
-    w->env = copy_strv(cfg->env, cfg->nenv);
+    w->args = wb_strv_copy(cfg->args, cfg->nargs);
+    w->env = wb_strv_copy(cfg->env, cfg->nenv);
     w->nargs = cfg->nargs;
     w->nenv = cfg->nenv;
     char why[256];
-    if (cfg->budget.net.nallow && !wb_net_load(why, sizeof why)) {
-        wb_wasi_free(w);
+    if (cfg->budget.net.nallow && !wb_net_load(why, sizeof why))
         return wb_err_set(err, WB_E_IO, "%s", why);
-    }
-    w->net = w->wake < 0 ? NULL : wb_net_new(&cfg->budget.net, w->wake,
-                                             &w->cancelled);
-    if (w->wake < 0 || !w->fds || !w->args || !w->env || !w->net) {
-        wb_wasi_free(w);
+    t->net = t->wake < 0 ? NULL : wb_net_new(&cfg->budget.net, t->wake,
+                                             &t->cancelled);
+    if (!w->fds || !w->args || !w->env || !t->net)
         return wb_err_set(err, WB_E_NOMEM, "wasi: cannot allocate the context");
-    }
-    if (w->max_files < 3) {
-        wb_wasi_free(w);
+    if (w->max_files < 3)
         return wb_err_set(err, WB_E_ARG, "max-files: must be at least 3");
-    }
+    return WB_OK;
+}
+
+static wb_status add_grants(const wb_sandbox_config *cfg, wb_wasi *w,
+                            wb_error *err)
+{
     add_stdio(w, cfg);
     bool root = !cfg->no_root;
     for (size_t i = 0; i < cfg->ngrants; i++) {
         const wb_grant *g = &cfg->grants[i];
         wb_status st = add_grant(w, g, err);
-        if (st != WB_OK) {
-            wb_wasi_free(w);
+        if (st != WB_OK)
             return st;
-        }
         if (g->kind != WB_GRANT_SOCKET && wb_vroot_is_root(g->guest ? g->guest
                                                                      : "/"))
             root = false;                 /* the grant is the root */
     }
     wb_status st = root ? add_root(w, err) : WB_OK;
+    if (st == WB_OK && wb_tree_keep_preopens(w) != WE_SUCCESS)
+        st = wb_err_set(err, WB_E_NOMEM, "wasi: cannot keep the preopens");
+    return st;
+}
+
+wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
+                      wb_error *err)
+{
+    wb_wasi *w = wb_wasi_alloc(NULL);
+    if (!w)
+        return wb_err_set(err, WB_E_NOMEM, "wasi: out of memory");
+    wb_status st = new_context(cfg, w, err);
+    if (st == WB_OK)
+        st = add_grants(cfg, w, err);
     if (st != WB_OK) {
         wb_wasi_free(w);
         return st;
@@ -247,64 +263,29 @@ wb_status wb_wasi_new(const wb_sandbox_config *cfg, wb_wasi **out,
     return WB_OK;
 }
 
-void wb_wasi_cancel(wb_wasi *w)
-{
-    atomic_store(&w->cancelled, 1);
-    uint64_t one = 1;
-    if (write(w->wake, &one, sizeof one) < 0) {
-        /* the counter is already non-zero: waiters wake anyway */
-    }
-}
-
-void wb_wasi_free(wb_wasi *w)
-{
-    if (!w)
-        return;
-    for (uint32_t i = 0; w->fds && i < w->nfds; i++)
-        wb_fd_release(&w->fds[i]);
-    for (size_t i = 0; i < w->ntfs; i++)
-        wb_tfs_free(w->tfs[i]);
-    wb_vroot_free(w->vroot);
-    wb_net_free(w->net);
-    for (size_t i = 0; w->args && i < w->nargs; i++) free(w->args[i]);
-    for (size_t i = 0; w->env && i < w->nenv; i++) free(w->env[i]);
-    free(w->args);
-    free(w->env);
-    free(w->fds);
-    free(w->tfs);
-    if (w->wake >= 0)
-        close(w->wake);
-    free(w);
-}
-
-wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome, const char *msg)
-{
-    w->stop = outcome;
-    return wb_caller_trap(c, "%s", msg);
-}
-
 int wb_wasi_stop_reason(const wb_wasi *w)
 {
-    return w->stop;
+    return w->t->stop;
 }
 
 void wb_wasi_usage(const wb_wasi *w, wb_run_result *res)
 {
-    res->stdout_bytes = w->out_bytes[1];
-    res->stderr_bytes = w->out_bytes[2];
-    res->stdout_truncated = w->truncated[1];
-    res->stderr_truncated = w->truncated[2];
-    res->disk_bytes = w->disk_bytes;
-    wb_net_usage(w->net, res);
+    const wb_wtree *t = w->t;
+    res->stdout_bytes = t->out_bytes[1];
+    res->stderr_bytes = t->out_bytes[2];
+    res->stdout_truncated = t->truncated[1];
+    res->stderr_truncated = t->truncated[2];
+    res->disk_bytes = t->disk_bytes;
+    wb_net_usage(t->net, res);
 }
 
 void wb_wasi_set_max_disk(wb_wasi *w, uint64_t max_disk)
 {
-    w->max_disk = max_disk;
+    w->t->max_disk = max_disk;
 }
 
 void wb_wasi_set_net(wb_wasi *w, const wb_net_budget *b)
 {
-    wb_net_set_budget(w->net, b);
-    wb_net_reset_log(w->net);
+    wb_net_set_budget(w->t->net, b);
+    wb_net_reset_log(w->t->net);
 }

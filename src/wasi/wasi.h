@@ -18,7 +18,11 @@
  *   tmpfs.c     the in-memory file system (tree, links, lifetimes)
  *   tmpwalk.c   its path resolution (symlinks, "..", trailing slashes)
  *   tmpdata.c   its files' contents: sparse pages, holes cost nothing
- *   vroot.c     the virtual root "/" under which the grants appear
+ *   vroot.c     the virtual root "/" under which the grants appear, and
+ *               the registered images under /bin and /usr/bin
+ *   tree.c      what a tree of processes shares, the tree lock, the
+ *               child contexts of fork, spawn and exec
+ *   fdops.c     wasmbox_proc's pipe, dup, dup2, cloexec; loading images
  *   dir.c       fd_readdir          poll.c   poll_oneoff
  *   sock.c      sock_* on granted sockets
  *   http.c      the wasmbox_http import module (src/net/ does the work)
@@ -40,6 +44,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -148,10 +153,19 @@ typedef struct wb_fileid {
 enum { WB_FD_FREE = 0, WB_FD_STDIN, WB_FD_OUT, WB_FD_HOST, WB_FD_TMPFS,
        WB_FD_SOCK, WB_FD_VROOT };
 
+/* A tmpfs file's open file description: the offset that every fd made
+ * from one path_open by dup, dup2, fork or spawn shares (a host file's
+ * is the kernel's). Under the tree lock. */
+typedef struct wb_ofile {
+    uint32_t refs;
+    uint64_t pos;
+} wb_ofile;
+
 typedef struct wb_fdent {
     uint8_t kind;              /* WB_FD_* */
     uint8_t type;              /* WASI filetype */
     bool ro;                   /* opened under a read-only grant */
+    bool cloexec;              /* closed by exec (wasmbox_proc.cloexec) */
     uint16_t flags;            /* WASI fdflags (stdio keeps them here only) */
     int host;                  /* host fd or -1 */
     int stream;                /* WB_FD_OUT: 1 or 2 */
@@ -159,33 +173,57 @@ typedef struct wb_fdent {
     char *preopen;             /* guest name of a preopened directory */
     wb_fileid root;            /* WB_FD_HOST: root of the grant it is in */
     wb_tnode *node;            /* WB_FD_TMPFS (holds a reference) */
-    wb_vnode *vnode;           /* WB_FD_VROOT: a directory of the root */
-    uint64_t pos;              /* WB_FD_TMPFS file offset */
+    wb_ofile *of;              /* WB_FD_TMPFS opened by the guest: offset */
+    wb_vnode *vnode;           /* WB_FD_VROOT: a directory or image of the
+                                  root (the tree owns it) */
     DIR *dir;                  /* host fd_readdir stream, lazily opened */
     uint64_t dir_idx;          /* index of the next entry `dir` yields */
 } wb_fdent;
 
-struct wb_wasi {
-    char **args; size_t nargs;
-    char **env; size_t nenv;
-    wb_fdent *fds; uint32_t nfds;      /* slots; kind FREE when unused */
-    uint32_t nopen, max_files;
+/* What a tree of processes shares and counts once (docs/processes.md):
+ * made by wb_wasi_new with the root context, held by every context of
+ * the tree, freed with the last. Every field but the atomics, `wake`
+ * and `net_mu` is read and written only under `mu`, the tree lock,
+ * which every host function of every context of the tree holds while
+ * it runs and releases while it waits (wb_wait, wb_wasi_wait_event, the
+ * network's waits). A run without children takes it uncontended. */
+typedef struct wb_wtree {
+    pthread_mutex_t mu;                /* the tree lock */
+    _Atomic(const void *) holder;      /* the thread holding mu, or NULL */
+    pthread_mutex_t net_mu;            /* one network call at a time */
+    uint32_t refs;                     /* contexts */
     int out_fd[3];
     wb_output_fn output; void *output_user;
     uint64_t out_bytes[3], max_output;
     bool truncated[3];
     uint64_t disk_bytes, max_disk;
     int wake;                          /* eventfd, readable once cancelled */
-    atomic_int cancelled;
+    atomic_int cancelled;              /* the deadline: every context */
     int stop;                          /* wb_outcome that ended the run, -1 */
+    void (*on_stop)(void *user, int outcome); void *on_stop_user;
     wb_tfs **tfs; size_t ntfs;
     wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
     wb_stdin_wait_fn stdin_wait; void *stdin_wait_user;   /* or NULL */
+    struct wb_net *net;                /* outbound HTTP (src/net/) */
+    wb_fdent *pre; uint32_t npre;      /* the grants' preopens, for spawn */
+    char **images; size_t nimages;     /* names under /bin (wb_wasi_set_images) */
+} wb_wtree;
+
+/* One process's context: its fd table, argv and environment. Used by
+ * one thread at a time (the process's), under the tree lock. */
+struct wb_wasi {
+    wb_wtree *t;
+    char **args; size_t nargs;
+    char **env; size_t nenv;
+    wb_fdent *fds; uint32_t nfds;      /* slots; kind FREE when unused */
+    uint32_t nopen, max_files;
+    int wake;                          /* eventfd: killed, or an event */
+    atomic_int killed;                 /* wb_wasi_kill: this context only */
+    bool posted;                       /* an event came during a wait */
     /* Added to the host's monotonic and CPU-time clocks (clock ids 1-3),
      * so that a guest restored from a snapshot never sees them go
      * back (state.c); 0 otherwise. */
     uint64_t clock_offset[4];
-    struct wb_net *net;                /* outbound HTTP (src/net/) */
 };
 
 /* ---- guest memory --------------------------------------------------------- */
@@ -262,9 +300,35 @@ int wb_wasi_iovecs(wb_caller *c, uint32_t iovs, uint32_t n,
 #define WB_PATH_MAX 4096
 int wb_wasi_path(wb_caller *c, uint32_t ptr, uint32_t len, char *buf);
 
+/* Host functions of one import module, defined for w in l. sig: one
+ * char per parameter, 'i' i32, 'I' i64; each returns one i32 but
+ * wasi_snapshot_preview1.proc_exit. */
+typedef struct wb_wasi_func {
+    const char *name, *sig;
+    wb_host_fn fn;
+} wb_wasi_func;
+wb_status wb_wasi_define_funcs(wb_wasi *w, wb_store *s, wb_linker *l,
+                               const char *module, const wb_wasi_func *fns,
+                               size_t n, wb_error *err);
+/* locked_NAME: wb_wasi_NAME under the tree lock (an X-macro's F(n, s)). */
+#define WB_WASI_LOCKED(n, s)                                               \
+    static wb_status locked_##n(wb_caller *c, void *env, const wb_val *a,  \
+                                wb_val *r)                                 \
+    {                                                                      \
+        wb_wasi_lock(env);                                                 \
+        wb_status st = wb_wasi_##n(c, env, a, r);                          \
+        wb_wasi_unlock(env);                                               \
+        return st;                                                         \
+    }
 /* http.c: define the wasmbox_http functions in l. */
 wb_status wb_wasi_define_http(wb_wasi *w, wb_store *s, wb_linker *l,
                               wb_error *err);
+
+/* noproc.c: define wasmbox_proc's process functions for a context
+ * outside any process tree (a lone process: ENOSYS for spawn, wait...);
+ * a tree redefines them. */
+wb_status wb_wasi_define_noproc(wb_wasi *w, wb_store *s, wb_linker *l,
+                                wb_error *err);
 
 /* End the run for a limit: records the outcome, traps with `msg`. */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
@@ -330,6 +394,10 @@ typedef struct wb_io {
 /* A WASI errno (WE_SUCCESS with done > 0 after a later error), or -1 when
  * the run was cancelled. */
 int wb_host_io(wb_wasi *w, wb_io *io);
+/* After a wait saw p ready on a blocking fd the processes of the tree may
+ * share: is it still, now that the tree lock is back (a poll without
+ * waiting when the tree has other processes)? */
+bool wb_still_ready(wb_wasi *w, const struct pollfd *p);
 /* Install the stdin wait hook (before the guest runs). */
 void wb_wasi_set_stdin_wait(wb_wasi *w, wb_stdin_wait_fn fn, void *user);
 
@@ -482,6 +550,11 @@ void wb_vroot_free(wb_vnode *root);
  * path then ".". */
 int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view);
 void wb_vroot_stat(const wb_vnode *v, wb_fstat *st);
+uint8_t wb_vroot_type(const wb_vnode *v);        /* WF_DIR or WF_REG */
+/* The image v is (its name), or NULL for a directory. */
+const char *wb_vroot_image(const wb_vnode *v);
+/* /bin and /usr/bin list `names` (replacing an earlier list). */
+int wb_vroot_set_images(wb_vnode *root, char **names, size_t n);
 /* As wb_tfs_dirent. */
 bool wb_vroot_dirent(const wb_vnode *v, uint64_t i, const char **name,
                      uint64_t *ino, uint8_t *type);
@@ -534,5 +607,105 @@ wb_status wb_wasi_state_apply(wb_wasi *w, const uint8_t *in, size_t len,
 /* clock.c: the guest's view of clock `id` (0-3) now, in nanoseconds;
  * false for another id. */
 bool wb_wasi_clock_now(const wb_wasi *w, uint32_t id, uint64_t *ns);
+
+/* ---- processes (docs/processes.md; src/proc/ uses these) ------------------ */
+
+/* The tree lock. Every WASI, wasmbox_http and wasmbox_proc fd function
+ * registered by wb_wasi_define / wb_wasi_define_fdops takes it around
+ * its call; the proc layer's own host functions take it themselves.
+ * Not recursive: wb_wasi_lock with the lock held by this thread is a
+ * bug (wb_wasi_locked tells). Blocking calls must not be made while it
+ * is held, except through the waits below, which release it. */
+void wb_wasi_lock(wb_wasi *w);
+void wb_wasi_unlock(wb_wasi *w);
+bool wb_wasi_locked(const wb_wasi *w);     /* by the calling thread */
+/* Release the tree lock if this thread holds it (true), and take it
+ * again: for waits that are not wb_wait. */
+bool wb_wasi_release(wb_wasi *w);
+void wb_wasi_reacquire(wb_wasi *w, bool held);
+
+/* Events for the proc layer's waits (wait() for a child): post from any
+ * thread, locked or not; wait, with the tree lock released meanwhile,
+ * until an event was posted to w since the last wait returned, ns
+ * nanoseconds passed (< 0: no limit), or w or its tree was cancelled.
+ * 0 (event or time: check again), -1 cancelled, or a WASI errno. */
+void wb_wasi_post(wb_wasi *w);
+int wb_wasi_wait_event(wb_wasi *w, int64_t ns);
+
+/* End this one context (a kill of one process): its blocking calls wake
+ * and trap with "killed", and so does every later one, without setting
+ * the tree's stop reason. Any thread, locked or not. wb_wasi_cancel
+ * (sandbox.h) is the tree's: every context wakes, outcome timeout. */
+void wb_wasi_kill(wb_wasi *w);
+/* Was w killed, or its tree cancelled? */
+bool wb_wasi_cancelled(const wb_wasi *w);
+/* Called (under the tree lock, on the stopping thread) when the tree's
+ * stop reason is first set by a limit or the deadline, so that the proc
+ * layer can end every process. May call wb_wasi_cancel. */
+void wb_wasi_set_stop_hook(wb_wasi *w, void (*fn)(void *user, int outcome),
+                           void *user);
+
+/* Child contexts, all under the tree lock; each returns a WASI errno
+ * (WE_NOMEM, WE_MFILE when the host is out of fds, WE_BADF) and, unless
+ * err is NULL, one line in it. A child is freed with wb_wasi_free, from
+ * any thread (it takes the tree lock unless this thread holds it); the
+ * last context of a tree frees the tree, so it must not be freed with
+ * the lock held.
+ *
+ * fork: a copy of parent: every open fd refers to the same open file
+ * description (host fds are dup'ed, tmpfs offsets shared, stdout and
+ * stderr the same sink), close-on-exec marks kept; args and env
+ * copied. */
+int wb_wasi_fork(wb_wasi *parent, wb_wasi **child, wb_error *err);
+/* spawn: the tree's preopens at their fd numbers (3, 4, ...; as the
+ * root had them, whatever the parent did to its own), and fds[i] of
+ * parent duplicated into the child's fd i (-1: closed); WE_BADF if one
+ * is not open. argv and env are copied. */
+int wb_wasi_spawn(wb_wasi *parent, const int32_t fds[3],
+                  char *const *argv, size_t argc, char *const *env,
+                  size_t envc, wb_wasi **child, wb_error *err);
+/* exec: new args and env, and every fd marked close-on-exec closed. On
+ * failure w is unchanged. */
+int wb_wasi_exec(wb_wasi *w, char *const *argv, size_t argc,
+                 char *const *env, size_t envc, wb_error *err);
+
+/* Define wasmbox_proc.pipe, dup, dup2 and cloexec (fdops.c) for w in l;
+ * the proc layer calls it next to wb_wasi_define. */
+wb_status wb_wasi_define_fdops(wb_wasi *w, wb_store *s, wb_linker *l,
+                               wb_error *err);
+
+/* The registered images (names without '/'): regular files of the
+ * virtual /bin and /usr/bin (vroot.c), read-only, size 0. Replaces an
+ * earlier list; WE_INVAL for a bad name. A grant at "/", "/bin" or
+ * "/usr/bin" hides the virtual directory there (docs/processes.md). */
+int wb_wasi_set_images(wb_wasi *w, const char *const *names, size_t n);
+/* Is `name` a registered image? */
+bool wb_wasi_is_image(const wb_wasi *w, const char *name);
+
+/* What exec and spawn run. `path` whose directory is /bin or /usr/bin
+ * and whose name is a registered image: *name (malloc'd), no bytes.
+ * Any other path: a module file read whole through w's own grants, as
+ * the guest would open it (relative paths from "/"; never outside a
+ * grant, symlinks included): *bytes (malloc'd) and *len, *name NULL.
+ * A WASI errno: WE_NOENT, WE_ACCES (a directory or not a regular file),
+ * WE_FBIG past WB_IMAGE_MAX, WE_NAMETOOLONG, WE_NOTCAPABLE... */
+#define WB_IMAGE_MAX ((size_t)256 << 20)
+int wb_wasi_load_image(wb_wasi *w, const char *path, char **name,
+                       uint8_t **bytes, size_t *len);
+
+/* tree.c: a context of tree t (NULL: a new tree), without fds, args or
+ * env; under t's lock. NULL when out of memory or fds. */
+wb_wasi *wb_wasi_alloc(wb_wtree *t);
+/* After the grants are in the root's table: keep its preopens (spawn). */
+int wb_tree_keep_preopens(wb_wasi *w);
+char **wb_strv_copy(char *const *v, size_t n);   /* NULL-terminated */
+void wb_strv_free(char **v, size_t n);
+/* tree.c: copy an fd entry as dup(2) does (the same open file; the
+ * copy is not close-on-exec). WE_MFILE when the host has no fd left. */
+int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to);
+/* wb_fd_alloc, but the lowest free fd >= min. */
+int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd);
+/* Highest fd number + 1 that dup2 and dup may name. */
+#define WB_FD_NUM_MAX 1024u
 
 #endif

@@ -106,6 +106,13 @@ for mode in openat2 walk; do
         /data/sub/host_deep -w /data/host_rel /data/host_dir/new /data/host_abs && pass
     run_case "guest-symlinks/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
         "$E/guestlink.wasm" && pass
+    # a child process (docs/processes.md) reaches nothing its parent
+    # could not; no path outside the grants names an image
+    run_case "proc-child/$mode" exited 0 -- "${extra[@]}" --dir "$W/data:/data" \
+        --image "readfile=$E/readfile.wasm" "$E/procesc.wasm" /etc/passwd \
+        /data/../outside/secret ../outside/secret /data/host_abs \
+        /data/host_dir/secret /proc/self/root/etc/passwd \
+        -w /data/../outside/new /data/host_rel && pass
     # names longer than NAME_MAX, also in a link's target: refused
     # (ENAMETOOLONG); the walk once copied them into a NAME_MAX buffer on
     # the host's stack (found by make fuzz-hostcall)

@@ -116,6 +116,25 @@ await test("run_python exception is an error result", ["python"], async () => {
   assert.equal(again.structuredContent.stdout, "41\n");   // state survived
 });
 
+// python.wasm imports wasmbox_proc (subprocess); a session's kernel runs
+// in no process tree, where src/wasi/noproc.c answers ENOSYS: the kernel
+// must link, and a child it cannot start is one OSError, not a crash.
+await test("run_python: subprocess in the kernel starts or fails cleanly", ["python"], async () => {
+  const code = [
+    "import subprocess, sys",
+    "try:",
+    "    r = subprocess.run([sys.executable, '-c', 'print(7)'], capture_output=True)",
+    "    print('ran', r.stdout)",
+    "except OSError as e:",
+    "    print('refused', e.errno, e)",
+  ].join("\n");
+  const r = await call(client, "run_python", { code });
+  assert.equal(r.isError, false);
+  assert.match(r.structuredContent.stdout, /^(ran b'7\\n'|refused 52 \[Errno 52\] Function not implemented: '\/bin\/python3')\n$/);
+  const again = await call(client, "run_python", { code: "print(x)" });
+  assert.equal(again.structuredContent.stdout, "41\n");   // the kernel lives on
+});
+
 await test("write_file then read it from Python", ["python"], async () => {
   let r = await call(client, "write_file", { path: "notes/a.txt", content: "first line\n" });
   assert.equal(r.isError, false);

@@ -15,6 +15,8 @@
 #   refusal     without its plugin the tier refuses with one line and
 #               exit status 126, never running the module another way
 #   c-api       wb_module_compile_native through libwasmbox.so
+#   group       two stores of a group (src/engine/group.c) on two threads
+#               share its fuel in compiled code (group_native.c)
 #   start-up    the interpreter does not load LLVM (nor does --tier auto
 #               with nothing cached); compiling does
 # One line per failing case, then "N passed, N failed, N skipped"
@@ -286,6 +288,30 @@ elif out=$(timeout 60 "$OUT/api_native" "$OUT/api.wasm" 2>&1) && [ "$out" = ok ]
     pass
 else
     fail "c-api: $out"
+fi
+
+# ---- group ----------------------------------------------------------------------
+# compiled code refills its fuel from a group before trapping (group.c);
+# the program runs from beside the plugin, where the engine looks for it
+wat group '(module
+  (func (export "spin") (loop (br 0)))
+  (func $down (param i32)
+    (if (local.get 0) (then (call $down (i32.sub (local.get 0) (i32.const 1))))))
+  (func (export "rec") (loop (call $down (i32.const 100)) (br 0))))'
+GROUP_BIN=$(dirname "$WB")/.group_native.$$
+GROUP_FLAGS=("${SANFLAGS[@]}")
+[ ${#SANFLAGS[@]} -gt 0 ] && GROUP_FLAGS+=(-DWB_BOUNDS_CHECKS=1)
+if [ -f "$(dirname "$WB")/libwasmbox.a" ]; then
+    if ! cc -std=c11 -D_GNU_SOURCE "${GROUP_FLAGS[@]}" -I"$ROOT/include" -I"$ROOT/src" -I"$ROOT/src/engine" \
+            -o "$GROUP_BIN" "$ROOT/tests/native/group_native.c" "$(dirname "$WB")/libwasmbox.a" \
+            -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash -ldl 2>"$OUT/group_native.log"; then
+        fail "group: does not build: $(head -3 "$OUT/group_native.log" | tr '\n' ' ')"
+    elif out=$(timeout 120 "$GROUP_BIN" "$OUT/group.wasm" 2>&1) && [ "$out" = ok ]; then
+        pass
+    else
+        fail "group: $out"
+    fi
+    rm -f "$GROUP_BIN"
 fi
 
 # ---- start-up -------------------------------------------------------------------

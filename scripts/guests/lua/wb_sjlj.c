@@ -2,7 +2,9 @@
  * wb_sjlj.h). main() here drives the program: it calls Lua's main
  * (renamed wb_lua_main) and, each time the stack unwinds for a save or a
  * jump, rewinds the right saved stack. main and wb_sjlj_drive must not be
- * instrumented (the build lists them in asyncify-removelist). */
+ * instrumented (the build lists them in asyncify-removelist).
+ * The shell (scripts/guests/shell.sh) builds it too, with its own main
+ * (WB_SJLJ_MAIN) and name for messages (WB_SJLJ_NAME). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,11 @@ void asyncify_start_rewind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_rewind")))
 void asyncify_stop_rewind(void);
 
-int wb_lua_main(int argc, char **argv);
+#ifndef WB_SJLJ_MAIN
+#define WB_SJLJ_MAIN wb_lua_main
+#define WB_SJLJ_NAME "lua"
+#endif
+int WB_SJLJ_MAIN(int argc, char **argv);
 
 /* Save areas, one per nesting level of protected calls (Lua nests at most
  * LUAI_MAXCCALLS C calls, so the depth stays small), plus a scratch area
@@ -37,7 +43,7 @@ static int resume_val;
 
 static void fatal(const char *msg)
 {
-    fprintf(stderr, "lua: %s\n", msg);
+    fprintf(stderr, "%s: %s\n", WB_SJLJ_NAME, msg);
     exit(70);
 }
 
@@ -83,7 +89,7 @@ void wb_longjmp(wb_jmpbuf *jb, int val)
 __attribute__((noinline)) static int wb_sjlj_drive(int argc, char **argv)
 {
     for (;;) {
-        int rc = wb_lua_main(argc, argv);
+        int rc = WB_SJLJ_MAIN(argc, argv);
         if (op == OP_NONE)
             return rc;             /* a plain return */
         asyncify_stop_unwind();

@@ -1,0 +1,71 @@
+/* ctx.c: the WASI side of a process (src/wasi/tree.c): its context made
+ * by spawn or fork from its parent's, changed by exec, and the module a
+ * path names. Every call into the WASI layer here holds the tree lock,
+ * and none holds the process table's mutex (the WASI layer's stop hook
+ * takes that one under the tree lock). */
+#include "proc/proc.h"
+#include "wasi/wasi.h"
+#include <stdlib.h>
+#include <string.h>
+
+int wb_proc_ctx_spawn(wb_proc *parent, wb_proc *child, const wb_pimage *im,
+                      const int fds[3])
+{
+    int32_t f[3] = { fds[0], fds[1], fds[2] };
+    wb_wasi_lock(parent->wasi);
+    int rc = wb_wasi_spawn(parent->wasi, f, im->argv, im->argc, im->env,
+                           im->envc, &child->wasi, NULL);
+    wb_wasi_unlock(parent->wasi);
+    return rc;
+}
+
+int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child)
+{
+    wb_wasi_lock(parent->wasi);
+    int rc = wb_wasi_fork(parent->wasi, &child->wasi, NULL);
+    wb_wasi_unlock(parent->wasi);
+    return rc;
+}
+
+int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im)
+{
+    wb_wasi_lock(p->wasi);
+    int rc = wb_wasi_exec(p->wasi, im->argv, im->argc, im->env, im->envc,
+                          NULL);
+    wb_wasi_unlock(p->wasi);
+    return rc;
+}
+
+/* A module decoded from a file's bytes: WE_NOEXEC when it is none. */
+static int decode(const uint8_t *bytes, size_t len, wb_module **out)
+{
+    wb_error e = { 0 };
+    wb_status st = wb_module_new(bytes, len, out, &e);
+    return st == WB_OK ? WE_SUCCESS : st == WB_E_NOMEM ? WE_NOMEM
+                                                       : WE_NOEXEC;
+}
+
+int wb_proc_load_image(wb_proc *p, const char *path, wb_module **out,
+                       const char **argv0)
+{
+    char *name = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *argv0 = NULL;
+    wb_wasi_lock(p->wasi);
+    int rc = wb_wasi_load_image(p->wasi, path, &name, &bytes, &len);
+    wb_wasi_unlock(p->wasi);
+    if (rc)
+        return rc;
+    if (!name) {
+        rc = decode(bytes, len, out);
+        free(bytes);
+        return rc;
+    }
+    wb_error e = { 0 };
+    wb_status st = wb_images_get(p->tree->images, name, out, argv0, &e);
+    free(name);
+    return st == WB_OK ? WE_SUCCESS : st == WB_E_NOT_FOUND ? WE_NOENT
+           : st == WB_E_NOMEM ? WE_NOMEM : WE_NOEXEC;
+}

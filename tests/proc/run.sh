@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# tests/proc/run.sh [WASMBOX]: processes in the sandbox (docs/processes.md).
+# The guests (tests/proc/*.c, built into build/proc/) call the
+# wasmbox_proc imports directly; tree.wasm starts copies of itself as
+# /bin/tree (--image). Each case checks the guest's stdout, the exit
+# status and fields of the JSON report; the cases that end at the
+# deadline also check that the run (every process of it) ended within a
+# bound. One line per failing case, then "N passed, N failed, N skipped"
+# (tests/lib.sh).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WB=$(realpath "${1:-$ROOT/build/wasmbox}")
+OUT=$ROOT/build/proc
+CC=(clang-14 --target=wasm32-wasi --sysroot=/usr -O1)
+mkdir -p "$OUT"
+. "$ROOT/tests/lib.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/wbproc.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+for src in "$ROOT"/tests/proc/*.c; do
+    name=$(basename "$src" .c)
+    if [ ! -f "$OUT/$name.wasm" ] || [ "$src" -nt "$OUT/$name.wasm" ] ||
+       [ "$ROOT/tests/proc/wbproc.h" -nt "$OUT/$name.wasm" ]; then
+        "${CC[@]}" -o "$OUT/$name.wasm" "$src" 2>"$OUT/$name.log" ||
+            fail "$name: does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
+    fi
+done
+TREE=$OUT/tree.wasm FORK=$OUT/fork.wasm
+mkdir -p "$T/data"
+cp "$TREE" "$T/data/t.wasm"
+echo "not a module" >"$T/data/junk"
+
+# check NAME STATUS WANT_STDOUT MAX_SECONDS JQ [ARGS...]: run
+# `wasmbox run --report R ARGS`; the case passes when the exit status is
+# STATUS, stdout is WANT_STDOUT ("*": anything), the run took less than
+# MAX_SECONDS of wall time and the jq expression JQ holds on the report.
+check() {
+    local name=$1 want_rc=$2 want=$3 max=$4 expr=$5 rc t0 t1 ms
+    shift 5
+    t0=$(date +%s%N)
+    timeout 60 "$WB" run --report "$T/r.json" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    t1=$(date +%s%N)
+    ms=$(((t1 - t0) / 1000000))
+    if [ "$rc" != "$want_rc" ]; then
+        fail "$name: exit status $rc, want $want_rc ($(head -c 300 "$T/err" | tr '\n' ' '))"
+    elif [ "$want" != "*" ] && [ "$(cat "$T/out")" != "$want" ]; then
+        fail "$name: stdout: $(head -c 300 "$T/out" | tr '\n' '|'), want $(echo "$want" | tr '\n' '|')"
+    elif [ "$ms" -ge $((max * 1000)) ]; then
+        fail "$name: took ${ms} ms, more than ${max}s"
+    elif ! jq -e "$expr" "$T/r.json" >/dev/null 2>&1; then
+        fail "$name: report: $(cut -c1-400 "$T/r.json") does not satisfy $expr"
+    else
+        pass
+    fi
+}
+
+# Threads of the wasmbox process left when a run ended are caught by
+# the wall-clock bound (the run returns only after joining them all) and
+# by the sanitizer builds' leak check (each thread's stack and process).
+run_cases() {
+    local tier=$1 R=(--tier "$1" --image "tree=$TREE")
+    check "$tier spawn-wait" 0 "waited for it, exit 7
+again: -12" 10 '.processes.started == 2 and .processes.max_live == 2' \
+        "${R[@]}" "$TREE" spawn_wait
+    check "$tier ids" 0 "pid 1 ppid 0; child pid > 1, exit 3" 10 \
+        '.outcome == "exited"' "${R[@]}" "$TREE" ids
+    check "$tier kill-wnohang" 0 "wnohang: 0
+kill: 0
+wait: it, status 15
+no child: -12
+kill gone: 71
+kill bad sig: 28" 10 '.outcome == "exited"' "${R[@]}" "$TREE" kill
+    check "$tier exec" 4 "before exec
+argv[0]=tree
+argv[1]=show
+argv[2]=x y
+env X=1
+env Y=two
+cwd /tmp
+pid 1" 10 '.exit_code == 4 and (.processes == null)' "${R[@]}" "$TREE" exec
+    check "$tier exec-errors" 0 "missing: 44
+not bin: 44
+bad argv: 28
+fault: 21" 10 '.outcome == "exited"' "${R[@]}" "$TREE" exec_missing
+    check "$tier orphans" 0 "reaped 2 orphans whose ppid was the root" 10 \
+        '.processes.started == 4' "${R[@]}" "$TREE" orphans
+    check "$tier max-processes" 0 "spawn sleep: errno 6
+started 3
+after the kills: 1" 10 \
+        '.processes.max_live == 4 and .processes.refused == 1' \
+        "${R[@]}" --max-processes 4 "$TREE" max
+    check "$tier default-max" 0 "spawn sleep: errno 6
+started 15
+after the kills: 1" 10 '.processes.max_live == 16' "${R[@]}" "$TREE" max
+    check "$tier child-loops" 124 "" 8 \
+        '.outcome == "timeout" and .processes.started == 2' \
+        "${R[@]}" --timeout 1s "$TREE" loop_child
+    check "$tier 50-sleepers" 124 "50 sleeping" 8 \
+        '.outcome == "timeout" and .processes.max_live == 51' \
+        "${R[@]}" --timeout 1s --max-processes 51 "$TREE" sleepers 50
+    check "$tier bomb" 124 "*" 8 \
+        '.outcome == "timeout" and .processes.max_live == 8 and .processes.refused > 0' \
+        "${R[@]}" --timeout 1s --max-processes 8 "$TREE" bomb
+    check "$tier root-killed" 137 "" 10 \
+        '.outcome == "exited" and .exit_code == 137' "${R[@]}" "$TREE" killer
+    check "$tier one-process" 0 "spawn sleep: errno 6
+started 0
+spawn exit: errno 6
+after the kills: 0" 10 '.processes.refused == 2' \
+        "${R[@]}" --max-processes 1 "$TREE" max
+    check "$tier pipeline" 0 "lines 1000 sum 500500
+pipeline: 0 0
+bad fd: -8" 10 '.processes.started == 3 and .stdout_bytes == 47' \
+        "${R[@]}" "$TREE" pipeline
+    check "$tier bin-and-files" 0 "/bin/tree
+stat: 0 regular 1
+/data/t.wasm: 9
+not a module: 45" 10 '.processes.started == 2' \
+        "${R[@]}" --dir "$T/data:/data:ro" "$TREE" bin /data/t.wasm
+    check "$tier output-once" 0 "$(printf 'x%.0s' $(seq 3000))" 10 \
+        '.stdout_bytes == 3000 and .processes.started == 4' \
+        "${R[@]}" --max-output 3000 "$TREE" output 3 1000
+    check "$tier output-limit" 119 "*" 10 \
+        '.outcome == "output-limit" and .stdout_bytes == 2500 and .stdout_truncated' \
+        "${R[@]}" --max-output 2500 "$TREE" output 3 1000
+    check "$tier fuel-pool" 121 "" 10 \
+        '.outcome == "fuel" and .fuel_used > 18000000 and .fuel_used <= 21000000' \
+        "${R[@]}" --fuel 20000000 "$TREE" loop_child
+    # fork: the root is in the interpreter whatever the tier
+    check "$tier fork" 0 "child: counter 11, heap parent's, ppid is parent 1
+parent: counter 10, heap changed, child 1 exit 5" 10 \
+        '.processes.started == 2 and .tier == "interp"' \
+        --tier "$tier" "$FORK" basic
+    check "$tier fork-nested" 0 "child 0: 40
+child 1: 41" 10 '.processes.started == 5 and .processes.max_live == 3' \
+        --tier "$tier" "$FORK" nested
+    check "$tier fork-bomb" 124 "" 8 \
+        '.outcome == "timeout" and .processes.max_live == 8 and .processes.refused > 0' \
+        --tier "$tier" --timeout 1s --max-processes 8 "$FORK" bomb
+    check "$tier fork-memory" 0 "forked 4, 3 could not allocate" 20 \
+        '.peak_memory > 83886080 and .peak_memory <= 104857600' \
+        --tier "$tier" --max-memory 100M "$FORK" memory 20
+}
+
+run_cases interp
+
+# The C API: no thread of a killed tree outlives its run (needs the
+# static library, linked as include/wasmbox.h says).
+LIB=$(dirname "$WB")/libwasmbox.a
+SANFLAGS=()
+nm "$LIB" 2>/dev/null | grep -q __asan_ && SANFLAGS=(-fsanitize=address,undefined)
+if [ ! -f "$LIB" ]; then
+    skip "c-api: no $LIB"
+elif ! cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -o "$OUT/tree_api" \
+        "$ROOT/tests/proc/host/tree_api.c" "$LIB" -lm -lpthread -lyaml \
+        -ljansson -lseccomp -lxxhash -ldl "${SANFLAGS[@]}" 2>"$OUT/tree_api.log"; then
+    fail "c-api: does not build: $(head -3 "$OUT/tree_api.log" | tr '\n' ' ')"
+elif out=$(timeout 60 "$OUT/tree_api" "$TREE" 2>&1) && [ "$out" = ok ]; then
+    pass
+else
+    fail "c-api: $out"
+fi
+# Machine code for the images too (compiled into a private cache, so
+# that the run's own tier is the cached one).
+export XDG_CACHE_HOME=$T/cache
+if "$WB" compile "$TREE" >/dev/null 2>"$T/compile.err"; then
+    run_cases cached
+else
+    skip "cached tier: no native compiler here ($(head -c 200 "$T/compile.err"))"
+fi
+# The shell image (make guests: build/guests/shell/), when built: dash
+# forks (in the interpreter) and runs busybox's applets as /bin/NAME.
+SH=${WASMBOX_GUESTS:-$ROOT/build/guests}/shell
+if [ -f "$SH/dash.wasm" ] && [ -f "$SH/busybox.wasm" ]; then
+    S=(--tier interp --image "sh=$SH/dash.wasm")
+    for a in cat echo seq sort head wc yes sleep ls; do
+        S+=(--image "$a=$SH/busybox.wasm")
+    done
+    check "shell pipeline" 3 "hello
+100
+99
+98
+sub" 20 '.processes.max_live >= 3' "${S[@]}" "$SH/dash.wasm" -c \
+        'echo hello | cat; seq 1 100 | sort -rn | head -3; echo $(echo sub); exit 3'
+    check "shell endless pipeline" 124 "" 10 \
+        '.outcome == "timeout" and .processes.started >= 3' \
+        "${S[@]}" --timeout 1s "$SH/dash.wasm" -c 'yes | cat | wc -c'
+    check "shell sleeping tree" 124 "" 10 \
+        '.outcome == "timeout" and .processes.max_live == 11' \
+        "${S[@]}" --timeout 1s "$SH/dash.wasm" -c \
+        'sleep 100 | sleep 100 | sleep 100 | sleep 100 | sleep 100 | \
+         sleep 100 | sleep 100 | sleep 100 | sleep 100 | sleep 100'
+else
+    skip "shell: no $SH/dash.wasm (make guests)"
+fi
+summary
