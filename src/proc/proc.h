@@ -124,6 +124,10 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid);
 int wb_proc_start(wb_proc *p, wb_pimage *image);
 /* Is another process allowed (under t->mu); counts a refusal if not. */
 bool wb_ptree_admit(wb_ptree *t);
+/* Join the threads of the zombies (their guests ended: the threads are
+ * at their last lines), so that processes nobody waits for hold no host
+ * thread; spawn and fork call it first. Without t->mu. */
+void wb_ptree_join_ended(wb_ptree *t);
 wb_proc *wb_ptree_find(wb_ptree *t, int pid);
 
 /* start.c: define WASI (with wasmbox_proc's fd functions) and

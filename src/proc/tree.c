@@ -316,6 +316,25 @@ void wb_proc_abort(wb_proc *p)
     proc_free(p);
 }
 
+void wb_ptree_join_ended(wb_ptree *t)
+{
+    for (;;) {
+        pthread_t th;
+        bool found = false;
+        pthread_mutex_lock(&t->mu);
+        for (wb_proc *p = t->procs; p && !found; p = p->link)
+            if (p->state == WB_PROC_ZOMBIE && p->has_thread) {
+                th = p->thread;        /* p may be reaped meanwhile */
+                p->has_thread = false;
+                found = true;
+            }
+        pthread_mutex_unlock(&t->mu);
+        if (!found)
+            return;
+        pthread_join(th, NULL);
+    }
+}
+
 int wb_proc_reap(wb_ptree *t, wb_proc *p)
 {
     int status = p->status;
