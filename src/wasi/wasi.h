@@ -697,6 +697,8 @@ void wb_strv_free(char **v, size_t n);
 /* tree.c: copy an fd entry as dup(2) does (the same open file; the
  * copy is not close-on-exec). WE_MFILE when the host has no fd left. */
 int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to);
+/* Slots (free) for every fd number below n; the table doubles. */
+int wb_fd_table_cover(wb_wasi *w, uint32_t n);
 /* wb_fd_alloc, but the lowest free fd >= min. */
 int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd);
 /* Highest fd number + 1 that dup2 and dup may name. */
