@@ -670,7 +670,8 @@ wb_status wb_wasi_define_fdops(wb_wasi *w, wb_store *s, wb_linker *l,
 
 /* The registered images (names without '/'): regular files of the
  * virtual /bin and /usr/bin (vroot.c), read-only, size 0. Replaces an
- * earlier list; WE_INVAL for a bad name. A grant at "/", "/bin" or
+ * earlier list, so only before any guest of the tree runs (an fd open on
+ * an earlier image would dangle); WE_INVAL for a bad name. A grant at "/", "/bin" or
  * "/usr/bin" hides the virtual directory there (docs/processes.md). */
 int wb_wasi_set_images(wb_wasi *w, const char *const *names, size_t n);
 /* Is `name` a registered image? */
