@@ -131,18 +131,25 @@ void wb_wasi_set_stop_hook(wb_wasi *w, void (*fn)(void *user, int outcome),
 
 /* A killed context's calls end without a reason for the tree: the proc
  * layer knows why. A timeout never replaces another reason: it is what
- * every other process of the tree sees once a limit ended the run. */
+ * every other process of the tree sees once a limit ended the run. The
+ * reason is the tree's: it is set under the tree lock, taken here for a
+ * caller that does not hold it (wasmbox_http, the proc layer's waits). */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome, const char *msg)
 {
     wb_wtree *t = w->t;
     if (outcome == WB_OUTCOME_TIMEOUT && atomic_load(&w->killed) &&
         !atomic_load(&t->cancelled))
         return wb_caller_trap(c, "killed");
+    bool took = !wb_wasi_locked(w);
+    if (took)
+        wb_wasi_lock(w);
     bool first = t->stop < 0;
     if (first || outcome != WB_OUTCOME_TIMEOUT)
         t->stop = outcome;
     if (first && t->on_stop)
         t->on_stop(t->on_stop_user, outcome);
+    if (took)
+        wb_wasi_unlock(w);
     return wb_caller_trap(c, "%s", msg);
 }
 

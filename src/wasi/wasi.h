@@ -324,7 +324,8 @@ wb_status wb_wasi_define_funcs(wb_wasi *w, wb_store *s, wb_linker *l,
 wb_status wb_wasi_define_http(wb_wasi *w, wb_store *s, wb_linker *l,
                               wb_error *err);
 
-/* End the run for a limit: records the outcome, traps with `msg`. */
+/* End the run for a limit: records the outcome (under the tree lock,
+ * taken unless this thread holds it), traps with `msg`. */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
                        const char *msg);
 
