@@ -55,6 +55,7 @@ wb_status wb_proc_h_fork(wb_caller *c, void *env, const wb_val *a,
     wb_ptree *t = p->tree;
     if (!wb_caller_can_fork(c))
         return wb_ret(r, -WE_NOSYS);
+    wb_ptree_join_ended(t);
     pthread_mutex_lock(&t->mu);
     bool admitted = wb_ptree_admit(t);
     wb_proc *child = admitted ? wb_proc_add(t, p->pid) : NULL;

@@ -146,6 +146,7 @@ static wb_status ended(wb_caller *c, wb_proc *p, int killed)
 static int spawn(wb_proc *p, wb_pimage *im, const int fds[3], int *pid)
 {
     wb_ptree *t = p->tree;
+    wb_ptree_join_ended(t);
     pthread_mutex_lock(&t->mu);
     bool admitted = wb_ptree_admit(t);
     wb_proc *child = admitted ? wb_proc_add(t, p->pid) : NULL;

@@ -104,7 +104,7 @@ static void load_native(img_file *f)
 }
 
 /* Decode f from its descriptor (with r->mu held). */
-static wb_status decode(img_file *f, bool native, wb_error *err)
+static wb_status decode(img_file *f, wb_error *err)
 {
     if (f->m)
         return WB_OK;
@@ -130,8 +130,6 @@ static wb_status decode(img_file *f, bool native, wb_error *err)
         return st;
     close(f->fd);
     f->fd = -1;
-    if (native)
-        load_native(f);
     return WB_OK;
 }
 
@@ -182,8 +180,11 @@ static img_file *file_of(wb_images *r, const char *path, unsigned flags,
                          wb_error *err)
 {
     for (img_file *f = r->files; f; f = f->next)
-        if (f->path && !strcmp(f->path, path))
+        if (f->path && !strcmp(f->path, path)) {
+            f->flags |= flags & WB_IMAGE_NATIVE;   /* the file's, not a
+                                                      name's */
             return f;
+        }
     img_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
@@ -213,8 +214,11 @@ wb_status wb_images_add(wb_images *r, const char *name, const char *path,
     pthread_mutex_lock(&r->mu);
     img_file *f = file_of(r, path, flags, &e);
     wb_status st = f ? WB_OK : e.status;
-    if (f && (flags & WB_IMAGE_PRELOAD))
-        st = decode(f, true, &e);
+    if (f && (flags & WB_IMAGE_PRELOAD)) {
+        st = decode(f, &e);
+        if (st == WB_OK)
+            load_native(f);
+    }
     pthread_mutex_unlock(&r->mu);
     if (st == WB_OK)
         st = add_file(r, name, f, flags, &e);
@@ -255,7 +259,7 @@ wb_status wb_images_get(wb_images *r, const char *name, wb_module **out,
     for (size_t i = 0; i < r->n && !s; i++)
         if (!strcmp(r->names[i].name, name))
             s = &r->names[i];
-    wb_status st = s ? decode(s->file, false, err)
+    wb_status st = s ? decode(s->file, err)
                      : wb_err_set(err, WB_E_NOT_FOUND, "%s: no such image",
                                   name);
     if (st == WB_OK) {

@@ -42,7 +42,7 @@ bool wb_module_imports_fork(const wb_module *m);
 /* ---- tree.c --------------------------------------------------------------- */
 
 /* The tree of a run under cfg's budget (copied: max_processes, limits of
- * each store); images and cwd borrowed from cfg. */
+ * each store, the group's memory and fuel); its images borrowed. */
 wb_status wb_ptree_new(const wb_sandbox_config *cfg, wb_ptree **out,
                        wb_error *err);
 /* The root (pid 1) is the run's store, linker and context (borrowed: the
@@ -110,7 +110,6 @@ struct wb_ptree {
     atomic_bool cancelled;
     wb_limits limits;
     wb_images *images;
-    const wb_sandbox_config *cfg;   /* the run's (borrowed) */
     char *root_cwd;
     wb_group *group;           /* every store's: memory summed, one fuel
                                   pool (src/engine/group.c) */
@@ -124,6 +123,10 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid);
 int wb_proc_start(wb_proc *p, wb_pimage *image);
 /* Is another process allowed (under t->mu); counts a refusal if not. */
 bool wb_ptree_admit(wb_ptree *t);
+/* Join the threads of the zombies (their guests ended: the threads are
+ * at their last lines), so that processes nobody waits for hold no host
+ * thread; spawn and fork call it first. Without t->mu. */
+void wb_ptree_join_ended(wb_ptree *t);
 wb_proc *wb_ptree_find(wb_ptree *t, int pid);
 
 /* start.c: define WASI (with wasmbox_proc's fd functions) and

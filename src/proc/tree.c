@@ -23,27 +23,25 @@ wb_status wb_ptree_new(const wb_sandbox_config *cfg, wb_ptree **out,
                        wb_error *err)
 {
     wb_ptree *t = calloc(1, sizeof *t);
-    if (!t || !(t->root_cwd = strdup(cfg->cwd ? cfg->cwd : "/"))) {
+    if (t && (!(t->root_cwd = strdup(cfg->cwd ? cfg->cwd : "/")) ||
+              !(t->group = wb_group_new(cfg->budget.max_memory,
+                                        cfg->budget.fuel)))) {
+        free(t->root_cwd);
         free(t);
-        return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
+        t = NULL;
     }
+    if (!t)
+        return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
-    t->next_pid = 2;
+    t->next_pid = 1;                   /* the root's */
     t->max_processes = cfg->budget.max_processes ? cfg->budget.max_processes
                                                  : 1;
     wb_limits_default(&t->limits);
     t->limits.max_memory = cfg->budget.max_memory;
     t->limits.max_call_depth = cfg->budget.max_stack;
     t->limits.fuel = cfg->budget.fuel;
-    if (!(t->group = wb_group_new(cfg->budget.max_memory,
-                                  cfg->budget.fuel))) {
-        free(t->root_cwd);
-        free(t);
-        return wb_err_set(err, WB_E_NOMEM, "processes: out of memory");
-    }
     t->images = cfg->images;
-    t->cfg = cfg;
     atomic_init(&t->stop, -1);
     atomic_init(&t->cancelled, false);
     *out = t;
@@ -151,8 +149,6 @@ wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
     pthread_mutex_lock(&t->mu);
     wb_proc *p = wb_proc_add(t, 0);
     if (p) {
-        t->next_pid = 1;               /* the root is pid 1 */
-        p->pid = t->next_pid++;
         p->root = true;
         p->store = s;
         p->linker = l;
@@ -314,6 +310,25 @@ void wb_proc_abort(wb_proc *p)
     pthread_mutex_unlock(&t->mu);
     wb_wasi_free(w);
     proc_free(p);
+}
+
+void wb_ptree_join_ended(wb_ptree *t)
+{
+    for (;;) {
+        pthread_t th;
+        bool found = false;
+        pthread_mutex_lock(&t->mu);
+        for (wb_proc *p = t->procs; p && !found; p = p->link)
+            if (p->state == WB_PROC_ZOMBIE && p->has_thread) {
+                th = p->thread;        /* p may be reaped meanwhile */
+                p->has_thread = false;
+                found = true;
+            }
+        pthread_mutex_unlock(&t->mu);
+        if (!found)
+            return;
+        pthread_join(th, NULL);
+    }
 }
 
 int wb_proc_reap(wb_ptree *t, wb_proc *p)

@@ -15,24 +15,43 @@ wb_fdent *wb_fd_get(wb_wasi *w, uint32_t fd)
     return &w->fds[fd];
 }
 
-int wb_fd_alloc(wb_wasi *w, uint32_t *fd)
+int wb_fd_table_cover(wb_wasi *w, uint32_t n)
+{
+    if (n <= w->nfds)
+        return WE_SUCCESS;
+    uint32_t cap = w->nfds ? w->nfds : 8;
+    while (cap < n)
+        cap *= 2;
+    wb_fdent *t = realloc(w->fds, cap * sizeof *t);
+    if (!t)
+        return WE_NOMEM;
+    memset(t + w->nfds, 0, (cap - w->nfds) * sizeof *t);
+    for (uint32_t i = w->nfds; i < cap; i++)
+        t[i].host = -1;
+    w->fds = t;
+    w->nfds = cap;
+    return WE_SUCCESS;
+}
+
+int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd)
 {
     if (w->nopen >= w->max_files)
         return WE_MFILE;
-    for (uint32_t i = 0; i < w->nfds; i++)
+    for (uint32_t i = min; i < w->nfds; i++)
         if (w->fds[i].kind == WB_FD_FREE) {
             *fd = i;
             return WE_SUCCESS;
         }
-    uint32_t n = w->nfds * 2;
-    wb_fdent *t = realloc(w->fds, n * sizeof *t);
-    if (!t)
-        return WE_NOMEM;
-    memset(t + w->nfds, 0, (n - w->nfds) * sizeof *t);
-    *fd = w->nfds;
-    w->fds = t;
-    w->nfds = n;
-    return WE_SUCCESS;
+    uint32_t at = min > w->nfds ? min : w->nfds;
+    int rc = wb_fd_table_cover(w, at + 1);
+    if (rc == WE_SUCCESS)
+        *fd = at;
+    return rc;
+}
+
+int wb_fd_alloc(wb_wasi *w, uint32_t *fd)
+{
+    return wb_fd_alloc_from(w, 0, fd);
 }
 
 void wb_fd_release(wb_fdent *e)

@@ -300,26 +300,31 @@ WB_WASI_FN(fd_allocate)
                                                    (off_t)len)));
 }
 
-static int sync_fd(wb_fdent *e, bool data)
+/* A disk may take seconds: the other processes of the tree go on
+ * meanwhile (the fd is this process's own). */
+static int sync_fd(wb_wasi *w, wb_fdent *e, bool data)
 {
     if (e->kind == WB_FD_TMPFS || e->kind == WB_FD_VROOT)
         return WE_SUCCESS;
     if (e->kind != WB_FD_HOST)
         return WE_INVAL;
-    return (data ? fdatasync(e->host) : fsync(e->host))
-           ? wb_wasi_errno(errno) : WE_SUCCESS;
+    bool held = wb_wasi_release(w);
+    int rc = data ? fdatasync(e->host) : fsync(e->host);
+    int er = errno;
+    wb_wasi_reacquire(w, held);
+    return rc ? wb_wasi_errno(er) : WE_SUCCESS;
 }
 
 WB_WASI_FN(fd_datasync)
 {
     wb_fdent *e;
     int rc = wb_fd_need(WASI, A32(0), WR_FD_DATASYNC, &e);
-    return wb_ret(r, rc ? rc : sync_fd(e, true));
+    return wb_ret(r, rc ? rc : sync_fd(WASI, e, true));
 }
 
 WB_WASI_FN(fd_sync)
 {
     wb_fdent *e;
     int rc = wb_fd_need(WASI, A32(0), WR_FD_SYNC, &e);
-    return wb_ret(r, rc ? rc : sync_fd(e, false));
+    return wb_ret(r, rc ? rc : sync_fd(WASI, e, false));
 }

@@ -27,15 +27,9 @@ static wb_status fault(wb_wasi *w, wb_val *r, const char *what)
 
 static wb_status done(wb_caller *c, wb_wasi *w, wb_val *r, int code)
 {
-    if (code != WB_NET_CANCELLED)
-        return ret(r, code);
-    bool took = !wb_wasi_locked(w);
-    if (took)
-        wb_wasi_lock(w);
-    wb_status st = wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
-    if (took)
-        wb_wasi_unlock(w);
-    return st;
+    if (code == WB_NET_CANCELLED)
+        return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
+    return ret(r, code);
 }
 
 WB_WASI_FN(http_request)

@@ -387,23 +387,10 @@ static wb_status match_fd(wb_wasi *w, uint32_t i, const fdrec *f,
     return WB_OK;
 }
 
-/* Make slot i exist (the table grows as wb_fd_alloc grows it). */
+/* Make slot i exist. */
 static bool reserve_slot(wb_wasi *w, uint32_t i)
 {
-    uint32_t n = w->nfds;
-    while (n <= i)
-        n *= 2;
-    if (n == w->nfds)
-        return true;
-    wb_fdent *t = realloc(w->fds, n * sizeof *t);
-    if (!t)
-        return false;
-    memset(t + w->nfds, 0, (n - w->nfds) * sizeof *t);
-    for (uint32_t k = w->nfds; k < n; k++)
-        t[k].host = -1;
-    w->fds = t;
-    w->nfds = n;
-    return true;
+    return wb_fd_table_cover(w, i + 1) == WE_SUCCESS;
 }
 
 /* Reopen a file the guest had open, beneath the same grant, at its

@@ -131,18 +131,25 @@ void wb_wasi_set_stop_hook(wb_wasi *w, void (*fn)(void *user, int outcome),
 
 /* A killed context's calls end without a reason for the tree: the proc
  * layer knows why. A timeout never replaces another reason: it is what
- * every other process of the tree sees once a limit ended the run. */
+ * every other process of the tree sees once a limit ended the run. The
+ * reason is the tree's: it is set under the tree lock, taken here for a
+ * caller that does not hold it (wasmbox_http, the proc layer's waits). */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome, const char *msg)
 {
     wb_wtree *t = w->t;
     if (outcome == WB_OUTCOME_TIMEOUT && atomic_load(&w->killed) &&
         !atomic_load(&t->cancelled))
         return wb_caller_trap(c, "killed");
+    bool took = !wb_wasi_locked(w);
+    if (took)
+        wb_wasi_lock(w);
     bool first = t->stop < 0;
     if (first || outcome != WB_OUTCOME_TIMEOUT)
         t->stop = outcome;
     if (first && t->on_stop)
         t->on_stop(t->on_stop_user, outcome);
+    if (took)
+        wb_wasi_unlock(w);
     return wb_caller_trap(c, "%s", msg);
 }
 
@@ -254,45 +261,10 @@ int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to)
     return WE_SUCCESS;
 }
 
-/* Room for fd numbers below n (n <= WB_FD_NUM_MAX). */
-static int table_cover(wb_wasi *w, uint32_t n)
-{
-    if (n <= w->nfds)
-        return WE_SUCCESS;
-    uint32_t cap = w->nfds ? w->nfds : 8;
-    while (cap < n)
-        cap *= 2;
-    wb_fdent *t = realloc(w->fds, cap * sizeof *t);
-    if (!t)
-        return WE_NOMEM;
-    memset(t + w->nfds, 0, (cap - w->nfds) * sizeof *t);
-    for (uint32_t i = w->nfds; i < cap; i++)
-        t[i].host = -1;
-    w->fds = t;
-    w->nfds = cap;
-    return WE_SUCCESS;
-}
-
-int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd)
-{
-    if (w->nopen >= w->max_files)
-        return WE_MFILE;
-    for (uint32_t i = min; i < w->nfds; i++)
-        if (w->fds[i].kind == WB_FD_FREE) {
-            *fd = i;
-            return WE_SUCCESS;
-        }
-    uint32_t at = min > w->nfds ? min : w->nfds;
-    int rc = table_cover(w, at + 1);
-    if (rc == WE_SUCCESS)
-        *fd = at;
-    return rc;
-}
-
 /* Entry fd of w made a copy of `from`; w's slot must be free. */
 static int put_dup(wb_wasi *w, uint32_t fd, const wb_fdent *from)
 {
-    int rc = table_cover(w, fd + 1);
+    int rc = wb_fd_table_cover(w, fd + 1);
     if (rc == WE_SUCCESS)
         rc = wb_fd_dup_ent(from, &w->fds[fd]);
     if (rc == WE_SUCCESS)
@@ -350,7 +322,7 @@ static int child_of(wb_wasi *parent, char *const *argv, size_t argc,
     c->env = wb_strv_copy(env, envc);
     c->nargs = argc;
     c->nenv = envc;
-    if (!c->args || !c->env || table_cover(c, 8)) {
+    if (!c->args || !c->env || wb_fd_table_cover(c, 8)) {
         wb_wasi_free(c);
         return WE_NOMEM;
     }

@@ -330,7 +330,8 @@ wb_status wb_wasi_define_http(wb_wasi *w, wb_store *s, wb_linker *l,
 wb_status wb_wasi_define_noproc(wb_wasi *w, wb_store *s, wb_linker *l,
                                 wb_error *err);
 
-/* End the run for a limit: records the outcome, traps with `msg`. */
+/* End the run for a limit: records the outcome (under the tree lock,
+ * taken unless this thread holds it), traps with `msg`. */
 wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome,
                        const char *msg);
 
@@ -676,7 +677,8 @@ wb_status wb_wasi_define_fdops(wb_wasi *w, wb_store *s, wb_linker *l,
 
 /* The registered images (names without '/'): regular files of the
  * virtual /bin and /usr/bin (vroot.c), read-only, size 0. Replaces an
- * earlier list; WE_INVAL for a bad name. A grant at "/", "/bin" or
+ * earlier list, so only before any guest of the tree runs (an fd open on
+ * an earlier image would dangle); WE_INVAL for a bad name. A grant at "/", "/bin" or
  * "/usr/bin" hides the virtual directory there (docs/processes.md). */
 int wb_wasi_set_images(wb_wasi *w, const char *const *names, size_t n);
 /* Is `name` a registered image? */
@@ -703,6 +705,8 @@ void wb_strv_free(char **v, size_t n);
 /* tree.c: copy an fd entry as dup(2) does (the same open file; the
  * copy is not close-on-exec). WE_MFILE when the host has no fd left. */
 int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to);
+/* Slots (free) for every fd number below n; the table doubles. */
+int wb_fd_table_cover(wb_wasi *w, uint32_t n);
 /* wb_fd_alloc, but the lowest free fd >= min. */
 int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd);
 /* Highest fd number + 1 that dup2 and dup may name. */

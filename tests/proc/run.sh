@@ -93,6 +93,9 @@ after the kills: 1" 10 \
     check "$tier default-max" 0 "spawn sleep: errno 6
 started 15
 after the kills: 1" 10 '.processes.max_live == 16' "${R[@]}" "$TREE" max
+    check "$tier never-waited" 0 "started 200" 20 \
+        '.processes.started == 201' \
+        "${R[@]}" --max-processes 4 "$TREE" nowait 200
     check "$tier child-loops" 124 "" 8 \
         '.outcome == "timeout" and .processes.started == 2' \
         "${R[@]}" --timeout 1s "$TREE" loop_child
