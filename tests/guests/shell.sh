@@ -100,4 +100,11 @@ sh_case "ls -l, realpath, du" 0 "-rw-r--r-- user user 38 f2.txt
 /w/src/f1.txt" "" 'ls -l src | awk "NR==2 { print \$1, \$3, \$4, \$5, \$9 }"
     realpath src/../src/f1.txt; [ "$(du -s src | cut -f1)" -gt 0 ]'
 sh_case "exec" 0 "via exec" "" 'exec echo via exec; echo not reached'
+# fd 3 is the first grant's: a script's own fd 3 moves it away
+sh_case "fds 3-9 over the grants" 0 "back
+into r.txt
+three
+3" "" 'exec 3>&1; exec >r.txt; echo "into r.txt"; exec 1>&3 3>&-; echo back
+    cat r.txt; exec 3>x.txt; echo three >&3; cat x.txt; sh -c "ls src | wc -l"
+    exec 3>&-; rm r.txt x.txt'
 summary
