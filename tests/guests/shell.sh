@@ -9,6 +9,7 @@
 # Each case: stdout, exit status and (when given) stderr. Skipped when the
 # images are not built (make guests).
 set -u
+# shellcheck disable=SC2016  # the cases are scripts for the guest, quoted whole
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WB=$(realpath "${1:-${WB_BUILD:-$ROOT/build}/wasmbox}")
 SH=${WASMBOX_GUESTS:-$(dirname "$WB")/guests}/shell
