@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the cases are scripts for the guest, quoted whole
 # tests/guests/shell.sh [WASMBOX]: the shell image (scripts/guests/shell.sh:
 # dash.wasm, busybox.wasm, applets) through `wasmbox run`, with busybox's
 # applets and sh/dash registered as /bin images (--image). What it checks
@@ -9,7 +10,6 @@
 # Each case: stdout, exit status and (when given) stderr. Skipped when the
 # images are not built (make guests).
 set -u
-# shellcheck disable=SC2016  # the cases are scripts for the guest, quoted whole
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WB=$(realpath "${1:-${WB_BUILD:-$ROOT/build}/wasmbox}")
 SH=${WASMBOX_GUESTS:-$(dirname "$WB")/guests}/shell
