@@ -17,7 +17,8 @@
 #                      $WASMBOX_GUESTS or $(BUILD)/guests, without
 #                      rebuilding them (seconds; rerun after any change
 #                      of wasmbox: a snapshot is bound to its version)
-#   make guests-check  tests/guests/run.sh, preinit.sh and pyproc.sh against
+#   make guests-check  tests/guests/run.sh, preinit.sh, pyproc.sh and
+#                      shell.sh against
 #                      $(BUILD)/wasmbox
 #   make cpython-tests CPython's own regression tests in the guest, the
 #                      full list of tests/cpython/modules (make check runs
@@ -51,6 +52,7 @@ guests-check: all
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/run.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/preinit.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/pyproc.sh
+	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/shell.sh
 
 cpython-tests: all
 	@if [ -z "$$WASMBOX_GUESTS" ]; then $(MAKE) --no-print-directory guests; fi

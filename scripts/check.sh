@@ -241,6 +241,10 @@ one_config() {
     run_counted pyproc "$b/pyproc.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/pyproc.sh
+    step "[$cfg] the shell image (tests/guests/shell.sh)"
+    run_counted guests-shell "$b/guests-shell.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/guests/shell.sh
     step "[$cfg] outbound HTTP from Python and JS (tests/net/guests.sh)"
     run_counted net-guests "$b/net-guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

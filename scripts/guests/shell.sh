@@ -32,8 +32,8 @@ SHELL_REV=1   # bump when the flags above or below change
 # shell_common_key: what the shared objects and flags are made from.
 shell_common_key() {
     (echo "$SHELL_REV $SHELL_CFLAGS $SHELL_LIBS" | sed "s|$WB_GUESTS_DIR|GUESTS|g"
-     compat_key; proc_key; find "$S" -type f | LC_ALL=C sort | xargs cat;
-     cat "$WB_GUESTS_DIR/shell.sh") |
+     compat_key; proc_key; find "$S/include" -type f | LC_ALL=C sort | xargs cat;
+     cat "$WB_GUESTS_DIR/shell.sh" "$S/wb_posix.c" "$S/stat.c") |
         sha256sum | cut -c1-16
 }
 
@@ -55,7 +55,8 @@ build_dash() {
     local tb key d=$B/dash
     tb=$(fetch dash)
     key=$( (shell_common_key; source_line dash; cat "$WB_GUESTS_DIR"/lua/wb_sjlj.* \
-            "$S"/wb_sjlj_stack.c "$WB_GUESTS_DIR"/patches/dash-*.patch 2>/dev/null;
+            "$S"/wb_sjlj_stack.c "$S"/include-dash/* \
+            "$WB_GUESTS_DIR"/patches/dash-*.patch 2>/dev/null;
             wasm-opt --version) | sha256sum | cut -c1-16)
     if stamp_ok dash "$key" && [ -f "$d/dash.wasm" ]; then return 0; fi
     log "dash: building for wasm32-wasi"
@@ -102,8 +103,9 @@ build_dash() {
 build_busybox() {
     local tb key d=$B/busybox
     tb=$(fetch busybox)
-    key=$( (shell_common_key; source_line busybox;
-            cat "$WB_GUESTS_DIR"/patches/busybox-*.patch) | sha256sum | cut -c1-16)
+    key=$( (shell_common_key; source_line busybox; cat "$S/busybox.config" \
+            "$S"/include-busybox/* "$WB_GUESTS_DIR"/patches/busybox-*.patch) |
+          sha256sum | cut -c1-16)
     if stamp_ok busybox "$key" && [ -f "$d/busybox.wasm" ] && [ -f "$d/applets" ]; then
         return 0
     fi

@@ -98,11 +98,24 @@ int dup2(int fd, int to)
         __wasi_fdstat_t st;
         return wb_proc_fail(__wasi_fd_fdstat_get(fd, &st)) < 0 ? -1 : to;
     }
+    __wasi_fdstat_t st;
+    if (wb_proc_fail(__wasi_fd_fdstat_get(fd, &st)) < 0)
+        return -1;   /* EBADF before a grant at `to` moves for nothing */
+    wb_proc_preopen_move(to);
     int e = wb_host_dup2(fd, to);
     if (e)
         return wb_proc_fail(e);
     wb_proc_cloexec_note(to, 0);
     return to;
+}
+
+/* close: a grant's fd (`exec 3>&-` in a script) moves the grant first,
+ * so that its directory stays reachable; replaces wasi-libc's close.o. */
+int close(int fd)
+{
+    wb_proc_preopen_move(fd);
+    wb_proc_cloexec_note(fd, 0);
+    return wb_proc_fail(__wasi_fd_close(fd));
 }
 
 int dup3(int fd, int to, int flags)

@@ -64,6 +64,10 @@ void wb_proc_cloexec_note(int fd, int on);
 int wb_proc_stash_take(pid_t pid, int *status);
 void wb_proc_stash_put(pid_t pid, int status);
 
+/* If fd is a grant's, move the grant to another fd first (preopens.c):
+ * the caller is about to close fd or make it something else. */
+void wb_proc_preopen_move(int fd);
+
 /* The signal handler the program installed for sig (NULL: default). */
 void (*wb_proc_handler(int sig))(int);
 #endif

@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wasi/api.h>
 #include "wb_proc.h"
 #include "imports.h"
 
@@ -91,6 +93,7 @@ int posix_spawnattr_setsigdefault(posix_spawnattr_t *a, const sigset_t *d) { a->
 #define MAP 64
 struct plan {
     int map[MAP];
+    bool acted[3];                 /* an action set the child's fd i */
     int opened[MAP], nopened;
 };
 
@@ -111,6 +114,7 @@ static int play(const posix_spawn_file_actions_t *fa, struct plan *p)
 {
     for (int i = 0; i < MAP; i++)
         p->map[i] = i;
+    memset(p->acted, 0, sizeof p->acted);
     p->nopened = 0;
     for (int i = 0; fa && i < fa->count; i++) {
         const struct wb_spawn_action *a = &fa->actions[i];
@@ -119,6 +123,8 @@ static int play(const posix_spawn_file_actions_t *fa, struct plan *p)
             return ENOSYS;
         if (to >= MAP)
             continue;
+        if (to <= 2)
+            p->acted[to] = true;
         if (a->kind == ACT_CLOSE) {
             p->map[to] = -1;
         } else if (a->kind == ACT_DUP2) {
@@ -137,6 +143,14 @@ static int play(const posix_spawn_file_actions_t *fa, struct plan *p)
         }
     }
     return 0;
+}
+
+/* An fd 0-2 the caller has closed (awk closes its stdin at the end of
+ * its input) stays closed in the child, as fork would leave it. */
+static bool open_fd(int fd)
+{
+    __wasi_fdstat_t st;
+    return __wasi_fd_fdstat_get(fd, &st) != __WASI_ERRNO_BADF;
 }
 
 struct spawn_ctx {
@@ -161,7 +175,7 @@ static int spawn_common(pid_t *pid, const char *file, int search,
     struct spawn_ctx c;
     int e = play(fa, &plan);
     for (int i = 0; i < 3; i++)
-        c.fds[i] = plan.map[i];
+        c.fds[i] = plan.acted[i] || open_fd(i) ? plan.map[i] : -1;
     if (!e && wb_proc_args_make(&c.args, argv, envp ? envp : environ) < 0)
         e = errno;
     else if (!e) {
