@@ -5,8 +5,10 @@
 #   - natively: Debian's dash with PATH set to a directory of busybox
 #     applet links (sh and dash link to dash), the reference;
 #   - in the sandbox: `wasmbox sh` with the copy granted at /work.
-# Its stdout must be byte-identical and its exit status the same; the
-# native status must also be the one the case declares ("# status: N").
+# Its stdout must be byte-identical, its exit status the same, and so
+# must the files it leaves in the working directory (names, types,
+# contents, link targets); the native status must also be the one the
+# case declares ("# status: N").
 # The reference is produced live each run, never committed.
 #
 #   --native-only  run every case natively only and check its declared
@@ -46,7 +48,7 @@ if [ $# -eq 0 ]; then
     cases=("$here"/cases/*.sh)
 else
     for c in "$@"; do
-        c=$here/cases/${c%.sh}.sh
+        c=$here/cases/$(basename "$c" .sh).sh
         [ -f "$c" ] || { echo "shell: no case $c" >&2; exit 2; }
         cases+=("$c")
     done
@@ -88,9 +90,20 @@ fresh() {
     cp -R "$here/fixtures/." "$tmp/run/work/"
 }
 
+# manifest DIR: what a case left in DIR: each path with its type, and a
+# file's checksum or a link's target (not times, modes or sizes on disk).
+manifest() {
+    (cd "$1" && find . | LC_ALL=C sort | while read -r f; do
+        if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"
+        elif [ -f "$f" ]; then echo "$f $(sha256sum <"$f" | cut -c1-16)"
+        else echo "$f/"; fi
+    done)
+}
+
 # native CASE PATH OUT: run CASE with dash in a fresh work directory,
 # tools from PATH, a fixed environment and nothing inherited; stdout to
-# OUT.out, stderr to OUT.err, exit status to OUT.rc.
+# OUT.out, stderr to OUT.err, exit status to OUT.rc, the files it left
+# to OUT.files.
 native() {
     local w=$tmp/run/work rc=0
     fresh
@@ -98,6 +111,7 @@ native() {
         exec timeout 60 env -i PATH="$2" LC_ALL=C TZ=UTC HOME="$w" \
             "$DASH" "$1") </dev/null >"$3.out" 2>"$3.err" || rc=$?
     echo "$rc" >"$3.rc"
+    manifest "$w" >"$3.files"
 }
 
 # guest CASE OUT: the same under `wasmbox sh`, the copy granted at /work
@@ -110,10 +124,11 @@ guest() {
         --env LC_ALL=C --env TZ=UTC --env HOME=/work \
         "$1" </dev/null >"$2.out" 2>"$2.err" || rc=$?
     echo "$rc" >"$2.rc"
+    manifest "$tmp/run/work" >"$2.files"
 }
 
 # differ A B: why runs A and B differ ("" when they do not): exit
-# status, then stdout byte for byte.
+# status, stdout byte for byte, then the files left behind.
 differ() {
     local ra rb
     ra=$(cat "$1.rc") rb=$(cat "$2.rc")
@@ -121,12 +136,16 @@ differ() {
         echo "exit status $rb, reference $ra"
     elif ! cmp -s "$1.out" "$2.out"; then
         echo "stdout differs from the reference"
+    elif ! cmp -s "$1.files" "$2.files"; then
+        echo "the files left in the working directory differ from the reference's"
     fi
 }
 
-# show A B: the evidence of a failure: stdout's diff and B's stderr.
+# show A B: the evidence of a failure: the diff of stdout and of the
+# files left, and B's stderr.
 show() {
     diff -u "$1.out" "$2.out" | sed -n '3,22s/^/     /p'
+    diff -u "$1.files" "$2.files" | sed -n '3,12s/^/     files: /p'
     sed 's/^/     err: /' "$2.err" | head -6
 }
 

@@ -16,7 +16,7 @@ cat redirected.txt
 (
     exec 2> errors.log
     echo "an error" >&2
-    ls no-such-file
+    sh -c 'echo "from a child" >&2'
     echo "done"
 )
 echo "errors.log lines: $(wc -l < errors.log)"
