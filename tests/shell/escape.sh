@@ -112,21 +112,25 @@ done
 (echo overwritten > host_rel) 2>/dev/null
 echo "not written through host_rel"'
 
-# A link to .. inside the grant works, and climbing past the grant's
-# root through it reaches the virtual root, never the host's parent of
-# data/.
+# A link to .. inside the grant works (docs/grants.md: a/up -> ..);
+# climbing past the grant's root through it is refused or reaches the
+# virtual root, never data/'s parent on the host. A link to .. at the
+# grant's root is refused.
 shcase "ln -s .. up; ls up/.. stays inside" "up is /data
-up/.. is the virtual root
+up/.. shows nothing outside
 no secret through up
-top/.. is the virtual root" '
+ln -s .. at the root: refused
+nothing outside through top" '
 mkdir d && cd d && ln -s .. up
 ls up | grep -qx d && echo "up is /data"
-ls up/.. | grep -qx ro && ! ls up/.. | grep -qx outside && echo "up/.. is the virtual root"
+ls up/.. up/../.. 2>/dev/null | grep -qx -e outside -e secret && echo LEAK ||
+    echo "up/.. shows nothing outside"
 cat up/../outside/secret up/../../outside/secret 2>/dev/null && echo LEAK ||
     echo "no secret through up"
 cd /data
-ln -s .. top 2>/dev/null
-ls top/.. 2>/dev/null | grep -qx outside && echo LEAK || echo "top/.. is the virtual root"'
+ln -s .. top 2>/dev/null && echo "ln -s .. at the root: made" || echo "ln -s .. at the root: refused"
+ls top/.. top/../outside 2>/dev/null | grep -qx -e outside -e secret && echo LEAK ||
+    echo "nothing outside through top"'
 
 # cd .. above a grant's root ends at /, and stays there.
 shcase "cd .. above the grant root" "/
