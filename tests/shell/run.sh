@@ -115,14 +115,16 @@ native() {
 }
 
 # guest CASE OUT: the same under `wasmbox sh`, the copy granted at /work
-# (its own --timeout ends the whole process tree; the outer one is for a
-# wasmbox that does not).
+# and the cases read-only at /cases (named by their guest path: the
+# repository may itself lie under a host /work, which `wasmbox sh` would
+# take for the guest's). Its own --timeout ends the whole process tree;
+# the outer one is for a wasmbox that does not.
 guest() {
     local rc=0
     fresh
-    timeout 180 "$W" sh --dir "$tmp/run/work:/work:rw" --cwd /work --timeout 120 \
-        --env LC_ALL=C --env TZ=UTC --env HOME=/work \
-        "$1" </dev/null >"$2.out" 2>"$2.err" || rc=$?
+    timeout 180 "$W" sh --dir "$tmp/run/work:/work:rw" --dir "$here/cases:/cases:ro" \
+        --cwd /work --timeout 120 --env LC_ALL=C --env TZ=UTC --env HOME=/work \
+        "/cases/$(basename "$1")" </dev/null >"$2.out" 2>"$2.err" || rc=$?
     echo "$rc" >"$2.rc"
     manifest "$tmp/run/work" >"$2.files"
 }
