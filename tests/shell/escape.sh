@@ -60,16 +60,16 @@ shcase() {
     fi
 }
 
-# `cd /` shows the virtual root: the grants, /bin and /dev (/dev/null),
-# nothing of the host; it is read-only.
-shcase "cd / lists only the grants, /bin and /dev" "/
+# `cd /` shows the virtual root: the grants, /bin, /usr (/usr/bin) and
+# /dev (/dev/null), nothing of the host; it is read-only.
+shcase "cd / lists only the grants, /bin, /usr and /dev" "/
 bin data ro are there
 nothing else
 sh is in /bin
 / is read-only" '
 cd / && pwd
 [ "$(ls | grep -xE "bin|data|ro" | tr "\n" " ")" = "bin data ro " ] && echo "bin data ro are there"
-ls | grep -vxE "bin|data|dev|ro" || echo "nothing else"
+ls | grep -vxE "bin|data|dev|ro|usr" || echo "nothing else"
 ls /bin | grep -qx sh && echo "sh is in /bin"
 (echo x > /new) 2>/dev/null && echo WROTE || echo "/ is read-only"'
 
