@@ -27,6 +27,12 @@ elif "$W" sh -c true 2>&1 </dev/null | grep -q "unknown command"; then
     nosh="$W has no 'sh' command yet"
 fi
 
+# Every check sends what it does not print to /dev/null, and a failed
+# redirection skips its command: without /dev/null the checks would pass
+# without trying anything, so each script first makes sure it is there.
+devnull='true >/dev/null 2>&1 || { echo "no /dev/null: nothing was tried"; exit 1; }
+'
+
 # shcase NAME WANT SCRIPT: run SCRIPT with `wasmbox sh -c` in a fresh
 # world; WANT is its whole expected stdout.
 shcase() {
@@ -41,7 +47,7 @@ shcase() {
     before=$(escape_fingerprint "$T/w")
     timeout 120 "$W" sh --report "$T/report.json" --timeout 60 \
         --dir "$T/w/data:/data" --dir "$T/w/ro:/ro:ro" --cwd /data \
-        -c "$script" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+        -c "$devnull$script" >"$T/out" 2>"$T/err" </dev/null || rc=$?
     after=$(escape_fingerprint "$T/w")
     outcome=$(jq -r .outcome "$T/report.json" 2>/dev/null)
     links=$(links_outside "$T/w/data")
