@@ -23,6 +23,8 @@ PACKAGES=(
     wabt                        # wat2wasm, for editing test modules
     python3                     # tests/modules/gen_hostile.py
     time                        # /usr/bin/time: peak RSS in hostile tests
+    dash busybox                # tests/shell: the native reference of the
+                                # shell corpus (dash + busybox's applets)
     # guest runtimes (make guests, scripts/guests/)
     llvm-14                     # llvm-ar, llvm-ranlib for the wasm32 builds
     binaryen                    # wasm-opt: Asyncify for the Lua guest

@@ -47,17 +47,6 @@ fingerprint() { escape_fingerprint "$T/w"; }
 
 field() { jq -r ".$2" "$1" 2>/dev/null; }
 
-# links_outside DIR: symlinks below DIR, other than the host-made host_*,
-# that a host tool following them would resolve outside DIR.
-links_outside() {
-    local top l r
-    top=$(realpath "$1")
-    find "$top" -type l ! -name 'host_*' | while read -r l; do
-        r=$(realpath -m "$l" 2>/dev/null) || continue      # loops lead nowhere
-        case $r in "$top" | "$top"/*) ;; *) echo "$l -> $(readlink "$l")" ;; esac
-    done
-}
-
 # run_case NAME WANT_OUTCOME WANT_EXIT_CODE|- -- wasmbox-run-args...
 # Runs with --report; checks outcome, exit code and the fingerprint.
 # $SETUP, when set, is run after the world is made.

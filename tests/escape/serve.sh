@@ -62,17 +62,6 @@ fresh() {
 }
 fingerprint() { escape_fingerprint "$W"; }
 
-# links_outside DIR: symlinks below DIR, other than the host-made host_*,
-# that a host tool following them would resolve outside DIR (as run.sh).
-links_outside() {
-    local top l r
-    top=$(realpath "$1")
-    find "$top" -type l ! -name 'host_*' | while read -r l; do
-        r=$(realpath -m "$l" 2>/dev/null) || continue
-        case $r in "$top" | "$top"/*) ;; *) echo "$l -> $(readlink "$l")" ;; esac
-    done
-}
-
 KEY=escape-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "escape:$KEY" > "$T/keys"
 chmod 600 "$T/keys"
