@@ -19,14 +19,14 @@ extern "C" {
 
 typedef enum wb_lang {
     WB_LANG_PYTHON = 0, WB_LANG_JAVASCRIPT, WB_LANG_LUA, WB_LANG_SQL,
-    WB_LANG_WASM, WB_LANG_COUNT
+    WB_LANG_WASM, WB_LANG_SHELL, WB_LANG_COUNT
 } wb_lang;
 #define WB_LANG_BIT(l) (1u << (l))
-/* The name of a language: "python", "javascript", "lua", "sql", "wasm"
- * ("?" for a value that is none); a static string. */
+/* The name of a language: "python", "javascript", "lua", "sql", "wasm",
+ * "shell" ("?" for a value that is none); a static string. */
 WB_API const char *wb_lang_name(wb_lang l);
 /* The language named `name`: a wb_lang_name or "js", "sqlite", "sqlite3",
- * "python3". false for any other name. */
+ * "python3", "sh". false for any other name. */
 WB_API bool wb_lang_parse(const char *name, wb_lang *out);
 
 typedef struct wb_session_settings {

@@ -210,6 +210,11 @@ typedef struct wb_sandbox_config {
     wb_output_fn output;               /* if set, replaces stdout/stderr fds */
     void *output_user;
     const char *entry;                 /* NULL: "_start" */
+    char *cwd;                         /* the working directory a guest
+                                          that asks (wasmbox_proc.cwd,
+                                          docs/processes.md) starts in;
+                                          NULL: "/". Owned (strdup'd by
+                                          wb_config_set_cwd) */
     bool no_root;                      /* false (default): the guest also
                                           gets "/", after its grants: a
                                           read-only directory listing the
@@ -258,6 +263,9 @@ WB_API void wb_sandbox_config_init(wb_sandbox_config *c);
 /* Free what the wb_config_* helpers allocated (not `c` itself) and empty
  * the lists; `c` can be filled again. */
 WB_API void wb_sandbox_config_free(wb_sandbox_config *c);
+/* Set the working directory (copied; an absolute guest path). Errors:
+ * WB_E_ARG (not absolute, or with a NUL), WB_E_NOMEM. */
+WB_API wb_status wb_config_set_cwd(wb_sandbox_config *c, const char *dir);
 /* Append `arg` (copied) to argv. Errors: WB_E_NOMEM. */
 WB_API wb_status wb_config_add_arg(wb_sandbox_config *c, const char *arg);
 /* Append NAME=VALUE (copied) to the environment; value NULL: `name` is

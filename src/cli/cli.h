@@ -111,7 +111,8 @@ enum {
     WB_RUN_TIMEOUT, WB_RUN_MAX_OUTPUT, WB_RUN_MAX_DISK, WB_RUN_MAX_FILES,
     WB_RUN_MAX_STACK, WB_RUN_NO_OS_SANDBOX, WB_RUN_OS_USER, WB_RUN_ALLOW_HOST,
     WB_RUN_MAX_REQUESTS, WB_RUN_MAX_RESPONSE, WB_RUN_NET_TIMEOUT,
-    WB_RUN_MAX_PROCESSES
+    WB_RUN_MAX_PROCESSES,
+    WB_RUN_CWD
 };
 #define WB_RUN_OPTIONS \
     { "dir", required_argument, NULL, WB_RUN_DIR }, \
@@ -134,7 +135,8 @@ enum {
     { "max-requests", required_argument, NULL, WB_RUN_MAX_REQUESTS }, \
     { "max-response", required_argument, NULL, WB_RUN_MAX_RESPONSE }, \
     { "net-timeout", required_argument, NULL, WB_RUN_NET_TIMEOUT }, \
-    { "max-processes", required_argument, NULL, WB_RUN_MAX_PROCESSES }
+    { "max-processes", required_argument, NULL, WB_RUN_MAX_PROCESSES }, \
+    { "cwd", required_argument, NULL, WB_RUN_CWD }
 /* src/cli/tier.c: prepares module m (read from `module`) for its tier
  * before the lock-down: cached or given native code, compiled now, or a
  * compilation started in the background (see there). */

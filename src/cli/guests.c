@@ -52,7 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef enum { SCAN_PYTHON, SCAN_LUA, SCAN_JS, SCAN_NONE } scan_kind;
+typedef enum { SCAN_PYTHON, SCAN_LUA, SCAN_JS, SCAN_SH, SCAN_NONE } scan_kind;
 
 /* The commands; their images are the session layer's (wb_guest_image). */
 typedef struct guest_def {
@@ -66,6 +66,7 @@ static const guest_def guests[] = {
     { "js", WB_LANG_JAVASCRIPT, SCAN_JS },
     { "lua", WB_LANG_LUA, SCAN_LUA },
     { "sqlite3", WB_LANG_SQL, SCAN_NONE },
+    { "sh", WB_LANG_SHELL, SCAN_SH },
 };
 
 /* The sandbox options given, in order. */
@@ -129,6 +130,11 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--"))
             return i + 1 < argc ? i + 1 : -1;
+        if (kind == SCAN_SH && a[0] == '+' && a[1]) {
+            if (strchr(a + 1, 'o') && !a[strcspn(a + 1, "o") + 2])
+                i++;                           /* +o OPT */
+            continue;
+        }
         if (a[0] != '-' || !a[1])
             return a[0] == '-' ? -1 : i;       /* "-" is stdin */
         switch (kind) {
@@ -149,6 +155,14 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
             break;
         case SCAN_LUA:
             if (!strcmp(a, "-e") || !strcmp(a, "-l"))
+                i++;
+            break;
+        case SCAN_SH:
+            /* -c: a command string, -s: commands from stdin; -o/+o OPT
+             * takes a value; flags combine (-ec) */
+            if (strpbrk(a + 1, "cs"))
+                return -1;
+            if (strchr(a + 1, 'o') && !a[strcspn(a + 1, "o") + 2])
                 i++;
             break;
         case SCAN_JS:
@@ -229,6 +243,17 @@ static bool in_user_dir(const char *abs, const sandbox_opts *so, char *out,
                  rest);
         return true;
     }
+    return false;
+}
+
+/* The guest path of the user's first --dir or --tmpfs, into guest
+ * (PATH_MAX); false when there is none. */
+static bool first_mount(const sandbox_opts *so, char *guest)
+{
+    char host[PATH_MAX];
+    for (int i = 0; i < so->n; i++)
+        if (mount_spec(&so->v[i], host, guest))
+            return true;
     return false;
 }
 
@@ -411,6 +436,14 @@ static int image(const guest_def *g, char *module, size_t mcap, char *lib,
     lib[0] = 0;
     if (im->lib)
         snprintf(lib, lcap, "%s/%s/%s:/lib:ro", gdir, im->dir, im->lib);
+    if (g->lang == WB_LANG_SHELL) {     /* for `python3` in the shell */
+        const wb_guest_image *py = wb_guest_image_of(WB_LANG_PYTHON);
+        snprintf(lib, lcap, "%s/%s/%s", gdir, py->dir, py->lib);
+        if (access(lib, R_OK))
+            lib[0] = 0;
+        else
+            snprintf(lib, lcap, "%s/%s/%s:/lib:ro", gdir, py->dir, py->lib);
+    }
     snap[0] = 0;
     const char *cold = getenv("WASMBOX_COLD");
     if (g->lang == WB_LANG_PYTHON && (!cold || !*cold)) {
@@ -443,7 +476,7 @@ static const char *opt_flag(int c)
 static int build_argv(const guest_def *g, const sandbox_opts *so,
                       const script *sc, char *module, char *lib, char *snap,
                       char *gdir, int argc, char **argv, char **av,
-                      char (*flags)[32])
+                      char (*flags)[32], char *cwd)
 {
     int n = 0;
     bool has_stdin = has_opt(so, WB_RUN_STDIN, NULL);
@@ -472,6 +505,15 @@ static int build_argv(const guest_def *g, const sandbox_opts *so,
     if (!has_stdin) {
         av[n++] = "--stdin";
         av[n++] = "-";
+    }
+    if (g->scan == SCAN_SH && !has_opt(so, WB_RUN_ENV, "PATH")) {
+        av[n++] = "--env";              /* where the tools are */
+        av[n++] = "PATH=/bin";
+    }
+    if (g->scan == SCAN_SH && !has_opt(so, WB_RUN_CWD, NULL) &&
+        first_mount(so, cwd)) {         /* start in the first grant */
+        av[n++] = "--cwd";
+        av[n++] = cwd;
     }
     if (!has_opt(so, 'T', NULL)) {      /* docs/native-tier.md "Guests" */
         av[n++] = "--tier";
@@ -526,8 +568,9 @@ int wb_cli_guest(const char *name, int argc, char **argv)
         }
     }
     if (!rc) {
+        char cwd[PATH_MAX];
         int n = build_argv(g, &so, &sc, module, lib, snap, gdir, argc, argv,
-                           av, flags);
+                           av, flags, cwd);
         script_reaper(&sc);
         rc = wb_cli_run(n, av);
     }

@@ -41,6 +41,11 @@ static const char wb_usage[] =
     "                                grant its directory with --dir DIR:/app:ro\n"
     "                                (RUN OPTIONS: those of 'wasmbox run --help',\n"
     "                                e.g. --allow-host HOST for HTTP(S))\n"
+    "  sh [RUN OPTIONS] [-c CMD | SCRIPT] [ARGS...]\n"
+    "                                a POSIX shell (dash) with busybox's tools\n"
+    "                                in /bin, and python3, qjs, lua, sqlite3 by\n"
+    "                                name; it starts in the first --dir or\n"
+    "                                --tmpfs (or --cwd DIR); docs/processes.md\n"
     "  mcp [--policy FILE] [--http ADDR:PORT]\n"
     "                                serve MCP tools that run code in sandboxed\n"
     "                                sessions (see 'wasmbox mcp --help')\n"
@@ -502,7 +507,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "sandbox-info"))
         return wb_cli_sandbox_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "python") || !strcmp(cmd, "js") || !strcmp(cmd, "lua") ||
-        !strcmp(cmd, "sqlite3"))
+        !strcmp(cmd, "sqlite3") || !strcmp(cmd, "sh"))
         return wb_cli_guest(cmd, argc - 1, argv + 1);
     if (!strcmp(cmd, "guest-snapshot"))
         return wb_cli_guest_snapshot(argc - 1, argv + 1);

@@ -69,6 +69,9 @@ static const char run_help[] =
     "                           guest may start it as a process (spawn,\n"
     "                           exec; docs/processes.md) under the same\n"
     "                           grants and budget; repeatable\n"
+    "  --cwd DIR                the working directory of a guest that asks\n"
+    "                           for one (the shell and tools: wasmbox_proc.cwd,\n"
+    "                           docs/processes.md) [/]\n"
     "  --policy FILE            grants and budget from a policy file\n"
     "                           (docs/policy.example.yaml); the other options\n"
     "                           add grants and override its budget values\n"
@@ -359,6 +362,10 @@ static int opt_one(run_opts *o, int c, const char *v)
     case WB_RUN_STDIN: o->stdin_path = v; return 0;
     case WB_RUN_REPORT: o->report = v; return 0;
     case WB_RUN_ARGV0: o->argv0 = v; return 0;
+    case WB_RUN_CWD:
+        return wb_config_set_cwd(&o->cfg, v) == WB_OK ? 0
+               : usage("%s: '%s' is not an absolute guest path",
+                       opt_name(c), v);
     case WB_RUN_POLICY: return 0;               /* see apply_policy */
     case WB_RUN_NO_OS_SANDBOX: o->no_os_sandbox = true; return 0;
     case WB_RUN_OS_USER: o->os_user = v; return 0;

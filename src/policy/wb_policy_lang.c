@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char *const lang_names[WB_LANG_COUNT] = {
-    "python", "javascript", "lua", "sql", "wasm",
+    "python", "javascript", "lua", "sql", "wasm", "shell",
 };
 
 const char *wb_lang_name(wb_lang l)
@@ -17,6 +17,7 @@ bool wb_lang_parse(const char *name, wb_lang *out)
     static const struct { const char *alias; wb_lang l; } aliases[] = {
         { "js", WB_LANG_JAVASCRIPT }, { "sqlite", WB_LANG_SQL },
         { "sqlite3", WB_LANG_SQL }, { "python3", WB_LANG_PYTHON },
+        { "sh", WB_LANG_SHELL },
     };
     for (int i = 0; i < WB_LANG_COUNT; i++)
         if (!strcmp(name, lang_names[i])) {
@@ -37,5 +38,6 @@ void wb_session_settings_default(wb_session_settings *s)
     s->interp = false;
     s->languages = WB_LANG_BIT(WB_LANG_PYTHON) |
                    WB_LANG_BIT(WB_LANG_JAVASCRIPT) |
-                   WB_LANG_BIT(WB_LANG_LUA) | WB_LANG_BIT(WB_LANG_SQL);
+                   WB_LANG_BIT(WB_LANG_LUA) | WB_LANG_BIT(WB_LANG_SQL) |
+                   WB_LANG_BIT(WB_LANG_SHELL);
 }

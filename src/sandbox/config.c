@@ -40,6 +40,8 @@ void wb_sandbox_config_free(wb_sandbox_config *c)
     free(c->args);
     free(c->env);
     free(c->grants);
+    free(c->cwd);
+    c->cwd = NULL;
     c->args = c->env = NULL;
     c->grants = NULL;
     c->nargs = c->nenv = c->ngrants = 0;
@@ -54,6 +56,18 @@ static wb_status push_str(char ***v, size_t *n, char *s)
     }
     t[(*n)++] = s;
     *v = t;
+    return WB_OK;
+}
+
+wb_status wb_config_set_cwd(wb_sandbox_config *c, const char *dir)
+{
+    if (dir[0] != '/')
+        return WB_E_ARG;
+    char *d = strdup(dir);
+    if (!d)
+        return WB_E_NOMEM;
+    free(c->cwd);
+    c->cwd = d;
     return WB_OK;
 }
 

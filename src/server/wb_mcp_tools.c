@@ -58,6 +58,15 @@ static const tool_def tools[] = {
       "Run a Lua 5.4 chunk in this session's sandbox. Each call starts a "
       "fresh interpreter (no state kept); files in /work persist.",
       WB_LANG_LUA },
+    { "run_shell", "Run a shell command",
+      "Run a POSIX shell command line or script (dash, with busybox's "
+      "tools: ls, cat, grep, sed, awk, find, xargs, sort, uniq, wc, head, "
+      "tail, cut, tr, diff, ... and python3, qjs, lua, sqlite3 by name) "
+      "in this session's sandbox. The working directory is /work, the "
+      "session's files: a file written by run_python is there for grep "
+      "in the next call. Each call starts a fresh shell (variables and cd "
+      "are not kept); files in /work persist. Exit status and stderr are "
+      "returned.", WB_LANG_SHELL },
     { "write_file", "Write a file",
       "Create or replace a file in the session workspace (/work). 'path' "
       "is relative to /work (or starts with /work/); parent directories "
@@ -104,6 +113,8 @@ json_t *wb_mcp_tools_list(const wb_mcp_conn *c)
             schema = schema_code("JavaScript source code to run");
         else if (!strcmp(t->name, "run_lua"))
             schema = schema_code("Lua source code to run");
+        else if (!strcmp(t->name, "run_shell"))
+            schema = schema_code("shell commands to run (sh -c)");
         else if (!strcmp(t->name, "run_sql"))
             schema = json_pack(
                 "{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}, s:[s], s:b}",

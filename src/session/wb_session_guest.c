@@ -27,6 +27,7 @@ static const wb_guest_image images[WB_LANG_COUNT] = {
     [WB_LANG_LUA] = { "lua", "lua.wasm", NULL, "lua" },
     [WB_LANG_SQL] = { "sqlite", "sqlite3.wasm", NULL, "sqlite3" },
     [WB_LANG_WASM] = { NULL, NULL, NULL, "module.wasm" },
+    [WB_LANG_SHELL] = { "shell", "dash.wasm", NULL, "sh" },
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -251,12 +252,14 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
         st = wb_config_add_env(c, "HOME", "/work");
     if (!st && lang == WB_LANG_PYTHON && !has_env(p, "PYTHONIOENCODING"))
         st = wb_config_add_env(c, "PYTHONIOENCODING", "utf-8");
-    /* Python's library first (fd 3), as in its pre-initialized snapshot */
-    if (!st && lang == WB_LANG_PYTHON) {
+    /* Python's library first (fd 3), as in its pre-initialized snapshot;
+     * a shell's too, so that `python3` in it finds its library */
+    if (!st && (lang == WB_LANG_PYTHON || lang == WB_LANG_SHELL)) {
         char lib[PATH_MAX];
         const char *gd = guests_dir(s);
         snprintf(lib, sizeof lib, "%s/python/lib", gd ? gd : ".");
-        st = wb_config_add_dir(c, lib, "/lib", true);
+        if (lang == WB_LANG_PYTHON || access(lib, R_OK) == 0)
+            st = wb_config_add_dir(c, lib, "/lib", true);
     }
     if (!st)
         st = wb_config_add_dir(c, s->ws, "/work", false);
@@ -269,8 +272,12 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
         else if (g->kind == WB_GRANT_TMPFS)
             st = wb_config_add_tmpfs(c, g->guest, g->size);
     }
-    /* the catch-all "/" last: more specific grants win */
-    if (!st && !kernel)
+    /* the catch-all "/" last: more specific grants win. Not for a shell:
+     * it starts in /work (a cwd it asks for), and its root must show
+     * /bin, where its tools are */
+    if (!st && lang == WB_LANG_SHELL)
+        st = wb_config_set_cwd(c, "/work");
+    else if (!st && !kernel)
         st = wb_config_add_dir(c, s->ws, "/", false);
     if (!st)
         st = wb_config_add_arg(c, images[lang].argv0);

@@ -78,7 +78,8 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     wb_sandbox_config c;
     wb_module *m = NULL;
     wb_capture cap = { 0 };
-    bool code_arg = lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT;
+    bool code_arg = lang == WB_LANG_PYTHON || lang == WB_LANG_JAVASCRIPT ||
+                    lang == WB_LANG_SHELL;
     const wb_snapshot *pre = NULL;
     wb_status st = wb_sess_config(s, lang, false, &c, err);
     if (st)
@@ -91,7 +92,7 @@ static wb_status one_shot(wb_session *s, wb_lang lang, const char *code,
     else if (lang != WB_LANG_PYTHON ||
              !(pre = wb_sess_pre(s)))
         st = wb_sess_module(s, lang, &m, err);
-    if (!st && lang == WB_LANG_PYTHON) {
+    if (!st && (lang == WB_LANG_PYTHON || lang == WB_LANG_SHELL)) {
         if (!(st = ARG("-c")))
             st = arg(&c, code, len, err);
     } else if (!st && lang == WB_LANG_JAVASCRIPT) {
