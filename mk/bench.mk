@@ -25,6 +25,10 @@
 #   make bench-fork          wb_session_fork: fork time and the memory of
 #                            100 forks of a 100 MiB Python kernel (bench/
 #                            fork_bench.c)
+#   make bench-shell         `sh -c true` start-up and the throughput of
+#                            `seq 1000000 | sort -n | uniq | wc -l`, the
+#                            guest shell against native dash (bench/
+#                            shell.py; skipped without the shell guest)
 #   make bench-http          `wasmbox serve` under wrk: POST /v1/run of
 #                            Python and of a tiny module, with and without
 #                            isolation, in a network namespace of its own
@@ -88,6 +92,7 @@ bench: all bench-build
 	$(MAKE) --no-print-directory bench-preinit
 	$(MAKE) --no-print-directory bench-startup
 	$(MAKE) --no-print-directory bench-fork
+	$(MAKE) --no-print-directory bench-shell
 	$(MAKE) --no-print-directory bench-http
 
 bench-preinit: all
@@ -107,6 +112,13 @@ bench-startup: all $(BENCH_DIR)/wasm/hello.wasm
 	    --tier interp --tier cached \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5) \
 	    | tee $(BUILD)/bench/startup.md
+
+.PHONY: bench-shell
+bench-shell: all
+	python3 bench/shell.py --wasmbox $(BUILD)/wasmbox \
+	    --guests $${WASMBOX_GUESTS:-$(BUILD)/guests} \
+	    $(if $(filter quick,$(BENCH_VARIANT)),--runs 5 --lines 100000) \
+	    --out $(BUILD)/bench/shell.md
 
 .PHONY: bench-http
 bench-http: all
