@@ -154,6 +154,7 @@ wb_status wb_oslock_apply(wb_oslock *l, wb_error *e)
     if (l->applied)
         return WB_OK;           /* the process stays locked down */
     l->failed = true;
+    wb_wasi_null_fd();          /* the guests' /dev/null: open it now */
     if (apply_layers(l, e))
         return e->status ? e->status : wb_err_set(e, WB_E_IO, "lock-down");
     l->applied = true;

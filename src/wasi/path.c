@@ -196,6 +196,21 @@ static int open_vdir(wb_fdent *d, const oreq *q, wb_fdent *e)
 
 static int creat_name(wb_fdent *d, const char *path, uint32_t of);
 
+/* /dev/null of the virtual root: a duplicate of the process's host one,
+ * readable and writable whatever the root's own rights (vroot.c). */
+static int open_null(const oreq *q, wb_fdent *e)
+{
+    if (q->of & WO_DIRECTORY)
+        return WE_NOTDIR;
+    if ((q->of & WO_CREAT) && (q->of & WO_EXCL))
+        return WE_EXIST;
+    if ((e->host = fcntl(wb_wasi_null_fd(), F_DUPFD_CLOEXEC, 3)) < 0)
+        return wb_wasi_errno(errno);
+    e->kind = WB_FD_HOST;
+    e->type = WF_CHAR;
+    return WE_SUCCESS;
+}
+
 /* Rights beyond what the directory may hand down, or that do not apply to
  * what was opened, are left out of the new fd rather than refused:
  * programs pass fixed sets, or the rights of another fd. Asking to write
@@ -207,19 +222,31 @@ WB_WASI_FN(path_open)
     wb_fdent *d, view, ne = { .host = -1 };
     char path[WB_PATH_MAX];
     uint32_t of = A32(4) & 0xffff, ff = A32(7) & 0xffff, nfd;
-    uint64_t need = WR_PATH_OPEN |
-                    (of & WO_CREAT ? WR_PATH_CREATE_FILE : 0) |
+    uint64_t need = (of & WO_CREAT ? WR_PATH_CREATE_FILE : 0) |
                     (of & WO_TRUNC ? WR_PATH_FILESTAT_SET_SIZE : 0);
-    int rc = dir_arg(w, c, A32(0), need, A32(2), A32(3), path, &d, &view);
+    /* Through the virtual root, creating or truncating is refused once
+     * the path resolved, unless it is /dev/null (`> /dev/null`). */
+    const wb_fdent *at = wb_fd_get(w, A32(0));
+    bool via_root = at && at->kind == WB_FD_VROOT;
+    int rc = dir_arg(w, c, A32(0), WR_PATH_OPEN | (via_root ? 0 : need),
+                     A32(2), A32(3), path, &d, &view);
+    bool null = rc == WE_SUCCESS && d->kind == WB_FD_VROOT &&
+                wb_vroot_is_null(d->vnode);
+    wb_fdent *root;
+    int refused;
+    if (via_root && need && !null &&
+        (refused = wb_fd_need(w, A32(0), WR_PATH_OPEN | need, &root)))
+        rc = refused;                 /* as before it resolved: EROFS */
     if (rc == WE_SUCCESS && !wb_gptr(c, A32(8), 4))
         rc = WE_FAULT;
     if (rc)
         return wb_ret(r, rc);
-    uint64_t base = A64(5) & d->inherit, inh = A64(6) & d->inherit, tb, ti;
+    uint64_t mask = null ? ~(uint64_t)0 : d->inherit;
+    uint64_t base = A64(5) & mask, inh = A64(6) & mask, tb, ti;
     oreq q = { .path = path, .follow = A32(1) & WL_FOLLOW,
                .rd = base & (WR_FD_READ | WR_FD_READDIR),
                .wr = base & WR_OPEN_WRITE, .of = of, .ff = ff };
-    if (d->ro && q.wr)
+    if (d->ro && q.wr && !null)
         return wb_ret(r, WE_ROFS);
     if ((rc = wb_fd_alloc(w, &nfd)))
         return wb_ret(r, rc);
@@ -228,9 +255,10 @@ WB_WASI_FN(path_open)
     bool made = false;
     if ((of & WO_CREAT) && (of & WO_DIRECTORY))
         return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
-    if ((of & WO_CREAT) && (rc = creat_name(d, path, of)))
+    if (!null && (of & WO_CREAT) && (rc = creat_name(d, path, of)))
         return wb_ret(r, rc);
-    rc = d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
+    rc = null ? open_null(&q, &ne)
+       : d->kind == WB_FD_HOST ? open_host(d, &q, &ne, &made)
        : d->kind == WB_FD_TMPFS ? open_tmp(d, &q, &ne, &made)
        : open_vdir(d, &q, &ne);
     if (rc)

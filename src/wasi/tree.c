@@ -155,6 +155,19 @@ wb_status wb_wasi_stop(wb_wasi *w, wb_caller *c, int outcome, const char *msg)
 
 /* ---- contexts --------------------------------------------------------------- */
 
+static int null_fd = -1;
+static void open_null(void)
+{
+    null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+int wb_wasi_null_fd(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, open_null);
+    return null_fd;
+}
+
 static wb_wtree *tree_new(void)
 {
     wb_wtree *t = calloc(1, sizeof *t);

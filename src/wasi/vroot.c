@@ -25,7 +25,13 @@
  * read-only, so that a shell's PATH search finds them with stat();
  * exec and spawn run them by name (wb_wasi_load_image). A grant at or
  * above /bin or /usr/bin hides them there, as it hides any directory of
- * the root beneath it. */
+ * the root beneath it.
+ *
+ * /dev/null is the root's one device (scripts redirect to it all the
+ * time): opened, it is a duplicate of a host /dev/null the process
+ * opened before any lock-down (wb_wasi_null_fd), so reads end at once and
+ * writes vanish, and nothing counts against the budget's output or disk.
+ * A grant at or above /dev hides it. */
 #include "wasi/wasi.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +49,7 @@ struct wb_vnode {
     wb_vnode **kids; size_t nkids;
     bool mounted;                  /* a grant is here: `grant` */
     bool image;                    /* a registered image: a file */
+    bool null_dev;                 /* /dev/null: a character device */
     uint64_t last_ino;             /* the root: the last inode given */
     wb_fdent grant;                /* the grant's directory (its own fd) */
     uint64_t grant_ino;            /* its inode, as readdir shows it */
@@ -152,6 +159,9 @@ static int mount(wb_vnode *v, const wb_fdent *e)
     return WE_SUCCESS;
 }
 
+static int put_files(wb_vnode *root, const char *dir, char **names,
+                     size_t n, bool dev);
+
 int wb_vroot_new(wb_wasi *w, wb_vnode **out)
 {
     struct timespec ts;
@@ -173,6 +183,14 @@ int wb_vroot_new(wb_wasi *w, wb_vnode **out)
         }
     }
     root->last_ino = ino;
+    static char *null_name[] = { "null" };
+    int rc = wb_wasi_null_fd() >= 0 ? put_files(root, "dev", null_name, 1,
+                                                 true)
+                                    : WE_SUCCESS;
+    if (rc) {
+        wb_vroot_free(root);
+        return rc;
+    }
     *out = root;
     return WE_SUCCESS;
 }
@@ -273,7 +291,7 @@ int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view)
         } else if (n == 1 && s[0] == '.') {
             /* nothing */
         } else if ((next = child(k.cur, s, n))) {
-            if (next->image && s[n])
+            if ((next->image || next->null_dev) && s[n])
                 return WE_NOTDIR;          /* "sh/" or "sh/x" */
             k.cur = next;
             k.depth++;
@@ -297,7 +315,12 @@ int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view)
 
 uint8_t wb_vroot_type(const wb_vnode *v)
 {
-    return v->image ? WF_REG : WF_DIR;
+    return v->null_dev ? WF_CHAR : v->image ? WF_REG : WF_DIR;
+}
+
+bool wb_vroot_is_null(const wb_vnode *v)
+{
+    return v->null_dev;
 }
 
 const char *wb_vroot_image(const wb_vnode *v)
@@ -310,8 +333,8 @@ void wb_vroot_stat(const wb_vnode *v, wb_fstat *st)
     st->dev = WB_VROOT_DEV;
     st->ino = v->ino;
     st->type = wb_vroot_type(v);
-    /* a directory: "." and each entry's ".."; an image: its one name */
-    st->nlink = v->image ? 1 : 2 + v->nkids;
+    /* a directory: "." and each entry's ".."; a file: its one name */
+    st->nlink = wb_vroot_type(v) != WF_DIR ? 1 : 2 + v->nkids;
     st->size = 0;
     st->atim = st->mtim = st->ctim = v->time;
 }
@@ -354,8 +377,8 @@ static void drop_images(wb_vnode *v)
 
 /* The names at directory `dir` of the root, unless a grant is at or
  * above it (wasi-libc sends the paths there to the grant). */
-static int put_images(wb_vnode *root, const char *dir, char **names,
-                      size_t n)
+static int put_files(wb_vnode *root, const char *dir, char **names,
+                     size_t n, bool dev)
 {
     const wb_vnode *at = root;
     for (const char *s = dir; at && *s;) {
@@ -367,7 +390,8 @@ static int put_images(wb_vnode *root, const char *dir, char **names,
     wb_vnode *v = place(root, dir, &root->last_ino);
     if (!v)
         return WE_NOMEM;
-    drop_images(v);
+    if (!dev)
+        drop_images(v);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(names[i]);
         if (child(v, names[i], len))
@@ -380,7 +404,8 @@ static int put_images(wb_vnode *root, const char *dir, char **names,
                                 root->time);
         if (!k)
             return WE_NOMEM;
-        k->image = true;
+        k->image = !dev;
+        k->null_dev = dev;
         v->kids[v->nkids++] = k;
     }
     return WE_SUCCESS;
@@ -388,6 +413,6 @@ static int put_images(wb_vnode *root, const char *dir, char **names,
 
 int wb_vroot_set_images(wb_vnode *root, char **names, size_t n)
 {
-    int rc = put_images(root, "bin", names, n);
-    return rc ? rc : put_images(root, "usr/bin", names, n);
+    int rc = put_files(root, "bin", names, n, false);
+    return rc ? rc : put_files(root, "usr/bin", names, n, false);
 }

@@ -551,7 +551,13 @@ void wb_vroot_free(wb_vnode *root);
  * path then ".". */
 int wb_vroot_enter(const wb_fdent *d, char *path, wb_fdent *view);
 void wb_vroot_stat(const wb_vnode *v, wb_fstat *st);
-uint8_t wb_vroot_type(const wb_vnode *v);        /* WF_DIR or WF_REG */
+uint8_t wb_vroot_type(const wb_vnode *v);  /* WF_DIR, WF_REG, WF_CHAR */
+/* Is v /dev/null (path_open gives a duplicate of wb_wasi_null_fd())? */
+bool wb_vroot_is_null(const wb_vnode *v);
+/* The process's host /dev/null (O_RDWR, close-on-exec), opened on the
+ * first call, or -1 if it cannot be opened. wb_oslock_apply calls it
+ * before locking the process down, after which it could not be opened. */
+int wb_wasi_null_fd(void);
 /* The image v is (its name), or NULL for a directory. */
 const char *wb_vroot_image(const wb_vnode *v);
 /* /bin and /usr/bin list `names` (replacing an earlier list). */
