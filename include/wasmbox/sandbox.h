@@ -251,9 +251,6 @@ typedef struct wb_sandbox_config {
                                           is lost */
     wb_images *images;                 /* NULL (default): no /bin images;
                                           borrowed (see wb_images_new) */
-    const char *cwd;                   /* the root process's working
-                                          directory (wasmbox_proc.cwd);
-                                          NULL: "/". Borrowed */
 } wb_sandbox_config;
 
 /* Set `c` to an empty configuration: no arguments, environment or
