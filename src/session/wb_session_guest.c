@@ -239,12 +239,38 @@ static bool has_env(const wb_sandbox_config *c, const char *name)
     return false;
 }
 
+/* The standard images of the guests directory, /bin of every step (a
+ * shell's tools, Python's subprocess; docs/processes.md): one registry
+ * per process, made at the first step (in a worker, after its lock-down:
+ * the guests directory stays readable, and the images run interpreted),
+ * kept until exit. NULL when there are none. */
+static wb_images *std_images(wb_session *s)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static wb_images *reg;
+    static bool tried;
+    const char *gd = guests_dir(s);
+    pthread_mutex_lock(&mu);
+    if (!tried && gd) {
+        tried = true;
+        wb_error e = { 0 };
+        if ((reg = wb_images_new()) &&
+            wb_images_add_guests(reg, gd, 0, &e) != WB_OK) {
+            wb_images_free(reg);
+            reg = NULL;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return reg;
+}
+
 wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
                          wb_sandbox_config *c, wb_error *err)
 {
     const wb_sandbox_config *p = s->policy;
     wb_sandbox_config_init(c);
     c->budget = p->budget;
+    c->images = std_images(s);
     wb_status st = WB_OK;
     for (size_t i = 0; i < p->nenv && !st; i++)
         st = wb_config_add_env(c, p->env[i], NULL);

@@ -53,7 +53,7 @@ budget:
   disk: 64M
 session:
   idle_expiry: 1h
-  languages: [python, javascript, lua, sql, wasm]
+  languages: [python, javascript, lua, sql, wasm, shell]
 EOF
 
 # start_server NAME ARGS...: sets PORT_<NAME>, PID_<NAME>; with NOFILE=N
@@ -159,6 +159,18 @@ if command -v wat2wasm >/dev/null; then
         [ "$CODE" = 200 -a "$(jget "j['outcome']")" = error ]
 else
     skip "one-shot wasm (no wat2wasm; install wabt)"
+fi
+if lang_ok shell dash.wasm; then
+    # issue 19: a pipeline of busybox's tools over a file of the request
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json shell 'grep -c x in/a.txt | tr 0-9 a-j; cat in/a.txt | sort -r | head -1; pwd' \
+        '{"files": {"in/a.txt": "ax\nb\nxc\n"}}')"
+    check "one-shot shell: a pipeline over a file of 'files'" \
+        [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "$(printf 'c\nxc\n/work')" ]
+    req POST "$U/v1/run" -H "$HA" -d "$(run_json shell 'nosuch; exit 7')"
+    check "one-shot shell: a missing command on stderr, the script's status" \
+        [ "$CODE" = 200 -a "$(jget "j['exit_code']")" = 7 -a "$(jget "'nosuch: not found' in j['stderr']")" = True ]
+else
+    skip "one-shot shell (no shell guest; make guests)"
 fi
 if lang_ok python python.wasm; then
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'print(open("in/data.txt").read().upper())' \

@@ -18,6 +18,7 @@ const have = {
   python: existsSync(join(guests, "python/python.wasm")),
   js: existsSync(join(guests, "js/qjs.wasm")),
   sqlite: existsSync(join(guests, "sqlite/sqlite3.wasm")),
+  shell: existsSync(join(guests, "shell/dash.wasm")),
 };
 const state = mkdtempSync(join(tmpdir(), "wb-mcp-test-"));
 const policy = join(state, "policy.yaml");
@@ -28,7 +29,7 @@ writeFileSync(policy, [
   "  memory: 512M",
   "session:",
   "  idle_expiry: 1h",
-  "  languages: [python, javascript, sql, lua]",
+  "  languages: [python, javascript, sql, lua, shell]",
   "",
 ].join("\n"));
 const env = { ...process.env, WASMBOX_STATE_DIR: state, WASMBOX_GUESTS: guests };
@@ -75,7 +76,7 @@ await test("stdio: initialize", [], async () => {
 await test("stdio: tools/list", [], async () => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  for (const n of ["run_python", "run_javascript", "run_sql", "run_lua",
+  for (const n of ["run_python", "run_javascript", "run_sql", "run_lua", "run_shell",
                    "write_file", "read_file", "list_files", "reset_session",
                    "fork_session"])
     assert.ok(names.includes(n), `missing ${n} in ${names}`);
@@ -133,6 +134,26 @@ await test("run_python: subprocess in the kernel starts or fails cleanly", ["pyt
   assert.match(r.structuredContent.stdout, /^(ran b'7\\n'|refused 52 \[Errno 52\] Function not implemented: '\/bin\/python3')\n$/);
   const again = await call(client, "run_python", { code: "print(x)" });
   assert.equal(again.structuredContent.stdout, "41\n");   // the kernel lives on
+});
+
+// issue 19: one session's files, seen by both languages
+await test("run_python writes a file, run_shell greps it and answers", ["python", "shell"], async () => {
+  let r = await call(client, "run_python",
+                     { code: "open('/work/found.txt', 'w').write('alpha\\nbeta x\\ngamma x\\n')" });
+  assert.equal(r.isError, false);
+  r = await call(client, "run_shell",
+                 { code: "grep -c x found.txt && wc -l < found.txt && echo made by sh > shell.txt" });
+  assert.equal(r.isError, false, JSON.stringify(r.structuredContent));
+  assert.equal(r.structuredContent.stdout, "2\n3\n");
+  r = await call(client, "run_python", { code: "print(open('/work/shell.txt').read(), end='')" });
+  assert.equal(r.structuredContent.stdout, "made by sh\n");
+});
+
+await test("run_shell: a missing command is status 127", ["shell"], async () => {
+  const r = await call(client, "run_shell", { code: "nosuchtool --help" });
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent.exit_code, 127);
+  assert.match(r.structuredContent.stderr, /nosuchtool: not found/);
 });
 
 await test("write_file then read it from Python", ["python"], async () => {
