@@ -481,7 +481,8 @@ static int build_argv(const guest_def *g, const sandbox_opts *so,
     int n = 0;
     bool has_stdin = has_opt(so, WB_RUN_STDIN, NULL);
     av[n++] = "run";
-    av[n++] = "--x-guest-images";       /* /bin: docs/processes.md */
+    /* /bin: docs/processes.md; the shell's tools natively when cached */
+    av[n++] = g->scan == SCAN_SH ? "--x-guest-tools" : "--x-guest-images";
     av[n++] = gdir;
     av[n++] = "--argv0";
     av[n++] = (char *)wb_guest_image_of(g->lang)->argv0;

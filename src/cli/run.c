@@ -180,6 +180,11 @@ typedef struct run_opts {
     const char **images;        /* --image NAME=MODULE, in order */
     const char *guests_dir;     /* --x-guest-images DIR: its standard
                                    images (wb_images_add_guests) */
+    bool guest_tools;           /* --x-guest-tools DIR: the same, with
+                                   the shell and tools decoded before the
+                                   lock-down and run from cached machine
+                                   code when there is some (wasmbox sh;
+                                   the tools do not fork) */
     size_t nimages;
 } run_opts;
 
@@ -289,6 +294,7 @@ static const struct option longopts[] = {
     { "native-code", required_argument, NULL, 'N' },
     { "image", required_argument, NULL, 'I' },
     { "x-guest-images", required_argument, NULL, 'G' },  /* language cmds */
+    { "x-guest-tools", required_argument, NULL, 'B' },   /* wasmbox sh */
     { NULL, 0, NULL, 0 }
 };
 
@@ -384,6 +390,7 @@ static int opt_one(run_opts *o, int c, const char *v)
     case 'P': o->preinit = v; return 0;
     case 'I': return opt_image(o, v);
     case 'G': o->guests_dir = v; return 0;
+    case 'B': o->guests_dir = v; o->guest_tools = true; return 0;
     }
     return opt_budget(o, c, v);
 }
@@ -534,8 +541,11 @@ static int prepare_images(run_opts *o)
     wb_error gerr = { 0 };
     /* the language commands' /bin: decoded when first started, so in
        the interpreter (no code is mapped after the lock-down) */
+    unsigned gflags = o->guest_tools
+        ? WB_IMAGE_PRELOAD | (o->tier == WB_TIER_INTERP ? 0 : WB_IMAGE_NATIVE)
+        : 0;
     if (o->guests_dir && wb_images_add_guests(o->cfg.images, o->guests_dir,
-                                              0, &gerr) != WB_OK &&
+                                              gflags, &gerr) != WB_OK &&
         gerr.status != WB_E_NOT_FOUND)
         return fail_early(o, gerr.status, o->guests_dir, gerr.message);
     unsigned flags = WB_IMAGE_PRELOAD |
