@@ -6,7 +6,9 @@
 #   suite (also through `wasmbox serve`'s workers, tests/escape/serve.sh),
 #   outbound HTTP (tests/net, in a private network namespace),
 #   OS lock-down (tests/oslock), worker isolation
-#   (tests/isolation), guest runtimes, CPython's own tests in the guest
+#   (tests/isolation), guest runtimes, processes (tests/proc), the shell
+#   image, its escapes and its corpus (tests/guests/shell.sh,
+#   tests/shell), CPython's own tests in the guest
 #   (tests/cpython: a fast tier), MCP server and HTTP API (normal build),
 #   hostile modules, the native tier (tests/native), spec tests in both
 #   tiers, engine wast tests (after `make guests`);
@@ -245,6 +247,16 @@ one_config() {
     run_counted guests-shell "$b/guests-shell.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/shell.sh
+    step "[$cfg] escapes from the shell (tests/shell/escape.sh)"
+    run_counted shell-escape "$b/shell-escape.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/shell/escape.sh "$PWD/$b/wasmbox"
+    if [ "$cfg" = normal ]; then    # 91 scripts, twice each: normal only
+        step "[$cfg] the shell corpus against native dash + busybox (tests/shell/run.sh)"
+        run_counted shell-corpus "$b/shell-corpus.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 1800 bash tests/shell/run.sh
+    fi
     step "[$cfg] outbound HTTP from Python and JS (tests/net/guests.sh)"
     run_counted net-guests "$b/net-guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
