@@ -66,8 +66,10 @@ shcase() {
     fi
 }
 
-# `cd /` shows the virtual root: the grants, /bin, /usr (/usr/bin) and
-# /dev (/dev/null), nothing of the host; it is read-only.
+# `cd /` shows the virtual root: the grants, /bin, /usr (/usr/bin),
+# /dev (/dev/null) and /lib (Python's standard library, which `wasmbox
+# sh` grants read-only when the Python guest is built, for `python3`),
+# nothing of the host; it is read-only.
 shcase "cd / lists only the grants, /bin, /usr and /dev" "/
 bin data ro are there
 nothing else
@@ -75,7 +77,7 @@ sh is in /bin
 / is read-only" '
 cd / && pwd
 [ "$(ls | grep -xE "bin|data|ro" | tr "\n" " ")" = "bin data ro " ] && echo "bin data ro are there"
-ls | grep -vxE "bin|data|dev|ro|usr" || echo "nothing else"
+ls | grep -vxE "bin|data|dev|lib|ro|usr" || echo "nothing else"
 ls /bin | grep -qx sh && echo "sh is in /bin"
 (echo x > /new) 2>/dev/null && echo WROTE || echo "/ is read-only"'
 
