@@ -174,10 +174,11 @@ import stat
 assert stat.S_ISDIR(st.st_mode), st
 os.chdir("/")
 assert os.getcwd() == "/"
-# bin and usr/bin: the images a guest can start (docs/processes.md)
-assert sorted(os.listdir("/")) == ["bin", "lib", "tmp", "usr"], os.listdir("/")
+# bin and usr/bin: the images a guest can start (docs/processes.md);
+# dev: /dev/null
+assert sorted(os.listdir("/")) == ["bin", "dev", "lib", "tmp", "usr"], os.listdir("/")
 assert str(pathlib.Path("/").resolve()) == "/"
-assert sorted(glob.glob("/*")) == ["/bin", "/lib", "/tmp", "/usr"], glob.glob("/*")
+assert sorted(glob.glob("/*")) == ["/bin", "/dev", "/lib", "/tmp", "/usr"], glob.glob("/*")
 assert os.path.ismount("/") and os.path.ismount("/tmp")
 assert not os.path.ismount("/lib/python3.11")
 try:
