@@ -89,6 +89,9 @@ demo: all
 	  echo "$$ echo 'print(\"hello from python\")' | wasmbox python"; \
 	  echo 'print("hello from python")' | $(BUILD)/wasmbox python; \
 	else echo '(make guests builds Python, JavaScript, Lua and SQLite for the other demos)'; fi
+	@if [ -f $(BUILD)/guests/shell/dash.wasm ]; then \
+	  echo "$$ wasmbox sh -c 'seq 3 | tr 0-9 a-j | sort -r'"; \
+	  $(BUILD)/wasmbox sh -c 'seq 3 | tr 0-9 a-j | sort -r'; fi
 
 clean:
 	rm -rf build
