@@ -13,6 +13,11 @@
 #define P ((wb_proc *)env)
 #define WNOHANG_ 1
 #define MAX_SIG 64
+/* A string list's bytes plus a pointer per string, as Linux counts
+ * execve's ARG_MAX: the host copies each string, so an unbounded list (a
+ * guest memory of NULs) would cost the host 40 bytes a byte, outside the
+ * budget and in one call the deadline cannot end. */
+#define LIST_MAX (2u << 20)
 
 /* ---- arguments ------------------------------------------------------------ */
 
@@ -46,9 +51,13 @@ static int guest_list(wb_caller *c, uint32_t ptr, uint32_t len, char ***out,
         return WE_FAULT;
     if (len && g[len - 1])
         return WE_INVAL;               /* the last string is unterminated */
+    if (len > LIST_MAX)
+        return WE_2BIG;
     size_t count = 0;
     for (uint32_t i = 0; i < len; i++)
         count += !g[i];
+    if (len + count * sizeof(char *) > LIST_MAX)
+        return WE_2BIG;
     char **v = calloc(count + 1, sizeof *v);
     if (!v)
         return WE_NOMEM;

@@ -146,6 +146,12 @@ child 1: 41" 10 '.processes.started == 5 and .processes.max_live == 3' \
         --tier "$tier" --max-memory 100M "$FORK" memory 20
 }
 
+# A spawn's or exec's string list is copied string by string on the host:
+# 100 MiB of NULs once took 4 GB and 16 s (past a 2 s deadline too).
+check "argv of 100 M strings" 0 "spawn: 1
+exec: 1" 8 '.outcome == "exited" and .peak_memory < 134217728' \
+    --timeout 10s --max-memory 256M "$OUT/biglist.wasm" 100
+
 run_cases interp
 
 # The C API: no thread of a killed tree outlives its run (needs the
