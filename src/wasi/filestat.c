@@ -195,6 +195,14 @@ uint64_t wb_write_cost(wb_fdent *e, int64_t off, size_t total)
     return total + (at > size ? at - size : 0);
 }
 
+/* Does growing e take disk? A file does; a device, FIFO or socket
+ * (/dev/null among them) answers the call itself (EINVAL, ENODEV) and
+ * must not be charged for it. */
+static bool holds_data(const wb_fdent *e)
+{
+    return e->kind == WB_FD_TMPFS || e->type == WF_REG;
+}
+
 WB_WASI_FN(fd_filestat_set_size)
 {
     wb_fdent *e;
@@ -205,7 +213,7 @@ WB_WASI_FN(fd_filestat_set_size)
     if (size > INT64_MAX)
         return wb_ret(r, WE_INVAL);
     uint64_t old = cur_size(e);
-    if (size > old && !wb_disk_charge(WASI, size - old))
+    if (holds_data(e) && size > old && !wb_disk_charge(WASI, size - old))
         return wb_wasi_stop(WASI, c, WB_OUTCOME_DISK_LIMIT,
                             "disk limit exceeded");
     if (e->kind == WB_FD_TMPFS)
@@ -291,7 +299,8 @@ WB_WASI_FN(fd_allocate)
     if (off > INT64_MAX || len > INT64_MAX - off || len == 0)
         return wb_ret(r, WE_INVAL);
     uint64_t old = cur_size(e);
-    if (off + len > old && !wb_disk_charge(WASI, off + len - old))
+    if (holds_data(e) && off + len > old &&
+        !wb_disk_charge(WASI, off + len - old))
         return wb_wasi_stop(WASI, c, WB_OUTCOME_DISK_LIMIT,
                             "disk limit exceeded");
     if (e->kind == WB_FD_TMPFS)
