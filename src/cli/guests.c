@@ -123,6 +123,13 @@ static bool has_opt(const sandbox_opts *so, int c, const char *prefix)
     return false;
 }
 
+/* A shell's -o or +o (also -eo): the option name is the next argument. */
+static bool sh_takes_value(const char *a)
+{
+    const char *o = strchr(a + 1, 'o');
+    return o && !o[1];
+}
+
 /* Index in argv (from `first`) of the runtime's script argument, or -1. */
 static int find_script(scan_kind kind, int first, int argc, char **argv)
 {
@@ -131,8 +138,7 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
         if (!strcmp(a, "--"))
             return i + 1 < argc ? i + 1 : -1;
         if (kind == SCAN_SH && a[0] == '+' && a[1]) {
-            if (strchr(a + 1, 'o') && !a[strcspn(a + 1, "o") + 2])
-                i++;                           /* +o OPT */
+            i += sh_takes_value(a);            /* +o OPT */
             continue;
         }
         if (a[0] != '-' || !a[1])
@@ -162,8 +168,7 @@ static int find_script(scan_kind kind, int first, int argc, char **argv)
              * takes a value; flags combine (-ec) */
             if (strpbrk(a + 1, "cs"))
                 return -1;
-            if (strchr(a + 1, 'o') && !a[strcspn(a + 1, "o") + 2])
-                i++;
+            i += sh_takes_value(a);
             break;
         case SCAN_JS:
             if (!strcmp(a, "-e") || !strcmp(a, "--eval"))

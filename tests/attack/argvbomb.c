@@ -1,7 +1,7 @@
 /* argvbomb: an argv list of N MiB of NULs (N million empty strings) to
  * spawn of a path that does not exist. The host copies the list before
  * it looks for the image: a pointer and a malloc per string. */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv)

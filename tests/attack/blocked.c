@@ -3,7 +3,7 @@
  * for a sleeping grandchild, a read of stdin); the run must end at
  * --timeout. */
 #define WBP_PIPE
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

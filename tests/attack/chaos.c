@@ -3,7 +3,7 @@
  * process table (run under ASan/TSan with a short --timeout). */
 #define WBP_FORK
 #define WBP_PIPE
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /* fds MODE: fd-table edge cases of pipe, dup, dup2, cloexec, spawn. */
 #define WBP_PIPE
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

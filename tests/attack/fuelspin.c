@@ -1,5 +1,5 @@
 /* fuelspin N: N children spin; one --fuel pool must end them all. */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 /* kills MODE: kill/wait edge cases. Re-spawns itself as /bin/me. */
 #define WBP_PIPE
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 /* memsum: N children each allocating 40 MiB under one --max-memory. */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

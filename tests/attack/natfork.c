@@ -1,7 +1,7 @@
 /* natfork: fork from native code (must be ENOSYS), and fork deep in
  * recursion with a big stack (copying the frames), fork many times. */
 #define WBP_FORK
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 static int deep(int n)

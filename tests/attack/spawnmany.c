@@ -1,6 +1,6 @@
 /* spawnmany PATH N: spawn PATH N times without waiting, then report and
  * wait for them all (they are expected to run until the deadline). */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv)

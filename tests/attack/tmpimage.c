@@ -3,7 +3,7 @@
  * costs the tmpfs nothing, the disk budget its size), then spawn it N
  * times. Each child is its own decoded copy of the segment on the host,
  * outside --max-memory; the children loop until the deadline. */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* zombies N: spawn N children that exit at once and never wait for
  * them: each stays a zombie in the table (host memory, list walks). */
-#include "wbproc.h"
+#include "../proc/wbproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
