@@ -115,6 +115,10 @@ build_busybox() {
     unpack "$tb" "$d/src"
     apply_patches "$d/src" busybox
     cp "$S/busybox.config" "$d/src/.config"
+    # the banner's build date (AUTOCONF_TIMESTAMP) is the release's, taken
+    # from the pinned tarball, so that a rebuild gives the same bytes
+    SOURCE_DATE_EPOCH=$(stat -c %Y "$d/src/Makefile")
+    export SOURCE_DATE_EPOCH
     # the committed configuration is complete: oldconfig must ask nothing
     (cd "$d/src" && make oldconfig </dev/null >"$d/config.log" 2>&1) ||
         die "busybox: the configuration is incomplete; see $d/config.log"
