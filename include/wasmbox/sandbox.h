@@ -313,6 +313,11 @@ typedef struct wb_run_result {
     uint32_t procs_max_live;               /* the most alive at once */
     uint32_t procs_refused;                /* spawns and forks refused
                                               past max_processes */
+    int killed_signal;                     /* another process of the tree
+                                              killed the root with this
+                                              signal (outcome "exited",
+                                              exit code 128 + it), or 0 */
+    int killed_by;                         /* the pid that sent it */
     uint32_t net_requests;                 /* requests attempted (also
                                               refused ones) */
     wb_net_entry net[WB_NET_LOG_MAX];      /* the first WB_NET_LOG_MAX */

@@ -94,7 +94,8 @@ static const char run_help[] =
     "                           a file (and growth by truncate or allocate);\n"
     "                           each file, directory or link made: 4K; the\n"
     "                           run ends with outcome disk-limit [64M]\n"
-    "  --max-files N            open guest fds, stdio included [256]\n"
+    "  --max-files N            open guest fds, stdio included; at most\n"
+    "                           1024, and fd numbers stay below 1024 [256]\n"
     "  --max-stack N            nested wasm calls [10000]\n"
     "  --max-processes N        guest processes alive at once, the guest\n"
     "                           itself included (wasmbox_proc spawn and\n"
@@ -147,8 +148,8 @@ static const char run_help[] =
     "  --report FILE|-          write a JSON report (outcome, exit_code, trap,\n"
     "                           backtrace, fuel_used, peak_memory,\n"
     "                           wall_time_ms, stdout/stderr/disk bytes,\n"
-    "                           truncation flags, tier) to FILE, or '-' for\n"
-    "                           stderr\n"
+    "                           truncation flags, processes, killed, tier)\n"
+    "                           to FILE, or '-' for stderr\n"
     "\n"
     "exit status:\n"
     "  0-255  the guest's exit code (proc_exit, or 0 when _start returns)\n"
@@ -160,6 +161,8 @@ static const char run_help[] =
     "  126    module rejected (malformed, invalid, over an implementation\n"
     "         limit such as too many locals, unknown import, no _start)\n"
     "  127    module file cannot be read\n"
+    "  128+N  killed by signal N sent by another process of its tree\n"
+    "         (outcome exited; one line on stderr says which)\n"
     "  A guest may exit with any of these codes itself; the report's\n"
     "  \"outcome\" always tells which it was.\n";
 
@@ -614,6 +617,8 @@ static int finish(run_opts *o, wb_run_result *res)
             fprintf(stderr, "  %.*s\n", (int)n, bt);
             bt += n + (bt[n] == '\n');
         }
+    } else if (res->killed_signal) {
+        wb_cli_error(o->module, "%s", res->message);
     }
     write_report(o, res);
     return wb_run_exit_status(res);

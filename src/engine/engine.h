@@ -344,6 +344,8 @@ struct wb_instance {
     uint32_t *data_len;        /* 0 once dropped */
     uint8_t *mem0_base;        /* cache for the interpreter */
     struct wb_nctx *native_ctx;   /* native tier: made at its first call */
+    bool starting;             /* its start function runs: instantiation
+                                  has not returned (no fork then) */
 };
 
 /* Frames of the interpreter's call stack. */

@@ -38,6 +38,10 @@ static const char *refusal(const wb_caller *c)
                "host)";
     if (atomic_load(&inst->module->native))
         return "the module runs as native code";
+    if (inst->starting)
+        return "the module's start function is running (instantiation has "
+               "not returned: a child would resume it and never reach its "
+               "entry)";
     for (uint32_t d = 0; d <= s->site.depth; d++)
         if (!s->frames[d].func || s->frames[d].func->inst != inst)
             return "a frame belongs to another instance";

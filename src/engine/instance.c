@@ -247,7 +247,10 @@ static wb_status run_start(wb_store *s, wb_instance *inst, wb_error *err)
     if (!m->has_start)
         return WB_OK;
     uint64_t slots[2] = { 0, 0 };     /* start functions are [] -> [] */
-    return wb_interp_call(s, inst->funcs[m->start], slots, err);
+    inst->starting = true;
+    wb_status st = wb_interp_call(s, inst->funcs[m->start], slots, err);
+    inst->starting = false;
+    return st;
 }
 
 wb_status wb_instantiate(wb_store *s, wb_module *m, const wb_linker *l,

@@ -339,6 +339,9 @@ static wb_status budget(pctx *p, yaml_node_t *m)
         } else {
             if (!count(s, UINT32_MAX, &n) || n == 0)
                 return perr(p, v, "bad number '%s' for '%s' in budget", s, k);
+            if (k[0] == 'f' && n > 1024)   /* fd numbers stay below 1024 */
+                return perr(p, v, "bad number '%s' for 'files' in budget "
+                            "(at most 1024)", s);
             *(k[0] == 'f' ? &b->max_files : k[0] == 's' ? &b->max_stack
                                           : &b->max_processes) = (uint32_t)n;
         }

@@ -105,6 +105,29 @@ static int find_image(wb_proc *p, const char *path, wb_pimage *im)
     return !rc && argv0 ? force_argv0(im, argv0) : rc;
 }
 
+/* A relative path is the call's cwd's (the image's working directory,
+ * where Linux would look after a posix_spawn's chdir or in execve's
+ * caller): joined as wasi-libc joins its cwd for open(), so a spawn finds
+ * what the guest's own stat() found. */
+static int from_cwd(const char *cwd, char **path)
+{
+    if (**path == '/')
+        return WE_SUCCESS;
+    size_t nc = strlen(cwd), np = strlen(*path);
+    size_t slash = cwd[nc - 1] != '/';
+    if (nc + slash + np >= WB_PATH_MAX)
+        return WE_NAMETOOLONG;
+    char *abs = malloc(nc + slash + np + 1);
+    if (!abs)
+        return WE_NOMEM;
+    memcpy(abs, cwd, nc);
+    abs[nc] = '/';
+    memcpy(abs + nc + slash, *path, np + 1);
+    free(*path);
+    *path = abs;
+    return WE_SUCCESS;
+}
+
 /* exec's and spawn's first eight arguments: path, argv, env, cwd (an
  * empty cwd: the caller's). */
 static int read_image(wb_caller *c, wb_proc *p, const wb_val *a,
@@ -124,6 +147,8 @@ static int read_image(wb_caller *c, wb_proc *p, const wb_val *a,
         im->cwd = strdup(p->cwd);
         rc = im->cwd ? WE_SUCCESS : WE_NOMEM;
     }
+    if (!rc && *path)
+        rc = from_cwd(im->cwd, &path);
     if (!rc)
         rc = find_image(p, path, im);
     free(path);
@@ -258,12 +283,13 @@ static wb_status h_wait(wb_caller *c, void *env, const wb_val *a, wb_val *r)
     return wb_ret(r, got);
 }
 
-/* End q with signal `sig` (t->mu held). */
-static void kill_one(wb_proc *q, int sig)
+/* End q with signal `sig` from process `sender` (t->mu held). */
+static void kill_one(wb_proc *q, int sig, int sender)
 {
     if (q->state != WB_PROC_RUNNING || q->killed)
         return;
     q->killed = sig;
+    q->killer = sender;
     if (q->store)
         wb_store_interrupt(q->store);
     if (q->wasi)
@@ -283,7 +309,7 @@ static wb_status h_kill(wb_caller *c, void *env, const wb_val *a, wb_val *r)
             continue;
         found++;
         if (sig)
-            kill_one(q, sig);
+            kill_one(q, sig, p->pid);
     }
     int killed = p->killed;
     pthread_cond_broadcast(&t->cv);

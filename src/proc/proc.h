@@ -58,8 +58,9 @@ wb_status wb_ptree_root_done(wb_ptree *t, wb_status st, wb_error *e);
 void wb_ptree_cancel(wb_ptree *t, int outcome);
 /* Why the tree stopped (a wb_outcome), or -1. */
 int wb_ptree_stop(const wb_ptree *t);
-/* The signal that killed the root (kill from another process), or 0. */
-int wb_ptree_root_signal(const wb_ptree *t);
+/* The signal that killed the root (a kill from a process of the tree),
+ * or 0; the pid that sent it into *sender. */
+int wb_ptree_root_signal(const wb_ptree *t, int *sender);
 /* After the root ended: every other process is ended and its thread
  * joined. */
 void wb_ptree_end(wb_ptree *t);
@@ -86,6 +87,7 @@ struct wb_proc {
     int state;                 /* WB_PROC_* */
     int status;                /* wait status once a zombie */
     int killed;                /* the signal that ends it, or 0 */
+    int killer;                /* the pid that sent it (0: the tree's end) */
     bool root, has_thread;
     bool owns_store;           /* false for the root's first: the run's */
     pthread_t thread;
@@ -121,7 +123,8 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid);
 /* Start p's thread running `image` (taken) or resuming a fork; on failure
  * p is removed. Called without t->mu. */
 int wb_proc_start(wb_proc *p, wb_pimage *image);
-/* Is another process allowed (under t->mu); counts a refusal if not. */
+/* Is another process allowed (under t->mu)? Counts a refusal when
+ * max_processes is the reason, not when the tree is being ended. */
 bool wb_ptree_admit(wb_ptree *t);
 /* Join the threads of the zombies (their guests ended: the threads are
  * at their last lines), so that processes nobody waits for hold no host

@@ -103,7 +103,9 @@ static void unlink_proc(wb_ptree *t, wb_proc *p)
 
 bool wb_ptree_admit(wb_ptree *t)
 {
-    if (t->live < t->max_processes && !atomic_load(&t->cancelled))
+    if (atomic_load(&t->cancelled))
+        return false;      /* the tree is ending: not a max_processes refusal */
+    if (t->live < t->max_processes)
         return true;
     t->refused++;
     return false;
@@ -201,8 +203,9 @@ int wb_ptree_stop(const wb_ptree *t)
     return atomic_load(&t->stop);
 }
 
-int wb_ptree_root_signal(const wb_ptree *t)
+int wb_ptree_root_signal(const wb_ptree *t, int *sender)
 {
+    *sender = t->root ? t->root->killer : 0;
     return t->root ? t->root->killed : 0;
 }
 

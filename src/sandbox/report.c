@@ -4,6 +4,7 @@
  * the document is always valid JSON. The fields and their order are
  * those of `wasmbox run --help` and docs/exit-codes.md. */
 #include "sandbox/sandbox.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,11 +58,26 @@ static json_t *processes(const wb_run_result *res)
                      "refused", (int)res->procs_refused);
 }
 
+/* The root was killed by a process of the tree: which signal, from
+ * whom (the outcome is "exited" with exit code 128 + the signal, as a
+ * shell shows it). */
+static json_t *killed(const wb_run_result *res)
+{
+    const char *name = sigabbrev_np(res->killed_signal);
+    char sig[16];
+    snprintf(sig, sizeof sig, "SIG%s", name ? name : "");
+    return json_pack("{s:i, s:o, s:i}", "signal", res->killed_signal,
+                     "name", text_or_null(name != NULL, sig),
+                     "by_pid", res->killed_by);
+}
+
 static json_t *report(const wb_run_result *res)
 {
     json_t *j = report_base(res);
     if (j && (res->procs_started > 1 || res->procs_refused))
         json_object_set_new(j, "processes", processes(res));
+    if (j && res->killed_signal)
+        json_object_set_new(j, "killed", killed(res));
     if (j && res->net_requests) {
         json_object_set_new(j, "requests", wb_run_requests_json(res));
         json_object_set_new(j, "requests_total",

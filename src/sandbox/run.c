@@ -101,15 +101,21 @@ static int stop_reason(const wb_ptree *t, const wb_wasi *w)
     return stop >= 0 ? stop : wb_wasi_stop_reason(w);
 }
 
-/* A root that another process killed exits as a shell reports it. */
+/* A root that a process of the tree killed exits as a shell reports it
+ * (128 + the signal); the result says which signal and who sent it. */
 static void root_killed(wb_run_result *res, const wb_ptree *t)
 {
-    int sig = wb_ptree_root_signal(t);
+    int sender, sig = wb_ptree_root_signal(t, &sender);
     if (!sig || wb_ptree_stop(t) >= 0)
         return;
     res->outcome = WB_OUTCOME_EXITED;
     res->exit_code = 128 + sig;
-    snprintf(res->message, sizeof res->message, "killed by signal %d", sig);
+    res->killed_signal = sig;
+    res->killed_by = sender;
+    const char *name = sigabbrev_np(sig);
+    snprintf(res->message, sizeof res->message, "killed by signal %d%s%s%s "
+             "sent by process %d", sig, name ? " (SIG" : "", name ? name : "",
+             name ? ")" : "", sender);
     res->backtrace[0] = 0;
 }
 

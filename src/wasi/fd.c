@@ -33,16 +33,21 @@ int wb_fd_table_cover(wb_wasi *w, uint32_t n)
     return WE_SUCCESS;
 }
 
+/* Every way of making an fd (open, accept, pipe, dup, dup2, the
+ * grants) ends here: numbers stay below WB_FD_NUM_MAX, as Linux keeps
+ * them below RLIMIT_NOFILE (EMFILE when none is free there). */
 int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd)
 {
     if (w->nopen >= w->max_files)
         return WE_MFILE;
-    for (uint32_t i = min; i < w->nfds; i++)
+    for (uint32_t i = min; i < w->nfds && i < WB_FD_NUM_MAX; i++)
         if (w->fds[i].kind == WB_FD_FREE) {
             *fd = i;
             return WE_SUCCESS;
         }
     uint32_t at = min > w->nfds ? min : w->nfds;
+    if (at >= WB_FD_NUM_MAX)
+        return WE_MFILE;
     int rc = wb_fd_table_cover(w, at + 1);
     if (rc == WE_SUCCESS)
         *fd = at;

@@ -188,12 +188,14 @@ static bool comp_is(const char *c, size_t n, const char *want)
 }
 
 /* "/bin/NAME" or "/usr/bin/NAME" (as the guest spells it: empty and "."
- * components aside) naming a registered image: its name into out. */
+ * components aside, but NAME last) naming a registered image: its name
+ * into out. "/bin/NAME/" and "/bin/NAME/." are not (the resolution
+ * through the root answers ENOTDIR, as Linux). */
 static bool image_path(const wb_wasi *w, const char *path, char *out)
 {
-    const char *s = path, *c[4];
+    const char *s = path, *c[4], *last = strrchr(path, '/');
     size_t n[4], k = 0;
-    if (path[0] != '/' || path[strlen(path) - 1] == '/')
+    if (path[0] != '/' || !last[1] || !strcmp(last, "/."))
         return false;
     while (k < 4 && next_comp(&s, &c[k], &n[k]))
         k++;

@@ -246,6 +246,11 @@ WB_WASI_FN(path_open)
     oreq q = { .path = path, .follow = A32(1) & WL_FOLLOW,
                .rd = base & (WR_FD_READ | WR_FD_READDIR),
                .wr = base & WR_OPEN_WRITE, .of = of, .ff = ff };
+    if ((of & WO_CREAT) && (of & WO_DIRECTORY))
+        return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
+    if ((of & WO_DIRECTORY) && d->kind == WB_FD_VROOT &&
+        wb_vroot_type(d->vnode) != WF_DIR)
+        return wb_ret(r, WE_NOTDIR);    /* an image: before EROFS, as Linux */
     if (d->ro && q.wr && !null)
         return wb_ret(r, WE_ROFS);
     if ((rc = wb_fd_alloc(w, &nfd)))
@@ -253,8 +258,6 @@ WB_WASI_FN(path_open)
     if (d != &view)
         d = wb_fd_get(w, A32(0));   /* the table may have moved */
     bool made = false;
-    if ((of & WO_CREAT) && (of & WO_DIRECTORY))
-        return wb_ret(r, WE_INVAL);  /* as Linux since 6.4, on any kernel */
     if (!null && (of & WO_CREAT) && (rc = creat_name(d, path, of)))
         return wb_ret(r, rc);
     rc = null ? open_null(&q, &ne)
@@ -340,6 +343,22 @@ static int mod_arg(wb_wasi *w, wb_caller *c, uint32_t fd, uint64_t need,
     return get_parent(*d, path, p);
 }
 
+/* A name the virtual root already has (/dev, /dev/null, /bin/sh, "/"
+ * itself): making it answers EEXIST, as Linux finds the name before it
+ * minds a read-only file system (`mkdir -p /dev` succeeds there). */
+static int root_name_taken(wb_wasi *w, wb_caller *c, uint32_t fd,
+                           uint32_t ptr, uint32_t len, int rc)
+{
+    char path[WB_PATH_MAX];
+    wb_fdent *e = wb_fd_get(w, fd), view;
+    if (rc != WE_ROFS || !e || e->kind != WB_FD_VROOT || e->type != WF_DIR ||
+        wb_wasi_path(c, ptr, len, path) != WE_SUCCESS)
+        return rc;
+    bool own = wb_vroot_enter(e, path, &view) == WE_SUCCESS &&
+               view.kind == WB_FD_VROOT;
+    return own ? WE_EXIST : rc;
+}
+
 WB_WASI_FN(path_create_directory)
 {
     wb_fdent *d;
@@ -347,6 +366,7 @@ WB_WASI_FN(path_create_directory)
     wb_tnode *n;
     int rc = mod_arg(WASI, c, A32(0), WR_PATH_CREATE_DIRECTORY, A32(1),
                      A32(2), &d, &p);
+    rc = root_name_taken(WASI, c, A32(0), A32(1), A32(2), rc);
     if (rc == WE_SUCCESS)
         rc = p.node ? wb_tfs_create(p.node, p.last, true, &n)
                     : host_err(mkdirat(p.fd, p.last, 0777));
@@ -436,6 +456,7 @@ WB_WASI_FN(path_symlink)
     if (rc == WE_SUCCESS)
         rc = mod_arg(WASI, c, A32(2), WR_PATH_SYMLINK, A32(3), A32(4), &d,
                      &p);
+    rc = root_name_taken(WASI, c, A32(2), A32(3), A32(4), rc);
     if (rc == WE_SUCCESS && p.node) {
         if (!(rc = wb_tsym_new_ok(p.node, target)))
             rc = wb_tfs_symlink(p.node, p.last, target, p.slash);

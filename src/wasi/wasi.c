@@ -221,8 +221,10 @@ static wb_status new_context(const wb_sandbox_config *cfg, wb_wasi *w,
                                              &t->cancelled);
     if (!w->fds || !w->args || !w->env || !t->net)
         return wb_err_set(err, WB_E_NOMEM, "wasi: cannot allocate the context");
-    if (w->max_files < 3)
-        return wb_err_set(err, WB_E_ARG, "max-files: must be at least 3");
+    if (w->max_files < 3 || w->max_files > WB_FD_NUM_MAX)
+        return wb_err_set(err, WB_E_ARG, "max-files: must be from 3 to %u "
+                          "(fd numbers stay below %u)", WB_FD_NUM_MAX,
+                          WB_FD_NUM_MAX);
     return WB_OK;
 }
 

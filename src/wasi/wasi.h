@@ -715,7 +715,8 @@ int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to);
 int wb_fd_table_cover(wb_wasi *w, uint32_t n);
 /* wb_fd_alloc, but the lowest free fd >= min. */
 int wb_fd_alloc_from(wb_wasi *w, uint32_t min, uint32_t *fd);
-/* Highest fd number + 1 that dup2 and dup may name. */
+/* Highest fd number + 1 of any fd (wb_fd_alloc_from; dup2 beyond it is
+ * EBADF, dup's minimum EINVAL), and so the most max_files can be. */
 #define WB_FD_NUM_MAX 1024u
 
 #endif

@@ -25,7 +25,7 @@ for src in "$ROOT"/tests/proc/*.c; do
             fail "$name: does not compile: $(head -2 "$OUT/$name.log" | tr '\n' ' ')"
     fi
 done
-TREE=$OUT/tree.wasm FORK=$OUT/fork.wasm
+TREE=$OUT/tree.wasm FORK=$OUT/fork.wasm EDGES=$OUT/edges.wasm
 mkdir -p "$T/data"
 cp "$TREE" "$T/data/t.wasm"
 echo "not a module" >"$T/data/junk"
@@ -154,6 +154,82 @@ exec: 1" 8 '.outcome == "exited" and .peak_memory < 134217728' \
 
 run_cases interp
 
+# Edge cases of the attack session (tests/attack/, edges.c).
+E=(--image "edges=$EDGES")
+# spawns refused because the tree is ending (the root returned while four
+# children spawned in a loop) are no refusals of --max-processes
+check "no refusals counted while ending" 0 "" 10 \
+    '.processes.refused == 0 and .processes.started == 5' \
+    "${E[@]}" "$EDGES" respawn 4
+# fd numbers stay below 1024 whichever call makes them
+fdlimit="dup2 1->1023: 0
+dup2 1->1024: 8
+dup 1 min 1023: 33
+dup 1 min 1024: 28
+dups from 1000: 23, highest 1022, then 33"
+check "fd numbers below 1024" 0 "$fdlimit
+opens: 228, highest 231, then No file descriptors available
+pipe ends: 8, highest 231, then 33" 10 '.outcome == "exited"' \
+    "${E[@]}" "$EDGES" fdlimit
+check "fd numbers below 1024, max-files 1024" 0 "$fdlimit
+opens: 996, highest 999, then No file descriptors available
+pipe ends: 8, highest 999, then 33" 10 '.outcome == "exited"' \
+    "${E[@]}" --max-files 1024 "$EDGES" fdlimit
+check "max-files past 1024" 125 "" 10 \
+    '.error == "max-files: must be from 3 to 1024 (fd numbers stay below 1024)"' \
+    "${E[@]}" --max-files 1025 "$EDGES" exit
+# an image followed by more path is ENOTDIR (54), as on Linux; other
+# spellings of /bin/NAME run it; a relative path is the call's cwd's
+check "paths naming images" 0 "/bin/edges spawn 0 exit 5, stat regular
+/bin/edges/ spawn 54, stat Not a directory
+/bin/edges/. spawn 54, stat Not a directory
+/bin/edges/.. spawn 54, stat Not a directory
+/bin/edges/x spawn 54, stat Not a directory
+/usr/bin/edges/ spawn 54, stat Not a directory
+/bin/../bin/edges spawn 0 exit 5, stat regular
+//bin/edges spawn 0 exit 5, stat regular
+/bin/./edges spawn 0 exit 5, stat regular
+/bin//edges spawn 0 exit 5, stat regular
+/usr/bin/edges spawn 0 exit 5, stat regular
+/usr/../bin/edges spawn 0 exit 5, stat regular
+../bin/edges spawn 0 exit 5, stat regular
+bin/edges spawn 0 exit 5, stat regular
+/bin/nope spawn 44, stat No such file or directory
+/bin spawn 2, stat other
+/bin/ spawn 2, stat other
+/usr/bin/. spawn 2, stat other
+/usr: ../bin/edges spawn 0 exit 5
+/bin: ./edges spawn 0 exit 5
+/bin: edges spawn 0 exit 5
+/usr/bin: ../../bin/edges spawn 0 exit 5
+/data: ./t.wasm spawn 0 exit 5
+/data: t.wasm spawn 0 exit 5
+/data/: t.wasm spawn 0 exit 5
+open O_WRONLY|O_DIRECTORY: Not a directory
+mkdir /bin/edges: File exists
+mkdir /usr/bin: File exists
+rmdir /bin: Read-only file system" 10 '.processes.started == 17' \
+    "${E[@]}" --dir "$T/data:/data:ro" "$EDGES" paths
+# a root killed by its child: 128 + the signal, one line, the report
+for sig in 9:KILL 15:TERM; do
+    n=${sig%%:*}
+    check "root killed by SIG${sig#*:}" $((128 + n)) "" 10 \
+        ".outcome == \"exited\" and .exit_code == $((128 + n)) and .killed == {\"signal\": $n, \"name\": \"SIG${sig#*:}\", \"by_pid\": 2}" \
+        "${E[@]}" "$EDGES" killed_root "$n"
+    if [ "$(cat "$T/err")" != "wasmbox: $EDGES: killed by signal $n (SIG${sig#*:}) sent by process 2" ]; then
+        fail "root killed by SIG${sig#*:}: stderr: $(head -c 300 "$T/err")"
+    fi
+done
+# fork from a start function (instantiation not over) is ENOSYS: the
+# module goes on to _start as one process
+if command -v wat2wasm >/dev/null &&
+   wat2wasm "$ROOT/tests/proc/startfork.wat" -o "$OUT/startfork.wasm" 2>"$OUT/startfork.log"; then
+    check "fork from the start function" 0 "start: fork refused (ENOSYS)
+_start" 10 '.outcome == "exited" and .processes == null' "$OUT/startfork.wasm"
+else
+    skip "fork from the start function: no wat2wasm"
+fi
+
 # The C API: no thread of a killed tree outlives its run (needs the
 # static library, linked as include/wasmbox.h says).
 LIB=$(dirname "$WB")/libwasmbox.a
@@ -192,6 +268,15 @@ if [ -f "$SH/dash.wasm" ] && [ -f "$SH/busybox.wasm" ]; then
 98
 sub" 20 '.processes.max_live >= 3' "${S[@]}" "$SH/dash.wasm" -c \
         'echo hello | cat; seq 1 100 | sort -rn | head -3; echo $(echo sub); exit 3'
+    # a relative command is found from the shell's cwd; /bin/echo/ is not
+    # echo (ENOTDIR: dash says "not found", 127, as natively)
+    check "shell relative paths" 0 "hi
+ho
+st=127
+st=3" 20 '.outcome == "exited"' "${S[@]}" --dir "$T/data:/data:ro" \
+        "$SH/dash.wasm" -c 'cd /bin && ./echo hi; cd /usr && ../bin/echo ho
+            /bin/echo/ x 2>/dev/null; echo st=$?
+            cd /data && ./t.wasm exit 3; echo st=$?'
     check "shell endless pipeline" 124 "" 10 \
         '.outcome == "timeout" and .processes.started >= 3' \
         "${S[@]}" --timeout 1s "$SH/dash.wasm" -c 'yes | cat | wc -c'

@@ -170,6 +170,8 @@ static void test_malformed_values(void **state)
                  "policy.yaml:2: bad duration");
     expect_error("budget:\n  fuel: -5\n", "bad number '-5' for 'fuel'");
     expect_error("budget:\n  files: 0\n", "bad number '0' for 'files'");
+    expect_error("budget:\n  files: 1025\n",
+                 "bad number '1025' for 'files' in budget (at most 1024)");
     expect_error("budget:\n  stack: [1]\n", "'stack' in budget needs a value");
     expect_error("budget: 5\n", "budget must be a mapping");
     expect_error("grants:\n  dirs:\n    - host: /tmp\n      guest: data\n",

@@ -3,8 +3,11 @@
 // SETUP: mkdir -p dev
 /* The virtual root's /dev/null (vroot.c): opened for writing, created or
  * truncated, it swallows every byte; read, it is at its end; it is a
- * character device; nothing else can be made beside it. A grant at "/"
- * hides it (devnull_rootgrant: its own, empty dev directory). */
+ * character device; nothing else can be made beside it. Its open flags,
+ * and the names of the root, answer as on Linux (O_DIRECTORY: ENOTDIR;
+ * mkdir or symlink of a name that exists: EEXIST before the read-only
+ * root's EROFS). A grant at "/" hides it (devnull_rootgrant: its own,
+ * empty dev directory, where the host answers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,5 +41,20 @@ int main(void)
     show("unlink", unlink("/dev/null"));
     show("create /dev/x", open("/dev/x", O_WRONLY | O_CREAT, 0666));
     show("open /dev/null/", open("/dev/null/", O_RDONLY));
+    show("open O_DIRECTORY", open("/dev/null", O_RDONLY | O_DIRECTORY));
+    show("open O_WRONLY|O_DIRECTORY", open("/dev/null",
+                                           O_WRONLY | O_DIRECTORY));
+    show("open O_CREAT|O_DIRECTORY", open("/dev/null", O_RDONLY | O_CREAT |
+                                          O_DIRECTORY, 0666));
+    show("open O_RDWR", open("/dev/null", O_RDWR));
+    show("open O_WRONLY|O_APPEND", open("/dev/null", O_WRONLY | O_APPEND));
+    show("open O_WRONLY|O_TRUNC", open("/dev/null", O_WRONLY | O_TRUNC));
+    rc = stat("/dev", &st);
+    printf("%-28s %s\n", "stat /dev is a directory",
+           rc == 0 && S_ISDIR(st.st_mode) ? "yes" : "no");
+    show("mkdir /dev", mkdir("/dev", 0777));
+    show("mkdir /", mkdir("/", 0777));
+    show("symlink to /dev/null", symlink("/x", "/dev/null"));
+    show("mkdir /dev/null", mkdir("/dev/null", 0777));
     return 0;
 }
