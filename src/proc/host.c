@@ -101,7 +101,7 @@ static int force_argv0(wb_pimage *im, const char *name)
 static int find_image(wb_proc *p, const char *path, wb_pimage *im)
 {
     const char *argv0 = NULL;
-    int rc = wb_proc_load_image(p, path, &im->m, &argv0);
+    int rc = wb_proc_load_image(p, path, &im->m, &im->mod, &argv0);
     return !rc && argv0 ? force_argv0(im, argv0) : rc;
 }
 
