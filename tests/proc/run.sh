@@ -180,7 +180,7 @@ rm -f "$T/big/img.wasm"
 check "huge module written" 0 "started 0, ENOMEM 0, other 0" 60 \
     '.outcome == "exited"' --max-disk 300M --dir "$T/big:/data" \
     "$BIG" /data/code.wasm code 200 0
-check "huge module, deadline" 124 "" 3 '.outcome == "timeout"' \
+check "huge module, deadline" 124 "" 4 '.outcome == "timeout"' \
     --timeout 1s --dir "$T/big:/data" "$BIG" /data/code.wasm - 0 4
 rm -f "$T/big/code.wasm"
 
