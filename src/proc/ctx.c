@@ -52,7 +52,8 @@ int wb_proc_load_image(wb_proc *p, const char *path, wb_module **out,
     wb_image_close(&f);
     wb_wasi_unlock(p->wasi);
     if (rc || !name)          /* decoded outside the lock: it may be big */
-        return rc ? rc : wb_pmod_finish(p->tree, &ld, out, ent);
+        return rc ? rc : wb_pmod_finish(p->tree, &ld, &p->stopping, out,
+                                        ent);
     wb_error e = { 0 };
     wb_status st = wb_images_get(p->tree->images, name, out, argv0, &e);
     free(name);

@@ -264,10 +264,7 @@ static void kill_one(wb_proc *q, int sig)
     if (q->state != WB_PROC_RUNNING || q->killed)
         return;
     q->killed = sig;
-    if (q->store)
-        wb_store_interrupt(q->store);
-    if (q->wasi)
-        wb_wasi_kill(q->wasi);
+    wb_proc_interrupt(q);
 }
 
 static wb_status h_kill(wb_caller *c, void *env, const wb_val *a, wb_val *r)

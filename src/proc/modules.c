@@ -250,16 +250,17 @@ static wb_pmod *list(wb_ptree *t, wb_pload *ld, wb_module *m)
     return e;
 }
 
-/* The module of ld's bytes (taken), validated until the tree is
- * cancelled, its host memory charged beyond the bytes. */
-static int decode(wb_ptree *t, wb_pload *ld, wb_module **m)
+/* The module of ld's bytes (taken), validated until *cancel, its host
+ * memory charged beyond the bytes. */
+static int decode(wb_ptree *t, wb_pload *ld, const atomic_bool *cancel,
+                  wb_module **m)
 {
     wb_error e = { 0 };
-    wb_status st = wb_decode_cancel(ld->buf, ld->len, ld->map,
-                                    &t->cancelled, m, &e);
+    wb_status st = wb_decode_cancel(ld->buf, ld->len, ld->map, cancel, m,
+                                    &e);
     ld->buf = NULL;                   /* the module's, or unmapped */
     if (st != WB_OK)
-        return atomic_load(&t->cancelled) ? WE_CANCELED
+        return atomic_load(cancel) ? WE_CANCELED
                : st == WB_E_NOMEM ? WE_NOMEM : WE_NOEXEC;
     size_t need = wb_module_host_bytes(*m);
     int rc = need > ld->charged ? charge(t, need - ld->charged)
@@ -273,8 +274,8 @@ static int decode(wb_ptree *t, wb_pload *ld, wb_module **m)
     return WE_SUCCESS;
 }
 
-int wb_pmod_finish(wb_ptree *t, wb_pload *ld, wb_module **out,
-                   wb_pmod **ent)
+int wb_pmod_finish(wb_ptree *t, wb_pload *ld, const atomic_bool *cancel,
+                   wb_module **out, wb_pmod **ent)
 {
     *out = NULL;
     *ent = NULL;
@@ -285,7 +286,7 @@ int wb_pmod_finish(wb_ptree *t, wb_pload *ld, wb_module **out,
         return WE_SUCCESS;
     }
     wb_module *m = NULL;
-    int rc = decode(t, ld, &m);
+    int rc = decode(t, ld, cancel, &m);
     if (!rc && !(*ent = list(t, ld, m))) {
         wb_module_release(m);
         rc = WE_NOMEM;

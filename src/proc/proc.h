@@ -61,9 +61,10 @@ int wb_pmod_open(wb_ptree *t, struct wb_image_file *f, wb_pload *ld);
 /* Without any lock: the module (a reference) and its entry (a reference:
  * wb_pmod_put), decoded now unless shared; ld is cleared. WE_NOEXEC: not
  * a valid module; WE_NOMEM: its host memory does not fit the budget;
- * WE_CANCELED: the tree was cancelled while it was validated. */
-int wb_pmod_finish(wb_ptree *t, wb_pload *ld, wb_module **out,
-                   wb_pmod **ent);
+ * WE_CANCELED: *cancel became true while it was validated (the loading
+ * process was killed, or the tree stopped). */
+int wb_pmod_finish(wb_ptree *t, wb_pload *ld, const atomic_bool *cancel,
+                   wb_module **out, wb_pmod **ent);
 void wb_pload_clear(wb_ptree *t, wb_pload *ld);
 /* Another reference to e (a fork runs its parent's image); NULL: NULL. */
 wb_pmod *wb_pmod_share(wb_pmod *e);
@@ -131,6 +132,8 @@ struct wb_proc {
     wb_pmod *mod;              /* the module file it runs (a reference), or
                                   NULL: a registered image, the run's */
     bool forked;               /* its thread resumes a fork */
+    atomic_bool stopping;      /* killed or the tree stopped: a module
+                                  being validated for it gives up */
     wb_proc *link;             /* the tree's list */
 };
 
@@ -163,6 +166,9 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid);
 /* Start p's thread running `image` (taken) or resuming a fork; on failure
  * p is removed. Called without t->mu. */
 int wb_proc_start(wb_proc *p, wb_pimage *image);
+/* End p (t->mu held): its store traps at its next loop or call, its
+ * blocking calls wake, a module load of its own gives up. */
+void wb_proc_interrupt(wb_proc *p);
 /* Is another process allowed (under t->mu); counts a refusal if not. */
 bool wb_ptree_admit(wb_ptree *t);
 /* Join the threads of the zombies (their guests ended: the threads are

@@ -177,8 +177,9 @@ wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
 
 /* Stop p's guest (t->mu held): its store traps at its next loop or call,
  * its blocking calls wake. */
-static void interrupt(wb_proc *p)
+void wb_proc_interrupt(wb_proc *p)
 {
+    atomic_store(&p->stopping, true);
     if (p->store)
         wb_store_interrupt(p->store);
     if (p->wasi)
@@ -197,7 +198,7 @@ void wb_ptree_cancel(wb_ptree *t, int outcome)
         wb_wasi_cancel(t->root->wasi);
     for (wb_proc *p = t->procs; p; p = p->link)
         if (p->state == WB_PROC_RUNNING)
-            interrupt(p);
+            wb_proc_interrupt(p);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
 }
@@ -384,7 +385,7 @@ void wb_ptree_end(wb_ptree *t)
     for (wb_proc *p = t->procs; p; p = p->link)
         if (p->state == WB_PROC_RUNNING) {
             p->killed = p->killed ? p->killed : SIGKILL;
-            interrupt(p);
+            wb_proc_interrupt(p);
         }
     pthread_cond_broadcast(&t->cv);
     while (t->live)
