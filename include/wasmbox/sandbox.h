@@ -179,6 +179,14 @@ WB_API wb_status wb_images_add(wb_images *r, const char *name,
 WB_API wb_status wb_images_add_module(wb_images *r, const char *name,
                                       wb_module *m, unsigned flags,
                                       wb_error *err);
+/* Module `m` (one reference taken) was decoded from the file `path`
+ * (the run's own module): a name registered later whose file is the
+ * same (device and inode) runs m instead of decoding the file again
+ * (`wasmbox sh` registers the dash.wasm it runs as sh). Registers no
+ * name. Errors: WB_E_ARG, WB_E_NOT_FOUND / WB_E_IO (no such file),
+ * WB_E_NOMEM. */
+WB_API wb_status wb_images_seed(wb_images *r, const char *path,
+                                wb_module *m, wb_error *err);
 /* The standard images of a guests directory (`make guests`, layout of
  * wb_guest_image): shell/ (dash.wasm as sh and dash; busybox.wasm as
  * each applet listed one per line in shell/applets, with
@@ -318,6 +326,9 @@ typedef struct wb_run_result {
                                               signal (outcome "exited",
                                               exit code 128 + it), or 0 */
     int killed_by;                         /* the pid that sent it */
+    uint32_t procs_refused_memory;         /* spawns and execs refused:
+                                              their module file did not
+                                              fit max_memory (ENOMEM) */
     uint32_t net_requests;                 /* requests attempted (also
                                               refused ones) */
     wb_net_entry net[WB_NET_LOG_MAX];      /* the first WB_NET_LOG_MAX */

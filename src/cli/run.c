@@ -97,9 +97,9 @@ static const char run_help[] =
     "  --max-files N            open guest fds, stdio included; at most\n"
     "                           1024, and fd numbers stay below 1024 [256]\n"
     "  --max-stack N            nested wasm calls [10000]\n"
-    "  --max-processes N        guest processes alive at once, the guest\n"
-    "                           itself included (wasmbox_proc spawn and\n"
-    "                           fork, docs/processes.md); one more is\n"
+    "  --max-processes N        guest processes at once, the guest itself\n"
+    "                           and zombies included (wasmbox_proc spawn\n"
+    "                           and fork, docs/processes.md); one more is\n"
     "                           refused with EAGAIN. Every process shares\n"
     "                           this budget: memory summed, one fuel pool,\n"
     "                           output and disk counted once, one deadline\n"
@@ -534,14 +534,18 @@ static int open_stdin(run_opts *o)
 
 /* The --image files, opened and decoded before the lock-down (their
  * paths are outside the grants), in the run's tier; after the standard
- * images of --x-guest-images, so that they can replace one. */
-static int prepare_images(run_opts *o)
+ * images of --x-guest-images, so that they can replace one. An image
+ * that is the run's own module file (sh for `wasmbox sh`) is the module
+ * m already decoded (NULL: a snapshot's run, none). */
+static int prepare_images(run_opts *o, wb_module *m)
 {
     if (!o->nimages && !o->guests_dir)
         return 0;
     if (!(o->cfg.images = wb_images_new()))
         return fail_early(o, WB_E_NOMEM, "--image", "out of memory");
     wb_error gerr = { 0 };
+    if (m && wb_images_seed(o->cfg.images, o->module, m, &gerr) != WB_OK)
+        return fail_early(o, gerr.status, o->module, gerr.message);
     /* the language commands' /bin: decoded when first started, so in
        the interpreter (no code is mapped after the lock-down) */
     unsigned gflags = o->guest_tools
@@ -681,7 +685,7 @@ int wb_cli_run(int argc, char **argv)
     if (o.preinit)
         load_preinit(&o, &snap);
     if ((snap && (rc = prepare_tier(&o, wb_snapshot_module(snap)))) ||
-        (!snap && (rc = load(&o, &m))) || (rc = prepare_images(&o)) ||
+        (!snap && (rc = load(&o, &m))) || (rc = prepare_images(&o, m)) ||
         (rc = prepare_lock(&o)))
         goto out;
     /* a closed stdout must become EPIPE for the guest, not kill us */

@@ -253,3 +253,34 @@ void wb_module_release(wb_module *m)
     if (m && atomic_fetch_sub(&m->refs, 1) == 1)
         wb_module_destroy(m);
 }
+
+/* The interpreter's translation of a body, per byte of the body: 4.4 to
+ * 5.1 measured on the shell, Lua, SQLite and CPython guests (every body
+ * translated; 8-byte cells), so 6 bounds what a module that runs all its
+ * code makes of it. */
+#define TRANSLATION_PER_BYTE 6u
+
+size_t wb_module_host_bytes(const wb_module *m)
+{
+    size_t n = sizeof *m + m->len, body = 0;
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        n += sizeof m->types[i] + m->types[i].nparams +
+             m->types[i].nresults;
+    for (uint32_t i = 0; i < m->nimports; i++)
+        n += sizeof m->imports[i] + m->imports[i].module_len +
+             m->imports[i].name_len + 2;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        n += sizeof m->exports[i] + m->exports[i].name_len + 1;
+    for (uint32_t i = 0; i < m->nelems; i++)
+        n += sizeof m->elems[i] + m->elems[i].count * sizeof(wb_const);
+    for (uint32_t i = 0; i < ndefs; i++)
+        body += m->funcdefs[i].body_len;
+    n += (size_t)m->nfuncs * sizeof(uint32_t) +
+         (size_t)ndefs * sizeof(wb_funcdef) +
+         (size_t)m->ntables * sizeof(wb_tabletype) +
+         (size_t)m->nmems * sizeof(wb_limits32) +
+         (size_t)m->nglobals * (sizeof(wb_globaltype) + sizeof(wb_const)) +
+         (size_t)m->ndatas * sizeof(wb_data) + m->nfuncs / 8 + 1;
+    return n + body * TRANSLATION_PER_BYTE;
+}

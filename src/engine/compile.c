@@ -1623,6 +1623,11 @@ static void cx_free(cx *c)
     free(c->vs); free(c->cs); free(c->code);
 }
 
+static bool cancelled(const wb_module *m)
+{
+    return m->cancel && atomic_load_explicit(m->cancel, memory_order_relaxed);
+}
+
 static wb_status run(cx *c, const wb_module *m, uint32_t defidx, wb_error *err)
 {
     const wb_funcdef *d = &m->funcdefs[defidx];
@@ -1637,7 +1642,13 @@ static wb_status run(cx *c, const wb_module *m, uint32_t defidx, wb_error *err)
     wb_status st = read_locals(c);
     if (st == WB_OK) st = push_ctl(c, 0, BT_EMPTY, 0);
     if (st == WB_OK) c->cs[0].bt = d->typeidx;   /* the function's label: its results */
-    while (st == WB_OK && c->ncs) st = step(c);
+    while (st == WB_OK && c->ncs) {
+        st = step(c);
+        /* a validation of a huge body ends when the module's loader is
+         * cancelled (a process's deadline): one check per 64 Ki steps */
+        if (!(c->ninstr & 0xffff) && cancelled(m))
+            st = fail(c, WB_E_LIMIT, "cancelled while validating");
+    }
     if (st == WB_OK && c->r.p != c->r.end) st = fail(c, WB_E_MALFORMED, "section size mismatch");
     if (st != WB_OK)
         wb_err_addf(err, " (function %u, offset 0x%zx)", m->nfunc_imports + defidx,

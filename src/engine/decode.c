@@ -1161,8 +1161,9 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
     return decode_module(m, bodies, out, err);
 }
 
-wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
-                          bool bodies, wb_module **out, wb_error *err)
+static wb_status adopt(uint8_t *bytes, size_t len, size_t map_len,
+                       bool bodies, const _Atomic bool *cancel,
+                       wb_module **out, wb_error *err)
 {
     wb_error local;
     if (!err)
@@ -1177,7 +1178,24 @@ wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
     m->bytes = bytes;
     m->len = len;
     m->bytes_map = map_len;
-    return decode_module(m, bodies, out, err);
+    m->cancel = cancel;
+    wb_status st = decode_module(m, bodies, out, err);
+    if (st == WB_OK)
+        m->cancel = NULL;
+    return st;
+}
+
+wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
+                          bool bodies, wb_module **out, wb_error *err)
+{
+    return adopt(bytes, len, map_len, bodies, NULL, out, err);
+}
+
+wb_status wb_decode_cancel(uint8_t *bytes, size_t len, size_t map_len,
+                           const _Atomic bool *cancel, wb_module **out,
+                           wb_error *err)
+{
+    return adopt(bytes, len, map_len, true, cancel, out, err);
 }
 
 /* ---- destruction and accessors ------------------------------------------- */

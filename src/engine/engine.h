@@ -194,6 +194,11 @@ struct wb_module {
      * cache's key and a snapshot's binding, each 8 MiB for CPython */
     _Atomic uint64_t hash_lo, hash_hi;
     _Atomic bool hashed;
+    /* While wb_decode_cancel decodes it: the caller's flag, checked
+     * between function bodies and every 64 Ki instructions of one, so
+     * that validating a huge module ends with its process's deadline;
+     * NULL otherwise. */
+    const _Atomic bool *cancel;
 };
 
 /* api.c: before reading a function body of m (translating or compiling
@@ -235,6 +240,16 @@ wb_status wb_decode(const uint8_t *bytes, size_t len, bool bodies,
  * of map_len bytes (freed with the module, or here on failure). */
 wb_status wb_decode_adopt(uint8_t *bytes, size_t len, size_t map_len,
                           bool bodies, wb_module **out, wb_error *err);
+/* wb_decode_adopt that stops with WB_E_LIMIT ("cancelled") once *cancel
+ * is true: a process of a tree loading a module file (src/proc/). */
+wb_status wb_decode_cancel(uint8_t *bytes, size_t len, size_t map_len,
+                           const _Atomic bool *cancel, wb_module **out,
+                           wb_error *err);
+/* api.c: the host memory m holds, roughly: its bytes, its decoded
+ * tables and an allowance for the interpreter's translation of its
+ * bodies (made lazily, shared by its instances). What a process tree
+ * charges for a module file it loads (docs/processes.md). */
+size_t wb_module_host_bytes(const wb_module *m);
 void wb_module_destroy(wb_module *m);
 /* modcheck.c: module-level validation (limits, types of constant
  * expressions, export uniqueness, start type, segments, C.refs). Then

@@ -4,6 +4,7 @@
  * Messages begin with the spec's assert_invalid texts.
  */
 #include "engine.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +221,9 @@ static wb_status check_segments(wb_module *m, wb_error *err)
 static wb_status check_bodies(const wb_module *m, wb_error *err)
 {
     for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
+        if (m->cancel && atomic_load(m->cancel))
+            return wb_err_set(err, WB_E_LIMIT, "cancelled while "
+                              "validating");
         wb_status st = wb_compile_validate(m, i, err);
         if (st != WB_OK)
             return st;

@@ -36,33 +36,24 @@ int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im)
     return rc;
 }
 
-/* A module decoded from a file's bytes: WE_NOEXEC when it is none. */
-static int decode(const uint8_t *bytes, size_t len, wb_module **out)
-{
-    wb_error e = { 0 };
-    wb_status st = wb_module_new(bytes, len, out, &e);
-    return st == WB_OK ? WE_SUCCESS : st == WB_E_NOMEM ? WE_NOMEM
-                                                       : WE_NOEXEC;
-}
-
 int wb_proc_load_image(wb_proc *p, const char *path, wb_module **out,
-                       const char **argv0)
+                       wb_pmod **ent, const char **argv0)
 {
     char *name = NULL;
-    uint8_t *bytes = NULL;
-    size_t len = 0;
+    wb_image_file f;
+    wb_pload ld;
     *out = NULL;
+    *ent = NULL;
     *argv0 = NULL;
     wb_wasi_lock(p->wasi);
-    int rc = wb_wasi_load_image(p->wasi, path, &name, &bytes, &len);
+    int rc = wb_wasi_load_image(p->wasi, path, &name, &f);
+    if (!rc && !name)
+        rc = wb_pmod_open(p->tree, &f, &ld);
+    wb_image_close(&f);
     wb_wasi_unlock(p->wasi);
-    if (rc)
-        return rc;
-    if (!name) {
-        rc = decode(bytes, len, out);
-        free(bytes);
-        return rc;
-    }
+    if (rc || !name)          /* decoded outside the lock: it may be big */
+        return rc ? rc : wb_pmod_finish(p->tree, &ld, &p->stopping, out,
+                                        ent);
     wb_error e = { 0 };
     wb_status st = wb_images_get(p->tree->images, name, out, argv0, &e);
     free(name);

@@ -20,6 +20,7 @@ static int copy(wb_caller *c, wb_proc *p, wb_proc *child)
     wb_store *s = NULL;
     wb_linker *l = NULL;
     child->owns_store = true;
+    child->mod = wb_pmod_share(p->mod);    /* it runs the same module */
     if (!(child->cwd = strdup(p->cwd)))
         return WE_NOMEM;
     int rc = wb_proc_ctx_fork(p, child);

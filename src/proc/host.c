@@ -101,7 +101,7 @@ static int force_argv0(wb_pimage *im, const char *name)
 static int find_image(wb_proc *p, const char *path, wb_pimage *im)
 {
     const char *argv0 = NULL;
-    int rc = wb_proc_load_image(p, path, &im->m, &argv0);
+    int rc = wb_proc_load_image(p, path, &im->m, &im->mod, &argv0);
     return !rc && argv0 ? force_argv0(im, argv0) : rc;
 }
 
@@ -290,10 +290,7 @@ static void kill_one(wb_proc *q, int sig, int sender)
         return;
     q->killed = sig;
     q->killer = sender;
-    if (q->store)
-        wb_store_interrupt(q->store);
-    if (q->wasi)
-        wb_wasi_kill(q->wasi);
+    wb_proc_interrupt(q);
 }
 
 static wb_status h_kill(wb_caller *c, void *env, const wb_val *a, wb_val *r)

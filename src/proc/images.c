@@ -21,6 +21,8 @@
 
 typedef struct img_file {
     char *path;
+    dev_t dev;                 /* the file's identity (a given module: 0) */
+    ino_t ino;
     int fd;                    /* -1 once decoded (or for a given module) */
     wb_module *m;              /* NULL until decoded */
     unsigned flags;
@@ -175,16 +177,22 @@ static wb_status add_file(wb_images *r, const char *name, img_file *f,
     return s ? WB_OK : err->status;
 }
 
-/* The file `path` of r, opened now (one per path). */
-static img_file *file_of(wb_images *r, const char *path, unsigned flags,
-                         wb_error *err)
+/* The file of r that is also `fd`'s (a seeded module), or NULL. */
+static img_file *same_file(wb_images *r, int fd)
 {
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return NULL;
     for (img_file *f = r->files; f; f = f->next)
-        if (f->path && !strcmp(f->path, path)) {
-            f->flags |= flags & WB_IMAGE_NATIVE;   /* the file's, not a
-                                                      name's */
+        if (f->path && f->ino && f->dev == sb.st_dev && f->ino == sb.st_ino)
             return f;
-        }
+    return NULL;
+}
+
+/* A new file entry for `path` (opened now, with its identity). */
+static img_file *file_new(const char *path, unsigned flags, wb_error *err)
+{
+    struct stat sb;
     img_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
@@ -192,16 +200,63 @@ static img_file *file_of(wb_images *r, const char *path, unsigned flags,
     }
     f->flags = flags;
     f->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (f->fd < 0) {
+    if (f->fd < 0 || fstat(f->fd, &sb) != 0) {
         wb_err_set(err, errno == ENOENT ? WB_E_NOT_FOUND : WB_E_IO,
                    "%s: %s", path, strerror(errno));
+        if (f->fd >= 0)
+            close(f->fd);
         free(f->path);
         free(f);
         return NULL;
     }
+    f->dev = sb.st_dev;
+    f->ino = sb.st_ino;
+    return f;
+}
+
+/* The file `path` of r, opened now (one per path, and one per file
+ * seeded with its module). */
+static img_file *file_of(wb_images *r, const char *path, unsigned flags,
+                         wb_error *err)
+{
+    img_file *f = r->files;
+    while (f && !(f->path && !strcmp(f->path, path)))
+        f = f->next;
+    if (!f && (f = file_new(path, flags, err))) {
+        img_file *seeded = same_file(r, f->fd);
+        if (seeded) {
+            close(f->fd);
+            free(f->path);
+            free(f);
+            f = seeded;
+        } else {
+            f->next = r->files;
+            r->files = f;
+            return f;
+        }
+    }
+    if (f)
+        f->flags |= flags & WB_IMAGE_NATIVE;   /* the file's, not a name's */
+    return f;
+}
+
+wb_status wb_images_seed(wb_images *r, const char *path, wb_module *m,
+                         wb_error *err)
+{
+    if (!r || !path || !m)
+        return wb_err_set(err, WB_E_ARG, "images: NULL argument");
+    img_file *f = file_new(path, 0, err);
+    if (!f)
+        return err ? err->status : WB_E_IO;
+    close(f->fd);
+    f->fd = -1;
+    wb_module_retain(m);
+    f->m = m;
+    pthread_mutex_lock(&r->mu);
     f->next = r->files;
     r->files = f;
-    return f;
+    pthread_mutex_unlock(&r->mu);
+    return WB_OK;
 }
 
 wb_status wb_images_add(wb_images *r, const char *name, const char *path,

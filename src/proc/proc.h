@@ -39,6 +39,39 @@ wb_status wb_images_get(wb_images *r, const char *name, wb_module **out,
  * interpreter)? */
 bool wb_module_imports_fork(const wb_module *m);
 
+/* ---- modules.c ------------------------------------------------------------ */
+
+/* A module file's entry in its tree: decoded once, shared by the
+ * processes running it, charged to the tree's memory budget. */
+typedef struct wb_pmod wb_pmod;
+/* One load of a module file in progress. */
+typedef struct wb_pload {
+    uint64_t id[5], size;      /* the file's identity (wb_image_file) */
+    uint8_t *buf;              /* its bytes read (a mapping of map bytes) */
+    size_t len, map;
+    uint64_t charged;          /* to the tree's budget, for buf */
+    uint64_t read_at;          /* realtime (ns) when it was read */
+    wb_pmod *hit;              /* the entry that holds it already */
+} wb_pload;
+/* Under the WASI tree lock: the entry of file f, or f read (its size
+ * charged first: WE_NOMEM when it does not fit). On failure ld is
+ * clear. */
+struct wb_image_file;
+int wb_pmod_open(wb_ptree *t, struct wb_image_file *f, wb_pload *ld);
+/* Without any lock: the module (a reference) and its entry (a reference:
+ * wb_pmod_put), decoded now unless shared; ld is cleared. WE_NOEXEC: not
+ * a valid module; WE_NOMEM: its host memory does not fit the budget;
+ * WE_CANCELED: *cancel became true while it was validated (the loading
+ * process was killed, or the tree stopped). */
+int wb_pmod_finish(wb_ptree *t, wb_pload *ld, const atomic_bool *cancel,
+                   wb_module **out, wb_pmod **ent);
+void wb_pload_clear(wb_ptree *t, wb_pload *ld);
+/* Another reference to e (a fork runs its parent's image); NULL: NULL. */
+wb_pmod *wb_pmod_share(wb_pmod *e);
+/* Drop a reference (NULL: nothing); the last frees e and gives its
+ * memory back to the budget. */
+void wb_pmod_put(wb_pmod *e);
+
 /* ---- tree.c --------------------------------------------------------------- */
 
 /* The tree of a run under cfg's budget (copied: max_processes, limits of
@@ -75,6 +108,7 @@ enum { WB_PROC_RUNNING, WB_PROC_ZOMBIE };
 /* An image to start: module, argv, env, cwd (owned). */
 typedef struct wb_pimage {
     wb_module *m;
+    wb_pmod *mod;              /* m's entry when a module file, or NULL */
     char **argv; size_t argc;
     char **env; size_t envc;
     char *cwd;
@@ -97,7 +131,11 @@ struct wb_proc {
     char *cwd;                 /* the cwd of its image */
     bool exec_pending;
     wb_pimage next;            /* the image exec asked for */
+    wb_pmod *mod;              /* the module file it runs (a reference), or
+                                  NULL: a registered image, the run's */
     bool forked;               /* its thread resumes a fork */
+    atomic_bool stopping;      /* killed or the tree stopped: a module
+                                  being validated for it gives up */
     wb_proc *link;             /* the tree's list */
 };
 
@@ -108,6 +146,10 @@ struct wb_ptree {
     wb_proc *root;
     int next_pid;
     uint32_t live, max_live, started, refused, max_processes;
+    uint32_t zombies;          /* ended, not yet waited for (the root's
+                                  own end aside): they count against
+                                  max_processes, as under Linux */
+    uint32_t unjoined;         /* zombies whose threads are not joined */
     atomic_int stop;           /* wb_outcome, -1 */
     atomic_bool cancelled;
     wb_limits limits;
@@ -115,6 +157,9 @@ struct wb_ptree {
     char *root_cwd;
     wb_group *group;           /* every store's: memory summed, one fuel
                                   pool (src/engine/group.c) */
+    wb_pmod *mods;             /* module files shared now (modules.c) */
+    uint32_t refused_memory;   /* spawns and execs whose module file did
+                                  not fit max_memory */
 };
 
 /* tree.c: a new process, child of `parent`, in the table (the caller
@@ -123,6 +168,9 @@ wb_proc *wb_proc_add(wb_ptree *t, int ppid);
 /* Start p's thread running `image` (taken) or resuming a fork; on failure
  * p is removed. Called without t->mu. */
 int wb_proc_start(wb_proc *p, wb_pimage *image);
+/* End p (t->mu held): its store traps at its next loop or call, its
+ * blocking calls wake, a module load of its own gives up. */
+void wb_proc_interrupt(wb_proc *p);
 /* Is another process allowed (under t->mu)? Counts a refusal when
  * max_processes is the reason, not when the tree is being ended. */
 bool wb_ptree_admit(wb_ptree *t);
@@ -172,7 +220,7 @@ int wb_proc_ctx_spawn(wb_proc *parent, wb_proc *child, const wb_pimage *im,
 int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child);
 int wb_proc_ctx_exec(wb_proc *p, const wb_pimage *im);
 int wb_proc_load_image(wb_proc *p, const char *path, wb_module **out,
-                       const char **argv0);
+                       wb_pmod **ent, const char **argv0);
 
 /* fork.c: wasmbox_proc.fork, bound to the calling process (env). */
 wb_status wb_proc_h_fork(wb_caller *c, void *env, const wb_val *a,

@@ -64,6 +64,9 @@ wb_status wb_proc_follow_execs(wb_proc *p, wb_status st, wb_error *e)
         wb_proc_drop_store(p, p->owns_store);
         p->owns_store = true;
         wb_proc_ctx_exec(p, &im);
+        wb_pmod_put(p->mod);           /* the image it replaces */
+        p->mod = im.mod;
+        im.mod = NULL;
         free(p->cwd);
         p->cwd = im.cwd;
         im.cwd = NULL;

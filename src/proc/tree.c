@@ -58,11 +58,13 @@ void wb_pimage_clear(wb_pimage *im)
     free(im->env);
     free(im->cwd);
     wb_module_release(im->m);
+    wb_pmod_put(im->mod);
     memset(im, 0, sizeof *im);
 }
 
 static void proc_free(wb_proc *p)
 {
+    wb_pmod_put(p->mod);
     free(p->cwd);
     wb_pimage_clear(&p->next);
     free(p);
@@ -101,11 +103,14 @@ static void unlink_proc(wb_ptree *t, wb_proc *p)
         }
 }
 
+/* Zombies count, as Linux counts them against RLIMIT_NPROC: a guest that
+ * never waits cannot grow the table (and every walk of it) past
+ * max_processes (tests/attack/zombies.c). */
 bool wb_ptree_admit(wb_ptree *t)
 {
     if (atomic_load(&t->cancelled))
         return false;      /* the tree is ending: not a max_processes refusal */
-    if (t->live < t->max_processes)
+    if (t->live + t->zombies < t->max_processes)
         return true;
     t->refused++;
     return false;
@@ -173,8 +178,9 @@ wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
 
 /* Stop p's guest (t->mu held): its store traps at its next loop or call,
  * its blocking calls wake. */
-static void interrupt(wb_proc *p)
+void wb_proc_interrupt(wb_proc *p)
 {
+    atomic_store(&p->stopping, true);
     if (p->store)
         wb_store_interrupt(p->store);
     if (p->wasi)
@@ -193,7 +199,7 @@ void wb_ptree_cancel(wb_ptree *t, int outcome)
         wb_wasi_cancel(t->root->wasi);
     for (wb_proc *p = t->procs; p; p = p->link)
         if (p->state == WB_PROC_RUNNING)
-            interrupt(p);
+            wb_proc_interrupt(p);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
 }
@@ -250,6 +256,8 @@ static void become_zombie(wb_proc *p, int status)
     p->state = WB_PROC_ZOMBIE;
     p->status = p->killed ? p->killed : status;
     t->live--;
+    t->zombies++;
+    t->unjoined++;
     for (wb_proc *c = t->procs; c; c = c->link)
         if (c->ppid == p->pid)
             c->ppid = 1;
@@ -263,6 +271,10 @@ static void *proc_main(void *arg)
     wb_error e = { 0 };
     wb_module *m = p->next.m;
     p->next.m = NULL;
+    if (!p->forked) {                  /* a fork's is its parent's */
+        p->mod = p->next.mod;
+        p->next.mod = NULL;
+    }
     wb_pimage_clear(&p->next);
     wb_status st = p->forked ? wb_proc_resume_fork(p, &e)
                              : wb_proc_run_image(p, m, &e);
@@ -271,6 +283,8 @@ static void *proc_main(void *arg)
     int stop;
     int status = wb_proc_wait_status(p, st, &e, &stop);
     wb_proc_drop_store(p, true);
+    wb_pmod_put(p->mod);               /* its module's memory, if the last */
+    p->mod = NULL;
     if (stop >= 0)
         wb_ptree_cancel(p->tree, stop);
     become_zombie(p, status);
@@ -321,10 +335,11 @@ void wb_ptree_join_ended(wb_ptree *t)
         pthread_t th;
         bool found = false;
         pthread_mutex_lock(&t->mu);
-        for (wb_proc *p = t->procs; p && !found; p = p->link)
+        for (wb_proc *p = t->procs; p && t->unjoined && !found; p = p->link)
             if (p->state == WB_PROC_ZOMBIE && p->has_thread) {
                 th = p->thread;        /* p may be reaped meanwhile */
                 p->has_thread = false;
+                t->unjoined--;
                 found = true;
             }
         pthread_mutex_unlock(&t->mu);
@@ -338,6 +353,8 @@ int wb_proc_reap(wb_ptree *t, wb_proc *p)
 {
     int status = p->status;
     unlink_proc(t, p);
+    t->zombies -= p != t->root;
+    t->unjoined -= p->has_thread;
     pthread_mutex_unlock(&t->mu);
     if (p->has_thread)
         pthread_join(p->thread, NULL);
@@ -359,6 +376,8 @@ void wb_ptree_end(wb_ptree *t)
     if (root) {
         pthread_mutex_unlock(&t->mu);
         wb_proc_drop_store(root, root->owns_store);
+        wb_pmod_put(root->mod);
+        root->mod = NULL;
         pthread_mutex_lock(&t->mu);
     }
     if (root && root->state == WB_PROC_RUNNING) {
@@ -368,7 +387,7 @@ void wb_ptree_end(wb_ptree *t)
     for (wb_proc *p = t->procs; p; p = p->link)
         if (p->state == WB_PROC_RUNNING) {
             p->killed = p->killed ? p->killed : SIGKILL;
-            interrupt(p);
+            wb_proc_interrupt(p);
         }
     pthread_cond_broadcast(&t->cv);
     while (t->live)
@@ -389,6 +408,7 @@ void wb_ptree_usage(const wb_ptree *t, wb_run_result *res)
     res->procs_started = t->started;
     res->procs_max_live = t->max_live;
     res->procs_refused = t->refused;
+    res->procs_refused_memory = t->refused_memory;
 }
 
 void wb_ptree_free(wb_ptree *t)

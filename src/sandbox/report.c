@@ -53,9 +53,11 @@ json_t *wb_run_requests_json(const wb_run_result *res)
  * any or was refused one. */
 static json_t *processes(const wb_run_result *res)
 {
-    return json_pack("{s:i, s:i, s:i}", "started", (int)res->procs_started,
+    return json_pack("{s:i, s:i, s:i, s:i}", "started",
+                     (int)res->procs_started,
                      "max_live", (int)res->procs_max_live,
-                     "refused", (int)res->procs_refused);
+                     "refused", (int)res->procs_refused,
+                     "refused_memory", (int)res->procs_refused_memory);
 }
 
 /* The root was killed by a process of the tree: which signal, from
@@ -74,7 +76,8 @@ static json_t *killed(const wb_run_result *res)
 static json_t *report(const wb_run_result *res)
 {
     json_t *j = report_base(res);
-    if (j && (res->procs_started > 1 || res->procs_refused))
+    if (j && (res->procs_started > 1 || res->procs_refused ||
+              res->procs_refused_memory))
         json_object_set_new(j, "processes", processes(res));
     if (j && res->killed_signal)
         json_object_set_new(j, "killed", killed(res));

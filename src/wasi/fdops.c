@@ -252,9 +252,13 @@ static int check_size(uint64_t size)
     return size > WB_IMAGE_MAX ? WE_FBIG : WE_SUCCESS;
 }
 
-/* A regular file of a host grant, read whole. */
-static int read_host(const wb_fdent *d, const char *rel, uint8_t **bytes,
-                     size_t *len)
+static uint64_t ts_ns(struct timespec t)
+{
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* A regular file of a host grant, open: its identity from fstat. */
+static int open_host(const wb_fdent *d, const char *rel, wb_image_file *f)
 {
     int fd, rc = wb_resolve_open(d->host, rel, O_RDONLY | O_NONBLOCK |
                                  O_NOCTTY, 0, true, &fd);
@@ -267,33 +271,17 @@ static int read_host(const wb_fdent *d, const char *rel, uint8_t **bytes,
         rc = WE_ACCES;                     /* as execve(2) */
     else
         rc = check_size((uint64_t)st.st_size);
-    size_t size = rc ? 0 : (size_t)st.st_size, got = 0;
-    uint8_t *buf = rc ? NULL : malloc(size ? size : 1);
-    if (!rc && !buf)
-        rc = WE_NOMEM;
-    while (!rc && got < size) {
-        ssize_t k = pread(fd, buf + got, size - got, (off_t)got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            rc = wb_wasi_errno(errno);
-        else if (k == 0)
-            break;                         /* it shrank: what is there */
-        else
-            got += (size_t)k;
-    }
-    close(fd);
     if (rc) {
-        free(buf);
+        close(fd);
         return rc;
     }
-    *bytes = buf;
-    *len = got;
+    *f = (wb_image_file){ .id = { 1, st.st_dev, st.st_ino,
+                                  ts_ns(st.st_mtim), ts_ns(st.st_ctim) },
+                          .size = (uint64_t)st.st_size, .fd = fd };
     return WE_SUCCESS;
 }
 
-static int read_tmp(const wb_fdent *d, const char *rel, uint8_t **bytes,
-                    size_t *len)
+static int open_tmp(const wb_fdent *d, const char *rel, wb_image_file *f)
 {
     wb_tnode *n;
     int rc = wb_tfs_lookup(d->node, rel, true, &n);
@@ -301,21 +289,52 @@ static int read_tmp(const wb_fdent *d, const char *rel, uint8_t **bytes,
         return rc;
     if (wb_tnode_type(n) != WF_REG)
         return WE_ACCES;
-    uint64_t size = wb_tnode_size(n);
-    if ((rc = check_size(size)))
+    wb_fstat st;
+    wb_tfs_stat(n, &st);
+    if ((rc = check_size(st.size)))
         return rc;
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
-    if (!buf)
-        return WE_NOMEM;
-    struct iovec iov = { buf, (size_t)size };
-    *len = wb_tfs_read(n, 0, &iov, 1);
-    *bytes = buf;
+    wb_tnode_ref(n);
+    *f = (wb_image_file){ .id = { 2, st.dev, st.ino, st.mtim, st.ctim },
+                          .size = st.size, .fd = -1, .node = n };
     return WE_SUCCESS;
+}
+
+int wb_image_read(wb_image_file *f, uint64_t off, uint8_t *buf, size_t cap,
+                  size_t *len)
+{
+    size_t got = 0;
+    if (f->node) {
+        struct iovec iov = { buf, cap };
+        *len = wb_tfs_read(f->node, off, &iov, 1);
+        return WE_SUCCESS;
+    }
+    while (got < cap) {
+        ssize_t k = pread(f->fd, buf + got, cap - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return wb_wasi_errno(errno);
+        if (k == 0)
+            break;                         /* it shrank: what is there */
+        got += (size_t)k;
+    }
+    *len = got;
+    return WE_SUCCESS;
+}
+
+void wb_image_close(wb_image_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->node)
+        wb_tnode_unref(f->node);
+    f->fd = -1;
+    f->node = NULL;
 }
 
 /* `path` through w's own preopens, as the guest's open() would go. */
 static int load_file(wb_wasi *w, const char *path, char **name,
-                     uint8_t **bytes, size_t *len)
+                     wb_image_file *f)
 {
     char rel[WB_PATH_MAX];
     const char *rest = NULL;
@@ -339,17 +358,16 @@ static int load_file(wb_wasi *w, const char *path, char **name,
             return (*name = strdup(img)) ? WE_SUCCESS : WE_NOMEM;
         }
     }
-    return d->kind == WB_FD_TMPFS ? read_tmp(d, rel, bytes, len)
-                                  : read_host(d, rel, bytes, len);
+    return d->kind == WB_FD_TMPFS ? open_tmp(d, rel, f)
+                                  : open_host(d, rel, f);
 }
 
 int wb_wasi_load_image(wb_wasi *w, const char *path, char **name,
-                       uint8_t **bytes, size_t *len)
+                       wb_image_file *f)
 {
     char abs[WB_PATH_MAX], img[NAME_MAX + 1];
     *name = NULL;
-    *bytes = NULL;
-    *len = 0;
+    *f = (wb_image_file){ .fd = -1 };
     if (!*path)
         return WE_NOENT;
     if (strlen(path) + 2 > sizeof abs)
@@ -358,5 +376,5 @@ int wb_wasi_load_image(wb_wasi *w, const char *path, char **name,
     snprintf(abs, sizeof abs, "%s%s", path[0] == '/' ? "" : "/", path);
     if (image_path(w, abs, img))
         return (*name = strdup(img)) ? WE_SUCCESS : WE_NOMEM;
-    return load_file(w, abs, name, bytes, len);
+    return load_file(w, abs, name, f);
 }

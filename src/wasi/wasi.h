@@ -690,16 +690,33 @@ int wb_wasi_set_images(wb_wasi *w, const char *const *names, size_t n);
 /* Is `name` a registered image? */
 bool wb_wasi_is_image(const wb_wasi *w, const char *name);
 
+/* A module file that exec or spawn names, open: its identity (kind 1
+ * host or 2 tmpfs, dev, ino, mtime, ctime in ns: a file that changes
+ * gets another, but for a change within one tick of the file system's
+ * clock) and its size. Read it with wb_image_read, then close it; for a
+ * tmpfs file both under the tree lock. */
+typedef struct wb_image_file {
+    uint64_t id[5];
+    uint64_t size;
+    int fd;                    /* a host file's, or -1 */
+    wb_tnode *node;            /* a tmpfs file's (referenced), or NULL */
+} wb_image_file;
+
 /* What exec and spawn run. `path` whose directory is /bin or /usr/bin
- * and whose name is a registered image: *name (malloc'd), no bytes.
- * Any other path: a module file read whole through w's own grants, as
- * the guest would open it (relative paths from "/"; never outside a
- * grant, symlinks included): *bytes (malloc'd) and *len, *name NULL.
- * A WASI errno: WE_NOENT, WE_ACCES (a directory or not a regular file),
- * WE_FBIG past WB_IMAGE_MAX, WE_NAMETOOLONG, WE_NOTCAPABLE... */
+ * and whose name is a registered image: *name (malloc'd). Any other
+ * path: a module file opened through w's own grants into *f, as the
+ * guest would open it (relative paths from "/"; never outside a grant,
+ * symlinks included), *name NULL. A WASI errno: WE_NOENT, WE_ACCES (a
+ * directory or not a regular file), WE_FBIG past WB_IMAGE_MAX,
+ * WE_NAMETOOLONG, WE_NOTCAPABLE... */
 #define WB_IMAGE_MAX ((size_t)256 << 20)
 int wb_wasi_load_image(wb_wasi *w, const char *path, char **name,
-                       uint8_t **bytes, size_t *len);
+                       wb_image_file *f);
+/* Up to cap bytes of f from offset off into buf; *len: what was there
+ * (less at the end of the file, or of one that shrank since). */
+int wb_image_read(wb_image_file *f, uint64_t off, uint8_t *buf, size_t cap,
+                  size_t *len);
+void wb_image_close(wb_image_file *f);
 
 /* tree.c: a context of tree t (NULL: a new tree), without fds, args or
  * env; under t's lock. NULL when out of memory or fds. */

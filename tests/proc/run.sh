@@ -33,12 +33,16 @@ echo "not a module" >"$T/data/junk"
 # check NAME STATUS WANT_STDOUT MAX_SECONDS JQ [ARGS...]: run
 # `wasmbox run --report R ARGS`; the case passes when the exit status is
 # STATUS, stdout is WANT_STDOUT ("*": anything), the run took less than
-# MAX_SECONDS of wall time and the jq expression JQ holds on the report.
+# MAX_SECONDS of wall time and the jq expression JQ holds on the report
+# (and, with RSS_KB or CPU_MS set, the wasmbox process's peak RSS or its
+# CPU time, user and system, stayed below it: CPU time does not depend on
+# the machine's load).
 check() {
     local name=$1 want_rc=$2 want=$3 max=$4 expr=$5 rc t0 t1 ms
     shift 5
     t0=$(date +%s%N)
-    timeout 60 "$WB" run --report "$T/r.json" "$@" >"$T/out" 2>"$T/err"
+    /usr/bin/time -f "%M %U %S" -o "$T/rss" timeout 60 "$WB" run \
+        --report "$T/r.json" "$@" >"$T/out" 2>"$T/err"
     rc=$?
     t1=$(date +%s%N)
     ms=$(((t1 - t0) / 1000000))
@@ -50,6 +54,11 @@ check() {
         fail "$name: took ${ms} ms, more than ${max}s"
     elif ! jq -e "$expr" "$T/r.json" >/dev/null 2>&1; then
         fail "$name: report: $(cut -c1-400 "$T/r.json") does not satisfy $expr"
+    elif [ -n "${RSS_KB:-}" ] && [ "$(tail -1 "$T/rss" | cut -d' ' -f1)" -ge "$RSS_KB" ]; then
+        fail "$name: peak RSS $(tail -1 "$T/rss" | cut -d' ' -f1) KB, not below $RSS_KB KB"
+    elif [ -n "${CPU_MS:-}" ] &&
+         [ "$(tail -1 "$T/rss" | awk '{ printf "%d", ($2 + $3) * 1000 }')" -ge "$CPU_MS" ]; then
+        fail "$name: $(tail -1 "$T/rss" | cut -d' ' -f2,3) s of CPU, not below $CPU_MS ms"
     else
         pass
     fi
@@ -93,8 +102,8 @@ after the kills: 1" 10 \
     check "$tier default-max" 0 "spawn sleep: errno 6
 started 15
 after the kills: 1" 10 '.processes.max_live == 16' "${R[@]}" "$TREE" max
-    check "$tier never-waited" 0 "started 200" 20 \
-        '.processes.started == 201' \
+    check "$tier never-waited" 0 "started 3, reaped 3, then one more" 20 \
+        '.processes.started == 5 and .processes.refused >= 500' \
         "${R[@]}" --max-processes 4 "$TREE" nowait 200
     check "$tier child-loops" 124 "" 8 \
         '.outcome == "timeout" and .processes.started == 2' \
@@ -151,6 +160,34 @@ child 1: 41" 10 '.processes.started == 5 and .processes.max_live == 3' \
 check "argv of 100 M strings" 0 "spawn: 1
 exec: 1" 8 '.outcome == "exited" and .peak_memory < 134217728' \
     --timeout 10s --max-memory 256M "$OUT/biglist.wasm" 100
+
+# A module file (not a /bin image) is read and decoded on the host: once
+# per file while processes run it, counted against max_memory. 15 spawns
+# of a 60 MiB module once took 15 decoded copies (790 MB of RSS, outside
+# the budget; tests/attack/tmpimage.c), and validating 200 MiB of code
+# overran a 1 s deadline by 2 s (tests/attack/mkbig.py): with a 200 ms
+# deadline it took 1.7 s of CPU, now 0.2 s.
+BIG=$OUT/bigmod.wasm
+mkdir -p "$T/big"
+RSS_KB=200000 check "module file shared (tmpfs)" 0 \
+    "started 15, ENOMEM 0, other 0" 20 \
+    '.processes.started == 16 and .peak_memory > 62914560 and .peak_memory < 83886080' \
+    --tmpfs /t "$BIG" /t/img.wasm data 60 15
+RSS_KB=200000 check "module file shared (--dir)" 0 \
+    "started 15, ENOMEM 0, other 0" 20 \
+    '.processes.started == 16 and .peak_memory > 62914560 and .peak_memory < 83886080' \
+    --dir "$T/big:/data" "$BIG" /data/img.wasm data 60 15
+RSS_KB=100000 check "module file past max_memory" 0 \
+    "started 0, ENOMEM 15, other 0" 20 \
+    '.processes.refused_memory == 15 and .peak_memory < 33554432' \
+    --max-memory 32M --dir "$T/big:/data" "$BIG" /data/img.wasm - 0 15
+rm -f "$T/big/img.wasm"
+check "huge module written" 0 "started 0, ENOMEM 0, other 0" 60 \
+    '.outcome == "exited"' --max-disk 300M --dir "$T/big:/data" \
+    "$BIG" /data/code.wasm code 200 0
+CPU_MS=800 check "huge module, deadline" 124 "" 10 '.outcome == "timeout"' \
+    --timeout 200ms --dir "$T/big:/data" "$BIG" /data/code.wasm - 0 4
+rm -f "$T/big/code.wasm"
 
 run_cases interp
 

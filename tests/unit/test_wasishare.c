@@ -525,14 +525,29 @@ static void test_bin(void **state)
 
 /* ---- load_image ------------------------------------------------------------ */
 
+/* Open `path` as exec would and read it whole; its identity into id. */
+static int load_id(wb_wasi *w, const char *path, char **name, size_t *len,
+                   uint64_t id[5])
+{
+    wb_image_file f;
+    int rc = wb_wasi_load_image(w, path, name, &f);
+    if (rc == WE_SUCCESS && !*name) {
+        uint8_t *bytes = malloc(f.size + 1);
+        assert_non_null(bytes);
+        assert_int_equal(wb_image_read(&f, 0, bytes, f.size, len),
+                         WE_SUCCESS);
+        assert_int_equal(*len, f.size);
+        memcpy(id, f.id, sizeof f.id);
+        free(bytes);
+    }
+    wb_image_close(&f);
+    return rc;
+}
+
 static int load(wb_wasi *w, const char *path, char **name, size_t *len)
 {
-    uint8_t *bytes = NULL;
-    int rc = wb_wasi_load_image(w, path, name, &bytes, len);
-    if (rc == WE_SUCCESS && !*name)
-        assert_non_null(bytes);
-    free(bytes);
-    return rc;
+    uint64_t id[5];
+    return load_id(w, path, name, len, id);
 }
 
 static void test_load_image(void **state)
@@ -565,8 +580,16 @@ static void test_load_image(void **state)
     assert_int_equal(load(w, "/work/none", &name, &len), WE_NOENT);
     assert_int_equal(px_open(&a, 4, "t.wasm", WO_CREAT, RW, &f), WE_SUCCESS);
     assert_int_equal(px_write(&a, f, "wasm"), WE_SUCCESS);
-    assert_int_equal(load(w, "/tmp/t.wasm", &name, &len), WE_SUCCESS);
+    uint64_t id[5], id2[5];
+    assert_int_equal(load_id(w, "/tmp/t.wasm", &name, &len, id), WE_SUCCESS);
     assert_int_equal(len, 4);
+    /* the same file unchanged: the same identity; written: another */
+    assert_int_equal(load_id(w, "tmp/t.wasm", &name, &len, id2), WE_SUCCESS);
+    assert_memory_equal(id, id2, sizeof id);
+    assert_int_equal(px_write(&a, f, "!"), WE_SUCCESS);
+    assert_int_equal(load_id(w, "/tmp/t.wasm", &name, &len, id2), WE_SUCCESS);
+    assert_int_equal(len, 5);
+    assert_memory_not_equal(id, id2, sizeof id);
     /* never outside the grants */
     assert_int_not_equal(load(w, "/etc/passwd", &name, &len), WE_SUCCESS);
     assert_int_not_equal(load(w, "/work/../etc/passwd", &name, &len),
