@@ -263,8 +263,8 @@ print("utime ok")'
     age=$(( $(date +%s) - $(stat -c %Y "$tmp/utime/f" 2>/dev/null || echo 0) ))
     [ "$age" -ge -5 ] && [ "$age" -lt 60 ]
     check_result "python touch: the host file's mtime is now (age ${age}s)" 0 "" "" $?
-    # the current directory in normal form, and ".." from one grant to
-    # another (scripts/guests/compat/cwd.c, chdir.c)
+    # the current directory in normal form (physical), and ".." from one
+    # grant to another (scripts/guests/compat/cwd.c, chdir.c, physical.c)
     check "python chdir and .. across grants" 0 "cwd ok" "" -- "$W" python --tmpfs /tmp -c '
 import os
 for d, want in (("/", "/"), ("..", "/"), ("tmp", "/tmp"), ("..", "/"), ("/tmp/", "/tmp")):
@@ -279,6 +279,13 @@ assert os.getcwd() == "/lib/python3.11" and os.path.isfile("os.py")
 assert open("../../tmp/a/f").read() == "x" and open("/lib/../tmp/a/f").read() == "x"
 os.mkdir("/lib/../tmp/b")
 assert os.path.isdir("/tmp/b")
+# physical, as on Linux: the directory reached, not the link taken
+os.makedirs("/tmp/c/d")
+os.symlink("c/d", "/tmp/ld")
+os.chdir("/tmp/ld")
+assert os.getcwd() == "/tmp/c/d", os.getcwd()
+os.chdir("/tmp/ld/..")
+assert os.getcwd() == "/tmp/c", os.getcwd()
 for bad in ("", "/tmp/a/f", "/tmp/nope/.."):
     try:
         os.chdir(bad)

@@ -100,6 +100,18 @@ fi
 sh_case "ls -l, realpath, du" 0 "-rw-r--r-- user user 38 f2.txt
 /w/src/f1.txt" "" 'ls -l src | awk "NR==2 { print \$1, \$3, \$4, \$5, \$9 }"
     realpath src/../src/f1.txt; [ "$(du -s src | cut -f1)" -gt 0 ]'
+# The current directory is physical (compat/chdir.c): "pwd -P" names the
+# directory reached, the logical "pwd" the link taken; realpath takes the
+# same walk (a ".." after a file is ENOTDIR). A host grant and a tmpfs.
+sh_case "cd through a link, pwd -P, realpath" 0 "/w/phys/lnk
+/w/phys/proj/src
+/w/phys
+/w/phys/proj
+not a directory
+/tmp/a/b" "*" 'mkdir -p phys/proj/src && cd phys && ln -s proj/src lnk &&
+    cd lnk && pwd && pwd -P && cd .. && pwd && cd -P lnk/.. && pwd
+    realpath /w/src/f1.txt/.. || echo not a directory
+    cd /w && rm -r phys && cd /tmp && mkdir -p a/b && ln -s a/b l && cd l && pwd -P'
 sh_case "exec" 0 "via exec" "" 'exec echo via exec; echo not reached'
 # fd 3 is the first grant's: a script's own fd 3 moves it away
 sh_case "fds 3-9 over the grants" 0 "back

@@ -2,11 +2,15 @@
 // RUN compat_host: --dir $T/d:/t --dir $T/o:/o -- $WASM
 // LINK: scripts/guests/compat/*.c
 // SETUP: mkdir -p d o && echo other > o/x
+// SETUP: ln -s /o d/abs && ln -s ../o d/out && ln -s /etc/x d/etc
 // libwbcompat (scripts/guests/compat/), the guests' corrections to
 // Debian's wasi-libc of 2022 (issue 22 item 2): utimensat/futimens with
 // NULL or UTIME_NOW set "now" (not 1970) and UTIME_OMIT keeps a time;
 // chdir/getcwd keep a normal form and ".." crosses from one grant to
-// another and to the virtual root. Same output on a tmpfs and a host grant.
+// another and to the virtual root; the current directory is physical
+// (links resolved as Linux does). Same output on a tmpfs and a host
+// grant, but for the host's own links (made by SETUP: an absolute one and
+// one climbing out of the grant), which a guest cannot make on a tmpfs.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -174,9 +178,69 @@ static void dirs(void)
     cd("/lib/..");
 }
 
+static void link_to(const char *target, const char *path)
+{
+    if (symlink(target, path))
+        printf("symlink %s: errno %d\n", path, errno);
+}
+
+/* chdir through links: getcwd() answers the directory reached */
+static void links(void)
+{
+    char name[16], target[16];
+    mkdir("/t/proj", 0755);
+    mkdir("/t/proj/src", 0755);
+    link_to("proj/src", "/t/srclink");
+    link_to("srclink", "/t/chain");
+    link_to("../../proj", "/t/proj/src/back");
+    link_to("loop2", "/t/loop1");
+    link_to("loop1", "/t/loop2");
+    link_to("nowhere", "/t/dangling");
+    link_to("f", "/t/flink");
+    cd("/t/srclink");
+    reads("../../f");
+    /* a ".." out of the grant after a link climbs from its target, and
+     * the last name is left for the call to follow or not */
+    reads("/t/srclink/../../f");
+    reads("/t/srclink/../../o/x");
+    reads("/t/../nope/x");
+    reads("/t/flink/../../o/x");
+    struct stat st;
+    printf("%-30s %d\n", "lstat ../../../t/srclink link",
+           lstat("../../../t/srclink", &st) == 0 && S_ISLNK(st.st_mode));
+    cd("/t");
+    cd("srclink");
+    cd("/t/chain");
+    cd("/t/srclink/back/src/back");
+    cd("/t/srclink/..");
+    cd("/t");
+    cd("srclink/../..");
+    cd("/t/srclink/../../..");
+    cd("/t/loop1");
+    cd("/t/dangling");
+    cd("/t/flink");
+    cd("/t/flink/..");
+    cd("/t/srclink/nope/..");
+    cd("/t/srclink/");
+    /* 40 links are followed, the 41st is ELOOP */
+    link_to("proj", "/t/n0");
+    for (int i = 1; i <= 40; i++) {
+        snprintf(name, sizeof name, "/t/n%d", i);
+        snprintf(target, sizeof target, "n%d", i - 1);
+        link_to(target, name);
+    }
+    cd("/t/n39");
+    cd("/t/n40");
+    /* the host's links: an absolute target is a path of the guest's tree */
+    cd("/t/abs");
+    cd("/t/out");
+    cd("/t/etc");
+}
+
 int main(void)
 {
     times();
     dirs();
+    links();
     return 0;
 }

@@ -1,6 +1,7 @@
-/* normalize.c: lexical path clean-up for the current directory. wasi-libc
- * keeps the current directory as a string and stored chdir's argument as
- * given ("/tmp/a/../b/.", "/.." after chdir("..") at "/"). */
+/* normalize.c: lexical path helpers of cwd.c: whether a path's ".."
+ * climbs out of the preopen it starts in, and the lexical clean-up of a
+ * path no preopen holds. (The current directory is physical: chdir.c,
+ * physical.c.) */
 #include <string.h>
 #include "wb_compat.h"
 

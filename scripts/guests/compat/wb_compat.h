@@ -24,6 +24,14 @@ int wb_compat_escapes(const char *rel);
  * owned by the library (valid until the next call); NULL with errno set. */
 char *wb_compat_absolute(const char *path);
 
+/* The physical absolute form of path (physical.c): every symbolic link
+ * followed, "." and ".." applied where the walk is, each step asked of
+ * the runtime. 0 with *out that form, or -1 with errno (ENOENT, ENOTDIR,
+ * ELOOP, or what the runtime answered) and *out the path with the part
+ * before the step that failed resolved, for the runtime to fail on the
+ * same step (NULL after ENOMEM or ELOOP). *out is the caller's to free. */
+int wb_compat_physical(const char *path, char **out);
+
 /* wasi-libc's record of the current directory (getcwd.o). */
 extern char *__wasilibc_cwd;
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "../compat/wb_compat.h"
 
 /* ---- the one user: id 0 (WASI reports every file as owned by 0) ---- */
 
@@ -234,82 +235,29 @@ int clock_settime(clockid_t id, const struct timespec *ts)
     return -1;
 }
 
-/* ---- realpath: the lexical absolute form, each step checked ---- */
-
-/* Appends component c (len n) to the absolute path buf, following a
- * symbolic link there (at most 40 in all); 0 or -1 with errno. */
-static int add_component(char *buf, const char *c, size_t n, int *links);
-
-static int resolve(char *buf, const char *path, int *links)
-{
-    if (path[0] == '/')
-        strcpy(buf, "/");
-    while (*path) {
-        while (*path == '/')
-            path++;
-        size_t n = strcspn(path, "/");
-        if (n && add_component(buf, path, n, links) < 0)
-            return -1;
-        path += n;
-    }
-    return 0;
-}
-
-static int add_component(char *buf, const char *c, size_t n, int *links)
-{
-    size_t len = strlen(buf);
-    if (n == 1 && c[0] == '.')
-        return 0;
-    if (n == 2 && c[0] == '.' && c[1] == '.') {
-        char *slash = strrchr(buf, '/');
-        slash[slash == buf] = '\0';
-        return 0;
-    }
-    if (len + 1 + n >= PATH_MAX) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    char *end = buf + len;
-    if (len > 1)
-        *end++ = '/';
-    memcpy(end, c, n);
-    end[n] = '\0';
-    char target[PATH_MAX];
-    ssize_t t = readlink(buf, target, sizeof target - 1);
-    if (t < 0) {
-        struct stat st;
-        return errno == EINVAL ? 0 : lstat(buf, &st) < 0 ? -1 : 0;
-    }
-    if (++*links > 40) {
-        errno = ELOOP;
-        return -1;
-    }
-    target[t] = '\0';
-    *strrchr(buf, '/') = '\0';
-    if (!buf[0])
-        strcpy(buf, "/");
-    return resolve(buf, target, links);
-}
+/* ---- realpath: the walk chdir makes (compat/physical.c) ---- */
 
 char *realpath(const char *path, char *resolved)
 {
-    char buf[PATH_MAX];
-    int links = 0;
+    char *buf;
     if (!path) {
         errno = EINVAL;
         return NULL;
     }
-    if (!path[0]) {
-        errno = ENOENT;
+    if (wb_compat_physical(path, &buf) < 0) {
+        free(buf);
         return NULL;
     }
-    if (path[0] != '/' && !getcwd(buf, sizeof buf))
-        return NULL;
-    if (resolve(buf, path, &links) < 0)
-        return NULL;
     if (!resolved)
-        return strdup(buf);
-    strcpy(resolved, buf);
+        return buf;
+    size_t n = strlen(buf);
+    if (n >= PATH_MAX) {
+        free(buf);
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    memcpy(resolved, buf, n + 1);
+    free(buf);
     return resolved;
 }
 
