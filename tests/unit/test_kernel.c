@@ -718,6 +718,14 @@ static void py_step(wb_session *s, const char *code, const char *out,
         fail_msg("%s: printed '%s', want '%s'", code, r->out, out);
 }
 
+/* py_step, its result not looked at further. */
+static void py_ok(wb_session *s, const char *code, const char *out)
+{
+    wb_step_result r;
+    py_step(s, code, out, &r);
+    wb_step_result_free(&r);
+}
+
 /* subprocess, os.system and a pipeline of the shell's tools run on the
  * session's files; a child's stdin is empty (the kernel's carries its
  * requests). */
@@ -740,9 +748,8 @@ static void test_python_subprocess(void **state)
     py_step(s, "print(open('n').read(), end='')", "2\n", &r);
     assert_int_equal(r.run.procs_started, 1);
     wb_step_result_free(&r);
-    py_step(s, "print(subprocess.run(['cat'], capture_output=True).stdout)",
-            "b''\n", &r);
-    wb_step_result_free(&r);
+    py_ok(s, "print(subprocess.run(['cat'], capture_output=True).stdout)",
+          "b''\n");
 }
 
 /* A child still running when its step's code returns is killed then:
@@ -752,8 +759,8 @@ static void test_python_children_end_with_step(void **state)
     kfix *k = *state;
     wb_session *s = session(k);
     wb_step_result r;
-    py_step(s, "import os, subprocess\n_ = os.system('true')", "", &r);
-    wb_step_result_free(&r);                 /* sh is loaded: not timed */
+    /* sh loaded first: its first start is not timed */
+    py_ok(s, "import os, subprocess\n_ = os.system('true')", "");
     py_step(s, "p = subprocess.Popen(['sh', '-c', 'sleep 4; echo x > late'])",
             "", &r);
     if (r.run.wall_time_ms >= 4000)
@@ -762,8 +769,7 @@ static void test_python_children_end_with_step(void **state)
     wb_step_result_free(&r);
     check_idle("after the step");
     usleep(4500 * 1000);
-    py_step(s, "print(p.poll(), os.path.exists('late'))", "-9 False\n", &r);
-    wb_step_result_free(&r);
+    py_ok(s, "print(p.poll(), os.path.exists('late'))", "-9 False\n");
 }
 
 /* Spawning in a loop ends at max_processes (16 live, the root counted)
@@ -801,8 +807,7 @@ static void test_python_child_past_deadline(void **state)
     kfix *k = *state;
     wb_session *s = session(k);
     wb_step_result r;
-    py_step(s, "x = 1", "", &r);
-    wb_step_result_free(&r);
+    py_ok(s, "x = 1", "");
     const char *code = "x = 2\nimport subprocess\n"
                        "subprocess.run(['sh', '-c', 'sleep 3; echo x > late'])";
     run_code(s, WB_LANG_PYTHON, -1, ATTACK_MS, code, strlen(code), &r);
@@ -814,12 +819,9 @@ static void test_python_child_past_deadline(void **state)
     wb_step_result_free(&r);
     check_idle("after the step");
     usleep(3000 * 1000);
-    py_step(s, "import os\nprint(os.path.exists('late'))", "False\n", &r);
-    wb_step_result_free(&r);
-    if (checkpointed(k->L)) {
-        py_step(s, "print(x)", "1\n", &r);
-        wb_step_result_free(&r);
-    }
+    py_ok(s, "import os\nprint(os.path.exists('late'))", "False\n");
+    if (checkpointed(k->L))
+        py_ok(s, "print(x)", "1\n");
 }
 
 /* The memory of the kernel and its children is one budget: a child that
@@ -839,16 +841,13 @@ static void test_python_children_memory_summed(void **state)
     wb_error err = { 0 };
     if (wb_session_open(&so, NULL, &k->s, &err) != WB_OK)
         fail_msg("wb_session_open: %s", err.message);
-    wb_step_result r;
-    py_step(k->s, "import subprocess, sys\n"
-            "c = [sys.executable, '-c', 'print(len(bytearray(50 << 20)))']\n"
-            "r = subprocess.run(c, capture_output=True)\n"
-            "print(r.returncode, r.stdout)", "0 b'52428800\\n'\n", &r);
-    wb_step_result_free(&r);
-    py_step(k->s, "big = bytearray(70 << 20)\n"
-            "r = subprocess.run(c, capture_output=True)\n"
-            "print(r.returncode, b'MemoryError' in r.stderr)", "1 True\n", &r);
-    wb_step_result_free(&r);
+    py_ok(k->s, "import subprocess, sys\n"
+          "c = [sys.executable, '-c', 'print(len(bytearray(50 << 20)))']\n"
+          "r = subprocess.run(c, capture_output=True)\n"
+          "print(r.returncode, r.stdout)", "0 b'52428800\\n'\n");
+    py_ok(k->s, "big = bytearray(70 << 20)\n"
+          "r = subprocess.run(c, capture_output=True)\n"
+          "print(r.returncode, b'MemoryError' in r.stderr)", "1 True\n");
 }
 
 /* A test with the fixture's session of language `lang`. */
