@@ -619,6 +619,9 @@ wb_status wb_store_join_group(wb_store *s, wb_group *g, wb_error *err);
 /* Bytes charged to g now and at most so far. */
 uint64_t wb_group_memory(const wb_group *g);
 uint64_t wb_group_peak_memory(const wb_group *g);
+/* The peak starts again from what is charged now (a session kernel's
+ * step: the tree's peak during it). */
+void wb_group_reset_peak(wb_group *g);
 /* Fuel drawn from g: what its stores used, plus the unused part of the
  * slices of stores not yet freed (a freed store gives it back). */
 int64_t wb_group_fuel_used(const wb_group *g);

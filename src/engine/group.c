@@ -144,6 +144,12 @@ uint64_t wb_group_peak_memory(const wb_group *g)
     return g ? atomic_load(&((wb_group *)g)->mem_peak) : 0;
 }
 
+void wb_group_reset_peak(wb_group *g)
+{
+    if (g)
+        atomic_store(&g->mem_peak, atomic_load(&g->mem_used));
+}
+
 int64_t wb_group_fuel_used(const wb_group *g)
 {
     if (!g || !g->fuel_limited)

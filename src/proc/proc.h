@@ -22,10 +22,10 @@
 #include "wasmbox/sandbox.h"
 #include "common/error.h"
 #include "engine/engine.h"
+#include "proc/ptree.h"
 #include <pthread.h>
 #include <stdatomic.h>
 
-typedef struct wb_ptree wb_ptree;
 typedef struct wb_proc wb_proc;
 
 /* ---- images.c ----------------------------------------------------------- */
@@ -72,35 +72,6 @@ wb_pmod *wb_pmod_share(wb_pmod *e);
  * memory back to the budget. */
 void wb_pmod_put(wb_pmod *e);
 
-/* ---- tree.c --------------------------------------------------------------- */
-
-/* The tree of a run under cfg's budget (copied: max_processes, limits of
- * each store, the group's memory and fuel); its images borrowed. */
-wb_status wb_ptree_new(const wb_sandbox_config *cfg, wb_ptree **out,
-                       wb_error *err);
-/* The root (pid 1) is the run's store, linker and context (borrowed: the
- * run frees them); defines wasmbox_proc in l for it. */
-wb_status wb_ptree_root(wb_ptree *t, wb_store *s, wb_linker *l, wb_wasi *w,
-                        wb_error *err);
-/* The root's entry returned with st/e: runs the images it exec'd, on this
- * thread, until one ends otherwise; returns how the last one ended. */
-wb_status wb_ptree_root_done(wb_ptree *t, wb_status st, wb_error *e);
-/* Thread-safe (the watchdog, a kill): every process is interrupted and
- * every blocking call wakes; `outcome` (a wb_outcome, or -1) is the
- * tree's stop reason unless one was set before. */
-void wb_ptree_cancel(wb_ptree *t, int outcome);
-/* Why the tree stopped (a wb_outcome), or -1. */
-int wb_ptree_stop(const wb_ptree *t);
-/* The signal that killed the root (a kill from a process of the tree),
- * or 0; the pid that sent it into *sender. */
-int wb_ptree_root_signal(const wb_ptree *t, int *sender);
-/* After the root ended: every other process is ended and its thread
- * joined. */
-void wb_ptree_end(wb_ptree *t);
-/* Fuel and peak memory of the whole tree, and its process counts. */
-void wb_ptree_usage(const wb_ptree *t, wb_run_result *res);
-void wb_ptree_free(wb_ptree *t);
-
 /* ---- shared between tree.c, host.c and start.c ----------------------------- */
 
 enum { WB_PROC_RUNNING, WB_PROC_ZOMBIE };
@@ -136,6 +107,7 @@ struct wb_proc {
     bool forked;               /* its thread resumes a fork */
     atomic_bool stopping;      /* killed or the tree stopped: a module
                                   being validated for it gives up */
+    bool adopted;              /* the root's since its parent ended */
     wb_proc *link;             /* the tree's list */
 };
 

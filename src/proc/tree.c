@@ -259,8 +259,10 @@ static void become_zombie(wb_proc *p, int status)
     t->zombies++;
     t->unjoined++;
     for (wb_proc *c = t->procs; c; c = c->link)
-        if (c->ppid == p->pid)
+        if (c->ppid == p->pid) {
             c->ppid = 1;
+            c->adopted = true;
+        }
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
 }
@@ -401,14 +403,77 @@ void wb_ptree_end(wb_ptree *t)
     pthread_mutex_unlock(&t->mu);
 }
 
-void wb_ptree_usage(const wb_ptree *t, wb_run_result *res)
+void wb_ptree_counts(wb_ptree *t, wb_run_result *res)
 {
-    res->fuel_used = (uint64_t)wb_group_fuel_used(t->group);
-    res->peak_memory = wb_group_peak_memory(t->group);
+    pthread_mutex_lock(&t->mu);
     res->procs_started = t->started;
     res->procs_max_live = t->max_live;
     res->procs_refused = t->refused;
     res->procs_refused_memory = t->refused_memory;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void wb_ptree_usage(wb_ptree *t, wb_run_result *res)
+{
+    res->fuel_used = (uint64_t)wb_group_fuel_used(t->group);
+    res->peak_memory = wb_group_peak_memory(t->group);
+    wb_ptree_counts(t, res);
+}
+
+/* ---- a session kernel's steps --------------------------------------------- */
+
+void wb_ptree_step(wb_ptree *t, int64_t fuel, uint32_t max_processes)
+{
+    pthread_mutex_lock(&t->mu);
+    t->limits.fuel = fuel;
+    t->max_processes = max_processes ? max_processes : 1;
+    t->started = 1;                    /* the root, as in a run */
+    t->max_live = t->live;
+    t->refused = 0;
+    t->refused_memory = 0;
+    pthread_mutex_unlock(&t->mu);
+    wb_group_reset_peak(t->group);
+}
+
+uint64_t wb_ptree_peak_memory(const wb_ptree *t)
+{
+    return wb_group_peak_memory(t->group);
+}
+
+/* Kill every running process but the root (t->mu held); how many there
+ * were. A process a killed one spawns meanwhile is caught by the next
+ * pass. */
+static uint32_t kill_others(wb_ptree *t)
+{
+    uint32_t n = 0;
+    for (wb_proc *p = t->procs; p; p = p->link)
+        if (p != t->root && p->state == WB_PROC_RUNNING) {
+            p->killed = p->killed ? p->killed : SIGKILL;
+            wb_proc_interrupt(p);
+            n++;
+        }
+    return n;
+}
+
+void wb_ptree_end_children(wb_ptree *t)
+{
+    pthread_mutex_lock(&t->mu);
+    while (kill_others(t))
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+    wb_ptree_join_ended(t);
+    /* the root never waits for what it did not start: an orphan's
+     * status would stay until the kernel ends. From the list's head
+     * after each reap, which releases t->mu (the root may reap too). */
+    pthread_mutex_lock(&t->mu);
+    for (wb_proc *p = t->procs; p; )
+        if (p != t->root && p->adopted && p->state == WB_PROC_ZOMBIE) {
+            wb_proc_reap(t, p);
+            p = t->procs;
+        } else {
+            p = p->link;
+        }
+    pthread_mutex_unlock(&t->mu);
 }
 
 void wb_ptree_free(wb_ptree *t)

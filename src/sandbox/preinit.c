@@ -36,7 +36,7 @@ static const char *const run_funcs[] = {
     "__wasilibc_initialize_environ", "PyRun_SimpleStringFlags",
     "PyBytes_FromStringAndSize", "PySys_SetObject", "PySys_GetObject",
     "PyObject_CallNoArgs", "PyObject_IsTrue", "Py_FinalizeEx",
-    "__wasm_call_dtors",
+    "__wasm_call_dtors", "chdir", "write",
 };
 #define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
 
@@ -549,6 +549,39 @@ static char *script_src(const wb_sandbox_config *c)
     return out;
 }
 
+/* write(2, s) in the guest, as its own code would. */
+static wb_status gstderr(guest *g, const char *s)
+{
+    int32_t at = 0;
+    wb_status st = gputs(g, s, &at);
+    int32_t a[3] = { 2, at, (int32_t)strlen(s) };
+    if (!st)
+        st = gcall(g, "write", a, 3, NULL);
+    return st ? st : gcall(g, "free", &at, 1, NULL);
+}
+
+/* The run's working directory (cfg->cwd; a one-shot step of a session
+ * asks for /work): a cold start's constructor enters it (python.wasm's
+ * _wasmbox_proc, from wasmbox_proc.cwd), but the snapshot ran its
+ * constructors at the ready point, in "/". wasi-libc keeps the cwd in
+ * guest memory: its chdir() sets it. One it cannot enter is what the
+ * constructor says, and the run goes on in "/". */
+static wb_status enter_cwd(guest *g, const wb_sandbox_config *cfg)
+{
+    int32_t at = 0, ret = 0;
+    if (!cfg->cwd || !strcmp(cfg->cwd, "/"))
+        return WB_OK;
+    wb_status st = gputs(g, cfg->cwd, &at);
+    if (!st)
+        st = gcall(g, "chdir", &at, 1, &ret);
+    if (!st)
+        st = gcall(g, "free", &at, 1, NULL);
+    if (!st && ret != 0)
+        st = gstderr(g, "python: cannot enter the working directory given "
+                     "by the parent\n");
+    return st;
+}
+
 /* What follows the restore of a run (-c CODE) or of a kernel (-I
  * SCRIPT): see docs/snapshots.md, "A run from it". */
 static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
@@ -560,6 +593,8 @@ static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
     wb_status st = gcall(g, "__wasilibc_populate_preopens", NULL, 0, NULL);
     if (!st)
         st = gcall(g, "__wasilibc_initialize_environ", NULL, 0, NULL);
+    if (!st)
+        st = enter_cwd(g, cfg);
     return st ? st : call_setup(g, cfg, kernel);
 }
 

@@ -49,10 +49,11 @@ json_t *wb_run_requests_json(const wb_run_result *res)
     return a;
 }
 
-/* The tree of processes (docs/processes.md), when the root started
- * any or was refused one. */
-static json_t *processes(const wb_run_result *res)
+json_t *wb_run_processes_json(const wb_run_result *res)
 {
+    if (res->procs_started <= 1 && !res->procs_refused &&
+        !res->procs_refused_memory)
+        return NULL;
     return json_pack("{s:i, s:i, s:i, s:i}", "started",
                      (int)res->procs_started,
                      "max_live", (int)res->procs_max_live,
@@ -76,9 +77,9 @@ static json_t *killed(const wb_run_result *res)
 static json_t *report(const wb_run_result *res)
 {
     json_t *j = report_base(res);
-    if (j && (res->procs_started > 1 || res->procs_refused ||
-              res->procs_refused_memory))
-        json_object_set_new(j, "processes", processes(res));
+    json_t *procs = j ? wb_run_processes_json(res) : NULL;
+    if (procs)
+        json_object_set_new(j, "processes", procs);
     if (j && res->killed_signal)
         json_object_set_new(j, "killed", killed(res));
     if (j && res->net_requests) {

@@ -55,5 +55,9 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
 /* report.c: the run's HTTP requests as the report's "requests" array
  * (docs/network.md); the servers' answers use it too. */
 json_t *wb_run_requests_json(const wb_run_result *res);
+/* The tree of processes of a run or step (docs/processes.md): {started,
+ * max_live, refused}, or NULL when the root started and was refused
+ * none. */
+json_t *wb_run_processes_json(const wb_run_result *res);
 
 #endif

@@ -329,6 +329,9 @@ static json_t *step_json(const wb_step_result *sr, bool session)
         json_object_set_new(j, "requests_total",
                             json_integer(rr->net_requests));
     }
+    json_t *procs = j ? wb_run_processes_json(rr) : NULL;
+    if (procs)                             /* docs/processes.md */
+        json_object_set_new(j, "processes", procs);
     if (j && session) {
         json_object_set_new(j, "state", json_pack(
             "{s:b, s:b, s:b, s:b, s:I}", "persistent", sr->persistent,

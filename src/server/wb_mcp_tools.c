@@ -34,7 +34,10 @@ static const tool_def tools[] = {
       "value of a final expression is printed. The working directory is "
       "/work, the session workspace, which persists between calls; the "
       "standard library is available, third-party packages and the "
-      "network are not. Returns stdout, stderr, exit_code and outcome "
+      "network are not. subprocess, os.system and os.popen run the "
+      "sandbox's tools (sh, ls, grep, sed, awk, ..., python3) on the same "
+      "files; a child still running when the call returns is killed. "
+      "Returns stdout, stderr, exit_code and outcome "
       "(exited, timeout, fuel, memory, output-limit, disk-limit, trap). "
       "If a call hits a limit (or waits for stdin) the interpreter is "
       "rolled back to its state after the last call that finished "
@@ -223,6 +226,23 @@ static void request_lines(const wb_run_result *rr, char **text, size_t *len,
     }
 }
 
+/* The step's child processes, when it started any or was refused one:
+ * a refusal is what a fork bomb or a loop of subprocess calls meets. */
+static void process_line(const wb_run_result *rr, char **text, size_t *len,
+                         size_t *cap)
+{
+    char line[200];
+    if (rr->procs_started <= 1 && !rr->procs_refused)
+        return;
+    int n = snprintf(line, sizeof line, "processes: %u started, at most %u "
+                     "at once", rr->procs_started, rr->procs_max_live);
+    if (rr->procs_refused)
+        n += snprintf(line + n, sizeof line - (size_t)n, ", %u refused "
+                      "(the session's max_processes)", rr->procs_refused);
+    snprintf(line + n, sizeof line - (size_t)n, "\n");
+    append(text, len, cap, line, strlen(line));
+}
+
 static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
 {
     const wb_run_result *rr = &r->run;
@@ -255,6 +275,7 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         append(&text, &len, &cap, "[output truncated at the output limit]\n",
                39);
     request_lines(rr, &text, &len, &cap);
+    process_line(rr, &text, &len, &cap);
     if (r->note[0]) {
         append(&text, &len, &cap, "note: ", 6);
         append(&text, &len, &cap, r->note, strlen(r->note));
@@ -277,6 +298,9 @@ static json_t *run_result(wb_mcp_conn *c, const wb_step_result *r)
         "tier", r->native ? "native" : "interp");
     if (sc && rr->net_requests)            /* docs/network.md */
         json_object_set_new(sc, "requests", wb_run_requests_json(rr));
+    json_t *procs = sc ? wb_run_processes_json(rr) : NULL;
+    if (procs)                             /* docs/processes.md */
+        json_object_set_new(sc, "processes", procs);
     if (rr->outcome != WB_OUTCOME_EXITED && rr->message[0])
         json_object_set_new(sc, "message", wb_json_text(rr->message,
                                                          strlen(rr->message)));

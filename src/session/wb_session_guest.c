@@ -5,9 +5,10 @@
  *   /work       the workspace, read-write (also the working directory)
  *   /lib        Python's standard library, read-only (Python only)
  *   /.wasmbox   our drivers, read-only (Python and JavaScript kernels)
- *   /           the workspace again, for steps that do not chdir (all but
- *               the kernels: Lua, SQL, raw wasm, one-shot Python and
- *               JavaScript): relative paths then resolve in /work too
+ *   /           the workspace again, for steps that do not chdir (Lua,
+ *               SQL, raw wasm, one-shot JavaScript): relative paths then
+ *               resolve in /work too. Python and the shell start in /work
+ *               instead, under the virtual root with /bin and /dev
  * plus the policy's grants. */
 #include "session/wb_session.h"
 #include "common/path.h"
@@ -298,10 +299,12 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
         else if (g->kind == WB_GRANT_TMPFS)
             st = wb_config_add_tmpfs(c, g->guest, g->size);
     }
-    /* the catch-all "/" last: more specific grants win. Not for a shell:
-     * it starts in /work (a cwd it asks for), and its root must show
-     * /bin, where its tools are */
-    if (!st && lang == WB_LANG_SHELL)
+    /* the catch-all "/" last: more specific grants win. Not for a shell
+     * or Python: they start in /work (a cwd they ask for: a shell's
+     * start-up code, Python's setup, preinit.c), and their root must
+     * show /bin, where the tools are, and /dev/null (subprocess,
+     * os.system, redirections) */
+    if (!st && (lang == WB_LANG_SHELL || lang == WB_LANG_PYTHON) && !kernel)
         st = wb_config_set_cwd(c, "/work");
     else if (!st && !kernel)
         st = wb_config_add_dir(c, s->ws, "/", false);

@@ -37,6 +37,14 @@
  * step's disk budget is also at most what is left of the workspace quota
  * (disk_room).
  *
+ * The guest is the root of a process tree (kernel_tree; docs/
+ * processes.md, "Session kernels"): its children (subprocess,
+ * os.system) share its memory budget, its output and the step's
+ * deadline, and live no longer than the step: when its code returns
+ * (the call of a checkpointed kernel, before the checkpoint; else once
+ * the guest parks) every child is killed and joined, and a halt
+ * interrupts them with the guest.
+ *
  * Checkpointed kernels (Python started from python.snap; docs/
  * snapshots.md, "Checkpointed sessions"): the driver returns to the host
  * between steps instead of waiting in fd_read, and the guest thread
@@ -48,6 +56,7 @@
  * mapped from the last checkpoint (rollback): the result says
  * rolled_back and live_step. */
 #include "session/wb_session.h"
+#include "proc/ptree.h"
 #include "sandbox/preinit.h"
 #include "snapshot/ckpt.h"
 #include "wasi/wasi.h"
@@ -90,6 +99,7 @@ struct wb_kernel {
     wb_wasi *w;
     wb_store *st;
     wb_linker *l;
+    wb_ptree *tree;                 /* the guest is its root */
     int req_fd;
     pthread_t th;
     bool th_started;
@@ -173,7 +183,10 @@ static void measure(wb_kernel *k)
     wb_wasi_usage(k->w, &u);
     if (!k->step_done)
         k->fuel_used = (uint64_t)wb_store_fuel_used(k->st);
-    k->peak_memory = wb_store_peak_memory(k->st);
+    /* the tree's: its children's memory is summed with the guest's */
+    uint64_t own = wb_store_peak_memory(k->st);
+    uint64_t tree = k->tree ? wb_ptree_peak_memory(k->tree) : 0;
+    k->peak_memory = tree > own ? tree : own;
     k->disk_bytes = u.disk_bytes;
 }
 
@@ -391,6 +404,7 @@ static wb_status stepped_main(wb_kernel *k, wb_error *e)
         wb_store_set_fuel(k->st, k->fuel);
         pthread_mutex_unlock(&k->mu);
         st = wb_preinit_kernel_step(k->st, k->inst, e);
+        wb_ptree_end_children(k->tree);      /* before the checkpoint */
         pthread_mutex_lock(&k->mu);
         bool done = !st && k->step_done;
         k->returned = !st;
@@ -423,6 +437,7 @@ static void *guest_main(void *arg)
             st = wb_func_call(k->st, f, NULL, 0, NULL, 0, &e);
         }
     }
+    wb_ptree_end_children(k->tree);      /* before its usage is read */
     pthread_mutex_lock(&k->mu);
     measure(k);
     k->call_st = st;
@@ -445,6 +460,8 @@ static void halt(wb_kernel *k)
     pthread_mutex_unlock(&k->mu);
     wb_store_interrupt(k->st);
     wb_wasi_cancel(k->w);
+    if (k->tree)
+        wb_ptree_cancel(k->tree, -1);     /* its children too */
 }
 
 void wb_kernel_stop(wb_kernel *k)
@@ -455,6 +472,8 @@ void wb_kernel_stop(wb_kernel *k)
         halt(k);
         pthread_join(k->th, NULL);
     }
+    if (k->tree)
+        wb_ptree_end(k->tree);           /* no child outlives its root */
     wb_ckpt_free(k->ckpt);               /* untracks, before the store */
     free(k->disk_dir);
     wb_snapshot_free(k->resume);
@@ -463,6 +482,7 @@ void wb_kernel_stop(wb_kernel *k)
     wb_linker_free(k->l);
     if (k->st)
         wb_store_free(k->st);
+    wb_ptree_free(k->tree);
     wb_wasi_free(k->w);
     if (k->m)
         wb_module_release(k->m);
@@ -505,6 +525,19 @@ static bool wait_until(wb_kernel *k, const bool *pred, uint64_t deadline)
         pthread_cond_timedwait(&k->cv, &k->mu, &ts);
     }
     return true;
+}
+
+/* The guest is the root of a tree of processes (docs/processes.md,
+ * "Session kernels"): subprocess and os.system start children that share
+ * its grants, its memory budget and the step's deadline and output. The
+ * group has no fuel budget: the root's fuel is the step's, set and
+ * measured as before, and each child gets the step's (wb_ptree_step). */
+static wb_status kernel_tree(wb_kernel *k, wb_error *err)
+{
+    wb_sandbox_config c = k->cfg;            /* read, not kept */
+    c.budget.fuel = -1;
+    wb_status st = wb_ptree_new(&c, &k->tree, err);
+    return st ? st : wb_ptree_root(k->tree, k->st, k->l, k->w, err);
 }
 
 /* A new kernel for `lang`; from checkpoint `resume` when not NULL (taken
@@ -583,6 +616,8 @@ static wb_status kernel_start(wb_session *s, wb_lang lang,
         st = wb_err_set(err, WB_E_NOMEM, "out of memory");
     if (!st)
         st = wb_wasi_define(k->w, k->st, k->l, err);
+    if (!st)
+        st = kernel_tree(k, err);
     if (!st) {
         wb_store_set_user(k->st, k->w);
         k->limit = UINT64_MAX;
@@ -660,7 +695,9 @@ static int send_by(wb_kernel *k, const char *p, size_t n, uint64_t deadline)
 static void classify_exit(wb_kernel *k, bool fired, wb_step_result *res)
 {
     wb_run_result *r = &res->run;
-    int stop = wb_wasi_stop_reason(k->w);
+    int stop = wb_ptree_stop(k->tree);       /* a child's limit, or ... */
+    if (stop < 0)
+        stop = wb_wasi_stop_reason(k->w);
     wb_status st = k->call_st;
     const wb_error *e = &k->call_err;
     snprintf(r->message, sizeof r->message, "%s", e->message);
@@ -857,6 +894,27 @@ static void wait_persisted(wb_kernel *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* k->mu held: the step is over, and so are its children, before its
+ * usage is read (a checkpointed guest's thread ended them when its call
+ * returned; a halted guest's were interrupted). A guest that could not be
+ * sent its request and still runs (it closed its end) is halted first:
+ * it is stopped after this step anyway, and it could start children as
+ * fast as they are ended. Returns whether it was that one. */
+static bool end_children(wb_kernel *k, bool parked, bool sent)
+{
+    bool unreachable = !parked && !sent && !k->exited;
+    if (unreachable) {
+        pthread_mutex_unlock(&k->mu);
+        halt(k);
+        pthread_mutex_lock(&k->mu);
+        wait_until(k, NULL, 0);
+    }
+    pthread_mutex_unlock(&k->mu);
+    wb_ptree_end_children(k->tree);
+    pthread_mutex_lock(&k->mu);
+    return unreachable;
+}
+
 /* k->mu held: a new step under budget b with a fresh nonce. */
 static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
 {
@@ -880,6 +938,7 @@ static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
     k->fuel = b->fuel;
     k->disk_room = b->max_disk;
     wb_wasi_set_net(k->w, &b->net);     /* the guest is parked: not in it */
+    wb_ptree_step(k->tree, b->fuel, b->max_processes);
     k->fuel_used = k->peak_memory = k->disk_bytes = 0;
     k->phase = STEP_SENT;
     if (k->stepped) {
@@ -1052,6 +1111,7 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     }
     /* parked: it cannot run again until the next step writes */
     bool parked = !fired && !k->exited && k->parked;
+    bool unreachable = end_children(k, parked, sent);
     /* checkpointed: over only when its call returned, not when code
      * waits for input after the end line */
     bool done = parked && k->step_done && (!k->stepped || k->returned);
@@ -1064,7 +1124,7 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
         r->status = WB_E_IO;
         snprintf(r->message, sizeof r->message, "the step waited for input "
                  "on stdin, which a session step never gets");
-    } else if (!sent && !k->exited) {
+    } else if (unreachable) {
         r->outcome = WB_OUTCOME_ERROR;
         r->status = WB_E_IO;
         snprintf(r->message, sizeof r->message, "cannot reach the "
@@ -1073,6 +1133,7 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
         classify_exit(k, fired, res);
     }
     step_usage(k, res);
+    wb_ptree_counts(k->tree, r);
     res->native = wb_sess_ran_native(k->m ? k->m
                                      : k->pre ? wb_snapshot_module(k->pre)
                                      : k->resume ? wb_snapshot_module(k->resume)

@@ -274,14 +274,24 @@ int wb_fd_dup_ent(const wb_fdent *from, wb_fdent *to)
     return WE_SUCCESS;
 }
 
-/* Entry fd of w made a copy of `from`; w's slot must be free. */
+/* Entry fd of child context w made a copy of `from`; w's slot must be
+ * free. A stdin whose reads a hook watches (a session kernel's: its
+ * requests come that way) is the root's alone: a child's copy reads as
+ * empty, so that no child takes a request or looks like the kernel
+ * waiting for one. */
 static int put_dup(wb_wasi *w, uint32_t fd, const wb_fdent *from)
 {
     int rc = wb_fd_table_cover(w, fd + 1);
     if (rc == WE_SUCCESS)
         rc = wb_fd_dup_ent(from, &w->fds[fd]);
-    if (rc == WE_SUCCESS)
-        w->nopen++;
+    if (rc != WE_SUCCESS)
+        return rc;
+    wb_fdent *e = &w->fds[fd];
+    if (e->kind == WB_FD_STDIN && w->t->stdin_wait && e->host >= 0) {
+        close(e->host);
+        e->host = -1;
+    }
+    w->nopen++;
     return rc;
 }
 

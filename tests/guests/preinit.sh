@@ -8,8 +8,8 @@
 #     variable start cold;
 #   - two restored runs draw different random numbers;
 #   - output and exit status equal a cold start's for a set of programs
-#     (argv, environment, grants, stdin, exceptions, exit, atexit, __del__,
-#     stdio encodings);
+#     (argv, environment, grants, --cwd, stdin, exceptions, exit, atexit,
+#     __del__, stdio encodings);
 #   - every budget holds after a restore (memory, including a limit below
 #     the snapshot's own memory; timeout; output; fuel);
 #   - a snapshot of another module, a truncated and a bit-flipped one are
@@ -104,6 +104,10 @@ same "stdin" -c 'import sys; print(repr(sys.stdin.read()))'
 same "environment" --env FOO=bar --env HOME=/h -c 'import os; print(sorted(os.environ.items()), os.getenv("FOO"), os.path.expanduser("~"))'
 same "grants" --dir "$tmp/data:/data:ro" --tmpfs /t -c 'import os; print(sorted(os.listdir("/")), open("/data/f.txt").read(), os.listdir("/t"))'
 same "cwd and relative paths" --dir "$tmp/data:/" -c 'import os; print(os.getcwd(), open("f.txt").read())'
+# --cwd: a cold start's constructor enters it, a restored run's host
+# (preinit.c, enter_cwd; a session's one-shot steps start in /work)
+same "--cwd" --dir "$tmp/data:/w" --cwd /w -c 'import os; print(os.getcwd(), open("f.txt").read())'
+same "--cwd that is not there" --dir "$tmp/data:/w" --cwd /nope -c 'import os; print(os.getcwd())'
 same "atexit" -c 'import atexit; atexit.register(print, "at exit")'
 same "__del__ at exit" -c 'class A:
     def __del__(self): print("del")

@@ -177,6 +177,14 @@ if lang_ok python python.wasm; then
         '{"files": {"in/data.txt": "abc", "b.bin": {"base64": "AAE="}}}')"
     check "one-shot python reads a file from 'files'" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = ABC ]
     check "the run reports usage" [ "$(jget "j['usage']['wall_time_ms'] >= 0 and j['usage']['peak_memory'] > 0")" = True ]
+    if lang_ok shell dash.wasm; then
+        # issue 19: a one-shot run starts in /work under the virtual root,
+        # so /bin and /dev/null are there for its children
+        req POST "$U/v1/run" -H "$HA" -d "$(run_json python $'import os, subprocess\nr = subprocess.run(["ls", "-l"], capture_output=True)\nprint(os.getcwd(), r.returncode, r.stdout.decode().split()[-1])\nopen("/dev/null", "w").write("gone")\nprint(subprocess.run(["cat", "in/a.txt"], stdout=subprocess.DEVNULL).returncode)\nprint(os.system("grep -c x in/a.txt | tee n >/dev/null"), open("n").read(), end="")' \
+            '{"files": {"in/a.txt": "ax\nb\nxx\n"}}')"
+        check "one-shot python: subprocess, os.system and /dev/null in /work" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "$(printf '/work 0 in\n0\n0 2')" -a "$(jget "j['processes']['started']")" = 6 ]
+    fi
     req POST "$U/v1/run" -H "$HA" -d "$(run_json python 'import sys; print("x"); sys.exit(3)')"
     check "exit code is passed through" [ "$(jget "j['exit_code']")" = 3 ]
     # a run's end (quick: its interpreter is not torn down) still does
@@ -324,6 +332,42 @@ if lang_ok python python.wasm; then
         [ "$(jget "j['state']['rolled_back']")" = True -a "$(jget "j['state']['live_step']")" = $((LIVE + 2)) ]
     req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x)')"
     check "... where x == 3" [ "$(jget "j['stdout']")" = 3 ]
+    if lang_ok shell dash.wasm; then
+        # issue 19: the kernel's children (docs/processes.md, "Session
+        # kernels") see /work and end with their step
+        req POST "$S/exec" -H "$HA" -d "$(run_json python $'import os, subprocess\nopen("f", "w").write("ax\\nb\\nxx\\n")\nr = subprocess.run(["ls", "-l"], capture_output=True)\nprint(r.returncode, " f\\n" in r.stdout.decode())')"
+        check "session python: subprocess.run(['ls', '-l']) lists /work" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "0 True" -a "$(jget "j['processes']['started']")" = 2 ]
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(os.system("grep -c x f | tee n"))')"
+        check "session python: os.system('grep -c x f | tee n')" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "$(printf '2\n0')" ]
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(open("n").read(), end="")')"
+        check "... and the next step reads n" [ "$CODE" = 200 -a "$(jget "j['stdout']")" = 2 ]
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'p = subprocess.Popen(["sh", "-c", "sleep 4; echo late > late1"])')"
+        check "session python: a step that leaves a child running returns" \
+            [ "$CODE" = 200 -a "$(jget "j['outcome'] == 'exited' and j['usage']['wall_time_ms'] < 4000")" = True ]
+        sleep 5
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(p.poll(), os.path.exists("late1"))')"
+        check "... its child was killed when it returned (-9, no late1)" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "-9 False" ]
+        T0=$(date +%s%N)
+        req POST "$S/exec" -H "$HA" -d "$(run_json python $'x = 0\nsubprocess.run(["sh", "-c", "sleep 3; echo late > late2"])' '{"limits": {"timeout": "1500ms"}}')"
+        check "session python: a child sleeping past the deadline: the step times out" \
+            [ "$CODE" = 200 -a "$(jget "j['outcome']")" = timeout -a "$(jget "j['state']['rolled_back']")" = True ]
+        sleep "$(python3 -c "print(max(0, 4 - ($(date +%s%N) - $T0) / 1e9))")"
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(x, os.path.exists("late2"))')"
+        check "... the child is gone with it (no late2) and the next step works" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "3 False" ]
+        req POST "$S/exec" -H "$HA" -d "$(run_json python $'ps = []\ntry:\n    while True:\n        ps.append(subprocess.Popen(["sleep", "30"]))\nexcept OSError as e:\n    print(len(ps), e.errno)')"
+        check "session python: spawning in a loop ends at max_processes (EAGAIN, processes.refused)" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "15 6" \
+              -a "$(jget "(j['processes']['max_live'], j['processes']['refused'] > 0)")" = "(16, True)" ]
+        req POST "$S/exec" -H "$HA" -d "$(run_json python 'print(sorted(set(p.wait() for p in ps)), x)')"
+        check "... they end with the step (-9), the kernel goes on" \
+            [ "$CODE" = 200 -a "$(jget "j['stdout']")" = "[-9] 3" ]
+    else
+        skip "session python: child processes (no shell guest; make guests)"
+    fi
     # ---- fork: a new session from this one (POST .../fork)
     ln -s /etc/hostname "$T/state-main/sessions/$SID/work/leak"
     mkfifo "$T/state-main/sessions/$SID/work/pipe"

@@ -117,23 +117,80 @@ await test("run_python exception is an error result", ["python"], async () => {
   assert.equal(again.structuredContent.stdout, "41\n");   // state survived
 });
 
-// python.wasm imports wasmbox_proc (subprocess); a session's kernel runs
-// in no process tree, where src/wasi/noproc.c answers ENOSYS: the kernel
-// must link, and a child it cannot start is one OSError, not a crash.
-await test("run_python: subprocess in the kernel starts or fails cleanly", ["python"], async () => {
+// issue 19: the session's Python kernel is the root of a process tree
+// (docs/processes.md, "Session kernels"): subprocess starts child guests
+await test("run_python: subprocess starts a child in the kernel", ["python", "shell"], async () => {
   const code = [
-    "import subprocess, sys",
-    "try:",
-    "    r = subprocess.run([sys.executable, '-c', 'print(7)'], capture_output=True)",
-    "    print('ran', r.stdout)",
-    "except OSError as e:",
-    "    print('refused', e.errno, e)",
+    "import subprocess",
+    "r = subprocess.run(['echo', '7'], capture_output=True)",
+    "print('ran', r.stdout)",
   ].join("\n");
   const r = await call(client, "run_python", { code });
-  assert.equal(r.isError, false);
-  assert.match(r.structuredContent.stdout, /^(ran b'7\\n'|refused 52 \[Errno 52\] Function not implemented: '\/bin\/python3')\n$/);
+  assert.equal(r.isError, false, text(r));
+  assert.equal(r.structuredContent.stdout, "ran b'7\\n'\n");
+  assert.equal(r.structuredContent.processes.started, 2);
   const again = await call(client, "run_python", { code: "print(x)" });
   assert.equal(again.structuredContent.stdout, "41\n");   // the kernel lives on
+});
+
+await test("run_python: subprocess.run(['ls', '-l']) and os.system(grep | tee) on /work", ["python", "shell"], async () => {
+  let r = await call(client, "run_python", { code: [
+    "import os, subprocess",
+    "open('data.txt', 'w').write('ax\\nb\\nxx\\n')",
+    "r = subprocess.run(['ls', '-l'], capture_output=True)",
+    "print(r.returncode, r.stdout.decode())",
+  ].join("\n") });
+  assert.equal(r.isError, false, text(r));
+  assert.match(r.structuredContent.stdout, /^0 .* data\.txt\n/s);
+  r = await call(client, "run_python", { code: "print(os.system('grep -c x data.txt | tee n'))" });
+  assert.equal(r.structuredContent.stdout, "2\n0\n", text(r));
+  assert.equal(r.structuredContent.processes.started, 4, text(r));   // sh, grep, tee
+  r = await call(client, "run_python", { code: "print(open('n').read(), end='')" });
+  assert.equal(r.structuredContent.stdout, "2\n", text(r));
+  assert.equal(r.structuredContent.processes, undefined);
+  r = await call(client, "run_shell", { code: "cat n" });
+  assert.equal(r.structuredContent.stdout, "2\n", text(r));
+});
+
+await test("run_python: a child left running is killed when the call returns", ["python", "shell"], async () => {
+  let r = await call(client, "run_python", { code:
+    "p = subprocess.Popen(['sh', '-c', 'sleep 4; echo late > late1.txt'])" });
+  assert.equal(r.isError, false, text(r));
+  assert.ok(r.structuredContent.wall_time_ms < 4000, text(r));
+  await new Promise((res) => setTimeout(res, 5000));
+  r = await call(client, "run_python", { code: "print(p.poll(), os.path.exists('late1.txt'))" });
+  assert.equal(r.structuredContent.stdout, "-9 False\n", text(r));
+});
+
+// the step's deadline (the policy's timeout) ends the child with it
+const stepS = parseFloat(process.env.WB_MCP_TIMEOUT || "3s");
+await test("run_python: a child sleeping past the deadline ends with the step", ["python", "shell"], async () => {
+  const t0 = Date.now();
+  let r = await call(client, "run_python", { code:
+    `x = 0\nsubprocess.run(['sh', '-c', 'sleep ${stepS + 2}; echo late > late2.txt'])` });
+  assert.equal(r.structuredContent.outcome, "timeout", text(r));
+  assert.equal(r.structuredContent.rolled_back, true, text(r));
+  await new Promise((res) => setTimeout(res, Math.max(0, t0 + (stepS + 3) * 1000 - Date.now())));
+  r = await call(client, "run_python", { code: "print(x, os.path.exists('late2.txt'))" });
+  assert.equal(r.structuredContent.stdout, "41 False\n", text(r));
+});
+
+await test("run_python: spawning in a loop ends at max_processes", ["python", "shell"], async () => {
+  let r = await call(client, "run_python", { code: [
+    "ps = []",
+    "try:",
+    "    while True:",
+    "        ps.append(subprocess.Popen(['sleep', '30']))",
+    "except OSError as e:",
+    "    print(len(ps), e.errno, type(e).__name__)",
+  ].join("\n") });
+  assert.equal(r.isError, false, text(r));
+  assert.equal(r.structuredContent.stdout, "15 6 BlockingIOError\n", text(r));
+  const p = r.structuredContent.processes;
+  assert.ok(p.started === 16 && p.max_live === 16 && p.refused >= 1, JSON.stringify(p));
+  assert.match(text(r), /processes: 16 started, at most 16 at once, \d+ refused \(the session's max_processes\)/);
+  r = await call(client, "run_python", { code: "print(sorted(set(p.wait() for p in ps)), x)" });
+  assert.equal(r.structuredContent.stdout, "[-9] 41\n", text(r));
 });
 
 // issue 19: one session's files, seen by both languages

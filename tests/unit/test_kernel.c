@@ -21,6 +21,10 @@
  * not asked to end, when the session closes, so code left for its end
  * (atexit, finalizers, promise jobs, timers) never runs.
  *
+ * Child processes (subprocess, os.system) of the Python kernel: they see
+ * the session's files, end with their step (when its code returns, or at
+ * its deadline), stop at max_processes and share its memory budget.
+ *
  * Checkpoints (test_python_timeout_rolls_back) run twice: as they are,
  * and in a child process under a seccomp filter that kills userfaultfd,
  * as a worker of serve or mcp is, where the checkpoint cannot use the
@@ -701,6 +705,151 @@ static void test_python_timeout_rolls_back(void **state)
     wb_step_result_free(&r);
 }
 
+/* ---- child processes of a kernel (docs/processes.md, "Session
+ * kernels") -------------------------------------------------------------- */
+
+/* A step of `code` that must exit 0 printing `out`. */
+static void py_step(wb_session *s, const char *code, const char *out,
+                    wb_step_result *r)
+{
+    run_code(s, WB_LANG_PYTHON, -1, 0, code, strlen(code), r);
+    check_exited(r, code);
+    if (strcmp(r->out, out))
+        fail_msg("%s: printed '%s', want '%s'", code, r->out, out);
+}
+
+/* py_step, its result not looked at further. */
+static void py_ok(wb_session *s, const char *code, const char *out)
+{
+    wb_step_result r;
+    py_step(s, code, out, &r);
+    wb_step_result_free(&r);
+}
+
+/* subprocess, os.system and a pipeline of the shell's tools run on the
+ * session's files; a child's stdin is empty (the kernel's carries its
+ * requests). */
+static void test_python_subprocess(void **state)
+{
+    kfix *k = *state;
+    wb_session *s = session(k);
+    wb_step_result r;
+    py_step(s, "open('f', 'w').write('ax\\nb\\nxx\\n')\n"
+            "import os, subprocess\n"
+            "r = subprocess.run(['ls', '-l'], capture_output=True)\n"
+            "print(r.returncode, r.stdout.endswith(b' f\\n'))",
+            "0 True\n", &r);
+    assert_int_equal(r.run.procs_started, 2);
+    assert_int_equal(r.run.procs_refused, 0);
+    wb_step_result_free(&r);
+    py_step(s, "print(os.system('grep -c x f | tee n'))", "2\n0\n", &r);
+    assert_int_equal(r.run.procs_started, 4);
+    wb_step_result_free(&r);
+    py_step(s, "print(open('n').read(), end='')", "2\n", &r);
+    assert_int_equal(r.run.procs_started, 1);
+    wb_step_result_free(&r);
+    py_ok(s, "print(subprocess.run(['cat'], capture_output=True).stdout)",
+          "b''\n");
+}
+
+/* A child still running when its step's code returns is killed then:
+ * it never finishes its work, its status is SIGKILL's. */
+static void test_python_children_end_with_step(void **state)
+{
+    kfix *k = *state;
+    wb_session *s = session(k);
+    wb_step_result r;
+    /* sh loaded first: its first start is not timed */
+    py_ok(s, "import os, subprocess\n_ = os.system('true')", "");
+    py_step(s, "p = subprocess.Popen(['sh', '-c', 'sleep 4; echo x > late'])",
+            "", &r);
+    if (r.run.wall_time_ms >= 4000)
+        fail_msg("the step took %" PRIu64 " ms: it waited for its child",
+                 r.run.wall_time_ms);
+    wb_step_result_free(&r);
+    check_idle("after the step");
+    usleep(4500 * 1000);
+    py_ok(s, "print(p.poll(), os.path.exists('late'))", "-9 False\n");
+}
+
+/* Spawning in a loop ends at max_processes (16 live, the root counted)
+ * with EAGAIN and the step's counts say so; the step's end kills them. A
+ * shell's fork bomb ends there too. */
+static void test_python_spawn_bomb(void **state)
+{
+    kfix *k = *state;
+    wb_session *s = session(k);
+    wb_step_result r;
+    py_step(s, "import subprocess\nps = []\ntry:\n    while True:\n"
+            "        ps.append(subprocess.Popen(['sleep', '30']))\n"
+            "except OSError as e:\n    print(len(ps), e.errno)",
+            "15 6\n", &r);
+    assert_int_equal(r.run.procs_started, 16);
+    assert_int_equal(r.run.procs_max_live, 16);
+    assert_true(r.run.procs_refused >= 1);   /* one per PATH entry tried */
+    wb_step_result_free(&r);
+    py_step(s, "print(sorted(set(p.wait() for p in ps)))", "[-9]\n", &r);
+    assert_int_equal(r.run.procs_refused, 0);
+    wb_step_result_free(&r);
+    /* a shell's fork bomb (dash forks): each fork past the limit fails */
+    py_step(s, "import os\n_ = os.system('b() { b | b; }; b')", "", &r);
+    assert_int_equal(r.run.procs_max_live, 16);
+    assert_true(r.run.procs_refused >= 1);
+    assert_non_null(strstr(r.err, "Cannot fork"));
+    wb_step_result_free(&r);
+}
+
+/* A child that sleeps past its step's deadline: the step ends at the
+ * deadline (rolled back, or its state lost), the child with it, and the
+ * next step works. */
+static void test_python_child_past_deadline(void **state)
+{
+    kfix *k = *state;
+    wb_session *s = session(k);
+    wb_step_result r;
+    py_ok(s, "x = 1", "");
+    const char *code = "x = 2\nimport subprocess\n"
+                       "subprocess.run(['sh', '-c', 'sleep 3; echo x > late'])";
+    run_code(s, WB_LANG_PYTHON, -1, ATTACK_MS, code, strlen(code), &r);
+    if (r.run.outcome != WB_OUTCOME_TIMEOUT ||
+        r.run.wall_time_ms < ATTACK_MS)
+        fail_msg("outcome %s after %" PRIu64 " ms, want timeout",
+                 wb_outcome_name(r.run.outcome), r.run.wall_time_ms);
+    assert_int_equal(r.rolled_back, checkpointed(k->L));
+    wb_step_result_free(&r);
+    check_idle("after the step");
+    usleep(3000 * 1000);
+    py_ok(s, "import os\nprint(os.path.exists('late'))", "False\n");
+    if (checkpointed(k->L))
+        py_ok(s, "print(x)", "1\n");
+}
+
+/* The memory of the kernel and its children is one budget: a child that
+ * fits alone fails (MemoryError) once the kernel holds more. */
+static void test_python_children_memory_summed(void **state)
+{
+    kfix *k = *state;
+    session(k);
+    wb_session_close(k->s);
+    k->s = NULL;
+    k->policy.budget.max_memory = 128u << 20;
+    wb_session_settings ss;
+    wb_session_settings_default(&ss);
+    ss.languages = WB_LANG_BIT(WB_LANG_PYTHON);
+    wb_session_options so = { .state_dir = k->dir, .guests_dir = guests(),
+                              .policy = &k->policy, .settings = &ss };
+    wb_error err = { 0 };
+    if (wb_session_open(&so, NULL, &k->s, &err) != WB_OK)
+        fail_msg("wb_session_open: %s", err.message);
+    py_ok(k->s, "import subprocess, sys\n"
+          "c = [sys.executable, '-c', 'print(len(bytearray(50 << 20)))']\n"
+          "r = subprocess.run(c, capture_output=True)\n"
+          "print(r.returncode, r.stdout)", "0 b'52428800\\n'\n");
+    py_ok(k->s, "big = bytearray(70 << 20)\n"
+          "r = subprocess.run(c, capture_output=True)\n"
+          "print(r.returncode, b'MemoryError' in r.stderr)", "1 True\n");
+}
+
 /* A test with the fixture's session of language `lang`. */
 #define KERNEL_TEST(f, lang) \
     cmocka_unit_test_prestate_setup_teardown(f, session_setup, \
@@ -724,6 +873,11 @@ int main(void)
         KERNEL_TEST(test_python_killed_at_close, python),
         KERNEL_TEST(test_python_timeout_rolls_back, python),
         KERNEL_TEST(test_javascript_killed_at_close, javascript),
+        KERNEL_TEST(test_python_subprocess, python),
+        KERNEL_TEST(test_python_children_end_with_step, python),
+        KERNEL_TEST(test_python_spawn_bomb, python),
+        KERNEL_TEST(test_python_child_past_deadline, python),
+        KERNEL_TEST(test_python_children_memory_summed, python),
     };
     const struct CMUnitTest locked[] = {
         KERNEL_TEST(test_python_timeout_rolls_back, python),
