@@ -11,8 +11,10 @@ LDLIBS   += -lm -lpthread -lyaml -ljansson -lseccomp -lxxhash
 # (about 0.35 ms apiece on a paravirtualized VM, a seventh of a cached
 # hello-world). EXE_LIBS="$(LDLIBS)" on make's command line links them
 # dynamically.
+# libm only when something needs it (--as-needed): the interpreter's
+# sqrt is inlined (-fno-math-errno below), and nothing else calls it.
 EXE_LIBS ?= -Wl,-Bstatic -lyaml -ljansson -lseccomp -lxxhash -Wl,-Bdynamic \
-            -lm -lpthread
+            -Wl,--as-needed -lm -lpthread -Wl,--no-as-needed
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer -DWB_BOUNDS_CHECKS=1
@@ -98,6 +100,11 @@ $(BUILD)/libwasmbox-native.so: $(NATIVE_OBJ) $(BUILD)/src/common/error.o \
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -L$(LLVM_LIBDIR) \
 	    -Wl,-rpath,$(LLVM_LIBDIR) -lLLVM-19 -lpthread
 endif
+
+# Wasm's sqrt never sets errno: without -fno-math-errno every f32/f64.sqrt
+# is a call into libm (for errno on a negative operand), the only reason
+# the command would map libm.so at every start.
+$(BUILD)/src/engine/interp.o: CFLAGS += -fno-math-errno
 
 $(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@mkdir -p $(dir $@)

@@ -134,4 +134,14 @@ expect "spectest missing file" 1
     pass "spectest counts a missing file as one failure" ||
     fail "spectest missing file counts: $out"
 
+
+# Start-up: the command needs no shared library but libc (besides the
+# dynamic loader, mapped anyway, and a sanitizer build's runtimes): each
+# other one costs every run an open, mappings, relocations and page
+# faults (issue 16; libm was mapped for the interpreter's sqrt alone).
+needed=$(readelf -d "$WASMBOX" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' |
+         grep -v '^ld-linux\|^lib\(a\|ub\|t\)san\.' | sort | tr '\n' ' ')
+[ "$needed" = "libc.so.6 " ] && pass "the command needs libc alone" ||
+    fail "the command needs more than libc: $needed"
+
 summary
