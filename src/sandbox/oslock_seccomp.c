@@ -49,6 +49,9 @@ static const char *const allowed[] = {
     /* time, randomness */
     "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
     "gettimeofday", "time", "getrandom",
+    /* the deadline's timer, made before (src/sandbox/watchdog_alone.c):
+       only this process's timers are found by their ids */
+    "timer_settime", "timer_delete",
     /* memory (mmap and mprotect: below, without PROT_EXEC) */
     "munmap", "mremap", "madvise", "brk", "membarrier",
     /* threads, signals, exit */
