@@ -117,8 +117,13 @@ $(BUILD)/libwasmbox.a: $(LIB_OBJ)
 $(BUILD)/libwasmbox.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# -z now: every symbol bound at start-up, not at its first call through
+# the lazy-binding trampoline (which saves and restores the whole vector
+# state each time): 0.08-0.12 ms less CPU per cached hello-world here,
+# though 13% more of its user instructions; and the whole GOT read-only.
 $(BUILD)/wasmbox: $(CLI_OBJ) $(BUILD)/libwasmbox.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a $(EXE_LIBS)
+	$(CC) $(LDFLAGS) -Wl,-z,now -o $@ $(CLI_OBJ) $(BUILD)/libwasmbox.a \
+	    $(EXE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/%.d $(BUILD)/libwasmbox.a
 	@mkdir -p $(dir $@)

@@ -143,5 +143,10 @@ needed=$(readelf -d "$WASMBOX" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' |
          grep -v '^ld-linux\|^lib\(a\|ub\|t\)san\.' | sort | tr '\n' ' ')
 [ "$needed" = "libc.so.6 " ] && pass "the command needs libc alone" ||
     fail "the command needs more than libc: $needed"
+# ... and has its symbols bound at start-up (-z now), not one by one
+# through the lazy-binding trampoline.
+readelf -d "$WASMBOX" | grep -q '(FLAGS_1).*NOW' &&
+    pass "the command binds its symbols at start-up" ||
+    fail "the command binds its symbols lazily (link it with -z now)"
 
 summary
