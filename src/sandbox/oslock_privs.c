@@ -17,6 +17,7 @@
  * the grants); without CAP_SYS_ADMIN, CAP_NET_*, CAP_SYS_PTRACE,
  * CAP_SETUID and CAP_SYS_RESOURCE it cannot undo the other layers. */
 #include "sandbox/oslock.h"
+#include "common/file.h"
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -155,22 +156,28 @@ static bool passwd_files_first(void)
     return lines == 1 && first;
 }
 
-/* The first entry of /etc/passwd named `user`: false if none. */
+/* The first entry of /etc/passwd named `user`: false if none. The file
+ * is read whole and parsed from memory: on a file stream, fgetpwent_r
+ * asks the kernel for the position before every entry. */
 static bool passwd_file_entry(const char *user, uid_t *uid, gid_t *gid)
 {
-    FILE *f = fopen("/etc/passwd", "re");
-    if (!f)
+    uint8_t *text;
+    size_t len;
+    if (wb_file_read("/etc/passwd", 16u << 20, &text, &len))
         return false;
+    FILE *f = len ? fmemopen(text, len, "r") : NULL;
     struct passwd pw, *r;
     char buf[1024];
     bool found = false;
-    while (!found && fgetpwent_r(f, &pw, buf, sizeof buf, &r) == 0)
+    while (f && !found && fgetpwent_r(f, &pw, buf, sizeof buf, &r) == 0)
         if (!strcmp(pw.pw_name, user)) {
             *uid = pw.pw_uid;
             *gid = pw.pw_gid;
             found = true;
         }
-    fclose(f);
+    if (f)
+        fclose(f);
+    free(text);
     return found;
 }
 
