@@ -234,6 +234,9 @@ void wb_native_release(wb_module *m);
 /* Finds this thread's stack bounds now (compiled code checks its depth
  * against them), while /proc can still be read. */
 void wb_native_prime_thread(void);
+/* This thread's stack, [*lo, *lo + *size), as pthread_getattr_np gives
+ * it; the initial thread's without /proc. False: unknown. */
+bool wb_native_stack_bounds(void **lo, size_t *size);
 
 /* interp.c: shared with the native runtime. */
 void wb_interp_backtrace(const wb_store *s, uint32_t from, uint32_t to,

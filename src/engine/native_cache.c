@@ -54,9 +54,12 @@ static wb_status check_dir(const char *dir, bool own, bool create,
 {
     struct stat sb;
     int (*st)(const char *, struct stat *) = own ? lstat : stat;
-    if (st(dir, &sb) != 0 && errno == ENOENT && create)
+    int rc = st(dir, &sb);              /* once, unless it is made now */
+    if (rc != 0 && errno == ENOENT && create) {
         mkdir(dir, 0700);
-    if (st(dir, &sb) != 0)
+        rc = st(dir, &sb);
+    }
+    if (rc != 0)
         return wb_err_set(err, WB_E_NOT_FOUND, "%s: %s", dir, strerror(errno));
     if (!S_ISDIR(sb.st_mode))
         return dir_refused(err, dir, "not a directory", sb.st_mode);

@@ -13,12 +13,15 @@
  */
 #include "native.h"
 #include "runtime.h"
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* One activation of compiled code on this thread. */
 typedef struct nat_act {
@@ -34,6 +37,52 @@ typedef struct nat_act {
 static _Thread_local nat_act *tl_act;
 static _Thread_local uintptr_t tl_stack_limit;
 
+/* The initial thread's stack, as pthread_getattr_np finds it, without
+ * reading /proc/self/maps (which that does for this thread: about 5% of
+ * the CPU time of a cached hello-world's whole process). The mapping
+ * ends at the first page above the initial stack pointer that mincore
+ * says is unmapped (one to three calls: the arguments and environment
+ * lie above it); the stack may grow down to RLIMIT_STACK below that end.
+ * False (the caller asks glibc) for another thread's stack, a limit of
+ * 64 MiB or more (the kernel keeps 128 MiB below the stack free of other
+ * mappings, so a smaller stack never meets one; glibc also checks the
+ * mapping below), or when mincore is refused. */
+extern void *__libc_stack_end;
+
+static bool initial_stack(void **lo, size_t *size)
+{
+    struct rlimit rl;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t here = (uintptr_t)&rl;
+    uintptr_t end = ((uintptr_t)__libc_stack_end & -page) + page;
+    if (getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur >= (64u << 20) ||
+        here >= end || here < end - rl.rlim_cur)
+        return false;
+    uintptr_t top = end;
+    unsigned char in;
+    while (top - end < rl.rlim_cur && mincore((void *)top, page, &in) == 0)
+        top += page;
+    if (top - end >= rl.rlim_cur || errno != ENOMEM)
+        return false;
+    *size = (rl.rlim_cur - (top - end)) & -page;
+    *lo = (void *)(end - *size);
+    return true;
+}
+
+bool wb_native_stack_bounds(void **lo, size_t *size)
+{
+    *lo = NULL;
+    *size = 0;
+    if (initial_stack(lo, size))
+        return true;
+    pthread_attr_t a;
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return false;
+    pthread_attr_getstack(&a, lo, size);
+    pthread_attr_destroy(&a);
+    return *lo != NULL;
+}
+
 /* Compiled frames live on the thread's stack: the code checks its frame
  * address against this limit at every function entry, which leaves room
  * for host functions (and the C library under them) below the deepest
@@ -42,15 +91,11 @@ static uintptr_t stack_limit(void)
 {
     if (tl_stack_limit)
         return tl_stack_limit;
-    pthread_attr_t a;
-    void *lo = NULL;
-    size_t size = 0;
-    /* reads /proc/self/maps for the main thread: wb_native_compile_module
-     * calls this before the OS lock-down can hide /proc */
-    if (pthread_getattr_np(pthread_self(), &a) == 0) {
-        pthread_attr_getstack(&a, &lo, &size);
-        pthread_attr_destroy(&a);
-    }
+    void *lo;
+    size_t size;
+    /* another thread than the first reads /proc/self/maps: callers
+     * prime it before the OS lock-down can hide /proc */
+    wb_native_stack_bounds(&lo, &size);
     size_t margin = size / 8 > (256u << 10) ? size / 8 : (256u << 10);
     /* Unknown bounds: a limit that never trips would let recursion run
      * into the guard page, so refuse compiled code any depth instead. */

@@ -57,11 +57,27 @@ static void swizzle_ssse3(const void *a, const void *idx, void *out)
 void (*wb_simd_shuffle)(const void *, const void *, const uint8_t *, void *) = shuffle_c;
 void (*wb_simd_swizzle)(const void *, const void *, void *) = swizzle_c;
 
+#if defined(__x86_64__)
+/* What the dynamic loader found of the CPU (glibc 2.33 on): libgcc's
+ * __builtin_cpu_supports would link its own probe, a constructor that
+ * runs ~20 CPUID instructions at every start, each a trap to the
+ * hypervisor in a virtual machine. */
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+#include <sys/platform/x86.h>
+static bool has_ssse3(void) { return CPU_FEATURE_ACTIVE(SSSE3); }
+#else
+static bool has_ssse3(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3");
+}
+#endif
+#endif
+
 __attribute__((constructor)) static void pick(void)
 {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("ssse3")) {
+    if (has_ssse3()) {
         wb_simd_shuffle = shuffle_ssse3;
         wb_simd_swizzle = swizzle_ssse3;
     }

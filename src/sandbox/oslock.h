@@ -138,6 +138,8 @@ typedef struct wb_oslock_ids {
 } wb_oslock_ids;
 int wb_oslock_privs_plan(const char *user, const wb_oslock_path *p,
                          size_t n, wb_oslock_ids *ids, wb_error *e);
+/* user's ids as getpwnam gives them: 0, or an errno (ENOENT: none). */
+int wb_oslock_user_ids(const char *user, uid_t *uid, gid_t *gid);
 int wb_oslock_rlimits(unsigned max_files, wb_error *e);
 int wb_oslock_privs_drop(const wb_oslock_ids *ids, wb_error *e);
 

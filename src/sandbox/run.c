@@ -169,15 +169,43 @@ static wb_status lock_down(const wb_sandbox_config *cfg, wb_error *e)
     return WB_OK;
 }
 
+/* The guest can never be more than one process: its module imports
+ * nothing of wasmbox_proc (spawn, fork and exec are there). */
+static bool single_process(const wb_module *m)
+{
+    size_t n = wb_module_import_count(m);
+    for (size_t i = 0; i < n; i++) {
+        const char *mod, *name;
+        wb_module_import(m, i, &mod, &name, NULL);
+        if (mod && !strcmp(mod, "wasmbox_proc"))
+            return false;
+    }
+    return true;
+}
+
+static wb_status run_entry(const wb_sandbox_config *cfg,
+                           wb_sandbox_entry entry, void *user, bool alone,
+                           wb_run_result *res, wb_error *err);
+
+/* A run that its process ends after, of a guest that stays one process,
+ * is watched by a timer signal instead of a thread (watchdog_alone.c). */
 wb_status wb_sandbox_run(const wb_sandbox_config *cfg, wb_module *m,
                          wb_run_result *res, wb_error *err)
 {
-    return wb_sandbox_run_entry(cfg, call_entry, m, res, err);
+    bool alone = cfg->exits_after && single_process(m);
+    return run_entry(cfg, call_entry, m, alone, res, err);
 }
 
 wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
                                wb_sandbox_entry entry, void *user,
                                wb_run_result *res, wb_error *err)
+{
+    return run_entry(cfg, entry, user, false, res, err);
+}
+
+static wb_status run_entry(const wb_sandbox_config *cfg,
+                           wb_sandbox_entry entry, void *user, bool alone,
+                           wb_run_result *res, wb_error *err)
 {
     uint64_t t0 = now_ms();
     wb_error e = { 0 };
@@ -199,6 +227,8 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
         st = wb_err_set(&e, WB_E_NOMEM, "out of memory");
     if (st == WB_OK)
         st = wb_wasi_define(w, s, l, &e);
+    if (st == WB_OK && alone)
+        alone = wb_watchdog_prepare_alone();    /* the lock-down forbids it */
     if (st == WB_OK)
         st = lock_down(cfg, &e);
     if (st == WB_OK)
@@ -206,8 +236,9 @@ wb_status wb_sandbox_run_entry(const wb_sandbox_config *cfg,
     if (st == WB_OK)
         st = wb_ptree_root(tree, s, l, w, &e);
     wb_watchdog wd;
-    if (st == WB_OK &&
-        !wb_watchdog_start(&wd, s, w, tree, cfg->budget.timeout_ms))
+    uint64_t ms = cfg->budget.timeout_ms;
+    if (st == WB_OK && !(alone ? wb_watchdog_start_alone(&wd, s, w, tree, ms)
+                               : wb_watchdog_start(&wd, s, w, tree, ms)))
         st = wb_err_set(&e, WB_E_NOMEM, "cannot start the watchdog");
     if (st != WB_OK) {
         setup_error(res, err, &e);

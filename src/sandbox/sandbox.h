@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 /* A run's wall-clock deadline, watched by the process's watchdog thread
@@ -16,6 +17,8 @@ typedef struct wb_watchdog {
     struct wb_watchdog *next;   /* in the armed list (the service's) */
     struct timespec end;        /* CLOCK_MONOTONIC */
     bool active, listed, fired;
+    bool alone;                 /* watched by a timer (watchdog_alone.c) */
+    volatile sig_atomic_t rang; /* its signal came */
     wb_store *store;
     wb_wasi *wasi;
     struct wb_ptree *tree;      /* or NULL: the run's processes, every one
@@ -31,6 +34,17 @@ bool wb_watchdog_start(wb_watchdog *wd, wb_store *s, wb_wasi *w,
 /* Disarms it; true if the deadline had passed (the run was interrupted).
  * After it returns the watchdog no longer touches the store or WASI. */
 bool wb_watchdog_stop(wb_watchdog *wd);
+/* watchdog_alone.c: for a run whose process ends after it (exits_after)
+ * and whose guest can never start another process, the deadline as a
+ * timer signal to the calling thread instead of the watchdog thread.
+ * _prepare, before the OS lock-down: makes the timer (false: it cannot,
+ * _start_alone will use the thread). _start_alone: as wb_watchdog_start,
+ * on the thread that prepared and will run the guest and stop it.
+ * wb_watchdog_stop stops it. */
+bool wb_watchdog_prepare_alone(void);
+bool wb_watchdog_start_alone(wb_watchdog *wd, wb_store *s, wb_wasi *w,
+                             struct wb_ptree *tree, uint64_t ms);
+bool wb_watchdog_stop_alone(wb_watchdog *wd);
 /* Ends this process's watchdog thread when no run is armed (the next
  * arm starts a new one): after an OS lock-down, so that the next run's
  * thread starts under the lock; before a process forks (the zygote), so

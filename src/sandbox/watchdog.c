@@ -19,7 +19,8 @@
  * OS lock-down (run.c), so it is under the same Landlock domain as the
  * guest's thread; wb_watchdog_join ends a thread started before a
  * lock-down, or before a fork. A forked child has no thread: the first
- * arm there starts its own. */
+ * arm there starts its own. A run alone in its process may use a timer
+ * signal instead (watchdog_alone.c). */
 #include "sandbox/sandbox.h"
 #include "proc/proc.h"
 #include <stdatomic.h>
@@ -164,6 +165,8 @@ bool wb_watchdog_stop(wb_watchdog *wd)
 {
     if (!wd->active)
         return false;
+    if (wd->alone)
+        return wb_watchdog_stop_alone(wd);
     pthread_mutex_lock(&svc.mu);
     for (wb_watchdog **p = &svc.armed; *p; p = &(*p)->next)
         if (*p == wd) {

@@ -134,4 +134,24 @@ expect "spectest missing file" 1
     pass "spectest counts a missing file as one failure" ||
     fail "spectest missing file counts: $out"
 
+
+# Start-up: the command needs no shared library but libc (besides the
+# dynamic loader, mapped anyway, and a sanitizer build's runtimes): each
+# other one costs every run an open, mappings, relocations and page
+# faults (issue 16; libm was mapped for the interpreter's sqrt alone).
+needed=$(readelf -d "$WASMBOX" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' |
+         grep -v '^ld-linux\|^lib\(a\|ub\|t\)san\.' | sort | tr '\n' ' ')
+[ "$needed" = "libc.so.6 " ] && pass "the command needs libc alone" ||
+    fail "the command needs more than libc: $needed"
+# ... and has its symbols bound at start-up (-z now), not one by one
+# through the lazy-binding trampoline.
+readelf -d "$WASMBOX" | grep -q '(FLAGS_1).*NOW' &&
+    pass "the command binds its symbols at start-up" ||
+    fail "the command binds its symbols lazily (link it with -z now)"
+# ... and runs no CPU probe of its own (libgcc's, ~20 CPUID instructions,
+# each a trap in a virtual machine): glibc's is read instead.
+nm "$WASMBOX" 2>/dev/null | grep -q __cpu_indicator_init &&
+    fail "the command links libgcc's CPU probe (__builtin_cpu_supports)" ||
+    pass "the command runs no CPU probe of its own"
+
 summary

@@ -2,18 +2,23 @@
  * one long-lived thread per process (src/sandbox/watchdog.c): deadlines
  * of runs one after another and at once each fire on time, a deadline
  * earlier than the one the thread sleeps until wakes it, and a run that
- * ended is never touched again (ASan build: no use after free). */
+ * ended is never touched again (ASan build: no use after free). A run
+ * alone in its process (src/sandbox/watchdog_alone.c) starts no thread
+ * and still ends at its deadline. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wasmbox.h"
 #include "common/file.h"
@@ -130,9 +135,88 @@ static void test_runs_at_once(void **state)
     assert_true(s[1].took < 1400);
 }
 
+/* Threads of this process now. */
+static int threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int g_in_run = -1;               /* threads while the guest ran */
+
+static int count_threads(void *user, int stream, const uint8_t *d, size_t n)
+{
+    (void)user, (void)stream, (void)d, (void)n;
+    if (g_in_run < 0)
+        g_in_run = threads();
+    return 0;
+}
+
+/* In the child: a run with exits_after of `name` with a deadline of
+ * `ms`; its outcome, and *took its wall ms. */
+static wb_outcome run_alone(const char *name, uint64_t ms, int64_t *took)
+{
+    wb_sandbox_config cfg;
+    wb_sandbox_config_init(&cfg);
+    cfg.output = count_threads;
+    cfg.budget.timeout_ms = ms;
+    cfg.budget.fuel = -1;
+    cfg.exits_after = true;
+    wb_module *m = load(name);
+    wb_run_result res;
+    wb_error err = { 0 };
+    int64_t t0 = now_ms();
+    wb_status st = wb_sandbox_run(&cfg, m, &res, &err);
+    *took = now_ms() - t0;
+    return st == WB_OK ? res.outcome : WB_OUTCOME_ERROR;
+}
+
+/* A run whose process ends after it (exits_after, as `wasmbox run`), of
+ * a module that cannot start processes: no thread while the guest runs,
+ * the deadline still ends it; a deadline that passes after a run ended
+ * harms nothing. In a child, which exits as such a process does (what
+ * the runs made is left to the exit). */
+static void test_alone_without_thread(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int before = threads();
+        int64_t took;
+        if (run_alone("hello2.wasm", 50, &took) != WB_OUTCOME_EXITED)
+            _exit(1);
+        struct timespec nap = { 0, 150 * 1000000 };
+        nanosleep(&nap, NULL);          /* its deadline passes */
+        g_in_run = -1;
+        if (run_alone("spinout.wasm", 300, &took) != WB_OUTCOME_TIMEOUT)
+            _exit(2);
+        if (took < 300 || took > 5000)
+            _exit(3);
+        _exit(g_in_run != before ? 4 : 0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status))
+        fail_msg("the child died of signal %d", WTERMSIG(status));
+    static const char *why[] = {
+        "", "hello2 did not exit", "spinout did not time out",
+        "spinout's deadline was not on time", "a thread ran beside the guest",
+    };
+    int code = WEXITSTATUS(status);
+    if (code)
+        fail_msg("%s", code < 5 ? why[code] : "the child failed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alone_without_thread),
         cmocka_unit_test(test_runs_in_turn),
         cmocka_unit_test(test_earlier_deadline_wakes),
         cmocka_unit_test(test_ended_run_untouched),
