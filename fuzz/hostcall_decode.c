@@ -360,7 +360,7 @@ size_t hc_kind_types(const char *kinds, wb_valtype *t)
 {
     size_t n = 0;
     for (const char *k = kinds; *k; k++) {
-        int words = strchr("PVvB", *k) ? 2 : *k == 'Q' ? 3 : 1;
+        int words = strchr(HC_KINDS2, *k) ? 2 : *k == 'Q' ? 3 : 1;
         for (int i = 0; i < words; i++)
             t[n++] = *k == 'L' || *k == 'R' ? WB_I64 : WB_I32;
     }
