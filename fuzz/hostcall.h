@@ -96,6 +96,8 @@ typedef struct hc_dec {
 #define HC_KINDS2 "PVvBSAW"
 
 uint8_t hc_u8(hc_dec *d);
+/* Four input bytes, little-endian. */
+uint32_t hc_raw32(hc_dec *d);
 /* Decode the arguments of signature `kinds` into a (types set); returns
  * how many. */
 size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a);

@@ -42,14 +42,6 @@ const char pf_agent_ops[] = "xznltcorwWjkKigudDCsmfePQ;";
 #define LIST_LIMIT (2u << 20)          /* host.c's LIST_MAX */
 #define BUF 8192
 
-static uint32_t raw32(hc_dec *d)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)hc_u8(d) << (8 * i);
-    return v;
-}
-
 /* buf[0..n) into guest memory; (ptr, len) by the length mode byte. */
 static void place_string(hc_dec *d, const char *buf, size_t n,
                          uint32_t *ptr, uint32_t *len)
@@ -70,7 +62,7 @@ static void place_string(hc_dec *d, const char *buf, size_t n,
     case 4: arg = 0xffffffffu; break;
     case 5: arg = LIST_LIMIT + 1; break;
     case 6: arg = *ptr < HC_MEM ? HC_MEM - *ptr : 0; break;
-    default: arg = raw32(d); break;
+    default: arg = hc_raw32(d); break;
     }
     *len = arg;
 }
@@ -168,7 +160,7 @@ static int32_t fd_of(hc_dec *d)
         return b == 13 ? -1 : b == 14 ? (int32_t)d->last_fd
              : b == 15 ? (int32_t)d->last_fd - 1 : b;
     }
-    return (b & 7) == 7 ? (int32_t)raw32(d) : big[b & 7];
+    return (b & 7) == 7 ? (int32_t)hc_raw32(d) : big[b & 7];
 }
 
 static uint32_t fds_arg(hc_dec *d)
@@ -188,7 +180,7 @@ static int32_t pid_arg(pf_state *ps)
     if (b >= 0x80 && ps->npids)
         return ps->pids[(b & 0x7f) % ps->npids];
     if (b % 10 == 9)
-        return (int32_t)raw32(&ps->d);
+        return (int32_t)hc_raw32(&ps->d);
     return t[b % 10];
 }
 
@@ -196,7 +188,7 @@ static int32_t pid_arg(pf_state *ps)
 static uint32_t pick(hc_dec *d, const int32_t *t, size_t n)
 {
     size_t i = hc_u8(d) % (n + 1);
-    return i == n ? raw32(d) : (uint32_t)t[i];
+    return i == n ? hc_raw32(d) : (uint32_t)t[i];
 }
 
 size_t pf_decode_args(pf_state *ps, const hc_op *op, wb_val *a)
