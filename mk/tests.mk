@@ -35,6 +35,9 @@
 #                   network namespace of its own (root): the
 #                   reproducers, its seeds, then FUZZ_NET_SECONDS
 #                   (FUZZ_NET_CORPUS=DIR keeps what it finds)
+#   make fuzz-proc  libFuzzer on the wasmbox_proc calls and fd operations
+#                   against a real process tree (fuzz/proc.h): the
+#                   reproducers, its seeds, then FUZZ_PROC_SECONDS
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
