@@ -267,7 +267,7 @@ static void trace_paths(const hc_op *op, const wb_val *a)
             }
             fprintf(stderr, "\"\n");
         }
-        i += strchr("PVvB", *k) ? 2 : *k == 'Q' ? 3 : 1;
+        i += strchr(HC_KINDS2, *k) ? 2 : *k == 'Q' ? 3 : 1;
     }
 }
 

@@ -91,7 +91,13 @@ typedef struct hc_dec {
     int nout;
 } hc_dec;
 
+/* The kinds that stand for two wasm arguments (a pointer and a length);
+ * S, A and W are the process fuzzer's (fuzz_proc.c). */
+#define HC_KINDS2 "PVvBSAW"
+
 uint8_t hc_u8(hc_dec *d);
+/* Four input bytes, little-endian. */
+uint32_t hc_raw32(hc_dec *d);
 /* Decode the arguments of signature `kinds` into a (types set); returns
  * how many. */
 size_t hc_decode_args(hc_dec *d, const char *kinds, wb_val *a);
@@ -145,6 +151,10 @@ typedef struct hc_guest {
     wb_wasi *probe;            /* the env the imports were made with */
     uint8_t *mem;              /* memory 0, HC_MEM bytes */
 } hc_guest;
+/* A module importing every op of ops[0..nops) but the pseudo-calls
+ * ("@...") from module `from`, or from MODULE for an op named
+ * "MODULE/NAME", and exporting memory 0 (one page of at most two). */
+wb_module *hc_module_new(const char *from, const hc_op *ops, size_t nops);
 /* Instantiate a module importing every op of ops[0..nops) but the
  * pseudo-calls ("@...") from module `from`; fn[i]: op i's host function
  * (NULL for a pseudo-call). The calls pass their own context as env. */

@@ -129,8 +129,16 @@ static void imports(wbuf *types, wbuf *imp, const char *from,
         leb(types, res);
         if (res)
             put8(types, WB_I32);
-        name(imp, from);
-        name(imp, ops[i].name);
+        /* "module/name" imports from that module, not `from` */
+        const char *slash = strchr(ops[i].name, '/');
+        if (slash) {
+            leb(imp, (uint32_t)(slash - ops[i].name));
+            for (const char *c = ops[i].name; c < slash; c++)
+                put8(imp, (uint8_t)*c);
+        } else {
+            name(imp, from);
+        }
+        name(imp, slash ? slash + 1 : ops[i].name);
         put8(imp, 0);
         leb(imp, k++);
     }
@@ -158,21 +166,30 @@ static void build_module(wbuf *m, const char *from, const hc_op *ops,
     section(m, 7, &exports);
 }
 
+wb_module *hc_module_new(const char *from, const hc_op *ops, size_t nops)
+{
+    static wbuf m;
+    wb_module *mod = NULL;
+    wb_error err = { .message = "out of memory" };
+    m.n = 0;
+    build_module(&m, from, ops, nops);
+    if (wb_module_new(m.b, m.n, &mod, &err) != WB_OK)
+        hc_die("the module of imports: %s", err.message);
+    return mod;
+}
+
 void hc_guest_new(hc_guest *g, const char *from, const hc_op *ops,
                   size_t nops, wb_host_fn *fn)
 {
     wb_limits lim;
     wb_error err = { .message = "out of memory" };
-    wbuf m = { .n = 0 };
-    wb_module *mod = NULL;
+    wb_module *mod = hc_module_new(from, ops, nops);
     wb_sandbox_config none;
     wb_linker *l = wb_linker_new();
-    build_module(&m, from, ops, nops);
     wb_limits_default(&lim);
     lim.max_memory = HC_MAX_MEMORY;
     wb_sandbox_config_init(&none);
-    if (!l || wb_module_new(m.b, m.n, &mod, &err) != WB_OK ||
-        wb_store_new(&lim, &g->store, &err) != WB_OK ||
+    if (!l || wb_store_new(&lim, &g->store, &err) != WB_OK ||
         wb_wasi_new(&none, &g->probe, &err) != WB_OK ||
         wb_wasi_define(g->probe, g->store, l, &err) != WB_OK ||
         wb_instantiate(g->store, mod, l, &g->inst, &err) != WB_OK)

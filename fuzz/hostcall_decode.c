@@ -33,7 +33,7 @@ uint8_t hc_u8(hc_dec *d)
     return *d->p++;
 }
 
-static uint32_t raw32(hc_dec *d)
+uint32_t hc_raw32(hc_dec *d)
 {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++)
@@ -43,8 +43,8 @@ static uint32_t raw32(hc_dec *d)
 
 static uint64_t raw64(hc_dec *d)
 {
-    uint64_t lo = raw32(d);
-    return lo | (uint64_t)raw32(d) << 32;
+    uint64_t lo = hc_raw32(d);
+    return lo | (uint64_t)hc_raw32(d) << 32;
 }
 
 void hc_put(hc_dec *d, uint32_t at, const void *src, uint64_t n)
@@ -70,7 +70,7 @@ void hc_allow(hc_dec *d, uint32_t at, uint64_t n)
 static uint32_t special_addr(hc_dec *d, uint8_t v, uint64_t size)
 {
     switch (v % 10) {
-    case 0: return raw32(d);
+    case 0: return hc_raw32(d);
     case 1: return HC_MEM;
     case 2: return 0xffffffffu;
     case 3: return (uint32_t)(0 - size);   /* ends exactly at 2^32 */
@@ -110,7 +110,7 @@ uint32_t hc_len32(hc_dec *d)
     if (b < 0xc0)
         return b;
     if (b == 0xff)
-        return raw32(d);
+        return hc_raw32(d);
     return t[(b - 0xc0) % (sizeof t / sizeof *t)];
 }
 
@@ -154,7 +154,7 @@ static uint32_t small(hc_dec *d)
     uint8_t b = hc_u8(d);
     if (b < 0xe0)
         return b;
-    return (b & 7) < 7 ? t[b & 7] : raw32(d);
+    return (b & 7) < 7 ? t[b & 7] : hc_raw32(d);
 }
 
 #define ALL_RIGHTS (WR(30) - 1)        /* every preview1 right */
@@ -266,7 +266,7 @@ static void path_arg(hc_dec *d, uint32_t *ptr, uint32_t *len)
     case 28: arg = 4096; break;
     case 29: arg = 0xffffffff; break;
     case 30: arg = 0x80000000; break;
-    case 31: arg = raw32(d); break;
+    case 31: arg = hc_raw32(d); break;
     default: break;
     }
     *ptr = hc_place(d, n);
@@ -360,7 +360,7 @@ size_t hc_kind_types(const char *kinds, wb_valtype *t)
 {
     size_t n = 0;
     for (const char *k = kinds; *k; k++) {
-        int words = strchr("PVvB", *k) ? 2 : *k == 'Q' ? 3 : 1;
+        int words = strchr(HC_KINDS2, *k) ? 2 : *k == 'Q' ? 3 : 1;
         for (int i = 0; i < words; i++)
             t[n++] = *k == 'L' || *k == 'R' ? WB_I64 : WB_I32;
     }

@@ -39,14 +39,6 @@ const hc_op nf_ops[NF_NOPS] = {
 
 #define LONG_TEXT 9000
 
-static uint32_t raw32(hc_dec *d)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)hc_u8(d) << (8 * i);
-    return v;
-}
-
 static void set32(nf_call *c, uint32_t v)
 {
     c->a[c->na].type = WB_I32;
@@ -79,7 +71,7 @@ static uint32_t text_len(hc_dec *d, uint8_t mode, size_t n)
     case 4: return (uint32_t)n + 1;
     case 5: return n ? (uint32_t)n - 1 : 0;
     case 6: return 0xffffffffu;
-    case 7: return raw32(d);
+    case 7: return hc_raw32(d);
     default: return (uint32_t)n;
     }
 }
@@ -115,7 +107,7 @@ static void handle_arg(hc_dec *d, nf_call *c, uint32_t last)
     uint8_t b = hc_u8(d);
     uint32_t h = b < 0xe0 ? b % 18u
                : b < 0xf0 ? last
-               : (b & 15) < 6 ? t[b & 15] : raw32(d);
+               : (b & 15) < 6 ? t[b & 15] : hc_raw32(d);
     set32(c, h);
 }
 

@@ -35,6 +35,9 @@
 #                   network namespace of its own (root): the
 #                   reproducers, its seeds, then FUZZ_NET_SECONDS
 #                   (FUZZ_NET_CORPUS=DIR keeps what it finds)
+#   make fuzz-proc  libFuzzer on the wasmbox_proc calls and fd operations
+#                   against a real process tree (fuzz/proc.h): the
+#                   reproducers, its seeds, then FUZZ_PROC_SECONDS
 #   make fuzz-fs    tmpfs against the kernel: FSDIFF_SEEDS random call
 #                   sequences of FSDIFF_OPS calls (tests/wasi/fsdiff.sh)
 #   make demo       build, then run fib(25) with `wasmbox invoke`
@@ -53,7 +56,7 @@ FSDIFF_FIRST ?= 1000
 
 .PHONY: unit-bins cli-tests hostile fuzz-fs tsan-check fuzz-hostcall \
         fuzz-hostcall-check check-layers fuzz-snapshot fuzz-native \
-        fuzz-native-file fuzz-wire fuzz-net
+        fuzz-native-file fuzz-wire fuzz-net fuzz-proc
 unit-bins: $(UNIT_BIN)
 
 check test:
@@ -159,9 +162,14 @@ $(FUZZ_DIR)/fuzz/fuzz_hostcall.o $(FUZZ_DIR)/fuzz/hostcall_common.o: \
 NET_SRC := fuzz/fuzz_net.c fuzz/net_decode.c fuzz/net_server.c \
            fuzz/net_seeds.c fuzz/hostcall_decode.c fuzz/hostcall_common.c
 NET_OBJ := $(NET_SRC:%.c=$(FUZZ_DIR)/%.o)
+# the process fuzzer's (below)
+PROC_SRC := fuzz/fuzz_proc.c fuzz/proc_decode.c fuzz/proc_seeds.c \
+            fuzz/hostcall_decode.c fuzz/hostcall_common.c
+PROC_OBJ := $(PROC_SRC:%.c=$(FUZZ_DIR)/%.o)
 
 # Header dependencies, as for the main build (Makefile).
-FUZZ_DEPS := $(FUZZ_OBJ:=.d) $(sort $(HOSTCALL_OBJ:=.d) $(NET_OBJ:=.d))
+FUZZ_DEPS := $(FUZZ_OBJ:=.d) \
+    $(sort $(HOSTCALL_OBJ:=.d) $(NET_OBJ:=.d) $(PROC_OBJ:=.d))
 $(FUZZ_DEPS):
 include $(wildcard $(FUZZ_DEPS))
 
@@ -223,8 +231,35 @@ fuzz-net: $(FUZZ_DIR)/fuzz_net
 	    $(if $(FUZZ_NET_CORPUS),CORPUS=$(FUZZ_NET_CORPUS)) \
 	    bash fuzz/net-check.sh
 
+# The process fuzzer (fuzz/proc.h): the wasmbox_proc calls and fd
+# operations against a real tree whose children run fuzz/proc/agent.c
+# (compiled for wasm32-wasi like tests/proc) and the modules of
+# fuzz/proc/*.wat. fuzz-proc: the reproducers in fuzz/proc-regress, its
+# seeds, then FUZZ_PROC_SECONDS of fuzzing (FUZZ_PROC_CORPUS=DIR keeps
+# what it finds).
+FUZZ_PROC_SECONDS ?= 25
+PROC_IMAGES := $(FUZZ_DIR)/proc/agent.wasm \
+    $(patsubst fuzz/proc/%.wat,$(FUZZ_DIR)/proc/%.wasm,$(wildcard fuzz/proc/*.wat))
+$(FUZZ_DIR)/fuzz/fuzz_proc.o: FUZZ_FLAGS += -DPF_IMAGES='"$(abspath $(FUZZ_DIR))/proc"'
+$(FUZZ_DIR)/fuzz/proc_decode.o: FUZZ_SAN += -fsanitize=fuzzer-no-link
+$(FUZZ_DIR)/proc/agent.wasm: fuzz/proc/agent.c tests/proc/wbproc.h
+	@mkdir -p $(dir $@)
+	clang-14 --target=wasm32-wasi --sysroot=/usr -O1 -Wall -o $@ $<
+$(FUZZ_DIR)/proc/%.wasm: fuzz/proc/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm $< -o $@
+$(FUZZ_DIR)/fuzz_proc: $(PROC_OBJ) $(FUZZ_DIR)/libwasmbox.a $(PROC_IMAGES)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ \
+	    $(PROC_OBJ) $(FUZZ_DIR)/libwasmbox.a $(LDLIBS)
+
+fuzz-proc: $(FUZZ_DIR)/fuzz_proc
+	@FUZZ_DIR=$(FUZZ_DIR) SECONDS_LEFT=$(FUZZ_PROC_SECONDS) \
+	    $(if $(FUZZ_PROC_CORPUS),CORPUS=$(FUZZ_PROC_CORPUS)) \
+	    bash fuzz/seeded-check.sh proc WB_PROCFUZZ_SEEDS 11 4096 \
+	    fuzz/proc-regress
+
 fuzz: fuzz-fs $(FUZZ_DIR)/fuzz_module $(FUZZ_DIR)/corpus/.seeded fuzz-hostcall \
-      fuzz-snapshot fuzz-native fuzz-native-file fuzz-wire fuzz-net
+      fuzz-snapshot fuzz-native fuzz-native-file fuzz-wire fuzz-net fuzz-proc
 	$(FUZZ_DIR)/fuzz_module -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -15,9 +15,9 @@
 #   then ThreadSanitizer (BUILD=build/tsan TSAN=1): build, then
 #   tests/tsan/run.sh (unit tests, HTTP API, MCP server and a concurrent
 #   stress of both servers; every TSan report is a failure).
-#   Last, short runs of the host-call, snapshot-loader, worker-protocol
-#   and outbound-HTTP fuzzers (their own clang/libFuzzer/ASan build; the
-#   last in a network namespace of its own).
+#   Last, short runs of the host-call, snapshot-loader, worker-protocol,
+#   outbound-HTTP and process fuzzers (their own clang/libFuzzer/ASan
+#   build; the HTTP one in a network namespace of its own).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan] [tsan] [fuzz]   (default: all)
@@ -370,6 +370,9 @@ fuzz_config() {
     step "outbound HTTP fuzzer (short run, loopback in a network namespace)"
     run_counted fuzz-net build/fuzz/net-make.log \
         $MAKE --no-print-directory fuzz-net
+    step "process fuzzer (short run: wasmbox_proc calls against a real tree)"
+    run_counted fuzz-proc build/fuzz/proc-make.log \
+        $MAKE --no-print-directory fuzz-proc
 }
 
 for c in "${configs[@]}"; do
