@@ -49,11 +49,9 @@ uint32_t nt_target_arch(void) { return EM_X86_64; }
 /* Position-independent code (relocation model PIC, small code model):
  * references inside the object are relative, so the code cache can map
  * the image anywhere; nothing refers outside it (helpers are reached
- * through the context). Code generation at LLVM's "less" level: the same
- * instruction selection and register allocator, without the post-RA
- * scheduler and a few late machine passes, which on an out-of-order x86
- * change little in how fast the code runs and cost about 8% of the code
- * generation time (docs/native-tier.md, "Compile time"). */
+ * through the context). Code generation at the default level: the
+ * "less" level saved 8% of its time but made an interpreter loop 10%
+ * slower (docs/native-tier.md, "Compile time"). */
 LLVMTargetMachineRef nt_target_machine(char **msg)
 {
     char *triple = LLVMGetDefaultTargetTriple();
@@ -62,7 +60,7 @@ LLVMTargetMachineRef nt_target_machine(char **msg)
     if (!LLVMGetTargetFromTriple(triple, &t, msg))
         tm = LLVMCreateTargetMachine(t, triple, nt_target_cpu(),
                                      nt_target_features(),
-                                     LLVMCodeGenLevelLess, LLVMRelocPIC,
+                                     LLVMCodeGenLevelDefault, LLVMRelocPIC,
                                      LLVMCodeModelSmall);
     LLVMDisposeMessage(triple);
     return tm;
