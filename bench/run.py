@@ -704,7 +704,7 @@ def render_native(L, workloads, runtimes, cells, py):
         return
     L.append("## Native tier\n")
     L.append("`wasmbox run --tier native` compiles the module with LLVM "
-             "(O2, one thread per CPU) before it runs; there is no code "
+             "(one thread per CPU) before it runs; there is no code "
              "cache yet, so every run compiles. Its columns above time the "
              "guest alone: the run report's `wall_time_ms` (instantiation "
              "to exit, compilation and process start-up excluded); the rest "
@@ -742,9 +742,10 @@ def render_native(L, workloads, runtimes, cells, py):
              "the interrupt flag), `call_indirect` checks its element in a "
              "helper call, and loads are volatile (an unused load must still "
              "trap on the guard region), which keeps LLVM from vectorising "
-             "wasi-libc's byte loops (memops). Compilation is LLVM's O2 "
-             "pipeline and instruction selection on every function, with "
-             "no code cache yet.\n")
+             "wasi-libc's byte loops (memops). Compilation is a light "
+             "LLVM pipeline (the Wasm was optimised by clang already; "
+             "docs/native-tier.md, \"Compile time\") and instruction "
+             "selection on every function.\n")
 
 
 def render_native_targets(L, workloads, runtimes, cells, py, geo):

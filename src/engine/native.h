@@ -24,7 +24,7 @@
 
 /* Bumped whenever anything below changes: a plugin of another build is
  * refused. */
-#define WB_NATIVE_ABI 3
+#define WB_NATIVE_ABI 4
 
 /* Per instance: what compiled code reads through its first argument.
  * The compiler addresses fields by offsetof. */
@@ -108,9 +108,11 @@ typedef struct wb_native_helpers {
      * (memory.c; compiled code then leaves bounds to the fault handler),
      * or 0: the engine's build decides, not the plugin's. */
     uint64_t guard_reserve;
-    /* The fuel counter went below 0: returns once the store has fuel
-     * again (a slice of its group's, group.c), else traps. */
-    void (*refuel)(wb_nctx *ctx);
+    /* At a function entry or loop header, the fuel counter went below 0
+     * or the interrupt flag is set (one branch for both): a fuel counter
+     * below 0 takes the store's next slice of its group's fuel (group.c)
+     * or traps; then a set flag traps "interrupted"; else it returns. */
+    void (*poll)(wb_nctx *ctx);
 } wb_native_helpers;
 
 /* What the plugin exports, as the symbol wb_native_plugin_entry. */

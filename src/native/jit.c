@@ -177,6 +177,20 @@ static void mod_init(nt_mod *m)
     m->v128 = LLVMVectorType(m->i64, 2);
 }
 
+/* WB_NT_DUMP_IR=DIR: the unit's IR before optimisation goes to
+ * DIR/u<first definition>.ll instead of being compiled (the compilation
+ * then fails), for measuring LLVM's passes on it with opt and llc. */
+static bool dump_ir(nt_mod *m, const nt_unit *u)
+{
+    const char *dir = getenv("WB_NT_DUMP_IR");
+    if (!dir || !*dir)
+        return false;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/u%u.ll", dir, u->first);
+    LLVMPrintModuleToFile(m->M, path, NULL);
+    return true;
+}
+
 /* Translates, checks, optimises and emits one unit in a context of its
  * own (freed at the end, so a thread holds one unit's IR at a time). */
 static wb_status compile_unit(nt_job *j, LLVMTargetMachineRef tm,
@@ -195,7 +209,7 @@ static wb_status compile_unit(nt_job *j, LLVMTargetMachineRef tm,
     if (st == WB_OK && getenv("WB_NT_PROFILE"))
         u->ir_instr = count_ir(m.M);
     u->ns[0] = cpu_ns() - t0;
-    if (st == WB_OK)
+    if (st == WB_OK && !dump_ir(&m, u))
         st = emit(&m, tm, u);
     LLVMDisposeModule(m.M);
     LLVMDisposeBuilder(m.B);
@@ -275,7 +289,8 @@ static wb_status link_units(nt_job *j, wb_native_image **out)
 
 /* LLVM's options are process-wide: the target's (nt_target_llvm_options)
  * and, with WB_NT_TIME_PASSES=1, LLVM's own report of the time each pass
- * took, on stderr, for whoever works on compile time
+ * took, on stderr, and WB_NT_LLVM_ARGS (space-separated), for whoever
+ * works on compile time
  * (docs/native-tier.md). LLVM ends the process on an option it does not
  * know: these are LLVM 19's, the only version the plugin is built for. */
 static void llvm_options(void)
@@ -287,6 +302,12 @@ static void llvm_options(void)
     const char *t = getenv("WB_NT_TIME_PASSES");
     if (t && !strcmp(t, "1"))
         argv[argc++] = "-time-passes";
+    static char extra[512];
+    const char *x = getenv("WB_NT_LLVM_ARGS");
+    snprintf(extra, sizeof extra, "%s", x ? x : "");
+    for (char *sv = NULL, *tok = strtok_r(extra, " ", &sv); tok && argc < 15;
+         tok = strtok_r(NULL, " ", &sv))
+        argv[argc++] = tok;
     LLVMParseCommandLineOptions(argc, argv, NULL);
 }
 
@@ -312,8 +333,14 @@ static wb_status compile(const wb_module *wm, unsigned threads,
         pthread_mutex_init(&j.mu, NULL);
         run_threads(&j);
         pthread_mutex_destroy(&j.mu);
+        const char *dump = getenv("WB_NT_DUMP_IR");
+        if (!j.failed && dump && *dump) {
+            j.failed = true;
+            wb_err_set(&j.err, WB_E_IMPL_LIMIT, "native tier: IR written "
+                       "to %s (WB_NT_DUMP_IR), not compiled", dump);
+        }
         st = j.failed ? j.err.status : link_units(&j, out);
-        nt_plan_report(&j.plan, wm);
+        nt_plan_report(&j.plan, wm, st == WB_OK ? (*out)->code_len : 0);
     }
     for (uint32_t i = 0; i < j.plan.nunits; i++)
         if (j.plan.units[i].obj)

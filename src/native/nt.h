@@ -7,6 +7,7 @@
  *   tr_num.c           numeric instructions with Wasm's exact semantics
  *   tr_simd.c          128-bit SIMD as LLVM vectors
  *   plan.c             splits a module into work units, orders them
+ *   passes.c           the units' optimisation pipelines
  *   obj.c              links the units' object files into one image
  *   target_x86_64.c    everything specific to the machine
  */
@@ -159,10 +160,15 @@ typedef struct nt_plan_t {
 } nt_plan_t;
 wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
                   wb_error *err);
-/* The optimisation pipeline (LLVMRunPasses) for the unit. */
-const char *nt_unit_pipeline(const nt_unit *u);
-void nt_plan_report(nt_plan_t *p, const wb_module *wm);
+/* WB_NT_PROFILE=N: the phases' CPU time, the image's code size (0 if
+ * the compilation failed) and the N most expensive units, on stderr. */
+void nt_plan_report(nt_plan_t *p, const wb_module *wm, uint64_t code_len);
 void nt_plan_free(nt_plan_t *p);
+
+/* passes.c: the optimisation pipeline (LLVMRunPasses) of the unit, and
+ * its short name for WB_NT_PROFILE. */
+const char *nt_unit_pipeline(const nt_unit *u);
+const char *nt_unit_pipeline_name(const nt_unit *u);
 
 /* obj.c: links the units' ELF objects (each defining f<d> and e<d> for
  * its definitions) into one position-independent image. */

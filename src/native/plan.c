@@ -10,11 +10,12 @@
  * of consecutive definitions, which are usually one source file's, so
  * most calls stay direct within a unit; a definition of NT_BIG_BYTES or
  * more is a unit of its own, and is optimised with a lighter pipeline
- * (nt_unit_pipeline).
+ * (nt_unit_pipeline, passes.c).
  *
  * Knobs for whoever measures the compiler (docs/native-tier.md):
  * WB_NT_UNIT_BYTES sets the target unit size (1: one function per unit),
- * WB_NT_BIG_PIPELINE the pipeline of those big units, WB_NT_PROFILE=N
+ * WB_NT_PIPELINE and WB_NT_BIG_PIPELINE the pipelines (passes.c),
+ * WB_NT_PROFILE=N
  * prints the N most expensive units to stderr.
  */
 #include "nt.h"
@@ -86,20 +87,6 @@ wb_status nt_plan(nt_plan_t *p, const wb_module *wm, unsigned nthreads,
     return WB_OK;
 }
 
-/* O2's cost grows faster than a function's size: Lua's interpreter loop
- * (40 KB of Wasm, an Asyncify'd luaV_execute) spent 45 to 66 s of CPU in
- * it, 24 s in the SLP vectoriser alone, against 8 to 21 s with O1, and
- * ran no slower (docs/native-tier.md, "Compile time"). O1 keeps what
- * such a function needs: SROA for the Wasm locals, instcombine, LICM,
- * CSE. */
-const char *nt_unit_pipeline(const nt_unit *u)
-{
-    if (!u->big)
-        return "default<O2>";
-    const char *p = getenv("WB_NT_BIG_PIPELINE");
-    return p && *p ? p : "default<O1>";
-}
-
 void nt_plan_free(nt_plan_t *p)
 {
     free(p->units);
@@ -118,7 +105,7 @@ static double ms(uint64_t ns) { return (double)ns / 1e6; }
 
 /* WB_NT_PROFILE=N: the phases' totals and the N most expensive units
  * (CPU time of the thread that compiled each), on stderr. */
-void nt_plan_report(nt_plan_t *p, const wb_module *wm)
+void nt_plan_report(nt_plan_t *p, const wb_module *wm, uint64_t code_len)
 {
     uint64_t n = env_u64("WB_NT_PROFILE", 0), sum[3] = { 0 };
     if (!n)
@@ -127,8 +114,9 @@ void nt_plan_report(nt_plan_t *p, const wb_module *wm)
         for (int k = 0; k < 3; k++)
             sum[k] += p->units[i].ns[k];
     fprintf(stderr, "native compile: %u units, CPU ms: translate %.0f, "
-            "optimise %.0f, emit %.0f; LLVM options:", p->nunits,
-            ms(sum[0]), ms(sum[1]), ms(sum[2]));
+            "optimise %.0f, emit %.0f; code %llu bytes; LLVM options:",
+            p->nunits, ms(sum[0]), ms(sum[1]), ms(sum[2]),
+            (unsigned long long)code_len);
     for (const char *const *o = nt_target_llvm_options(); *o; o++)
         fprintf(stderr, " %s", *o);
     fputc('\n', stderr);
@@ -142,7 +130,7 @@ void nt_plan_report(nt_plan_t *p, const wb_module *wm)
         const char *name = wm->func_names ? wm->func_names[fi] : NULL;
         char big[96] = "";
         if (u->big)
-            snprintf(big, sizeof big, " [big: %s]", nt_unit_pipeline(u));
+            snprintf(big, sizeof big, " [big: %s]", nt_unit_pipeline_name(u));
         fprintf(stderr, "%8.0f %6u %8llu %8llu %8llu %9.0f %9.0f %9.0f  "
                 "%u %s%s\n", ms(u->ns[0] + u->ns[1] + u->ns[2]), u->count,
                 (unsigned long long)u->bytes, (unsigned long long)u->ninstr,
