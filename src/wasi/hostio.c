@@ -98,7 +98,7 @@ static int ready(wb_wasi *w, const wb_io *io)
     /* Ready now: go on without letting go of the tree lock, so that what
      * a write counted (stdio.c) is written before another process can
      * end the tree (its output limit) and take the count back. */
-    if (!hook && !wb_wasi_cancelled(w) && poll(&p, 1, 0) > 0 && p.revents)
+    if (!hook && !wb_wasi_cancelled(w) && poll(&p, 1, 0) > 0)
         return WE_SUCCESS;
     p.revents = 0;
     for (;;) {
