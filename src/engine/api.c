@@ -254,11 +254,12 @@ void wb_module_release(wb_module *m)
         wb_module_destroy(m);
 }
 
-/* The interpreter's translation of a body, per byte of the body: 4.4 to
- * 5.1 measured on the shell, Lua, SQLite and CPython guests (every body
- * translated; 8-byte cells), so 6 bounds what a module that runs all its
- * code makes of it. */
-#define TRANSLATION_PER_BYTE 6u
+
+uint64_t wb_module_charge_code(wb_module *m, struct wb_group *g)
+{
+    atomic_store(&m->code_group, g);
+    return atomic_load(&m->code_extra);
+}
 
 size_t wb_module_host_bytes(const wb_module *m)
 {
@@ -282,5 +283,5 @@ size_t wb_module_host_bytes(const wb_module *m)
          (size_t)m->nmems * sizeof(wb_limits32) +
          (size_t)m->nglobals * (sizeof(wb_globaltype) + sizeof(wb_const)) +
          (size_t)m->ndatas * sizeof(wb_data) + m->nfuncs / 8 + 1;
-    return n + body * TRANSLATION_PER_BYTE;
+    return n + body * WB_TRANSLATION_PER_BYTE;
 }

@@ -15,6 +15,7 @@
  * operand absorbs them, others get them written just before.
  */
 #include "compile.h"
+#include "runtime.h"
 #include "ops.h"
 #include <stdlib.h>
 #include <string.h>
@@ -1665,6 +1666,39 @@ wb_status wb_compile_validate(const wb_module *m, uint32_t defidx, wb_error *err
     return st;
 }
 
+/* A translation of a charged module (code_group: a process tree's module
+ * file) beyond what was charged for its body up front: its cells (the
+ * array cut to them) into *extra, charged, or a memory-limit trap. A
+ * br_table of loop targets makes up to 8 cells of a body byte, 10 times
+ * the allowance (tests/attack/brtable.py). */
+static wb_status charge_code(wb_module *m, const wb_funcdef *d, cx *c,
+                             int64_t *extra, wb_error *err)
+{
+    wb_group *g = atomic_load(&m->code_group);
+    if (!g) return WB_OK;
+    if (c->ncode && c->ncode < c->capcode) {
+        wb_cell *q = realloc(c->code, (size_t)c->ncode * sizeof *q);
+        if (q) { c->code = q; c->capcode = c->ncode; }
+    }
+    uint64_t bytes = (uint64_t)c->capcode * sizeof(wb_cell) + sizeof(wb_code);
+    uint64_t allowed = (uint64_t)d->body_len * WB_TRANSLATION_PER_BYTE;
+    if (bytes <= allowed) return WB_OK;
+    if (!wb_group_charge(g, (int64_t)(bytes - allowed)))
+        return wb_err_trap(err, WB_TRAP_MEMORY_LIMIT);
+    *extra = (int64_t)(bytes - allowed);
+    atomic_fetch_add(&m->code_extra, (uint64_t)*extra);
+    return WB_OK;
+}
+
+/* A charge_code whose translation was dropped. */
+static void uncharge_code(wb_module *m, int64_t extra)
+{
+    wb_group *g = atomic_load(&m->code_group);
+    if (!extra || !g) return;
+    atomic_fetch_sub(&m->code_extra, (uint64_t)extra);
+    wb_group_charge(g, -extra);
+}
+
 wb_status wb_compile(wb_module *m, uint32_t defidx, const wb_code **out, wb_error *err)
 {
     wb_funcdef *d = &m->funcdefs[defidx];
@@ -1675,9 +1709,15 @@ wb_status wb_compile(wb_module *m, uint32_t defidx, const wb_code **out, wb_erro
     wb_status st = wb_module_bodies_ready(m, err ? err : &local);
     if (st != WB_OK) return st;
     st = run(&c, m, defidx, err ? err : &local);
+    int64_t extra = 0;
+    if (st == WB_OK) st = charge_code(m, d, &c, &extra, err ? err : &local);
     if (st != WB_OK) { cx_free(&c); return st; }
     code = calloc(1, sizeof *code);
-    if (!code) { cx_free(&c); return wb_err_set(err, WB_E_NOMEM, "out of memory"); }
+    if (!code) {
+        cx_free(&c);
+        uncharge_code(m, extra);
+        return wb_err_set(err, WB_E_NOMEM, "out of memory");
+    }
     code->cells = c.code;
     code->ncells = c.ncode;
     c.code = NULL;
@@ -1691,6 +1731,7 @@ wb_status wb_compile(wb_module *m, uint32_t defidx, const wb_code **out, wb_erro
     if (!atomic_compare_exchange_strong_explicit(&d->code, &expected, code,
                                                  memory_order_acq_rel, memory_order_acquire)) {
         wb_code_free(code);
+        uncharge_code(m, extra);
         *out = expected;
     }
     return WB_OK;

@@ -199,6 +199,12 @@ struct wb_module {
      * that validating a huge module ends with its process's deadline;
      * NULL otherwise. */
     const _Atomic bool *cancel;
+    /* A process tree's module file (src/proc/modules.c): the group its
+     * translations are charged to beyond WB_TRANSLATION_PER_BYTE (a
+     * br_table makes up to 8 cells, 64 bytes, of a body byte), and what
+     * they took so; NULL: not charged (the embedder's modules). */
+    _Atomic(struct wb_group *) code_group;
+    _Atomic uint64_t code_extra;
 };
 
 /* api.c: before reading a function body of m (translating or compiling
@@ -250,6 +256,15 @@ wb_status wb_decode_cancel(uint8_t *bytes, size_t len, size_t map_len,
  * bodies (made lazily, shared by its instances). What a process tree
  * charges for a module file it loads (docs/processes.md). */
 size_t wb_module_host_bytes(const wb_module *m);
+/* The interpreter's translation of a body, per byte of the body: 4.4 to
+ * 5.1 measured on the shell, Lua, SQLite and CPython guests (every body
+ * translated; 8-byte cells), so 6 bounds what a module that runs all its
+ * code makes of it; wb_compile charges a module's code_group the rest. */
+#define WB_TRANSLATION_PER_BYTE 6u
+/* From now on a translation of m beyond WB_TRANSLATION_PER_BYTE is
+ * charged to g (NULL: no longer), or refused with a memory-limit trap;
+ * returns what was charged so far (the caller gives it back). */
+uint64_t wb_module_charge_code(wb_module *m, struct wb_group *g);
 void wb_module_destroy(wb_module *m);
 /* modcheck.c: module-level validation (limits, types of constant
  * expressions, export uniqueness, start type, segments, C.refs). Then

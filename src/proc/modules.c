@@ -82,7 +82,8 @@ void wb_pmod_put(wb_pmod *e)
     pthread_mutex_unlock(&t->mu);
     if (!last)
         return;
-    wb_group_charge(t->group, -(int64_t)e->charge);
+    uint64_t code = wb_module_charge_code(e->m, NULL);
+    wb_group_charge(t->group, -(int64_t)(e->charge + code));
     wb_module_release(e->m);
     free(e);
 }
@@ -271,6 +272,7 @@ static int decode(wb_ptree *t, wb_pload *ld, const atomic_bool *cancel,
         return rc;
     }
     ld->charged = need > ld->charged ? need : ld->charged;
+    wb_module_charge_code(*m, t->group);   /* translations past `need` */
     return WE_SUCCESS;
 }
 

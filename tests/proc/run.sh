@@ -188,6 +188,13 @@ check "huge module written" 0 "started 0, ENOMEM 0, other 0" 60 \
 CPU_MS=800 check "huge module, deadline" 124 "" 10 '.outcome == "timeout"' \
     --timeout 200ms --dir "$T/big:/data" "$BIG" /data/code.wasm - 0 4
 rm -f "$T/big/code.wasm"
+# A translation past the 6 bytes per body byte charged up front is
+# charged when made: a br_table of loop targets makes 64 bytes of a body
+# byte; 8 MiB of it under 64M took 530 MB of RSS, outside the budget.
+RSS_KB=150000 check "module file's translation charged" 0 "signal 6" 20 \
+    '.peak_memory <= 67108864' \
+    --max-memory 64M --dir "$T/big:/data" "$OUT/brtable.wasm" /data/bt.wasm 8
+rm -f "$T/big/bt.wasm"
 
 run_cases interp
 
