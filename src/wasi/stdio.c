@@ -114,8 +114,9 @@ int wb_wait_fd(wb_wasi *w, int fd, short events)
 
 /* Write all of buf to the embedder's fd: it may be a pipe whose reader is
  * slow, so hostio.c waits (wakeably) for room and writes in PIPE_BUF
- * steps. */
-static int put_fd(wb_wasi *w, int fd, const uint8_t *buf, size_t len)
+ * steps. What went out before an error or the deadline into *sent. */
+static int put_fd(wb_wasi *w, int fd, const uint8_t *buf, size_t len,
+                  size_t *sent)
 {
     while (len > 0) {
         /* a short count means an error came after some bytes: go again
@@ -124,6 +125,7 @@ static int put_fd(wb_wasi *w, int fd, const uint8_t *buf, size_t len)
         wb_io io = { .fd = fd, .how = WB_IO_WRITE, .iov = &one, .n = 1,
                      .off = -1 };
         int rc = wb_host_io(w, &io);
+        *sent += io.done;             /* also when the deadline cut it */
         if (rc)
             return rc;
         if (io.done == 0)
@@ -156,13 +158,23 @@ ssize_t wb_write_nosig(int fd, const struct iovec *iov, int n)
     return r;
 }
 
-static int put(wb_wasi *w, int stream, const uint8_t *buf, size_t len)
+/* *sent: what reached the sink, also when it failed (an output callback
+ * delivers all or nothing). */
+static int put(wb_wasi *w, int stream, const uint8_t *buf, size_t len,
+               size_t *sent)
 {
-    if (w->t->output)
-        return w->t->output(w->t->output_user, stream, buf, len) ? WE_IO : 0;
+    *sent = 0;
+    if (w->t->output) {
+        if (w->t->output(w->t->output_user, stream, buf, len))
+            return WE_IO;
+        *sent = len;
+        return WE_SUCCESS;
+    }
+    *sent = len;
     if (w->t->out_fd[stream] < 0)
         return WE_SUCCESS;                  /* discarded by request */
-    return put_fd(w, w->t->out_fd[stream], buf, len);
+    *sent = 0;
+    return put_fd(w, w->t->out_fd[stream], buf, len, sent);
 }
 
 /* The room is read afresh for each piece: while put() waits for a slow
@@ -185,12 +197,15 @@ wb_status wb_stdio_write(wb_wasi *w, wb_caller *c, int stream,
             cut = true;
         }
         /* Counted before put(): an output callback may hand the bytes to
-         * a thread that reads the usage as soon as it has them. A failed
-         * write is taken back (its callback delivered nothing). */
+         * a thread that reads the usage as soon as it has them. What a
+         * failed write did not deliver is taken back: a write to a slow
+         * reader cut by the deadline counts what went out (it counted
+         * none, tests/cli/timeout_alone.sh). */
         t->out_bytes[stream] += len;
-        int rc = len ? put(w, stream, iov[i].iov_base, len) : 0;
+        size_t sent = 0;
+        int rc = len ? put(w, stream, iov[i].iov_base, len, &sent) : 0;
         if (rc)
-            t->out_bytes[stream] -= len;
+            t->out_bytes[stream] -= len - sent;
         if (rc < 0)
             return wb_wasi_stop(w, c, WB_OUTCOME_TIMEOUT, "timeout");
         if (rc) {
