@@ -44,9 +44,9 @@ else
     skip "timeout alone: --tier native (no native tier in this build)"
 fi
 
-# a write to a reader taking 4 KiB every 10 ms: about 120 KiB go out
+# a write to a reader taking 4 KiB every 10 ms: about 400 KiB go out
 # before the deadline; the report counts what did
-timeout 20 "$WASMBOX" run --tier interp --timeout 300ms --max-output 1G \
+timeout 20 "$WASMBOX" run --tier interp --timeout 1s --max-output 1G \
     --report "$TMP/w.json" "$G" write 2>/dev/null |
     python3 -c '
 import sys, time
