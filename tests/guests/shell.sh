@@ -112,6 +112,12 @@ not a directory
     cd lnk && pwd && pwd -P && cd .. && pwd && cd -P lnk/.. && pwd
     realpath /w/src/f1.txt/.. || echo not a directory
     cd /w && rm -r phys && cd /tmp && mkdir -p a/b && ln -s a/b l && cd l && pwd -P'
+# A child started in a directory removed under its parent keeps it, as
+# on Linux: its relative names fail. It started in "/" instead, where
+# "w/keep/f" named /w/keep/f (and `rm -rf w` emptied the grant).
+sh_case "a child in a removed directory" 0 "nothing at w/keep/f" "*" \
+    'mkdir -p keep gone && echo kept >keep/f && cd gone && rmdir /w/gone &&
+    { cat w/keep/f 2>/dev/null || echo "nothing at w/keep/f"; }; rm -r /w/keep'
 sh_case "exec" 0 "via exec" "" 'exec echo via exec; echo not reached'
 # fd 3 is the first grant's: a script's own fd 3 moves it away
 sh_case "fds 3-9 over the grants" 0 "back

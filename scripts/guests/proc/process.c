@@ -1,10 +1,13 @@
 /* process.c: fork, wait, kill and process ids over wasmbox_proc, and the
  * start-up working directory. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include "wb_proc.h"
 #include "imports.h"
+
+extern char *__wasilibc_cwd;        /* wasi-libc's cwd (getcwd.c) */
 
 /* Runs before main: the directory spawn or exec named for this image
  * (wasi-libc keeps the cwd in guest memory, which starts as "/"). A fork
@@ -22,7 +25,17 @@ int wb_proc_enter_cwd(void)
     if (e)
         return wb_proc_fail(e);
     buf[len] = '\0';
-    return len && strcmp(buf, "/") ? chdir(buf) : 0;
+    if (!len || !strcmp(buf, "/") || chdir(buf) == 0)
+        return 0;
+    /* A directory that is gone (removed while the parent was in it) or
+     * out of reach: keep its name, as a Linux child keeps a removed cwd,
+     * so that relative names fail (ENOENT). Staying in "/" made them
+     * name the root's files: `rm -rf g` run there emptied the grant at
+     * /g (tests/attack/README.md, round 2). */
+    char *keep = buf[0] == '/' ? strdup(buf) : NULL;
+    if (keep)
+        __wasilibc_cwd = keep;      /* chdir.c never frees it: not its */
+    return -1;
 }
 
 pid_t fork(void)

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+extern char *__wasilibc_cwd;        /* wasi-libc's cwd (getcwd.c) */
+
 #define WB_PROC(name) \
     __attribute__((import_module("wasmbox_proc"), import_name(name)))
 
@@ -386,6 +388,12 @@ __attribute__((constructor)) static void wb_enter_start_cwd(void)
         static const char msg[] = "python: cannot enter the working "
                                   "directory given by the parent\n";
         (void)!write(2, msg, sizeof msg - 1);
+        /* keep its name (a removed directory, as Linux keeps it): in "/"
+         * a relative name would be the root's (tests/attack/README.md,
+         * round 2: `rm -rf g` from a removed directory emptied /g) */
+        char *keep = dir[0] == '/' ? strdup(dir) : NULL;
+        if (keep)
+            __wasilibc_cwd = keep;
     }
 }
 
