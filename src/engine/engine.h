@@ -443,6 +443,14 @@ wb_status wb_rt_account(wb_store *s, int64_t delta_bytes);
 /* Table and memory growth used by instructions: old size, or -1. */
 int64_t wb_table_grow(wb_table *t, uint32_t delta, void *init);
 int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);
+/* memory.c: the memset and memmove of memory.fill, .copy and .init, in
+ * pieces between which *interrupt is read: false when it was set (the
+ * caller traps), the operation cut there. One instruction filling 4 GiB
+ * took 7 s past a 500 ms deadline (tests/attack/README.md, round 2). */
+bool wb_mem_bulk_fill(const atomic_int *interrupt, uint8_t *d, int v,
+                      uint64_t n);
+bool wb_mem_bulk_move(const atomic_int *interrupt, uint8_t *d,
+                      const uint8_t *s, uint64_t n);
 
 /* pool.c: reuse of large reservations between stores (thread-safe). */
 enum { WB_POOL_MEMORY, WB_POOL_STACK };

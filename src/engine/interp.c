@@ -617,7 +617,9 @@ L_MEMORY_INIT: {                                                 /* [op][x|0][d|
         if (WB_UNLIKELY(sidx + n > inst->data_len[A0] || d + n > inst->mems[0]->size))
             TRAP(WB_TRAP_MEMORY_OOB);
         BULK_FUEL(n);
-        if (n) memcpy(inst->mems[0]->base + d, inst->module->datas[A0].bytes + sidx, n);
+        if (!wb_mem_bulk_move(&s->interrupt, inst->mems[0]->base + d,
+                              inst->module->datas[A0].bytes + sidx, n))
+            TRAP(WB_TRAP_INTERRUPT);
         ip += 4; NEXT();
     }
 L_DATA_DROP:  inst->data_len[A0] = 0; ip += 2; NEXT();
@@ -625,14 +627,18 @@ L_MEMORY_COPY: {                                                 /* [op][0|0][d|
         uint64_t d = U32(B0), sidx = U32(B1), n = U32(C0), size = inst->mems[0]->size;
         if (WB_UNLIKELY(sidx + n > size || d + n > size)) TRAP(WB_TRAP_MEMORY_OOB);
         BULK_FUEL(n);
-        memmove(inst->mems[0]->base + d, inst->mems[0]->base + sidx, n);
+        if (!wb_mem_bulk_move(&s->interrupt, inst->mems[0]->base + d,
+                              inst->mems[0]->base + sidx, n))
+            TRAP(WB_TRAP_INTERRUPT);
         ip += 4; NEXT();
     }
 L_MEMORY_FILL: {                                                 /* [op][0|0][d|v][n|0] */
         uint64_t d = U32(B0), n = U32(C0);
         if (WB_UNLIKELY(d + n > inst->mems[0]->size)) TRAP(WB_TRAP_MEMORY_OOB);
         BULK_FUEL(n);
-        memset(inst->mems[0]->base + d, (int)(uint8_t)U32(B1), n);
+        if (!wb_mem_bulk_fill(&s->interrupt, inst->mems[0]->base + d,
+                              (int)(uint8_t)U32(B1), n))
+            TRAP(WB_TRAP_INTERRUPT);
         ip += 4; NEXT();
     }
 

@@ -326,3 +326,39 @@ wb_status wb_memory_new(wb_store *s, uint32_t min_pages, uint32_t max_pages,
         *out = m;
     return st;
 }
+
+/* Pieces of 16 MiB: a few ms each, first touches of the pages included. */
+#define BULK_PIECE ((uint64_t)16 << 20)
+
+static bool interrupted(const atomic_int *interrupt)
+{
+    return atomic_load_explicit(interrupt, memory_order_relaxed) != 0;
+}
+
+bool wb_mem_bulk_fill(const atomic_int *interrupt, uint8_t *d, int v,
+                      uint64_t n)
+{
+    for (uint64_t off = 0; off < n; off += BULK_PIECE) {
+        if (off && interrupted(interrupt))
+            return false;
+        uint64_t k = n - off < BULK_PIECE ? n - off : BULK_PIECE;
+        memset(d + off, v, (size_t)k);
+    }
+    return true;
+}
+
+/* Overlapping ranges: pieces from the start when d is below s, from the
+ * end when above, so that no piece writes what a later one reads. */
+bool wb_mem_bulk_move(const atomic_int *interrupt, uint8_t *d,
+                      const uint8_t *s, uint64_t n)
+{
+    bool up = d <= s;
+    for (uint64_t done = 0; done < n; done += BULK_PIECE) {
+        if (done && interrupted(interrupt))
+            return false;
+        uint64_t k = n - done < BULK_PIECE ? n - done : BULK_PIECE;
+        uint64_t off = up ? done : n - done - k;
+        memmove(d + off, s + off, (size_t)k);
+    }
+    return true;
+}

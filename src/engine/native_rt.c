@@ -274,7 +274,9 @@ static void h_mem_fill(wb_nctx *ctx, uint32_t d, uint32_t v, uint32_t n)
     if ((uint64_t)d + n > ctx->mem->size)
         h_trap(ctx, WB_TRAP_MEMORY_OOB);
     bulk_fuel(ctx, n);
-    memset(ctx->mem->base + d, (int)(uint8_t)v, n);
+    if (!wb_mem_bulk_fill(ctx->interrupt, ctx->mem->base + d,
+                          (int)(uint8_t)v, n))
+        h_trap(ctx, WB_TRAP_INTERRUPT);
 }
 
 static void h_mem_copy(wb_nctx *ctx, uint32_t d, uint32_t s, uint32_t n)
@@ -283,7 +285,9 @@ static void h_mem_copy(wb_nctx *ctx, uint32_t d, uint32_t s, uint32_t n)
     if ((uint64_t)s + n > size || (uint64_t)d + n > size)
         h_trap(ctx, WB_TRAP_MEMORY_OOB);
     bulk_fuel(ctx, n);
-    memmove(ctx->mem->base + d, ctx->mem->base + s, n);
+    if (!wb_mem_bulk_move(ctx->interrupt, ctx->mem->base + d,
+                          ctx->mem->base + s, n))
+        h_trap(ctx, WB_TRAP_INTERRUPT);
 }
 
 static void h_mem_init(wb_nctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
@@ -294,8 +298,9 @@ static void h_mem_init(wb_nctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
         (uint64_t)d + n > ctx->mem->size)
         h_trap(ctx, WB_TRAP_MEMORY_OOB);
     bulk_fuel(ctx, n);
-    if (n)
-        memcpy(ctx->mem->base + d, inst->module->datas[seg].bytes + s, n);
+    if (!wb_mem_bulk_move(ctx->interrupt, ctx->mem->base + d,
+                          inst->module->datas[seg].bytes + s, n))
+        h_trap(ctx, WB_TRAP_INTERRUPT);
 }
 
 static void h_data_drop(wb_nctx *ctx, uint32_t seg)
