@@ -254,7 +254,6 @@ void wb_module_release(wb_module *m)
         wb_module_destroy(m);
 }
 
-
 uint64_t wb_module_charge_code(wb_module *m, struct wb_group *g)
 {
     atomic_store(&m->code_group, g);

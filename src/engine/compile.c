@@ -1670,7 +1670,7 @@ wb_status wb_compile_validate(const wb_module *m, uint32_t defidx, wb_error *err
  * file) beyond what was charged for its body up front: its cells (the
  * array cut to them) into *extra, charged, or a memory-limit trap. A
  * br_table of loop targets makes up to 8 cells of a body byte, 10 times
- * the allowance (tests/attack/brtable.py). */
+ * the allowance (tests/proc/brtable.c). */
 static wb_status charge_code(wb_module *m, const wb_funcdef *d, cx *c,
                              int64_t *extra, wb_error *err)
 {

@@ -617,8 +617,8 @@ L_MEMORY_INIT: {                                                 /* [op][x|0][d|
         if (WB_UNLIKELY(sidx + n > inst->data_len[A0] || d + n > inst->mems[0]->size))
             TRAP(WB_TRAP_MEMORY_OOB);
         BULK_FUEL(n);
-        if (!wb_mem_bulk_move(&s->interrupt, inst->mems[0]->base + d,
-                              inst->module->datas[A0].bytes + sidx, n))
+        if (n && !wb_mem_bulk_move(&s->interrupt, inst->mems[0]->base + d,
+                                   inst->module->datas[A0].bytes + sidx, n))
             TRAP(WB_TRAP_INTERRUPT);
         ip += 4; NEXT();
     }

@@ -298,8 +298,8 @@ static void h_mem_init(wb_nctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
         (uint64_t)d + n > ctx->mem->size)
         h_trap(ctx, WB_TRAP_MEMORY_OOB);
     bulk_fuel(ctx, n);
-    if (!wb_mem_bulk_move(ctx->interrupt, ctx->mem->base + d,
-                          inst->module->datas[seg].bytes + s, n))
+    if (n && !wb_mem_bulk_move(ctx->interrupt, ctx->mem->base + d,
+                               inst->module->datas[seg].bytes + s, n))
         h_trap(ctx, WB_TRAP_INTERRUPT);
 }
 
