@@ -27,8 +27,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
-/* Coarse file system clocks tick at most every 10 ms (HZ 100): five. */
+/* Coarse file system clocks tick at most every 10 ms (HZ 100): five. A
+ * file system may also keep whole seconds (ext4 with 128-byte inodes,
+ * ext3) or two (FAT): a ctime with no fraction of a second waits 2 s
+ * more. With 50 ms, a module file rewritten in place within its second
+ * ran as the old module (tests/proc/stale.c). */
 #define CLOCK_TICK_NS 50000000u
+#define SECONDS_TICK_NS 2050000000u
 
 struct wb_pmod {
     uint64_t id[5], size;
@@ -57,7 +62,8 @@ static bool same_file(const wb_pmod *e, const wb_image_file *f)
  * identity? (t->mu held) */
 static bool trusted(const wb_pmod *e)
 {
-    return e->id[4] + CLOCK_TICK_NS < e->read_at;
+    uint64_t tick = e->id[4] % 1000000000u ? CLOCK_TICK_NS : SECONDS_TICK_NS;
+    return e->id[4] + tick < e->read_at;
 }
 
 static void unlist(wb_ptree *t, wb_pmod *e)

@@ -195,6 +195,24 @@ RSS_KB=150000 check "module file's translation charged" 0 "signal 6" 20 \
     '.peak_memory <= 67108864' \
     --max-memory 64M --dir "$T/big:/data" "$OUT/brtable.wasm" /data/bt.wasm 8
 rm -f "$T/big/bt.wasm"
+# A module file rewritten in place (same size) right after a spawn of it
+# runs as the new module: its bytes are compared until its ctime is a
+# tick old. On a file system that keeps whole seconds (ext4 with 128-byte
+# inodes) the tick was 50 ms: the rewrite within the second kept the
+# identity and the old module ran ("second 1").
+check "module file rewritten in place" 0 "second 2, first 1" 10 \
+    '.outcome == "exited"' --dir "$T/big:/data" "$OUT/stale.wasm" /data/st.wasm
+if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null &&
+   truncate -s 8M "$T/secs.img" && mkfs.ext4 -q -I 128 -F "$T/secs.img" >/dev/null 2>&1 &&
+   mkdir -p "$T/secs" && unshare -m true 2>/dev/null; then
+    got=$(unshare -m --propagation private sh -c \
+        'mount -o loop "$1" "$2" || exit 1; "$3" run --dir "$2:/d" "$4" /d/m.wasm
+         umount "$2"' sh "$T/secs.img" "$T/secs" "$WB" "$OUT/stale.wasm" 2>&1)
+    if [ "$got" = "second 2, first 1" ]; then pass
+    else fail "module file rewritten within its second (whole-second times): $got"; fi
+else
+    skip "module file on a whole-second file system: needs root, mkfs.ext4, loop mounts"
+fi
 
 run_cases interp
 
