@@ -29,9 +29,10 @@
 
 /* Coarse file system clocks tick at most every 10 ms (HZ 100): five. A
  * file system may also keep whole seconds (ext4 with 128-byte inodes,
- * ext3) or two (FAT): a ctime with no fraction of a second waits 2 s
- * more. With 50 ms, a module file rewritten in place within its second
- * ran as the old module (tests/proc/stale.c). */
+ * ext3) or two (FAT's mtime; its ctime is when the file was made): a
+ * time with no fraction of a second waits 2 s more. With 50 ms, a
+ * module file rewritten in place within its second ran as the old
+ * module (tests/proc/stale.c). */
 #define CLOCK_TICK_NS 50000000u
 #define SECONDS_TICK_NS 2050000000u
 
@@ -58,12 +59,19 @@ static bool same_file(const wb_pmod *e, const wb_image_file *f)
     return e->size == f->size && !memcmp(e->id, f->id, sizeof e->id);
 }
 
+/* Is time ns older than `than` by more than a tick? (a guest may set an
+ * mtime near 2^64: no sum that wraps) */
+static bool older(uint64_t ns, uint64_t than)
+{
+    uint64_t tick = ns % 1000000000u ? CLOCK_TICK_NS : SECONDS_TICK_NS;
+    return than > ns && than - ns > tick;
+}
+
 /* Can no write since e's file was read (or compared) have kept its
- * identity? (t->mu held) */
+ * identity? Its mtime and ctime are both a tick older. (t->mu held) */
 static bool trusted(const wb_pmod *e)
 {
-    uint64_t tick = e->id[4] % 1000000000u ? CLOCK_TICK_NS : SECONDS_TICK_NS;
-    return e->id[4] + tick < e->read_at;
+    return older(e->id[3], e->read_at) && older(e->id[4], e->read_at);
 }
 
 static void unlist(wb_ptree *t, wb_pmod *e)
