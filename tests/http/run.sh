@@ -19,7 +19,10 @@ HERE=tests/http
 . tests/lib.sh        # pass, fail, skip, summary
 check() {   # check NAME COMMAND...
     local name=$1; shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
+    if "$@"; then pass "$name"; else fail "$name"; last_body; fi
+}
+last_body() {   # what a failed check saw: the status and the start of the body
+    echo "     (HTTP ${CODE:-none}: $(head -c 400 "$T/body" 2>/dev/null | tr '\n' ' '))"
 }
 checks() {  # checks NAME 'SHELL CONDITION'
     if eval "$2"; then pass "$1"; else fail "$1"; fi
