@@ -30,6 +30,10 @@ PACKAGES=(
     binaryen                    # wasm-opt: Asyncify for the Lua guest
     tcl                         # tclsh: generates SQLite's amalgamation
     patch xz-utils              # applying our patches, unpacking sources
+    # numpy in the Python guest (opt-in: make guests-numpy, numpy.sh):
+    # Cython for numpy.random (numpy.sh checks for Debian 12's 0.29.32),
+    # setuptools for numpy's setup.py, libc++ for its C++ sources
+    cython3 python3-setuptools libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
 )
 # npm (QuickJS sources via npm pack): Debian's, unless a Node.js with npm
 # is already installed (another Node.js package conflicts with Debian's npm).
