@@ -212,11 +212,13 @@ grep -q '^import _wasmbox_builtins' "$f" || die "numpy: could not hook numpy/__i
 # and at start-up, for the clear error on other packages' C extensions
 echo 'import _wasmbox_builtins' > "$L/site-packages/wasmbox-builtins.pth"
 find "$L/site-packages" -name __pycache__ -type d -prune -exec rm -rf {} +
-for d in "" site-packages; do
-    "$PYB/native/python" -E -m compileall -q -j "$JOBS" -o 0 -l \
-        --invalidation-mode unchecked-hash -d "/lib/python3.11/$d" "$L/$d" >/dev/null ||
-        die "numpy: compileall failed"
-done
+"$PYB/native/python" -E -m compileall -q -o 0 --invalidation-mode unchecked-hash \
+    -d /lib/python3.11 "$L/_wasmbox_builtins.py" >/dev/null &&
+"$PYB/native/python" -E -m compileall -q -j "$JOBS" -o 0 --invalidation-mode unchecked-hash \
+    -d /lib/python3.11/site-packages "$L/site-packages" >/dev/null ||
+    die "numpy: compileall failed"
+[ -f "$L/site-packages/numpy/core/__pycache__/numeric.cpython-311.pyc" ] ||
+    die "numpy: numpy's modules were not compiled"
 rm -rf "$out"; mv "$out.new" "$out"
 for g in "$WB_OUT"/*; do
     n=$(basename "$g")
