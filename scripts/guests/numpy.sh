@@ -37,15 +37,15 @@ make_sdk
 [ -f "$PYB/wasi/python.wasm" ] && [ -d "$WB_OUT/python/lib" ] ||
     die "numpy: build the Python guest first (scripts/guests/build.sh python)"
 "$HOSTPY" -c 'import sys, setuptools; assert sys.version_info[:2] == (3, 11)' 2>/dev/null ||
-    die "numpy: $HOSTPY with setuptools is needed (Debian python3.11, python3-setuptools)"
+    die "numpy: $HOSTPY with setuptools is needed (scripts/setup.sh numpy)"
 # Cython turns numpy.random's .pyx files into C: its version is part of
 # the build's key; Debian 12's is the one this was written against.
 CYTHON_VERSION=$("$HOSTPY" -c 'import Cython; print(Cython.__version__)' 2>/dev/null) ||
-    die "numpy: Cython is needed for numpy.random (Debian package cython3)"
+    die "numpy: Cython is needed for numpy.random (scripts/setup.sh numpy)"
 [ "$CYTHON_VERSION" = 0.29.32 ] ||
     log "numpy: warning: Cython $CYTHON_VERSION, not Debian 12's 0.29.32"
 [ -d /usr/include/wasm32-wasi/c++/v1 ] ||
-    die "numpy: libc++ for wasm32-wasi is needed (Debian libc++-14-dev-wasm32, libc++abi-14-dev-wasm32)"
+    die "numpy: libc++ for wasm32-wasi is needed (scripts/setup.sh numpy)"
 
 # numpy_source: prints the path of numpy's pinned source tarball.
 # Debian's archive lists numpy 1:1.24.2-1+deb12u1 but, on the mirror this
