@@ -12,7 +12,7 @@
 # image $WB_OUT/python/ is left as it is. Run python.sh first.
 #
 # Steps (cached in $WB_CACHE/build/numpy, stamps as in python.sh):
-#   1. source: Debian's numpy_1.24.2.orig.tar.xz (SOURCES); see
+#   1. source: Debian's numpy_1.24.2.orig.tar.xz (SOURCES.numpy); see
 #      numpy_source below for the archive's missing file.
 #   2. cross build: numpy's own setup.py (numpy.distutils) on the host's
 #      python3.11 with the guest's build configuration
@@ -24,6 +24,8 @@
 #   3. link: python.wasm = CPython's objects + those archives + an
 #      inittab with numpy's modules.
 #   4. image: the default image's lib/ plus numpy's .py files, compiled.
+# numpy's pin is in SOURCES.numpy (see there), not in SOURCES.
+WB_SOURCES=${WB_NUMPY_SOURCES:-$(dirname "${BASH_SOURCE[0]}")/SOURCES.numpy}
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -34,8 +36,9 @@ HOSTPY=${HOSTPY:-/usr/bin/python3.11}
 mkdir -p "$B"
 
 make_sdk
-[ -f "$PYB/wasi/python.wasm" ] && [ -d "$WB_OUT/python/lib" ] ||
+if [ ! -f "$PYB/wasi/python.wasm" ] || [ ! -d "$WB_OUT/python/lib" ]; then
     die "numpy: build the Python guest first (scripts/guests/build.sh python)"
+fi
 "$HOSTPY" -c 'import sys, setuptools; assert sys.version_info[:2] == (3, 11)' 2>/dev/null ||
     die "numpy: $HOSTPY with setuptools is needed (scripts/setup.sh numpy)"
 # Cython turns numpy.random's .pyx files into C: its version is part of
@@ -60,7 +63,10 @@ numpy_source() {
     local file sum tar
     file=$(source_field numpy 4); sum=$(source_field numpy 5)
     if sha256_ok "$WB_CACHE/src/$file" "$sum"; then echo "$WB_CACHE/src/$file"; return; fi
-    if [ -z "${NUMPY_GIT:-}" ]; then fetch numpy; return; fi
+    if [ -z "${NUMPY_GIT:-}" ]; then
+        (fetch numpy) || die "numpy: no pinned source; NUMPY_GIT=<a git clone of numpy> uses its tag v1.24.2 (README, numpy)"
+        return
+    fi
     [ "$(git -C "$NUMPY_GIT" rev-parse 'v1.24.2^{tree}' 2>/dev/null)" = "$NUMPY_GIT_TREE" ] ||
         die "numpy: $NUMPY_GIT has no tag v1.24.2 with tree $NUMPY_GIT_TREE"
     tar=$WB_CACHE/src/numpy-1.24.2-git-$NUMPY_GIT_TREE.tar
@@ -103,7 +109,7 @@ if ! stamp_ok numpy-build "$key_build" || [ ! -d "$B/src/build" ]; then
         export PYTHONPATH=$B/host SETUPTOOLS_USE_DISTUTILS=stdlib
         export WB_AR=$WASI_AR
         # No BLAS/LAPACK from the host: numpy's bundled lapack_lite (C).
-        export NPY_BLAS_ORDER= NPY_LAPACK_ORDER= BLAS=None LAPACK=None ATLAS=None
+        export NPY_BLAS_ORDER='' NPY_LAPACK_ORDER='' BLAS=None LAPACK=None ATLAS=None
         # NPY_NO_SMP: the guest has no threads (wasm32-wasi CPython is
         # built without them); SVML is x86-64 AVX-512 code.
         export NPY_NOSMP=1 NPY_DISABLE_SVML=1
@@ -160,9 +166,8 @@ if ! stamp_ok numpy-link "$key_link" || [ ! -f "$B/python.wasm" ]; then
     "$WASI_CC" -O2 -DPy_BUILD_CORE -I"$PYB/wasi" -I"$PYB/src/Include" \
         -I"$PYB/src/Include/internal" -c "$B/config.c" -o "$B/config.o" ||
         die "numpy: compiling the inittab failed"
-    # -L paths in the .libs files are relative to the source tree
     # shellcheck disable=SC2086   # the library lists are word lists
-    (cd "$B/src" && "$WASI_CC" -z stack-size=524288 -Wl,--stack-first -Wl,--initial-memory=10485760 \
+    ("$WASI_CC" -z stack-size=524288 -Wl,--stack-first -Wl,--initial-memory=10485760 \
         -o "$B/python.wasm.new" "$PYB/wasi/Programs/python.o" "$B/config.o" \
         "${archives[@]}" "$PYB/wasi/libpython3.11.a" \
         "${libs[@]}" \
@@ -213,7 +218,8 @@ grep -q '^import _wasmbox_builtins' "$f" || die "numpy: could not hook numpy/__i
 echo 'import _wasmbox_builtins' > "$L/site-packages/wasmbox-builtins.pth"
 find "$L/site-packages" -name __pycache__ -type d -prune -exec rm -rf {} +
 "$PYB/native/python" -E -m compileall -q -o 0 --invalidation-mode unchecked-hash \
-    -d /lib/python3.11 "$L/_wasmbox_builtins.py" >/dev/null &&
+    -d /lib/python3.11 "$L/_wasmbox_builtins.py" >/dev/null ||
+    die "numpy: compileall failed"
 "$PYB/native/python" -E -m compileall -q -j "$JOBS" -o 0 --invalidation-mode unchecked-hash \
     -d /lib/python3.11/site-packages "$L/site-packages" >/dev/null ||
     die "numpy: compileall failed"
