@@ -25,6 +25,7 @@
 #      inittab with numpy's modules.
 #   4. image: the default image's lib/ plus numpy's .py files, compiled.
 # numpy's pin is in SOURCES.numpy (see there), not in SOURCES.
+# shellcheck disable=SC2034   # read by common.sh
 WB_SOURCES=${WB_NUMPY_SOURCES:-$(dirname "${BASH_SOURCE[0]}")/SOURCES.numpy}
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
