@@ -6,10 +6,11 @@
 # WASI preview1 has no dlopen, so numpy's C extension modules are linked
 # statically into a second python.wasm and registered as built-in modules
 # under their dotted names (numpy/wb_config.py writes the inittab);
-# numpy/_wb_builtin_finder.py lets `import numpy.core._multiarray_umath`
-# find them. The image goes to $WB_OUT/python-numpy/ (python.wasm and
-# lib/, the standard library plus numpy's Python files); the default
-# image $WB_OUT/python/ is left as it is. Run python.sh first.
+# numpy/_wasmbox_builtins.py lets `import numpy.core._multiarray_umath`
+# find them. The image goes to $WB_NUMPY_OUT/python/ (default
+# build/guests-numpy; python.wasm and lib/, the standard library plus
+# numpy's Python files); the default image $WB_OUT/python/ is left as it
+# is. Run python.sh first (make guests-numpy does).
 #
 # Steps (cached in $WB_CACHE/build/numpy, stamps as in python.sh):
 #   1. source: Debian's numpy_1.24.2.orig.tar.xz (SOURCES.numpy); see
@@ -57,8 +58,9 @@ CYTHON_VERSION=$("$HOSTPY" -c 'import Cython; print(Cython.__version__)' 2>/dev/
 # .orig.tar.xz answers 404). NUMPY_GIT=<a git clone of numpy> is the
 # fallback: the tag v1.24.2, accepted only when its tree has the pinned id
 # (a content hash, as the sha256 is for the tarball); `git archive` of it
-# gives the same files as the release (versioneer's _version.py is filled
-# in by export-subst).
+# gives the release's source tree (versioneer's _version.py is filled in
+# by export-subst; whatever else a release tarball pregenerates, the build
+# generates anyway).
 NUMPY_GIT_TREE=b74f326c8b7f3a599a43fd88086d1f5874264f53
 numpy_source() {
     local file sum tar

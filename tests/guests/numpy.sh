@@ -67,7 +67,9 @@ a = np.arange(12).reshape(3, 4)
 print(a.sum(), a.T @ a)
 assert a.reshape(2, 6)[1, 0] == 6 and a.ravel()[-1] == 11
 assert (a[:, 1] == [1, 5, 9]).all() and a.T.shape == (4, 3)
-assert np.array_equal(np.concatenate([a, a]).shape, (6, 4))'
+assert np.array_equal(np.concatenate([a, a]).shape, (6, 4))
+assert np.vdot([1, 2], [3, 4]) == 11  # patches/numpy-04: trapped before
+assert np.dot([1, 2], [3, 4]) == 11 and np.inner([1, 2], [3, 4]) == 11'
 
 py "sort, argsort, unique" 0 "ok" "" '
 import numpy as np
