@@ -3,7 +3,7 @@
 # check-sources.sh (make check) does not fetch it while the numpy image is
 # not part of `make guests`: the archive mirror this was written against
 # lists numpy 1:1.24.2-1+deb12u1 but answers 404 for its .orig tarball
-# (numpy.sh then takes NUMPY_GIT, see there). The sha256 is the one of
+# (make guests-numpy then stops with one line). The sha256 is the one of
 # Debian's .dsc (Checksums-Sha256). Move the line into SOURCES when the
 # image joins `make guests`.
 #

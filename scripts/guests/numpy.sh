@@ -52,29 +52,16 @@ CYTHON_VERSION=$("$HOSTPY" -c 'import Cython; print(Cython.__version__)' 2>/dev/
 [ -d /usr/include/wasm32-wasi/c++/v1 ] ||
     die "numpy: libc++ for wasm32-wasi is needed (scripts/setup.sh numpy)"
 
-# numpy_source: prints the path of numpy's pinned source tarball.
-# Debian's archive lists numpy 1:1.24.2-1+deb12u1 but, on the mirror this
-# was developed against, serves only its .dsc and .debian.tar.xz (the
-# .orig.tar.xz answers 404). NUMPY_GIT=<a git clone of numpy> is the
-# fallback: the tag v1.24.2, accepted only when its tree has the pinned id
-# (a content hash, as the sha256 is for the tarball); `git archive` of it
-# gives the release's source tree (versioneer's _version.py is filled in
-# by export-subst; whatever else a release tarball pregenerates, the build
-# generates anyway).
-NUMPY_GIT_TREE=b74f326c8b7f3a599a43fd88086d1f5874264f53
+# numpy_source: prints the path of numpy's pinned source tarball, fetched
+# from Debian's archive and checked against its sha256 (SOURCES.numpy).
+# Third-party code comes only from Debian's archive: when the mirror does
+# not serve the tarball (the one this was developed against answers 404
+# for numpy_1.24.2.orig.tar.xz), the build stops here with one line.
 numpy_source() {
-    local file sum tar
+    local file sum
     file=$(source_field numpy 4); sum=$(source_field numpy 5)
     if sha256_ok "$WB_CACHE/src/$file" "$sum"; then echo "$WB_CACHE/src/$file"; return; fi
-    if [ -z "${NUMPY_GIT:-}" ]; then
-        (fetch numpy) || die "numpy: no pinned source; NUMPY_GIT=<a git clone of numpy> uses its tag v1.24.2 (README, numpy)"
-        return
-    fi
-    [ "$(git -C "$NUMPY_GIT" rev-parse 'v1.24.2^{tree}' 2>/dev/null)" = "$NUMPY_GIT_TREE" ] ||
-        die "numpy: $NUMPY_GIT has no tag v1.24.2 with tree $NUMPY_GIT_TREE"
-    tar=$WB_CACHE/src/numpy-1.24.2-git-$NUMPY_GIT_TREE.tar
-    [ -f "$tar" ] || git -C "$NUMPY_GIT" archive --prefix=numpy-1.24.2/ -o "$tar" v1.24.2
-    echo "$tar"
+    (fetch numpy) || die "numpy: Debian's $file (sha256 ${sum:0:12}...) cannot be fetched from the archive; the numpy image needs it"
 }
 
 # 1. source
