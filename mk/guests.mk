@@ -24,13 +24,17 @@
 #                      full list of tests/cpython/modules (make check runs
 #                      its fast tier); builds the guests first unless
 #                      WASMBOX_GUESTS names the images
+#   make guests-numpy  OPT-IN (issue 20): python.wasm with numpy 1.24
+#                      built in, as a guests directory of its own,
+#                      $(BUILD)/guests-numpy (WASMBOX_GUESTS=...);
+#                      scripts/guests/numpy.sh, README "numpy"
 #   GUESTS="js lua"    build only some of them (GUESTS=shell: dash.wasm,
 #                      busybox.wasm and applets in $(BUILD)/guests/shell)
 GUESTS ?=
 GUESTS_NATIVE ?= 1
 GUESTS_NATIVE_SECONDS ?= 1800
 
-.PHONY: guests guests-check cpython-tests guest-snapshots guests-native
+.PHONY: guests guests-numpy guests-check cpython-tests guest-snapshots guests-native
 guests:
 	@WB_OUT=$(abspath $(BUILD))/guests scripts/guests/build.sh $(GUESTS)
 	@if [ -f $(BUILD)/guests/python/python.wasm ]; then \
@@ -39,6 +43,10 @@ guests:
 	@if [ "$(GUESTS_NATIVE)" != 0 ]; then \
 	    $(MAKE) --no-print-directory guests-native \
 	        WASMBOX_GUESTS=$(abspath $(BUILD))/guests; fi
+
+guests-numpy:
+	@WB_OUT=$(abspath $(BUILD))/guests WB_NUMPY_OUT=$(abspath $(BUILD))/guests-numpy \
+	    scripts/guests/build.sh python numpy
 
 guests-native: all
 	@scripts/guests/native.sh $(BUILD)/wasmbox \

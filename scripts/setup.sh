@@ -2,6 +2,7 @@
 # setup.sh: install what wasmbox builds and tests with, on Debian 12.
 # Idempotent: does nothing (not even `apt-get update`) when everything is
 # already installed. Run as root, or as a user with sudo.
+# `scripts/setup.sh numpy` adds the opt-in numpy guest's build tools.
 set -euo pipefail
 
 PACKAGES=(
@@ -31,6 +32,14 @@ PACKAGES=(
     tcl                         # tclsh: generates SQLite's amalgamation
     patch xz-utils              # applying our patches, unpacking sources
 )
+# `scripts/setup.sh numpy`: also what the opt-in numpy guest needs (make
+# guests-numpy, scripts/guests/numpy.sh): Cython for numpy.random (numpy.sh
+# checks for Debian 12's 0.29.32), setuptools for numpy's setup.py, libc++
+# for its C++ sources. Not part of the default set (nor of CI) until the
+# numpy image is part of `make guests`.
+if [ "${1:-}" = numpy ]; then
+    PACKAGES+=(cython3 python3-setuptools libc++-14-dev-wasm32 libc++abi-14-dev-wasm32)
+fi
 # npm (QuickJS sources via npm pack): Debian's, unless a Node.js with npm
 # is already installed (another Node.js package conflicts with Debian's npm).
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
