@@ -376,7 +376,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 }
 
 /* The guests' directories and files a worker opens after its lock-down:
- * each image's folder and standard library too, because either may be a
+ * each image's folder (busybox's tools and applet list, Python's
+ * snapshot), module and standard library too, because each may be a
  * symbolic link out of the guests directory, and Landlock judges where a
  * path leads, not how it is spelt. */
 static size_t guest_paths(const char *gd, wb_oslock_path *p,
@@ -386,12 +387,12 @@ static size_t guest_paths(const char *gd, wb_oslock_path *p,
     if (access(gd, F_OK) != 0)
         return 0;
     p[n++] = (wb_oslock_path){ gd, false };
-    for (int l = 0; l < WB_LANG_COUNT && n + 2 <= max; l++) {
+    for (int l = 0; l < WB_LANG_COUNT && n + 3 <= max; l++) {
         const wb_guest_image *im = wb_guest_image_of((wb_lang)l);
         if (!im || !im->dir)
             continue;
-        const char *sub[2] = { im->module, im->lib };
-        for (int i = 0; i < 2; i++) {
+        const char *sub[3] = { ".", im->module, im->lib };
+        for (int i = 0; i < 3; i++) {
             if (!sub[i])
                 continue;
             snprintf(buf[n], PATH_MAX, "%s/%s/%s", gd, im->dir, sub[i]);
@@ -405,7 +406,7 @@ static size_t guest_paths(const char *gd, wb_oslock_path *p,
 static wb_status lock_down(wb_session *s, const wb_worker_env *env,
                            wb_error *err)
 {
-    enum { MAXP = 3 + 1 + 2 * WB_LANG_COUNT };
+    enum { MAXP = 3 + 1 + 3 * WB_LANG_COUNT };
     static char buf[MAXP][PATH_MAX];
     wb_oslock_path paths[MAXP] = {
         { s->ws, true },

@@ -318,12 +318,22 @@ if [ -f "$gd/python/python.wasm" ]; then
     mkdir -p "$T/links/python"
     ln -s "$(cd "$gd/python" && pwd)/python.wasm" "$T/links/python/"
     ln -s "$(cd "$gd/python/lib" && pwd)" "$T/links/python/lib"
+    # the shell's whole folder as one link: dash, busybox and its applets
+    [ -f "$gd/shell/busybox.wasm" ] && ln -s "$(cd "$gd/shell" && pwd)" "$T/links/shell"
     WASMBOX_GUESTS=$T/links start links
     sl=$(new_session "$KEY_A")
     step "$KEY_A" "$sl" python "import json; print(json.dumps(6 * 7))"
     [ "$code" = 200 ] && [ "$(jget "$body" stdout)" = 42 ] &&
         pass "images and library behind symbolic links: a step runs" ||
         fail "images behind symbolic links: $code $body"
+    if [ -L "$T/links/shell" ]; then
+        step "$KEY_A" "$sl" python 'import subprocess
+r = subprocess.run(["sh", "-c", "sleep 0 && echo tools | tr a-z A-Z"], capture_output=True)
+print(r.returncode, r.stdout.decode().strip(), r.stderr.decode().strip() or "-")'
+        [ "$code" = 200 ] && [ "$(jget "$body" stdout)" = "0 TOOLS -" ] &&
+            pass "a shell folder behind a symbolic link: busybox's tools run in a step" ||
+            fail "shell folder behind a symbolic link: $code $body"
+    fi
 else
     skip "images behind symbolic links (no Python image)"
 fi
