@@ -167,6 +167,12 @@ print(*r)"
 py "--packages: a compiled extension file fails clearly" 1 "" \
     "/packages/fastmod.cpython-311-x86_64-linux-gnu.so is a compiled C extension module" \
     --packages "$pk" -- 'import fastmod'
+mkdir -p "$T/cw"
+echo 'garbage' > "$T/cw/cmod.abi3.so"
+py "a compiled extension file in the working directory fails clearly" 1 "" \
+    "/w/cmod.abi3.so is a compiled C extension module" \
+    --dir "$T/cw:/w:ro" --cwd /w -- 'import cmod'
+py "--packages=DIR" 0 "42" "" "--packages=$pk" -- 'import mypkg; print(mypkg.VALUE)'
 after=$(cd "$pk" && find . | sort | md5sum)
 [ "$before" = "$after" ] && pass "--packages: the host directory is unchanged" ||
     fail "--packages: the host directory changed"

@@ -83,11 +83,16 @@ def _compiled_file(fullname, path):
     None), from the directory listings the path finders just read."""
     last = fullname.rpartition(".")[2] + "."
     for entry in (sys.path if path is None else path):
+        if entry == "":                 # PathFinder's key for it
+            try:
+                entry = os.getcwd()
+            except OSError:
+                continue
         names = getattr(sys.path_importer_cache.get(entry), "_path_cache",
                         None)
         for name in names or ():
             if name.startswith(last) and name.endswith((".so", ".pyd")):
-                return os.path.join(entry or ".", name)
+                return os.path.join(entry, name)
     return None
 
 
