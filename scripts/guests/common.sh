@@ -121,8 +121,12 @@ fetch() {
     *) die "$name: unknown kind $kind" ;;
     esac
     [ -f "$path" ] || die "$name: $file did not arrive"
-    sha256_ok "$path" "$sum" ||
-        die "$name: sha256 mismatch for $file (got $(sha256sum "$path" | cut -d' ' -f1), want $sum)"
+    if ! sha256_ok "$path" "$sum"; then
+        local got
+        got=$(sha256sum "$path" | cut -d' ' -f1)
+        rm -f "$path"                   # never left where a build looks
+        die "$name: sha256 mismatch for $file (got $got, want $sum)"
+    fi
     local integ
     integ=$(source_field "$name" 6)
     if [ -n "$integ" ]; then

@@ -38,7 +38,13 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/wbpypkgs.XXXXXX")
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
 export TMPDIR=$T
 
 # py NAME WANT_RC WANT_OUT WANT_ERR [SANDBOX OPTIONS...] -- CODE: `wasmbox
@@ -62,6 +68,11 @@ cli() {
     shift 4
     "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
     expect "$name" "$want_rc" "$want_out" "$want_err" "$rc" "$T/out" "$T/err"
+}
+
+# has NAME TEXT WANT: NAME passes when TEXT contains WANT.
+has() {
+    if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: $(head -c 600 <<<"$2")"; fi
 }
 
 # ---- the image's packages ------------------------------------------------
@@ -134,7 +145,7 @@ py "--packages: its .pth and sitecustomize.py are not run" 0 "clean" "" \
     --packages "$pk" -- '
 import sys
 print("clean" if "/" not in sys.path[1:] and not any("outside" in p for p in sys.path) else sys.path)'
-if grep -q "RAN" "$T/out" "$T/err"; then fail "--packages: .pth or sitecustomize ran"; else pass; fi
+has "--packages: .pth and sitecustomize.py not run (output)" "[$(cat "$T/out" "$T/err")]" "[clean]"
 py "--packages: writing into it fails" 1 "" "Read-only file system" --packages "$pk" -- '
 open("/packages/mypkg/__init__.py", "a").write("VALUE = 0\n")'
 py "--packages: a new file in it fails" 1 "" "Read-only file system" --packages "$pk" -- '
@@ -174,10 +185,8 @@ py "a compiled extension file in the working directory fails clearly" 1 "" \
     --dir "$T/cw:/w:ro" --cwd /w -- 'import cmod'
 py "--packages=DIR" 0 "42" "" "--packages=$pk" -- 'import mypkg; print(mypkg.VALUE)'
 after=$(cd "$pk" && find . | sort | md5sum)
-[ "$before" = "$after" ] && pass "--packages: the host directory is unchanged" ||
-    fail "--packages: the host directory changed"
-[ -z "$(ls "$out" | grep -v -x -e evil.py -e hostpkg)" ] &&
-    pass "--packages: nothing written beside it" || fail "--packages: files appeared in $out"
+has "--packages: the host directory is unchanged" "$after" "$before"
+has "--packages: nothing written beside it" "$(cd "$out" && echo *)" "evil.py hostpkg"
 py "without --packages there is no /packages" 0 "False" "" -- '
 import os, sys; print(os.path.exists("/packages") or "/packages" in sys.path)'
 cli "--packages with -I (as a session's kernel runs)" 0 "42" "" \
@@ -212,8 +221,8 @@ try:
 except ImportError as e:
     print("caught", type(e).__name__, e.name if e.name != "numpy" else None, u.find_spec("pandas"))'
 py "an unknown module: the usual error and a hint" 1 "" "--packages DIR" -- 'import nosuchmodule'
-grep -qF "ModuleNotFoundError: No module named 'nosuchmodule'" "$T/err" &&
-    pass "an unknown module: the usual message" || fail "an unknown module: $(cat "$T/err")"
+has "an unknown module: the usual message" "$(cat "$T/err")" \
+    "ModuleNotFoundError: No module named 'nosuchmodule'"
 cli "python -m pip install: refused, status 1" 1 "" \
     "installing packages inside the wasmbox sandbox is not supported; pure-Python packages can be given to the sandbox with \`wasmbox python --packages DIR\`" \
     "$W" python -m pip install requests
@@ -264,21 +273,17 @@ print(j.get("stdout", ""), j.get("stderr", ""), j.get("error", ""))'
 if [ -z "$url" ]; then
     fail "serve did not start: $(head -c 400 "$T/serve.log")"
 else
-    r=$(post /v1/run 'import mypkg; print(mypkg.VALUE)')
-    [[ $r == 42* ]] && pass "serve /v1/run: python.packages on sys.path" ||
-        fail "serve /v1/run: $r"
-    r=$(post /v1/run 'open("/packages/x.py", "w")')
-    [[ $r == *"Read-only file system"* ]] && pass "serve /v1/run: /packages read-only" ||
-        fail "serve /v1/run write: $r"
-    r=$(post /v1/run 'import pandas')
-    [[ $r == *"pandas needs compiled C extension modules"* ]] &&
-        pass "serve /v1/run: C-extension message" || fail "serve pandas: $r"
+    has "serve /v1/run: python.packages on sys.path" \
+        "$(post /v1/run 'import mypkg; print(mypkg.VALUE)')" "42"
+    has "serve /v1/run: /packages read-only" \
+        "$(post /v1/run 'open("/packages/x.py", "w")')" "Read-only file system"
+    has "serve /v1/run: C-extension message" "$(post /v1/run 'import pandas')" \
+        "pandas needs compiled C extension modules"
     sid=$(curl -s -H "$H" -X POST "$url/v1/sessions" -d '{}' |
         python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))')
-    r=$(post "/v1/sessions/$sid/exec" 'import mypkg; v = mypkg.VALUE')
-    r=$(post "/v1/sessions/$sid/exec" 'print(v + 1, __import__("sys").path.count("/packages"))')
-    [[ $r == "43 1"* ]] && pass "serve session exec: python.packages" ||
-        fail "serve session exec: $r"
+    post "/v1/sessions/$sid/exec" 'import mypkg; v = mypkg.VALUE' >/dev/null
+    has "serve session exec: python.packages" "$(post "/v1/sessions/$sid/exec" \
+        'print(v + 1, __import__("sys").path.count("/packages"))')" "43 1"
 fi
 
 python3 - "$W" "$T/mcp" "$T/srv.yaml" >"$T/mcp.out" 2>"$T/mcp.err" <<'EOF'
@@ -301,8 +306,6 @@ for i, code in enumerate(["import mypkg; print('mcp', mypkg.VALUE)",
 p.stdin.close()
 p.wait(timeout=30)
 EOF
-grep -q 'mcp 42' "$T/mcp.out" && pass "mcp run_python: python.packages on sys.path" ||
-    fail "mcp: $(head -c 600 "$T/mcp.out" "$T/mcp.err")"
-grep -q 'Read-only file system' "$T/mcp.out" && pass "mcp run_python: /packages read-only" ||
-    fail "mcp write: $(head -c 600 "$T/mcp.out")"
+has "mcp run_python: python.packages on sys.path" "$(cat "$T/mcp.out" "$T/mcp.err")" "mcp 42"
+has "mcp run_python: /packages read-only" "$(cat "$T/mcp.out")" "Read-only file system"
 summary
