@@ -15,8 +15,8 @@
  * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
  * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
  * --max-*, --os-user, --allow-host, --net-timeout; cli.h's
- * WB_RUN_OPTIONS), --tier and --no-os-sandbox,
- * spelled out in full, are sandbox
+ * WB_RUN_OPTIONS), --tier and --no-os-sandbox (and python's own
+ * --packages DIR: packages_opt), spelled out in full, are sandbox
  * options; everything from the first other argument (or after "--") goes
  * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
  *
