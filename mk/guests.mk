@@ -17,8 +17,8 @@
 #                      $WASMBOX_GUESTS or $(BUILD)/guests, without
 #                      rebuilding them (seconds; rerun after any change
 #                      of wasmbox: a snapshot is bound to its version)
-#   make guests-check  tests/guests/run.sh, preinit.sh, pyproc.sh and
-#                      shell.sh against
+#   make guests-check  tests/guests/run.sh, preinit.sh, pyproc.sh,
+#                      pypkgs.sh and shell.sh against
 #                      $(BUILD)/wasmbox
 #   make cpython-tests CPython's own regression tests in the guest, the
 #                      full list of tests/cpython/modules (make check runs
@@ -60,6 +60,7 @@ guests-check: all
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/run.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/preinit.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/pyproc.sh
+	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/pypkgs.sh
 	@WB_BUILD=$(abspath $(BUILD)) bash tests/guests/shell.sh
 
 cpython-tests: all

@@ -6,7 +6,8 @@
 #   suite (also through `wasmbox serve`'s workers, tests/escape/serve.sh),
 #   outbound HTTP (tests/net, in a private network namespace),
 #   OS lock-down (tests/oslock), worker isolation
-#   (tests/isolation), guest runtimes, processes (tests/proc), the shell
+#   (tests/isolation), guest runtimes, Python packages (tests/guests/
+#   pypkgs.sh), processes (tests/proc), the shell
 #   image, its escapes and its corpus (tests/guests/shell.sh,
 #   tests/shell), CPython's own tests in the guest
 #   (tests/cpython: a fast tier), MCP server and HTTP API (normal build),
@@ -243,6 +244,10 @@ one_config() {
     run_counted pyproc "$b/pyproc.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/guests/pyproc.sh
+    step "[$cfg] Python packages (tests/guests/pypkgs.sh)"
+    run_counted pypkgs "$b/pypkgs.log" \
+        env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+        timeout 900 bash tests/guests/pypkgs.sh
     step "[$cfg] the shell image (tests/guests/shell.sh)"
     run_counted guests-shell "$b/guests-shell.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \

@@ -40,6 +40,13 @@ typedef struct wb_session_settings {
                                   (docs/native-tier.md, "Sessions") */
 } wb_session_settings;
 
+/* Where a directory of the user's pure-Python packages is granted,
+ * read-only: `wasmbox python --packages DIR` and the policy key
+ * python.packages. The Python image's start-up hook puts it on sys.path
+ * when it exists (scripts/guests/python/_wasmbox_site.py); to the
+ * sandbox it is a grant like any other (docs/grants.md). */
+#define WB_PYTHON_PACKAGES_GUEST "/packages"
+
 /* Fill `s` with the settings used without a policy file: expire after
  * 24 h; python, javascript, lua, sql; tier cached. */
 WB_API void wb_session_settings_default(wb_session_settings *s);

@@ -91,7 +91,8 @@ fetch_deb() {
 
 # fetch NAME [DIR]: make sure DIR/<file> of NAME (default $WB_CACHE/src)
 # exists and matches its pinned sha256; prints the path. Debian sources
-# come from `apt-get source`, npm packages from `npm pack`.
+# come from `apt-get source`, Debian binary packages from `apt-get
+# download`, npm packages from `npm pack`.
 fetch() {
     local name=$1 dir=${2:-$WB_CACHE/src} kind pkg ver file sum path
     kind=$(source_field "$name" 1); pkg=$(source_field "$name" 2)
@@ -103,6 +104,14 @@ fetch() {
     rm -f "$path"
     case $kind in
     deb) fetch_deb "$name" "$pkg" "$file" "$sum" "$dir" ;;
+    debbin)
+        # a binary package of exactly the pinned version: an archive that
+        # no longer serves it fails here, naming it (bump the pin)
+        command -v apt-get >/dev/null || die "apt-get not found"
+        log "fetching Debian package $pkg=$ver"
+        (cd "$dir" && apt-get download -q "$pkg=$ver" >&2) ||
+            die "$name: apt-get download $pkg=$ver failed (is the pinned version still in the archive? see SOURCES)"
+        ;;
     npm)
         command -v npm >/dev/null || die "npm not found"
         log "fetching npm package $pkg@$ver"
@@ -112,8 +121,12 @@ fetch() {
     *) die "$name: unknown kind $kind" ;;
     esac
     [ -f "$path" ] || die "$name: $file did not arrive"
-    sha256_ok "$path" "$sum" ||
-        die "$name: sha256 mismatch for $file (got $(sha256sum "$path" | cut -d' ' -f1), want $sum)"
+    if ! sha256_ok "$path" "$sum"; then
+        local got
+        got=$(sha256sum "$path" | cut -d' ' -f1)
+        rm -f "$path"                   # never left where a build looks
+        die "$name: sha256 mismatch for $file (got $got, want $sum)"
+    fi
     local integ
     integ=$(source_field "$name" 6)
     if [ -n "$integ" ]; then

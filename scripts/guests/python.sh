@@ -4,15 +4,19 @@
 # sources) linked in statically.
 #
 # Output: $WB_OUT/python/python.wasm and $WB_OUT/python/lib/python3.11/
-# (the standard library, precompiled). The guest sees the lib directory at
-# /lib (read-only): python.wasm was configured with prefix "/", so it
-# finds its standard library at /lib/python3.11.
+# (the standard library, precompiled, with a few pure-Python packages in
+# its site-packages) and $WB_OUT/python/lib/zoneinfo (pypkgs.sh). The
+# guest sees the lib directory at /lib (read-only): python.wasm was
+# configured with prefix "/", so it finds its standard library at
+# /lib/python3.11.
 #
 # Steps (each cached in $WB_CACHE/build/python, redone when its inputs
 # change): native build python (same sources) -> wasm32-wasi cross build
 # -> install into a staging dir -> trimmed, compiled image in $WB_OUT.
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=pypkgs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pypkgs.sh"
 
 B=$WB_CACHE/build/python
 SRC=$B/src
@@ -123,6 +127,8 @@ mkdir -p "$L/lib-dynload" "$L/site-packages"
 # patches/python-01-os-processes.patch changes it in the source).
 cp -r "$PYEXT/wasmbox" "$L/"
 apply_patches "$L" pyimage
+# The image's own packages, time zones and import hooks (pypkgs.sh).
+install_pypkgs "$out.new/lib"
 find "$L" -name __pycache__ -type d -prune -exec rm -rf {} +
 "$BUILD_PY" -E -m compileall -q -j "$JOBS" -o 0 \
     --invalidation-mode unchecked-hash -d "/lib/python$PYVER" "$L" >/dev/null ||

@@ -15,8 +15,8 @@
  * Leading options that `wasmbox run` takes with a value (--dir, --tmpfs,
  * --env, --stdin, --report, --argv0, --policy, --timeout, --fuel,
  * --max-*, --os-user, --allow-host, --net-timeout; cli.h's
- * WB_RUN_OPTIONS), --tier and --no-os-sandbox,
- * spelled out in full, are sandbox
+ * WB_RUN_OPTIONS), --tier and --no-os-sandbox (and python's own
+ * --packages DIR: packages_opt), spelled out in full, are sandbox
  * options; everything from the first other argument (or after "--") goes
  * to the runtime, e.g. `wasmbox python --timeout 30s -c 'print(1)'`.
  *
@@ -79,38 +79,99 @@ typedef struct sandbox_opts {
     sandbox_opt *v;
     int n;
     int end;                /* argv index where the runtime's arguments start */
+    char *packages;         /* --packages as a --dir value, or NULL */
 } sandbox_opts;
 
-/* --tier is `wasmbox run`'s option too (checked there; 'T' as in run.c). */
+/* --tier is `wasmbox run`'s option too (checked there; 'T' as in run.c).
+ * --packages is `wasmbox python`'s own ('P'): see packages_opt. */
 static const struct option longopts[] = {
     WB_RUN_OPTIONS,
     { "tier", required_argument, NULL, 'T' },
+    { "packages", required_argument, NULL, 'P' },
     { NULL, 0, NULL, 0 }
 };
 
+/* `wasmbox python --packages DIR`: DIR granted read-only at /packages,
+ * as the option "--dir DIR:/packages:ro" (the grant machinery of every
+ * --dir: nothing is written, no symlink leaves it); the image's start-up
+ * hook puts it on sys.path. Python only, once, and DIR must be a
+ * directory whose name can be a --dir value. 0, or an exit status after
+ * an error message. */
+static int packages_opt(const guest_def *g, const char *dir, sandbox_opts *so)
+{
+    struct stat st;
+    const char *why = NULL;
+    if (g->lang != WB_LANG_PYTHON)
+        why = "is an option of 'wasmbox python' only";
+    else if (so->packages)
+        why = "is given twice";
+    else if (!*dir || strchr(dir, ':'))
+        why = "needs a directory whose name has no ':'";
+    else if (stat(dir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = strerror(ENOTDIR);
+    if (why) {
+        wb_cli_error(g->name, "--packages %s: %s", dir, why);
+        return 125;
+    }
+    size_t n = strlen(dir) + sizeof ":" WB_PYTHON_PACKAGES_GUEST ":ro";
+    if (!(so->packages = malloc(n))) {
+        wb_cli_error(g->name, "out of memory");
+        return 123;
+    }
+    snprintf(so->packages, n, "%s:%s:ro", dir, WB_PYTHON_PACKAGES_GUEST);
+    so->v[so->n++] = (sandbox_opt){ WB_RUN_DIR, so->packages };
+    return 0;
+}
+
+static bool mount_spec(const sandbox_opt *o, char *host, char *guest);
+
+/* /packages may come from --packages alone: another grant there would
+ * hide it or be hidden. 0, or 125 after an error message. */
+static int packages_alone(const guest_def *g, const sandbox_opts *so)
+{
+    char host[PATH_MAX], guest[PATH_MAX];
+    for (int i = 0; so->packages && i < so->n; i++)
+        if (so->v[i].v != so->packages && mount_spec(&so->v[i], host, guest)
+            && !strcmp(guest, WB_PYTHON_PACKAGES_GUEST)) {
+            wb_cli_error(g->name, "--packages: %s is already granted by "
+                         "--%s %s", WB_PYTHON_PACKAGES_GUEST,
+                         so->v[i].c == WB_RUN_DIR ? "dir" : "tmpfs",
+                         so->v[i].v);
+            return 125;
+        }
+    return 0;
+}
+
 /* The sandbox options (argv[0] is the command), until the first argument
  * that is not one; 0, or an exit status after an error message. */
-static int parse_sandbox(const char *name, int argc, char **argv,
+static int parse_sandbox(const guest_def *gd, int argc, char **argv,
                          sandbox_opts *so)
 {
     wb_cli_opts g;
-    int c;
+    int c, rc = 0;
     so->v = calloc((size_t)argc + 1, sizeof *so->v);
     if (!so->v) {
-        wb_cli_error(name, "out of memory");
+        wb_cli_error(gd->name, "out of memory");
         return 123;
     }
     wb_cli_opts_begin(&g, argc, argv, "+:", longopts);
-    while ((c = wb_cli_opt(&g)) != -1 && c != '?') {
+    while (!rc && (c = wb_cli_opt(&g)) != -1 && c != '?') {
         if (c == ':') {
-            wb_cli_error(name, "option '%s' needs a value (see 'wasmbox "
+            wb_cli_error(gd->name, "option '%s' needs a value (see 'wasmbox "
                          "run --help')", g.bad);
             return 125;
         }
-        so->v[so->n++] = (sandbox_opt){ c, optarg };
+        if (c == 'P')
+            rc = packages_opt(gd, optarg, so);
+        else
+            so->v[so->n++] = (sandbox_opt){ c, optarg };
     }
+    if (rc)
+        return rc;
     so->end = c == '?' ? g.at : optind;     /* '?': the runtime's option */
-    return 0;
+    return packages_alone(gd, so);
 }
 
 static bool has_opt(const sandbox_opts *so, int c, const char *prefix)
@@ -562,7 +623,7 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     int rc = image(g, module, sizeof module, lib, sizeof lib, snap,
                    sizeof snap, gdir, sizeof gdir);
     if (!rc)
-        rc = parse_sandbox(name, argc, argv, &so);
+        rc = parse_sandbox(g, argc, argv, &so);
     if (!rc)
         rc = script_setup(&sc, g->scan, &so, argc, argv);
     if (!rc) {
@@ -583,6 +644,7 @@ int wb_cli_guest(const char *name, int argc, char **argv)
     free(av);
     free(flags);
     free(so.v);
+    free(so.packages);
     script_remove(&sc);
     return rc;
 }

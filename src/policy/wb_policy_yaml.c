@@ -13,6 +13,7 @@
  *            (docs/network.md; no allow rule: no network)
  *   session: idle_expiry  languages: [python, javascript, lua, sql, wasm]
  *            tier: cached|interp
+ *   python:  packages: DIR (a read-only grant at /packages, on sys.path)
  */
 #include "wasmbox/policy.h"
 #include "common/error.h"
@@ -160,6 +161,31 @@ static wb_status claim_guest(pctx *p, yaml_node_t *v, const char *path,
     return WB_OK;
 }
 
+/* Grant host directory `h` (relative: to the policy file; the value of
+ * key `key` of node `hv`) at guest path `guest` (node `gv`). */
+static wb_status add_dir(pctx *p, yaml_node_t *hv, const char *key,
+                         const char *h, const char *where, yaml_node_t *gv,
+                         const char *guest, bool ro)
+{
+    char full[PATH_MAX * 2];
+    if (h[0] == '/' || !p->base)
+        snprintf(full, sizeof full, "%s", h);
+    else
+        snprintf(full, sizeof full, "%s/%s", p->base, h);
+    struct stat st;
+    if (stat(full, &st) != 0)
+        return perr(p, hv, "'%s' in %s: %s: %s", key, where, full,
+                    strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return perr(p, hv, "'%s' in %s: %s: %s", key, where, full,
+                    strerror(ENOTDIR));
+    if (claim_guest(p, gv, guest, where))
+        return WB_E_ARG;
+    if (wb_config_add_dir(p->cfg, full, guest, ro))
+        return perr(p, hv, "out of memory");
+    return WB_OK;
+}
+
 static wb_status grant_dir(pctx *p, yaml_node_t *m, size_t idx)
 {
     static const char *const keys[] = { "host", "guest", "mode", NULL };
@@ -184,23 +210,8 @@ static wb_status grant_dir(pctx *p, yaml_node_t *m, size_t idx)
     if (strcmp(ms, "ro") && strcmp(ms, "rw"))
         return perr(p, mode, "'mode' in %s must be ro or rw, got '%s'",
                     where, ms);
-    char full[PATH_MAX * 2];
-    if (h[0] == '/' || !p->base)
-        snprintf(full, sizeof full, "%s", h);
-    else
-        snprintf(full, sizeof full, "%s/%s", p->base, h);
-    struct stat st;
-    if (stat(full, &st) != 0)
-        return perr(p, host, "'host' in %s: %s: %s", where, full,
-                    strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return perr(p, host, "'host' in %s: %s: %s", where, full,
-                    strerror(ENOTDIR));
-    if (claim_guest(p, gv, guest, where))
-        return WB_E_ARG;
-    if (wb_config_add_dir(p->cfg, full, guest, strcmp(ms, "rw") != 0))
-        return perr(p, m, "out of memory");
-    return WB_OK;
+    return add_dir(p, host, "host", h, where, gv, guest,
+                   strcmp(ms, "rw") != 0);
 }
 
 static wb_status grant_tmpfs(pctx *p, yaml_node_t *m, size_t idx)
@@ -458,10 +469,31 @@ static wb_status session(pctx *p, yaml_node_t *m)
     return WB_OK;
 }
 
+/* python: packages: a directory of pure-Python packages, granted
+ * read-only at WB_PYTHON_PACKAGES_GUEST for every run (Python puts it
+ * on sys.path; other languages just see a read-only directory). */
+static wb_status python(pctx *p, yaml_node_t *m)
+{
+    static const char *const keys[] = { "packages", NULL };
+    if (check_map(p, m, "python", keys))
+        return WB_E_ARG;
+    for (yaml_node_pair_t *i = m->data.mapping.pairs.start;
+         i < m->data.mapping.pairs.top; i++) {
+        yaml_node_t *v = node(p, i->value);
+        const char *s = NULL;
+        if (want_scalar(p, v, "python", "packages", &s) ||
+            add_dir(p, v, "packages", s, "python", v,
+                    WB_PYTHON_PACKAGES_GUEST, true))
+            return WB_E_ARG;
+    }
+    return WB_OK;
+}
+
 static wb_status top(pctx *p, yaml_node_t *root)
 {
     static const char *const keys[] = { "version", "grants", "budget",
-                                        "session", "network", NULL };
+                                        "session", "network", "python",
+                                        NULL };
     if (check_map(p, root, "the policy (top level)", keys))
         return WB_E_ARG;
     for (yaml_node_pair_t *i = root->data.mapping.pairs.start;
@@ -481,6 +513,8 @@ static wb_status top(pctx *p, yaml_node_t *root)
             st = budget(p, v);
         } else if (!strcmp(k, "network")) {
             st = network(p, v);
+        } else if (!strcmp(k, "python")) {
+            st = python(p, v);
         } else {
             st = session(p, v);
         }

@@ -564,13 +564,18 @@ static wb_status gstderr(guest *g, const char *s)
  * asks for /work): a cold start's constructor enters it (python.wasm's
  * _wasmbox_proc, from wasmbox_proc.cwd), but the snapshot ran its
  * constructors at the ready point, in "/". wasi-libc keeps the cwd in
- * guest memory: its chdir() sets it. One it cannot enter is what the
- * constructor says, and the run goes on in "/". */
+ * guest memory: its chdir() sets it. An image whose constructor is
+ * wb_enter_start_cwd has it called now, so a directory it cannot enter
+ * is handled as in a cold start: said, and its name kept (a relative
+ * name must not become the root's). Older images: said, and the run
+ * goes on in "/". */
 static wb_status enter_cwd(guest *g, const wb_sandbox_config *cfg)
 {
     int32_t at = 0, ret = 0;
     if (!cfg->cwd || !strcmp(cfg->cwd, "/"))
         return WB_OK;
+    if (gfunc(g, "wb_enter_start_cwd"))
+        return gcall(g, "wb_enter_start_cwd", NULL, 0, NULL);
     wb_status st = gputs(g, cfg->cwd, &at);
     if (!st)
         st = gcall(g, "chdir", &at, 1, &ret);

@@ -14,8 +14,10 @@
  * was read again just before), stdio as PYTHONIOENCODING makes it at
  * initialization (ENC alone: errors strict; stderr keeps
  * backslashreplace), and fresh seeds for the generators seeded at
- * start-up (random's). It takes itself, finish and the bytes out of sys
- * first, so the guest never sees them.
+ * start-up (random's), and what the image's start-up hook does for the
+ * run's grants (_wasmbox_site.started: a --packages directory on
+ * sys.path; scripts/guests/python/_wasmbox_site.py). It takes itself,
+ * finish and the bytes out of sys first, so the guest never sees them.
  *
  * finish() ends a `python3 -c` run as Py_FinalizeEx would, when nothing
  * can tell the difference, and says whether it did (else the host calls
@@ -88,6 +90,9 @@ const char wb_preinit_warm_src[] =
     "    r = sys.modules.get('random')\n"
     "    if r is not None:\n"
     "        r.seed()\n"
+    "    h = sys.modules.get('_wasmbox_site')\n"
+    "    if h is not None:\n"
+    "        h.started()\n"
     "from builtins import (any, callable, dict, id, issubclass, len, list,\n"
     "                      map, tuple, type, zip)\n"
     "from itertools import chain, compress, repeat\n"

@@ -27,14 +27,15 @@ cat > "$T/bin/apt-get" <<'STUB'
 want=${!#}; ver=${want#demo=}
 echo "$ver" >> "$STUB_LOG"
 [ "$ver" = "$STUB_GOOD" ] || { echo "E: 404  Not Found" >&2; exit 100; }
-cp "$STUB_PAYLOAD" demo_1.0.orig.tar.gz
+if [ "$1" = download ]; then cp "$STUB_PAYLOAD" "demo_${ver}_all.deb"
+else cp "$STUB_PAYLOAD" demo_1.0.orig.tar.gz; fi
 STUB
 chmod +x "$T/bin/"*
 printf 'deb demo 1.0 demo_1.0.orig.tar.gz %s\n' "$sum" > "$T/SOURCES"
 
 run_fetch() {   # prints fetch's status; stderr to $T/err
     rm -f "$T/log" "$T/cache/src/"*
-    PATH="$T/bin:$PATH" WB_SOURCES="$T/SOURCES" WASMBOX_CACHE="$T/cache" \
+    PATH="$T/bin:$PATH" WB_SOURCES="${SOURCES:-$T/SOURCES}" WASMBOX_CACHE="$T/cache" \
         STUB_LOG="$T/log" STUB_PAYLOAD="$T/payload" \
         bash -c 'source "$1/scripts/guests/common.sh" && fetch demo' _ "$ROOT" \
         >"$T/out" 2>"$T/err"
@@ -77,5 +78,23 @@ check "bad sum status" "$(run_fetch)" 1
 export STUB_VERSIONS=""
 check "no source status" "$(run_fetch)" 1
 check "no source message" "$(grep -c 'no deb-src entry for demo' "$T/err")" 1
+
+# A binary package (kind debbin): exactly the pinned version, asked for
+# once; an archive that moved on fails naming it, a changed file fails.
+printf 'hello\n' > "$T/payload"
+printf 'debbin demo 1.0-1 demo_1.0-1_all.deb %s\n' "$sum" > "$T/SOURCES.bin"
+export SOURCES=$T/SOURCES.bin STUB_GOOD="1.0-1"
+check "debbin status" "$(run_fetch)" 0
+check "debbin asks the pin only" "$(tr '\n' ' ' < "$T/log")" "1.0-1 "
+check "debbin prints the path" "$(cat "$T/out")" "$T/cache/src/demo_1.0-1_all.deb"
+export STUB_GOOD="1.0-2"
+check "debbin gone status" "$(run_fetch)" 1
+check "debbin gone names it" "$(grep -c 'apt-get download demo=1.0-1 failed' "$T/err")" 1
+printf 'tampered\n' > "$T/payload"
+export STUB_GOOD="1.0-1"
+check "debbin bad sum status" "$(run_fetch)" 1
+check "debbin bad sum message" "$(grep -c 'sha256 mismatch for demo_1.0-1_all.deb' "$T/err")" 1
+check "debbin bad file removed" "$(cd "$T/cache/src" && echo *.deb)" '*.deb'
+unset SOURCES
 
 summary

@@ -204,6 +204,33 @@ static void test_contradictions(void **state)
                  "listed twice");
 }
 
+/* python.packages: a read-only grant at /packages; its mistakes. */
+static void test_python_packages(void **state)
+{
+    parsed *p = *state;
+    assert_int_equal(parse("python:\n  packages: /tmp\n", &p->c, &p->ss,
+                           &p->err), WB_OK);
+    assert_int_equal(p->c.ngrants, 1);
+    assert_int_equal(p->c.grants[0].kind, WB_GRANT_DIR);
+    assert_string_equal(p->c.grants[0].host, "/tmp");
+    assert_string_equal(p->c.grants[0].guest, WB_PYTHON_PACKAGES_GUEST);
+    assert_true(p->c.grants[0].read_only);
+    expect_error("python:\n  packages: /tmp\ngrants:\n  dirs:\n"
+                 "    - host: /tmp\n      guest: /packages\n      mode: rw\n",
+                 "contradiction in grants.dirs[0]: guest path '/packages'");
+    expect_error("grants:\n  tmpfs:\n    - guest: /packages\n"
+                 "python:\n  packages: /tmp\n", "contradiction in python");
+    expect_error("python:\n  packages: /nonexistent-wb\n",
+                 "'packages' in python: /nonexistent-wb");
+    expect_error("python:\n  packages: /etc/passwd\n", "Not a directory");
+    expect_error("python:\n  packages: [/tmp]\n", "needs a value");
+    expect_error("python:\n  pakages: /tmp\n", "unknown key 'pakages' in "
+                 "python");
+    expect_error("python: /tmp\n", "python must be a mapping");
+    expect_error("python:\n  packages: /tmp\n  packages: /tmp\n",
+                 "duplicate key 'packages'");
+}
+
 static void test_load_file(void **state)
 {
     char dir[] = "/tmp/wb-policy-XXXXXX";
@@ -241,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_malformed_values),
         cmocka_unit_test(test_contradictions),
+        cmocka_unit_test_setup_teardown(test_python_packages, parsed_setup,
+                                        parsed_teardown),
         cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
