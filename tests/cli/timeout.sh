@@ -98,7 +98,7 @@ done
 if clang-14 --target=wasm32-wasi --sysroot=/usr -O1 -mbulk-memory \
        -o "$TMP/bulk_guest.wasm" "$ROOT/tests/cli/bulk_guest.c" 2>"$TMP/cc"; then
     for tier in $TIERS; do
-        wb run --tier $tier --timeout 60s "$TMP/bulk_guest.wasm"
+        wb run --tier $tier --timeout 180s "$TMP/bulk_guest.wasm"
         [ "$status" = 0 ] && [ "$out" = ok ] &&
             pass "bulk memory in pieces ($tier): every byte right" ||
             fail "bulk memory in pieces ($tier): status $status, $out"
