@@ -188,6 +188,12 @@ def routes():
         r'\{\s*"GET",\s*"([^"]+)",\s*(true|false)', src)}
 
 
+def serve_options():
+    """The long options of `wasmbox serve` (src/cli/serve.c)."""
+    src = open(os.path.join(ROOT, "src/cli/serve.c")).read()
+    return set(re.findall(r'\{\s*"([a-z][a-z-]*)",\s*(?:no|required)_argument', src))
+
+
 def server_drain_allowance():
     """The seconds past budget.timeout the server waits at shutdown."""
     src = open(os.path.join(ROOT, "src/server/http.c")).read()
@@ -299,6 +305,20 @@ def check_deployment(rel, dep, objs):
                  "%s: %s %s is key '%s' of a mounted %s" %
                  (where, opt, path, mf[1] if mf else "?", kindname))
         return data[mf[1]] if ok else None
+
+    known = serve_options()
+    unknown = [k for k in args if k[2:] not in known]
+    say(not unknown, "%s: every option is one `wasmbox serve` knows%s" %
+        (where, " (not: %s)" % ", ".join(unknown) if unknown else ""))
+    many = max([dep["spec"].get("replicas", 1)] +
+               [get(h, "spec.maxReplicas", 1) for h in objs
+                if h.get("kind") == "HorizontalPodAutoscaler"]) > 1
+    if "shared-state" in known:
+        say(not many or "--shared-state" in args,
+            "%s: replicas share the state directory: --shared-state" % where)
+    else:
+        say(True, "%s: (this `wasmbox serve` has no --shared-state yet: "
+            "replicas sharing a state directory need issue 21's leases)" % where)
 
     policy_text = file_from("--policy", "configMap", cms, "ConfigMap")
     keys_text = file_from("--api-keys", "secret", secrets, "Secret")

@@ -118,6 +118,27 @@ broken "kustomization.yaml names a missing file" kustomization.yaml 's/pdb.yaml/
 broken "YAML that does not parse" service.yaml 's/^spec:/spec: [/' "service.yaml:"
 broken "a size that does not parse" $D '/limits:/,/memory:/s/memory: 1536Mi/memory: lots/' "sizes: bad size"
 
+broken "an option serve does not know" $D 's/--max-sessions=32/--max-session=32/' \
+    "every option is one \`wasmbox serve\` knows (not: --max-session)"
+
+# With a server that has --shared-state (issue 21's leases), replicas
+# must turn it on: the checker reads the options from a copy of the tree
+# whose serve.c has it.
+mkdir -p "$T/tree/scripts" "$T/tree/src/cli" "$T/tree/src/server"
+cp "$CHECK" "$T/tree/scripts/"
+cp src/server/*.c "$T/tree/src/server/"
+sed 's/{ "tier", required_argument/{ "shared-state", no_argument, NULL, 0 },\n    &/' \
+    src/cli/serve.c > "$T/tree/src/cli/serve.c"
+python3 "$T/tree/scripts/check-deploy.py" "$SRC" > "$T/out" 2>&1
+rc=$?
+if grep -q -- '--shared-state' "$SRC/$D"; then
+    skip "a server with --shared-state: the Deployment already passes it"
+elif [ "$rc" = 1 ] && grep -q '^FAIL.*replicas share the state directory: --shared-state' "$T/out"; then
+    pass "a server with --shared-state: replicas without it are refused"
+else
+    fail "a server with --shared-state: exit $rc:"; grep '^FAIL' "$T/out" | head -3
+fi
+
 python3 "$CHECK" "$T/none" > "$T/out" 2>&1
 rc=$?
 if [ "$rc" = 2 ] && [ "$(wc -l < "$T/out")" = 1 ]; then pass "a missing directory: exit 2, one line"
