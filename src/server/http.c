@@ -12,11 +12,11 @@
  * API key's slot (wb_conn.c). --max-connections-per-client is
  * libmicrohttpd's cap per client address.
  *
- * SIGTERM / SIGINT: /healthz answers 503 and, for --drain-delay (0 by
- * default; http_health.c), requests are still served; then stop
- * accepting, answer 503 to new requests on open
- * connections, let the requests under way finish (each is bounded by its
- * budget's timeout), then stop and return 0. */
+ * SIGTERM / SIGINT: /healthz answers 503 and answers close their
+ * connections; for --drain-delay (0 by default; http_health.c) requests
+ * are still served; then stop accepting, answer 503 to new requests on
+ * open connections, let the requests under way finish (each is bounded
+ * by its budget's timeout), then stop and return 0. */
 #include "server/http.h"
 #include "common/json.h"
 #include <arpa/inet.h>
@@ -257,8 +257,11 @@ static enum MHD_Result send_answer(wb_http_req *r)
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    /* from SIGTERM on, kept-alive connections close after their next
+       answer: a client's (or a proxy's) pool of them empties during the
+       drain delay instead of meeting the closed server after it */
     pthread_mutex_lock(&r->srv->mu);
-    bool draining = r->srv->draining;
+    bool draining = r->srv->draining || r->srv->unready;
     pthread_mutex_unlock(&r->srv->mu);
     if (draining || r->status == 413)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");

@@ -106,6 +106,9 @@ CODE=$(metric wasmbox_draining)
 check "/metrics: wasmbox_draining 0" [ "$CODE" = 0 ]
 CODE=$(metric wasmbox_runs_in_flight)
 check "/metrics: wasmbox_runs_in_flight 0 when idle" [ "$CODE" = 0 ]
+hdr=$(curl -s -D - -o /dev/null --max-time 5 -H "$H" "$URL/metrics" | tr -d '\r')
+check "before SIGTERM an answer keeps its connection" \
+    eval '! grep -qi "^Connection: close$" <<<"$hdr"'
 req GET "$URL/metrics" -H "$H"
 check "/metrics: HELP and TYPE lines of the new gauges" eval \
     '[ "$(grep -c "^# TYPE wasmbox_\(runs_in_flight\|workers\|draining\) gauge$" "$T/body")" = 3 ]'
@@ -124,6 +127,9 @@ check "after SIGTERM /healthz: 503 {\"status\":\"draining\"}" eval \
     '[ "$CODE" = 503 ] && body_is "{\"status\":\"draining\"}"'
 hdr=$(curl -s -D - -o /dev/null --max-time 5 "$URL/healthz" | tr -d '\r')
 check "and Retry-After: 1" grep -qi '^Retry-After: 1$' <<<"$hdr"
+hdr=$(curl -s -D - -o /dev/null --max-time 5 -H "$H" "$URL/metrics" | tr -d '\r')
+check "during the delay answers close their kept-alive connection" \
+    grep -qi '^Connection: close$' <<<"$hdr"
 req GET "$URL/livez"
 check "after SIGTERM /livez: 200 {\"status\":\"draining\"}" eval \
     '[ "$CODE" = 200 ] && body_is "{\"status\":\"draining\"}"'
