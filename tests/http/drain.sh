@@ -91,7 +91,7 @@ for v in abc -1 2h 1x ""; do
 done
 
 # ---- before SIGTERM ------------------------------------------------------
-start main --workers 2 --drain-delay 4s
+start main --workers 2 --drain-delay 5s
 req GET "$URL/healthz"
 check "/healthz: 200 {\"status\":\"ok\"}" eval '[ "$CODE" = 200 ] && body_is "{\"status\":\"ok\"}"'
 req GET "$URL/livez"
@@ -135,14 +135,16 @@ check "after SIGTERM /livez: 200 {\"status\":\"draining\"}" eval \
     '[ "$CODE" = 200 ] && body_is "{\"status\":\"draining\"}"'
 CODE=$(metric wasmbox_draining)
 check "/metrics during the delay: wasmbox_draining 1" [ "$CODE" = 1 ]
-# clients that have not heard: new connections, each a run, all answered
-ok=0 n=0
+run_bg "$T/late" "$T/sleep.json"      # starts during the delay: must finish
+# clients that have not heard: new connections, each a run, answered
+# while the delay lasts (a slow build may reach its end: refused then)
+ok=0 other=""
 for i in $(seq 10); do
     req POST "$URL/v1/run" -H "$H" -d @"$T/hello.json"
-    n=$((n + 1)); [ "$CODE" = 200 ] && ok=$((ok + 1))
+    case $CODE in 200) ok=$((ok + 1)) ;; 000) break ;; *) other+=" $CODE" ;; esac
 done
-check "during the delay new connections are served ($ok of $n runs 200)" [ "$ok" = "$n" ]
-run_bg "$T/late" "$T/sleep.json"      # starts during the delay: must finish
+check "during the delay new connections are served ($ok runs 200, then refused or none)" \
+    [ "$ok" -ge 1 -a -z "$other" ]
 for _ in $(seq 100); do     # the delay's end: the listener closes
     curl -s -o /dev/null --max-time 1 "$URL/livez" || break
     sleep 0.1
@@ -159,7 +161,7 @@ done
 CODE="$(cat "$T"/slow? "$T/late" | tr '\n' ' ')"
 check "every run under way or queued at SIGTERM, and the one started during the delay, finished (200)" [ "$all" = 1 ]
 check "the log says it: not ready, then stopped" eval \
-    'grep -q "not ready; still serving for 4000 ms" "$T/main.log" && grep -q stopped "$T/main.log"'
+    'grep -q "not ready; still serving for 5000 ms" "$T/main.log" && grep -q stopped "$T/main.log"'
 
 # ---- a second SIGTERM ends a long delay ----------------------------------
 start second --drain-delay 10m
