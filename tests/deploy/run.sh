@@ -131,7 +131,7 @@ sed 's/{ "tier", required_argument/{ "shared-state", no_argument, NULL, 0 },\n  
     src/cli/serve.c > "$T/tree/src/cli/serve.c"
 python3 "$T/tree/scripts/check-deploy.py" "$SRC" > "$T/out" 2>&1
 rc=$?
-if grep -q -- '--shared-state' "$SRC/$D"; then
+if grep -q -- '^ *- --shared-state' "$SRC/$D"; then
     skip "a server with --shared-state: the Deployment already passes it"
 elif [ "$rc" = 1 ] && grep -q '^FAIL.*replicas share the state directory: --shared-state' "$T/out"; then
     pass "a server with --shared-state: replicas without it are refused"
