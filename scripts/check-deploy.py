@@ -412,7 +412,10 @@ def check_sizes(where, pod, c, args, vols, policy_text):
             "%s: terminationGracePeriodSeconds %s >= %g (drain delay %g + "
             "step timeout %g + server allowance %g + %d)" %
             (where, grace, need_s, delay, timeout, allowance or 0, GRACE_MARGIN_S))
-    except (KeyError, ValueError, TypeError) as e:
+    except yaml.YAMLError as e:
+        say(False, "%s: the policy in the ConfigMap does not parse: %s" %
+            (where, str(e).replace("\n", " ")))
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
         say(False, "%s: sizes: %s" % (where, e))
 
 
@@ -480,9 +483,15 @@ def main():
     main_objs = [o for o in objs if not o["_file"].startswith("optional" + os.sep)]
     deps = [o for o in main_objs if o.get("kind") == "Deployment"]
     if say(len(deps) == 1, "one Deployment (%d)" % len(deps)):
-        c = check_deployment(deps[0]["_file"], deps[0], objs)
-        if c:
-            check_others(objs, deps[0], c)
+        # a manifest of an unexpected shape (a list where a mapping
+        # belongs...) is one failure naming it, not a traceback
+        try:
+            c = check_deployment(deps[0]["_file"], deps[0], objs)
+            if c:
+                check_others(objs, deps[0], c)
+        except (AttributeError, KeyError, TypeError, ValueError,
+                yaml.YAMLError) as e:
+            say(False, "the manifests' shape: %s: %s" % (type(e).__name__, e))
     hpas = [o for o in main_objs if o.get("kind") == "HorizontalPodAutoscaler"]
     say(len(hpas) == 1, "one HorizontalPodAutoscaler outside optional/ (%d)" % len(hpas))
     print("%d passed, %d failed" % (passed, failed))

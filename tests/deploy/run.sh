@@ -2,7 +2,7 @@
 # tests/deploy/run.sh: scripts/check-deploy.py passes deploy/kubernetes/
 # and catches each mistake it is there for: a copy of the manifests with
 # one change (a sed expression on one file) must fail, with a FAIL line
-# naming the check. Needs python3-yaml. Last line: "N passed, N failed,
+# naming the check, and no traceback. Needs python3-yaml. Last line: "N passed, N failed,
 # N skipped".
 set -u
 cd "$(dirname "$0")/../.."
@@ -37,7 +37,9 @@ broken() {
     fi
     python3 "$CHECK" "$T/k" > "$T/out" 2>&1
     rc=$?
-    if [ "$rc" = 1 ] && grep '^FAIL' "$T/out" | grep -qF -- "$want"; then
+    if grep -q Traceback "$T/out"; then
+        fail "$name: the checker crashed:"; tail -3 "$T/out"
+    elif [ "$rc" = 1 ] && grep '^FAIL' "$T/out" | grep -qF -- "$want"; then
         pass "$name: refused ($want)"
     else
         fail "$name: exit $rc, want 1 and a FAIL line with '$want':"
@@ -116,6 +118,11 @@ broken "a manifest left out of kustomization.yaml" kustomization.yaml '/networkp
 broken "kustomization.yaml names a missing file" kustomization.yaml 's/pdb.yaml/pdbs.yaml/' \
     "every resource exists (not: pdbs.yaml)"
 broken "YAML that does not parse" service.yaml 's/^spec:/spec: [/' "service.yaml:"
+broken "a PDB without spec" pdb.yaml '/^spec:/,$d' "missing spec.selector.matchLabels"
+broken "a list where a mapping belongs" $D 's/^  template:/  template: []\n  xtemplate:/' "a container runs"
+broken "a pod spec that is a string" $D 's/^    spec:/    spec: nothing\n    xspec:/' "the manifests' shape"
+broken "a policy that does not parse" configmap-policy.yaml 's/^    budget: /    budget: [/' "the policy in the ConfigMap does not parse"
+broken "a policy without a budget" configmap-policy.yaml 's/^    budget:/    xbudget:/' "sizes:"
 broken "a size that does not parse" $D '/limits:/,/memory:/s/memory: 1536Mi/memory: lots/' "sizes: bad size"
 
 broken "an option serve does not know" $D 's/--max-sessions=32/--max-session=32/' \
