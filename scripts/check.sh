@@ -236,6 +236,15 @@ one_config() {
     else
         add 0 1
     fi
+    # `wasmbox serve` as deploy/kubernetes/ runs it (uid 10001, no
+    # capability, a RuntimeDefault-like filter; then no Landlock either):
+    # what works and what degrades (deploy/README.md).
+    if [ "$cfg" = normal ]; then
+        step "[$cfg] the pod's sandbox (tests/deploy/sandbox.sh)"
+        run_counted deploy-sandbox "$b/deploy-sandbox.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 600 bash tests/deploy/sandbox.sh
+    fi
     step "[$cfg] guest runtimes"
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
