@@ -146,6 +146,28 @@ else
     fail "a server with --shared-state: exit $rc:"; grep '^FAIL' "$T/out" | head -3
 fi
 
+# Debian's kubectl (package kubernetes-client, 1.20) cannot validate
+# without a server, but it builds the kustomization offline; another
+# kubectl on the machine is not used. $KUBECTL names one to use instead.
+K=${KUBECTL:-}
+if [ -z "$K" ] && dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null |
+        grep -q 'install ok installed'; then
+    K=$(dpkg-query -L kubernetes-client | grep '/bin/kubectl$' | head -1)
+fi
+if [ -z "$K" ]; then
+    skip "kubectl kustomize (no Debian kubernetes-client)"
+else
+    want=$(python3 -c 'import yaml, sys
+print(len(yaml.safe_load(open(sys.argv[1]))["resources"]))' "$SRC/kustomization.yaml")
+    if env -u KUBECONFIG HOME="$T" "$K" kustomize "$SRC" > "$T/kz.yaml" 2>"$T/kz.err"; then
+        got=$(grep -c '^kind:' "$T/kz.yaml")
+        if [ "$got" = "$want" ]; then pass "kubectl kustomize builds the $got objects"
+        else fail "kubectl kustomize: $got objects, want $want"; fi
+    else
+        fail "kubectl kustomize: $(head -2 "$T/kz.err")"
+    fi
+fi
+
 python3 "$CHECK" "$T/none" > "$T/out" 2>&1
 rc=$?
 if [ "$rc" = 2 ] && [ "$(wc -l < "$T/out")" = 1 ]; then pass "a missing directory: exit 2, one line"
