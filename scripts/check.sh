@@ -19,6 +19,7 @@
 #   Last, short runs of the host-call, snapshot-loader, worker-protocol,
 #   outbound-HTTP and process fuzzers (their own clang/libFuzzer/ASan
 #   build; the HTTP one in a network namespace of its own).
+# Before the builds: the Kubernetes manifests (scripts/check-deploy.py).
 # Ends with one line "N passed, N failed, N skipped" summed over all steps
 # and builds; exits non-zero if anything failed.
 # Usage: scripts/check.sh [normal] [asan] [tsan] [fuzz]   (default: all)
@@ -236,6 +237,15 @@ one_config() {
     else
         add 0 1
     fi
+    # `wasmbox serve` as deploy/kubernetes/ runs it (uid 10001, no
+    # capability, a RuntimeDefault-like filter; then no Landlock either):
+    # what works and what degrades (deploy/README.md).
+    if [ "$cfg" = normal ]; then
+        step "[$cfg] the pod's sandbox (tests/deploy/sandbox.sh)"
+        run_counted deploy-sandbox "$b/deploy-sandbox.log" \
+            env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
+            timeout 600 bash tests/deploy/sandbox.sh
+    fi
     step "[$cfg] guest runtimes"
     run_counted guests "$b/guests.log" \
         env WB_BUILD="$PWD/$b" WASMBOX_GUESTS="$GUESTS" \
@@ -330,6 +340,14 @@ tsan_config() {
         env WASMBOX_GUESTS="$GUESTS" MAKE="$MAKE" \
         timeout 1800 bash tests/tsan/run.sh "$PWD/$b"
 }
+
+# The Kubernetes manifests (deploy/kubernetes/), checked without a
+# cluster (Debian's kubectl 1.20 needs an API server even for
+# --dry-run=client): scripts/check-deploy.py, and its own test, which
+# breaks the manifests one way at a time (tests/deploy/run.sh).
+step "deploy manifests (tests/deploy/run.sh)"
+mkdir -p build
+run_counted deploy build/deploy.log bash tests/deploy/run.sh
 
 # Can every pinned guest source still be fetched? Checked into a temporary
 # directory, so a cache that already holds the sources cannot hide one that

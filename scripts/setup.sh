@@ -23,6 +23,7 @@ PACKAGES=(
     wasi-libc libclang-rt-14-dev-wasm32   # WASI test programs
     wabt                        # wat2wasm, for editing test modules
     python3                     # tests/modules/gen_hostile.py
+    python3-yaml                # scripts/check-deploy.py (deploy/kubernetes)
     time                        # /usr/bin/time: peak RSS in hostile tests
     dash busybox                # tests/shell: the native reference of the
                                 # shell corpus (dash + busybox's applets)

@@ -70,6 +70,11 @@ static const char serve_help[] =
     "                          proxy, every client is the proxy)\n"
     "  --state-dir DIR         where sessions live (default $WASMBOX_STATE_DIR,\n"
     "                          $XDG_STATE_HOME/wasmbox, ~/.local/state/wasmbox)\n"
+    "  --drain-delay DURATION  after SIGTERM, keep listening and serving\n"
+    "                          this long while GET /healthz answers 503, so\n"
+    "                          that a load balancer stops sending requests\n"
+    "                          first; then drain (default 0: stop listening\n"
+    "                          at once; at most 1h; a second signal ends it)\n"
     "  --scratch-dir DIR       where the throw-away workspaces of /v1/run live\n"
     "                          (default: a private directory in /dev/shm,\n"
     "                          removed at exit; else STATE/oneshot)\n"
@@ -92,10 +97,12 @@ static const char serve_help[] =
     "Each session (and each /v1/run) runs in its own worker process,\n"
     "locked down before guest code runs; a worker that crashes fails only\n"
     "its request (500, \"outcome\": \"internal\", an incident id in the log).\n"
-    "GET /healthz needs no key. SIGTERM or SIGINT: stop accepting, finish\n"
-    "the requests under way (each bounded by its timeout), exit 0. Exit\n"
-    "status 2: a bad command line, key file or policy (one line on stderr\n"
-    "names the file and line); 1: cannot listen.\n";
+    "GET /healthz (readiness: 503 once SIGTERM came) and GET /livez\n"
+    "(liveness) need no key. SIGTERM or SIGINT: --drain-delay, then stop\n"
+    "accepting, finish the requests under way (each bounded by its\n"
+    "timeout), exit 0. Exit status 2: a bad command line, key file or\n"
+    "policy (one line on stderr names the file and line); 1: cannot\n"
+    "listen.\n";
 
 typedef struct serve_opts {
     const char *listen, *policy, *keys, *state, *scratch, *os_user, *tier;
@@ -106,7 +113,7 @@ enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
-    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER
+    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER, O_DRAIN_DELAY
 };
 
 static const struct option longopts[] = {
@@ -130,6 +137,7 @@ static const struct option longopts[] = {
     { "max-connections-per-client", required_argument, NULL,
       O_CONNS_PER_CLIENT },
     { "max-body", required_argument, NULL, O_BODY },
+    { "drain-delay", required_argument, NULL, O_DRAIN_DELAY },
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
     { "os-user", required_argument, NULL, O_OS_USER },
     { "tier", required_argument, NULL, O_TIER },
@@ -163,6 +171,9 @@ static bool limit(wb_http_server *srv, int c, const char *v)
     case O_CONNS: return count(v, 1, 100000, &srv->guard.max);
     case O_CONNS_PER_CLIENT: return count(v, 0, 100000, &srv->max_per_client);
     case O_BODY: return wb_parse_size(v, &srv->max_body) && srv->max_body > 0;
+    case O_DRAIN_DELAY:
+        return wb_parse_duration(v, &srv->drain_delay_ms) &&
+               srv->drain_delay_ms <= 3600000u;
     }
     return false;
 }

@@ -12,9 +12,11 @@
  * API key's slot (wb_conn.c). --max-connections-per-client is
  * libmicrohttpd's cap per client address.
  *
- * SIGTERM / SIGINT: stop accepting, answer 503 to new requests on open
- * connections, let the requests under way finish (each is bounded by its
- * budget's timeout), then stop and return 0. */
+ * SIGTERM / SIGINT: /healthz answers 503 and answers close their
+ * connections; for --drain-delay (0 by default; http_health.c) requests
+ * are still served; then stop accepting, answer 503 to new requests on
+ * open connections, let the requests under way finish (each is bounded
+ * by its budget's timeout), then stop and return 0. */
 #include "server/http.h"
 #include "common/json.h"
 #include <arpa/inet.h>
@@ -219,6 +221,7 @@ static void metrics(wb_http_req *r)
     unsigned queued = srv->queued;
     pthread_mutex_unlock(&srv->qmu);
     connection_metrics(f, &srv->guard);
+    wb_http_health_metrics(f, srv);
     fprintf(f, "# HELP wasmbox_http_requests_queued Requests waiting in "
             "their key's queue for a worker.\n"
             "# TYPE wasmbox_http_requests_queued gauge\n"
@@ -254,8 +257,11 @@ static enum MHD_Result send_answer(wb_http_req *r)
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    /* from SIGTERM on, kept-alive connections close after their next
+       answer: a client's (or a proxy's) pool of them empties during the
+       drain delay instead of meeting the closed server after it */
     pthread_mutex_lock(&r->srv->mu);
-    bool draining = r->srv->draining;
+    bool draining = r->srv->draining || r->srv->unready;
     pthread_mutex_unlock(&r->srv->mu);
     if (draining || r->status == 413)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -400,7 +406,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (r->route == WB_R_METRICS)
             metrics(r);
         else
-            wb_http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+            wb_http_health(r);
         return send_answer(r);
     }
     r->queued = true;
@@ -530,6 +536,7 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
             if (sig == SIGTERM || sig == SIGINT) {
                 fprintf(stderr, "wasmbox serve: %s: draining\n",
                         sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                wb_http_drain_delay(srv, &set);
                 break;
             }
             wb_conn_sweep(&srv->guard);

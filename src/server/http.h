@@ -13,6 +13,8 @@
  *   http_limits.c a request's "limits": they only tighten the budget
  *   http_store.c  what a session keeps on disk for the server (owner,
  *                 budget), and restoring the sessions at start-up
+ *   http_health.c readiness and liveness, the drain delay, the metrics
+ *                 an autoscaler reads
  * (the command line, src/cli/serve.c, fills a wb_http_server through
  * these and calls wb_http_serve; nothing here prints errors: they come
  * back as messages).
@@ -32,6 +34,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,13 +100,16 @@ typedef struct wb_http_server {
        --request-timeout (receiving a request, sending its answer, not
        running it), and their state */
     wb_conn_guard guard;
+    uint64_t drain_delay_ms;       /* --drain-delay: not ready, still
+                                      serving, after SIGTERM */
 
     /* running state */
     struct MHD_Daemon *daemon;
     pthread_mutex_t mu;            /* keys' active, sessions, metrics */
     wb_http_sess *sessions;
     unsigned nsessions;
-    bool draining;
+    bool unready;                  /* SIGTERM came: /healthz says 503 */
+    bool draining;                 /* not accepting: new requests 503 */
 
     pthread_mutex_t qmu;           /* the scheduler */
     pthread_cond_t qcv;
@@ -125,7 +131,7 @@ typedef struct wb_http_server {
 /* Route ids (the table is in http_route.c; `wasmbox serve
  * --list-routes`). */
 enum {
-    WB_R_HEALTH, WB_R_METRICS, WB_R_RUN, WB_R_SESS_CREATE, WB_R_SESS_LIST,
+    WB_R_HEALTH, WB_R_LIVE, WB_R_METRICS, WB_R_RUN, WB_R_SESS_CREATE, WB_R_SESS_LIST,
     WB_R_SESS_GET, WB_R_SESS_DELETE, WB_R_EXEC, WB_R_FILES_LIST,
     WB_R_FILE_PUT, WB_R_FILE_GET, WB_R_SESS_FORK, WB_R_COUNT
 };
@@ -224,6 +230,15 @@ wb_status wb_http_sess_record(const wb_http_server *srv,
  * missing, damaged or foreign record, an owner that is no key here)
  * gets one line on stderr and is not served. */
 void wb_http_sessions_restore(wb_http_server *srv);
+
+/* http_health.c */
+/* Answer GET /healthz (readiness: 503 from SIGTERM on) or GET /livez. */
+void wb_http_health(wb_http_req *r);
+/* The metrics of http_health.c: runs in flight, workers, draining. */
+void wb_http_health_metrics(FILE *f, wb_http_server *srv);
+/* After SIGTERM: mark the server not ready, then keep serving for
+ * drain_delay_ms (a second signal of `set` ends it). */
+void wb_http_drain_delay(wb_http_server *srv, const sigset_t *set);
 
 /* http_limits.c */
 /* Tighten `b` with a request's "limits" object; false with msg set (the

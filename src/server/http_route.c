@@ -14,6 +14,7 @@
  * order (docs/openapi.json follows it). */
 static const wb_http_route routes[WB_R_COUNT] = {
     [WB_R_HEALTH] = { "GET", "/healthz", false, true },
+    [WB_R_LIVE] = { "GET", "/livez", false, true },
     [WB_R_METRICS] = { "GET", "/metrics", true, true },
     [WB_R_RUN] = { "POST", "/v1/run", true, false },
     [WB_R_SESS_CREATE] = { "POST", "/v1/sessions", true, false },

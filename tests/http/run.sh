@@ -9,7 +9,8 @@
 # from build/guests is skipped (a skip line). The connection floods against
 # both servers (tests/http/flood.sh, about 20 s) run in their own network
 # namespace, as do the restarts of tests/http/restart.sh (sessions outlive
-# the server). Ends with "N passed, N failed, N skipped"; exit status 1 if
+# the server) and the probes and drain delay of tests/http/drain.sh. Ends
+# with "N passed, N failed, N skipped"; exit status 1 if
 # anything failed (tests/lib.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -758,6 +759,12 @@ WASMBOX_GUESTS="$GUESTS" bash "$HERE/restart.sh" "$WASMBOX" > "$T/restart.log" 2
 sed '$d' "$T/restart.log"
 add_counts "$(tail -n 1 "$T/restart.log")" ||
     fail "sessions across restarts: no summary line"
+
+# ---- readiness, liveness and --drain-delay (their own network namespace) --
+bash "$HERE/drain.sh" "$WASMBOX" > "$T/drain.log" 2>&1
+sed '$d' "$T/drain.log"
+add_counts "$(tail -n 1 "$T/drain.log")" ||
+    fail "readiness and drain: no summary line"
 
 # ---- graceful shutdown -------------------------------------------------
 if lang_ok python python.wasm; then

@@ -37,6 +37,7 @@ static void routed(const char *method, const char *url, int want,
 static void test_routes_valid(void **state)
 {
     routed("GET", "/healthz", WB_R_HEALTH, NULL, NULL);
+    routed("GET", "/livez", WB_R_LIVE, NULL, NULL);
     routed("GET", "/metrics", WB_R_METRICS, NULL, NULL);
     routed("POST", "/v1/run", WB_R_RUN, NULL, NULL);
     routed("POST", "/v1/sessions", WB_R_SESS_CREATE, NULL, NULL);
@@ -50,6 +51,7 @@ static void test_routes_valid(void **state)
     routed("GET", "/v1/sessions/s/files/x", WB_R_FILE_GET, "s", "x");
     /* one trailing slash is the same route */
     routed("GET", "/healthz/", WB_R_HEALTH, NULL, NULL);
+    routed("GET", "/livez/", WB_R_LIVE, NULL, NULL);
     routed("GET", "/v1/sessions/abc/", WB_R_SESS_GET, "abc", NULL);
     routed("GET", "/v1/sessions/s/files/", WB_R_FILES_LIST, "s", NULL);
     /* {path} is the rest of the URL, as it came: the session layer, not
@@ -69,6 +71,8 @@ static void test_routes_hostile(void **state)
     NONE("GET", "/");
     NONE("GET", "/healthz//");
     NONE("GET", "/healthzz");
+    NONE("GET", "/livezz");
+    NONE("POST", "/livez");
     NONE("GET", "/healthz/x");
     NONE("get", "/healthz");                 /* methods are exact */
     NONE("", "/healthz");
