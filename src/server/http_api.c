@@ -444,6 +444,7 @@ static void sess_free(wb_http_sess *e)
 static void sess_unlink(wb_http_server *srv, wb_http_sess *e);
 static wb_status sess_end(wb_http_server *srv, wb_http_sess *e, bool del,
                           wb_error *err);
+static void make_room(wb_http_server *srv, const wb_http_key *key);
 
 /* --shared-state: is session e still on disk? Another replica may have
  * deleted it (or its idle expiry did); then this replica's copy goes. */
@@ -478,6 +479,7 @@ static wb_http_sess *sess_get(wb_http_req *r)
         e = NULL;
     } else if (!e && srv->shared && wb_sess_valid_id(r->id)) {
         wb_error err = { 0 };
+        make_room(srv, r->key);
         pthread_mutex_lock(&srv->adopt_mu);
         e = sess_lookup(r);         /* another request found it first? */
         wb_status st = e ? WB_OK : wb_http_sess_find(srv, r->id, r->key,
@@ -642,6 +644,41 @@ json_t *wb_http_info_json(const char *id, const wb_budget *b,
     return j;
 }
 
+/* --shared-state: close (not delete) the idle copy (of `key`'s, or any
+ * key's when NULL) this replica used least recently, to make room: the
+ * session stays on disk for any replica. False when none is idle. */
+static bool evict_idle(wb_http_server *srv, const wb_http_key *key)
+{
+    pthread_mutex_lock(&srv->mu);
+    wb_http_sess *old = NULL;
+    for (wb_http_sess *e = srv->sessions; e; e = e->next)
+        if (!e->refs && (!key || e->key == key) &&
+            (!old || e->last_used_ms < old->last_used_ms))
+            old = e;
+    if (old) {
+        sess_unlink(srv, old);
+        old->refs++;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (old)
+        sess_end(srv, old, false, NULL);
+    return old != NULL;
+}
+
+/* --shared-state: room for one more open session of `key` (its idle
+ * copies of other replicas' sessions are evicted first). */
+static void make_room(wb_http_server *srv, const wb_http_key *key)
+{
+    for (int i = 0; i < 4; i++) {
+        pthread_mutex_lock(&srv->mu);
+        bool full = srv->nsessions >= srv->max_sessions;
+        bool quota = key->sessions >= srv->max_sessions_per_key;
+        pthread_mutex_unlock(&srv->mu);
+        if ((!full && !quota) || !evict_idle(srv, quota ? key : NULL))
+            return;
+    }
+}
+
 /* A new entry of r's key with budget b and its slots reserved; NULL
  * (the error answered) past a session limit. */
 static wb_http_sess *sess_reserve(wb_http_req *r, const wb_budget *b)
@@ -652,6 +689,8 @@ static wb_http_sess *sess_reserve(wb_http_req *r, const wb_budget *b)
         wb_http_error(r, 500, "out of memory");
         return NULL;
     }
+    if (srv->shared)
+        make_room(srv, r->key);
     pthread_mutex_lock(&srv->mu);
     unsigned mine = r->key->sessions;
     bool full = srv->nsessions >= srv->max_sessions;

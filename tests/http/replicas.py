@@ -386,16 +386,35 @@ for t in ts:
     t.start()
 time.sleep(1)
 restarted = 0
+st, _, j, _ = lb("POST", "/v1/sessions", {})
+s3 = j["id"]
+drained = []
+
+
+def in_flight(i):
+    drained.append(req(i, "POST", "/v1/sessions/%s/exec" % s3,
+                       py("import time\ntime.sleep(0.8)\nprint('done')")))
+
+
 for i in range(3):
+    # a step under way on the replica that is told to stop finishes
+    t = threading.Thread(target=in_flight, args=(i,))
+    t.start()
+    time.sleep(0.3)
     procs[i].send_signal(signal.SIGTERM)
     rc = procs[i].wait(timeout=30)
+    t.join()
+    time.sleep(0.5)                 # down a while: the load goes elsewhere
     restarted += rc == 0 and start(i)
-    time.sleep(0.7)
+    time.sleep(0.5)
 stop.set()
 for t in ts:
     t.join()
 check("rolling restart: each replica drained (exit 0) and came back",
       restarted == 3, str(restarted))
+check("the step under way on each stopping replica finished",
+      [(r[0], r[2].get("stdout")) for r in drained] == [(200, "done\n")] * 3,
+      str(drained))
 check("no request lost (%d steps, %d moved to another replica, %d waited "
       "for a lease)" % (sum(len(v) for v in log.values()), lb.moved, lb.busy),
       not errors and all(log.values()), str(errors[:3]))
@@ -404,6 +423,19 @@ check("every step ran exactly once, in order (n = 1, 2, 3, ...)",
       str({s: v[:20] for s, v in log.items()}))
 check("the load did move between replicas during the restart",
       lb.moved > 0, str(lb.moved))
+
+# ---- a replica full of other replicas' sessions ----------------------
+procs[2].send_signal(signal.SIGTERM)
+procs[2].wait(timeout=30)
+start(2, ["--max-sessions", "2", "--max-sessions-per-key", "2"])
+made = [req(2, "POST", "/v1/sessions", {}) for _ in range(3)]
+check("--max-sessions 2: idle copies make room for new sessions",
+      [m[0] for m in made] == [201] * 3, str(made))
+steps = [req(2, "POST", E, py("print(x)"))[0]] + \
+    [req(2, "POST", "/v1/sessions/%s/exec" % m[2]["id"], py("1"))[0]
+     for m in made]
+check("... and every session still steps there", steps == [200] * 4,
+      str(steps))
 
 # ---- bad options ----------------------------------------------------------
 for opt in (["--lease-ttl", "0"], ["--lease-ttl", "500ms"],
@@ -421,6 +453,9 @@ for i in range(3):
     text = open(os.path.join(T, "r%d.log" % i)).read()
     check("replica %d: no sanitizer report" % i,
           "Sanitizer" not in text and "runtime error" not in text,
+          text[-600:])
+    check("replica %d: no lease lost or left held" % i,
+          "lease ran out" not in text and "cannot release" not in text,
           text[-600:])
 print("%d passed, %d failed, 0 skipped" % (passed, failed))
 sys.exit(1 if failed else 0)
