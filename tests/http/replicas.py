@@ -89,7 +89,13 @@ class RoundRobin:
         self.n = 0
         self.mu = threading.Lock()
         self.moved = 0      # requests retried on another replica
+        self.why = {}       # ... by the reason
         self.busy = 0       # 409s retried
+
+    def count(self, why):
+        with self.mu:
+            self.moved += 1
+            self.why[why] = self.why.get(why, 0) + 1
 
     def next(self):
         with self.mu:
@@ -103,13 +109,11 @@ class RoundRobin:
             try:
                 st, h, out = req(i, method, path, body, key)
             except (ConnectionRefusedError, ConnectionResetError,
-                    http.client.RemoteDisconnected, BrokenPipeError):
-                with self.mu:
-                    self.moved += 1
+                    http.client.RemoteDisconnected, BrokenPipeError) as e:
+                self.count(type(e).__name__)
                 continue
             if st == 503:
-                with self.mu:
-                    self.moved += 1
+                self.count("503")
                 continue
             if st == 409 and "Retry-After" in h:
                 with self.mu:
@@ -415,8 +419,9 @@ check("rolling restart: each replica drained (exit 0) and came back",
 check("the step under way on each stopping replica finished",
       [(r[0], r[2].get("stdout")) for r in drained] == [(200, "done\n")] * 3,
       str(drained))
-check("no request lost (%d steps, %d moved to another replica, %d waited "
-      "for a lease)" % (sum(len(v) for v in log.values()), lb.moved, lb.busy),
+check("no request lost (%d steps, %d moved to another replica: %s; %d "
+      "waited for a lease)" % (sum(len(v) for v in log.values()), lb.moved,
+                               lb.why, lb.busy),
       not errors and all(log.values()), str(errors[:3]))
 check("every step ran exactly once, in order (n = 1, 2, 3, ...)",
       all(v == list(range(1, len(v) + 1)) for v in log.values()),
