@@ -202,9 +202,9 @@ static int64_t lease_max(int dfd)
     return max;
 }
 
-/* State of lease.n: 1 free (released, expired, holder dead), 0 held
- * (retry_ms: how long its expiry is away), -1 gone meanwhile. */
-static int lease_state(int dfd, int64_t n, uint64_t ttl_ms, int64_t *left)
+/* State of lease.n: 1 free (released, expired, holder dead), 0 held,
+ * -1 gone meanwhile. */
+static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
 {
     char name[32], text[REC_MAX + 1];
     snprintf(name, sizeof name, "lease.%" PRId64, n);
@@ -221,16 +221,11 @@ static int lease_state(int dfd, int64_t n, uint64_t ttl_ms, int64_t *left)
     if (len < 0)
         len = 0;
     text[len] = 0;
-    if (!rec_parse(text, &r)) {
+    if (!rec_parse(text, &r))
         /* damage: it holds the session for a TTL from its last change,
            then it is free (never for ever) */
-        *left = (int64_t)sb.st_mtime * 1000 + (int64_t)ttl_ms - now;
-        return *left <= 0;
-    }
-    *left = r.expires_ms - now;
-    if (r.expires_ms == 0 || *left <= 0 || holder_dead(&r))
-        return 1;
-    return 0;
+        return (int64_t)sb.st_mtime * 1000 + (int64_t)ttl_ms <= now;
+    return r.expires_ms == 0 || r.expires_ms <= now || holder_dead(&r);
 }
 
 /* Write this process's record with `expires_ms` to a new temporary
@@ -333,11 +328,10 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
     uint64_t deadline = wb_http_now_ms() + srv->lease_wait_ms;
     unsigned nap = 10;
     wb_lease_result res = WB_LEASE_BUSY;
-    int64_t left = 1000;
     for (;;) {
         int64_t n = lease_max(dfd);
         int st = n < 0 ? -2 : n == 0 ? 1
-                 : lease_state(dfd, n, srv->lease_ttl_ms, &left);
+                 : lease_state(dfd, n, srv->lease_ttl_ms);
         int rc = st == 1 ? take(dfd, n, srv->lease_ttl_ms) : 0;
         if (n < 0 || rc < 0) {
             snprintf(msg, cap, "cannot take the session's lease: %s",
@@ -349,7 +343,8 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
             pthread_mutex_lock(&e->lease_mu);
             /* lease 1 follows nobody: the session was never changed */
             *stale = n != 0 && e->lease_last != n;
-            e->lease_n = e->lease_last = n + 1;
+            e->lease_last = n + 1;
+            __atomic_store_n(&e->lease_n, n + 1, __ATOMIC_RELAXED);
             pthread_mutex_unlock(&e->lease_mu);
             res = WB_LEASE_OK;
             break;
@@ -363,10 +358,9 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
         nap = nap < 80 ? nap * 2 : 100;
     }
     close(dfd);
-    /* when the holder's lease would run out, at the latest */
-    *retry_after = left > 1000 ? (unsigned)((left + 999) / 1000) : 1;
-    if (*retry_after > 5)
-        *retry_after = 5;
+    /* a held lease is renewed while its request runs, so its expiry says
+       nothing of when that ends: try again in a second */
+    *retry_after = 1;
     return res;
 }
 
@@ -380,7 +374,7 @@ void wb_http_lease_drop(wb_http_server *srv, wb_http_sess *e, bool gone)
 {
     pthread_mutex_lock(&e->lease_mu);
     int64_t n = e->lease_n;
-    e->lease_n = 0;
+    __atomic_store_n(&e->lease_n, 0, __ATOMIC_RELAXED);
     int dfd = n && !gone ? open_dir(srv, e->id) : -1;
     if (dfd >= 0 && lost(dfd, n)) {
         /* another replica took the session over: our copy is no longer
@@ -432,7 +426,8 @@ static void *keeper(void *arg)
             pthread_mutex_lock(&srv->mu);
             wb_http_sess *e = srv->sessions;
             for (; e; e = e->next)
-                if (e->lease_n && e->renewed != srv->lease_round)
+                if (__atomic_load_n(&e->lease_n, __ATOMIC_RELAXED) &&
+                    e->renewed != srv->lease_round)
                     break;
             if (e) {
                 e->refs++;
