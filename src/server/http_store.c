@@ -20,7 +20,11 @@
  * server, is not served (one line on stderr each; its directory is left
  * as it is for the operator). A restored session's budget is the
  * recorded one, tightened further when the server's policy is now
- * narrower. */
+ * narrower.
+ *
+ * With --shared-state nothing is restored at start-up: a session is
+ * found on disk at its first request (wb_http_sess_find, the same
+ * checks), and the list comes from the disk (docs/scale-out.md). */
 #include "server/http.h"
 #include "common/error.h"
 #include "common/file.h"
