@@ -478,18 +478,23 @@ static wb_http_sess *sess_get(wb_http_req *r)
         wb_http_sess_put(srv, e);
         e = NULL;
     } else if (!e && srv->shared && wb_sess_valid_id(r->id)) {
-        wb_error err = { 0 };
-        make_room(srv, r->key);
-        pthread_mutex_lock(&srv->adopt_mu);
-        e = sess_lookup(r);         /* another request found it first? */
-        wb_status st = e ? WB_OK : wb_http_sess_find(srv, r->id, r->key,
-                                                     &err);
-        pthread_mutex_unlock(&srv->adopt_mu);
-        if (!e && !st)
-            e = sess_lookup(r);
-        if (st && st != WB_E_NOT_FOUND) {
-            wb_http_error(r, 500, "session '%s': %s", r->id, err.message);
-            return NULL;
+        /* twice: a copy just found may be evicted (it is idle until
+           referenced) by another request making room */
+        wb_status st = WB_OK;
+        for (int tries = 0; !e && !st && tries < 2; tries++) {
+            wb_error err = { 0 };
+            make_room(srv, r->key);
+            pthread_mutex_lock(&srv->adopt_mu);
+            e = sess_lookup(r);     /* another request found it first? */
+            st = e ? WB_OK : wb_http_sess_find(srv, r->id, r->key, &err);
+            if (!e && !st)
+                e = sess_lookup(r);
+            pthread_mutex_unlock(&srv->adopt_mu);
+            if (st && st != WB_E_NOT_FOUND) {
+                wb_http_error(r, 500, "session '%s': %s", r->id,
+                              err.message);
+                return NULL;
+            }
         }
     }
     if (!e)
