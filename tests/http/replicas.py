@@ -133,6 +133,15 @@ def out_of(res):
     return j.get("stdout", "").strip() if isinstance(j, dict) else j
 
 
+def wait_file(sid, name, secs=20):
+    """Until a step of session sid made /work/NAME (it runs now)."""
+    p = os.path.join(STATE, "sessions", sid, "work", name)
+    end = time.time() + secs
+    while not os.path.exists(p) and time.time() < end:
+        time.sleep(0.02)
+    return os.path.exists(p)
+
+
 def lease_files(sid):
     d = os.path.join(STATE, "sessions", sid)
     return sorted((int(n[6:]) for n in os.listdir(d)
@@ -213,7 +222,7 @@ def slow(i, secs):
 
 t = threading.Thread(target=slow, args=(0, "2.5"))
 t.start()
-time.sleep(0.6)
+wait_file(sid, "running")
 t0 = time.time()
 st, h, j = req(1, "POST", E, py(GUARD % "0"))
 waited = time.time() - t0
@@ -226,9 +235,9 @@ t.join()
 check("the first step finished (44)", res[0][0] == 200 and
       res[0][2].get("stdout") == "44\n", str(res[0]))
 # a short one waits instead of failing
-t = threading.Thread(target=slow, args=(2, "0.3"))
+t = threading.Thread(target=slow, args=(2, "0.6"))
 t.start()
-time.sleep(0.1)
+wait_file(sid, "running")
 st, _, j = req(1, "POST", E, py(GUARD % "0"))
 t.join()
 check("a step behind a short one waits for it, then runs (46)",
@@ -259,14 +268,15 @@ killed = {}
 def doomed():
     try:
         killed["r"] = req(0, "POST", E, py(
-            "x = 1000\nimport time\ntime.sleep(30)\nx = 2000"))
+            "x = 1000\nopen('/work/doomed', 'w').close()\n"
+            "import time\ntime.sleep(30)\nx = 2000"))
     except Exception as e:          # the connection dies with the replica
         killed["r"] = e
 
 
 t = threading.Thread(target=doomed)
 t.start()
-time.sleep(1.0)
+check("a step runs on replica 0", wait_file(sid, "doomed"))
 procs[0].send_signal(signal.SIGKILL)
 procs[0].wait()
 t.join()
@@ -396,15 +406,16 @@ drained = []
 
 
 def in_flight(i):
-    drained.append(req(i, "POST", "/v1/sessions/%s/exec" % s3,
-                       py("import time\ntime.sleep(0.8)\nprint('done')")))
+    drained.append(req(i, "POST", "/v1/sessions/%s/exec" % s3, py(
+        "import time\nopen('/work/m%d', 'w').close()\ntime.sleep(0.8)\n"
+        "print('done')" % i)))
 
 
 for i in range(3):
     # a step under way on the replica that is told to stop finishes
     t = threading.Thread(target=in_flight, args=(i,))
     t.start()
-    time.sleep(0.3)
+    wait_file(s3, "m%d" % i)
     procs[i].send_signal(signal.SIGTERM)
     rc = procs[i].wait(timeout=30)
     t.join()
