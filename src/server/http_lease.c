@@ -334,9 +334,10 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
                  : lease_state(dfd, n, srv->lease_ttl_ms);
         int rc = st == 1 ? take(dfd, n, srv->lease_ttl_ms) : 0;
         if (n < 0 || rc < 0) {
+            /* ENOENT: the session was deleted meanwhile */
+            res = errno == ENOENT ? WB_LEASE_GONE : WB_LEASE_ERROR;
             snprintf(msg, cap, "cannot take the session's lease: %s",
                      strerror(errno));
-            res = WB_LEASE_ERROR;
             break;
         }
         if (rc == 1) {
