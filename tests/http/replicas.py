@@ -305,6 +305,27 @@ check("the fork steps on replica 1 from the parent's state (18)",
 st, _, j = req(0, "POST", "/v1/sessions/%s/exec" % s2, py("print(y)"))
 check("the parent is not changed (8)", st == 200 and j.get("stdout") == "8\n",
       "%s %s" % (st, j))
+# the fork is busy on replica 1: deleting it or uploading to it through
+# another replica waits, then is refused; reading it is not
+FE = "/v1/sessions/%s" % fid
+busy = {}
+t = threading.Thread(target=lambda: busy.update(r=req(1, "POST", FE + "/exec",
+    py("import time\nopen('/work/busy', 'w').close()\ntime.sleep(3)"))))
+t.start()
+wait_file(fid, "busy")
+st_del, h_del, _ = req(2, "DELETE", FE)
+st_put, _, _ = req(0, "PUT", FE + "/files/late.txt", b"late")
+st_get, _, _ = req(0, "GET", FE + "/files/busy")
+t.join()
+check("a deletion while another replica runs a step: 409 + Retry-After",
+      st_del == 409 and "Retry-After" in h_del, "%s %s" % (st_del, h_del))
+check("an upload meanwhile: 409; a read meanwhile: 200",
+      st_put == 409 and st_get == 200, "%s %s" % (st_put, st_get))
+st, _, j = req(2, "DELETE", FE)
+check("the deletion after the step: 200", st == 200, "%s %s" % (st, j))
+st, _, j = req(1, "POST", FE + "/exec", py("1"))
+check("the replica that ran its step: 404 now", st == 404, "%s %s" % (st, j))
+fid = None
 st, _, j = req(1, "DELETE", "/v1/sessions/%s" % s2)
 check("delete through replica 1 (replicas 0 and 2 hold copies)",
       st == 200, "%s %s" % (st, j))
@@ -317,8 +338,8 @@ check("its directory is gone",
       not os.path.exists(os.path.join(STATE, "sessions", s2)))
 st, _, j = req(0, "GET", "/v1/sessions")
 ids = [s["id"] for s in j.get("sessions", [])]
-check("the list has the fork, not the deleted one",
-      fid in ids and s2 not in ids and sid in ids, str(ids))
+check("the list has neither deleted session",
+      s2 not in ids and sid in ids and len(ids) == 1, str(ids))
 
 # ---- hostile lease files ------------------------------------------------
 d = os.path.join(STATE, "sessions", sid)
