@@ -307,6 +307,12 @@ one_config() {
     run_counted http-native "$b/http-native.log" \
         env WASMBOX_GUESTS="$GUESTS" \
         timeout 900 bash tests/http/native.sh "$PWD/$b/wasmbox"
+    # three `wasmbox serve --shared-state` replicas on one state directory
+    # (docs/scale-out.md), in their own network namespace; every config
+    step "[$cfg] serve replicas sharing a state directory (tests/http/replicas.sh)"
+    run_counted http-replicas "$b/http-replicas.log" \
+        env WASMBOX_GUESTS="$GUESTS" \
+        timeout 600 bash tests/http/replicas.sh "$PWD/$b/wasmbox"
     step "[$cfg] hostile modules"
     run_counted hostile.sh "$b/hostile.log" \
         env WB_BUILD="$PWD/$b" MAX_RSS_MB=$rss bash tests/cli/hostile.sh

@@ -42,6 +42,16 @@ typedef struct wb_session_options {
                                  never another tenant's, and
                                  wb_session_close deletes it. Ignored
                                  without an isolation */
+    bool shared;             /* other processes (replicas of `wasmbox
+                                 serve`, docs/scale-out.md) serve this
+                                 state directory too, and the caller
+                                 serializes a session's steps between them
+                                 (a lease): opening an existing session
+                                 creates and rewrites nothing (a deleted one
+                                 is WB_E_NOT_FOUND), closing writes nothing
+                                 (another process may have stepped it
+                                 since), and wb_session_delete does not
+                                 wait for other processes' opens */
 } wb_session_options;
 
 /* ---- isolation: every session's guests in a worker process ------------

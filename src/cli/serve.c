@@ -75,6 +75,17 @@ static const char serve_help[] =
     "                          that a load balancer stops sending requests\n"
     "                          first; then drain (default 0: stop listening\n"
     "                          at once; at most 1h; a second signal ends it)\n"
+    "  --shared-state          other replicas of wasmbox serve share the state\n"
+    "                          directory (NFS, CephFS...): every replica serves\n"
+    "                          every session, one request that changes it at a\n"
+    "                          time under a lease (docs/scale-out.md); one busy\n"
+    "                          on another replica past --lease-wait -> 409\n"
+    "                          with Retry-After\n"
+    "  --lease-ttl DURATION    a lease's life without renewal: how long a\n"
+    "                          session stays locked by a replica that died on\n"
+    "                          another machine (default 15s; at least 1s)\n"
+    "  --lease-wait DURATION   how long a request waits for another replica's\n"
+    "                          lease (default 2s; at most 60s)\n"
     "  --scratch-dir DIR       where the throw-away workspaces of /v1/run live\n"
     "                          (default: a private directory in /dev/shm,\n"
     "                          removed at exit; else STATE/oneshot)\n"
@@ -113,7 +124,8 @@ enum {
     O_LISTEN = 256, O_POLICY, O_KEYS, O_STATE, O_GUESTS, O_SCRATCH, O_WORKERS,
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
-    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER, O_DRAIN_DELAY
+    O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER, O_DRAIN_DELAY,
+    O_SHARED, O_LEASE_TTL, O_LEASE_WAIT
 };
 
 static const struct option longopts[] = {
@@ -141,6 +153,9 @@ static const struct option longopts[] = {
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
     { "os-user", required_argument, NULL, O_OS_USER },
     { "tier", required_argument, NULL, O_TIER },
+    { "shared-state", no_argument, NULL, O_SHARED },
+    { "lease-ttl", required_argument, NULL, O_LEASE_TTL },
+    { "lease-wait", required_argument, NULL, O_LEASE_WAIT },
     /* tests (tests/escape/serve.sh): the workers resolve by the walk */
     { "x-resolve-walk", no_argument, NULL, O_RESOLVE_WALK },
     { NULL, 0, NULL, 0 }
@@ -174,6 +189,12 @@ static bool limit(wb_http_server *srv, int c, const char *v)
     case O_DRAIN_DELAY:
         return wb_parse_duration(v, &srv->drain_delay_ms) &&
                srv->drain_delay_ms <= 3600000u;
+    case O_LEASE_TTL:
+        return wb_parse_duration(v, &srv->lease_ttl_ms) &&
+               srv->lease_ttl_ms >= 1000;
+    case O_LEASE_WAIT:
+        return wb_parse_duration(v, &srv->lease_wait_ms) &&
+               srv->lease_wait_ms <= 60000;
     }
     return false;
 }
@@ -198,6 +219,7 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
         case O_OS_USER: o->os_user = optarg; break;
         case O_TIER: o->tier = optarg; break;
+        case O_SHARED: srv->shared = true; break;
         case O_RESOLVE_WALK: wb_resolve_force_walk(true); break;
         case '?':
         case ':': return wb_cli_opt_error(&g, c, "serve", WB_EXIT_USAGE);

@@ -252,6 +252,8 @@ static enum MHD_Result send_answer(wb_http_req *r)
                                 "Bearer realm=\"wasmbox\"");
     if (r->status == 405 && r->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->session[0])      /* affinity: an ingress may hash on it */
+        MHD_add_response_header(resp, "X-Wasmbox-Session", r->session);
     if (r->retry_after) {
         char ra[16];
         snprintf(ra, sizeof ra, "%u", r->retry_after);
@@ -497,10 +499,21 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
     signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_init(&srv->mu, NULL);
-    wb_http_sessions_restore(srv);     /* before the first request */
+    /* shared: sessions are found on disk at their first use here */
+    if (!srv->shared)
+        wb_http_sessions_restore(srv); /* before the first request */
+    else if (!wb_http_lease_start(srv)) {
+        snprintf(msg, cap, "cannot start the lease keeper thread");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return -1;
+    } else
+        fprintf(stderr, "wasmbox serve: shared state directory %s "
+                "(replica %s, leases of %llu ms)\n", srv->state_dir,
+                wb_http_lease_self(), (unsigned long long)srv->lease_ttl_ms);
     unsigned mhd_limit = wb_conn_init(&srv->guard, "serve");
     if (!wb_http_sched_start(srv)) {
         snprintf(msg, cap, "cannot start worker threads");
+        wb_http_lease_stop(srv);
         wb_conn_destroy(&srv->guard);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return -1;
@@ -580,6 +593,7 @@ int wb_http_serve(wb_http_server *srv, const wb_addr *addr, char *msg,
     }
     wb_http_sched_stop(srv);
     wb_http_sessions_close_all(srv);
+    wb_http_lease_stop(srv);
     wb_conn_destroy(&srv->guard);
     if (!rc)
         fprintf(stderr, "wasmbox serve: stopped\n");

@@ -15,6 +15,8 @@
  *                 budget), and restoring the sessions at start-up
  *   http_health.c readiness and liveness, the drain delay, the metrics
  *                 an autoscaler reads
+ *   http_lease.c  --shared-state: the lease a replica holds on a session
+ *                 while it changes it (docs/scale-out.md)
  * (the command line, src/cli/serve.c, fills a wb_http_server through
  * these and calls wb_http_serve; nothing here prints errors: they come
  * back as messages).
@@ -73,6 +75,11 @@ typedef struct wb_http_sess {
     unsigned refs;                 /* srv->mu */
     bool gone;                     /* deleted or expired (srv->mu) */
     uint64_t last_used_ms;         /* srv->mu */
+    /* --shared-state (http_lease.c) */
+    pthread_mutex_t lease_mu;      /* the two numbers and the lease file */
+    int64_t lease_n;               /* the lease held now; 0: none */
+    int64_t lease_last;            /* the last one this replica took */
+    uint64_t renewed;              /* the keeper's round (srv->mu) */
     struct wb_http_sess *next;
 } wb_http_sess;
 
@@ -102,6 +109,10 @@ typedef struct wb_http_server {
     wb_conn_guard guard;
     uint64_t drain_delay_ms;       /* --drain-delay: not ready, still
                                       serving, after SIGTERM */
+    /* --shared-state: replicas share the state directory; leases of
+       --lease-ttl, a request waits --lease-wait for one */
+    bool shared;
+    uint64_t lease_ttl_ms, lease_wait_ms;
 
     /* running state */
     struct MHD_Daemon *daemon;
@@ -126,6 +137,14 @@ typedef struct wb_http_server {
     double hist_sum;
     uint64_t in_flight;
     uint64_t responses[6];         /* 1xx..5xx by class; [0] unused */
+
+    /* the lease keeper (http_lease.c) */
+    pthread_mutex_t lease_kmu;
+    pthread_cond_t lease_kcv;
+    pthread_t lease_keeper;
+    bool lease_keeper_on, lease_stop;
+    uint64_t lease_round;          /* the keeper's own */
+    pthread_mutex_t adopt_mu;      /* one session found on disk at a time */
 } wb_http_server;
 
 /* Route ids (the table is in http_route.c; `wasmbox serve
@@ -159,6 +178,8 @@ typedef struct wb_http_req {
     size_t resp_len;
     const char *ctype;
     char allow[64];                /* 405: the Allow header */
+    char session[64];              /* X-Wasmbox-Session: the session the
+                                      answer is about (affinity) */
     struct wb_http_req *next;
 } wb_http_req;
 
@@ -239,6 +260,38 @@ void wb_http_health_metrics(FILE *f, wb_http_server *srv);
 /* After SIGTERM: mark the server not ready, then keep serving for
  * drain_delay_ms (a second signal of `set` ends it). */
 void wb_http_drain_delay(wb_http_server *srv, const sigset_t *set);
+/* Drop a reference to e (the last one of an unlinked entry frees it). */
+void wb_http_sess_put(wb_http_server *srv, wb_http_sess *e);
+/* --shared-state: find session `id` of key on disk (made or last used
+ * by another replica) and put it in the table; WB_E_NOT_FOUND when there
+ * is none of that key's (http_store.c). */
+wb_status wb_http_sess_find(wb_http_server *srv, const char *id,
+                            wb_http_key *key, wb_error *err);
+/* --shared-state: the sessions of `key` on disk, as GET /v1/sessions
+ * lists them (http_store.c); NULL: out of memory. */
+json_t *wb_http_sess_list_disk(wb_http_server *srv, const wb_http_key *key);
+json_t *wb_http_info_json(const char *id, const wb_budget *b,
+                          const wb_session_info *in);
+
+/* http_lease.c */
+typedef enum {
+    WB_LEASE_OK, WB_LEASE_BUSY, WB_LEASE_GONE, WB_LEASE_ERROR
+} wb_lease_result;
+/* This process's holder identity; false without randomness. */
+bool wb_http_lease_init(void);
+const char *wb_http_lease_self(void);
+/* Take e's lease (e->mu held), waiting up to --lease-wait: OK (*stale:
+ * another replica changed the session since this one last held it),
+ * BUSY (*retry_after: seconds to suggest), GONE (the session's directory
+ * is not there), ERROR; msg says why when not OK. */
+wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
+                                   bool *stale, unsigned *retry_after,
+                                   char *msg, size_t cap);
+/* Release e's lease, if held (`gone`: the session was deleted with it). */
+void wb_http_lease_drop(wb_http_server *srv, wb_http_sess *e, bool gone);
+/* The keeper thread that renews held leases. */
+bool wb_http_lease_start(wb_http_server *srv);
+void wb_http_lease_stop(wb_http_server *srv);
 
 /* http_limits.c */
 /* Tighten `b` with a request's "limits" object; false with msg set (the

@@ -14,10 +14,14 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "sandbox/sandbox.h"
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include "session/wb_session.h"
 
 #define MAX_GET_FILE (64u << 20)
 
@@ -412,7 +416,8 @@ static void h_run(wb_http_req *r)
 
 /* ---- sessions -------------------------------------------------------- */
 
-static wb_http_sess *sess_get(wb_http_req *r)
+/* r's session in the table, referenced; NULL if it is not there. */
+static wb_http_sess *sess_lookup(wb_http_req *r)
 {
     wb_http_server *srv = r->srv;
     wb_http_sess *e;
@@ -426,21 +431,83 @@ static wb_http_sess *sess_get(wb_http_req *r)
         e->last_used_ms = wb_http_now_ms();
     }
     pthread_mutex_unlock(&srv->mu);
-    if (!e)
-        wb_http_error(r, 404, "no session '%s'", r->id);
     return e;
 }
 
 static void sess_free(wb_http_sess *e)
 {
     pthread_mutex_destroy(&e->mu);
+    pthread_mutex_destroy(&e->lease_mu);
     free(e);
+}
+
+static void sess_unlink(wb_http_server *srv, wb_http_sess *e);
+static wb_status sess_end(wb_http_server *srv, wb_http_sess *e, bool del,
+                          wb_error *err);
+static void make_room(wb_http_server *srv, const wb_http_key *key);
+
+/* --shared-state: is session e still on disk? Another replica may have
+ * deleted it (or its idle expiry did); then this replica's copy goes. */
+static bool sess_on_disk(wb_http_server *srv, wb_http_sess *e)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/sessions/%s/serve.json",
+             srv->state_dir, e->id);
+    if (stat(path, &sb) == 0 || errno != ENOENT)
+        return true;
+    pthread_mutex_lock(&srv->mu);
+    bool mine = !e->gone;
+    if (mine) {
+        sess_unlink(srv, e);
+        e->refs++;                      /* sess_end's */
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (mine)
+        sess_end(srv, e, false, NULL);
+    return false;
+}
+
+/* r's session, referenced: in the table, or (--shared-state) found on
+ * disk; NULL with 404 (or 500) answered. */
+static wb_http_sess *sess_get(wb_http_req *r)
+{
+    wb_http_server *srv = r->srv;
+    wb_http_sess *e = sess_lookup(r);
+    if (e && srv->shared && !sess_on_disk(srv, e)) {
+        wb_http_sess_put(srv, e);
+        e = NULL;
+    } else if (!e && srv->shared && wb_sess_valid_id(r->id)) {
+        /* twice: a copy just found may be evicted (it is idle until
+           referenced) by another request making room */
+        wb_status st = WB_OK;
+        for (int tries = 0; !e && !st && tries < 2; tries++) {
+            wb_error err = { 0 };
+            make_room(srv, r->key);
+            pthread_mutex_lock(&srv->adopt_mu);
+            e = sess_lookup(r);     /* another request found it first? */
+            st = e ? WB_OK : wb_http_sess_find(srv, r->id, r->key, &err);
+            if (!e && !st)
+                e = sess_lookup(r);
+            pthread_mutex_unlock(&srv->adopt_mu);
+            if (st && st != WB_E_NOT_FOUND) {
+                wb_http_error(r, 500, "session '%s': %s", r->id,
+                              err.message);
+                return NULL;
+            }
+        }
+    }
+    if (!e)
+        wb_http_error(r, 404, "no session '%s'", r->id);
+    else
+        snprintf(r->session, sizeof r->session, "%s", e->id);
+    return e;
 }
 
 /* Drop a reference. A session is idle from the end of its last request:
  * a step that ran longer than the idle expiry must not have its session
  * deleted right after it. */
-static void sess_put(wb_http_server *srv, wb_http_sess *e)
+void wb_http_sess_put(wb_http_server *srv, wb_http_sess *e)
 {
     pthread_mutex_lock(&srv->mu);
     e->last_used_ms = wb_http_now_ms();
@@ -450,15 +517,54 @@ static void sess_put(wb_http_server *srv, wb_http_sess *e)
         sess_free(e);
 }
 
-/* Lock e for use; false (404 set) when it was closed meanwhile. */
-static bool sess_lock(wb_http_req *r, wb_http_sess *e)
+#define sess_put wb_http_sess_put
+
+/* --shared-state: take e's lease (e->mu held), and reload e's session
+ * when another replica changed it since; false with the answer set (409
+ * and Retry-After while another replica holds it). */
+static bool sess_lease(wb_http_req *r, wb_http_sess *e)
+{
+    bool stale = false;
+    unsigned retry = 1;
+    char msg[300];
+    switch (wb_http_lease_take(r->srv, e, &stale, &retry, msg, sizeof msg)) {
+    case WB_LEASE_OK:
+        if (stale)
+            wb_sess_reload(e->s);
+        return true;
+    case WB_LEASE_BUSY:
+        wb_http_error(r, 409, "%s", msg);
+        r->retry_after = retry;
+        return false;
+    case WB_LEASE_GONE:
+        wb_http_error(r, 404, "no session '%s'", r->id);
+        return false;
+    default:
+        wb_http_error(r, 500, "session '%s': %s", r->id, msg);
+        return false;
+    }
+}
+
+/* Lock e for use; false (404 set) when it was closed meanwhile. `change`:
+ * the request changes the session, which with --shared-state takes its
+ * lease too (reads do not: they see the files as they are). */
+static bool sess_lock(wb_http_req *r, wb_http_sess *e, bool change)
 {
     pthread_mutex_lock(&e->mu);
-    if (e->s)
+    if (e->s && (!change || !r->srv->shared || sess_lease(r, e)))
         return true;
+    if (!e->s)
+        wb_http_error(r, 404, "no session '%s'", r->id);
     pthread_mutex_unlock(&e->mu);
-    wb_http_error(r, 404, "no session '%s'", r->id);
     return false;
+}
+
+/* Unlock e, and release its lease when one is held. */
+static void sess_unlock(wb_http_server *srv, wb_http_sess *e)
+{
+    if (srv->shared)
+        wb_http_lease_drop(srv, e, false);
+    pthread_mutex_unlock(&e->mu);
 }
 
 /* Unlink e from the table (srv->mu held); the caller then closes it. */
@@ -501,6 +607,7 @@ static wb_http_sess *sess_new(wb_http_server *srv, wb_http_key *key,
     if (!e)
         return NULL;
     pthread_mutex_init(&e->mu, NULL);
+    pthread_mutex_init(&e->lease_mu, NULL);
     e->policy = srv->policy;
     e->policy.budget = *b;
     e->budget = *b;
@@ -530,16 +637,51 @@ static void sess_link(wb_http_server *srv, wb_http_sess *e, uint64_t idle_ms)
     srv->sessions = e;
 }
 
-static json_t *info_json(const wb_http_sess *e, const wb_session_info *in)
+json_t *wb_http_info_json(const char *id, const wb_budget *b,
+                          const wb_session_info *in)
 {
-    json_t *j = json_pack("{s:s, s:o}", "id", e->id, "limits",
-                          budget_json(&e->budget));
+    json_t *j = json_pack("{s:s, s:o}", "id", id, "limits", budget_json(b));
     if (j && in) {
         json_object_set_new(j, "created", json_integer(in->created));
         json_object_set_new(j, "last_used", json_integer(in->last_used));
         json_object_set_new(j, "steps", json_integer((json_int_t)in->steps));
     }
     return j;
+}
+
+/* --shared-state: close (not delete) the idle copy (of `key`'s, or any
+ * key's when NULL) this replica used least recently, to make room: the
+ * session stays on disk for any replica. False when none is idle. */
+static bool evict_idle(wb_http_server *srv, const wb_http_key *key)
+{
+    pthread_mutex_lock(&srv->mu);
+    wb_http_sess *old = NULL;
+    for (wb_http_sess *e = srv->sessions; e; e = e->next)
+        if (!e->refs && (!key || e->key == key) &&
+            (!old || e->last_used_ms < old->last_used_ms))
+            old = e;
+    if (old) {
+        sess_unlink(srv, old);
+        old->refs++;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (old)
+        sess_end(srv, old, false, NULL);
+    return old != NULL;
+}
+
+/* --shared-state: room for one more open session of `key` (its idle
+ * copies of other replicas' sessions are evicted first). */
+static void make_room(wb_http_server *srv, const wb_http_key *key)
+{
+    for (int i = 0; i < 4; i++) {
+        pthread_mutex_lock(&srv->mu);
+        bool full = srv->nsessions >= srv->max_sessions;
+        bool quota = key->sessions >= srv->max_sessions_per_key;
+        pthread_mutex_unlock(&srv->mu);
+        if ((!full && !quota) || !evict_idle(srv, quota ? key : NULL))
+            return;
+    }
 }
 
 /* A new entry of r's key with budget b and its slots reserved; NULL
@@ -552,6 +694,8 @@ static wb_http_sess *sess_reserve(wb_http_req *r, const wb_budget *b)
         wb_http_error(r, 500, "out of memory");
         return NULL;
     }
+    if (srv->shared)
+        make_room(srv, r->key);
     pthread_mutex_lock(&srv->mu);
     unsigned mine = r->key->sessions;
     bool full = srv->nsessions >= srv->max_sessions;
@@ -634,7 +778,8 @@ static void h_sess_create(wb_http_req *r)
         wb_http_error(r, 500, "cannot create the session: %s", err.message);
         return;
     }
-    json_t *out = info_json(e, NULL);
+    json_t *out = wb_http_info_json(e->id, &e->budget, NULL);
+    snprintf(r->session, sizeof r->session, "%s", e->id);
     json_object_set_new(out, "created", json_integer((json_int_t)created));
     wb_http_json(r, 201, out);
 }
@@ -675,12 +820,12 @@ static void h_sess_fork(wb_http_req *r)
     wb_http_sess *e = ok ? sess_reserve(r, &p->budget) : NULL;
     wb_error err = { 0 };
     wb_status st = WB_E_NOT_FOUND;
-    bool locked = e && sess_lock(r, p);
+    bool locked = e && sess_lock(r, p, true);
     if (locked) {
         wb_session_options o = srv->opts;
         o.policy = &e->policy;
         st = wb_session_fork(p->s, &o, &e->s, &err);
-        pthread_mutex_unlock(&p->mu);
+        sess_unlock(srv, p);
     }
     int64_t created = (int64_t)time(NULL);
     if (e)
@@ -689,7 +834,8 @@ static void h_sess_fork(wb_http_req *r)
         wb_http_error(r, st == WB_E_LIMIT ? 413 : 500, "cannot fork "
                       "the session: %s", err.message);
     } else if (e && !st) {
-        json_t *out = info_json(e, NULL);
+        json_t *out = wb_http_info_json(e->id, &e->budget, NULL);
+        snprintf(r->session, sizeof r->session, "%s", e->id);
         json_object_set_new(out, "created", json_integer(created));
         json_object_set_new(out, "parent", json_string(p->id));
         wb_http_json(r, 201, out);
@@ -700,6 +846,14 @@ static void h_sess_fork(wb_http_req *r)
 static void h_sess_list(wb_http_req *r)
 {
     wb_http_server *srv = r->srv;
+    if (srv->shared) {          /* every replica's, from the disk */
+        json_t *arr = wb_http_sess_list_disk(srv, r->key);
+        if (!arr)
+            wb_http_error(r, 500, "out of memory");
+        else
+            wb_http_json(r, 200, json_pack("{s:o}", "sessions", arr));
+        return;
+    }
     wb_session_info *list = NULL;
     size_t n = 0;
     wb_error err = { 0 };
@@ -716,7 +870,7 @@ static void h_sess_list(wb_http_req *r)
         for (size_t i = 0; i < n && !in; i++)
             if (!strcmp(list[i].id, e->id))
                 in = &list[i];
-        json_array_append_new(arr, info_json(e, in));
+        json_array_append_new(arr, wb_http_info_json(e->id, &e->budget, in));
     }
     pthread_mutex_unlock(&srv->mu);
     free(list);
@@ -735,9 +889,34 @@ static void h_sess_get(wb_http_req *r)
     for (size_t i = 0; i < n && !in; i++)
         if (!strcmp(list[i].id, e->id))
             in = &list[i];
-    wb_http_json(r, 200, info_json(e, in));
+    wb_http_json(r, 200, wb_http_info_json(e->id, &e->budget, in));
     free(list);
     sess_put(r->srv, e);
+}
+
+/* --shared-state: delete e under its lease (no other replica is
+ * changing it), then drop it from the table; other replicas' copies go
+ * at their next use (sess_on_disk). */
+static void delete_shared(wb_http_req *r, wb_http_sess *e)
+{
+    wb_http_server *srv = r->srv;
+    if (!sess_lock(r, e, true))
+        return;
+    wb_error err = { 0 };
+    wb_session_close(e->s);
+    e->s = NULL;
+    wb_status st = wb_session_delete(&srv->opts, e->id, &err);
+    wb_http_lease_drop(srv, e, true);
+    pthread_mutex_unlock(&e->mu);
+    pthread_mutex_lock(&srv->mu);
+    if (!e->gone)
+        sess_unlink(srv, e);
+    pthread_mutex_unlock(&srv->mu);
+    if (st)
+        wb_http_error(r, 500, "%s", err.message);
+    else
+        wb_http_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted",
+                                       1));
 }
 
 static void h_sess_delete(wb_http_req *r)
@@ -746,6 +925,11 @@ static void h_sess_delete(wb_http_req *r)
     wb_http_sess *e = sess_get(r);
     if (!e)
         return;
+    if (srv->shared) {
+        delete_shared(r, e);
+        sess_put(srv, e);
+        return;
+    }
     pthread_mutex_lock(&srv->mu);
     bool mine = !e->gone;
     if (mine)
@@ -782,9 +966,9 @@ static void h_exec(wb_http_req *r)
                           "when creating the session (POST /v1/sessions "
                           "{\"limits\": {\"%s\": ...}})", f,
                           wb_lang_name(q.lang), f, f);
-        } else if (sess_lock(r, e)) {
+        } else if (sess_lock(r, e, true)) {
             run_step(r, e->s, &q, true);     /* q.budget: this step only */
-            pthread_mutex_unlock(&e->mu);
+            sess_unlock(r->srv, e);
         }
     }
     step_req_free(&q);
@@ -797,12 +981,12 @@ static void h_file_put(wb_http_req *r)
     wb_http_sess *e = sess_get(r);
     if (!e)
         return;
-    if (sess_lock(r, e)) {
+    if (sess_lock(r, e, true)) {
         wb_error err = { 0 };
         wb_status st = wb_session_put_file(e->s, r->path, r->body ? r->body
                                            : (const uint8_t *)"", r->len,
                                            &err);
-        pthread_mutex_unlock(&e->mu);
+        sess_unlock(r->srv, e);
         if (st)
             put_error(r, st, "", err.message);
         else                  /* a name need not be UTF-8: as listed */
@@ -819,7 +1003,7 @@ static void h_file_get(wb_http_req *r)
     wb_http_sess *e = sess_get(r);
     if (!e)
         return;
-    if (sess_lock(r, e)) {
+    if (sess_lock(r, e, false)) {
         wb_error err = { 0 };
         uint8_t *data = NULL;
         size_t n = 0;
@@ -844,7 +1028,7 @@ static void h_files_list(wb_http_req *r)
     wb_http_sess *e = sess_get(r);
     if (!e)
         return;
-    if (sess_lock(r, e)) {
+    if (sess_lock(r, e, false)) {
         wb_error err = { 0 };
         wb_file_entry *fe = NULL;
         size_t n = 0;
@@ -921,7 +1105,9 @@ void wb_http_sessions_expire(wb_http_server *srv)
             if (!e)
                 break;
             wb_error err = { 0 };
-            if (sess_end(srv, e, true, &err))
+            /* shared: only this replica's copy goes; the session on
+               disk expires by its recorded last use (below) */
+            if (sess_end(srv, e, !srv->shared, &err))
                 fprintf(stderr, "wasmbox serve: expiry: %s\n", err.message);
         }
         /* sessions on disk that this server does not hold open (from an

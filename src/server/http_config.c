@@ -176,6 +176,9 @@ void wb_http_server_init(wb_http_server *srv)
     srv->guard.request_ms = 60000;
     srv->max_per_client = UINT_MAX;       /* by the address: prepare */
     snprintf(srv->anon.name, sizeof srv->anon.name, "anonymous");
+    srv->lease_ttl_ms = 15000;
+    srv->lease_wait_ms = 2000;
+    pthread_mutex_init(&srv->adopt_mu, NULL);
 }
 
 /* Without keys, only on a loopback address; with keys, there must be
@@ -256,8 +259,14 @@ bool wb_http_server_prepare(wb_http_server *srv, const wb_addr *addr,
         return false;
     }
     srv->opts.state_dir = srv->state_dir;
+    srv->opts.shared = srv->shared;
     srv->run_opts = srv->opts;
     srv->run_opts.state_dir = srv->run_state_dir;
+    srv->run_opts.shared = false;       /* a throw-away one is ours alone */
+    if (srv->shared && !wb_http_lease_init()) {
+        snprintf(msg, cap, "no randomness for this replica's id");
+        return false;
+    }
     wb_session_expire(&srv->opts, NULL, NULL);
     return true;
 }

@@ -20,7 +20,11 @@
  * server, is not served (one line on stderr each; its directory is left
  * as it is for the operator). A restored session's budget is the
  * recorded one, tightened further when the server's policy is now
- * narrower. */
+ * narrower.
+ *
+ * With --shared-state nothing is restored at start-up: a session is
+ * found on disk at its first request (wb_http_sess_find, the same
+ * checks), and the list comes from the disk (docs/scale-out.md). */
 #include "server/http.h"
 #include "common/error.h"
 #include "common/file.h"
@@ -247,4 +251,67 @@ void wb_http_sessions_restore(wb_http_server *srv)
     if (restored)
         fprintf(stderr, "wasmbox serve: %u session%s restored from %s\n",
                 restored, restored == 1 ? "" : "s", path);
+}
+
+/* --shared-state ---------------------------------------------------- */
+
+/* The record of session `id`, checked: its owner and budget; false with
+ * why set (no directory, no record, damage, an owner not known here). */
+static bool load_record(wb_http_server *srv, const char *id,
+                        wb_http_key **key, wb_budget *b, char *why,
+                        size_t cap)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sessions/%s", srv->state_dir, id);
+    int sub = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    why[0] = 0;                      /* stays empty: no such session */
+    if (sub < 0) {
+        if (errno != ENOENT)
+            snprintf(why, cap, "%s", strerror(errno));
+        return false;
+    }
+    json_t *j = read_record(sub, why, cap);
+    close(sub);
+    bool ok = j && check_record(srv, j, id, key, b, why, cap);
+    json_decref(j);
+    return ok;
+}
+
+wb_status wb_http_sess_find(wb_http_server *srv, const char *id,
+                            wb_http_key *key, wb_error *err)
+{
+    wb_http_key *owner = NULL;
+    wb_budget b;
+    char why[600];
+    /* not there, or not this key's: the same 404 (another key's session
+       is not told apart from none); damage is logged for the operator */
+    if (!load_record(srv, id, &owner, &b, why, sizeof why)) {
+        if (why[0] && !strstr(why, "no " RECORD))
+            fprintf(stderr, "wasmbox serve: session '%s' not served: %s\n",
+                    id, why);
+        return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
+    }
+    if (owner != key)
+        return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'", id);
+    return wb_http_sess_adopt(srv, id, key, &b, 0, err);
+}
+
+json_t *wb_http_sess_list_disk(wb_http_server *srv, const wb_http_key *key)
+{
+    wb_session_info *list = NULL;
+    size_t n = 0;
+    json_t *arr = json_array();
+    if (!arr || wb_session_list(&srv->opts, &list, &n, NULL))
+        return arr;
+    for (size_t i = 0; i < n; i++) {
+        wb_http_key *owner = NULL;
+        wb_budget b;
+        char why[600];
+        if (load_record(srv, list[i].id, &owner, &b, why, sizeof why) &&
+            owner == key)
+            json_array_append_new(arr, wb_http_info_json(list[i].id, &b,
+                                                         &list[i]));
+    }
+    free(list);
+    return arr;
 }

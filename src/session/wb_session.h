@@ -58,10 +58,17 @@ struct wb_session {
                                            the worker: it is not reused */
     uint32_t wk_runs;                   /* sessions the worker served */
     char tenant[64];
+    bool shared;                        /* wb_session_options.shared */
 };
 
 /* store */
 int64_t wb_sess_now(void);
+/* Another process stepped shared session s since this copy last did
+ * (the caller holds the session's lease, no step of s runs): end its
+ * interpreters (and worker) without forgetting their checkpoint on
+ * disk, and read its times and step count again, so that the next step
+ * starts from that checkpoint, as a reopened session does. */
+void wb_sess_reload(wb_session *s);
 wb_status wb_sess_save(wb_session *s, wb_error *err);
 /* Write `data` to dirfd/name via a temp file + fsync + rename. */
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,

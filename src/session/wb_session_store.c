@@ -280,10 +280,10 @@ static wb_status set_paths(wb_session *s, const char *guests_dir,
 /* Create the directories and take the shared lock on the session's own
  * directory: the one at s->root once locked (an expiry may have moved
  * the one we created away meanwhile; then again). */
-static wb_status lock_root(wb_session *s, wb_error *err)
+static wb_status lock_root(wb_session *s, bool make, wb_error *err)
 {
     for (int tries = 0; tries < 8; tries++) {
-        if (mkdirs(s->ws) != 0)
+        if (make && mkdirs(s->ws) != 0)
             break;
         int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
                       O_CLOEXEC);
@@ -295,6 +295,9 @@ static wb_status lock_root(wb_session *s, wb_error *err)
             int e = errno;
             if (fd >= 0)
                 close(fd);
+            if (!make && e == ENOENT)     /* deleted by another process */
+                return wb_err_set(err, WB_E_NOT_FOUND, "no session '%s'",
+                                  s->id);
             return wb_err_set(err, WB_E_IO, "%s: cannot lock: %s",
                                 s->root, strerror(e));
         }
@@ -322,22 +325,50 @@ wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
     return set_paths(s, guests_dir, err);
 }
 
-/* Times and counts from session.json when the session existed. */
-static void load_state(wb_session *s)
+/* Times and counts from session.json when the session existed (false
+ * when it did not). */
+static bool load_state(wb_session *s, const char *why)
 {
     wb_session_info info;
     s->last_used = wb_sess_now();
     s->created = s->last_used;
     if (!load_meta(s->root, &info))
-        return;
+        return false;
     s->created = info.created;
     s->steps = info.steps;
     /* a previous process may have held interpreter state */
     for (int l = 0; l < WB_LANG_COUNT; l++) {
         s->lost[l] = info.steps > 0;
-        snprintf(s->lost_why[l], sizeof s->lost_why[l],
-                 "the session was reopened");
+        snprintf(s->lost_why[l], sizeof s->lost_why[l], "%s", why);
     }
+    return true;
+}
+
+void wb_sess_reload(wb_session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int l = 0; l < WB_LANG_COUNT; l++)
+        if (s->kernel[l]) {
+            wb_kernel_stop(s->kernel[l]);
+            s->kernel[l] = NULL;
+        }
+    if (s->iso && !s->wk_pooled)
+        wb_worker_stop(s);             /* its kernels go with it */
+    load_state(s, "the session ran in another process");
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Open's last part, its directory locked: an existing shared session is
+ * only read (another process may be stepping it: nothing is rewritten,
+ * and one that has no session.json is not there); any other is read
+ * when it exists, then written. */
+static wb_status load_or_save(wb_session *s, bool existing, wb_error *err)
+{
+    bool had = load_state(s, "the session was reopened");
+    if (existing)
+        return had ? WB_OK : wb_err_set(err, WB_E_NOT_FOUND, "no session "
+                                        "'%s'", s->id);
+    return wb_sess_save(s, err);
 }
 
 wb_status wb_session_open(const wb_session_options *o, const char *id,
@@ -353,6 +384,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
     pthread_mutex_init(&s->mu, NULL);
     wb_sandbox_config_init(&s->own_policy);
     s->policy = o && o->policy ? o->policy : &s->own_policy;
+    s->shared = o && o->shared;
     if (o && o->settings)
         s->settings = *o->settings;
     else
@@ -374,10 +406,8 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         st = wb_err_set(err, WB_E_IO, "no randomness for an id");
     if (!st && !(st = set_paths(s, o ? o->guests_dir : NULL, err)) &&
         !(s->wk_pooled && (st = wb_pool_paths(s, true, err))) &&
-        !(st = lock_root(s, err))) {
-        load_state(s);
-        st = wb_sess_save(s, err);
-    }
+        !(st = lock_root(s, !(s->shared && id), err)))
+        st = load_or_save(s, s->shared && id, err);
     if (st) {
         if (s->wk_pooled)
             wb_pool_release(s);
@@ -428,7 +458,7 @@ void wb_session_close(wb_session *s)
         wb_pool_release(s);        /* and the session is deleted */
     else if (s->iso)
         wb_worker_stop(s);
-    if (!s->wk_pooled)
+    if (!s->wk_pooled && !s->shared)
         wb_sess_save(s, NULL);
     sess_free(s);
 }
@@ -558,7 +588,8 @@ wb_status wb_session_delete(const wb_session_options *o, const char *id,
         return st;
     int fd = openat(dfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
                     O_CLOEXEC);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+    /* shared: the caller's lease, not the lock, says nobody steps it */
+    if (fd >= 0 && ((o && o->shared) || flock(fd, LOCK_EX | LOCK_NB) == 0))
         st = bury(dfd, path, id, fd, err);
     else if (fd >= 0) {
         int e = errno;

@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""tests/http/replicas.py WASMBOX DIR: three `wasmbox serve --shared-state`
+replicas on 127.0.0.1 sharing DIR/state, and a small round-robin client in
+front of them, as a load balancer would be (run by replicas.sh inside its
+own network namespace; DIR holds keys, policy, logs).
+
+The client sends each request to the next replica; a refused or reset
+connection (a replica that is stopping or stopped) and a 503 of a draining
+replica are retried on the next one, as an ingress retries a request that
+no backend started; a 409 (the session is busy on another replica) is
+retried after a short pause. Cases: a session moves between replicas with
+its variables and files, a stale warm copy is not used, concurrent steps
+through different replicas never overlap, a SIGKILL mid-step loses only
+that step, a rolling restart under load loses no request, deletion and
+fork across replicas, hostile lease files, bad options.
+Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed, N skipped".
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+W, T = sys.argv[1], sys.argv[2]
+PORTS = [18081, 18082, 18083]
+KA = "Bearer " + open(os.path.join(T, "key-a")).read().strip()
+KB = "Bearer " + open(os.path.join(T, "key-b")).read().strip()
+STATE = os.path.join(T, "state")
+passed = failed = 0
+procs = [None, None, None]
+
+
+def check(name, ok, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL %s: %s" % (name, why))
+    sys.stdout.flush()
+    return ok
+
+
+def start(i, extra=()):
+    log = open(os.path.join(T, "r%d.log" % i), "ab")
+    procs[i] = subprocess.Popen(
+        [W, "serve", "--listen", "127.0.0.1:%d" % PORTS[i], "--state-dir",
+         STATE, "--policy", os.path.join(T, "policy.yaml"), "--api-keys",
+         os.path.join(T, "keys"), "--shared-state", "--lease-wait", "1s",
+         *extra], stderr=log, stdout=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", PORTS[i], timeout=2)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def req(i, method, path, body=None, key=KA, timeout=60):
+    """One request to replica i: (status, headers, parsed body or text)."""
+    c = http.client.HTTPConnection("127.0.0.1", PORTS[i], timeout=timeout)
+    data = body if isinstance(body, (bytes, type(None))) else \
+        json.dumps(body).encode()
+    c.request(method, path, body=data, headers={"Authorization": key})
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    try:
+        out = json.loads(raw)
+    except ValueError:
+        out = raw
+    return r.status, dict(r.getheaders()), out
+
+
+class RoundRobin:
+    """The load balancer: next replica each request; what no replica
+    started (refused, reset before an answer, 503 draining) goes to the
+    next; 409 (busy elsewhere) is retried after a pause."""
+
+    def __init__(self):
+        self.n = 0
+        self.mu = threading.Lock()
+        self.moved = 0      # requests retried on another replica
+        self.why = {}       # ... by the reason
+        self.busy = 0       # 409s retried
+
+    def count(self, why):
+        with self.mu:
+            self.moved += 1
+            self.why[why] = self.why.get(why, 0) + 1
+
+    def next(self):
+        with self.mu:
+            self.n += 1
+            return self.n % 3
+
+    def __call__(self, method, path, body=None, key=KA, deadline=60):
+        end = time.time() + deadline
+        while time.time() < end:
+            i = self.next()
+            try:
+                st, h, out = req(i, method, path, body, key)
+            except (ConnectionRefusedError, ConnectionResetError,
+                    http.client.RemoteDisconnected, BrokenPipeError) as e:
+                self.count(type(e).__name__)
+                continue
+            if st == 503:
+                self.count("503")
+                continue
+            if st == 409 and "Retry-After" in h:
+                with self.mu:
+                    self.busy += 1
+                time.sleep(0.05)
+                continue
+            return st, h, out, i
+        return 0, {}, "no replica answered", -1
+
+
+def py(code):
+    return {"language": "python", "code": code}
+
+
+def out_of(res):
+    st, h, j = res[:3]
+    return j.get("stdout", "").strip() if isinstance(j, dict) else j
+
+
+def wait_file(sid, name, secs=20):
+    """Until a step of session sid made /work/NAME (it runs now)."""
+    p = os.path.join(STATE, "sessions", sid, "work", name)
+    end = time.time() + secs
+    while not os.path.exists(p) and time.time() < end:
+        time.sleep(0.02)
+    return os.path.exists(p)
+
+
+def lease_files(sid):
+    d = os.path.join(STATE, "sessions", sid)
+    return sorted((int(n[6:]) for n in os.listdir(d)
+                   if re.fullmatch(r"lease\.[1-9][0-9]{0,17}", n)))
+
+
+# ---- start-up ------------------------------------------------------------
+for i in range(3):
+    if not check("replica %d starts with --shared-state" % i, start(i),
+                 open(os.path.join(T, "r%d.log" % i)).read()[-400:]):
+        sys.exit(1)
+lb = RoundRobin()
+
+# ---- a session moves between replicas -----------------------------------
+st, h, j = req(0, "POST", "/v1/sessions", {})
+sid = j.get("id", "") if isinstance(j, dict) else ""
+check("created through replica 0", st == 201 and sid, "%s %s" % (st, j))
+check("X-Wasmbox-Session names it (affinity)",
+      h.get("X-Wasmbox-Session") == sid, str(h))
+E = "/v1/sessions/%s/exec" % sid
+st, h, j = req(0, "POST", E, py(
+    "x = 41\nopen('/work/f.txt', 'w').write('from replica 0')"))
+check("step 1 on replica 0", st == 200 and j.get("outcome") == "exited",
+      "%s %s" % (st, j))
+check("a step's answer names its session", h.get("X-Wasmbox-Session") == sid)
+st, h, j = req(1, "POST", E, py("x += 1\nprint(x, open('/work/f.txt').read())"))
+check("step 2 on replica 1: variable and file intact",
+      st == 200 and j.get("stdout") == "42 from replica 0\n",
+      "%s %s" % (st, j))
+check("replica 1 restored it from its checkpoint",
+      "checkpoint" in j.get("note", ""), j.get("note"))
+st, _, j = req(2, "PUT", "/v1/sessions/%s/files/g.txt" % sid, b"from 2")
+check("a file uploaded through replica 2", st == 200, "%s %s" % (st, j))
+st, h, j = req(2, "POST", E, py("x += 1\nprint(x, open('/work/g.txt').read())"))
+check("step 3 on replica 2", st == 200 and j.get("stdout") == "43 from 2\n",
+      "%s %s" % (st, j))
+# replica 0 still holds the interpreter of step 1 (x = 41): stale
+st, _, j = req(0, "POST", E, py("print(x)"))
+check("replica 0 reloads its stale copy (43, not 41)",
+      st == 200 and j.get("stdout") == "43\n", "%s %s" % (st, j))
+st, _, j = req(1, "GET", "/v1/sessions/%s/files/g.txt" % sid)
+check("the file reads back on replica 1", st == 200 and j == b"from 2",
+      "%s %r" % (st, j))
+st, _, j = req(0, "GET", "/v1/sessions/%s/files" % sid)
+names = sorted(f["path"] for f in j.get("files", [])) \
+    if isinstance(j, dict) else []
+check("the file list on replica 0", names == ["f.txt", "g.txt"], str(j))
+st, _, j = req(2, "GET", "/v1/sessions/%s" % sid)
+check("the step count is every replica's (4)",
+      st == 200 and j.get("steps") == 4, "%s %s" % (st, j))
+st, _, j = req(1, "GET", "/v1/sessions")
+ids = [s["id"] for s in j.get("sessions", [])] if isinstance(j, dict) else []
+check("listed on a replica that never served it", sid in ids, str(j))
+for i, (m, p) in enumerate([("GET", ""), ("POST", "/exec"),
+                            ("GET", "/files/f.txt"), ("DELETE", "")]):
+    st, _, j = req((i + 1) % 3, m, "/v1/sessions/%s%s" % (sid, p),
+                   py("1") if m == "POST" else None, key=KB)
+    check("another key: %s %s is 404 on replica %d" % (m, p or "/",
+                                                       (i + 1) % 3),
+          st == 404, "%s %s" % (st, j))
+st, _, j = req(0, "GET", "/v1/sessions", key=KB)
+check("another key lists nothing", st == 200 and j.get("sessions") == [],
+      str(j))
+st, _, j = req(1, "GET", "/v1/sessions/..%2fetc/files")
+check("a hostile id is a 404", st in (400, 404), "%s %s" % (st, j))
+
+# ---- concurrent steps through different replicas never overlap ----------
+GUARD = ("import os, time\n"
+         "fd = os.open('/work/running', os.O_CREAT | os.O_EXCL | os.O_WRONLY)\n"
+         "time.sleep(%s)\nx += 1\nos.close(fd)\nos.remove('/work/running')\n"
+         "print(x)")
+res = {}
+
+
+def slow(i, secs):
+    res[i] = req(i, "POST", E, py(GUARD % secs))
+
+
+t = threading.Thread(target=slow, args=(0, "2.5"))
+t.start()
+wait_file(sid, "running")
+t0 = time.time()
+st, h, j = req(1, "POST", E, py(GUARD % "0"))
+waited = time.time() - t0
+check("a step while another replica runs one: 409",
+      st == 409, "%s %s" % (st, j))
+check("... with Retry-After", h.get("Retry-After", "").isdigit(), str(h))
+check("... after waiting about --lease-wait (1 s)", 0.8 <= waited < 2.5,
+      "%.2f s" % waited)
+t.join()
+check("the first step finished (44)", res[0][0] == 200 and
+      res[0][2].get("stdout") == "44\n", str(res[0]))
+# a short one waits instead of failing
+t = threading.Thread(target=slow, args=(2, "0.6"))
+t.start()
+wait_file(sid, "running")
+st, _, j = req(1, "POST", E, py(GUARD % "0"))
+t.join()
+check("a step behind a short one waits for it, then runs (46)",
+      st == 200 and j.get("stdout") == "46\n" and res[2][0] == 200,
+      "%s %s / %s" % (st, j, res[2]))
+# a burst: 6 clients, each step on the next replica; none may see another
+results = []
+
+
+def burst():
+    results.append(lb("POST", E, py(GUARD % "0.2")))
+
+
+ts = [threading.Thread(target=burst) for _ in range(6)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+xs = sorted(int(r[2]["stdout"]) for r in results
+            if r[0] == 200 and r[2].get("outcome") == "exited")
+check("6 concurrent steps through 3 replicas: each ran alone, none lost",
+      xs == list(range(47, 53)), "%s" % [(r[0], r[2]) for r in results])
+
+# ---- SIGKILL of a replica in the middle of a step -----------------------
+killed = {}
+
+
+def doomed():
+    try:
+        killed["r"] = req(0, "POST", E, py(
+            "x = 1000\nopen('/work/doomed', 'w').close()\n"
+            "import time\ntime.sleep(30)\nx = 2000"))
+    except Exception as e:          # the connection dies with the replica
+        killed["r"] = e
+
+
+t = threading.Thread(target=doomed)
+t.start()
+check("a step runs on replica 0", wait_file(sid, "doomed"))
+procs[0].send_signal(signal.SIGKILL)
+procs[0].wait()
+t.join()
+t0 = time.time()
+st, _, j = req(1, "POST", E, py("print(x)"))
+check("after a SIGKILL mid-step the session goes on on replica 1 (52)",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+check("... at once: the dead replica's lease is seen dead",
+      time.time() - t0 < 5, "%.1f s" % (time.time() - t0))
+check("... its note says so", "checkpoint" in j.get("note", ""), j.get("note"))
+check("replica 0 restarts", start(0))
+
+# ---- deletion and fork across replicas ----------------------------------
+st, _, j = req(1, "POST", "/v1/sessions", {})
+s2 = j.get("id", "")
+req(2, "POST", "/v1/sessions/%s/exec" % s2, py("y = 7"))
+req(0, "POST", "/v1/sessions/%s/exec" % s2, py("y += 1"))
+st, h, j = req(2, "POST", "/v1/sessions/%s/fork" % s2)
+fid = j.get("id", "") if isinstance(j, dict) else ""
+check("fork through replica 2 of a session last run on replica 0",
+      st == 201 and fid and h.get("X-Wasmbox-Session") == fid,
+      "%s %s" % (st, j))
+st, _, j = req(1, "POST", "/v1/sessions/%s/exec" % fid, py("y += 10\nprint(y)"))
+check("the fork steps on replica 1 from the parent's state (18)",
+      st == 200 and j.get("stdout") == "18\n", "%s %s" % (st, j))
+st, _, j = req(0, "POST", "/v1/sessions/%s/exec" % s2, py("print(y)"))
+check("the parent is not changed (8)", st == 200 and j.get("stdout") == "8\n",
+      "%s %s" % (st, j))
+# the fork is busy on replica 1: deleting it or uploading to it through
+# another replica waits, then is refused; reading it is not
+FE = "/v1/sessions/%s" % fid
+busy = {}
+t = threading.Thread(target=lambda: busy.update(r=req(1, "POST", FE + "/exec",
+    py("import time\nopen('/work/busy', 'w').close()\ntime.sleep(3)"))))
+t.start()
+wait_file(fid, "busy")
+st_del, h_del, _ = req(2, "DELETE", FE)
+st_put, _, _ = req(0, "PUT", FE + "/files/late.txt", b"late")
+st_get, _, _ = req(0, "GET", FE + "/files/busy")
+t.join()
+check("a deletion while another replica runs a step: 409 + Retry-After",
+      st_del == 409 and "Retry-After" in h_del, "%s %s" % (st_del, h_del))
+check("an upload meanwhile: 409; a read meanwhile: 200",
+      st_put == 409 and st_get == 200, "%s %s" % (st_put, st_get))
+st, _, j = req(2, "DELETE", FE)
+check("the deletion after the step: 200", st == 200, "%s %s" % (st, j))
+st, _, j = req(1, "POST", FE + "/exec", py("1"))
+check("the replica that ran its step: 404 now", st == 404, "%s %s" % (st, j))
+fid = None
+st, _, j = req(1, "DELETE", "/v1/sessions/%s" % s2)
+check("delete through replica 1 (replicas 0 and 2 hold copies)",
+      st == 200, "%s %s" % (st, j))
+gone = [req(i, m, "/v1/sessions/%s%s" % (s2, p), b)[0]
+        for i, m, p, b in [(0, "POST", "/exec", py("print(y)")),
+                           (2, "GET", "", None), (0, "GET", "/files", None),
+                           (2, "DELETE", "", None)]]
+check("every replica answers 404 for it now", gone == [404] * 4, str(gone))
+check("its directory is gone",
+      not os.path.exists(os.path.join(STATE, "sessions", s2)))
+st, _, j = req(0, "GET", "/v1/sessions")
+ids = [s["id"] for s in j.get("sessions", [])]
+check("the list has neither deleted session",
+      s2 not in ids and sid in ids and len(ids) == 1, str(ids))
+
+# ---- hostile lease files ------------------------------------------------
+d = os.path.join(STATE, "sessions", sid)
+top = lease_files(sid)[-1]
+rec = open(os.path.join(d, "lease.%d" % top)).read()
+
+
+def plant(text, mtime=None, n=None):
+    p = os.path.join(d, "lease.%d" % (n or lease_files(sid)[-1] + 1))
+    with open(p, "w") as f:
+        f.write(text)
+    if mtime:
+        os.utime(p, (mtime, mtime))
+    return p
+
+
+far = int(time.time() * 1000) + 3600_000
+rec = re.sub(r"owner \S+", "owner 0123456789abcdef", rec)
+foreign = re.sub(r"boot \S+", "boot another-machine",
+                 re.sub(r"expires \d+", "expires %d" % far, rec))
+plant(foreign)
+st, h, j = req(2, "POST", E, py("print(x)"))
+check("a live lease of another machine: 409 + Retry-After",
+      st == 409 and h.get("Retry-After", "").isdigit(), "%s %s" % (st, j))
+plant(re.sub(r"expires \d+", "expires %d" % (far - 7200_000), foreign))
+st, _, j = req(2, "POST", E, py("print(x)"))
+check("an expired lease of another machine is taken over",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+plant(re.sub(r"pid \d+", "pid 999999", re.sub(r"expires \d+", "expires %d"
+                                               % far, rec)))
+st, _, j = req(0, "POST", E, py("print(x)"))
+check("a live-looking lease of a dead process of this machine is taken",
+      st == 200, "%s %s" % (st, j))
+plant("garbage\n\x00\xff")
+st, _, j = req(1, "POST", E, py("print(x)"))
+check("a damaged lease holds for a TTL from its change: 409", st == 409,
+      "%s %s" % (st, j))
+plant("garbage\n", mtime=time.time() - 60)
+st, _, j = req(1, "POST", E, py("print(x)"))
+check("a damaged lease older than the TTL is taken", st == 200,
+      "%s %s" % (st, j))
+plant(foreign, n=10**19)            # 20 digits: not a lease name
+os.mkfifo(os.path.join(d, "lease.%d" % (lease_files(sid)[-1] + 1)))
+os.utime(os.path.join(d, "lease.%d" % lease_files(sid)[-1]),
+         (time.time() - 60, time.time() - 60))
+st, _, j = req(2, "POST", E, py("print(x)"))
+check("a FIFO as lease and an overlong number hold nothing for ever",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+check("old lease files are swept", len(lease_files(sid)) <= 5,
+      str(lease_files(sid)))
+
+# ---- a rolling restart under steady load --------------------------------
+sessions = []
+for _ in range(2):
+    st, _, j, _ = lb("POST", "/v1/sessions", {})
+    sessions.append(j["id"])
+    lb("POST", "/v1/sessions/%s/exec" % j["id"], py("n = 0"))
+stop = threading.Event()
+log = {s: [] for s in sessions}
+errors = []
+
+
+def load(s):
+    while not stop.is_set():
+        st, _, j, i = lb("POST", "/v1/sessions/%s/exec" % s,
+                         py("n += 1\nprint(n)"))
+        if st != 200 or j.get("outcome") != "exited":
+            errors.append((st, j))
+        else:
+            log[s].append(int(j["stdout"]))
+        # and a one-shot run between steps
+        st, _, j, i = lb("POST", "/v1/run", py("print(6 * 7)"))
+        if st != 200 or j.get("stdout") != "42\n":
+            errors.append((st, j))
+
+
+ts = [threading.Thread(target=load, args=(s,)) for s in sessions]
+for t in ts:
+    t.start()
+time.sleep(1)
+restarted = 0
+st, _, j, _ = lb("POST", "/v1/sessions", {})
+s3 = j["id"]
+drained = []
+
+
+def in_flight(i):
+    drained.append(req(i, "POST", "/v1/sessions/%s/exec" % s3, py(
+        "import time\nopen('/work/m%d', 'w').close()\ntime.sleep(0.8)\n"
+        "print('done')" % i)))
+
+
+for i in range(3):
+    # a step under way on the replica that is told to stop finishes
+    t = threading.Thread(target=in_flight, args=(i,))
+    t.start()
+    wait_file(s3, "m%d" % i)
+    procs[i].send_signal(signal.SIGTERM)
+    rc = procs[i].wait(timeout=30)
+    t.join()
+    time.sleep(0.5)                 # down a while: the load goes elsewhere
+    restarted += rc == 0 and start(i)
+    time.sleep(0.5)
+stop.set()
+for t in ts:
+    t.join()
+check("rolling restart: each replica drained (exit 0) and came back",
+      restarted == 3, str(restarted))
+check("the step under way on each stopping replica finished",
+      [(r[0], r[2].get("stdout")) for r in drained] == [(200, "done\n")] * 3,
+      str(drained))
+check("no request lost (%d steps, %d moved to another replica: %s; %d "
+      "waited for a lease)" % (sum(len(v) for v in log.values()), lb.moved,
+                               lb.why, lb.busy),
+      not errors and all(log.values()), str(errors[:3]))
+check("every step ran exactly once, in order (n = 1, 2, 3, ...)",
+      all(v == list(range(1, len(v) + 1)) for v in log.values()),
+      str({s: v[:20] for s, v in log.items()}))
+check("the load did move between replicas during the restart",
+      lb.moved > 0, str(lb.moved))
+
+# ---- a replica full of other replicas' sessions ----------------------
+procs[2].send_signal(signal.SIGTERM)
+procs[2].wait(timeout=30)
+start(2, ["--max-sessions", "2", "--max-sessions-per-key", "2"])
+made = [req(2, "POST", "/v1/sessions", {}) for _ in range(3)]
+check("--max-sessions 2: idle copies make room for new sessions",
+      [m[0] for m in made] == [201] * 3, str(made))
+steps = [req(2, "POST", E, py("print(x)"))[0]] + \
+    [req(2, "POST", "/v1/sessions/%s/exec" % m[2]["id"], py("1"))[0]
+     for m in made]
+check("... and every session still steps there", steps == [200] * 4,
+      str(steps))
+
+# ---- bad options ----------------------------------------------------------
+for opt in (["--lease-ttl", "0"], ["--lease-ttl", "500ms"],
+            ["--lease-wait", "2h"], ["--lease-ttl", "soon"]):
+    p = subprocess.run([W, "serve", "--listen", "127.0.0.1:0",
+                        "--insecure-no-auth", "--shared-state", *opt],
+                       capture_output=True, text=True)
+    check("%s refused (exit 2, one line)" % " ".join(opt),
+          p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr)
+
+for i in range(3):
+    procs[i].send_signal(signal.SIGTERM)
+    procs[i].wait(timeout=30)
+for i in range(3):
+    text = open(os.path.join(T, "r%d.log" % i)).read()
+    check("replica %d: no sanitizer report" % i,
+          "Sanitizer" not in text and "runtime error" not in text,
+          text[-600:])
+    check("replica %d: no lease lost or left held" % i,
+          "lease ran out" not in text and "cannot release" not in text,
+          text[-600:])
+print("%d passed, %d failed, 0 skipped" % (passed, failed))
+sys.exit(1 if failed else 0)
