@@ -137,6 +137,14 @@ static int parse(int argc, char **argv, mcp_opts *o)
 static int setup(wb_mcp_server *srv, const mcp_opts *o)
 {
     memset(srv, 0, sizeof *srv);
+    /* checked before any use: a long one was cut to 63 characters (a
+     * session other than the one asked for) */
+    if (o->session && !wb_mcp_session_id_ok(o->session)) {
+        wb_cli_error("mcp", "--session '%.80s': not a session id (letters, "
+                     "digits, '-', '_', '.', not first; at most 63)",
+                     o->session);
+        return WB_EXIT_USAGE;
+    }
     wb_sandbox_config_init(&srv->policy);
     wb_session_settings_default(&srv->settings);
     if (o->policy) {

@@ -5,6 +5,7 @@
  * gets -32700 (parse error), -32600 (invalid request), -32601 (method
  * not found) or -32602 (invalid params). */
 #include "server/wb_mcp.h"
+#include "session/wb_session.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,11 @@ void wb_mcp_conn_close(wb_mcp_conn *c)
         wb_session_close(c->sess);
     c->sess = NULL;
     pthread_mutex_destroy(&c->mu);
+}
+
+bool wb_mcp_session_id_ok(const char *id)
+{
+    return wb_sess_valid_id(id);
 }
 
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err)
@@ -208,15 +214,53 @@ static char *handle_batch(wb_mcp_conn *c, json_t *msg, bool *was_init)
     return out;
 }
 
+/* Every value but the first follows a ',' or opens a container's
+ * contents, so '{', '[' and ',' outside strings bound their number. */
+bool wb_mcp_values_ok(const char *text, size_t len)
+{
+    size_t n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if ((ch == '{' || ch == '[' || ch == ',') &&
+                   ++n > WB_MCP_MAX_VALUES) {
+            return false;
+        }
+    }
+    return true;
+}
+
+char *wb_mcp_error_text(int code, const char *msg)
+{
+    json_t *r = error_obj(NULL, code, msg);
+    char *out = r ? json_dumps(r, JSON_COMPACT) : NULL;
+    json_decref(r);
+    return out;
+}
+
 char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
                          bool *was_init)
 {
     json_error_t je;
+    if (was_init)
+        *was_init = false;
+    if (!wb_mcp_values_ok(text, len)) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "Invalid Request: the message holds more "
+                 "than %u JSON values (send fewer requests per batch)",
+                 WB_MCP_MAX_VALUES);
+        return wb_mcp_error_text(-32600, buf);
+    }
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
                            &je);
     json_t *resp;
-    if (was_init)
-        *was_init = false;
     if (!msg) {
         char buf[300];
         snprintf(buf, sizeof buf, "Parse error: %s", je.text);

@@ -16,6 +16,15 @@
 
 #define WB_MCP_LATEST "2025-06-18"
 
+/* The longest message (a stdio line, an HTTP body) read; a longer one is
+ * answered with an error and dropped. */
+#define WB_MCP_MAX_MESSAGE (16u << 20)
+/* The most JSON values a message may hold: jansson spends 50 to 250
+ * bytes on each, so "[{},{},...]" of 16 MiB held 1.3 GB while parsed
+ * (one per HTTP connection at once). A batch of a thousand tool calls
+ * holds about ten thousand. */
+#define WB_MCP_MAX_VALUES 100000u
+
 typedef struct wb_mcp_server {
     wb_sandbox_config policy;
     wb_session_settings settings;
@@ -53,6 +62,12 @@ void wb_mcp_conn_close(wb_mcp_conn *c);
  * *was_init is set when the message was an initialize request. */
 char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
                          bool *was_init);
+/* Does text hold at most WB_MCP_MAX_VALUES JSON values? (A scan that
+ * parses nothing: the bound holds before jansson allocates.) */
+bool wb_mcp_values_ok(const char *text, size_t len);
+/* The error answer (malloc'd text) to a message that was not parsed:
+ * code, message, id null. */
+char *wb_mcp_error_text(int code, const char *msg);
 
 /* tools */
 json_t *wb_mcp_tools_list(const wb_mcp_conn *c);
@@ -60,6 +75,8 @@ json_t *wb_mcp_tools_list(const wb_mcp_conn *c);
  * (-32602 unknown tool / bad arguments). */
 json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
                           int *code, char *msg, size_t msglen);
+/* Is id a session id (letters, digits, '-', '_', '.'; at most 63)? */
+bool wb_mcp_session_id_ok(const char *id);
 /* Open the connection's session if not yet open. */
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err);
 

@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_BODY (16u << 20)
+#define MAX_BODY WB_MCP_MAX_MESSAGE
 
 typedef struct slot {
     wb_mcp_conn *c;                /* NULL: free */
@@ -274,6 +274,8 @@ static void client_of(struct MHD_Connection *con, char *out, size_t cap)
 /* Does the body hold an initialize request? */
 static bool is_initialize(const char *text, size_t len)
 {
+    if (!wb_mcp_values_ok(text, len))
+        return false;                 /* answered by wb_mcp_handle_text */
     json_t *j = json_loadb(text, len, 0, NULL);
     bool r = false;
     json_t *one = j;

@@ -1,0 +1,218 @@
+// attack.test.mjs: `wasmbox mcp` against a hostile client and hostile
+// guest code (tests/attack/README.md, round 3), raw JSON-RPC without the
+// SDK. Each case crosses a boundary: every answer must be one JSON-RPC
+// error or tool error, the server must go on serving, memory and disk
+// must stay bounded, nothing outside the workspace may be touched.
+// Prints PASS/FAIL/SKIP per case and "N passed, N failed, N skipped".
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+
+const build = resolve(process.env.WB_BUILD || join(import.meta.dirname, "../../build"));
+const wasmbox = join(build, "wasmbox");
+const guests = process.env.WASMBOX_GUESTS || join(build, "guests");
+const have = {
+  python: existsSync(join(guests, "python/python.wasm")),
+  shell: existsSync(join(guests, "shell/dash.wasm")),
+};
+const state = mkdtempSync(join(tmpdir(), "wb-mcp-attack-"));
+const policy = join(state, "policy.yaml");
+writeFileSync(policy, [
+  "version: 1",
+  "budget:",
+  `  timeout: ${process.env.WB_MCP_TIMEOUT || "3s"}`,
+  "  memory: 512M",
+  "session:",
+  "  idle_expiry: 1h",
+  "  languages: [python, shell]",
+  "",
+].join("\n"));
+const env = { ...process.env, WASMBOX_STATE_DIR: state, WASMBOX_GUESTS: guests };
+
+let passed = 0, failed = 0, skipped = 0;
+async function test(name, needs, fn) {
+  const missing = needs.filter((n) => !have[n]);
+  if (missing.length) {
+    skipped++;
+    console.log(`SKIP ${name}: guest runtime not built (${missing.join(", ")})`);
+    return;
+  }
+  try {
+    await fn();
+    passed++;
+    console.log(`PASS ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split("\n").slice(0, 4).join("\n  ") : e}`);
+  }
+}
+
+const rpc = (id, method, params) => ({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+const tool = (id, name, args) => rpc(id, "tools/call", { name, arguments: args });
+const init = rpc(0, "initialize", { protocolVersion: "2025-06-18", capabilities: {},
+                                    clientInfo: { name: "attack", version: "1" } });
+
+// A stdio server fed `chunks` (strings or Buffers, written in order);
+// resolves to its exit code, its answers (parsed lines), stderr and the
+// peak RSS in kB it reached (VmHWM, read once the answers are all in).
+function stdio(chunks, { args = [], answers = null } = {}) {
+  return new Promise((res, rej) => {
+    const p = spawn(wasmbox, ["mcp", "--policy", policy, ...args], { env });
+    let out = "", err = "", hwm = 0;
+    const peak = () => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"));
+        if (m) hwm = Math.max(hwm, +m[1]);
+      } catch { /* gone */ }
+    };
+    p.stdout.on("data", (d) => {
+      out += d;
+      // the peak before stdin closes: the process is still there
+      if (answers && out.split("\n").length - 1 >= answers) {
+        peak();
+        p.stdin.end();
+      }
+    });
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", rej);
+    p.on("close", (code) => res({
+      code, err, hwm,
+      lines: out.split("\n").filter((l) => l).map((l) => JSON.parse(l)),
+    }));
+    p.stdin.on("error", () => {});
+    (async () => {
+      for (const c of chunks)
+        if (!p.stdin.write(c))
+          await new Promise((r) => p.stdin.once("drain", r));
+      if (!answers)
+        p.stdin.end();
+    })();
+  });
+}
+const line = (m) => (typeof m === "string" ? m : JSON.stringify(m)) + "\n";
+const codeOf = (r) => (r.error ? r.error.code : "ok");
+
+// --- messages ------------------------------------------------------------------
+// Fixed: the stdio server read a line of any length (getline): a 300 MB
+// line held 300 MB and more while jansson parsed it. A line is held up to
+// 16 MiB, as an HTTP body is; past it one error, then the next line.
+await test("stdio: a line past 16 MiB is one error, not held; the next is served", [], async () => {
+  const big = JSON.stringify(rpc(1, "ping", { pad: "a".repeat(20 << 20) }));
+  const r = await stdio([big + "\n", line(rpc(2, "ping"))], { answers: 2 });
+  assert.equal(r.code, 0);
+  assert.deepEqual(r.lines.map(codeOf), [-32600, "ok"]);
+  assert.equal(r.lines[0].id, null);
+  assert.match(r.lines[0].error.message, /longer than 16777216 bytes/);
+  assert.ok(r.hwm < 120000, `peak RSS ${r.hwm} kB`);
+});
+
+await test("stdio: a line without a newline at the end of input", [], async () => {
+  const r = await stdio([JSON.stringify(rpc(1, "ping"))]);
+  assert.deepEqual(r.lines.map((x) => x.id), [1]);
+});
+
+// Fixed: jansson spends 50 to 250 bytes on each value, so 16 MiB of
+// "[{},{},...]" held 1.3 GB while parsed (per HTTP connection at once).
+// A message of more than 100000 values is refused before parsing.
+await test("stdio: 16 MiB of tiny JSON values is refused before parsing", [], async () => {
+  const many = "[" + Array(5_000_000).fill("{}").join(",") + "]";
+  const r = await stdio([line(many), line(rpc(2, "ping"))], { answers: 2 });
+  assert.deepEqual(r.lines.map(codeOf), [-32600, "ok"]);
+  assert.match(r.lines[0].error.message, /more than 100000 JSON values/);
+  assert.ok(r.hwm < 250000, `peak RSS ${r.hwm} kB`);
+});
+
+await test("stdio: a batch of 20000 pings (under the bound) is answered", [], async () => {
+  const batch = Array.from({ length: 20000 }, (_, i) => rpc(i, "ping"));
+  const r = await stdio([line(batch)]);
+  assert.equal(r.lines.length, 1);
+  assert.equal(r.lines[0].length, 20000);
+});
+
+await test("stdio: hostile messages: one error each, then still serving", [], async () => {
+  const cases = [
+    ["[".repeat(100000) + "]".repeat(100000), -32700],      // past jansson's depth
+    ['{"jsonrpc":"2.0","id":1e400,"method":"ping"}', -32700],
+    ['{"jsonrpc":"2.0","id":99999999999999999999999,"method":"ping"}', -32700],
+    ['{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600],
+    ['{"jsonrpc":"2.0","id":true,"method":"ping"}', -32600],
+    ['{"jsonrpc":"2.0","id":null,"method":"ping"}', -32600],
+    ['{"jsonrpc":"2.0","id":"a","id":"b","method":"ping"}', -32700],
+    ['{"jsonrpc":"2.0","id":"a\\u0000b","method":"ping"}', -32700],
+    ['{"jsonrpc":"2.0","id":"\\ud800","method":"ping"}', -32700],
+    ['{"jsonrpc":"2.0","id":"a\u0000b","method":"ping"}', -32700],   // a raw NUL
+    ['{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":7}}', -32602],
+    ['{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"read_file","arguments":[]}}', -32602],
+    ['{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"read_file","arguments":{"path":{}}}}', -32602],
+    ['{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"run_shell","arguments":{"code":"x","cwd":"/"}}}', -32602],
+    ['{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"a","content":"x","encoding":"utf-16"}}}', -32602],
+    ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"../../bin/sh"}}', -32602],
+    ['{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}', null],
+    ['[{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","method":"b"}]', null],  // no answer
+    ['{"jsonrpc":"2.0","id":8,"method":"ping"}', "ok"],
+  ];
+  const chunks = [Buffer.from(cases.map((c) => c[0]).join("\n") + "\n", "utf8"),
+                  Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a])];   // invalid UTF-8
+  const r = await stdio(chunks);
+  assert.equal(r.code, 0);
+  const want = cases.filter((c) => c[1] !== null).map((c) => c[1]).concat([-32700]);
+  assert.deepEqual(r.lines.map(codeOf), want);
+});
+
+// Fixed: --session with an id longer than 63 characters was cut to 63,
+// a session other than the one asked for (created if need be).
+await test("stdio: --session with a bad or too long id: one line, exit 2", [], async () => {
+  for (const id of ["../x", "a/b", "", ".hidden", "x".repeat(64)]) {
+    const r = spawnSync(wasmbox, ["mcp", "--policy", policy, "--session", id],
+                        { env, input: line(rpc(1, "ping")), encoding: "utf8" });
+    assert.equal(r.status, 2, `--session '${id}': ${r.status} ${r.stdout}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /not a session id/);
+  }
+  assert.ok(!readdirSync(join(state, "sessions")).some((d) => d.startsWith("xxx")));
+});
+
+await test("stdio: stdin closed while a step runs: its answer still comes, exit 0", ["shell"], async () => {
+  const r = await stdio([line(init), line(tool(1, "run_shell", { code: "sleep 1; echo done" })),
+                         line({ jsonrpc: "2.0", method: "notifications/cancelled",
+                                params: { requestId: 1 } })]);
+  assert.equal(r.code, 0);
+  assert.equal(r.lines.at(-1).result.structuredContent.stdout, "done\n");
+});
+
+// --- files and guest code ---------------------------------------------------------
+await test("file tools: path tricks are tool errors; nothing outside is written", ["shell"], async () => {
+  const outside = join(state, "outside.txt");
+  const paths = ["/etc/passwd", "/work/../../etc/passwd", "../outside.txt", "a/../../x",
+                 "x".repeat(300), "a/".repeat(3000) + "x", outside, "/work2/x"];
+  const msgs = [line(init)];
+  let id = 1;
+  for (const p of paths) {
+    msgs.push(line(tool(id++, "read_file", { path: p })));
+    msgs.push(line(tool(id++, "write_file", { path: p, content: "pwned" })));
+    msgs.push(line(tool(id++, "list_files", { path: p })));
+  }
+  // guest code: links (refused by the WASI layer: EPERM) and a FIFO
+  const guestId = id;
+  msgs.push(line(tool(id++, "run_shell", { code: "ln -s /etc d; ln -s .. up; mkfifo f; ls -l" })));
+  for (const p of ["d/passwd", "up/outside.txt", "f"])
+    msgs.push(line(tool(id++, "read_file", { path: p })));
+  msgs.push(line(tool(id++, "write_file", { path: "up/outside.txt", content: "pwned" })));
+  msgs.push(line(rpc(id++, "ping")));
+  const r = await stdio(msgs);
+  assert.equal(r.code, 0);
+  for (const a of r.lines.slice(1, -2))
+    if (a.id !== guestId)
+      assert.equal(a.result && a.result.isError, true, JSON.stringify(a).slice(0, 300));
+  const ls = r.lines.find((a) => a.id === guestId).result.structuredContent;
+  assert.doesNotMatch(ls.stdout, /->/, "the guest made a symlink");
+  assert.equal(codeOf(r.lines.at(-1)), "ok");
+  assert.ok(!existsSync(outside) && !existsSync("/etc/x") && !existsSync("/etc/passwd/x"));
+});
+
+rmSync(state, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed ? 1 : 0);
