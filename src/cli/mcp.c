@@ -25,6 +25,11 @@ static const char mcp_help[] =
     "                      /mcp (default: JSON-RPC over stdin/stdout)\n"
     "  --session ID        stdio: resume (or create) session ID instead of\n"
     "                      a new one; its files are kept across restarts\n"
+    "  --max-stored-sessions N\n"
+    "                      sessions on disk in the state directory (any\n"
+    "                      maker's) past which fork_session, and with --http\n"
+    "                      a new connection's first tool call, are refused\n"
+    "                      (default 256)\n"
     "  --max-sessions N    --http: connections (MCP sessions) open at once\n"
     "                      (default 256); past it initialize gets 503\n"
     "  --max-sessions-per-client N\n"
@@ -77,6 +82,7 @@ typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
     const char *max_conns, *header, *request, *os_user, *tier;
+    const char *max_stored;
     bool no_os_sandbox;
 } mcp_opts;
 
@@ -96,6 +102,7 @@ static const struct option longopts[] = {
     { "no-os-sandbox", no_argument, NULL, 'N' },
     { "os-user", required_argument, NULL, 'U' },
     { "tier", required_argument, NULL, 't' },
+    { "max-stored-sessions", required_argument, NULL, 'D' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -122,6 +129,7 @@ static int parse(int argc, char **argv, mcp_opts *o)
         case 'R': slot = &o->request; break;
         case 'U': slot = &o->os_user; break;
         case 't': slot = &o->tier; break;
+        case 'D': slot = &o->max_stored; break;
         case 'N': o->no_os_sandbox = true; continue;
         default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
@@ -161,6 +169,16 @@ static int setup(wb_mcp_server *srv, const mcp_opts *o)
     srv->opts.policy = &srv->policy;
     srv->opts.settings = &srv->settings;
     srv->resume_id = o->session;
+    srv->http = o->http != NULL;
+    srv->max_stored = 256;
+    uint64_t n;
+    if (o->max_stored && !wb_cli_count(o->max_stored, 1, 1000000, &n)) {
+        wb_cli_error("mcp", "--max-stored-sessions: bad value '%s'",
+                     o->max_stored);
+        return WB_EXIT_USAGE;
+    }
+    if (o->max_stored)
+        srv->max_stored = (unsigned)n;
     return 0;
 }
 

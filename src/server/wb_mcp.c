@@ -5,6 +5,7 @@
  * gets -32700 (parse error), -32600 (invalid request), -32601 (method
  * not found) or -32602 (invalid params). */
 #include "server/wb_mcp.h"
+#include "common/error.h"
 #include "session/wb_session.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +45,55 @@ bool wb_mcp_session_id_ok(const char *id)
     return wb_sess_valid_id(id);
 }
 
+/* Held from counting the sessions on disk to making one more, so that
+ * requests at once cannot all pass the count. */
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* WB_OK when the state directory holds fewer than --max-stored-sessions
+ * sessions (store_mu held). Without the bound a client made sessions on
+ * disk without end: fork_session in a loop (30 forks of a 30 MB
+ * workspace: 900 MB in 2 s), or over HTTP initialize, a write_file,
+ * DELETE, again. Expiry (session.idle_expiry) makes room again. */
+static wb_status store_room(const wb_mcp_server *srv, wb_error *err)
+{
+    wb_session_info *all = NULL;
+    size_t n = 0;
+    wb_error le = { 0 };
+    if (wb_session_list(&srv->opts, &all, &n, &le) == WB_OK)
+        free(all);                        /* no directory yet: none */
+    if (!srv->max_stored || n < srv->max_stored)
+        return WB_OK;
+    return wb_err_set(err, WB_E_LIMIT, "the state directory holds %zu "
+                      "sessions, this server's limit "
+                      "(--max-stored-sessions %u): delete some (wasmbox "
+                      "session delete ID) or wait until they pass "
+                      "session.idle_expiry", n, srv->max_stored);
+}
+
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err)
 {
     if (c->sess)
         return WB_OK;
-    return wb_session_open(&c->srv->opts, c->want_id[0] ? c->want_id : NULL,
-                           &c->sess, err);
+    const char *id = c->want_id[0] ? c->want_id : NULL;
+    /* stdio's own session is one per process: not counted */
+    if (!c->srv->http || (id && wb_session_exists(&c->srv->opts, id)))
+        return wb_session_open(&c->srv->opts, id, &c->sess, err);
+    pthread_mutex_lock(&store_mu);
+    wb_status st = store_room(c->srv, err);
+    if (!st)
+        st = wb_session_open(&c->srv->opts, id, &c->sess, err);
+    pthread_mutex_unlock(&store_mu);
+    return st;
+}
+
+wb_status wb_mcp_fork(wb_mcp_conn *c, wb_session **out, wb_error *err)
+{
+    pthread_mutex_lock(&store_mu);
+    wb_status st = store_room(c->srv, err);
+    if (!st)
+        st = wb_session_fork(c->sess, &c->srv->opts, out, err);
+    pthread_mutex_unlock(&store_mu);
+    return st;
 }
 
 static json_t *error_obj(json_t *id, int code, const char *msg)

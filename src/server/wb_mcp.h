@@ -30,6 +30,11 @@ typedef struct wb_mcp_server {
     wb_session_settings settings;
     wb_session_options opts;       /* points at policy and settings */
     const char *resume_id;         /* stdio: --session ID */
+    /* sessions on disk (the state directory's, any maker's) past which
+       this server makes no more: fork_session, and with --http a new
+       connection's first tool call (wb_mcp_session) */
+    unsigned max_stored;
+    bool http;
     /* --http: MCP sessions (connections) open at once, in all and per
        client address, and the idle time after which one is closed */
     unsigned max_sessions, max_per_client;
@@ -77,8 +82,11 @@ json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
                           int *code, char *msg, size_t msglen);
 /* Is id a session id (letters, digits, '-', '_', '.'; at most 63)? */
 bool wb_mcp_session_id_ok(const char *id);
-/* Open the connection's session if not yet open. */
+/* Open the connection's session if not yet open (with --http, a new one
+ * only within max_stored). */
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err);
+/* wb_session_fork of the connection's session, within max_stored. */
+wb_status wb_mcp_fork(wb_mcp_conn *c, wb_session **out, wb_error *err);
 
 /* transports */
 /* Until the end of stdin; 0. */

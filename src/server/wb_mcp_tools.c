@@ -415,7 +415,7 @@ static json_t *do_fork(wb_mcp_conn *c)
 {
     wb_session *f = NULL;
     wb_error e = { 0 };
-    if (wb_session_fork(c->sess, &c->srv->opts, &f, &e))
+    if (wb_mcp_fork(c, &f, &e))
         return fail(c, &e);
     char id[64], msg[400];
     snprintf(id, sizeof id, "%s", wb_session_id(f));

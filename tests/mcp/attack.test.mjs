@@ -213,6 +213,92 @@ await test("file tools: path tricks are tool errors; nothing outside is written"
   assert.ok(!existsSync(outside) && !existsSync("/etc/x") && !existsSync("/etc/passwd/x"));
 });
 
+// --- sessions on disk ---------------------------------------------------------------
+const sessionsIn = (dir) => existsSync(join(dir, "sessions"))
+  ? readdirSync(join(dir, "sessions")).filter((d) => !d.startsWith(".")) : [];
+
+// Fixed: fork_session in a loop made sessions on disk without end (30
+// forks of a 30 MB workspace wrote 900 MB in 2 s).
+await test("fork_session stops at --max-stored-sessions; the parent goes on", [], async () => {
+  const dir = mkdtempSync(join(state, "forks-"));
+  const msgs = [line(init), line(tool(1, "write_file", { path: "a.txt", content: "x".repeat(100000) }))];
+  for (let i = 0; i < 6; i++)
+    msgs.push(line(tool(10 + i, "fork_session", {})));
+  msgs.push(line(tool(20, "read_file", { path: "a.txt" })));
+  const p = spawnSync(wasmbox, ["mcp", "--policy", policy, "--max-stored-sessions", "4"],
+                      { env: { ...env, WASMBOX_STATE_DIR: dir }, input: msgs.join(""), encoding: "utf8" });
+  assert.equal(p.status, 0, p.stderr);
+  const r = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const forks = r.filter((a) => a.id >= 10 && a.id < 20).map((a) => a.result);
+  assert.deepEqual(forks.map((f) => f.isError), [false, false, false, true, true, true]);
+  assert.match(forks[3].structuredContent.error, /holds 4 sessions.*--max-stored-sessions 4/);
+  assert.equal(sessionsIn(dir).length, 4);
+  assert.equal(r.at(-1).result.structuredContent.bytes, 100000);
+});
+
+// HTTP, raw: a server of its own in `dir`; its port.
+async function startHttp(dir, extra) {
+  const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0", ...extra],
+                    { env: { ...env, WASMBOX_STATE_DIR: dir } });
+  let log = "";
+  const port = await new Promise((res, rej) => {
+    srv.stderr.on("data", (d) => {
+      log += d;
+      const m = /127\.0\.0\.1:(\d+)\/mcp/.exec(log);
+      if (m) res(+m[1]);
+    });
+    srv.on("close", (code) => rej(new Error(`server exited ${code}: ${log}`)));
+  });
+  return { srv, port };
+}
+
+// One request; resolves to {status, sid, body (parsed when JSON)}.
+function request(port, { method = "POST", body = "", headers = {} } = {}) {
+  return new Promise((res, rej) => {
+    const req = http.request({ host: "127.0.0.1", port, path: "/mcp", method, agent: false,
+                               headers: { "Content-Type": "application/json",
+                                          Accept: "application/json, text/event-stream", ...headers } },
+                             (r) => {
+      let b = "";
+      r.on("data", (d) => (b += d));
+      r.on("end", () => {
+        let j = b;
+        try { j = JSON.parse(b); } catch { /* text */ }
+        res({ status: r.statusCode, sid: r.headers["mcp-session-id"], body: j });
+      });
+    });
+    req.on("error", rej);
+    req.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+}
+
+// Fixed: over HTTP, initialize + one tool call + DELETE, again and
+// again, left a session on disk each time.
+await test("HTTP: new sessions on disk stop at --max-stored-sessions; resuming one still works", [], async () => {
+  const dir = mkdtempSync(join(state, "http-"));
+  const { srv, port } = await startHttp(dir, ["--max-stored-sessions", "2"]);
+  try {
+    const sids = [], codes = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await request(port, { body: init });
+      sids.push(a.sid);
+      const b = await request(port, { body: tool(1, "write_file", { path: "f", content: "x" }),
+                                      headers: { "Mcp-Session-Id": a.sid } });
+      codes.push(b.body.error ? b.body.error.code : "ok");
+      if (i === 2)
+        assert.match(b.body.error.message, /--max-stored-sessions 2/);
+      assert.equal((await request(port, { method: "DELETE", headers: { "Mcp-Session-Id": a.sid } })).status, 200);
+    }
+    assert.deepEqual(codes, ["ok", "ok", -32603]);
+    assert.equal(sessionsIn(dir).length, 2);
+    const again = await request(port, { body: tool(2, "read_file", { path: "f" }),
+                                        headers: { "Mcp-Session-Id": sids[0] } });
+    assert.equal(again.body.result.structuredContent.content, "x");
+  } finally {
+    srv.kill("SIGTERM");
+  }
+});
+
 rmSync(state, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);
