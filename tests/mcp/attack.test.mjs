@@ -236,20 +236,28 @@ await test("fork_session stops at --max-stored-sessions; the parent goes on", []
   assert.equal(r.at(-1).result.structuredContent.bytes, 100000);
 });
 
-// HTTP, raw: a server of its own in `dir`; its port.
-async function startHttp(dir, extra) {
+// HTTP, raw: a server of its own in `dir`: its port, and stop(), which
+// ends it with SIGTERM and checks that it exits 0 with no sanitizer report.
+async function startHttp(dir, extra = []) {
   const srv = spawn(wasmbox, ["mcp", "--policy", policy, "--http", "127.0.0.1:0", ...extra],
                     { env: { ...env, WASMBOX_STATE_DIR: dir } });
   let log = "";
+  const exited = new Promise((res) => srv.on("close", (code) => res(code)));
   const port = await new Promise((res, rej) => {
     srv.stderr.on("data", (d) => {
       log += d;
       const m = /127\.0\.0\.1:(\d+)\/mcp/.exec(log);
       if (m) res(+m[1]);
     });
-    srv.on("close", (code) => rej(new Error(`server exited ${code}: ${log}`)));
+    exited.then((code) => rej(new Error(`server exited ${code}: ${log}`)));
   });
-  return { srv, port };
+  const stop = async () => {
+    srv.kill("SIGTERM");
+    const code = await exited;
+    assert.equal(code, 0, log);
+    assert.doesNotMatch(log, /Sanitizer|runtime error/, log);
+  };
+  return { srv, port, stop };
 }
 
 // One request; resolves to {status, sid, body (parsed when JSON)}.
@@ -276,7 +284,7 @@ function request(port, { method = "POST", body = "", headers = {} } = {}) {
 // again, left a session on disk each time.
 await test("HTTP: new sessions on disk stop at --max-stored-sessions; resuming one still works", [], async () => {
   const dir = mkdtempSync(join(state, "http-"));
-  const { srv, port } = await startHttp(dir, ["--max-stored-sessions", "2"]);
+  const { port, stop } = await startHttp(dir, ["--max-stored-sessions", "2"]);
   try {
     const sids = [], codes = [];
     for (let i = 0; i < 3; i++) {
@@ -295,7 +303,65 @@ await test("HTTP: new sessions on disk stop at --max-stored-sessions; resuming o
                                         headers: { "Mcp-Session-Id": sids[0] } });
     assert.equal(again.body.result.structuredContent.content, "x");
   } finally {
-    srv.kill("SIGTERM");
+    await stop();
+  }
+});
+
+// Fixed: the Host header was not looked at; a name rebound to 127.0.0.1
+// reached the server under its own name (Origin was checked).
+await test("HTTP: a Host or Origin that is not loopback gets 403; hostile headers and bodies", [], async () => {
+  const dir = mkdtempSync(join(state, "hdr-"));
+  const { port, stop } = await startHttp(dir);
+  try {
+    const st = async (headers, body = init) => (await request(port, { body, headers })).status;
+    for (const h of ["evil.example", `evil.example:${port}`, `127.0.0.1.evil.example:${port}`,
+                     "127.0.0.1:80x", "[::1", "0x7f000001", "localhost:"])
+      assert.equal(await st({ Host: h }), 403, `Host: ${h}`);
+    for (const h of [`127.0.0.1:${port}`, "localhost", `LOCALHOST:${port}`, "[::1]:1", "127.9.9.9"])
+      assert.equal(await st({ Host: h }), 200, `Host: ${h}`);
+    for (const o of ["null", "http://evil.example", "http://localhost.evil.example",
+                     "http://127.0.0.1.evil.example", "file://"])
+      assert.equal(await st({ Origin: o }), 403, `Origin: ${o}`);
+    assert.equal(await st({ Origin: `http://localhost:${port}` }), 200);
+    // session ids: unknown, path-like, over-long: 404 (nothing made)
+    for (const sid of ["../../etc", "sessions", "a/b", "x".repeat(200), "."])
+      assert.equal(await st({ "Mcp-Session-Id": sid }, rpc(1, "ping")), 404, sid);
+    assert.equal(await st({}, rpc(1, "ping")), 400);
+    assert.equal(await st({}, "[" + Array(200000).fill("1").join(",") + "]"), 400);
+    const a = await request(port, { body: init });
+    const big = await request(port, { body: "[" + Array(200000).fill("{}").join(",") + "]",
+                                      headers: { "Mcp-Session-Id": a.sid } });
+    assert.equal(big.body.error.code, -32600);
+    const huge = await request(port, { body: "x".repeat(17 << 20), headers: { "Mcp-Session-Id": a.sid } });
+    assert.equal(huge.status, 413);
+    assert.equal((await request(port, { method: "GET", headers: { "Mcp-Session-Id": a.sid } })).status, 405);
+    assert.equal((await request(port, { body: rpc(2, "ping"), headers: { "Mcp-Session-Id": a.sid } })).status, 200);
+    assert.deepEqual(sessionsIn(dir), []);
+  } finally {
+    await stop();
+  }
+});
+
+// Fixed: a DELETE while a tool call ran let the next request with that id
+// open the session a second time beside the running one (two
+// interpreters on one workspace); it now gets 409 until the call answered.
+await test("HTTP: DELETE while a call runs: that id gets 409 until the call answered", ["shell"], async () => {
+  const dir = mkdtempSync(join(state, "del-"));
+  const { port, stop } = await startHttp(dir);
+  try {
+    const a = await request(port, { body: init });
+    const hdr = { "Mcp-Session-Id": a.sid };
+    const slow = request(port, { body: tool(1, "run_shell", { code: "sleep 1.5; echo slow" }), headers: hdr });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await request(port, { method: "DELETE", headers: hdr })).status, 200);
+    const mid = await request(port, { body: tool(2, "run_shell", { code: "echo mid" }), headers: hdr });
+    assert.equal(mid.status, 409, JSON.stringify(mid.body));
+    assert.match(mid.body.error.message, /closed \(DELETE\) while a tool call ran/);
+    assert.equal((await slow).body.result.structuredContent.stdout, "slow\n");
+    const after = await request(port, { body: tool(3, "run_shell", { code: "echo after" }), headers: hdr });
+    assert.equal(after.body.result.structuredContent.stdout, "after\n");
+  } finally {
+    await stop();
   }
 });
 
