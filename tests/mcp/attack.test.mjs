@@ -183,6 +183,17 @@ await test("stdio: stdin closed while a step runs: its answer still comes, exit 
   assert.equal(r.lines.at(-1).result.structuredContent.stdout, "done\n");
 });
 
+// Fixed: list_files of an empty workspace passed qsort a NULL array
+// (undefined behaviour: the sanitizer build's server died of it).
+await test("list_files of an empty workspace, twice: the server lives on", [], async () => {
+  const r = await stdio([line(init), line(tool(1, "list_files", {})), line(tool(2, "list_files", { path: "/work" })),
+                         line(rpc(3, "ping"))]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.lines.slice(1).map(codeOf), ["ok", "ok", "ok"]);
+  assert.deepEqual(r.lines[1].result.structuredContent.files, []);
+  assert.doesNotMatch(r.err, /runtime error|Sanitizer/);
+});
+
 // --- files and guest code ---------------------------------------------------------
 await test("file tools: path tricks are tool errors; nothing outside is written", ["shell"], async () => {
   const outside = join(state, "outside.txt");
