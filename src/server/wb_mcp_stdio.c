@@ -7,6 +7,7 @@
  * is: a client that sends a longer one (or never a newline) gets one
  * error for it, and the server reads on, its memory bounded. */
 #include "server/wb_mcp.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +44,33 @@ static ssize_t read_line(char **buf, size_t *cap, bool *too_long)
     return any ? (ssize_t)n : -1;
 }
 
-static void send_line(char *resp)
+/* false once stdout is gone (EPIPE: SIGPIPE is ignored): the client can
+ * no longer read answers, so the requests still in stdin are not run. */
+static bool send_line(char *resp)
 {
     if (!resp)
-        return;
+        return true;
     fputs(resp, stdout);
     fputc('\n', stdout);
-    fflush(stdout);
+    bool ok = fflush(stdout) == 0;
+    int e = errno;
     free(resp);
+    errno = e;
+    return ok;
+}
+
+/* One line: its answer sent (none for a blank line or notifications);
+ * false when stdout is gone. */
+static bool serve_line(wb_mcp_conn *c, const char *line, size_t n)
+{
+    while (n > 0 && line[n - 1] == '\r')
+        n--;
+    size_t i = 0;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == n)
+        return true;                      /* blank line */
+    return send_line(wb_mcp_handle_text(c, line + i, n - i, NULL));
 }
 
 int wb_mcp_stdio(wb_mcp_server *srv)
@@ -60,23 +80,21 @@ int wb_mcp_stdio(wb_mcp_server *srv)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    bool too_long;
+    bool too_long, line_ok;
     while ((n = read_line(&line, &cap, &too_long)) >= 0) {
         if (too_long) {
             char msg[120];
             snprintf(msg, sizeof msg, "Invalid Request: message longer than "
                      "%u bytes", WB_MCP_MAX_MESSAGE);
-            send_line(wb_mcp_error_text(-32600, msg));
-            continue;
+            line_ok = send_line(wb_mcp_error_text(-32600, msg));
+        } else {
+            line_ok = serve_line(&c, line, (size_t)n);
         }
-        while (n > 0 && line[n - 1] == '\r')
-            n--;
-        size_t i = 0;
-        while (i < (size_t)n && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == (size_t)n)
-            continue;                     /* blank line */
-        send_line(wb_mcp_handle_text(&c, line + i, (size_t)n - i, NULL));
+        if (!line_ok) {
+            fprintf(stderr, "wasmbox mcp: stdout is closed: %s; stopping\n",
+                    strerror(errno));
+            break;
+        }
     }
     free(line);
     wb_mcp_conn_close(&c);

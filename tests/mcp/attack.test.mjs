@@ -194,6 +194,27 @@ await test("list_files of an empty workspace, twice: the server lives on", [], a
   assert.doesNotMatch(r.err, /runtime error|Sanitizer/);
 });
 
+// Fixed: with stdout closed (the client gone or not reading answers) the
+// server went on running every request left in stdin, answering nobody.
+await test("stdio: stdout closed: the requests after it are not run", [], async () => {
+  const dir = mkdtempSync(join(state, "epipe-"));
+  const p = spawn(wasmbox, ["mcp", "--policy", policy, "--session", "epipe"],
+                  { env: { ...env, WASMBOX_STATE_DIR: dir } });
+  p.stdout.destroy();
+  let err = "";
+  p.stderr.on("data", (d) => (err += d));
+  const code = await new Promise((res) => {
+    p.on("close", res);
+    p.stdin.on("error", () => {});
+    const w = (i) => line(tool(i, "write_file", { path: `f${i}`, content: "x" }));
+    p.stdin.write(line(init));
+    setTimeout(() => p.stdin.end(w(1) + w(2) + w(3)), 200);
+  });
+  assert.equal(code, 0);
+  assert.match(err, /stdout is closed/);
+  assert.ok(!existsSync(join(dir, "sessions/epipe/ws/f2")), "f2 was written");
+});
+
 // --- files and guest code ---------------------------------------------------------
 await test("file tools: path tricks are tool errors; nothing outside is written", ["shell"], async () => {
   const outside = join(state, "outside.txt");
