@@ -212,7 +212,7 @@ await test("stdio: stdout closed: the requests after it are not run", [], async 
   });
   assert.equal(code, 0);
   assert.match(err, /stdout is closed/);
-  assert.ok(!existsSync(join(dir, "sessions/epipe/ws/f2")), "f2 was written");
+  assert.ok(!existsSync(join(dir, "sessions/epipe/work/f2")), "f2 was written");
 });
 
 // --- files and guest code ---------------------------------------------------------
