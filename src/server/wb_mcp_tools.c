@@ -476,6 +476,15 @@ json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
             return NULL;
         }
     }
+    /* nothing is made on disk before initialize: over HTTP a batch of a
+       failed initialize and a tool call left a session nobody had the
+       id of */
+    if (!c->initialized) {
+        *code = -32600;
+        snprintf(msg, msglen, "Invalid Request: tools/call before "
+                 "initialize (send initialize first)");
+        return NULL;
+    }
     *code = 0;
     wb_error e = { 0 };
     if (wb_mcp_session(c, &e)) {

@@ -162,6 +162,20 @@ await test("stdio: hostile messages: one error each, then still serving", [], as
   assert.deepEqual(r.lines.map(codeOf), want);
 });
 
+// Fixed: tools/call ran before initialize; over HTTP a batch of a failed
+// initialize and a tool call made a session on disk whose id nobody got.
+await test("stdio: tools/call before initialize is -32600 and makes nothing", [], async () => {
+  const dir = mkdtempSync(join(state, "noinit-"));
+  const w = (i) => line(tool(i, "write_file", { path: "f", content: "x" }));
+  const p = spawnSync(wasmbox, ["mcp", "--policy", policy],
+                      { env: { ...env, WASMBOX_STATE_DIR: dir }, encoding: "utf8",
+                        input: w(1) + line(rpc(2, "tools/list")) + line(init) + w(3) });
+  const r = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(r.map(codeOf), [-32600, "ok", "ok", "ok"]);
+  assert.match(r[0].error.message, /before initialize/);
+  assert.equal(r[3].result.isError, false);
+});
+
 // Fixed: --session with an id longer than 63 characters was cut to 63,
 // a session other than the one asked for (created if need be).
 await test("stdio: --session with a bad or too long id: one line, exit 2", [], async () => {
@@ -368,6 +382,10 @@ await test("HTTP: a Host or Origin that is not loopback gets 403; hostile header
     assert.equal(huge.status, 413);
     assert.equal((await request(port, { method: "GET", headers: { "Mcp-Session-Id": a.sid } })).status, 405);
     assert.equal((await request(port, { body: rpc(2, "ping"), headers: { "Mcp-Session-Id": a.sid } })).status, 200);
+    const badInit = await request(port, { body: [rpc(1, "initialize", {}),
+                                                 tool(2, "write_file", { path: "f", content: "x" })] });
+    assert.equal(badInit.sid, undefined);
+    assert.deepEqual(badInit.body.map(codeOf), [-32602, -32600]);
     assert.deepEqual(sessionsIn(dir), []);
   } finally {
     await stop();
