@@ -153,6 +153,11 @@ await test("stdio: hostile messages: one error each, then still serving", [], as
     ['{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"run_shell","arguments":{"code":"x","cwd":"/"}}}', -32602],
     ['{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"a","content":"x","encoding":"utf-16"}}}', -32602],
     ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"../../bin/sh"}}', -32602],
+    // each tool takes only its own arguments (fixed: one list served all)
+    ['{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"run_shell","arguments":{"code":"x","path":"/"}}}', -32602],
+    ['{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a","content":"x"}}}', -32602],
+    ['{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"fork_session","arguments":{"path":"a"}}}', -32602],
+    ['{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"list_files","arguments":{"pat":"a"}}}', -32602],
     ['{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}', null],
     ['[{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","method":"b"}]', null],  // no answer
     ['{"jsonrpc":"2.0","id":8,"method":"ping"}', "ok"],
