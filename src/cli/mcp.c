@@ -39,6 +39,9 @@ static const char mcp_help[] =
     "                      --http: close a connection idle this long (default\n"
     "                      30m; 0: never); its files stay and its session id\n"
     "                      resumes it\n"
+    "  --workers N         --http: tool calls run at once (default 16); more\n"
+    "                      wait their turn. Each holds its answer, up to a\n"
+    "                      few times the policy's budget.output\n"
     "  --max-connections N --http: TCP connections open at once, one thread\n"
     "                      each (default 256). Past it, a new connection\n"
     "                      closes the one that has waited longest for a\n"
@@ -82,7 +85,7 @@ typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
     const char *max_conns, *header, *request, *os_user, *tier;
-    const char *max_stored;
+    const char *max_stored, *workers;
     bool no_os_sandbox;
 } mcp_opts;
 
@@ -103,6 +106,7 @@ static const struct option longopts[] = {
     { "os-user", required_argument, NULL, 'U' },
     { "tier", required_argument, NULL, 't' },
     { "max-stored-sessions", required_argument, NULL, 'D' },
+    { "workers", required_argument, NULL, 'W' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -130,6 +134,7 @@ static int parse(int argc, char **argv, mcp_opts *o)
         case 'U': slot = &o->os_user; break;
         case 't': slot = &o->tier; break;
         case 'D': slot = &o->max_stored; break;
+        case 'W': slot = &o->workers; break;
         case 'N': o->no_os_sandbox = true; continue;
         default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
@@ -183,7 +188,8 @@ static int setup(wb_mcp_server *srv, const mcp_opts *o)
 }
 
 /* The --http limits (defaults: 256 sessions, 64 per client, 30 min idle;
- * 256 connections, 10 s for headers, 60 s for a request). */
+ * 256 connections, 10 s for headers, 60 s for a request; 16 tool calls
+ * at once). */
 static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
 {
     srv->max_sessions = 256;
@@ -192,6 +198,7 @@ static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
     srv->max_conns = 256;
     srv->header_ms = 10000;
     srv->request_ms = 60000;
+    srv->max_running = o->http ? 16 : 0;
     const struct {
         const char *name, *value;
         unsigned *count;           /* a count, or else */
@@ -204,6 +211,7 @@ static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
         { "--max-connections", o->max_conns, &srv->max_conns, NULL },
         { "--header-timeout", o->header, NULL, &srv->header_ms },
         { "--request-timeout", o->request, NULL, &srv->request_ms },
+        { "--workers", o->workers, &srv->max_running, NULL },
     };
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
         const char *v = opts[i].value;

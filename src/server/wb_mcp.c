@@ -96,6 +96,31 @@ wb_status wb_mcp_fork(wb_mcp_conn *c, wb_session **out, wb_error *err)
     return st;
 }
 
+/* Tool calls running (run_mu): at most srv->max_running. Each holds its
+ * answer while it is made, up to a few times budget.output (16 HTTP
+ * sessions printing 16 MiB at once held 1.4 GB): the bound keeps their
+ * sum bounded whatever the number of sessions. */
+static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t run_cv = PTHREAD_COND_INITIALIZER;
+static unsigned running;
+
+static void run_enter(const wb_mcp_server *srv)
+{
+    pthread_mutex_lock(&run_mu);
+    while (srv->max_running && running >= srv->max_running)
+        pthread_cond_wait(&run_cv, &run_mu);
+    running++;
+    pthread_mutex_unlock(&run_mu);
+}
+
+static void run_leave(void)
+{
+    pthread_mutex_lock(&run_mu);
+    running--;
+    pthread_cond_signal(&run_cv);
+    pthread_mutex_unlock(&run_mu);
+}
+
 static json_t *error_obj(json_t *id, int code, const char *msg)
 {
     return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
@@ -189,9 +214,11 @@ static json_t *handle_one(wb_mcp_conn *c, json_t *msg, bool *was_init)
         char emsg[300] = "";
         json_t *empty = json_object();
         pthread_mutex_lock(&c->mu);
+        run_enter(c->srv);
         json_t *r = wb_mcp_tools_call(c, json_string_value(name),
                                       args ? args : empty, &code, emsg,
                                       sizeof emsg);
+        run_leave();
         pthread_mutex_unlock(&c->mu);
         json_decref(empty);
         if (!r)

@@ -35,6 +35,8 @@ typedef struct wb_mcp_server {
        connection's first tool call (wb_mcp_session) */
     unsigned max_stored;
     bool http;
+    /* --http: tool calls running at once (0: no bound); more wait */
+    unsigned max_running;
     /* --http: MCP sessions (connections) open at once, in all and per
        client address, and the idle time after which one is closed */
     unsigned max_sessions, max_per_client;

@@ -225,14 +225,20 @@ static bool is_draining(void)
     return d;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
-                             const char *text, const char *type,
-                             const char *sid)
+/* `owned`: text is malloc'd and handed to MHD, which frees it once sent
+ * (an answer can be 33 MB: no second copy while a slow client reads). */
+static enum MHD_Result reply_buf(struct MHD_Connection *con, unsigned code,
+                                 char *text, bool owned, const char *type,
+                                 const char *sid)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!r)
+        strlen(text), text, owned ? MHD_RESPMEM_MUST_FREE
+                                  : MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        if (owned)
+            free(text);
         return MHD_NO;
+    }
     if (type)
         MHD_add_response_header(r, "Content-Type", type);
     if (sid)
@@ -246,6 +252,13 @@ static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
     enum MHD_Result ret = MHD_queue_response(con, code, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
+                             const char *text, const char *type,
+                             const char *sid)
+{
+    return reply_buf(con, code, (char *)text, false, type, sid);
 }
 
 static enum MHD_Result rpc_error(struct MHD_Connection *con, unsigned code,
@@ -397,10 +410,8 @@ static enum MHD_Result handle_post(struct MHD_Connection *con, body *b)
     }
     slot_release(s);
     const char *sid = init && !was_init ? NULL : id;
-    ret = resp ? reply(con, 200, resp, "application/json", sid)
-               : reply(con, 202, "", NULL, sid);
-    free(resp);
-    return ret;
+    return resp ? reply_buf(con, 200, resp, true, "application/json", sid)
+                : reply(con, 202, "", NULL, sid);
 }
 
 static enum MHD_Result handle_delete(struct MHD_Connection *con)

@@ -423,6 +423,33 @@ await test("HTTP: DELETE while a call runs: that id gets 409 until the call answ
   }
 });
 
+// Fixed: tool calls of all sessions ran at once: 16 sessions printing
+// 16 MiB each held 1.4 GB of answers in the server (256 sessions: ~23
+// GB). --workers bounds them; pings do not wait.
+await test("HTTP: --workers 1: another session's call waits its turn, a ping does not", ["shell"], async () => {
+  const dir = mkdtempSync(join(state, "workers-"));
+  const { port, stop } = await startHttp(dir, ["--workers", "1"]);
+  try {
+    const a = (await request(port, { body: init })).sid;
+    const b = (await request(port, { body: init })).sid;
+    const t0 = Date.now();
+    const slow = request(port, { body: tool(1, "run_shell", { code: "sleep 1.5" }),
+                                 headers: { "Mcp-Session-Id": a } }).then(() => Date.now() - t0);
+    await new Promise((r) => setTimeout(r, 300));
+    const ping = await request(port, { body: rpc(2, "ping"), headers: { "Mcp-Session-Id": b } });
+    assert.equal(ping.status, 200);
+    assert.ok(Date.now() - t0 < 1200, `the ping took ${Date.now() - t0} ms`);
+    const fast = await request(port, { body: tool(3, "run_shell", { code: "echo b" }),
+                                       headers: { "Mcp-Session-Id": b } });
+    const fastAt = Date.now() - t0;
+    assert.equal(fast.body.result.structuredContent.stdout, "b\n");
+    const slowAt = await slow;
+    assert.ok(fastAt >= slowAt, `b answered at ${fastAt} ms, before a's end at ${slowAt} ms`);
+  } finally {
+    await stop();
+  }
+});
+
 rmSync(state, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);
