@@ -25,6 +25,11 @@ static const char mcp_help[] =
     "                      /mcp (default: JSON-RPC over stdin/stdout)\n"
     "  --session ID        stdio: resume (or create) session ID instead of\n"
     "                      a new one; its files are kept across restarts\n"
+    "  --max-stored-sessions N\n"
+    "                      sessions on disk in the state directory (any\n"
+    "                      maker's) past which fork_session, and with --http\n"
+    "                      a new connection's first tool call, are refused\n"
+    "                      (default 256)\n"
     "  --max-sessions N    --http: connections (MCP sessions) open at once\n"
     "                      (default 256); past it initialize gets 503\n"
     "  --max-sessions-per-client N\n"
@@ -34,6 +39,9 @@ static const char mcp_help[] =
     "                      --http: close a connection idle this long (default\n"
     "                      30m; 0: never); its files stay and its session id\n"
     "                      resumes it\n"
+    "  --workers N         --http: tool calls run at once (default 16); more\n"
+    "                      wait their turn. Each holds its answer, up to a\n"
+    "                      few times the policy's budget.output\n"
     "  --max-connections N --http: TCP connections open at once, one thread\n"
     "                      each (default 256). Past it, a new connection\n"
     "                      closes the one that has waited longest for a\n"
@@ -77,6 +85,7 @@ typedef struct mcp_opts {
     const char *policy, *state, *http, *session, *guests;
     const char *max_sessions, *max_per_client, *idle;   /* --http */
     const char *max_conns, *header, *request, *os_user, *tier;
+    const char *max_stored, *workers;
     bool no_os_sandbox;
 } mcp_opts;
 
@@ -96,6 +105,8 @@ static const struct option longopts[] = {
     { "no-os-sandbox", no_argument, NULL, 'N' },
     { "os-user", required_argument, NULL, 'U' },
     { "tier", required_argument, NULL, 't' },
+    { "max-stored-sessions", required_argument, NULL, 'D' },
+    { "workers", required_argument, NULL, 'W' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -122,6 +133,8 @@ static int parse(int argc, char **argv, mcp_opts *o)
         case 'R': slot = &o->request; break;
         case 'U': slot = &o->os_user; break;
         case 't': slot = &o->tier; break;
+        case 'D': slot = &o->max_stored; break;
+        case 'W': slot = &o->workers; break;
         case 'N': o->no_os_sandbox = true; continue;
         default: return wb_cli_opt_error(&g, c, "mcp", WB_EXIT_USAGE);
         }
@@ -137,6 +150,14 @@ static int parse(int argc, char **argv, mcp_opts *o)
 static int setup(wb_mcp_server *srv, const mcp_opts *o)
 {
     memset(srv, 0, sizeof *srv);
+    /* checked before any use: a long one was cut to 63 characters (a
+     * session other than the one asked for) */
+    if (o->session && !wb_mcp_session_id_ok(o->session)) {
+        wb_cli_error("mcp", "--session '%.80s': not a session id (letters, "
+                     "digits, '-', '_', '.', not first; at most 63)",
+                     o->session);
+        return WB_EXIT_USAGE;
+    }
     wb_sandbox_config_init(&srv->policy);
     wb_session_settings_default(&srv->settings);
     if (o->policy) {
@@ -153,11 +174,22 @@ static int setup(wb_mcp_server *srv, const mcp_opts *o)
     srv->opts.policy = &srv->policy;
     srv->opts.settings = &srv->settings;
     srv->resume_id = o->session;
+    srv->http = o->http != NULL;
+    srv->max_stored = 256;
+    uint64_t n;
+    if (o->max_stored && !wb_cli_count(o->max_stored, 1, 1000000, &n)) {
+        wb_cli_error("mcp", "--max-stored-sessions: bad value '%s'",
+                     o->max_stored);
+        return WB_EXIT_USAGE;
+    }
+    if (o->max_stored)
+        srv->max_stored = (unsigned)n;
     return 0;
 }
 
 /* The --http limits (defaults: 256 sessions, 64 per client, 30 min idle;
- * 256 connections, 10 s for headers, 60 s for a request). */
+ * 256 connections, 10 s for headers, 60 s for a request; 16 tool calls
+ * at once). */
 static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
 {
     srv->max_sessions = 256;
@@ -166,6 +198,7 @@ static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
     srv->max_conns = 256;
     srv->header_ms = 10000;
     srv->request_ms = 60000;
+    srv->max_running = o->http ? 16 : 0;
     const struct {
         const char *name, *value;
         unsigned *count;           /* a count, or else */
@@ -178,6 +211,7 @@ static int http_limits(wb_mcp_server *srv, const mcp_opts *o)
         { "--max-connections", o->max_conns, &srv->max_conns, NULL },
         { "--header-timeout", o->header, NULL, &srv->header_ms },
         { "--request-timeout", o->request, NULL, &srv->request_ms },
+        { "--workers", o->workers, &srv->max_running, NULL },
     };
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
         const char *v = opts[i].value;

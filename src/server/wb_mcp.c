@@ -5,6 +5,8 @@
  * gets -32700 (parse error), -32600 (invalid request), -32601 (method
  * not found) or -32602 (invalid params). */
 #include "server/wb_mcp.h"
+#include "common/error.h"
+#include "session/wb_session.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +40,85 @@ void wb_mcp_conn_close(wb_mcp_conn *c)
     pthread_mutex_destroy(&c->mu);
 }
 
+bool wb_mcp_session_id_ok(const char *id)
+{
+    return wb_sess_valid_id(id);
+}
+
+/* Held from counting the sessions on disk to making one more, so that
+ * requests at once cannot all pass the count. */
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* WB_OK when the state directory holds fewer than --max-stored-sessions
+ * sessions (store_mu held). Without the bound a client made sessions on
+ * disk without end: fork_session in a loop (30 forks of a 30 MB
+ * workspace: 900 MB in 2 s), or over HTTP initialize, a write_file,
+ * DELETE, again. Expiry (session.idle_expiry) makes room again. */
+static wb_status store_room(const wb_mcp_server *srv, wb_error *err)
+{
+    wb_session_info *all = NULL;
+    size_t n = 0;
+    wb_error le = { 0 };
+    if (wb_session_list(&srv->opts, &all, &n, &le) == WB_OK)
+        free(all);                        /* no directory yet: none */
+    if (!srv->max_stored || n < srv->max_stored)
+        return WB_OK;
+    return wb_err_set(err, WB_E_LIMIT, "the state directory holds %zu "
+                      "sessions, this server's limit "
+                      "(--max-stored-sessions %u): delete some (wasmbox "
+                      "session delete ID) or wait until they pass "
+                      "session.idle_expiry", n, srv->max_stored);
+}
+
 wb_status wb_mcp_session(wb_mcp_conn *c, wb_error *err)
 {
     if (c->sess)
         return WB_OK;
-    return wb_session_open(&c->srv->opts, c->want_id[0] ? c->want_id : NULL,
-                           &c->sess, err);
+    const char *id = c->want_id[0] ? c->want_id : NULL;
+    /* stdio's own session is one per process: not counted */
+    if (!c->srv->http || (id && wb_session_exists(&c->srv->opts, id)))
+        return wb_session_open(&c->srv->opts, id, &c->sess, err);
+    pthread_mutex_lock(&store_mu);
+    wb_status st = store_room(c->srv, err);
+    if (!st)
+        st = wb_session_open(&c->srv->opts, id, &c->sess, err);
+    pthread_mutex_unlock(&store_mu);
+    return st;
+}
+
+wb_status wb_mcp_fork(wb_mcp_conn *c, wb_session **out, wb_error *err)
+{
+    pthread_mutex_lock(&store_mu);
+    wb_status st = store_room(c->srv, err);
+    if (!st)
+        st = wb_session_fork(c->sess, &c->srv->opts, out, err);
+    pthread_mutex_unlock(&store_mu);
+    return st;
+}
+
+/* Tool calls running (run_mu): at most srv->max_running. Each holds its
+ * answer while it is made, up to a few times budget.output (16 HTTP
+ * sessions printing 16 MiB at once held 1.4 GB): the bound keeps their
+ * sum bounded whatever the number of sessions. */
+static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t run_cv = PTHREAD_COND_INITIALIZER;
+static unsigned running;
+
+static void run_enter(const wb_mcp_server *srv)
+{
+    pthread_mutex_lock(&run_mu);
+    while (srv->max_running && running >= srv->max_running)
+        pthread_cond_wait(&run_cv, &run_mu);
+    running++;
+    pthread_mutex_unlock(&run_mu);
+}
+
+static void run_leave(void)
+{
+    pthread_mutex_lock(&run_mu);
+    running--;
+    pthread_cond_signal(&run_cv);
+    pthread_mutex_unlock(&run_mu);
 }
 
 static json_t *error_obj(json_t *id, int code, const char *msg)
@@ -139,9 +214,11 @@ static json_t *handle_one(wb_mcp_conn *c, json_t *msg, bool *was_init)
         char emsg[300] = "";
         json_t *empty = json_object();
         pthread_mutex_lock(&c->mu);
+        run_enter(c->srv);
         json_t *r = wb_mcp_tools_call(c, json_string_value(name),
                                       args ? args : empty, &code, emsg,
                                       sizeof emsg);
+        run_leave();
         pthread_mutex_unlock(&c->mu);
         json_decref(empty);
         if (!r)
@@ -208,15 +285,53 @@ static char *handle_batch(wb_mcp_conn *c, json_t *msg, bool *was_init)
     return out;
 }
 
+/* Every value but the first follows a ',' or opens a container's
+ * contents, so '{', '[' and ',' outside strings bound their number. */
+bool wb_mcp_values_ok(const char *text, size_t len)
+{
+    size_t n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if ((ch == '{' || ch == '[' || ch == ',') &&
+                   ++n > WB_MCP_MAX_VALUES) {
+            return false;
+        }
+    }
+    return true;
+}
+
+char *wb_mcp_error_text(int code, const char *msg)
+{
+    json_t *r = error_obj(NULL, code, msg);
+    char *out = r ? json_dumps(r, JSON_COMPACT) : NULL;
+    json_decref(r);
+    return out;
+}
+
 char *wb_mcp_handle_text(wb_mcp_conn *c, const char *text, size_t len,
                          bool *was_init)
 {
     json_error_t je;
+    if (was_init)
+        *was_init = false;
+    if (!wb_mcp_values_ok(text, len)) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "Invalid Request: the message holds more "
+                 "than %u JSON values (send fewer requests per batch)",
+                 WB_MCP_MAX_VALUES);
+        return wb_mcp_error_text(-32600, buf);
+    }
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
                            &je);
     json_t *resp;
-    if (was_init)
-        *was_init = false;
     if (!msg) {
         char buf[300];
         snprintf(buf, sizeof buf, "Parse error: %s", je.text);

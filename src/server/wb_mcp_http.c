@@ -12,8 +12,10 @@
  *          the connection was closed) resumes that session.
  *   GET    405: this server sends no unsolicited messages.
  *   DELETE ends the connection (interpreters stop; files stay).
- * Requests with an Origin header that is not a loopback origin get 403
- * (DNS rebinding).
+ * Requests with an Origin header that is not a loopback origin, or a
+ * Host header that is not a loopback name, get 403 (DNS rebinding). A
+ * request for a session whose connection was closed (DELETE) while its
+ * tool call still runs gets 409 until that call has answered.
  *
  * MCP sessions ("connections" below) are bounded: --max-sessions at once
  * (503 past it) and --max-sessions-per-client per client address (429),
@@ -42,13 +44,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_BODY (16u << 20)
+#define MAX_BODY WB_MCP_MAX_MESSAGE
 
 typedef struct slot {
     wb_mcp_conn *c;                /* NULL: free */
@@ -111,6 +114,16 @@ static slot *find_locked(const char *id)
     return NULL;
 }
 
+/* Is a connection with this id closed (DELETE) but still running a
+ * tool call? (tab_mu held) */
+static bool closing_locked(const char *id)
+{
+    for (unsigned i = 0; i < ntab; i++)
+        if (tab[i].c && tab[i].dead && !strcmp(tab[i].id, id))
+            return true;
+    return false;
+}
+
 static slot *slot_find(const char *id)
 {
     pthread_mutex_lock(&tab_mu);
@@ -148,6 +161,13 @@ static slot *slot_claim(const char *id, const char *client, bool resumed,
     }
     if (r) {
         r->refs++;                /* another request created it just now */
+    } else if (closing_locked(id)) {
+        /* a second connection would open the session beside the one
+           whose tool call still runs: two interpreters, one workspace */
+        *code = 409;
+        snprintf(why, whylen, "this session's connection was closed "
+                 "(DELETE) while a tool call ran; send again once that "
+                 "call has answered");
     } else if (mine >= g_srv->max_per_client) {
         *code = 429;
         snprintf(why, whylen, "too many MCP sessions: this client (%s) has "
@@ -205,27 +225,40 @@ static bool is_draining(void)
     return d;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
-                             const char *text, const char *type,
-                             const char *sid)
+/* `owned`: text is malloc'd and handed to MHD, which frees it once sent
+ * (an answer can be 33 MB: no second copy while a slow client reads). */
+static enum MHD_Result reply_buf(struct MHD_Connection *con, unsigned code,
+                                 char *text, bool owned, const char *type,
+                                 const char *sid)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!r)
+        strlen(text), text, owned ? MHD_RESPMEM_MUST_FREE
+                                  : MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        if (owned)
+            free(text);
         return MHD_NO;
+    }
     if (type)
         MHD_add_response_header(r, "Content-Type", type);
     if (sid)
         MHD_add_response_header(r, "Mcp-Session-Id", sid);
     if (code == 405)
         MHD_add_response_header(r, "Allow", "POST, DELETE");
-    if (code == 429 || code == 503)
+    if (code == 409 || code == 429 || code == 503)
         MHD_add_response_header(r, "Retry-After", "1");
     if (is_draining())
         MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(con, code, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *con, unsigned code,
+                             const char *text, const char *type,
+                             const char *sid)
+{
+    return reply_buf(con, code, (char *)text, false, type, sid);
 }
 
 static enum MHD_Result rpc_error(struct MHD_Connection *con, unsigned code,
@@ -257,6 +290,37 @@ static bool origin_ok(struct MHD_Connection *con)
     return false;
 }
 
+/* Is the Host header a loopback name (or absent: HTTP/1.0)? A name an
+ * attacker's DNS points at 127.0.0.1 (rebinding) comes with its own name
+ * here: the Origin check stops a browser's POST or DELETE, this one
+ * whatever sends the page's name without an Origin. */
+static bool host_ok(struct MHD_Connection *con)
+{
+    const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+                                                "Host");
+    char name[64];
+    size_t n;
+    if (!h)
+        return true;
+    if (h[0] == '[') {
+        const char *e = strchr(h, ']');
+        n = e ? (size_t)(e + 1 - h) : 0;
+    } else {
+        n = strcspn(h, ":");
+    }
+    const char *port = h + n;
+    if (n == 0 || n >= sizeof name || (*port && (*port != ':' || !port[1] ||
+        strspn(port + 1, "0123456789") != strlen(port + 1))))
+        return false;
+    memcpy(name, h, n);
+    name[n] = 0;
+    struct in_addr a;
+    if (!strcasecmp(name, "localhost") || !strcmp(name, "[::1]"))
+        return true;
+    return inet_pton(AF_INET, name, &a) == 1 &&
+           (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static void client_of(struct MHD_Connection *con, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
@@ -274,6 +338,8 @@ static void client_of(struct MHD_Connection *con, char *out, size_t cap)
 /* Does the body hold an initialize request? */
 static bool is_initialize(const char *text, size_t len)
 {
+    if (!wb_mcp_values_ok(text, len))
+        return false;                 /* answered by wb_mcp_handle_text */
     json_t *j = json_loadb(text, len, 0, NULL);
     bool r = false;
     json_t *one = j;
@@ -344,10 +410,8 @@ static enum MHD_Result handle_post(struct MHD_Connection *con, body *b)
     }
     slot_release(s);
     const char *sid = init && !was_init ? NULL : id;
-    ret = resp ? reply(con, 200, resp, "application/json", sid)
-               : reply(con, 202, "", NULL, sid);
-    free(resp);
-    return ret;
+    return resp ? reply_buf(con, 200, resp, true, "application/json", sid)
+                : reply(con, 202, "", NULL, sid);
 }
 
 static enum MHD_Result handle_delete(struct MHD_Connection *con)
@@ -376,6 +440,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *con, const char *url,
                      "text/plain", NULL);
     if (!origin_ok(con))
         return reply(con, 403, "forbidden origin\n", "text/plain", NULL);
+    if (!host_ok(con))
+        return reply(con, 403, "forbidden host: the Host header must name "
+                     "a loopback address (127.0.0.1, localhost, [::1])\n",
+                     "text/plain", NULL);
     if (!strcmp(method, "POST"))
         return handle_post(con, b);
     if (!strcmp(method, "DELETE"))

@@ -25,6 +25,7 @@ static json_t *schema_code(const char *what)
 typedef struct tool_def {
     const char *name, *title, *desc;
     int lang;                      /* wb_lang, or -1 */
+    const char *args;              /* its arguments, each followed by ' ' */
 } tool_def;
 
 static const tool_def tools[] = {
@@ -44,23 +45,24 @@ static const tool_def tools[] = {
       "(rolled_back, live_step), or, where that state cannot be kept, "
       "restarted with its variables lost (state_lost). Files in /work are "
       "kept either way.",
-      WB_LANG_PYTHON },
+      WB_LANG_PYTHON, "code " },
     { "run_javascript", "Run JavaScript",
       "Run JavaScript (QuickJS, ES2020) in this session's sandbox. "
       "Global declarations persist between calls; the value of the last "
       "expression is printed. Use console.log or print for output; the "
       "'std' and 'os' modules are available as globals std and os. Files "
       "live in /work (the working directory). No network, no Node APIs.",
-      WB_LANG_JAVASCRIPT },
+      WB_LANG_JAVASCRIPT, "code " },
     { "run_sql", "Run SQL",
       "Run SQL statements with the SQLite 3 shell against a database file "
       "in the session workspace (default session.db; it persists between "
       "calls). Query results are printed with a header row, '|'-separated."
-      " Dot-commands such as .tables and .schema work.", WB_LANG_SQL },
+      " Dot-commands such as .tables and .schema work.", WB_LANG_SQL,
+      "sql database " },
     { "run_lua", "Run Lua",
       "Run a Lua 5.4 chunk in this session's sandbox. Each call starts a "
       "fresh interpreter (no state kept); files in /work persist.",
-      WB_LANG_LUA },
+      WB_LANG_LUA, "code " },
     { "run_shell", "Run a shell command",
       "Run a POSIX shell command line or script (dash, with busybox's "
       "tools: ls, cat, grep, sed, awk, find, xargs, sort, uniq, wc, head, "
@@ -69,22 +71,23 @@ static const tool_def tools[] = {
       "session's files: a file written by run_python is there for grep "
       "in the next call. Each call starts a fresh shell (variables and cd "
       "are not kept); files in /work persist. Exit status and stderr are "
-      "returned.", WB_LANG_SHELL },
+      "returned.", WB_LANG_SHELL, "code " },
     { "write_file", "Write a file",
       "Create or replace a file in the session workspace (/work). 'path' "
       "is relative to /work (or starts with /work/); parent directories "
-      "are created. 'encoding' is utf-8 (default) or base64.", -1 },
+      "are created. 'encoding' is utf-8 (default) or base64.", -1,
+      "path content encoding " },
     { "read_file", "Read a file",
       "Read a file from the session workspace (/work). 'path' is relative "
       "to /work (or starts with /work/). Text is returned as UTF-8; binary "
-      "files as base64 (encoding tells which).", -1 },
+      "files as base64 (encoding tells which).", -1, "path " },
     { "list_files", "List files",
       "List the files and directories in the session workspace (/work), "
       "recursively, with sizes. 'path' (optional) lists a subdirectory.",
-      -1 },
+      -1, "path " },
     { "reset_session", "Reset interpreters",
       "Restart the Python and JavaScript interpreters of this session, "
-      "forgetting all variables. Files in /work are kept.", -1 },
+      "forgetting all variables. Files in /work are kept.", -1, "" },
     { "fork_session", "Fork the session",
       "Make a new session from this one as it is now, to try another "
       "approach from the same state: a copy of the files in /work and of "
@@ -93,7 +96,7 @@ static const tool_def tools[] = {
       "keeps using this session, unchanged; the result's fork_id names "
       "the new one, which a client opens with `wasmbox mcp --session "
       "FORK_ID` (stdio) or the Mcp-Session-Id header (HTTP). Same limits "
-      "as this session.", -1 },
+      "as this session.", -1, "" },
 };
 #define NTOOLS (sizeof tools / sizeof *tools)
 
@@ -415,7 +418,7 @@ static json_t *do_fork(wb_mcp_conn *c)
 {
     wb_session *f = NULL;
     wb_error e = { 0 };
-    if (wb_session_fork(c->sess, &c->srv->opts, &f, &e))
+    if (wb_mcp_fork(c, &f, &e))
         return fail(c, &e);
     char id[64], msg[400];
     snprintf(id, sizeof id, "%s", wb_session_id(f));
@@ -426,6 +429,16 @@ static json_t *do_fork(wb_mcp_conn *c)
     return text_result(msg, json_pack("{s:s, s:s}", "session_id",
                                       wb_session_id(c->sess), "fork_id", id),
                        false);
+}
+
+/* Is key one of t's arguments? */
+static bool takes_arg(const tool_def *t, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = t->args; *p; p += strcspn(p, " ") + 1)
+        if (n && !strncmp(p, key, n) && p[n] == ' ')
+            return true;
+    return false;
 }
 
 json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
@@ -463,18 +476,22 @@ json_t *wb_mcp_tools_call(wb_mcp_conn *c, const char *name, json_t *args,
     }
     const char *key;
     json_t *v;
+    /* each tool's own (its schema's additionalProperties: false) */
     json_object_foreach(args, key, v) {
-        static const char *const known[] = { "code", "sql", "database",
-                                             "path", "content", "encoding",
-                                             NULL };
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = !strcmp(*k, key);
-        if (!ok || (!json_is_string(v))) {
+        if (!takes_arg(t, key) || !json_is_string(v)) {
             snprintf(msg, msglen, "Invalid params: unexpected argument "
                      "'%.60s' for %s", key, name);
             return NULL;
         }
+    }
+    /* nothing is made on disk before initialize: over HTTP a batch of a
+       failed initialize and a tool call left a session nobody had the
+       id of */
+    if (!c->initialized) {
+        *code = -32600;
+        snprintf(msg, msglen, "Invalid Request: tools/call before "
+                 "initialize (send initialize first)");
+        return NULL;
     }
     *code = 0;
     wb_error e = { 0 };

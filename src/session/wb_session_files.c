@@ -360,7 +360,8 @@ wb_status wb_session_list_files(wb_session *s, const char *dir,
         wb_file_entries_free(l.e, l.n);
         return wb_err_set(err, WB_E_IO, "cannot list '%s'", dir ? dir : "");
     }
-    qsort(l.e, l.n, sizeof *l.e, cmp_entry);
+    if (l.n)             /* an empty workspace: l.e is NULL, qsort's UB */
+        qsort(l.e, l.n, sizeof *l.e, cmp_entry);
     *out = l.e;
     *n = l.n;
     return WB_OK;

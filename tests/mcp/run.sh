@@ -1,7 +1,9 @@
 #!/bin/bash
 # tests/mcp/run.sh: the MCP server tests. Installs the pinned MCP SDK
 # (package-lock.json) into tests/mcp/node_modules when missing, then
-# drives build/wasmbox with it. Last line: "N passed, N failed, N skipped".
+# drives build/wasmbox with it (mcp.test.mjs), then attacks it as a
+# hostile client (attack.test.mjs, raw JSON-RPC). Last line: the two
+# files' counts added, "N passed, N failed, N skipped".
 # Cases that need a guest runtime that is not built are skipped.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,4 +29,11 @@ if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
     fi
     cp "$here/package-lock.json" "$stamp"
 fi
-exec node "$here/mcp.test.mjs"
+for t in mcp attack; do
+    log=$(mktemp)
+    node "$here/$t.test.mjs" | tee "$log"
+    add_counts "$(tail -n 1 "$log")" ||
+        fail "mcp tests: $t.test.mjs ended without its summary line"
+    rm -f "$log"
+done
+summary
