@@ -1011,7 +1011,8 @@ def native_limits(workloads, cells, py, geo, cold, compiled, load):
                   f"wasmbox's own share is about "
                   f"{(cw.med - cn.med) * 1000:.2f} ms")
             if cw.cpus:
-                t += f" (the process's CPU time: {median(cw.cpus) * 1000:.2f} ms)"
+                t += (f" (the process's CPU time: "
+                      f"{median(cw.cpus) * 1000:.2f} ms)")
             t += ". On a loaded machine a process waits for a CPU."
         out.append(t)
     c = compiled_of(compiled, "python.wasm")
@@ -1273,7 +1274,8 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
     L.append("|---|---:|---:|---|")
 
     g = geo.get("wasmbox")
-    L.append(f"| geomean over the C workloads, wasmbox / native | "
+    L.append(f"| geomean over the C workloads, wasmbox (interpreter) / "
+             f"native | "
              f"≤ {TARGET_GEOMEAN:.0f}x | {fmt_ratio(g)} | "
              f"{verdict(g, TARGET_GEOMEAN)} |")
     cw = cold.get("wasmbox")
@@ -1326,10 +1328,10 @@ def render(info, workloads, runtimes, cells, cold, api, problems, quick,
         over = sorted(((rel(n, "wasmbox"), n) for n, _ in workloads
                        if (rel(n, "wasmbox") or 0) > TARGET_GEOMEAN),
                       reverse=True)
-        t = (f"- **Geomean ({fmt_ratio(g)}).** Above "
+        t = (f"- **Geomean, interpreter ({fmt_ratio(g)}).** Above "
              f"{TARGET_GEOMEAN:.0f}x: " + (", ".join(
                  f"{n} {fmt_ratio(r)}" for r, n in over) or "none") + ". "
-             "wasmbox interprets: no JIT, about one dispatch per wasm "
+             "The interpreter has no JIT: about one dispatch per wasm "
              "instruction at roughly 1 ns each, against native code that "
              "retires several instructions per ns.")
         if any(n == "memops" for _, n in over):
