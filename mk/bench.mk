@@ -131,7 +131,8 @@ bench-shell: all
 
 .PHONY: bench-http
 bench-http: all
-	WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} bash bench/http_load.sh \
+	WB_BUILD=$(BUILD) WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} \
+	    bash bench/http_load.sh \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--duration 3s --rounds 1,--duration 10s --rounds 3) \
 	    --connections 4 --out $(BUILD)/bench/http_load.md
 
