@@ -13,7 +13,8 @@
 # flight):
 #   python   POST /v1/run {"language":"python","code":"print(1)"}
 #   wasm     POST /v1/run with a tiny WASI module (tests/http/hello.wat,
-#            or build/bench/full/wasm/hello.wasm without wat2wasm)
+#            or $WB_BUILD/bench/full/wasm/hello.wasm without wat2wasm;
+#            WB_BUILD, the build directory, defaults to build)
 # A request fails unless it is a 200 whose outcome is "exited"; there must
 # be none. Server RSS is sampled before the first round and after each;
 # the throughput ratio with/without isolation is printed per workload.
@@ -38,9 +39,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 command -v wrk >/dev/null || { echo "http_load: needs wrk (Debian package wrk)" >&2; exit 1; }
-WASMBOX=build/wasmbox
-[ -x $WASMBOX ] || { echo "http_load: run make first" >&2; exit 1; }
-GUESTS_DIR=${WASMBOX_GUESTS:-build/guests}
+B=${WB_BUILD:-build}    # the build directory (make passes $(BUILD))
+WASMBOX=$B/wasmbox
+[ -x $WASMBOX ] || { echo "http_load: $WASMBOX missing: run make first" >&2; exit 1; }
+GUESTS_DIR=${WASMBOX_GUESTS:-$B/guests}
 [ -f "$GUESTS_DIR/python/python.wasm" ] || { echo "http_load: no python guest in $GUESTS_DIR (make guests)" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/wasmbox-http-load.XXXXXX)
@@ -85,8 +87,8 @@ if command -v wat2wasm >/dev/null; then
     wat2wasm tests/http/hello.wat -o "$T/hello.wasm"
     WASM_SRC="tests/http/hello.wat (144-byte module, one fd_write)"
 else
-    cp build/bench/full/wasm/hello.wasm "$T/hello.wasm"
-    WASM_SRC="build/bench/full/wasm/hello.wasm"
+    cp $B/bench/full/wasm/hello.wasm "$T/hello.wasm"
+    WASM_SRC="$B/bench/full/wasm/hello.wasm"
 fi
 python3 -c 'import base64, json, sys; print(json.dumps({"language": "wasm", "module": base64.b64encode(open(sys.argv[1], "rb").read()).decode()}))' "$T/hello.wasm" > "$T/wasm.json"
 

@@ -42,5 +42,26 @@ const wasi = new WASI({
   returnOnExit: true,
 });
 const module = await WebAssembly.compile(readFileSync(path));
-const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+const imports = wasi.getImportObject();
+// Guests built for wasmbox (python.wasm) also import wasmbox's own host
+// modules (wasmbox_http, wasmbox_proc), which Node lacks. Each such
+// function returns -1, their failure status (python.wasm's start-up asks
+// wasmbox_proc.cwd for the parent's directory and stays in "/" without
+// it), and its first call says so on stderr, so a workload that relies
+// on one does not differ unnoticed.
+const told = new Set();
+for (const imp of WebAssembly.Module.imports(module)) {
+  if (imp.kind !== 'function' || imports[imp.module]?.[imp.name]) continue;
+  const name = `${imp.module}.${imp.name}`;
+  imports[imp.module] ??= {};
+  imports[imp.module][imp.name] = () => {
+    if (!told.has(name)) {
+      told.add(name);
+      console.error(`node_wasi.mjs: ${name} is not provided under Node ` +
+                    '(returned -1)');
+    }
+    return -1;
+  };
+}
+const instance = await WebAssembly.instantiate(module, imports);
 exit(wasi.start(instance) ?? 0);

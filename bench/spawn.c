@@ -6,13 +6,15 @@
  * Runs PROGRAM with stdin from /dev/null and stdout/stderr to the files,
  * kills it after TIMEOUT_MS (0: never), and prints one line:
  *
- *   wall_us=N maxrss_kb=N status=N timeout=0|1
+ *   wall_us=N maxrss_kb=N status=N timeout=0|1 cpu_us=N
  *
- * status is the exit code, or 128 + signal. Why a C helper: a child's
- * ru_maxrss starts from its parent's resident size (fork copies the
- * high-water mark, exec keeps it), so spawning from Python would report
- * Python's ~16 MiB for every small program. This helper is tiny, and
- * fork + exec from it adds little to cold-start times.
+ * status is the exit code, or 128 + signal; cpu_us the child's user +
+ * system time (its threads and the children it waited for included).
+ * Why a C helper: a child's ru_maxrss starts from its parent's resident
+ * size (fork copies the high-water mark, exec keeps it), so spawning
+ * from Python would report Python's ~16 MiB for every small program.
+ * This helper is tiny, and fork + exec from it adds little to cold-start
+ * times.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -93,7 +95,9 @@ int main(int argc, char **argv)
                    (t1.tv_nsec - t0.tv_nsec) / 1000;
     int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
                                     : 128 + WTERMSIG(wstatus);
-    printf("wall_us=%lld maxrss_kb=%ld status=%d timeout=%d\n", us,
-           ru.ru_maxrss, status, (int)timed_out);
+    long long cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+                        1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    printf("wall_us=%lld maxrss_kb=%ld status=%d timeout=%d cpu_us=%lld\n",
+           us, ru.ru_maxrss, status, (int)timed_out, cpu);
     return 0;
 }

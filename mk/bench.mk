@@ -1,16 +1,25 @@
 # mk/bench.mk: the benchmark suite (included by the Makefile). Not a test:
 # nothing here runs in `make check`.
 #   make bench               build the workloads natively (gcc -O2) and for
-#                            wasm32-wasi (clang-14 -O2), run them under native,
-#                            wasmbox, Node.js WASI and wabt's wasm-interp, and
-#                            write BENCHMARKS.md (~10 minutes)
+#                            wasm32-wasi (clang-14 -O2), time `wasmbox
+#                            compile` of each module (and of python.wasm)
+#                            into an empty code cache, then run them as
+#                            whole processes under native, the wasmbox
+#                            interpreter, wasmbox's native tier (machine
+#                            code from that warm cache), Node.js WASI and
+#                            wabt's wasm-interp, and write the generated
+#                            part of BENCHMARKS.md (between its markers;
+#                            the hand-written sections around it stay);
+#                            then the bench-* targets below (about 30 to
+#                            40 minutes on the shared 2-core machine)
 #   make bench BENCH_QUICK=1 smaller sizes, one run each, report written to
 #                            $(BUILD)/bench/BENCHMARKS.quick.md (smoke test)
 #   make bench-build         only build the workloads
-# With the CPython guest built (make guests: $(BUILD)/guests/python), also
-# bench/py/ (python -c pass, jsonre.py, loop.py) under native python3,
-# `wasmbox python` and Node, in a table of their own; skipped without it.
-# bench/run.py --help lists the knobs (BENCH_RUNS, BENCH_ONLY, ...).
+# With the CPython guest ($WASMBOX_GUESTS/python, else $(BUILD)/guests/
+# python from make guests), also bench/py/ (python -c pass, jsonre.py,
+# loop.py) under native python3, `wasmbox python` in both tiers and Node,
+# in a table of their own; skipped without it. bench/run.py --help lists
+# the knobs (BENCH_RUNS, BENCH_ONLY, BENCH_COMPILE_RUNS, ...).
 #   make bench-preinit       `wasmbox python -c pass` cold and from
 #                            python/python.snap side by side (bench/
 #                            preinit.py; $WASMBOX_GUESTS or $(BUILD)/guests,
@@ -87,7 +96,7 @@ $(BUILD)/bench/spawn: bench/spawn.c
 bench: all bench-build
 	python3 bench/run.py --bins $(BENCH_DIR) --wasmbox $(BUILD)/wasmbox \
 	    --api-bench $(BUILD)/bench/api_bench --spawn $(BUILD)/bench/spawn \
-	    --guests $(BUILD)/guests \
+	    --guests $${WASMBOX_GUESTS:-$(BUILD)/guests} \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--quick)
 	$(MAKE) --no-print-directory bench-preinit
 	$(MAKE) --no-print-directory bench-startup
@@ -122,7 +131,8 @@ bench-shell: all
 
 .PHONY: bench-http
 bench-http: all
-	WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} bash bench/http_load.sh \
+	WB_BUILD=$(BUILD) WASMBOX_GUESTS=$${WASMBOX_GUESTS:-$(BUILD)/guests} \
+	    bash bench/http_load.sh \
 	    $(if $(filter quick,$(BENCH_VARIANT)),--duration 3s --rounds 1,--duration 10s --rounds 3) \
 	    --connections 4 --out $(BUILD)/bench/http_load.md
 
