@@ -8,22 +8,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Make w the child's context under the process table's mutex, as its
+ * store is (fork.c): wb_proc_interrupt reads child->wasi under it, and a
+ * child stopped before now gets its context killed here. */
+static void publish(wb_proc *child, wb_wasi *w)
+{
+    wb_ptree *t = child->tree;
+    pthread_mutex_lock(&t->mu);
+    if (child->killed || atomic_load(&child->stopping) ||
+        atomic_load(&t->cancelled))
+        wb_wasi_kill(w);
+    child->wasi = w;
+    pthread_mutex_unlock(&t->mu);
+}
+
 int wb_proc_ctx_spawn(wb_proc *parent, wb_proc *child, const wb_pimage *im,
                       const int fds[3])
 {
     int32_t f[3] = { fds[0], fds[1], fds[2] };
+    wb_wasi *w = NULL;
     wb_wasi_lock(parent->wasi);
     int rc = wb_wasi_spawn(parent->wasi, f, im->argv, im->argc, im->env,
-                           im->envc, &child->wasi, NULL);
+                           im->envc, &w, NULL);
     wb_wasi_unlock(parent->wasi);
+    if (!rc)
+        publish(child, w);
     return rc;
 }
 
 int wb_proc_ctx_fork(wb_proc *parent, wb_proc *child)
 {
+    wb_wasi *w = NULL;
     wb_wasi_lock(parent->wasi);
-    int rc = wb_wasi_fork(parent->wasi, &child->wasi, NULL);
+    int rc = wb_wasi_fork(parent->wasi, &w, NULL);
     wb_wasi_unlock(parent->wasi);
+    if (!rc)
+        publish(child, w);
     return rc;
 }
 

@@ -199,7 +199,8 @@ typedef struct wb_wtree {
     uint64_t disk_bytes, max_disk;
     int wake;                          /* eventfd, readable once cancelled */
     atomic_int cancelled;              /* the deadline: every context */
-    int stop;                          /* wb_outcome that ended the run, -1 */
+    atomic_int stop;                   /* wb_outcome that ended the run, -1
+                                          (read without the lock) */
     void (*on_stop)(void *user, int outcome); void *on_stop_user;
     wb_tfs **tfs; size_t ntfs;
     wb_vnode *vroot;                   /* NULL: none (a grant at "/") */
