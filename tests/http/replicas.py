@@ -390,6 +390,21 @@ check("a FIFO as lease and an overlong number hold nothing for ever",
       st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
 check("old lease files are swept", len(lease_files(sid)) <= 5,
       str(lease_files(sid)))
+link = os.path.join(d, "lease.%d" % (lease_files(sid)[-1] + 1))
+os.symlink("/etc/passwd", link)
+os.utime(link, (time.time() - 60, time.time() - 60), follow_symlinks=False)
+st, _, j = req(0, "POST", E, py("print(x)"))
+check("a symlink as lease is damage: free a TTL after its mtime",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+top = plant(re.sub(r"expires \d+", "expires 0", rec), n=10**18 - 1)
+st, h, j = req(1, "POST", E, py("print(x)"))
+check("the last lease number: a 500 that says so, not a 409 for ever",
+      st == 500 and "used up" in str(j) and "Retry-After" not in h,
+      "%s %s" % (st, j))
+os.unlink(top)
+st, _, j = req(2, "POST", E, py("print(x)"))
+check("... and the session steps once it is removed",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
 
 # ---- a rolling restart under steady load --------------------------------
 sessions = []
