@@ -406,6 +406,21 @@ st, _, j = req(2, "POST", E, py("print(x)"))
 check("... and the session steps once it is removed",
       st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
 
+# a workspace replaced by a symlink (a compromised replica): not followed
+st, _, j = req(0, "POST", "/v1/sessions", {})
+s4 = j["id"]
+req(0, "POST", "/v1/sessions/%s/exec" % s4, py("n = 1"))
+w4, out4 = os.path.join(STATE, "sessions", s4, "work"), os.path.join(T, "o")
+os.rename(w4, out4)
+os.symlink(out4, w4)
+got = [req(i, "POST", "/v1/sessions/%s/exec" % s4,
+           py("open('/work/escaped', 'w').write('x')"))[0] for i in (1, 2)]
+check("a symlinked workspace is not followed (500, nothing written)",
+      got == [500, 500] and os.listdir(out4) == [], "%s %s" % (got,
+                                                      os.listdir(out4)))
+os.unlink(w4)
+os.rename(out4, w4)
+
 # ---- a rolling restart under steady load --------------------------------
 sessions = []
 for _ in range(2):
