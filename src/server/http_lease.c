@@ -217,13 +217,16 @@ static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
         if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
             len = read(fd, text, REC_MAX);
         close(fd);
-    } else if (errno == ENOENT ||
+    } else if (errno == ENOENT || errno == EMFILE || errno == ENFILE ||
+               errno == ENOMEM || errno == EINTR ||
                fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-        /* not there; or unreadable and gone: read the list again */
+        /* not there (read the list again); short of descriptors or
+           memory (held: try again) */
         return errno == ENOENT ? -1 : 0;
     }
-    /* a name we cannot open (a symlink: O_NOFOLLOW) is damage as well,
-       timed by its own mtime: it must not hold the session for ever */
+    /* a name we cannot open otherwise (a symlink: O_NOFOLLOW) is damage
+       as well, timed by its own mtime: it must not hold the session for
+       ever */
     lease_rec r;
     int64_t now = wall_ms();
     if (len < 0)
