@@ -44,6 +44,7 @@
 #define REC_MAX 1024
 #define N_DIGITS_MAX 18            /* N never wraps: longer names are not
                                       leases */
+#define N_MAX 999999999999999999LL /* the largest N of N_DIGITS_MAX */
 
 /* This process as a holder (set once by wb_http_lease_init). */
 static struct {
@@ -210,12 +211,22 @@ static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
     snprintf(name, sizeof name, "lease.%" PRId64, n);
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
                     O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? -1 : 0;
     struct stat sb = { 0 };
-    ssize_t len = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
-                  ? read(fd, text, REC_MAX) : -1;
-    close(fd);
+    ssize_t len = -1;
+    if (fd >= 0) {
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+            len = read(fd, text, REC_MAX);
+        close(fd);
+    } else if (errno == ENOENT || errno == EMFILE || errno == ENFILE ||
+               errno == ENOMEM || errno == EINTR ||
+               fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        /* not there (read the list again); short of descriptors or
+           memory (held: try again) */
+        return errno == ENOENT ? -1 : 0;
+    }
+    /* a name we cannot open otherwise (a symlink: O_NOFOLLOW) is damage
+       as well, timed by its own mtime: it must not hold the session for
+       ever */
     lease_rec r;
     int64_t now = wall_ms();
     if (len < 0)
@@ -283,6 +294,13 @@ static void sweep(int dfd, int64_t n)
 static int take(int dfd, int64_t n, uint64_t ttl_ms)
 {
     char tmp[64], name[32];
+    if (n >= N_MAX) {
+        /* lease.N_MAX was made by hand (N counts requests): a next name
+           would be too long to be a lease, and taking it would fail for
+           ever behind a 409; say so instead */
+        errno = EOVERFLOW;
+        return -1;
+    }
     snprintf(name, sizeof name, "lease.%" PRId64, n + 1);
     if (write_tmp(dfd, wall_ms() + (int64_t)ttl_ms, tmp, sizeof tmp) != 0)
         return -1;
@@ -337,7 +355,8 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
             /* ENOENT: the session was deleted meanwhile */
             res = errno == ENOENT ? WB_LEASE_GONE : WB_LEASE_ERROR;
             snprintf(msg, cap, "cannot take the session's lease: %s",
-                     strerror(errno));
+                     errno == EOVERFLOW ? "its lease numbers are used up "
+                     "(a lease file was made by hand)" : strerror(errno));
             break;
         }
         if (rc == 1) {

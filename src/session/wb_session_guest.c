@@ -265,10 +265,26 @@ static wb_images *std_images(wb_session *s)
     return reg;
 }
 
+/* Is the workspace a directory itself? A grant's path is opened through
+ * symlinks (a --dir of the CLI may be one), but a session's workspace
+ * never is: a link in its place (made by another process that shares
+ * the state directory, e.g. a replica of `serve --shared-state`) would
+ * hand the guest whatever it names. */
+static wb_status ws_own(const wb_session *s, wb_error *err)
+{
+    struct stat sb;
+    if (lstat(s->ws, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return WB_OK;
+    return wb_err_set(err, WB_E_IO, "session '%s': its workspace is not "
+                      "a directory (a symlink is not followed)", s->id);
+}
+
 wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
                          wb_sandbox_config *c, wb_error *err)
 {
     const wb_sandbox_config *p = s->policy;
+    if (ws_own(s, err))
+        return WB_E_IO;
     wb_sandbox_config_init(c);
     c->budget = p->budget;
     c->images = std_images(s);

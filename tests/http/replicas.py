@@ -390,6 +390,36 @@ check("a FIFO as lease and an overlong number hold nothing for ever",
       st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
 check("old lease files are swept", len(lease_files(sid)) <= 5,
       str(lease_files(sid)))
+link = os.path.join(d, "lease.%d" % (lease_files(sid)[-1] + 1))
+os.symlink("/etc/passwd", link)
+os.utime(link, (time.time() - 60, time.time() - 60), follow_symlinks=False)
+st, _, j = req(0, "POST", E, py("print(x)"))
+check("a symlink as lease is damage: free a TTL after its mtime",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+top = plant(re.sub(r"expires \d+", "expires 0", rec), n=10**18 - 1)
+st, h, j = req(1, "POST", E, py("print(x)"))
+check("the last lease number: a 500 that says so, not a 409 for ever",
+      st == 500 and "used up" in str(j) and "Retry-After" not in h,
+      "%s %s" % (st, j))
+os.unlink(top)
+st, _, j = req(2, "POST", E, py("print(x)"))
+check("... and the session steps once it is removed",
+      st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+
+# a workspace replaced by a symlink (a compromised replica): not followed
+st, _, j = req(0, "POST", "/v1/sessions", {})
+s4 = j["id"]
+req(0, "POST", "/v1/sessions/%s/exec" % s4, py("n = 1"))
+w4, out4 = os.path.join(STATE, "sessions", s4, "work"), os.path.join(T, "o")
+os.rename(w4, out4)
+os.symlink(out4, w4)
+got = [req(i, "POST", "/v1/sessions/%s/exec" % s4,
+           py("open('/work/escaped', 'w').write('x')"))[0] for i in (1, 2)]
+check("a symlinked workspace is not followed (500, nothing written)",
+      got == [500, 500] and os.listdir(out4) == [], "%s %s" % (got,
+                                                      os.listdir(out4)))
+os.unlink(w4)
+os.rename(out4, w4)
 
 # ---- a rolling restart under steady load --------------------------------
 sessions = []
