@@ -122,6 +122,7 @@ static void test_deny_by_default(void **state)
 {
     parsed *p = *state;
     wb_budget def;
+    memset(&def, 0, sizeof def);    /* compared bytewise: padding too */
     wb_budget_default(&def);
     wb_sandbox_config_free(&p->c);
     assert_int_equal(parse("", &p->c, &p->ss, &p->err), WB_OK);
