@@ -2,6 +2,7 @@
  * (src/server/http*.c): options, key files, then wb_http_serve. */
 #include "cli.h"
 #include "server/http.h"
+#include "sandbox/oslock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,11 @@ static const char serve_help[] =
     "                          guests-native; docs/native-tier.md)\n"
     "  --list-routes           print the routes served, one per line, and exit\n"
     WB_CLI_ISOLATION_HELP
+    "  --require-landlock      refuse to start (status 1) unless the workers\n"
+    "                          can be confined with Landlock: without it a\n"
+    "                          worker whose guest broke the engine could read\n"
+    "                          what the server's user can (its API keys,\n"
+    "                          other sessions; docs/os-sandbox.md)\n"
     "\n"
     "A session's workspace (files from steps and uploads) stays within the\n"
     "policy's budget.disk (each file and directory also counts 4 KiB): a\n"
@@ -117,7 +123,7 @@ static const char serve_help[] =
 
 typedef struct serve_opts {
     const char *listen, *policy, *keys, *state, *scratch, *os_user, *tier;
-    bool no_auth, no_os_sandbox;
+    bool no_auth, no_os_sandbox, require_landlock;
 } serve_opts;
 
 enum {
@@ -125,7 +131,7 @@ enum {
     O_PER_KEY, O_SESSIONS, O_RUNNING, O_SESSIONS_PER_KEY, O_REQUEST_TMO,
     O_HEADER_TMO, O_CONNS, O_CONNS_PER_CLIENT, O_BODY, O_NO_AUTH, O_ROUTES,
     O_NO_OS_SANDBOX, O_OS_USER, O_RESOLVE_WALK, O_TIER, O_DRAIN_DELAY,
-    O_SHARED, O_LEASE_TTL, O_LEASE_WAIT
+    O_SHARED, O_LEASE_TTL, O_LEASE_WAIT, O_REQUIRE_LANDLOCK
 };
 
 static const struct option longopts[] = {
@@ -151,6 +157,7 @@ static const struct option longopts[] = {
     { "max-body", required_argument, NULL, O_BODY },
     { "drain-delay", required_argument, NULL, O_DRAIN_DELAY },
     { "no-os-sandbox", no_argument, NULL, O_NO_OS_SANDBOX },
+    { "require-landlock", no_argument, NULL, O_REQUIRE_LANDLOCK },
     { "os-user", required_argument, NULL, O_OS_USER },
     { "tier", required_argument, NULL, O_TIER },
     { "shared-state", no_argument, NULL, O_SHARED },
@@ -217,6 +224,7 @@ static int parse(int argc, char **argv, serve_opts *o, wb_http_server *srv)
         case O_GUESTS: srv->opts.guests_dir = optarg; break;
         case O_SCRATCH: o->scratch = optarg; break;
         case O_NO_OS_SANDBOX: o->no_os_sandbox = true; break;
+        case O_REQUIRE_LANDLOCK: o->require_landlock = true; break;
         case O_OS_USER: o->os_user = optarg; break;
         case O_TIER: o->tier = optarg; break;
         case O_SHARED: srv->shared = true; break;
@@ -317,6 +325,14 @@ int wb_cli_serve(int argc, char **argv)
     }
     if (!rc)
         rc = wb_cli_session_tier("serve", o.tier, &srv.settings);
+    if (!rc && o.require_landlock && (o.no_os_sandbox ||
+                                      wb_oslock_landlock_abi() < 1)) {
+        wb_cli_error("serve", "--require-landlock: %s", o.no_os_sandbox
+                     ? "--no-os-sandbox runs guests without workers"
+                     : "this kernel (or the seccomp profile it runs under) "
+                       "has no Landlock; not starting");
+        rc = WB_EXIT_FAIL;
+    }
     /* the zygote is a copy of this process: before the keys are read */
     wb_isolation *iso = NULL;
     if (!rc) {

@@ -178,4 +178,21 @@ if scenario no-landlock --no-landlock; then
     check_that "without Landlock: TCP connect still refused (its own filter) ($CONNECT)" \
         [ "$CONNECT" = refused ]
 fi
+# --require-landlock: where that degradation is not acceptable, the
+# server refuses to start (status 1, one line) instead of warning
+setpriv --reuid 10001 --regid 10001 --clear-groups --inh-caps=-all \
+    --bounding-set=-all --no-new-privs "$PODLIKE" --no-landlock \
+    env -i PATH=/usr/bin:/bin HOME=/tmp "$T/opt/bin/wasmbox" serve \
+    --require-landlock --listen=127.0.0.1:0 --insecure-no-auth \
+    --state-dir="$T/state" --scratch-dir="$T/tmp" 2>"$T/require.log" </dev/null &
+rpid=$!
+for _ in $(seq 100); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$rpid" 2>/dev/null; then
+    kill "$rpid"; wait "$rpid"
+    fail "--require-landlock without Landlock: the server started: $(head -2 "$T/require.log")"
+else
+    wait "$rpid"; rrc=$?
+    check_that "--require-landlock without Landlock: status 1 and one line ($rrc)" \
+        eval '[ "$rrc" = 1 ] && [ "$(wc -l <"$T/require.log")" = 1 ] && grep -q "no Landlock; not starting" "$T/require.log"'
+fi
 summary
