@@ -58,7 +58,7 @@ BUILD_PY=$B/native/python
 #    (python/*.c: _wasmbox_http, the host's outbound HTTP import;
 #    _wasmbox_proc, its processes: spawn, wait, pipes).
 # Bump PY_WASI_REV when the configure/make steps below change.
-PY_WASI_REV=4
+PY_WASI_REV=5
 PYEXT=$WB_GUESTS_DIR/python
 key_wasi=$( (echo "$PY_WASI_REV $key_src"; source_line zlib; sqlite_key; compat_key
              inputs_key "$PYEXT"/*.c "$WB_GUESTS_DIR/wasmbox_http.h") |
@@ -83,7 +83,7 @@ if ! stamp_ok python-wasi "$key_wasi" || [ ! -f "$B/wasi/python.wasm" ] ||
         "$SRC/configure" -C \
             --host=wasm32-unknown-wasi --build="$("$SRC/config.guess")" \
             --with-build-python="$BUILD_PY" \
-            --prefix=/ --disable-test-modules --with-ensurepip=no \
+            --prefix=/ --disable-test-modules --with-ensurepip=no --with-pymalloc \
             >configure.log 2>&1 || exit 1
         # WASI builds take their extra modules from Modules/Setup.local;
         # makesetup looks for a bare file name in the source's Modules/.

@@ -39,6 +39,12 @@ typedef struct wb_nctx {
     atomic_int *interrupt;      /* &store->interrupt */
     uint32_t *depth;            /* &store->depth */
     wb_frame *frames;           /* store->frames */
+    wb_table **tables;          /* inst->tables (call_indirect inline) */
+    /* Written by compiled code before it calls a helper: its frame
+     * address, call depth and definition (native_rt.c frames_sync). */
+    uintptr_t top_fp;
+    uint32_t top_depth, top_def;
+    const wb_functype *types;   /* inst->module->types */
     uint32_t max_depth;
     uintptr_t stack_limit;      /* lowest native stack address allowed */
     /* The helpers (native_rt.c): compiled code holds no absolute address,
@@ -54,6 +60,7 @@ typedef struct wb_native_code {
     void (**entries)(wb_nctx *, uint64_t *);
     void *map;
     size_t map_size;
+    size_t code_len;                    /* machine code at map's start */
 } wb_native_code;
 
 /* Position-independent machine code of a module, as the plugin makes it
@@ -161,6 +168,22 @@ uint32_t wb_native_abi_tag(void);
 wb_status wb_native_map_image(const wb_native_image *img,
                               wb_native_code **out, wb_error *err);
 void wb_native_code_free(wb_native_code *c);
+/* native_frames.c: the store's frame records of compiled code, rebuilt
+ * from the machine stack (see there). def_at: the definition whose body
+ * holds pc, or UINT32_MAX. frames: records base+1 .. top, top being
+ * definition `def` with its frame at fp, and s->depth = top. count: the
+ * compiled frames from fp up to the activation's entry, at most max.
+ * layout_ok: the image holds f0, e0, f1, e1, ... in address order. */
+uint32_t wb_native_def_at(const wb_native_code *c, uintptr_t pc);
+void wb_native_frames(wb_store *s, wb_func *const *funcs, uint32_t nimports,
+                      const wb_native_code *c, uint32_t base, uint32_t top,
+                      uint32_t def, uintptr_t fp);
+uint32_t wb_native_frames_count(const wb_native_code *c, uintptr_t fp,
+                                uint32_t max);
+bool wb_native_layout_ok(const wb_native_code *c);
+/* native_perfmap.c: WASMBOX_PERF_MAP=1 appends c's functions to
+ * /tmp/perf-<pid>.map for `perf report`. */
+void wb_native_perf_map(wb_module *m, const wb_native_code *c);
 /* Writes img (compiled from m) to path atomically, with `mode`. */
 #include <sys/types.h>
 wb_status wb_native_write_file(const wb_module *m, const wb_native_image *img,

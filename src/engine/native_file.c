@@ -261,8 +261,17 @@ static wb_status finish_map(const wb_native_image *img, uint8_t *base,
         memcpy(&c->entries[d], &e, sizeof e);
     }
     c->nfuncs = img->nfuncs;
+    if (!wb_native_layout_ok(c)) {      /* native_frames.c walks it */
+        free(c->fns);
+        free(c->entries);
+        free(c);
+        munmap(base, size);
+        return refuse(err, "functions out of order%s%s", "",
+                      "");
+    }
     c->map = base;
     c->map_size = size;
+    c->code_len = img->code_len;
     *out = c;
     return WB_OK;
 }
@@ -493,6 +502,8 @@ wb_status wb_native_load_fd_checked(wb_module *m, int fd, bool checked,
         wb_native_code *none = NULL;
         if (!atomic_compare_exchange_strong(&m->native, &none, c))
             wb_native_code_free(c);     /* compiled meanwhile */
+        else
+            wb_native_perf_map(m, c);
     }
     return st;
 }

@@ -161,5 +161,7 @@ wb_status wb_native_compile_module(wb_module *m, unsigned threads,
     wb_native_code *none = NULL;
     if (st == WB_OK && !atomic_compare_exchange_strong(&m->native, &none, c))
         wb_native_code_free(c);         /* compiled meanwhile */
+    else if (st == WB_OK)
+        wb_native_perf_map(m, c);
     return st;
 }

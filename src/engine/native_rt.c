@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* One activation of compiled code on this thread. */
@@ -29,6 +30,7 @@ typedef struct nat_act {
     wb_status st;
     wb_error e;
     uint32_t base_depth;        /* s->depth at entry */
+    wb_nctx *ctx;
     uintptr_t mem_lo, mem_hi;   /* memory 0's reservation */
     volatile sig_atomic_t out;  /* in a host or interpreted callee */
     volatile sig_atomic_t fault;
@@ -116,7 +118,67 @@ static __attribute__((noreturn)) void unwind(wb_status st)
     siglongjmp(a->jb, 1);
 }
 
+/* ---- the guest's call stack ------------------------------------------ */
+
+static const wb_native_code *code_of(const wb_nctx *ctx)
+{
+    return atomic_load(&ctx->inst->module->native);
+}
+
+/* Compiled code is about to trap or call out: the store's frame records
+ * and depth, from what it wrote into ctx (tr.c sync_frames). A function
+ * that failed its entry check names no definition: its caller is the
+ * top. */
+static void frames_sync(wb_nctx *ctx)
+{
+    const wb_native_code *c = code_of(ctx);
+    uint32_t def = ctx->top_def;
+    uintptr_t fp = ctx->top_fp;
+    if (def == UINT32_MAX && ctx->top_depth > tl_act->base_depth) {
+        def = wb_native_def_at(c, ((const uintptr_t *)fp)[1]);
+        fp = ((const uintptr_t *)fp)[0];
+    }
+    wb_native_frames(ctx->store, ctx->funcs, ctx->inst->module->nfunc_imports,
+                     c, tl_act->base_depth, ctx->top_depth, def, fp);
+}
+
 /* ---- guard-region faults ------------------------------------------------ */
+
+#if !WB_BOUNDS_CHECKS
+/* The faulting instruction's address and frame pointer. */
+static bool fault_regs(void *uc, uintptr_t *pc, uintptr_t *fp)
+{
+#if defined(__x86_64__)
+    const mcontext_t *mc = &((ucontext_t *)uc)->uc_mcontext;
+    *pc = (uintptr_t)mc->gregs[REG_RIP];
+    *fp = (uintptr_t)mc->gregs[REG_RBP];
+    return true;
+#elif defined(__aarch64__)
+    const mcontext_t *mc = &((ucontext_t *)uc)->uc_mcontext;
+    *pc = (uintptr_t)mc->pc;
+    *fp = (uintptr_t)mc->regs[29];
+    return true;
+#else
+    (void)uc, (void)pc, (void)fp;
+    return false;
+#endif
+}
+
+/* The records of the frames from the faulting function up. */
+static void fault_frames(nat_act *a, void *uc)
+{
+    uintptr_t pc, fp;
+    const wb_native_code *c = code_of(a->ctx);
+    uint32_t def = fault_regs(uc, &pc, &fp) ? wb_native_def_at(c, pc)
+                                            : UINT32_MAX;
+    if (def == UINT32_MAX)
+        return;
+    uint32_t n = wb_native_frames_count(c, fp, a->ctx->max_depth);
+    wb_native_frames(a->ctx->store, a->ctx->funcs,
+                     a->ctx->inst->module->nfunc_imports, c, a->base_depth,
+                     a->base_depth + n, def, fp);
+}
+#endif
 
 #if !WB_BOUNDS_CHECKS
 static struct sigaction old_segv, old_bus;
@@ -126,6 +188,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
     nat_act *a = tl_act;
     uintptr_t p = (uintptr_t)si->si_addr;
     if (a && !a->out && p >= a->mem_lo && p < a->mem_hi) {
+        fault_frames(a, uc);
         a->st = WB_E_TRAP;
         a->fault = 1;
         siglongjmp(a->jb, 1);
@@ -153,6 +216,7 @@ static __attribute__((noreturn)) void h_trap(wb_nctx *ctx, int kind)
     nat_act *a = tl_act;
     if (kind == WB_TRAP_FUEL)
         ctx->store->fuel = 0;
+    frames_sync(ctx);
     wb_err_trap(&a->e, (wb_trap_kind)kind);
     wb_interp_backtrace(ctx->store, a->base_depth + 1, ctx->store->depth,
                         &a->e);
@@ -200,6 +264,7 @@ static void call_host(wb_nctx *ctx, wb_func *f, uint64_t *slots)
     if (args + used + 1 > s->stack_end)
         h_trap(ctx, WB_TRAP_STACK_EXHAUSTED);
     memcpy(args, slots, (size_t)t->param_slots * 8);
+    frames_sync(ctx);
     leave();
     wb_status st = wb_interp_call_host(s, ctx->inst, f, args);
     back();
@@ -222,6 +287,7 @@ static void h_call_func(wb_nctx *ctx, wb_func *f, uint64_t *slots)
         return;
     }
     wb_error e = { 0 };
+    frames_sync(ctx);
     leave();
     wb_status st = wb_interp_call(ctx->store, f, slots, &e);
     back();
@@ -423,6 +489,8 @@ static wb_nctx *ctx_of(wb_store *s, wb_instance *inst)
     c->interrupt = &s->interrupt;
     c->depth = &s->depth;
     c->frames = s->frames;
+    c->tables = inst->tables;
+    c->types = inst->module->types;
     c->helpers = &wb_native_helper_table;
     inst->native_ctx = c;
     return c;
@@ -448,6 +516,7 @@ wb_status wb_native_call(wb_store *s, wb_func *f, uint64_t *slots,
     nat_act *const saved_act = tl_act;
     const uint32_t saved_depth = s->depth;
     act.base_depth = saved_depth;
+    act.ctx = ctx;
     act.out = act.fault = 0;
     act.mem_lo = act.mem_hi = 0;
     if (ctx->mem) {

@@ -57,6 +57,10 @@ static void set_attrs(nt_mod *m, LLVMValueRef fn)
     LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", nt_target_cpu());
     LLVMAddTargetDependentFunctionAttr(fn, "target-features",
                                        nt_target_features());
+    /* frame pointers, and no tail calls: every guest call keeps a frame
+     * record on the stack (native_rt.c frames_sync walks them) */
+    LLVMAddTargetDependentFunctionAttr(fn, "frame-pointer", "all");
+    LLVMAddTargetDependentFunctionAttr(fn, "disable-tail-calls", "true");
     static const char *const attrs[] = { "nounwind", "strictfp" };
     for (size_t i = 0; i < 2; i++) {
         unsigned k = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));

@@ -42,6 +42,9 @@ typedef struct nt_mod {
 
 enum { NT_BLOCK, NT_LOOP, NT_IF, NT_FUNC };
 
+/* A compiled function's first Wasm parameter: (ctx, depth, ...). */
+#define NT_ARG0 2
+
 typedef struct nt_ctl {
     uint8_t kind;
     bool reached;               /* some edge reaches cont */
@@ -73,7 +76,8 @@ typedef struct nt_fn {
     uint32_t sp, cap;
     nt_ctl *ctl;
     uint32_t nctl, capctl;
-    LLVMValueRef mem, membase, depth0;
+    LLVMValueRef mem, membase;
+    LLVMValueRef depth;         /* this call's depth (its caller's + 1) */
     LLVMBasicBlockRef trapbb[WB_TRAP_HOST + 1];
     uint32_t ninstr;
     bool dead;

@@ -50,15 +50,17 @@ static LLVMTypeRef results_type(nt_mod *m, const uint8_t *types, uint32_t n)
     return st;
 }
 
+/* (context, the caller's call depth, the Wasm parameters...) */
 LLVMTypeRef nt_functype(nt_mod *m, const wb_functype *t)
 {
-    LLVMTypeRef *ps = malloc((t->nparams + 1) * sizeof *ps);
+    LLVMTypeRef *ps = malloc((t->nparams + NT_ARG0) * sizeof *ps);
     ps[0] = m->ptr;
+    ps[1] = m->i32;
     for (uint32_t i = 0; i < t->nparams; i++)
-        ps[i + 1] = nt_type(m, t->types[i]);
+        ps[i + NT_ARG0] = nt_type(m, t->types[i]);
     LLVMTypeRef ft = LLVMFunctionType(results_type(m, t->types + t->nparams,
                                                    t->nresults),
-                                      ps, t->nparams + 1, 0);
+                                      ps, t->nparams + NT_ARG0, 0);
     free(ps);
     return ft;
 }
@@ -148,10 +150,33 @@ LLVMValueRef nt_ctx_load(nt_fn *f, size_t off, LLVMTypeRef t)
     return nt_invariant(m, LLVMBuildLoad2(m->B, t, p, ""));
 }
 
+/* Where the helpers find the guest's call stack (native_rt.c
+ * frames_sync): this frame's address, its depth and its function. A
+ * function that failed its entry check has not entered: it names its
+ * caller instead (def UINT32_MAX, depth the caller's). */
+static void sync_frames(nt_fn *f, bool entered)
+{
+    nt_mod *m = f->m;
+    LLVMValueRef fa = nt_call_intrinsic(f, "llvm.frameaddress", &m->ptr, 1,
+                                        (LLVMValueRef[]){ nt_i32(m, 0) }, 1);
+    LLVMValueRef vals[3] = {
+        fa, entered ? f->depth : LLVMGetParam(f->fn, 1),
+        nt_i32(m, entered ? f->defidx : UINT32_MAX) };
+    static const size_t offs[3] = { offsetof(wb_nctx, top_fp),
+        offsetof(wb_nctx, top_depth), offsetof(wb_nctx, top_def) };
+    for (int i = 0; i < 3; i++) {
+        LLVMValueRef o = nt_i64(m, offs[i]);
+        LLVMValueRef p = LLVMBuildGEP2(m->B, m->i8, f->ctx, &o, 1, "");
+        nt_tag_rt(m, LLVMBuildStore(m->B, vals[i], p));
+    }
+}
+
 LLVMValueRef nt_helper(nt_fn *f, size_t off, LLVMTypeRef ret,
                        LLVMTypeRef *params, unsigned n, LLVMValueRef *args)
 {
     nt_mod *m = f->m;
+    if (f->depth)
+        sync_frames(f, true);
     LLVMTypeRef ps[8];
     LLVMValueRef as[8];
     ps[0] = m->ptr;
@@ -178,6 +203,12 @@ static LLVMBasicBlockRef trap_block(nt_fn *f, int kind)
     LLVMBasicBlockRef cur = LLVMGetInsertBlock(m->B);
     LLVMBasicBlockRef bb = new_block(f);
     LLVMPositionBuilderAtEnd(m->B, bb);
+    /* only the entry check traps before the function has entered */
+    LLVMValueRef entered = f->depth;
+    if (kind == WB_TRAP_STACK_EXHAUSTED) {
+        sync_frames(f, false);
+        f->depth = NULL;
+    }
     LLVMValueRef c = nt_helper(f, offsetof(wb_native_helpers, trap), m->vt,
                                (LLVMTypeRef[]){ m->i32 }, 1,
                                (LLVMValueRef[]){ nt_i32(m, (uint32_t)kind) });
@@ -185,6 +216,7 @@ static LLVMBasicBlockRef trap_block(nt_fn *f, int kind)
     LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex,
                              LLVMCreateEnumAttribute(m->C, k, 0));
     LLVMBuildUnreachable(m->B);
+    f->depth = entered;
     LLVMPositionBuilderAtEnd(m->B, cur);
     f->trapbb[kind] = bb;
     return bb;
@@ -250,13 +282,14 @@ static LLVMValueRef poll(nt_fn *f, uint64_t cost)
     return sub;
 }
 
-/* Call depth and native stack, then the frame the backtrace reads. */
+/* Call depth and native stack. The depth travels as an argument and
+ * nothing is written per call: the helpers rebuild the frame records
+ * that backtraces, host functions and the interpreter read from the
+ * frame pointers when they need them (native_rt.c frames_sync). */
 static void prologue(nt_fn *f)
 {
     nt_mod *m = f->m;
-    LLVMValueRef dp = nt_ctx_load(f, offsetof(wb_nctx, depth), m->ptr);
-    f->depth0 = nt_tag_rt(m, LLVMBuildLoad2(m->B, m->i32, dp, ""));
-    LLVMValueRef d1 = LLVMBuildAdd(m->B, f->depth0, nt_i32(m, 1), "");
+    LLVMValueRef d1 = LLVMBuildAdd(m->B, LLVMGetParam(f->fn, 1), nt_i32(m, 1), "");
     /* the call depth and the native stack: one branch, one trap */
     LLVMValueRef maxd = nt_ctx_load(f, offsetof(wb_nctx, max_depth), m->i32);
     LLVMValueRef deep = LLVMBuildICmp(m->B, LLVMIntUGE, d1, maxd, "");
@@ -267,17 +300,7 @@ static void prologue(nt_fn *f)
                                      LLVMBuildPtrToInt(m->B, fa, m->i64, ""),
                                      lim, "");
     nt_trap_if(f, LLVMBuildOr(m->B, deep, low, ""), WB_TRAP_STACK_EXHAUSTED);
-    nt_tag_rt(m, LLVMBuildStore(m->B, d1, dp));
-    LLVMValueRef frames = nt_ctx_load(f, offsetof(wb_nctx, frames), m->ptr);
-    LLVMValueRef off = LLVMBuildAdd(m->B,
-        LLVMBuildMul(m->B, LLVMBuildZExt(m->B, d1, m->i64, ""),
-                     nt_i64(m, sizeof(wb_frame)), ""),
-        nt_i64(m, offsetof(wb_frame, func)), "");
-    LLVMValueRef slot = LLVMBuildGEP2(m->B, m->i8, frames, &off, 1, "");
-    LLVMValueRef funcs = nt_ctx_load(f, offsetof(wb_nctx, funcs), m->ptr);
-    LLVMValueRef fidx = nt_i64(m, (uint64_t)f->funcidx * sizeof(void *));
-    LLVMValueRef fpp = LLVMBuildGEP2(m->B, m->i8, funcs, &fidx, 1, "");
-    nt_tag_rt(m, LLVMBuildStore(m->B, nt_invariant(m, LLVMBuildLoad2(m->B, m->ptr, fpp, "")), slot));
+    f->depth = d1;
     poll(f, 1);
     if (m->wm->nmems) {
         f->mem = nt_ctx_load(f, offsetof(wb_nctx, mem), m->ptr);
@@ -424,8 +447,6 @@ static void op_else(nt_fn *f)
 static void epilogue(nt_fn *f, nt_ctl *c)
 {
     nt_mod *m = f->m;
-    LLVMValueRef dp = nt_ctx_load(f, offsetof(wb_nctx, depth), m->ptr);
-    nt_tag_rt(m, LLVMBuildStore(m->B, f->depth0, dp));
     if (c->nresults == 0) {
         LLVMBuildRetVoid(m->B);
     } else if (c->nresults == 1) {
@@ -601,13 +622,15 @@ static void unspill(nt_fn *f, const wb_functype *t, LLVMValueRef slots)
         nt_push(f, load_slot(f->m, slots, k, rt[i]));
 }
 
+/* A call's arguments: the context, this call's depth, the operands. */
 static LLVMValueRef *pop_args(nt_fn *f, uint32_t n)
 {
-    LLVMValueRef *a = malloc((n + 1) * sizeof *a);
+    LLVMValueRef *a = malloc((n + NT_ARG0) * sizeof *a);
     f->sp -= n;
     a[0] = f->ctx;
+    a[1] = f->depth;
     if (n)
-        memcpy(a + 1, &f->stack[f->sp], n * sizeof *a);
+        memcpy(a + NT_ARG0, &f->stack[f->sp], n * sizeof *a);
     return a;
 }
 
@@ -618,7 +641,7 @@ static wb_status op_call(nt_fn *f, uint32_t idx)
     const wb_functype *t = &wm->types[wm->func_types[idx]];
     LLVMValueRef *a = pop_args(f, t->nparams);
     if (idx < wm->nfunc_imports) {
-        LLVMValueRef slots = spill(f, t, a + 1);
+        LLVMValueRef slots = spill(f, t, a + NT_ARG0);
         nt_helper(f, offsetof(wb_native_helpers, call_import), m->vt,
                   (LLVMTypeRef[]){ m->i32, m->ptr }, 2,
                   (LLVMValueRef[]){ nt_i32(m, idx), slots });
@@ -633,45 +656,119 @@ static wb_status op_call(nt_fn *f, uint32_t idx)
                                     LLVMBuildGEP2(m->B, m->i8, tab, &off, 1, ""), ""));
         }
         LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), callee, a,
-                                        t->nparams + 1, "");
+                                        t->nparams + NT_ARG0, "");
         push_results(f, r, t->nresults);
     }
     free(a);
     return WB_OK;
 }
 
-/* call_indirect: the helper checks the element and its type; a callee of
- * this instance is called directly, any other through the slow path. */
+/* A load from `base + off` of what never changes while code runs. */
+static LLVMValueRef load_fixed(nt_fn *f, LLVMValueRef base, LLVMValueRef off,
+                               LLVMTypeRef t)
+{
+    nt_mod *m = f->m;
+    LLVMValueRef p = LLVMBuildGEP2(m->B, m->i8, base, &off, 1, "");
+    return nt_invariant(m, LLVMBuildLoad2(m->B, t, p, ""));
+}
+
+/* A load of the runtime's changing state (a table's size and elements). */
+static LLVMValueRef load_state(nt_fn *f, LLVMValueRef base, LLVMValueRef off,
+                               LLVMTypeRef t)
+{
+    nt_mod *m = f->m;
+    LLVMValueRef p = LLVMBuildGEP2(m->B, m->i8, base, &off, 1, "");
+    return nt_tag_rt(m, LLVMBuildLoad2(m->B, t, p, ""));
+}
+
+static void branch_to(nt_fn *f, LLVMValueRef cond, LLVMBasicBlockRef no)
+{
+    LLVMBasicBlockRef yes = new_block(f);
+    LLVMBuildCondBr(f->m->B, cond, yes, no);
+    LLVMPositionBuilderAtEnd(f->m->B, yes);
+}
+
+/* call_indirect's common case without a C call: the element is one of
+ * this instance's compiled functions and its type is the expected one
+ * itself (the module's types are usually distinct, so equal types are
+ * one). Anything else goes to `slow`, where the helper (h_indirect)
+ * checks it again in full: a trap, a host function or another
+ * instance's, a type equal in structure only. A wb_func's fields never
+ * change; a table's size and elements do (table.grow, table.set). */
+static LLVMValueRef indirect_inline(nt_fn *f, uint32_t table, uint32_t type,
+                                    LLVMValueRef idx, LLVMBasicBlockRef slow)
+{
+    nt_mod *m = f->m;
+    LLVMValueRef tabs = nt_ctx_load(f, offsetof(wb_nctx, tables), m->ptr);
+    LLVMValueRef t = load_fixed(f, tabs, nt_i64(m, (uint64_t)table * sizeof(void *)),
+                                m->ptr);
+    LLVMValueRef size = load_state(f, t, nt_i64(m, offsetof(wb_table, size)), m->i32);
+    branch_to(f, LLVMBuildICmp(m->B, LLVMIntULT, idx, size, ""), slow);
+    LLVMValueRef elems = load_state(f, t, nt_i64(m, offsetof(wb_table, elems)), m->ptr);
+    LLVMValueRef at = LLVMBuildMul(m->B, LLVMBuildZExt(m->B, idx, m->i64, ""),
+                                   nt_i64(m, sizeof(void *)), "");
+    LLVMValueRef fn = load_state(f, elems, at, m->ptr);
+    branch_to(f, LLVMBuildIsNotNull(m->B, fn, ""), slow);
+    LLVMValueRef ft = load_fixed(f, fn, nt_i64(m, offsetof(wb_func, type)), m->ptr);
+    LLVMValueRef fi = load_fixed(f, fn, nt_i64(m, offsetof(wb_func, inst)), m->ptr);
+    LLVMValueRef types = nt_ctx_load(f, offsetof(wb_nctx, types), m->ptr);
+    LLVMValueRef tofs = nt_i64(m, (uint64_t)type * sizeof(wb_functype));
+    LLVMValueRef want = LLVMBuildGEP2(m->B, m->i8, types, &tofs, 1, "");
+    LLVMValueRef inst = nt_ctx_load(f, offsetof(wb_nctx, inst), m->ptr);
+    branch_to(f, LLVMBuildAnd(m->B, LLVMBuildICmp(m->B, LLVMIntEQ, ft, want, ""),
+                              LLVMBuildICmp(m->B, LLVMIntEQ, fi, inst, ""), ""),
+              slow);
+    LLVMValueRef idx32 = load_fixed(f, fn, nt_i64(m, offsetof(wb_func, funcidx)), m->i32);
+    LLVMValueRef d = LLVMBuildZExt(m->B, LLVMBuildSub(m->B, idx32,
+                                   nt_i32(m, m->wm->nfunc_imports), ""), m->i64, "");
+    LLVMValueRef fns = nt_ctx_load(f, offsetof(wb_nctx, fns), m->ptr);
+    return load_fixed(f, fns, LLVMBuildMul(m->B, d, nt_i64(m, sizeof(void *)), ""),
+                      m->ptr);
+}
+
+/* call_indirect: inline when it can (above), else the helper checks the
+ * element and its type; a callee of this instance is called directly,
+ * any other through h_call_func. */
 static wb_status op_call_indirect(nt_fn *f, uint32_t type, uint32_t table)
 {
     nt_mod *m = f->m;
     const wb_functype *t = &m->wm->types[type];
     LLVMValueRef idx = nt_pop(f);
     LLVMValueRef *a = pop_args(f, t->nparams);
+    LLVMBasicBlockRef slow = new_block(f), call = new_block(f),
+                      other = new_block(f), join = new_block(f);
+    LLVMValueRef quick = indirect_inline(f, table, type, idx, slow);
+    LLVMBasicBlockRef quick_end = LLVMGetInsertBlock(m->B);
+    LLVMBuildBr(m->B, call);
+    LLVMPositionBuilderAtEnd(m->B, slow);
     LLVMValueRef out = entry_alloca(f, m->ptr);
     LLVMValueRef fp = nt_helper(f, offsetof(wb_native_helpers, indirect), m->ptr,
                                 (LLVMTypeRef[]){ m->i32, m->i32, m->i32, m->ptr }, 4,
                                 (LLVMValueRef[]){ nt_i32(m, table), nt_i32(m, type), idx, out });
-    LLVMBasicBlockRef fast = new_block(f), slow = new_block(f), join = new_block(f);
-    LLVMBuildCondBr(m->B, LLVMBuildIsNull(m->B, fp, ""), slow, fast);
-    LLVMPositionBuilderAtEnd(m->B, fast);
-    LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), fp, a, t->nparams + 1, "");
+    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->B);
+    LLVMBuildCondBr(m->B, LLVMBuildIsNull(m->B, fp, ""), other, call);
+    LLVMPositionBuilderAtEnd(m->B, call);
+    LLVMValueRef code = LLVMBuildPhi(m->B, m->ptr, "");
+    LLVMAddIncoming(code, (LLVMValueRef[]){ quick, fp },
+                    (LLVMBasicBlockRef[]){ quick_end, slow_end }, 2);
+    LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), code, a,
+                                    t->nparams + NT_ARG0, "");
     uint32_t base = f->sp;
     push_results(f, r, t->nresults);
-    LLVMBasicBlockRef fast_end = LLVMGetInsertBlock(m->B);
+    LLVMBasicBlockRef call_end = LLVMGetInsertBlock(m->B);
     LLVMBuildBr(m->B, join);
-    LLVMPositionBuilderAtEnd(m->B, slow);
-    LLVMValueRef slots = spill(f, t, a + 1);
+    LLVMPositionBuilderAtEnd(m->B, other);
+    LLVMValueRef slots = spill(f, t, a + NT_ARG0);
     nt_helper(f, offsetof(wb_native_helpers, call_func), m->vt,
               (LLVMTypeRef[]){ m->ptr, m->ptr }, 2,
               (LLVMValueRef[]){ LLVMBuildLoad2(m->B, m->ptr, out, ""), slots });
     unspill(f, t, slots);
-    LLVMBasicBlockRef slow_end = LLVMGetInsertBlock(m->B);
+    LLVMBasicBlockRef other_end = LLVMGetInsertBlock(m->B);
     LLVMBuildBr(m->B, join);
     LLVMPositionBuilderAtEnd(m->B, join);
     for (uint32_t i = 0; i < t->nresults; i++) {
         LLVMValueRef v[2] = { f->stack[base + i], f->stack[base + t->nresults + i] };
-        LLVMBasicBlockRef b[2] = { fast_end, slow_end };
+        LLVMBasicBlockRef b[2] = { call_end, other_end };
         LLVMValueRef phi = LLVMBuildPhi(m->B, nt_type(m, t->types[t->nparams + i]), "");
         LLVMAddIncoming(phi, v, b, 2);
         f->stack[base + i] = phi;
@@ -706,7 +803,7 @@ static wb_status read_locals(nt_fn *f)
     for (; k < t->nparams; k++) {
         f->ltypes[k] = t->types[k];
         f->locals[k] = entry_alloca(f, nt_type(m, t->types[k]));
-        LLVMBuildStore(m->B, LLVMGetParam(f->fn, k + 1), f->locals[k]);
+        LLVMBuildStore(m->B, LLVMGetParam(f->fn, k + NT_ARG0), f->locals[k]);
     }
     for (uint32_t g = 0; g < groups; g++) {
         WB_TRY(wb_read_u32(&f->r, &n));
@@ -937,12 +1034,17 @@ wb_status nt_entry_wrapper(nt_mod *m, uint32_t d)
     LLVMValueRef fn = m->entries[d];
     LLVMPositionBuilderAtEnd(m->B, LLVMAppendBasicBlockInContext(m->C, fn, ""));
     LLVMValueRef ctx = LLVMGetParam(fn, 0), slots = LLVMGetParam(fn, 1);
-    LLVMValueRef *a = malloc((t->nparams + 1) * sizeof *a);
+    LLVMValueRef *a = malloc((t->nparams + NT_ARG0) * sizeof *a);
     a[0] = ctx;
+    /* the depth wb_native_call starts from (the store's) */
+    LLVMValueRef o = nt_i64(m, offsetof(wb_nctx, depth));
+    LLVMValueRef dp = LLVMBuildLoad2(m->B, m->ptr,
+                                     LLVMBuildGEP2(m->B, m->i8, ctx, &o, 1, ""), "");
+    a[1] = nt_tag_rt(m, LLVMBuildLoad2(m->B, m->i32, dp, ""));
     for (uint32_t i = 0, k = 0; i < t->nparams; k += wb_slots_of(t->types[i]), i++)
-        a[i + 1] = load_slot(m, slots, k, t->types[i]);
+        a[i + NT_ARG0] = load_slot(m, slots, k, t->types[i]);
     LLVMValueRef r = LLVMBuildCall2(m->B, nt_functype(m, t), m->fns[d], a,
-                                    t->nparams + 1, "");
+                                    t->nparams + NT_ARG0, "");
     free(a);
     result_src src = { m, r, t->nresults };
     put_slots(m, slots, t->types + t->nparams, t->nresults, get_result, &src);
