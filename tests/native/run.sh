@@ -156,6 +156,35 @@ sed 's/i32.const 45/i32.const 9990/' "$OUT/depth.wat" >"$OUT/deep.wat"
 wat2wasm --debug-names "$OUT/deep.wat" -o "$OUT/deep.wasm"
 same "9991 frames" 0 "$OUT/deep.wasm"
 
+# Frame records are rebuilt from the machine stack (native_frames.c): a
+# trap's backtrace through inline call_indirects, after deeper calls have
+# returned, from a guard-page fault and from a trap in a helper
+# (memory.fill), 1 and 30 frames down.
+walk_case() {   # name depth last-call
+    wat "walk_$1" "(module (memory 1)
+  (type \$i (func (param i32) (result i32)))
+  (table 2 funcref) (elem (i32.const 0) \$leaf \$down)
+  (func \$leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func \$oob (param i32) (result i32) (i32.load (i32.add (local.get 0) (i32.const 70000))))
+  (func \$fill (param i32) (result i32)
+    (memory.fill (i32.const 65000) (i32.const 0) (local.get 0)) (i32.const 0))
+  (func \$down (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call_indirect (type \$i) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1)))
+      (else (drop (call_indirect (type \$i) (i32.const 5) (i32.const 0)))
+            (call $3 (i32.const 1000)))))
+  (func \$entry (param i32) (result i32) (call \$down (local.get 0)))
+  (func (export \"_start\") (drop (call \$entry (i32.const $2)))))" || {
+        fail "walk $1: wat2wasm: $(head -c 200 "$OUT/walk_$1.log")"; return; }
+    same "backtrace: $1" 134 "$OUT/walk_$1.wasm"
+}
+walk_case fault1 1 '$oob'
+walk_case fault30 30 '$oob'
+walk_case helper1 1 '$fill'
+walk_case helper30 30 '$fill'
+if grep -q '#11 down (func 3)' "$OUT/native.err"; then pass; else
+    fail "backtrace: 12 frames shown: $(head -c 300 "$OUT/native.err")"; fi
+
 # ---- programs -----------------------------------------------------------------
 for p in mix sleep; do
     if ! "${CC[@]}" -o "$OUT/$p.wasm" "$ROOT/tests/native/$p.c" -lm 2>"$OUT/$p.log"; then
