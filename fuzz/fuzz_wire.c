@@ -136,6 +136,7 @@ static void valid_result(wb_wbuf *w)
     wb_wput_u32(w, 1);              /* native */
     wb_wput_u32(w, 0);              /* lost */
     wb_wput_str(w, "");
+    wb_wput_u32(w, 0);              /* committed */
 }
 
 static void write_seed(const char *dir, const char *name, const void *p,

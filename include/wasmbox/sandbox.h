@@ -259,6 +259,20 @@ typedef struct wb_sandbox_config {
                                           is lost */
     wb_images *images;                 /* NULL (default): no /bin images;
                                           borrowed (see wb_images_new) */
+    bool (*write_gate)(void *user);    /* NULL (default): none. Else asked
+                                          before each change the guest (or
+                                          a child process of it) makes to a
+                                          host file or directory: writes,
+                                          new names, removals, renames,
+                                          sizes, times; false refuses it
+                                          with EROFS, as a read-only mount
+                                          would. Called on guest threads.
+                                          A session of `serve
+                                          --shared-state` closes it when its
+                                          replica may have lost the
+                                          session's lease (docs/
+                                          scale-out.md, "Fencing") */
+    void *write_gate_user;
 } wb_sandbox_config;
 
 /* Set `c` to an empty configuration: no arguments, environment or

@@ -67,3 +67,17 @@ int wb_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
     close(fd);
     return e;
 }
+
+int wb_file_link_new(int dfd, const char *tmp, const char *name)
+{
+    struct stat a, b;
+    if (linkat(dfd, tmp, dfd, name, 0) == 0)
+        return 0;
+    int e = errno;
+    if (e == EEXIST && fstatat(dfd, tmp, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+        fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return 0;
+    errno = e;
+    return -1;
+}

@@ -76,9 +76,12 @@ typedef struct wb_http_sess {
     bool gone;                     /* deleted or expired (srv->mu) */
     uint64_t last_used_ms;         /* srv->mu */
     /* --shared-state (http_lease.c) */
-    pthread_mutex_t lease_mu;      /* the two numbers and the lease file */
+    struct wb_http_server *srv;
+    pthread_mutex_t lease_mu;      /* the lease's fields and its file */
     int64_t lease_n;               /* the lease held now; 0: none */
     int64_t lease_last;            /* the last one this replica took */
+    int64_t lease_expires;         /* lease_n's expiry as written (wall ms) */
+    bool lease_lost;               /* lease_n lapsed or was taken over */
     uint64_t renewed;              /* the keeper's round (srv->mu) */
     struct wb_http_sess *next;
 } wb_http_sess;
@@ -281,12 +284,18 @@ typedef enum {
 bool wb_http_lease_init(void);
 const char *wb_http_lease_self(void);
 /* Take e's lease (e->mu held), waiting up to --lease-wait: OK (*stale:
- * another replica changed the session since this one last held it),
- * BUSY (*retry_after: seconds to suggest), GONE (the session's directory
- * is not there), ERROR; msg says why when not OK. */
+ * another replica changed the session since this one last held it;
+ * *lapsed: the number of the lease taken over, which was not released,
+ * else 0), BUSY (*retry_after: seconds to suggest), GONE (the session's
+ * directory is not there), ERROR; msg says why when not OK. */
 wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
-                                   bool *stale, unsigned *retry_after,
-                                   char *msg, size_t cap);
+                                   bool *stale, int64_t *lapsed,
+                                   unsigned *retry_after, char *msg,
+                                   size_t cap);
+/* Does e (user) still hold its lease: unexpired by a margin, the
+ * highest number, this process's record as written? (The check of the
+ * lease files before each commit of a shared session.) */
+bool wb_http_lease_held(void *user);
 /* Release e's lease, if held (`gone`: the session was deleted with it). */
 void wb_http_lease_drop(wb_http_server *srv, wb_http_sess *e, bool gone);
 /* The keeper thread that renews held leases. */

@@ -265,6 +265,8 @@ static void put_error(wb_http_req *r, wb_status st, const char *what,
                       const char *msg)
 {
     unsigned code = status_of(st);
+    if (st == WB_E_BUSY)
+        r->retry_after = 1;         /* the lease was lost: nothing done */
     if (st == WB_E_LIMIT)
         wb_http_limit_error(r, 413, "workspace-quota", "%s%s", what, msg);
     else
@@ -372,6 +374,8 @@ static void run_step(wb_http_req *r, wb_session *s, const step_req *q,
     }
     if (st) {
         wb_http_error(r, status_of(st), "%s", err.message);
+        if (st == WB_E_BUSY)
+            r->retry_after = 1;     /* the lease was lost: not committed */
         return;
     }
     wb_http_count_run(r->srv, sr.run.outcome);
@@ -519,16 +523,36 @@ void wb_http_sess_put(wb_http_server *srv, wb_http_sess *e)
 
 #define sess_put wb_http_sess_put
 
+/* --shared-state: e's lease was taken over from a holder that did not
+ * release it (e->mu held): seal that holder's generation of the
+ * checkpoint before anything is read, so that nothing it still writes
+ * can land (wb_session_ckpt.c); false with the answer set (500, the
+ * lease given back) when it cannot be. */
+static bool seal(wb_http_req *r, wb_http_sess *e, int64_t lapsed)
+{
+    wb_error err = { 0 };
+    if (!lapsed || !wb_sess_ckpt_seal(e->s, lapsed, &err))
+        return true;
+    /* not released: the next taker, finding it lapsed, seals it */
+    wb_http_lease_drop(r->srv, e, true);
+    wb_http_error(r, 500, "session '%s': %s", r->id, err.message);
+    return false;
+}
+
 /* --shared-state: take e's lease (e->mu held), and reload e's session
  * when another replica changed it since; false with the answer set (409
  * and Retry-After while another replica holds it). */
 static bool sess_lease(wb_http_req *r, wb_http_sess *e)
 {
     bool stale = false;
+    int64_t lapsed = 0;
     unsigned retry = 1;
     char msg[300];
-    switch (wb_http_lease_take(r->srv, e, &stale, &retry, msg, sizeof msg)) {
+    switch (wb_http_lease_take(r->srv, e, &stale, &lapsed, &retry, msg,
+                               sizeof msg)) {
     case WB_LEASE_OK:
+        if (!seal(r, e, lapsed))
+            return false;
         if (stale)
             wb_sess_reload(e->s);
         return true;
@@ -613,6 +637,7 @@ static wb_http_sess *sess_new(wb_http_server *srv, wb_http_key *key,
     e->budget = *b;
     snprintf(e->owner, sizeof e->owner, "%s", key->name);
     e->key = key;
+    e->srv = srv;
     return e;
 }
 
@@ -632,6 +657,8 @@ static wb_status sess_open(wb_http_server *srv, wb_http_sess *e,
 static void sess_link(wb_http_server *srv, wb_http_sess *e, uint64_t idle_ms)
 {
     uint64_t now = wb_http_now_ms();
+    if (srv->shared)            /* its commits look at the lease files */
+        wb_sess_fence_on_check(e->s, wb_http_lease_held, e);
     e->last_used_ms = idle_ms < now ? now - idle_ms : 0;
     e->next = srv->sessions;
     srv->sessions = e;
@@ -831,8 +858,9 @@ static void h_sess_fork(wb_http_req *r)
     if (e)
         st = sess_enter(r, e, st, created, &err);
     if (locked && st) {
-        wb_http_error(r, st == WB_E_LIMIT ? 413 : 500, "cannot fork "
-                      "the session: %s", err.message);
+        wb_http_error(r, st == WB_E_LIMIT ? 413 : st == WB_E_BUSY ? 409
+                      : 500, "cannot fork the session: %s", err.message);
+        r->retry_after = st == WB_E_BUSY;
     } else if (e && !st) {
         json_t *out = wb_http_info_json(e->id, &e->budget, NULL);
         snprintf(r->session, sizeof r->session, "%s", e->id);
@@ -903,18 +931,25 @@ static void delete_shared(wb_http_req *r, wb_http_sess *e)
     if (!sess_lock(r, e, true))
         return;
     wb_error err = { 0 };
-    wb_session_close(e->s);
-    e->s = NULL;
-    wb_status st = wb_session_delete(&srv->opts, e->id, &err);
-    wb_http_lease_drop(srv, e, true);
+    wb_sess_reload(e->s);         /* its worker goes: what is left is quick */
+    wb_status st = wb_sess_commit_ok(e->s, &err);
+    /* the lease is let go before the session: the keeper uses e->s
+       while it is held */
+    wb_http_lease_drop(srv, e, !st);
+    if (!st) {
+        wb_session_close(e->s);
+        e->s = NULL;
+        st = wb_session_delete(&srv->opts, e->id, &err);
+    }
     pthread_mutex_unlock(&e->mu);
     pthread_mutex_lock(&srv->mu);
-    if (!e->gone)
+    if (!e->gone && st != WB_E_BUSY)
         sess_unlink(srv, e);
     pthread_mutex_unlock(&srv->mu);
-    if (st)
-        wb_http_error(r, 500, "%s", err.message);
-    else
+    if (st) {
+        wb_http_error(r, st == WB_E_BUSY ? 409 : 500, "%s", err.message);
+        r->retry_after = st == WB_E_BUSY;
+    } else
         wb_http_json(r, 200, json_pack("{s:s, s:b}", "id", r->id, "deleted",
                                        1));
 }

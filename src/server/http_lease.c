@@ -24,7 +24,17 @@
  * right after its own lease N knows that nobody changed the session
  * in between, and keeps its warm interpreter; otherwise its copy is
  * stale and it is reloaded from the checkpoint on disk
- * (wb_sess_reload). */
+ * (wb_sess_reload).
+ *
+ * Fencing (docs/scale-out.md): a lease is lost once its expiry, less a
+ * margin of a quarter of the TTL, has passed on this replica's clock
+ * without a renewal, or once a higher number exists; it is never renewed
+ * after that. The session's fence (session/wb_session_fence.c) says
+ * until when commits are allowed, for the worker as for this process,
+ * and wb_http_lease_held looks at the files before each commit of the
+ * server's own. A lease taken over after it lapsed (not released) has
+ * its generation sealed (wb_sess_ckpt_seal, by the caller) before the
+ * session is read, so that its late holder's checkpoint cannot land. */
 #include "server/http.h"
 #include "session/wb_session.h"
 #include <dirent.h>
@@ -203,40 +213,60 @@ static int64_t lease_max(int dfd)
     return max;
 }
 
-/* State of lease.n: 1 free (released, expired, holder dead), 0 held,
- * -1 gone meanwhile. */
-static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
+/* Read lease.n, not through a symlink and never blocking: 1 a record
+ * in *r, 0 damage (*sb its stat, for its age: a name we cannot open
+ * otherwise, a symlink by O_NOFOLLOW, is damage as well), -1 not known
+ * (errno ENOENT: not there; or short of descriptors or memory). */
+static int read_rec(int dfd, int64_t n, lease_rec *r, struct stat *sb)
 {
     char name[32], text[REC_MAX + 1];
     snprintf(name, sizeof name, "lease.%" PRId64, n);
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
                     O_CLOEXEC);
-    struct stat sb = { 0 };
-    ssize_t len = -1;
+    ssize_t len = 0;
+    memset(sb, 0, sizeof *sb);
     if (fd >= 0) {
-        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        if (fstat(fd, sb) == 0 && S_ISREG(sb->st_mode))
             len = read(fd, text, REC_MAX);
         close(fd);
     } else if (errno == ENOENT || errno == EMFILE || errno == ENFILE ||
                errno == ENOMEM || errno == EINTR ||
-               fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-        /* not there (read the list again); short of descriptors or
-           memory (held: try again) */
-        return errno == ENOENT ? -1 : 0;
+               fstatat(dfd, name, sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        return -1;
     }
-    /* a name we cannot open otherwise (a symlink: O_NOFOLLOW) is damage
-       as well, timed by its own mtime: it must not hold the session for
-       ever */
+    text[len > 0 ? len : 0] = 0;
+    return rec_parse(text, r);
+}
+
+enum { L_GONE = -1, L_HELD, L_LAPSED, L_RELEASED };
+
+/* State of lease.n: released, lapsed (expired, holder dead, damage),
+ * held, or gone meanwhile. */
+static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
+{
     lease_rec r;
+    struct stat sb;
+    int rc = read_rec(dfd, n, &r, &sb);
+    if (rc < 0)        /* not there: read the list again; else try again */
+        return errno == ENOENT ? L_GONE : L_HELD;
     int64_t now = wall_ms();
-    if (len < 0)
-        len = 0;
-    text[len] = 0;
-    if (!rec_parse(text, &r))
+    if (!rc)
         /* damage: it holds the session for a TTL from its last change,
            then it is free (never for ever) */
-        return (int64_t)sb.st_mtime * 1000 + (int64_t)ttl_ms <= now;
-    return r.expires_ms == 0 || r.expires_ms <= now || holder_dead(&r);
+        return (int64_t)sb.st_mtime * 1000 + (int64_t)ttl_ms <= now
+               ? L_LAPSED : L_HELD;
+    if (r.expires_ms == 0)
+        return L_RELEASED;
+    return r.expires_ms <= now || holder_dead(&r) ? L_LAPSED : L_HELD;
+}
+
+/* Is lease.n this process's, with expiry `expires_ms`, as written? */
+static bool ours(int dfd, int64_t n, int64_t expires_ms)
+{
+    lease_rec r;
+    struct stat sb;
+    return read_rec(dfd, n, &r, &sb) == 1 && !strcmp(r.owner, self.owner) &&
+           r.expires_ms == expires_ms;
 }
 
 /* Write this process's record with `expires_ms` to a new temporary
@@ -289,9 +319,9 @@ static void sweep(int dfd, int64_t n)
     }
 }
 
-/* One try at lease n+1 over free lease n: 1 taken, 0 lost the race,
- * -1 error (errno). */
-static int take(int dfd, int64_t n, uint64_t ttl_ms)
+/* One try at lease n+1 over free lease n, to expire at *expires: 1
+ * taken, 0 lost the race, -1 error (errno). */
+static int take(int dfd, int64_t n, uint64_t ttl_ms, int64_t *expires)
 {
     char tmp[64], name[32];
     if (n >= N_MAX) {
@@ -302,7 +332,8 @@ static int take(int dfd, int64_t n, uint64_t ttl_ms)
         return -1;
     }
     snprintf(name, sizeof name, "lease.%" PRId64, n + 1);
-    if (write_tmp(dfd, wall_ms() + (int64_t)ttl_ms, tmp, sizeof tmp) != 0)
+    *expires = wall_ms() + (int64_t)ttl_ms;
+    if (write_tmp(dfd, *expires, tmp, sizeof tmp) != 0)
         return -1;
     int rc = linkat(dfd, tmp, dfd, name, 0);
     int e = errno;
@@ -334,9 +365,27 @@ static void pause_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
+/* A quarter of the TTL: commits stop that long before the lease's
+ * expiry, so a check that passed leaves that long for the write it
+ * allows before another replica may take the lease over. */
+static int64_t margin(const wb_http_server *srv)
+{
+    return (int64_t)srv->lease_ttl_ms / 4;
+}
+
+/* e's lease (lease_mu held) is n, to expire at expires_ms (0: none
+ * held): the fence says so to the session's commits. */
+static void publish(wb_http_sess *e, int64_t n, int64_t expires_ms)
+{
+    e->lease_expires = expires_ms;
+    wb_sess_fence_set(e->s, n ? n : e->lease_last,
+                      expires_ms ? expires_ms - margin(e->srv) : 0);
+}
+
 wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
-                                   bool *stale, unsigned *retry_after,
-                                   char *msg, size_t cap)
+                                   bool *stale, int64_t *lapsed,
+                                   unsigned *retry_after, char *msg,
+                                   size_t cap)
 {
     int dfd = open_dir(srv, e->id);
     if (dfd < 0) {
@@ -346,12 +395,14 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
     uint64_t deadline = wb_http_now_ms() + srv->lease_wait_ms;
     unsigned nap = 10;
     wb_lease_result res = WB_LEASE_BUSY;
+    int64_t expires = 0;
     for (;;) {
         int64_t n = lease_max(dfd);
-        int st = n < 0 ? -2 : n == 0 ? 1
+        int st = n < 0 ? L_GONE : n == 0 ? L_RELEASED
                  : lease_state(dfd, n, srv->lease_ttl_ms);
-        int rc = st == 1 ? take(dfd, n, srv->lease_ttl_ms) : 0;
-        if (n < 0 || rc < 0) {
+        int rc = st >= L_LAPSED ? take(dfd, n, srv->lease_ttl_ms, &expires)
+                                : 0;
+        if (st == L_GONE || rc < 0) {
             /* ENOENT: the session was deleted meanwhile */
             res = errno == ENOENT ? WB_LEASE_GONE : WB_LEASE_ERROR;
             snprintf(msg, cap, "cannot take the session's lease: %s",
@@ -363,8 +414,11 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
             pthread_mutex_lock(&e->lease_mu);
             /* lease 1 follows nobody: the session was never changed */
             *stale = n != 0 && e->lease_last != n;
+            *lapsed = st == L_LAPSED ? n : 0;
             e->lease_last = n + 1;
+            e->lease_lost = false;
             __atomic_store_n(&e->lease_n, n + 1, __ATOMIC_RELAXED);
+            publish(e, n + 1, expires);
             pthread_mutex_unlock(&e->lease_mu);
             res = WB_LEASE_OK;
             break;
@@ -384,42 +438,75 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
     return res;
 }
 
-/* Has a lease newer than ours (n) been taken: ours ran out meanwhile? */
-static bool lost(int dfd, int64_t n)
+/* Is e's lease (lease_mu held) lost: past its margin without renewal
+ * (another replica may take it now), or a newer one taken (`max`, the
+ * highest number found, or -1: not looked at)? Once lost, it stays lost
+ * (its fence closed) until the next take. */
+static bool lost(wb_http_sess *e, int64_t max)
 {
-    return lease_max(dfd) > n;
+    if (!e->lease_lost && (wall_ms() >= e->lease_expires - margin(e->srv) ||
+                           max > e->lease_n)) {
+        e->lease_lost = true;
+        publish(e, e->lease_n, 0);
+    }
+    return e->lease_lost;
+}
+
+bool wb_http_lease_held(void *user)
+{
+    wb_http_sess *e = user;
+    pthread_mutex_lock(&e->lease_mu);
+    int dfd = e->lease_n ? open_dir(e->srv, e->id) : -1;
+    int64_t max = dfd >= 0 ? lease_max(dfd) : -1;
+    bool held = dfd >= 0 && !lost(e, max) && max == e->lease_n &&
+                ours(dfd, e->lease_n, e->lease_expires);
+    if (dfd >= 0)
+        close(dfd);
+    pthread_mutex_unlock(&e->lease_mu);
+    return held;
 }
 
 void wb_http_lease_drop(wb_http_server *srv, wb_http_sess *e, bool gone)
 {
     pthread_mutex_lock(&e->lease_mu);
     int64_t n = e->lease_n;
-    __atomic_store_n(&e->lease_n, 0, __ATOMIC_RELAXED);
     int dfd = n && !gone ? open_dir(srv, e->id) : -1;
-    if (dfd >= 0 && lost(dfd, n)) {
-        /* another replica took the session over: our copy is no longer
-           the latest, whatever it ran */
+    int64_t max = dfd >= 0 ? lease_max(dfd) : -1;
+    bool was_lost = n && !gone && lost(e, max);
+    publish(e, 0, 0);                    /* no commit between requests */
+    __atomic_store_n(&e->lease_n, 0, __ATOMIC_RELAXED);
+    if (was_lost) {
+        /* another replica may have taken the session over: our copy is
+           no longer the latest, whatever it ran */
         fprintf(stderr, "wasmbox serve: session '%s': its lease ran out "
-                "during a request (this replica stalled past --lease-ttl); "
-                "another replica has taken it over\n", e->id);
+                "during a request (this replica stalled past --lease-ttl): "
+                "the rest of the request was not committed\n", e->id);
         e->lease_last = 0;
-    } else if (dfd >= 0 && rewrite(dfd, n, 0) != 0) {
+    }
+    /* released even when it ran out, unless another took it over: the
+       request is over (its worker answered, or was killed and reaped),
+       so nothing of it can land after this */
+    if (dfd >= 0 && max <= n && rewrite(dfd, n, 0) != 0)
         fprintf(stderr, "wasmbox serve: session '%s': cannot release its "
                 "lease (%s): it is held until it expires\n", e->id,
                 strerror(errno));
-    }
     if (dfd >= 0)
         close(dfd);
     pthread_mutex_unlock(&e->lease_mu);
 }
 
-/* Renew e's lease if it holds one (the keeper thread). */
+/* Renew e's lease if it holds one (the keeper thread); never one that
+ * is lost: a replica that comes back from a stall does not take back
+ * what another may have taken meanwhile. The fence follows the record
+ * once it is written, never before. */
 static void renew(wb_http_server *srv, wb_http_sess *e)
 {
     pthread_mutex_lock(&e->lease_mu);
     int dfd = e->lease_n ? open_dir(srv, e->id) : -1;
-    if (dfd >= 0 && !lost(dfd, e->lease_n))
-        rewrite(dfd, e->lease_n, wall_ms() + (int64_t)srv->lease_ttl_ms);
+    int64_t expires = wall_ms() + (int64_t)srv->lease_ttl_ms;
+    if (dfd >= 0 && !lost(e, lease_max(dfd)) &&
+        rewrite(dfd, e->lease_n, expires) == 0)
+        publish(e, e->lease_n, expires);
     if (dfd >= 0)
         close(dfd);
     pthread_mutex_unlock(&e->lease_mu);

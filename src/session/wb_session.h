@@ -18,6 +18,9 @@
  *   wb_session_worker.c  a session's worker process: the server's side
  *                        (steps sent over a socketpair) and the worker's
  *   wb_session_wire.c    the framed protocol between them
+ *   wb_session_fence.c   what a shared session may still commit (the
+ *                        lease its replica holds, shared with the worker)
+ *   wb_session_ckpt.c    a shared session's checkpoint generations
  */
 #ifndef WB_SESSION_H
 #define WB_SESSION_H
@@ -30,6 +33,8 @@
 #include <sys/stat.h>
 
 typedef struct wb_kernel wb_kernel;
+typedef struct wb_fence wb_fence;
+typedef struct wb_ckpt wb_ckpt;
 
 struct wb_session {
     char id[64];
@@ -59,6 +64,21 @@ struct wb_session {
     uint32_t wk_runs;                   /* sessions the worker served */
     char tenant[64];
     bool shared;                        /* wb_session_options.shared */
+    /* shared: the lease this process holds, as its server publishes it
+       (wb_session_fence.c): mapped read-write in the server (fence_fd
+       its memfd), read-only in the worker (fence_fd -1); NULL when not
+       shared */
+    wb_fence *fence;
+    int fence_fd;
+    bool (*fence_check)(void *user);    /* the server's look at the lease
+                                           files, or NULL */
+    void *fence_user;
+    bool committed;                     /* the step's checkpoint (or its
+                                           "none") is in */
+    int64_t forgot_gen;                 /* the generation in which the
+                                           checkpoint was forgotten (its
+                                           "none" goes in at the step's
+                                           end), or 0 */
 };
 
 /* store */
@@ -69,10 +89,18 @@ int64_t wb_sess_now(void);
  * disk, and read its times and step count again, so that the next step
  * starts from that checkpoint, as a reopened session does. */
 void wb_sess_reload(wb_session *s);
+/* The same with s->mu held. */
+void wb_sess_reload_locked(wb_session *s);
+/* session.json; a shared session's only while it may commit. */
 wb_status wb_sess_save(wb_session *s, wb_error *err);
 /* Write `data` to dirfd/name via a temp file + fsync + rename. */
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
                          size_t len);
+/* The same, renamed only if `s` (NULL: any) may still commit, checked
+ * right before the rename: else -1 with errno ENOLCK (the lease is lost:
+ * wb_sess_fenced says so). */
+int wb_sess_write_fenced(const wb_session *s, int dirfd, const char *name,
+                         const void *data, size_t len);
 /* j (stolen; NULL: out of memory) as dir/name, atomically. */
 wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
                              wb_error *err);
@@ -81,6 +109,50 @@ wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
  * above is atomic but not synced (the syncs cost 20 to 30 ms here). */
 extern _Thread_local bool wb_sess_lazy_sync;
 bool wb_sess_valid_id(const char *id);
+
+/* fence (wb_session_fence.c). Server: make s's fence (an open of a
+ * shared session), publish the lease held (gen, and until_ms: the wall
+ * clock time until which commits are allowed, 0: none), and the check of
+ * the lease files that its commits add. Worker: map the server's fence
+ * from fd (taken). */
+wb_status wb_sess_fence_new(wb_session *s, wb_error *err);
+void wb_sess_fence_set(wb_session *s, int64_t gen, int64_t until_ms);
+void wb_sess_fence_on_check(wb_session *s, bool (*check)(void *user),
+                            void *user);
+bool wb_sess_fence_map(wb_session *s, int fd);
+void wb_sess_fence_free(wb_session *s);
+/* The fence's generation (0: NULL), and whether it allows a commit now
+ * (always when NULL). */
+int64_t wb_fence_gen(const wb_fence *f);
+bool wb_fence_open(const wb_fence *f);
+/* The write gate of a shared session's sandbox configs (user: the
+ * fence). */
+bool wb_sess_fence_gate(void *user);
+/* May s commit now (not shared: yes)? WB_E_BUSY with the message that
+ * the lease was lost otherwise; wb_sess_fenced sets that message. */
+wb_status wb_sess_commit_ok(const wb_session *s, wb_error *err);
+wb_status wb_sess_fenced(const wb_session *s, wb_error *err);
+
+/* checkpoint generations (wb_session_ckpt.c), in the ckpt directory dfd.
+ * names: generation gen's file and base (0: the legacy python.snap and
+ * python.base.snap). best: the checkpoint to go on from (1, its names
+ * set), none (0), -1 on error; find: best for a shared session, the
+ * legacy name otherwise. commit: c as the fence's generation; commit_none:
+ * the "none" record (the state was lost); WB_E_BUSY when the fence is
+ * closed or the generation was sealed. seal: generation gen of a lease
+ * taken over after it lapsed, so that its holder's late commit fails
+ * (made first by that holder: it stays). drop_temps: what a killed
+ * writer left. */
+void wb_sess_ckpt_names(int64_t gen, char *name, char *base, size_t cap);
+int wb_sess_ckpt_best(int dfd, char *name, char *base, size_t cap);
+int wb_sess_ckpt_find(const wb_session *s, int dfd, char *name, char *base,
+                      size_t cap);
+wb_status wb_sess_ckpt_commit(int dfd, const wb_fence *f, const wb_ckpt *c,
+                              wb_error *err);
+wb_status wb_sess_ckpt_commit_none(int dfd, const wb_fence *f,
+                                   wb_error *err);
+wb_status wb_sess_ckpt_seal(wb_session *s, int64_t gen, wb_error *err);
+void wb_sess_ckpt_drop_temps(int dfd);
 
 /* files: lexical check of a workspace path; out gets it relative */
 wb_status wb_sess_rel_path(const char *path, char *out, size_t cap,

@@ -218,10 +218,12 @@ wb_status wb_session_put_file(wb_session *s, const char *path,
         return wb_err_set(err, WB_E_ARG, "path '%s' exists and is not a "
                           "regular file", path);
     }
-    int rc = wb_sess_write_atomic(dfd, last, data, len);
+    int rc = wb_sess_write_fenced(s, dfd, last, data, len);
     int e = errno;
     close(dfd);
     pthread_mutex_unlock(&s->mu);
+    if (rc && e == ENOLCK)
+        return wb_sess_fenced(s, err);
     return rc ? io_fail(err, path, e) : WB_OK;
 }
 

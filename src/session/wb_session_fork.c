@@ -16,7 +16,8 @@
  * kernel reopened from its checkpoint: the pages are the page cache's,
  * shared by the parent's copy and every fork of it until one writes them.
  * Where the link cannot be made (another filesystem, a link count limit)
- * the file is cloned or copied. A parent's checkpoint that is a layer
+ * the file is cloned or copied (a shared parent's newest generation:
+ * wb_session_ckpt.c). A parent's checkpoint that is a layer
  * over another file (snapshot/layer.c) comes with that file, linked the
  * same way; the fork's own checkpoints are layers over it too, holding
  * only the pages the fork's steps write. The workspace is copied without following
@@ -68,54 +69,73 @@ static wb_status copy_workspace(wb_session *p, wb_session *c, wb_error *err)
     return WB_OK;
 }
 
-/* The parent's checkpoint file `name` (a regular file, not followed)
- * linked, or failing that copied, into the fork's ckpt directory. None:
- * nothing. */
-static wb_status link_one(wb_session *p, wb_session *c, const char *name,
-                          wb_error *err)
+/* The parent's checkpoint file `name` of directory pfd (a regular file,
+ * not followed) linked, or failing that copied, into the fork's ckpt
+ * directory cfd as `as`. None: nothing. */
+static wb_status link_one(wb_session *p, int pfd, const char *name, int cfd,
+                          const char *as, wb_error *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s/%s", p->root, WB_SESS_CKPT_DIR,
-             name);
-    int in = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int in = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+                    O_CLOEXEC);
     struct stat sb;
     if (in < 0 && errno == ENOENT)
         return WB_OK;
     if (in < 0 || fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         if (in >= 0)
             close(in);
-        return wb_err_set(err, WB_E_IO, "%s: not a checkpoint file", path);
+        return wb_err_set(err, WB_E_IO, "%s/%s/%s: not a checkpoint file",
+                          p->root, WB_SESS_CKPT_DIR, name);
     }
-    snprintf(path, sizeof path, "%s/%s", c->root, WB_SESS_CKPT_DIR);
-    mkdir(path, 0700);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     /* the inode we opened and checked, not whatever the name is now */
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", in);
     bool cloned = false;
-    int rc = dfd < 0 ? -1 : linkat(AT_FDCWD, self, dfd, name,
+    int rc = cfd < 0 ? -1 : linkat(AT_FDCWD, self, cfd, as,
                                    AT_SYMLINK_FOLLOW);
-    if (rc && dfd >= 0)
-        rc = wb_sess_copy_fd(in, dfd, name, &cloned);
-    int e = errno;
+    if (rc && cfd >= 0)
+        rc = wb_sess_copy_fd(in, cfd, as, &cloned);
+    int e = cfd < 0 ? EIO : errno;
     close(in);
-    if (dfd >= 0)
-        close(dfd);
     if (rc)
         return wb_err_set(err, WB_E_IO, "cannot copy the checkpoint of "
                           "session '%s': %s", p->id, strerror(e));
     return WB_OK;
 }
 
-/* The parent's checkpoint, and the file it is a layer over when it is
- * one (a parent that is itself a fork, or was restored from disk, and
- * has stepped since; snapshot/layer.c). The fork's own first checkpoint
- * is a layer over that same base, so the base is shared by the parent,
- * its forks and theirs, however deep. */
+/* s's ckpt directory, not followed when a symlink (made when `make`). */
+static int ckpt_dir(const wb_session *s, bool make)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", s->root, WB_SESS_CKPT_DIR);
+    if (make)
+        mkdir(path, 0700);
+    return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* The parent's checkpoint (a shared one's newest generation), and the
+ * file it is a layer over when it is one (a parent that is itself a
+ * fork, or was restored from disk, and has stepped since;
+ * snapshot/layer.c), as the fork's python.snap and python.base.snap. The
+ * fork's own first checkpoint is a layer over that same base, so the base
+ * is shared by the parent, its forks and theirs, however deep. */
 static wb_status link_checkpoint(wb_session *p, wb_session *c, wb_error *err)
 {
-    WB_TRY(link_one(p, c, WB_SESS_CKPT_FILE, err));
-    return link_one(p, c, WB_SESS_CKPT_BASE, err);
+    char name[64], base[64], as[64], as_base[64];
+    int pfd = ckpt_dir(p, false);
+    if (pfd < 0 || wb_sess_ckpt_find(p, pfd, name, base, sizeof name) <= 0) {
+        if (pfd >= 0)
+            close(pfd);
+        return WB_OK;                    /* no checkpoint to go on from */
+    }
+    wb_sess_ckpt_names(0, as, as_base, sizeof as);
+    int cfd = ckpt_dir(c, true);
+    wb_status st = link_one(p, pfd, name, cfd, as, err);
+    if (!st)
+        st = link_one(p, pfd, base, cfd, as_base, err);
+    close(pfd);
+    if (cfd >= 0)
+        close(cfd);
+    return st;
 }
 
 /* Interpreters whose state the fork does not get say so at their first
@@ -176,6 +196,8 @@ wb_status wb_session_fork(wb_session *parent, const wb_session_options *o,
                         (unsigned long long)c->policy->budget.max_disk);
     if (!st)
         mark_lost(parent, c);
+    if (!st)             /* a shared parent: copied under its lease? */
+        st = wb_sess_commit_ok(parent, err);
     pthread_mutex_unlock(&parent->mu);
     if (st && c) {
         char id[64];

@@ -288,6 +288,10 @@ wb_status wb_sess_config(wb_session *s, wb_lang lang, bool kernel,
     wb_sandbox_config_init(c);
     c->budget = p->budget;
     c->images = std_images(s);
+    if (s->fence) {          /* a shared session: writes need its lease */
+        c->write_gate = wb_sess_fence_gate;
+        c->write_gate_user = s->fence;
+    }
     wb_status st = WB_OK;
     for (size_t i = 0; i < p->nenv && !st; i++)
         st = wb_config_add_env(c, p->env[i], NULL);

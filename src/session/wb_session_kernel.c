@@ -60,7 +60,6 @@
 #include "sandbox/preinit.h"
 #include "snapshot/ckpt.h"
 #include "wasi/wasi.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -96,6 +95,10 @@ struct wb_kernel {
     char ckpt_why[160];             /* why the last capture failed, or "" */
     char *disk_dir;                 /* the checkpoint's copy goes there */
     bool persist_due, persisting;   /* guest thread: write the copy */
+    const wb_fence *fence;          /* a shared session's (or NULL): its
+                                       copies are generations */
+    enum { P_NONE, P_DONE, P_FENCED, P_FAILED } persisted;  /* the last
+                                       step's copy (guest thread) */
     wb_wasi *w;
     wb_store *st;
     wb_linker *l;
@@ -353,16 +356,23 @@ static void checkpoint(wb_kernel *k)
  * copy of the checkpoint on disk, atomically (snapshot/persist.c), so a
  * server restarted or killed goes on from it; the step is answered
  * after it. A copy that cannot be written stays as it was (an older
- * step's); the checkpoint in memory serves rollbacks all the same. */
+ * step's); the checkpoint in memory serves rollbacks all the same. A
+ * shared session's copy is its lease's generation, which only a fence
+ * still open may write (wb_session_ckpt.c). */
 static void persist(wb_kernel *k)
 {
+    k->persisted = P_NONE;
     if (!k->disk_dir || !k->ckpt)
         return;
     mkdir(k->disk_dir, 0700);         /* a worker's server made it */
     int dfd = open(k->disk_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                    O_NOFOLLOW);
     wb_error e = { 0 };
-    if (dfd < 0 || wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, CKPT_BASE, &e))
+    wb_status st = dfd < 0 ? WB_E_IO
+                 : k->fence ? wb_sess_ckpt_commit(dfd, k->fence, k->ckpt, &e)
+                 : wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, CKPT_BASE, &e);
+    k->persisted = !st ? P_DONE : st == WB_E_BUSY ? P_FENCED : P_FAILED;
+    if (st)
         snprintf(k->ckpt_why, sizeof k->ckpt_why, "on disk: %.140s",
                  dfd < 0 ? strerror(errno) : e.message);
     if (dfd >= 0)
@@ -553,6 +563,7 @@ static wb_status kernel_start(wb_session *s, wb_lang lang,
     }
     k->lang = lang;
     k->resume = resume;
+    k->fence = s->fence;
     k->req_fd = -1;
     k->wait_fd = -1;
     k->sent = true;                      /* no request: parked once ready */
@@ -733,68 +744,67 @@ static bool kernel_parked(wb_kernel *k)
     return ok;
 }
 
-/* The path of `lang`'s checkpoint copy on disk (wb_kernel_forget). */
-static void disk_path(const wb_session *s, char *out, size_t cap)
+/* The session's directory of checkpoint copies, not through a symlink
+ * (a shared state directory's other writers could plant one); -1. */
+static int ckpt_open(const wb_session *s)
 {
-    snprintf(out, cap, "%s/%s/%s", s->root, CKPT_DIR, CKPT_FILE);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", s->root, CKPT_DIR);
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* Has the checkpoint of a shared session been forgotten in this
+ * generation (its "none" is written at the step's end)? */
+static bool forgotten(const wb_session *s)
+{
+    return s->fence && s->forgot_gen &&
+           s->forgot_gen == wb_fence_gen(s->fence);
 }
 
 void wb_kernel_forget(wb_session *s, wb_lang lang)
 {
-    char path[4096];
     if (lang != WB_LANG_PYTHON || !s->root)
         return;
-    disk_path(s, path, sizeof path);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/%s/%s", s->root, CKPT_DIR, CKPT_BASE);
-    unlink(path);
-}
-
-/* Temporary files of copies that a killed process left half written
- * (persist.c names them ".python.snap.XXXXXXXX", ".python.base.snap.
- * XXXXXXXX"); no other process writes there while this one holds the
- * session. */
-static void drop_stale(const wb_session *s)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/%s", s->root, CKPT_DIR);
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (!strncmp(de->d_name, "." CKPT_FILE ".", sizeof CKPT_FILE + 1) ||
-            !strncmp(de->d_name, "." CKPT_BASE ".", sizeof CKPT_BASE + 1))
-            unlinkat(dirfd(d), de->d_name, 0);
-    if (d)
-        closedir(d);
+    if (s->fence) {
+        /* a generation is written once: its "none" goes in at the end
+           of the step, unless the step's checkpoint does (settle) */
+        s->forgot_gen = wb_fence_gen(s->fence);
+        return;
+    }
+    int dfd = ckpt_open(s);
+    if (dfd < 0)
+        return;
+    unlinkat(dfd, CKPT_FILE, 0);
+    unlinkat(dfd, CKPT_BASE, 0);
+    close(dfd);
 }
 
 /* The checkpoint on disk that a new kernel of `lang` goes on from
  * (NULL: none). One that does not open (damaged, truncated, another
- * python.wasm or wasmbox) is removed, and `why` says why in one line. */
+ * python.wasm or wasmbox) is removed, and `why` says why in one line.
+ * Temporary files of copies that a killed process left half written go
+ * first: no other process writes there while this one holds the
+ * session (a late one's copy fails without them, as it should). */
 static wb_snapshot *disk_resume(wb_session *s, wb_lang lang, char *why,
                                 size_t cap)
 {
-    char path[4096];
+    char name[64], base[64];
     const wb_snapshot *pre;
-    if (lang != WB_LANG_PYTHON || !s->root)
+    if (lang != WB_LANG_PYTHON || !s->root || forgotten(s))
         return NULL;
-    drop_stale(s);
-    disk_path(s, path, sizeof path);
-    if (access(path, F_OK) != 0 ||
-        !(pre = wb_sess_pre(s)))
+    int dfd = ckpt_open(s);
+    if (dfd < 0)
         return NULL;
+    wb_sess_ckpt_drop_temps(dfd);
     wb_snapshot *sn = NULL;
     wb_error e = { 0 };
-    snprintf(path, sizeof path, "%s/%s", s->root, CKPT_DIR);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    /* a layer over the base beside it (snapshot/layer.c), or whole */
-    wb_status st = dfd < 0 ? wb_err_set(&e, WB_E_IO, "%s: %s", path,
-                                        strerror(errno))
-                 : wb_snapshot_open_at(dfd, CKPT_FILE, CKPT_BASE,
+    wb_status st = wb_sess_ckpt_find(s, dfd, name, base, sizeof name) <= 0 ||
+                   !(pre = wb_sess_pre(s)) ? WB_E_NOT_FOUND
+                 /* a layer over the base beside it (snapshot/layer.c) */
+                 : wb_snapshot_open_at(dfd, name, base,
                                        wb_snapshot_module(pre), &sn, &e);
-    if (dfd >= 0)
-        close(dfd);
-    if (st == WB_OK)
+    close(dfd);
+    if (st == WB_OK || st == WB_E_NOT_FOUND)
         return sn;
     snprintf(why, cap, "%.250s", e.message);
     wb_kernel_forget(s, lang);
@@ -932,6 +942,7 @@ static void step_begin(wb_kernel *k, const wb_budget *b, uint64_t t0)
     k->step_done = false;
     k->sent = false;
     k->parked = false;
+    k->persisted = P_NONE;
     k->reply[0] = 0;
     k->used = 0;
     k->limit = b->max_output;
@@ -1076,6 +1087,42 @@ static bool rollback(wb_session *s, wb_lang lang, wb_step_result *res)
     return true;
 }
 
+/* A shared session's step is over: is its checkpoint in? Its copy
+ * (persisted), or else the "none" of a checkpoint it forgot, is this
+ * generation's one commit (wb_session_ckpt.c). A copy refused because
+ * the lease was lost fails the step: its interpreter, ahead of every
+ * copy on disk, is stopped (the next step restores the new holder's
+ * checkpoint). Nothing to commit, or a copy that failed otherwise: the
+ * server's own check decides (wb_session_step.c). */
+static wb_status settle(wb_session *s, wb_lang lang, int persisted,
+                        wb_error *err)
+{
+    wb_status st = WB_OK;
+    if (!s->fence || lang != WB_LANG_PYTHON)
+        return WB_OK;
+    if (persisted == P_FENCED) {
+        st = WB_E_BUSY;
+    } else if (persisted == P_DONE) {
+        s->committed = true;
+    } else if (forgotten(s)) {
+        int dfd = ckpt_open(s);
+        wb_error e = { 0 };
+        st = dfd < 0 ? WB_E_IO : wb_sess_ckpt_commit_none(dfd, s->fence, &e);
+        s->committed = !st;
+        if (dfd >= 0)
+            close(dfd);
+        if (st != WB_E_BUSY)
+            st = WB_OK;                /* as a copy that cannot be written */
+    }
+    if (s->committed)
+        s->forgot_gen = 0;
+    if (st != WB_E_BUSY)
+        return WB_OK;
+    wb_kernel_stop(s->kernel[lang]);
+    s->kernel[lang] = NULL;
+    return wb_sess_fenced(s, err);
+}
+
 wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
                          size_t len, const wb_budget *b, wb_step_result *res,
                          wb_error *err)
@@ -1143,9 +1190,10 @@ wb_status wb_kernel_step(wb_session *s, wb_lang lang, const char *code,
     r->wall_time_ms = now_ms() - t0;
     if (done)
         wait_persisted(k);    /* answered once its copy is on disk */
+    int copy = done ? k->persisted : P_NONE;
     if (!done && !rollback(s, lang, res))
         step_lost(s, lang, fired, parked, res);
     if (!res->out || !res->err)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    return WB_OK;
+    return settle(s, lang, copy, err);
 }

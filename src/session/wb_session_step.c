@@ -195,6 +195,7 @@ wb_status wb_sess_exec(wb_session *s, wb_lang lang, bool kernel,
                        const wb_budget *b, int in_fd, wb_step_result *res,
                        wb_error *err)
 {
+    s->committed = false;
 #ifdef WB_TEST_HOOKS
     if (test_hook(code, len, res))
         return WB_OK;
@@ -277,6 +278,23 @@ static wb_status check_options(wb_session *s, wb_lang lang, bool kernel,
     return WB_OK;
 }
 
+/* The step is over (s->mu held): is it in? A shared session's step is
+ * when its checkpoint went in under the lease (the kernel's commit,
+ * s->committed), else when the lease is still held now; one that is not
+ * answers WB_E_BUSY, and what this process holds of the session (ahead
+ * of the disk, or behind another replica's) goes: the next step starts
+ * from the disk. session.json follows a step that is in. */
+static wb_status fence_step(wb_session *s, wb_status st, wb_error *err)
+{
+    if (!st && !s->committed)
+        st = wb_sess_commit_ok(s, err);         /* not shared: WB_OK */
+    if (st == WB_E_BUSY && s->fence)
+        wb_sess_reload_locked(s);
+    else
+        wb_sess_save(s, NULL);
+    return st;
+}
+
 wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
                             size_t len, const wb_step_options *o,
                             wb_step_result *res, wb_error *err)
@@ -298,6 +316,7 @@ wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
     if (st)
         return st;
     pthread_mutex_lock(&s->mu);
+    s->committed = false;
     /* the workspace quota: a step may write only what is left of it */
     uint64_t left = wb_sess_quota_left(s);
     bool quota_bound = left < b.max_disk;
@@ -319,7 +338,7 @@ wb_status wb_session_run_ex(wb_session *s, wb_lang lang, const char *code,
                  (unsigned long long)left);
     s->steps++;
     s->last_used = wb_sess_now();
-    wb_sess_save(s, NULL);
+    st = fence_step(s, st, err);
     pthread_mutex_unlock(&s->mu);
     if (st) {
         wb_step_result_free(res);

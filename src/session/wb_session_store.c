@@ -55,6 +55,12 @@ _Thread_local bool wb_sess_lazy_sync;
 int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
                          size_t len)
 {
+    return wb_sess_write_fenced(NULL, dirfd, name, data, len);
+}
+
+int wb_sess_write_fenced(const wb_session *s, int dirfd, const char *name,
+                         const void *data, size_t len)
+{
     char tmp[NAME_MAX + 1];
     uint32_t r = 0;
     if (getrandom(&r, sizeof r, 0) != sizeof r)
@@ -78,6 +84,12 @@ int wb_sess_write_atomic(int dirfd, const char *name, const void *data,
     if (!wb_sess_lazy_sync && fsync(fd) != 0)
         goto fail;
     close(fd);
+    /* as late as can be: the rename is the commit */
+    if (s && wb_sess_commit_ok(s, NULL)) {
+        unlinkat(dirfd, tmp, 0);
+        errno = ENOLCK;
+        return -1;
+    }
     if (renameat(dirfd, tmp, dirfd, name) != 0) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
@@ -153,33 +165,48 @@ static wb_status sess_dir(const wb_session_options *o, char **state,
     return WB_OK;
 }
 
-wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
-                             wb_error *err)
+/* j as dir/name, when `s` (or NULL) may commit. */
+static wb_status write_json(const wb_session *s, const char *dir,
+                            const char *name, json_t *j, wb_error *err)
 {
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     if (!text)
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = dfd < 0 ? -1 : wb_sess_write_atomic(dfd, name, text,
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = dfd < 0 ? -1 : wb_sess_write_fenced(s, dfd, name, text,
                                                  strlen(text));
     int e = errno;
     if (dfd >= 0)
         close(dfd);
     free(text);
+    if (rc && e == ENOLCK)
+        return wb_sess_fenced(s, err);
     if (rc)
         return wb_err_set(err, WB_E_IO, "%s/%s: cannot write: %s", dir,
                           name, strerror(e));
     return WB_OK;
 }
 
-wb_status wb_sess_save(wb_session *s, wb_error *err)
+wb_status wb_sess_write_json(const char *dir, const char *name, json_t *j,
+                             wb_error *err)
+{
+    return write_json(NULL, dir, name, j, err);
+}
+
+/* session.json; `fenced`: only while s may commit. */
+static wb_status save(wb_session *s, bool fenced, wb_error *err)
 {
     json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I}", "version", 1, "id",
                           s->id, "created", (json_int_t)s->created,
                           "last_used", (json_int_t)s->last_used, "steps",
                           (json_int_t)s->steps);
-    return wb_sess_write_json(s->root, "session.json", j, err);
+    return write_json(fenced ? s : NULL, s->root, "session.json", j, err);
+}
+
+wb_status wb_sess_save(wb_session *s, wb_error *err)
+{
+    return save(s, true, err);
 }
 
 /* Read session.json; false if missing or unreadable. Only a regular
@@ -230,6 +257,7 @@ static void sess_free(wb_session *s)
     free(s->runtime_dir);
     if (s->lock_fd >= 0)
         close(s->lock_fd);              /* releases the lock */
+    wb_sess_fence_free(s);
     wb_sandbox_config_free(&s->own_policy);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -317,6 +345,7 @@ wb_status wb_sess_init_copy(wb_session *s, const char *state_dir,
                             wb_error *err)
 {
     s->lock_fd = -1;
+    s->fence_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     snprintf(s->id, sizeof s->id, "%s", id);
     s->state_dir = strdup(state_dir);
@@ -344,9 +373,8 @@ static bool load_state(wb_session *s, const char *why)
     return true;
 }
 
-void wb_sess_reload(wb_session *s)
+void wb_sess_reload_locked(wb_session *s)
 {
-    pthread_mutex_lock(&s->mu);
     for (int l = 0; l < WB_LANG_COUNT; l++)
         if (s->kernel[l]) {
             wb_kernel_stop(s->kernel[l]);
@@ -354,7 +382,14 @@ void wb_sess_reload(wb_session *s)
         }
     if (s->iso && !s->wk_pooled)
         wb_worker_stop(s);             /* its kernels go with it */
+    s->forgot_gen = 0;
     load_state(s, "the session ran in another process");
+}
+
+void wb_sess_reload(wb_session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    wb_sess_reload_locked(s);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -368,7 +403,7 @@ static wb_status load_or_save(wb_session *s, bool existing, wb_error *err)
     if (existing)
         return had ? WB_OK : wb_err_set(err, WB_E_NOT_FOUND, "no session "
                                         "'%s'", s->id);
-    return wb_sess_save(s, err);
+    return save(s, false, err);     /* new: no other process has it */
 }
 
 wb_status wb_session_open(const wb_session_options *o, const char *id,
@@ -380,6 +415,7 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         return wb_err_set(err, WB_E_NOMEM, "out of memory");
     s->lock_fd = -1;
     s->wk_fd = -1;
+    s->fence_fd = -1;
     s->iso = o ? o->isolation : NULL;
     pthread_mutex_init(&s->mu, NULL);
     wb_sandbox_config_init(&s->own_policy);
@@ -391,6 +427,8 @@ wb_status wb_session_open(const wb_session_options *o, const char *id,
         wb_session_settings_default(&s->settings);
     wb_status st = check_policy(s->policy, err);
     bool pooled = o && o->isolation && o->oneshot_tenant;
+    if (!st && s->shared && !pooled)
+        st = wb_sess_fence_new(s, err);
     if (!st && pooled && id)
         st = wb_err_set(err, WB_E_ARG, "a throw-away session has no id");
     else if (!st && pooled)

@@ -17,8 +17,12 @@
  *                              (wb_session_pool.c) takes a new id as its
  *                              next throw-away session, any other must
  *                              always get its own
+ *   server -> worker  W_FENCE {} + the session's fence (a memfd, shared
+ *                              sessions only: wb_session_fence.c), once
+ *                              after W_READY
  *   worker -> server  W_RESULT { status, error, run result, stdout,
- *                                stderr, state flags, note, lost, why }
+ *                                stderr, state flags, note, lost, why,
+ *                                committed }
  *   worker -> server  W_CRASH { system call }: seccomp refused a call that
  *                     kills (its SIGSYS handler writes it, then dies)
  * The server trusts nothing it reads: the worker stands for a guest that
@@ -42,7 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { W_READY = 1, W_ERR, W_STEP, W_RESULT, W_CRASH };
+enum { W_READY = 1, W_ERR, W_STEP, W_RESULT, W_CRASH, W_FENCE };
 
 /* Time a step may take beyond its own timeout: starting an interpreter
  * (the kernel's start-up has its own 60 s limit) and the replies. */
@@ -145,7 +149,9 @@ static int give_leaf(void *u, int dfd, const char *name, const struct stat *sb)
 }
 
 /* Before each step: the workspace and what the server put in it belong
- * to the workers' user (walked without following a symlink). */
+ * to the workers' user (walked without following a symlink: neither the
+ * workspace nor the session's directory is followed, whatever another
+ * writer of a shared state directory put in their place). */
 static void own_workspace(wb_session *s)
 {
     uid_t ids[2];
@@ -154,10 +160,19 @@ static void own_workspace(wb_session *s)
         return;
     ids[1] = (uid_t)gid;
     wb_tree_ops ops = { give_leaf, give_leaf, ids };
-    if (!s->wk_pooled)
-        chmod(s->root, 0711);           /* a pooled one's is not on the way */
-    if (chown(s->ws, ids[0], gid) == 0)
-        wb_tree_walk(AT_FDCWD, s->ws, &ops);
+    const int dir = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    /* a pooled one's root is not on the way to its workspace */
+    int root = s->wk_pooled ? -1 : open(s->root, dir);
+    int ws = s->wk_pooled ? open(s->ws, dir)
+           : root < 0 ? -1 : openat(root, "work", dir);
+    if (root >= 0)
+        fchmod(root, 0711);
+    if (ws >= 0 && fchown(ws, ids[0], gid) == 0)
+        wb_tree_walk(ws, ".", &ops);
+    if (ws >= 0)
+        close(ws);
+    if (root >= 0)
+        close(root);
 }
 
 /* Before a worker starts: the directories it must enter. */
@@ -204,6 +219,17 @@ static void ckpt_dir(wb_session *s)
     wb_tree_walk(AT_FDCWD, path, &ops);
 }
 
+/* A shared session's fence to its new worker, which maps it. */
+static wb_status send_fence(wb_session *s, wb_error *err)
+{
+    wb_wbuf w = { 0 };
+    int rc = s->fence_fd < 0 ? 0 : wb_frame_send(s->wk_fd, W_FENCE, &w,
+                                                 s->fence_fd);
+    if (rc)
+        return crashed(s, -1, NULL, err);
+    return WB_OK;
+}
+
 /* A running, locked-down worker for `s`. */
 static wb_status ensure(wb_session *s, wb_error *err)
 {
@@ -227,7 +253,7 @@ static wb_status ensure(wb_session *s, wb_error *err)
                        : NULL, err);
     if (f.type == W_READY) {
         wb_frame_free(&f);
-        return WB_OK;
+        return send_fence(s, err);
     }
     char msg[400] = "sent a malformed greeting";
     wb_rbuf r = { f.data, f.len, 0, false };
@@ -293,6 +319,7 @@ bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
     bool lost = wb_rget_u32(r);
     char why[sizeof s->lost_why[0]];
     wb_rget_str(r, why, sizeof why);
+    bool committed = wb_rget_u32(r) != 0;
     /* (WB_E_SNAPSHOT: the last status; a crash is ours to declare) */
     if (r->bad || r->off != r->len || *st > WB_E_SNAPSHOT ||
         *st == WB_E_CRASH ||
@@ -304,6 +331,7 @@ bool wb_worker_result(wb_rbuf *r, wb_session *s, wb_lang lang,
         return false;
     s->lost[lang] = lost;
     snprintf(s->lost_why[lang], sizeof s->lost_why[lang], "%s", why);
+    s->committed = committed;
     if (*st && err) {
         e.status = *st;
         *err = e;
@@ -471,6 +499,7 @@ static void put_result(wb_wbuf *w, wb_session *s, wb_lang lang,
     wb_wput_u32(w, res->native);
     wb_wput_u32(w, s->lost[lang]);
     wb_wput_str(w, s->lost_why[lang]);
+    wb_wput_u32(w, s->committed);
 }
 
 
@@ -552,6 +581,14 @@ static void serve_step(int chan, wb_session *s, const wb_worker_env *env,
     free(db);
 }
 
+/* W_FENCE: map the session's fence (its descriptor is taken). */
+static bool take_fence(wb_session *s, wb_frame *f)
+{
+    int fd = f->fd;
+    f->fd = -1;
+    return fd >= 0 && wb_sess_fence_map(s, fd);
+}
+
 _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
                               wb_rbuf *spec)
 {
@@ -591,6 +628,8 @@ _Noreturn void wb_worker_main(int chan, const wb_worker_env *env,
             _exit(0);                   /* the session ended */
         if (f.type == W_STEP)
             serve_step(chan, s, env, &f);
+        else if (f.type == W_FENCE && !take_fence(s, &f))
+            _exit(1);                   /* the server ends us */
         wb_frame_free(&f);
     }
 }

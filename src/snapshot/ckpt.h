@@ -55,6 +55,11 @@ bool wb_ckpt_hashed(const wb_ckpt *c);
  * copy removes `base_name`. */
 wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
                           const char *base_name, wb_error *err);
+/* The same, but the copy is linked to `name`, which must not exist yet:
+ * WB_E_BUSY when it does (another process made it first), nothing
+ * written under it then. */
+wb_status wb_ckpt_commit(const wb_ckpt *c, int dirfd, const char *name,
+                         const char *base_name, wb_error *err);
 /* A checkpoint's copy on disk: `name` in directory dirfd, checked as by
  * wb_snapshot_open; when it is a layer, over `base_name` there (checked
  * too, unless this process checked that same file before). Refused

@@ -23,8 +23,14 @@
  * linked) before the first copy that needs it, the directory synced
  * before the copy is renamed into place. A whole copy removes the base
  * after its rename; a crash between the two leaves a base no copy
- * needs, which costs only disk until the next whole copy. */
+ * needs, which costs only disk until the next whole copy.
+ *
+ * wb_ckpt_commit links the copy to its name instead of renaming it
+ * there: the name must be new, and of two processes that write it only
+ * the first succeeds (a shared session's generations, docs/scale-out.md
+ * "Fencing"). */
 #include "snapshot/ckpt.h"
+#include "common/file.h"
 #include "snapshot/snapshot.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -160,10 +166,11 @@ static bool data_hash(int src, const uint8_t *map, wb_snaphdr *h,
     return true;
 }
 
-/* The copy under a temporary name, renamed over `name`. */
+/* The copy under a temporary name, renamed over `name` (or, `excl`,
+ * linked to it: WB_E_BUSY when it exists). */
 static wb_status write_named(int src, const uint8_t *map, uint64_t size,
                              wb_snaphdr *h, const wb_snaplayer *l, int dirfd,
-                             const char *name, wb_error *err)
+                             const char *name, bool excl, wb_error *err)
 {
     char tmp[300];
     temp_name(tmp, sizeof tmp, name);
@@ -182,15 +189,18 @@ static wb_status write_named(int src, const uint8_t *map, uint64_t size,
         wb_snaptrust_add(&sb, wb_snap_get64(hdr + WB_SNAP_HDR - 8));
     }
     close(fd);
-    if (!st && renameat(dirfd, tmp, dirfd, name) != 0)
+    if (!st && excl && wb_file_link_new(dirfd, tmp, name) != 0)
+        st = errno == EEXIST ? wb_err_set(err, WB_E_BUSY, "%s exists", name)
+                             : io_fail(err, "link");
+    else if (!st && !excl && renameat(dirfd, tmp, dirfd, name) != 0)
         st = io_fail(err, "rename");
-    if (st)
+    if (st || excl)
         unlinkat(dirfd, tmp, 0);
     return st;
 }
 
-wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
-                          const char *base_name, wb_error *err)
+static wb_status persist(const wb_ckpt *c, int dirfd, const char *name,
+                         const char *base_name, bool excl, wb_error *err)
 {
     int src = wb_ckpt_fd(c);
     const wb_snaplayer *l = wb_ckpt_layer(c);
@@ -207,11 +217,23 @@ wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
     if (!st && l && !place_base(wb_ckpt_base_fd(c), dirfd, base_name))
         st = io_fail(err, "its base");
     if (!st)
-        st = write_named(src, map, size, &h, l, dirfd, name, err);
+        st = write_named(src, map, size, &h, l, dirfd, name, excl, err);
     if (!st && !l)
         unlinkat(dirfd, base_name, 0);
     if (!st && fsync(dirfd) != 0)
         st = io_fail(err, "sync the directory");
     munmap((void *)map, (size_t)size);
     return st;
+}
+
+wb_status wb_ckpt_persist(const wb_ckpt *c, int dirfd, const char *name,
+                          const char *base_name, wb_error *err)
+{
+    return persist(c, dirfd, name, base_name, false, err);
+}
+
+wb_status wb_ckpt_commit(const wb_ckpt *c, int dirfd, const char *name,
+                         const char *base_name, wb_error *err)
+{
+    return persist(c, dirfd, name, base_name, true, err);
 }

@@ -43,6 +43,17 @@ void wb_rights_of(uint8_t type, bool ro, uint64_t *base, uint64_t *inherit)
     }
 }
 
+/* A change to a host file or directory the config's write gate refuses
+ * (every change needs a right of WR_MUTATE, so this one place sees them
+ * all; pipes, sockets and the guest's own tmpfs are not gated). */
+static bool gated(const wb_wasi *w, const wb_fdent *e, uint64_t need)
+{
+    const wb_wtree *t = w->t;
+    return t->write_gate && (need & WR_MUTATE) && e->kind == WB_FD_HOST &&
+           (e->type == WF_REG || e->type == WF_DIR) &&
+           !t->write_gate(t->write_gate_user);
+}
+
 int wb_fd_need(wb_wasi *w, uint32_t fd, uint64_t need, wb_fdent **out)
 {
     wb_fdent *e = wb_fd_get(w, fd);
@@ -51,6 +62,6 @@ int wb_fd_need(wb_wasi *w, uint32_t fd, uint64_t need, wb_fdent **out)
         return WE_BADF;
     uint64_t missing = need & ~e->rights;
     if (!missing)
-        return WE_SUCCESS;
+        return gated(w, e, need) ? WE_ROFS : WE_SUCCESS;
     return e->ro && !(missing & ~WR_MUTATE) ? WE_ROFS : WE_NOTCAPABLE;
 }

@@ -207,6 +207,8 @@ static wb_status new_context(const wb_sandbox_config *cfg, wb_wasi *w,
     t->max_disk = cfg->budget.max_disk;
     t->output = cfg->output;
     t->output_user = cfg->output_user;
+    t->write_gate = cfg->write_gate;
+    t->write_gate_user = cfg->write_gate_user;
     w->max_files = cfg->budget.max_files;
     w->nfds = 8;
     w->fds = calloc(w->nfds, sizeof *w->fds);

@@ -208,6 +208,8 @@ typedef struct wb_wtree {
     struct wb_net *net;                /* outbound HTTP (src/net/) */
     wb_fdent *pre; uint32_t npre;      /* the grants' preopens, for spawn */
     char **images; size_t nimages;     /* names under /bin (wb_wasi_set_images) */
+    bool (*write_gate)(void *user); void *write_gate_user;   /* or NULL:
+                                          the config's (rights.c) */
 } wb_wtree;
 
 /* One process's context: its fd table, argv and environment. Used by

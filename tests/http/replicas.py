@@ -12,7 +12,9 @@ retried after a short pause. Cases: a session moves between replicas with
 its variables and files, a stale warm copy is not used, concurrent steps
 through different replicas never overlap, a SIGKILL mid-step loses only
 that step, a rolling restart under load loses no request, deletion and
-fork across replicas, hostile lease files, bad options.
+fork across replicas, hostile lease files, bad options; a replica frozen
+(SIGSTOP) past its lease while a step runs commits nothing of it when it
+goes on (its step answers 409).
 Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed, N skipped".
 """
 import http.client
@@ -46,8 +48,8 @@ def check(name, ok, why=""):
     return ok
 
 
-def start(i, extra=()):
-    log = open(os.path.join(T, "r%d.log" % i), "ab")
+def start(i, extra=(), log="r%d.log"):
+    log = open(os.path.join(T, log % i), "ab")
     procs[i] = subprocess.Popen(
         [W, "serve", "--listen", "127.0.0.1:%d" % PORTS[i], "--state-dir",
          STATE, "--policy", os.path.join(T, "policy.yaml"), "--api-keys",
@@ -418,7 +420,24 @@ got = [req(i, "POST", "/v1/sessions/%s/exec" % s4,
 check("a symlinked workspace is not followed (500, nothing written)",
       got == [500, 500] and os.listdir(out4) == [], "%s %s" % (got,
                                                       os.listdir(out4)))
+# ... nor one that names a directory of the server's (root's, when run as
+# root): steps, uploads and listings refused, nothing handed to the
+# workers' user
 os.unlink(w4)
+mine = os.path.join(T, "mine")
+os.mkdir(mine)
+os.symlink(mine, w4)
+S4 = "/v1/sessions/%s" % s4
+got = [req(1, "POST", S4 + "/exec", py("n += 1"))[0],
+       req(2, "PUT", S4 + "/files/f", b"x")[0],
+       req(0, "GET", S4 + "/files")[0]]
+check("a workspace symlinked to the server's directory: all refused, it "
+      "stays the server's", got[0] == 500 and got[1] in (400, 500) and
+      got[2] in (400, 500) and os.listdir(mine) == [] and
+      os.stat(mine).st_uid == os.geteuid(),
+      "%s %s %d" % (got, os.listdir(mine), os.stat(mine).st_uid))
+os.unlink(w4)
+os.rmdir(mine)
 os.rename(out4, w4)
 
 # ---- a rolling restart under steady load --------------------------------
@@ -516,6 +535,72 @@ for opt in (["--lease-ttl", "0"], ["--lease-ttl", "500ms"],
 for i in range(3):
     procs[i].send_signal(signal.SIGTERM)
     procs[i].wait(timeout=30)
+
+# ---- fencing: a replica frozen past its lease commits nothing -----------
+# replicas 0 and 1 again, with a 3 s lease and logs of their own (a lost
+# lease is the point here)
+for i in (0, 1):
+    check("replica %d restarts with --lease-ttl 3s" % i,
+          start(i, ["--lease-ttl", "3s"], log="r%d-fence.log"))
+st, _, j = req(0, "POST", "/v1/sessions", {})
+s5 = j["id"]
+X5 = "/v1/sessions/%s/exec" % s5
+req(0, "POST", X5, py("v = 'first'\nopen('/work/who', 'w').write('first')"))
+frozen = {}
+
+
+def stalled():
+    frozen["r"] = req(0, "POST", X5, py(
+        "import time\nv = 'A'\nopen('/work/a-began', 'w').close()\n"
+        "time.sleep(8)\nopen('/work/who', 'w').write('A')\nv = 'A2'"))
+
+
+t = threading.Thread(target=stalled)
+t.start()
+check("a step runs on replica 0", wait_file(s5, "a-began"))
+procs[0].send_signal(signal.SIGSTOP)      # its worker goes on with the step
+time.sleep(3.5)                           # past the TTL: the lease lapses
+st, _, j = req(1, "POST", X5, py(
+    "v = 'B'\nopen('/work/who', 'w').write('B')\nprint(v)"))
+check("replica 1 takes the session over from the frozen replica 0",
+      st == 200 and j.get("stdout") == "B\n", "%s %s" % (st, j))
+time.sleep(6)                        # replica 0's step ends meanwhile
+procs[0].send_signal(signal.SIGCONT)
+t.join()
+st, h, j = frozen["r"]
+check("the frozen replica's step answers 409 (lease lost, not committed)",
+      st == 409 and "lease" in str(j) and "Retry-After" in h,
+      "%s %s" % (st, j))
+# replica 0 first: its copy is reloaded, so the variable is the disk's
+st, _, j = req(0, "POST", X5, py("print(v, open('/work/who').read())"))
+check("the session has replica 1's state, not the late step's (on disk, "
+      "read by replica 0)", st == 200 and j.get("stdout") == "B B\n",
+      "%s %s" % (st, j))
+st, _, j = req(1, "POST", X5, py("print(v, open('/work/who').read())"))
+check("... and on replica 1", st == 200 and j.get("stdout") == "B B\n",
+      "%s %s" % (st, j))
+# frozen past its lease with nobody taking over: the step is not
+# committed either (its fence closed before it wrote)
+t = threading.Thread(target=stalled)
+t.start()
+os.unlink(os.path.join(STATE, "sessions", s5, "work", "a-began"))
+check("another step runs on replica 0", wait_file(s5, "a-began"))
+procs[0].send_signal(signal.SIGSTOP)
+time.sleep(9)
+procs[0].send_signal(signal.SIGCONT)
+t.join()
+st, h, j = frozen["r"]
+check("... frozen past its lease, nobody else: 409 all the same",
+      st == 409 and "lease" in str(j), "%s %s" % (st, j))
+st, _, j = req(0, "POST", X5, py("print(v, open('/work/who').read())"))
+check("... the session is as before that step",
+      st == 200 and j.get("stdout") == "B B\n", "%s %s" % (st, j))
+for i in (0, 1):
+    procs[i].send_signal(signal.SIGTERM)
+    procs[i].wait(timeout=30)
+text = open(os.path.join(T, "r0-fence.log")).read()
+check("replica 0 logged its lost lease", "lease ran out" in text, text[-600:])
+
 for i in range(3):
     text = open(os.path.join(T, "r%d.log" % i)).read()
     check("replica %d: no sanitizer report" % i,
