@@ -928,12 +928,11 @@ def render_native(L, compiled):
                  f"{c.rss / 1024:.0f} |")
     L.append("")
     L.append("What limits the native tier (docs/native-tier.md, Performance): "
-             "every call keeps the interpreter's accounting (call depth, "
-             "native stack limit, the frame record for backtraces, fuel and "
-             "the interrupt flag), `call_indirect` checks its element in a "
-             "helper call, and loads are volatile (an unused load must still "
-             "trap on the guard region), which keeps LLVM from vectorising "
-             "wasi-libc's byte loops (memops). Compilation is a light "
+             "every call still checks the call depth (an argument) and the "
+             "native stack limit, charges fuel and reads the interrupt flag, "
+             "and keeps a frame pointer; loads are volatile (an unused load "
+             "must still trap on the guard region), which keeps LLVM from "
+             "vectorising wasi-libc's byte loops (memops). Compilation is a light "
              "LLVM pipeline (the Wasm was optimised by clang already; "
              "docs/native-tier.md, \"Compile time\") and instruction "
              "selection on every function.\n")
@@ -999,9 +998,10 @@ def native_limits(workloads, cells, py, geo, cold, compiled, load):
         r = py_ratio(py, name)
         if r is not None and r > goal:
             out.append(f"- **Python {name} ({fmt_ratio(r)}).** CPython's "
-                       "many small calls and indirect calls each pay the "
-                       "native tier's call accounting and a helper call "
-                       "(see Native tier).")
+                       "many small calls each pay the native tier's checks "
+                       "(call depth, native stack, fuel and interrupt), and "
+                       "its interpreter loops a fuel and interrupt check per "
+                       "iteration (see Native tier).")
     cw, cn = cold.get("wasmbox-native"), cold.get("native")
     if cw and cw.med and cw.med * 1000 > TARGET_COLD_MS:
         t = f"- **hello-world with cached code ({cw.med * 1000:.2f} ms).**"
