@@ -124,7 +124,9 @@ if "relink" in PHASES:
     for k in range(3):
         P("  after removing the lease files, step on r%d:" % (k % 3), short(tryreq(k % 3, "POST", E, py("x += 10\nprint(x)"))))
     P("  then:", leases(sid), ls(sid, "ckpt"))
-    P("  shell step:", short(tryreq(1, "POST", E, sh("echo hi > /work/h; cat /work/h"))))
+    P("  shell step:", short(tryreq(1, "POST", E, sh("echo hi > /work/h; cat /work/h"))), leases(sid))
+    for k in range(2):
+        P("  python step:", short(tryreq(k % 3, "POST", E, py("x += 10\nprint(x)"))), leases(sid), ls(sid, "ckpt"))
 
 if "farlease" in PHASES:
     boot = open("/proc/sys/kernel/random/boot_id").read().strip()
