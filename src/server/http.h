@@ -82,6 +82,7 @@ typedef struct wb_http_sess {
     int64_t lease_last;            /* the last one this replica took */
     int64_t lease_expires;         /* lease_n's expiry as written (wall ms) */
     bool lease_lost;               /* lease_n lapsed or was taken over */
+    bool ckpt_damage_said;         /* its ckpt/ damage was logged */
     uint64_t renewed;              /* the keeper's round (srv->mu) */
     struct wb_http_sess *next;
 } wb_http_sess;

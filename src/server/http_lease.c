@@ -18,7 +18,10 @@
  * the same machine and in the same PID namespace is checked directly
  * (a replica killed by SIGKILL frees its leases at once); any other is
  * trusted until its expiry, a wall-clock time: the replicas' clocks
- * must agree to well within the TTL.
+ * must agree to well within the TTL. No live process holds a lease past
+ * its expiry, and an expiry more than twice the TTL ahead is damage.
+ * A lease is taken above the checkpoint's highest generation too
+ * (ckpt_top), so that the two never disagree.
  *
  * N is also the session's generation: a replica that takes lease N+1
  * right after its own lease N knows that nobody changed the session
@@ -242,7 +245,8 @@ enum { L_GONE = -1, L_HELD, L_LAPSED, L_RELEASED };
 
 /* State of lease.n: released, lapsed (expired, holder dead, damage),
  * held, or gone meanwhile. */
-static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
+static int lease_state(int dfd, int64_t n, uint64_t ttl_ms, const char *id,
+                       bool *said)
 {
     lease_rec r;
     struct stat sb;
@@ -257,7 +261,24 @@ static int lease_state(int dfd, int64_t n, uint64_t ttl_ms)
                ? L_LAPSED : L_HELD;
     if (r.expires_ms == 0)
         return L_RELEASED;
-    return r.expires_ms <= now || holder_dead(&r) ? L_LAPSED : L_HELD;
+    if (r.expires_ms <= now || holder_dead(&r))
+        return L_LAPSED;
+    if (r.expires_ms - now > 2 * (int64_t)ttl_ms) {
+        /* further ahead than any renewal would put it (a clock hours
+           ahead, a hand-made record): damage, as above, not a hold for
+           as long as it says (a live process, even of this machine,
+           holds a lease only until its expiry) */
+        if (!*said) {
+            *said = true;
+            fprintf(stderr, "wasmbox serve: session '%s': lease.%" PRId64
+                    " expires %" PRId64 " s ahead, more than twice "
+                    "--lease-ttl: taken as damage (free a TTL after its "
+                    "last change)\n", id, n, (r.expires_ms - now) / 1000);
+        }
+        return (int64_t)sb.st_mtime * 1000 + (int64_t)ttl_ms <= now
+               ? L_LAPSED : L_HELD;
+    }
+    return L_HELD;
 }
 
 /* Is lease.n this process's, with expiry `expires_ms`, as written? */
@@ -319,19 +340,22 @@ static void sweep(int dfd, int64_t n)
     }
 }
 
-/* One try at lease n+1 over free lease n, to expire at *expires: 1
- * taken, 0 lost the race, -1 error (errno). */
-static int take(int dfd, int64_t n, uint64_t ttl_ms, int64_t *expires)
+/* One try at lease top+1 over free lease n (top: n, or the highest
+ * checkpoint generation when that is above it), to expire at *expires:
+ * 1 taken, 0 lost the race, -1 error (errno). */
+static int take(int dfd, int64_t n, int64_t top, uint64_t ttl_ms,
+                int64_t *expires)
 {
     char tmp[64], name[32];
-    if (n >= N_MAX) {
-        /* lease.N_MAX was made by hand (N counts requests): a next name
-           would be too long to be a lease, and taking it would fail for
-           ever behind a 409; say so instead */
+    if (top >= N_MAX - 1) {
+        /* lease.N_MAX - 1 was made by hand (N counts requests): a next
+           name would be too long to be a lease or a generation (N_MAX is
+           none: wb_session_ckpt.c), and taking it would fail for ever
+           behind a 409; say so instead */
         errno = EOVERFLOW;
         return -1;
     }
-    snprintf(name, sizeof name, "lease.%" PRId64, n + 1);
+    snprintf(name, sizeof name, "lease.%" PRId64, top + 1);
     *expires = wall_ms() + (int64_t)ttl_ms;
     if (write_tmp(dfd, *expires, tmp, sizeof tmp) != 0)
         return -1;
@@ -344,12 +368,36 @@ static int take(int dfd, int64_t n, uint64_t ttl_ms, int64_t *expires)
     }
     /* a replica that listed long ago may have made a name below a newer
        lease (one swept already): then the newer one holds */
-    if (lease_max(dfd) != n + 1) {
+    if (lease_max(dfd) != top + 1) {
         unlinkat(dfd, name, 0);
         return 0;
     }
     sweep(dfd, n + 1);
+    if (top > n)
+        sweep(dfd, top + 1);
     return 1;
+}
+
+/* The highest generation of the session's checkpoint (0: none, or no
+ * ckpt directory): a lease is taken above it, so that a checkpoint's
+ * generation is never above the lease in use (a hand-made name, lease
+ * files removed by hand: their numbering starts again at 1). Entries
+ * that are not regular files are damage, said once per session. */
+static int64_t ckpt_top(wb_http_sess *e, int dfd)
+{
+    unsigned damaged = 0;
+    int cfd = openat(dfd, WB_SESS_CKPT_DIR, O_RDONLY | O_DIRECTORY |
+                     O_NOFOLLOW | O_CLOEXEC);
+    int64_t top = cfd >= 0 ? wb_sess_ckpt_top(cfd, &damaged) : 0;
+    if (cfd >= 0)
+        close(cfd);
+    if (damaged && !e->ckpt_damage_said) {
+        e->ckpt_damage_said = true;
+        fprintf(stderr, "wasmbox serve: session '%s': %u entries of its "
+                "%s directory named as checkpoints are not regular files "
+                "(damage): ignored\n", e->id, damaged, WB_SESS_CKPT_DIR);
+    }
+    return top > 0 ? top : 0;
 }
 
 static int open_dir(const wb_http_server *srv, const char *id)
@@ -396,29 +444,38 @@ wb_lease_result wb_http_lease_take(wb_http_server *srv, wb_http_sess *e,
     unsigned nap = 10;
     wb_lease_result res = WB_LEASE_BUSY;
     int64_t expires = 0;
+    bool said = false;
     for (;;) {
         int64_t n = lease_max(dfd);
         int st = n < 0 ? L_GONE : n == 0 ? L_RELEASED
-                 : lease_state(dfd, n, srv->lease_ttl_ms);
-        int rc = st >= L_LAPSED ? take(dfd, n, srv->lease_ttl_ms, &expires)
-                                : 0;
+                 : lease_state(dfd, n, srv->lease_ttl_ms, e->id,
+                                               &said);
+        int64_t top = 0;
+        if (st >= L_LAPSED) {
+            top = ckpt_top(e, dfd);
+            top = top > n ? top : n;
+        }
+        int rc = st >= L_LAPSED ? take(dfd, n, top, srv->lease_ttl_ms,
+                                       &expires) : 0;
         if (st == L_GONE || rc < 0) {
             /* ENOENT: the session was deleted meanwhile */
             res = errno == ENOENT ? WB_LEASE_GONE : WB_LEASE_ERROR;
             snprintf(msg, cap, "cannot take the session's lease: %s",
                      errno == EOVERFLOW ? "its lease numbers are used up "
-                     "(a lease file was made by hand)" : strerror(errno));
+                     "(a lease or checkpoint file was made by hand)"
+                     : strerror(errno));
             break;
         }
         if (rc == 1) {
             pthread_mutex_lock(&e->lease_mu);
-            /* lease 1 follows nobody: the session was never changed */
-            *stale = n != 0 && e->lease_last != n;
+            /* lease 1 follows nobody: the session was never changed; a
+               lease taken above a checkpoint follows whoever wrote it */
+            *stale = top > n || (n != 0 && e->lease_last != n);
             *lapsed = st == L_LAPSED ? n : 0;
-            e->lease_last = n + 1;
+            e->lease_last = top + 1;
             e->lease_lost = false;
-            __atomic_store_n(&e->lease_n, n + 1, __ATOMIC_RELAXED);
-            publish(e, n + 1, expires);
+            __atomic_store_n(&e->lease_n, top + 1, __ATOMIC_RELAXED);
+            publish(e, top + 1, expires);
             pthread_mutex_unlock(&e->lease_mu);
             res = WB_LEASE_OK;
             break;

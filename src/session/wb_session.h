@@ -136,8 +136,12 @@ wb_status wb_sess_fenced(const wb_session *s, wb_error *err);
 /* checkpoint generations (wb_session_ckpt.c), in the ckpt directory dfd.
  * names: generation gen's file and base (0: the legacy python.snap and
  * python.base.snap). best: the checkpoint to go on from (1, its names
- * set), none (0), -1 on error; find: best for a shared session, the
- * legacy name otherwise. commit: c as the fence's generation; commit_none:
+ * set), none (0), -1 on error; find: best, whatever the session's mode.
+ * top: the highest generation named by a regular file (0: none; -1 on
+ * error), the entries of other kinds counted in *damaged (may be NULL).
+ * persist / forget: a session that is not shared writes c / forgets its
+ * checkpoint under the legacy names while no generation is named, above
+ * the highest otherwise. commit: c as the fence's generation; commit_none:
  * the "none" record (the state was lost); WB_E_BUSY when the fence is
  * closed or the generation was sealed. seal: generation gen of a lease
  * taken over after it lapsed, so that its holder's late commit fails
@@ -152,6 +156,9 @@ wb_status wb_sess_ckpt_commit(int dfd, const wb_fence *f, const wb_ckpt *c,
 wb_status wb_sess_ckpt_commit_none(int dfd, const wb_fence *f,
                                    wb_error *err);
 wb_status wb_sess_ckpt_seal(wb_session *s, int64_t gen, wb_error *err);
+int64_t wb_sess_ckpt_top(int dfd, unsigned *damaged);
+wb_status wb_sess_ckpt_persist(int dfd, const wb_ckpt *c, wb_error *err);
+wb_status wb_sess_ckpt_forget(int dfd, wb_error *err);
 void wb_sess_ckpt_drop_temps(int dfd);
 
 /* files: lexical check of a workspace path; out gets it relative */

@@ -23,7 +23,16 @@
  * swept only once a higher one exists: so a writer also checks, right
  * after its link, that none is higher, and takes its file back
  * otherwise. The legacy names are generation 0 (a fork's first
- * checkpoint, a session made before --shared-state). */
+ * checkpoint, a session made before --shared-state).
+ *
+ * Generations and lease numbers cannot disagree: a lease is taken above
+ * the highest generation named (http_lease.c), and only regular files
+ * count as generations (a directory, FIFO or symlink under such a name
+ * is damage, ignored). A session that is not shared reads the newest
+ * checkpoint as a shared one does, and writes the legacy names only
+ * while no generation is named; after a shared server it writes the
+ * generation above the highest (linked, as a shared one), so that
+ * switching modes never goes back to an older copy. */
 #include "session/wb_session.h"
 #include "common/file.h"
 #include "snapshot/ckpt.h"
@@ -40,6 +49,7 @@
 
 #define NONE_REC "wasmbox-checkpoint none\n"   /* the state was lost */
 #define GEN_DIGITS_MAX 18          /* as lease numbers (http_lease.c) */
+#define GEN_MAX 999999999999999999LL /* the largest of GEN_DIGITS_MAX */
 
 void wb_sess_ckpt_names(int64_t gen, char *name, char *base, size_t cap)
 {
@@ -53,7 +63,7 @@ void wb_sess_ckpt_names(int64_t gen, char *name, char *base, size_t cap)
 }
 
 /* G of "python.G<suffix>" (0 for the legacy "python<suffix>"); -1 for
- * any other name. */
+ * any other name, and for G = GEN_MAX, above every lease (http_lease.c). */
 static int64_t parse_gen(const char *name, const char *suffix)
 {
     if (strncmp(name, "python", 6))
@@ -66,7 +76,8 @@ static int64_t parse_gen(const char *name, const char *suffix)
     size_t n = strspn(p, "0123456789");
     if (n == 0 || n > GEN_DIGITS_MAX || p[0] == '0' || strcmp(p + n, suffix))
         return -1;
-    return strtoll(p, NULL, 10);
+    int64_t g = strtoll(p, NULL, 10);
+    return g < GEN_MAX ? g : -1;     /* no lease reaches GEN_MAX: by hand */
 }
 
 /* A listing of directory dfd from its start (dfd stays open); NULL. */
@@ -82,20 +93,34 @@ static DIR *list_of(int dfd)
 }
 
 /* The generations that have a name in dfd, highest first; -1 on error
- * (*n 0). */
-static int list_gens(int dfd, int64_t **out, size_t *n)
+ * (*n 0). Only regular files count: nothing of ours is anything else,
+ * so another kind of entry (a directory, FIFO, symlink) is damage that
+ * must neither pass for a checkpoint nor for a higher generation; their
+ * number goes to *damaged (may be NULL). */
+static int list_gens(int dfd, int64_t **out, size_t *n, unsigned *damaged)
 {
     DIR *d = list_of(dfd);
     size_t cap = 0;
     *out = NULL;
     *n = 0;
+    if (damaged)
+        *damaged = 0;
     if (!d)
         return -1;
     struct dirent *de;
     while ((de = readdir(d))) {
         int64_t g = parse_gen(de->d_name, ".snap");
+        struct stat sb;
         if (g < 0)
             continue;
+        if (de->d_type != DT_REG &&
+            (de->d_type != DT_UNKNOWN ||
+             fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+             !S_ISREG(sb.st_mode))) {
+            if (damaged)
+                (*damaged)++;
+            continue;
+        }
         if (*n == cap) {
             int64_t *m = realloc(*out, (cap = cap * 2 + 8) * sizeof *m);
             if (!m)
@@ -141,7 +166,7 @@ int wb_sess_ckpt_best(int dfd, char *name, char *base, size_t cap)
     int64_t *gens;
     size_t n;
     int found = 0;
-    if (list_gens(dfd, &gens, &n) != 0)
+    if (list_gens(dfd, &gens, &n, NULL) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         wb_sess_ckpt_names(gens[i], name, base, cap);
@@ -158,21 +183,26 @@ int wb_sess_ckpt_best(int dfd, char *name, char *base, size_t cap)
 int wb_sess_ckpt_find(const wb_session *s, int dfd, char *name, char *base,
                       size_t cap)
 {
-    struct stat sb;
-    if (s->fence)
-        return wb_sess_ckpt_best(dfd, name, base, cap);
-    wb_sess_ckpt_names(0, name, base, cap);
-    return fstatat(dfd, name, &sb, 0) == 0;
+    (void)s;              /* both modes read the newest, however named */
+    return wb_sess_ckpt_best(dfd, name, base, cap);
+}
+
+int64_t wb_sess_ckpt_top(int dfd, unsigned *damaged)
+{
+    int64_t *gens;
+    size_t n;
+    if (list_gens(dfd, &gens, &n, damaged) != 0)
+        return -1;
+    int64_t top = n ? gens[0] : 0;
+    free(gens);
+    return top;
 }
 
 /* Is there a generation above gen? (Then ours lapsed: see the top.) */
 static bool higher(int dfd, int64_t gen)
 {
-    int64_t *gens;
-    size_t n;
-    bool up = list_gens(dfd, &gens, &n) != 0 || (n && gens[0] > gen);
-    free(gens);
-    return up;
+    int64_t top = wb_sess_ckpt_top(dfd, NULL);
+    return top < 0 || top > gen;
 }
 
 /* Is dfd's `name` a seal (an empty regular file)? */
@@ -240,6 +270,38 @@ wb_status wb_sess_ckpt_commit(int dfd, const wb_fence *f, const wb_ckpt *c,
     return settle(dfd, gen, wb_ckpt_commit(c, dfd, name, base, err), err);
 }
 
+/* The generation a session that is not shared writes: none (0, the
+ * legacy names, renamed over) while no generation is named in dfd;
+ * otherwise the one above the highest, so that a shared replica that
+ * reads the session later goes on from this copy, not an older one
+ * (docs/scale-out.md, "Switching modes"); -1 on error. */
+static int64_t plain_gen(int dfd, wb_error *err)
+{
+    int64_t top = wb_sess_ckpt_top(dfd, NULL);
+    if (top < 0)
+        wb_err_set(err, WB_E_IO, "cannot list the checkpoints: %s",
+                   strerror(errno));
+    else if (top >= GEN_MAX - 1) {
+        wb_err_set(err, WB_E_IO, "the checkpoint's generations are used up"
+                   " (a file was made by hand)");
+        return -1;
+    }
+    return top > 0 ? top + 1 : top;
+}
+
+wb_status wb_sess_ckpt_persist(int dfd, const wb_ckpt *c, wb_error *err)
+{
+    char name[64], base[64];
+    int64_t gen = plain_gen(dfd, err);
+    if (gen < 0)
+        return WB_E_IO;
+    if (gen == 0)
+        return wb_ckpt_persist(c, dfd, WB_SESS_CKPT_FILE, WB_SESS_CKPT_BASE,
+                               err);
+    wb_sess_ckpt_names(gen, name, base, sizeof name);
+    return settle(dfd, gen, wb_ckpt_commit(c, dfd, name, base, err), err);
+}
+
 /* `len` bytes of `data` (maybe none) as a new temporary file of dfd
  * linked to `name`: WB_OK, WB_E_BUSY (it exists), WB_E_IO. */
 static wb_status link_file(int dfd, const char *name, const char *data,
@@ -281,6 +343,22 @@ wb_status wb_sess_ckpt_commit_none(int dfd, const wb_fence *f, wb_error *err)
     int64_t gen = commit_gen(f, err);
     if (!gen)
         return WB_E_BUSY;
+    wb_sess_ckpt_names(gen, name, base, sizeof name);
+    return settle(dfd, gen, link_file(dfd, name, NONE_REC,
+                                      sizeof NONE_REC - 1, err), err);
+}
+
+wb_status wb_sess_ckpt_forget(int dfd, wb_error *err)
+{
+    char name[64], base[64];
+    int64_t gen = plain_gen(dfd, err);
+    if (gen < 0)
+        return WB_E_IO;
+    if (gen == 0) {
+        unlinkat(dfd, WB_SESS_CKPT_FILE, 0);
+        unlinkat(dfd, WB_SESS_CKPT_BASE, 0);
+        return WB_OK;
+    }
     wb_sess_ckpt_names(gen, name, base, sizeof name);
     return settle(dfd, gen, link_file(dfd, name, NONE_REC,
                                       sizeof NONE_REC - 1, err), err);

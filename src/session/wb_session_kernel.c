@@ -74,8 +74,6 @@
 #define CTRL_MAX 512
 #define STARTUP_MS 60000u
 #define CKPT_DIR WB_SESS_CKPT_DIR
-#define CKPT_FILE WB_SESS_CKPT_FILE
-#define CKPT_BASE WB_SESS_CKPT_BASE
 
 struct wb_kernel {
     wb_lang lang;
@@ -370,7 +368,7 @@ static void persist(wb_kernel *k)
     wb_error e = { 0 };
     wb_status st = dfd < 0 ? WB_E_IO
                  : k->fence ? wb_sess_ckpt_commit(dfd, k->fence, k->ckpt, &e)
-                 : wb_ckpt_persist(k->ckpt, dfd, CKPT_FILE, CKPT_BASE, &e);
+                 : wb_sess_ckpt_persist(dfd, k->ckpt, &e);
     k->persisted = !st ? P_DONE : st == WB_E_BUSY ? P_FENCED : P_FAILED;
     if (st)
         snprintf(k->ckpt_why, sizeof k->ckpt_why, "on disk: %.140s",
@@ -772,10 +770,10 @@ void wb_kernel_forget(wb_session *s, wb_lang lang)
         return;
     }
     int dfd = ckpt_open(s);
+    wb_error e = { 0 };
     if (dfd < 0)
         return;
-    unlinkat(dfd, CKPT_FILE, 0);
-    unlinkat(dfd, CKPT_BASE, 0);
+    wb_sess_ckpt_forget(dfd, &e);     /* as a copy that cannot be written */
     close(dfd);
 }
 

@@ -12,7 +12,9 @@ retried after a short pause. Cases: a session moves between replicas with
 its variables and files, a stale warm copy is not used, concurrent steps
 through different replicas never overlap, a SIGKILL mid-step loses only
 that step, a rolling restart under load loses no request, deletion and
-fork across replicas, hostile lease files, bad options; a replica frozen
+fork across replicas, hostile lease files (far expiries too) and
+checkpoint names above the lease, a session moved between a shared and a
+non-shared server and back, bad options; a replica frozen
 (SIGSTOP) past its lease while a step runs commits nothing of it when it
 goes on (its step answers 409).
 Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed, N skipped".
@@ -48,12 +50,13 @@ def check(name, ok, why=""):
     return ok
 
 
-def start(i, extra=(), log="r%d.log"):
+def start(i, extra=(), log="r%d.log", shared=True):
     log = open(os.path.join(T, log % i), "ab")
     procs[i] = subprocess.Popen(
         [W, "serve", "--listen", "127.0.0.1:%d" % PORTS[i], "--state-dir",
          STATE, "--policy", os.path.join(T, "policy.yaml"), "--api-keys",
-         os.path.join(T, "keys"), "--shared-state", "--lease-wait", "1s",
+         os.path.join(T, "keys"),
+         *(["--shared-state", "--lease-wait", "1s"] if shared else []),
          *extra], stderr=log, stdout=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -408,6 +411,61 @@ st, _, j = req(2, "POST", E, py("print(x)"))
 check("... and the session steps once it is removed",
       st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
 
+# far expiries (a clock hours ahead, a hand-made record): damage, free a
+# TTL after the file's last change, whoever it names (issue 21, round 5)
+for what, text in [
+        ("expiry in 2100, another machine",
+         re.sub(r"expires \d+", "expires 4102444800000", foreign)),
+        ("expiry INT64_MAX, another machine",
+         re.sub(r"expires \d+", "expires 9223372036854775807", foreign)),
+        ("expiry in 2100, live PID 1 of this machine with its start time",
+         re.sub(r"start \d+", "start %s" % open("/proc/1/stat").read()
+                .rsplit(")", 1)[1].split()[19],
+                re.sub(r"pid \d+", "pid 1", re.sub(
+                    r"expires \d+", "expires 4102444800000", rec))))]:
+    p = plant(text, mtime=time.time() - 3600)
+    st, h, j = req(1, "POST", E, py("print(x)"))
+    check("a lease record with a far %s, an hour old: taken" % what,
+          st == 200 and j.get("stdout") == "52\n", "%s %s" % (st, j))
+    if st != 200:
+        os.unlink(p)                # not to fail the cases below with it
+
+# checkpoint names above the lease number (hand-made, damage, or lease
+# files removed by hand): a lease is taken above them, entries that are
+# not regular files are ignored; no false "lost the lease" 409
+ck = os.path.join(d, "ckpt")
+for what, make in [
+        ("a directory", os.mkdir), ("a FIFO", os.mkfifo),
+        ("a symlink", lambda p: os.symlink("/etc/passwd", p)),
+        ("an empty file (a seal)", lambda p: open(p, "w").close()),
+        ("the 18-digit seal", None)]:
+    g = lease_files(sid)[-1] + 1000
+    p = os.path.join(ck, "python.%d.snap" % g)
+    if make is None:
+        p = os.path.join(ck, "python.999999999999999999.snap")
+        open(p, "w").close()
+    else:
+        make(p)
+    res = [req(i, "POST", E, py("x += 1\nprint(x)")) for i in (1, 2, 0)]
+    check("ckpt/python.G.snap above the lease, %s: steps go on" % what,
+          [(r[0], r[2].get("stdout") if isinstance(r[2], dict) else r[2])
+           for r in res] == [(200, "53\n"), (200, "54\n"), (200, "55\n")],
+          str([(r[0], r[2]) for r in res]))
+    os.unlink(p) if not os.path.isdir(p) or os.path.islink(p) else \
+        os.rmdir(p)
+    req(0, "POST", E, py("x = 52"))
+for f in lease_files(sid):
+    os.unlink(os.path.join(d, "lease.%d" % f))
+gens = [int(n.split(".")[1]) for n in os.listdir(ck)
+        if re.fullmatch(r"python\.[1-9][0-9]*\.snap", n)]
+res = [req(i, "POST", E, py("x += 1\nprint(x)")) for i in (1, 2)]
+check("lease files removed by hand: steps go on, the lease taken above "
+      "the checkpoint (%s)" % max(gens),
+      [(r[0], r[2].get("stdout")) for r in res] == [(200, "53\n"),
+                                                    (200, "54\n")]
+      and lease_files(sid)[-1] > max(gens), str(res) + str(lease_files(sid)))
+req(0, "POST", E, py("x = 52"))
+
 # a workspace replaced by a symlink (a compromised replica): not followed
 st, _, j = req(0, "POST", "/v1/sessions", {})
 s4 = j["id"]
@@ -600,6 +658,40 @@ for i in (0, 1):
     procs[i].wait(timeout=30)
 text = open(os.path.join(T, "r0-fence.log")).read()
 check("replica 0 logged its lost lease", "lease ran out" in text, text[-600:])
+
+# ---- switching a session between shared and not shared ------------------
+# each mode goes on from the other's newest checkpoint, and a step of the
+# server that is not shared is not undone by the shared replicas later
+check("replica 0 restarts (shared)", start(0, log="r%d-mode.log"))
+st, _, j = req(0, "POST", "/v1/sessions", {})
+s6 = j["id"]
+X6 = "/v1/sessions/%s/exec" % s6
+for k in (1, 2, 3):
+    req(0, "POST", X6, py("y = %d" % k))
+procs[0].send_signal(signal.SIGTERM)
+procs[0].wait(timeout=30)
+check("a server without --shared-state starts on the same directory",
+      start(0, log="single.log%d", shared=False))
+st, _, j = req(0, "POST", X6, py("print(y)"))
+check("a server without --shared-state goes on from the shared replicas' "
+      "checkpoint (3)", st == 200 and j.get("stdout") == "3\n",
+      "%s %s" % (st, j))
+st, _, j = req(0, "POST", X6, py("y = 100\nprint(y)"))
+check("... and steps it (100)", st == 200 and j.get("stdout") == "100\n",
+      "%s %s" % (st, j))
+procs[0].send_signal(signal.SIGTERM)
+procs[0].wait(timeout=30)
+check("replica 1 restarts (shared)", start(1, log="r%d-mode.log"))
+st, _, j = req(1, "POST", X6, py("print(y)"))
+check("back on a shared replica: the other server's step is kept (100)",
+      st == 200 and j.get("stdout") == "100\n", "%s %s" % (st, j))
+procs[1].send_signal(signal.SIGTERM)
+procs[1].wait(timeout=30)
+for name in ("single.log0", "r0-mode.log", "r1-mode.log"):
+    text = open(os.path.join(T, name)).read()
+    check("%s: no sanitizer report" % name,
+          "Sanitizer" not in text and "runtime error" not in text,
+          text[-600:])
 
 for i in range(3):
     text = open(os.path.join(T, "r%d.log" % i)).read()

@@ -150,6 +150,53 @@ static void late_commits_fail(void **st)
     wb_session_close(s);
 }
 
+/* Entries that are not regular files are no generation (damage,
+ * counted); a generation that cannot be a lease's is none; a commit is
+ * not taken back for either. */
+static void damage_is_no_generation(void **st)
+{
+    wb_session *s = open_shared(*st);
+    int dfd = ckpt_fd(s);
+    char name[64], base[64];
+    unsigned damaged = 9;
+    put(dfd, "python.3.snap", "three");
+    assert_int_equal(mkdirat(dfd, "python.90.snap", 0700), 0);
+    assert_int_equal(symlinkat("/etc/passwd", dfd, "python.91.snap"), 0);
+    assert_int_equal(mkfifoat(dfd, "python.92.snap", 0600), 0);
+    put(dfd, "python.999999999999999999.snap", "");
+    assert_int_equal(wb_sess_ckpt_top(dfd, &damaged), 3);
+    assert_int_equal(damaged, 3);
+    assert_int_equal(wb_sess_ckpt_best(dfd, name, base, sizeof name), 1);
+    assert_string_equal(name, "python.3.snap");
+    wb_sess_fence_set(s, 4, later_ms(60000));
+    assert_int_equal(wb_sess_ckpt_commit_none(dfd, s->fence, NULL), WB_OK);
+    assert_true(has(dfd, "python.4.snap"));
+    assert_int_equal(wb_sess_ckpt_top(dfd, NULL), 4);
+    close(dfd);
+    wb_session_close(s);
+}
+
+/* A session that is not shared keeps the legacy name while no
+ * generation is named; after a shared server it forgets above the
+ * highest generation, so that the older copy is not read again. */
+static void unshared_after_shared(void **st)
+{
+    wb_session *s = open_shared(*st);
+    int dfd = ckpt_fd(s);
+    char name[64], base[64];
+    put(dfd, "python.snap", "legacy");
+    assert_int_equal(wb_sess_ckpt_forget(dfd, NULL), WB_OK);
+    assert_false(has(dfd, "python.snap"));
+    assert_int_equal(wb_sess_ckpt_best(dfd, name, base, sizeof name), 0);
+    put(dfd, "python.7.snap", "seven");
+    assert_int_equal(wb_sess_ckpt_forget(dfd, NULL), WB_OK);
+    assert_false(has(dfd, "python.7.snap"));
+    assert_true(has(dfd, "python.8.snap"));          /* "none" */
+    assert_int_equal(wb_sess_ckpt_best(dfd, name, base, sizeof name), 0);
+    close(dfd);
+    wb_session_close(s);
+}
+
 static bool held;
 
 static bool check(void *user)
@@ -192,6 +239,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(late_commits_fail, setup, teardown),
         cmocka_unit_test_setup_teardown(uploads_need_the_lease, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(damage_is_no_generation, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(unshared_after_shared, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
