@@ -35,8 +35,11 @@ echo "not a module" >"$T/data/junk"
 # STATUS, stdout is WANT_STDOUT ("*": anything), the run took less than
 # MAX_SECONDS of wall time and the jq expression JQ holds on the report
 # (and, with RSS_KB or CPU_MS set, the wasmbox process's peak RSS or its
-# CPU time, user and system, stayed below it: CPU time does not depend on
-# the machine's load).
+# user CPU time stayed below it: CPU time does not depend on the machine's
+# load. System time is left out: reading and mapping a 200 MiB module
+# took 0.76 to 0.96 s of it under ASan on a paravirtualised VM whose page
+# faults are dear, against 0.10 s of user time, while what the deadline
+# case guards against, validation running on, is user time).
 check() {
     local name=$1 want_rc=$2 want=$3 max=$4 expr=$5 rc t0 t1 ms
     shift 5
@@ -57,8 +60,8 @@ check() {
     elif [ -n "${RSS_KB:-}" ] && [ "$(tail -1 "$T/rss" | cut -d' ' -f1)" -ge "$RSS_KB" ]; then
         fail "$name: peak RSS $(tail -1 "$T/rss" | cut -d' ' -f1) KB, not below $RSS_KB KB"
     elif [ -n "${CPU_MS:-}" ] &&
-         [ "$(tail -1 "$T/rss" | awk '{ printf "%d", ($2 + $3) * 1000 }')" -ge "$CPU_MS" ]; then
-        fail "$name: $(tail -1 "$T/rss" | cut -d' ' -f2,3) s of CPU, not below $CPU_MS ms"
+         [ "$(tail -1 "$T/rss" | awk '{ printf "%d", $2 * 1000 }')" -ge "$CPU_MS" ]; then
+        fail "$name: $(tail -1 "$T/rss" | cut -d' ' -f2) s of user CPU (system $(tail -1 "$T/rss" | cut -d' ' -f3) s), not below $CPU_MS ms"
     else
         pass
     fi
