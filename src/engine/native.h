@@ -38,7 +38,6 @@ typedef struct wb_nctx {
     int64_t *fuel;              /* &store->fuel */
     atomic_int *interrupt;      /* &store->interrupt */
     uint32_t *depth;            /* &store->depth */
-    wb_frame *frames;           /* store->frames */
     wb_table **tables;          /* inst->tables (call_indirect inline) */
     /* Written by compiled code before it calls a helper: its frame
      * address, call depth and definition (native_rt.c frames_sync). */

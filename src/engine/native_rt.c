@@ -488,7 +488,6 @@ static wb_nctx *ctx_of(wb_store *s, wb_instance *inst)
     c->fuel = &s->fuel;
     c->interrupt = &s->interrupt;
     c->depth = &s->depth;
-    c->frames = s->frames;
     c->tables = inst->tables;
     c->types = inst->module->types;
     c->helpers = &wb_native_helper_table;
