@@ -25,7 +25,7 @@ typedef struct guest {
     wb_error *e;
     /* functions found by name: a lookup is a pass over the name section,
      * and a run calls malloc and free several times */
-    struct { const char *name; wb_func *f; } found[16];
+    struct { const char *name; wb_func *f; } found[24];
     size_t nfound;
     int32_t finish;                    /* the ready point's finish() */
 } guest;
@@ -36,7 +36,9 @@ static const char *const run_funcs[] = {
     "__wasilibc_initialize_environ", "PyRun_SimpleStringFlags",
     "PyBytes_FromStringAndSize", "PySys_SetObject", "PySys_GetObject",
     "PyObject_CallNoArgs", "PyObject_IsTrue", "Py_FinalizeEx",
-    "__wasm_call_dtors", "chdir", "write",
+    "__wasm_call_dtors", "chdir", "write", "_Py_Dealloc", "PyErr_Print",
+    "PyErr_Clear", "PyCallable_Check", "PyLong_AsLong", "_Py_fopen_obj",
+    "_PyRun_AnyFileObject",
 };
 #define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
 
@@ -194,7 +196,11 @@ typedef struct build_job {
     wb_module *m;
 } build_job;
 
-static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
+/* What a run from the ready point runs (setup's first byte): `python3
+ * -c CODE`, a kernel's `python3 -I SCRIPT`, `python3 SCRIPT`. */
+enum { RUN_CMD, RUN_KERNEL, RUN_SCRIPT };
+
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, int mode,
                          bool quick);
 
 /* The pages a run from the ready point writes (snapshot/hot.c): a
@@ -216,7 +222,7 @@ static wb_status trial_run(guest *g, const wb_linker *l, uint8_t **hot,
         st = wb_snapshot_capture(g->inst, NULL, &snap, g->e);
     if (!st)
         st = wb_snapshot_instantiate(g->s, snap, l, &t.inst, g->e);
-    if (!st && (st = py_main(&t, &c, false, false)) != WB_OK) {
+    if (!st && (st = py_main(&t, &c, RUN_CMD, false)) != WB_OK) {
         char why[sizeof g->e->message];
         snprintf(why, sizeof why, "%s", g->e->message);
         st = wb_err_set(g->e, WB_E_TRAP, "python.wasm: python -c pass from "
@@ -378,11 +384,15 @@ wb_status wb_preinit_open(const char *module_path, const char *snap_path,
 const char *wb_preinit_unfit(const wb_sandbox_config *c)
 {
     /* argv[0] is the ready point's: sys.executable was computed from it */
-    if (c->nargs < 3 || strcmp(c->args[0], "python3") ||
-        strcmp(c->args[1], "-c"))
-        return "not python3 -c CODE";
-    if (!wb_utf8_valid(c->args[2], strlen(c->args[2])))
-        return "the code is not UTF-8";
+    if (c->nargs < 2 || strcmp(c->args[0], "python3"))
+        return "not python3 -c CODE or python3 SCRIPT";
+    bool cmd = !strcmp(c->args[1], "-c");
+    if ((cmd && c->nargs < 3) || (!cmd && (!c->args[1][0] ||
+                                           c->args[1][0] == '-')))
+        return "not python3 -c CODE or python3 SCRIPT";
+    const char *code = c->args[cmd ? 2 : 1];
+    if (!wb_utf8_valid(code, strlen(code)))
+        return cmd ? "the code is not UTF-8" : "the script's name is not UTF-8";
     /* PYTHONIOENCODING only sets up stdio, which the setup redoes */
     for (size_t i = 0; i < c->nenv; i++)
         if (!strncmp(c->env[i], "PYTHON", 6) &&
@@ -420,10 +430,10 @@ static char *py_bytes_list(char **v, size_t n)
     return out;
 }
 
-/* The bytes setup reads from sys (preinit_src.c): the kernel flag, the
- * count of argv, argv, the environment, each ending with a NUL (none of
- * them holds one). */
-static char *run_bytes(const wb_sandbox_config *c, bool kernel, size_t *len)
+/* The bytes setup reads from sys (preinit_src.c): the mode, the count
+ * of argv, argv, the environment, each ending with a NUL (none of them
+ * holds one). */
+static char *run_bytes(const wb_sandbox_config *c, int mode, size_t *len)
 {
     size_t cap = 32;
     for (size_t i = 0; i < c->nargs; i++)
@@ -433,7 +443,7 @@ static char *run_bytes(const wb_sandbox_config *c, bool kernel, size_t *len)
     char *out = malloc(cap), *p = out;
     if (!out)
         return NULL;
-    p += sprintf(p, "%d%c%zu%c", kernel, 0, c->nargs, 0);
+    p += sprintf(p, "%d%c%zu%c", mode, 0, c->nargs, 0);
     for (size_t i = 0; i < c->nargs + c->nenv; i++) {
         const char *v = i < c->nargs ? c->args[i] : c->env[i - c->nargs];
         size_t n = strlen(v) + 1;
@@ -474,10 +484,10 @@ static wb_status gsys(guest *g, const char *name, int32_t *obj)
 }
 
 /* This run's argv and environment into sys as one bytes object. */
-static wb_status put_run(guest *g, const wb_sandbox_config *cfg, bool kernel)
+static wb_status put_run(guest *g, const wb_sandbox_config *cfg, int mode)
 {
     size_t len = 0;
-    char *run = run_bytes(cfg, kernel, &len);
+    char *run = run_bytes(cfg, mode, &len);
     int32_t at = 0, name = 0, obj = 0, bad = 0;
     wb_status st = run ? gput(g, run, len, &at)
                        : wb_err_set(g->e, WB_E_NOMEM, "out of memory");
@@ -505,12 +515,13 @@ static wb_status put_run(guest *g, const wb_sandbox_config *cfg, bool kernel)
 
 /* setup(), which takes what put_run left in sys; g->finish noted for the
  * end (referred to by setup's globals, it outlives its name in sys). No
- * code is compiled: both were at the ready point. */
+ * code is compiled: both were at the ready point. Its result (a new
+ * reference) into *res. */
 static wb_status call_setup(guest *g, const wb_sandbox_config *cfg,
-                            bool kernel)
+                            int mode, int32_t *res)
 {
-    int32_t fn = 0, res = 0;
-    wb_status st = put_run(g, cfg, kernel);
+    int32_t fn = 0;
+    wb_status st = put_run(g, cfg, mode);
     if (!st)
         st = gsys(g, WB_PREINIT_FINISH, &g->finish);
     if (!st)
@@ -519,20 +530,69 @@ static wb_status call_setup(guest *g, const wb_sandbox_config *cfg,
         st = wb_err_set(g->e, WB_E_LINK, "python.wasm: the snapshot has no "
                         "sys.%s", WB_PREINIT_SETUP);
     if (!st)
-        st = gcall(g, "PyObject_CallNoArgs", &fn, 1, &res);
-    if (!st && !res) {
+        st = gcall(g, "PyObject_CallNoArgs", &fn, 1, res);
+    if (!st && !*res) {
         gcall(g, "PyErr_Print", NULL, 0, NULL);
         return wb_err_set(g->e, WB_E_TRAP, "python.wasm: the pre-initialized "
                           "start failed to set up the run");
     }
-    return st ? st : gdecref(g, res);
+    return st;
 }
 
-/* PyCompilerFlags of `python3 -c`: { PyCF_IGNORE_COOKIE, 11 }. */
-static wb_status cmd_flags(guest *g, int32_t *at)
+/* PyCompilerFlags { cf_flags, 11 }: `python3 -c` compiles with
+ * PyCF_IGNORE_COOKIE, a script with none. */
+static wb_status compiler_flags(guest *g, int32_t cf_flags, int32_t *at)
 {
-    const int32_t f[2] = { 0x0800, 11 };
+    const int32_t f[2] = { cf_flags, 11 };
     return gput(g, f, sizeof f, at);
+}
+
+/* A script file run as pymain_run_file_obj runs it once it is open:
+ * _PyRun_AnyFileObject(fp, filename, closeit 1, flags), `name` the
+ * filename (a str); *code 1 after an exception (printed; SystemExit
+ * exits through proc_exit). */
+static wb_status run_file(guest *g, int32_t name, int *code)
+{
+    int32_t mode = 0, fp = 0, flags = 0, ret = 0;
+    wb_status st = gputs(g, "rb", &mode);
+    if (!st)
+        st = gcall(g, "_Py_fopen_obj", (int32_t[]){ name, mode }, 2, &fp);
+    if (!st && !fp) {           /* gone since setup() opened it */
+        *code = 2;
+        st = gcall(g, "PyErr_Print", NULL, 0, NULL);
+    } else if (!st && !(st = compiler_flags(g, 0, &flags))) {
+        st = gcall(g, "_PyRun_AnyFileObject",
+                   (int32_t[]){ fp, name, 1, flags }, 4, &ret);
+        *code = ret != 0;
+    }
+    if (!st)
+        st = gcall(g, "free", &mode, 1, NULL);
+    if (!st && flags)
+        st = gcall(g, "free", &flags, 1, NULL);
+    return st;
+}
+
+/* `python3 SCRIPT` after setup() did what pymain_run_python does first
+ * (the script's name made absolute, its importer, sys.path[0], the
+ * audit event; SCRIPT opened, or the error said). setup's result `res`
+ * (taken): a callable that runs a directory's or zip archive's __main__
+ * (runpy's, as pymain_run_module), an exit status, or the name of the
+ * file to run. */
+static wb_status run_script(guest *g, int32_t res, int *code)
+{
+    int32_t yes = 0, n = 0, r = 0;
+    wb_status st = gcall(g, "PyCallable_Check", &res, 1, &yes);
+    if (!st && yes) {
+        st = gcall(g, "PyObject_CallNoArgs", &res, 1, &r);
+        *code = !r;
+        if (!st)
+            st = r ? gdecref(g, r) : gcall(g, "PyErr_Print", NULL, 0, NULL);
+    } else if (!st && !(st = gcall(g, "PyLong_AsLong", &res, 1, &n))) {
+        *code = n;
+        if (n < 0 && !(st = gcall(g, "PyErr_Clear", NULL, 0, NULL)))
+            st = run_file(g, res, code);      /* a str: no int */
+    }
+    return st ? st : gdecref(g, res);
 }
 
 /* `python3 -I SCRIPT` runs its script in __main__ (whose __file__ the
@@ -587,11 +647,13 @@ static wb_status enter_cwd(guest *g, const wb_sandbox_config *cfg)
     return st;
 }
 
-/* What follows the restore of a run (-c CODE) or of a kernel (-I
- * SCRIPT): see docs/snapshots.md, "A run from it". */
-static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
-                          bool kernel)
+/* What follows the restore of a run (-c CODE, SCRIPT) or of a kernel (-I
+ * SCRIPT): see docs/snapshots.md, "A run from it". setup's result into
+ * *res (a new reference), or dropped when res is NULL. */
+static wb_status py_setup(guest *g, const wb_sandbox_config *cfg, int mode,
+                          int32_t *res)
 {
+    int32_t r = 0;
     /* The preopens after /lib (fd 3) are this run's: wasi-libc reads them
      * again (re-registering fd 3 too, as the same /lib); so is the
      * environment. */
@@ -600,7 +662,11 @@ static wb_status py_setup(guest *g, const wb_sandbox_config *cfg,
         st = gcall(g, "__wasilibc_initialize_environ", NULL, 0, NULL);
     if (!st)
         st = enter_cwd(g, cfg);
-    return st ? st : call_setup(g, cfg, kernel);
+    if (!st)
+        st = call_setup(g, cfg, mode, &r);
+    if (!st && res)
+        *res = r;
+    return st || res ? st : gdecref(g, r);
 }
 
 /* How a run ends: Py_FinalizeEx (a kernel); the quick end of a
@@ -642,30 +708,40 @@ static wb_status py_end(guest *g, int end, int32_t *fin)
     return gcall(g, "Py_FinalizeEx", NULL, 0, fin);
 }
 
-static wb_status py_main(guest *g, const wb_sandbox_config *cfg, bool kernel,
+/* The run's program after setup; its exit status into *code. */
+static wb_status py_program(guest *g, const wb_sandbox_config *cfg, int mode,
+                            int *code)
+{
+    int32_t ret = 0, flags = 0;
+    char *prog = mode == RUN_KERNEL ? script_src(cfg) : NULL;
+    if (mode == RUN_KERNEL && !prog)
+        return wb_err_set(g->e, WB_E_NOMEM, "out of memory");
+    wb_status st = mode == RUN_CMD ? compiler_flags(g, 0x0800, &flags) : WB_OK;
+    if (!st)
+        st = prog ? py_run(g, prog, strlen(prog), 0, &ret)
+                  : py_run(g, cfg->args[2], strlen(cfg->args[2]), flags, &ret);
+    free(prog);
+    *code = ret != 0;
+    return st;
+}
+
+static wb_status py_main(guest *g, const wb_sandbox_config *cfg, int mode,
                          bool quick)
 {
-    int32_t ret = 0, fin = 0, flags = 0;
+    int32_t fin = 0, res = 0;
+    int code = 0;
     wb_error *e = g->e;
-    wb_status st = py_setup(g, cfg, kernel);
+    wb_status st = py_setup(g, cfg, mode, mode == RUN_SCRIPT ? &res : NULL);
     if (st)
         return st;
-    char *prog = kernel ? script_src(cfg) : NULL;
-    if (kernel && !prog)
-        return wb_err_set(e, WB_E_NOMEM, "out of memory");
-    if (!kernel)
-        st = cmd_flags(g, &flags);
+    st = mode == RUN_SCRIPT ? run_script(g, res, &code)
+                            : py_program(g, cfg, mode, &code);
     if (!st)
-        st = kernel ? py_run(g, prog, strlen(prog), 0, &ret)
-                    : py_run(g, cfg->args[2], strlen(cfg->args[2]), flags,
-                             &ret);
-    free(prog);
-    if (!st)
-        st = py_end(g, kernel ? END_FULL : quick ? END_QUICK : END_CHECKED,
-                    &fin);
+        st = py_end(g, mode == RUN_KERNEL ? END_FULL
+                       : quick ? END_QUICK : END_CHECKED, &fin);
     if (!st)
         st = gcall(g, "__wasm_call_dtors", NULL, 0, NULL);
-    int code = fin < 0 ? 120 : ret != 0;
+    code = fin < 0 ? 120 : code;
     if (!st && code) {
         wb_err_set(e, WB_E_EXIT, "exit %d", code);
         e->exit_code = code;
@@ -694,7 +770,8 @@ static wb_status run_entry(void *user, const wb_sandbox_config *cfg,
     /* a one-shot run: the pages it writes private at once (hot.c) */
     wb_snapshot_prefault(job->snap, wb_instance_memory(g.inst, "memory"));
     *ran = true;                       /* guest code runs from here on */
-    return py_main(&g, cfg, false, job->quick);
+    return py_main(&g, cfg, strcmp(cfg->args[1], "-c") ? RUN_SCRIPT : RUN_CMD,
+                   job->quick);
 }
 
 const char *wb_preinit_unfit_kernel(const wb_sandbox_config *c)
@@ -714,7 +791,7 @@ wb_status wb_preinit_kernel(wb_store *s, const wb_linker *l,
 {
     guest g = { .s = s, .inst = NULL, .e = err };
     wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
-    return st ? st : py_main(&g, cfg, true, false);
+    return st ? st : py_main(&g, cfg, RUN_KERNEL, false);
 }
 
 wb_status wb_preinit_run_ex(const wb_sandbox_config *cfg,
@@ -743,7 +820,7 @@ wb_status wb_preinit_kernel_open(wb_store *s, const wb_linker *l,
     int32_t ret = 0;
     wb_status st = wb_snapshot_instantiate(s, snap, l, &g.inst, err);
     if (!st)
-        st = py_setup(&g, cfg, true);
+        st = py_setup(&g, cfg, RUN_KERNEL, NULL);
     char *prog = st ? NULL : script_src(cfg);
     if (!st && !prog)
         st = wb_err_set(err, WB_E_NOMEM, "out of memory");

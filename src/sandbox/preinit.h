@@ -27,9 +27,9 @@
  * of the bytes setup reads (the contract between a snapshot and the
  * wasmbox that runs from it; change the number with their parameters or
  * meaning: preinit_src.c). */
-#define WB_PREINIT_SETUP "_wasmbox_setup_3"
-#define WB_PREINIT_FINISH "_wasmbox_finish_3"
-#define WB_PREINIT_RUN "_wasmbox_run_3"
+#define WB_PREINIT_SETUP "_wasmbox_setup_4"
+#define WB_PREINIT_FINISH "_wasmbox_finish_4"
+#define WB_PREINIT_RUN "_wasmbox_run_4"
 /* The snapshot's file name, beside python.wasm. */
 #define WB_PREINIT_FILE "python.snap"
 /* The modules imported at the ready point. */

@@ -176,6 +176,50 @@ same "PYTHONIOENCODING=utf-8" --env PYTHONIOENCODING=utf-8 -c 'import sys; print
 same "non-UTF-8 code starts cold" -c $'print(1) # \xff'
 same "another argv0 starts cold" --argv0 py -c 'import sys; print(sys.executable, sys.orig_argv)'
 
+# `python SCRIPT ARGS...` starts from the snapshot too (preinit.c,
+# run_script): what pymain_run_python does for a script, compared with a
+# cold start's (the script is copied where `wasmbox python` grants it,
+# at the same path, so its name is the same in both runs).
+mkdir -p "$tmp/s/sub" "$tmp/app" "$tmp/noapp"
+printf 'import sys\nprint("json" in sys.modules)\n' > "$tmp/s/warm.py"
+ok "python SCRIPT starts from the snapshot" \
+    test "$("$W" python "$tmp/s/warm.py" 2>&1)" = True
+ok "python SCRIPT with WASMBOX_COLD=1 starts cold" \
+    test "$(WASMBOX_COLD=1 "$W" python "$tmp/s/warm.py" 2>&1)" = False
+cat > "$tmp/s/show.py" <<'PY'
+import sys
+print(sys.argv, sys.orig_argv, sys.path[0], __file__, __cached__, __name__,
+      __spec__, type(__loader__).__name__, __loader__.path, sorted(dir()),
+      sys.path_importer_cache.get(sys.argv[0], "absent"))
+PY
+same "script: argv, sys.path[0], __main__" "$tmp/s/show.py" a 'b c'
+same "script: granted at another path" --dir "$tmp/s:/x:ro" /x/show.py 1
+same "script: a relative name in --cwd" --dir "$tmp/s:/w:ro" --cwd /w show.py
+ln -sf sub/real.py "$tmp/s/link.py"
+printf 'import sys\nprint(sys.path[0], __file__)\n' > "$tmp/s/sub/real.py"
+same "script: a symbolic link (sys.path[0] its target's directory)" \
+    --dir "$tmp/s:/x:ro" /x/link.py
+printf 'def f():\n    raise KeyError(1)\nf()\n' > "$tmp/s/tb.py"
+same "script: traceback" "$tmp/s/tb.py"
+printf 'import sys\nprint("out")\nsys.exit(4)\n' > "$tmp/s/exit.py"
+same "script: sys.exit(4)" "$tmp/s/exit.py"
+printf 'def (\n' > "$tmp/s/syntax.py"
+same "script: syntax error" "$tmp/s/syntax.py"
+printf '# -*- coding: latin-1 -*-\nprint("\xe9", len("\xe9"))\n' > "$tmp/s/latin1.py"
+same "script: a coding cookie" "$tmp/s/latin1.py"
+printf 'import sys, atexit\natexit.register(print, "at exit")\nprint(repr(sys.stdin.read()))\nclass A:\n    def __del__(self): print("del")\na = A()\n' > "$tmp/s/io.py"
+same "script: stdin, atexit, __del__" "$tmp/s/io.py"
+same "script: not there" --dir "$tmp/s:/x:ro" /x/nope.py
+printf 'import sys\nprint("app", sys.argv, sys.path[0], __name__)\n' > "$tmp/app/__main__.py"
+same "script: a directory with __main__.py" --dir "$tmp/app:/app:ro" /app x
+same "script: a directory without __main__.py" --dir "$tmp/noapp:/app:ro" /app
+python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("__main__.py", "import sys\nprint(\"zip\", sys.argv, sys.path[0])\nraise SystemExit(3)\n")' "$tmp/s/app.pyz"
+same "script: a zip application" --dir "$tmp/s:/x:ro" /x/app.pyz y
+same "script: a PYTHON* variable starts cold" --env PYTHONSAFEPATH=1 "$tmp/s/show.py"
+printf 'while True:\n    pass\n' > "$tmp/s/loop.py"
+
 # budget NAME WANT_RC ARGS...: `python ARGS` from the snapshot ends with
 # WANT_RC (docs/exit-codes.md).
 budget() {
@@ -198,6 +242,8 @@ same "memory growth refused" --max-memory 64M -c 'x = bytearray(100 << 20)'
 budget "timeout" 124 --timeout 1s -c 'while True: pass'
 budget "output" 119 --max-output 100 -c 'print("x" * 1000)'
 budget "fuel" 121 --fuel 100000 -c 'while True: pass'
+budget "script: timeout" 124 --timeout 1s "$tmp/s/loop.py"
+budget "script: fuel" 121 --fuel 100000 "$tmp/s/loop.py"
 budget "within budget" 0 --max-memory 64M --timeout 30s --fuel 1000000000 \
     --max-output 1M -c 'print(sum(range(1000)))'
 
