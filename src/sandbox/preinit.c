@@ -38,7 +38,7 @@ static const char *const run_funcs[] = {
     "PyObject_CallNoArgs", "PyObject_IsTrue", "Py_FinalizeEx",
     "__wasm_call_dtors", "chdir", "write", "_Py_Dealloc", "PyErr_Print",
     "PyErr_Clear", "PyCallable_Check", "PyLong_AsLong", "_Py_fopen_obj",
-    "_PyRun_AnyFileObject",
+    "_PyRun_AnyFileObject", "PyEval_GetBuiltins", "_PyDict_GetItemStringWithError",
 };
 #define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
 
@@ -725,9 +725,28 @@ static wb_status py_program(guest *g, const wb_sandbox_config *cfg, int mode,
     return st;
 }
 
+/* Did the program end with an uncaught KeyboardInterrupt (the exact
+ * type: sys.last_type, which PyErr_Print set)? Py_RunMain then exits 130
+ * (exit_sigint), whatever finalization returned. */
+static wb_status interrupted(guest *g, bool *yes)
+{
+    int32_t b = 0, name = 0, ki = 0, last = 0;
+    *yes = false;
+    wb_status st = gcall(g, "PyEval_GetBuiltins", NULL, 0, &b);
+    if (!st && b && !(st = gputs(g, "KeyboardInterrupt", &name)))
+        st = gcall(g, "_PyDict_GetItemStringWithError", (int32_t[]){ b, name }, 2, &ki);
+    if (!st && name)
+        st = gcall(g, "free", &name, 1, NULL);
+    if (!st && ki)
+        st = gsys(g, "last_type", &last);
+    *yes = !st && ki && last == ki;
+    return st;
+}
+
 static wb_status py_main(guest *g, const wb_sandbox_config *cfg, int mode,
                          bool quick)
 {
+    bool sigint = false;
     int32_t fin = 0, res = 0;
     int code = 0;
     wb_error *e = g->e;
@@ -736,12 +755,14 @@ static wb_status py_main(guest *g, const wb_sandbox_config *cfg, int mode,
         return st;
     st = mode == RUN_SCRIPT ? run_script(g, res, &code)
                             : py_program(g, cfg, mode, &code);
+    if (!st && code == 1 && mode != RUN_KERNEL)
+        st = interrupted(g, &sigint);
     if (!st)
         st = py_end(g, mode == RUN_KERNEL ? END_FULL
                        : quick ? END_QUICK : END_CHECKED, &fin);
     if (!st)
         st = gcall(g, "__wasm_call_dtors", NULL, 0, NULL);
-    code = fin < 0 ? 120 : code;
+    code = sigint ? 130 : fin < 0 ? 120 : code;
     if (!st && code) {
         wb_err_set(e, WB_E_EXIT, "exit %d", code);
         e->exit_code = code;

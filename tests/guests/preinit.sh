@@ -219,6 +219,37 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 same "script: a zip application" --dir "$tmp/s:/x:ro" /x/app.pyz y
 same "script: a PYTHON* variable starts cold" --env PYTHONSAFEPATH=1 "$tmp/s/show.py"
 printf 'while True:\n    pass\n' > "$tmp/s/loop.py"
+# Found by attack round 6 (tests/attack/README.md): each once differed.
+printf 'raise KeyboardInterrupt\n' > "$tmp/s/kbint.py"
+same "script: KeyboardInterrupt exits 130" "$tmp/s/kbint.py"
+same "-c: KeyboardInterrupt exits 130" -c 'raise KeyboardInterrupt'
+mkdir -p "$tmp/sh"
+printf 'print("local random")\nx = 1\n' > "$tmp/sh/random.py"
+printf 'print("local json")\n' > "$tmp/sh/json.py"
+printf 'import random, json\nprint(random.__file__, json.__file__)\n' > "$tmp/sh/main.py"
+same "script: modules beside it shadow the snapshot's imports" \
+    --dir "$tmp/sh:/w:ro" /w/main.py
+same "script: named like a module it imports" --dir "$tmp/sh:/w:ro" /w/random.py
+same "-c: a module in the working directory shadows a snapshot's import" \
+    --dir "$tmp/sh:/w:ro" --cwd /w -c 'import json; print(json.__file__)'
+python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1] + ".tmp", "w") as z:
+    z.writestr("\u00e9", "x")
+b = open(sys.argv[1] + ".tmp", "rb").read().replace(b"\xc3\xa9", b"\xff\xfe")
+open(sys.argv[1], "wb").write(b)' "$tmp/s/badname.zip"
+same "script: a zip whose importer fails otherwise than ImportError" \
+    --dir "$tmp/s:/w:ro" /w/badname.zip
+same "script: can't open, with PYTHONIOENCODING" \
+    --env PYTHONIOENCODING=ascii --dir "$tmp/s:/w:ro" /w/nopé.py
+mkdir -p "$tmp/pk"
+printf 'import sys\nprint(sys.path)\n' > "$tmp/pk/p.py"
+same "script: in the --packages directory" --packages "$tmp/pk" /packages/p.py
+printf 'import sys\nkeep = sys.stdout\nprint("tail", end="")\nsys.stdout = sys.__stdout__ = None\n' > "$tmp/s/keep1.py"
+same "script: a kept stdout's buffer, sys.stdout None" "$tmp/s/keep1.py"
+printf 'import sys\nkeep = sys.stdout\nprint("tail", end="")\nclass W:\n    def write(self, s): return len(s)\n    def flush(self): pass\nsys.stdout = sys.__stdout__ = W()\n' > "$tmp/s/keep2.py"
+same "script: a kept stdout's buffer, sys.stdout without closed" "$tmp/s/keep2.py"
+printf 'import sys\nprint(sorted(sys.path_importer_cache))\n' > "$tmp/s/pic.py"
+same "script: sys.path_importer_cache" "$tmp/s/pic.py"
 
 # budget NAME WANT_RC ARGS...: `python ARGS` from the snapshot ends with
 # WANT_RC (docs/exit-codes.md).
