@@ -394,6 +394,8 @@ struct wb_store {
     uint64_t mem_used, mem_peak;
 
     uint64_t *stack, *stack_end;       /* value stack (slots) */
+    uint64_t *stack_limit;             /* charged to the memory budget up
+                                          to here (wb_rt_stack_grow) */
     uint64_t *stack_top;               /* first free slot while a host
                                           function runs (re-entry point) */
     wb_frame *frames;
@@ -440,6 +442,9 @@ struct wb_caller {
 /* runtime.c */
 void *wb_rt_alloc(wb_store *s, size_t n);      /* zeroed, owned by store */
 wb_status wb_rt_account(wb_store *s, int64_t delta_bytes);
+/* Charge the value stack up to `need` (store.c): false when it cannot
+ * be (past the stack, or over the memory budget). */
+bool wb_rt_stack_grow(wb_store *s, const uint64_t *need);
 /* Table and memory growth used by instructions: old size, or -1. */
 int64_t wb_table_grow(wb_table *t, uint32_t delta, void *init);
 int64_t wb_mem_grow(wb_memory *m, uint32_t delta_pages);

@@ -133,9 +133,11 @@ static wb_status copy_frames(const wb_store *s, wb_store *cs,
     uint32_t maxd = cs->max_depth ? cs->max_depth : cs->limits.max_call_depth;
     uint64_t *end = site->args + site_slots(site->callee);
     if (site->depth + 1 >= maxd ||
-        (size_t)(end - s->stack) > (size_t)(cs->stack_end - cs->stack))
+        (size_t)(end - s->stack) > (size_t)(cs->stack_end - cs->stack) ||
+        !wb_rt_stack_grow(cs, cs->stack + (end - s->stack)))
         return wb_err_set(err, WB_E_LIMIT, "fork: the guest's %u frames "
-                          "exceed the child's call depth", site->depth);
+                          "exceed the child's call depth or memory budget",
+                          site->depth);
     for (uint32_t d = 0; d <= site->depth; d++) {
         const wb_frame *f = &s->frames[d];
         cs->frames[d].ret_ip = f->ret_ip;

@@ -367,7 +367,7 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
     wb_frame *frames = s->frames;
     const uint32_t entry_depth = s->depth;
     const uint32_t maxd = s->max_depth ? s->max_depth : s->limits.max_call_depth;
-    uint64_t *const stack_end = s->stack_end;
+    uint64_t *stack_lim = s->stack_limit;  /* charged part (store.c) */
     uint64_t *const base_fp = fp;
     wb_instance *inst = entry->inst;
     uint8_t *mem = inst->mem0_base;
@@ -470,8 +470,11 @@ do_call: {
             if (st != WB_OK) goto L_UNWIND;
             c = nc;
         }
-        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_end))
-            TRAP(WB_TRAP_STACK_EXHAUSTED);
+        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_lim)) {
+            if (s->depth + 1 >= maxd || !wb_rt_stack_grow(s, nfp + c->frame_slots))
+                TRAP(WB_TRAP_STACK_EXHAUSTED);
+            stack_lim = s->stack_limit;
+        }
         if (WB_UNLIKELY(--s->fuel < 0)) FUEL_OUT(1, ip - 3);   /* both calls are 3 cells */
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
         wb_frame *fr = &frames[++s->depth];
@@ -890,7 +893,7 @@ wb_status wb_interp_call(wb_store *s, wb_func *f, uint64_t *slots, wb_error *err
 #endif
     uint32_t maxd = s->max_depth ? s->max_depth : s->limits.max_call_depth;
     uint64_t *fp = s->stack_top ? s->stack_top : s->stack;
-    if (s->depth + 1 >= maxd || fp + code->frame_slots > s->stack_end)
+    if (s->depth + 1 >= maxd || !wb_rt_stack_grow(s, fp + code->frame_slots))
         return wb_err_trap(err, WB_TRAP_STACK_EXHAUSTED);
     memcpy(fp, slots, (size_t)code->param_slots * 8);
     wb_status st = activate(s, f, fp, NULL, err);

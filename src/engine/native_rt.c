@@ -261,7 +261,7 @@ static void call_host(wb_nctx *ctx, wb_func *f, uint64_t *slots)
     uint32_t used = t->param_slots > t->result_slots ? t->param_slots
                                                      : t->result_slots;
     uint64_t *args = s->stack_top ? s->stack_top : s->stack;
-    if (args + used + 1 > s->stack_end)
+    if (!wb_rt_stack_grow(s, args + used + 1))
         h_trap(ctx, WB_TRAP_STACK_EXHAUSTED);
     memcpy(args, slots, (size_t)t->param_slots * 8);
     frames_sync(ctx);

@@ -9,6 +9,7 @@
 /* Value stack of the interpreter. NORESERVE: untouched slots cost nothing,
  * so a generous size is free for shallow programs. */
 #define WB_STACK_BYTES (16u << 20)
+#define WB_STACK_FREE (64u << 10)       /* see wb_rt_stack_grow */
 
 void wb_limits_default(wb_limits *l)
 {
@@ -43,6 +44,31 @@ static bool alloc_stack(wb_store *s)
         return false;
     s->stack = p;
     s->stack_end = s->stack + WB_STACK_BYTES / sizeof *s->stack;
+    s->stack_limit = s->stack + WB_STACK_FREE / sizeof *s->stack;
+    return true;
+}
+
+/* The value stack is the guest's memory once deep calls reach into it:
+ * past its first WB_STACK_FREE bytes (left uncharged like the store's
+ * other bookkeeping, so that a budget of a few pages still runs calls),
+ * the part up to `need` is charged to the store's budget (its group's
+ * too) in steps of WB_STACK_FREE, and stays charged until the store is
+ * freed, as touched pages stay resident. False when `need` is past the
+ * stack or the budget refuses: the caller traps "call stack exhausted". */
+bool wb_rt_stack_grow(wb_store *s, const uint64_t *need)
+{
+    if (need <= s->stack_limit)
+        return true;
+    if (need > s->stack_end)
+        return false;
+    size_t used = (size_t)(need - s->stack) * sizeof *s->stack;
+    size_t want = (used + WB_STACK_FREE - 1) / WB_STACK_FREE * WB_STACK_FREE;
+    size_t have = (size_t)(s->stack_limit - s->stack) * sizeof *s->stack;
+    if (want > WB_STACK_BYTES)
+        want = WB_STACK_BYTES;
+    if (wb_rt_account(s, (int64_t)(want - have)) != WB_OK)
+        return false;
+    s->stack_limit = s->stack + want / sizeof *s->stack;
     return true;
 }
 

@@ -302,6 +302,26 @@ if run_case max-stack trap - -- --max-stack 1000 "$E/recurse.wasm"; then
         fail "max-stack: trap message: $(field "$T/report.json" trap)"
 fi
 
+# The interpreter's value stack counts against --max-memory (store.c,
+# wb_rt_stack_grow): 8000 frames of 64 live values each (about 4 MB of
+# wasm locals, none of it linear memory) trap under 4M with the peak
+# under the limit, and run under 64M with the peak showing them.
+if run_case value-stack trap - -- --tier interp --max-memory 4M \
+        "$E/deepvals.wasm" 8000; then
+    peak=$(field "$T/report.json" peak_memory)
+    if [ "${peak:-0}" -gt $((4 << 20)) ]; then
+        fail "value-stack: peak_memory $peak over 4M"
+    elif ! grep -q "call stack exhausted" <<<"$(field "$T/report.json" trap)"; then
+        fail "value-stack: trap $(field "$T/report.json" trap)"
+    else pass; fi
+fi
+if run_case value-stack-counted exited 0 -- --tier interp --max-memory 64M \
+        "$E/deepvals.wasm" 8000; then
+    peak=$(field "$T/report.json" peak_memory)
+    [ "${peak:-0}" -ge $((4 << 20)) ] && pass ||
+        fail "value-stack-counted: peak_memory $peak, want the stack's 4 MB"
+fi
+
 # CLI errors: one line on stderr and the documented status.
 cli_case() {   # name want_status args...
     local name=$1 want=$2 rc lines

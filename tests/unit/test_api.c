@@ -300,6 +300,53 @@ static void test_memory_limit(void **state)
     wb_store_free(s);
 }
 
+/* The value stack counts against max_memory past its first 64 KiB
+ * (store.c, wb_rt_stack_grow): recursion as deep as the budget allows,
+ * then "call stack exhausted", the peak never over the budget. */
+static int32_t rec_call(wb_store *s, wb_func *f, int32_t n, wb_status *st,
+                        wb_error *err)
+{
+    wb_val a = i32v(n), r = { 0 };
+    *st = wb_func_call(s, f, &a, 1, &r, 1, err);
+    return r.of.i32;
+}
+
+static void test_stack_charged(void **state)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/deep.wasm", WB_TEST_WASM);
+    wb_module *m = NULL;
+    assert_int_equal(wb_module_load(path, &m, NULL), WB_OK);
+    wb_limits l;
+    wb_limits_default(&l);
+    l.max_memory = 1 << 20;
+    for (int round = 0; round < 2; round++) {
+        wb_store *s = NULL;
+        wb_instance *inst = NULL;
+        wb_status st;
+        wb_error err;
+        assert_int_equal(wb_store_new(round ? NULL : &l, &s, NULL), WB_OK);
+        assert_int_equal(wb_instantiate(s, m, NULL, &inst, NULL), WB_OK);
+        wb_func *f = wb_instance_func(inst, "rec");
+        assert_int_equal(rec_call(s, f, 20, &st, &err), 20);  /* free part */
+        assert_int_equal(wb_store_peak_memory(s), 0);
+        int32_t r = rec_call(s, f, 5000, &st, &err);   /* ~8 MB deep */
+        if (round == 0) {
+            assert_int_equal(st, WB_E_TRAP);
+            assert_contains(err.message, "call stack exhausted");
+            assert_true(wb_store_peak_memory(s) <= l.max_memory);
+            assert_true(wb_store_peak_memory(s) > l.max_memory - (64 << 10));
+        } else {
+            assert_int_equal(st, WB_OK);
+            assert_int_equal(r, 5000);
+            assert_true(wb_store_peak_memory(s) >= 5000ull * 200 * 8 - (64 << 10));
+            assert_true(wb_store_peak_memory(s) <= 16u << 20);
+        }
+        wb_store_free(s);
+    }
+    wb_module_release(m);
+}
+
 static void test_memory_args(void **state)
 {
     wb_store *s = new_store();
@@ -889,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_store_lifecycle),
         cmocka_unit_test(test_memory_grow),
         cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_stack_charged),
         cmocka_unit_test(test_memory_args),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_global),
