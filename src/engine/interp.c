@@ -367,7 +367,6 @@ static __attribute__((noinline)) wb_status exec(wb_store *s, wb_func *entry, uin
     wb_frame *frames = s->frames;
     const uint32_t entry_depth = s->depth;
     const uint32_t maxd = s->max_depth ? s->max_depth : s->limits.max_call_depth;
-    uint64_t *stack_lim = s->stack_limit;  /* charged part (store.c) */
     uint64_t *const base_fp = fp;
     wb_instance *inst = entry->inst;
     uint8_t *mem = inst->mem0_base;
@@ -470,11 +469,10 @@ do_call: {
             if (st != WB_OK) goto L_UNWIND;
             c = nc;
         }
-        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > stack_lim)) {
-            if (s->depth + 1 >= maxd || !wb_rt_stack_grow(s, nfp + c->frame_slots))
-                TRAP(WB_TRAP_STACK_EXHAUSTED);
-            stack_lim = s->stack_limit;
-        }
+        /* the value stack's part charged to the budget (store.c) */
+        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > s->stack_limit) &&
+            (s->depth + 1 >= maxd || !wb_rt_stack_grow(s, nfp + c->frame_slots)))
+            TRAP(WB_TRAP_STACK_EXHAUSTED);
         if (WB_UNLIKELY(--s->fuel < 0)) FUEL_OUT(1, ip - 3);   /* both calls are 3 cells */
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);
         wb_frame *fr = &frames[++s->depth];
