@@ -126,15 +126,35 @@ static uint64_t *rebase(const wb_store *from, wb_store *to, uint64_t *p)
     return p ? to->stack + (p - from->stack) : NULL;
 }
 
+/* The highest slot the copied frames may use: the child resumes them
+ * whole, each up to its frame's end (locals and operands), above the
+ * host call's arguments too. Frame d runs frames[d].func on the frame
+ * pointer the next frame saved (the innermost: the call site's). */
+static uint64_t *frames_top(const wb_store *s, uint64_t *end)
+{
+    const struct wb_host_site *site = &s->site;
+    for (uint32_t d = 1; d <= site->depth; d++) {
+        const wb_func *fn = s->frames[d].func;
+        uint64_t *fp = d < site->depth ? s->frames[d + 1].fp : site->fp;
+        const wb_code *c = fn && fn->def
+            ? atomic_load_explicit(&fn->def->code, memory_order_acquire)
+            : NULL;
+        if (c && fp && fp + c->frame_slots > end)
+            end = fp + c->frame_slots;
+    }
+    return end;
+}
+
 static wb_status copy_frames(const wb_store *s, wb_store *cs,
                              const funcmap *fm, wb_error *err)
 {
     const struct wb_host_site *site = &s->site;
     uint32_t maxd = cs->max_depth ? cs->max_depth : cs->limits.max_call_depth;
     uint64_t *end = site->args + site_slots(site->callee);
+    uint64_t *top = frames_top(s, end);
     if (site->depth + 1 >= maxd ||
-        (size_t)(end - s->stack) > (size_t)(cs->stack_end - cs->stack) ||
-        !wb_rt_stack_grow(cs, cs->stack + (end - s->stack)))
+        (size_t)(top - s->stack) > (size_t)(cs->stack_end - cs->stack) ||
+        !wb_rt_stack_grow(cs, cs->stack + (top - s->stack)))
         return wb_err_set(err, WB_E_LIMIT, "fork: the guest's %u frames "
                           "exceed the child's call depth or memory budget",
                           site->depth);

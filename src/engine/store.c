@@ -123,8 +123,14 @@ void wb_store_free(wb_store *s)
     free(s->tables);
     free(s->insts);
     free(s->objs);
-    if (s->stack)
+    if (s->stack) {
+        /* the charged pages past the first ones leave with the charge */
+        size_t deep = (size_t)(s->stack_limit - s->stack) * sizeof *s->stack;
+        if (deep > WB_STACK_FREE)
+            madvise((char *)s->stack + WB_STACK_FREE, deep - WB_STACK_FREE,
+                    MADV_DONTNEED);
         wb_pool_give(s->stack, WB_STACK_BYTES, 0, WB_POOL_STACK, false);
+    }
     free(s->frames);
     free(s);
 }

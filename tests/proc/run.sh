@@ -295,6 +295,43 @@ else
     skip "fork from the start function: no wat2wasm"
 fi
 
+# A forked child is charged for the whole frames it resumes (fork.c,
+# frames_top), the operand area of the function that called fork, above
+# the call, included: $big's frame is 200,000 slots (1.6 MB), which the
+# parent pays for on entry and a child when it is made. Under 3M the
+# child does not fit (fork fails: exit 1), under 8M it does (exit 0).
+# (Attack round 7: children used to be charged up to the call's
+# arguments only, 15 of them filling 8 MB frames under --max-memory 9M.)
+if command -v wat2wasm >/dev/null && python3 - "$OUT/forkframe.wat" <<'PY' &&
+import sys
+n = 200000
+with open(sys.argv[1], "w") as f:
+    f.write("""(module
+  (import "wasmbox_proc" "fork" (func $fork (result i32)))
+  (import "wasmbox_proc" "wait" (func $wait (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 1)
+  (func $big (local $pid i32)
+    (local.set $pid (call $fork))
+    (if (i32.lt_s (local.get $pid) (i32.const 0)) (then (call $exit (i32.const 1))))
+    (if (i32.eqz (local.get $pid)) (then
+""" + "      i64.const 1\n" * n + "      drop\n" * n + """      (call $exit (i32.const 0))))
+    (drop (call $wait (i32.const -1) (i32.const 0) (i32.const 16)))
+    (call $exit (i32.const 0)))
+  (func (export "_start") (call $big)))
+""")
+PY
+   wat2wasm "$OUT/forkframe.wat" -o "$OUT/forkframe.wasm" 2>"$OUT/forkframe.log"; then
+    check "fork: the child pays for the frame it resumes" 1 "" 20 \
+        '.outcome == "exited" and .peak_memory <= 3145728' \
+        --tier interp --max-memory 3M "$OUT/forkframe.wasm"
+    check "fork: ... and runs when it fits" 0 "" 20 \
+        '.outcome == "exited" and .processes.started == 2' \
+        --tier interp --max-memory 8M "$OUT/forkframe.wasm"
+else
+    skip "fork: the child pays for the frame it resumes (no wat2wasm)"
+fi
+
 # The C API: no thread of a killed tree outlives its run (needs the
 # static library, linked as include/wasmbox.h says).
 LIB=$(dirname "$WB")/libwasmbox.a
