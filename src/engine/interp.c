@@ -470,8 +470,9 @@ do_call: {
             c = nc;
         }
         /* the value stack's part charged to the budget (store.c) */
-        if (WB_UNLIKELY(s->depth + 1 >= maxd || nfp + c->frame_slots > s->stack_limit) &&
-            (s->depth + 1 >= maxd || !wb_rt_stack_grow(s, nfp + c->frame_slots)))
+        if (WB_UNLIKELY(s->depth + 1 >= maxd ||
+                        (nfp + c->frame_slots > s->stack_limit &&
+                         !wb_rt_stack_grow(s, nfp + c->frame_slots))))
             TRAP(WB_TRAP_STACK_EXHAUSTED);
         if (WB_UNLIKELY(--s->fuel < 0)) FUEL_OUT(1, ip - 3);   /* both calls are 3 cells */
         if (WB_UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(WB_TRAP_INTERRUPT);

@@ -18,18 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A guest being driven. */
-typedef struct guest {
-    wb_store *s;
-    wb_instance *inst;
-    wb_error *e;
-    /* functions found by name: a lookup is a pass over the name section,
-     * and a run calls malloc and free several times */
-    struct { const char *name; wb_func *f; } found[24];
-    size_t nfound;
-    int32_t finish;                    /* the ready point's finish() */
-} guest;
-
 /* The functions a run from the snapshot calls, found in one pass. */
 static const char *const run_funcs[] = {
     "malloc", "free", "__wasilibc_populate_preopens",
@@ -38,9 +26,23 @@ static const char *const run_funcs[] = {
     "PyObject_CallNoArgs", "PyObject_IsTrue", "Py_FinalizeEx",
     "__wasm_call_dtors", "chdir", "write", "_Py_Dealloc", "PyErr_Print",
     "PyErr_Clear", "PyCallable_Check", "PyLong_AsLong", "_Py_fopen_obj",
-    "_PyRun_AnyFileObject", "PyEval_GetBuiltins", "_PyDict_GetItemStringWithError",
+    "_PyRun_AnyFileObject", "PyEval_GetBuiltins",
+    "_PyDict_GetItemStringWithError",
 };
 #define NRUN_FUNCS (sizeof run_funcs / sizeof run_funcs[0])
+
+/* A guest being driven. */
+typedef struct guest {
+    wb_store *s;
+    wb_instance *inst;
+    wb_error *e;
+    /* functions found by name: a lookup is a pass over the name section,
+     * and a run calls malloc and free several times (run_funcs, and room
+     * for a few more) */
+    struct { const char *name; wb_func *f; } found[NRUN_FUNCS + 4];
+    size_t nfound;
+    int32_t finish;                    /* the ready point's finish() */
+} guest;
 
 static void find_run_funcs(guest *g)
 {
